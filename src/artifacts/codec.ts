@@ -1,0 +1,155 @@
+import { SluiceError, sha256, type Serializer } from "../core/index.js";
+
+/** A step output turned into what is stored: JSON text, or raw bytes for Buffers and Uint8Arrays. */
+export type EncodedValue = { readonly kind: "json"; readonly text: string } | { readonly kind: "blob"; readonly bytes: Uint8Array };
+
+/** How a stored output is found again: its content hash, kind and size in bytes. */
+export interface ArtifactRef {
+  readonly hash: string;
+  readonly kind: "json" | "blob";
+  readonly size: number;
+}
+
+const TAG = "$sluice";
+
+/**
+ * Encodes a step's output so that decoding gives back an equal value. Plain JSON is stored as is;
+ * NaN, ±Infinity, undefined in arrays, bigint, Date, bytes, Map and Set are tagged. Anything else
+ * (class instances, functions, symbols, cycles) is refused with an error naming the step and where
+ * in the value it sits, unless the step declares a serializer.
+ */
+export function encodeValue(value: unknown, step: string, serializer?: Serializer<unknown>): EncodedValue {
+  let stored = value;
+  if (serializer) {
+    try {
+      stored = serializer.encode(value);
+    } catch (error) {
+      throw new SluiceError("unstorable-output", `step "${step}": its serializer's encode() failed: ${(error as Error)?.message ?? String(error)}`, { step, cause: error });
+    }
+  }
+  if (stored instanceof Uint8Array) return { kind: "blob", bytes: stored };
+  const special = needsTags(stored, step, "", new Set());
+  const text = JSON.stringify(special ? tag(stored) : stored);
+  return { kind: "json", text: text === undefined ? `{"${TAG}":"undefined"}` : text };
+}
+
+export function decodeValue(encoded: EncodedValue, serializer?: Serializer<unknown>): unknown {
+  const value = encoded.kind === "blob" ? Buffer.from(encoded.bytes.buffer, encoded.bytes.byteOffset, encoded.bytes.byteLength) : parseJson(encoded.text);
+  return serializer ? serializer.decode(value) : value;
+}
+
+export function refOf(encoded: EncodedValue): ArtifactRef {
+  if (encoded.kind === "blob") return { hash: sha256(encoded.bytes), kind: "blob", size: encoded.bytes.byteLength };
+  return { hash: sha256(encoded.text), kind: "json", size: Buffer.byteLength(encoded.text) };
+}
+
+function parseJson(text: string): unknown {
+  return text.includes(`"${TAG}"`) ? JSON.parse(text, untag) : JSON.parse(text);
+}
+
+/** Walks the value; true when some part needs a tag. Throws for parts that cannot be stored. */
+function needsTags(value: unknown, step: string, path: string, ancestors: Set<object>): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return false;
+    case "number":
+      return !Number.isFinite(value);
+    case "undefined":
+    case "bigint":
+      return true;
+    case "function":
+    case "symbol":
+      throw unstorable(step, path, `a ${typeof value}`);
+  }
+  if (value === null) return false;
+  const object = value as object;
+  if (object instanceof Date || object instanceof Uint8Array) return true;
+  if (ancestors.has(object)) throw unstorable(step, path, "a circular reference");
+  ancestors.add(object);
+  let special = false;
+  if (Array.isArray(object)) {
+    for (let i = 0; i < object.length; i++) {
+      const item: unknown = object[i];
+      if (item === undefined || needsTags(item, step, `${path}[${i}]`, ancestors)) special = true;
+    }
+  } else if (object instanceof Map || object instanceof Set) {
+    special = true;
+    for (const [key, item] of object instanceof Map ? object.entries() : [...object].entries()) {
+      needsTags(key, step, `${path}<key>`, ancestors);
+      needsTags(item, step, `${path}<entry>`, ancestors);
+    }
+  } else {
+    const proto = Object.getPrototypeOf(object);
+    if (proto !== Object.prototype && proto !== null) {
+      const kind = (proto as { constructor?: { name?: string } })?.constructor?.name ?? "object";
+      throw unstorable(step, path, `an instance of ${kind}`);
+    }
+    for (const key of Object.keys(object)) {
+      if (key === TAG) special = true;
+      const member = (object as Record<string, unknown>)[key];
+      if (member !== undefined && needsTags(member, step, path ? `${path}.${key}` : key, ancestors)) special = true;
+    }
+  }
+  ancestors.delete(object);
+  return special;
+}
+
+function unstorable(step: string, path: string, what: string): SluiceError {
+  const where = path ? `at ${path}` : "as its value";
+  return new SluiceError(
+    "unstorable-output",
+    `step "${step}" returned ${what} ${where}, which cannot be stored faithfully. Return plain data (objects, arrays, numbers, strings, Dates, Buffers, Maps, Sets), or declare a serializer on the step: serializer: { encode: (v) => ..., decode: (s) => ... }.`,
+    { step, retryable: false, details: { path } },
+  );
+}
+
+/** A copy of the value with special parts replaced by { $sluice: kind, v } objects. */
+function tag(value: unknown): unknown {
+  if (value === undefined) return { [TAG]: "undefined" };
+  if (typeof value === "number") {
+    if (Number.isNaN(value)) return { [TAG]: "nan" };
+    if (value === Infinity) return { [TAG]: "inf" };
+    if (value === -Infinity) return { [TAG]: "-inf" };
+    return value;
+  }
+  if (typeof value === "bigint") return { [TAG]: "bigint", v: value.toString() };
+  if (typeof value !== "object" || value === null) return value;
+  if (value instanceof Date) return { [TAG]: "date", v: value.toISOString() };
+  if (value instanceof Uint8Array) return { [TAG]: "bytes", v: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") };
+  if (Array.isArray(value)) return value.map((item) => tag(item));
+  if (value instanceof Map) return { [TAG]: "map", v: [...value].map(([k, v]) => [tag(k), tag(v)]) };
+  if (value instanceof Set) return { [TAG]: "set", v: [...value].map((item) => tag(item)) };
+  const copy: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) if (member !== undefined) copy[key] = tag(member);
+  return TAG in copy ? { [TAG]: "object", v: copy } : copy;
+}
+
+function untag(this: unknown, _key: string, value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || !(TAG in value)) return value;
+  const { [TAG]: kind, v } = value as { [TAG]: string; v?: unknown };
+  switch (kind) {
+    case "undefined":
+      return undefined;
+    case "nan":
+      return NaN;
+    case "inf":
+      return Infinity;
+    case "-inf":
+      return -Infinity;
+    case "bigint":
+      return BigInt(v as string);
+    case "date":
+      return new Date(v as string);
+    case "bytes":
+      return Buffer.from(v as string, "base64");
+    case "map":
+      return new Map(v as Array<[unknown, unknown]>);
+    case "set":
+      return new Set(v as unknown[]);
+    case "object":
+      return v;
+    default:
+      return value;
+  }
+}

@@ -1,0 +1,21 @@
+import type { ArtifactStore } from "./artifact-store.js";
+import { refOf, type ArtifactRef, type EncodedValue } from "./codec.js";
+
+/** Artifacts held in this process's memory: the default until the durable store, and for tests. */
+export class MemoryArtifactStore implements ArtifactStore {
+  private readonly values = new Map<string, EncodedValue>();
+
+  async put(encoded: EncodedValue): Promise<ArtifactRef> {
+    const ref = refOf(encoded);
+    if (!this.values.has(ref.hash)) this.values.set(ref.hash, encoded);
+    return ref;
+  }
+
+  async get(ref: ArtifactRef): Promise<EncodedValue | undefined> {
+    return this.values.get(ref.hash);
+  }
+
+  async has(ref: ArtifactRef): Promise<boolean> {
+    return this.values.has(ref.hash);
+  }
+}

@@ -1,0 +1,35 @@
+import { createHash } from "node:crypto";
+
+/** SHA-256 of a string or bytes, as lowercase hex. */
+export function sha256(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** SHA-256 over several parts; the separator keeps ("ab","c") and ("a","bc") apart. */
+export function hashParts(parts: readonly string[]): string {
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part).update("\u0000");
+  return hash.digest("hex");
+}
+
+/**
+ * JSON with object keys sorted, so that equal parameter sets hash equally whatever order they were
+ * written in. Only for JSON-like values (parameters); `undefined` object members are dropped as JSON does.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") {
+    if (typeof value === "number" && !Number.isFinite(value)) return `"${String(value)}"`;
+    if (typeof value === "bigint") return `"${value.toString()}n"`;
+    return JSON.stringify(value) ?? "null";
+  }
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(",")}]`;
+  const keys = Object.keys(value).sort();
+  const members: string[] = [];
+  for (const key of keys) {
+    const member = (value as Record<string, unknown>)[key];
+    if (member === undefined) continue;
+    members.push(`${JSON.stringify(key)}:${canonicalJson(member)}`);
+  }
+  return `{${members.join(",")}}`;
+}

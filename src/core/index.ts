@@ -1,0 +1,35 @@
+/**
+ * Core: steps, pipelines' graphs, parameters and hashing. Pure: no I/O, no other sluice folder.
+ * @example
+ * const raw = step("raw", { params: { rows: z.number().default(100) }, run: ({ params }) => make(params.rows) });
+ * const graph = buildGraph("example", [raw]);
+ */
+export { ERROR_CODES, SluiceError, serializeError } from "./errors.js";
+export type { ErrorCode, SerializedError, SluiceErrorOptions } from "./errors.js";
+export { canonicalJson, hashParts, sha256 } from "./hash.js";
+export { REASONS, RUN_STATUSES, STEP_STATUSES, PLAN_STATUSES, LOG_LEVELS } from "./vocabulary.js";
+export type { LogLevel, PlanStatus, Reason, RunStatus, StepStatus } from "./vocabulary.js";
+export { isStep, step } from "./step.js";
+export type {
+  AnyStep,
+  InputBinding,
+  InputSpec,
+  NormalizedRetry,
+  OutputRef,
+  ParamShape,
+  ParamValues,
+  RetryOptions,
+  SchemaShape,
+  Serializer,
+  Source,
+  Step,
+  StepArgs,
+  StepContext,
+  StepDefinition,
+  StepLogger,
+  StepOptions,
+} from "./step.js";
+export { buildGraph, closest, downstreamClosure, unknownStep, upstreamClosure } from "./graph.js";
+export type { GraphNode, PipelineGraph, ResolvedInput } from "./graph.js";
+export { declaredParams, resolveParams } from "./params.js";
+export { identityOf } from "./identity.js";

@@ -1,0 +1,322 @@
+import type { z } from "zod";
+import type { SluiceError } from "./errors.js";
+import { SluiceError as Err } from "./errors.js";
+import { sha256 } from "./hash.js";
+import type { LogLevel } from "./vocabulary.js";
+
+/** Phantom key carrying a step's output type; it never exists at run time. */
+declare const outputType: unique symbol;
+
+/** Parameters a step declares: zod schemas by name, filled from the run's params. */
+export type ParamShape = Record<string, z.ZodType>;
+/** Optional zod schemas by input or output name, checked where two steps connect. */
+export type SchemaShape = Record<string, z.ZodType>;
+export type ParamValues<P> = { [K in keyof P]: P[K] extends z.ZodType ? z.output<P[K]> : never };
+
+/** Something that can feed a step input: a whole step's output, or one field of it (`step.out("x")`). */
+export interface Source<T> {
+  readonly kind: "step" | "output";
+  readonly [outputType]?: T;
+}
+
+/** One field of a step's output, made by `step.out(field)`. */
+export interface OutputRef<T> extends Source<T> {
+  readonly kind: "output";
+  readonly step: AnyStep;
+  readonly field: string;
+}
+
+/** A step: a unit of work with typed inputs, outputs and parameters. Made by `step()`. */
+export interface Step<Out = unknown> extends Source<Out> {
+  readonly kind: "step";
+  readonly name: string;
+  /** The normalized, untyped definition the planner and engine work with. */
+  readonly definition: StepDefinition;
+  /** One field of this step's output, for a consumer: `inputs: { model: train.out("model") }`. */
+  out<K extends keyof Out & string>(field: K): OutputRef<Out[K]>;
+}
+
+// `any` here is deliberate: a step of any output type may stand where "some step" is asked for.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStep = Step<any>;
+
+/** Inputs by key from steps (typed), or by output name as in flowyml (`["X_train"]`). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type InputSpec = { readonly [name: string]: Source<any> } | readonly string[];
+
+type InputValues<I, S> = I extends readonly string[]
+  ? // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    { [K in I[number]]: K extends keyof S ? z.output<S[K]> : any }
+  : { [K in keyof I]: I[K] extends Source<infer T> ? T : never };
+
+/** What a step's `run`, `when` and `onFailure` receive first: its inputs by name, and `params`. */
+export type StepArgs<I, P, S = {}> = InputValues<I, S> & { params: ParamValues<P> };
+
+export interface StepLogger {
+  (message: string, data?: unknown): void;
+  debug(message: string, data?: unknown): void;
+  info(message: string, data?: unknown): void;
+  warn(message: string, data?: unknown): void;
+  error(message: string, data?: unknown): void;
+}
+
+/** The second argument of a step body. */
+export interface StepContext {
+  readonly runId: string;
+  readonly step: string;
+  /** 1 on the first execution, 2 on the first retry, ... */
+  readonly attempt: number;
+  /** Aborted when the run is cancelled or this attempt times out; pass it to fetch and long loops. */
+  readonly signal: AbortSignal;
+  readonly log: StepLogger;
+}
+
+export interface RetryOptions {
+  /** How many times the body may run in all (3 = one try and two retries). @defaultValue 1 */
+  attempts: number;
+  /** How the delay grows between attempts. @defaultValue "exponential" */
+  backoff?: "exponential" | "linear" | "fixed";
+  /** The first delay. @defaultValue 100 */
+  delayMs?: number;
+  /** No delay is longer than this. @defaultValue 30000 */
+  maxDelayMs?: number;
+  /** Randomize each delay between half and all of it, so retries of many steps spread out. @defaultValue true */
+  jitter?: boolean;
+}
+
+export type NormalizedRetry = Required<RetryOptions>;
+
+/** How to store a value that is not plain JSON (a model object, say): turn it into JSON or bytes and back. */
+export interface Serializer<T> {
+  encode(value: T): unknown;
+  decode(stored: unknown): T;
+}
+
+export interface StepOptions<P extends ParamShape, I extends InputSpec, S extends SchemaShape, R> {
+  /** Parameters by name (zod schemas); write before `run` so their types flow into it. */
+  params?: P;
+  /** Upstream steps by key (`{ raw }`, `{ model: train.out("model") }`) or output names (`["X_train"]`). */
+  inputs?: I;
+  /** Output names for name-based wiring; with one name the return value is that output. */
+  outputs?: readonly string[];
+  /** zod schemas by input/output name, checked where two steps connect and on produced values. */
+  schemas?: S;
+  /** Steps that must finish first although no data flows from them. */
+  after?: readonly AnyStep[];
+  /** false: the step is skipped (reason `condition-false`), and so are steps that consume its output. */
+  when?: (args: StepArgs<I, P, S>, ctx: StepContext) => boolean | Promise<boolean>;
+  /** A fallback value once the last attempt failed; the step then succeeds, flagged `fallback`. */
+  onFailure?: (args: StepArgs<I, P, S>, error: SluiceError, ctx: StepContext) => NoInfer<Awaited<R>> | Promise<NoInfer<Awaited<R>>>;
+  /** The body. Its return value is the step's output. */
+  run: (args: StepArgs<I, P, S>, ctx: StepContext) => R;
+  /** Attempts and backoff, or just the number of attempts. */
+  retry?: number | RetryOptions;
+  /** Per attempt. On the main thread a synchronous body cannot be interrupted; see the README. */
+  timeoutMs?: number;
+  /** Part of the code fingerprint: bump it when code the body calls (helpers, libraries) changed. */
+  version?: string;
+  /** false: always run, never reuse an earlier output. @defaultValue true */
+  cache?: boolean;
+  /** For outputs that are not plain JSON, such as model objects. */
+  serializer?: Serializer<Awaited<R>>;
+  description?: string;
+}
+
+export type InputBinding =
+  | { readonly name: string; readonly kind: "ref"; readonly step: AnyStep; readonly field?: string }
+  | { readonly name: string; readonly kind: "name"; readonly outputName: string };
+
+/** Untyped, normalized form of a step, what the planner and engine read. */
+export interface StepDefinition {
+  readonly name: string;
+  readonly params: ParamShape;
+  readonly inputs: readonly InputBinding[];
+  /** Declared output names, or undefined when the step's output is named after the step. */
+  readonly outputs: readonly string[] | undefined;
+  readonly schemas: SchemaShape;
+  readonly after: readonly AnyStep[];
+  readonly run: (args: never, ctx: StepContext) => unknown;
+  readonly when?: (args: never, ctx: StepContext) => boolean | Promise<boolean>;
+  readonly onFailure?: (args: never, error: SluiceError, ctx: StepContext) => unknown;
+  readonly retry: NormalizedRetry;
+  readonly timeoutMs?: number;
+  readonly version?: string;
+  readonly cache: boolean;
+  readonly serializer?: Serializer<unknown>;
+  readonly description?: string;
+  /** Hash of the body's source (and when/onFailure/serializer), version and outputs. */
+  readonly fingerprint: string;
+}
+
+const STEP_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const RESERVED_INPUT = "params";
+
+/**
+ * Declares a step. Write `params` and `inputs` before `run` so that their types reach it.
+ * @example
+ * const clean = step("clean", { inputs: { raw }, run: ({ raw }) => raw.filter((r) => r.ok) });
+ */
+export function step<
+  const I extends InputSpec = {},
+  P extends ParamShape = {},
+  S extends SchemaShape = {},
+  R = unknown,
+>(name: string, options: StepOptions<P, I, S, R>): Step<Awaited<R>> {
+  checkStepName(name);
+  if (typeof options !== "object" || options === null || typeof options.run !== "function") {
+    throw new Err("invalid-pipeline", `step "${name}": \`run\` must be a function. Give the step a body: step("${name}", { run: () => ... }).`, { step: name });
+  }
+  const definition = normalize(name, options as unknown as StepOptions<ParamShape, InputSpec, SchemaShape, unknown>);
+  const self: Step<Awaited<R>> = {
+    kind: "step",
+    name,
+    definition,
+    out(field) {
+      if (typeof field !== "string" || field.length === 0) {
+        throw new Err("invalid-pipeline", `step "${name}": out() needs the name of an output field, e.g. ${name}.out("model").`, { step: name });
+      }
+      return Object.freeze({ kind: "output", step: self, field }) as OutputRef<never>;
+    },
+  };
+  return Object.freeze(self);
+}
+
+/** True for values made by `step()`. */
+export function isStep(value: unknown): value is AnyStep {
+  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "step" && "definition" in value;
+}
+
+function checkStepName(name: unknown): asserts name is string {
+  if (typeof name !== "string" || !STEP_NAME.test(name)) {
+    throw new Err(
+      "invalid-pipeline",
+      `Invalid step name ${JSON.stringify(name)}: use letters, digits, "_", "." or "-", starting with a letter or "_".`,
+      { details: { name } },
+    );
+  }
+}
+
+function normalize(name: string, options: StepOptions<ParamShape, InputSpec, SchemaShape, unknown>): StepDefinition {
+  const inputs = normalizeInputs(name, options.inputs);
+  const outputs = options.outputs === undefined ? undefined : normalizeOutputs(name, options.outputs);
+  const after = options.after ?? [];
+  for (const [index, dependency] of after.entries()) {
+    if (!isStep(dependency)) {
+      throw new Err("invalid-pipeline", `step "${name}": after[${index}] is not a step. List step objects made by step(), e.g. after: [load].`, { step: name });
+    }
+  }
+  const params = options.params ?? {};
+  for (const [param, schema] of Object.entries(params)) {
+    if (typeof (schema as { safeParse?: unknown })?.safeParse !== "function") {
+      throw new Err("invalid-pipeline", `step "${name}": parameter "${param}" must be a zod schema, e.g. ${param}: z.number().default(1).`, { step: name, details: { param } });
+    }
+  }
+  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
+    throw new Err("invalid-pipeline", `step "${name}": timeoutMs must be a positive number of milliseconds, got ${String(options.timeoutMs)}.`, { step: name });
+  }
+  return {
+    name,
+    params,
+    inputs,
+    outputs,
+    schemas: options.schemas ?? {},
+    after,
+    run: options.run as StepDefinition["run"],
+    when: options.when as StepDefinition["when"],
+    onFailure: options.onFailure as StepDefinition["onFailure"],
+    retry: normalizeRetry(name, options.retry),
+    timeoutMs: options.timeoutMs,
+    version: options.version,
+    cache: options.cache ?? true,
+    serializer: options.serializer as Serializer<unknown> | undefined,
+    description: options.description,
+    fingerprint: fingerprintOf(options, outputs),
+  };
+}
+
+function normalizeInputs(name: string, inputs: InputSpec | undefined): InputBinding[] {
+  if (inputs === undefined) return [];
+  if (Array.isArray(inputs)) {
+    return inputs.map((outputName, index) => {
+      if (typeof outputName !== "string" || outputName.length === 0) {
+        throw new Err("invalid-pipeline", `step "${name}": inputs[${index}] must be an output name (a non-empty string).`, { step: name });
+      }
+      if (outputName === RESERVED_INPUT) throw reservedInput(name);
+      return { name: outputName, kind: "name", outputName };
+    });
+  }
+  if (typeof inputs !== "object" || inputs === null) {
+    throw new Err("invalid-pipeline", `step "${name}": inputs must be an object of steps ({ raw: load }) or a list of output names.`, { step: name });
+  }
+  return Object.entries(inputs as Record<string, unknown>).map(([key, source]) => {
+    if (key === RESERVED_INPUT) throw reservedInput(name);
+    if (isStep(source)) return { name: key, kind: "ref", step: source };
+    const ref = source as Partial<OutputRef<unknown>> | undefined;
+    if (ref?.kind === "output" && isStep(ref.step) && typeof ref.field === "string") {
+      return { name: key, kind: "ref", step: ref.step, field: ref.field };
+    }
+    throw new Err(
+      "invalid-pipeline",
+      `step "${name}": input "${key}" is not a step or step output. Pass a step (inputs: { ${key}: load }) or one of its fields (inputs: { ${key}: load.out("field") }).`,
+      { step: name, details: { input: key } },
+    );
+  });
+}
+
+function reservedInput(name: string): Err {
+  return new Err("reserved-name", `step "${name}": "params" is reserved for parameters and cannot be an input name. Rename the input.`, {
+    step: name,
+    details: { input: RESERVED_INPUT },
+  });
+}
+
+function normalizeOutputs(name: string, outputs: readonly string[]): string[] {
+  if (!Array.isArray(outputs) || outputs.length === 0) {
+    throw new Err("invalid-pipeline", `step "${name}": outputs must be a non-empty list of names, e.g. outputs: ["model"].`, { step: name });
+  }
+  const seen = new Set<string>();
+  for (const output of outputs) {
+    if (typeof output !== "string" || output.length === 0) {
+      throw new Err("invalid-pipeline", `step "${name}": every output name must be a non-empty string.`, { step: name });
+    }
+    if (seen.has(output)) throw new Err("duplicate-output", `step "${name}" lists output "${output}" twice. Remove one.`, { step: name, details: { output } });
+    seen.add(output);
+  }
+  return [...outputs];
+}
+
+function normalizeRetry(name: string, retry: number | RetryOptions | undefined): NormalizedRetry {
+  const options: RetryOptions = typeof retry === "number" ? { attempts: retry } : (retry ?? { attempts: 1 });
+  const attempts = options.attempts;
+  if (!Number.isInteger(attempts) || attempts < 1) {
+    throw new Err("invalid-pipeline", `step "${name}": retry.attempts must be a whole number of at least 1, got ${String(attempts)}.`, { step: name });
+  }
+  const delayMs = options.delayMs ?? 100;
+  const maxDelayMs = options.maxDelayMs ?? 30_000;
+  if (!(delayMs >= 0) || !(maxDelayMs >= 0)) {
+    throw new Err("invalid-pipeline", `step "${name}": retry delays must be zero or more milliseconds.`, { step: name });
+  }
+  const backoff = options.backoff ?? "exponential";
+  if (!["exponential", "linear", "fixed"].includes(backoff)) {
+    throw new Err("invalid-pipeline", `step "${name}": retry.backoff must be "exponential", "linear" or "fixed", got ${JSON.stringify(backoff)}.`, { step: name });
+  }
+  return { attempts, backoff, delayMs, maxDelayMs, jitter: options.jitter ?? true };
+}
+
+/**
+ * The code fingerprint: the source text of the step's own functions, its version and output names.
+ * It cannot see code those functions call (helpers, libraries): bump `version` when that changes.
+ */
+function fingerprintOf(options: StepOptions<ParamShape, InputSpec, SchemaShape, unknown>, outputs: readonly string[] | undefined): string {
+  const parts = [
+    String(options.run),
+    options.when ? String(options.when) : "",
+    options.onFailure ? String(options.onFailure) : "",
+    options.serializer ? `${String(options.serializer.encode)}|${String(options.serializer.decode)}` : "",
+    options.version ?? "",
+    outputs ? outputs.join(",") : "",
+  ];
+  return sha256(parts.join("\u0000")).slice(0, 32);
+}
+
+export type { LogLevel };

@@ -1,0 +1,553 @@
+import {
+  SluiceError,
+  serializeError,
+  type GraphNode,
+  type LogLevel,
+  type PipelineGraph,
+  type Reason,
+  type SerializedError,
+  type StepContext,
+  type StepLogger,
+  type StepStatus,
+} from "../core/index.js";
+import { decodeValue, encodeValue, type ArtifactRef, type ArtifactStore } from "../artifacts/index.js";
+import { InProcessExecutor, type Executor } from "../executors/index.js";
+import { cacheKeyOf, type Plan, type PlannedStep } from "../planner/index.js";
+import type { CompletionStore, LogRecord, RunStore, StepRunRecord } from "../store/index.js";
+import type { SluiceEventListener, SluiceEventMap, SluiceEventName } from "./events.js";
+import { RunResult, type FirstFailure, type StepResult } from "./result.js";
+import { retryDelay, sleep } from "./retry.js";
+import { newRunId } from "./run-id.js";
+
+/** The three stores a run records into. */
+export interface Stores {
+  runs: RunStore;
+  completions: CompletionStore;
+  artifacts: ArtifactStore;
+}
+
+export interface ExecuteOptions {
+  graph: PipelineGraph;
+  plan: Plan;
+  /** Parsed params per graph node index (what each step declares). */
+  paramsByNode: ReadonlyArray<Record<string, unknown>>;
+  /** The params as given, for the run record. */
+  params: Record<string, unknown>;
+  targets?: readonly string[];
+  stores: Stores;
+  executor?: Executor;
+  /** How many step bodies may run at once. */
+  concurrency: number;
+  signal?: AbortSignal;
+  onEvent?: SluiceEventListener;
+  runId?: string;
+}
+
+interface StepState {
+  readonly node: GraphNode;
+  readonly planned: PlannedStep;
+  status: StepStatus;
+  reason: Reason;
+  cached: boolean;
+  attempts: number;
+  /** Dependencies not finished yet; the step is ready at 0. */
+  remaining: number;
+  finished: boolean;
+  startedAt?: number;
+  finishedAt?: number;
+  cacheKey?: string;
+  ref?: ArtifactRef;
+  text?: string;
+  value?: unknown;
+  hasValue: boolean;
+  loading?: Promise<unknown>;
+  fallback?: boolean;
+  error?: SerializedError;
+}
+
+/** Runs a plan: the run state machine of shared/DESIGN.md ("engine"). */
+export function executeRun(options: ExecuteOptions): Promise<RunResult> {
+  return new RunExecution(options).start();
+}
+
+/**
+ * One run. Steps wait in a ready queue until their dependencies are finished; up to `concurrency`
+ * bodies run at once. No recursion: finishing a step decrements its dependents' counters and queues
+ * the ones that reach zero, so a step added while the run goes on only needs a counter and a place
+ * in `states` to join in.
+ */
+class RunExecution {
+  private readonly runId: string;
+  private readonly states: Array<StepState | undefined>;
+  private readonly ordered: StepState[] = [];
+  private readonly ready: StepState[] = [];
+  private head = 0;
+  private active = 0;
+  private readonly executor: Executor;
+  private readonly running = new Set<AbortController>();
+  private readonly runController = new AbortController();
+  private cancelled = false;
+  /** Set when the store refused a write: the run ends as failed. */
+  private storeError: unknown;
+  private firstFailure?: FirstFailure;
+  private logBuffer: LogRecord[] = [];
+  private resolveDone!: () => void;
+  private startedAt = 0;
+
+  constructor(private readonly options: ExecuteOptions) {
+    this.runId = options.runId ?? newRunId();
+    this.executor = options.executor ?? new InProcessExecutor();
+    this.states = new Array(options.graph.nodes.length);
+  }
+
+  async start(): Promise<RunResult> {
+    const { graph, plan, stores } = this.options;
+    this.startedAt = Date.now();
+    for (const planned of plan.steps) {
+      const node = graph.nodes[planned.index]!;
+      const complete = planned.status === "complete";
+      const state: StepState = {
+        node,
+        planned,
+        status: complete ? "succeeded" : "pending",
+        reason: planned.reason,
+        cached: complete,
+        attempts: 0,
+        remaining: 0,
+        finished: complete,
+        cacheKey: planned.cacheKey,
+        ref: planned.completion?.output,
+        hasValue: false,
+      };
+      this.states[node.index] = state;
+      this.ordered.push(state);
+    }
+    for (const state of this.ordered) {
+      if (state.finished) continue;
+      for (const dep of state.node.deps) if (!this.states[dep]!.finished) state.remaining++;
+      if (state.remaining === 0) this.ready.push(state);
+    }
+    await stores.runs.createRun({
+      runId: this.runId,
+      pipeline: graph.pipeline,
+      status: "running",
+      params: this.options.params,
+      targets: this.options.targets ? [...this.options.targets] : undefined,
+      startedAt: this.startedAt,
+    });
+    await stores.runs.putSteps(this.ordered.map((state) => this.recordOf(state)));
+    this.emit("run:start", {
+      runId: this.runId,
+      pipeline: graph.pipeline,
+      steps: plan.steps.map((step) => ({ name: step.name, status: step.status, reason: step.reason, deps: [...step.deps] })),
+    });
+    for (const state of this.ordered) if (state.finished) this.emit("step:end", { runId: this.runId, step: state.node.name, result: this.resultOf(state) });
+
+    const signal = this.options.signal;
+    const onAbort = () => this.cancel();
+    if (signal?.aborted) this.cancel();
+    else signal?.addEventListener("abort", onAbort, { once: true });
+
+    const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
+    this.pump();
+    await done;
+    signal?.removeEventListener("abort", onAbort);
+    return this.finish();
+  }
+
+  private cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    const reason = new SluiceError("cancelled", "The run was cancelled.", { runId: this.runId });
+    this.runController.abort(reason);
+    for (const controller of this.running) controller.abort(reason);
+  }
+
+  private pump(): void {
+    while (!this.cancelled && this.active < this.options.concurrency && this.head < this.ready.length) {
+      this.launch(this.ready[this.head++]!);
+    }
+    if (this.active === 0 && (this.cancelled || this.head === this.ready.length)) this.resolveDone();
+  }
+
+  private launch(state: StepState): void {
+    this.active++;
+    this.runStep(state)
+      .catch((error: unknown) => this.settle(state, "failed", state.reason, error))
+      .catch((error: unknown) => {
+        // Only a failing store write lands here: nothing more can be recorded, so stop the run.
+        this.storeError ??= error;
+        this.firstFailure ??= { step: state.node.name, error: serializeError(error) };
+        this.cancel();
+      })
+      .finally(() => {
+        this.active--;
+        if (state.finished) {
+          for (const dependent of state.node.dependents) {
+            const next = this.states[dependent];
+            if (next !== undefined && !next.finished && --next.remaining === 0) this.ready.push(next);
+          }
+        }
+        this.pump();
+      });
+  }
+
+  private async runStep(state: StepState): Promise<void> {
+    const blocked = this.blockedBy(state);
+    if (blocked) return this.settle(state, "skipped", blocked);
+    const { node } = state;
+    const def = node.def;
+    const args = await this.argsOf(state);
+    if (state.planned.status === "pending" && state.planned.reason !== "forced" && def.cache && state.planned.cacheKey === undefined) {
+      // The plan could not know this key (an upstream had to run first): check it now.
+      const inputHashes: Record<string, string> = {};
+      for (const input of node.inputs) inputHashes[input.name] = this.states[input.from]!.ref!.hash;
+      state.cacheKey = cacheKeyOf(this.options.graph.pipeline, node, state.planned.paramsHash, inputHashes);
+      const completion = await this.options.stores.completions.findCompletion(state.cacheKey);
+      if (completion) {
+        state.cached = true;
+        state.ref = completion.output;
+        return this.settle(state, "succeeded", state.reason);
+      }
+    } else if (state.cacheKey === undefined) {
+      const inputHashes: Record<string, string> = {};
+      for (const input of node.inputs) inputHashes[input.name] = this.states[input.from]!.ref!.hash;
+      state.cacheKey = cacheKeyOf(this.options.graph.pipeline, node, state.planned.paramsHash, inputHashes);
+    }
+
+    const log = this.loggerFor(node.name);
+    if (def.when) {
+      const controller = new AbortController();
+      const ctx: StepContext = { runId: this.runId, step: node.name, attempt: 0, signal: controller.signal, log };
+      let go: boolean;
+      try {
+        go = await def.when(args as never, ctx);
+      } catch (error) {
+        return this.settle(state, "failed", state.reason, wrap(error, node.name, this.runId, "its `when` condition threw"));
+      }
+      if (!go) return this.settle(state, "skipped", "condition-false");
+    }
+
+    state.status = "running";
+    state.startedAt = Date.now();
+    await this.options.stores.runs.putSteps([this.recordOf(state)]);
+    let lastError: SluiceError | undefined;
+    for (let attempt = 1; attempt <= def.retry.attempts; attempt++) {
+      if (this.cancelled) return this.settle(state, "cancelled", "cancelled");
+      state.attempts = attempt;
+      const controller = new AbortController();
+      this.running.add(controller);
+      const ctx: StepContext = { runId: this.runId, step: node.name, attempt, signal: controller.signal, log };
+      this.emit("step:start", { runId: this.runId, step: node.name, attempt });
+      try {
+        const started = Date.now();
+        const value = await this.executor.execute({ step: node.name, body: def.run, args, ctx, controller, timeoutMs: def.timeoutMs });
+        this.warnIfOverran(state, log, started);
+        this.checkOutput(state, value);
+        await this.store(state, value, true);
+        return this.settle(state, "succeeded", state.reason);
+      } catch (error) {
+        if (this.cancelled) return this.settle(state, "cancelled", "cancelled");
+        lastError = wrap(error, node.name, this.runId);
+        if (attempt < def.retry.attempts && lastError.retryable) {
+          const delayMs = retryDelay(def.retry, attempt);
+          const serialized = serializeError(lastError);
+          log.warn(`attempt ${attempt} failed: ${lastError.message}; retrying in ${Math.round(delayMs)} ms`);
+          this.emit("step:retry", { runId: this.runId, step: node.name, attempt, delayMs, error: serialized });
+          try {
+            await sleep(delayMs, this.runController.signal);
+          } catch {
+            return this.settle(state, "cancelled", "cancelled");
+          }
+          continue;
+        }
+        break;
+      } finally {
+        this.running.delete(controller);
+      }
+    }
+    const error = lastError!;
+    if (def.onFailure) {
+      const ctx: StepContext = { runId: this.runId, step: node.name, attempt: state.attempts, signal: this.runController.signal, log };
+      try {
+        const value = await def.onFailure(args as never, error, ctx);
+        this.checkOutput(state, value);
+        // A fallback value is returned but not recorded as this step's completed output: the next run retries the step.
+        await this.store(state, value, false);
+        state.fallback = true;
+        state.error = serializeError(error);
+        return this.settle(state, "succeeded", state.reason);
+      } catch (fallbackError) {
+        return this.settle(state, "failed", state.reason, wrap(fallbackError, node.name, this.runId, "its onFailure fallback threw"));
+      }
+    }
+    return this.settle(state, "failed", state.reason, error);
+  }
+
+  /** Why this step cannot run because of its upstream, if it cannot. */
+  private blockedBy(state: StepState): Reason | undefined {
+    let conditionSkip = false;
+    for (const dep of state.node.deps) {
+      const upstream = this.states[dep]!;
+      if (upstream.status === "failed" || upstream.status === "cancelled") return "upstream-failed";
+      if (upstream.status === "skipped") {
+        if (upstream.reason === "upstream-failed") return "upstream-failed";
+        if (!state.node.afterOnly.has(dep)) conditionSkip = true;
+      }
+    }
+    return conditionSkip ? "condition-false" : undefined;
+  }
+
+  private async argsOf(state: StepState): Promise<Record<string, unknown>> {
+    const args: Record<string, unknown> = { params: this.options.paramsByNode[state.node.index] };
+    for (const input of state.node.inputs) {
+      const upstream = this.states[input.from]!;
+      const value = await this.valueOf(upstream);
+      if (input.field === undefined) {
+        args[input.name] = value;
+        continue;
+      }
+      if (typeof value !== "object" || value === null || !(input.field in value)) {
+        throw new SluiceError(
+          "output-invalid",
+          `step "${state.node.name}": input "${input.name}" reads field "${input.field}" of step "${upstream.node.name}", whose output has no such field. Return an object with "${input.field}" from "${upstream.node.name}", or wire the whole output.`,
+          { step: state.node.name, runId: this.runId, retryable: false, details: { input: input.name, from: upstream.node.name, field: input.field } },
+        );
+      }
+      args[input.name] = (value as Record<string, unknown>)[input.field];
+    }
+    return args;
+  }
+
+  /** The output value of a succeeded step, loaded from the artifact store the first time it is needed. */
+  private valueOf(state: StepState): Promise<unknown> | unknown {
+    if (state.hasValue) return state.value;
+    state.loading ??= (async () => {
+      const encoded = await this.options.stores.artifacts.get(state.ref!);
+      if (!encoded) {
+        throw new SluiceError(
+          "not-found",
+          `The stored output of step "${state.node.name}" (artifact ${state.ref!.hash.slice(0, 12)}) is missing. Rerun with --force ${state.node.name}.`,
+          { step: state.node.name, runId: this.runId, retryable: false },
+        );
+      }
+      state.value = decodeValue(encoded, state.node.def.serializer);
+      if (encoded.kind === "json") state.text = encoded.text;
+      state.hasValue = true;
+      return state.value;
+    })();
+    return state.loading;
+  }
+
+  private checkOutput(state: StepState, value: unknown): void {
+    const def = state.node.def;
+    const names = def.outputs;
+    if (names && names.length > 1) {
+      if (typeof value !== "object" || value === null) {
+        throw this.outputError(state, `declares outputs ${names.map((n) => `"${n}"`).join(", ")} but returned ${value === null ? "null" : typeof value}; return an object with those fields`);
+      }
+      for (const name of names) {
+        if (!(name in value)) throw this.outputError(state, `declares output "${name}" but its return value has no field "${name}"`);
+        this.checkSchema(state, name, (value as Record<string, unknown>)[name]);
+      }
+      return;
+    }
+    this.checkSchema(state, names?.[0] ?? def.name, value);
+  }
+
+  private checkSchema(state: StepState, name: string, value: unknown): void {
+    const schema = state.node.def.schemas[name];
+    if (!schema) return;
+    const result = schema.safeParse(value);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      const at = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+      throw this.outputError(state, `output "${name}" does not match its schema${at}: ${issue?.message ?? "invalid"}`);
+    }
+  }
+
+  private outputError(state: StepState, problem: string): SluiceError {
+    return new SluiceError("output-invalid", `step "${state.node.name}" ${problem}.`, { step: state.node.name, runId: this.runId, retryable: false });
+  }
+
+  private async store(state: StepState, value: unknown, complete: boolean): Promise<void> {
+    const { node } = state;
+    const encoded = encodeValue(value, node.name, node.def.serializer);
+    const ref = await this.options.stores.artifacts.put(encoded);
+    state.ref = ref;
+    state.value = value;
+    state.hasValue = true;
+    if (encoded.kind === "json") state.text = encoded.text;
+    if (!complete) return;
+    const inputHashes: Record<string, string> = {};
+    for (const input of node.inputs) inputHashes[input.name] = this.states[input.from]!.ref!.hash;
+    await this.options.stores.completions.putCompletion({
+      cacheKey: state.cacheKey!,
+      pipeline: this.options.graph.pipeline,
+      step: node.name,
+      identity: state.planned.identity,
+      codeHash: node.def.fingerprint,
+      paramsHash: state.planned.paramsHash,
+      inputHashes,
+      output: ref,
+      runId: this.runId,
+      createdAt: Date.now(),
+    });
+  }
+
+  private async settle(state: StepState, status: StepStatus, reason: Reason, error?: unknown): Promise<void> {
+    state.status = status;
+    state.reason = reason;
+    state.finished = true;
+    state.finishedAt = Date.now();
+    if (error !== undefined) {
+      state.error = serializeError(error);
+      if (status === "failed") this.firstFailure ??= { step: state.node.name, error: state.error };
+    }
+    await this.flushLogs();
+    await this.options.stores.runs.putSteps([this.recordOf(state)]);
+    this.emit("step:end", { runId: this.runId, step: state.node.name, result: this.resultOf(state) });
+  }
+
+  private async finish(): Promise<RunResult> {
+    const { stores } = this.options;
+    const leftovers: StepRunRecord[] = [];
+    for (const state of this.ordered) {
+      if (state.finished) continue;
+      state.status = "cancelled";
+      state.reason = "cancelled";
+      state.finished = true;
+      leftovers.push(this.recordOf(state));
+    }
+    if (leftovers.length > 0) await stores.runs.putSteps(leftovers);
+    await this.flushLogs();
+    const outputs: Record<string, unknown> = {};
+    const texts = new Map<string, string>();
+    for (const state of this.ordered) {
+      if (state.status !== "succeeded" || state.ref === undefined) continue;
+      try {
+        outputs[state.node.name] = await this.valueOf(state);
+      } catch {
+        continue;
+      }
+      if (state.text !== undefined) texts.set(state.node.name, state.text);
+    }
+    const anyFailed = this.ordered.some((state) => state.status === "failed");
+    const status = this.storeError !== undefined ? "failed" : this.cancelled ? "cancelled" : anyFailed ? "failed" : "succeeded";
+    const finishedAt = Date.now();
+    await stores.runs.updateRun(this.runId, {
+      status,
+      reason: status === "cancelled" ? "cancelled" : undefined,
+      finishedAt,
+      durationMs: finishedAt - this.startedAt,
+      error: this.firstFailure?.error,
+    });
+    const steps: Record<string, StepResult> = {};
+    for (const state of this.ordered) steps[state.node.name] = this.resultOf(state);
+    const result = new RunResult({
+      runId: this.runId,
+      pipeline: this.options.graph.pipeline,
+      status,
+      outputs,
+      outputTexts: texts,
+      steps,
+      startedAt: this.startedAt,
+      finishedAt,
+      firstFailure: this.firstFailure,
+    });
+    this.emit("run:end", { runId: this.runId, result });
+    return result;
+  }
+
+  private recordOf(state: StepState): StepRunRecord {
+    return {
+      runId: this.runId,
+      step: state.node.name,
+      identity: state.planned.identity,
+      status: state.status,
+      reason: state.reason,
+      cached: state.cached,
+      attempts: state.attempts,
+      fallback: state.fallback,
+      cacheKey: state.cacheKey,
+      startedAt: state.startedAt,
+      finishedAt: state.finishedAt,
+      durationMs: durationOf(state),
+      output: state.ref,
+      error: state.error,
+    };
+  }
+
+  private resultOf(state: StepState): StepResult {
+    const result: {
+      -readonly [K in keyof StepResult]: StepResult[K];
+    } = {
+      name: state.node.name,
+      status: state.status,
+      reason: state.reason,
+      cached: state.cached,
+      attempts: state.attempts,
+      durationMs: durationOf(state),
+      identity: state.planned.identity,
+    };
+    if (state.fallback) result.fallback = true;
+    if (state.cacheKey !== undefined) result.cacheKey = state.cacheKey;
+    if (state.ref !== undefined) result.output = state.ref;
+    if (state.error !== undefined) result.error = state.error;
+    return result;
+  }
+
+  private loggerFor(step: string): StepLogger {
+    const write = (level: LogLevel) => (message: string, data?: unknown) => {
+      const record: LogRecord = { runId: this.runId, step, time: Date.now(), level, message: String(message) };
+      if (data !== undefined) record.data = data;
+      this.logBuffer.push(record);
+      this.emit("step:log", { runId: this.runId, step, level, message: record.message, time: record.time, ...(data === undefined ? {} : { data }) });
+    };
+    const logger = write("info") as StepLogger;
+    logger.debug = write("debug");
+    logger.info = write("info");
+    logger.warn = write("warn");
+    logger.error = write("error");
+    return logger;
+  }
+
+  private async flushLogs(): Promise<void> {
+    if (this.logBuffer.length === 0) return;
+    const logs = this.logBuffer;
+    this.logBuffer = [];
+    await this.options.stores.runs.appendLogs(logs);
+  }
+
+  private warnIfOverran(state: StepState, log: StepLogger, started: number): void {
+    const limit = state.node.def.timeoutMs;
+    if (limit === undefined) return;
+    const took = Date.now() - started;
+    if (took > limit) {
+      log.warn(`took ${took} ms, over its timeoutMs of ${limit}: a synchronous body cannot be interrupted on the main thread, so its result is kept`);
+    }
+  }
+
+  private emit<K extends SluiceEventName>(type: K, payload: SluiceEventMap[K]): void {
+    const listener = this.options.onEvent;
+    if (!listener) return;
+    try {
+      listener({ type, ...payload } as Parameters<SluiceEventListener>[0]);
+    } catch {
+      // A listener's bug must not break the run.
+    }
+  }
+}
+
+function durationOf(state: StepState): number {
+  return state.startedAt !== undefined && state.finishedAt !== undefined ? state.finishedAt - state.startedAt : 0;
+}
+
+/** Anything a step threw, as a SluiceError that keeps the original as its cause (and its stack). */
+function wrap(error: unknown, step: string, runId: string, context?: string): SluiceError {
+  if (SluiceError.is(error)) return error;
+  const message = error instanceof Error ? error.message : typeof error === "string" ? error : String(error);
+  const wrapped = new SluiceError("step-failed", context ? `step "${step}": ${context}: ${message}` : message, { step, runId, cause: error });
+  if (error instanceof Error && error.stack) wrapped.stack = error.stack;
+  return wrapped;
+}

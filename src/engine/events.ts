@@ -1,0 +1,19 @@
+import type { LogLevel, SerializedError } from "../core/index.js";
+import type { RunResult, StepResult } from "./result.js";
+
+/** Every event a run emits, by name: one map that the CLI, logging and (later) the server consume. */
+export interface SluiceEventMap {
+  "run:start": { runId: string; pipeline: string; steps: Array<{ name: string; status: "pending" | "complete"; reason: string; deps: string[] }> };
+  "step:start": { runId: string; step: string; attempt: number };
+  "step:retry": { runId: string; step: string; attempt: number; delayMs: number; error: SerializedError };
+  "step:log": { runId: string; step: string; level: LogLevel; message: string; time: number; data?: unknown };
+  "step:end": { runId: string; step: string; result: StepResult };
+  "run:end": { runId: string; result: RunResult };
+}
+
+export type SluiceEventName = keyof SluiceEventMap;
+
+/** One event: its `type` and the fields of SluiceEventMap[type]. */
+export type SluiceEvent = { [K in SluiceEventName]: { type: K } & SluiceEventMap[K] }[SluiceEventName];
+
+export type SluiceEventListener = (event: SluiceEvent) => void;

@@ -1,0 +1,9 @@
+/** Engine: runs a plan (ready queue, concurrency, retries, timeouts, cancel, when, fallbacks) and records it. */
+export { executeRun } from "./engine.js";
+export type { ExecuteOptions, Stores } from "./engine.js";
+export type { SluiceEvent, SluiceEventListener, SluiceEventMap, SluiceEventName } from "./events.js";
+export { RunResult } from "./result.js";
+export type { ExecutionSummary, FirstFailure, OutputRefJson, StepResult } from "./result.js";
+export { retryDelay } from "./retry.js";
+export { formatDuration, formatSummary } from "./summary-text.js";
+export { newRunId } from "./run-id.js";

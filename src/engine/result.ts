@@ -1,0 +1,129 @@
+import type { Reason, RunStatus, SerializedError, StepStatus } from "../core/index.js";
+
+export interface OutputRefJson {
+  readonly hash: string;
+  readonly kind: "json" | "blob";
+  readonly size: number;
+}
+
+export interface StepResult {
+  readonly name: string;
+  readonly status: StepStatus;
+  readonly reason: Reason;
+  /** True when an earlier output was reused instead of running the body. */
+  readonly cached: boolean;
+  /** How many times the body ran. */
+  readonly attempts: number;
+  readonly durationMs: number;
+  /** True when the value came from `onFailure` after the last attempt failed. */
+  readonly fallback?: boolean;
+  readonly identity: string;
+  readonly cacheKey?: string;
+  readonly output?: OutputRefJson;
+  readonly error?: SerializedError;
+}
+
+/** Which steps were scheduled and what became of them, by name (like Luigi's execution summary). */
+export interface ExecutionSummary {
+  /** Every step the plan covered. */
+  scheduled: string[];
+  /** Complete before the run: nothing to do. */
+  complete: string[];
+  /** Their body ran and they succeeded (fallbacks included). */
+  ran: string[];
+  /** Planned to run, but an earlier output matched once their inputs were known. */
+  cached: string[];
+  skipped: string[];
+  failed: string[];
+  cancelled: string[];
+}
+
+export interface FirstFailure {
+  step: string;
+  error: SerializedError;
+}
+
+const INLINE_LIMIT = 1024 * 1024;
+
+/** What `pipeline.run()` returns. */
+export class RunResult {
+  readonly runId: string;
+  readonly pipeline: string;
+  readonly status: RunStatus;
+  readonly success: boolean;
+  /** Each step's output value, by step name (for steps that produced one). */
+  readonly outputs: Record<string, unknown>;
+  readonly steps: Record<string, StepResult>;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  readonly durationMs: number;
+  /** The first step to fail, in the order failures happened. */
+  readonly firstFailure?: FirstFailure;
+  /** The stored JSON text of outputs, for inline JSON output; not part of the public shape. */
+  readonly #outputTexts: ReadonlyMap<string, string>;
+
+  constructor(fields: {
+    runId: string;
+    pipeline: string;
+    status: RunStatus;
+    outputs: Record<string, unknown>;
+    outputTexts: ReadonlyMap<string, string>;
+    steps: Record<string, StepResult>;
+    startedAt: number;
+    finishedAt: number;
+    firstFailure?: FirstFailure;
+  }) {
+    this.runId = fields.runId;
+    this.pipeline = fields.pipeline;
+    this.status = fields.status;
+    this.success = fields.status === "succeeded";
+    this.outputs = fields.outputs;
+    this.steps = fields.steps;
+    this.startedAt = fields.startedAt;
+    this.finishedAt = fields.finishedAt;
+    this.durationMs = fields.finishedAt - fields.startedAt;
+    this.firstFailure = fields.firstFailure;
+    this.#outputTexts = fields.outputTexts;
+  }
+
+  summary(): ExecutionSummary {
+    const summary: ExecutionSummary = { scheduled: [], complete: [], ran: [], cached: [], skipped: [], failed: [], cancelled: [] };
+    for (const step of Object.values(this.steps)) {
+      summary.scheduled.push(step.name);
+      if (step.status === "succeeded") {
+        if (!step.cached) summary.ran.push(step.name);
+        else if (step.reason === "complete") summary.complete.push(step.name);
+        else summary.cached.push(step.name);
+      } else if (step.status === "skipped") summary.skipped.push(step.name);
+      else if (step.status === "failed") summary.failed.push(step.name);
+      else if (step.status === "cancelled" || step.status === "pending") summary.cancelled.push(step.name);
+    }
+    return summary;
+  }
+
+  /**
+   * The result as JSON: outputs inline when they are JSON and under 1 MiB, else `{ "$ref": { hash, kind, size } }`.
+   * Values JSON cannot hold (NaN, Dates, ...) appear in sluice's tagged form `{ "$sluice": kind, "v": ... }`.
+   */
+  toJSON(): Record<string, unknown> {
+    const outputs: Record<string, unknown> = {};
+    for (const step of Object.values(this.steps)) {
+      if (!step.output) continue;
+      const text = this.#outputTexts.get(step.name);
+      outputs[step.name] = step.output.kind === "json" && step.output.size < INLINE_LIMIT && text !== undefined ? JSON.parse(text) : { $ref: step.output };
+    }
+    return {
+      runId: this.runId,
+      pipeline: this.pipeline,
+      status: this.status,
+      success: this.success,
+      startedAt: new Date(this.startedAt).toISOString(),
+      finishedAt: new Date(this.finishedAt).toISOString(),
+      durationMs: this.durationMs,
+      ...(this.firstFailure ? { firstFailure: this.firstFailure } : {}),
+      summary: this.summary(),
+      steps: this.steps,
+      outputs,
+    };
+  }
+}

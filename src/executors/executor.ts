@@ -1,0 +1,17 @@
+import type { StepContext } from "../core/index.js";
+
+/** One attempt of one step body, as the engine hands it to an executor. */
+export interface StepCall {
+  readonly step: string;
+  readonly body: (args: never, ctx: StepContext) => unknown;
+  readonly args: unknown;
+  readonly ctx: StepContext;
+  /** Aborting it stops the attempt: the engine aborts it on cancel, the executor on timeout. */
+  readonly controller: AbortController;
+  readonly timeoutMs?: number;
+}
+
+/** Where a step body runs. Resolves with the body's return value, rejects with what it threw. */
+export interface Executor {
+  execute(call: StepCall): Promise<unknown>;
+}

@@ -1,0 +1,58 @@
+import { SluiceError } from "../core/index.js";
+import type { Executor, StepCall } from "./executor.js";
+
+/**
+ * Runs step bodies on the main thread. A timeout or cancel aborts the attempt's signal and settles the
+ * attempt at once; a body that ignores its signal keeps running in the background, and a synchronous
+ * body cannot be interrupted at all (it has the thread until it returns).
+ */
+export class InProcessExecutor implements Executor {
+  execute(call: StepCall): Promise<unknown> {
+    const { signal } = call.controller;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    let result: unknown;
+    try {
+      result = call.body(call.args as never, call.ctx);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!isThenable(result)) return Promise.resolve(result);
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const cleanup = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      if (call.timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          call.controller.abort(
+            new SluiceError("step-timeout", `step "${call.step}" timed out after ${call.timeoutMs} ms (attempt ${call.ctx.attempt}).`, {
+              step: call.step,
+              runId: call.ctx.runId,
+              details: { timeoutMs: call.timeoutMs, attempt: call.ctx.attempt },
+            }),
+          );
+        }, call.timeoutMs);
+      }
+      result.then(
+        (value) => {
+          cleanup();
+          resolve(value);
+        },
+        (error: unknown) => {
+          cleanup();
+          reject(error);
+        },
+      );
+    });
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
+}

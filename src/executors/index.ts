@@ -1,0 +1,3 @@
+/** Executors: where a step body runs. In-process now; worker threads and queue workers come later. */
+export type { Executor, StepCall } from "./executor.js";
+export { InProcessExecutor } from "./in-process.js";

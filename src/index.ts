@@ -1,0 +1,43 @@
+/**
+ * sluice: typed pipelines for data and ML work.
+ * @example
+ * import { step, pipeline } from "sluice";
+ * const raw = step("raw", { run: () => [1, 2, 3] });
+ * const total = step("total", { inputs: { raw }, run: ({ raw }) => raw.reduce((a, b) => a + b, 0) });
+ * const result = await pipeline("demo", { steps: [total] }).run();
+ */
+export { step, isStep, SluiceError, ERROR_CODES, REASONS, RUN_STATUSES, STEP_STATUSES, PLAN_STATUSES, LOG_LEVELS } from "./core/index.js";
+export type {
+  AnyStep,
+  ErrorCode,
+  InputSpec,
+  LogLevel,
+  OutputRef,
+  ParamShape,
+  ParamValues,
+  PipelineGraph,
+  GraphNode,
+  PlanStatus,
+  Reason,
+  RetryOptions,
+  RunStatus,
+  SchemaShape,
+  SerializedError,
+  Serializer,
+  Source,
+  Step,
+  StepArgs,
+  StepContext,
+  StepLogger,
+  StepOptions,
+  StepStatus,
+} from "./core/index.js";
+export { pipeline, isPipeline, memoryStores, processStores, Pipeline, Preview } from "./pipeline.js";
+export type { PipelineOptions, PreviewOptions, PreviewStep, RunOptions } from "./pipeline.js";
+export { RunResult, formatSummary } from "./engine/index.js";
+export type { ExecutionSummary, FirstFailure, SluiceEvent, SluiceEventListener, SluiceEventMap, SluiceEventName, StepResult, Stores } from "./engine/index.js";
+export { MemoryStore } from "./store/index.js";
+export type { Completion, CompletionStore, LogRecord, RunFilter, RunRecord, RunStore, StepRunRecord } from "./store/index.js";
+export { MemoryArtifactStore } from "./artifacts/index.js";
+export type { ArtifactRef, ArtifactStore, EncodedValue } from "./artifacts/index.js";
+export type { Executor, StepCall } from "./executors/index.js";

@@ -1,0 +1,208 @@
+/**
+ * The public Pipeline: a named graph of steps with preview() and run(). This file (with index.ts) is
+ * the package's front door, the one place at the root that joins core, planner, engine and the stores.
+ */
+import {
+  buildGraph,
+  LOG_LEVELS,
+  resolveParams,
+  SluiceError,
+  upstreamClosure,
+  type AnyStep,
+  type LogLevel,
+  type PipelineGraph,
+  type PlanStatus,
+  type Reason,
+} from "./core/index.js";
+import { MemoryArtifactStore } from "./artifacts/index.js";
+import { executeRun, formatSummary, type RunResult, type SluiceEventListener, type Stores } from "./engine/index.js";
+import type { Executor } from "./executors/index.js";
+import { formatTree, planRun, type Plan, type PlanOptions } from "./planner/index.js";
+import { MemoryStore } from "./store/index.js";
+
+const BRAND = Symbol.for("sluice.pipeline");
+const DEFAULT_CONCURRENCY = 8;
+
+export interface PipelineOptions {
+  /** The steps to run; the steps they depend on are found automatically. */
+  steps: readonly AnyStep[];
+  /** How many step bodies may run at once. @defaultValue 8 */
+  concurrency?: number;
+  /** A version label, recorded with runs. */
+  version?: string;
+  description?: string;
+}
+
+export interface PreviewOptions extends PlanOptions {
+  /** Parameters by name, validated by the steps' zod schemas. */
+  params?: Record<string, unknown>;
+  /** Where runs and outputs are recorded. @defaultValue one in-memory store per process */
+  stores?: Stores;
+}
+
+export interface RunOptions extends PreviewOptions {
+  concurrency?: number;
+  /** Abort it to cancel the run: running steps get it through `ctx.signal`; the run ends `cancelled`. */
+  signal?: AbortSignal;
+  /** Receives every event of the run (see SluiceEventMap). */
+  onEvent?: SluiceEventListener;
+  /** Echo steps' logs at this level and above to stderr. @defaultValue "silent" */
+  logLevel?: LogLevel | "silent";
+  /** Print the execution summary to stdout when the run ends. @defaultValue false */
+  summary?: boolean;
+  /** Where step bodies run. @defaultValue in-process */
+  executor?: Executor;
+  runId?: string;
+}
+
+export interface PreviewStep {
+  name: string;
+  status: PlanStatus;
+  reason: Reason;
+  /** Steps this one depends on. */
+  deps: string[];
+  /** The params this step declares, as the run would see them. */
+  params: Record<string, unknown>;
+}
+
+/** What would run and why, without running anything. */
+export class Preview {
+  constructor(
+    readonly pipeline: string,
+    readonly steps: PreviewStep[],
+  ) {}
+
+  /** The plan as a dependency tree, final steps first, as d6tflow's preview prints it. */
+  toTree(): string {
+    return formatTree(
+      this.steps.map((step) => {
+        const params = Object.keys(step.params).length > 0 ? ` ${JSON.stringify(step.params)}` : "";
+        const label = step.status === "complete" ? "complete" : `pending: ${step.reason}`;
+        return { name: step.name, deps: step.deps, label: `${step.name}${params} (${label})` };
+      }),
+    );
+  }
+
+  toJSON(): { pipeline: string; steps: Array<{ name: string; status: PlanStatus; reason: Reason; deps: string[] }> } {
+    return { pipeline: this.pipeline, steps: this.steps.map(({ name, status, reason, deps }) => ({ name, status, reason, deps })) };
+  }
+}
+
+/** A named graph of steps. Made by `pipeline()`. */
+export class Pipeline {
+  readonly kind = "pipeline" as const;
+  #graph?: PipelineGraph;
+
+  constructor(
+    readonly name: string,
+    readonly options: PipelineOptions,
+  ) {
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** The checked dependency graph; throws a SluiceError (cycle, missing input, ...) if it is invalid. */
+  graph(): PipelineGraph {
+    this.#graph ??= buildGraph(this.name, this.options.steps);
+    return this.#graph;
+  }
+
+  /** What `run()` with the same options would do, and why, for every step. */
+  async preview(options: PreviewOptions = {}): Promise<Preview> {
+    const { plan } = await this.plan(options);
+    return new Preview(
+      this.name,
+      plan.steps.map((step) => ({ name: step.name, status: step.status, reason: step.reason, deps: [...step.deps], params: step.params })),
+    );
+  }
+
+  /** Runs what the plan says: upstream first, independent steps in parallel. Never throws for a failed step. */
+  async run(options: RunOptions = {}): Promise<RunResult> {
+    const concurrency = options.concurrency ?? this.options.concurrency ?? DEFAULT_CONCURRENCY;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new SluiceError("invalid-usage", `concurrency must be a whole number of at least 1, got ${String(concurrency)}.`);
+    }
+    const logLevel = options.logLevel ?? "silent";
+    if (logLevel !== "silent" && !LOG_LEVELS.includes(logLevel)) {
+      throw new SluiceError("invalid-usage", `logLevel must be one of silent, ${LOG_LEVELS.join(", ")}; got ${JSON.stringify(logLevel)}.`);
+    }
+    const { graph, plan, paramsByNode, stores } = await this.plan(options);
+    const result = await executeRun({
+      graph,
+      plan,
+      paramsByNode,
+      params: options.params ?? {},
+      targets: options.targets,
+      stores,
+      executor: options.executor,
+      concurrency,
+      signal: options.signal,
+      onEvent: withLogEcho(options.onEvent, logLevel),
+      runId: options.runId,
+    });
+    if (options.summary) process.stdout.write(`${formatSummary(result.summary(), result.status, result.durationMs)}\n`);
+    return result;
+  }
+
+  private async plan(options: PreviewOptions): Promise<{ graph: PipelineGraph; plan: Plan; paramsByNode: Array<Record<string, unknown>>; stores: Stores }> {
+    const graph = this.graph();
+    const nodes = options.targets && options.targets.length > 0 ? upstreamClosure(graph, options.targets) : graph.nodes;
+    const paramsByNode = resolveParams(graph, options.params ?? {}, nodes);
+    const stores = options.stores ?? processStores();
+    const plan = await planRun(graph, nodes, paramsByNode, stores.completions, options);
+    return { graph, plan, paramsByNode, stores };
+  }
+}
+
+/**
+ * Declares a pipeline from the steps to run; what they depend on is found automatically.
+ * @example export default pipeline("example", { steps: [stats], concurrency: 4 });
+ */
+export function pipeline(name: string, options: PipelineOptions): Pipeline {
+  if (typeof name !== "string" || name.trim() === "") {
+    throw new SluiceError("invalid-pipeline", `A pipeline needs a name: pipeline("training", { steps: [...] }).`);
+  }
+  if (!options || !Array.isArray(options.steps) || options.steps.length === 0) {
+    throw new SluiceError("invalid-pipeline", `pipeline "${name}": \`steps\` must list at least one step: pipeline("${name}", { steps: [train] }).`);
+  }
+  options.steps.forEach((candidate, index) => {
+    if (typeof candidate !== "object" || candidate === null || (candidate as { kind?: unknown }).kind !== "step") {
+      throw new SluiceError("invalid-pipeline", `pipeline "${name}": steps[${index}] is not a step. List values made by step().`);
+    }
+  });
+  if (options.concurrency !== undefined && (!Number.isInteger(options.concurrency) || options.concurrency < 1)) {
+    throw new SluiceError("invalid-pipeline", `pipeline "${name}": concurrency must be a whole number of at least 1, got ${String(options.concurrency)}.`);
+  }
+  return new Pipeline(name, options);
+}
+
+/** True for values made by `pipeline()`, also from another copy of the package. */
+export function isPipeline(value: unknown): value is Pipeline {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** A fresh set of in-memory stores: runs, completions and artifacts live as long as this object. */
+export function memoryStores(): Stores {
+  const store = new MemoryStore();
+  return { runs: store, completions: store, artifacts: new MemoryArtifactStore() };
+}
+
+let shared: Stores | undefined;
+
+/** The stores runs use when none are given: one in-memory set per process. */
+export function processStores(): Stores {
+  shared ??= memoryStores();
+  return shared;
+}
+
+const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+function withLogEcho(listener: SluiceEventListener | undefined, level: LogLevel | "silent"): SluiceEventListener | undefined {
+  if (level === "silent") return listener;
+  const min = LEVEL_RANK[level];
+  return (event) => {
+    if (event.type === "step:log" && LEVEL_RANK[event.level] >= min) {
+      process.stderr.write(`[${event.step}] ${event.level}: ${event.message}\n`);
+    }
+    listener?.(event);
+  };
+}

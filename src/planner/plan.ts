@@ -1,0 +1,104 @@
+import { hashParts, identityOf, unknownStep, type GraphNode, type PipelineGraph, type PlanStatus, type Reason } from "../core/index.js";
+import type { Completion, CompletionStore } from "../store/index.js";
+
+export interface PlanOptions {
+  /** Plan only these steps and what they need. */
+  targets?: readonly string[];
+  /** Rerun these steps (and so, through changed data, possibly their downstream). */
+  force?: readonly string[];
+  /** Rerun everything. */
+  forceAll?: boolean;
+}
+
+export interface PlannedStep {
+  readonly name: string;
+  readonly index: number;
+  readonly status: PlanStatus;
+  readonly reason: Reason;
+  readonly identity: string;
+  readonly paramsHash: string;
+  /** The params this step declares, as the run will see them. */
+  readonly params: Record<string, unknown>;
+  readonly deps: readonly string[];
+  /** Known when every input's content is known now (all upstream complete). */
+  readonly cacheKey?: string;
+  readonly inputHashes?: Record<string, string>;
+  /** The completion that makes this step complete. */
+  readonly completion?: Completion;
+}
+
+export interface Plan {
+  readonly pipeline: string;
+  /** The planned steps in execution (topological) order. */
+  readonly steps: readonly PlannedStep[];
+  readonly byName: ReadonlyMap<string, PlannedStep>;
+}
+
+/** The cache key of a step instance: code, params and the content of every input. */
+export function cacheKeyOf(pipeline: string, node: GraphNode, paramsHash: string, inputHashes: Record<string, string>): string {
+  const parts = [pipeline, node.name, node.def.fingerprint, paramsHash];
+  for (const input of node.inputs) parts.push(`${input.name}=${inputHashes[input.name]}${input.field === undefined ? "" : `#${input.field}`}`);
+  return hashParts(parts);
+}
+
+/**
+ * Decides for each step in `nodes` whether it is complete or must run, and why (shared/DESIGN.md,
+ * "Why it runs"). A step whose upstream will run is pending with `upstream-changed`; the engine
+ * checks its key again once its inputs exist and may still reuse an output.
+ */
+export async function planRun(
+  graph: PipelineGraph,
+  nodes: readonly GraphNode[],
+  paramsByNode: ReadonlyArray<Record<string, unknown>>,
+  completions: CompletionStore,
+  options: PlanOptions = {},
+): Promise<Plan> {
+  const forced = new Set(options.force ?? []);
+  for (const name of forced) if (!graph.byName.has(name)) throw unknownStep(graph, name);
+  const planned = new Map<number, PlannedStep>();
+  const steps: PlannedStep[] = [];
+  for (const node of nodes) {
+    const params = paramsByNode[node.index]!;
+    const { identity, paramsHash } = identityOf(graph.pipeline, node.name, params);
+    const upstream = node.deps.map((dep) => planned.get(dep)!);
+    const upstreamPending = upstream.some((step) => step.status === "pending");
+    let inputHashes: Record<string, string> | undefined;
+    let cacheKey: string | undefined;
+    if (!upstreamPending) {
+      inputHashes = {};
+      for (const input of node.inputs) inputHashes[input.name] = planned.get(input.from)!.completion!.output.hash;
+      cacheKey = cacheKeyOf(graph.pipeline, node, paramsHash, inputHashes);
+    }
+    const base = { name: node.name, index: node.index, identity, paramsHash, params, deps: upstream.map((step) => step.name), cacheKey, inputHashes };
+    let result: PlannedStep;
+    if (options.forceAll || forced.has(node.name) || !node.def.cache) {
+      result = { ...base, status: "pending", reason: "forced" };
+    } else {
+      const completion = cacheKey === undefined ? undefined : await completions.findCompletion(cacheKey);
+      if (completion) {
+        result = { ...base, status: "complete", reason: "complete", completion };
+      } else {
+        const latest = await completions.latestCompletion(graph.pipeline, node.name);
+        result = { ...base, status: "pending", reason: whyPending(node, latest, paramsHash, upstreamPending, inputHashes) };
+      }
+    }
+    planned.set(node.index, result);
+    steps.push(result);
+  }
+  return { pipeline: graph.pipeline, steps, byName: new Map(steps.map((step) => [step.name, step])) };
+}
+
+function whyPending(
+  node: GraphNode,
+  latest: Completion | undefined,
+  paramsHash: string,
+  upstreamPending: boolean,
+  inputHashes: Record<string, string> | undefined,
+): Reason {
+  if (!latest) return "missing-output";
+  if (latest.paramsHash !== paramsHash) return "params-changed";
+  if (latest.codeHash !== node.def.fingerprint) return "code-changed";
+  if (upstreamPending) return "upstream-changed";
+  for (const input of node.inputs) if (latest.inputHashes[input.name] !== inputHashes?.[input.name]) return "upstream-changed";
+  return "missing-output";
+}

@@ -1,0 +1,4 @@
+/** Store: what runs, steps, logs and completions are recorded, behind small role interfaces. */
+export type { CompletionStore, RunStore } from "./run-store.js";
+export type { Completion, LogRecord, RunFilter, RunRecord, StepRunRecord, StoredRef } from "./records.js";
+export { MemoryStore } from "./memory-store.js";

@@ -1,0 +1,72 @@
+import type { Completion, LogRecord, RunFilter, RunRecord, StepRunRecord } from "./records.js";
+import type { CompletionStore, RunStore } from "./run-store.js";
+
+/** Runs and completions held in memory: the default until the durable store, and for tests. */
+export class MemoryStore implements RunStore, CompletionStore {
+  private readonly runs = new Map<string, RunRecord>();
+  private readonly steps = new Map<string, Map<string, StepRunRecord>>();
+  private readonly logs = new Map<string, LogRecord[]>();
+  private readonly completions = new Map<string, Completion>();
+  private readonly latest = new Map<string, Completion>();
+
+  async createRun(run: RunRecord): Promise<void> {
+    if (this.runs.has(run.runId)) throw new Error(`run ${run.runId} exists already`);
+    this.runs.set(run.runId, structuredClone(run));
+    this.steps.set(run.runId, new Map());
+  }
+
+  async updateRun(runId: string, patch: Partial<Omit<RunRecord, "runId">>): Promise<void> {
+    const run = this.runs.get(runId);
+    if (!run) throw new Error(`no run ${runId}`);
+    Object.assign(run, structuredClone(patch));
+  }
+
+  async putSteps(steps: readonly StepRunRecord[]): Promise<void> {
+    for (const step of steps) {
+      const byName = this.steps.get(step.runId);
+      if (!byName) throw new Error(`no run ${step.runId}`);
+      byName.set(step.step, { ...step });
+    }
+  }
+
+  async getRun(runId: string): Promise<{ run: RunRecord; steps: StepRunRecord[] } | undefined> {
+    const run = this.runs.get(runId);
+    if (!run) return undefined;
+    return { run: structuredClone(run), steps: [...this.steps.get(runId)!.values()].map((step) => ({ ...step })) };
+  }
+
+  async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
+    const matching = [...this.runs.values()]
+      .filter((run) => (filter.pipeline === undefined || run.pipeline === filter.pipeline) && (filter.status === undefined || run.status === filter.status))
+      .sort((a, b) => b.startedAt - a.startedAt || (a.runId < b.runId ? 1 : -1));
+    return structuredClone(filter.limit === undefined ? matching : matching.slice(0, filter.limit));
+  }
+
+  async appendLogs(logs: readonly LogRecord[]): Promise<void> {
+    for (const log of logs) {
+      const list = this.logs.get(log.runId);
+      if (list) list.push({ ...log });
+      else this.logs.set(log.runId, [{ ...log }]);
+    }
+  }
+
+  async readLogs(runId: string, options: { step?: string; tail?: number } = {}): Promise<LogRecord[]> {
+    const all = (this.logs.get(runId) ?? []).filter((log) => options.step === undefined || log.step === options.step);
+    return options.tail === undefined ? all : all.slice(Math.max(0, all.length - options.tail));
+  }
+
+  async putCompletion(completion: Completion): Promise<void> {
+    this.completions.set(completion.cacheKey, completion);
+    const key = `${completion.pipeline}\u0000${completion.step}`;
+    const current = this.latest.get(key);
+    if (!current || current.createdAt <= completion.createdAt) this.latest.set(key, completion);
+  }
+
+  async findCompletion(cacheKey: string): Promise<Completion | undefined> {
+    return this.completions.get(cacheKey);
+  }
+
+  async latestCompletion(pipeline: string, step: string): Promise<Completion | undefined> {
+    return this.latest.get(`${pipeline}\u0000${step}`);
+  }
+}

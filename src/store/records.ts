@@ -1,0 +1,73 @@
+import type { LogLevel, Reason, RunStatus, SerializedError, StepStatus } from "../core/index.js";
+
+/** A stored output's address, as the artifacts folder defines it (kept structural to avoid a layer edge). */
+export interface StoredRef {
+  readonly hash: string;
+  readonly kind: "json" | "blob";
+  readonly size: number;
+}
+
+export interface RunRecord {
+  runId: string;
+  pipeline: string;
+  status: RunStatus;
+  /** Why a run ended as it did when the status alone does not say (e.g. `crashed`). */
+  reason?: string;
+  /** The params the run was given (secrets masked). */
+  params: Record<string, unknown>;
+  targets?: string[];
+  startedAt: number;
+  finishedAt?: number;
+  durationMs?: number;
+  error?: SerializedError;
+}
+
+export interface StepRunRecord {
+  runId: string;
+  step: string;
+  identity: string;
+  status: StepStatus;
+  reason: Reason;
+  cached: boolean;
+  attempts: number;
+  fallback?: boolean;
+  cacheKey?: string;
+  startedAt?: number;
+  finishedAt?: number;
+  durationMs?: number;
+  output?: StoredRef;
+  error?: SerializedError;
+}
+
+export interface LogRecord {
+  runId: string;
+  step?: string;
+  time: number;
+  level: LogLevel;
+  message: string;
+  data?: unknown;
+}
+
+/**
+ * The proof that a step instance is complete: an output stored for its cache key (d6tflow: complete
+ * when its output exists), with what went into the key so the planner can say why a step reruns.
+ */
+export interface Completion {
+  cacheKey: string;
+  pipeline: string;
+  step: string;
+  identity: string;
+  codeHash: string;
+  paramsHash: string;
+  /** Content hash of each input value, by input name. */
+  inputHashes: Record<string, string>;
+  output: StoredRef;
+  runId: string;
+  createdAt: number;
+}
+
+export interface RunFilter {
+  pipeline?: string;
+  status?: RunStatus;
+  limit?: number;
+}
