@@ -5,10 +5,10 @@ import { refOf, type ArtifactRef, type EncodedValue } from "./codec.js";
 export class MemoryArtifactStore implements ArtifactStore {
   private readonly values = new Map<string, EncodedValue>();
 
-  async put(encoded: EncodedValue): Promise<ArtifactRef> {
+  put(encoded: EncodedValue): Promise<ArtifactRef> {
     const ref = refOf(encoded);
     if (!this.values.has(ref.hash)) this.values.set(ref.hash, encoded);
-    return ref;
+    return Promise.resolve(ref);
   }
 
   async get(ref: ArtifactRef): Promise<EncodedValue | undefined> {

@@ -29,6 +29,8 @@ export interface PipelineGraph {
   readonly byName: ReadonlyMap<string, GraphNode>;
 }
 
+const NO_NODES: ReadonlySet<number> = new Set();
+
 /**
  * Builds and checks the graph of a pipeline: every step reachable from `roots` through inputs and
  * `after`, plus name-based wiring between them. Throws a SluiceError for the first structural problem
@@ -42,43 +44,63 @@ export function buildGraph(pipeline: string, roots: readonly AnyStep[]): Pipelin
 
   const inputsOf: ResolvedInput[][] = [];
   const depsOf: number[][] = [];
-  const afterOnlyOf: Set<number>[] = [];
-  for (const [index, step] of steps.entries()) {
+  const afterCountOf: number[] = [];
+  // seenBy[i] === k means node i is already a dependency of step k: dedup without a Set per step.
+  const seenBy = new Int32Array(steps.length).fill(-1);
+  for (let index = 0; index < steps.length; index++) {
+    const step = steps[index]!;
     const inputs = resolveInputs(step, indexOf, producers, steps);
-    const dataDeps = new Set(inputs.map((input) => input.from));
-    const deps = [...dataDeps];
-    const afterOnly = new Set<number>();
+    const deps: number[] = [];
+    for (const input of inputs) {
+      if (seenBy[input.from] !== index) {
+        seenBy[input.from] = index;
+        deps.push(input.from);
+      }
+    }
+    const dataCount = deps.length;
     for (const dependency of step.definition.after) {
       const from = indexOf.get(dependency)!;
-      if (!dataDeps.has(from) && !afterOnly.has(from)) {
-        afterOnly.add(from);
+      if (seenBy[from] !== index) {
+        seenBy[from] = index;
         deps.push(from);
       }
     }
-    if (deps.includes(index)) throw cycleError(pipeline, [step.name, step.name]);
+    if (seenBy[index] === index) throw cycleError(pipeline, [step.name, step.name]);
     inputsOf.push(inputs);
     depsOf.push(deps);
-    afterOnlyOf.push(afterOnly);
+    afterCountOf.push(deps.length - dataCount);
   }
 
   const order = topologicalOrder(pipeline, steps, depsOf);
   const position = new Array<number>(steps.length);
-  order.forEach((original, newIndex) => (position[original] = newIndex));
-  const dependents: number[][] = order.map(() => []);
-  const nodes: GraphNode[] = order.map((original, newIndex) => {
-    const deps = depsOf[original]!.map((dep) => position[dep]!);
-    for (const dep of deps) dependents[dep]!.push(newIndex);
-    return {
+  for (let i = 0; i < order.length; i++) position[order[i]!] = i;
+  const dependents: number[][] = [];
+  for (let i = 0; i < order.length; i++) dependents.push([]);
+  const nodes: GraphNode[] = [];
+  for (let newIndex = 0; newIndex < order.length; newIndex++) {
+    const original = order[newIndex]!;
+    const step = steps[original]!;
+    const oldDeps = depsOf[original]!;
+    const deps = new Array<number>(oldDeps.length);
+    for (let i = 0; i < oldDeps.length; i++) {
+      deps[i] = position[oldDeps[i]!]!;
+      dependents[deps[i]!]!.push(newIndex);
+    }
+    const inputs = inputsOf[original]!.map((input): ResolvedInput =>
+      input.field === undefined ? { name: input.name, from: position[input.from]! } : { name: input.name, from: position[input.from]!, field: input.field },
+    );
+    const afterCount = afterCountOf[original]!;
+    nodes.push({
       index: newIndex,
-      name: steps[original]!.name,
-      step: steps[original]!,
-      def: steps[original]!.definition,
-      inputs: inputsOf[original]!.map((input) => ({ ...input, from: position[input.from]! })),
+      name: step.name,
+      step,
+      def: step.definition,
+      inputs,
       deps,
-      afterOnly: new Set([...afterOnlyOf[original]!].map((dep) => position[dep]!)),
+      afterOnly: afterCount === 0 ? NO_NODES : new Set(deps.slice(deps.length - afterCount)),
       dependents: dependents[newIndex]!,
-    };
-  });
+    });
+  }
   return { pipeline, nodes, byName: new Map(nodes.map((node) => [node.name, node])) };
 }
 
@@ -126,38 +148,53 @@ export function unknownStep(graph: PipelineGraph, name: string): SluiceError {
 
 function collectSteps(pipeline: string, roots: readonly AnyStep[]): AnyStep[] {
   const byName = new Map<string, AnyStep>();
+  const done = new Set<AnyStep>();
   const ordered: AnyStep[] = [];
-  // Depth-first, dependencies before dependents, without recursion.
-  const stack: Array<{ step: AnyStep; expanded: boolean }> = [];
-  for (let i = roots.length - 1; i >= 0; i--) stack.push({ step: roots[i]!, expanded: false });
-  const state = new Map<AnyStep, "open" | "done">();
+  // Depth-first without recursion: a step is pushed twice, once to expand it and once (marked) to
+  // emit it after everything it depends on, which gives a natural "dependencies first" order.
+  const stack: AnyStep[] = [];
+  const expanded: boolean[] = [];
+  for (let i = roots.length - 1; i >= 0; i--) {
+    stack.push(roots[i]!);
+    expanded.push(false);
+  }
   while (stack.length > 0) {
-    const frame = stack.pop()!;
-    const { step } = frame;
-    const seen = byName.get(step.name);
-    if (seen !== undefined && seen !== step) {
-      throw new SluiceError(
-        "duplicate-step",
-        `Pipeline "${pipeline}" has two different steps named "${step.name}". Step names must be unique: rename one of them.`,
-        { step: step.name, details: { step: step.name } },
-      );
-    }
-    if (frame.expanded) {
-      if (state.get(step) !== "done") {
-        state.set(step, "done");
+    const step = stack.pop()!;
+    const isExpanded = expanded.pop()!;
+    if (isExpanded) {
+      if (!done.has(step)) {
+        done.add(step);
         ordered.push(step);
       }
       continue;
     }
-    if (state.has(step)) continue;
-    state.set(step, "open");
+    const seen = byName.get(step.name);
+    if (seen !== undefined) {
+      if (seen !== step) {
+        throw new SluiceError(
+          "duplicate-step",
+          `Pipeline "${pipeline}" has two different steps named "${step.name}". Step names must be unique: rename one of them.`,
+          { step: step.name, details: { step: step.name } },
+        );
+      }
+      continue;
+    }
     byName.set(step.name, step);
-    stack.push({ step, expanded: true });
-    const upstream = [...step.definition.after];
-    for (const input of step.definition.inputs) if (input.kind === "ref") upstream.push(input.step);
-    for (let i = upstream.length - 1; i >= 0; i--) {
-      const dependency = upstream[i]!;
-      if (!state.has(dependency)) stack.push({ step: dependency, expanded: false });
+    stack.push(step);
+    expanded.push(true);
+    const { inputs, after } = step.definition;
+    for (let i = inputs.length - 1; i >= 0; i--) {
+      const input = inputs[i]!;
+      if (input.kind === "ref" && byName.get(input.step.name) !== input.step) {
+        stack.push(input.step);
+        expanded.push(false);
+      }
+    }
+    for (let i = after.length - 1; i >= 0; i--) {
+      if (byName.get(after[i]!.name) !== after[i]) {
+        stack.push(after[i]!);
+        expanded.push(false);
+      }
     }
   }
   return ordered;
@@ -229,6 +266,7 @@ function fieldOf(producer: StepDefinition, field: string | undefined): string | 
 }
 
 function checkSchemas(producer: AnyStep, outputName: string, consumer: AnyStep, inputName: string): void {
+  if (!producer.definition.hasSchemas || !consumer.definition.hasSchemas) return;
   const produced = producer.definition.schemas[outputName];
   const expected = consumer.definition.schemas[inputName];
   if (produced === undefined || expected === undefined) return;

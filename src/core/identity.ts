@@ -1,10 +1,22 @@
-import { canonicalJson, hashParts } from "./hash.js";
+import { canonicalJson, sha256 } from "./hash.js";
+
+const paramsHashes = new Map<string, string>();
 
 /**
  * A step instance's identity: pipeline, step name and the parameters it declares (d6tflow's rule:
- * another parameter set is another instance, whose outputs never replace this one's).
+ * another parameter set is another instance, whose outputs never replace this one's). Stored next to
+ * the pipeline and step names, the identity string itself is `step@paramsHash`.
  */
-export function identityOf(pipeline: string, step: string, params: Record<string, unknown>): { identity: string; paramsHash: string } {
-  const paramsHash = hashParts([canonicalJson(params)]).slice(0, 32);
-  return { identity: hashParts([pipeline, step, paramsHash]).slice(0, 32), paramsHash };
+export function identityOf(step: string, params: Record<string, unknown>): { identity: string; paramsHash: string } {
+  let canonical = "{}";
+  for (const _ in params) {
+    canonical = canonicalJson(params);
+    break;
+  }
+  let paramsHash = paramsHashes.get(canonical);
+  if (paramsHash === undefined) {
+    paramsHash = sha256(canonical).slice(0, 32);
+    if (paramsHashes.size < 10_000) paramsHashes.set(canonical, paramsHash);
+  }
+  return { identity: `${step}@${paramsHash.slice(0, 16)}`, paramsHash };
 }

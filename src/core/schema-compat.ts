@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { z } from "zod";
 
 export interface SchemaProblem {
   expected: string;
@@ -18,14 +18,15 @@ type JsonSchema = {
 /**
  * Whether values valid for `produced` are accepted by `expected`, compared through their JSON Schemas:
  * types (an integer is a number), required object properties, array items. Schemas zod cannot express
- * as JSON Schema (transforms, custom checks) are not compared.
+ * as JSON Schema (transforms, custom checks) are not compared. Uses the schemas' own toJSONSchema()
+ * so that zod itself is not loaded by pipelines that declare no schemas.
  */
 export function checkConnection(produced: z.ZodType, expected: z.ZodType): SchemaProblem | undefined {
   let producedSchema: JsonSchema;
   let expectedSchema: JsonSchema;
   try {
-    producedSchema = z.toJSONSchema(produced, { io: "output", unrepresentable: "any" }) as JsonSchema;
-    expectedSchema = z.toJSONSchema(expected, { io: "input", unrepresentable: "any" }) as JsonSchema;
+    producedSchema = jsonSchemaOf(produced, "output");
+    expectedSchema = jsonSchemaOf(expected, "input");
   } catch {
     return undefined;
   }
@@ -83,4 +84,10 @@ function describe(types: string[]): string {
 
 function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
+}
+
+function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+  const method = (schema as { toJSONSchema?: (params: object) => unknown }).toJSONSchema;
+  if (typeof method !== "function") throw new Error("schema cannot describe itself as JSON Schema");
+  return method.call(schema, { io, unrepresentable: "any" }) as JsonSchema;
 }

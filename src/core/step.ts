@@ -134,6 +134,8 @@ export interface StepDefinition {
   /** Declared output names, or undefined when the step's output is named after the step. */
   readonly outputs: readonly string[] | undefined;
   readonly schemas: SchemaShape;
+  /** Whether `schemas` names anything (spares lookups on the common empty case). */
+  readonly hasSchemas: boolean;
   readonly after: readonly AnyStep[];
   readonly run: (args: never, ctx: StepContext) => unknown;
   readonly when?: (args: never, ctx: StepContext) => boolean | Promise<boolean>;
@@ -220,6 +222,7 @@ function normalize(name: string, options: StepOptions<ParamShape, InputSpec, Sch
     inputs,
     outputs,
     schemas: options.schemas ?? {},
+    hasSchemas: options.schemas !== undefined && Object.keys(options.schemas).length > 0,
     after,
     run: options.run as StepDefinition["run"],
     when: options.when as StepDefinition["when"],
@@ -316,7 +319,16 @@ function fingerprintOf(options: StepOptions<ParamShape, InputSpec, SchemaShape, 
     options.version ?? "",
     outputs ? outputs.join(",") : "",
   ];
-  return sha256(parts.join("\u0000")).slice(0, 32);
+  const source = parts.join("\u0000");
+  let fingerprint = fingerprints.get(source);
+  if (fingerprint === undefined) {
+    fingerprint = sha256(source).slice(0, 32);
+    if (fingerprints.size < 10_000) fingerprints.set(source, fingerprint);
+  }
+  return fingerprint;
 }
+
+/** Steps made in a loop share their source text: hash it once. */
+const fingerprints = new Map<string, string>();
 
 export type { LogLevel };

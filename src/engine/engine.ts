@@ -11,7 +11,7 @@ import {
   type StepStatus,
 } from "../core/index.js";
 import { decodeValue, encodeValue, type ArtifactRef, type ArtifactStore } from "../artifacts/index.js";
-import { InProcessExecutor, type Executor } from "../executors/index.js";
+import { AttemptControl, InProcessExecutor, type Executor } from "../executors/index.js";
 import { cacheKeyOf, type Plan, type PlannedStep } from "../planner/index.js";
 import type { CompletionStore, LogRecord, RunStore, StepRunRecord } from "../store/index.js";
 import type { SluiceEventListener, SluiceEventMap, SluiceEventName } from "./events.js";
@@ -84,8 +84,9 @@ class RunExecution {
   private head = 0;
   private active = 0;
   private readonly executor: Executor;
-  private readonly running = new Set<AbortController>();
-  private readonly runController = new AbortController();
+  private readonly running = new Set<AttemptControl>();
+  /** Aborted on cancel: retry waits and fallbacks listen to it. */
+  private readonly runControl = new AttemptControl();
   private cancelled = false;
   /** Set when the store refused a write: the run ends as failed. */
   private storeError: unknown;
@@ -141,7 +142,9 @@ class RunExecution {
       pipeline: graph.pipeline,
       steps: plan.steps.map((step) => ({ name: step.name, status: step.status, reason: step.reason, deps: [...step.deps] })),
     });
-    for (const state of this.ordered) if (state.finished) this.emit("step:end", { runId: this.runId, step: state.node.name, result: this.resultOf(state) });
+    if (this.options.onEvent) {
+      for (const state of this.ordered) if (state.finished) this.emit("step:end", { runId: this.runId, step: state.node.name, result: this.resultOf(state) });
+    }
 
     const signal = this.options.signal;
     const onAbort = () => this.cancel();
@@ -159,7 +162,7 @@ class RunExecution {
     if (this.cancelled) return;
     this.cancelled = true;
     const reason = new SluiceError("cancelled", "The run was cancelled.", { runId: this.runId });
-    this.runController.abort(reason);
+    this.runControl.abort(reason);
     for (const controller of this.running) controller.abort(reason);
   }
 
@@ -197,7 +200,8 @@ class RunExecution {
     if (blocked) return this.settle(state, "skipped", blocked);
     const { node } = state;
     const def = node.def;
-    const args = await this.argsOf(state);
+    const pendingArgs = this.argsOf(state);
+    const args = pendingArgs instanceof Promise ? await pendingArgs : pendingArgs;
     if (state.planned.status === "pending" && state.planned.reason !== "forced" && def.cache && state.planned.cacheKey === undefined) {
       // The plan could not know this key (an upstream had to run first): check it now.
       const inputHashes: Record<string, string> = {};
@@ -215,10 +219,10 @@ class RunExecution {
       state.cacheKey = cacheKeyOf(this.options.graph.pipeline, node, state.planned.paramsHash, inputHashes);
     }
 
-    const log = this.loggerFor(node.name);
+    let logger: StepLogger | undefined;
+    const log = () => (logger ??= this.loggerFor(node.name));
     if (def.when) {
-      const controller = new AbortController();
-      const ctx: StepContext = { runId: this.runId, step: node.name, attempt: 0, signal: controller.signal, log };
+      const ctx = new Context(this.runId, node.name, 0, new AttemptControl(), log);
       let go: boolean;
       try {
         go = await def.when(args as never, ctx);
@@ -235,14 +239,14 @@ class RunExecution {
     for (let attempt = 1; attempt <= def.retry.attempts; attempt++) {
       if (this.cancelled) return this.settle(state, "cancelled", "cancelled");
       state.attempts = attempt;
-      const controller = new AbortController();
-      this.running.add(controller);
-      const ctx: StepContext = { runId: this.runId, step: node.name, attempt, signal: controller.signal, log };
-      this.emit("step:start", { runId: this.runId, step: node.name, attempt });
+      const control = new AttemptControl();
+      this.running.add(control);
+      const ctx = new Context(this.runId, node.name, attempt, control, log);
+      if (this.options.onEvent) this.emit("step:start", { runId: this.runId, step: node.name, attempt });
       try {
         const started = Date.now();
-        const value = await this.executor.execute({ step: node.name, body: def.run, args, ctx, controller, timeoutMs: def.timeoutMs });
-        this.warnIfOverran(state, log, started);
+        const value = await this.executor.execute({ step: node.name, body: def.run, args, ctx, control, timeoutMs: def.timeoutMs });
+        this.warnIfOverran(state, log(), started);
         this.checkOutput(state, value);
         await this.store(state, value, true);
         return this.settle(state, "succeeded", state.reason);
@@ -252,10 +256,10 @@ class RunExecution {
         if (attempt < def.retry.attempts && lastError.retryable) {
           const delayMs = retryDelay(def.retry, attempt);
           const serialized = serializeError(lastError);
-          log.warn(`attempt ${attempt} failed: ${lastError.message}; retrying in ${Math.round(delayMs)} ms`);
+          log().warn(`attempt ${attempt} failed: ${lastError.message}; retrying in ${Math.round(delayMs)} ms`);
           this.emit("step:retry", { runId: this.runId, step: node.name, attempt, delayMs, error: serialized });
           try {
-            await sleep(delayMs, this.runController.signal);
+            await sleep(delayMs, this.runControl.signal);
           } catch {
             return this.settle(state, "cancelled", "cancelled");
           }
@@ -263,12 +267,12 @@ class RunExecution {
         }
         break;
       } finally {
-        this.running.delete(controller);
+        this.running.delete(control);
       }
     }
     const error = lastError!;
     if (def.onFailure) {
-      const ctx: StepContext = { runId: this.runId, step: node.name, attempt: state.attempts, signal: this.runController.signal, log };
+      const ctx = new Context(this.runId, node.name, state.attempts, this.runControl, log);
       try {
         const value = await def.onFailure(args as never, error, ctx);
         this.checkOutput(state, value);
@@ -298,11 +302,24 @@ class RunExecution {
     return conditionSkip ? "condition-false" : undefined;
   }
 
-  private async argsOf(state: StepState): Promise<Record<string, unknown>> {
+  /** The step's inputs and params; only waits when some input must be loaded from the artifact store. */
+  private argsOf(state: StepState): Record<string, unknown> | Promise<Record<string, unknown>> {
+    for (const input of state.node.inputs) {
+      if (!this.states[input.from]!.hasValue) return this.loadThenArgs(state);
+    }
+    return this.buildArgs(state);
+  }
+
+  private async loadThenArgs(state: StepState): Promise<Record<string, unknown>> {
+    for (const input of state.node.inputs) await this.valueOf(this.states[input.from]!);
+    return this.buildArgs(state);
+  }
+
+  private buildArgs(state: StepState): Record<string, unknown> {
     const args: Record<string, unknown> = { params: this.options.paramsByNode[state.node.index] };
     for (const input of state.node.inputs) {
       const upstream = this.states[input.from]!;
-      const value = await this.valueOf(upstream);
+      const value = upstream.value;
       if (input.field === undefined) {
         args[input.name] = value;
         continue;
@@ -356,6 +373,7 @@ class RunExecution {
   }
 
   private checkSchema(state: StepState, name: string, value: unknown): void {
+    if (!state.node.def.hasSchemas) return;
     const schema = state.node.def.schemas[name];
     if (!schema) return;
     const result = schema.safeParse(value);
@@ -406,7 +424,7 @@ class RunExecution {
     }
     await this.flushLogs();
     await this.options.stores.runs.putSteps([this.recordOf(state)]);
-    this.emit("step:end", { runId: this.runId, step: state.node.name, result: this.resultOf(state) });
+    if (this.options.onEvent) this.emit("step:end", { runId: this.runId, step: state.node.name, result: this.resultOf(state) });
   }
 
   private async finish(): Promise<RunResult> {
@@ -512,11 +530,11 @@ class RunExecution {
     return logger;
   }
 
-  private async flushLogs(): Promise<void> {
-    if (this.logBuffer.length === 0) return;
+  private flushLogs(): Promise<void> | undefined {
+    if (this.logBuffer.length === 0) return undefined;
     const logs = this.logBuffer;
     this.logBuffer = [];
-    await this.options.stores.runs.appendLogs(logs);
+    return this.options.stores.runs.appendLogs(logs);
   }
 
   private warnIfOverran(state: StepState, log: StepLogger, started: number): void {
@@ -536,6 +554,28 @@ class RunExecution {
     } catch {
       // A listener's bug must not break the run.
     }
+  }
+}
+
+/** A step's context. Its signal and logger are made only if the body reads them. */
+class Context implements StepContext {
+  #logger?: StepLogger;
+
+  constructor(
+    readonly runId: string,
+    readonly step: string,
+    readonly attempt: number,
+    private readonly control: AttemptControl,
+    private readonly makeLogger: () => StepLogger,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.control.signal;
+  }
+
+  get log(): StepLogger {
+    this.#logger ??= this.makeLogger();
+    return this.#logger;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { StepContext } from "../core/index.js";
+import type { AttemptControl } from "./attempt-control.js";
 
 /** One attempt of one step body, as the engine hands it to an executor. */
 export interface StepCall {
@@ -7,7 +8,7 @@ export interface StepCall {
   readonly args: unknown;
   readonly ctx: StepContext;
   /** Aborting it stops the attempt: the engine aborts it on cancel, the executor on timeout. */
-  readonly controller: AbortController;
+  readonly control: AttemptControl;
   readonly timeoutMs?: number;
 }
 

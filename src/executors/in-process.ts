@@ -8,8 +8,8 @@ import type { Executor, StepCall } from "./executor.js";
  */
 export class InProcessExecutor implements Executor {
   execute(call: StepCall): Promise<unknown> {
-    const { signal } = call.controller;
-    if (signal.aborted) return Promise.reject(signal.reason);
+    const { control } = call;
+    if (control.aborted) return Promise.reject(control.reason);
     let result: unknown;
     try {
       result = call.body(call.args as never, call.ctx);
@@ -17,6 +17,7 @@ export class InProcessExecutor implements Executor {
       return Promise.reject(error);
     }
     if (!isThenable(result)) return Promise.resolve(result);
+    const { signal } = control;
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const cleanup = () => {
@@ -30,7 +31,7 @@ export class InProcessExecutor implements Executor {
       signal.addEventListener("abort", onAbort, { once: true });
       if (call.timeoutMs !== undefined) {
         timer = setTimeout(() => {
-          call.controller.abort(
+          control.abort(
             new SluiceError("step-timeout", `step "${call.step}" timed out after ${call.timeoutMs} ms (attempt ${call.ctx.attempt}).`, {
               step: call.step,
               runId: call.ctx.runId,

@@ -59,7 +59,7 @@ export async function planRun(
   const steps: PlannedStep[] = [];
   for (const node of nodes) {
     const params = paramsByNode[node.index]!;
-    const { identity, paramsHash } = identityOf(graph.pipeline, node.name, params);
+    const { identity, paramsHash } = identityOf(node.name, params);
     const upstream = node.deps.map((dep) => planned.get(dep)!);
     const upstreamPending = upstream.some((step) => step.status === "pending");
     let inputHashes: Record<string, string> | undefined;
@@ -69,19 +69,24 @@ export async function planRun(
       for (const input of node.inputs) inputHashes[input.name] = planned.get(input.from)!.completion!.output.hash;
       cacheKey = cacheKeyOf(graph.pipeline, node, paramsHash, inputHashes);
     }
-    const base = { name: node.name, index: node.index, identity, paramsHash, params, deps: upstream.map((step) => step.name), cacheKey, inputHashes };
-    let result: PlannedStep;
+    let status: PlanStatus = "pending";
+    let reason: Reason;
+    let completion: Completion | undefined;
     if (options.forceAll || forced.has(node.name) || !node.def.cache) {
-      result = { ...base, status: "pending", reason: "forced" };
+      reason = "forced";
     } else {
-      const completion = cacheKey === undefined ? undefined : await completions.findCompletion(cacheKey);
+      completion = cacheKey === undefined ? undefined : await completions.findCompletion(cacheKey);
       if (completion) {
-        result = { ...base, status: "complete", reason: "complete", completion };
+        status = "complete";
+        reason = "complete";
       } else {
         const latest = await completions.latestCompletion(graph.pipeline, node.name);
-        result = { ...base, status: "pending", reason: whyPending(node, latest, paramsHash, upstreamPending, inputHashes) };
+        reason = whyPending(node, latest, paramsHash, upstreamPending, inputHashes);
       }
     }
+    const deps = new Array<string>(upstream.length);
+    for (let i = 0; i < upstream.length; i++) deps[i] = upstream[i]!.name;
+    const result: PlannedStep = { name: node.name, index: node.index, status, reason, identity, paramsHash, params, deps, cacheKey, inputHashes, completion };
     planned.set(node.index, result);
     steps.push(result);
   }

@@ -1,13 +1,19 @@
 import type { Completion, LogRecord, RunFilter, RunRecord, StepRunRecord } from "./records.js";
 import type { CompletionStore, RunStore } from "./run-store.js";
 
-/** Runs and completions held in memory: the default until the durable store, and for tests. */
+const DONE: Promise<void> = Promise.resolve();
+
+/**
+ * Runs and completions held in memory: the default until the durable store, and for tests.
+ * Records passed in are kept as they are (callers hand over fresh objects); reads return copies.
+ */
 export class MemoryStore implements RunStore, CompletionStore {
   private readonly runs = new Map<string, RunRecord>();
   private readonly steps = new Map<string, Map<string, StepRunRecord>>();
   private readonly logs = new Map<string, LogRecord[]>();
   private readonly completions = new Map<string, Completion>();
-  private readonly latest = new Map<string, Completion>();
+  /** Newest completion by pipeline, then step. */
+  private readonly latest = new Map<string, Map<string, Completion>>();
 
   async createRun(run: RunRecord): Promise<void> {
     if (this.runs.has(run.runId)) throw new Error(`run ${run.runId} exists already`);
@@ -21,12 +27,14 @@ export class MemoryStore implements RunStore, CompletionStore {
     Object.assign(run, structuredClone(patch));
   }
 
-  async putSteps(steps: readonly StepRunRecord[]): Promise<void> {
+  // Hot path (two calls per step): no async wrapper, one shared resolved promise.
+  putSteps(steps: readonly StepRunRecord[]): Promise<void> {
     for (const step of steps) {
       const byName = this.steps.get(step.runId);
-      if (!byName) throw new Error(`no run ${step.runId}`);
-      byName.set(step.step, { ...step });
+      if (!byName) return Promise.reject(new Error(`no run ${step.runId}`));
+      byName.set(step.step, step);
     }
+    return DONE;
   }
 
   async getRun(runId: string): Promise<{ run: RunRecord; steps: StepRunRecord[] } | undefined> {
@@ -55,11 +63,13 @@ export class MemoryStore implements RunStore, CompletionStore {
     return options.tail === undefined ? all : all.slice(Math.max(0, all.length - options.tail));
   }
 
-  async putCompletion(completion: Completion): Promise<void> {
+  putCompletion(completion: Completion): Promise<void> {
     this.completions.set(completion.cacheKey, completion);
-    const key = `${completion.pipeline}\u0000${completion.step}`;
-    const current = this.latest.get(key);
-    if (!current || current.createdAt <= completion.createdAt) this.latest.set(key, completion);
+    let byStep = this.latest.get(completion.pipeline);
+    if (!byStep) this.latest.set(completion.pipeline, (byStep = new Map()));
+    const current = byStep.get(completion.step);
+    if (!current || current.createdAt <= completion.createdAt) byStep.set(completion.step, completion);
+    return DONE;
   }
 
   async findCompletion(cacheKey: string): Promise<Completion | undefined> {
@@ -67,6 +77,6 @@ export class MemoryStore implements RunStore, CompletionStore {
   }
 
   async latestCompletion(pipeline: string, step: string): Promise<Completion | undefined> {
-    return this.latest.get(`${pipeline}\u0000${step}`);
+    return this.latest.get(pipeline)?.get(step);
   }
 }

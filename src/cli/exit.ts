@@ -1,0 +1,25 @@
+import { SluiceError, serializeError } from "../core/index.js";
+
+/** CLI exit codes (shared/DESIGN.md): success, run failed, invalid input, interrupted. */
+export const EXIT = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
+
+/**
+ * Reports an error the way every command does: `{ "error": {...} }` on stdout with --json, a message
+ * on stderr otherwise. Returns the exit code: 2 for the user's input, 1 for anything else.
+ */
+export function reportError(error: unknown, json: boolean): number {
+  const input = SluiceError.is(error) && error.isInputError;
+  const serialized = serializeError(error);
+  if (json) {
+    const { stack: _stack, ...rest } = serialized;
+    process.stdout.write(`${JSON.stringify({ error: rest }, null, 2)}\n`);
+  } else {
+    process.stderr.write(`error [${serialized.code}]: ${serialized.message}\n`);
+    if (!input && serialized.stack && process.env.SLUICE_DEBUG) process.stderr.write(`${serialized.stack}\n`);
+  }
+  return input ? EXIT.invalid : EXIT.failed;
+}
+
+export function usageError(message: string): SluiceError {
+  return new SluiceError("invalid-usage", message);
+}

@@ -1,0 +1,77 @@
+/**
+ * The `sluice` command. Each command's module is imported only when that command runs, so
+ * `sluice --help` and small runs start fast.
+ */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { collect } from "./param-args.js";
+import { EXIT, reportError } from "./exit.js";
+
+const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const wantsJson = process.argv.includes("--json");
+
+const program = new Command("sluice")
+  .description("Typed pipelines for data and ML work: preview what will run and why, run what is needed.")
+  .version(version, "-V, --version")
+  .exitOverride()
+  .showHelpAfterError("(add --help for usage)");
+
+const paramOption = () => new Option("-p, --param <key=value>", "a parameter; values parse as JSON when they can (repeatable)").argParser(collect);
+const targetOption = () => new Option("-t, --target <step>", "only this step and what it needs (repeatable)").argParser(collect);
+const forceOption = () => new Option("--force <step>", "rerun this step even if complete (repeatable)").argParser(collect);
+
+program
+  .command("run")
+  .description("Run a pipeline module (its default export, or --pipeline NAME).")
+  .argument("<file>", "a TypeScript or JavaScript module exporting a pipeline")
+  .option("--pipeline <name>", "the exported pipeline to run, when the module has several")
+  .addOption(paramOption())
+  .addOption(targetOption())
+  .addOption(forceOption())
+  .option("--force-all", "rerun every step")
+  .option("-c, --concurrency <n>", "how many steps may run at once")
+  .option("--json", "print the run result as JSON on stdout, and nothing else")
+  .option("-q, --quiet", "no live tree, no summary")
+  .option("--log-level <level>", "show step logs at this level and above: debug, info, warn, error", "info")
+  .action(async (file: string, options) => {
+    const { runCommand } = await import("./commands/run.js");
+    process.exitCode = await runCommand(file, options);
+  });
+
+program
+  .command("preview")
+  .description("Show what a run would do and why, without running anything.")
+  .argument("<file>", "a TypeScript or JavaScript module exporting a pipeline")
+  .option("--pipeline <name>", "the exported pipeline, when the module has several")
+  .addOption(paramOption())
+  .addOption(targetOption())
+  .addOption(forceOption())
+  .option("--force-all", "preview a run that reruns every step")
+  .option("--json", 'print { "steps": [{ "name", "status", "reason" }] } on stdout')
+  .action(async (file: string, options) => {
+    const { previewCommand } = await import("./commands/preview.js");
+    process.exitCode = await previewCommand(file, options);
+  });
+
+program
+  .command("graph")
+  .description("Print the execution order with each step's dependencies, or Mermaid / Graphviz source.")
+  .argument("<file>", "a TypeScript or JavaScript module exporting a pipeline")
+  .option("--pipeline <name>", "the exported pipeline, when the module has several")
+  .option("-f, --format <format>", "text, mermaid or dot", "text")
+  .action(async (file: string, options) => {
+    const { graphCommand } = await import("./commands/graph.js");
+    process.exitCode = await graphCommand(file, options);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    const benign = error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help";
+    if (!benign && wantsJson) process.stdout.write(`${JSON.stringify({ error: { code: "invalid-usage", message: error.message.replace(/^error: /, "") } }, null, 2)}\n`);
+    process.exitCode = benign ? EXIT.ok : EXIT.invalid;
+  } else {
+    process.exitCode = reportError(error, wantsJson);
+  }
+}
