@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 30_000,
+    reporters: ["default", "./scripts/plain-summary-reporter.ts"],
     hookTimeout: 60_000,
   },
 });
