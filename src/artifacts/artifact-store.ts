@@ -1,10 +1,11 @@
+import type { MaybePromise } from "../core/index.js";
 import type { ArtifactRef, EncodedValue } from "./codec.js";
 
 /** Where step outputs live, addressed by the SHA-256 of their stored bytes. */
 export interface ArtifactStore {
   /** Stores the value (once per content) and returns its reference. */
-  put(encoded: EncodedValue): Promise<ArtifactRef>;
+  put(encoded: EncodedValue): MaybePromise<ArtifactRef>;
   /** The stored value, or undefined when it is missing (or, for file stores, fails its hash check). */
-  get(ref: ArtifactRef): Promise<EncodedValue | undefined>;
-  has(ref: ArtifactRef): Promise<boolean>;
+  get(ref: ArtifactRef): MaybePromise<EncodedValue | undefined>;
+  has(ref: ArtifactRef): MaybePromise<boolean>;
 }

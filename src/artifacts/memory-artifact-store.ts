@@ -5,17 +5,17 @@ import { refOf, type ArtifactRef, type EncodedValue } from "./codec.js";
 export class MemoryArtifactStore implements ArtifactStore {
   private readonly values = new Map<string, EncodedValue>();
 
-  put(encoded: EncodedValue): Promise<ArtifactRef> {
+  put(encoded: EncodedValue): ArtifactRef {
     const ref = refOf(encoded);
     if (!this.values.has(ref.hash)) this.values.set(ref.hash, encoded);
-    return Promise.resolve(ref);
+    return ref;
   }
 
-  async get(ref: ArtifactRef): Promise<EncodedValue | undefined> {
+  get(ref: ArtifactRef): EncodedValue | undefined {
     return this.values.get(ref.hash);
   }
 
-  async has(ref: ArtifactRef): Promise<boolean> {
+  has(ref: ArtifactRef): boolean {
     return this.values.has(ref.hash);
   }
 }

@@ -18,6 +18,8 @@ export interface GraphNode {
   readonly inputs: readonly ResolvedInput[];
   /** Upstream nodes, data and `after`, without repeats. */
   readonly deps: readonly number[];
+  /** The names of `deps`, in the same order. */
+  readonly depNames: readonly string[];
   /** Upstream nodes reached only through `after` (ordering without data). */
   readonly afterOnly: ReadonlySet<number>;
   readonly dependents: readonly number[];
@@ -27,6 +29,8 @@ export interface PipelineGraph {
   readonly pipeline: string;
   readonly nodes: readonly GraphNode[];
   readonly byName: ReadonlyMap<string, GraphNode>;
+  /** Every parameter name the steps declare, with the steps that declare it. */
+  readonly params: ReadonlyMap<string, readonly string[]>;
 }
 
 const NO_NODES: ReadonlySet<number> = new Set();
@@ -82,8 +86,10 @@ export function buildGraph(pipeline: string, roots: readonly AnyStep[]): Pipelin
     const step = steps[original]!;
     const oldDeps = depsOf[original]!;
     const deps = new Array<number>(oldDeps.length);
+    const depNames = new Array<string>(oldDeps.length);
     for (let i = 0; i < oldDeps.length; i++) {
       deps[i] = position[oldDeps[i]!]!;
+      depNames[i] = steps[oldDeps[i]!]!.name;
       dependents[deps[i]!]!.push(newIndex);
     }
     const inputs = inputsOf[original]!.map((input): ResolvedInput =>
@@ -97,11 +103,20 @@ export function buildGraph(pipeline: string, roots: readonly AnyStep[]): Pipelin
       def: step.definition,
       inputs,
       deps,
+      depNames,
       afterOnly: afterCount === 0 ? NO_NODES : new Set(deps.slice(deps.length - afterCount)),
       dependents: dependents[newIndex]!,
     });
   }
-  return { pipeline, nodes, byName: new Map(nodes.map((node) => [node.name, node])) };
+  const params = new Map<string, string[]>();
+  for (const node of nodes) {
+    for (const name of node.def.paramNames) {
+      const declaring = params.get(name);
+      if (declaring) declaring.push(node.name);
+      else params.set(name, [node.name]);
+    }
+  }
+  return { pipeline, nodes, byName: new Map(nodes.map((node) => [node.name, node])), params };
 }
 
 /** The nodes `targets` need (themselves and everything upstream), in topological order. */

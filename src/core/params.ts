@@ -2,16 +2,8 @@ import { SluiceError } from "./errors.js";
 import { closest, type GraphNode, type PipelineGraph } from "./graph.js";
 
 /** Every parameter name the pipeline's steps declare, with the steps that declare it. */
-export function declaredParams(graph: PipelineGraph): Map<string, string[]> {
-  const declared = new Map<string, string[]>();
-  for (const node of graph.nodes) {
-    for (const name of Object.keys(node.def.params)) {
-      const steps = declared.get(name);
-      if (steps) steps.push(node.name);
-      else declared.set(name, [node.name]);
-    }
-  }
-  return declared;
+export function declaredParams(graph: PipelineGraph): ReadonlyMap<string, readonly string[]> {
+  return graph.params;
 }
 
 /**
@@ -36,7 +28,7 @@ export function resolveParams(graph: PipelineGraph, given: Record<string, unknow
   const perNode: Array<Record<string, unknown>> = new Array(graph.nodes.length).fill(empty);
   for (const node of nodes) {
     const shape = node.def.params;
-    const names = Object.keys(shape);
+    const names = node.def.paramNames;
     if (names.length === 0) continue;
     const values: Record<string, unknown> = {};
     for (const name of names) {

@@ -130,6 +130,8 @@ export type InputBinding =
 export interface StepDefinition {
   readonly name: string;
   readonly params: ParamShape;
+  /** The names in `params`, computed once. */
+  readonly paramNames: readonly string[];
   readonly inputs: readonly InputBinding[];
   /** Declared output names, or undefined when the step's output is named after the step. */
   readonly outputs: readonly string[] | undefined;
@@ -219,6 +221,7 @@ function normalize(name: string, options: StepOptions<ParamShape, InputSpec, Sch
   return {
     name,
     params,
+    paramNames: Object.keys(params),
     inputs,
     outputs,
     schemas: options.schemas ?? {},

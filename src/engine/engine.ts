@@ -1,6 +1,8 @@
 import {
   SluiceError,
+  isPromise,
   serializeError,
+  type MaybePromise,
   type GraphNode,
   type LogLevel,
   type PipelineGraph,
@@ -10,7 +12,7 @@ import {
   type StepLogger,
   type StepStatus,
 } from "../core/index.js";
-import { decodeValue, encodeValue, type ArtifactRef, type ArtifactStore } from "../artifacts/index.js";
+import { decodeValue, encodeValue, type ArtifactRef, type ArtifactStore, type EncodedValue } from "../artifacts/index.js";
 import { AttemptControl, InProcessExecutor, type Executor } from "../executors/index.js";
 import { cacheKeyOf, type Plan, type PlannedStep } from "../planner/index.js";
 import type { CompletionStore, LogRecord, RunStore, StepRunRecord } from "../store/index.js";
@@ -175,24 +177,39 @@ class RunExecution {
 
   private launch(state: StepState): void {
     this.active++;
-    this.runStep(state)
-      .catch((error: unknown) => this.settle(state, "failed", state.reason, error))
-      .catch((error: unknown) => {
-        // Only a failing store write lands here: nothing more can be recorded, so stop the run.
-        this.storeError ??= error;
-        this.firstFailure ??= { step: state.node.name, error: serializeError(error) };
-        this.cancel();
-      })
-      .finally(() => {
-        this.active--;
-        if (state.finished) {
-          for (const dependent of state.node.dependents) {
-            const next = this.states[dependent];
-            if (next !== undefined && !next.finished && --next.remaining === 0) this.ready.push(next);
-          }
+    this.runStep(state).then(
+      () => this.afterStep(state),
+      (error: unknown) => {
+        let settled: MaybePromise<void>;
+        try {
+          settled = this.settle(state, "failed", state.reason, error);
+        } catch (storeError) {
+          return this.storeFailed(state, storeError);
         }
-        this.pump();
-      });
+        if (isPromise(settled)) settled.then(() => this.afterStep(state), (storeError: unknown) => this.storeFailed(state, storeError));
+        else this.afterStep(state);
+      },
+    );
+  }
+
+  /** A step is over: queue the dependents it was the last dependency of, and start what can start. */
+  private afterStep(state: StepState): void {
+    this.active--;
+    if (state.finished) {
+      for (const dependent of state.node.dependents) {
+        const next = this.states[dependent];
+        if (next !== undefined && !next.finished && --next.remaining === 0) this.ready.push(next);
+      }
+    }
+    this.pump();
+  }
+
+  /** The store refused a write: nothing more can be recorded, so the run stops (and ends failed). */
+  private storeFailed(state: StepState, error: unknown): void {
+    this.storeError ??= error;
+    this.firstFailure ??= { step: state.node.name, error: serializeError(error) };
+    this.cancel();
+    this.afterStep(state);
   }
 
   private async runStep(state: StepState): Promise<void> {
@@ -201,13 +218,14 @@ class RunExecution {
     const { node } = state;
     const def = node.def;
     const pendingArgs = this.argsOf(state);
-    const args = pendingArgs instanceof Promise ? await pendingArgs : pendingArgs;
+    const args = isPromise(pendingArgs) ? await pendingArgs : pendingArgs;
     if (state.planned.status === "pending" && state.planned.reason !== "forced" && def.cache && state.planned.cacheKey === undefined) {
       // The plan could not know this key (an upstream had to run first): check it now.
       const inputHashes: Record<string, string> = {};
       for (const input of node.inputs) inputHashes[input.name] = this.states[input.from]!.ref!.hash;
       state.cacheKey = cacheKeyOf(this.options.graph.pipeline, node, state.planned.paramsHash, inputHashes);
-      const completion = await this.options.stores.completions.findCompletion(state.cacheKey);
+      const found = this.options.stores.completions.findCompletion(state.cacheKey);
+      const completion = isPromise(found) ? await found : found;
       if (completion) {
         state.cached = true;
         state.ref = completion.output;
@@ -225,7 +243,8 @@ class RunExecution {
       const ctx = new Context(this.runId, node.name, 0, new AttemptControl(), log);
       let go: boolean;
       try {
-        go = await def.when(args as never, ctx);
+        const answer = def.when(args as never, ctx);
+        go = isPromise(answer) ? await answer : answer;
       } catch (error) {
         return this.settle(state, "failed", state.reason, wrap(error, node.name, this.runId, "its `when` condition threw"));
       }
@@ -234,7 +253,8 @@ class RunExecution {
 
     state.status = "running";
     state.startedAt = Date.now();
-    await this.options.stores.runs.putSteps([this.recordOf(state)]);
+    const recorded = this.options.stores.runs.putSteps([this.recordOf(state)]);
+    if (isPromise(recorded)) await recorded;
     let lastError: SluiceError | undefined;
     for (let attempt = 1; attempt <= def.retry.attempts; attempt++) {
       if (this.cancelled) return this.settle(state, "cancelled", "cancelled");
@@ -245,10 +265,12 @@ class RunExecution {
       if (this.options.onEvent) this.emit("step:start", { runId: this.runId, step: node.name, attempt });
       try {
         const started = Date.now();
-        const value = await this.executor.execute({ step: node.name, body: def.run, args, ctx, control, timeoutMs: def.timeoutMs });
-        this.warnIfOverran(state, log(), started);
+        let value = this.executor.execute({ step: node.name, body: def.run, args, ctx, control, timeoutMs: def.timeoutMs });
+        if (isPromise(value)) value = await value;
+        else if (def.timeoutMs !== undefined) this.warnIfOverran(state, log(), started);
         this.checkOutput(state, value);
-        await this.store(state, value, true);
+        const stored = this.store(state, value, true);
+        if (isPromise(stored)) await stored;
         return this.settle(state, "succeeded", state.reason);
       } catch (error) {
         if (this.cancelled) return this.settle(state, "cancelled", "cancelled");
@@ -277,7 +299,8 @@ class RunExecution {
         const value = await def.onFailure(args as never, error, ctx);
         this.checkOutput(state, value);
         // A fallback value is returned but not recorded as this step's completed output: the next run retries the step.
-        await this.store(state, value, false);
+        const stored = this.store(state, value, false);
+        if (isPromise(stored)) await stored;
         state.fallback = true;
         state.error = serializeError(error);
         return this.settle(state, "succeeded", state.reason);
@@ -337,7 +360,7 @@ class RunExecution {
   }
 
   /** The output value of a succeeded step, loaded from the artifact store the first time it is needed. */
-  private valueOf(state: StepState): Promise<unknown> | unknown {
+  private valueOf(state: StepState): MaybePromise<unknown> {
     if (state.hasValue) return state.value;
     state.loading ??= (async () => {
       const encoded = await this.options.stores.artifacts.get(state.ref!);
@@ -388,10 +411,15 @@ class RunExecution {
     return new SluiceError("output-invalid", `step "${state.node.name}" ${problem}.`, { step: state.node.name, runId: this.runId, retryable: false });
   }
 
-  private async store(state: StepState, value: unknown, complete: boolean): Promise<void> {
+  private store(state: StepState, value: unknown, complete: boolean): MaybePromise<void> {
+    const encoded = encodeValue(value, state.node.name, state.node.def.serializer);
+    const put = this.options.stores.artifacts.put(encoded);
+    if (isPromise(put)) return put.then((ref) => this.recordOutput(state, value, encoded, ref, complete));
+    return this.recordOutput(state, value, encoded, put, complete);
+  }
+
+  private recordOutput(state: StepState, value: unknown, encoded: EncodedValue, ref: ArtifactRef, complete: boolean): MaybePromise<void> {
     const { node } = state;
-    const encoded = encodeValue(value, node.name, node.def.serializer);
-    const ref = await this.options.stores.artifacts.put(encoded);
     state.ref = ref;
     state.value = value;
     state.hasValue = true;
@@ -399,7 +427,7 @@ class RunExecution {
     if (!complete) return;
     const inputHashes: Record<string, string> = {};
     for (const input of node.inputs) inputHashes[input.name] = this.states[input.from]!.ref!.hash;
-    await this.options.stores.completions.putCompletion({
+    return this.options.stores.completions.putCompletion({
       cacheKey: state.cacheKey!,
       pipeline: this.options.graph.pipeline,
       step: node.name,
@@ -413,7 +441,8 @@ class RunExecution {
     });
   }
 
-  private async settle(state: StepState, status: StepStatus, reason: Reason, error?: unknown): Promise<void> {
+  /** Records the step's final state; the returned promise (if any) resolves once it is stored. */
+  private settle(state: StepState, status: StepStatus, reason: Reason, error?: unknown): MaybePromise<void> {
     state.status = status;
     state.reason = reason;
     state.finished = true;
@@ -422,8 +451,18 @@ class RunExecution {
       state.error = serializeError(error);
       if (status === "failed") this.firstFailure ??= { step: state.node.name, error: state.error };
     }
-    await this.flushLogs();
-    await this.options.stores.runs.putSteps([this.recordOf(state)]);
+    const flushed = this.flushLogs();
+    if (isPromise(flushed)) return flushed.then(() => this.recordEnd(state));
+    return this.recordEnd(state);
+  }
+
+  private recordEnd(state: StepState): MaybePromise<void> {
+    const written = this.options.stores.runs.putSteps([this.recordOf(state)]);
+    if (isPromise(written)) return written.then(() => this.emitEnd(state));
+    this.emitEnd(state);
+  }
+
+  private emitEnd(state: StepState): void {
     if (this.options.onEvent) this.emit("step:end", { runId: this.runId, step: state.node.name, result: this.resultOf(state) });
   }
 
@@ -444,7 +483,8 @@ class RunExecution {
     for (const state of this.ordered) {
       if (state.status !== "succeeded" || state.ref === undefined) continue;
       try {
-        outputs[state.node.name] = await this.valueOf(state);
+        const value = this.valueOf(state);
+        outputs[state.node.name] = isPromise(value) ? await value : value;
       } catch {
         continue;
       }
@@ -530,7 +570,7 @@ class RunExecution {
     return logger;
   }
 
-  private flushLogs(): Promise<void> | undefined {
+  private flushLogs(): MaybePromise<void> {
     if (this.logBuffer.length === 0) return undefined;
     const logs = this.logBuffer;
     this.logBuffer = [];

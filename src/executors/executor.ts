@@ -1,4 +1,4 @@
-import type { StepContext } from "../core/index.js";
+import type { MaybePromise, StepContext } from "../core/index.js";
 import type { AttemptControl } from "./attempt-control.js";
 
 /** One attempt of one step body, as the engine hands it to an executor. */
@@ -12,7 +12,10 @@ export interface StepCall {
   readonly timeoutMs?: number;
 }
 
-/** Where a step body runs. Resolves with the body's return value, rejects with what it threw. */
+/**
+ * Where a step body runs. Gives the body's return value, or what it threw; a synchronous body's
+ * outcome may come back synchronously (returned or thrown), an asynchronous one as a promise.
+ */
 export interface Executor {
-  execute(call: StepCall): Promise<unknown>;
+  execute(call: StepCall): MaybePromise<unknown>;
 }

@@ -7,16 +7,11 @@ import type { Executor, StepCall } from "./executor.js";
  * body cannot be interrupted at all (it has the thread until it returns).
  */
 export class InProcessExecutor implements Executor {
-  execute(call: StepCall): Promise<unknown> {
+  execute(call: StepCall): unknown {
     const { control } = call;
-    if (control.aborted) return Promise.reject(control.reason);
-    let result: unknown;
-    try {
-      result = call.body(call.args as never, call.ctx);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (!isThenable(result)) return Promise.resolve(result);
+    if (control.aborted) throw control.reason;
+    const result = call.body(call.args as never, call.ctx);
+    if (!isThenable(result)) return result;
     const { signal } = control;
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;

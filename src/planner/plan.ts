@@ -1,4 +1,4 @@
-import { hashParts, identityOf, unknownStep, type GraphNode, type PipelineGraph, type PlanStatus, type Reason } from "../core/index.js";
+import { hashParts, identityOf, isPromise, unknownStep, type GraphNode, type PipelineGraph, type PlanStatus, type Reason } from "../core/index.js";
 import type { Completion, CompletionStore } from "../store/index.js";
 
 export interface PlanOptions {
@@ -55,18 +55,18 @@ export async function planRun(
 ): Promise<Plan> {
   const forced = new Set(options.force ?? []);
   for (const name of forced) if (!graph.byName.has(name)) throw unknownStep(graph, name);
-  const planned = new Map<number, PlannedStep>();
+  const planned = new Array<PlannedStep | undefined>(graph.nodes.length);
   const steps: PlannedStep[] = [];
   for (const node of nodes) {
     const params = paramsByNode[node.index]!;
     const { identity, paramsHash } = identityOf(node.name, params);
-    const upstream = node.deps.map((dep) => planned.get(dep)!);
-    const upstreamPending = upstream.some((step) => step.status === "pending");
+    let upstreamPending = false;
+    for (const dep of node.deps) if (planned[dep]!.status === "pending") upstreamPending = true;
     let inputHashes: Record<string, string> | undefined;
     let cacheKey: string | undefined;
     if (!upstreamPending) {
       inputHashes = {};
-      for (const input of node.inputs) inputHashes[input.name] = planned.get(input.from)!.completion!.output.hash;
+      for (const input of node.inputs) inputHashes[input.name] = planned[input.from]!.completion!.output.hash;
       cacheKey = cacheKeyOf(graph.pipeline, node, paramsHash, inputHashes);
     }
     let status: PlanStatus = "pending";
@@ -75,19 +75,21 @@ export async function planRun(
     if (options.forceAll || forced.has(node.name) || !node.def.cache) {
       reason = "forced";
     } else {
-      completion = cacheKey === undefined ? undefined : await completions.findCompletion(cacheKey);
+      if (cacheKey !== undefined) {
+        const found = completions.findCompletion(cacheKey);
+        completion = isPromise(found) ? await found : found;
+      }
       if (completion) {
         status = "complete";
         reason = "complete";
       } else {
-        const latest = await completions.latestCompletion(graph.pipeline, node.name);
+        const found = completions.latestCompletion(graph.pipeline, node.name);
+        const latest = isPromise(found) ? await found : found;
         reason = whyPending(node, latest, paramsHash, upstreamPending, inputHashes);
       }
     }
-    const deps = new Array<string>(upstream.length);
-    for (let i = 0; i < upstream.length; i++) deps[i] = upstream[i]!.name;
-    const result: PlannedStep = { name: node.name, index: node.index, status, reason, identity, paramsHash, params, deps, cacheKey, inputHashes, completion };
-    planned.set(node.index, result);
+    const result: PlannedStep = { name: node.name, index: node.index, status, reason, identity, paramsHash, params, deps: node.depNames, cacheKey, inputHashes, completion };
+    planned[node.index] = result;
     steps.push(result);
   }
   return { pipeline: graph.pipeline, steps, byName: new Map(steps.map((step) => [step.name, step])) };

@@ -1,8 +1,6 @@
 import type { Completion, LogRecord, RunFilter, RunRecord, StepRunRecord } from "./records.js";
 import type { CompletionStore, RunStore } from "./run-store.js";
 
-const DONE: Promise<void> = Promise.resolve();
-
 /**
  * Runs and completions held in memory: the default until the durable store, and for tests.
  * Records passed in are kept as they are (callers hand over fresh objects); reads return copies.
@@ -27,14 +25,13 @@ export class MemoryStore implements RunStore, CompletionStore {
     Object.assign(run, structuredClone(patch));
   }
 
-  // Hot path (two calls per step): no async wrapper, one shared resolved promise.
-  putSteps(steps: readonly StepRunRecord[]): Promise<void> {
+  // Hot-path methods answer synchronously (see MaybePromise).
+  putSteps(steps: readonly StepRunRecord[]): void {
     for (const step of steps) {
       const byName = this.steps.get(step.runId);
-      if (!byName) return Promise.reject(new Error(`no run ${step.runId}`));
+      if (!byName) throw new Error(`no run ${step.runId}`);
       byName.set(step.step, step);
     }
-    return DONE;
   }
 
   async getRun(runId: string): Promise<{ run: RunRecord; steps: StepRunRecord[] } | undefined> {
@@ -50,7 +47,7 @@ export class MemoryStore implements RunStore, CompletionStore {
     return structuredClone(filter.limit === undefined ? matching : matching.slice(0, filter.limit));
   }
 
-  async appendLogs(logs: readonly LogRecord[]): Promise<void> {
+  appendLogs(logs: readonly LogRecord[]): void {
     for (const log of logs) {
       const list = this.logs.get(log.runId);
       if (list) list.push({ ...log });
@@ -63,20 +60,19 @@ export class MemoryStore implements RunStore, CompletionStore {
     return options.tail === undefined ? all : all.slice(Math.max(0, all.length - options.tail));
   }
 
-  putCompletion(completion: Completion): Promise<void> {
+  putCompletion(completion: Completion): void {
     this.completions.set(completion.cacheKey, completion);
     let byStep = this.latest.get(completion.pipeline);
     if (!byStep) this.latest.set(completion.pipeline, (byStep = new Map()));
     const current = byStep.get(completion.step);
     if (!current || current.createdAt <= completion.createdAt) byStep.set(completion.step, completion);
-    return DONE;
   }
 
-  async findCompletion(cacheKey: string): Promise<Completion | undefined> {
+  findCompletion(cacheKey: string): Completion | undefined {
     return this.completions.get(cacheKey);
   }
 
-  async latestCompletion(pipeline: string, step: string): Promise<Completion | undefined> {
+  latestCompletion(pipeline: string, step: string): Completion | undefined {
     return this.latest.get(pipeline)?.get(step);
   }
 }
