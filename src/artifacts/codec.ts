@@ -28,14 +28,28 @@ export function encodeValue(value: unknown, step: string, serializer?: Serialize
     }
   }
   if (stored instanceof Uint8Array) return { kind: "blob", bytes: stored };
+  if (serializer) {
+    // What a serializer returns is plain JSON by contract (toJSON methods apply, as in JSON.stringify).
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(stored);
+    } catch (error) {
+      throw new SluiceError("unstorable-output", `step "${step}": its serializer's encode() returned a value JSON cannot hold: ${(error as Error).message}`, { step, cause: error });
+    }
+    if (text === undefined) throw new SluiceError("unstorable-output", `step "${step}": its serializer's encode() returned nothing; return JSON-able data or bytes.`, { step });
+    return { kind: "json", text };
+  }
   const special = needsTags(stored, step, "", new Set());
   const text = JSON.stringify(special ? tag(stored) : stored);
   return { kind: "json", text: text === undefined ? `{"${TAG}":"undefined"}` : text };
 }
 
 export function decodeValue(encoded: EncodedValue, serializer?: Serializer<unknown>): unknown {
-  const value = encoded.kind === "blob" ? Buffer.from(encoded.bytes.buffer, encoded.bytes.byteOffset, encoded.bytes.byteLength) : parseJson(encoded.text);
-  return serializer ? serializer.decode(value) : value;
+  if (encoded.kind === "blob") {
+    const bytes = Buffer.from(encoded.bytes.buffer, encoded.bytes.byteOffset, encoded.bytes.byteLength);
+    return serializer ? serializer.decode(bytes) : bytes;
+  }
+  return serializer ? serializer.decode(JSON.parse(encoded.text)) : parseJson(encoded.text);
 }
 
 export function refOf(encoded: EncodedValue): ArtifactRef {
