@@ -136,7 +136,8 @@ function tag(value: unknown): unknown {
   if (value instanceof Set) return { [TAG]: "set", v: [...value].map((item) => tag(item)) };
   const copy: Record<string, unknown> = {};
   for (const [key, member] of Object.entries(value)) if (member !== undefined) copy[key] = tag(member);
-  return TAG in copy ? { [TAG]: "object", v: copy } : copy;
+  // An object of the user's own with a "$sluice" key: stored as [key, value] pairs so it is not read as a tag.
+  return TAG in copy ? { [TAG]: "object", v: Object.entries(copy) } : copy;
 }
 
 function untag(this: unknown, _key: string, value: unknown): unknown {
@@ -162,7 +163,7 @@ function untag(this: unknown, _key: string, value: unknown): unknown {
     case "set":
       return new Set(v as unknown[]);
     case "object":
-      return v;
+      return Object.fromEntries(v as Array<[string, unknown]>);
     default:
       return value;
   }
