@@ -32,12 +32,14 @@ export type {
   StepOptions,
   StepStatus,
 } from "./core/index.js";
-export { pipeline, isPipeline, memoryStores, processStores, Pipeline, Preview } from "./pipeline.js";
+export { pipeline, isPipeline, memoryStores, homeStores, Pipeline, Preview } from "./pipeline.js";
+export { openHome, resolveHomePath } from "./home.js";
+export type { SluiceHome } from "./home.js";
 export type { PipelineOptions, PreviewOptions, PreviewStep, RunOptions } from "./pipeline.js";
 export { RunResult, formatSummary } from "./engine/index.js";
 export type { ExecutionSummary, FirstFailure, SluiceEvent, SluiceEventListener, SluiceEventMap, SluiceEventName, StepResult, Stores } from "./engine/index.js";
-export { MemoryStore } from "./store/index.js";
+export { MemoryStore, SqliteStore } from "./store/index.js";
 export type { Completion, CompletionStore, LogRecord, RunFilter, RunRecord, RunStore, StepRunRecord } from "./store/index.js";
-export { MemoryArtifactStore } from "./artifacts/index.js";
-export type { ArtifactRef, ArtifactStore, EncodedValue } from "./artifacts/index.js";
+export { FileArtifactStore, MemoryArtifactStore } from "./artifacts/index.js";
+export type { ArtifactIndex, ArtifactRef, ArtifactStore, EncodedValue } from "./artifacts/index.js";
 export type { Executor, StepCall } from "./executors/index.js";

@@ -18,6 +18,7 @@ import { MemoryArtifactStore } from "./artifacts/index.js";
 import { executeRun, formatSummary, type RunResult, type SluiceEventListener, type Stores } from "./engine/index.js";
 import type { Executor } from "./executors/index.js";
 import { formatTree, planRun, type Plan, type PlanOptions } from "./planner/index.js";
+import { openHome, resolveHomePath } from "./home.js";
 import { MemoryStore } from "./store/index.js";
 
 const BRAND = Symbol.for("sluice.pipeline");
@@ -36,8 +37,10 @@ export interface PipelineOptions {
 export interface PreviewOptions extends PlanOptions {
   /** Parameters by name, validated by the steps' zod schemas. */
   params?: Record<string, unknown>;
-  /** Where runs and outputs are recorded. @defaultValue one in-memory store per process */
+  /** Where runs and outputs are recorded. @defaultValue the home's embedded store (see `home`) */
   stores?: Stores;
+  /** The sluice home folder, when `stores` is not given. @defaultValue SLUICE_HOME, else ./.sluice */
+  home?: string;
 }
 
 export interface RunOptions extends PreviewOptions {
@@ -53,6 +56,10 @@ export interface RunOptions extends PreviewOptions {
   /** Where step bodies run. @defaultValue in-process */
   executor?: Executor;
   runId?: string;
+  /** With `runId`: continue that run, reusing its finished steps, instead of starting a new one. */
+  resume?: boolean;
+  /** Recorded with the run so the CLI can resume it: the module file and export the pipeline came from. */
+  source?: { file: string; exportName?: string };
 }
 
 export interface PreviewStep {
@@ -138,6 +145,8 @@ export class Pipeline {
       signal: options.signal,
       onEvent: withLogEcho(options.onEvent, logLevel),
       runId: options.runId,
+      resume: options.resume,
+      source: options.source,
     });
     if (options.summary) process.stdout.write(`${formatSummary(result.summary(), result.status, result.durationMs)}\n`);
     return result;
@@ -147,8 +156,8 @@ export class Pipeline {
     const graph = this.graph();
     const nodes = options.targets && options.targets.length > 0 ? upstreamClosure(graph, options.targets) : graph.nodes;
     const paramsByNode = resolveParams(graph, options.params ?? {}, nodes);
-    const stores = options.stores ?? processStores();
-    const plan = await planRun(graph, nodes, paramsByNode, stores.completions, options);
+    const stores = options.stores ?? (await homeStores(options.home));
+    const plan = await planRun(graph, nodes, paramsByNode, stores.completions, options, stores.artifacts);
     return { graph, plan, paramsByNode, stores };
   }
 }
@@ -186,12 +195,18 @@ export function memoryStores(): Stores {
   return { runs: store, completions: store, artifacts: new MemoryArtifactStore() };
 }
 
-let shared: Stores | undefined;
+const homes = new Map<string, Promise<Stores>>();
 
-/** The stores runs use when none are given: one in-memory set per process. */
-export function processStores(): Stores {
-  shared ??= memoryStores();
-  return shared;
+/** The stores of a sluice home (default: SLUICE_HOME, else ./.sluice), opened once per process. */
+export function homeStores(home?: string): Promise<Stores> {
+  const path = resolveHomePath(home);
+  let stores = homes.get(path);
+  if (!stores) {
+    stores = openHome(path).then((opened) => opened.stores);
+    stores.catch(() => homes.delete(path));
+    homes.set(path, stores);
+  }
+  return stores;
 }
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };

@@ -1,12 +1,17 @@
 import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const fixture = (name: string) => `test/fixtures/${name}`;
 
+/** Runs the CLI with a fresh, empty sluice home unless one is given. */
 function sluice(...args: string[]) {
-  const child = spawnSync(process.execPath, ["bin/sluice.js", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  const home = mkdtempSync(join(tmpdir(), "sluice-cli-"));
+  const child = spawnSync(process.execPath, ["bin/sluice.js", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", SLUICE_HOME: home } });
   return { code: child.status, stdout: child.stdout, stderr: child.stderr };
 }
 
@@ -139,7 +144,8 @@ describe("sluice run", () => {
   });
 
   it("Ctrl-C cancels the run: the step gets its signal, the run is cancelled, exit 130", async () => {
-    const child = spawn(process.execPath, ["bin/sluice.js", "run", fixture("slow.ts"), "--json"], { cwd: root });
+    const home = mkdtempSync(join(tmpdir(), "sluice-cli-"));
+    const child = spawn(process.execPath, ["bin/sluice.js", "run", fixture("slow.ts"), "--json"], { cwd: root, env: { ...process.env, SLUICE_HOME: home } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));

@@ -132,5 +132,16 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       expect((await completions.latestCompletion("elsewhere", "s"))!.cacheKey).toBe("k4");
       expect(await completions.latestCompletion("p", "other-step")).toBeUndefined();
     });
+
+    it("deletes completions; the latest falls back to the newest left", async () => {
+      const { completions } = await fresh();
+      await completions.putCompletion(completion("k1", { createdAt: 1 }));
+      await completions.putCompletion(completion("k2", { createdAt: 2 }));
+      await completions.deleteCompletions(["k2", "unknown"]);
+      expect(await completions.findCompletion("k2")).toBeUndefined();
+      expect((await completions.latestCompletion("p", "s"))!.cacheKey).toBe("k1");
+      await completions.deleteCompletions(["k1"]);
+      expect(await completions.latestCompletion("p", "s")).toBeUndefined();
+    });
   });
 }

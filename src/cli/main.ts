@@ -33,9 +33,60 @@ program
   .option("--json", "print the run result as JSON on stdout, and nothing else")
   .option("-q, --quiet", "no live tree, no summary")
   .option("--log-level <level>", "show step logs at this level and above: debug, info, warn, error", "info")
+  .option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)")
   .action(async (file: string, options) => {
     const { runCommand } = await import("./commands/run.js");
     process.exitCode = await runCommand(file, options);
+  });
+
+program
+  .command("resume")
+  .description("Continue a failed, cancelled or crashed run: finished steps are reused, the rest runs.")
+  .argument("<run-id>", "the run to resume (see sluice runs)")
+  .option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)")
+  .option("--json", "print the run result as JSON on stdout, and nothing else")
+  .option("-q, --quiet", "no live tree, no summary")
+  .option("--log-level <level>", "show step logs at this level and above: debug, info, warn, error", "info")
+  .action(async (runId: string, options) => {
+    const { resumeCommand } = await import("./commands/run.js");
+    process.exitCode = await resumeCommand(runId, options);
+  });
+
+program
+  .command("runs")
+  .description("List recent runs with their status, start and duration.")
+  .option("--pipeline <name>", "only runs of this pipeline")
+  .option("--status <status>", "only runs with this status: queued, running, succeeded, failed, cancelled")
+  .option("-n, --limit <n>", "how many runs to list", "20")
+  .option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)")
+  .option("--json", "print JSON")
+  .action(async (options) => {
+    const { runsCommand } = await import("./commands/inspect.js");
+    process.exitCode = await runsCommand(options);
+  });
+
+program
+  .command("show")
+  .description("A run's status and, per step, status, reason, attempts, duration, cache key and output; the first failure first.")
+  .argument("<run-id>", "the run (see sluice runs)")
+  .option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)")
+  .option("--json", "print JSON")
+  .action(async (runId: string, options) => {
+    const { showCommand } = await import("./commands/inspect.js");
+    process.exitCode = await showCommand(runId, options);
+  });
+
+program
+  .command("logs")
+  .description("What a run's steps logged (ctx.log and console output), with timestamps.")
+  .argument("<run-id>", "the run (see sluice runs)")
+  .argument("[step]", "only this step's logs")
+  .option("--tail <n>", "only the last N lines")
+  .option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)")
+  .option("--json", "print JSON")
+  .action(async (runId: string, step: string | undefined, options) => {
+    const { logsCommand } = await import("./commands/inspect.js");
+    process.exitCode = await logsCommand(runId, step, options);
   });
 
 program
@@ -48,6 +99,7 @@ program
   .addOption(forceOption())
   .option("--force-all", "preview a run that reruns every step")
   .option("--json", 'print { "steps": [{ "name", "status", "reason" }] } on stdout')
+  .option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)")
   .action(async (file: string, options) => {
     const { previewCommand } = await import("./commands/preview.js");
     process.exitCode = await previewCommand(file, options);

@@ -23,6 +23,11 @@ export const ERROR_CODES = {
   "unstorable-output": { http: 500, input: false, retryable: false },
   "cancelled": { http: 499, input: false, retryable: false },
   "not-found": { http: 404, input: true, retryable: false },
+  "store-corrupt": { http: 500, input: false, retryable: false },
+  "store-too-new": { http: 500, input: false, retryable: false },
+  "store-full": { http: 507, input: false, retryable: true },
+  "store-unwritable": { http: 500, input: false, retryable: false },
+  "crashed": { http: 500, input: false, retryable: true },
   "internal": { http: 500, input: false, retryable: false },
 } as const;
 

@@ -19,6 +19,8 @@ import type { CompletionStore, LogRecord, RunStore, StepRunRecord } from "../sto
 import type { SluiceEventListener, SluiceEventMap, SluiceEventName } from "./events.js";
 import { RunResult, type FirstFailure, type StepResult } from "./result.js";
 import { retryDelay, sleep } from "./retry.js";
+import { withStepConsole } from "./console-capture.js";
+import { HEARTBEAT_MS, ownerFields } from "./recovery.js";
 import { newRunId } from "./run-id.js";
 
 /** The three stores a run records into. */
@@ -43,6 +45,12 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   onEvent?: SluiceEventListener;
   runId?: string;
+  /** Continue the existing run `runId` (after a crash or failure) instead of creating a new one. */
+  resume?: boolean;
+  /** Attribute console output made inside step bodies to the step's log. @defaultValue true */
+  captureConsole?: boolean;
+  /** Where the pipeline came from, recorded so that `sluice resume` can load it again. */
+  source?: { file: string; exportName?: string };
 }
 
 interface StepState {
@@ -95,6 +103,7 @@ class RunExecution {
   private firstFailure?: FirstFailure;
   private logBuffer: LogRecord[] = [];
   private resolveDone!: () => void;
+  private heartbeat?: NodeJS.Timeout;
   private startedAt = 0;
 
   constructor(private readonly options: ExecuteOptions) {
@@ -130,14 +139,26 @@ class RunExecution {
       for (const dep of state.node.deps) if (!this.states[dep]!.finished) state.remaining++;
       if (state.remaining === 0) this.ready.push(state);
     }
-    await stores.runs.createRun({
-      runId: this.runId,
+    const record = {
       pipeline: graph.pipeline,
-      status: "running",
+      status: "running" as const,
       params: this.options.params,
       targets: this.options.targets ? [...this.options.targets] : undefined,
-      startedAt: this.startedAt,
-    });
+      source: this.options.source,
+      ...ownerFields(),
+      heartbeatAt: this.startedAt,
+    };
+    if (this.options.resume) {
+      if (!(await stores.runs.getRun(this.runId))) throw new SluiceError("not-found", `No run ${this.runId} to resume. List runs with: sluice runs`);
+      await stores.runs.updateRun(this.runId, { ...record, reason: undefined, finishedAt: undefined, durationMs: undefined, error: undefined });
+    } else {
+      await stores.runs.createRun({ runId: this.runId, ...record, startedAt: this.startedAt });
+    }
+    // A live run proves it is alive; a run whose heartbeat stops is marked crashed by the next command.
+    this.heartbeat = setInterval(() => {
+      Promise.resolve(stores.runs.updateRun(this.runId, { heartbeatAt: Date.now() })).catch(() => undefined);
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
     await stores.runs.putSteps(this.ordered.map((state) => this.recordOf(state)));
     this.emit("run:start", {
       runId: this.runId,
@@ -265,7 +286,8 @@ class RunExecution {
       if (this.options.onEvent) this.emit("step:start", { runId: this.runId, step: node.name, attempt });
       try {
         const started = Date.now();
-        let value = this.executor.execute({ step: node.name, body: def.run, args, ctx, control, timeoutMs: def.timeoutMs });
+        const call = { step: node.name, body: def.run, args, ctx, control, timeoutMs: def.timeoutMs };
+        let value = this.options.captureConsole === false ? this.executor.execute(call) : withStepConsole(log, () => this.executor.execute(call));
         if (isPromise(value)) value = await value;
         else if (def.timeoutMs !== undefined) this.warnIfOverran(state, log(), started);
         this.checkOutput(state, value);
@@ -365,9 +387,11 @@ class RunExecution {
     state.loading ??= (async () => {
       const encoded = await this.options.stores.artifacts.get(state.ref!);
       if (!encoded) {
+        // Missing or failing its hash check: never served. Forget the completion so the next run recomputes it.
+        if (state.cacheKey !== undefined) await this.options.stores.completions.deleteCompletions([state.cacheKey]);
         throw new SluiceError(
           "not-found",
-          `The stored output of step "${state.node.name}" (artifact ${state.ref!.hash.slice(0, 12)}) is missing. Rerun with --force ${state.node.name}.`,
+          `The stored output of step "${state.node.name}" (artifact ${state.ref!.hash.slice(0, 12)}) is missing or corrupted, so it was not used. Run again: "${state.node.name}" will be recomputed.`,
           { step: state.node.name, runId: this.runId, retryable: false },
         );
       }
@@ -468,6 +492,7 @@ class RunExecution {
 
   private async finish(): Promise<RunResult> {
     const { stores } = this.options;
+    clearInterval(this.heartbeat);
     const leftovers: StepRunRecord[] = [];
     for (const state of this.ordered) {
       if (state.finished) continue;

@@ -7,3 +7,4 @@ export type { ExecutionSummary, FirstFailure, OutputRefJson, StepResult } from "
 export { retryDelay } from "./retry.js";
 export { formatDuration, formatSummary } from "./summary-text.js";
 export { newRunId } from "./run-id.js";
+export { HEARTBEAT_MS, LEASE_MS, isOrphaned, ownerFields, recoverCrashedRuns } from "./recovery.js";

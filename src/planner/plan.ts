@@ -1,4 +1,5 @@
 import { hashParts, identityOf, isPromise, unknownStep, type GraphNode, type PipelineGraph, type PlanStatus, type Reason } from "../core/index.js";
+import type { ArtifactStore } from "../artifacts/index.js";
 import type { Completion, CompletionStore } from "../store/index.js";
 
 export interface PlanOptions {
@@ -52,6 +53,7 @@ export async function planRun(
   paramsByNode: ReadonlyArray<Record<string, unknown>>,
   completions: CompletionStore,
   options: PlanOptions = {},
+  artifacts?: ArtifactStore,
 ): Promise<Plan> {
   const forced = new Set(options.force ?? []);
   for (const name of forced) if (!graph.byName.has(name)) throw unknownStep(graph, name);
@@ -92,7 +94,31 @@ export async function planRun(
     planned[node.index] = result;
     steps.push(result);
   }
+  if (artifacts) await recheckNeededOutputs(steps, planned, graph, artifacts);
   return { pipeline: graph.pipeline, steps, byName: new Map(steps.map((step) => [step.name, step])) };
+}
+
+/**
+ * A complete step whose output a pending step will read must still have that output: walking back
+ * from the end, a complete step with a pending dependent whose output is gone becomes pending
+ * (`missing-output`), which in turn makes its own inputs needed. Only existence is checked here; the
+ * content hash is verified when the output is read.
+ */
+async function recheckNeededOutputs(steps: PlannedStep[], planned: Array<PlannedStep | undefined>, graph: PipelineGraph, artifacts: ArtifactStore): Promise<void> {
+  const needed = new Uint8Array(graph.nodes.length);
+  for (let i = steps.length - 1; i >= 0; i--) {
+    let step = steps[i]!;
+    const node = graph.nodes[step.index]!;
+    if (step.status === "complete" && needed[step.index]) {
+      const found = artifacts.has(step.completion!.output);
+      if (!(isPromise(found) ? await found : found)) {
+        step = { ...step, status: "pending", reason: "missing-output", completion: undefined };
+        steps[i] = step;
+        planned[step.index] = step;
+      }
+    }
+    if (step.status === "pending") for (const input of node.inputs) needed[input.from] = 1;
+  }
 }
 
 function whyPending(

@@ -2,3 +2,4 @@
 export type { CompletionStore, RunStore } from "./run-store.js";
 export type { Completion, LogRecord, RunFilter, RunRecord, StepRunRecord, StoredRef } from "./records.js";
 export { MemoryStore } from "./memory-store.js";
+export { SqliteStore, storeError } from "./sqlite/sqlite-store.js";

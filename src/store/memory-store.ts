@@ -72,6 +72,23 @@ export class MemoryStore implements RunStore, CompletionStore {
     return this.completions.get(cacheKey);
   }
 
+  deleteCompletions(cacheKeys: readonly string[]): void {
+    for (const key of cacheKeys) {
+      const completion = this.completions.get(key);
+      if (!completion) continue;
+      this.completions.delete(key);
+      const byStep = this.latest.get(completion.pipeline);
+      if (byStep?.get(completion.step) !== completion) continue;
+      // Fall back to the newest remaining completion of that step.
+      let newest: Completion | undefined;
+      for (const other of this.completions.values()) {
+        if (other.pipeline === completion.pipeline && other.step === completion.step && (!newest || other.createdAt > newest.createdAt)) newest = other;
+      }
+      if (newest) byStep.set(completion.step, newest);
+      else byStep.delete(completion.step);
+    }
+  }
+
   latestCompletion(pipeline: string, step: string): Completion | undefined {
     return this.latest.get(pipeline)?.get(step);
   }

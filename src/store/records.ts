@@ -20,6 +20,12 @@ export interface RunRecord {
   finishedAt?: number;
   durationMs?: number;
   error?: SerializedError;
+  /** Where the pipeline came from (module file and export), so the run can be resumed from the CLI. */
+  source?: { file: string; exportName?: string };
+  /** The process that owns a running run, and its last sign of life: how a crashed run is told from a live one. */
+  ownerPid?: number;
+  ownerHost?: string;
+  heartbeatAt?: number;
 }
 
 export interface StepRunRecord {

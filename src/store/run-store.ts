@@ -24,4 +24,6 @@ export interface CompletionStore {
   findCompletion(cacheKey: string): MaybePromise<Completion | undefined>;
   /** The newest completion of this pipeline's step, whatever its params: what "why it runs" compares with. */
   latestCompletion(pipeline: string, step: string): MaybePromise<Completion | undefined>;
+  /** Forgets these completions (reset, or an output found missing): their steps run again. */
+  deleteCompletions(cacheKeys: readonly string[]): MaybePromise<void>;
 }

@@ -9,12 +9,13 @@ export interface PreviewCommandOptions {
   force?: string[];
   forceAll?: boolean;
   json?: boolean;
+  home?: string;
 }
 
 export async function previewCommand(file: string, options: PreviewCommandOptions): Promise<number> {
   const params = parseParamArgs(options.param ?? []);
   const pipeline = await loadPipeline(file, options.pipeline);
-  const preview = await pipeline.preview({ params, targets: options.target, force: options.force, forceAll: options.forceAll });
+  const preview = await pipeline.preview({ params, targets: options.target, force: options.force, forceAll: options.forceAll, home: options.home });
   if (options.json) {
     process.stdout.write(`${JSON.stringify(preview.toJSON(), null, 2)}\n`);
     return EXIT.ok;

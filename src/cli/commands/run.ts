@@ -1,6 +1,9 @@
 import pc from "picocolors";
 import { LOG_LEVELS, SluiceError, type LogLevel } from "../../core/index.js";
+import { resolve } from "node:path";
 import { formatSummary } from "../../engine/index.js";
+import { resolveHomePath } from "../../home.js";
+import { homeStores, type Pipeline, type RunOptions } from "../../pipeline.js";
 import { EXIT, usageError } from "../exit.js";
 import { loadPipeline } from "../load-pipeline.js";
 import { parseParamArgs } from "../param-args.js";
@@ -16,6 +19,7 @@ export interface RunCommandOptions {
   json?: boolean;
   quiet?: boolean;
   logLevel?: string;
+  home?: string;
 }
 
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
@@ -24,7 +28,39 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   const params = parseParamArgs(options.param ?? []);
   const pipeline = await loadPipeline(file, options.pipeline);
   pipeline.graph();
+  return executeWithProgress(pipeline, options, {
+    params,
+    targets: options.target,
+    force: options.force,
+    forceAll: options.forceAll,
+    concurrency,
+    home: options.home,
+    source: { file: resolve(file), exportName: options.pipeline },
+  }, logLevel);
+}
 
+/** Resumes a run from the store: loads its pipeline module again and continues it under the same id. */
+export async function resumeCommand(runId: string, options: RunCommandOptions): Promise<number> {
+  const logLevel = parseLogLevel(options.logLevel);
+  const stores = await homeStores(options.home);
+  const found = await stores.runs.getRun(runId);
+  if (!found) throw new SluiceError("not-found", `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`);
+  const { run } = found;
+  if (run.status === "running") throw new SluiceError("invalid-usage", `Run ${runId} is still running (pid ${run.ownerPid ?? "?"}); wait for it or cancel it first.`);
+  if (run.status === "succeeded") throw new SluiceError("invalid-usage", `Run ${runId} succeeded; there is nothing to resume. Start a new run with: sluice run`);
+  if (!run.source) throw new SluiceError("invalid-usage", `Run ${runId} was not started from a pipeline file, so sluice cannot load it again; run the pipeline again instead.`);
+  const pipeline = await loadPipeline(run.source.file, run.source.exportName);
+  return executeWithProgress(pipeline, options, {
+    params: run.params,
+    targets: run.targets,
+    home: options.home,
+    runId,
+    resume: true,
+    source: run.source,
+  }, logLevel);
+}
+
+async function executeWithProgress(pipeline: Pipeline, options: RunCommandOptions, runOptions: RunOptions, logLevel: LogLevel): Promise<number> {
   const showProgress = !options.json && !options.quiet;
   const view = showProgress ? createProgressView({ stream: process.stderr, live: process.stderr.isTTY === true, logLevel }) : undefined;
   const controller = new AbortController();
@@ -38,11 +74,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   process.on("SIGINT", onSigint);
   try {
     const result = await pipeline.run({
-      params,
-      targets: options.target,
-      force: options.force,
-      forceAll: options.forceAll,
-      concurrency,
+      ...runOptions,
       signal: controller.signal,
       onEvent: view ? (event) => view.onEvent(event) : undefined,
     });

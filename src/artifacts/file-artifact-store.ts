@@ -1,0 +1,86 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { sha256 } from "../core/index.js";
+import type { ArtifactStore } from "./artifact-store.js";
+import { refOf, type ArtifactRef, type EncodedValue } from "./codec.js";
+
+/** Outputs smaller than this (JSON only) live inline in the database; larger ones and bytes in files. */
+export const INLINE_LIMIT_BYTES = 64 * 1024;
+
+/** Where artifact rows (and small inline values) are kept: the store's database. */
+export interface ArtifactIndex {
+  getArtifact(hash: string): { kind: "json" | "blob"; size: number; inline?: string } | undefined;
+  putArtifact(row: { hash: string; kind: "json" | "blob"; size: number; inline?: string }): void;
+}
+
+/**
+ * Content-addressed artifacts: small JSON inline in the index, everything else as files named by
+ * their SHA-256 under `root`. Files are written to a temporary name, fsynced and renamed, so a
+ * crash never leaves a partial file under a real name; a file whose bytes do not match its name
+ * when read (torn, corrupted) is treated as missing and removed, never served.
+ */
+export class FileArtifactStore implements ArtifactStore {
+  constructor(
+    readonly root: string,
+    private readonly index: ArtifactIndex,
+  ) {}
+
+  put(encoded: EncodedValue): ArtifactRef {
+    const ref = refOf(encoded);
+    const known = this.index.getArtifact(ref.hash);
+    if (known && (known.inline !== undefined || existsSync(this.pathOf(ref.hash)))) return ref;
+    if (encoded.kind === "json" && ref.size < INLINE_LIMIT_BYTES) {
+      this.index.putArtifact({ hash: ref.hash, kind: "json", size: ref.size, inline: encoded.text });
+      return ref;
+    }
+    this.writeFile(ref.hash, encoded.kind === "json" ? Buffer.from(encoded.text) : encoded.bytes);
+    this.index.putArtifact({ hash: ref.hash, kind: ref.kind, size: ref.size });
+    return ref;
+  }
+
+  get(ref: ArtifactRef): EncodedValue | undefined {
+    const row = this.index.getArtifact(ref.hash);
+    if (row?.inline !== undefined) return { kind: "json", text: row.inline };
+    const path = this.pathOf(ref.hash);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch {
+      return undefined;
+    }
+    if (sha256(bytes) !== ref.hash) {
+      rmSync(path, { force: true });
+      return undefined;
+    }
+    return ref.kind === "json" ? { kind: "json", text: bytes.toString("utf8") } : { kind: "blob", bytes };
+  }
+
+  has(ref: ArtifactRef): boolean {
+    const row = this.index.getArtifact(ref.hash);
+    if (row?.inline !== undefined) return true;
+    return existsSync(this.pathOf(ref.hash));
+  }
+
+  /** The file an artifact lives in (when it is not inline): root/ab/abcdef.... */
+  pathOf(hash: string): string {
+    return join(this.root, hash.slice(0, 2), hash);
+  }
+
+  private writeFile(hash: string, bytes: Uint8Array): void {
+    const dir = join(this.root, hash.slice(0, 2));
+    mkdirSync(dir, { recursive: true });
+    const temporary = join(dir, `.${hash}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+    const fd = openSync(temporary, "w");
+    try {
+      let written = 0;
+      while (written < bytes.byteLength) written += writeSync(fd, bytes, written, bytes.byteLength - written);
+      fsyncSync(fd);
+    } catch (error) {
+      closeSync(fd);
+      rmSync(temporary, { force: true });
+      throw error;
+    }
+    closeSync(fd);
+    renameSync(temporary, this.pathOf(hash));
+  }
+}

@@ -1,0 +1,124 @@
+import pc from "picocolors";
+import { RUN_STATUSES, SluiceError, type RunStatus } from "../../core/index.js";
+import { formatDuration } from "../../engine/index.js";
+import { resolveHomePath } from "../../home.js";
+import { homeStores } from "../../pipeline.js";
+import type { RunRecord, StepRunRecord } from "../../store/index.js";
+import { EXIT, usageError } from "../exit.js";
+
+interface HomeOption {
+  home?: string;
+  json?: boolean;
+}
+
+export async function runsCommand(options: HomeOption & { pipeline?: string; status?: string; limit?: string }): Promise<number> {
+  if (options.status !== undefined && !(RUN_STATUSES as readonly string[]).includes(options.status)) {
+    throw usageError(`--status must be one of ${RUN_STATUSES.join(", ")}; got "${options.status}".`);
+  }
+  const limit = options.limit === undefined ? 20 : Number(options.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit must be a whole number of at least 1, got "${options.limit}".`);
+  const { runs } = await homeStores(options.home);
+  const list = await runs.listRuns({ pipeline: options.pipeline, status: options.status as RunStatus | undefined, limit });
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ runs: list.map(runJson) }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (list.length === 0) {
+    process.stdout.write(`No runs in ${resolveHomePath(options.home)}.\n`);
+    return EXIT.ok;
+  }
+  const rows = list.map((run) => [run.runId, run.pipeline, statusText(run), new Date(run.startedAt).toISOString().replace("T", " ").slice(0, 19), run.durationMs === undefined ? "-" : formatDuration(run.durationMs)]);
+  process.stdout.write(`${table(["RUN", "PIPELINE", "STATUS", "STARTED (UTC)", "DURATION"], rows)}\n`);
+  return EXIT.ok;
+}
+
+export async function showCommand(runId: string, options: HomeOption): Promise<number> {
+  const { runs } = await homeStores(options.home);
+  const found = await runs.getRun(runId);
+  if (!found) throw new SluiceError("not-found", `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`);
+  const { run, steps } = found;
+  const failed = steps.find((step) => step.status === "failed" && step.error && step.error.code !== "crashed") ?? steps.find((step) => step.status === "failed");
+  const firstFailure = failed ? { step: failed.step, error: failed.error } : run.error ? { step: undefined, error: run.error } : undefined;
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ ...(firstFailure ? { firstFailure } : {}), ...runJson(run), steps: steps.map(stepJson) }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const lines: string[] = [];
+  if (firstFailure) {
+    lines.push(pc.red(`First failure: ${firstFailure.step ? `step "${firstFailure.step}" ` : ""}[${firstFailure.error!.code}]: ${firstFailure.error!.message}`));
+    if (firstFailure.error!.stack) lines.push(pc.dim(firstFailure.error!.stack.split("\n").slice(1, 6).join("\n")), "");
+  }
+  lines.push(`Run ${run.runId} of pipeline "${run.pipeline}": ${statusText(run)}`);
+  lines.push(`Started ${new Date(run.startedAt).toISOString()}${run.durationMs === undefined ? "" : `, took ${formatDuration(run.durationMs)}`}`);
+  if (Object.keys(run.params).length > 0) lines.push(`Params ${JSON.stringify(run.params)}`);
+  lines.push("");
+  const rows = steps.map((step) => [
+    step.step,
+    step.status + (step.cached ? " (cached)" : "") + (step.fallback ? " (fallback)" : ""),
+    step.reason,
+    String(step.attempts),
+    step.durationMs === undefined ? "-" : formatDuration(step.durationMs),
+    step.cacheKey ? step.cacheKey.slice(0, 12) : "-",
+    step.output ? `${step.output.kind}:${step.output.hash.slice(0, 12)} (${step.output.size} B)` : "-",
+  ]);
+  lines.push(table(["STEP", "STATUS", "REASON", "ATTEMPTS", "DURATION", "CACHE KEY", "OUTPUT"], rows));
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return EXIT.ok;
+}
+
+export async function logsCommand(runId: string, step: string | undefined, options: HomeOption & { tail?: string }): Promise<number> {
+  const tail = options.tail === undefined ? undefined : Number(options.tail);
+  if (tail !== undefined && (!Number.isInteger(tail) || tail < 1)) throw usageError(`--tail must be a whole number of at least 1, got "${options.tail}".`);
+  const { runs } = await homeStores(options.home);
+  const found = await runs.getRun(runId);
+  if (!found) throw new SluiceError("not-found", `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`);
+  if (step !== undefined && !found.steps.some((s) => s.step === step)) {
+    throw new SluiceError("not-found", `Run ${runId} has no step "${step}". Its steps: ${found.steps.map((s) => s.step).join(", ")}.`);
+  }
+  const logs = await runs.readLogs(runId, { step, tail });
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ runId, logs: logs.map((log) => ({ ...log, time: new Date(log.time).toISOString() })) }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  for (const log of logs) {
+    process.stdout.write(`${new Date(log.time).toISOString()} ${pc.dim(`[${log.step ?? "-"}]`)} ${log.level.padEnd(5)} ${log.message}\n`);
+  }
+  return EXIT.ok;
+}
+
+function statusText(run: RunRecord): string {
+  return run.reason ? `${run.status} (${run.reason})` : run.status;
+}
+
+function runJson(run: RunRecord) {
+  return {
+    runId: run.runId,
+    pipeline: run.pipeline,
+    status: run.status,
+    running: run.status === "running" || run.status === "queued",
+    ...(run.reason ? { reason: run.reason } : {}),
+    params: run.params,
+    ...(run.targets ? { targets: run.targets } : {}),
+    startedAt: new Date(run.startedAt).toISOString(),
+    finishedAt: run.finishedAt === undefined ? null : new Date(run.finishedAt).toISOString(),
+    durationMs: run.durationMs ?? null,
+    ...(run.error ? { error: run.error } : {}),
+  };
+}
+
+function stepJson(step: StepRunRecord) {
+  const { runId: _runId, ...rest } = step;
+  return {
+    ...rest,
+    name: step.step,
+    startedAt: step.startedAt === undefined ? null : new Date(step.startedAt).toISOString(),
+    finishedAt: step.finishedAt === undefined ? null : new Date(step.finishedAt).toISOString(),
+  };
+}
+
+/** A plain text table with padded columns. */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+  const format = (row: string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ");
+  return [pc.bold(format(header)), ...rows.map(format)].join("\n");
+}

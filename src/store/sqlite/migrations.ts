@@ -1,0 +1,85 @@
+/**
+ * Numbered schema migrations of the embedded SQLite store. The database's `PRAGMA user_version` is the
+ * number of the last one applied. Append new migrations; never edit one that has shipped.
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: "initial",
+    sql: `
+CREATE TABLE runs (
+  run_id TEXT PRIMARY KEY,
+  pipeline TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT,
+  params TEXT NOT NULL,
+  targets TEXT,
+  source TEXT,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  duration_ms INTEGER,
+  error TEXT,
+  owner_pid INTEGER,
+  owner_host TEXT,
+  heartbeat_at INTEGER
+);
+CREATE INDEX runs_by_pipeline ON runs (pipeline, started_at);
+CREATE INDEX runs_by_status ON runs (status, started_at);
+
+CREATE TABLE step_runs (
+  run_id TEXT NOT NULL,
+  step TEXT NOT NULL,
+  identity TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  cached INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  fallback INTEGER,
+  cache_key TEXT,
+  started_at INTEGER,
+  finished_at INTEGER,
+  duration_ms INTEGER,
+  output TEXT,
+  error TEXT,
+  PRIMARY KEY (run_id, step)
+) WITHOUT ROWID;
+
+CREATE TABLE logs (
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  step TEXT,
+  time INTEGER NOT NULL,
+  level TEXT NOT NULL,
+  message TEXT NOT NULL,
+  data TEXT
+);
+CREATE INDEX logs_by_run ON logs (run_id, step, id);
+
+CREATE TABLE completions (
+  cache_key TEXT PRIMARY KEY,
+  pipeline TEXT NOT NULL,
+  step TEXT NOT NULL,
+  identity TEXT NOT NULL,
+  code_hash TEXT NOT NULL,
+  params_hash TEXT NOT NULL,
+  input_hashes TEXT NOT NULL,
+  output_hash TEXT NOT NULL,
+  output_kind TEXT NOT NULL,
+  output_size INTEGER NOT NULL,
+  run_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX completions_latest ON completions (pipeline, step, created_at);
+
+CREATE TABLE artifacts (
+  hash TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  inline TEXT,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

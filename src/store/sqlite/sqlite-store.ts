@@ -1,0 +1,375 @@
+import { mkdirSync } from "node:fs";
+import { hostname } from "node:os";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { SluiceError } from "../../core/index.js";
+import type { Completion, LogRecord, RunFilter, RunRecord, StepRunRecord } from "../records.js";
+import type { CompletionStore, RunStore } from "../run-store.js";
+import { LATEST_VERSION, MIGRATIONS } from "./migrations.js";
+
+type Row = Record<string, unknown>;
+
+/**
+ * Runs, steps, logs and completions in one SQLite file (better-sqlite3, WAL). Writes are synchronous
+ * and committed when the call returns: with WAL and synchronous=NORMAL a killed process loses nothing;
+ * a power cut may lose the last commits, never corrupt the file.
+ */
+export class SqliteStore implements RunStore, CompletionStore {
+  readonly db: Database.Database;
+  private readonly statements: ReturnType<typeof prepare>;
+
+  private constructor(
+    readonly path: string,
+    db: Database.Database,
+  ) {
+    this.db = db;
+    this.statements = prepare(db);
+  }
+
+  /** Opens (creating and migrating as needed) the database at `path`. */
+  static open(path: string): SqliteStore {
+    let db: Database.Database;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path);
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      db.pragma("busy_timeout = 10000");
+      migrate(db, path);
+    } catch (error) {
+      throw storeError(error, path);
+    }
+    return new SqliteStore(path, db);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Runs `fn` in one transaction (one commit): for batches of writes. */
+  transaction<T>(fn: () => T): T {
+    return this.guard(() => this.db.transaction(fn)());
+  }
+
+  createRun(run: RunRecord): Promise<void> {
+    return this.async(() => {
+      try {
+        this.statements.insertRun.run(runParams(run));
+      } catch (error) {
+        if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") throw new Error(`run ${run.runId} exists already`);
+        throw error;
+      }
+    });
+  }
+
+  updateRun(runId: string, patch: Partial<Omit<RunRecord, "runId">>): Promise<void> {
+    return this.async(() => {
+      const current = this.statements.getRun.get(runId) as Row | undefined;
+      if (!current) throw new Error(`no run ${runId}`);
+      const merged = { ...runFromRow(current), ...patch, runId };
+      this.statements.replaceRun.run(runParams(merged));
+    });
+  }
+
+  putSteps(steps: readonly StepRunRecord[]): void {
+    this.guard(() => {
+      if (steps.length === 1) this.statements.putStep.run(stepParams(steps[0]!));
+      else this.db.transaction(() => steps.forEach((step) => this.statements.putStep.run(stepParams(step))))();
+    });
+  }
+
+  getRun(runId: string): Promise<{ run: RunRecord; steps: StepRunRecord[] } | undefined> {
+    return this.async(() => {
+      const row = this.statements.getRun.get(runId) as Row | undefined;
+      if (!row) return undefined;
+      const steps = (this.statements.getSteps.all(runId) as Row[]).map(stepFromRow);
+      return { run: runFromRow(row), steps };
+    });
+  }
+
+  listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
+    return this.async(() => {
+      const rows = this.statements.listRuns.all({
+        pipeline: filter.pipeline ?? null,
+        status: filter.status ?? null,
+        limit: filter.limit ?? -1,
+      }) as Row[];
+      return rows.map(runFromRow);
+    });
+  }
+
+  appendLogs(logs: readonly LogRecord[]): void {
+    this.guard(() =>
+      this.db.transaction(() => {
+        for (const log of logs) {
+          this.statements.insertLog.run({
+            run_id: log.runId,
+            step: log.step ?? null,
+            time: log.time,
+            level: log.level,
+            message: log.message,
+            data: log.data === undefined ? null : safeJson(log.data),
+          });
+        }
+      })(),
+    );
+  }
+
+  readLogs(runId: string, options: { step?: string; tail?: number } = {}): Promise<LogRecord[]> {
+    return this.async(() => {
+      const rows = this.statements.readLogs.all({ run_id: runId, step: options.step ?? null, tail: options.tail ?? -1 }) as Row[];
+      return rows.reverse().map((row) => {
+        const log: LogRecord = { runId: row.run_id as string, time: row.time as number, level: row.level as LogRecord["level"], message: row.message as string };
+        if (row.step !== null) log.step = row.step as string;
+        if (row.data !== null) log.data = JSON.parse(row.data as string);
+        return log;
+      });
+    });
+  }
+
+  putCompletion(completion: Completion): void {
+    this.guard(() =>
+      this.statements.putCompletion.run({
+        cache_key: completion.cacheKey,
+        pipeline: completion.pipeline,
+        step: completion.step,
+        identity: completion.identity,
+        code_hash: completion.codeHash,
+        params_hash: completion.paramsHash,
+        input_hashes: JSON.stringify(completion.inputHashes),
+        output_hash: completion.output.hash,
+        output_kind: completion.output.kind,
+        output_size: completion.output.size,
+        run_id: completion.runId,
+        created_at: completion.createdAt,
+      }),
+    );
+  }
+
+  /** Artifact rows and small inline values (the artifacts folder's ArtifactIndex). */
+  getArtifact(hash: string): { kind: "json" | "blob"; size: number; inline?: string } | undefined {
+    const row = this.guard(() => this.statements.getArtifact.get(hash) as Row | undefined);
+    if (!row) return undefined;
+    const artifact: { kind: "json" | "blob"; size: number; inline?: string } = { kind: row.kind as "json" | "blob", size: row.size as number };
+    if (row.inline !== null) artifact.inline = row.inline as string;
+    return artifact;
+  }
+
+  putArtifact(row: { hash: string; kind: "json" | "blob"; size: number; inline?: string }): void {
+    this.guard(() => this.statements.putArtifact.run({ hash: row.hash, kind: row.kind, size: row.size, inline: row.inline ?? null, created_at: Date.now() }));
+  }
+
+  findCompletion(cacheKey: string): Completion | undefined {
+    const row = this.guard(() => this.statements.findCompletion.get(cacheKey) as Row | undefined);
+    return row ? completionFromRow(row) : undefined;
+  }
+
+  deleteCompletions(cacheKeys: readonly string[]): void {
+    this.guard(() => this.db.transaction(() => cacheKeys.forEach((key) => this.statements.deleteCompletion.run(key)))());
+  }
+
+  latestCompletion(pipeline: string, step: string): Completion | undefined {
+    const row = this.guard(() => this.statements.latestCompletion.get(pipeline, step) as Row | undefined);
+    return row ? completionFromRow(row) : undefined;
+  }
+
+  /** Runs a synchronous database call, turning SQLite's errors into SluiceErrors that name the file. */
+  guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw storeError(error, this.path);
+    }
+  }
+
+  private async<T>(fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(this.guard(fn));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}
+
+function prepare(db: Database.Database) {
+  return {
+    insertRun: db.prepare(
+      `INSERT INTO runs (run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at)
+       VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at)`,
+    ),
+    replaceRun: db.prepare(
+      `INSERT OR REPLACE INTO runs (run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at)
+       VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at)`,
+    ),
+    getRun: db.prepare(`SELECT * FROM runs WHERE run_id = ?`),
+    listRuns: db.prepare(
+      `SELECT * FROM runs WHERE (@pipeline IS NULL OR pipeline = @pipeline) AND (@status IS NULL OR status = @status)
+       ORDER BY started_at DESC, run_id DESC LIMIT @limit`,
+    ),
+    putStep: db.prepare(
+      `INSERT OR REPLACE INTO step_runs (run_id, step, identity, status, reason, cached, attempts, fallback, cache_key, started_at, finished_at, duration_ms, output, error)
+       VALUES (@run_id, @step, @identity, @status, @reason, @cached, @attempts, @fallback, @cache_key, @started_at, @finished_at, @duration_ms, @output, @error)`,
+    ),
+    getSteps: db.prepare(`SELECT * FROM step_runs WHERE run_id = ? ORDER BY COALESCE(started_at, 9e15), step`),
+    insertLog: db.prepare(`INSERT INTO logs (run_id, step, time, level, message, data) VALUES (@run_id, @step, @time, @level, @message, @data)`),
+    readLogs: db.prepare(`SELECT * FROM logs WHERE run_id = @run_id AND (@step IS NULL OR step = @step) ORDER BY id DESC LIMIT @tail`),
+    putCompletion: db.prepare(
+      `INSERT OR REPLACE INTO completions (cache_key, pipeline, step, identity, code_hash, params_hash, input_hashes, output_hash, output_kind, output_size, run_id, created_at)
+       VALUES (@cache_key, @pipeline, @step, @identity, @code_hash, @params_hash, @input_hashes, @output_hash, @output_kind, @output_size, @run_id, @created_at)`,
+    ),
+    findCompletion: db.prepare(`SELECT * FROM completions WHERE cache_key = ?`),
+    deleteCompletion: db.prepare(`DELETE FROM completions WHERE cache_key = ?`),
+    getArtifact: db.prepare(`SELECT kind, size, inline FROM artifacts WHERE hash = ?`),
+    putArtifact: db.prepare(`INSERT OR REPLACE INTO artifacts (hash, kind, size, inline, created_at) VALUES (@hash, @kind, @size, @inline, @created_at)`),
+    latestCompletion: db.prepare(`SELECT * FROM completions WHERE pipeline = ? AND step = ? ORDER BY created_at DESC LIMIT 1`),
+  };
+}
+
+function migrate(db: Database.Database, path: string): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > LATEST_VERSION) {
+    throw new SluiceError(
+      "store-too-new",
+      `The sluice database ${path} has schema version ${current}, newer than this sluice understands (${LATEST_VERSION}). Upgrade sluice, or point SLUICE_HOME / --home at another folder.`,
+      { details: { path, version: current, supported: LATEST_VERSION } },
+    );
+  }
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    })();
+  }
+}
+
+/** Turns an error from SQLite or the file system into one that names the file and says what to do. */
+export function storeError(error: unknown, path: string): unknown {
+  if (SluiceError.is(error)) return error;
+  const code = (error as { code?: string }).code ?? "";
+  const message = (error as Error)?.message ?? String(error);
+  if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT") {
+    return new SluiceError(
+      "store-corrupt",
+      `The sluice database ${path} is damaged or not a database (${message}). Move it aside (finished outputs in the artifacts folder are kept) and run again to start a new one, or restore it from a backup.`,
+      { cause: error, details: { path } },
+    );
+  }
+  if (code === "SQLITE_FULL" || code === "ENOSPC") {
+    return new SluiceError("store-full", `The disk holding ${path} is full (${message}). Free some space (sluice gc removes old runs) and run again; finished work is kept.`, {
+      cause: error,
+      details: { path },
+    });
+  }
+  if (code === "EACCES" || code === "EPERM" || code === "EROFS" || code === "SQLITE_READONLY" || code === "SQLITE_CANTOPEN") {
+    return new SluiceError(
+      "store-unwritable",
+      `Cannot write the sluice store at ${path} (${message}). Check the folder's permissions, or set SLUICE_HOME / --home to a writable folder.`,
+      { cause: error, details: { path } },
+    );
+  }
+  return error;
+}
+
+function runParams(run: RunRecord & { source?: unknown; ownerPid?: number; ownerHost?: string; heartbeatAt?: number }) {
+  return {
+    run_id: run.runId,
+    pipeline: run.pipeline,
+    status: run.status,
+    reason: run.reason ?? null,
+    params: JSON.stringify(run.params ?? {}),
+    targets: run.targets ? JSON.stringify(run.targets) : null,
+    source: run.source === undefined ? null : JSON.stringify(run.source),
+    started_at: run.startedAt,
+    finished_at: run.finishedAt ?? null,
+    duration_ms: run.durationMs ?? null,
+    error: run.error ? JSON.stringify(run.error) : null,
+    owner_pid: run.ownerPid ?? null,
+    owner_host: run.ownerHost ?? null,
+    heartbeat_at: run.heartbeatAt ?? null,
+  };
+}
+
+function runFromRow(row: Row): RunRecord {
+  const run: RunRecord = {
+    runId: row.run_id as string,
+    pipeline: row.pipeline as string,
+    status: row.status as RunRecord["status"],
+    params: JSON.parse(row.params as string),
+    startedAt: row.started_at as number,
+  };
+  if (row.reason !== null) run.reason = row.reason as string;
+  if (row.targets !== null) run.targets = JSON.parse(row.targets as string);
+  if (row.source !== null) run.source = JSON.parse(row.source as string);
+  if (row.finished_at !== null) run.finishedAt = row.finished_at as number;
+  if (row.duration_ms !== null) run.durationMs = row.duration_ms as number;
+  if (row.error !== null) run.error = JSON.parse(row.error as string);
+  if (row.owner_pid !== null) run.ownerPid = row.owner_pid as number;
+  if (row.owner_host !== null) run.ownerHost = row.owner_host as string;
+  if (row.heartbeat_at !== null) run.heartbeatAt = row.heartbeat_at as number;
+  return run;
+}
+
+function stepParams(step: StepRunRecord) {
+  return {
+    run_id: step.runId,
+    step: step.step,
+    identity: step.identity,
+    status: step.status,
+    reason: step.reason,
+    cached: step.cached ? 1 : 0,
+    attempts: step.attempts,
+    fallback: step.fallback ? 1 : null,
+    cache_key: step.cacheKey ?? null,
+    started_at: step.startedAt ?? null,
+    finished_at: step.finishedAt ?? null,
+    duration_ms: step.durationMs ?? null,
+    output: step.output ? JSON.stringify(step.output) : null,
+    error: step.error ? JSON.stringify(step.error) : null,
+  };
+}
+
+function stepFromRow(row: Row): StepRunRecord {
+  const step: StepRunRecord = {
+    runId: row.run_id as string,
+    step: row.step as string,
+    identity: row.identity as string,
+    status: row.status as StepRunRecord["status"],
+    reason: row.reason as StepRunRecord["reason"],
+    cached: row.cached === 1,
+    attempts: row.attempts as number,
+  };
+  if (row.fallback === 1) step.fallback = true;
+  if (row.cache_key !== null) step.cacheKey = row.cache_key as string;
+  if (row.started_at !== null) step.startedAt = row.started_at as number;
+  if (row.finished_at !== null) step.finishedAt = row.finished_at as number;
+  if (row.duration_ms !== null) step.durationMs = row.duration_ms as number;
+  if (row.output !== null) step.output = JSON.parse(row.output as string);
+  if (row.error !== null) step.error = JSON.parse(row.error as string);
+  return step;
+}
+
+function completionFromRow(row: Row): Completion {
+  return {
+    cacheKey: row.cache_key as string,
+    pipeline: row.pipeline as string,
+    step: row.step as string,
+    identity: row.identity as string,
+    codeHash: row.code_hash as string,
+    paramsHash: row.params_hash as string,
+    inputHashes: JSON.parse(row.input_hashes as string),
+    output: { hash: row.output_hash as string, kind: row.output_kind as "json" | "blob", size: row.output_size as number },
+    runId: row.run_id as string,
+    createdAt: row.created_at as number,
+  };
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? "null";
+  } catch {
+    return JSON.stringify(String(value));
+  }
+}
+
+export const THIS_HOST = hostname();

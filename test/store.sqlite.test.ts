@@ -1,0 +1,72 @@
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { FileArtifactStore, SqliteStore, openHome } from "sluice";
+import { describeStoreConformance } from "./store-conformance.js";
+
+const tempDir = () => mkdtempSync(join(tmpdir(), "sluice-sqlite-"));
+
+describeStoreConformance("sqlite", () => {
+  const store = SqliteStore.open(join(tempDir(), "sluice.db"));
+  return { runs: store, completions: store, close: () => store.close() };
+});
+
+describe("SQLite store", () => {
+  it("persists across reopening", async () => {
+    const path = join(tempDir(), "sluice.db");
+    const first = SqliteStore.open(path);
+    await first.createRun({ runId: "r1", pipeline: "p", status: "succeeded", params: {}, startedAt: 1 });
+    first.close();
+    const second = SqliteStore.open(path);
+    expect((await second.getRun("r1"))!.run.status).toBe("succeeded");
+    second.close();
+  });
+
+  it("refuses a database from a newer sluice, naming the file", () => {
+    const path = join(tempDir(), "sluice.db");
+    SqliteStore.open(path).close();
+    const db = new Database(path);
+    db.pragma("user_version = 999");
+    db.close();
+    expect(() => SqliteStore.open(path)).toThrow(expect.objectContaining({ code: "store-too-new", message: expect.stringContaining(path) }));
+  });
+
+  it("reports a file that is not a database, naming it and what to do", () => {
+    const path = join(tempDir(), "sluice.db");
+    writeFileSync(path, "this is not sqlite ".repeat(200));
+    expect(() => SqliteStore.open(path)).toThrow(expect.objectContaining({ code: "store-corrupt", message: expect.stringMatching(/Move it aside/) }));
+    expect(readFileSync(path, "utf8")).toContain("this is not sqlite");
+  });
+
+  it("reports an unwritable home with its path", async () => {
+    const parent = join(tempDir(), "file");
+    writeFileSync(parent, "x");
+    await expect(openHome(join(parent, "home"))).rejects.toMatchObject({ code: "store-unwritable", message: expect.stringContaining(parent) });
+  });
+});
+
+describe("file artifacts", () => {
+  it("keeps small JSON inline and large values as verified files; a corrupted file is treated as missing", () => {
+    const dir = tempDir();
+    const index = SqliteStore.open(join(dir, "sluice.db"));
+    const artifacts = new FileArtifactStore(join(dir, "artifacts"), index);
+    const small = artifacts.put({ kind: "json", text: '{"a":1}' });
+    expect(index.getArtifact(small.hash)!.inline).toBe('{"a":1}');
+    const bigText = JSON.stringify({ rows: Array.from({ length: 20_000 }, (_, i) => i) });
+    const big = artifacts.put({ kind: "json", text: bigText });
+    expect(index.getArtifact(big.hash)!.inline).toBeUndefined();
+    const path = artifacts.pathOf(big.hash);
+    expect(readFileSync(path, "utf8")).toBe(bigText);
+    expect(readdirSync(join(dir, "artifacts", big.hash.slice(0, 2)))).toEqual([big.hash]);
+    expect(artifacts.get(big)).toEqual({ kind: "json", text: bigText });
+    const blob = artifacts.put({ kind: "blob", bytes: Buffer.from([1, 2, 3]) });
+    expect([...(artifacts.get(blob) as { bytes: Uint8Array }).bytes]).toEqual([1, 2, 3]);
+
+    writeFileSync(path, bigText.slice(0, 100));
+    expect(artifacts.get(big)).toBeUndefined();
+    expect(artifacts.has(big)).toBe(false);
+    index.close();
+  });
+});
