@@ -48,20 +48,20 @@ describe("SQLite store", () => {
 });
 
 describe("file artifacts", () => {
-  it("keeps small JSON inline and large values as verified files; a corrupted file is treated as missing", () => {
+  it("keeps small JSON inline and large values as verified files; a corrupted file is treated as missing", async () => {
     const dir = tempDir();
     const index = SqliteStore.open(join(dir, "sluice.db"));
     const artifacts = new FileArtifactStore(join(dir, "artifacts"), index);
-    const small = artifacts.put({ kind: "json", text: '{"a":1}' });
+    const small = await artifacts.put({ kind: "json", text: '{"a":1}' });
     expect(index.getArtifact(small.hash)!.inline).toBe('{"a":1}');
     const bigText = JSON.stringify({ rows: Array.from({ length: 20_000 }, (_, i) => i) });
-    const big = artifacts.put({ kind: "json", text: bigText });
+    const big = await artifacts.put({ kind: "json", text: bigText });
     expect(index.getArtifact(big.hash)!.inline).toBeUndefined();
     const path = artifacts.pathOf(big.hash);
     expect(readFileSync(path, "utf8")).toBe(bigText);
     expect(readdirSync(join(dir, "artifacts", big.hash.slice(0, 2)))).toEqual([big.hash]);
     expect(artifacts.get(big)).toEqual({ kind: "json", text: bigText });
-    const blob = artifacts.put({ kind: "blob", bytes: Buffer.from([1, 2, 3]) });
+    const blob = await artifacts.put({ kind: "blob", bytes: Buffer.from([1, 2, 3]) });
     expect([...(artifacts.get(blob) as { bytes: Uint8Array }).bytes]).toEqual([1, 2, 3]);
 
     writeFileSync(path, bigText.slice(0, 100));

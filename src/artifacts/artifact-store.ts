@@ -3,7 +3,11 @@ import type { ArtifactRef, EncodedValue } from "./codec.js";
 
 /** Where step outputs live, addressed by the SHA-256 of their stored bytes. */
 export interface ArtifactStore {
-  /** Stores the value (once per content) and returns its reference. */
+  /**
+   * Stores the value (once per content) and returns its reference. When it returns a promise, the
+   * write must already be ordered before any store write made after this call (same queue), or the
+   * promise must resolve only once the value is durable.
+   */
   put(encoded: EncodedValue): MaybePromise<ArtifactRef>;
   /** The stored value, or undefined when it is missing (or, for file stores, fails its hash check). */
   get(ref: ArtifactRef): MaybePromise<EncodedValue | undefined>;

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { sha256 } from "../core/index.js";
+import { isPromise, sha256, type MaybePromise } from "../core/index.js";
 import type { ArtifactStore } from "./artifact-store.js";
 import { refOf, type ArtifactRef, type EncodedValue } from "./codec.js";
 
@@ -10,7 +10,8 @@ export const INLINE_LIMIT_BYTES = 64 * 1024;
 /** Where artifact rows (and small inline values) are kept: the store's database. */
 export interface ArtifactIndex {
   getArtifact(hash: string): { kind: "json" | "blob"; size: number; inline?: string } | undefined;
-  putArtifact(row: { hash: string; kind: "json" | "blob"; size: number; inline?: string }): void;
+  /** May commit later; the promise (if any) resolves once the row is stored. */
+  putArtifact(row: { hash: string; kind: "json" | "blob"; size: number; inline?: string }): MaybePromise<void>;
 }
 
 /**
@@ -25,17 +26,18 @@ export class FileArtifactStore implements ArtifactStore {
     private readonly index: ArtifactIndex,
   ) {}
 
-  put(encoded: EncodedValue): ArtifactRef {
+  put(encoded: EncodedValue): MaybePromise<ArtifactRef> {
     const ref = refOf(encoded);
     const known = this.index.getArtifact(ref.hash);
     if (known && (known.inline !== undefined || existsSync(this.pathOf(ref.hash)))) return ref;
+    let stored: MaybePromise<void>;
     if (encoded.kind === "json" && ref.size < INLINE_LIMIT_BYTES) {
-      this.index.putArtifact({ hash: ref.hash, kind: "json", size: ref.size, inline: encoded.text });
-      return ref;
+      stored = this.index.putArtifact({ hash: ref.hash, kind: "json", size: ref.size, inline: encoded.text });
+    } else {
+      this.writeFile(ref.hash, encoded.kind === "json" ? Buffer.from(encoded.text) : encoded.bytes);
+      stored = this.index.putArtifact({ hash: ref.hash, kind: ref.kind, size: ref.size });
     }
-    this.writeFile(ref.hash, encoded.kind === "json" ? Buffer.from(encoded.text) : encoded.bytes);
-    this.index.putArtifact({ hash: ref.hash, kind: ref.kind, size: ref.size });
-    return ref;
+    return isPromise(stored) ? stored.then(() => ref) : ref;
   }
 
   get(ref: ArtifactRef): EncodedValue | undefined {

@@ -34,6 +34,7 @@ program
   .option("-q, --quiet", "no live tree, no summary")
   .option("--log-level <level>", "show step logs at this level and above: debug, info, warn, error", "info")
   .option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)")
+  .option("--in-memory", "record nothing on disk: runs and outputs live in this process only")
   .action(async (file: string, options) => {
     const { runCommand } = await import("./commands/run.js");
     process.exitCode = await runCommand(file, options);

@@ -140,6 +140,8 @@ export interface StepDefinition {
   readonly hasSchemas: boolean;
   readonly after: readonly AnyStep[];
   readonly run: (args: never, ctx: StepContext) => unknown;
+  /** Whether `run` is an `async` function. */
+  readonly isAsync: boolean;
   readonly when?: (args: never, ctx: StepContext) => boolean | Promise<boolean>;
   readonly onFailure?: (args: never, error: SluiceError, ctx: StepContext) => unknown;
   readonly retry: NormalizedRetry;
@@ -228,6 +230,7 @@ function normalize(name: string, options: StepOptions<ParamShape, InputSpec, Sch
     hasSchemas: options.schemas !== undefined && Object.keys(options.schemas).length > 0,
     after,
     run: options.run as StepDefinition["run"],
+    isAsync: options.run.constructor?.name === "AsyncFunction",
     when: options.when as StepDefinition["when"],
     onFailure: options.onFailure as StepDefinition["onFailure"],
     retry: normalizeRetry(name, options.retry),

@@ -12,7 +12,7 @@ import {
   type StepLogger,
   type StepStatus,
 } from "../core/index.js";
-import { decodeValue, encodeValue, type ArtifactRef, type ArtifactStore, type EncodedValue } from "../artifacts/index.js";
+import { decodeValue, encodeValue, refOf, type ArtifactRef, type ArtifactStore } from "../artifacts/index.js";
 import { AttemptControl, InProcessExecutor, type Executor } from "../executors/index.js";
 import { cacheKeyOf, type Plan, type PlannedStep } from "../planner/index.js";
 import type { CompletionStore, LogRecord, RunStore, StepRunRecord } from "../store/index.js";
@@ -80,11 +80,15 @@ export function executeRun(options: ExecuteOptions): Promise<RunResult> {
   return new RunExecution(options).start();
 }
 
+/** How many ready steps may be between "ready" and "finished" at once (waiting for the store or a slot). */
+const MAX_IN_FLIGHT = 1000;
+
 /**
  * One run. Steps wait in a ready queue until their dependencies are finished; up to `concurrency`
- * bodies run at once. No recursion: finishing a step decrements its dependents' counters and queues
- * the ones that reach zero, so a step added while the run goes on only needs a counter and a place
- * in `states` to join in.
+ * bodies run at once (a step holds a slot only while its body runs, not while its records are being
+ * committed, so many steps' records share one group commit). No recursion: finishing a step
+ * decrements its dependents' counters and queues the ones that reach zero, so a step added while the
+ * run goes on only needs a counter and a place in `states` to join in.
  */
 class RunExecution {
   private readonly runId: string;
@@ -92,9 +96,16 @@ class RunExecution {
   private readonly ordered: StepState[] = [];
   private readonly ready: StepState[] = [];
   private head = 0;
+  /** Steps launched and not finished. */
   private active = 0;
+  /** Free body slots, and the attempts waiting for one. */
+  private slotsFree: number;
+  private readonly slotWaiters: Array<() => void> = [];
+  private slotHead = 0;
   private readonly executor: Executor;
   private readonly running = new Set<AttemptControl>();
+  /** Queued writes not yet known to be committed. */
+  private readonly inflight = new Set<Promise<unknown>>();
   /** Aborted on cancel: retry waits and fallbacks listen to it. */
   private readonly runControl = new AttemptControl();
   private cancelled = false;
@@ -110,6 +121,7 @@ class RunExecution {
     this.runId = options.runId ?? newRunId();
     this.executor = options.executor ?? new InProcessExecutor();
     this.states = new Array(options.graph.nodes.length);
+    this.slotsFree = options.concurrency;
   }
 
   async start(): Promise<RunResult> {
@@ -187,10 +199,12 @@ class RunExecution {
     const reason = new SluiceError("cancelled", "The run was cancelled.", { runId: this.runId });
     this.runControl.abort(reason);
     for (const controller of this.running) controller.abort(reason);
+    // Attempts waiting for a slot go on, see the cancel and end.
+    while (this.slotHead < this.slotWaiters.length) this.slotWaiters[this.slotHead++]!();
   }
 
   private pump(): void {
-    while (!this.cancelled && this.active < this.options.concurrency && this.head < this.ready.length) {
+    while (!this.cancelled && this.active < Math.max(MAX_IN_FLIGHT, this.options.concurrency) && this.head < this.ready.length) {
       this.launch(this.ready[this.head++]!);
     }
     if (this.active === 0 && (this.cancelled || this.head === this.ready.length)) this.resolveDone();
@@ -201,14 +215,12 @@ class RunExecution {
     this.runStep(state).then(
       () => this.afterStep(state),
       (error: unknown) => {
-        let settled: MaybePromise<void>;
         try {
-          settled = this.settle(state, "failed", state.reason, error);
+          this.settle(state, "failed", state.reason, error);
         } catch (storeError) {
           return this.storeFailed(state, storeError);
         }
-        if (isPromise(settled)) settled.then(() => this.afterStep(state), (storeError: unknown) => this.storeFailed(state, storeError));
-        else this.afterStep(state);
+        this.afterStep(state);
       },
     );
   }
@@ -278,41 +290,31 @@ class RunExecution {
     if (isPromise(recorded)) await recorded;
     let lastError: SluiceError | undefined;
     for (let attempt = 1; attempt <= def.retry.attempts; attempt++) {
-      if (this.cancelled) return this.settle(state, "cancelled", "cancelled");
-      state.attempts = attempt;
-      const control = new AttemptControl();
-      this.running.add(control);
-      const ctx = new Context(this.runId, node.name, attempt, control, log);
-      if (this.options.onEvent) this.emit("step:start", { runId: this.runId, step: node.name, attempt });
-      try {
-        const started = Date.now();
-        const call = { step: node.name, body: def.run, args, ctx, control, timeoutMs: def.timeoutMs };
-        let value = this.options.captureConsole === false ? this.executor.execute(call) : withStepConsole(log, () => this.executor.execute(call));
-        if (isPromise(value)) value = await value;
-        else if (def.timeoutMs !== undefined) this.warnIfOverran(state, log(), started);
-        this.checkOutput(state, value);
-        const stored = this.store(state, value, true);
-        if (isPromise(stored)) await stored;
-        return this.settle(state, "succeeded", state.reason);
-      } catch (error) {
-        if (this.cancelled) return this.settle(state, "cancelled", "cancelled");
-        lastError = wrap(error, node.name, this.runId);
-        if (attempt < def.retry.attempts && lastError.retryable) {
-          const delayMs = retryDelay(def.retry, attempt);
-          const serialized = serializeError(lastError);
-          log().warn(`attempt ${attempt} failed: ${lastError.message}; retrying in ${Math.round(delayMs)} ms`);
-          this.emit("step:retry", { runId: this.runId, step: node.name, attempt, delayMs, error: serialized });
-          try {
-            await sleep(delayMs, this.runControl.signal);
-          } catch {
-            return this.settle(state, "cancelled", "cancelled");
-          }
-          continue;
-        }
-        break;
-      } finally {
-        this.running.delete(control);
+      const slot = this.acquireSlot();
+      if (isPromise(slot)) await slot;
+      if (this.cancelled) {
+        this.releaseSlot();
+        return this.settle(state, "cancelled", "cancelled");
       }
+      state.attempts = attempt;
+      const pending = this.attempt(state, args, attempt, log);
+      const outcome = isPromise(pending) ? await pending : pending;
+      this.releaseSlot();
+      if (outcome === undefined) return this.settle(state, "succeeded", state.reason);
+      if (this.cancelled) return this.settle(state, "cancelled", "cancelled");
+      lastError = outcome;
+      if (attempt < def.retry.attempts && lastError.retryable) {
+        const delayMs = retryDelay(def.retry, attempt);
+        log().warn(`attempt ${attempt} failed: ${lastError.message}; retrying in ${Math.round(delayMs)} ms`);
+        this.emit("step:retry", { runId: this.runId, step: node.name, attempt, delayMs, error: serializeError(lastError) });
+        try {
+          await sleep(delayMs, this.runControl.signal);
+        } catch {
+          return this.settle(state, "cancelled", "cancelled");
+        }
+        continue;
+      }
+      break;
     }
     const error = lastError!;
     if (def.onFailure) {
@@ -321,8 +323,7 @@ class RunExecution {
         const value = await def.onFailure(args as never, error, ctx);
         this.checkOutput(state, value);
         // A fallback value is returned but not recorded as this step's completed output: the next run retries the step.
-        const stored = this.store(state, value, false);
-        if (isPromise(stored)) await stored;
+        this.store(state, value, false);
         state.fallback = true;
         state.error = serializeError(error);
         return this.settle(state, "succeeded", state.reason);
@@ -331,6 +332,66 @@ class RunExecution {
       }
     }
     return this.settle(state, "failed", state.reason, error);
+  }
+
+  /** One execution of the body, its output checked and stored; undefined on success, else the error. */
+  private attempt(state: StepState, args: Record<string, unknown>, attempt: number, log: () => StepLogger): MaybePromise<SluiceError | undefined> {
+    const { node } = state;
+    const def = node.def;
+    const control = new AttemptControl();
+    this.running.add(control);
+    const ctx = new Context(this.runId, node.name, attempt, control, log);
+    if (this.options.onEvent) this.emit("step:start", { runId: this.runId, step: node.name, attempt });
+    const started = Date.now();
+    const call = { step: node.name, body: def.run, args, ctx, control, timeoutMs: def.timeoutMs };
+    let value: unknown;
+    try {
+      value = this.options.captureConsole === false ? this.executor.execute(call) : withStepConsole(log, () => this.executor.execute(call), def.isAsync);
+    } catch (error) {
+      this.running.delete(control);
+      return wrap(error, node.name, this.runId);
+    }
+    if (isPromise(value)) {
+      return value.then(
+        (result) => this.keepOutput(state, result, control),
+        (error: unknown) => {
+          this.running.delete(control);
+          return wrap(error, node.name, this.runId);
+        },
+      );
+    }
+    if (def.timeoutMs !== undefined) this.warnIfOverran(state, log(), started);
+    return this.keepOutput(state, value, control);
+  }
+
+  private keepOutput(state: StepState, value: unknown, control: AttemptControl): SluiceError | undefined {
+    this.running.delete(control);
+    try {
+      this.checkOutput(state, value);
+      this.store(state, value, true);
+      return undefined;
+    } catch (error) {
+      return wrap(error, state.node.name, this.runId);
+    }
+  }
+
+  private acquireSlot(): MaybePromise<void> {
+    if (this.slotsFree > 0) {
+      this.slotsFree--;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  /** Hands the slot to the next waiting attempt, or frees it. */
+  private releaseSlot(): void {
+    if (this.slotHead < this.slotWaiters.length) {
+      const next = this.slotWaiters[this.slotHead]!;
+      this.slotWaiters[this.slotHead++] = undefined as never;
+      next();
+    } else {
+      this.slotsFree++;
+    }
   }
 
   /** Why this step cannot run because of its upstream, if it cannot. */
@@ -435,38 +496,56 @@ class RunExecution {
     return new SluiceError("output-invalid", `step "${state.node.name}" ${problem}.`, { step: state.node.name, runId: this.runId, retryable: false });
   }
 
-  private store(state: StepState, value: unknown, complete: boolean): MaybePromise<void> {
-    const encoded = encodeValue(value, state.node.name, state.node.def.serializer);
-    const put = this.options.stores.artifacts.put(encoded);
-    if (isPromise(put)) return put.then((ref) => this.recordOutput(state, value, encoded, ref, complete));
-    return this.recordOutput(state, value, encoded, put, complete);
-  }
-
-  private recordOutput(state: StepState, value: unknown, encoded: EncodedValue, ref: ArtifactRef, complete: boolean): MaybePromise<void> {
+  /**
+   * Stores the output and, for a real completion, the completion record. The writes are not waited
+   * for here: they are queued in order (artifact, then completion), dependents may start at once, and a
+   * dependent's own body runs only after its "running" record, queued after them, is committed, so no
+   * body ever acts on an upstream whose completion could still be lost.
+   */
+  private store(state: StepState, value: unknown, complete: boolean): void {
     const { node } = state;
+    const encoded = encodeValue(value, node.name, node.def.serializer);
+    const ref = refOf(encoded);
     state.ref = ref;
     state.value = value;
     state.hasValue = true;
     if (encoded.kind === "json") state.text = encoded.text;
-    if (!complete) return;
-    const inputHashes: Record<string, string> = {};
-    for (const input of node.inputs) inputHashes[input.name] = this.states[input.from]!.ref!.hash;
-    return this.options.stores.completions.putCompletion({
+    const put = this.options.stores.artifacts.put(encoded);
+    if (!complete) return this.track(isPromise(put) ? put.then(() => undefined) : undefined, state);
+    const completion = {
       cacheKey: state.cacheKey!,
       pipeline: this.options.graph.pipeline,
       step: node.name,
       identity: state.planned.identity,
       codeHash: node.def.fingerprint,
       paramsHash: state.planned.paramsHash,
-      inputHashes,
+      inputHashes: {} as Record<string, string>,
       output: ref,
       runId: this.runId,
       createdAt: Date.now(),
-    });
+    };
+    for (const input of node.inputs) completion.inputHashes[input.name] = this.states[input.from]!.ref!.hash;
+    this.track(isPromise(put) ? put.then(() => undefined) : undefined, state);
+    this.track(this.options.stores.completions.putCompletion(completion), state);
   }
 
-  /** Records the step's final state; the returned promise (if any) resolves once it is stored. */
-  private settle(state: StepState, status: StepStatus, reason: Reason, error?: unknown): MaybePromise<void> {
+  /** Follows a write that is not waited for: a failure stops the run, and the run's end waits for it. */
+  private track(write: MaybePromise<void>, state: StepState): void {
+    if (!isPromise(write)) return;
+    this.inflight.add(write);
+    write.then(
+      () => this.inflight.delete(write),
+      (error: unknown) => {
+        this.inflight.delete(write);
+        this.storeError ??= error;
+        this.firstFailure ??= { step: state.node.name, error: serializeError(error) };
+        this.cancel();
+      },
+    );
+  }
+
+  /** Records the step's final state (queued; see `store`) and announces it. */
+  private settle(state: StepState, status: StepStatus, reason: Reason, error?: unknown): void {
     state.status = status;
     state.reason = reason;
     state.finished = true;
@@ -475,18 +554,8 @@ class RunExecution {
       state.error = serializeError(error);
       if (status === "failed") this.firstFailure ??= { step: state.node.name, error: state.error };
     }
-    const flushed = this.flushLogs();
-    if (isPromise(flushed)) return flushed.then(() => this.recordEnd(state));
-    return this.recordEnd(state);
-  }
-
-  private recordEnd(state: StepState): MaybePromise<void> {
-    const written = this.options.stores.runs.putSteps([this.recordOf(state)]);
-    if (isPromise(written)) return written.then(() => this.emitEnd(state));
-    this.emitEnd(state);
-  }
-
-  private emitEnd(state: StepState): void {
+    this.track(this.flushLogs(), state);
+    this.track(this.options.stores.runs.putSteps([this.recordOf(state)]), state);
     if (this.options.onEvent) this.emit("step:end", { runId: this.runId, step: state.node.name, result: this.resultOf(state) });
   }
 
@@ -503,6 +572,8 @@ class RunExecution {
     }
     if (leftovers.length > 0) await stores.runs.putSteps(leftovers);
     await this.flushLogs();
+    // Every queued write of this run is committed (or has failed) before the run is reported finished.
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     const outputs: Record<string, unknown> = {};
     const texts = new Map<string, string>();
     for (const state of this.ordered) {

@@ -3,7 +3,7 @@ import { LOG_LEVELS, SluiceError, type LogLevel } from "../../core/index.js";
 import { resolve } from "node:path";
 import { formatSummary } from "../../engine/index.js";
 import { resolveHomePath } from "../../home.js";
-import { homeStores, type Pipeline, type RunOptions } from "../../pipeline.js";
+import { homeStores, memoryStores, type Pipeline, type RunOptions } from "../../pipeline.js";
 import { EXIT, usageError } from "../exit.js";
 import { loadPipeline } from "../load-pipeline.js";
 import { parseParamArgs } from "../param-args.js";
@@ -20,6 +20,7 @@ export interface RunCommandOptions {
   quiet?: boolean;
   logLevel?: string;
   home?: string;
+  inMemory?: boolean;
 }
 
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
@@ -35,6 +36,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     forceAll: options.forceAll,
     concurrency,
     home: options.home,
+    stores: options.inMemory ? memoryStores() : undefined,
     source: { file: resolve(file), exportName: options.pipeline },
   }, logLevel);
 }

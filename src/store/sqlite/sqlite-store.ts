@@ -9,14 +9,24 @@ import { LATEST_VERSION, MIGRATIONS } from "./migrations.js";
 
 type Row = Record<string, unknown>;
 
+type ArtifactRow = { kind: "json" | "blob"; size: number; inline?: string };
+
 /**
- * Runs, steps, logs and completions in one SQLite file (better-sqlite3, WAL). Writes are synchronous
- * and committed when the call returns: with WAL and synchronous=NORMAL a killed process loses nothing;
- * a power cut may lose the last commits, never corrupt the file.
+ * Runs, steps, logs and completions in one SQLite file (better-sqlite3, WAL).
+ *
+ * Hot-path writes (steps, logs, completions, artifacts) are group-committed: queued, then written in
+ * one transaction on the next turn of the event loop; the promise a write returns resolves once its
+ * transaction is committed, so a caller that waits for it knows the change is stored. Reads see queued
+ * writes. With WAL and synchronous=NORMAL a killed process loses nothing committed; a power cut may
+ * lose the last commits, never corrupt the file.
  */
 export class SqliteStore implements RunStore, CompletionStore {
   readonly db: Database.Database;
   private readonly statements: ReturnType<typeof prepare>;
+  private queue: Array<() => void> = [];
+  private batch?: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };
+  private readonly queuedCompletions = new Map<string, Completion>();
+  private readonly queuedArtifacts = new Map<string, ArtifactRow>();
 
   private constructor(
     readonly path: string,
@@ -43,7 +53,47 @@ export class SqliteStore implements RunStore, CompletionStore {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.flush();
+    this.db.close();
+  }
+
+  /** Commits every queued write now, in one transaction. */
+  flush(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = undefined;
+    const writes = this.queue;
+    this.queue = [];
+    try {
+      this.db.transaction(() => {
+        for (const write of writes) write();
+      })();
+      batch.resolve();
+    } catch (error) {
+      batch.reject(storeError(error, this.path));
+    } finally {
+      this.queuedCompletions.clear();
+      this.queuedArtifacts.clear();
+    }
+  }
+
+  /** Queues a write for the next group commit; the promise resolves once it is committed. */
+  private enqueue(write: () => void): Promise<void> {
+    this.queue.push(write);
+    if (!this.batch) {
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      // Callers await it; this only keeps an unawaited failure from crashing the process.
+      promise.catch(() => undefined);
+      this.batch = { promise, resolve, reject };
+      setImmediate(() => this.flush());
+    }
+    return this.batch.promise;
   }
 
   /** Runs `fn` in one transaction (one commit): for batches of writes. */
@@ -71,10 +121,9 @@ export class SqliteStore implements RunStore, CompletionStore {
     });
   }
 
-  putSteps(steps: readonly StepRunRecord[]): void {
-    this.guard(() => {
-      if (steps.length === 1) this.statements.putStep.run(stepParams(steps[0]!));
-      else this.db.transaction(() => steps.forEach((step) => this.statements.putStep.run(stepParams(step))))();
+  putSteps(steps: readonly StepRunRecord[]): Promise<void> {
+    return this.enqueue(() => {
+      for (const step of steps) this.statements.putStep.run(stepParams(step));
     });
   }
 
@@ -98,21 +147,19 @@ export class SqliteStore implements RunStore, CompletionStore {
     });
   }
 
-  appendLogs(logs: readonly LogRecord[]): void {
-    this.guard(() =>
-      this.db.transaction(() => {
-        for (const log of logs) {
-          this.statements.insertLog.run({
-            run_id: log.runId,
-            step: log.step ?? null,
-            time: log.time,
-            level: log.level,
-            message: log.message,
-            data: log.data === undefined ? null : safeJson(log.data),
-          });
-        }
-      })(),
-    );
+  appendLogs(logs: readonly LogRecord[]): Promise<void> {
+    return this.enqueue(() => {
+      for (const log of logs) {
+        this.statements.insertLog.run({
+          run_id: log.runId,
+          step: log.step ?? null,
+          time: log.time,
+          level: log.level,
+          message: log.message,
+          data: log.data === undefined ? null : safeJson(log.data),
+        });
+      }
+    });
   }
 
   readLogs(runId: string, options: { step?: string; tail?: number } = {}): Promise<LogRecord[]> {
@@ -127,8 +174,9 @@ export class SqliteStore implements RunStore, CompletionStore {
     });
   }
 
-  putCompletion(completion: Completion): void {
-    this.guard(() =>
+  putCompletion(completion: Completion): Promise<void> {
+    this.queuedCompletions.set(completion.cacheKey, completion);
+    return this.enqueue(() =>
       this.statements.putCompletion.run({
         cache_key: completion.cacheKey,
         pipeline: completion.pipeline,
@@ -147,7 +195,9 @@ export class SqliteStore implements RunStore, CompletionStore {
   }
 
   /** Artifact rows and small inline values (the artifacts folder's ArtifactIndex). */
-  getArtifact(hash: string): { kind: "json" | "blob"; size: number; inline?: string } | undefined {
+  getArtifact(hash: string): ArtifactRow | undefined {
+    const queued = this.queuedArtifacts.get(hash);
+    if (queued) return queued;
     const row = this.guard(() => this.statements.getArtifact.get(hash) as Row | undefined);
     if (!row) return undefined;
     const artifact: { kind: "json" | "blob"; size: number; inline?: string } = { kind: row.kind as "json" | "blob", size: row.size as number };
@@ -155,20 +205,26 @@ export class SqliteStore implements RunStore, CompletionStore {
     return artifact;
   }
 
-  putArtifact(row: { hash: string; kind: "json" | "blob"; size: number; inline?: string }): void {
-    this.guard(() => this.statements.putArtifact.run({ hash: row.hash, kind: row.kind, size: row.size, inline: row.inline ?? null, created_at: Date.now() }));
+  putArtifact(row: { hash: string; kind: "json" | "blob"; size: number; inline?: string }): Promise<void> {
+    this.queuedArtifacts.set(row.hash, row);
+    const createdAt = Date.now();
+    return this.enqueue(() => this.statements.putArtifact.run({ hash: row.hash, kind: row.kind, size: row.size, inline: row.inline ?? null, created_at: createdAt }));
   }
 
   findCompletion(cacheKey: string): Completion | undefined {
+    const queued = this.queuedCompletions.get(cacheKey);
+    if (queued) return queued;
     const row = this.guard(() => this.statements.findCompletion.get(cacheKey) as Row | undefined);
     return row ? completionFromRow(row) : undefined;
   }
 
   deleteCompletions(cacheKeys: readonly string[]): void {
+    this.flush();
     this.guard(() => this.db.transaction(() => cacheKeys.forEach((key) => this.statements.deleteCompletion.run(key)))());
   }
 
   latestCompletion(pipeline: string, step: string): Completion | undefined {
+    this.flush();
     const row = this.guard(() => this.statements.latestCompletion.get(pipeline, step) as Row | undefined);
     return row ? completionFromRow(row) : undefined;
   }
@@ -182,8 +238,10 @@ export class SqliteStore implements RunStore, CompletionStore {
     }
   }
 
+  /** Runs a call that is not on the hot path after committing queued writes (so it sees them and stays in order). */
   private async<T>(fn: () => T): Promise<T> {
     try {
+      this.flush();
       return Promise.resolve(this.guard(fn));
     } catch (error) {
       return Promise.reject(error);
