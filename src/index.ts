@@ -35,7 +35,7 @@ export type {
 export { pipeline, isPipeline, memoryStores, homeStores, Pipeline, Preview } from "./pipeline.js";
 export { openHome, resolveHomePath } from "./home.js";
 export type { SluiceHome } from "./home.js";
-export type { PipelineOptions, PreviewOptions, PreviewStep, RunOptions } from "./pipeline.js";
+export type { PipelineOptions, PreviewOptions, PreviewStep, ResetOptions, ResetResult, RunOptions } from "./pipeline.js";
 export { RunResult, formatSummary } from "./engine/index.js";
 export type { ExecutionSummary, FirstFailure, SluiceEvent, SluiceEventListener, SluiceEventMap, SluiceEventName, StepResult, Stores } from "./engine/index.js";
 export { MemoryStore, SqliteStore } from "./store/index.js";

@@ -4,6 +4,8 @@
  */
 import {
   buildGraph,
+  downstreamClosure,
+  isPromise,
   LOG_LEVELS,
   resolveParams,
   SluiceError,
@@ -32,6 +34,24 @@ export interface PipelineOptions {
   /** A version label, recorded with runs. */
   version?: string;
   description?: string;
+  /** false: a step is complete when its own output exists, whatever its upstream (d6tflow's check_dependencies). @defaultValue true */
+  checkDependencies?: boolean;
+}
+
+export interface ResetOptions {
+  params?: Record<string, unknown>;
+  stores?: Stores;
+  home?: string;
+  /** Only say what would be invalidated (`invalidated` then counts the outputs that would be). */
+  dryRun?: boolean;
+}
+
+export interface ResetResult {
+  /** The step and everything downstream of it, in execution order. */
+  steps: string[];
+  /** How many stored completions were invalidated (0 on a dry run). */
+  invalidated: number;
+  dryRun: boolean;
 }
 
 export interface PreviewOptions extends PlanOptions {
@@ -152,12 +172,62 @@ export class Pipeline {
     return result;
   }
 
+  /**
+   * Invalidates `step` and everything downstream of it for these params, so that the next run
+   * recomputes them (reason `reset`). Outputs stay stored for lineage until `sluice gc`.
+   */
+  async reset(step: string | AnyStep, options: ResetOptions = {}): Promise<ResetResult> {
+    const name = typeof step === "string" ? step : step.name;
+    const downstream = downstreamClosure(this.graph(), [name]);
+    const steps = downstream.map((node) => node.name);
+    // The outputs a run with these params would reuse: by cache key where the plan knows it, else
+    // every output of that step instance (its key depends on upstream work still to run).
+    const { plan, stores } = await this.plan({ ...options, targets: steps });
+    const cacheKeys: string[] = [];
+    const instances: Array<{ step: string; identity: string }> = [];
+    for (const node of downstream) {
+      const planned = plan.byName.get(node.name)!;
+      if (planned.status === "complete") cacheKeys.push(planned.cacheKey!);
+      else if (planned.cacheKey === undefined) instances.push({ step: node.name, identity: planned.identity });
+    }
+    if (options.dryRun) return { steps, invalidated: cacheKeys.length, dryRun: true };
+    const invalidated = stores.completions.invalidateCompletions(this.name, { cacheKeys, instances });
+    return { steps, invalidated: isPromise(invalidated) ? await invalidated : invalidated, dryRun: false };
+  }
+
+  /**
+   * Runs the pipeline once per named parameter set (d6tflow's WorkflowMulti), one after another;
+   * steps whose identity is the same in several sets run once and are reused by the others.
+   */
+  async runMany(sets: Record<string, Record<string, unknown>>, options: Omit<RunOptions, "params" | "runId" | "resume"> = {}): Promise<Record<string, RunResult>> {
+    const graph = this.graph();
+    for (const params of Object.values(sets)) resolveParams(graph, params);
+    const results: Record<string, RunResult> = {};
+    for (const [name, params] of Object.entries(sets)) results[name] = await this.run({ ...options, params });
+    return results;
+  }
+
+  /** Runs again with the params of run `runId`, rerunning `fromStep` (or every step) and what is downstream of it. */
+  async rerun(runId: string, options: Omit<RunOptions, "params" | "runId" | "resume"> & { fromStep?: string | AnyStep } = {}): Promise<RunResult> {
+    const stores = options.stores ?? (await homeStores(options.home));
+    const found = await stores.runs.getRun(runId);
+    if (!found) throw new SluiceError("not-found", `No run ${runId} to rerun. List runs with: sluice runs`);
+    if (found.run.pipeline !== this.name) {
+      throw new SluiceError("invalid-usage", `Run ${runId} belongs to pipeline "${found.run.pipeline}", not "${this.name}".`);
+    }
+    const { fromStep, ...rest } = options;
+    const from = fromStep === undefined ? undefined : typeof fromStep === "string" ? fromStep : fromStep.name;
+    const force = from === undefined ? undefined : downstreamClosure(this.graph(), [from]).map((node) => node.name);
+    return this.run({ ...rest, stores, params: found.run.params, targets: found.run.targets, force, forceAll: from === undefined });
+  }
+
   private async plan(options: PreviewOptions): Promise<{ graph: PipelineGraph; plan: Plan; paramsByNode: Array<Record<string, unknown>>; stores: Stores }> {
     const graph = this.graph();
     const nodes = options.targets && options.targets.length > 0 ? upstreamClosure(graph, options.targets) : graph.nodes;
     const paramsByNode = resolveParams(graph, options.params ?? {}, nodes);
     const stores = options.stores ?? (await homeStores(options.home));
-    const plan = await planRun(graph, nodes, paramsByNode, stores.completions, options, stores.artifacts);
+    const planOptions = { ...options, checkDependencies: options.checkDependencies ?? this.options.checkDependencies };
+    const plan = await planRun(graph, nodes, paramsByNode, stores.completions, planOptions, stores.artifacts);
     return { graph, plan, paramsByNode, stores };
   }
 }

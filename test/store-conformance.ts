@@ -133,6 +133,21 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       expect(await completions.latestCompletion("p", "other-step")).toBeUndefined();
     });
 
+    it("invalidates completions by key and by step instance, keeping them readable", async () => {
+      const { completions } = await fresh();
+      await completions.putCompletion(completion("k1", { createdAt: 1 }));
+      await completions.putCompletion(completion("k2", { createdAt: 2, identity: "s@other" }));
+      await completions.putCompletion(completion("k3", { createdAt: 3, step: "t", identity: "t@0" }));
+      expect(await completions.invalidateCompletions("p", { cacheKeys: ["k1"] })).toBe(1);
+      expect((await completions.findCompletion("k1"))!.invalidatedAt).toBeGreaterThan(0);
+      expect((await completions.findCompletion("k2"))!.invalidatedAt).toBeUndefined();
+      expect(await completions.invalidateCompletions("p", { instances: [{ step: "t", identity: "t@0" }] })).toBe(1);
+      expect((await completions.latestCompletion("p", "t"))!.invalidatedAt).toBeGreaterThan(0);
+      expect(await completions.invalidateCompletions("elsewhere", { cacheKeys: ["k2"] })).toBe(0);
+      await completions.putCompletion(completion("k1", { createdAt: 4 }));
+      expect((await completions.findCompletion("k1"))!.invalidatedAt).toBeUndefined();
+    });
+
     it("deletes completions; the latest falls back to the newest left", async () => {
       const { completions } = await fresh();
       await completions.putCompletion(completion("k1", { createdAt: 1 }));

@@ -35,9 +35,26 @@ program
   .option("--log-level <level>", "show step logs at this level and above: debug, info, warn, error", "info")
   .option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)")
   .option("--in-memory", "record nothing on disk: runs and outputs live in this process only")
+  .option("--param-set <file>", "a JSON file of named parameter sets ({ \"name\": { ...params } }): one run per set")
   .action(async (file: string, options) => {
     const { runCommand } = await import("./commands/run.js");
     process.exitCode = await runCommand(file, options);
+  });
+
+program
+  .command("reset")
+  .description("Invalidate a step and everything downstream of it, so the next run recomputes them.")
+  .argument("<file>", "a TypeScript or JavaScript module exporting a pipeline")
+  .argument("<step>", "the step to reset")
+  .option("--pipeline <name>", "the exported pipeline, when the module has several")
+  .addOption(paramOption())
+  .option("-y, --yes", "do not ask for confirmation")
+  .option("--dry-run", "only show what would be reset")
+  .option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)")
+  .option("--json", "print JSON")
+  .action(async (file: string, step: string, options) => {
+    const { resetCommand } = await import("./commands/reset.js");
+    process.exitCode = await resetCommand(file, step, options);
   });
 
 program

@@ -117,6 +117,11 @@ export interface StepOptions<P extends ParamShape, I extends InputSpec, S extend
   version?: string;
   /** false: always run, never reuse an earlier output. @defaultValue true */
   cache?: boolean;
+  /**
+   * External files the step reads (paths relative to the working directory): their content is part
+   * of the cache key, so editing one reruns the step (reason `input-data-changed`).
+   */
+  files?: readonly string[];
   /** For outputs that are not plain JSON, such as model objects. */
   serializer?: Serializer<Awaited<R>>;
   description?: string;
@@ -148,6 +153,7 @@ export interface StepDefinition {
   readonly timeoutMs?: number;
   readonly version?: string;
   readonly cache: boolean;
+  readonly files: readonly string[];
   readonly serializer?: Serializer<unknown>;
   readonly description?: string;
   /** Hash of the body's source (and when/onFailure/serializer), version and outputs. */
@@ -237,6 +243,7 @@ function normalize(name: string, options: StepOptions<ParamShape, InputSpec, Sch
     timeoutMs: options.timeoutMs,
     version: options.version,
     cache: options.cache ?? true,
+    files: normalizeFiles(name, options.files),
     serializer: options.serializer as Serializer<unknown> | undefined,
     description: options.description,
     fingerprint: fingerprintOf(options, outputs),
@@ -293,6 +300,16 @@ function normalizeOutputs(name: string, outputs: readonly string[]): string[] {
   }
   return [...outputs];
 }
+
+function normalizeFiles(name: string, files: readonly string[] | undefined): readonly string[] {
+  if (files === undefined) return NO_FILES;
+  if (!Array.isArray(files) || files.some((file) => typeof file !== "string" || file.length === 0)) {
+    throw new Err("invalid-pipeline", `step "${name}": files must be a list of file paths, e.g. files: ["data/train.csv"].`, { step: name });
+  }
+  return [...files];
+}
+
+const NO_FILES: readonly string[] = Object.freeze([]);
 
 function normalizeRetry(name: string, retry: number | RetryOptions | undefined): NormalizedRetry {
   const options: RetryOptions = typeof retry === "number" ? { attempts: retry } : (retry ?? { attempts: 1 });

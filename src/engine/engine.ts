@@ -254,20 +254,17 @@ class RunExecution {
     const args = isPromise(pendingArgs) ? await pendingArgs : pendingArgs;
     if (state.planned.status === "pending" && state.planned.reason !== "forced" && def.cache && state.planned.cacheKey === undefined) {
       // The plan could not know this key (an upstream had to run first): check it now.
-      const inputHashes: Record<string, string> = {};
-      for (const input of node.inputs) inputHashes[input.name] = this.states[input.from]!.ref!.hash;
+      const inputHashes = this.inputHashesOf(state);
       state.cacheKey = cacheKeyOf(this.options.graph.pipeline, node, state.planned.paramsHash, inputHashes);
       const found = this.options.stores.completions.findCompletion(state.cacheKey);
       const completion = isPromise(found) ? await found : found;
-      if (completion) {
+      if (completion && completion.invalidatedAt === undefined) {
         state.cached = true;
         state.ref = completion.output;
         return this.settle(state, "succeeded", state.reason);
       }
     } else if (state.cacheKey === undefined) {
-      const inputHashes: Record<string, string> = {};
-      for (const input of node.inputs) inputHashes[input.name] = this.states[input.from]!.ref!.hash;
-      state.cacheKey = cacheKeyOf(this.options.graph.pipeline, node, state.planned.paramsHash, inputHashes);
+      state.cacheKey = cacheKeyOf(this.options.graph.pipeline, node, state.planned.paramsHash, this.inputHashesOf(state));
     }
 
     let logger: StepLogger | undefined;
@@ -392,6 +389,13 @@ class RunExecution {
     } else {
       this.slotsFree++;
     }
+  }
+
+  /** Content hashes of the step's inputs (upstream outputs, declared files): what its cache key covers. */
+  private inputHashesOf(state: StepState): Record<string, string> {
+    const hashes: Record<string, string> = state.planned.fileHashes ? { ...state.planned.fileHashes } : {};
+    for (const input of state.node.inputs) hashes[input.name] = this.states[input.from]!.ref!.hash;
+    return hashes;
   }
 
   /** Why this step cannot run because of its upstream, if it cannot. */
@@ -519,12 +523,11 @@ class RunExecution {
       identity: state.planned.identity,
       codeHash: node.def.fingerprint,
       paramsHash: state.planned.paramsHash,
-      inputHashes: {} as Record<string, string>,
+      inputHashes: this.inputHashesOf(state),
       output: ref,
       runId: this.runId,
       createdAt: Date.now(),
     };
-    for (const input of node.inputs) completion.inputHashes[input.name] = this.states[input.from]!.ref!.hash;
     this.track(isPromise(put) ? put.then(() => undefined) : undefined, state);
     this.track(this.options.stores.completions.putCompletion(completion), state);
   }

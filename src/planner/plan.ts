@@ -1,4 +1,6 @@
-import { hashParts, identityOf, isPromise, unknownStep, type GraphNode, type PipelineGraph, type PlanStatus, type Reason } from "../core/index.js";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { SluiceError, hashParts, identityOf, isPromise, sha256, unknownStep, type GraphNode, type PipelineGraph, type PlanStatus, type Reason } from "../core/index.js";
 import type { ArtifactStore } from "../artifacts/index.js";
 import type { Completion, CompletionStore } from "../store/index.js";
 
@@ -9,6 +11,11 @@ export interface PlanOptions {
   force?: readonly string[];
   /** Rerun everything. */
   forceAll?: boolean;
+  /**
+   * false: a step whose output exists for its own code and params is complete whatever its upstream
+   * says, and upstream steps only it needs are not run (d6tflow's check_dependencies=False). @defaultValue true
+   */
+  checkDependencies?: boolean;
 }
 
 export interface PlannedStep {
@@ -26,6 +33,8 @@ export interface PlannedStep {
   readonly inputHashes?: Record<string, string>;
   /** The completion that makes this step complete. */
   readonly completion?: Completion;
+  /** Content hashes of the external files the step declares, by `file:<path>`. */
+  readonly fileHashes?: Record<string, string>;
 }
 
 export interface Plan {
@@ -39,6 +48,7 @@ export interface Plan {
 export function cacheKeyOf(pipeline: string, node: GraphNode, paramsHash: string, inputHashes: Record<string, string>): string {
   const parts = [pipeline, node.name, node.def.fingerprint, paramsHash];
   for (const input of node.inputs) parts.push(`${input.name}=${inputHashes[input.name]}${input.field === undefined ? "" : `#${input.field}`}`);
+  for (const file of node.def.files) parts.push(`file:${file}=${inputHashes[`file:${file}`]}`);
   return hashParts(parts);
 }
 
@@ -64,10 +74,11 @@ export async function planRun(
     const { identity, paramsHash } = identityOf(node.name, params);
     let upstreamPending = false;
     for (const dep of node.deps) if (planned[dep]!.status === "pending") upstreamPending = true;
+    const fileHashes = node.def.files.length > 0 ? hashFiles(node) : undefined;
     let inputHashes: Record<string, string> | undefined;
     let cacheKey: string | undefined;
     if (!upstreamPending) {
-      inputHashes = {};
+      inputHashes = fileHashes ? { ...fileHashes } : {};
       for (const input of node.inputs) inputHashes[input.name] = planned[input.from]!.completion!.output.hash;
       cacheKey = cacheKeyOf(graph.pipeline, node, paramsHash, inputHashes);
     }
@@ -81,21 +92,67 @@ export async function planRun(
         const found = completions.findCompletion(cacheKey);
         completion = isPromise(found) ? await found : found;
       }
-      if (completion) {
+      if (completion?.invalidatedAt !== undefined) {
+        reason = completion.paramsHash === paramsHash ? "reset" : "missing-output";
+        completion = undefined;
+      } else if (completion) {
         status = "complete";
         reason = "complete";
       } else {
         const found = completions.latestCompletion(graph.pipeline, node.name);
         const latest = isPromise(found) ? await found : found;
-        reason = whyPending(node, latest, paramsHash, upstreamPending, inputHashes);
+        if (options.checkDependencies === false && latest && !latest.invalidatedAt && latest.paramsHash === paramsHash && latest.codeHash === node.def.fingerprint) {
+          status = "complete";
+          reason = "complete";
+          completion = latest;
+        } else {
+          reason = whyPending(node, latest, paramsHash, upstreamPending, inputHashes, fileHashes);
+        }
       }
     }
-    const result: PlannedStep = { name: node.name, index: node.index, status, reason, identity, paramsHash, params, deps: node.depNames, cacheKey, inputHashes, completion };
+    const result: PlannedStep = { name: node.name, index: node.index, status, reason, identity, paramsHash, params, deps: node.depNames, cacheKey, inputHashes, completion, fileHashes };
     planned[node.index] = result;
     steps.push(result);
   }
   if (artifacts) await recheckNeededOutputs(steps, planned, graph, artifacts);
-  return { pipeline: graph.pipeline, steps, byName: new Map(steps.map((step) => [step.name, step])) };
+  const kept = options.checkDependencies === false ? withoutUnneeded(steps, graph) : steps;
+  return { pipeline: graph.pipeline, steps: kept, byName: new Map(kept.map((step) => [step.name, step])) };
+}
+
+/**
+ * Drops pending steps whose output nothing pending needs (with checkDependencies off, a complete step
+ * does not need its upstream). Final steps of the plan are always kept.
+ */
+function withoutUnneeded(steps: PlannedStep[], graph: PipelineGraph): PlannedStep[] {
+  const inPlan = new Uint8Array(graph.nodes.length);
+  for (const step of steps) inPlan[step.index] = 1;
+  const needed = new Uint8Array(graph.nodes.length);
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const step = steps[i]!;
+    const node = graph.nodes[step.index]!;
+    if (!node.dependents.some((dependent) => inPlan[dependent])) needed[step.index] = 1;
+    if (needed[step.index] && step.status === "pending") for (const dep of node.deps) needed[dep] = 1;
+  }
+  return steps.filter((step) => needed[step.index] || step.status === "complete");
+}
+
+/** SHA-256 of each external file a step declares; a missing file is the user's error. */
+function hashFiles(node: GraphNode): Record<string, string> {
+  const hashes: Record<string, string> = {};
+  for (const file of node.def.files) {
+    let content: Buffer;
+    try {
+      content = readFileSync(resolve(file));
+    } catch (error) {
+      throw new SluiceError(
+        "missing-input",
+        `step "${node.name}" declares the file "${file}" (${resolve(file)}), which cannot be read: ${(error as Error).message}. Create it, or fix the path (relative to the working directory).`,
+        { step: node.name, details: { file } },
+      );
+    }
+    hashes[`file:${file}`] = sha256(content);
+  }
+  return hashes;
 }
 
 /**
@@ -127,10 +184,13 @@ function whyPending(
   paramsHash: string,
   upstreamPending: boolean,
   inputHashes: Record<string, string> | undefined,
+  fileHashes: Record<string, string> | undefined,
 ): Reason {
   if (!latest) return "missing-output";
   if (latest.paramsHash !== paramsHash) return "params-changed";
+  if (latest.invalidatedAt !== undefined) return "reset";
   if (latest.codeHash !== node.def.fingerprint) return "code-changed";
+  for (const [file, hash] of Object.entries(fileHashes ?? {})) if (latest.inputHashes[file] !== hash) return "input-data-changed";
   if (upstreamPending) return "upstream-changed";
   for (const input of node.inputs) if (latest.inputHashes[input.name] !== inputHashes?.[input.name]) return "upstream-changed";
   return "missing-output";

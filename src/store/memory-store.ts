@@ -61,6 +61,7 @@ export class MemoryStore implements RunStore, CompletionStore {
   }
 
   putCompletion(completion: Completion): void {
+    completion = completion.invalidatedAt === undefined ? completion : { ...completion, invalidatedAt: undefined };
     this.completions.set(completion.cacheKey, completion);
     let byStep = this.latest.get(completion.pipeline);
     if (!byStep) this.latest.set(completion.pipeline, (byStep = new Map()));
@@ -70,6 +71,20 @@ export class MemoryStore implements RunStore, CompletionStore {
 
   findCompletion(cacheKey: string): Completion | undefined {
     return this.completions.get(cacheKey);
+  }
+
+  invalidateCompletions(pipeline: string, target: { cacheKeys?: readonly string[]; instances?: ReadonlyArray<{ step: string; identity: string }> }): number {
+    const keys = new Set(target.cacheKeys ?? []);
+    const instances = new Set((target.instances ?? []).map((instance) => `${instance.step}\u0000${instance.identity}`));
+    const now = Date.now();
+    let count = 0;
+    for (const completion of this.completions.values()) {
+      if (completion.pipeline !== pipeline || completion.invalidatedAt !== undefined) continue;
+      if (!keys.has(completion.cacheKey) && !instances.has(`${completion.step}\u0000${completion.identity}`)) continue;
+      completion.invalidatedAt = now;
+      count++;
+    }
+    return count;
   }
 
   deleteCompletions(cacheKeys: readonly string[]): void {

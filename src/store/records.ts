@@ -70,6 +70,8 @@ export interface Completion {
   output: StoredRef;
   runId: string;
   createdAt: number;
+  /** Set by a reset: the output is kept for lineage but no longer makes the step complete. */
+  invalidatedAt?: number;
 }
 
 export interface RunFilter {

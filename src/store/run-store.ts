@@ -21,9 +21,16 @@ export interface RunStore {
 /** Which step instances are complete, by cache key. */
 export interface CompletionStore {
   putCompletion(completion: Completion): MaybePromise<void>;
+  /** The completion stored under this key, also when a reset invalidated it (see `invalidatedAt`). */
   findCompletion(cacheKey: string): MaybePromise<Completion | undefined>;
   /** The newest completion of this pipeline's step, whatever its params: what "why it runs" compares with. */
   latestCompletion(pipeline: string, step: string): MaybePromise<Completion | undefined>;
-  /** Forgets these completions (reset, or an output found missing): their steps run again. */
+  /** Forgets these completions (an output found missing or corrupted): their steps run again. */
   deleteCompletions(cacheKeys: readonly string[]): MaybePromise<void>;
+  /**
+   * Invalidates completions (reset): by cache key, and every completion of the given step instances.
+   * They no longer make a step complete but stay readable with `invalidatedAt`, so the planner can say
+   * `reset`. Returns how many were invalidated.
+   */
+  invalidateCompletions(pipeline: string, target: { cacheKeys?: readonly string[]; instances?: ReadonlyArray<{ step: string; identity: string }> }): MaybePromise<number>;
 }

@@ -1,7 +1,8 @@
 import pc from "picocolors";
 import { LOG_LEVELS, SluiceError, type LogLevel } from "../../core/index.js";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { formatSummary } from "../../engine/index.js";
+import { formatSummary, type RunResult } from "../../engine/index.js";
 import { resolveHomePath } from "../../home.js";
 import { homeStores, memoryStores, type Pipeline, type RunOptions } from "../../pipeline.js";
 import { EXIT, usageError } from "../exit.js";
@@ -21,6 +22,7 @@ export interface RunCommandOptions {
   logLevel?: string;
   home?: string;
   inMemory?: boolean;
+  paramSet?: string;
 }
 
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
@@ -29,6 +31,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   const params = parseParamArgs(options.param ?? []);
   const pipeline = await loadPipeline(file, options.pipeline);
   pipeline.graph();
+  if (options.paramSet !== undefined) return runParamSets(pipeline, resolve(file), options, params, concurrency, logLevel);
   return executeWithProgress(pipeline, options, {
     params,
     targets: options.target,
@@ -62,7 +65,44 @@ export async function resumeCommand(runId: string, options: RunCommandOptions): 
   }, logLevel);
 }
 
-async function executeWithProgress(pipeline: Pipeline, options: RunCommandOptions, runOptions: RunOptions, logLevel: LogLevel): Promise<number> {
+/** One run per named parameter set; steps with the same identity in several sets run once. */
+async function runParamSets(pipeline: Pipeline, file: string, options: RunCommandOptions, common: Record<string, unknown>, concurrency: number | undefined, logLevel: LogLevel): Promise<number> {
+  const sets = readParamSets(options.paramSet!);
+  const stores = options.inMemory ? memoryStores() : await homeStores(options.home);
+  const results: Record<string, RunResult> = {};
+  const quiet = { ...options, json: true };
+  for (const [name, params] of Object.entries(sets)) {
+    if (!options.json && !options.quiet) process.stderr.write(pc.bold(`\n== parameter set "${name}" ==\n`));
+    const code = await executeWithProgress(pipeline, options.json ? quiet : options, { params: { ...common, ...params }, concurrency, stores, source: { file, exportName: options.pipeline } }, logLevel, (result) => (results[name] = result));
+    if (code === EXIT.interrupted) return code;
+  }
+  if (options.json) process.stdout.write(`${JSON.stringify({ runs: Object.fromEntries(Object.entries(results).map(([name, result]) => [name, result.toJSON()])) }, null, 2)}\n`);
+  return Object.values(results).every((result) => result.success) ? EXIT.ok : EXIT.failed;
+}
+
+function readParamSets(path: string): Record<string, Record<string, unknown>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw usageError(`--param-set ${path}: ${(error as Error).message}. Give a JSON file like { "small": { "rows": 10 }, "large": { "rows": 1000 } }.`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
+    throw usageError(`--param-set ${path} must hold a non-empty JSON object of named parameter sets, like { "small": { "rows": 10 } }.`);
+  }
+  for (const [name, params] of Object.entries(parsed)) {
+    if (typeof params !== "object" || params === null || Array.isArray(params)) throw usageError(`--param-set ${path}: set "${name}" must be an object of parameters.`);
+  }
+  return parsed as Record<string, Record<string, unknown>>;
+}
+
+async function executeWithProgress(
+  pipeline: Pipeline,
+  options: RunCommandOptions,
+  runOptions: RunOptions,
+  logLevel: LogLevel,
+  keep?: (result: RunResult) => void,
+): Promise<number> {
   const showProgress = !options.json && !options.quiet;
   const view = showProgress ? createProgressView({ stream: process.stderr, live: process.stderr.isTTY === true, logLevel }) : undefined;
   const controller = new AbortController();
@@ -81,6 +121,10 @@ async function executeWithProgress(pipeline: Pipeline, options: RunCommandOption
       onEvent: view ? (event) => view.onEvent(event) : undefined,
     });
     view?.close();
+    if (keep) {
+      keep(result);
+      if (options.json) return result.success ? EXIT.ok : EXIT.failed;
+    }
     if (options.json) {
       process.stdout.write(`${JSON.stringify(result.toJSON(), null, 2)}\n`);
     } else {

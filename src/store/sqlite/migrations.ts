@@ -80,6 +80,11 @@ CREATE TABLE artifacts (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 2,
+    name: "completion-reset",
+    sql: `ALTER TABLE completions ADD COLUMN invalidated_at INTEGER;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -223,6 +223,19 @@ export class SqliteStore implements RunStore, CompletionStore {
     this.guard(() => this.db.transaction(() => cacheKeys.forEach((key) => this.statements.deleteCompletion.run(key)))());
   }
 
+  invalidateCompletions(pipeline: string, target: { cacheKeys?: readonly string[]; instances?: ReadonlyArray<{ step: string; identity: string }> }): number {
+    this.flush();
+    const now = Date.now();
+    return this.guard(() =>
+      this.db.transaction(() => {
+        let count = 0;
+        for (const key of target.cacheKeys ?? []) count += this.statements.invalidateKey.run({ now, pipeline, key }).changes;
+        for (const { step, identity } of target.instances ?? []) count += this.statements.invalidateInstance.run({ now, pipeline, step, identity }).changes;
+        return count;
+      })(),
+    );
+  }
+
   latestCompletion(pipeline: string, step: string): Completion | undefined {
     this.flush();
     const row = this.guard(() => this.statements.latestCompletion.get(pipeline, step) as Row | undefined);
@@ -276,6 +289,10 @@ function prepare(db: Database.Database) {
        VALUES (@cache_key, @pipeline, @step, @identity, @code_hash, @params_hash, @input_hashes, @output_hash, @output_kind, @output_size, @run_id, @created_at)`,
     ),
     findCompletion: db.prepare(`SELECT * FROM completions WHERE cache_key = ?`),
+    invalidateInstance: db.prepare(
+      `UPDATE completions SET invalidated_at = @now WHERE pipeline = @pipeline AND step = @step AND identity = @identity AND invalidated_at IS NULL`,
+    ),
+    invalidateKey: db.prepare(`UPDATE completions SET invalidated_at = @now WHERE pipeline = @pipeline AND cache_key = @key AND invalidated_at IS NULL`),
     deleteCompletion: db.prepare(`DELETE FROM completions WHERE cache_key = ?`),
     getArtifact: db.prepare(`SELECT kind, size, inline FROM artifacts WHERE hash = ?`),
     putArtifact: db.prepare(`INSERT OR REPLACE INTO artifacts (hash, kind, size, inline, created_at) VALUES (@hash, @kind, @size, @inline, @created_at)`),
@@ -408,7 +425,7 @@ function stepFromRow(row: Row): StepRunRecord {
 }
 
 function completionFromRow(row: Row): Completion {
-  return {
+  const completion: Completion = {
     cacheKey: row.cache_key as string,
     pipeline: row.pipeline as string,
     step: row.step as string,
@@ -420,6 +437,8 @@ function completionFromRow(row: Row): Completion {
     runId: row.run_id as string,
     createdAt: row.created_at as number,
   };
+  if (row.invalidated_at !== null && row.invalidated_at !== undefined) completion.invalidatedAt = row.invalidated_at as number;
+  return completion;
 }
 
 function safeJson(value: unknown): string {

@@ -1,0 +1,157 @@
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { memoryStores, pipeline, step } from "sluice";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const tempDir = (prefix = "sluice-feat-") => mkdtempSync(join(tmpdir(), prefix));
+
+function sluice(home: string, args: string[], env: Record<string, string> = {}) {
+  const child = spawnSync(process.execPath, ["bin/sluice.js", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", SLUICE_HOME: home, ...env } });
+  return { code: child.status, stdout: child.stdout, stderr: child.stderr, json: () => JSON.parse(child.stdout) };
+}
+
+function chain(calls: Record<string, number>) {
+  const hit = (name: string) => (calls[name] = (calls[name] ?? 0) + 1);
+  const a = step("a", { params: { n: z.number().default(1) }, run: ({ params }) => (hit("a"), params.n) });
+  const b = step("b", { inputs: { a }, run: ({ a }) => (hit("b"), a + 1) });
+  const c = step("c", { inputs: { b }, run: ({ b }) => (hit("c"), b + 1) });
+  const side = step("side", { run: () => (hit("side"), "x") });
+  return pipeline("chain", { steps: [c, side] });
+}
+
+describe("reset", () => {
+  it("invalidates a step and its downstream for the given params; the next run says reset", async () => {
+    const stores = memoryStores();
+    const calls: Record<string, number> = {};
+    const p = chain(calls);
+    await p.run({ stores });
+    await p.run({ stores, params: { n: 5 } });
+    const dry = await p.reset("b", { stores, dryRun: true });
+    expect(dry).toEqual({ steps: ["b", "c"], invalidated: 2, dryRun: true });
+    const result = await p.reset("b", { stores });
+    expect(result).toEqual({ steps: ["b", "c"], invalidated: 2, dryRun: false });
+    const preview = await p.preview({ stores });
+    expect(Object.fromEntries(preview.steps.map((s) => [s.name, `${s.status}:${s.reason}`]))).toEqual({ a: "complete:complete", b: "pending:reset", c: "pending:upstream-changed", side: "complete:complete" });
+    expect((await p.preview({ stores, params: { n: 5 } })).steps.every((s) => s.status === "complete")).toBe(true);
+    await p.run({ stores });
+    expect(calls).toEqual({ a: 2, b: 3, c: 3, side: 1 });
+  });
+
+  it("from the CLI: --dry-run shows, --yes resets, and the next run recomputes", () => {
+    const home = tempDir();
+    sluice(home, ["run", "test/fixtures/basic.ts", "--quiet"]);
+    const dry = sluice(home, ["reset", "test/fixtures/basic.ts", "doubled", "--dry-run", "--json"]).json();
+    expect(dry).toMatchObject({ steps: ["doubled", "total"], dryRun: true });
+    expect(sluice(home, ["preview", "test/fixtures/basic.ts", "--json"]).json().steps.every((s: { status: string }) => s.status === "complete")).toBe(true);
+    const done = sluice(home, ["reset", "test/fixtures/basic.ts", "doubled", "--yes"]);
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain("Reset 2 step(s): doubled, total");
+    const rerun = sluice(home, ["run", "test/fixtures/basic.ts", "--json"]).json();
+    expect(rerun.summary.ran.sort()).toEqual(["doubled", "total"]);
+    expect(rerun.steps.doubled.reason).toBe("reset");
+    expect(sluice(home, ["reset", "test/fixtures/basic.ts", "nope", "--yes"]).code).toBe(2);
+  });
+});
+
+describe("external files", () => {
+  it("reruns a step whose declared file changed, with input-data-changed", () => {
+    const home = tempDir();
+    const data = join(tempDir(), "numbers.txt");
+    copyFileSync(join(root, "test/fixtures/data/numbers.txt"), data);
+    const env = { DATA_FILE: data };
+    expect(sluice(home, ["run", "test/fixtures/with-file.ts", "--json"], env).json().outputs.sum).toBe(6);
+    expect(sluice(home, ["preview", "test/fixtures/with-file.ts", "--json"], env).json().steps[0]).toMatchObject({ name: "load", status: "complete" });
+    writeFileSync(data, "10\n20\n");
+    const preview = sluice(home, ["preview", "test/fixtures/with-file.ts", "--json"], env).json();
+    expect(preview.steps.map((s: { reason: string }) => s.reason)).toEqual(["input-data-changed", "upstream-changed"]);
+    expect(sluice(home, ["run", "test/fixtures/with-file.ts", "--json"], env).json().outputs.sum).toBe(30);
+    const missing = sluice(home, ["run", "test/fixtures/with-file.ts", "--json"], { DATA_FILE: join(tempDir(), "absent.txt") });
+    expect(missing.code).toBe(2);
+    expect(missing.json().error).toMatchObject({ code: "missing-input", message: expect.stringContaining("absent.txt") });
+  });
+});
+
+describe("checkDependencies: false", () => {
+  it("treats a step with an existing output as complete whatever its upstream, and skips upstream only it needs", async () => {
+    const stores = memoryStores();
+    const calls: Record<string, number> = {};
+    const p = chain(calls);
+    await p.run({ stores, params: { n: 1 } });
+    const checked = await p.preview({ stores, params: { n: 2 } });
+    expect(checked.steps.filter((s) => s.status === "pending").map((s) => s.name)).toEqual(["a", "b", "c"]);
+    const unchecked = await p.preview({ stores, params: { n: 2 }, checkDependencies: false });
+    expect(unchecked.steps.map((s) => `${s.name}:${s.status}`).sort()).toEqual(["b:complete", "c:complete", "side:complete"]);
+    const result = await p.run({ stores, params: { n: 2 }, checkDependencies: false });
+    expect(result.summary().ran).toEqual([]);
+    expect(result.outputs.c).toBe(3);
+    expect(calls.a).toBe(1);
+  });
+});
+
+describe("parameter sets", () => {
+  it("runMany runs each set, sharing steps whose identity is the same", async () => {
+    const stores = memoryStores();
+    const calls: Record<string, number> = {};
+    const results = await chain(calls).runMany({ one: { n: 1 }, two: { n: 2 }, again: { n: 1 } }, { stores });
+    expect(Object.keys(results)).toEqual(["one", "two", "again"]);
+    expect(results.two!.outputs.c).toBe(4);
+    expect(results.again!.summary().ran).toEqual([]);
+    expect(calls).toEqual({ a: 2, b: 2, c: 2, side: 1 });
+  });
+
+  it("sluice run --param-set runs one run per set", () => {
+    const home = tempDir();
+    const sets = join(tempDir(), "sets.json");
+    writeFileSync(sets, JSON.stringify({ small: { n: 2 }, large: { n: 4 } }));
+    const out = sluice(home, ["run", "test/fixtures/basic.ts", "--param-set", sets, "--json"]);
+    expect(out.code).toBe(0);
+    const { runs } = out.json();
+    expect(runs.small.outputs.total).toEqual({ sum: 6 });
+    expect(runs.large.outputs.total).toEqual({ sum: 20 });
+    expect(runs.large.steps.label).toMatchObject({ cached: true, reason: "complete" });
+    writeFileSync(sets, "[1, 2]");
+    expect(sluice(home, ["run", "test/fixtures/basic.ts", "--param-set", sets]).code).toBe(2);
+  });
+});
+
+describe("rerun", () => {
+  it("reruns from a step with the params of an earlier run", async () => {
+    const stores = memoryStores();
+    const calls: Record<string, number> = {};
+    const p = chain(calls);
+    const first = await p.run({ stores, params: { n: 3 } });
+    const again = await p.rerun(first.runId, { stores, fromStep: "b" });
+    expect(again.summary().ran.sort()).toEqual(["b", "c"]);
+    expect(again.outputs.c).toBe(5);
+    expect(calls).toEqual({ a: 1, b: 2, c: 2, side: 1 });
+  });
+});
+
+describe("logs of concurrent steps", () => {
+  it("attributes ctx.log and console output to the right step", async () => {
+    const stores = memoryStores();
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const make = (name: string, delays: number[]) =>
+      step(name, {
+        run: async (_args, ctx) => {
+          for (const [i, delay] of delays.entries()) {
+            await sleep(delay);
+            console.log(`${name} console ${i}`);
+            ctx.log(`${name} ctx ${i}`);
+          }
+          return name;
+        },
+      });
+    const syncStep = step("sync", { run: () => (console.warn("sync warning"), 1) });
+    const result = await pipeline("logs", { steps: [make("left", [5, 20, 5]), make("right", [15, 2, 20]), syncStep] }).run({ stores });
+    const logs = await stores.runs.readLogs(result.runId);
+    for (const log of logs) expect(log.message.startsWith(log.step!) || log.message === "sync warning").toBe(true);
+    expect(logs.filter((l) => l.step === "left").map((l) => l.message)).toEqual(["left console 0", "left ctx 0", "left console 1", "left ctx 1", "left console 2", "left ctx 2"]);
+    expect(logs.find((l) => l.step === "sync")).toMatchObject({ level: "warn", message: "sync warning" });
+  });
+});
