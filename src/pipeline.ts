@@ -7,6 +7,7 @@ import {
   downstreamClosure,
   isPromise,
   LOG_LEVELS,
+  maskParams,
   resolveParams,
   SluiceError,
   upstreamClosure,
@@ -135,10 +136,10 @@ export class Pipeline {
 
   /** What `run()` with the same options would do, and why, for every step. */
   async preview(options: PreviewOptions = {}): Promise<Preview> {
-    const { plan } = await this.plan(options);
+    const { plan, graph } = await this.plan(options);
     return new Preview(
       this.name,
-      plan.steps.map((step) => ({ name: step.name, status: step.status, reason: step.reason, deps: [...step.deps], params: step.params })),
+      plan.steps.map((step) => ({ name: step.name, status: step.status, reason: step.reason, deps: [...step.deps], params: maskParams(step.params, graph.secretParams) })),
     );
   }
 
@@ -153,11 +154,14 @@ export class Pipeline {
       throw new SluiceError("invalid-usage", `logLevel must be one of silent, ${LOG_LEVELS.join(", ")}; got ${JSON.stringify(logLevel)}.`);
     }
     const { graph, plan, paramsByNode, stores } = await this.plan(options);
+    const given = options.params ?? {};
+    const secretValues = [...graph.secretParams].map((name) => given[name]).filter((value) => value !== undefined && value !== null).map(String);
     const result = await executeRun({
       graph,
       plan,
       paramsByNode,
-      params: options.params ?? {},
+      params: maskParams(given, graph.secretParams),
+      secretValues,
       targets: options.targets,
       stores,
       executor: options.executor,

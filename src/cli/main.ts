@@ -61,6 +61,7 @@ program
   .command("resume")
   .description("Continue a failed, cancelled or crashed run: finished steps are reused, the rest runs.")
   .argument("<run-id>", "the run to resume (see sluice runs)")
+  .addOption(paramOption().makeOptionMandatory(false))
   .option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)")
   .option("--json", "print the run result as JSON on stdout, and nothing else")
   .option("-q, --quiet", "no live tree, no summary")

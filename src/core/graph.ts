@@ -1,5 +1,6 @@
 import { SluiceError } from "./errors.js";
 import { checkConnection } from "./schema-compat.js";
+import { isSecret } from "./secret.js";
 import type { AnyStep, StepDefinition } from "./step.js";
 
 /** Where one input of a node gets its value: node `from`'s output, or one field of it. */
@@ -31,6 +32,8 @@ export interface PipelineGraph {
   readonly byName: ReadonlyMap<string, GraphNode>;
   /** Every parameter name the steps declare, with the steps that declare it. */
   readonly params: ReadonlyMap<string, readonly string[]>;
+  /** Parameter names some step declares with `secret(...)`. */
+  readonly secretParams: ReadonlySet<string>;
 }
 
 const NO_NODES: ReadonlySet<number> = new Set();
@@ -109,14 +112,16 @@ export function buildGraph(pipeline: string, roots: readonly AnyStep[]): Pipelin
     });
   }
   const params = new Map<string, string[]>();
+  const secretParams = new Set<string>();
   for (const node of nodes) {
     for (const name of node.def.paramNames) {
+      if (isSecret(node.def.params[name])) secretParams.add(name);
       const declaring = params.get(name);
       if (declaring) declaring.push(node.name);
       else params.set(name, [node.name]);
     }
   }
-  return { pipeline, nodes, byName: new Map(nodes.map((node) => [node.name, node])), params };
+  return { pipeline, nodes, byName: new Map(nodes.map((node) => [node.name, node])), params, secretParams };
 }
 
 /** The nodes `targets` need (themselves and everything upstream), in topological order. */

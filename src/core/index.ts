@@ -33,5 +33,6 @@ export { buildGraph, closest, downstreamClosure, unknownStep, upstreamClosure } 
 export type { GraphNode, PipelineGraph, ResolvedInput } from "./graph.js";
 export { declaredParams, resolveParams } from "./params.js";
 export { identityOf } from "./identity.js";
+export { isSecret, MASK, maskParams, maskText, secret } from "./secret.js";
 export { isPromise } from "./maybe-promise.js";
 export type { MaybePromise } from "./maybe-promise.js";

@@ -1,6 +1,7 @@
 import {
   SluiceError,
   isPromise,
+  maskText,
   serializeError,
   type MaybePromise,
   type GraphNode,
@@ -35,8 +36,10 @@ export interface ExecuteOptions {
   plan: Plan;
   /** Parsed params per graph node index (what each step declares). */
   paramsByNode: ReadonlyArray<Record<string, unknown>>;
-  /** The params as given, for the run record. */
+  /** The params as given (secrets masked), for the run record. */
   params: Record<string, unknown>;
+  /** Values of secret params, masked wherever logs or errors would show them. */
+  secretValues?: readonly string[];
   targets?: readonly string[];
   stores: Stores;
   executor?: Executor;
@@ -322,7 +325,7 @@ class RunExecution {
         // A fallback value is returned but not recorded as this step's completed output: the next run retries the step.
         this.store(state, value, false);
         state.fallback = true;
-        state.error = serializeError(error);
+        state.error = this.masked(serializeError(error));
         return this.settle(state, "succeeded", state.reason);
       } catch (fallbackError) {
         return this.settle(state, "failed", state.reason, wrap(fallbackError, node.name, this.runId, "its onFailure fallback threw"));
@@ -389,6 +392,13 @@ class RunExecution {
     } else {
       this.slotsFree++;
     }
+  }
+
+  /** An error as it may be recorded and shown: secret values masked in its message and stack. */
+  private masked(error: SerializedError): SerializedError {
+    const secrets = this.options.secretValues ?? [];
+    if (secrets.length === 0) return error;
+    return { ...error, message: maskText(error.message, secrets), ...(error.stack ? { stack: maskText(error.stack, secrets) } : {}) };
   }
 
   /** Content hashes of the step's inputs (upstream outputs, declared files): what its cache key covers. */
@@ -554,7 +564,7 @@ class RunExecution {
     state.finished = true;
     state.finishedAt = Date.now();
     if (error !== undefined) {
-      state.error = serializeError(error);
+      state.error = this.masked(serializeError(error));
       if (status === "failed") this.firstFailure ??= { step: state.node.name, error: state.error };
     }
     this.track(this.flushLogs(), state);
@@ -656,10 +666,12 @@ class RunExecution {
 
   private loggerFor(step: string): StepLogger {
     const write = (level: LogLevel) => (message: string, data?: unknown) => {
-      const record: LogRecord = { runId: this.runId, step, time: Date.now(), level, message: String(message) };
-      if (data !== undefined) record.data = data;
+      const secrets = this.options.secretValues ?? [];
+      const text = secrets.length > 0 ? maskText(String(message), secrets) : String(message);
+      const record: LogRecord = { runId: this.runId, step, time: Date.now(), level, message: text };
+      if (data !== undefined) record.data = secrets.length > 0 ? JSON.parse(maskText(JSON.stringify(data) ?? "null", secrets)) : data;
       this.logBuffer.push(record);
-      this.emit("step:log", { runId: this.runId, step, level, message: record.message, time: record.time, ...(data === undefined ? {} : { data }) });
+      this.emit("step:log", { runId: this.runId, step, level, message: record.message, time: record.time, ...(record.data === undefined ? {} : { data: record.data }) });
     };
     const logger = write("info") as StepLogger;
     logger.debug = write("debug");

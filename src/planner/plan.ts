@@ -71,7 +71,7 @@ export async function planRun(
   const steps: PlannedStep[] = [];
   for (const node of nodes) {
     const params = paramsByNode[node.index]!;
-    const { identity, paramsHash } = identityOf(node.name, params);
+    const { identity, paramsHash } = identityOf(node.name, params, graph.secretParams);
     let upstreamPending = false;
     for (const dep of node.deps) if (planned[dep]!.status === "pending") upstreamPending = true;
     const fileHashes = node.def.files.length > 0 ? hashFiles(node) : undefined;

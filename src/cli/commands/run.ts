@@ -1,5 +1,5 @@
 import pc from "picocolors";
-import { LOG_LEVELS, SluiceError, type LogLevel } from "../../core/index.js";
+import { LOG_LEVELS, MASK, SluiceError, type LogLevel } from "../../core/index.js";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { formatSummary, type RunResult } from "../../engine/index.js";
@@ -55,8 +55,13 @@ export async function resumeCommand(runId: string, options: RunCommandOptions): 
   if (run.status === "succeeded") throw new SluiceError("invalid-usage", `Run ${runId} succeeded; there is nothing to resume. Start a new run with: sluice run`);
   if (!run.source) throw new SluiceError("invalid-usage", `Run ${runId} was not started from a pipeline file, so sluice cannot load it again; run the pipeline again instead.`);
   const pipeline = await loadPipeline(run.source.file, run.source.exportName);
+  const params = { ...run.params, ...parseParamArgs(options.param ?? []) };
+  const missing = [...pipeline.graph().secretParams].filter((name) => params[name] === MASK);
+  if (missing.length > 0) {
+    throw usageError(`Run ${runId} used secret parameter(s) ${missing.join(", ")}, which sluice does not store. Pass them again: sluice resume ${runId} ${missing.map((n) => `--param ${n}=...`).join(" ")}`);
+  }
   return executeWithProgress(pipeline, options, {
-    params: run.params,
+    params,
     targets: run.targets,
     home: options.home,
     runId,

@@ -1,0 +1,49 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const TOKEN = "tok-3f9a1c77e2";
+
+function sluice(home: string, args: string[]) {
+  const child = spawnSync(process.execPath, ["bin/sluice.js", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", SLUICE_HOME: home } });
+  return { code: child.status, stdout: child.stdout, stderr: child.stderr };
+}
+
+describe("secret parameters", () => {
+  it("are masked in run records, logs, show, errors and JSON output, and kept out of identities", () => {
+    const home = mkdtempSync(join(tmpdir(), "sluice-secret-"));
+    const run = sluice(home, ["run", "test/fixtures/secret.ts", "--json", "--param", `token=${TOKEN}`]);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.outputs.call).toEqual({ length: TOKEN.length });
+    const failed = sluice(home, ["run", "test/fixtures/secret.ts", "--json", "--param", `token=${TOKEN}`, "--param", "explode=true"]);
+    expect(failed.code).toBe(1);
+    const failure = JSON.parse(failed.stdout).firstFailure.error;
+    expect(failure.message).toBe("server rejected token ***");
+
+    const outputs = [
+      run.stdout,
+      run.stderr,
+      failed.stdout,
+      failed.stderr,
+      sluice(home, ["runs", "--json"]).stdout,
+      sluice(home, ["show", result.runId, "--json"]).stdout,
+      sluice(home, ["show", result.runId]).stdout,
+      sluice(home, ["logs", result.runId]).stdout,
+      sluice(home, ["preview", "test/fixtures/secret.ts", "--json", "--param", `token=${TOKEN}`]).stdout,
+      sluice(home, ["preview", "test/fixtures/secret.ts", "--param", `token=${TOKEN}`]).stdout,
+    ];
+    for (const text of outputs) expect(text).not.toContain(TOKEN);
+    expect(sluice(home, ["logs", result.runId]).stdout).toContain("Bearer ***");
+    expect(JSON.parse(sluice(home, ["show", result.runId, "--json"]).stdout).params.token).toBe("***");
+    for (const file of readdirSync(home)) {
+      if (file.startsWith("sluice.db")) expect(readFileSync(join(home, file)).includes(TOKEN)).toBe(false);
+    }
+    const other = sluice(home, ["preview", "test/fixtures/secret.ts", "--json", "--param", "token=another-token"]);
+    expect(JSON.parse(other.stdout).steps.find((s: { name: string }) => s.name === "call").status).toBe("complete");
+  });
+});
