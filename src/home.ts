@@ -41,7 +41,7 @@ export async function openHome(path: string = resolveHomePath()): Promise<Sluice
     path,
     store,
     artifacts,
-    stores: { runs: store, completions: store, artifacts },
+    stores: { runs: store, completions: store, artifacts, catalog: store },
     close: () => store.close(),
   };
 }

@@ -39,7 +39,7 @@ export type { PipelineOptions, PreviewOptions, PreviewStep, ResetOptions, ResetR
 export { RunResult, formatSummary } from "./engine/index.js";
 export type { ExecutionSummary, FirstFailure, SluiceEvent, SluiceEventListener, SluiceEventMap, SluiceEventName, StepResult, Stores } from "./engine/index.js";
 export { MemoryStore, SqliteStore } from "./store/index.js";
-export type { Completion, CompletionStore, LogRecord, RunFilter, RunRecord, RunStore, StepRunRecord } from "./store/index.js";
-export { FileArtifactStore, MemoryArtifactStore } from "./artifacts/index.js";
-export type { ArtifactIndex, ArtifactRef, ArtifactStore, EncodedValue } from "./artifacts/index.js";
+export type { Completion, CompletionStore, DatasetCatalog, DatasetRecord, LogRecord, RunFilter, RunRecord, RunStore, StepRunRecord } from "./store/index.js";
+export { FileArtifactStore, MemoryArtifactStore, dataset, model, metrics } from "./artifacts/index.js";
+export type { ArtifactIndex, ArtifactKind, ArtifactRef, ArtifactStore, DatasetInfo, EncodedValue, OutputTag } from "./artifacts/index.js";
 export type { Executor, StepCall } from "./executors/index.js";

@@ -266,7 +266,7 @@ export function isPipeline(value: unknown): value is Pipeline {
 /** A fresh set of in-memory stores: runs, completions and artifacts live as long as this object. */
 export function memoryStores(): Stores {
   const store = new MemoryStore();
-  return { runs: store, completions: store, artifacts: new MemoryArtifactStore() };
+  return { runs: store, completions: store, artifacts: new MemoryArtifactStore(), catalog: store };
 }
 
 const homes = new Map<string, Promise<Stores>>();

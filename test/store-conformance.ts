@@ -1,11 +1,16 @@
-// The RunStore / CompletionStore contract, as one suite that every store implementation runs
-// (in-memory now; SQLite and PostgreSQL reuse it). Register it with describeStoreConformance(name, factory).
+// The RunStore / CompletionStore contract (src/store/run-store.ts) as one suite that every store
+// implementation runs: in-memory now, SQLite and PostgreSQL with the same suite. It only uses the
+// public interfaces, awaits every call (methods may answer synchronously or with a promise) and uses
+// fixed timestamps, so it says nothing about how a store is built.
+//
+//   describeStoreConformance("sqlite", async () => { const s = open(); return { runs: s, completions: s, close: () => s.close() }; });
 import { afterEach, describe, expect, it } from "vitest";
-import type { Completion, CompletionStore, RunRecord, RunStore, StepRunRecord } from "sluice";
+import type { Completion, CompletionStore, LogRecord, RunRecord, RunStore, StepRunRecord } from "sluice";
 
 export interface StoreUnderTest {
   runs: RunStore;
   completions: CompletionStore;
+  /** Called after each test. */
   close?: () => Promise<void> | void;
 }
 
@@ -29,6 +34,15 @@ const stepRecord = (runId: string, name: string, overrides: Partial<StepRunRecor
   ...overrides,
 });
 
+const log = (runId: string, message: string, overrides: Partial<LogRecord> = {}): LogRecord => ({
+  runId,
+  step: "a",
+  time: 1,
+  level: "info",
+  message,
+  ...overrides,
+});
+
 const completion = (cacheKey: string, overrides: Partial<Completion> = {}): Completion => ({
   cacheKey,
   pipeline: "p",
@@ -36,127 +50,277 @@ const completion = (cacheKey: string, overrides: Partial<Completion> = {}): Comp
   identity: "s@0",
   codeHash: "code",
   paramsHash: "params",
-  inputHashes: { a: "h1" },
+  inputHashes: { a: "h1", b: "h2" },
   output: { hash: `out-${cacheKey}`, kind: "json", size: 3 },
   runId: "r1",
   createdAt: 1000,
   ...overrides,
 });
 
-export function describeStoreConformance(name: string, open: () => Promise<StoreUnderTest> | StoreUnderTest): void {
+/**
+ * Registers the conformance suite for one store implementation. `makeStores` is called once per test
+ * and must return empty stores; `runs` and `completions` may be the same object.
+ */
+export function describeStoreConformance(name: string, makeStores: () => Promise<StoreUnderTest> | StoreUnderTest): void {
   describe(`store conformance: ${name}`, () => {
     let current: StoreUnderTest | undefined;
-    const fresh = async () => (current = await open());
+    const fresh = async (): Promise<StoreUnderTest> => (current = await makeStores());
     afterEach(async () => {
       await current?.close?.();
       current = undefined;
     });
 
-    it("creates, reads and updates a run", async () => {
-      const { runs } = await fresh();
-      await runs.createRun(run("r1", { targets: ["a"] }));
-      expect((await runs.getRun("r1"))!.run).toMatchObject({ runId: "r1", pipeline: "p", status: "running", params: { n: 1 }, targets: ["a"] });
-      await runs.updateRun("r1", { status: "failed", finishedAt: 2000, durationMs: 1000, error: { code: "step-failed", message: "boom" } });
-      expect((await runs.getRun("r1"))!.run).toMatchObject({ status: "failed", finishedAt: 2000, durationMs: 1000, error: { code: "step-failed", message: "boom" }, params: { n: 1 } });
-      await expect(runs.createRun(run("r1"))).rejects.toThrow();
-      expect(await runs.getRun("nope")).toBeUndefined();
+    describe("runs", () => {
+      it("createRun then getRun returns every field, and no steps yet", async () => {
+        const { runs } = await fresh();
+        const full = run("r1", {
+          status: "failed",
+          reason: "crashed",
+          params: { n: 2, nested: { list: [1, "two", null], flag: true } },
+          targets: ["a", "b"],
+          startedAt: 1000,
+          finishedAt: 1500,
+          durationMs: 500,
+          error: { code: "step-failed", message: "boom", step: "a", runId: "r1", stack: "Error: boom\n    at x" },
+          source: { file: "/tmp/pipeline.ts", exportName: "training" },
+          ownerPid: 4242,
+          ownerHost: "host-1",
+          heartbeatAt: 1400,
+        });
+        await runs.createRun(full);
+        await runs.createRun(run("r2"));
+        expect(await runs.getRun("r1")).toEqual({ run: full, steps: [] });
+        expect((await runs.getRun("r2"))!.run).toEqual(run("r2"));
+      });
+
+      it("a duplicate createRun rejects and leaves the first run as it was", async () => {
+        const { runs } = await fresh();
+        await runs.createRun(run("r1", { pipeline: "first" }));
+        await expect(runs.createRun(run("r1", { pipeline: "second" }))).rejects.toThrow();
+        expect((await runs.getRun("r1"))!.run.pipeline).toBe("first");
+      });
+
+      it("updateRun patches the given fields and keeps the others", async () => {
+        const { runs } = await fresh();
+        await runs.createRun(run("r1", { targets: ["a"], ownerPid: 7, heartbeatAt: 1000 }));
+        await runs.updateRun("r1", { heartbeatAt: 1200 });
+        expect((await runs.getRun("r1"))!.run).toEqual(run("r1", { targets: ["a"], ownerPid: 7, heartbeatAt: 1200 }));
+        await runs.updateRun("r1", { status: "failed", reason: "crashed", finishedAt: 2000, durationMs: 1000, error: { code: "step-failed", message: "boom" } });
+        expect((await runs.getRun("r1"))!.run).toEqual(
+          run("r1", { targets: ["a"], ownerPid: 7, heartbeatAt: 1200, status: "failed", reason: "crashed", finishedAt: 2000, durationMs: 1000, error: { code: "step-failed", message: "boom" } }),
+        );
+      });
+
+      it("updateRun with a field set to undefined clears it (how a resumed run forgets its end)", async () => {
+        const { runs } = await fresh();
+        await runs.createRun(run("r1", { status: "failed", reason: "crashed", finishedAt: 2000, durationMs: 1000, error: { code: "crashed", message: "died" } }));
+        await runs.updateRun("r1", { status: "running", reason: undefined, finishedAt: undefined, durationMs: undefined, error: undefined });
+        const { run: resumed } = (await runs.getRun("r1"))!;
+        expect(resumed.status).toBe("running");
+        expect(resumed.reason).toBeUndefined();
+        expect(resumed.finishedAt).toBeUndefined();
+        expect(resumed.durationMs).toBeUndefined();
+        expect(resumed.error).toBeUndefined();
+        expect(resumed.params).toEqual({ n: 1 });
+      });
+
+      it("unknown run ids give undefined and empty results", async () => {
+        const { runs } = await fresh();
+        await runs.createRun(run("r1"));
+        expect(await runs.getRun("nope")).toBeUndefined();
+        expect(await runs.readLogs("nope")).toEqual([]);
+        expect(await runs.listRuns({ pipeline: "no-such-pipeline" })).toEqual([]);
+      });
     });
 
-    it("upserts step records by run and step name", async () => {
-      const { runs } = await fresh();
-      await runs.createRun(run("r1"));
-      await runs.putSteps([stepRecord("r1", "a"), stepRecord("r1", "b")]);
-      await runs.putSteps([
-        stepRecord("r1", "a", {
+    describe("steps", () => {
+      it("putSteps inserts, then upserts by (runId, step); getRun returns them", async () => {
+        const { runs } = await fresh();
+        await runs.createRun(run("r1"));
+        await runs.putSteps([stepRecord("r1", "a"), stepRecord("r1", "b")]);
+        expect((await runs.getRun("r1"))!.steps).toHaveLength(2);
+        const finished = stepRecord("r1", "a", {
           status: "succeeded",
+          reason: "params-changed",
           attempts: 2,
           cached: false,
           fallback: true,
           cacheKey: "k",
-          startedAt: 1,
-          finishedAt: 5,
+          startedAt: 1001,
+          finishedAt: 1005,
           durationMs: 4,
-          output: { hash: "h", kind: "json", size: 1 },
-          error: { code: "step-failed", message: "first try" },
-        }),
-      ]);
-      const { steps } = (await runs.getRun("r1"))!;
-      expect(steps).toHaveLength(2);
-      expect(steps.find((s) => s.step === "a")).toMatchObject({
-        status: "succeeded",
-        attempts: 2,
-        fallback: true,
-        cacheKey: "k",
-        durationMs: 4,
-        output: { hash: "h", kind: "json", size: 1 },
-        error: { message: "first try" },
+          output: { hash: "h", kind: "blob", size: 123456 },
+          error: { code: "step-failed", message: "first try", stack: "Error: first try" },
+        });
+        await runs.putSteps([finished]);
+        await runs.putSteps([stepRecord("r1", "b", { status: "succeeded", reason: "complete", cached: true, output: { hash: "h2", kind: "json", size: 2 } })]);
+        const { steps } = (await runs.getRun("r1"))!;
+        expect(steps).toHaveLength(2);
+        expect(steps.find((s) => s.step === "a")).toEqual(finished);
+        expect(steps.find((s) => s.step === "b")).toEqual(stepRecord("r1", "b", { status: "succeeded", reason: "complete", cached: true, output: { hash: "h2", kind: "json", size: 2 } }));
       });
-      expect(steps.find((s) => s.step === "b")).toMatchObject({ status: "pending", cached: false, attempts: 0 });
+
+      it("keeps each run's steps apart, and takes many records in one call", async () => {
+        const { runs } = await fresh();
+        await runs.createRun(run("r1"));
+        await runs.createRun(run("r2"));
+        const many = Array.from({ length: 50 }, (_, i) => stepRecord("r1", `s${i}`, { attempts: i }));
+        await runs.putSteps([...many, stepRecord("r2", "s0", { status: "failed", attempts: 3 })]);
+        const first = (await runs.getRun("r1"))!.steps;
+        expect(first).toHaveLength(50);
+        expect(first.find((s) => s.step === "s7")!.attempts).toBe(7);
+        expect(first.find((s) => s.step === "s0")).toMatchObject({ status: "pending", attempts: 0 });
+        expect((await runs.getRun("r2"))!.steps).toEqual([stepRecord("r2", "s0", { status: "failed", attempts: 3 })]);
+      });
     });
 
-    it("lists runs newest first, filtered and limited", async () => {
-      const { runs } = await fresh();
-      await runs.createRun(run("r1", { startedAt: 1 }));
-      await runs.createRun(run("r2", { startedAt: 2, pipeline: "q", status: "succeeded" }));
-      await runs.createRun(run("r3", { startedAt: 3, status: "succeeded" }));
-      expect((await runs.listRuns()).map((r) => r.runId)).toEqual(["r3", "r2", "r1"]);
-      expect((await runs.listRuns({ pipeline: "p" })).map((r) => r.runId)).toEqual(["r3", "r1"]);
-      expect((await runs.listRuns({ status: "succeeded" })).map((r) => r.runId)).toEqual(["r3", "r2"]);
-      expect((await runs.listRuns({ limit: 1 })).map((r) => r.runId)).toEqual(["r3"]);
+    describe("listing runs", () => {
+      it("lists newest first (by startedAt), filtered by pipeline and status, limited", async () => {
+        const { runs } = await fresh();
+        // Created out of order: the order comes from startedAt, not from insertion.
+        await runs.createRun(run("r2", { startedAt: 2, pipeline: "q", status: "succeeded" }));
+        await runs.createRun(run("r4", { startedAt: 4, status: "failed" }));
+        await runs.createRun(run("r1", { startedAt: 1 }));
+        await runs.createRun(run("r3", { startedAt: 3, status: "succeeded" }));
+        const ids = (list: RunRecord[]) => list.map((r) => r.runId);
+        expect(ids(await runs.listRuns())).toEqual(["r4", "r3", "r2", "r1"]);
+        expect(ids(await runs.listRuns({}))).toEqual(["r4", "r3", "r2", "r1"]);
+        expect(ids(await runs.listRuns({ pipeline: "p" }))).toEqual(["r4", "r3", "r1"]);
+        expect(ids(await runs.listRuns({ status: "succeeded" }))).toEqual(["r3", "r2"]);
+        expect(ids(await runs.listRuns({ pipeline: "p", status: "succeeded" }))).toEqual(["r3"]);
+        expect(ids(await runs.listRuns({ limit: 2 }))).toEqual(["r4", "r3"]);
+        expect(ids(await runs.listRuns({ pipeline: "p", limit: 2 }))).toEqual(["r4", "r3"]);
+        expect(ids(await runs.listRuns({ limit: 10 }))).toEqual(["r4", "r3", "r2", "r1"]);
+        expect((await runs.listRuns({ pipeline: "q" }))[0]).toEqual(run("r2", { startedAt: 2, pipeline: "q", status: "succeeded" }));
+      });
+
+      it("sees status changes made by updateRun", async () => {
+        const { runs } = await fresh();
+        await runs.createRun(run("r1", { startedAt: 1 }));
+        await runs.createRun(run("r2", { startedAt: 2 }));
+        expect(await runs.listRuns({ status: "succeeded" })).toEqual([]);
+        await runs.updateRun("r1", { status: "succeeded", finishedAt: 5 });
+        expect((await runs.listRuns({ status: "succeeded" })).map((r) => [r.runId, r.finishedAt])).toEqual([["r1", 5]]);
+        expect((await runs.listRuns({ status: "running" })).map((r) => r.runId)).toEqual(["r2"]);
+      });
     });
 
-    it("appends logs and reads them in order, by step, with a tail", async () => {
-      const { runs } = await fresh();
-      await runs.createRun(run("r1"));
-      await runs.appendLogs([
-        { runId: "r1", step: "a", time: 1, level: "info", message: "one" },
-        { runId: "r1", step: "b", time: 2, level: "warn", message: "two", data: { k: 1 } },
-      ]);
-      await runs.appendLogs([{ runId: "r1", step: "a", time: 3, level: "error", message: "three" }]);
-      expect((await runs.readLogs("r1")).map((l) => l.message)).toEqual(["one", "two", "three"]);
-      expect((await runs.readLogs("r1", { step: "a" })).map((l) => l.message)).toEqual(["one", "three"]);
-      expect((await runs.readLogs("r1", { tail: 2 })).map((l) => l.message)).toEqual(["two", "three"]);
-      expect((await runs.readLogs("r1", { step: "b" }))[0]).toMatchObject({ level: "warn", data: { k: 1 }, time: 2 });
-      expect(await runs.readLogs("other")).toEqual([]);
+    describe("logs", () => {
+      it("reads logs oldest first, by step, with a tail", async () => {
+        const { runs } = await fresh();
+        await runs.createRun(run("r1"));
+        await runs.appendLogs([log("r1", "one", { time: 1 }), log("r1", "two", { step: "b", time: 2, level: "warn", data: { k: [1, 2] } })]);
+        // Same timestamp: append order decides.
+        await runs.appendLogs([log("r1", "three", { time: 2, level: "error" }), log("r1", "four", { time: 2, level: "debug" })]);
+        const messages = (list: LogRecord[]) => list.map((l) => l.message);
+        expect(messages(await runs.readLogs("r1"))).toEqual(["one", "two", "three", "four"]);
+        expect(messages(await runs.readLogs("r1", {}))).toEqual(["one", "two", "three", "four"]);
+        expect(messages(await runs.readLogs("r1", { step: "a" }))).toEqual(["one", "three", "four"]);
+        expect(messages(await runs.readLogs("r1", { tail: 2 }))).toEqual(["three", "four"]);
+        expect(messages(await runs.readLogs("r1", { step: "a", tail: 2 }))).toEqual(["three", "four"]);
+        expect(messages(await runs.readLogs("r1", { tail: 100 }))).toEqual(["one", "two", "three", "four"]);
+        expect(messages(await runs.readLogs("r1", { step: "nobody" }))).toEqual([]);
+        expect(await runs.readLogs("r1", { step: "b" })).toEqual([log("r1", "two", { step: "b", time: 2, level: "warn", data: { k: [1, 2] } })]);
+      });
+
+      it("keeps run-level logs (no step) and each run's logs apart", async () => {
+        const { runs } = await fresh();
+        await runs.createRun(run("r1"));
+        await runs.createRun(run("r2"));
+        const runLevel: LogRecord = { runId: "r1", time: 5, level: "info", message: "run-level" };
+        await runs.appendLogs([runLevel, log("r2", "other run")]);
+        const logs = await runs.readLogs("r1");
+        expect(logs).toHaveLength(1);
+        expect(logs[0]).toMatchObject({ runId: "r1", time: 5, level: "info", message: "run-level" });
+        expect(logs[0]!.step ?? undefined).toBeUndefined();
+        expect((await runs.readLogs("r2")).map((l) => l.message)).toEqual(["other run"]);
+      });
     });
 
-    it("finds completions by cache key and the latest per pipeline and step", async () => {
-      const { completions } = await fresh();
-      await completions.putCompletion(completion("k1", { createdAt: 1 }));
-      await completions.putCompletion(completion("k2", { createdAt: 3, paramsHash: "other" }));
-      await completions.putCompletion(completion("k3", { createdAt: 2 }));
-      await completions.putCompletion(completion("k4", { createdAt: 9, pipeline: "elsewhere" }));
-      expect(await completions.findCompletion("k1")).toEqual(completion("k1", { createdAt: 1 }));
-      expect(await completions.findCompletion("missing")).toBeUndefined();
-      expect((await completions.latestCompletion("p", "s"))!.cacheKey).toBe("k2");
-      expect((await completions.latestCompletion("elsewhere", "s"))!.cacheKey).toBe("k4");
-      expect(await completions.latestCompletion("p", "other-step")).toBeUndefined();
-    });
+    describe("completions", () => {
+      it("putCompletion then findCompletion returns every field; unknown keys give undefined", async () => {
+        const { completions } = await fresh();
+        const stored = completion("k1", { inputHashes: { rows: "abc", "model.weights": "def" }, output: { hash: "ffff", kind: "blob", size: 1 << 20 }, runId: "r9", createdAt: 1234 });
+        await completions.putCompletion(stored);
+        expect(await completions.findCompletion("k1")).toEqual(stored);
+        expect(await completions.findCompletion("k2")).toBeUndefined();
+        await completions.putCompletion(completion("empty", { inputHashes: {} }));
+        expect((await completions.findCompletion("empty"))!.inputHashes).toEqual({});
+      });
 
-    it("invalidates completions by key and by step instance, keeping them readable", async () => {
-      const { completions } = await fresh();
-      await completions.putCompletion(completion("k1", { createdAt: 1 }));
-      await completions.putCompletion(completion("k2", { createdAt: 2, identity: "s@other" }));
-      await completions.putCompletion(completion("k3", { createdAt: 3, step: "t", identity: "t@0" }));
-      expect(await completions.invalidateCompletions("p", { cacheKeys: ["k1"] })).toBe(1);
-      expect((await completions.findCompletion("k1"))!.invalidatedAt).toBeGreaterThan(0);
-      expect((await completions.findCompletion("k2"))!.invalidatedAt).toBeUndefined();
-      expect(await completions.invalidateCompletions("p", { instances: [{ step: "t", identity: "t@0" }] })).toBe(1);
-      expect((await completions.latestCompletion("p", "t"))!.invalidatedAt).toBeGreaterThan(0);
-      expect(await completions.invalidateCompletions("elsewhere", { cacheKeys: ["k2"] })).toBe(0);
-      await completions.putCompletion(completion("k1", { createdAt: 4 }));
-      expect((await completions.findCompletion("k1"))!.invalidatedAt).toBeUndefined();
-    });
+      it("putting the same cache key again replaces it (a `cache: false` step stores its key on every run)", async () => {
+        const { completions } = await fresh();
+        await completions.putCompletion(completion("k1", { runId: "r1", createdAt: 1 }));
+        await completions.putCompletion(completion("k1", { runId: "r2", createdAt: 2 }));
+        expect(await completions.findCompletion("k1")).toEqual(completion("k1", { runId: "r2", createdAt: 2 }));
+        expect((await completions.latestCompletion("p", "s"))!.runId).toBe("r2");
+      });
 
-    it("deletes completions; the latest falls back to the newest left", async () => {
-      const { completions } = await fresh();
-      await completions.putCompletion(completion("k1", { createdAt: 1 }));
-      await completions.putCompletion(completion("k2", { createdAt: 2 }));
-      await completions.deleteCompletions(["k2", "unknown"]);
-      expect(await completions.findCompletion("k2")).toBeUndefined();
-      expect((await completions.latestCompletion("p", "s"))!.cacheKey).toBe("k1");
-      await completions.deleteCompletions(["k1"]);
-      expect(await completions.latestCompletion("p", "s")).toBeUndefined();
+      it("latestCompletion is the newest by createdAt per (pipeline, step), whatever the params", async () => {
+        const { completions } = await fresh();
+        await completions.putCompletion(completion("k1", { createdAt: 1 }));
+        await completions.putCompletion(completion("k2", { createdAt: 3, paramsHash: "other", identity: "s@1" }));
+        // Older, but stored last: still not the latest.
+        await completions.putCompletion(completion("k3", { createdAt: 2 }));
+        await completions.putCompletion(completion("k4", { createdAt: 9, pipeline: "elsewhere" }));
+        await completions.putCompletion(completion("k5", { createdAt: 8, step: "t", identity: "t@0" }));
+        expect(await completions.latestCompletion("p", "s")).toEqual(completion("k2", { createdAt: 3, paramsHash: "other", identity: "s@1" }));
+        expect((await completions.latestCompletion("elsewhere", "s"))!.cacheKey).toBe("k4");
+        expect((await completions.latestCompletion("p", "t"))!.cacheKey).toBe("k5");
+        expect(await completions.latestCompletion("p", "other-step")).toBeUndefined();
+        expect(await completions.latestCompletion("no-such-pipeline", "s")).toBeUndefined();
+        expect(await completions.latestCompletion("elsewhere", "t")).toBeUndefined();
+      });
+
+      it("deleteCompletions forgets them; the latest falls back to the newest left", async () => {
+        const { completions } = await fresh();
+        await completions.putCompletion(completion("k1", { createdAt: 1 }));
+        await completions.putCompletion(completion("k2", { createdAt: 2 }));
+        await completions.putCompletion(completion("k3", { createdAt: 3, pipeline: "elsewhere" }));
+        await completions.deleteCompletions(["k2", "unknown"]);
+        expect(await completions.findCompletion("k2")).toBeUndefined();
+        expect((await completions.latestCompletion("p", "s"))!.cacheKey).toBe("k1");
+        await completions.deleteCompletions(["k1"]);
+        expect(await completions.findCompletion("k1")).toBeUndefined();
+        expect(await completions.latestCompletion("p", "s")).toBeUndefined();
+        expect((await completions.latestCompletion("elsewhere", "s"))!.cacheKey).toBe("k3");
+        await completions.deleteCompletions([]);
+      });
+
+      it("invalidateCompletions marks by key and by instance within one pipeline, counts each once, keeps them readable", async () => {
+        const { completions } = await fresh();
+        await completions.putCompletion(completion("k1", { createdAt: 1 }));
+        await completions.putCompletion(completion("k2", { createdAt: 2, step: "t", identity: "t@0" }));
+        await completions.putCompletion(completion("k3", { createdAt: 3, step: "t", identity: "t@0" }));
+        await completions.putCompletion(completion("k4", { createdAt: 4, step: "t", identity: "t@1" }));
+        await completions.putCompletion(completion("k5", { createdAt: 5, pipeline: "elsewhere", step: "t", identity: "t@0" }));
+        const count = await completions.invalidateCompletions("p", { cacheKeys: ["k1", "k2", "unknown"], instances: [{ step: "t", identity: "t@0" }] });
+        expect(count).toBe(3); // k1, k2, k3; k2 matched twice but counts once
+        for (const key of ["k1", "k2", "k3"]) {
+          const found = await completions.findCompletion(key);
+          expect(found).toMatchObject({ cacheKey: key });
+          expect(typeof found!.invalidatedAt).toBe("number");
+        }
+        expect((await completions.findCompletion("k4"))!.invalidatedAt).toBeUndefined();
+        expect((await completions.findCompletion("k5"))!.invalidatedAt).toBeUndefined();
+        // Invalidated completions still count for "latest", so the planner can say `reset`.
+        const latest = await completions.latestCompletion("p", "s");
+        expect(latest!.cacheKey).toBe("k1");
+        expect(typeof latest!.invalidatedAt).toBe("number");
+        // Invalidating again counts nothing new.
+        expect(await completions.invalidateCompletions("p", { cacheKeys: ["k1"] })).toBe(0);
+        expect(await completions.invalidateCompletions("p", {})).toBe(0);
+      });
+
+      it("a completion stored again under an invalidated key is valid again", async () => {
+        const { completions } = await fresh();
+        await completions.putCompletion(completion("k1", { createdAt: 1 }));
+        expect(await completions.invalidateCompletions("p", { cacheKeys: ["k1"] })).toBe(1);
+        await completions.putCompletion(completion("k1", { createdAt: 2, runId: "r2" }));
+        const found = await completions.findCompletion("k1");
+        expect(found).toEqual(completion("k1", { createdAt: 2, runId: "r2" }));
+        expect(found!.invalidatedAt).toBeUndefined();
+      });
     });
   });
 }

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "csv-parse/sync";
 import { RandomForestClassifier } from "ml-random-forest";
-import { pipeline, step } from "sluice";
+import { metrics, model, pipeline, step } from "sluice";
 import { z } from "zod";
 
 const SPECIES = ["setosa", "versicolor", "virginica"] as const;
@@ -89,10 +89,10 @@ export const train = step("train", {
     decode: (stored) => RandomForestClassifier.load(stored as ReturnType<RandomForestClassifier["toJSON"]>),
   },
   run: ({ data, params }, ctx) => {
-    const model = new RandomForestClassifier({ seed: params.seed, maxFeatures: 0.8, replacement: true, nEstimators: params.trees });
-    model.train(data.features, data.labels);
+    const forest = new RandomForestClassifier({ seed: params.seed, maxFeatures: 0.8, replacement: true, nEstimators: params.trees });
+    forest.train(data.features, data.labels);
     ctx.log(`trained ${params.trees} trees on ${data.labels.length} rows`);
-    return model;
+    return model(forest);
   },
 });
 
@@ -107,7 +107,7 @@ export const evaluate = step("evaluate", {
       confusion[actual]![label]!++;
       if (label === actual) correct++;
     });
-    return { accuracy: correct / test.labels.length, confusion, n: test.labels.length };
+    return metrics({ accuracy: correct / test.labels.length, confusion, n: test.labels.length });
   },
 });
 

@@ -1,12 +1,21 @@
-import { SluiceError, sha256, type Serializer } from "../core/index.js";
+import { SluiceError, sha256, type MaybePromise, type Serializer } from "../core/index.js";
+import { arrowBytesToTable, arrowToRecords, inferRecordsInfo, isArrowTable, isRecordTable, recordsToArrow, tableToArrow, withArrow, type DatasetInfo } from "./dataset.js";
 
-/** A step output turned into what is stored: JSON text, or raw bytes for Buffers and Uint8Arrays. */
-export type EncodedValue = { readonly kind: "json"; readonly text: string } | { readonly kind: "blob"; readonly bytes: Uint8Array };
+/**
+ * A step output turned into what is stored: JSON text; raw bytes for Buffers and Uint8Arrays; Arrow
+ * IPC bytes for datasets, given back as records (an array of flat records) or as an Arrow table.
+ * `info` describes a dataset's rows and columns.
+ */
+export type EncodedValue =
+  | { readonly kind: "json"; readonly text: string; readonly info?: DatasetInfo }
+  | { readonly kind: "blob" | "records" | "table"; readonly bytes: Uint8Array; readonly info?: DatasetInfo };
+
+export type ArtifactKind = EncodedValue["kind"];
 
 /** How a stored output is found again: its content hash, kind and size in bytes. */
 export interface ArtifactRef {
   readonly hash: string;
-  readonly kind: "json" | "blob";
+  readonly kind: ArtifactKind;
   readonly size: number;
 }
 
@@ -18,7 +27,7 @@ const TAG = "$sluice";
  * (class instances, functions, symbols, cycles) is refused with an error naming the step and where
  * in the value it sits, unless the step declares a serializer.
  */
-export function encodeValue(value: unknown, step: string, serializer?: Serializer<unknown>): EncodedValue {
+export function encodeValue(value: unknown, step: string, serializer?: Serializer<unknown>): MaybePromise<EncodedValue> {
   let stored = value;
   if (serializer) {
     try {
@@ -28,6 +37,23 @@ export function encodeValue(value: unknown, step: string, serializer?: Serialize
     }
   }
   if (stored instanceof Uint8Array) return { kind: "blob", bytes: stored };
+  if (!serializer) {
+    if (isArrowTable(stored)) {
+      const table = stored;
+      return withArrow((): EncodedValue => {
+        const { bytes, info } = tableToArrow(table);
+        return { kind: "table", bytes, info };
+      });
+    }
+    if (isRecordTable(stored)) {
+      const records = stored;
+      return withArrow((): EncodedValue => {
+        const arrow = recordsToArrow(records);
+        if (arrow) return { kind: "records", bytes: arrow.bytes, info: arrow.info };
+        return { kind: "json", text: JSON.stringify(records), info: inferRecordsInfo(records) };
+      });
+    }
+  }
   if (serializer) {
     // What a serializer returns is plain JSON by contract (toJSON methods apply, as in JSON.stringify).
     let text: string | undefined;
@@ -44,17 +70,20 @@ export function encodeValue(value: unknown, step: string, serializer?: Serialize
   return { kind: "json", text: text === undefined ? `{"${TAG}":"undefined"}` : text };
 }
 
-export function decodeValue(encoded: EncodedValue, serializer?: Serializer<unknown>): unknown {
-  if (encoded.kind === "blob") {
-    const bytes = Buffer.from(encoded.bytes.buffer, encoded.bytes.byteOffset, encoded.bytes.byteLength);
-    return serializer ? serializer.decode(bytes) : bytes;
+export function decodeValue(encoded: EncodedValue, serializer?: Serializer<unknown>): MaybePromise<unknown> {
+  if (encoded.kind !== "json") {
+    const { bytes } = encoded;
+    if (encoded.kind === "records") return withArrow(() => arrowToRecords(arrowBytesToTable(bytes)));
+    if (encoded.kind === "table") return withArrow(() => arrowBytesToTable(bytes));
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return serializer ? serializer.decode(buffer) : buffer;
   }
   return serializer ? serializer.decode(JSON.parse(encoded.text)) : parseJson(encoded.text);
 }
 
 export function refOf(encoded: EncodedValue): ArtifactRef {
-  if (encoded.kind === "blob") return { hash: sha256(encoded.bytes), kind: "blob", size: encoded.bytes.byteLength };
-  return { hash: sha256(encoded.text), kind: "json", size: Buffer.byteLength(encoded.text) };
+  if (encoded.kind === "json") return { hash: sha256(encoded.text), kind: "json", size: Buffer.byteLength(encoded.text) };
+  return { hash: sha256(encoded.bytes), kind: encoded.kind, size: encoded.bytes.byteLength };
 }
 
 function parseJson(text: string): unknown {

@@ -2,16 +2,16 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { join } from "node:path";
 import { isPromise, sha256, type MaybePromise } from "../core/index.js";
 import type { ArtifactStore } from "./artifact-store.js";
-import { refOf, type ArtifactRef, type EncodedValue } from "./codec.js";
+import { refOf, type ArtifactKind, type ArtifactRef, type EncodedValue } from "./codec.js";
 
 /** Outputs smaller than this (JSON only) live inline in the database; larger ones and bytes in files. */
 export const INLINE_LIMIT_BYTES = 64 * 1024;
 
 /** Where artifact rows (and small inline values) are kept: the store's database. */
 export interface ArtifactIndex {
-  getArtifact(hash: string): { kind: "json" | "blob"; size: number; inline?: string } | undefined;
+  getArtifact(hash: string): { kind: ArtifactKind; size: number; inline?: string } | undefined;
   /** May commit later; the promise (if any) resolves once the row is stored. */
-  putArtifact(row: { hash: string; kind: "json" | "blob"; size: number; inline?: string }): MaybePromise<void>;
+  putArtifact(row: { hash: string; kind: ArtifactKind; size: number; inline?: string }): MaybePromise<void>;
 }
 
 /**
@@ -54,7 +54,7 @@ export class FileArtifactStore implements ArtifactStore {
       rmSync(path, { force: true });
       return undefined;
     }
-    return ref.kind === "json" ? { kind: "json", text: bytes.toString("utf8") } : { kind: "blob", bytes };
+    return ref.kind === "json" ? { kind: "json", text: bytes.toString("utf8") } : { kind: ref.kind, bytes };
   }
 
   has(ref: ArtifactRef): boolean {

@@ -108,6 +108,67 @@ program
     process.exitCode = await logsCommand(runId, step, options);
   });
 
+const homeOption = () => new Option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)");
+
+program
+  .command("gc")
+  .description("Remove old runs and the stored outputs nothing needs; the newest output of every step is kept.")
+  .option("--keep-last <n>", "keep the newest N runs of each pipeline")
+  .option("--older-than <age>", "only remove runs older than this (30d, 12h, 45m)")
+  .option("--dry-run", "only say what would be removed")
+  .addOption(homeOption())
+  .option("--json", "print JSON")
+  .action(async (options) => {
+    const { gcCommand } = await import("./commands/gc.js");
+    process.exitCode = await gcCommand(options);
+  });
+
+program
+  .command("datasets")
+  .description("The catalog of datasets (and models, metrics) by pipeline and step, newest output of each.")
+  .option("--pipeline <name>", "only this pipeline's")
+  .addOption(homeOption())
+  .option("--json", "print JSON")
+  .action(async (options) => {
+    const { datasetsCommand } = await import("./commands/catalog.js");
+    process.exitCode = await datasetsCommand(options);
+  });
+
+program
+  .command("schema")
+  .description("A dataset's columns and types.")
+  .argument("<dataset>", "pipeline/step, a step name, or an artifact hash prefix")
+  .addOption(homeOption())
+  .option("--json", "print JSON")
+  .action(async (query: string, options) => {
+    const { schemaCommand } = await import("./commands/catalog.js");
+    process.exitCode = await schemaCommand(query, options);
+  });
+
+program
+  .command("head")
+  .description("The first rows of a dataset.")
+  .argument("<dataset>", "pipeline/step, a step name, or an artifact hash prefix")
+  .option("-n <rows>", "how many rows", "10")
+  .addOption(homeOption())
+  .option("--json", "print JSON")
+  .action(async (query: string, options) => {
+    const { headCommand } = await import("./commands/catalog.js");
+    process.exitCode = await headCommand(query, options);
+  });
+
+program
+  .command("lineage")
+  .description("Where an artifact came from and what was made from it: upstream and downstream artifacts and steps.")
+  .argument("<artifact-or-step>", "an artifact hash (prefix), pipeline/step or step")
+  .option("--depth <n>", "how many levels each way", "10")
+  .addOption(homeOption())
+  .option("--json", "print JSON")
+  .action(async (query: string, options) => {
+    const { lineageCommand } = await import("./commands/catalog.js");
+    process.exitCode = await lineageCommand(query, options);
+  });
+
 program
   .command("preview")
   .description("Show what a run would do and why, without running anything.")

@@ -13,10 +13,10 @@ import {
   type StepLogger,
   type StepStatus,
 } from "../core/index.js";
-import { decodeValue, encodeValue, refOf, type ArtifactRef, type ArtifactStore } from "../artifacts/index.js";
+import { decodeValue, encodeValue, refOf, tagOf, type ArtifactRef, type ArtifactStore, type EncodedValue } from "../artifacts/index.js";
 import { AttemptControl, InProcessExecutor, type Executor } from "../executors/index.js";
 import { cacheKeyOf, type Plan, type PlannedStep } from "../planner/index.js";
-import type { CompletionStore, LogRecord, RunStore, StepRunRecord } from "../store/index.js";
+import type { CompletionStore, DatasetCatalog, LogRecord, RunStore, StepRunRecord } from "../store/index.js";
 import type { SluiceEventListener, SluiceEventMap, SluiceEventName } from "./events.js";
 import { RunResult, type FirstFailure, type StepResult } from "./result.js";
 import { retryDelay, sleep } from "./retry.js";
@@ -24,11 +24,13 @@ import { withStepConsole } from "./console-capture.js";
 import { HEARTBEAT_MS, ownerFields } from "./recovery.js";
 import { newRunId } from "./run-id.js";
 
-/** The three stores a run records into. */
+/** The stores a run records into. */
 export interface Stores {
   runs: RunStore;
   completions: CompletionStore;
   artifacts: ArtifactStore;
+  /** Where datasets, models and metrics are catalogued, if anywhere. */
+  catalog?: DatasetCatalog;
 }
 
 export interface ExecuteOptions {
@@ -323,7 +325,8 @@ class RunExecution {
         const value = await def.onFailure(args as never, error, ctx);
         this.checkOutput(state, value);
         // A fallback value is returned but not recorded as this step's completed output: the next run retries the step.
-        this.store(state, value, false);
+        const stored = this.store(state, value, false);
+        if (isPromise(stored)) await stored;
         state.fallback = true;
         state.error = this.masked(serializeError(error));
         return this.settle(state, "succeeded", state.reason);
@@ -364,11 +367,12 @@ class RunExecution {
     return this.keepOutput(state, value, control);
   }
 
-  private keepOutput(state: StepState, value: unknown, control: AttemptControl): SluiceError | undefined {
+  private keepOutput(state: StepState, value: unknown, control: AttemptControl): MaybePromise<SluiceError | undefined> {
     this.running.delete(control);
     try {
       this.checkOutput(state, value);
-      this.store(state, value, true);
+      const stored = this.store(state, value, true);
+      if (isPromise(stored)) return stored.then(() => undefined, (error: unknown) => wrap(error, state.node.name, this.runId));
       return undefined;
     } catch (error) {
       return wrap(error, state.node.name, this.runId);
@@ -470,7 +474,7 @@ class RunExecution {
           { step: state.node.name, runId: this.runId, retryable: false },
         );
       }
-      state.value = decodeValue(encoded, state.node.def.serializer);
+      state.value = await decodeValue(encoded, state.node.def.serializer);
       if (encoded.kind === "json") state.text = encoded.text;
       state.hasValue = true;
       return state.value;
@@ -516,9 +520,14 @@ class RunExecution {
    * dependent's own body runs only after its "running" record, queued after them, is committed, so no
    * body ever acts on an upstream whose completion could still be lost.
    */
-  private store(state: StepState, value: unknown, complete: boolean): void {
+  private store(state: StepState, value: unknown, complete: boolean): MaybePromise<void> {
+    const encoded = encodeValue(value, state.node.name, state.node.def.serializer);
+    if (isPromise(encoded)) return encoded.then((ready) => this.storeEncoded(state, value, ready, complete));
+    return this.storeEncoded(state, value, encoded, complete);
+  }
+
+  private storeEncoded(state: StepState, value: unknown, encoded: EncodedValue, complete: boolean): void {
     const { node } = state;
-    const encoded = encodeValue(value, node.name, node.def.serializer);
     const ref = refOf(encoded);
     state.ref = ref;
     state.value = value;
@@ -540,6 +549,15 @@ class RunExecution {
     };
     this.track(isPromise(put) ? put.then(() => undefined) : undefined, state);
     this.track(this.options.stores.completions.putCompletion(completion), state);
+    const tag = tagOf(value) ?? (encoded.info ? "dataset" : undefined);
+    const catalog = this.options.stores.catalog;
+    if (tag && catalog) {
+      const { info } = encoded;
+      this.track(
+        catalog.recordDataset({ hash: ref.hash, pipeline: completion.pipeline, step: node.name, runId: this.runId, tag, kind: ref.kind, size: ref.size, rows: info?.rows, columns: info?.columns, createdAt: completion.createdAt }),
+        state,
+      );
+    }
   }
 
   /** Follows a write that is not waited for: a failure stops the run, and the run's end waits for it. */

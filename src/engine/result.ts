@@ -2,7 +2,7 @@ import type { Reason, RunStatus, SerializedError, StepStatus } from "../core/ind
 
 export interface OutputRefJson {
   readonly hash: string;
-  readonly kind: "json" | "blob";
+  readonly kind: "json" | "blob" | "records" | "table";
   readonly size: number;
 }
 
@@ -110,7 +110,10 @@ export class RunResult {
     for (const step of Object.values(this.steps)) {
       if (!step.output) continue;
       const text = this.#outputTexts.get(step.name);
-      outputs[step.name] = step.output.kind === "json" && step.output.size < INLINE_LIMIT && text !== undefined ? JSON.parse(text) : { $ref: step.output };
+      const small = step.output.size < INLINE_LIMIT;
+      if (step.output.kind === "json" && small && text !== undefined) outputs[step.name] = JSON.parse(text);
+      else if (step.output.kind === "records" && small && step.name in this.outputs) outputs[step.name] = this.outputs[step.name];
+      else outputs[step.name] = { $ref: step.output };
     }
     return {
       runId: this.runId,

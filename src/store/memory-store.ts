@@ -1,11 +1,12 @@
-import type { Completion, LogRecord, RunFilter, RunRecord, StepRunRecord } from "./records.js";
-import type { CompletionStore, RunStore } from "./run-store.js";
+import type { Completion, DatasetRecord, LogRecord, RunFilter, RunRecord, StepRunRecord } from "./records.js";
+import type { CompletionStore, DatasetCatalog, RunStore } from "./run-store.js";
 
 /**
  * Runs and completions held in memory: the default until the durable store, and for tests.
  * Records passed in are kept as they are (callers hand over fresh objects); reads return copies.
  */
-export class MemoryStore implements RunStore, CompletionStore {
+export class MemoryStore implements RunStore, CompletionStore, DatasetCatalog {
+  private readonly datasets: DatasetRecord[] = [];
   private readonly runs = new Map<string, RunRecord>();
   private readonly steps = new Map<string, Map<string, StepRunRecord>>();
   private readonly logs = new Map<string, LogRecord[]>();
@@ -104,7 +105,40 @@ export class MemoryStore implements RunStore, CompletionStore {
     }
   }
 
+  async producersOf(hash: string): Promise<Completion[]> {
+    return [...this.completions.values()].filter((completion) => completion.output.hash === hash);
+  }
+
+  async consumersOf(hash: string): Promise<Completion[]> {
+    return [...this.completions.values()].filter((completion) => Object.values(completion.inputHashes).includes(hash));
+  }
+
+  recordDataset(entry: DatasetRecord): void {
+    this.datasets.push(entry);
+  }
+
+  async listDatasets(filter: { pipeline?: string } = {}): Promise<DatasetRecord[]> {
+    const newest = new Map<string, DatasetRecord>();
+    for (const entry of this.datasets) {
+      if (filter.pipeline !== undefined && entry.pipeline !== filter.pipeline) continue;
+      const key = `${entry.pipeline}\u0000${entry.step}`;
+      const current = newest.get(key);
+      if (!current || current.createdAt <= entry.createdAt) newest.set(key, entry);
+    }
+    return [...newest.values()].sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  async findDatasets(query: string): Promise<DatasetRecord[]> {
+    return this.datasets.filter((entry) => matchesDataset(entry, query)).sort((a, b) => b.createdAt - a.createdAt);
+  }
+
   latestCompletion(pipeline: string, step: string): Completion | undefined {
     return this.latest.get(pipeline)?.get(step);
   }
+}
+
+/** Whether a catalog entry is what `query` names: "pipeline/step", a step name, or a hash prefix. */
+export function matchesDataset(entry: DatasetRecord, query: string): boolean {
+  if (query === `${entry.pipeline}/${entry.step}` || query === entry.step) return true;
+  return query.length >= 6 && entry.hash.startsWith(query);
 }

@@ -3,8 +3,23 @@ import type { LogLevel, Reason, RunStatus, SerializedError, StepStatus } from ".
 /** A stored output's address, as the artifacts folder defines it (kept structural to avoid a layer edge). */
 export interface StoredRef {
   readonly hash: string;
-  readonly kind: "json" | "blob";
+  readonly kind: "json" | "blob" | "records" | "table";
   readonly size: number;
+}
+
+/** A catalog entry: a step output that is a dataset, a model or metrics. */
+export interface DatasetRecord {
+  hash: string;
+  pipeline: string;
+  step: string;
+  runId: string;
+  /** What the step said it is (dataset(), model(), metrics()), or "dataset" for tabular data. */
+  tag: "dataset" | "model" | "metrics";
+  kind: StoredRef["kind"];
+  size: number;
+  rows?: number;
+  columns?: Array<{ name: string; type: string }>;
+  createdAt: number;
 }
 
 export interface RunRecord {

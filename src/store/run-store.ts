@@ -1,5 +1,5 @@
 import type { MaybePromise } from "../core/index.js";
-import type { Completion, LogRecord, RunFilter, RunRecord, StepRunRecord } from "./records.js";
+import type { Completion, DatasetRecord, LogRecord, RunFilter, RunRecord, StepRunRecord } from "./records.js";
 
 /**
  * What is recorded about runs: the run, its steps and their logs. A write has happened (durably, for
@@ -33,4 +33,20 @@ export interface CompletionStore {
    * `reset`. Returns how many were invalidated.
    */
   invalidateCompletions(pipeline: string, target: { cacheKeys?: readonly string[]; instances?: ReadonlyArray<{ step: string; identity: string }> }): MaybePromise<number>;
+  /** Lineage: the completions whose output is this artifact (the step runs that made it). */
+  producersOf(hash: string): Promise<Completion[]>;
+  /** Lineage: the completions that read this artifact as an input. */
+  consumersOf(hash: string): Promise<Completion[]>;
+}
+
+/** The catalog of datasets, models and metrics that steps produced. */
+export interface DatasetCatalog {
+  recordDataset(entry: DatasetRecord): MaybePromise<void>;
+  /** The newest entry of each pipeline's step, newest first. */
+  listDatasets(filter?: { pipeline?: string }): Promise<DatasetRecord[]>;
+  /**
+   * Entries matching `query`: "pipeline/step", a step name, or an artifact hash prefix (at least 6
+   * characters); newest first.
+   */
+  findDatasets(query: string): Promise<DatasetRecord[]>;
 }

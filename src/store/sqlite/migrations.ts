@@ -85,6 +85,28 @@ CREATE TABLE artifacts (
     name: "completion-reset",
     sql: `ALTER TABLE completions ADD COLUMN invalidated_at INTEGER;`,
   },
+  {
+    version: 3,
+    name: "dataset-catalog",
+    sql: `
+CREATE TABLE datasets (
+  id INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL,
+  pipeline TEXT NOT NULL,
+  step TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  tag TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  rows INTEGER,
+  columns TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX datasets_by_step ON datasets (pipeline, step, created_at);
+CREATE INDEX datasets_by_hash ON datasets (hash);
+CREATE INDEX completions_by_output ON completions (output_hash);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -3,13 +3,13 @@ import { hostname } from "node:os";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { SluiceError } from "../../core/index.js";
-import type { Completion, LogRecord, RunFilter, RunRecord, StepRunRecord } from "../records.js";
-import type { CompletionStore, RunStore } from "../run-store.js";
+import type { Completion, DatasetRecord, LogRecord, RunFilter, RunRecord, StepRunRecord } from "../records.js";
+import type { CompletionStore, DatasetCatalog, RunStore } from "../run-store.js";
 import { LATEST_VERSION, MIGRATIONS } from "./migrations.js";
 
 type Row = Record<string, unknown>;
 
-type ArtifactRow = { kind: "json" | "blob"; size: number; inline?: string };
+type ArtifactRow = { kind: "json" | "blob" | "records" | "table"; size: number; inline?: string };
 
 /**
  * Runs, steps, logs and completions in one SQLite file (better-sqlite3, WAL).
@@ -20,7 +20,7 @@ type ArtifactRow = { kind: "json" | "blob"; size: number; inline?: string };
  * writes. With WAL and synchronous=NORMAL a killed process loses nothing committed; a power cut may
  * lose the last commits, never corrupt the file.
  */
-export class SqliteStore implements RunStore, CompletionStore {
+export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
   readonly db: Database.Database;
   private readonly statements: ReturnType<typeof prepare>;
   private queue: Array<() => void> = [];
@@ -200,12 +200,12 @@ export class SqliteStore implements RunStore, CompletionStore {
     if (queued) return queued;
     const row = this.guard(() => this.statements.getArtifact.get(hash) as Row | undefined);
     if (!row) return undefined;
-    const artifact: { kind: "json" | "blob"; size: number; inline?: string } = { kind: row.kind as "json" | "blob", size: row.size as number };
+    const artifact: ArtifactRow = { kind: row.kind as ArtifactRow["kind"], size: row.size as number };
     if (row.inline !== null) artifact.inline = row.inline as string;
     return artifact;
   }
 
-  putArtifact(row: { hash: string; kind: "json" | "blob"; size: number; inline?: string }): Promise<void> {
+  putArtifact(row: { hash: string } & ArtifactRow): Promise<void> {
     this.queuedArtifacts.set(row.hash, row);
     const createdAt = Date.now();
     return this.enqueue(() => this.statements.putArtifact.run({ hash: row.hash, kind: row.kind, size: row.size, inline: row.inline ?? null, created_at: createdAt }));
@@ -234,6 +234,86 @@ export class SqliteStore implements RunStore, CompletionStore {
         return count;
       })(),
     );
+  }
+
+  producersOf(hash: string): Promise<Completion[]> {
+    return this.async(() => (this.statements.producersOf.all(hash) as Row[]).map(completionFromRow));
+  }
+
+  consumersOf(hash: string): Promise<Completion[]> {
+    return this.async(() => (this.statements.consumersOf.all(hash) as Row[]).map(completionFromRow));
+  }
+
+  recordDataset(entry: DatasetRecord): Promise<void> {
+    return this.enqueue(() =>
+      this.statements.insertDataset.run({
+        hash: entry.hash,
+        pipeline: entry.pipeline,
+        step: entry.step,
+        run_id: entry.runId,
+        tag: entry.tag,
+        kind: entry.kind,
+        size: entry.size,
+        rows: entry.rows ?? null,
+        columns: entry.columns ? JSON.stringify(entry.columns) : null,
+        created_at: entry.createdAt,
+      }),
+    );
+  }
+
+  listDatasets(filter: { pipeline?: string } = {}): Promise<DatasetRecord[]> {
+    return this.async(() => (this.statements.listDatasets.all({ pipeline: filter.pipeline ?? null }) as Row[]).map(datasetFromRow));
+  }
+
+  findDatasets(query: string): Promise<DatasetRecord[]> {
+    return this.async(() => {
+      const slash = query.indexOf("/");
+      const rows = (
+        slash > 0
+          ? this.statements.datasetsOfStep.all(query.slice(0, slash), query.slice(slash + 1))
+          : [...(this.statements.datasetsOfStepName.all(query) as Row[]), ...(query.length >= 6 ? (this.statements.datasetsByHash.all(`${query}%`) as Row[]) : [])]
+      ) as Row[];
+      return rows.map(datasetFromRow).sort((a, b) => b.createdAt - a.createdAt);
+    });
+  }
+
+  /**
+   * Deletes these runs (their steps, logs, catalog entries) and the completions they made, except the
+   * newest valid completion of each step instance, which keeps that step complete. Then deletes the
+   * artifact rows nothing references any more and returns them, so their files can be removed.
+   * With `dryRun`, changes nothing and returns what would go.
+   */
+  collectGarbage(runIds: readonly string[], dryRun: boolean): { runs: number; completions: number; artifacts: Array<{ hash: string; inline: boolean }> } {
+    this.flush();
+    const work = () => {
+      this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS gc_runs (run_id TEXT PRIMARY KEY); DELETE FROM gc_runs;`);
+      const add = this.db.prepare(`INSERT OR IGNORE INTO gc_runs VALUES (?)`);
+      for (const runId of runIds) add.run(runId);
+      const keep = `SELECT c.cache_key FROM completions c WHERE c.invalidated_at IS NULL AND c.created_at = (
+          SELECT MAX(d.created_at) FROM completions d WHERE d.pipeline = c.pipeline AND d.step = c.step AND d.identity = c.identity AND d.invalidated_at IS NULL)`;
+      const completions = this.db.prepare(`DELETE FROM completions WHERE run_id IN (SELECT run_id FROM gc_runs) AND cache_key NOT IN (${keep})`).run().changes;
+      this.db.prepare(`DELETE FROM datasets WHERE run_id IN (SELECT run_id FROM gc_runs) AND hash NOT IN (SELECT output_hash FROM completions)`).run();
+      this.db.prepare(`DELETE FROM logs WHERE run_id IN (SELECT run_id FROM gc_runs)`).run();
+      this.db.prepare(`DELETE FROM step_runs WHERE run_id IN (SELECT run_id FROM gc_runs)`).run();
+      const runs = this.db.prepare(`DELETE FROM runs WHERE run_id IN (SELECT run_id FROM gc_runs)`).run().changes;
+      const orphans = this.db
+        .prepare(
+          `SELECT hash, inline IS NOT NULL AS inline FROM artifacts WHERE hash NOT IN (SELECT output_hash FROM completions)
+           AND hash NOT IN (SELECT json_extract(output, '$.hash') FROM step_runs WHERE output IS NOT NULL)`,
+        )
+        .all() as Array<{ hash: string; inline: number }>;
+      const remove = this.db.prepare(`DELETE FROM artifacts WHERE hash = ?`);
+      for (const orphan of orphans) remove.run(orphan.hash);
+      const result = { runs, completions, artifacts: orphans.map((o) => ({ hash: o.hash, inline: o.inline === 1 })) };
+      if (dryRun) throw new DryRun(result);
+      return result;
+    };
+    try {
+      return this.guard(() => this.db.transaction(work)());
+    } catch (error) {
+      if (error instanceof DryRun) return error.result;
+      throw error;
+    }
   }
 
   latestCompletion(pipeline: string, step: string): Completion | undefined {
@@ -289,6 +369,19 @@ function prepare(db: Database.Database) {
        VALUES (@cache_key, @pipeline, @step, @identity, @code_hash, @params_hash, @input_hashes, @output_hash, @output_kind, @output_size, @run_id, @created_at)`,
     ),
     findCompletion: db.prepare(`SELECT * FROM completions WHERE cache_key = ?`),
+    producersOf: db.prepare(`SELECT * FROM completions WHERE output_hash = ? ORDER BY created_at`),
+    consumersOf: db.prepare(`SELECT c.* FROM completions c WHERE EXISTS (SELECT 1 FROM json_each(c.input_hashes) j WHERE j.value = ?) ORDER BY c.created_at`),
+    insertDataset: db.prepare(
+      `INSERT INTO datasets (hash, pipeline, step, run_id, tag, kind, size, rows, columns, created_at) VALUES (@hash, @pipeline, @step, @run_id, @tag, @kind, @size, @rows, @columns, @created_at)`,
+    ),
+    listDatasets: db.prepare(
+      `SELECT d.* FROM datasets d WHERE (@pipeline IS NULL OR d.pipeline = @pipeline)
+       AND d.id = (SELECT id FROM datasets e WHERE e.pipeline = d.pipeline AND e.step = d.step ORDER BY e.created_at DESC, e.id DESC LIMIT 1)
+       ORDER BY d.created_at DESC`,
+    ),
+    datasetsOfStep: db.prepare(`SELECT * FROM datasets WHERE pipeline = ? AND step = ? ORDER BY created_at DESC, id DESC`),
+    datasetsOfStepName: db.prepare(`SELECT * FROM datasets WHERE step = ? ORDER BY created_at DESC, id DESC`),
+    datasetsByHash: db.prepare(`SELECT * FROM datasets WHERE hash LIKE ? ORDER BY created_at DESC, id DESC`),
     invalidateInstance: db.prepare(
       `UPDATE completions SET invalidated_at = @now WHERE pipeline = @pipeline AND step = @step AND identity = @identity AND invalidated_at IS NULL`,
     ),
@@ -433,12 +526,33 @@ function completionFromRow(row: Row): Completion {
     codeHash: row.code_hash as string,
     paramsHash: row.params_hash as string,
     inputHashes: JSON.parse(row.input_hashes as string),
-    output: { hash: row.output_hash as string, kind: row.output_kind as "json" | "blob", size: row.output_size as number },
+    output: { hash: row.output_hash as string, kind: row.output_kind as Completion["output"]["kind"], size: row.output_size as number },
     runId: row.run_id as string,
     createdAt: row.created_at as number,
   };
   if (row.invalidated_at !== null && row.invalidated_at !== undefined) completion.invalidatedAt = row.invalidated_at as number;
   return completion;
+}
+
+/** Thrown to roll a dry-run transaction back while keeping what it found. */
+class DryRun {
+  constructor(readonly result: { runs: number; completions: number; artifacts: Array<{ hash: string; inline: boolean }> }) {}
+}
+
+function datasetFromRow(row: Row): DatasetRecord {
+  const entry: DatasetRecord = {
+    hash: row.hash as string,
+    pipeline: row.pipeline as string,
+    step: row.step as string,
+    runId: row.run_id as string,
+    tag: row.tag as DatasetRecord["tag"],
+    kind: row.kind as DatasetRecord["kind"],
+    size: row.size as number,
+    createdAt: row.created_at as number,
+  };
+  if (row.rows !== null) entry.rows = row.rows as number;
+  if (row.columns !== null) entry.columns = JSON.parse(row.columns as string);
+  return entry;
 }
 
 function safeJson(value: unknown): string {
