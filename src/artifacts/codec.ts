@@ -97,7 +97,7 @@ function needsTags(value: unknown, step: string, path: string, ancestors: Set<ob
     case "boolean":
       return false;
     case "number":
-      return !Number.isFinite(value);
+      return !Number.isFinite(value) || Object.is(value, -0);
     case "undefined":
     case "bigint":
       return true;
@@ -154,11 +154,12 @@ function tag(value: unknown): unknown {
     if (Number.isNaN(value)) return { [TAG]: "nan" };
     if (value === Infinity) return { [TAG]: "inf" };
     if (value === -Infinity) return { [TAG]: "-inf" };
+    if (Object.is(value, -0)) return { [TAG]: "-0" };
     return value;
   }
   if (typeof value === "bigint") return { [TAG]: "bigint", v: value.toString() };
   if (typeof value !== "object" || value === null) return value;
-  if (value instanceof Date) return { [TAG]: "date", v: value.toISOString() };
+  if (value instanceof Date) return { [TAG]: "date", v: Number.isNaN(value.getTime()) ? null : value.toISOString() };
   if (value instanceof Uint8Array) return { [TAG]: "bytes", v: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") };
   if (Array.isArray(value)) return value.map((item) => tag(item));
   if (value instanceof Map) return { [TAG]: "map", v: [...value].map(([k, v]) => [tag(k), tag(v)]) };
@@ -181,10 +182,12 @@ function untag(this: unknown, _key: string, value: unknown): unknown {
       return Infinity;
     case "-inf":
       return -Infinity;
+    case "-0":
+      return -0;
     case "bigint":
       return BigInt(v as string);
     case "date":
-      return new Date(v as string);
+      return v === null ? new Date(NaN) : new Date(v as string);
     case "bytes":
       return Buffer.from(v as string, "base64");
     case "map":
