@@ -1,5 +1,6 @@
-// `npm run bench`: the pipeline workloads of shared/DESIGN.md ("Benchmarks"), whole-process, through
-// the real CLI. Prints a table and writes bench/RESULTS.md. BENCH_RUNS sets runs per point (default 5).
+// `npm run bench`: the pipeline workloads of shared/DESIGN.md ("Benchmarks") through the compiled CLI,
+// whole process, in two modes: in-memory (--in-memory) and durable (SQLite store + artifact files in a
+// fresh home). Prints tables and writes bench/RESULTS.md. BENCH_RUNS sets samples per point (default 5).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -18,66 +19,90 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** One whole `sluice run` process: wall time in ms and peak RSS in MB. */
-function runOnce(workload, n) {
+/** One whole `sluice` process: wall time in ms and peak RSS in MB. */
+function timeProcess(args, env) {
   const rssFile = join(tmp, "rss");
-  const env = { ...process.env, SLUICE_BENCH_WORKLOAD: workload, SLUICE_BENCH_N: String(n), SLUICE_BENCH_RSS_FILE: rssFile };
   const started = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, ["--import", "./bench/report-rss.mjs", "bin/sluice.js", "run", "bench/workload.mjs", "--quiet"], { cwd: root, env, encoding: "utf8" });
+  const child = spawnSync(process.execPath, ["--import", "./bench/report-rss.mjs", "bin/sluice.js", ...args], {
+    cwd: root,
+    env: { ...process.env, ...env, SLUICE_BENCH_RSS_FILE: rssFile },
+    encoding: "utf8",
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  if (child.status !== 0) throw new Error(`${workload} N=${n} exited ${child.status}: ${child.stderr}`);
+  if (child.status !== 0) throw new Error(`sluice ${args.join(" ")} exited ${child.status}: ${child.stderr}`);
   return { wallMs, rssMb: Number(readFileSync(rssFile, "utf8")) / 1024 };
 }
 
-function noopRerun(workload, n) {
-  const env = { ...process.env, SLUICE_BENCH_WORKLOAD: workload, SLUICE_BENCH_N: String(n) };
-  const child = spawnSync(process.execPath, ["bench/noop-rerun.mjs"], { cwd: root, env, encoding: "utf8" });
-  if (child.status !== 0) throw new Error(`no-op rerun ${workload} N=${n} failed: ${child.stderr}`);
-  return JSON.parse(child.stdout);
+const freshHome = () => mkdtempSync(join(tmp, "home-"));
+
+function measure(mode, workload, n) {
+  const env = { SLUICE_BENCH_WORKLOAD: workload, SLUICE_BENCH_N: String(n) };
+  const run = ["run", "bench/workload.mjs", "--quiet"];
+  if (mode === "memory") {
+    timeProcess([...run, "--in-memory"], env); // warm the file system cache
+    const samples = Array.from({ length: runs }, () => timeProcess([...run, "--in-memory"], env));
+    const noop = JSON.parse(spawnSync(process.execPath, ["bench/noop-rerun.mjs"], { cwd: root, env: { ...process.env, ...env }, encoding: "utf8" }).stdout);
+    return { samples, rerunMs: noop.rerunMs, previewMs: noop.previewMs, rerunWhole: false };
+  }
+  timeProcess(run, { ...env, SLUICE_HOME: freshHome() });
+  const samples = [];
+  const reruns = [];
+  const previews = [];
+  for (let i = 0; i < runs; i++) {
+    const home = freshHome();
+    samples.push(timeProcess(run, { ...env, SLUICE_HOME: home }));
+    reruns.push(timeProcess(run, { ...env, SLUICE_HOME: home }));
+    previews.push(timeProcess(["preview", "bench/workload.mjs", "--json"], { ...env, SLUICE_HOME: home }));
+    rmSync(home, { recursive: true, force: true });
+  }
+  return { samples, rerunMs: median(reruns.map((s) => s.wallMs)), previewMs: median(previews.map((s) => s.wallMs)), rerunWhole: true };
 }
 
-const rows = [];
-for (const workload of Object.keys(workloads)) {
-  const medians = {};
-  for (const n of sizes) {
-    runOnce(workload, n); // warm the file system cache
-    const samples = Array.from({ length: runs }, () => runOnce(workload, n));
-    const wallMs = median(samples.map((s) => s.wallMs));
-    const rssMb = Math.max(...samples.map((s) => s.rssMb));
-    medians[n] = wallMs;
-    const noop = noopRerun(workload, n);
-    rows.push({ workload, n, wallMs, rssMb, rerunMs: noop.rerunMs, previewMs: noop.previewMs });
-    process.stderr.write(`${workload} N=${n}: ${wallMs.toFixed(0)} ms\n`);
+const sections = [];
+for (const mode of ["memory", "durable"]) {
+  const rows = [];
+  for (const workload of Object.keys(workloads)) {
+    const medians = {};
+    const rowsOfWorkload = [];
+    for (const n of sizes) {
+      const result = measure(mode, workload, n);
+      const wallMs = median(result.samples.map((s) => s.wallMs));
+      medians[n] = wallMs;
+      rowsOfWorkload.push({ workload, n, wallMs, rssMb: Math.max(...result.samples.map((s) => s.rssMb)), rerunMs: result.rerunMs, previewMs: result.previewMs });
+      process.stderr.write(`${mode} ${workload} N=${n}: ${wallMs.toFixed(0)} ms\n`);
+    }
+    for (const row of rowsOfWorkload) row.marginalMs = (medians[10000] - medians[1000]) / 9000;
+    rows.push(...rowsOfWorkload);
   }
-  for (const row of rows.filter((r) => r.workload === workload)) {
-    row.marginalMs = (medians[10000] - medians[1000]) / 9000;
+  const rerunLabel = mode === "memory" ? "no-op rerun (in-process)" : "no-op rerun (whole process)";
+  const previewLabel = mode === "memory" ? "preview of complete (in-process)" : "preview of complete (whole process)";
+  const lines = [`| workload | N | wall (median) | marginal ms/step (1k→10k) | peak RSS | ${rerunLabel} | ${previewLabel} |`, "|---|---:|---:|---:|---:|---:|---:|"];
+  for (const row of rows) {
+    lines.push(`| ${row.workload} | ${row.n} | ${(row.wallMs / 1000).toFixed(3)} s | ${row.marginalMs.toFixed(4)} | ${row.rssMb.toFixed(0)} MB | ${row.rerunMs.toFixed(0)} ms | ${row.previewMs.toFixed(0)} ms |`);
   }
+  sections.push({ mode, table: lines.join("\n") });
 }
 rmSync(tmp, { recursive: true, force: true });
 
-const header = "| workload | N | wall (median) | marginal ms/step (1k→10k) | peak RSS | no-op rerun (in-process) | preview of complete (in-process) |";
-const lines = [header, "|---|---:|---:|---:|---:|---:|---:|"];
-for (const row of rows) {
-  lines.push(
-    `| ${row.workload} | ${row.n} | ${(row.wallMs / 1000).toFixed(3)} s | ${row.marginalMs.toFixed(4)} | ${row.rssMb.toFixed(0)} MB | ${row.rerunMs.toFixed(0)} ms | ${row.previewMs.toFixed(0)} ms |`,
-  );
-}
-const table = lines.join("\n");
-process.stdout.write(`${table}\n`);
+for (const { mode, table } of sections) process.stdout.write(`\n${mode}\n${table}\n`);
 
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
 const machine = `${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`;
 const doc = `# Benchmark results
 
-Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${machine}.
+Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${machine}. This machine is a shared VM:
+the same command varies by up to ±30% from one minute to the next, so compare figures taken in one run.
 
-Store: in-memory (the default of this version). Whole process: \`sluice run bench/workload.mjs --quiet\`
-through the compiled CLI, median of ${runs} runs after one warm-up; peak RSS is the largest of those runs.
-Marginal ms/step is (median at N=10000 − median at N=1000) / 9000. The no-op rerun and preview columns time,
-inside one process, a second run (and a preview) once every step is complete.
+Whole process: \`sluice run bench/workload.mjs --quiet\` through the compiled CLI, median of ${runs} runs after one
+warm-up; peak RSS is the largest of those runs. Marginal ms/step is (median at N=10000 − median at N=1000) / 9000.
+
+- **In-memory** (\`--in-memory\`): nothing on disk. Its no-op rerun and preview columns time, inside one process, a
+  second run (and a preview) once every step is complete.
+- **Durable** (the default): the SQLite store and artifact folder in a fresh home per sample. Its no-op rerun and
+  preview columns are whole processes on the home the run just filled.
 
 Workloads (trivial step bodies): ${Object.entries(workloads).map(([k, v]) => `${k} = ${v}`).join("; ")}.
 
-${table}
-`;
+${sections.map(({ mode, table }) => `## ${mode === "memory" ? "In-memory" : "Durable"}\n\n${table}\n`).join("\n")}`;
 writeFileSync(join(root, "bench", "RESULTS.md"), doc);

@@ -115,3 +115,32 @@ describe("the embedded store", () => {
     expect(runs.map((r: { status: string; reason?: string }) => `${r.status}${r.reason ? `/${r.reason}` : ""}`)).toEqual(["succeeded", "failed/crashed"]);
   });
 });
+
+describe("two processes on one home", () => {
+  it("both complete correctly, and each run's record is whole", async () => {
+    const home = tempDir("sluice-home-");
+    const start = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        const child = spawn(process.execPath, ["bin/sluice.js", ...args], { cwd: root, env: { ...process.env, SLUICE_HOME: home } });
+        let stdout = "";
+        child.stdout.on("data", (chunk) => (stdout += chunk));
+        child.on("close", (code) => resolve({ code, stdout }));
+      });
+    const [a, b] = await Promise.all([
+      start(["run", "test/fixtures/basic.ts", "--json", "--param", "n=30"]),
+      start(["run", "test/fixtures/basic.ts", "--json", "--param", "n=40"]),
+    ]);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    const [ra, rb] = [JSON.parse(a.stdout), JSON.parse(b.stdout)];
+    expect(ra.outputs.total).toEqual({ sum: 930 });
+    expect(rb.outputs.total).toEqual({ sum: 1640 });
+    for (const result of [ra, rb]) {
+      const shown = sluice(home, ["show", result.runId, "--json"]).json();
+      expect(shown.status).toBe("succeeded");
+      expect(shown.steps.map((s: { status: string }) => s.status)).toEqual(["succeeded", "succeeded", "succeeded", "succeeded"]);
+    }
+    const again = sluice(home, ["run", "test/fixtures/basic.ts", "--json", "--param", "n=40"]).json();
+    expect(again.summary.ran).toEqual([]);
+  });
+});
