@@ -81,6 +81,8 @@ export interface RunOptions extends PreviewOptions {
   resume?: boolean;
   /** Recorded with the run so the CLI can resume it: the module file and export the pipeline came from. */
   source?: { file: string; exportName?: string };
+  /** "ran": `outputs` holds only values computed in this run, not those of complete steps read back. @defaultValue "all" */
+  loadOutputs?: "all" | "ran";
 }
 
 export interface PreviewStep {
@@ -171,6 +173,7 @@ export class Pipeline {
       runId: options.runId,
       resume: options.resume,
       source: options.source,
+      loadOutputs: options.loadOutputs,
     });
     if (options.summary) process.stdout.write(`${formatSummary(result.summary(), result.status, result.durationMs)}\n`);
     return result;

@@ -52,6 +52,8 @@ export interface ExecuteOptions {
   runId?: string;
   /** Continue the existing run `runId` (after a crash or failure) instead of creating a new one. */
   resume?: boolean;
+  /** Which outputs the result holds: all (reading complete steps' outputs back), or only those computed in this run. @defaultValue "all" */
+  loadOutputs?: "all" | "ran";
   /** Attribute console output made inside step bodies to the step's log. @defaultValue true */
   captureConsole?: boolean;
   /** Where the pipeline came from, recorded so that `sluice resume` can load it again. */
@@ -609,6 +611,8 @@ class RunExecution {
     const texts = new Map<string, string>();
     for (const state of this.ordered) {
       if (state.status !== "succeeded" || state.ref === undefined) continue;
+      // Outputs of steps that did not run this time are read from the store only when asked for.
+      if (!state.hasValue && this.options.loadOutputs === "ran") continue;
       try {
         const value = this.valueOf(state);
         outputs[state.node.name] = isPromise(value) ? await value : value;

@@ -122,6 +122,8 @@ async function executeWithProgress(
   try {
     const result = await pipeline.run({
       ...runOptions,
+      // Only --json prints outputs: without it, complete steps' outputs need not be read back.
+      loadOutputs: options.json ? "all" : "ran",
       signal: controller.signal,
       onEvent: view ? (event) => view.onEvent(event) : undefined,
     });
