@@ -1,7 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import { createRequire } from "node:module";
+import type Database from "better-sqlite3";
 import { SluiceError } from "../../core/index.js";
 import type { Completion, DatasetRecord, LogRecord, RunFilter, RunRecord, StepRunRecord } from "../records.js";
 import type { CompletionStore, DatasetCatalog, RunStore } from "../run-store.js";
@@ -41,10 +42,12 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
     let db: Database.Database;
     try {
       mkdirSync(dirname(path), { recursive: true });
-      db = new Database(path);
+      db = new (loadDriver())(path);
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       db.pragma("busy_timeout = 10000");
+      // Checkpoint less often: a run's many small group commits touch the same pages again and again.
+      db.pragma("wal_autocheckpoint = 10000");
       migrate(db, path);
     } catch (error) {
       throw storeError(error, path);
@@ -340,6 +343,15 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
       return Promise.reject(error);
     }
   }
+}
+
+const require = createRequire(import.meta.url);
+let driver: typeof Database | undefined;
+
+/** The native driver, loaded when a store is first opened (runs kept in memory never load it). */
+function loadDriver(): typeof Database {
+  driver ??= require("better-sqlite3") as typeof Database;
+  return driver;
 }
 
 function prepare(db: Database.Database) {
