@@ -26,7 +26,7 @@ const ALLOWED = {
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? files(path) : path.endsWith(".ts") && !path.endsWith(".test.ts") ? [path] : [];
+    return statSync(path).isDirectory() ? files(path) : path.endsWith(".ts") && !/\.test(-helper)?\.ts$/.test(path) ? [path] : [];
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SluiceError } from "../core/index.js";
+import { errorOf } from "../core/error-of.test-helper.js";
 import { decodeValue, encodeValue, refOf, type EncodedValue } from "./codec.js";
 
 // None of the values here is tabular, so encoding and decoding answer synchronously.
@@ -8,15 +8,6 @@ const decode = (...args: Parameters<typeof decodeValue>) => decodeValue(...args)
 
 const roundTrip = (value: unknown) => decode(encode(value, "s"));
 
-function errorOf(fn: () => unknown): SluiceError {
-  try {
-    fn();
-  } catch (error) {
-    if (SluiceError.is(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a SluiceError");
-}
 
 describe("encodeValue / decodeValue", () => {
   it("round-trips plain JSON unchanged", () => {

@@ -1,18 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { errorOf } from "./error-of.test-helper.js";
 import { z } from "zod";
-import { SluiceError } from "./errors.js";
 import { buildGraph, downstreamClosure, upstreamClosure } from "./graph.js";
 import { step, type AnyStep } from "./step.js";
 
-function errorOf(fn: () => unknown): SluiceError {
-  try {
-    fn();
-  } catch (error) {
-    if (SluiceError.is(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a SluiceError");
-}
 
 describe("buildGraph", () => {
   it("finds upstream steps from the last one and orders dependencies first", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { errorOf } from "./error-of.test-helper.js";
 import { z } from "zod";
-import { SluiceError } from "./errors.js";
 import { buildGraph } from "./graph.js";
 import { resolveParams } from "./params.js";
 import { step } from "./step.js";
@@ -9,15 +9,6 @@ const load = step("load", { params: { rows: z.number().int().default(10), seed: 
 const fit = step("fit", { inputs: { load }, params: { rate: z.number().positive().default(0.1), seed: z.number() }, run: ({ load }) => load });
 const graph = buildGraph("p", [fit]);
 
-function errorOf(fn: () => unknown): SluiceError {
-  try {
-    fn();
-  } catch (error) {
-    if (SluiceError.is(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a SluiceError");
-}
 
 describe("resolveParams", () => {
   it("applies defaults and gives each step only the params it declares", () => {
