@@ -272,6 +272,18 @@ export function describeStoreConformance(name: string, makeStores: () => Promise
         expect(await completions.latestCompletion("elsewhere", "t")).toBeUndefined();
       });
 
+      it("completionsOf lists every completion of a pipeline, invalidated ones included", async () => {
+        const { completions } = await fresh();
+        await completions.putCompletion(completion("k1", { createdAt: 1 }));
+        await completions.putCompletion(completion("k2", { createdAt: 2, step: "t" }));
+        await completions.putCompletion(completion("k3", { createdAt: 3, pipeline: "elsewhere" }));
+        await completions.invalidateCompletions("p", { cacheKeys: ["k2"] });
+        const listed = (await completions.completionsOf("p")).sort((a, b) => a.createdAt - b.createdAt);
+        expect(listed.map((c) => c.cacheKey)).toEqual(["k1", "k2"]);
+        expect(listed[1]!.invalidatedAt).toBeGreaterThan(0);
+        expect(await completions.completionsOf("nothing")).toEqual([]);
+      });
+
       it("deleteCompletions forgets them; the latest falls back to the newest left", async () => {
         const { completions } = await fresh();
         await completions.putCompletion(completion("k1", { createdAt: 1 }));

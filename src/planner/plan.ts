@@ -67,6 +67,7 @@ export async function planRun(
 ): Promise<Plan> {
   const forced = new Set(options.force ?? []);
   for (const name of forced) if (!graph.byName.has(name)) throw unknownStep(graph, name);
+  const lookup = nodes.length >= PRELOAD_FROM ? await preloaded(completions, graph.pipeline) : completions;
   const planned = new Array<PlannedStep | undefined>(graph.nodes.length);
   const steps: PlannedStep[] = [];
   for (const node of nodes) {
@@ -89,7 +90,7 @@ export async function planRun(
       reason = "forced";
     } else {
       if (cacheKey !== undefined) {
-        const found = completions.findCompletion(cacheKey);
+        const found = lookup.findCompletion(cacheKey);
         completion = isPromise(found) ? await found : found;
       }
       if (completion?.invalidatedAt !== undefined) {
@@ -99,7 +100,7 @@ export async function planRun(
         status = "complete";
         reason = "complete";
       } else {
-        const found = completions.latestCompletion(graph.pipeline, node.name);
+        const found = lookup.latestCompletion(graph.pipeline, node.name);
         const latest = isPromise(found) ? await found : found;
         if (options.checkDependencies === false && latest && !latest.invalidatedAt && latest.paramsHash === paramsHash && latest.codeHash === node.def.fingerprint) {
           status = "complete";
@@ -117,6 +118,23 @@ export async function planRun(
   if (artifacts) await recheckNeededOutputs(steps, planned, graph, artifacts);
   const kept = options.checkDependencies === false ? withoutUnneeded(steps, graph) : steps;
   return { pipeline: graph.pipeline, steps: kept, byName: new Map(kept.map((step) => [step.name, step])) };
+}
+
+/** From this many steps on, the planner reads the pipeline's completions in one query instead of one per step. */
+const PRELOAD_FROM = 256;
+
+type Lookup = Pick<CompletionStore, "findCompletion" | "latestCompletion">;
+
+/** The pipeline's completions in memory, answering the planner's lookups (cache keys include the pipeline). */
+async function preloaded(completions: CompletionStore, pipeline: string): Promise<Lookup> {
+  const byKey = new Map<string, Completion>();
+  const latest = new Map<string, Completion>();
+  for (const completion of await completions.completionsOf(pipeline)) {
+    byKey.set(completion.cacheKey, completion);
+    const current = latest.get(completion.step);
+    if (!current || current.createdAt <= completion.createdAt) latest.set(completion.step, completion);
+  }
+  return { findCompletion: (key) => byKey.get(key), latestCompletion: (_pipeline, step) => latest.get(step) };
 }
 
 /**

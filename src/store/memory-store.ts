@@ -105,6 +105,10 @@ export class MemoryStore implements RunStore, CompletionStore, DatasetCatalog {
     }
   }
 
+  async completionsOf(pipeline: string): Promise<Completion[]> {
+    return [...this.completions.values()].filter((completion) => completion.pipeline === pipeline);
+  }
+
   async producersOf(hash: string): Promise<Completion[]> {
     return [...this.completions.values()].filter((completion) => completion.output.hash === hash);
   }

@@ -33,6 +33,8 @@ export interface CompletionStore {
    * `reset`. Returns how many were invalidated.
    */
   invalidateCompletions(pipeline: string, target: { cacheKeys?: readonly string[]; instances?: ReadonlyArray<{ step: string; identity: string }> }): MaybePromise<number>;
+  /** Every completion of a pipeline (invalidated ones too): lets the planner of a large graph read them in one go. */
+  completionsOf(pipeline: string): Promise<Completion[]>;
   /** Lineage: the completions whose output is this artifact (the step runs that made it). */
   producersOf(hash: string): Promise<Completion[]>;
   /** Lineage: the completions that read this artifact as an input. */

@@ -239,6 +239,10 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
     );
   }
 
+  completionsOf(pipeline: string): Promise<Completion[]> {
+    return this.async(() => (this.statements.completionsOf.all(pipeline) as Row[]).map(completionFromRow));
+  }
+
   producersOf(hash: string): Promise<Completion[]> {
     return this.async(() => (this.statements.producersOf.all(hash) as Row[]).map(completionFromRow));
   }
@@ -382,6 +386,7 @@ function prepare(db: Database.Database) {
     ),
     findCompletion: db.prepare(`SELECT * FROM completions WHERE cache_key = ?`),
     producersOf: db.prepare(`SELECT * FROM completions WHERE output_hash = ? ORDER BY created_at`),
+    completionsOf: db.prepare(`SELECT * FROM completions WHERE pipeline = ?`),
     consumersOf: db.prepare(`SELECT c.* FROM completions c WHERE EXISTS (SELECT 1 FROM json_each(c.input_hashes) j WHERE j.value = ?) ORDER BY c.created_at`),
     insertDataset: db.prepare(
       `INSERT INTO datasets (hash, pipeline, step, run_id, tag, kind, size, rows, columns, created_at) VALUES (@hash, @pipeline, @step, @run_id, @tag, @kind, @size, @rows, @columns, @created_at)`,
