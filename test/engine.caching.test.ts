@@ -260,11 +260,9 @@ describe("caching and why steps run", () => {
     expect(trained).toBe(1);
   });
 
-  // Known limitation (README, "Why a step runs"): the cache key of an input wired to one field
-  // (`.out("X")`, or a name-based input of a multi-output step) hashes the upstream's whole output, so
-  // such a consumer reruns when any field changes (never stale, sometimes redone). These two tests
-  // state the behaviour we want; they are expected to fail until field-level hashes are stored.
-  it.fails("reuses a consumer of one field when only another field of the upstream changed (.out)", async () => {
+  // The cache key of an input wired to one field (`.out("X")`, or a name-based input of a multi-output
+  // step) covers that field's content only.
+  it("reuses a consumer of one field when only another field of the upstream changed (.out)", async () => {
     const stores = memoryStores();
     let note = "first";
     let calls = 0;
@@ -278,7 +276,7 @@ describe("caching and why steps run", () => {
     expect(calls).toBe(1);
   });
 
-  it.fails("reuses a consumer of one named output when only another output changed (outputs: [...])", async () => {
+  it("reuses a consumer of one named output when only another output changed (outputs: [...])", async () => {
     const stores = memoryStores();
     let test = [9];
     let calls = 0;

@@ -24,6 +24,34 @@ describe("SQLite store", () => {
     second.close();
   });
 
+  it("migrates a database made by an older sluice, keeping its data", async () => {
+    const path = join(tempDir(), "sluice.db");
+    const { MIGRATIONS, LATEST_VERSION } = await import("../dist/store/sqlite/migrations.js");
+    const db = new Database(path);
+    db.exec(MIGRATIONS[0]!.sql);
+    db.pragma("user_version = 1");
+    db.prepare(`INSERT INTO runs (run_id, pipeline, status, params, started_at) VALUES ('old', 'p', 'succeeded', '{}', 1)`).run();
+    db.close();
+    const store = SqliteStore.open(path);
+    expect(store.db.pragma("user_version", { simple: true })).toBe(LATEST_VERSION);
+    expect((await store.getRun("old"))!.run.status).toBe("succeeded");
+    await store.putCompletion({
+      cacheKey: "k",
+      pipeline: "p",
+      step: "s",
+      identity: "s@0",
+      codeHash: "c",
+      paramsHash: "p",
+      inputHashes: {},
+      fieldHashes: { x: "h" },
+      output: { hash: "o", kind: "json", size: 1 },
+      runId: "old",
+      createdAt: 2,
+    });
+    expect(store.findCompletion("k")!.fieldHashes).toEqual({ x: "h" });
+    store.close();
+  });
+
   it("refuses a database from a newer sluice, naming the file", () => {
     const path = join(tempDir(), "sluice.db");
     SqliteStore.open(path).close();

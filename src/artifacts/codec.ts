@@ -81,6 +81,22 @@ export function decodeValue(encoded: EncodedValue, serializer?: Serializer<unkno
   return serializer ? serializer.decode(JSON.parse(encoded.text)) : parseJson(encoded.text);
 }
 
+/**
+ * A content hash of a value that is part of a step's output (one field of it), for the cache keys of
+ * steps that read only that field. Undefined for values it does not hash (Arrow tables, unstorable
+ * values): their consumers are keyed on the whole output instead.
+ */
+export function contentHashOf(value: unknown): string | undefined {
+  if (value instanceof Uint8Array) return sha256(value);
+  if (isArrowTable(value)) return undefined;
+  try {
+    const special = needsTags(value, "", "", new Set());
+    return sha256(JSON.stringify(special ? tag(value) : value) ?? "undefined");
+  } catch {
+    return undefined;
+  }
+}
+
 export function refOf(encoded: EncodedValue): ArtifactRef {
   if (encoded.kind === "json") return { hash: sha256(encoded.text), kind: "json", size: Buffer.byteLength(encoded.text) };
   return { hash: sha256(encoded.bytes), kind: encoded.kind, size: encoded.bytes.byteLength };

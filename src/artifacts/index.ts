@@ -1,6 +1,6 @@
 /** Artifacts: how step outputs are encoded faithfully and where they are kept, by content hash. */
 export type { ArtifactStore } from "./artifact-store.js";
-export { decodeValue, encodeValue, refOf } from "./codec.js";
+export { contentHashOf, decodeValue, encodeValue, refOf } from "./codec.js";
 export type { ArtifactKind, ArtifactRef, EncodedValue } from "./codec.js";
 export { dataset, metrics, model, tagOf, arrowToRecords, arrowBytesToTable, withArrow } from "./dataset.js";
 export type { DatasetInfo, OutputTag } from "./dataset.js";

@@ -13,9 +13,9 @@ import {
   type StepLogger,
   type StepStatus,
 } from "../core/index.js";
-import { decodeValue, encodeValue, refOf, tagOf, type ArtifactRef, type ArtifactStore, type EncodedValue } from "../artifacts/index.js";
+import { contentHashOf, decodeValue, encodeValue, refOf, tagOf, type ArtifactRef, type ArtifactStore, type EncodedValue } from "../artifacts/index.js";
 import { AttemptControl, InProcessExecutor, type Executor } from "../executors/index.js";
-import { cacheKeyOf, type Plan, type PlannedStep } from "../planner/index.js";
+import { cacheKeyOf, inputHashOf, type Plan, type PlannedStep } from "../planner/index.js";
 import type { CompletionStore, DatasetCatalog, LogRecord, RunStore, StepRunRecord } from "../store/index.js";
 import type { SluiceEventListener, SluiceEventMap, SluiceEventName } from "./events.js";
 import { RunResult, type FirstFailure, type StepResult } from "./result.js";
@@ -74,6 +74,8 @@ interface StepState {
   finishedAt?: number;
   cacheKey?: string;
   ref?: ArtifactRef;
+  /** Hashes of the output's fields that consumers read one by one. */
+  fieldHashes?: Record<string, string>;
   text?: string;
   value?: unknown;
   hasValue: boolean;
@@ -148,6 +150,7 @@ class RunExecution {
         finished: complete,
         cacheKey: planned.cacheKey,
         ref: planned.completion?.output,
+        fieldHashes: planned.completion?.fieldHashes,
         hasValue: false,
       };
       this.states[node.index] = state;
@@ -268,6 +271,7 @@ class RunExecution {
       if (completion && completion.invalidatedAt === undefined) {
         state.cached = true;
         state.ref = completion.output;
+        state.fieldHashes = completion.fieldHashes;
         return this.settle(state, "succeeded", state.reason);
       }
     } else if (state.cacheKey === undefined) {
@@ -410,7 +414,10 @@ class RunExecution {
   /** Content hashes of the step's inputs (upstream outputs, declared files): what its cache key covers. */
   private inputHashesOf(state: StepState): Record<string, string> {
     const hashes: Record<string, string> = state.planned.fileHashes ? { ...state.planned.fileHashes } : {};
-    for (const input of state.node.inputs) hashes[input.name] = this.states[input.from]!.ref!.hash;
+    for (const input of state.node.inputs) {
+      const upstream = this.states[input.from]!;
+      hashes[input.name] = inputHashOf({ output: upstream.ref!, fieldHashes: upstream.fieldHashes }, input.field);
+    }
     return hashes;
   }
 
@@ -531,6 +538,7 @@ class RunExecution {
   private storeEncoded(state: StepState, value: unknown, encoded: EncodedValue, complete: boolean): void {
     const { node } = state;
     const ref = refOf(encoded);
+    state.fieldHashes = this.fieldHashesOf(node, value);
     state.ref = ref;
     state.value = value;
     state.hasValue = true;
@@ -545,6 +553,7 @@ class RunExecution {
       codeHash: node.def.fingerprint,
       paramsHash: state.planned.paramsHash,
       inputHashes: this.inputHashesOf(state),
+      ...(state.fieldHashes ? { fieldHashes: state.fieldHashes } : {}),
       output: ref,
       runId: this.runId,
       createdAt: Date.now(),
@@ -560,6 +569,20 @@ class RunExecution {
         state,
       );
     }
+  }
+
+  /** Hashes of the fields of this output that dependents read one by one, so they rerun only when their field changes. */
+  private fieldHashesOf(node: GraphNode, value: unknown): Record<string, string> | undefined {
+    if (typeof value !== "object" || value === null) return undefined;
+    let hashes: Record<string, string> | undefined;
+    for (const dependent of node.dependents) {
+      for (const input of this.options.graph.nodes[dependent]!.inputs) {
+        if (input.from !== node.index || input.field === undefined || hashes?.[input.field] !== undefined) continue;
+        const hash = contentHashOf((value as Record<string, unknown>)[input.field]);
+        if (hash !== undefined) (hashes ??= {})[input.field] = hash;
+      }
+    }
+    return hashes;
   }
 
   /** Follows a write that is not waited for: a failure stops the run, and the run's end waits for it. */

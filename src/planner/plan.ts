@@ -80,7 +80,7 @@ export async function planRun(
     let cacheKey: string | undefined;
     if (!upstreamPending) {
       inputHashes = fileHashes ? { ...fileHashes } : {};
-      for (const input of node.inputs) inputHashes[input.name] = planned[input.from]!.completion!.output.hash;
+      for (const input of node.inputs) inputHashes[input.name] = inputHashOf(planned[input.from]!.completion!, input.field);
       cacheKey = cacheKeyOf(graph.pipeline, node, paramsHash, inputHashes);
     }
     let status: PlanStatus = "pending";
@@ -118,6 +118,11 @@ export async function planRun(
   if (artifacts) await recheckNeededOutputs(steps, planned, graph, artifacts);
   const kept = options.checkDependencies === false ? withoutUnneeded(steps, graph) : steps;
   return { pipeline: graph.pipeline, steps: kept, byName: new Map(kept.map((step) => [step.name, step])) };
+}
+
+/** What a consumer's key covers of an upstream output: the field it reads when that field has a hash, else all of it. */
+export function inputHashOf(upstream: Pick<Completion, "output" | "fieldHashes">, field: string | undefined): string {
+  return (field !== undefined ? upstream.fieldHashes?.[field] : undefined) ?? upstream.output.hash;
 }
 
 /** From this many steps on, the planner reads the pipeline's completions in one query instead of one per step. */

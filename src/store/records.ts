@@ -82,6 +82,8 @@ export interface Completion {
   paramsHash: string;
   /** Content hash of each input value, by input name. */
   inputHashes: Record<string, string>;
+  /** Content hashes of the output's fields that consumers read one by one (`.out("x")`), by field. */
+  fieldHashes?: Record<string, string>;
   output: StoredRef;
   runId: string;
   createdAt: number;

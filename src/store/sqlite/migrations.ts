@@ -107,6 +107,11 @@ CREATE INDEX datasets_by_hash ON datasets (hash);
 CREATE INDEX completions_by_output ON completions (output_hash);
 `,
   },
+  {
+    version: 4,
+    name: "field-hashes",
+    sql: `ALTER TABLE completions ADD COLUMN field_hashes TEXT;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

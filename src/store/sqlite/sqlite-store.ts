@@ -188,6 +188,7 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
         code_hash: completion.codeHash,
         params_hash: completion.paramsHash,
         input_hashes: JSON.stringify(completion.inputHashes),
+        field_hashes: completion.fieldHashes ? JSON.stringify(completion.fieldHashes) : null,
         output_hash: completion.output.hash,
         output_kind: completion.output.kind,
         output_size: completion.output.size,
@@ -381,8 +382,8 @@ function prepare(db: Database.Database) {
     insertLog: db.prepare(`INSERT INTO logs (run_id, step, time, level, message, data) VALUES (@run_id, @step, @time, @level, @message, @data)`),
     readLogs: db.prepare(`SELECT * FROM logs WHERE run_id = @run_id AND (@step IS NULL OR step = @step) ORDER BY id DESC LIMIT @tail`),
     putCompletion: db.prepare(
-      `INSERT OR REPLACE INTO completions (cache_key, pipeline, step, identity, code_hash, params_hash, input_hashes, output_hash, output_kind, output_size, run_id, created_at)
-       VALUES (@cache_key, @pipeline, @step, @identity, @code_hash, @params_hash, @input_hashes, @output_hash, @output_kind, @output_size, @run_id, @created_at)`,
+      `INSERT OR REPLACE INTO completions (cache_key, pipeline, step, identity, code_hash, params_hash, input_hashes, field_hashes, output_hash, output_kind, output_size, run_id, created_at)
+       VALUES (@cache_key, @pipeline, @step, @identity, @code_hash, @params_hash, @input_hashes, @field_hashes, @output_hash, @output_kind, @output_size, @run_id, @created_at)`,
     ),
     findCompletion: db.prepare(`SELECT * FROM completions WHERE cache_key = ?`),
     producersOf: db.prepare(`SELECT * FROM completions WHERE output_hash = ? ORDER BY created_at`),
@@ -548,6 +549,7 @@ function completionFromRow(row: Row): Completion {
     createdAt: row.created_at as number,
   };
   if (row.invalidated_at !== null && row.invalidated_at !== undefined) completion.invalidatedAt = row.invalidated_at as number;
+  if (row.field_hashes !== null && row.field_hashes !== undefined) completion.fieldHashes = JSON.parse(row.field_hashes as string);
   return completion;
 }
 
