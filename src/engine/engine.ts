@@ -5,22 +5,24 @@ import {
   serializeError,
   type MaybePromise,
   type GraphNode,
-  type LogLevel,
   type PipelineGraph,
   type Reason,
   type SerializedError,
-  type StepContext,
   type StepLogger,
   type StepStatus,
 } from "../core/index.js";
-import { contentHashOf, decodeValue, encodeValue, refOf, tagOf, type ArtifactRef, type ArtifactStore, type EncodedValue } from "../artifacts/index.js";
+import { contentHashOf, decodeValue, encodeValue, refOf, tagOf, type ArtifactStore, type EncodedValue } from "../artifacts/index.js";
 import { AttemptControl, InProcessExecutor, type Executor } from "../executors/index.js";
-import { cacheKeyOf, inputHashOf, type Plan, type PlannedStep } from "../planner/index.js";
+import { cacheKeyOf, inputHashOf, type Plan } from "../planner/index.js";
 import type { CompletionStore, DatasetCatalog, LogRecord, RunStore, StepRunRecord } from "../store/index.js";
 import type { SluiceEventListener, SluiceEventMap, SluiceEventName } from "./events.js";
 import { RunResult, type FirstFailure, type StepResult } from "./result.js";
 import { retryDelay, sleep } from "./retry.js";
 import { withStepConsole } from "./console-capture.js";
+import { checkOutput, wrapError } from "./output-check.js";
+import { Slots } from "./slots.js";
+import { Context, makeLogger } from "./step-context.js";
+import { recordOf, resultOf, type StepState } from "./step-state.js";
 import { HEARTBEAT_MS, ownerFields } from "./recovery.js";
 import { newRunId } from "./run-id.js";
 
@@ -60,29 +62,6 @@ export interface ExecuteOptions {
   source?: { file: string; exportName?: string };
 }
 
-interface StepState {
-  readonly node: GraphNode;
-  readonly planned: PlannedStep;
-  status: StepStatus;
-  reason: Reason;
-  cached: boolean;
-  attempts: number;
-  /** Dependencies not finished yet; the step is ready at 0. */
-  remaining: number;
-  finished: boolean;
-  startedAt?: number;
-  finishedAt?: number;
-  cacheKey?: string;
-  ref?: ArtifactRef;
-  /** Hashes of the output's fields that consumers read one by one. */
-  fieldHashes?: Record<string, string>;
-  text?: string;
-  value?: unknown;
-  hasValue: boolean;
-  loading?: Promise<unknown>;
-  fallback?: boolean;
-  error?: SerializedError;
-}
 
 /** Runs a plan: the run state machine of shared/DESIGN.md ("engine"). */
 export function executeRun(options: ExecuteOptions): Promise<RunResult> {
@@ -107,10 +86,8 @@ class RunExecution {
   private head = 0;
   /** Steps launched and not finished. */
   private active = 0;
-  /** Free body slots, and the attempts waiting for one. */
-  private slotsFree: number;
-  private readonly slotWaiters: Array<() => void> = [];
-  private slotHead = 0;
+  /** Body slots: at most `concurrency` bodies at once. */
+  private readonly slots: Slots;
   private readonly executor: Executor;
   private readonly running = new Set<AttemptControl>();
   /** Queued writes not yet known to be committed. */
@@ -130,7 +107,7 @@ class RunExecution {
     this.runId = options.runId ?? newRunId();
     this.executor = options.executor ?? new InProcessExecutor();
     this.states = new Array(options.graph.nodes.length);
-    this.slotsFree = options.concurrency;
+    this.slots = new Slots(options.concurrency);
   }
 
   async start(): Promise<RunResult> {
@@ -181,14 +158,14 @@ class RunExecution {
       Promise.resolve(stores.runs.updateRun(this.runId, { heartbeatAt: Date.now() })).catch(() => undefined);
     }, HEARTBEAT_MS);
     this.heartbeat.unref();
-    await stores.runs.putSteps(this.ordered.map((state) => this.recordOf(state)));
+    await stores.runs.putSteps(this.ordered.map((state) => recordOf(this.runId, state)));
     this.emit("run:start", {
       runId: this.runId,
       pipeline: graph.pipeline,
       steps: plan.steps.map((step) => ({ name: step.name, status: step.status, reason: step.reason, deps: [...step.deps] })),
     });
     if (this.options.onEvent) {
-      for (const state of this.ordered) if (state.finished) this.emit("step:end", { runId: this.runId, step: state.node.name, result: this.resultOf(state) });
+      for (const state of this.ordered) if (state.finished) this.emit("step:end", { runId: this.runId, step: state.node.name, result: resultOf(state) });
     }
 
     const signal = this.options.signal;
@@ -210,7 +187,7 @@ class RunExecution {
     this.runControl.abort(reason);
     for (const controller of this.running) controller.abort(reason);
     // Attempts waiting for a slot go on, see the cancel and end.
-    while (this.slotHead < this.slotWaiters.length) this.slotWaiters[this.slotHead++]!();
+    this.slots.releaseAll();
   }
 
   private pump(): void {
@@ -287,27 +264,27 @@ class RunExecution {
         const answer = def.when(args as never, ctx);
         go = isPromise(answer) ? await answer : answer;
       } catch (error) {
-        return this.settle(state, "failed", state.reason, wrap(error, node.name, this.runId, "its `when` condition threw"));
+        return this.settle(state, "failed", state.reason, wrapError(error, node.name, this.runId, "its `when` condition threw"));
       }
       if (!go) return this.settle(state, "skipped", "condition-false");
     }
 
     state.status = "running";
     state.startedAt = Date.now();
-    const recorded = this.options.stores.runs.putSteps([this.recordOf(state)]);
+    const recorded = this.options.stores.runs.putSteps([recordOf(this.runId, state)]);
     if (isPromise(recorded)) await recorded;
     let lastError: SluiceError | undefined;
     for (let attempt = 1; attempt <= def.retry.attempts; attempt++) {
-      const slot = this.acquireSlot();
+      const slot = this.slots.acquire();
       if (isPromise(slot)) await slot;
       if (this.cancelled) {
-        this.releaseSlot();
+        this.slots.release();
         return this.settle(state, "cancelled", "cancelled");
       }
       state.attempts = attempt;
       const pending = this.attempt(state, args, attempt, log);
       const outcome = isPromise(pending) ? await pending : pending;
-      this.releaseSlot();
+      this.slots.release();
       if (outcome === undefined) return this.settle(state, "succeeded", state.reason);
       if (this.cancelled) return this.settle(state, "cancelled", "cancelled");
       lastError = outcome;
@@ -329,7 +306,7 @@ class RunExecution {
       const ctx = new Context(this.runId, node.name, state.attempts, this.runControl, log);
       try {
         const value = await def.onFailure(args as never, error, ctx);
-        this.checkOutput(state, value);
+        checkOutput(state.node.def, value, this.runId);
         // A fallback value is returned but not recorded as this step's completed output: the next run retries the step.
         const stored = this.store(state, value, false);
         if (isPromise(stored)) await stored;
@@ -337,7 +314,7 @@ class RunExecution {
         state.error = this.masked(serializeError(error));
         return this.settle(state, "succeeded", state.reason);
       } catch (fallbackError) {
-        return this.settle(state, "failed", state.reason, wrap(fallbackError, node.name, this.runId, "its onFailure fallback threw"));
+        return this.settle(state, "failed", state.reason, wrapError(fallbackError, node.name, this.runId, "its onFailure fallback threw"));
       }
     }
     return this.settle(state, "failed", state.reason, error);
@@ -358,14 +335,14 @@ class RunExecution {
       value = this.options.captureConsole === false ? this.executor.execute(call) : withStepConsole(log, () => this.executor.execute(call), def.isAsync);
     } catch (error) {
       this.running.delete(control);
-      return wrap(error, node.name, this.runId);
+      return wrapError(error, node.name, this.runId);
     }
     if (isPromise(value)) {
       return value.then(
         (result) => this.keepOutput(state, result, control),
         (error: unknown) => {
           this.running.delete(control);
-          return wrap(error, node.name, this.runId);
+          return wrapError(error, node.name, this.runId);
         },
       );
     }
@@ -376,31 +353,12 @@ class RunExecution {
   private keepOutput(state: StepState, value: unknown, control: AttemptControl): MaybePromise<SluiceError | undefined> {
     this.running.delete(control);
     try {
-      this.checkOutput(state, value);
+      checkOutput(state.node.def, value, this.runId);
       const stored = this.store(state, value, true);
-      if (isPromise(stored)) return stored.then(() => undefined, (error: unknown) => wrap(error, state.node.name, this.runId));
+      if (isPromise(stored)) return stored.then(() => undefined, (error: unknown) => wrapError(error, state.node.name, this.runId));
       return undefined;
     } catch (error) {
-      return wrap(error, state.node.name, this.runId);
-    }
-  }
-
-  private acquireSlot(): MaybePromise<void> {
-    if (this.slotsFree > 0) {
-      this.slotsFree--;
-      return undefined;
-    }
-    return new Promise<void>((resolve) => this.slotWaiters.push(resolve));
-  }
-
-  /** Hands the slot to the next waiting attempt, or frees it. */
-  private releaseSlot(): void {
-    if (this.slotHead < this.slotWaiters.length) {
-      const next = this.slotWaiters[this.slotHead]!;
-      this.slotWaiters[this.slotHead++] = undefined as never;
-      next();
-    } else {
-      this.slotsFree++;
+      return wrapError(error, state.node.name, this.runId);
     }
   }
 
@@ -491,38 +449,6 @@ class RunExecution {
     return state.loading;
   }
 
-  private checkOutput(state: StepState, value: unknown): void {
-    const def = state.node.def;
-    const names = def.outputs;
-    if (names && names.length > 1) {
-      if (typeof value !== "object" || value === null) {
-        throw this.outputError(state, `declares outputs ${names.map((n) => `"${n}"`).join(", ")} but returned ${value === null ? "null" : typeof value}; return an object with those fields`);
-      }
-      for (const name of names) {
-        if (!(name in value)) throw this.outputError(state, `declares output "${name}" but its return value has no field "${name}"`);
-        this.checkSchema(state, name, (value as Record<string, unknown>)[name]);
-      }
-      return;
-    }
-    this.checkSchema(state, names?.[0] ?? def.name, value);
-  }
-
-  private checkSchema(state: StepState, name: string, value: unknown): void {
-    if (!state.node.def.hasSchemas) return;
-    const schema = state.node.def.schemas[name];
-    if (!schema) return;
-    const result = schema.safeParse(value);
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      const at = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
-      throw this.outputError(state, `output "${name}" does not match its schema${at}: ${issue?.message ?? "invalid"}`);
-    }
-  }
-
-  private outputError(state: StepState, problem: string): SluiceError {
-    return new SluiceError("output-invalid", `step "${state.node.name}" ${problem}.`, { step: state.node.name, runId: this.runId, retryable: false });
-  }
-
   /**
    * Stores the output and, for a real completion, the completion record. The writes are not waited
    * for here: they are queued in order (artifact, then completion), dependents may start at once, and a
@@ -611,8 +537,8 @@ class RunExecution {
       if (status === "failed") this.firstFailure ??= { step: state.node.name, error: state.error };
     }
     this.track(this.flushLogs(), state);
-    this.track(this.options.stores.runs.putSteps([this.recordOf(state)]), state);
-    if (this.options.onEvent) this.emit("step:end", { runId: this.runId, step: state.node.name, result: this.resultOf(state) });
+    this.track(this.options.stores.runs.putSteps([recordOf(this.runId, state)]), state);
+    if (this.options.onEvent) this.emit("step:end", { runId: this.runId, step: state.node.name, result: resultOf(state) });
   }
 
   private async finish(): Promise<RunResult> {
@@ -624,7 +550,7 @@ class RunExecution {
       state.status = "cancelled";
       state.reason = "cancelled";
       state.finished = true;
-      leftovers.push(this.recordOf(state));
+      leftovers.push(recordOf(this.runId, state));
     }
     if (leftovers.length > 0) await stores.runs.putSteps(leftovers);
     await this.flushLogs();
@@ -655,7 +581,7 @@ class RunExecution {
       error: this.firstFailure?.error,
     });
     const steps: Record<string, StepResult> = {};
-    for (const state of this.ordered) steps[state.node.name] = this.resultOf(state);
+    for (const state of this.ordered) steps[state.node.name] = resultOf(state);
     const result = new RunResult({
       runId: this.runId,
       pipeline: this.options.graph.pipeline,
@@ -671,59 +597,11 @@ class RunExecution {
     return result;
   }
 
-  private recordOf(state: StepState): StepRunRecord {
-    return {
-      runId: this.runId,
-      step: state.node.name,
-      identity: state.planned.identity,
-      status: state.status,
-      reason: state.reason,
-      cached: state.cached,
-      attempts: state.attempts,
-      fallback: state.fallback,
-      cacheKey: state.cacheKey,
-      startedAt: state.startedAt,
-      finishedAt: state.finishedAt,
-      durationMs: durationOf(state),
-      output: state.ref,
-      error: state.error,
-    };
-  }
-
-  private resultOf(state: StepState): StepResult {
-    const result: {
-      -readonly [K in keyof StepResult]: StepResult[K];
-    } = {
-      name: state.node.name,
-      status: state.status,
-      reason: state.reason,
-      cached: state.cached,
-      attempts: state.attempts,
-      durationMs: durationOf(state),
-      identity: state.planned.identity,
-    };
-    if (state.fallback) result.fallback = true;
-    if (state.cacheKey !== undefined) result.cacheKey = state.cacheKey;
-    if (state.ref !== undefined) result.output = state.ref;
-    if (state.error !== undefined) result.error = state.error;
-    return result;
-  }
-
   private loggerFor(step: string): StepLogger {
-    const write = (level: LogLevel) => (message: string, data?: unknown) => {
-      const secrets = this.options.secretValues ?? [];
-      const text = secrets.length > 0 ? maskText(String(message), secrets) : String(message);
-      const record: LogRecord = { runId: this.runId, step, time: Date.now(), level, message: text };
-      if (data !== undefined) record.data = secrets.length > 0 ? JSON.parse(maskText(JSON.stringify(data) ?? "null", secrets)) : data;
+    return makeLogger(this.runId, step, this.options.secretValues ?? [], (record) => {
       this.logBuffer.push(record);
-      this.emit("step:log", { runId: this.runId, step, level, message: record.message, time: record.time, ...(record.data === undefined ? {} : { data: record.data }) });
-    };
-    const logger = write("info") as StepLogger;
-    logger.debug = write("debug");
-    logger.info = write("info");
-    logger.warn = write("warn");
-    logger.error = write("error");
-    return logger;
+      this.emit("step:log", { runId: this.runId, step, level: record.level, message: record.message, time: record.time, ...(record.data === undefined ? {} : { data: record.data }) });
+    });
   }
 
   private flushLogs(): MaybePromise<void> {
@@ -751,39 +629,4 @@ class RunExecution {
       // A listener's bug must not break the run.
     }
   }
-}
-
-/** A step's context. Its signal and logger are made only if the body reads them. */
-class Context implements StepContext {
-  #logger?: StepLogger;
-
-  constructor(
-    readonly runId: string,
-    readonly step: string,
-    readonly attempt: number,
-    private readonly control: AttemptControl,
-    private readonly makeLogger: () => StepLogger,
-  ) {}
-
-  get signal(): AbortSignal {
-    return this.control.signal;
-  }
-
-  get log(): StepLogger {
-    this.#logger ??= this.makeLogger();
-    return this.#logger;
-  }
-}
-
-function durationOf(state: StepState): number {
-  return state.startedAt !== undefined && state.finishedAt !== undefined ? state.finishedAt - state.startedAt : 0;
-}
-
-/** Anything a step threw, as a SluiceError that keeps the original as its cause (and its stack). */
-function wrap(error: unknown, step: string, runId: string, context?: string): SluiceError {
-  if (SluiceError.is(error)) return error;
-  const message = error instanceof Error ? error.message : typeof error === "string" ? error : String(error);
-  const wrapped = new SluiceError("step-failed", context ? `step "${step}": ${context}: ${message}` : message, { step, runId, cause: error });
-  if (error instanceof Error && error.stack) wrapped.stack = error.stack;
-  return wrapped;
 }

@@ -1,0 +1,41 @@
+import { maskText, type LogLevel, type StepContext, type StepLogger } from "../core/index.js";
+import type { AttemptControl } from "../executors/index.js";
+import type { LogRecord } from "../store/index.js";
+
+/** A step's context. Its signal and logger are made only if the body reads them. */
+export class Context implements StepContext {
+  #logger?: StepLogger;
+
+  constructor(
+    readonly runId: string,
+    readonly step: string,
+    readonly attempt: number,
+    private readonly control: AttemptControl,
+    private readonly makeLogger: () => StepLogger,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.control.signal;
+  }
+
+  get log(): StepLogger {
+    this.#logger ??= this.makeLogger();
+    return this.#logger;
+  }
+}
+
+/** A step's logger: `log(message)` at info, `log.debug/info/warn/error`; secret values are masked. */
+export function makeLogger(runId: string, step: string, secrets: readonly string[], sink: (record: LogRecord) => void): StepLogger {
+  const write = (level: LogLevel) => (message: string, data?: unknown) => {
+    const text = secrets.length > 0 ? maskText(String(message), secrets) : String(message);
+    const record: LogRecord = { runId, step, time: Date.now(), level, message: text };
+    if (data !== undefined) record.data = secrets.length > 0 ? JSON.parse(maskText(JSON.stringify(data) ?? "null", secrets)) : data;
+    sink(record);
+  };
+  const logger = write("info") as StepLogger;
+  logger.debug = write("debug");
+  logger.info = write("info");
+  logger.warn = write("warn");
+  logger.error = write("error");
+  return logger;
+}
