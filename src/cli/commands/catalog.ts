@@ -5,6 +5,7 @@ import { formatDuration } from "../../engine/index.js";
 import { openHome, resolveHomePath, type SluiceHome } from "../../home.js";
 import type { Completion, DatasetRecord } from "../../store/index.js";
 import { EXIT, usageError } from "../exit.js";
+import { table } from "../table.js";
 
 interface CatalogOptions {
   home?: string;
@@ -168,10 +169,4 @@ function entryJson(entry: DatasetRecord) {
 function cellText(value: unknown): string {
   if (value === null || value === undefined) return "";
   return typeof value === "object" ? JSON.stringify(value) : String(value);
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const format = (row: string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ");
-  return [pc.bold(format(header)), ...rows.map(format)].join("\n");
 }

@@ -5,6 +5,7 @@ import { resolveHomePath } from "../../home.js";
 import { homeStores } from "../../pipeline.js";
 import type { RunRecord, StepRunRecord } from "../../store/index.js";
 import { EXIT, usageError } from "../exit.js";
+import { table } from "../table.js";
 
 interface HomeOption {
   home?: string;
@@ -114,11 +115,4 @@ function stepJson(step: StepRunRecord) {
     startedAt: step.startedAt === undefined ? null : new Date(step.startedAt).toISOString(),
     finishedAt: step.finishedAt === undefined ? null : new Date(step.finishedAt).toISOString(),
   };
-}
-
-/** A plain text table with padded columns. */
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  const format = (row: string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ");
-  return [pc.bold(format(header)), ...rows.map(format)].join("\n");
 }
