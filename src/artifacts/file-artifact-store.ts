@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { isPromise, sha256, type MaybePromise } from "../core/index.js";
+import { SluiceError, isPromise, sha256, type MaybePromise } from "../core/index.js";
 import type { ArtifactStore } from "./artifact-store.js";
 import { refOf, type ArtifactKind, type ArtifactRef, type EncodedValue } from "./codec.js";
 
@@ -80,9 +80,22 @@ export class FileArtifactStore implements ArtifactStore {
     } catch (error) {
       closeSync(fd);
       rmSync(temporary, { force: true });
-      throw error;
+      throw writeError(error, dir);
     }
     closeSync(fd);
     renameSync(temporary, this.pathOf(hash));
   }
+}
+
+/** A failed artifact write, named and explained when the disk is full (nothing partial is left behind). */
+function writeError(error: unknown, dir: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOSPC" || code === "EDQUOT") {
+    return new SluiceError(
+      "store-full",
+      `No space left to store an output in ${dir}. Free some space (sluice gc --keep-last N removes old runs) and run again: finished steps are kept and will not rerun.`,
+      { cause: error, retryable: false, details: { path: dir } },
+    );
+  }
+  return error;
 }

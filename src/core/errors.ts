@@ -25,7 +25,7 @@ export const ERROR_CODES = {
   "not-found": { http: 404, input: true, retryable: false },
   "store-corrupt": { http: 500, input: false, retryable: false },
   "store-too-new": { http: 500, input: false, retryable: false },
-  "store-full": { http: 507, input: false, retryable: true },
+  "store-full": { http: 507, input: false, retryable: false },
   "store-unwritable": { http: 500, input: false, retryable: false },
   "crashed": { http: 500, input: false, retryable: true },
   "internal": { http: 500, input: false, retryable: false },
