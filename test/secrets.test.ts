@@ -43,7 +43,15 @@ describe("secret parameters", () => {
     for (const file of readdirSync(home)) {
       if (file.startsWith("sluice.db")) expect(readFileSync(join(home, file)).includes(TOKEN)).toBe(false);
     }
-    const other = sluice(home, ["preview", "test/fixtures/secret.ts", "--json", "--param", "token=another-token"]);
+    const failedRun = JSON.parse(failed.stdout).runId;
+    const resumeWithout = sluice(home, ["resume", failedRun]);
+    expect(resumeWithout.code).toBe(2);
+    expect(resumeWithout.stderr).toContain("--param token=");
+    const resumed = sluice(home, ["resume", failedRun, "--json", "--param", `token=${TOKEN}`, "--param", "explode=false"]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).not.toContain(TOKEN);
+    expect(JSON.parse(resumed.stdout).runId).toBe(failedRun);
+        const other = sluice(home, ["preview", "test/fixtures/secret.ts", "--json", "--param", "token=another-token"]);
     expect(JSON.parse(other.stdout).steps.find((s: { name: string }) => s.name === "call").status).toBe("complete");
   });
 });
