@@ -18,7 +18,13 @@ const mounted = (() => {
 })();
 
 afterAll(() => {
-  if (mounted) execFileSync("umount", [mountPoint], { stdio: "ignore" });
+  if (!mounted) return;
+  try {
+    execFileSync("umount", [mountPoint], { stdio: "ignore" });
+  } catch {
+    // Still busy (a child process not yet gone): detach it now, the kernel frees it when unused.
+    execFileSync("umount", ["-l", mountPoint], { stdio: "ignore" });
+  }
 });
 
 function sluice(args: string[]) {
