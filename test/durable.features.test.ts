@@ -58,6 +58,28 @@ describe("reset", () => {
   });
 });
 
+describe("reset on a terminal", () => {
+  // `script` gives the command a pseudo-terminal, so it asks before resetting.
+  const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0;
+  it.skipIf(!hasScript)("asks for confirmation and resets only on yes", () => {
+    const home = tempDir();
+    sluice(home, ["run", "test/fixtures/basic.ts", "--quiet"]);
+    const ask = (answer: string) =>
+      spawnSync("script", ["-qec", "node bin/sluice.js reset test/fixtures/basic.ts doubled", "/dev/null"], {
+        cwd: root,
+        encoding: "utf8",
+        input: `${answer}\n`,
+        env: { ...process.env, NO_COLOR: "1", SLUICE_HOME: home },
+      }).stdout;
+    const declined = ask("n");
+    expect(declined).toContain("[y/N]");
+    expect(declined).toContain("Nothing was reset.");
+    expect(sluice(home, ["preview", "test/fixtures/basic.ts", "--json"]).json().steps.every((s: { status: string }) => s.status === "complete")).toBe(true);
+    expect(ask("y")).toContain("Reset 2 step(s): doubled, total");
+    expect(sluice(home, ["preview", "test/fixtures/basic.ts", "--json"]).json().steps.find((s: { name: string }) => s.name === "doubled").reason).toBe("reset");
+  });
+});
+
 describe("external files", () => {
   it("reruns a step whose declared file changed, with input-data-changed", () => {
     const home = tempDir();
