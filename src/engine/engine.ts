@@ -11,7 +11,7 @@ import {
   type StepLogger,
   type StepStatus,
 } from "../core/index.js";
-import { contentHashOf, decodeValue, encodeValue, refOf, tagOf, type ArtifactStore, type EncodedValue } from "../artifacts/index.js";
+import { contentHashOf, encodeValue, refOf, tagOf, type ArtifactStore, type EncodedValue } from "../artifacts/index.js";
 import { AttemptControl, InProcessExecutor, type Executor } from "../executors/index.js";
 import { cacheKeyOf, inputHashOf, type Plan } from "../planner/index.js";
 import type { CompletionStore, DatasetCatalog, LogRecord, RunStore, StepRunRecord } from "../store/index.js";
@@ -23,6 +23,7 @@ import { checkOutput, wrapError } from "./output-check.js";
 import { Slots } from "./slots.js";
 import { Context, makeLogger } from "./step-context.js";
 import { recordOf, resultOf, type StepState } from "./step-state.js";
+import { argsOf, valueOf, type OutputLoader } from "./step-inputs.js";
 import { HEARTBEAT_MS, ownerFields } from "./recovery.js";
 import { newRunId } from "./run-id.js";
 
@@ -102,12 +103,15 @@ class RunExecution {
   private resolveDone!: () => void;
   private heartbeat?: NodeJS.Timeout;
   private startedAt = 0;
+  /** How outputs of steps that did not run in this process are read back. */
+  private readonly loader: OutputLoader;
 
   constructor(private readonly options: ExecuteOptions) {
     this.runId = options.runId ?? newRunId();
     this.executor = options.executor ?? new InProcessExecutor();
     this.states = new Array(options.graph.nodes.length);
     this.slots = new Slots(options.concurrency);
+    this.loader = { runId: this.runId, artifacts: options.stores.artifacts, completions: options.stores.completions };
   }
 
   async start(): Promise<RunResult> {
@@ -237,7 +241,7 @@ class RunExecution {
     if (blocked) return this.settle(state, "skipped", blocked);
     const { node } = state;
     const def = node.def;
-    const pendingArgs = this.argsOf(state);
+    const pendingArgs = argsOf(state, this.states, this.options.paramsByNode[state.node.index]!, this.loader);
     const args = isPromise(pendingArgs) ? await pendingArgs : pendingArgs;
     if (state.planned.status === "pending" && state.planned.reason !== "forced" && def.cache && state.planned.cacheKey === undefined) {
       // The plan could not know this key (an upstream had to run first): check it now.
@@ -393,62 +397,6 @@ class RunExecution {
     return conditionSkip ? "condition-false" : undefined;
   }
 
-  /** The step's inputs and params; only waits when some input must be loaded from the artifact store. */
-  private argsOf(state: StepState): Record<string, unknown> | Promise<Record<string, unknown>> {
-    for (const input of state.node.inputs) {
-      if (!this.states[input.from]!.hasValue) return this.loadThenArgs(state);
-    }
-    return this.buildArgs(state);
-  }
-
-  private async loadThenArgs(state: StepState): Promise<Record<string, unknown>> {
-    for (const input of state.node.inputs) await this.valueOf(this.states[input.from]!);
-    return this.buildArgs(state);
-  }
-
-  private buildArgs(state: StepState): Record<string, unknown> {
-    const args: Record<string, unknown> = { params: this.options.paramsByNode[state.node.index] };
-    for (const input of state.node.inputs) {
-      const upstream = this.states[input.from]!;
-      const value = upstream.value;
-      if (input.field === undefined) {
-        args[input.name] = value;
-        continue;
-      }
-      if (typeof value !== "object" || value === null || !(input.field in value)) {
-        throw new SluiceError(
-          "output-invalid",
-          `step "${state.node.name}": input "${input.name}" reads field "${input.field}" of step "${upstream.node.name}", whose output has no such field. Return an object with "${input.field}" from "${upstream.node.name}", or wire the whole output.`,
-          { step: state.node.name, runId: this.runId, retryable: false, details: { input: input.name, from: upstream.node.name, field: input.field } },
-        );
-      }
-      args[input.name] = (value as Record<string, unknown>)[input.field];
-    }
-    return args;
-  }
-
-  /** The output value of a succeeded step, loaded from the artifact store the first time it is needed. */
-  private valueOf(state: StepState): MaybePromise<unknown> {
-    if (state.hasValue) return state.value;
-    state.loading ??= (async () => {
-      const encoded = await this.options.stores.artifacts.get(state.ref!);
-      if (!encoded) {
-        // Missing or failing its hash check: never served. Forget the completion so the next run recomputes it.
-        if (state.cacheKey !== undefined) await this.options.stores.completions.deleteCompletions([state.cacheKey]);
-        throw new SluiceError(
-          "not-found",
-          `The stored output of step "${state.node.name}" (artifact ${state.ref!.hash.slice(0, 12)}) is missing or corrupted, so it was not used. Run again: "${state.node.name}" will be recomputed.`,
-          { step: state.node.name, runId: this.runId, retryable: false },
-        );
-      }
-      state.value = await decodeValue(encoded, state.node.def.serializer);
-      if (encoded.kind === "json") state.text = encoded.text;
-      state.hasValue = true;
-      return state.value;
-    })();
-    return state.loading;
-  }
-
   /**
    * Stores the output and, for a real completion, the completion record. The writes are not waited
    * for here: they are queued in order (artifact, then completion), dependents may start at once, and a
@@ -563,7 +511,7 @@ class RunExecution {
       // Outputs of steps that did not run this time are read from the store only when asked for.
       if (!state.hasValue && this.options.loadOutputs === "ran") continue;
       try {
-        const value = this.valueOf(state);
+        const value = valueOf(state, this.loader);
         outputs[state.node.name] = isPromise(value) ? await value : value;
       } catch {
         continue;

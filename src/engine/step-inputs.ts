@@ -1,0 +1,67 @@
+import { SluiceError, type MaybePromise } from "../core/index.js";
+import { decodeValue, type ArtifactStore } from "../artifacts/index.js";
+import type { CompletionStore } from "../store/index.js";
+import type { StepState } from "./step-state.js";
+
+/** What reading a stored output back needs. */
+export interface OutputLoader {
+  runId: string;
+  artifacts: ArtifactStore;
+  completions: CompletionStore;
+}
+
+/** A step's inputs by name, and its params; waits only when some input must be read from the artifact store. */
+export function argsOf(state: StepState, states: ReadonlyArray<StepState | undefined>, params: Record<string, unknown>, loader: OutputLoader): MaybePromise<Record<string, unknown>> {
+  for (const input of state.node.inputs) {
+    if (!states[input.from]!.hasValue) return loadThenArgs(state, states, params, loader);
+  }
+  return buildArgs(state, states, params, loader.runId);
+}
+
+async function loadThenArgs(state: StepState, states: ReadonlyArray<StepState | undefined>, params: Record<string, unknown>, loader: OutputLoader): Promise<Record<string, unknown>> {
+  for (const input of state.node.inputs) await valueOf(states[input.from]!, loader);
+  return buildArgs(state, states, params, loader.runId);
+}
+
+function buildArgs(state: StepState, states: ReadonlyArray<StepState | undefined>, params: Record<string, unknown>, runId: string): Record<string, unknown> {
+  const args: Record<string, unknown> = { params };
+  for (const input of state.node.inputs) {
+    const upstream = states[input.from]!;
+    const value = upstream.value;
+    if (input.field === undefined) {
+      args[input.name] = value;
+      continue;
+    }
+    if (typeof value !== "object" || value === null || !(input.field in value)) {
+      throw new SluiceError(
+        "output-invalid",
+        `step "${state.node.name}": input "${input.name}" reads field "${input.field}" of step "${upstream.node.name}", whose output has no such field. Return an object with "${input.field}" from "${upstream.node.name}", or wire the whole output.`,
+        { step: state.node.name, runId, retryable: false, details: { input: input.name, from: upstream.node.name, field: input.field } },
+      );
+    }
+    args[input.name] = (value as Record<string, unknown>)[input.field];
+  }
+  return args;
+}
+
+/** The output value of a succeeded step, read from the artifact store the first time it is needed. */
+export function valueOf(state: StepState, loader: OutputLoader): MaybePromise<unknown> {
+  if (state.hasValue) return state.value;
+  state.loading ??= (async () => {
+    const encoded = await loader.artifacts.get(state.ref!);
+    if (!encoded) {
+      // Missing or failing its hash check: never served. Forget the completion so the next run recomputes it.
+      if (state.cacheKey !== undefined) await loader.completions.deleteCompletions([state.cacheKey]);
+      throw new SluiceError(
+        "not-found",
+        `The stored output of step "${state.node.name}" (artifact ${state.ref!.hash.slice(0, 12)}) is missing or corrupted, so it was not used. Run again: "${state.node.name}" will be recomputed.`,
+        { step: state.node.name, runId: loader.runId, retryable: false },
+      );
+    }
+    state.value = await decodeValue(encoded, state.node.def.serializer);
+    if (encoded.kind === "json") state.text = encoded.text;
+    state.hasValue = true;
+    return state.value;
+  })();
+  return state.loading;
+}
