@@ -177,17 +177,24 @@ function tag(value: unknown): unknown {
   if (typeof value !== "object" || value === null) return value;
   if (value instanceof Date) return { [TAG]: "date", v: Number.isNaN(value.getTime()) ? null : value.toISOString() };
   if (value instanceof Uint8Array) return { [TAG]: "bytes", v: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") };
-  if (Array.isArray(value)) return value.map((item) => tag(item));
+  // Array.from visits empty slots too (map skips them), so they come back as undefined, not null.
+  if (Array.isArray(value)) return Array.from(value, (item) => tag(item));
   if (value instanceof Map) return { [TAG]: "map", v: [...value].map(([k, v]) => [tag(k), tag(v)]) };
   if (value instanceof Set) return { [TAG]: "set", v: [...value].map((item) => tag(item)) };
-  const copy: Record<string, unknown> = {};
+  // No prototype, so that an own "__proto__" key stays a key.
+  const copy: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [key, member] of Object.entries(value)) if (member !== undefined) copy[key] = tag(member);
   // An object of the user's own with a "$sluice" key: stored as [key, value] pairs so it is not read as a tag.
   return TAG in copy ? { [TAG]: "object", v: Object.entries(copy) } : copy;
 }
 
 function untag(this: unknown, _key: string, value: unknown): unknown {
-  if (typeof value !== "object" || value === null || Array.isArray(value) || !(TAG in value)) return value;
+  if (Array.isArray(value)) {
+    // JSON.parse deletes an element whose reviver result is undefined; parsed JSON has no other gaps.
+    for (let i = 0; i < value.length; i++) if (!(i in value)) value[i] = undefined;
+    return value;
+  }
+  if (typeof value !== "object" || value === null || !(TAG in value)) return value;
   const { [TAG]: kind, v } = value as { [TAG]: string; v?: unknown };
   switch (kind) {
     case "undefined":
