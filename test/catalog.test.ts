@@ -71,6 +71,17 @@ describe("datasets", () => {
   });
 });
 
+describe("lineage through one field of an output", () => {
+  it("follows an input wired with .out(field) up to the step whose output holds that field", () => {
+    const home = tempHome();
+    expect(sluice(home, ["run", "examples/iris/pipeline.ts", "--quiet"]).code).toBe(0);
+    const lineage = sluice(home, ["lineage", "iris/evaluate", "--json"]).json();
+    expect(lineage.upstream.map((l: { step: string }) => l.step).sort()).toEqual(["load", "split", "train", "validate"]);
+    const split = lineage.upstream.find((l: { step: string }) => l.step === "split");
+    expect(sluice(home, ["show", lineage.madeBy[0].runId, "--json"]).json().steps.find((s: { name: string }) => s.name === "split").output.hash).toBe(split.artifact);
+  });
+});
+
 describe("gc", () => {
   it("removes old runs and unreferenced outputs, never the newest output of a step", async () => {
     const home = tempHome();

@@ -14,9 +14,11 @@ import { z } from "zod";
 
 const SPECIES = ["setosa", "versicolor", "virginica"] as const;
 const FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"] as const;
+// Resolved from this module, so the default works whatever the working directory is.
 const DEFAULT_FILE = fileURLToPath(new URL("./iris.csv", import.meta.url));
 
-const measurement = z.number({ error: "must be a number" }).finite().positive({ error: "must be positive" });
+// zod 4 numbers already reject NaN and Infinity, so this means "a positive finite number".
+const measurement = z.number({ error: "must be a number" }).positive({ error: "must be a positive number" });
 const Row = z.object({
   sepal_length: measurement,
   sepal_width: measurement,
@@ -26,33 +28,44 @@ const Row = z.object({
 });
 type Row = z.infer<typeof Row>;
 
-/** Features as rows of numbers and labels as class indexes, the shape the model trains on. */
-interface Split {
+/** Features as rows of numbers and labels as class indexes: the shape the model trains on. */
+interface Part {
   features: number[][];
   labels: number[];
+  classes: string[];
 }
 
 export const load = step("load", {
   params: { file: z.string().default(DEFAULT_FILE) },
+  // Always re-read: the cache key sees the path, not the content, so a file fixed in place would
+  // otherwise be served stale. Steps downstream are still reused when the content is unchanged.
+  cache: false,
   run: ({ params }) => {
-    const rows = parse(readFileSync(params.file, "utf8"), { columns: true, cast: true, skip_empty_lines: true }) as Record<string, unknown>[];
-    return { file: params.file, rows };
+    const records = parse<{ record: Record<string, unknown>; info: { lines: number } }>(readFileSync(params.file, "utf8"), {
+      columns: true,
+      cast: true,
+      skip_empty_lines: true,
+      info: true, // gives each record's line number, for error messages that point at the file
+    });
+    return { file: params.file, rows: records.map(({ record, info }) => ({ line: info.lines, values: record })) };
   },
 });
 
 export const validate = step("validate", {
   inputs: { load },
+  version: "1", // the fingerprint sees only this body: bump when the Row schema changes
   run: ({ load }, ctx): Row[] => {
+    if (load.rows.length === 0) throw new Error(`${load.file} has no data rows. Add rows below the header line.`);
     const valid: Row[] = [];
-    for (const [index, raw] of load.rows.entries()) {
-      const result = Row.safeParse(raw);
+    for (const { line, values } of load.rows) {
+      const result = Row.safeParse(values);
       if (!result.success) {
+        // Fail fast on the first bad value: one precise message beats a model trained on bad data.
         const issue = result.error.issues[0]!;
         const field = String(issue.path[0] ?? "row");
-        // Line 1 is the header, so data row `index` sits on line index + 2.
-        throw new Error(
-          `${load.file}:${index + 2}: field "${field}" ${issue.message} (got ${JSON.stringify(raw[field])}). Fix that value in the file and run again.`,
-        );
+        const where = `${load.file}, line ${line}, field "${field}"`;
+        if (values[field] === undefined) throw new Error(`${where} is missing. Add a "${field}" column to the header (line 1) and run again.`);
+        throw new Error(`${where}: ${issue.message}, got ${JSON.stringify(values[field])}. Fix that value in the file and run again.`);
       }
       valid.push(result.data);
     }
@@ -62,8 +75,9 @@ export const validate = step("validate", {
 });
 
 export const split = step("split", {
-  inputs: { rows: validate },
   params: { testFraction: z.number().gt(0).lt(1).default(0.3), seed: z.number().int().default(42) },
+  inputs: { rows: validate },
+  version: "1", // bump when mulberry32 changes: the fingerprint cannot see helpers
   run: ({ rows, params }) => {
     const random = mulberry32(params.seed);
     const shuffled = [...rows];
@@ -71,28 +85,37 @@ export const split = step("split", {
       const j = Math.floor(random() * (i + 1));
       [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
     }
-    const testSize = Math.round(shuffled.length * params.testFraction);
-    const toSplit = (part: Row[]): Split => ({
+    // Stratified: each species gets the same share of the test set, so accuracy is not skewed by luck.
+    const train: Row[] = [];
+    const test: Row[] = [];
+    for (const species of SPECIES) {
+      const group = shuffled.filter((row) => row.species === species);
+      const testSize = Math.round(group.length * params.testFraction);
+      test.push(...group.slice(0, testSize));
+      train.push(...group.slice(testSize));
+    }
+    const toPart = (part: Row[]): Part => ({
       features: part.map((row) => FEATURES.map((name) => row[name])),
       labels: part.map((row) => SPECIES.indexOf(row.species)),
+      classes: [...SPECIES],
     });
-    return { test: toSplit(shuffled.slice(0, testSize)), train: toSplit(shuffled.slice(testSize)) };
+    return { train: toPart(train), test: toPart(test) };
   },
 });
 
 export const train = step("train", {
-  inputs: { data: split.out("train") },
   params: { trees: z.number().int().positive().default(25), seed: z.number().int().default(42) },
-  // The model is a class instance: store it through its own JSON form.
-  serializer: {
-    encode: (model: RandomForestClassifier) => model.toJSON(),
-    decode: (stored) => RandomForestClassifier.load(stored as ReturnType<RandomForestClassifier["toJSON"]>),
-  },
-  run: ({ data, params }, ctx) => {
+  inputs: { train: split.out("train") },
+  run: ({ train: data, params }, ctx) => {
     const forest = new RandomForestClassifier({ seed: params.seed, maxFeatures: 0.8, replacement: true, nEstimators: params.trees });
     forest.train(data.features, data.labels);
     ctx.log(`trained ${params.trees} trees on ${data.labels.length} rows`);
-    return model(forest);
+    return model(forest); // tagged so `sluice datasets` lists it as a model
+  },
+  // The model is a class instance, not plain data: store it as its own JSON form and load it back.
+  serializer: {
+    encode: (model) => model.toJSON(),
+    decode: (stored) => RandomForestClassifier.load(stored as ReturnType<RandomForestClassifier["toJSON"]>),
   },
 });
 
@@ -100,7 +123,8 @@ export const evaluate = step("evaluate", {
   inputs: { model: train, test: split.out("test") },
   run: ({ model, test }) => {
     const predicted = model.predict(test.features);
-    const confusion = SPECIES.map(() => SPECIES.map(() => 0));
+    // confusion[actual][predicted], rows and columns in the order of test.classes.
+    const confusion = test.classes.map(() => test.classes.map(() => 0));
     let correct = 0;
     predicted.forEach((label, i) => {
       const actual = test.labels[i]!;
@@ -112,8 +136,9 @@ export const evaluate = step("evaluate", {
 });
 
 export const report = step("report", {
-  inputs: { evaluation: evaluate },
+  // Same name as train's param, so it receives the same value and can say how many trees were used.
   params: { trees: z.number().int().positive().default(25) },
+  inputs: { evaluation: evaluate },
   run: ({ evaluation, params }, ctx) => {
     const summary = { accuracy: Number(evaluation.accuracy.toFixed(4)), trees: params.trees, testSize: evaluation.n };
     ctx.log(`accuracy ${(summary.accuracy * 100).toFixed(1)}% on ${summary.testSize} held-out rows (${summary.trees} trees)`);
@@ -123,7 +148,7 @@ export const report = step("report", {
 
 export default pipeline("iris", { steps: [report] });
 
-/** A small seeded PRNG, so that the split is the same on every run. */
+/** A tiny seeded PRNG (mulberry32), so the split is the same on every run and machine. */
 function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {

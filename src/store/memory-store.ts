@@ -110,7 +110,7 @@ export class MemoryStore implements RunStore, CompletionStore, DatasetCatalog {
   }
 
   async producersOf(hash: string): Promise<Completion[]> {
-    return [...this.completions.values()].filter((completion) => completion.output.hash === hash);
+    return [...this.completions.values()].filter((c) => c.output.hash === hash || Object.values(c.fieldHashes ?? {}).includes(hash));
   }
 
   async consumersOf(hash: string): Promise<Completion[]> {

@@ -35,7 +35,7 @@ export interface CompletionStore {
   invalidateCompletions(pipeline: string, target: { cacheKeys?: readonly string[]; instances?: ReadonlyArray<{ step: string; identity: string }> }): MaybePromise<number>;
   /** Every completion of a pipeline (invalidated ones too): lets the planner of a large graph read them in one go. */
   completionsOf(pipeline: string): Promise<Completion[]>;
-  /** Lineage: the completions whose output is this artifact (the step runs that made it). */
+  /** Lineage: the completions whose output is this artifact, or has it as one field's hash (the step runs that made it). */
   producersOf(hash: string): Promise<Completion[]>;
   /** Lineage: the completions that read this artifact as an input. */
   consumersOf(hash: string): Promise<Completion[]>;

@@ -118,11 +118,13 @@ async function walk(home: SluiceHome, start: string, maxDepth: number, direction
         direction === "down"
           ? found.map((c) => ({ c, artifact: c.output.hash }))
           : found.flatMap((c) => Object.values(c.inputHashes).map((artifact) => ({ c, artifact })));
-      for (const { c, artifact } of hashes) {
+      for (const { c, artifact: input } of hashes) {
+        // Going up, an input hash may be one field of an output: follow the whole output that holds it.
+        const producer = direction === "down" ? c : (await home.store.producersOf(input))[0];
+        if (!producer) continue;
+        const artifact = direction === "down" ? input : producer.output.hash;
         if (seen.has(artifact)) continue;
         seen.add(artifact);
-        const producer = direction === "down" ? c : (await home.store.producersOf(artifact))[0];
-        if (!producer) continue;
         links.push({ depth, pipeline: producer.pipeline, step: producer.step, artifact, runId: producer.runId });
         next.push(artifact);
       }

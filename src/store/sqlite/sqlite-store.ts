@@ -245,7 +245,7 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
   }
 
   producersOf(hash: string): Promise<Completion[]> {
-    return this.async(() => (this.statements.producersOf.all(hash) as Row[]).map(completionFromRow));
+    return this.async(() => (this.statements.producersOf.all({ hash }) as Row[]).map(completionFromRow));
   }
 
   consumersOf(hash: string): Promise<Completion[]> {
@@ -386,7 +386,10 @@ function prepare(db: Database.Database) {
        VALUES (@cache_key, @pipeline, @step, @identity, @code_hash, @params_hash, @input_hashes, @field_hashes, @output_hash, @output_kind, @output_size, @run_id, @created_at)`,
     ),
     findCompletion: db.prepare(`SELECT * FROM completions WHERE cache_key = ?`),
-    producersOf: db.prepare(`SELECT * FROM completions WHERE output_hash = ? ORDER BY created_at`),
+    producersOf: db.prepare(
+      `SELECT * FROM completions WHERE output_hash = @hash
+       OR (field_hashes IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(field_hashes) j WHERE j.value = @hash)) ORDER BY created_at`,
+    ),
     completionsOf: db.prepare(`SELECT * FROM completions WHERE pipeline = ?`),
     consumersOf: db.prepare(`SELECT c.* FROM completions c WHERE EXISTS (SELECT 1 FROM json_each(c.input_hashes) j WHERE j.value = ?) ORDER BY c.created_at`),
     insertDataset: db.prepare(
