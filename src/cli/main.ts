@@ -16,6 +16,7 @@ const program = new Command("sluice")
   .exitOverride()
   .showHelpAfterError("(add --help for usage)");
 
+const homeOption = () => new Option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)");
 const paramOption = () => new Option("-p, --param <key=value>", "a parameter; values parse as JSON when they can (repeatable)").argParser(collect);
 const targetOption = () => new Option("-t, --target <step>", "only this step and what it needs (repeatable)").argParser(collect);
 const forceOption = () => new Option("--force <step>", "rerun this step even if complete (repeatable)").argParser(collect);
@@ -33,7 +34,7 @@ program
   .option("--json", "print the run result as JSON on stdout, and nothing else")
   .option("-q, --quiet", "no live tree, no summary")
   .option("--log-level <level>", "show step logs at this level and above: debug, info, warn, error", "info")
-  .option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)")
+  .addOption(homeOption())
   .option("--in-memory", "record nothing on disk: runs and outputs live in this process only")
   .option("--param-set <file>", "a JSON file of named parameter sets ({ \"name\": { ...params } }): one run per set")
   .action(async (file: string, options) => {
@@ -50,7 +51,7 @@ program
   .addOption(paramOption())
   .option("-y, --yes", "do not ask for confirmation")
   .option("--dry-run", "only show what would be reset")
-  .option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)")
+  .addOption(homeOption())
   .option("--json", "print JSON")
   .action(async (file: string, step: string, options) => {
     const { resetCommand } = await import("./commands/reset.js");
@@ -62,7 +63,7 @@ program
   .description("Continue a failed, cancelled or crashed run: finished steps are reused, the rest runs.")
   .argument("<run-id>", "the run to resume (see sluice runs)")
   .addOption(paramOption().makeOptionMandatory(false))
-  .option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)")
+  .addOption(homeOption())
   .option("--json", "print the run result as JSON on stdout, and nothing else")
   .option("-q, --quiet", "no live tree, no summary")
   .option("--log-level <level>", "show step logs at this level and above: debug, info, warn, error", "info")
@@ -77,7 +78,7 @@ program
   .option("--pipeline <name>", "only runs of this pipeline")
   .option("--status <status>", "only runs with this status: queued, running, succeeded, failed, cancelled")
   .option("-n, --limit <n>", "how many runs to list", "20")
-  .option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)")
+  .addOption(homeOption())
   .option("--json", "print JSON")
   .action(async (options) => {
     const { runsCommand } = await import("./commands/inspect.js");
@@ -88,7 +89,7 @@ program
   .command("show")
   .description("A run's status and, per step, status, reason, attempts, duration, cache key and output; the first failure first.")
   .argument("<run-id>", "the run (see sluice runs)")
-  .option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)")
+  .addOption(homeOption())
   .option("--json", "print JSON")
   .action(async (runId: string, options) => {
     const { showCommand } = await import("./commands/inspect.js");
@@ -101,14 +102,12 @@ program
   .argument("<run-id>", "the run (see sluice runs)")
   .argument("[step]", "only this step's logs")
   .option("--tail <n>", "only the last N lines")
-  .option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)")
+  .addOption(homeOption())
   .option("--json", "print JSON")
   .action(async (runId: string, step: string | undefined, options) => {
     const { logsCommand } = await import("./commands/inspect.js");
     process.exitCode = await logsCommand(runId, step, options);
   });
-
-const homeOption = () => new Option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)");
 
 program
   .command("gc")
@@ -179,7 +178,7 @@ program
   .addOption(forceOption())
   .option("--force-all", "preview a run that reruns every step")
   .option("--json", 'print { "steps": [{ "name", "status", "reason" }] } on stdout')
-  .option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)")
+  .addOption(homeOption())
   .action(async (file: string, options) => {
     const { previewCommand } = await import("./commands/preview.js");
     process.exitCode = await previewCommand(file, options);
