@@ -28,6 +28,12 @@ export const ERROR_CODES = {
   "store-full": { http: 507, input: false, retryable: false },
   "store-unwritable": { http: 500, input: false, retryable: false },
   "crashed": { http: 500, input: false, retryable: true },
+  "invalid-document": { http: 400, input: true, retryable: false },
+  "invalid-expression": { http: 400, input: true, retryable: false },
+  "invalid-inputs": { http: 400, input: true, retryable: false },
+  "http-failed": { http: 502, input: false, retryable: true },
+  "criteria-failed": { http: 500, input: false, retryable: false },
+  "loop-limit": { http: 500, input: false, retryable: false },
   "internal": { http: 500, input: false, retryable: false },
 } as const;
 
