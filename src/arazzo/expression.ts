@@ -315,7 +315,7 @@ class Scanner {
     } catch (error) {
       if (!SluiceError.is(error)) throw error;
       const offset = typeof error.details?.offset === "number" ? error.details.offset : begin;
-      return this.fail(`${error.message} (in the runtime expression "${this.text.slice(this.start, this.pos)}")`, offset);
+      return this.fail(`${error.message.replace(/\.$/, "")} (in the runtime expression "${this.text.slice(this.start, this.pos)}").`, offset);
     }
   }
 

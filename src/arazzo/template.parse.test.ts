@@ -90,6 +90,8 @@ describe("parseTemplate", () => {
     expect(parseTemplate("hello {world}")).toEqual({ kind: "literal", text: "hello {world}" });
     expect(parseTemplate("$5.00")).toEqual({ kind: "literal", text: "$5.00" });
     expect(parseTemplate("$HOME/bin")).toEqual({ kind: "literal", text: "$HOME/bin" });
+    // JSON Schema keywords in payloads are not near misses of a root.
+    for (const text of ["$ref", "$schema", "$id", "$defs", "$comment", "$anchor"]) expect(parseTemplate(text)).toEqual({ kind: "literal", text });
     expect(templateExpressions(parseTemplate("plain"))).toEqual([]);
   });
 
