@@ -74,7 +74,7 @@ class Checker {
     return undefined;
   }
 
-  private fields(path: DocPath, obj: Obj, allowed: readonly string[], what: string, extensions = true): void {
+  private fields(path: DocPath, obj: Obj, allowed: readonly string[], what: string, extensions = true, otherwise?: string): void {
     for (const key of Object.keys(obj)) {
       if (allowed.includes(key) || (extensions && key.startsWith("x-"))) continue;
       const moved = Object.keys(MOVED).filter((m) => allowed.includes(MOVED[m]!));
@@ -84,7 +84,7 @@ class Checker {
           ? `'${near}' belongs to ${near.startsWith("on") ? "a step" : "a workflow"}; here it is '${MOVED[near]}'`
           : near !== undefined
             ? `did you mean '${near}'?`
-            : `allowed fields: ${allowed.join(", ")}${extensions ? "; extension fields must start with 'x-'" : ""}`;
+            : otherwise ?? `allowed fields: ${allowed.join(", ")}${extensions ? "; extension fields must start with 'x-'" : ""}`;
       this.report([...path, key], `${what} has no field '${key}'`, hint, "key");
     }
   }
@@ -116,7 +116,7 @@ class Checker {
     const value = this.string(path, obj, field, what);
     if (value === undefined || allowed.includes(value)) return value;
     const near = closest(value, allowed);
-    this.report([...path, field], `${what}: '${field}' must be one of ${allowed.join(", ")}, found "${value}"`, near ? `did you mean '${near}'?` : undefined);
+    this.report([...path, field], `${what}: '${field}' must be one of ${allowed.join(", ")}, found "${value}"`, near ? `did you mean '${near}'?` : `write ${field}: ${allowed[0]}, or another of the values listed`);
     return undefined;
   }
 
@@ -149,12 +149,19 @@ class Checker {
       this.report([], `an Arazzo document must be an object with arazzo, info, sourceDescriptions and workflows; found ${kindOf(value)}`, "start from a document like: arazzo: 1.0.1");
       return;
     }
+    if (value.arazzo === undefined && ("openapi" in value || "swagger" in value)) {
+      // One clear message instead of a list of "unknown field" ones.
+      this.report([], "this is an OpenAPI description, not an Arazzo document (no 'arazzo' field)", "name it in an Arazzo document's sourceDescriptions");
+      return;
+    }
     this.fields([], value, FIELDS.root, "the Arazzo document");
     if (value.arazzo === undefined) {
-      const openapi = "openapi" in value || "swagger" in value;
-      this.report([], openapi ? "this is an OpenAPI description, not an Arazzo document (no 'arazzo' field)" : "the document is missing the required field 'arazzo'", openapi ? "name it in an Arazzo document's sourceDescriptions" : "add arazzo: 1.0.1 at the top");
+      this.report([], "the document is missing the required field 'arazzo'", "add arazzo: 1.0.1 at the top");
     } else {
-      const version = this.string([], value, "arazzo", "the Arazzo document");
+      if (typeof value.arazzo !== "string") {
+        this.report(["arazzo"], `'arazzo' must be a version string such as "1.0.1", found ${kindOf(value.arazzo)}`, "write the full version, arazzo: 1.0.1 (YAML reads 1.0 as a number)");
+      }
+      const version = typeof value.arazzo === "string" ? value.arazzo : undefined;
       if (version !== undefined && !VERSION.test(version)) {
         this.report(["arazzo"], `arazzo version "${version}" is not supported; sluice reads Arazzo 1.0.x`, "set arazzo: 1.0.1");
       }
@@ -331,7 +338,8 @@ class Checker {
 
   /** A Reusable Object: `{ reference: $components.<kind>.<name>, value? }`, nothing else (not even x-). */
   private reusable(path: DocPath, obj: Obj, what: string, kind: "parameters" | "successActions" | "failureActions"): void {
-    this.fields(path, obj, kind === "parameters" ? ["reference", "value"] : ["reference"], `${what} (a Reusable Object)`, false);
+    const only = kind === "parameters" ? ["reference", "value"] : ["reference"];
+    this.fields(path, obj, only, `${what} (a Reusable Object)`, false, `a Reusable Object holds only ${only.join(" and ")}; to change other fields, define another component`);
     const ref = this.string(path, obj, "reference", what);
     if (ref === undefined) return;
     const match = /^\$components\.(parameters|successActions|failureActions|inputs)\.([a-zA-Z0-9.\-_]+)$/.exec(ref);
@@ -469,7 +477,7 @@ class Checker {
     const type = schema.type;
     if (type !== undefined && !(typeof type === "string" ? SCHEMA_TYPES.includes(type) : Array.isArray(type) && type.every((t) => typeof t === "string" && SCHEMA_TYPES.includes(t)))) {
       const near = typeof type === "string" ? closest(type, SCHEMA_TYPES) : undefined;
-      this.report([...path, "type"], `${what}: JSON Schema type ${JSON.stringify(type)} is not one of ${SCHEMA_TYPES.join(", ")}`, near ? `did you mean '${near}'?` : undefined);
+      this.report([...path, "type"], `${what}: JSON Schema type ${JSON.stringify(type)} is not one of ${SCHEMA_TYPES.join(", ")}`, near ? `did you mean '${near}'?` : "use one of the JSON Schema types listed (text is 'string')");
     }
     if (schema.required !== undefined && !(Array.isArray(schema.required) && schema.required.every((r) => typeof r === "string"))) {
       this.report([...path, "required"], `${what}: JSON Schema 'required' must be a list of property names`, "e.g. required: [scenarioId]");
