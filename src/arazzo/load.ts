@@ -102,7 +102,8 @@ async function loadSources(doc: LoadedDocument, ctx: LoadContext, overrides?: Re
     };
     let target: string;
     try {
-      target = override === undefined ? resolveReference(entry.url, doc.url) : resolveReference(override, resolvePath("x"));
+      // A replacement url comes from the command line, so it is relative to the working directory.
+      target = override === undefined ? resolveReference(entry.url, doc.url) : resolveReference(override, resolvePath(process.cwd(), "cli"));
     } catch (error) {
       report(`source description "${name}": ${messageOf(error)}`, "use a relative path, an absolute path, or an http(s) URL");
       return;

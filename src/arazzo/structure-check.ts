@@ -70,7 +70,7 @@ class Checker {
 
   private object(path: DocPath, value: unknown, what: string): Obj | undefined {
     if (isObj(value)) return value;
-    this.report(path, `${what} must be an object (a map of fields), found ${kindOf(value)}`);
+    this.report(path, `${what} must be an object (a map of fields), found ${kindOf(value)}`, Array.isArray(value) ? "remove the '- ' list markers (or [ ]) and write fields as key: value" : "write it as key: value fields");
     return undefined;
   }
 
@@ -226,7 +226,7 @@ class Checker {
     if (wf.inputs !== undefined) this.schema([...path, "inputs"], wf.inputs, `${what}: inputs`);
     const dependsOn = this.list(path, wf, "dependsOn", what);
     dependsOn?.forEach((d, i) => {
-      if (typeof d !== "string") this.report([...path, "dependsOn", i], `${what}: dependsOn entries must be workflowId strings, found ${kindOf(d)}`);
+      if (typeof d !== "string") this.report([...path, "dependsOn", i], `${what}: dependsOn entries must be workflowId strings, found ${kindOf(d)}`, "e.g. dependsOn: [setup]");
       else this.workflowRef([...path, "dependsOn", i], d, `${what}: dependsOn`);
     });
     if (dependsOn) {
