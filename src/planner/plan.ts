@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { SluiceError, hashParts, identityOf, isPromise, sha256, unknownStep, type GraphNode, type PipelineGraph, type PlanStatus, type Reason } from "../core/index.js";
+import { SluiceError, hashParts, identityOf, isPromise, sha256, unknownStep, type MaybePromise, type GraphNode, type PipelineGraph, type PlanStatus, type Reason } from "../core/index.js";
 import type { ArtifactStore } from "../artifacts/index.js";
-import type { Completion, CompletionStore } from "../store/index.js";
+import type { Completion, CompletionStore, CompletionSummary } from "../store/index.js";
 
 export interface PlanOptions {
   /** Plan only these steps and what they need. */
@@ -32,7 +32,7 @@ export interface PlannedStep {
   readonly cacheKey?: string;
   readonly inputHashes?: Record<string, string>;
   /** The completion that makes this step complete. */
-  readonly completion?: Completion;
+  readonly completion?: CompletionSummary;
   /** Content hashes of the external files the step declares, by `file:<path>`. */
   readonly fileHashes?: Record<string, string>;
 }
@@ -67,7 +67,7 @@ export async function planRun(
 ): Promise<Plan> {
   const forced = new Set(options.force ?? []);
   for (const name of forced) if (!graph.byName.has(name)) throw unknownStep(graph, name);
-  const lookup = nodes.length >= PRELOAD_FROM ? await preloaded(completions, graph.pipeline) : completions;
+  const lookup = nodes.length >= PRELOAD_FROM ? await preloaded(completions, graph.pipeline) : direct(completions);
   const planned = new Array<PlannedStep | undefined>(graph.nodes.length);
   const steps: PlannedStep[] = [];
   for (const node of nodes) {
@@ -85,7 +85,7 @@ export async function planRun(
     }
     let status: PlanStatus = "pending";
     let reason: Reason;
-    let completion: Completion | undefined;
+    let completion: CompletionSummary | undefined;
     if (options.forceAll || forced.has(node.name) || !node.def.cache) {
       reason = "forced";
     } else {
@@ -101,7 +101,9 @@ export async function planRun(
         reason = "complete";
       } else {
         const found = lookup.latestCompletion(graph.pipeline, node.name);
-        const latest = isPromise(found) ? await found : found;
+        const summary = isPromise(found) ? await found : found;
+        const full = summary && lookup.full(summary);
+        const latest = isPromise(full) ? await full : full;
         if (options.checkDependencies === false && latest && !latest.invalidatedAt && latest.paramsHash === paramsHash && latest.codeHash === node.def.fingerprint) {
           status = "complete";
           reason = "complete";
@@ -128,18 +130,36 @@ export function inputHashOf(upstream: Pick<Completion, "output" | "fieldHashes">
 /** From this many steps on, the planner reads the pipeline's completions in one query instead of one per step. */
 const PRELOAD_FROM = 256;
 
-type Lookup = Pick<CompletionStore, "findCompletion" | "latestCompletion">;
+/** Where the planner looks completions up: the store itself, or summaries read in one go. */
+interface Lookup {
+  findCompletion(cacheKey: string): MaybePromise<CompletionSummary | undefined>;
+  latestCompletion(pipeline: string, step: string): MaybePromise<CompletionSummary | undefined>;
+  /** The whole record behind a summary, for saying why a step must run. */
+  full(summary: CompletionSummary): MaybePromise<Completion | undefined>;
+}
 
-/** The pipeline's completions in memory, answering the planner's lookups (cache keys include the pipeline). */
+function direct(completions: CompletionStore): Lookup {
+  return {
+    findCompletion: (key) => completions.findCompletion(key),
+    latestCompletion: (pipeline, step) => completions.latestCompletion(pipeline, step),
+    full: (summary) => summary as Completion,
+  };
+}
+
+/** The pipeline's completion summaries in memory, answering the planner's lookups (cache keys include the pipeline). */
 async function preloaded(completions: CompletionStore, pipeline: string): Promise<Lookup> {
-  const byKey = new Map<string, Completion>();
-  const latest = new Map<string, Completion>();
+  const byKey = new Map<string, CompletionSummary>();
+  const latest = new Map<string, CompletionSummary>();
   for (const completion of await completions.completionsOf(pipeline)) {
     byKey.set(completion.cacheKey, completion);
     const current = latest.get(completion.step);
     if (!current || current.createdAt <= completion.createdAt) latest.set(completion.step, completion);
   }
-  return { findCompletion: (key) => byKey.get(key), latestCompletion: (_pipeline, step) => latest.get(step) };
+  return {
+    findCompletion: (key) => byKey.get(key),
+    latestCompletion: (_pipeline, step) => latest.get(step),
+    full: (summary) => completions.findCompletion(summary.cacheKey),
+  };
 }
 
 /**

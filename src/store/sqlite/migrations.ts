@@ -112,6 +112,12 @@ CREATE INDEX completions_by_output ON completions (output_hash);
     name: "field-hashes",
     sql: `ALTER TABLE completions ADD COLUMN field_hashes TEXT;`,
   },
+  {
+    version: 5,
+    name: "step-rosters",
+    // Steps of a run that have not started, one JSON array per run (see step-roster.ts).
+    sql: `CREATE TABLE step_rosters (run_id TEXT PRIMARY KEY, steps TEXT NOT NULL);`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
