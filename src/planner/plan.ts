@@ -42,6 +42,12 @@ export interface Plan {
   /** The planned steps in execution (topological) order. */
   readonly steps: readonly PlannedStep[];
   readonly byName: ReadonlyMap<string, PlannedStep>;
+  /**
+   * The pipeline's completions as the planner read them in one go (large plans only), so the engine's
+   * re-check of a key once a step's inputs exist needs no query. A completion another process adds
+   * meanwhile is missed, which costs a recomputation, never a wrong reuse.
+   */
+  readonly completionAt?: (cacheKey: string) => CompletionSummary | undefined;
 }
 
 /** The cache key of a step instance: code, params and the content of every input. */
@@ -119,7 +125,8 @@ export async function planRun(
   }
   if (artifacts) await recheckNeededOutputs(steps, planned, graph, artifacts);
   const kept = options.checkDependencies === false ? withoutUnneeded(steps, graph) : steps;
-  return { pipeline: graph.pipeline, steps: kept, byName: new Map(kept.map((step) => [step.name, step])) };
+  const plan: Plan = { pipeline: graph.pipeline, steps: kept, byName: new Map(kept.map((step) => [step.name, step])) };
+  return lookup.preloaded ? { ...plan, completionAt: lookup.preloaded } : plan;
 }
 
 /** What a consumer's key covers of an upstream output: the field it reads when that field has a hash, else all of it. */
@@ -136,6 +143,8 @@ interface Lookup {
   latestCompletion(pipeline: string, step: string): MaybePromise<CompletionSummary | undefined>;
   /** The whole record behind a summary, for saying why a step must run. */
   full(summary: CompletionSummary): MaybePromise<Completion | undefined>;
+  /** Set when the summaries were read in one go: the lookup by key, synchronous. */
+  preloaded?: (cacheKey: string) => CompletionSummary | undefined;
 }
 
 function direct(completions: CompletionStore): Lookup {
@@ -155,10 +164,12 @@ async function preloaded(completions: CompletionStore, pipeline: string): Promis
     const current = latest.get(completion.step);
     if (!current || current.createdAt <= completion.createdAt) latest.set(completion.step, completion);
   }
+  const find = (key: string) => byKey.get(key);
   return {
-    findCompletion: (key) => byKey.get(key),
+    findCompletion: find,
     latestCompletion: (_pipeline, step) => latest.get(step),
     full: (summary) => completions.findCompletion(summary.cacheKey),
+    preloaded: find,
   };
 }
 

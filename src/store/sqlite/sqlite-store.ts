@@ -432,7 +432,7 @@ function prepare(db: Database.Database) {
     invalidateKey: db.prepare(`UPDATE completions SET invalidated_at = @now WHERE pipeline = @pipeline AND cache_key = @key AND invalidated_at IS NULL`),
     deleteCompletion: db.prepare(`DELETE FROM completions WHERE cache_key = ?`),
     getArtifact: db.prepare(`SELECT kind, size, inline FROM artifacts WHERE hash = ?`),
-    putArtifact: db.prepare(`INSERT OR REPLACE INTO artifacts (hash, kind, size, inline, created_at) VALUES (@hash, @kind, @size, @inline, @created_at)`),
+    putArtifact: db.prepare(`INSERT OR IGNORE INTO artifacts (hash, kind, size, inline, created_at) VALUES (@hash, @kind, @size, @inline, @created_at)`),
     latestCompletion: db.prepare(`SELECT * FROM completions WHERE pipeline = ? AND step = ? ORDER BY created_at DESC LIMIT 1`),
   };
 }
