@@ -160,6 +160,25 @@ export function describeStoreConformance(name: string, makeStores: () => Promise
         expect(steps.find((s) => s.step === "b")).toEqual(stepRecord("r1", "b", { status: "succeeded", reason: "complete", cached: true, output: { hash: "h2", kind: "json", size: 2 } }));
       });
 
+      it("the latest record of a step wins, whether it has started or not (a resumed run rewrites finished steps as complete)", async () => {
+        const { runs } = await fresh();
+        await runs.createRun(run("r1"));
+        const complete = { status: "succeeded" as const, reason: "complete" as const, cached: true, cacheKey: "k", output: { hash: "h", kind: "json" as const, size: 2 } };
+        await runs.putSteps([stepRecord("r1", "a"), stepRecord("r1", "b", complete), stepRecord("r1", "c")]);
+        const ran = stepRecord("r1", "a", { status: "succeeded", attempts: 1, startedAt: 1001, finishedAt: 1002, output: { hash: "ha", kind: "json", size: 1 } });
+        const crashed = stepRecord("r1", "c", { status: "failed", attempts: 1, startedAt: 1003, error: { code: "crashed", message: "died" } });
+        await runs.putSteps([ran, crashed]);
+        const statuses = (await runs.getRun("r1"))!.steps.map((s) => [s.step, s.status]).sort();
+        expect(statuses).toEqual([["a", "succeeded"], ["b", "succeeded"], ["c", "failed"]]);
+        // Resumed: a finished step is now complete before the run starts again, the crashed one pending.
+        await runs.putSteps([stepRecord("r1", "a", { ...complete, output: ran.output }), stepRecord("r1", "c", { reason: "missing-output" })]);
+        const steps = (await runs.getRun("r1"))!.steps;
+        expect(steps).toHaveLength(3);
+        expect(steps.find((s) => s.step === "a")).toEqual(stepRecord("r1", "a", { ...complete, output: ran.output }));
+        expect(steps.find((s) => s.step === "b")).toEqual(stepRecord("r1", "b", complete));
+        expect(steps.find((s) => s.step === "c")).toEqual(stepRecord("r1", "c", { reason: "missing-output" }));
+      });
+
       it("keeps each run's steps apart, and takes many records in one call", async () => {
         const { runs } = await fresh();
         await runs.createRun(run("r1"));

@@ -14,6 +14,26 @@ describeStoreConformance("sqlite", () => {
 });
 
 describe("SQLite store", () => {
+  it("keeps steps that have not started in one roster row per run, and garbage collection keeps what rosters name", async () => {
+    const store = SqliteStore.open(join(tempDir(), "sluice.db"));
+    await store.createRun({ runId: "kept", pipeline: "p", status: "succeeded", params: {}, startedAt: 2 });
+    await store.createRun({ runId: "old", pipeline: "p", status: "succeeded", params: {}, startedAt: 1 });
+    await store.putArtifact({ hash: "named", kind: "json", size: 1, inline: "1" });
+    await store.putArtifact({ hash: "orphan", kind: "json", size: 1, inline: "2" });
+    const base = { identity: "i", reason: "complete" as const, attempts: 0 };
+    await store.putSteps([
+      { ...base, runId: "kept", step: "done", status: "succeeded", cached: true, output: { hash: "named", kind: "json", size: 1 } },
+      { ...base, runId: "kept", step: "later", status: "pending", reason: "missing-output", cached: false },
+    ]);
+    expect(store.db.prepare(`SELECT count(*) FROM step_runs`).pluck().get()).toBe(0);
+    expect(store.db.prepare(`SELECT count(*) FROM step_rosters`).pluck().get()).toBe(1);
+    expect((await store.getRun("kept"))!.steps.map((s) => s.step)).toEqual(["done", "later"]);
+    const result = store.collectGarbage(["old"], false);
+    expect(result.artifacts.map((a) => a.hash)).toEqual(["orphan"]);
+    expect(store.getArtifact("named")).toBeDefined();
+    store.close();
+  });
+
   it("persists across reopening", async () => {
     const path = join(tempDir(), "sluice.db");
     const first = SqliteStore.open(path);

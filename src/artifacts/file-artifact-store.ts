@@ -10,7 +10,7 @@ export const INLINE_LIMIT_BYTES = 64 * 1024;
 /** Where artifact rows (and small inline values) are kept: the store's database. */
 export interface ArtifactIndex {
   getArtifact(hash: string): { kind: ArtifactKind; size: number; inline?: string } | undefined;
-  /** May commit later; the promise (if any) resolves once the row is stored. */
+  /** May commit later; the promise (if any) resolves once the row is stored. A row already stored under the hash is kept. */
   putArtifact(row: { hash: string; kind: ArtifactKind; size: number; inline?: string }): MaybePromise<void>;
 }
 
@@ -28,12 +28,13 @@ export class FileArtifactStore implements ArtifactStore {
 
   put(encoded: EncodedValue): MaybePromise<ArtifactRef> {
     const ref = refOf(encoded);
-    const known = this.index.getArtifact(ref.hash);
-    if (known && (known.inline !== undefined || existsSync(this.pathOf(ref.hash)))) return ref;
     let stored: MaybePromise<void>;
     if (encoded.kind === "json" && ref.size < INLINE_LIMIT_BYTES) {
+      // Content-addressed: a row already stored under this hash holds these bytes, and the index keeps it.
       stored = this.index.putArtifact({ hash: ref.hash, kind: "json", size: ref.size, inline: encoded.text });
     } else {
+      const known = this.index.getArtifact(ref.hash);
+      if (known && (known.inline !== undefined || existsSync(this.pathOf(ref.hash)))) return ref;
       this.writeFile(ref.hash, encoded.kind === "json" ? Buffer.from(encoded.text) : encoded.bytes);
       stored = this.index.putArtifact({ hash: ref.hash, kind: ref.kind, size: ref.size });
     }

@@ -247,7 +247,7 @@ class RunExecution {
       // The plan could not know this key (an upstream had to run first): check it now.
       const inputHashes = this.inputHashesOf(state);
       state.cacheKey = cacheKeyOf(this.options.graph.pipeline, node, state.planned.paramsHash, inputHashes);
-      const found = this.options.stores.completions.findCompletion(state.cacheKey);
+      const found = this.options.plan.completionAt ? this.options.plan.completionAt(state.cacheKey) : this.options.stores.completions.findCompletion(state.cacheKey);
       const completion = isPromise(found) ? await found : found;
       if (completion && completion.invalidatedAt === undefined) {
         state.cached = true;

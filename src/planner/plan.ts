@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { SluiceError, hashParts, identityOf, isPromise, sha256, unknownStep, type GraphNode, type PipelineGraph, type PlanStatus, type Reason } from "../core/index.js";
+import { SluiceError, hashParts, identityOf, isPromise, sha256, unknownStep, type MaybePromise, type GraphNode, type PipelineGraph, type PlanStatus, type Reason } from "../core/index.js";
 import type { ArtifactStore } from "../artifacts/index.js";
-import type { Completion, CompletionStore } from "../store/index.js";
+import type { Completion, CompletionStore, CompletionSummary } from "../store/index.js";
 
 export interface PlanOptions {
   /** Plan only these steps and what they need. */
@@ -32,7 +32,7 @@ export interface PlannedStep {
   readonly cacheKey?: string;
   readonly inputHashes?: Record<string, string>;
   /** The completion that makes this step complete. */
-  readonly completion?: Completion;
+  readonly completion?: CompletionSummary;
   /** Content hashes of the external files the step declares, by `file:<path>`. */
   readonly fileHashes?: Record<string, string>;
 }
@@ -42,6 +42,12 @@ export interface Plan {
   /** The planned steps in execution (topological) order. */
   readonly steps: readonly PlannedStep[];
   readonly byName: ReadonlyMap<string, PlannedStep>;
+  /**
+   * The pipeline's completions as the planner read them in one go (large plans only), so the engine's
+   * re-check of a key once a step's inputs exist needs no query. A completion another process adds
+   * meanwhile is missed, which costs a recomputation, never a wrong reuse.
+   */
+  readonly completionAt?: (cacheKey: string) => CompletionSummary | undefined;
 }
 
 /** The cache key of a step instance: code, params and the content of every input. */
@@ -67,7 +73,7 @@ export async function planRun(
 ): Promise<Plan> {
   const forced = new Set(options.force ?? []);
   for (const name of forced) if (!graph.byName.has(name)) throw unknownStep(graph, name);
-  const lookup = nodes.length >= PRELOAD_FROM ? await preloaded(completions, graph.pipeline) : completions;
+  const lookup = nodes.length >= PRELOAD_FROM ? await preloaded(completions, graph.pipeline) : direct(completions);
   const planned = new Array<PlannedStep | undefined>(graph.nodes.length);
   const steps: PlannedStep[] = [];
   for (const node of nodes) {
@@ -85,7 +91,7 @@ export async function planRun(
     }
     let status: PlanStatus = "pending";
     let reason: Reason;
-    let completion: Completion | undefined;
+    let completion: CompletionSummary | undefined;
     if (options.forceAll || forced.has(node.name) || !node.def.cache) {
       reason = "forced";
     } else {
@@ -101,7 +107,9 @@ export async function planRun(
         reason = "complete";
       } else {
         const found = lookup.latestCompletion(graph.pipeline, node.name);
-        const latest = isPromise(found) ? await found : found;
+        const summary = isPromise(found) ? await found : found;
+        const full = summary && lookup.full(summary);
+        const latest = isPromise(full) ? await full : full;
         if (options.checkDependencies === false && latest && !latest.invalidatedAt && latest.paramsHash === paramsHash && latest.codeHash === node.def.fingerprint) {
           status = "complete";
           reason = "complete";
@@ -117,7 +125,8 @@ export async function planRun(
   }
   if (artifacts) await recheckNeededOutputs(steps, planned, graph, artifacts);
   const kept = options.checkDependencies === false ? withoutUnneeded(steps, graph) : steps;
-  return { pipeline: graph.pipeline, steps: kept, byName: new Map(kept.map((step) => [step.name, step])) };
+  const plan: Plan = { pipeline: graph.pipeline, steps: kept, byName: new Map(kept.map((step) => [step.name, step])) };
+  return lookup.preloaded ? { ...plan, completionAt: lookup.preloaded } : plan;
 }
 
 /** What a consumer's key covers of an upstream output: the field it reads when that field has a hash, else all of it. */
@@ -128,18 +137,40 @@ export function inputHashOf(upstream: Pick<Completion, "output" | "fieldHashes">
 /** From this many steps on, the planner reads the pipeline's completions in one query instead of one per step. */
 const PRELOAD_FROM = 256;
 
-type Lookup = Pick<CompletionStore, "findCompletion" | "latestCompletion">;
+/** Where the planner looks completions up: the store itself, or summaries read in one go. */
+interface Lookup {
+  findCompletion(cacheKey: string): MaybePromise<CompletionSummary | undefined>;
+  latestCompletion(pipeline: string, step: string): MaybePromise<CompletionSummary | undefined>;
+  /** The whole record behind a summary, for saying why a step must run. */
+  full(summary: CompletionSummary): MaybePromise<Completion | undefined>;
+  /** Set when the summaries were read in one go: the lookup by key, synchronous. */
+  preloaded?: (cacheKey: string) => CompletionSummary | undefined;
+}
 
-/** The pipeline's completions in memory, answering the planner's lookups (cache keys include the pipeline). */
+function direct(completions: CompletionStore): Lookup {
+  return {
+    findCompletion: (key) => completions.findCompletion(key),
+    latestCompletion: (pipeline, step) => completions.latestCompletion(pipeline, step),
+    full: (summary) => summary as Completion,
+  };
+}
+
+/** The pipeline's completion summaries in memory, answering the planner's lookups (cache keys include the pipeline). */
 async function preloaded(completions: CompletionStore, pipeline: string): Promise<Lookup> {
-  const byKey = new Map<string, Completion>();
-  const latest = new Map<string, Completion>();
+  const byKey = new Map<string, CompletionSummary>();
+  const latest = new Map<string, CompletionSummary>();
   for (const completion of await completions.completionsOf(pipeline)) {
     byKey.set(completion.cacheKey, completion);
     const current = latest.get(completion.step);
     if (!current || current.createdAt <= completion.createdAt) latest.set(completion.step, completion);
   }
-  return { findCompletion: (key) => byKey.get(key), latestCompletion: (_pipeline, step) => latest.get(step) };
+  const find = (key: string) => byKey.get(key);
+  return {
+    findCompletion: find,
+    latestCompletion: (_pipeline, step) => latest.get(step),
+    full: (summary) => completions.findCompletion(summary.cacheKey),
+    preloaded: find,
+  };
 }
 
 /**

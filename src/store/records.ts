@@ -91,6 +91,12 @@ export interface Completion {
   invalidatedAt?: number;
 }
 
+/**
+ * What the planner needs of a completion to tell whether a step is complete (and, for a reset, that it
+ * was); the full record comes from `findCompletion`.
+ */
+export type CompletionSummary = Pick<Completion, "cacheKey" | "step" | "paramsHash" | "output" | "fieldHashes" | "createdAt" | "invalidatedAt">;
+
 export interface RunFilter {
   pipeline?: string;
   status?: RunStatus;

@@ -1,5 +1,5 @@
 import type { MaybePromise } from "../core/index.js";
-import type { Completion, DatasetRecord, LogRecord, RunFilter, RunRecord, StepRunRecord } from "./records.js";
+import type { Completion, CompletionSummary, DatasetRecord, LogRecord, RunFilter, RunRecord, StepRunRecord } from "./records.js";
 
 /**
  * What is recorded about runs: the run, its steps and their logs. A write has happened (durably, for
@@ -33,8 +33,11 @@ export interface CompletionStore {
    * `reset`. Returns how many were invalidated.
    */
   invalidateCompletions(pipeline: string, target: { cacheKeys?: readonly string[]; instances?: ReadonlyArray<{ step: string; identity: string }> }): MaybePromise<number>;
-  /** Every completion of a pipeline (invalidated ones too): lets the planner of a large graph read them in one go. */
-  completionsOf(pipeline: string): Promise<Completion[]>;
+  /**
+   * A summary of every completion of a pipeline (invalidated ones too): lets the planner of a large
+   * graph read them in one go, and cheaply (the full record of the few it needs comes from findCompletion).
+   */
+  completionsOf(pipeline: string): Promise<CompletionSummary[]>;
   /** Lineage: the completions whose output is this artifact, or has it as one field's hash (the step runs that made it). */
   producersOf(hash: string): Promise<Completion[]>;
   /** Lineage: the completions that read this artifact as an input. */

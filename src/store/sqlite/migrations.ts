@@ -112,6 +112,19 @@ CREATE INDEX completions_by_output ON completions (output_hash);
     name: "field-hashes",
     sql: `ALTER TABLE completions ADD COLUMN field_hashes TEXT;`,
   },
+  {
+    version: 5,
+    name: "step-rosters",
+    // Steps of a run that have not started, one JSON array per run (see step-roster.ts).
+    sql: `CREATE TABLE step_rosters (run_id TEXT PRIMARY KEY, steps TEXT NOT NULL);`,
+  },
+  {
+    version: 6,
+    name: "fewer-completion-indexes",
+    // Every completion is written on the hot path (a chain commits once per step, and each index is one
+    // more page per commit); finding completions by output hash (lineage, gc) is rare and scans.
+    sql: `DROP INDEX completions_by_output;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

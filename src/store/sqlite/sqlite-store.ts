@@ -4,9 +4,10 @@ import { dirname } from "node:path";
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { SluiceError } from "../../core/index.js";
-import type { Completion, DatasetRecord, LogRecord, RunFilter, RunRecord, StepRunRecord } from "../records.js";
+import type { Completion, CompletionSummary, DatasetRecord, LogRecord, RunFilter, RunRecord, StepRunRecord, StoredRef } from "../records.js";
 import type { CompletionStore, DatasetCatalog, RunStore } from "../run-store.js";
 import { LATEST_VERSION, MIGRATIONS } from "./migrations.js";
+import { ROSTER_OUTPUT_HASHES, addToRoster, isRosterRecord, withRoster } from "./step-roster.js";
 
 type Row = Record<string, unknown>;
 
@@ -126,16 +127,29 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
 
   putSteps(steps: readonly StepRunRecord[]): Promise<void> {
     return this.enqueue(() => {
-      for (const step of steps) this.statements.putStep.run(stepParams(step));
+      const rostered = new Map<string, StepRunRecord[]>();
+      for (const step of steps) {
+        if (!isRosterRecord(step)) this.statements.putStep.run(stepParams(step));
+        else if (rostered.has(step.runId)) rostered.get(step.runId)!.push(step);
+        else rostered.set(step.runId, [step]);
+      }
+      for (const [runId, records] of rostered) this.putRoster(runId, records);
     });
+  }
+
+  /** Steps that have not started go to the run's roster; a row they had before (a resumed run) goes. */
+  private putRoster(runId: string, records: StepRunRecord[]): void {
+    const existing = this.statements.getRoster.get(runId) as string | undefined;
+    if (this.statements.hasStepRows.get(runId) !== undefined) for (const record of records) this.statements.deleteStep.run(runId, record.step);
+    this.statements.putRoster.run(runId, addToRoster(existing, records));
   }
 
   getRun(runId: string): Promise<{ run: RunRecord; steps: StepRunRecord[] } | undefined> {
     return this.async(() => {
       const row = this.statements.getRun.get(runId) as Row | undefined;
       if (!row) return undefined;
-      const steps = (this.statements.getSteps.all(runId) as Row[]).map(stepFromRow);
-      return { run: runFromRow(row), steps };
+      const rows = (this.statements.getSteps.all(runId) as Row[]).map(stepFromRow);
+      return { run: runFromRow(row), steps: withRoster(rows, this.statements.getRoster.get(runId) as string | undefined, runId) };
     });
   }
 
@@ -240,8 +254,9 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
     );
   }
 
-  completionsOf(pipeline: string): Promise<Completion[]> {
-    return this.async(() => (this.statements.completionsOf.all(pipeline) as Row[]).map(completionFromRow));
+  completionsOf(pipeline: string): Promise<CompletionSummary[]> {
+    // Raw rows of just the columns a plan needs: reading 10000 full rows as objects costs several times more.
+    return this.async(() => (this.statements.completionsOf.all(pipeline) as SummaryRow[]).map(summaryFromRow));
   }
 
   producersOf(hash: string): Promise<Completion[]> {
@@ -303,11 +318,13 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
       this.db.prepare(`DELETE FROM datasets WHERE run_id IN (SELECT run_id FROM gc_runs) AND hash NOT IN (SELECT output_hash FROM completions)`).run();
       this.db.prepare(`DELETE FROM logs WHERE run_id IN (SELECT run_id FROM gc_runs)`).run();
       this.db.prepare(`DELETE FROM step_runs WHERE run_id IN (SELECT run_id FROM gc_runs)`).run();
+      this.db.prepare(`DELETE FROM step_rosters WHERE run_id IN (SELECT run_id FROM gc_runs)`).run();
       const runs = this.db.prepare(`DELETE FROM runs WHERE run_id IN (SELECT run_id FROM gc_runs)`).run().changes;
       const orphans = this.db
         .prepare(
           `SELECT hash, inline IS NOT NULL AS inline FROM artifacts WHERE hash NOT IN (SELECT output_hash FROM completions)
-           AND hash NOT IN (SELECT json_extract(output, '$.hash') FROM step_runs WHERE output IS NOT NULL)`,
+           AND hash NOT IN (SELECT json_extract(output, '$.hash') FROM step_runs WHERE output IS NOT NULL)
+           AND hash NOT IN (${ROSTER_OUTPUT_HASHES})`,
         )
         .all() as Array<{ hash: string; inline: number }>;
       const remove = this.db.prepare(`DELETE FROM artifacts WHERE hash = ?`);
@@ -378,6 +395,10 @@ function prepare(db: Database.Database) {
       `INSERT OR REPLACE INTO step_runs (run_id, step, identity, status, reason, cached, attempts, fallback, cache_key, started_at, finished_at, duration_ms, output, error)
        VALUES (@run_id, @step, @identity, @status, @reason, @cached, @attempts, @fallback, @cache_key, @started_at, @finished_at, @duration_ms, @output, @error)`,
     ),
+    getRoster: db.prepare(`SELECT steps FROM step_rosters WHERE run_id = ?`).pluck(true),
+    putRoster: db.prepare(`INSERT OR REPLACE INTO step_rosters (run_id, steps) VALUES (?, ?)`),
+    hasStepRows: db.prepare(`SELECT 1 FROM step_runs WHERE run_id = ? LIMIT 1`).pluck(true),
+    deleteStep: db.prepare(`DELETE FROM step_runs WHERE run_id = ? AND step = ?`),
     getSteps: db.prepare(`SELECT * FROM step_runs WHERE run_id = ? ORDER BY COALESCE(started_at, 9e15), step`),
     insertLog: db.prepare(`INSERT INTO logs (run_id, step, time, level, message, data) VALUES (@run_id, @step, @time, @level, @message, @data)`),
     readLogs: db.prepare(`SELECT * FROM logs WHERE run_id = @run_id AND (@step IS NULL OR step = @step) ORDER BY id DESC LIMIT @tail`),
@@ -390,7 +411,9 @@ function prepare(db: Database.Database) {
       `SELECT * FROM completions WHERE output_hash = @hash
        OR (field_hashes IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(field_hashes) j WHERE j.value = @hash)) ORDER BY created_at`,
     ),
-    completionsOf: db.prepare(`SELECT * FROM completions WHERE pipeline = ?`),
+    completionsOf: db
+      .prepare(`SELECT cache_key, step, params_hash, output_hash, output_kind, output_size, field_hashes, created_at, invalidated_at FROM completions WHERE pipeline = ?`)
+      .raw(true),
     consumersOf: db.prepare(`SELECT c.* FROM completions c WHERE EXISTS (SELECT 1 FROM json_each(c.input_hashes) j WHERE j.value = ?) ORDER BY c.created_at`),
     insertDataset: db.prepare(
       `INSERT INTO datasets (hash, pipeline, step, run_id, tag, kind, size, rows, columns, created_at) VALUES (@hash, @pipeline, @step, @run_id, @tag, @kind, @size, @rows, @columns, @created_at)`,
@@ -409,7 +432,7 @@ function prepare(db: Database.Database) {
     invalidateKey: db.prepare(`UPDATE completions SET invalidated_at = @now WHERE pipeline = @pipeline AND cache_key = @key AND invalidated_at IS NULL`),
     deleteCompletion: db.prepare(`DELETE FROM completions WHERE cache_key = ?`),
     getArtifact: db.prepare(`SELECT kind, size, inline FROM artifacts WHERE hash = ?`),
-    putArtifact: db.prepare(`INSERT OR REPLACE INTO artifacts (hash, kind, size, inline, created_at) VALUES (@hash, @kind, @size, @inline, @created_at)`),
+    putArtifact: db.prepare(`INSERT OR IGNORE INTO artifacts (hash, kind, size, inline, created_at) VALUES (@hash, @kind, @size, @inline, @created_at)`),
     latestCompletion: db.prepare(`SELECT * FROM completions WHERE pipeline = ? AND step = ? ORDER BY created_at DESC LIMIT 1`),
   };
 }
@@ -536,6 +559,15 @@ function stepFromRow(row: Row): StepRunRecord {
   if (row.output !== null) step.output = JSON.parse(row.output as string);
   if (row.error !== null) step.error = JSON.parse(row.error as string);
   return step;
+}
+
+type SummaryRow = [string, string, string, string, StoredRef["kind"], number, string | null, number, number | null];
+
+function summaryFromRow([cacheKey, step, paramsHash, hash, kind, size, fieldHashes, createdAt, invalidatedAt]: SummaryRow): CompletionSummary {
+  const summary: CompletionSummary = { cacheKey, step, paramsHash, output: { hash, kind, size }, createdAt };
+  if (fieldHashes !== null) summary.fieldHashes = JSON.parse(fieldHashes);
+  if (invalidatedAt !== null) summary.invalidatedAt = invalidatedAt;
+  return summary;
 }
 
 function completionFromRow(row: Row): Completion {
