@@ -111,6 +111,16 @@ export function describeStoreConformance(name: string, makeStores: () => Promise
         );
       });
 
+      it("keeps a run's checkpoint (a runner's JSON state for resuming) and its source kind", async () => {
+        const { runs } = await fresh();
+        await runs.createRun(run("r1", { source: { file: "/w/flow.arazzo.yaml", exportName: "poll", kind: "arazzo" } }));
+        const checkpoint = { next: "poll", outputs: { trigger: { runId: "x-1", ok: true } }, executed: 3 };
+        await runs.updateRun("r1", { checkpoint });
+        const stored = (await runs.getRun("r1"))!.run;
+        expect(stored.checkpoint).toEqual(checkpoint);
+        expect(stored.source).toEqual({ file: "/w/flow.arazzo.yaml", exportName: "poll", kind: "arazzo" });
+      });
+
       it("updateRun with a field set to undefined clears it (how a resumed run forgets its end)", async () => {
         const { runs } = await fresh();
         await runs.createRun(run("r1", { status: "failed", reason: "crashed", finishedAt: 2000, durationMs: 1000, error: { code: "crashed", message: "died" } }));

@@ -35,8 +35,13 @@ export interface RunRecord {
   finishedAt?: number;
   durationMs?: number;
   error?: SerializedError;
-  /** Where the pipeline came from (module file and export), so the run can be resumed from the CLI. */
-  source?: { file: string; exportName?: string };
+  /**
+   * Where the run's definition came from, so it can be resumed from the CLI: a pipeline module and its
+   * export, or (kind "arazzo") an Arazzo document and its workflow.
+   */
+  source?: { file: string; exportName?: string; kind?: "pipeline" | "arazzo" };
+  /** Where an interrupted run continues: state a runner keeps for resuming (JSON), if it keeps any. */
+  checkpoint?: unknown;
   /** The process that owns a running run, and its last sign of life: how a crashed run is told from a live one. */
   ownerPid?: number;
   ownerHost?: string;

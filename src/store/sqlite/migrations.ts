@@ -125,6 +125,11 @@ CREATE INDEX completions_by_output ON completions (output_hash);
     // more page per commit); finding completions by output hash (lineage, gc) is rare and scans.
     sql: `DROP INDEX completions_by_output;`,
   },
+  {
+    version: 7,
+    name: "run-checkpoints",
+    sql: `ALTER TABLE runs ADD COLUMN checkpoint TEXT;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

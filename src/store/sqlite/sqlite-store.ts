@@ -379,12 +379,12 @@ function loadDriver(): typeof Database {
 function prepare(db: Database.Database) {
   return {
     insertRun: db.prepare(
-      `INSERT INTO runs (run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at)
-       VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at)`,
+      `INSERT INTO runs (run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at, checkpoint)
+       VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at, @checkpoint)`,
     ),
     replaceRun: db.prepare(
-      `INSERT OR REPLACE INTO runs (run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at)
-       VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at)`,
+      `INSERT OR REPLACE INTO runs (run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at, checkpoint)
+       VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at, @checkpoint)`,
     ),
     getRun: db.prepare(`SELECT * FROM runs WHERE run_id = ?`),
     listRuns: db.prepare(
@@ -499,6 +499,7 @@ function runParams(run: RunRecord & { source?: unknown; ownerPid?: number; owner
     owner_pid: run.ownerPid ?? null,
     owner_host: run.ownerHost ?? null,
     heartbeat_at: run.heartbeatAt ?? null,
+    checkpoint: run.checkpoint === undefined ? null : JSON.stringify(run.checkpoint),
   };
 }
 
@@ -519,6 +520,7 @@ function runFromRow(row: Row): RunRecord {
   if (row.owner_pid !== null) run.ownerPid = row.owner_pid as number;
   if (row.owner_host !== null) run.ownerHost = row.owner_host as string;
   if (row.heartbeat_at !== null) run.heartbeatAt = row.heartbeat_at as number;
+  if (row.checkpoint !== null) run.checkpoint = JSON.parse(row.checkpoint as string);
   return run;
 }
 
