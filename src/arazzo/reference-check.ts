@@ -1,0 +1,767 @@
+/**
+ * Cross-reference checks of Arazzo 1.0.x documents (versions/1.0.1.md): step targets (operationId,
+ * operationPath, workflowId), goto targets, dependsOn (and its cycles), Reusable Object references,
+ * JSON Schema `$ref`s of inputs, and every runtime expression a step, workflow or component uses
+ * (parsed, and naming steps, outputs, inputs, workflows, sources and components that exist).
+ * Only the parts that are structurally sound are looked at; anything malformed is skipped, since
+ * checkStructure reports it. Never throws.
+ *
+ * Decisions where 1.0.1 says little:
+ * - `$outputs.<name>` means the called workflow's outputs in a step that calls a workflow (in its
+ *   successCriteria, outputs and actions). Anywhere else it is an error: in workflow `outputs` it
+ *   would be the outputs being computed, in an operation step there is no workflow result, and in
+ *   a step's own parameters the workflow has not run yet. Workflow-level actions and parameters
+ *   serve every step, so `$outputs` there is not checked.
+ * - `$response.*` and `$statusCode` are errors where no response exists: parameters and request
+ *   bodies (the request is not sent yet) and workflow outputs. Any of `$url`, `$method`,
+ *   `$request.*`, `$response.*`, `$statusCode` is an error in a step that calls a workflow: it sends
+ *   no HTTP request itself. In workflow outputs `$url`, `$method` and `$request.*` are errors too.
+ * - `$inputs.<name>` must be a property of the workflow's inputs schema (after `$ref`, `allOf`,
+ *   `anyOf`, `oneOf`) unless the schema is open: no `properties`, `additionalProperties` other than
+ *   false, or `patternProperties`; a workflow without `inputs` is not checked either (the engine may
+ *   pass whatever inputs it is given).
+ * - `$steps.<id>` naming a later step is an error only when no action in the workflow has a
+ *   `stepId` (steps then run strictly in order; 1.1.0 "Step Dependencies" asks for this error).
+ * - Expressions in components are checked where they are defined (syntax, sources, components)
+ *   and again, against the using workflow, wherever a step or workflow references them.
+ */
+import { readFileSync } from "node:fs";
+import parseJsonPath from "jsonpath-rfc9535/parser";
+import { closest, SluiceError } from "../core/index.js";
+import { compileCondition } from "./condition.js";
+import type { ConditionNode } from "./condition.js";
+import { pointerOf, sortDiagnostics } from "./diagnostics.js";
+import type { Diagnostic, DocPath } from "./diagnostics.js";
+import { expressionToString, parseExpression } from "./expression.js";
+import type { RuntimeExpression } from "./expression.js";
+import { parsePointer, resolvePointer } from "./json-pointer.js";
+import type { LoadedDocument } from "./load.js";
+import type { Position } from "./source-map.js";
+import { parseTemplate } from "./template.js";
+
+type Obj = Record<string, unknown>;
+type Problem = { message: string; hint: string };
+type ComponentKind = "parameters" | "successActions" | "failureActions" | "inputs";
+
+export interface ReferenceCheckOptions {
+  /**
+   * The source text of a document, used to point inside a string at an expression's own column.
+   * Default: local files are read again; http(s) documents get the string's position.
+   */
+  textOf?: (url: string) => string | undefined;
+}
+
+interface SourceInfo {
+  name: string;
+  kind?: "openapi" | "arazzo";
+  loaded?: LoadedDocument;
+}
+
+interface DocInfo {
+  doc: LoadedDocument;
+  value: Obj;
+  sources: Map<string, SourceInfo>;
+  workflows: Map<string, WorkflowInfo>;
+  components: Obj;
+}
+
+interface WorkflowInfo {
+  doc: DocInfo;
+  id: string;
+  obj: Obj;
+  path: DocPath;
+  steps: Map<string, StepInfo>;
+  /** No action jumps to a step: steps run in the order written. */
+  sequential?: boolean;
+}
+
+interface StepInfo {
+  id: string;
+  index: number;
+  obj: Obj;
+  path: DocPath;
+}
+
+/** Where a value is evaluated; `wf` absent for a component checked on its own. */
+interface Scope {
+  doc: DocInfo;
+  wf?: WorkflowInfo;
+  step?: StepInfo;
+  /** What the step calls; absent outside steps. `callee` is absent when it cannot be resolved. */
+  call?: { kind: "operation" } | { kind: "workflow"; callee?: WorkflowInfo };
+  phase: "request" | "response" | "workflow-outputs";
+  /** False when re-checking a component at a use site: its syntax was reported where it is. */
+  syntax: boolean;
+}
+
+const SOURCE_REF = /^\$sourceDescriptions\.([A-Za-z0-9_-]+)\.(.+)$/s;
+const OPERATION_PATH = /^\{\$sourceDescriptions\.([A-Za-z0-9_-]+)\.url\}#(.*)$/s;
+const COMPONENT_REF = /^\$components\.(parameters|successActions|failureActions|inputs)\.([a-zA-Z0-9._-]+)$/;
+const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const MAX_DEPTH = 64;
+
+/** Every cross-reference problem in the Arazzo documents of `loaded`, sorted by file and position. */
+export function checkReferences(loaded: { root: LoadedDocument; documents: Map<string, LoadedDocument> }, options: ReferenceCheckOptions = {}): Diagnostic[] {
+  const checker = new ReferenceChecker(loaded.documents, options.textOf ?? readLocalText());
+  const docs = new Map<string, LoadedDocument>([[loaded.root.url, loaded.root], ...loaded.documents]);
+  for (const doc of docs.values()) {
+    if (doc.kind !== "arazzo" || !isObj(doc.value)) continue;
+    try {
+      checker.document(doc);
+    } catch (error) {
+      checker.internal(doc, error);
+    }
+  }
+  try {
+    checker.dependsOnCycles();
+  } catch (error) {
+    checker.internal(loaded.root, error);
+  }
+  return checker.result();
+}
+
+function readLocalText(): (url: string) => string | undefined {
+  const cache = new Map<string, string | undefined>();
+  return (url) => {
+    if (!cache.has(url)) {
+      let text: string | undefined;
+      try {
+        text = /^https?:/i.test(url) ? undefined : readFileSync(url, "utf8");
+      } catch {
+        text = undefined;
+      }
+      cache.set(url, text);
+    }
+    return cache.get(url);
+  };
+}
+
+class ReferenceChecker {
+  private readonly out = new Map<string, Diagnostic>();
+  private readonly infos = new Map<string, DocInfo>();
+  private readonly lines = new Map<string, string[] | undefined>();
+  /** dependsOn edges between workflows ("url#id"), with where each entry is. */
+  private readonly edges = new Map<string, { wf: WorkflowInfo; to: { key: string; path: DocPath }[] }>();
+
+  constructor(
+    private readonly documents: Map<string, LoadedDocument>,
+    private readonly textOf: (url: string) => string | undefined,
+  ) {}
+
+  result(): Diagnostic[] {
+    return sortDiagnostics([...this.out.values()]);
+  }
+
+  internal(doc: LoadedDocument, error: unknown): void {
+    const message = `internal error while checking references: ${error instanceof Error ? error.message : String(error)}`;
+    this.add({ file: doc.url, line: 1, column: 1, path: "", message, hint: "this is a bug in sluice; please report it with the document" });
+  }
+
+  private add(d: Diagnostic): void {
+    const key = `${d.file}\0${d.line}\0${d.column}\0${d.message}`;
+    if (!this.out.has(key)) this.out.set(key, d);
+  }
+
+  /** Reports at `path`; with `text` and `offset`, at that offset inside the string when it can. */
+  private report(doc: DocInfo, path: DocPath, problem: Problem, text?: string, offset = 0): void {
+    const at = text === undefined ? doc.doc.positionOf(path) : this.inside(doc.doc, path, text, offset);
+    this.add({ file: doc.doc.url, line: at.line, column: at.column, path: pointerOf(path), message: problem.message, hint: problem.hint });
+  }
+
+  /** A column inside a one-line plain or quoted scalar holding exactly `text`; else the value's position. */
+  private inside(doc: LoadedDocument, path: DocPath, text: string, offset: number): Position {
+    const pos = doc.positionOf(path);
+    if (!this.lines.has(doc.url)) this.lines.set(doc.url, this.textOf(doc.url)?.split(/\r?\n/));
+    const line = this.lines.get(doc.url)?.[pos.line - 1];
+    if (line === undefined || text.includes("\n")) return pos;
+    const start = pos.column - 1;
+    const quote = line[start];
+    if (quote === '"' || quote === "'") {
+      if (text.includes(quote) || (quote === '"' && text.includes("\\"))) return pos;
+      if (line.slice(start + 1, start + 1 + text.length) !== text || line[start + 1 + text.length] !== quote) return pos;
+      return { line: pos.line, column: pos.column + 1 + offset };
+    }
+    if (line.slice(start, start + text.length) !== text) return pos;
+    // A plain scalar that goes on (folded onto the next line) has more text after it on this line.
+    const rest = line.slice(start + text.length);
+    if (rest.trim() !== "" && !/^\s+#/.test(rest) && !/^\s*[,\]}]/.test(rest)) return pos;
+    return { line: pos.line, column: pos.column + offset };
+  }
+
+  // ---- document model ------------------------------------------------------------------------------
+
+  private info(doc: LoadedDocument): DocInfo | undefined {
+    const cached = this.infos.get(doc.url);
+    if (cached !== undefined || !isObj(doc.value)) return cached;
+    const value = doc.value;
+    const info: DocInfo = { doc, value, sources: new Map(), workflows: new Map(), components: isObj(value.components) ? value.components : {} };
+    this.infos.set(doc.url, info);
+    for (const entry of list(value.sourceDescriptions)) {
+      if (!isObj(entry) || typeof entry.name !== "string" || info.sources.has(entry.name)) continue;
+      const url = doc.sources?.get(entry.name);
+      const loaded = url === undefined ? undefined : this.documents.get(url);
+      const declared = entry.type === "openapi" || entry.type === "arazzo" ? entry.type : undefined;
+      info.sources.set(entry.name, { name: entry.name, kind: loaded?.kind ?? declared, loaded });
+    }
+    list(value.workflows).forEach((wf, index) => {
+      if (!isObj(wf) || typeof wf.workflowId !== "string" || info.workflows.has(wf.workflowId)) return;
+      const w: WorkflowInfo = { doc: info, id: wf.workflowId, obj: wf, path: ["workflows", index], steps: new Map() };
+      list(wf.steps).forEach((step, i) => {
+        if (isObj(step) && typeof step.stepId === "string" && !w.steps.has(step.stepId)) w.steps.set(step.stepId, { id: step.stepId, index: i, obj: step, path: [...w.path, "steps", i] });
+      });
+      info.workflows.set(w.id, w);
+    });
+    return info;
+  }
+
+  private isSequential(wf: WorkflowInfo): boolean {
+    if (wf.sequential !== undefined) return wf.sequential;
+    const lists = [wf.obj.successActions, wf.obj.failureActions];
+    for (const step of wf.steps.values()) lists.push(step.obj.onSuccess, step.obj.onFailure);
+    const jumps = lists.some((l) =>
+      list(l).some((a) => {
+        const action = isObj(a) && typeof a.reference === "string" ? this.lookupComponent(wf.doc, a.reference) : a;
+        return isObj(action) && typeof action.stepId === "string";
+      }),
+    );
+    wf.sequential = !jumps;
+    return wf.sequential;
+  }
+
+  private lookupComponent(doc: DocInfo, ref: string): unknown {
+    const m = COMPONENT_REF.exec(ref);
+    const map = m ? doc.components[m[1]!] : undefined;
+    return m && isObj(map) && Object.hasOwn(map, m[2]!) ? map[m[2]!] : undefined;
+  }
+
+  // ---- documents, workflows, steps -----------------------------------------------------------------
+
+  document(doc: LoadedDocument): void {
+    const info = this.info(doc)!;
+    const base = { doc: info, phase: "response" as const, syntax: true };
+    for (const wf of info.workflows.values()) this.workflow(wf);
+    // Components on their own: what does not depend on the workflow that uses them.
+    for (const kind of ["parameters", "successActions", "failureActions", "inputs"] as const) {
+      const map = info.components[kind];
+      if (!isObj(map)) continue;
+      for (const [name, value] of Object.entries(map)) {
+        const path = ["components", kind, name];
+        if (kind === "inputs") this.schemaRefs(info, path, value, 0);
+        else if (!isObj(value)) continue;
+        else if (kind === "parameters") this.value({ ...base, phase: "request" }, [...path, "value"], value.value, `components.parameters.${name}`);
+        else this.action(base, path, value, `components.${kind}.${name}`);
+      }
+    }
+  }
+
+  private workflow(wf: WorkflowInfo): void {
+    const { doc, obj, path } = wf;
+    const where = `workflow "${wf.id}"`;
+    this.schemaRefs(doc, [...path, "inputs"], obj.inputs, 0);
+    const edge = { wf, to: [] as { key: string; path: DocPath }[] };
+    this.edges.set(`${doc.doc.url}#${wf.id}`, edge);
+    list(obj.dependsOn).forEach((ref, i) => {
+      if (typeof ref !== "string") return;
+      const target = this.workflowRef(doc, [...path, "dependsOn", i], ref, `${where}: dependsOn`);
+      if (target) edge.to.push({ key: `${target.doc.doc.url}#${target.id}`, path: [...path, "dependsOn", i] });
+    });
+    const scope: Scope = { doc, wf, phase: "request", syntax: true };
+    this.parameters(scope, [...path, "parameters"], obj.parameters, where);
+    for (const step of wf.steps.values()) this.step(wf, step);
+    this.actions({ ...scope, phase: "response" }, [...path, "successActions"], obj.successActions, "successActions", where);
+    this.actions({ ...scope, phase: "response" }, [...path, "failureActions"], obj.failureActions, "failureActions", where);
+    this.outputs({ ...scope, phase: "workflow-outputs" }, [...path, "outputs"], obj.outputs, where);
+  }
+
+  private step(wf: WorkflowInfo, step: StepInfo): void {
+    const { obj, path } = step;
+    const doc = wf.doc;
+    const where = `step "${step.id}" of workflow "${wf.id}"`;
+    let call: Scope["call"] = { kind: "operation" };
+    if (typeof obj.operationId === "string") this.operationId(doc, [...path, "operationId"], obj.operationId, where);
+    else if (typeof obj.operationPath === "string") this.operationPath(doc, [...path, "operationPath"], obj.operationPath, where);
+    else if (typeof obj.workflowId === "string") call = { kind: "workflow", callee: this.workflowRef(doc, [...path, "workflowId"], obj.workflowId, `${where}: workflowId`) };
+    else if (obj.workflowId !== undefined) call = { kind: "workflow" };
+    const request: Scope = { doc, wf, step, call, phase: "request", syntax: true };
+    const response: Scope = { ...request, phase: "response" };
+    this.parameters(request, [...path, "parameters"], obj.parameters, where);
+    if (call.kind === "workflow" && call.callee) this.calleeInputs(doc, path, obj.parameters, call.callee, where);
+    if (isObj(obj.requestBody)) this.requestBody(request, [...path, "requestBody"], obj.requestBody, where);
+    this.criteria(response, [...path, "successCriteria"], obj.successCriteria, `${where}: successCriteria`);
+    this.actions(response, [...path, "onSuccess"], obj.onSuccess, "successActions", where);
+    this.actions(response, [...path, "onFailure"], obj.onFailure, "failureActions", where);
+    this.outputs(response, [...path, "outputs"], obj.outputs, where);
+  }
+
+  /** Parameters of a step that calls a workflow become its inputs (Parameter Object, `in`). */
+  private calleeInputs(doc: DocInfo, stepPath: DocPath, params: unknown, callee: WorkflowInfo, where: string): void {
+    const inputs = inputNames(callee.doc.value, callee.obj.inputs);
+    if (inputs === "open") return;
+    list(params).forEach((p, i) => {
+      const param = isObj(p) && typeof p.reference === "string" ? this.lookupComponent(doc, p.reference) : p;
+      if (!isObj(param) || typeof param.name !== "string" || inputs.has(param.name)) return;
+      const at = isObj(p) && "reference" in p ? [...stepPath, "parameters", i, "reference"] : [...stepPath, "parameters", i, "name"];
+      this.report(doc, at, { message: `${where}: parameter "${param.name}" is not an input of workflow "${callee.id}", which it calls`, hint: suggest(param.name, [...inputs], `inputs of "${callee.id}"`) });
+    });
+  }
+
+  private operationId(doc: DocInfo, path: DocPath, id: string, where: string): void {
+    if (id.startsWith("$")) {
+      const m = SOURCE_REF.exec(id);
+      const source = m ? this.source(doc, path, m[1]!, `${where}: operationId "${id}"`, id, "$sourceDescriptions.".length) : undefined;
+      if (!source) return;
+      if (source.kind === "arazzo") {
+        this.report(doc, path, { message: `${where}: operationId "${id}" names source "${source.name}", an Arazzo document, which has no operations`, hint: `to run one of its workflows write workflowId: $sourceDescriptions.${source.name}.<workflowId>` });
+        return;
+      }
+      const ops = source.loaded?.operations;
+      const offset = "$sourceDescriptions.".length + source.name.length + 1;
+      if (ops && !ops.byId.has(m![2]!)) this.report(doc, path, { message: `${where}: source "${source.name}" has no operation with operationId "${m![2]}"`, hint: suggest(m![2]!, [...ops.byId.keys()], "operationIds there") }, id, offset);
+      return;
+    }
+    const candidates = [...doc.sources.values()].filter((s) => s.kind !== "arazzo");
+    if (candidates.length === 0 || candidates.some((s) => !s.loaded?.operations)) return; // none, or one could not be read
+    const found = candidates.filter((s) => s.loaded!.operations!.byId.has(id));
+    if (found.length === 1) return;
+    if (found.length > 1) {
+      const names = found.map((s) => `"${s.name}"`).join(", ");
+      this.report(doc, path, { message: `${where}: operationId "${id}" is ambiguous: it is defined in the source descriptions ${names}`, hint: `say which one, e.g. $sourceDescriptions.${found[0]!.name}.${id}` });
+      return;
+    }
+    const all = candidates.flatMap((s) => [...s.loaded!.operations!.byId.keys()]);
+    const names = candidates.map((s) => `"${s.name}"`).join(", ");
+    this.report(doc, path, { message: `${where}: no operation in the source description${candidates.length > 1 ? "s" : ""} ${names} has operationId "${id}"`, hint: suggest(id, all, "operationIds there") });
+  }
+
+  private operationPath(doc: DocInfo, path: DocPath, value: string, where: string): void {
+    const m = OPERATION_PATH.exec(value);
+    if (!m) return;
+    const what = `${where}: operationPath`;
+    const source = this.source(doc, path, m[1]!, what, value, "{$sourceDescriptions.".length);
+    if (!source) return;
+    if (source.kind === "arazzo") {
+      this.report(doc, path, { message: `${what} points into source "${source.name}", an Arazzo document, which has no operations`, hint: `to run one of its workflows write workflowId: $sourceDescriptions.${source.name}.<workflowId>` });
+      return;
+    }
+    const raw = m[2]!;
+    const fragment = value.length - raw.length;
+    let tokens: string[];
+    try {
+      const decoded = decodeURIComponent(raw); // RFC 6901 section 6: a fragment may be percent-encoded
+      try {
+        tokens = parsePointer(decoded);
+      } catch (error) {
+        const offset = decoded === raw && SluiceError.is(error) && typeof error.details?.offset === "number" ? error.details.offset : 0;
+        this.report(doc, path, { message: `${what} has a malformed JSON pointer: ${messageOf(error)}`, hint: "in a JSON pointer '~' is written '~0' and '/' is written '~1' (RFC 6901)" }, value, fragment + offset);
+        return;
+      }
+    } catch {
+      this.report(doc, path, { message: `${what} "${value}" has a malformed percent-encoding after "#"`, hint: "write '%' as '%25', or leave the pointer unencoded" }, value, fragment);
+      return;
+    }
+    const ops = source.loaded?.operations;
+    if (!ops || ops.byPointer(raw)) return;
+    const paths = [...new Set(ops.all.map((o) => o.path))];
+    const pointerOfPath = (p: string, method: string): string => `#${pointerOf(["paths", p, method])}`;
+    let hint: string;
+    if (tokens[0] !== "paths" || tokens.length < 3) {
+      hint = `an operation is at #/paths/<path with '/' written '~1'>/<method>, e.g. ${ops.all[0] ? pointerOfPath(ops.all[0].path, ops.all[0].method) : "#/paths/~1pets/get"}`;
+    } else {
+      const method = tokens[tokens.length - 1]!;
+      const joined = tokens.slice(1, -1).join("/");
+      const template = tokens.length === 3 ? tokens[1]! : [joined, `/${joined}`].find((p) => paths.includes(p)) ?? joined;
+      const methods = ops.all.filter((o) => o.path === template).map((o) => o.method);
+      if (tokens.length > 3 && methods.length > 0 && methods.includes(method)) {
+        hint = `inside a JSON pointer '/' is written '~1': ${pointerOfPath(template, method)}`;
+      } else if (methods.length > 0) {
+        hint = METHODS.includes(method.toLowerCase()) && methods.includes(method.toLowerCase()) ? `methods are lower case: ${pointerOfPath(template, method.toLowerCase())}` : `path "${template}" has ${methods.map((x) => x.toUpperCase()).join(", ")}`;
+      } else {
+        const near = closest(template, paths) ?? (template.startsWith("/") ? undefined : paths.find((p) => p === `/${template}`));
+        hint = near !== undefined ? `did you mean path "${near}"? (${pointerOfPath(near, method)})` : `paths there: ${preview(paths)}`;
+      }
+    }
+    this.report(doc, path, { message: `${what}: source "${source.name}" has no operation at ${pointerOf(tokens)}`, hint });
+  }
+
+  /** A source description by name, reporting an unknown one (at `offset` of the name in `text`). */
+  private source(doc: DocInfo, path: DocPath, name: string, what: string, text?: string, offset = 0): SourceInfo | undefined {
+    const source = doc.sources.get(name);
+    if (source === undefined) this.report(doc, path, { message: `${what}: there is no source description named "${name}"`, hint: suggest(name, [...doc.sources.keys()], "source descriptions") }, text, offset);
+    return source;
+  }
+
+  /** A workflowId: local, or `$sourceDescriptions.<name>.<workflowId>` in an Arazzo source. */
+  private workflowRef(doc: DocInfo, path: DocPath, ref: string, what: string): WorkflowInfo | undefined {
+    if (!ref.startsWith("$")) {
+      const local = doc.workflows.get(ref);
+      if (local) return local;
+      const elsewhere = [...doc.sources.values()].find((s) => s.kind === "arazzo" && s.loaded && this.info(s.loaded)?.workflows.has(ref));
+      const hint = elsewhere ? `it is in source "${elsewhere.name}": write $sourceDescriptions.${elsewhere.name}.${ref}` : suggest(ref, [...doc.workflows.keys()], "workflows here");
+      this.report(doc, path, { message: `${what} "${ref}" is not a workflow of this document`, hint });
+      return undefined;
+    }
+    const m = SOURCE_REF.exec(ref);
+    const source = m ? this.source(doc, path, m[1]!, `${what} "${ref}"`, ref, "$sourceDescriptions.".length) : undefined;
+    if (!source) return undefined;
+    if (source.kind === "openapi") {
+      this.report(doc, path, { message: `${what} "${ref}" names source "${source.name}", an OpenAPI description, which has no workflows`, hint: `to call one of its operations use operationId: $sourceDescriptions.${source.name}.<operationId>` });
+      return undefined;
+    }
+    const other = source.loaded ? this.info(source.loaded) : undefined;
+    if (!other) return undefined;
+    const target = other.workflows.get(m![2]!);
+    if (!target) this.report(doc, path, { message: `${what}: source "${source.name}" has no workflow "${m![2]}"`, hint: suggest(m![2]!, [...other.workflows.keys()], `workflows in "${source.name}"`) });
+    return target;
+  }
+
+  dependsOnCycles(): void {
+    const state = new Map<string, "active" | "done">();
+    for (const start of this.edges.keys()) {
+      if (state.has(start)) continue;
+      const stack: { key: string; next: number }[] = [{ key: start, next: 0 }];
+      state.set(start, "active");
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1]!;
+        const edge = this.edges.get(top.key);
+        const to = edge?.to[top.next++];
+        if (edge === undefined || to === undefined) {
+          state.set(top.key, "done");
+          stack.pop();
+        } else if (state.get(to.key) === "active") {
+          const cycle = stack.slice(stack.findIndex((f) => f.key === to.key)).map((f) => this.edges.get(f.key)!.wf.id);
+          this.report(edge.wf.doc, to.path, { message: `workflow "${edge.wf.id}": dependsOn makes a cycle: ${[...cycle, cycle[0]].join(" -> ")}`, hint: "a workflow cannot wait for a workflow that waits for it; remove one of these dependsOn entries" });
+        } else if (!state.has(to.key)) {
+          state.set(to.key, "active");
+          stack.push({ key: to.key, next: 0 });
+        }
+      }
+    }
+  }
+
+  // ---- parameters, bodies, actions, outputs --------------------------------------------------------
+
+  private parameters(scope: Scope, path: DocPath, params: unknown, where: string): void {
+    list(params).forEach((p, i) => {
+      if (!isObj(p)) return;
+      const at = [...path, i];
+      if (!("reference" in p)) {
+        this.value(scope, [...at, "value"], p.value, `${where}: parameter "${String(p.name)}"`);
+        return;
+      }
+      const component = this.component(scope.doc, [...at, "reference"], p.reference, "parameters", `${where}: parameters[${i}]`);
+      const label = `${where}: parameter ${String(p.reference)}`;
+      if ("value" in p) this.value(scope, [...at, "value"], p.value, label);
+      else if (component && isObj(component.value)) this.value({ ...scope, syntax: false }, [...component.path, "value"], component.value.value, usedIn(component.path, scope));
+    });
+  }
+
+  private requestBody(scope: Scope, path: DocPath, body: Obj, where: string): void {
+    const what = `${where}: requestBody`;
+    this.deep(scope, [...path, "payload"], body.payload, `${what} payload`, 0);
+    const xml = typeof body.contentType === "string" ? /xml/i.test(body.contentType) : typeof body.payload === "string" && body.payload.trimStart().startsWith("<");
+    list(body.replacements).forEach((r, i) => {
+      if (!isObj(r)) return;
+      const at = [...path, "replacements", i];
+      if (typeof r.target === "string" && !xml && scope.syntax) {
+        try {
+          parsePointer(r.target);
+        } catch (error) {
+          const offset = SluiceError.is(error) && typeof error.details?.offset === "number" ? error.details.offset : 0;
+          this.report(scope.doc, [...at, "target"], { message: `${what}: replacements[${i}] target is not a JSON pointer: ${messageOf(error)}`, hint: 'a target is a JSON pointer into the payload, such as /pet/id (an XPath only with an XML contentType)' }, r.target, offset);
+        }
+      }
+      this.value(scope, [...at, "value"], r.value, `${what}: replacements[${i}] value`);
+    });
+  }
+
+  private deep(scope: Scope, path: DocPath, value: unknown, what: string, depth: number): void {
+    if (depth > MAX_DEPTH) return;
+    if (typeof value === "string") this.value(scope, path, value, what);
+    else if (Array.isArray(value)) value.forEach((v, i) => this.deep(scope, [...path, i], v, what, depth + 1));
+    else if (isObj(value)) for (const [k, v] of Object.entries(value)) this.deep(scope, [...path, k], v, what, depth + 1);
+  }
+
+  private actions(scope: Scope, path: DocPath, actions: unknown, kind: "successActions" | "failureActions", where: string): void {
+    list(actions).forEach((a, i) => {
+      if (!isObj(a)) return;
+      const at = [...path, i];
+      if (!("reference" in a)) {
+        this.action(scope, at, a, `${where}: ${typeof a.name === "string" ? `action "${a.name}"` : `${path[path.length - 1]}[${i}]`}`);
+        return;
+      }
+      const component = this.component(scope.doc, [...at, "reference"], a.reference, kind, `${where}: ${path[path.length - 1]}[${i}]`);
+      if (component && isObj(component.value)) this.action({ ...scope, syntax: false }, component.path, component.value, usedIn(component.path, scope));
+    });
+  }
+
+  private action(scope: Scope, path: DocPath, action: Obj, what: string): void {
+    if (typeof action.stepId === "string" && scope.wf && !scope.wf.steps.has(action.stepId)) {
+      this.report(scope.doc, [...path, "stepId"], { message: `${what}: stepId "${action.stepId}" is not a step of workflow "${scope.wf.id}"`, hint: suggest(action.stepId, [...scope.wf.steps.keys()], `steps of "${scope.wf.id}"`) });
+    }
+    if (typeof action.workflowId === "string") this.workflowRef(scope.doc, [...path, "workflowId"], action.workflowId, `${what}: workflowId`);
+    this.criteria(scope, [...path, "criteria"], action.criteria, `${what}: criteria`);
+  }
+
+  /** Resolves a Reusable Object's `reference`, reporting a missing component or one of the wrong kind. */
+  private component(doc: DocInfo, path: DocPath, ref: unknown, kind: ComponentKind, what: string): { name: string; value: unknown; path: DocPath } | undefined {
+    const m = typeof ref === "string" ? COMPONENT_REF.exec(ref) : null;
+    if (!m) return undefined;
+    const [, type, name] = m as unknown as [string, ComponentKind, string];
+    if (type !== kind) {
+      this.report(doc, path, { message: `${what}: reference "${String(ref)}" is a ${type} component, but only ${kind} can be used here`, hint: `use $components.${kind}.<name>` });
+      return undefined;
+    }
+    const map = isObj(doc.components[kind]) ? (doc.components[kind] as Obj) : {};
+    if (Object.hasOwn(map, name)) return { name, value: map[name], path: ["components", kind, name] };
+    const elsewhere = (["parameters", "successActions", "failureActions", "inputs"] as const).filter((k) => k !== kind && isObj(doc.components[k]) && Object.hasOwn(doc.components[k] as Obj, name));
+    const hint = closest(name, Object.keys(map)) !== undefined || elsewhere.length === 0 ? suggest(name, Object.keys(map), `components.${kind}`) : `"${name}" is in components.${elsewhere[0]}, but a ${kind} reference needs components.${kind}`;
+    this.report(doc, path, { message: `${what}: reference "${String(ref)}" does not resolve: components.${kind} has no "${name}"`, hint }, String(ref), 0);
+    return undefined;
+  }
+
+  private outputs(scope: Scope, path: DocPath, outputs: unknown, where: string): void {
+    if (!isObj(outputs)) return;
+    for (const [name, value] of Object.entries(outputs)) this.value(scope, [...path, name], value, `${where}: output "${name}"`);
+  }
+
+  /** JSON Schema `$ref`s that start with "#/" must resolve in the document (Reusable Object: inputs). */
+  private schemaRefs(doc: DocInfo, path: DocPath, schema: unknown, depth: number, inMap = false): void {
+    if (depth > MAX_DEPTH) return;
+    if (Array.isArray(schema)) schema.forEach((s, i) => this.schemaRefs(doc, [...path, i], s, depth + 1));
+    if (!isObj(schema)) return;
+    for (const [key, value] of Object.entries(schema)) {
+      if (key === "$ref" && !inMap && typeof value === "string" && value.startsWith("#/")) {
+        if (resolveRef(doc.value, value) !== undefined) continue;
+        const prefix = "#/components/inputs/";
+        const names = Object.keys(isObj(doc.components.inputs) ? doc.components.inputs : {});
+        const hint = value.startsWith(prefix) ? suggest(value.slice(prefix.length), names, "components.inputs") : `inputs schemas are kept under components.inputs: $ref: '${prefix}<name>'`;
+        this.report(doc, [...path, key], { message: `$ref "${value}" does not resolve to anything in this document`, hint });
+      } else if (typeof value === "object" && value !== null && key !== "const" && key !== "enum" && key !== "default" && key !== "examples") {
+        this.schemaRefs(doc, [...path, key], value, depth + 1, !inMap && ["properties", "$defs", "definitions", "patternProperties", "dependentSchemas"].includes(key));
+      }
+    }
+  }
+
+  // ---- expressions ---------------------------------------------------------------------------------
+
+  /** A field value: a string may be one runtime expression or text with embedded `{$...}`. */
+  private value(scope: Scope, path: DocPath, value: unknown, what: string): void {
+    if (typeof value !== "string") return;
+    let template;
+    try {
+      template = parseTemplate(value);
+    } catch (error) {
+      this.syntaxError(scope, path, value, error, what, "write one runtime expression (e.g. $inputs.id), or text with embedded expressions in braces (e.g. 'id-{$inputs.id}')");
+      return;
+    }
+    if (template.kind === "expression") this.expression(scope, path, value, 0, template.expression, what);
+    else if (template.kind === "interpolated") {
+      for (const part of template.parts) if (part.kind === "expression") this.expression(scope, path, value, part.offset + 1, part.expression, what);
+    }
+  }
+
+  private syntaxError(scope: Scope, path: DocPath, text: string, error: unknown, what: string, hint: string): void {
+    if (!scope.syntax) return;
+    const offset = SluiceError.is(error) && typeof error.details?.offset === "number" ? error.details.offset : 0;
+    this.report(scope.doc, path, { message: `${what}: ${messageOf(error)}`, hint }, text, offset);
+  }
+
+  private criteria(scope: Scope, path: DocPath, criteria: unknown, what: string): void {
+    list(criteria).forEach((c, i) => {
+      if (!isObj(c)) return;
+      const at = [...path, i];
+      const label = `${what}[${i}]`;
+      if (typeof c.context === "string") {
+        try {
+          this.expression(scope, [...at, "context"], c.context, 0, parseExpression(c.context), `${label} context`);
+        } catch (error) {
+          this.syntaxError(scope, [...at, "context"], c.context, error, `${label} context`, "a context is one runtime expression, e.g. $response.body");
+        }
+      }
+      const condition = c.condition;
+      if (typeof condition !== "string" || condition.trim() === "") return;
+      const cp = [...at, "condition"];
+      const type = c.type === undefined ? "simple" : c.type;
+      if (type === "simple") {
+        let root: ConditionNode;
+        try {
+          root = compileCondition(condition).root;
+        } catch (error) {
+          this.syntaxError(scope, cp, condition, error, `${label} condition`, "a simple condition compares runtime expressions and literals, e.g. $statusCode == 200 && $response.body#/status == 'done'");
+          return;
+        }
+        for (const node of expressionNodes(root)) this.expression(scope, cp, condition, node.offset, node.expression, `${label} condition`);
+      } else if (type === "regex" && scope.syntax) {
+        try {
+          new RegExp(condition);
+        } catch (error) {
+          this.report(scope.doc, cp, { message: `${label}: the regular expression ${JSON.stringify(condition)} does not compile: ${messageOf(error)}`, hint: "write an ECMAScript regular expression, e.g. ^2\\d\\d$; escape ( ) [ ] { } . * + ? with \\ to match them literally" });
+        }
+      } else if (type === "jsonpath" && scope.syntax) {
+        try {
+          parseJsonPath(condition);
+        } catch (error) {
+          const offset = (error as { location?: { start?: { offset?: unknown } } }).location?.start?.offset;
+          this.report(scope.doc, cp, { message: `${label}: the JSONPath ${JSON.stringify(condition)} is not valid RFC 9535 JSONPath: ${messageOf(error)}`, hint: "write a JSONPath query such as $.items[?@.status == 'done'] (RFC 9535)" }, condition, typeof offset === "number" ? offset : 0);
+        }
+      }
+    });
+  }
+
+  private expression(scope: Scope, path: DocPath, text: string, offset: number, e: RuntimeExpression, what: string): void {
+    const problem = this.expressionProblem(scope, e);
+    if (problem) this.report(scope.doc, path, { message: `${what}: ${problem.message}`, hint: problem.hint }, text, offset);
+  }
+
+  private expressionProblem(scope: Scope, e: RuntimeExpression): Problem | undefined {
+    const shown = `"${expressionToString(e)}"`;
+    const { doc, wf, step, call, phase } = scope;
+    switch (e.kind) {
+      case "url":
+      case "method":
+      case "request":
+      case "statusCode":
+      case "response": {
+        const responseOnly = e.kind === "statusCode" || e.kind === "response";
+        if (call?.kind === "workflow") return { message: `${shown} has no value: this step calls a workflow and sends no HTTP request of its own`, hint: "read the called workflow's results with $outputs.<name>" };
+        if (phase === "workflow-outputs") return { message: `${shown} has no value in workflow outputs, which are computed after the last step`, hint: "give the step an output (outputs: { name: ... }) and use $steps.<stepId>.outputs.<name>" };
+        if (phase === "request" && responseOnly) return { message: `${shown} has no value yet: parameters and request bodies are computed before the request is sent`, hint: "use a value from an earlier step, $steps.<stepId>.outputs.<name>, or an input, $inputs.<name>" };
+        return undefined;
+      }
+      case "inputs":
+        return wf ? inputProblem(wf, e.name) : undefined;
+      case "outputs": {
+        if (phase === "workflow-outputs") return { message: `${shown} would be this workflow's own outputs, which are being computed`, hint: `use $steps.<stepId>.outputs.${e.name}` };
+        if (!step || !call) return undefined;
+        if (call.kind === "operation") return { message: `${shown} has no value: $outputs names the outputs of a called workflow, and this step calls an operation`, hint: `use $response.body#/..., or $steps.<stepId>.outputs.${e.name}` };
+        if (phase === "request") return { message: `${shown} has no value yet: the called workflow runs after its parameters are computed`, hint: "use an input or an earlier step's output" };
+        const callee = call.callee;
+        return callee ? outputProblem(callee.obj.outputs, e.name, `workflow "${callee.id}" (called by this step)`) : undefined;
+      }
+      case "steps": {
+        if (!wf) return undefined;
+        const target = wf.steps.get(e.stepId);
+        if (!target) return { message: `${shown}: workflow "${wf.id}" has no step "${e.stepId}"`, hint: suggest(e.stepId, [...wf.steps.keys()], `steps of "${wf.id}"`) };
+        const problem = outputProblem(target.obj.outputs, e.name, `step "${e.stepId}"`);
+        if (problem) return { message: `${shown}: ${problem.message}`, hint: problem.hint };
+        if (step && target.index > step.index && this.isSequential(wf)) {
+          return { message: `${shown} is read before step "${e.stepId}" runs: steps run in order, and no action jumps back`, hint: `move step "${e.stepId}" before step "${step.id}"` };
+        }
+        return undefined;
+      }
+      case "workflows": {
+        const target = doc.workflows.get(e.workflowId);
+        if (!target) return { message: `${shown}: there is no workflow "${e.workflowId}" in this document`, hint: suggest(e.workflowId, [...doc.workflows.keys()], "workflows") };
+        const problem = e.field === "outputs" ? outputProblem(target.obj.outputs, e.name, `workflow "${target.id}"`) : inputProblem(target, e.name);
+        return problem ? { message: `${shown}: ${problem.message}`, hint: problem.hint } : undefined;
+      }
+      case "sourceDescriptions": {
+        const source = doc.sources.get(e.name);
+        if (!source) return { message: `${shown}: there is no source description named "${e.name}"`, hint: suggest(e.name, [...doc.sources.keys()], "source descriptions") };
+        const ids = source.loaded?.kind === "openapi" ? [...(source.loaded.operations?.byId.keys() ?? [])] : source.loaded ? [...(this.info(source.loaded)?.workflows.keys() ?? [])] : undefined;
+        if (ids === undefined || ["url", "name", "type"].includes(e.reference) || ids.includes(e.reference)) return undefined;
+        return { message: `${shown}: source "${e.name}" has no field, ${source.loaded?.kind === "openapi" ? "operationId" : "workflowId"} or anything else named "${e.reference}"`, hint: suggest(e.reference, ["url", "name", "type", ...ids], "names there") };
+      }
+      case "components": {
+        const map = doc.components[e.type];
+        if (isObj(map) && Object.hasOwn(map, e.name)) return undefined;
+        return { message: `${shown}: components.${e.type} has no "${e.name}"`, hint: suggest(e.name, Object.keys(isObj(map) ? map : {}), `components.${e.type}`) };
+      }
+    }
+  }
+}
+
+// ---- helpers -----------------------------------------------------------------------------------------
+
+/** Names a component checked where it is used: the same problem from two steps of one workflow is one. */
+function usedIn(path: DocPath, scope: Scope): string {
+  return `${path.join(".")}${scope.wf ? ` (as used in workflow "${scope.wf.id}")` : ""}`;
+}
+
+function inputProblem(wf: WorkflowInfo, name: string): Problem | undefined {
+  const names = inputNames(wf.doc.value, wf.obj.inputs);
+  if (names === "open" || names.has(name)) return undefined;
+  const dot = name.indexOf(".");
+  const hint = dot > 0 && names.has(name.slice(0, dot)) ? `input names may contain dots; to read a field of input "${name.slice(0, dot)}" write $inputs.${name.slice(0, dot)}#/${name.slice(dot + 1).replace(/\./g, "/")}` : suggest(name, [...names], `inputs of "${wf.id}"`);
+  return { message: `workflow "${wf.id}" has no input "${name}" (its inputs schema does not declare it)`, hint };
+}
+
+function outputProblem(outputs: unknown, name: string, owner: string): Problem | undefined {
+  const names = isObj(outputs) ? Object.keys(outputs) : [];
+  if (names.includes(name)) return undefined;
+  if (names.length === 0) return { message: `${owner} declares no outputs, so it has no output "${name}"`, hint: `add outputs: { ${name}: <runtime expression> } to ${owner}` };
+  return { message: `${owner} has no output "${name}"`, hint: suggest(name, names, `outputs of ${owner}`) };
+}
+
+/**
+ * The property names a workflow's inputs schema declares, or "open" when other names are allowed
+ * or the schema cannot be followed ($ref outside the document, composition we do not unfold).
+ */
+function inputNames(root: Obj, schema: unknown, depth = 0): Set<string> | "open" {
+  if (schema === undefined) return "open";
+  let current: unknown = schema;
+  for (let hops = 0; isObj(current) && typeof current.$ref === "string"; hops++) {
+    if (hops > 16 || !current.$ref.startsWith("#")) return "open";
+    current = resolveRef(root, current.$ref);
+  }
+  if (!isObj(current) || depth > 16) return "open";
+  if (current.patternProperties !== undefined || (current.additionalProperties !== undefined && current.additionalProperties !== false)) return "open";
+  const names = new Set(isObj(current.properties) ? Object.keys(current.properties) : []);
+  let declared = isObj(current.properties);
+  for (const key of ["allOf", "anyOf", "oneOf"]) {
+    for (const part of list(current[key])) {
+      const inner = inputNames(root, part, depth + 1);
+      if (inner === "open") return "open";
+      for (const n of inner) names.add(n);
+      declared = true;
+    }
+  }
+  return declared ? names : "open";
+}
+
+function resolveRef(root: Obj, ref: string): unknown {
+  try {
+    const found = resolvePointer(root, parsePointer(decodeURIComponent(ref.slice(1))));
+    return found.found ? found.value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The expression operands of a condition with their offsets, in order. */
+function expressionNodes(root: ConditionNode): Extract<ConditionNode, { type: "expression" }>[] {
+  const out: Extract<ConditionNode, { type: "expression" }>[] = [];
+  const stack: ConditionNode[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.type === "expression") out.push(node);
+    else if (node.type === "not") stack.push(node.operand);
+    else if (node.type === "compare") stack.push(node.right, node.left);
+    else if (node.type === "and" || node.type === "or") for (let i = node.operands.length - 1; i >= 0; i--) stack.push(node.operands[i]!);
+  }
+  return out;
+}
+
+/** "did you mean" when a candidate is within edit distance 2, else the candidates (or that there are none). */
+function suggest(word: string, candidates: readonly string[], noun: string): string {
+  const near = closest(word, candidates);
+  if (near !== undefined) return `did you mean "${near}"?`;
+  return candidates.length === 0 ? `there are no ${noun}` : `${noun}: ${preview(candidates)}`;
+}
+
+function preview(names: readonly string[]): string {
+  const shown = names.slice(0, 10).join(", ");
+  return names.length > 10 ? `${shown}, ... (${names.length} in all)` : shown;
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function isObj(value: unknown): value is Obj {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,68 @@
+/**
+ * The one entry point that validates an Arazzo document fully before anything runs: load it and its
+ * source descriptions, check the structure of every Arazzo document among them, then check their
+ * cross-references. The result lists every problem once, sorted by file, line and column.
+ * @example
+ * const { diagnostics } = await validateArazzo("flows/checkout.arazzo.yaml");
+ * throwIfDiagnostics(diagnostics); // one SluiceError("invalid-document") naming each problem
+ */
+import { readFileSync } from "node:fs";
+import { sortDiagnostics } from "./diagnostics.js";
+import type { Diagnostic } from "./diagnostics.js";
+import { loadArazzo } from "./load.js";
+import type { LoadOptions, LoadResult } from "./load.js";
+import { checkReferences } from "./reference-check.js";
+import { checkStructure } from "./structure-check.js";
+
+export type ValidateOptions = LoadOptions;
+
+export interface ValidateResult {
+  /** Every problem found (empty when the document can run), sorted by file, line and column. */
+  diagnostics: Diagnostic[];
+  loaded: LoadResult;
+}
+
+/** Loads `fileOrUrl` (a path or an http(s) URL) with its sources and reports everything wrong with it. */
+export async function validateArazzo(fileOrUrl: string, options: ValidateOptions = {}): Promise<ValidateResult> {
+  // Keep the text of http(s) documents as they are read, so positions can point inside strings.
+  const texts = new Map<string, string>();
+  const base = options.fetch ?? globalThis.fetch;
+  const keepingFetch = (async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const response = await base(input, init);
+    if (response.ok) {
+      try {
+        texts.set(String(input instanceof Request ? input.url : input), await response.clone().text());
+      } catch {
+        // the loader reads the body itself and reports what went wrong
+      }
+    }
+    return response;
+  }) as typeof fetch;
+  const loaded = await loadArazzo(fileOrUrl, { ...options, fetch: keepingFetch });
+
+  const structural: Diagnostic[] = [];
+  for (const doc of loaded.documents.values()) {
+    if (doc.kind === "arazzo" && doc.value !== undefined) structural.push(...checkStructure(doc));
+  }
+  // A value the structure check already rejects gets no second, cross-reference diagnostic.
+  const flagged = new Set(structural.map((d) => `${d.file}\0${d.path}`));
+  const references = checkReferences(loaded, { textOf: (url) => texts.get(url) ?? readLocal(url) }).filter((d) => !flagged.has(`${d.file}\0${d.path}`));
+
+  const seen = new Set<string>();
+  const diagnostics = sortDiagnostics([...loaded.diagnostics, ...structural, ...references]).filter((d) => {
+    const key = `${d.file}\0${d.line}\0${d.column}\0${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { diagnostics, loaded };
+}
+
+function readLocal(url: string): string | undefined {
+  if (/^https?:/i.test(url)) return undefined;
+  try {
+    return readFileSync(url, "utf8");
+  } catch {
+    return undefined;
+  }
+}
