@@ -6,24 +6,9 @@
  * Only the parts that are structurally sound are looked at; anything malformed is skipped, since
  * checkStructure reports it. Never throws.
  *
- * Decisions where 1.0.1 says little:
- * - `$outputs.<name>` means the called workflow's outputs in a step that calls a workflow (in its
- *   successCriteria, outputs and actions). Anywhere else it is an error: in workflow `outputs` it
- *   would be the outputs being computed, in an operation step there is no workflow result, and in
- *   a step's own parameters the workflow has not run yet. Workflow-level actions and parameters
- *   serve every step, so `$outputs` there is not checked.
- * - `$response.*` and `$statusCode` are errors where no response exists: parameters and request
- *   bodies (the request is not sent yet) and workflow outputs. Any of `$url`, `$method`,
- *   `$request.*`, `$response.*`, `$statusCode` is an error in a step that calls a workflow: it sends
- *   no HTTP request itself. In workflow outputs `$url`, `$method` and `$request.*` are errors too.
- * - `$inputs.<name>` must be a property of the workflow's inputs schema (after `$ref`, `allOf`,
- *   `anyOf`, `oneOf`) unless the schema is open: no `properties`, `additionalProperties` other than
- *   false, or `patternProperties`; a workflow without `inputs` is not checked either (the engine may
- *   pass whatever inputs it is given).
- * - `$steps.<id>` naming a later step is an error only when no action in the workflow has a
- *   `stepId` (steps then run strictly in order; 1.1.0 "Step Dependencies" asks for this error).
- * - Expressions in components are checked where they are defined (syntax, sources, components)
- *   and again, against the using workflow, wherever a step or workflow references them.
+ * What an expression may name where it is evaluated, and the decisions behind it, are in
+ * reference-model.ts. Expressions in components are checked where they are defined (syntax,
+ * sources, components) and again, against the using workflow, wherever something references them.
  */
 import { readFileSync } from "node:fs";
 import parseJsonPath from "jsonpath-rfc9535/parser";
@@ -32,15 +17,15 @@ import { compileCondition } from "./condition.js";
 import type { ConditionNode } from "./condition.js";
 import { pointerOf, sortDiagnostics } from "./diagnostics.js";
 import type { Diagnostic, DocPath } from "./diagnostics.js";
-import { expressionToString, parseExpression } from "./expression.js";
+import { parseExpression } from "./expression.js";
 import type { RuntimeExpression } from "./expression.js";
-import { parsePointer, resolvePointer } from "./json-pointer.js";
+import { parsePointer } from "./json-pointer.js";
 import type { LoadedDocument } from "./load.js";
+import { COMPONENT_REF, createModel, expressionProblem, inputNames, isObj, list, lookupComponent, preview, resolveRef, suggest } from "./reference-model.js";
+import type { DocInfo, Obj, Problem, Scope, SourceInfo, StepInfo, WorkflowInfo } from "./reference-model.js";
 import type { Position } from "./source-map.js";
 import { parseTemplate } from "./template.js";
 
-type Obj = Record<string, unknown>;
-type Problem = { message: string; hint: string };
 type ComponentKind = "parameters" | "successActions" | "failureActions" | "inputs";
 
 export interface ReferenceCheckOptions {
@@ -51,52 +36,8 @@ export interface ReferenceCheckOptions {
   textOf?: (url: string) => string | undefined;
 }
 
-interface SourceInfo {
-  name: string;
-  kind?: "openapi" | "arazzo";
-  loaded?: LoadedDocument;
-}
-
-interface DocInfo {
-  doc: LoadedDocument;
-  value: Obj;
-  sources: Map<string, SourceInfo>;
-  workflows: Map<string, WorkflowInfo>;
-  components: Obj;
-}
-
-interface WorkflowInfo {
-  doc: DocInfo;
-  id: string;
-  obj: Obj;
-  path: DocPath;
-  steps: Map<string, StepInfo>;
-  /** No action jumps to a step: steps run in the order written. */
-  sequential?: boolean;
-}
-
-interface StepInfo {
-  id: string;
-  index: number;
-  obj: Obj;
-  path: DocPath;
-}
-
-/** Where a value is evaluated; `wf` absent for a component checked on its own. */
-interface Scope {
-  doc: DocInfo;
-  wf?: WorkflowInfo;
-  step?: StepInfo;
-  /** What the step calls; absent outside steps. `callee` is absent when it cannot be resolved. */
-  call?: { kind: "operation" } | { kind: "workflow"; callee?: WorkflowInfo };
-  phase: "request" | "response" | "workflow-outputs";
-  /** False when re-checking a component at a use site: its syntax was reported where it is. */
-  syntax: boolean;
-}
-
 const SOURCE_REF = /^\$sourceDescriptions\.([A-Za-z0-9_-]+)\.(.+)$/s;
 const OPERATION_PATH = /^\{\$sourceDescriptions\.([A-Za-z0-9_-]+)\.url\}#(.*)$/s;
-const COMPONENT_REF = /^\$components\.(parameters|successActions|failureActions|inputs)\.([a-zA-Z0-9._-]+)$/;
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 const MAX_DEPTH = 64;
 
@@ -138,15 +79,17 @@ function readLocalText(): (url: string) => string | undefined {
 
 class ReferenceChecker {
   private readonly out = new Map<string, Diagnostic>();
-  private readonly infos = new Map<string, DocInfo>();
+  private readonly info: (doc: LoadedDocument) => DocInfo | undefined;
   private readonly lines = new Map<string, string[] | undefined>();
   /** dependsOn edges between workflows ("url#id"), with where each entry is. */
   private readonly edges = new Map<string, { wf: WorkflowInfo; to: { key: string; path: DocPath }[] }>();
 
   constructor(
-    private readonly documents: Map<string, LoadedDocument>,
+    documents: Map<string, LoadedDocument>,
     private readonly textOf: (url: string) => string | undefined,
-  ) {}
+  ) {
+    this.info = createModel(documents);
+  }
 
   result(): Diagnostic[] {
     return sortDiagnostics([...this.out.values()]);
@@ -186,52 +129,6 @@ class ReferenceChecker {
     const rest = line.slice(start + text.length);
     if (rest.trim() !== "" && !/^\s+#/.test(rest) && !/^\s*[,\]}]/.test(rest)) return pos;
     return { line: pos.line, column: pos.column + offset };
-  }
-
-  // ---- document model ------------------------------------------------------------------------------
-
-  private info(doc: LoadedDocument): DocInfo | undefined {
-    const cached = this.infos.get(doc.url);
-    if (cached !== undefined || !isObj(doc.value)) return cached;
-    const value = doc.value;
-    const info: DocInfo = { doc, value, sources: new Map(), workflows: new Map(), components: isObj(value.components) ? value.components : {} };
-    this.infos.set(doc.url, info);
-    for (const entry of list(value.sourceDescriptions)) {
-      if (!isObj(entry) || typeof entry.name !== "string" || info.sources.has(entry.name)) continue;
-      const url = doc.sources?.get(entry.name);
-      const loaded = url === undefined ? undefined : this.documents.get(url);
-      const declared = entry.type === "openapi" || entry.type === "arazzo" ? entry.type : undefined;
-      info.sources.set(entry.name, { name: entry.name, kind: loaded?.kind ?? declared, loaded });
-    }
-    list(value.workflows).forEach((wf, index) => {
-      if (!isObj(wf) || typeof wf.workflowId !== "string" || info.workflows.has(wf.workflowId)) return;
-      const w: WorkflowInfo = { doc: info, id: wf.workflowId, obj: wf, path: ["workflows", index], steps: new Map() };
-      list(wf.steps).forEach((step, i) => {
-        if (isObj(step) && typeof step.stepId === "string" && !w.steps.has(step.stepId)) w.steps.set(step.stepId, { id: step.stepId, index: i, obj: step, path: [...w.path, "steps", i] });
-      });
-      info.workflows.set(w.id, w);
-    });
-    return info;
-  }
-
-  private isSequential(wf: WorkflowInfo): boolean {
-    if (wf.sequential !== undefined) return wf.sequential;
-    const lists = [wf.obj.successActions, wf.obj.failureActions];
-    for (const step of wf.steps.values()) lists.push(step.obj.onSuccess, step.obj.onFailure);
-    const jumps = lists.some((l) =>
-      list(l).some((a) => {
-        const action = isObj(a) && typeof a.reference === "string" ? this.lookupComponent(wf.doc, a.reference) : a;
-        return isObj(action) && typeof action.stepId === "string";
-      }),
-    );
-    wf.sequential = !jumps;
-    return wf.sequential;
-  }
-
-  private lookupComponent(doc: DocInfo, ref: string): unknown {
-    const m = COMPONENT_REF.exec(ref);
-    const map = m ? doc.components[m[1]!] : undefined;
-    return m && isObj(map) && Object.hasOwn(map, m[2]!) ? map[m[2]!] : undefined;
   }
 
   // ---- documents, workflows, steps -----------------------------------------------------------------
@@ -298,7 +195,7 @@ class ReferenceChecker {
     const inputs = inputNames(callee.doc.value, callee.obj.inputs);
     if (inputs === "open") return;
     list(params).forEach((p, i) => {
-      const param = isObj(p) && typeof p.reference === "string" ? this.lookupComponent(doc, p.reference) : p;
+      const param = isObj(p) && typeof p.reference === "string" ? lookupComponent(doc, p.reference) : p;
       if (!isObj(param) || typeof param.name !== "string" || inputs.has(param.name)) return;
       const at = isObj(p) && "reference" in p ? [...stepPath, "parameters", i, "reference"] : [...stepPath, "parameters", i, "name"];
       this.report(doc, at, { message: `${where}: parameter "${param.name}" is not an input of workflow "${callee.id}", which it calls`, hint: suggest(param.name, [...inputs], `inputs of "${callee.id}"`) });
@@ -395,7 +292,7 @@ class ReferenceChecker {
     if (!ref.startsWith("$")) {
       const local = doc.workflows.get(ref);
       if (local) return local;
-      const elsewhere = [...doc.sources.values()].find((s) => s.kind === "arazzo" && s.loaded && this.info(s.loaded)?.workflows.has(ref));
+      const elsewhere = [...doc.sources.values()].find((s) => s.info?.workflows.has(ref));
       const hint = elsewhere ? `it is in source "${elsewhere.name}": write $sourceDescriptions.${elsewhere.name}.${ref}` : suggest(ref, [...doc.workflows.keys()], "workflows here");
       this.report(doc, path, { message: `${what} "${ref}" is not a workflow of this document`, hint });
       return undefined;
@@ -407,7 +304,7 @@ class ReferenceChecker {
       this.report(doc, path, { message: `${what} "${ref}" names source "${source.name}", an OpenAPI description, which has no workflows`, hint: `to call one of its operations use operationId: $sourceDescriptions.${source.name}.<operationId>` });
       return undefined;
     }
-    const other = source.loaded ? this.info(source.loaded) : undefined;
+    const other = source.info;
     if (!other) return undefined;
     const target = other.workflows.get(m![2]!);
     if (!target) this.report(doc, path, { message: `${what}: source "${source.name}" has no workflow "${m![2]}"`, hint: suggest(m![2]!, [...other.workflows.keys()], `workflows in "${source.name}"`) });
@@ -609,65 +506,8 @@ class ReferenceChecker {
   }
 
   private expression(scope: Scope, path: DocPath, text: string, offset: number, e: RuntimeExpression, what: string): void {
-    const problem = this.expressionProblem(scope, e);
+    const problem = expressionProblem(scope, e);
     if (problem) this.report(scope.doc, path, { message: `${what}: ${problem.message}`, hint: problem.hint }, text, offset);
-  }
-
-  private expressionProblem(scope: Scope, e: RuntimeExpression): Problem | undefined {
-    const shown = `"${expressionToString(e)}"`;
-    const { doc, wf, step, call, phase } = scope;
-    switch (e.kind) {
-      case "url":
-      case "method":
-      case "request":
-      case "statusCode":
-      case "response": {
-        const responseOnly = e.kind === "statusCode" || e.kind === "response";
-        if (call?.kind === "workflow") return { message: `${shown} has no value: this step calls a workflow and sends no HTTP request of its own`, hint: "read the called workflow's results with $outputs.<name>" };
-        if (phase === "workflow-outputs") return { message: `${shown} has no value in workflow outputs, which are computed after the last step`, hint: "give the step an output (outputs: { name: ... }) and use $steps.<stepId>.outputs.<name>" };
-        if (phase === "request" && responseOnly) return { message: `${shown} has no value yet: parameters and request bodies are computed before the request is sent`, hint: "use a value from an earlier step, $steps.<stepId>.outputs.<name>, or an input, $inputs.<name>" };
-        return undefined;
-      }
-      case "inputs":
-        return wf ? inputProblem(wf, e.name) : undefined;
-      case "outputs": {
-        if (phase === "workflow-outputs") return { message: `${shown} would be this workflow's own outputs, which are being computed`, hint: `use $steps.<stepId>.outputs.${e.name}` };
-        if (!step || !call) return undefined;
-        if (call.kind === "operation") return { message: `${shown} has no value: $outputs names the outputs of a called workflow, and this step calls an operation`, hint: `use $response.body#/..., or $steps.<stepId>.outputs.${e.name}` };
-        if (phase === "request") return { message: `${shown} has no value yet: the called workflow runs after its parameters are computed`, hint: "use an input or an earlier step's output" };
-        const callee = call.callee;
-        return callee ? outputProblem(callee.obj.outputs, e.name, `workflow "${callee.id}" (called by this step)`) : undefined;
-      }
-      case "steps": {
-        if (!wf) return undefined;
-        const target = wf.steps.get(e.stepId);
-        if (!target) return { message: `${shown}: workflow "${wf.id}" has no step "${e.stepId}"`, hint: suggest(e.stepId, [...wf.steps.keys()], `steps of "${wf.id}"`) };
-        const problem = outputProblem(target.obj.outputs, e.name, `step "${e.stepId}"`);
-        if (problem) return { message: `${shown}: ${problem.message}`, hint: problem.hint };
-        if (step && target.index > step.index && this.isSequential(wf)) {
-          return { message: `${shown} is read before step "${e.stepId}" runs: steps run in order, and no action jumps back`, hint: `move step "${e.stepId}" before step "${step.id}"` };
-        }
-        return undefined;
-      }
-      case "workflows": {
-        const target = doc.workflows.get(e.workflowId);
-        if (!target) return { message: `${shown}: there is no workflow "${e.workflowId}" in this document`, hint: suggest(e.workflowId, [...doc.workflows.keys()], "workflows") };
-        const problem = e.field === "outputs" ? outputProblem(target.obj.outputs, e.name, `workflow "${target.id}"`) : inputProblem(target, e.name);
-        return problem ? { message: `${shown}: ${problem.message}`, hint: problem.hint } : undefined;
-      }
-      case "sourceDescriptions": {
-        const source = doc.sources.get(e.name);
-        if (!source) return { message: `${shown}: there is no source description named "${e.name}"`, hint: suggest(e.name, [...doc.sources.keys()], "source descriptions") };
-        const ids = source.loaded?.kind === "openapi" ? [...(source.loaded.operations?.byId.keys() ?? [])] : source.loaded ? [...(this.info(source.loaded)?.workflows.keys() ?? [])] : undefined;
-        if (ids === undefined || ["url", "name", "type"].includes(e.reference) || ids.includes(e.reference)) return undefined;
-        return { message: `${shown}: source "${e.name}" has no field, ${source.loaded?.kind === "openapi" ? "operationId" : "workflowId"} or anything else named "${e.reference}"`, hint: suggest(e.reference, ["url", "name", "type", ...ids], "names there") };
-      }
-      case "components": {
-        const map = doc.components[e.type];
-        if (isObj(map) && Object.hasOwn(map, e.name)) return undefined;
-        return { message: `${shown}: components.${e.type} has no "${e.name}"`, hint: suggest(e.name, Object.keys(isObj(map) ? map : {}), `components.${e.type}`) };
-      }
-    }
   }
 }
 
@@ -676,56 +516,6 @@ class ReferenceChecker {
 /** Names a component checked where it is used: the same problem from two steps of one workflow is one. */
 function usedIn(path: DocPath, scope: Scope): string {
   return `${path.join(".")}${scope.wf ? ` (as used in workflow "${scope.wf.id}")` : ""}`;
-}
-
-function inputProblem(wf: WorkflowInfo, name: string): Problem | undefined {
-  const names = inputNames(wf.doc.value, wf.obj.inputs);
-  if (names === "open" || names.has(name)) return undefined;
-  const dot = name.indexOf(".");
-  const hint = dot > 0 && names.has(name.slice(0, dot)) ? `input names may contain dots; to read a field of input "${name.slice(0, dot)}" write $inputs.${name.slice(0, dot)}#/${name.slice(dot + 1).replace(/\./g, "/")}` : suggest(name, [...names], `inputs of "${wf.id}"`);
-  return { message: `workflow "${wf.id}" has no input "${name}" (its inputs schema does not declare it)`, hint };
-}
-
-function outputProblem(outputs: unknown, name: string, owner: string): Problem | undefined {
-  const names = isObj(outputs) ? Object.keys(outputs) : [];
-  if (names.includes(name)) return undefined;
-  if (names.length === 0) return { message: `${owner} declares no outputs, so it has no output "${name}"`, hint: `add outputs: { ${name}: <runtime expression> } to ${owner}` };
-  return { message: `${owner} has no output "${name}"`, hint: suggest(name, names, `outputs of ${owner}`) };
-}
-
-/**
- * The property names a workflow's inputs schema declares, or "open" when other names are allowed
- * or the schema cannot be followed ($ref outside the document, composition we do not unfold).
- */
-function inputNames(root: Obj, schema: unknown, depth = 0): Set<string> | "open" {
-  if (schema === undefined) return "open";
-  let current: unknown = schema;
-  for (let hops = 0; isObj(current) && typeof current.$ref === "string"; hops++) {
-    if (hops > 16 || !current.$ref.startsWith("#")) return "open";
-    current = resolveRef(root, current.$ref);
-  }
-  if (!isObj(current) || depth > 16) return "open";
-  if (current.patternProperties !== undefined || (current.additionalProperties !== undefined && current.additionalProperties !== false)) return "open";
-  const names = new Set(isObj(current.properties) ? Object.keys(current.properties) : []);
-  let declared = isObj(current.properties);
-  for (const key of ["allOf", "anyOf", "oneOf"]) {
-    for (const part of list(current[key])) {
-      const inner = inputNames(root, part, depth + 1);
-      if (inner === "open") return "open";
-      for (const n of inner) names.add(n);
-      declared = true;
-    }
-  }
-  return declared ? names : "open";
-}
-
-function resolveRef(root: Obj, ref: string): unknown {
-  try {
-    const found = resolvePointer(root, parsePointer(decodeURIComponent(ref.slice(1))));
-    return found.found ? found.value : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The expression operands of a condition with their offsets, in order. */
@@ -740,26 +530,6 @@ function expressionNodes(root: ConditionNode): Extract<ConditionNode, { type: "e
     else if (node.type === "and" || node.type === "or") for (let i = node.operands.length - 1; i >= 0; i--) stack.push(node.operands[i]!);
   }
   return out;
-}
-
-/** "did you mean" when a candidate is within edit distance 2, else the candidates (or that there are none). */
-function suggest(word: string, candidates: readonly string[], noun: string): string {
-  const near = closest(word, candidates);
-  if (near !== undefined) return `did you mean "${near}"?`;
-  return candidates.length === 0 ? `there are no ${noun}` : `${noun}: ${preview(candidates)}`;
-}
-
-function preview(names: readonly string[]): string {
-  const shown = names.slice(0, 10).join(", ");
-  return names.length > 10 ? `${shown}, ... (${names.length} in all)` : shown;
-}
-
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function isObj(value: unknown): value is Obj {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function messageOf(error: unknown): string {
