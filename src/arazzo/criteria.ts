@@ -10,17 +10,15 @@
  *   writes them (`200`, `true`); objects, arrays, bytes, null and missing values make it false
  *   (point the context at the field instead: `$response.body#/status`).
  * - jsonpath: RFC 9535 (jsonpath-rfc9535), or the Goessner draft (jsonpath-plus, its safe
- *   evaluator, never `eval`). True when the node list is non-empty. The spec's own examples
- *   (`$[?count(@.pets) > 0]` on `$response.body`) mean the filter to test the context itself,
- *   while RFC 9535 would test its members, so a query whose first segment is only filters runs
- *   on `[context]` when the context is not an array (an array's elements are what a filter over
- *   it means); inside such a filter `$` still means the context. Any other query (`$.pets[0]`,
- *   `$..id`) runs on the context. To test an object's members, write `$[?@[?...]]` or `$.*`.
- *   Also for those examples, `count()` of a singular query (`count(@.pets)`) counts the children
- *   of the value it selects (array items, object members; 0 for a scalar or nothing): RFC 9535
- *   §2.4.5 counts nodes, which is always 0 or 1 there. Other count() arguments follow the RFC.
- *   Well-typedness (RFC 9535 §2.4.3: function names, arities, argument and result types) is
- *   checked at compile time; the library does not.
+ *   evaluator, never `eval`). True when the node list is non-empty. The spec's examples
+ *   (`$[?count(@.pets) > 0]` on `$response.body`) mean the filter to test the context itself;
+ *   RFC 9535 would test its members. So a query whose first segment is only filters runs on
+ *   `[context]` unless the context is an array (whose elements a filter means); `$` in it still
+ *   means the context. Other queries (`$.pets[0]`, `$..id`) run on the context; members of an
+ *   object are tested with `$[?@[?...]]`. For the same examples, count() of a singular query
+ *   (`count(@.pets)`) counts the children of its value (0 for a scalar or nothing), where RFC 9535
+ *   §2.4.5 counts nodes (always 0 or 1 there); other count() arguments follow the RFC. RFC 9535
+ *   §2.4.3 well-typedness is checked at compile time (the library does not).
  * - xpath: XPath 1.0 (the `xpath` package) over a document parsed by @xmldom/xmldom from the
  *   context (a string or UTF-8 bytes). xpath-20/-30 and the default 3.1 are accepted, evaluated as
  *   1.0: their other syntax and functions are compile errors. Prefixes resolve against the
@@ -70,7 +68,7 @@ export type CompiledCriterion =
 const TYPES: readonly CriterionType[] = ["simple", "regex", "jsonpath", "xpath"];
 const GOESSNER = "draft-goessner-dispatch-jsonpath-00";
 const VERSIONS = { jsonpath: ["rfc9535", GOESSNER], xpath: ["xpath-31", "xpath-30", "xpath-20", "xpath-10"] } as const;
-const CONTEXT_EXAMPLE = { regex: "$statusCode", jsonpath: "$response.body", xpath: "$response.body" } as const;
+const DEFAULT_VERSION = { simple: "simple", regex: "ecma-262", jsonpath: "rfc9535", xpath: "xpath-31" } as const;
 
 /** Checks and compiles a Criterion Object; throws SluiceError("invalid-expression"). */
 export function compileCriterion(criterion: CriterionInput): CompiledCriterion {
@@ -112,7 +110,7 @@ function criterionType(raw: CriterionInput["type"] | unknown): { type: Criterion
       const guess = closest(raw.toLowerCase(), TYPES);
       throw criterionError(`Unknown criterion type ${JSON.stringify(raw)}.${guess === undefined ? "" : ` Did you mean "${guess}"?`} Types: ${TYPES.join(", ")}.`, { type: raw });
     }
-    return { type, version: type === "jsonpath" ? "rfc9535" : type === "xpath" ? "xpath-31" : type === "regex" ? "ecma-262" : "simple" };
+    return { type, version: DEFAULT_VERSION[type] };
   }
   const object = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : undefined;
   const type = object?.type;
@@ -131,11 +129,9 @@ function criterionType(raw: CriterionInput["type"] | unknown): { type: Criterion
 
 function contextExpression(context: unknown, type: CriterionType): RuntimeExpression {
   if (typeof context !== "string" || context === "") {
-    const example = type === "simple" ? "$response.body" : CONTEXT_EXAMPLE[type];
-    throw criterionError(
-      `A ${type} criterion needs a context, the runtime expression its condition is applied to, e.g. "context: ${example}" (Arazzo 1.0.1 Criterion Object); found ${describeValue(context)}.`,
-      { type },
-    );
+    const example = type === "regex" ? "$statusCode" : "$response.body";
+    const message = `A ${type} criterion needs a context, the runtime expression its condition is applied to, e.g. "context: ${example}" (Arazzo 1.0.1 Criterion Object)`;
+    throw criterionError(`${message}; found ${describeValue(context)}.`, { type });
   }
   try {
     return parseExpression(context);
@@ -145,7 +141,6 @@ function contextExpression(context: unknown, type: CriterionType): RuntimeExpres
   }
 }
 
-// ---------------------------------------------------------------------------------------------
 // regex
 
 function compileRegex(pattern: string): (value: unknown) => boolean {
@@ -165,7 +160,6 @@ function compileRegex(pattern: string): (value: unknown) => boolean {
   };
 }
 
-// ---------------------------------------------------------------------------------------------
 // JSONPath, RFC 9535. The AST mirrors jsonpath-rfc9535's parser output (its types are not exported).
 
 type JpNode = { type: string; [key: string]: unknown };
@@ -180,6 +174,11 @@ const FUNCTIONS: Record<string, { params: JpType[]; result: JpType }> = {
   match: { params: ["ValueType", "ValueType"], result: "LogicalType" },
   search: { params: ["ValueType", "ValueType"], result: "LogicalType" },
   value: { params: ["NodesType"], result: "ValueType" },
+};
+const ARGUMENT: Record<JpType, string> = {
+  ValueType: "a single value (a literal, a singular query such as @.name or @[0], or a function returning a value)",
+  LogicalType: "a test",
+  NodesType: "a query (such as @.items)",
 };
 const LOGICAL = new Set(["LogicalOrExpr", "LogicalAndExpr", "LogicalNotExpr", "TestExpr", "ComparisonExpr"]);
 const WILDCARD_SEGMENT: JpSegment = { type: "ChildSegment", node: { type: "WildcardSelector" } };
@@ -198,19 +197,15 @@ function compileRfc9535(condition: string): (value: unknown) => boolean {
       { condition, offset },
     );
   }
-  const text = parenthesizeAndChains(condition);
-  if (text !== condition) ast = parseRfc9535(text) as unknown as JpQuery;
+  const grouped = parenthesizeAndChains(condition);
+  if (grouped !== condition) ast = parseRfc9535(grouped) as unknown as JpQuery;
   new TypeChecker(condition).segments(ast.segments);
-  const plain = rewriteQuery(ast, false);
-  const plainText = plain === undefined ? text : serializeQuery(plain);
-  const wrapped = startsWithFilter(ast) ? serializeQuery(rewriteQuery(ast, true) ?? ast) : undefined;
+  // The library parses text only, so what runs is the rewritten AST printed back (fully grouped).
+  const plain = serializeQuery(rewriteQuery(ast, false));
+  const wrapped = startsWithFilter(ast) ? serializeQuery(rewriteQuery(ast, true)) : undefined;
   return (value) => {
     const wrap = wrapped !== undefined && !Array.isArray(value);
-    try {
-      return queryRfc9535((wrap ? [value] : value) as JsonValue, wrap ? wrapped : plainText).length > 0;
-    } catch {
-      return false;
-    }
+    return attempt(() => queryRfc9535((wrap ? [value] : value) as JsonValue, wrap ? wrapped : plain).length > 0) ?? false;
   };
 }
 
@@ -341,25 +336,15 @@ class TypeChecker {
   }
 
   private argument(name: string, index: number, param: JpType, arg: JpNode): void {
-    const position = `argument ${index + 1} of ${name}()`;
+    let kind: JpType = "LogicalType";
     if (arg.type === "FilterQuery") {
-      const query = arg.value as JpQuery;
-      this.segments(query.segments);
-      if (param === "ValueType" && !isSingular(query as unknown as JpNode)) this.fail(`${position} must be a single value: a literal, a singular query such as @.name or @[0], or a function that returns a value`);
-      return;
-    }
-    if (arg.type === "FunctionExpr") {
-      const result = this.call(arg);
-      const ok = param === result || (param === "LogicalType" && result === "NodesType");
-      if (!ok) this.fail(`${position} must be ${param === "NodesType" ? "a query" : param === "ValueType" ? "a value" : "a test"}, but ${arg.name}() returns ${result === "ValueType" ? "a value" : "a test"}`);
-      return;
-    }
-    if (arg.type === "Literal") {
-      if (param !== "ValueType") this.fail(`${position} must be ${param === "NodesType" ? "a query such as @.items" : "a test"}, not a literal`);
-      return;
-    }
-    if (param !== "LogicalType") this.fail(`${position} must be ${param === "NodesType" ? "a query such as @.items" : "a value"}, not a test`);
-    if (LOGICAL.has(arg.type)) this.logical(arg);
+      this.segments((arg.value as JpQuery).segments);
+      kind = param === "ValueType" && isSingular(arg.value as JpNode) ? "ValueType" : "NodesType";
+    } else if (arg.type === "FunctionExpr") kind = this.call(arg);
+    else if (arg.type === "Literal") kind = "ValueType";
+    else if (LOGICAL.has(arg.type)) this.logical(arg);
+    // Nodes convert to a test (non-empty); nothing else converts (§2.4.2).
+    if (kind !== param && !(param === "LogicalType" && kind === "NodesType")) this.fail(`argument ${index + 1} of ${name}() must be ${ARGUMENT[param]}, not ${ARGUMENT[kind].split(" (")[0]}`);
   }
 
   private fail(message: string): never {
@@ -369,11 +354,9 @@ class TypeChecker {
 
 /**
  * The query to run: count() of a singular query counts its value's children; `wrapped` also makes
- * absolute queries inside filters start at the wrapped context (`$` → `$[0]`). Undefined when
- * nothing changes, so the author's text runs as written.
+ * absolute queries inside filters start at the wrapped context (`$` → `$[0]`).
  */
-function rewriteQuery(ast: JpQuery, wrapped: boolean): JpQuery | undefined {
-  let changed = false;
+function rewriteQuery(ast: JpQuery, wrapped: boolean): JpQuery {
   const rewrite = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(rewrite);
     if (typeof node !== "object" || node === null) return node;
@@ -387,24 +370,17 @@ function rewriteQuery(ast: JpQuery, wrapped: boolean): JpQuery | undefined {
         const newArg = (out.arguments as JpNode[])[0]!;
         const newQuery = newArg.value as JpQuery;
         out.arguments = [{ ...newArg, value: { ...newQuery, segments: [...newQuery.segments, WILDCARD_SEGMENT] } }];
-        changed = true;
       }
     }
     if (wrapped && original.type === "FilterQuery" && (original.value as JpNode).type === "JsonPathQuery") {
       const query = out.value as JpQuery;
       out.value = { ...query, segments: [FIRST_SEGMENT, ...query.segments] };
-      changed = true;
     }
     if (original.type === "RelSingularQuery" || original.type === "AbsSingularQuery") {
-      let segments = out.segments as JpSegment[];
-      if (wrapped && original.type === "AbsSingularQuery") {
-        segments = [FIRST_SINGULAR, ...segments];
-        changed = true;
-      }
+      const segments = wrapped && original.type === "AbsSingularQuery" ? [FIRST_SINGULAR, ...(out.segments as JpSegment[])] : (out.segments as JpSegment[]);
       // jsonpath-rfc9535 1.3.0 loses the index of `[0]` in a compared singular query (`@.a[0] == 1`
       // never holds); value() of the same query is equivalent (RFC 9535 §2.4.8) and evaluates it.
       if (segments.some((segment) => segment.node.type === "IndexSelector")) {
-        changed = true;
         const type = original.type === "RelSingularQuery" ? "RelQuery" : "JsonPathQuery";
         return { type: "FunctionExpr", name: "value", arguments: [{ type: "FilterQuery", value: { type, segments: segments.map(childSegment) } }] };
       }
@@ -412,8 +388,7 @@ function rewriteQuery(ast: JpQuery, wrapped: boolean): JpQuery | undefined {
     }
     return out;
   };
-  const result: JpQuery = { type: "JsonPathQuery", segments: ast.segments.map((segment) => rewrite(segment) as JpSegment) };
-  return changed ? result : undefined;
+  return { type: "JsonPathQuery", segments: ast.segments.map((segment) => rewrite(segment) as JpSegment) };
 }
 
 function childSegment(segment: JpSegment): JpSegment {
@@ -459,9 +434,8 @@ function selectorText(node: JpNode): string {
 function expressionText(node: JpNode): string {
   switch (node.type) {
     case "LogicalOrExpr":
-      return `(${expressionText(node.left as JpNode)} || ${expressionText(node.right as JpNode)})`;
     case "LogicalAndExpr":
-      return `(${expressionText(node.left as JpNode)} && ${expressionText(node.right as JpNode)})`;
+      return `(${expressionText(node.left as JpNode)} ${node.type === "LogicalOrExpr" ? "||" : "&&"} ${expressionText(node.right as JpNode)})`;
     case "LogicalNotExpr":
       return `!(${expressionText(node.expression as JpNode)})`;
     case "TestExpr":
@@ -482,7 +456,6 @@ function expressionText(node: JpNode): string {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
 // JSONPath, the Goessner draft (jsonpath-plus, safe evaluator)
 
 type ScriptClass = new (code: string) => unknown;
@@ -505,14 +478,8 @@ function compileGoessner(condition: string): (value: unknown) => boolean {
     if (!part.startsWith("?(") && !part.startsWith("(")) continue;
     const code = part.startsWith("?(") ? part.replace(/^\?\((.*?)\)$/u, "$1") : part;
     if (SafeScript === undefined || code.includes("?(")) continue; // nested filters: jsonpath-plus runs them itself
-    // The same names jsonpath-plus gives @-variables before it compiles a script.
-    const script = code
-      .replaceAll("@parentProperty", "_$_parentProperty")
-      .replaceAll("@parent", "_$_parent")
-      .replaceAll("@property", "_$_property")
-      .replaceAll("@root", "_$_root")
-      .replaceAll("@path", "_$_path")
-      .replaceAll(/@([.\s)[])/gu, "_$_v$1");
+    // The names jsonpath-plus gives @-variables before it compiles a script.
+    const script = code.replace(/@(parentProperty|parent|property|root|path)|@(?=[.\s)[])/gu, (_, name?: string) => `_$_${name ?? "v"}`);
     try {
       new SafeScript(script);
     } catch (error) {
@@ -522,12 +489,8 @@ function compileGoessner(condition: string): (value: unknown) => boolean {
   const wrapFirst = parts[1]?.startsWith("?(") === true;
   return (value) => {
     const json = wrapFirst && !Array.isArray(value) ? [value] : value;
-    try {
-      const result: unknown = JSONPath({ path: condition, json: json as object, eval: "safe", wrap: true, ignoreEvalErrors: true });
-      return Array.isArray(result) && result.length > 0;
-    } catch {
-      return false;
-    }
+    const result: unknown = attempt(() => JSONPath({ path: condition, json: json as object, eval: "safe", wrap: true, ignoreEvalErrors: true }));
+    return Array.isArray(result) && result.length > 0;
   };
 }
 
@@ -552,7 +515,6 @@ function checkBalanced(text: string, fail: (message: string, offset: number) => 
   if (unclosed !== undefined) fail(`${JSON.stringify(unclosed.ch)} at offset ${unclosed.at} is not closed`, unclosed.at);
 }
 
-// ---------------------------------------------------------------------------------------------
 // XPath 1.0. Loaded through require so its typings (which pull the DOM lib into every file) stay out.
 
 interface XPathModule {
@@ -590,12 +552,7 @@ function compileXPath(condition: string, version: string): (value: unknown) => b
   visit(evaluator.expression);
   return (value) => {
     const document = xmlDocument(value);
-    if (document === undefined) return false;
-    try {
-      return evaluator.evaluate({ node: document }).booleanValue();
-    } catch {
-      return false;
-    }
+    return document !== undefined && (attempt(() => evaluator.evaluate({ node: document }).booleanValue()) ?? false);
   };
 }
 
@@ -613,21 +570,21 @@ let lastXml: { text: string; document: Document | undefined } | undefined;
 function xmlDocument(value: unknown): Document | undefined {
   const text = typeof value === "string" ? value : value instanceof Uint8Array ? new TextDecoder().decode(value) : undefined;
   if (text === undefined) return undefined;
-  if (lastXml?.text === text) return lastXml.document;
-  let document: Document | undefined;
-  try {
-    document = XML_PARSER.parseFromString(text, "text/xml");
-  } catch {
-    document = undefined;
-  }
-  lastXml = { text, document };
-  return document;
+  if (lastXml?.text !== text) lastXml = { text, document: attempt(() => XML_PARSER.parseFromString(text, "text/xml")) };
+  return lastXml.document;
 }
-
-// ---------------------------------------------------------------------------------------------
 
 function criterionError(message: string, details: Record<string, unknown>): SluiceError {
   return new SluiceError("invalid-expression", message, { details });
+}
+
+/** What `run` returns, or undefined when it throws: evaluation errors make a criterion false. */
+function attempt<T>(run: () => T): T | undefined {
+  try {
+    return run();
+  } catch {
+    return undefined;
+  }
 }
 
 function errorText(error: unknown): string {
