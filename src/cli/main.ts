@@ -195,6 +195,49 @@ program
     process.exitCode = await graphCommand(file, options);
   });
 
+const arazzo = program.command("arazzo").description("Validate, run and describe Arazzo 1.0 API workflow documents.");
+const sourceUrlOption = () => new Option("--source-url <name=url>", "send this source description's operations to this server instead of its OpenAPI servers (repeatable)").argParser(collect);
+
+arazzo
+  .command("validate")
+  .description("Check an Arazzo document and the descriptions it uses; every problem as file:line:column: message (hint).")
+  .argument("<file>", "an Arazzo document (YAML or JSON), path or http(s) URL")
+  .addOption(sourceUrlOption())
+  .option("--json", "print { valid, workflows, diagnostics } as JSON")
+  .action(async (file: string, options) => {
+    const { arazzoValidateCommand } = await import("./commands/arazzo.js");
+    process.exitCode = await arazzoValidateCommand(file, options);
+  });
+
+arazzo
+  .command("run")
+  .description("Validate, then run a workflow (or every workflow) of an Arazzo document, recorded as a run.")
+  .argument("<file>", "an Arazzo document (YAML or JSON), path or http(s) URL")
+  .option("-w, --workflow <id>", "the workflow to run (its dependsOn run first); default: every workflow")
+  .addOption(new Option("-i, --input <name=value>", "a workflow input; values parse as JSON when they can (repeatable)").argParser(collect))
+  .option("--inputs <json|@file>", "workflow inputs as a JSON object, or @file.json; inputs not given are read from SLUICE_INPUT_<NAME>")
+  .addOption(sourceUrlOption())
+  .option("--max-steps <n>", "step executions allowed in the run, retries and polls included", "1000")
+  .option("--timeout <ms>", "timeout of each HTTP attempt, in milliseconds")
+  .option("--json", "print { runId, workflowId, success, outputs, steps } as JSON on stdout, and nothing else")
+  .option("-q, --quiet", "no step lines, no summary")
+  .addOption(homeOption())
+  .action(async (file: string, options) => {
+    const { arazzoRunCommand } = await import("./commands/arazzo.js");
+    process.exitCode = await arazzoRunCommand(file, options);
+  });
+
+arazzo
+  .command("describe")
+  .description("Show an Arazzo document's workflows: inputs (names, types, required), steps and outputs.")
+  .argument("<file>", "an Arazzo document (YAML or JSON), path or http(s) URL")
+  .option("-w, --workflow <id>", "only this workflow")
+  .option("--json", "print JSON")
+  .action(async (file: string, options) => {
+    const { arazzoDescribeCommand } = await import("./commands/arazzo.js");
+    process.exitCode = await arazzoDescribeCommand(file, options);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

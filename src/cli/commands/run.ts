@@ -51,6 +51,10 @@ export async function resumeCommand(runId: string, options: RunCommandOptions): 
   const found = await stores.runs.getRun(runId);
   if (!found) throw new SluiceError("not-found", `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`);
   const { run } = found;
+  if (run.source?.kind === "arazzo") {
+    const { arazzoResumeCommand } = await import("./arazzo.js");
+    return arazzoResumeCommand(runId, options, stores.runs);
+  }
   if (run.status === "running") throw new SluiceError("invalid-usage", `Run ${runId} is still running (pid ${run.ownerPid ?? "?"}); wait for it or cancel it first.`);
   if (run.status === "succeeded") throw new SluiceError("invalid-usage", `Run ${runId} succeeded; there is nothing to resume. Start a new run with: sluice run`);
   if (!run.source) throw new SluiceError("invalid-usage", `Run ${runId} was not started from a pipeline file, so sluice cannot load it again; run the pipeline again instead.`);

@@ -1,0 +1,163 @@
+/**
+ * How an Arazzo run is recorded in a RunStore, so `sluice runs`, `show` and `logs` see it like any
+ * run: one RunRecord (owner pid, host and heartbeat, as the engine keeps them, so a killed process is
+ * marked crashed), one StepRunRecord per Arazzo step, and logs per call.
+ *
+ * Writes are grouped: step records and logs are queued (the SQLite store group-commits them) and
+ * the checkpoint is written with `updateRun`, which commits everything queued before it. The runner
+ * commits once before each step execution: the state after the previous execution, and this step's
+ * "running" record, are stored before the call is sent, so a resumed run never repeats a finished call.
+ */
+import { isPromise, serializeError, type LogLevel, type MaybePromise, type SerializedError, type StepStatus } from "../core/index.js";
+import { HEARTBEAT_MS, ownerFields } from "../engine/index.js";
+import type { LogRecord, RunRecord, RunStore, StepRunRecord } from "../store/index.js";
+import type { Masker } from "./secrets.js";
+
+export class Recorder {
+  private readonly steps = new Map<string, StepRunRecord>();
+  private dirty = new Set<string>();
+  private logs: LogRecord[] = [];
+  private readonly inflight = new Set<Promise<unknown>>();
+  private heartbeat?: NodeJS.Timeout;
+  /** The first write the store refused: the run cannot be recorded any further. */
+  storeError?: unknown;
+
+  constructor(
+    readonly runs: RunStore,
+    readonly runId: string,
+    private readonly masker: Masker,
+  ) {}
+
+  /** Creates (or, resuming, reopens) the run record and lists every step as pending. */
+  async start(record: Omit<RunRecord, "runId" | "status" | "startedAt">, stepNames: readonly string[], resume?: { existing: StepRunRecord[] }): Promise<void> {
+    const now = Date.now();
+    const live = { ...record, status: "running" as const, ...ownerFields(), heartbeatAt: now };
+    if (resume) {
+      for (const step of resume.existing) this.steps.set(step.step, step);
+      await this.runs.updateRun(this.runId, { ...live, reason: undefined, finishedAt: undefined, durationMs: undefined, error: undefined });
+    } else {
+      await this.runs.createRun({ runId: this.runId, ...live, startedAt: now });
+    }
+    const fresh: StepRunRecord[] = [];
+    for (const name of stepNames) {
+      if (this.steps.has(name)) continue;
+      const step: StepRunRecord = { runId: this.runId, step: name, identity: name, status: "pending", reason: "forced", cached: false, attempts: 0 };
+      this.steps.set(name, step);
+      fresh.push(step);
+    }
+    if (fresh.length > 0) this.track(this.runs.putSteps(fresh));
+    this.heartbeat = setInterval(() => {
+      this.track(this.runs.updateRun(this.runId, { heartbeatAt: Date.now() }));
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  stepStarted(name: string, attempts: number): void {
+    const step = this.step(name);
+    const now = Date.now();
+    step.status = "running";
+    step.attempts = attempts;
+    step.startedAt ??= now;
+    step.finishedAt = undefined;
+    step.error = undefined;
+    this.dirty.add(name);
+  }
+
+  stepEnded(name: string, status: StepStatus, error?: SerializedError): void {
+    const step = this.step(name);
+    const now = Date.now();
+    step.status = status;
+    step.finishedAt = now;
+    step.durationMs = now - (step.startedAt ?? now);
+    step.error = error === undefined ? undefined : this.maskError(error);
+    if (status === "skipped") step.reason = error === undefined ? "condition-false" : "upstream-failed";
+    if (status === "cancelled") step.reason = "cancelled";
+    this.dirty.add(name);
+  }
+
+  /** Steps never reached: skipped (or cancelled), with why. */
+  settleUnfinished(runFailed: boolean, cancelled: boolean): void {
+    for (const [name, step] of this.steps) {
+      if (step.status === "pending") {
+        step.status = cancelled ? "cancelled" : "skipped";
+        step.reason = cancelled ? "cancelled" : runFailed ? "upstream-failed" : "condition-false";
+        this.dirty.add(name);
+      } else if (step.status === "running") {
+        this.stepEnded(name, cancelled ? "cancelled" : "failed", cancelled ? undefined : { code: "internal", message: "The step was still running when its run ended." });
+      }
+    }
+  }
+
+  log(step: string | undefined, level: LogLevel, message: string, data?: unknown): void {
+    const record: LogRecord = { runId: this.runId, time: Date.now(), level, message: this.masker.text(message) };
+    if (step !== undefined) record.step = step;
+    if (data !== undefined) record.data = this.masker.value(data);
+    this.logs.push(record);
+  }
+
+  /** Queues changed step records and logs (not waited for one by one). */
+  queue(): void {
+    if (this.dirty.size > 0) {
+      const records = [...this.dirty].map((name) => ({ ...this.steps.get(name)! }));
+      this.dirty = new Set();
+      this.track(this.runs.putSteps(records));
+    }
+    if (this.logs.length > 0) {
+      const logs = this.logs;
+      this.logs = [];
+      this.track(this.runs.appendLogs(logs));
+    }
+  }
+
+  /** Queues what changed and stores the checkpoint; resolves once both are committed. */
+  async commit(checkpoint: unknown): Promise<void> {
+    this.queue();
+    await this.runs.updateRun(this.runId, { checkpoint, heartbeatAt: Date.now() });
+    if (this.storeError !== undefined) throw this.storeError;
+  }
+
+  /** Ends the run record; every queued write is committed before it resolves. */
+  async finish(patch: Partial<RunRecord>): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.queue();
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    await this.runs.updateRun(this.runId, patch);
+  }
+
+  stop(): void {
+    clearInterval(this.heartbeat);
+  }
+
+  private maskError(error: SerializedError): SerializedError {
+    const out: SerializedError = { code: error.code, message: this.masker.text(error.message) };
+    if (error.details !== undefined) out.details = this.masker.value(error.details);
+    return out;
+  }
+
+  private step(name: string): StepRunRecord {
+    let step = this.steps.get(name);
+    if (!step) {
+      step = { runId: this.runId, step: name, identity: name, status: "pending", reason: "forced", cached: false, attempts: 0 };
+      this.steps.set(name, step);
+    }
+    return step;
+  }
+
+  private track(write: MaybePromise<void>): void {
+    if (!isPromise(write)) return;
+    this.inflight.add(write);
+    write.then(
+      () => this.inflight.delete(write),
+      (error: unknown) => {
+        this.inflight.delete(write);
+        this.storeError ??= error;
+      },
+    );
+  }
+}
+
+/** An error as a step record keeps it: code and message (and details), no stack. */
+export function stepError(error: unknown): SerializedError {
+  const { stack: _stack, ...rest } = serializeError(error);
+  return rest;
+}

@@ -1,0 +1,462 @@
+/**
+ * Runs Arazzo workflows as sluice runs: validated first (any diagnostic stops the run before a
+ * call), inputs checked against each workflow's schema, then recorded durably step by step, with a
+ * checkpoint after every execution so `resumeArazzoRun` continues a crashed, failed or cancelled
+ * run without repeating finished calls.
+ *
+ * Running one workflow runs its dependsOn workflows first, once each, with the same inputs;
+ * running a whole document runs every workflow, each after its dependsOn, and workflows with no
+ * dependsOn path between them run at the same time. Arazzo runs are never served from a cache.
+ */
+import { MASK, SluiceError, type RunStatus, type SerializedError, type StepStatus } from "../core/index.js";
+import { newRunId } from "../engine/index.js";
+import type { RunStore } from "../store/index.js";
+import { CompiledRun, needsCriteriaModule, type RunnableStep, type RunnableWorkflow } from "./compile.js";
+import { diagnosticsError } from "./diagnostics.js";
+import type { HttpResponse } from "./http.js";
+import { secretInputs, validateInputs, withEnvInputs, envVarOf } from "./inputs.js";
+import { newFrame, runFrame, type FrameState, type StepSummary, type WorkflowOutcome } from "./interpreter.js";
+import { Recorder, stepError } from "./recorder.js";
+import type { BuiltRequest } from "./request.js";
+import type { RunContext } from "./run-context.js";
+import { Masker } from "./secrets.js";
+import { validateArazzo } from "./validate.js";
+
+type Obj = Record<string, unknown>;
+
+export interface ArazzoStepResult {
+  status: StepStatus;
+  attempts: number;
+  statusCode?: number;
+  outputs?: Obj;
+}
+
+export interface ArazzoWorkflowResult {
+  success: boolean;
+  /** The workflow's declared outputs, as they are (secrets not masked: they were asked for). */
+  outputs: Obj;
+  /** Per stepId; outputs here have secrets masked. */
+  steps: Record<string, ArazzoStepResult>;
+  error?: SerializedError;
+}
+
+export interface ArazzoRunResult extends ArazzoWorkflowResult {
+  runId: string;
+  /** The workflow asked for; when a whole document ran, its last workflow. */
+  workflowId: string;
+  status: RunStatus;
+  durationMs: number;
+  /** Every workflow that ran, by id (`<source>.<id>` for another document's), when more than one did. */
+  workflows?: Record<string, ArazzoWorkflowResult>;
+}
+
+export type ArazzoEvent =
+  | { type: "step"; runId: string; workflowId: string; stepId: string; attempt: number; status: StepStatus; statusCode?: number; method?: string; url?: string; durationMs?: number; error?: SerializedError }
+  | { type: "workflow"; runId: string; workflowId: string; success: boolean; error?: SerializedError };
+
+interface CommonOptions {
+  runs: RunStore;
+  /** Cancels the run: the call in flight is aborted, the run ends cancelled. */
+  signal?: AbortSignal;
+  /** Where SLUICE_INPUT_<NAME> inputs are read (default process.env). */
+  env?: Record<string, string | undefined>;
+  fetch?: typeof fetch;
+  onEvent?: (event: ArazzoEvent) => void;
+  /** Step executions allowed in the run, retries and poll iterations included. @defaultValue 1000 */
+  maxSteps?: number;
+  /** Per HTTP attempt, in ms. */
+  timeoutMs?: number;
+}
+
+export interface ArazzoRunOptions extends CommonOptions {
+  /** Path (relative to the working directory) or http(s) URL of the Arazzo document. */
+  file: string;
+  /** Run this workflow (and its dependsOn); default every workflow of the document. */
+  workflowId?: string;
+  inputs?: Obj;
+  /** Source description name → server base URL for its operations (instead of the OpenAPI servers). */
+  sourceUrls?: Record<string, string>;
+  runId?: string;
+}
+
+export interface ArazzoResumeOptions extends CommonOptions {
+  runId: string;
+  /** Inputs given again: secret inputs are not stored, so a resumed run needs them again. */
+  inputs?: Obj;
+}
+
+interface RootState {
+  status: "pending" | "running" | "succeeded" | "failed" | "skipped" | "cancelled";
+  frame: FrameState;
+}
+
+/** The runner's state in the run record (RunRecord.checkpoint). */
+interface Checkpoint {
+  v: 1;
+  workflowId?: string;
+  ids: string[];
+  sourceUrls?: Record<string, string>;
+  maxSteps: number;
+  timeoutMs?: number;
+  /** Names of secret inputs: their values are stored as { $sluiceSecret: name } and given again on resume. */
+  secrets: string[];
+  executions: number;
+  roots: Record<string, RootState>;
+}
+
+const DEFAULT_MAX_STEPS = 1000;
+const SECRET_MARK = "$sluiceSecret";
+
+/** Validates `file`, checks the inputs, and runs the workflow(s), recording the run in `runs`. */
+export async function runArazzo(options: ArazzoRunOptions): Promise<ArazzoRunResult> {
+  const maxSteps = checkMaxSteps(options.maxSteps);
+  const compiled = await prepare(options.file, options.sourceUrls, options.fetch);
+  const ids = options.workflowId === undefined ? compiled.workflowIds() : [options.workflowId];
+  const keys = compiled.select(ids);
+  const env = options.env ?? process.env;
+  const given = options.inputs ?? {};
+  const roots: Record<string, RootState> = {};
+  const secretNames = new Set<string>();
+  const allInputs: Obj = {};
+  for (const key of dependencyOrder(compiled, keys)) {
+    const wf = compiled.workflow(key);
+    const inputs = withEnvInputs(wf.inputsSchema, wf.doc.info.value, given, env);
+    await validateInputs(wf.label, wf.inputsSchema, wf.doc.info.value, `/workflows/${wf.index}/inputs`, inputs);
+    for (const name of secretInputs(wf.inputsSchema, wf.doc.info.value, inputs)) secretNames.add(name);
+    Object.assign(allInputs, inputs);
+    roots[key] = { status: "pending", frame: newFrame(key, inputs) };
+  }
+  const checkpoint: Checkpoint = { v: 1, ids, maxSteps, secrets: [...secretNames], executions: 0, roots };
+  if (options.workflowId !== undefined) checkpoint.workflowId = options.workflowId;
+  if (options.sourceUrls && Object.keys(options.sourceUrls).length > 0) checkpoint.sourceUrls = options.sourceUrls;
+  if (options.timeoutMs !== undefined) checkpoint.timeoutMs = options.timeoutMs;
+  const masker = new Masker([...secretNames].map((name) => allInputs[name]));
+  const params: Obj = {};
+  for (const [name, value] of Object.entries(allInputs)) params[name] = secretNames.has(name) ? MASK : masker.value(value);
+  const runId = options.runId ?? newRunId();
+  const session = new Session(options, compiled, checkpoint, masker, runId, keys);
+  const root = compiled.root.info.value;
+  const title = typeof (root.info as Obj | undefined)?.title === "string" ? ((root.info as Obj).title as string) : "arazzo";
+  const pipeline = options.workflowId ?? (ids.length === 1 ? ids[0]! : title);
+  await session.recorder.start({ pipeline, params, source: { file: compiled.loaded.root.url, exportName: options.workflowId, kind: "arazzo" } }, session.stepNames());
+  return session.run();
+}
+
+/** Continues an Arazzo run from its checkpoint, under the same run id; finished steps are not executed again. */
+export async function resumeArazzoRun(options: ArazzoResumeOptions): Promise<ArazzoRunResult> {
+  const found = await options.runs.getRun(options.runId);
+  if (!found) throw new SluiceError("not-found", `No run ${options.runId}. List runs with: sluice runs`);
+  const { run, steps } = found;
+  const checkpoint = run.checkpoint as Checkpoint | undefined;
+  if (run.source?.kind !== "arazzo" || checkpoint?.v !== 1) throw new SluiceError("invalid-usage", `Run ${options.runId} is not an Arazzo run with a checkpoint, so it cannot be resumed as one.`);
+  if (run.status === "running") throw new SluiceError("invalid-usage", `Run ${options.runId} is still running (pid ${run.ownerPid ?? "?"}); wait for it or cancel it first.`);
+  if (run.status === "succeeded") throw new SluiceError("invalid-usage", `Run ${options.runId} succeeded; there is nothing to resume. Start a new run with: sluice arazzo run`);
+  const env = options.env ?? process.env;
+  const secrets = new Map<string, unknown>();
+  const missing: string[] = [];
+  for (const name of checkpoint.secrets) {
+    const value = options.inputs?.[name] ?? env[envVarOf(name)];
+    if (value === undefined) missing.push(name);
+    else secrets.set(name, value);
+  }
+  if (missing.length > 0) {
+    throw new SluiceError("invalid-inputs", `Run ${options.runId} used secret input${missing.length > 1 ? "s" : ""} ${missing.map((n) => `"${n}"`).join(", ")}, which sluice does not store. Give ${missing.length > 1 ? "them" : "it"} again: sluice resume ${options.runId} ${missing.map((n) => `--param ${n}=...`).join(" ")} (or set ${missing.map(envVarOf).join(", ")}).`, { details: { missing } });
+  }
+  const restored = revive(checkpoint, secrets) as Checkpoint;
+  if (options.maxSteps !== undefined) restored.maxSteps = checkMaxSteps(options.maxSteps);
+  if (options.timeoutMs !== undefined) restored.timeoutMs = options.timeoutMs;
+  const compiled = await prepare(run.source.file, restored.sourceUrls, options.fetch);
+  const keys = compiled.select(restored.ids);
+  const reopened = reopen(restored);
+  if (reopened) restored.executions = 0; // a failed run resumed gets its budget again
+  const masker = new Masker(secrets.values());
+  const session = new Session({ ...options, timeoutMs: restored.timeoutMs }, compiled, restored, masker, options.runId, keys);
+  await session.recorder.start({ pipeline: run.pipeline, params: run.params, source: run.source }, session.stepNames(), { existing: steps });
+  return session.run();
+}
+
+async function prepare(file: string, sourceUrls: Record<string, string> | undefined, fetchImpl: typeof fetch | undefined): Promise<CompiledRun> {
+  const { diagnostics, loaded } = await validateArazzo(file, fetchImpl ? { fetch: fetchImpl } : {});
+  if (diagnostics.length > 0) throw diagnosticsError(diagnostics, { relativeTo: process.cwd() });
+  const criteria = needsCriteriaModule(loaded) ? await import("./criteria.js") : undefined;
+  return new CompiledRun(loaded, { serverUrls: sourceUrls, criteria });
+}
+
+function checkMaxSteps(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_STEPS;
+  if (!Number.isInteger(value) || value < 1) throw new SluiceError("invalid-usage", `--max-steps must be a whole number of at least 1, got ${String(value)}.`);
+  return value;
+}
+
+/** The selected workflows with the dependsOn workflows they need, dependencies first. */
+function dependencyOrder(compiled: CompiledRun, keys: readonly string[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (key: string): void => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    for (const dep of compiled.workflow(key).dependsOn) visit(dep);
+    out.push(key);
+  };
+  keys.forEach(visit);
+  return out;
+}
+
+/** Failed, skipped and cancelled workflows go back to where they stopped; true when any did. */
+function reopen(checkpoint: Checkpoint): boolean {
+  let any = false;
+  const open = (st: FrameState): void => {
+    if (st.call) open(st.call.frame);
+    if (st.end && !st.end.success) {
+      st.end = undefined;
+      st.poll = undefined;
+      st.waitUntil = undefined;
+      any = true;
+    }
+  };
+  for (const root of Object.values(checkpoint.roots)) {
+    if (root.status === "succeeded") continue;
+    if (root.status !== "pending" && root.status !== "running") any = true;
+    root.status = "pending";
+    open(root.frame);
+  }
+  return any;
+}
+
+function revive(value: unknown, secrets: Map<string, unknown>): unknown {
+  return JSON.parse(JSON.stringify(value), (_key, v: unknown) => {
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+      const name = (v as Obj)[SECRET_MARK];
+      if (typeof name === "string" && Object.keys(v).length === 1 && secrets.has(name)) return secrets.get(name);
+    }
+    return v;
+  });
+}
+
+// ---- one run -------------------------------------------------------------------------------------------
+
+class Session implements RunContext {
+  readonly recorder: Recorder;
+  readonly signal: AbortSignal;
+  readonly timeoutMs?: number;
+  readonly fetch?: typeof fetch;
+  private readonly control = new AbortController();
+  private readonly rootRuns = new Map<string, Promise<WorkflowOutcome>>();
+  private readonly results = new Map<string, ArazzoWorkflowResult>();
+  private readonly secretValues: Map<string, string>;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly options: CommonOptions,
+    readonly compiled: CompiledRun,
+    private readonly checkpoint: Checkpoint,
+    readonly masker: Masker,
+    private readonly runId: string,
+    private readonly keys: string[],
+  ) {
+    this.recorder = new Recorder(options.runs, runId, masker);
+    this.signal = this.control.signal;
+    if (options.timeoutMs !== undefined) this.timeoutMs = options.timeoutMs;
+    if (options.fetch) this.fetch = options.fetch;
+    this.secretValues = new Map();
+    for (const root of Object.values(checkpoint.roots)) {
+      for (const name of checkpoint.secrets) {
+        const value = root.frame.inputs[name];
+        if (typeof value === "string" && value !== "") this.secretValues.set(value, name);
+      }
+    }
+  }
+
+  stepNames(): string[] {
+    return [...this.compiled.workflows.values()].flatMap((wf) => wf.steps.map((s) => s.recordName));
+  }
+
+  async run(): Promise<ArazzoRunResult> {
+    const outer = this.options.signal;
+    const onAbort = () => this.control.abort(new SluiceError("cancelled", "The run was cancelled."));
+    if (outer?.aborted) onAbort();
+    else outer?.addEventListener("abort", onAbort, { once: true });
+    let failure: unknown;
+    try {
+      await Promise.all(Object.keys(this.checkpoint.roots).map((key) => this.root(key)));
+    } catch (error) {
+      failure = error;
+    } finally {
+      outer?.removeEventListener("abort", onAbort);
+    }
+    return this.finish(failure);
+  }
+
+  private root(key: string, inputs?: Obj): Promise<WorkflowOutcome> {
+    let pending = this.rootRuns.get(key);
+    if (!pending) {
+      const state = (this.checkpoint.roots[key] ??= { status: "pending", frame: newFrame(key, inputs ?? {}) });
+      pending = this.runRoot(key, state);
+      this.rootRuns.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async runRoot(key: string, state: RootState): Promise<WorkflowOutcome> {
+    const wf = this.compiled.workflow(key);
+    const blocked = await this.dependencies(wf, state.frame.inputs);
+    if (blocked) {
+      state.status = blocked.cancelled ? "cancelled" : "skipped";
+      const steps = Object.fromEntries(wf.steps.map((s) => [s.id, { status: "skipped" as const, attempts: 0 }]));
+      this.results.set(wf.label, { success: false, outputs: {}, steps, ...(blocked.error ? { error: blocked.error } : {}) });
+      return blocked;
+    }
+    state.status = "running";
+    const outcome = await runFrame(this, state.frame);
+    state.status = outcome.cancelled ? "cancelled" : outcome.success ? "succeeded" : "failed";
+    return outcome;
+  }
+
+  /** Runs a workflow's dependsOn (once each); an outcome when one of them did not succeed. */
+  private async dependencies(wf: RunnableWorkflow, inputs: Obj): Promise<WorkflowOutcome | undefined> {
+    if (wf.dependsOn.length === 0) return undefined;
+    const outcomes = await Promise.all(wf.dependsOn.map((dep) => this.root(dep, inputs)));
+    const index = outcomes.findIndex((o) => !o.success);
+    if (index < 0) return undefined;
+    const dep = this.compiled.workflow(wf.dependsOn[index]!);
+    if (outcomes[index]!.cancelled) return { success: false, outputs: {}, cancelled: true };
+    return { success: false, outputs: {}, error: { code: "step-failed", message: `Workflow "${wf.label}" did not run: workflow "${dep.label}", which it depends on, failed.` } };
+  }
+
+  async runCall(frame: FrameState): Promise<WorkflowOutcome> {
+    const blocked = await this.dependencies(this.compiled.workflow(frame.wf), frame.inputs);
+    return blocked ?? runFrame(this, frame);
+  }
+
+  spend(wf: RunnableWorkflow, st: FrameState, step: RunnableStep): void {
+    if (++this.checkpoint.executions <= this.checkpoint.maxSteps) return;
+    const max = this.checkpoint.maxSteps;
+    const ran = st.steps[step.id]?.attempts ?? 0;
+    const loop = st.loop;
+    const message = loop
+      ? `Step "${step.id}" of workflow "${wf.label}" ran ${ran} times: the step budget (--max-steps ${max}) is used up; the ${loop.kind} from "${loop.from}" back to "${loop.to}" never ended. Check the criteria that should end the loop, add x-sluice-poll: { intervalMs, timeoutMs } to the step, or raise --max-steps.`
+      : `The run used its step budget of ${max} step executions (--max-steps) before step "${step.id}" of workflow "${wf.label}"; raise --max-steps.`;
+    throw new SluiceError("loop-limit", message, { details: { step: step.id, workflow: wf.label, maxSteps: max, ...(loop ? { loop } : {}) } });
+  }
+
+  async commit(): Promise<void> {
+    await this.recorder.commit(this.secretValues.size === 0 ? this.checkpoint : this.protectedCheckpoint());
+  }
+
+  /** The checkpoint with every secret input value replaced by a marker naming the input. */
+  private protectedCheckpoint(): unknown {
+    return JSON.parse(JSON.stringify(this.checkpoint, (_key, v: unknown) => (typeof v === "string" && this.secretValues.has(v) ? { [SECRET_MARK]: this.secretValues.get(v) } : v)));
+  }
+
+  sleep(ms: number): Promise<void> {
+    const signal = this.signal;
+    if (signal.aborted) return Promise.reject(new SluiceError("cancelled", "The run was cancelled."));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new SluiceError("cancelled", "The run was cancelled."));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  workflowEnded(wf: RunnableWorkflow, st: FrameState, outcome: WorkflowOutcome): void {
+    const steps: Record<string, ArazzoStepResult> = {};
+    for (const step of wf.steps) {
+      const summary = st.steps[step.id];
+      const result: ArazzoStepResult = summary ? { status: summary.status, attempts: summary.attempts } : { status: "skipped", attempts: 0 };
+      if (summary?.statusCode !== undefined) result.statusCode = summary.statusCode;
+      const outputs = st.outputs[step.id];
+      if (outputs !== undefined) result.outputs = this.masker.value(outputs);
+      steps[step.id] = result;
+    }
+    const result: ArazzoWorkflowResult = { success: outcome.success, outputs: outcome.outputs, steps };
+    if (outcome.error) result.error = this.maskError(outcome.error);
+    this.results.set(wf.label, result);
+    const event: ArazzoEvent = { type: "workflow", runId: this.runId, workflowId: wf.label, success: outcome.success };
+    if (result.error) event.error = result.error;
+    this.emit(event);
+  }
+
+  logCall(step: RunnableStep, request: BuiltRequest, response: HttpResponse | undefined, failure: Error | undefined): void {
+    const ms = response ? Math.round(response.durationMs) : undefined;
+    const data: Obj = { method: request.method, url: request.url, request: { headers: this.masker.headers(request.headers), ...(request.body === undefined ? {} : { body: bodyText(request.body) }) } };
+    if (response) {
+      data.status = response.status;
+      data.ms = ms;
+      data.response = { headers: this.masker.headers(response.headers), ...(response.text === "" ? {} : { body: truncate(response.text) }) };
+    }
+    if (failure) data.error = failure.message;
+    const message = response ? `${request.method} ${request.url} -> ${response.status} (${ms} ms)` : `${request.method} ${request.url} failed: ${failure?.message ?? "no response"}`;
+    this.recorder.log(step.recordName, response && response.status < 400 ? "info" : "warn", message, data);
+    if (response?.malformedJson) this.recorder.log(step.recordName, "warn", `the response says it is JSON but does not parse; criteria and outputs see its text`);
+  }
+
+  logFailure(step: RunnableStep, error: Error): void {
+    this.recorder.log(step.recordName, "error", error.message);
+  }
+
+  emitStep(wf: RunnableWorkflow, step: RunnableStep, summary: StepSummary, failure: Error | undefined): void {
+    if (!this.options.onEvent) return;
+    const event: Extract<ArazzoEvent, { type: "step" }> = { type: "step", runId: this.runId, workflowId: wf.label, stepId: step.id, attempt: summary.attempts, status: summary.status };
+    if (summary.statusCode !== undefined) event.statusCode = summary.statusCode;
+    if (step.operation) {
+      event.method = step.operation.method;
+      event.url = step.operation.path;
+    }
+    if (failure) event.error = this.maskError(stepError(failure));
+    this.emit(event);
+  }
+
+  private emit(event: ArazzoEvent): void {
+    try {
+      this.options.onEvent?.(event);
+    } catch {
+      // A listener's bug must not break the run.
+    }
+  }
+
+  private maskError(error: SerializedError): SerializedError {
+    const out: SerializedError = { ...error, message: this.masker.text(error.message) };
+    if (error.details !== undefined) out.details = this.masker.value(error.details);
+    return out;
+  }
+
+  private async finish(failure: unknown): Promise<ArazzoRunResult> {
+    const roots = Object.values(this.checkpoint.roots);
+    const cancelled = this.signal.aborted || roots.some((r) => r.status === "cancelled");
+    const failed = failure !== undefined || roots.some((r) => r.status !== "succeeded");
+    const status: RunStatus = failure !== undefined ? "failed" : cancelled ? "cancelled" : failed ? "failed" : "succeeded";
+    this.recorder.settleUnfinished(status !== "succeeded", status === "cancelled");
+    let error: SerializedError | undefined;
+    if (failure !== undefined) error = this.maskError(stepError(failure));
+    else if (status === "cancelled") error = { code: "cancelled", message: "The run was cancelled." };
+    else if (failed) error = [...this.results.values()].find((r) => !r.success && r.error)?.error ?? { code: "step-failed", message: "A workflow failed." };
+    const finishedAt = Date.now();
+    try {
+      await this.recorder.finish({ status, reason: status === "cancelled" ? "cancelled" : undefined, finishedAt, durationMs: finishedAt - this.startedAt, error, checkpoint: this.secretValues.size === 0 ? this.checkpoint : this.protectedCheckpoint() });
+    } catch (storeError) {
+      if (failure === undefined) throw storeError;
+    }
+    if (failure !== undefined && !(SluiceError.is(failure) && failure.code === "cancelled")) throw failure;
+    const mainKey = this.checkpoint.workflowId !== undefined ? this.keys[0]! : this.keys[this.keys.length - 1]!;
+    const main = this.compiled.workflow(mainKey);
+    const mainResult = this.results.get(main.label) ?? { success: false, outputs: {}, steps: {} };
+    const result: ArazzoRunResult = { runId: this.runId, workflowId: main.label, success: status === "succeeded", status, durationMs: finishedAt - this.startedAt, outputs: mainResult.outputs, steps: mainResult.steps };
+    if (error) result.error = error;
+    if (this.results.size > 1) result.workflows = Object.fromEntries(this.results);
+    return result;
+  }
+}
+
+function bodyText(body: string | Uint8Array): string {
+  return typeof body === "string" ? truncate(body) : `<${body.byteLength} bytes>`;
+}
+
+function truncate(text: string, max = 2048): string {
+  return text.length > max ? `${text.slice(0, max)}... (${text.length} characters)` : text;
+}

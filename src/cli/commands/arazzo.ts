@@ -1,0 +1,215 @@
+/**
+ * `sluice arazzo validate | run | describe`, and the Arazzo side of `sluice resume`. Imports only
+ * what the command needs: the runner loads optional libraries (JSON Schema validation, JSONPath,
+ * XPath) only when a document uses them.
+ */
+import { readFileSync } from "node:fs";
+import pc from "picocolors";
+import { SluiceError } from "../../core/index.js";
+import { describeArazzo, formatDiagnostic, resumeArazzoRun, runArazzo, validateArazzo, type ArazzoEvent, type ArazzoRunResult } from "../../arazzo/index.js";
+import { openHome, resolveHomePath } from "../../home.js";
+import type { RunStore } from "../../store/index.js";
+import { EXIT, usageError } from "../exit.js";
+import { parseParamArgs } from "../param-args.js";
+
+interface SourceUrlOption {
+  sourceUrl?: string[];
+}
+
+export interface ArazzoValidateOptions extends SourceUrlOption {
+  json?: boolean;
+}
+
+export interface ArazzoRunCommandOptions extends SourceUrlOption {
+  workflow?: string;
+  input?: string[];
+  inputs?: string;
+  json?: boolean;
+  quiet?: boolean;
+  maxSteps?: string;
+  timeout?: string;
+  home?: string;
+}
+
+export async function arazzoValidateCommand(file: string, options: ArazzoValidateOptions): Promise<number> {
+  const sourceUrls = parseSourceUrls(options.sourceUrl);
+  const { diagnostics, loaded } = await validateArazzo(file);
+  const names = new Set(loaded.root.sources?.keys() ?? []);
+  for (const name of Object.keys(sourceUrls)) {
+    if (!names.has(name)) throw usageError(`--source-url ${name}=...: the document has no source description "${name}". Names: ${[...names].join(", ") || "(none)"}.`);
+  }
+  const cwd = process.cwd();
+  const root = loaded.root.value as { workflows?: unknown } | undefined;
+  const count = Array.isArray(root?.workflows) ? root.workflows.length : 0;
+  if (options.json) {
+    const out: Record<string, unknown> = { valid: diagnostics.length === 0, file: loaded.root.url, workflows: count, diagnostics };
+    if (diagnostics.length > 0) out.error = { code: "invalid-document", message: `${diagnostics.length} problem${diagnostics.length === 1 ? "" : "s"} found` };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } else if (diagnostics.length > 0) {
+    process.stdout.write(`${diagnostics.map((d) => formatDiagnostic(d, { relativeTo: cwd })).join("\n")}\n`);
+    process.stderr.write(pc.red(`invalid: ${diagnostics.length} problem${diagnostics.length === 1 ? "" : "s"}\n`));
+  } else {
+    process.stdout.write(`valid: ${count} workflow${count === 1 ? "" : "s"}\n`);
+  }
+  return diagnostics.length === 0 ? EXIT.ok : EXIT.invalid;
+}
+
+export async function arazzoRunCommand(file: string, options: ArazzoRunCommandOptions): Promise<number> {
+  const inputs = { ...readInputsOption(options.inputs), ...parseInputArgs(options.input ?? []) };
+  const sourceUrls = parseSourceUrls(options.sourceUrl);
+  const maxSteps = positiveInt(options.maxSteps, "--max-steps");
+  const timeoutMs = positiveInt(options.timeout, "--timeout");
+  const home = await openHome(resolveHomePath(options.home));
+  try {
+    return await withInterrupt(options, (signal, onEvent) =>
+      runArazzo({ file, workflowId: options.workflow, inputs, sourceUrls, maxSteps, timeoutMs, runs: home.store, signal, onEvent }),
+    );
+  } finally {
+    home.close();
+  }
+}
+
+/** `sluice resume RUN_ID` for a run whose source is an Arazzo document; `--param` gives inputs again. */
+export async function arazzoResumeCommand(runId: string, options: { param?: string[]; home?: string; json?: boolean; quiet?: boolean }, runs: RunStore): Promise<number> {
+  const inputs = parseParamArgs(options.param ?? []);
+  return withInterrupt(options, (signal, onEvent) => resumeArazzoRun({ runId, inputs, runs, signal, onEvent }));
+}
+
+export async function arazzoDescribeCommand(file: string, options: { workflow?: string; json?: boolean }): Promise<number> {
+  const described = await describeArazzo(file, { workflowId: options.workflow });
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(described, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const lines: string[] = [];
+  lines.push(pc.bold(`${described.title ?? "(untitled)"}${described.version ? ` ${described.version}` : ""}`));
+  for (const wf of described.workflows) {
+    lines.push("", `${pc.bold(`workflow ${wf.workflowId}`)}${wf.summary ? `: ${wf.summary}` : ""}`);
+    if (wf.dependsOn.length > 0) lines.push(`  depends on: ${wf.dependsOn.join(", ")}`);
+    lines.push(wf.inputs.length === 0 ? "  inputs: none" : "  inputs:");
+    for (const input of wf.inputs) {
+      const flags = [input.required ? "required" : "optional", ...(input.secret ? ["secret"] : [])].join(", ");
+      lines.push(`    ${input.name}: ${input.type} (${flags}; env ${input.env})${input.description ? ` ${pc.dim(input.description)}` : ""}`);
+    }
+    lines.push("  steps:");
+    for (const step of wf.steps) {
+      lines.push(step.kind === "operation" ? `    ${step.stepId}: ${step.method} ${step.path} (${step.target})` : `    ${step.stepId}: runs workflow ${step.workflow}`);
+    }
+    lines.push(`  outputs: ${wf.outputs.length === 0 ? "none" : wf.outputs.join(", ")}`);
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return EXIT.ok;
+}
+
+// ---- running ------------------------------------------------------------------------------------------
+
+async function withInterrupt(
+  options: { json?: boolean; quiet?: boolean },
+  start: (signal: AbortSignal, onEvent: ((event: ArazzoEvent) => void) | undefined) => Promise<ArazzoRunResult>,
+): Promise<number> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    process.stderr.write(pc.yellow("\nCancelling the run (Ctrl-C again to quit at once)...\n"));
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  const show = !options.json && !options.quiet;
+  try {
+    const result = await start(controller.signal, show ? printEvent : undefined);
+    if (options.json) process.stdout.write(`${JSON.stringify(resultJson(result), null, 2)}\n`);
+    else if (!options.quiet) printSummary(result);
+    if (result.status === "cancelled") return EXIT.interrupted;
+    return result.success ? EXIT.ok : EXIT.failed;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+function resultJson(result: ArazzoRunResult): Record<string, unknown> {
+  const out: Record<string, unknown> = { runId: result.runId, workflowId: result.workflowId, success: result.success, status: result.status, durationMs: result.durationMs, outputs: result.outputs, steps: result.steps };
+  if (result.error) out.error = result.error;
+  if (result.workflows) out.workflows = result.workflows;
+  return out;
+}
+
+function printEvent(event: ArazzoEvent): void {
+  if (event.type === "workflow") {
+    if (!event.success && event.error) process.stderr.write(pc.red(`workflow ${event.workflowId} failed [${event.error.code}]: ${event.error.message}\n`));
+    return;
+  }
+  const icon = event.status === "succeeded" ? pc.green("✔") : pc.red("✖");
+  const call = event.method ? ` ${event.method} ${event.url}${event.statusCode === undefined ? "" : ` -> ${event.statusCode}`}` : "";
+  const attempt = event.attempt > 1 ? pc.dim(` (#${event.attempt})`) : "";
+  const why = event.error ? pc.dim(`  ${event.error.message}`) : "";
+  process.stderr.write(`${icon} ${event.workflowId}/${event.stepId}${attempt}${call}${why}\n`);
+}
+
+function printSummary(result: ArazzoRunResult): void {
+  const seconds = result.durationMs < 1000 ? `${result.durationMs} ms` : `${(result.durationMs / 1000).toFixed(2)} s`;
+  const line = `Workflow ${result.workflowId} ${result.status} in ${seconds} (run ${result.runId}).`;
+  process.stdout.write(`${result.success ? line : pc.red(line)}\n`);
+  if (Object.keys(result.outputs).length > 0) process.stdout.write(`Outputs: ${JSON.stringify(result.outputs, null, 2)}\n`);
+  if (result.error && !result.success) process.stderr.write(pc.red(`[${result.error.code}] ${result.error.message}\n`));
+}
+
+// ---- options ------------------------------------------------------------------------------------------
+
+/** `--input key=value`: the value as JSON when it parses, else the text. */
+export function parseInputArgs(pairs: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw usageError(`--input expects name=value, got ${JSON.stringify(pair)}. Example: --input scenarioId=smoke-42`);
+    const text = pair.slice(at + 1);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+    out[pair.slice(0, at).trim()] = value;
+  }
+  return out;
+}
+
+/** `--inputs '{...}'` or `--inputs @file.json`: a JSON object. */
+function readInputsOption(option: string | undefined): Record<string, unknown> {
+  if (option === undefined) return {};
+  let text = option;
+  if (option.startsWith("@")) {
+    try {
+      text = readFileSync(option.slice(1), "utf8");
+    } catch (error) {
+      throw usageError(`--inputs ${option}: cannot read ${option.slice(1)} (${(error as Error).message}).`);
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new SluiceError("invalid-inputs", `--inputs must be a JSON object (or @file.json holding one): ${(error as Error).message}.`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new SluiceError("invalid-inputs", `--inputs must be a JSON object such as '{"scenarioId": "smoke-42"}'.`);
+  return parsed as Record<string, unknown>;
+}
+
+function parseSourceUrls(pairs: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const at = pair.indexOf("=");
+    const url = pair.slice(at + 1);
+    if (at <= 0 || !/^https?:\/\/[^/]/i.test(url)) throw usageError(`--source-url expects NAME=http(s)://host[:port][/base], got ${JSON.stringify(pair)}.`);
+    out[pair.slice(0, at)] = url;
+  }
+  return out;
+}
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw usageError(`${flag} must be a whole number of at least 1, got "${value}".`);
+  return n;
+}
