@@ -162,3 +162,12 @@ function parse(text: string): Record<string, unknown> | undefined {
     return undefined;
   }
 }
+
+/** A port nothing listens on (it was free a moment ago): connections to it are refused. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}

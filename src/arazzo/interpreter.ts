@@ -143,11 +143,11 @@ async function executeStep(ctx: RunContext, wf: RunnableWorkflow, st: FrameState
   const summary = (st.steps[step.id] ??= { status: "pending", attempts: 0 });
   summary.attempts++;
   summary.status = "running";
-  ctx.recorder.stepStarted(step.recordName, summary.attempts);
-  await ctx.commit();
   const scope: EvaluationScope = { doc: wf.doc.scope, inputs, steps: st.outputs };
   const resolve = resolverFor(scope);
   if (step.calls) {
+    ctx.recorder.stepStarted(step.recordName, summary.attempts);
+    await ctx.commit();
     const callInputs: Obj = {};
     for (const p of step.parameters) {
       const found = evaluateValue(p.value, resolve);
@@ -167,11 +167,17 @@ async function executeStep(ctx: RunContext, wf: RunnableWorkflow, st: FrameState
   } catch (error) {
     if (!SluiceError.is(error) || error.code === "internal" || error.code === "cancelled") throw error;
     // A request that cannot be built (a value missing, a body that cannot be encoded) fails the step.
+    ctx.recorder.stepStarted(step.recordName, summary.attempts);
     keepOutputs(step, st, resolve);
     ctx.logFailure(step, error);
     if (detour) return settle(ctx, step, summary, error);
     return afterExecution(ctx, wf, st, step, summary, resolve, error, undefined);
   }
+  // Secret headers this request sends are known before anything is committed, so earlier logs that
+  // show them (a login's response) are masked too.
+  ctx.masker.learnHeaders(built.headers);
+  ctx.recorder.stepStarted(step.recordName, summary.attempts);
+  await ctx.commit();
   const query: Obj = {};
   const path: Obj = {};
   for (const p of step.parameters) {
@@ -180,7 +186,6 @@ async function executeStep(ctx: RunContext, wf: RunnableWorkflow, st: FrameState
     if (found.found) (p.in === "query" ? query : path)[p.name] = found.value;
   }
   scope.request = { url: built.url, method: built.method, headers: built.headers, query, path, hasBody: built.body !== undefined, body: built.bodyValue };
-  ctx.masker.learnHeaders(built.headers);
   let response: HttpResponse | undefined;
   let failure: SluiceError | undefined;
   try {

@@ -88,10 +88,11 @@ export class Recorder {
     }
   }
 
+  /** Buffers a log line; secrets are masked when it is queued, so a secret learned meanwhile is masked too. */
   log(step: string | undefined, level: LogLevel, message: string, data?: unknown): void {
-    const record: LogRecord = { runId: this.runId, time: Date.now(), level, message: this.masker.text(message) };
+    const record: LogRecord = { runId: this.runId, time: Date.now(), level, message };
     if (step !== undefined) record.step = step;
-    if (data !== undefined) record.data = this.masker.value(data);
+    if (data !== undefined) record.data = data;
     this.logs.push(record);
   }
 
@@ -105,6 +106,12 @@ export class Recorder {
     if (this.logs.length > 0) {
       const logs = this.logs;
       this.logs = [];
+      if (!this.masker.empty) {
+        for (const log of logs) {
+          log.message = this.masker.text(log.message);
+          if (log.data !== undefined) log.data = this.masker.value(log.data);
+        }
+      }
       this.track(this.runs.appendLogs(logs));
     }
   }

@@ -435,7 +435,10 @@ class Session implements RunContext {
     let error: SerializedError | undefined;
     if (failure !== undefined) error = this.maskError(stepError(failure));
     else if (status === "cancelled") error = { code: "cancelled", message: "The run was cancelled." };
-    else if (failed) error = [...this.results.values()].find((r) => !r.success && r.error)?.error ?? { code: "step-failed", message: "A workflow failed." };
+    else if (failed) {
+      const rootResults = Object.keys(this.checkpoint.roots).map((key) => this.results.get(this.compiled.workflow(key).label));
+      error = rootResults.find((r) => r && !r.success && r.error)?.error ?? { code: "step-failed", message: "A workflow failed." };
+    }
     const finishedAt = Date.now();
     try {
       await this.recorder.finish({ status, reason: status === "cancelled" ? "cancelled" : undefined, finishedAt, durationMs: finishedAt - this.startedAt, error, checkpoint: this.secretValues.size === 0 ? this.checkpoint : this.protectedCheckpoint() });
