@@ -16,8 +16,13 @@
  * - POST /login                     200 { token: "tok-" + user }
  * - GET  /next/{id}                 200 { id, next: "<id>+" }
  */
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface RecordedCall {
   route: string;
@@ -170,4 +175,30 @@ export async function freePort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  json(): any;
+}
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+/**
+ * Runs the built CLI (node bin/sluice.js) with a fresh sluice home unless one is given. Spawned
+ * asynchronously: the mock server answering it lives in this process.
+ */
+export function sluice(args: string[], options: { home?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  const home = options.home ?? mkdtempSync(join(tmpdir(), "sluice-arazzo-"));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["bin/sluice.js", ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1", SLUICE_HOME: home, ...options.env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) }));
+  });
 }

@@ -1,14 +1,11 @@
 // `sluice arazzo validate | run | describe` through the built CLI (node bin/sluice.js, which runs dist/),
 // against the mock API on 127.0.0.1. The server lives in this process, so the CLI is spawned asynchronously.
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startMockServer, type MockServer } from "./arazzo-server.js";
+import { sluice, startMockServer, type MockServer } from "./arazzo-server.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const fixture = (name: string) => `test/fixtures/arazzo/run/${name}.arazzo.yaml`;
 let server: MockServer;
 
@@ -17,26 +14,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 beforeEach(() => server.reset());
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  json(): any;
-}
-
-export function sluice(args: string[], options: { home?: string; env?: Record<string, string> } = {}): Promise<Result> {
-  const home = options.home ?? mkdtempSync(join(tmpdir(), "sluice-arazzo-"));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["bin/sluice.js", ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1", SLUICE_HOME: home, ...options.env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) }));
-  });
-}
 
 const api = () => ["--source-url", `api=${server.url}`];
 

@@ -1,0 +1,142 @@
+// Durable Arazzo runs: a killed process, a cancelled run and a failed run continue from their checkpoint
+// without executing finished steps again.
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { resumeArazzoRun, runArazzo } from "../src/arazzo/index.js";
+import { MemoryStore } from "../src/store/index.js";
+import { sluice, startMockServer, type MockServer } from "./arazzo-server.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const fixture = (name: string) => `test/fixtures/arazzo/run/${name}.arazzo.yaml`;
+let server: MockServer;
+
+beforeAll(async () => {
+  server = await startMockServer();
+});
+afterAll(() => server.close());
+beforeEach(() => server.reset());
+
+async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe("kill -9 and resume", () => {
+  it("continues polling after the process died; the trigger call is not repeated", async () => {
+    const home = mkdtempSync(join(tmpdir(), "sluice-arazzo-kill-"));
+    server.state.pollsBeforeDone = 1e9; // running: true until told otherwise
+    const child = spawn(process.execPath, ["bin/sluice.js", "arazzo", "run", fixture("run-and-poll"), "--json", "--input", "scenarioId=s1", "--input", "reason=kill", "--source-url", `api=${server.url}`], {
+      cwd: root,
+      env: { ...process.env, SLUICE_HOME: home },
+      stdio: "ignore",
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    await until(() => server.count("POST /scenarios/{id}/runs") === 1 && server.count("GET /runs/{id}/status") >= 2, "the trigger and two polls");
+    child.kill("SIGKILL");
+    await exited;
+    const pollsBefore = server.count("GET /runs/{id}/status");
+
+    const [crashed] = (await sluice(["runs", "--json"], { home })).json().runs;
+    expect(crashed).toMatchObject({ pipeline: "runAndPoll", status: "failed", reason: "crashed" });
+    const shownCrashed = (await sluice(["show", crashed.runId, "--json"], { home })).json();
+    expect(shownCrashed.steps.find((s: { name: string }) => s.name === "trigger")).toMatchObject({ status: "succeeded", attempts: 1 });
+
+    server.state.done = true;
+    const resumed = await sluice(["resume", crashed.runId, "--json"], { home });
+    expect(resumed.code).toBe(0);
+    const result = resumed.json();
+    expect(result).toMatchObject({ runId: crashed.runId, success: true, outputs: { runId: "run-1", outcome: "passed" } });
+    expect(server.count("POST /scenarios/{id}/runs")).toBe(1);
+    expect(server.count("GET /scenarios/{id}")).toBe(1);
+    expect(server.count("GET /runs/{id}/status")).toBe(pollsBefore + 1);
+    expect(result.steps.trigger).toMatchObject({ status: "succeeded", attempts: 1 });
+    expect(result.steps.poll.attempts).toBeGreaterThanOrEqual(pollsBefore);
+
+    const shown = (await sluice(["show", crashed.runId, "--json"], { home })).json();
+    expect(shown).toMatchObject({ status: "succeeded", runId: crashed.runId });
+    expect(shown.steps.find((s: { name: string }) => s.name === "poll")).toMatchObject({ status: "succeeded" });
+    expect((await sluice(["runs", "--json"], { home })).json().runs).toHaveLength(1);
+  });
+});
+
+describe("resumeArazzoRun", () => {
+  it("continues a failed run at the failed step, keeping what finished", async () => {
+    const runs = new MemoryStore();
+    server.state.failures = 100;
+    const failed = await runArazzo({ file: fixture("actions"), workflowId: "retryAfter", sourceUrls: { api: server.url }, runs, env: {} });
+    expect(failed.success).toBe(false);
+    expect(failed.steps.flaky).toMatchObject({ status: "failed", attempts: 4 });
+    server.state.failures = 0;
+    const resumed = await resumeArazzoRun({ runId: failed.runId, runs, env: {} });
+    expect(resumed).toMatchObject({ runId: failed.runId, success: true, status: "succeeded", outputs: { calls: 5 } });
+    expect(resumed.steps.flaky).toMatchObject({ status: "succeeded", attempts: 5 });
+    expect((await runs.getRun(failed.runId))!.run.status).toBe("succeeded");
+  });
+
+  it("continues a cancelled run; finished steps are not executed again", async () => {
+    const runs = new MemoryStore();
+    server.state.pollsBeforeDone = 1e9;
+    const controller = new AbortController();
+    const pending = runArazzo({ file: fixture("run-and-poll"), inputs: { scenarioId: "s1", reason: "r" }, sourceUrls: { api: server.url }, runs, env: {}, signal: controller.signal });
+    await until(() => server.count("GET /runs/{id}/status") >= 2, "two polls");
+    controller.abort();
+    const cancelled = await pending;
+    expect(cancelled).toMatchObject({ success: false, status: "cancelled" });
+    expect((await runs.getRun(cancelled.runId))!.run).toMatchObject({ status: "cancelled", reason: "cancelled" });
+    server.state.done = true;
+    const resumed = await resumeArazzoRun({ runId: cancelled.runId, runs, env: {} });
+    expect(resumed).toMatchObject({ success: true, outputs: { runId: "run-1", outcome: "passed" } });
+    expect(server.count("POST /scenarios/{id}/runs")).toBe(1);
+    expect(server.count("GET /scenarios/{id}")).toBe(1);
+  });
+
+  it("asks for secret inputs again, which are not stored", async () => {
+    const runs = new MemoryStore();
+    const first = await runArazzo({ file: fixture("secrets"), inputs: { apiToken: "tok-XYZ", pin: "1111", user: "bo" }, sourceUrls: { api: "http://127.0.0.1:40999" }, runs, env: {} });
+    expect(first.success).toBe(false);
+    expect(JSON.stringify((await runs.getRun(first.runId))!.run)).not.toContain("tok-XYZ");
+    await expect(resumeArazzoRun({ runId: first.runId, runs, env: {} })).rejects.toMatchObject({ code: "invalid-inputs", message: expect.stringContaining('secret inputs "apiToken", "pin"') });
+    // Pointing the run at the server needs the secrets again; they go back where they were.
+    const stored = (await runs.getRun(first.runId))!.run;
+    await runs.updateRun(first.runId, { checkpoint: { ...(stored.checkpoint as object), sourceUrls: { api: server.url } } });
+    const resumed = await resumeArazzoRun({ runId: first.runId, runs, env: { SLUICE_INPUT_PIN: "1111" }, inputs: { apiToken: "tok-XYZ" } });
+    expect(resumed.success).toBe(true);
+    expect(resumed.outputs).toEqual({ token: "tok-XYZ", auth: "Bearer tok-bo" });
+    expect(JSON.parse(server.calls.find((c) => c.route === "POST /login")!.body)).toEqual({ user: "bo", pin: "1111" });
+  });
+
+  it("refuses runs that are not Arazzo runs or that succeeded", async () => {
+    const runs = new MemoryStore();
+    const done = await runArazzo({ file: fixture("actions"), workflowId: "endEarly", sourceUrls: { api: server.url }, runs, env: {} });
+    await expect(resumeArazzoRun({ runId: done.runId, runs })).rejects.toMatchObject({ code: "invalid-usage", message: expect.stringContaining("succeeded") });
+    await expect(resumeArazzoRun({ runId: "nope", runs })).rejects.toMatchObject({ code: "not-found" });
+  });
+});
+
+describe("interrupting the CLI", () => {
+  it("SIGINT cancels the run and exits 130; the run is recorded cancelled", async () => {
+    const home = mkdtempSync(join(tmpdir(), "sluice-arazzo-int-"));
+    server.state.pollsBeforeDone = 1e9;
+    const child = spawn(process.execPath, ["bin/sluice.js", "arazzo", "run", fixture("run-and-poll"), "--json", "--input", "scenarioId=s1", "--input", "reason=int", "--source-url", `api=${server.url}`], {
+      cwd: root,
+      env: { ...process.env, SLUICE_HOME: home },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    await until(() => server.count("GET /runs/{id}/status") >= 1, "a poll");
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(JSON.parse(stdout)).toMatchObject({ success: false, status: "cancelled" });
+    const [run] = (await sluice(["runs", "--json"], { home })).json().runs;
+    expect(run).toMatchObject({ status: "cancelled" });
+  });
+});
