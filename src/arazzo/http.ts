@@ -1,10 +1,16 @@
 /**
- * One HTTP call of an Arazzo step, with Node's fetch (undici: connections are kept alive and reused
- * between steps). Each attempt has its own timeout; the run's cancellation signal aborts it too.
- * The response body is read whole: as JSON when the content type says JSON (`application/json` or
- * any `+json` type, RFC 6839), else as text. A body that claims JSON but does not parse is kept as
- * text (criteria can still look at it) and flagged.
+ * One HTTP call of an Arazzo step. Sent with node:http / node:https through keep-alive agents, so
+ * the connection is reused from step to step (measured here: half the time of Node's fetch per call,
+ * and no 25-30 ms to load undici on the first call); a `fetch` function can be given instead.
+ * Each attempt has its own timeout; the run's cancellation signal aborts it too. Redirects are not
+ * followed: a step sees the 3xx response (and its Location header) and its criteria decide.
+ * The body is read whole: as JSON when the content type says JSON (`application/json` or any
+ * `+json` type, RFC 6839), else as text; gzip, deflate and br bodies are decoded. A body that claims
+ * JSON but does not parse is kept as text (criteria can still look at it) and flagged.
  */
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { SluiceError } from "../core/index.js";
 
 export interface HttpRequest {
@@ -15,10 +21,14 @@ export interface HttpRequest {
   body?: string | Uint8Array;
 }
 
+/** Response header fields: case-insensitive lookup (RFC 9110 §5.1), repeated fields joined by ", ". */
+export interface ResponseHeaders extends Iterable<[string, string]> {
+  get(name: string): string | null;
+}
+
 export interface HttpResponse {
   status: number;
-  /** Case-insensitive lookup (RFC 9110 §5.1); repeated fields come joined by ", ". */
-  headers: Headers;
+  headers: ResponseHeaders;
   /** Parsed JSON, or the text; undefined for an empty body. */
   body: unknown;
   /** The raw body text (for logs). */
@@ -33,10 +43,12 @@ export interface SendOptions {
   timeoutMs?: number;
   /** The run's cancellation: aborting it fails the call with code `cancelled`. */
   signal?: AbortSignal;
+  /** Send with this instead of node:http (tests, proxies, custom transports). */
   fetch?: typeof fetch;
 }
 
 const JSON_TYPE = /^application\/(?:[\w.!#$%&'*^`|~-]+\+)?json\s*(?:;|$)/i;
+const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
 /** Whether a Content-Type value names JSON: application/json, application/problem+json, ... */
 export function isJsonContentType(contentType: string | null | undefined): boolean {
@@ -55,21 +67,19 @@ export async function sendRequest(request: HttpRequest, options: SendOptions = {
   if (options.timeoutMs !== undefined) signals.push((timeout = AbortSignal.timeout(options.timeoutMs)));
   if (options.signal) signals.push(options.signal);
   const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
-  const doFetch = options.fetch ?? globalThis.fetch;
   try {
-    const response = await doFetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal, redirect: "follow" });
-    const text = await response.text();
-    const contentType = response.headers.get("content-type");
+    const { status, headers, bytes } = options.fetch ? await viaFetch(options.fetch, request, signal) : await viaNode(request, signal);
+    const text = bytes.toString("utf8");
     let body: unknown = text === "" ? undefined : text;
     let malformedJson: boolean | undefined;
-    if (text !== "" && isJsonContentType(contentType)) {
+    if (text !== "" && isJsonContentType(headers.get("content-type"))) {
       try {
         body = JSON.parse(text);
       } catch {
         malformedJson = true;
       }
     }
-    const out: HttpResponse = { status: response.status, headers: response.headers, body, text, durationMs: performance.now() - started };
+    const out: HttpResponse = { status, headers, body, text, durationMs: performance.now() - started };
     if (malformedJson) out.malformedJson = true;
     return out;
   } catch (error) {
@@ -83,11 +93,85 @@ export async function sendRequest(request: HttpRequest, options: SendOptions = {
         details: { timedOut: true, durationMs },
       });
     }
+    if (SluiceError.is(error)) throw error;
     throw new SluiceError("http-failed", `${request.method} ${request.url} failed: ${describeNetworkError(error)}. Check the server is up and the source's server URL (--source-url NAME=URL points a source elsewhere).`, {
       cause: error,
       details: { durationMs },
     });
   }
+}
+
+interface RawResponse {
+  status: number;
+  headers: ResponseHeaders;
+  bytes: Buffer;
+}
+
+function viaNode(request: HttpRequest, signal: AbortSignal | undefined): Promise<RawResponse> {
+  const url = new URL(request.url);
+  const secure = url.protocol === "https:";
+  if (!secure && url.protocol !== "http:") return Promise.reject(new SluiceError("http-failed", `${request.url}: only http and https URLs can be called.`));
+  const headers: Record<string, string> = { ...request.headers };
+  const body = request.body === undefined ? undefined : typeof request.body === "string" ? Buffer.from(request.body, "utf8") : request.body;
+  if (body !== undefined && !hasHeader(headers, "content-length")) headers["content-length"] = String(body.byteLength);
+  if (!hasHeader(headers, "accept")) headers.accept = "*/*";
+  if (!hasHeader(headers, "user-agent")) headers["user-agent"] = "sluice";
+  return new Promise<RawResponse>((resolve, reject) => {
+    const send = secure ? httpsRequest : httpRequest;
+    const req = send(url, { method: request.method, headers, agent: secure ? agents.https : agents.http, signal }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("error", reject);
+      res.on("end", () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, headers: nodeHeaders(res.headers), bytes: decode(Buffer.concat(chunks), res.headers["content-encoding"]) });
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function viaFetch(fetchImpl: typeof fetch, request: HttpRequest, signal: AbortSignal | undefined): Promise<RawResponse> {
+  const response = await fetchImpl(request.url, { method: request.method, headers: request.headers, body: request.body, signal, redirect: "manual" });
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const entries: Array<[string, string]> = [];
+  response.headers.forEach((value, name) => entries.push([name, value]));
+  return { status: response.status, headers: listHeaders(entries), bytes };
+}
+
+function nodeHeaders(raw: IncomingHttpHeaders): ResponseHeaders {
+  const entries: Array<[string, string]> = [];
+  for (const [name, value] of Object.entries(raw)) if (value !== undefined) entries.push([name, Array.isArray(value) ? value.join(", ") : value]);
+  return listHeaders(entries);
+}
+
+function listHeaders(entries: Array<[string, string]>): ResponseHeaders {
+  return {
+    get(name: string): string | null {
+      const lower = name.toLowerCase();
+      for (const [key, value] of entries) if (key === lower) return value;
+      return null;
+    },
+    [Symbol.iterator]: () => entries[Symbol.iterator](),
+  };
+}
+
+function decode(bytes: Buffer, encoding: string | undefined): Buffer {
+  if (encoding === undefined || bytes.length === 0) return bytes;
+  const coding = encoding.trim().toLowerCase();
+  if (coding === "gzip" || coding === "x-gzip") return gunzipSync(bytes);
+  if (coding === "deflate") return inflateSync(bytes);
+  if (coding === "br") return brotliDecompressSync(bytes);
+  return bytes;
+}
+
+function hasHeader(headers: Record<string, string>, lower: string): boolean {
+  for (const name of Object.keys(headers)) if (name.toLowerCase() === lower) return true;
+  return false;
 }
 
 /**
@@ -106,10 +190,11 @@ export function retryAfterMs(value: string | null | undefined, now: number = Dat
 }
 
 function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  if (cause?.code === "ECONNREFUSED") return "connection refused";
-  if (cause?.code === "ENOTFOUND") return "host not found";
-  if (cause?.code === "ECONNRESET" || cause?.code === "UND_ERR_SOCKET") return "the connection was reset";
-  if (cause?.message) return cause.message;
+  const own = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = own?.code ?? own?.cause?.code;
+  if (code === "ECONNREFUSED") return "connection refused";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found";
+  if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") return "the connection was reset";
+  if (own?.cause?.message) return own.cause.message;
   return error instanceof Error ? error.message : String(error);
 }
