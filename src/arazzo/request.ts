@@ -24,7 +24,7 @@
  * `$request.body`) is the structured payload: JSON text and form text parsed back.
  */
 import { createRequire } from "node:module";
-import { DOMParser, XMLSerializer, type Document, type Node } from "@xmldom/xmldom";
+import type { Document, Node } from "@xmldom/xmldom";
 import { MASK, SluiceError } from "../core/index.js";
 import type { ExpressionResolver } from "./condition.js";
 import { expressionToString, quoteForMessage, type RuntimeExpression } from "./expression.js";
@@ -370,16 +370,22 @@ function replaceAtPointer(root: unknown, target: unknown, value: unknown, where:
   return root;
 }
 
-// XML payloads: xpath is loaded through require so its typings (which add the DOM lib) stay out.
+// XML payloads: xpath and xmldom are loaded through require, on first use (together about 50 ms to
+// load, which a run without XML payloads should not pay), and so xpath's typings (which add the DOM lib) stay out.
 interface XPathModule {
   parse(expression: string): { select(options: { node: unknown }): Node[] };
 }
-const xpath = createRequire(import.meta.url)("xpath") as XPathModule;
+let xml: { xpath: XPathModule; dom: typeof import("@xmldom/xmldom") } | undefined;
+function xmlModules(): NonNullable<typeof xml> {
+  const require = createRequire(import.meta.url);
+  return (xml ??= { xpath: require("xpath") as XPathModule, dom: require("@xmldom/xmldom") as typeof import("@xmldom/xmldom") });
+}
 
-function replaceInXml(xml: string, replacements: NonNullable<NonNullable<RequestInput["requestBody"]>["replacements"]>, resolve: ExpressionResolver): string {
+function replaceInXml(text: string, replacements: NonNullable<NonNullable<RequestInput["requestBody"]>["replacements"]>, resolve: ExpressionResolver): string {
+  const { xpath, dom } = xmlModules();
   let document: Document;
   try {
-    document = new DOMParser({ onError: (level, message) => { if (level !== "warning") throw new Error(message); } }).parseFromString(xml, "text/xml");
+    document = new dom.DOMParser({ onError: (level, message) => { if (level !== "warning") throw new Error(message); } }).parseFromString(text, "text/xml");
   } catch (error) {
     throw documentError(`Replacements need the XML payload to parse, after its {$...} values are filled in: ${(error as Error).message}.`, {});
   }
@@ -407,7 +413,7 @@ function replaceInXml(xml: string, replacements: NonNullable<NonNullable<Request
       }
     }
   });
-  return new XMLSerializer().serializeToString(document);
+  return new dom.XMLSerializer().serializeToString(document);
 }
 
 /** encodeURIComponent, with lone surrogates (which it throws on) as U+FFFD, as URLSearchParams does. */
