@@ -10,7 +10,7 @@
  */
 import { isPromise, serializeError, type LogLevel, type MaybePromise, type SerializedError, type StepStatus } from "../core/index.js";
 import { HEARTBEAT_MS, ownerFields } from "../engine/index.js";
-import type { LogRecord, RunRecord, RunStore, StepRunRecord } from "../store/index.js";
+import { SqliteStore, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "../store/index.js";
 import type { Masker } from "./secrets.js";
 
 export class Recorder {
@@ -116,10 +116,24 @@ export class Recorder {
     }
   }
 
-  /** Queues what changed and stores the checkpoint; resolves once both are committed. */
+  /**
+   * Queues what changed and stores the checkpoint; resolves once both are committed. On the SQLite
+   * store the queued records and the checkpoint go in one transaction: one commit per step.
+   */
   async commit(checkpoint: unknown): Promise<void> {
-    this.queue();
-    await this.runs.updateRun(this.runId, { checkpoint, heartbeatAt: Date.now() });
+    const patch = { checkpoint, heartbeatAt: Date.now() };
+    const runs = this.runs;
+    if (runs instanceof SqliteStore) {
+      let written: Promise<void> | undefined;
+      runs.transaction(() => {
+        this.queue();
+        written = runs.updateRun(this.runId, patch);
+      });
+      await written;
+    } else {
+      this.queue();
+      await runs.updateRun(this.runId, patch);
+    }
     if (this.storeError !== undefined) throw this.storeError;
   }
 
