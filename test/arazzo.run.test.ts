@@ -210,6 +210,16 @@ describe("workflowId steps", () => {
   });
 });
 
+describe("called workflows' inputs", () => {
+  it("are checked against the called workflow's schema before its first call", async () => {
+    const result = await runArazzo({ file: fixture("caller"), inputs: {}, sourceUrls: { api: server.url }, runs: new MemoryStore(), env: {} });
+    expect(result.success).toBe(false);
+    expect(result.steps.runIt.status).toBe("failed");
+    expect(result.error!.message).toContain('input "scenarioId" is required');
+    expect(server.calls).toHaveLength(0);
+  });
+});
+
 describe("dependsOn", () => {
   it("runs dependencies first, once each, and independent workflows at the same time", async () => {
     const started = Date.now();

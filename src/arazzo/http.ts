@@ -184,7 +184,8 @@ export function retryAfterMs(value: string | null | undefined, now: number = Dat
   if (/^\d+$/.test(text)) return Number(text) * 1000;
   // Only IMF-fixdate and the two obsolete forms look like this; Date.parse reads all three.
   if (!/^[A-Za-z]{3,9},? /.test(text)) return undefined;
-  const at = Date.parse(text);
+  // HTTP dates are always GMT; asctime writes no zone, which Date.parse would read as local time.
+  const at = Date.parse(/\b(?:GMT|UTC)\b|[+-]\d{4}$/i.test(text) ? text : `${text} GMT`);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);
 }

@@ -212,7 +212,7 @@ async function executeStep(ctx: RunContext, wf: RunnableWorkflow, st: FrameState
 /** A called workflow ended: finish the step that called it, or the goto or retry that ran it. */
 async function finishCall(ctx: RunContext, wf: RunnableWorkflow, st: FrameState): Promise<void> {
   const call = st.call!;
-  const outcome = await ctx.runCall(call.frame);
+  const outcome = await ctx.runCall(call.frame, call.then === "step");
   if (outcome.cancelled) throw cancelledError();
   st.call = undefined;
   if (call.then === "transfer") {

@@ -24,8 +24,8 @@ export interface RunContext {
   commit(): Promise<void>;
   /** Waits, or rejects with `cancelled` when the run is cancelled. */
   sleep(ms: number): Promise<void>;
-  /** Runs a called workflow's frame (after its dependsOn). */
-  runCall(frame: FrameState): Promise<WorkflowOutcome>;
+  /** Runs a called workflow's frame (after its dependsOn); `checkInputs` for a workflowId step's call. */
+  runCall(frame: FrameState, checkInputs: boolean): Promise<WorkflowOutcome>;
   workflowEnded(wf: RunnableWorkflow, st: FrameState, outcome: WorkflowOutcome): void;
   logCall(step: RunnableStep, request: BuiltRequest, response: HttpResponse | undefined, failure: Error | undefined): void;
   logFailure(step: RunnableStep, error: Error): void;

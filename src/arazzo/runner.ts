@@ -323,9 +323,20 @@ class Session implements RunContext {
     return { success: false, outputs: {}, error: { code: "step-failed", message: `Workflow "${wf.label}" did not run: workflow "${dep.label}", which it depends on, failed.` } };
   }
 
-  async runCall(frame: FrameState): Promise<WorkflowOutcome> {
-    const blocked = await this.dependencies(this.compiled.workflow(frame.wf), frame.inputs);
-    return blocked ?? runFrame(this, frame);
+  async runCall(frame: FrameState, checkInputs: boolean): Promise<WorkflowOutcome> {
+    const wf = this.compiled.workflow(frame.wf);
+    const blocked = await this.dependencies(wf, frame.inputs);
+    if (blocked) return blocked;
+    if (checkInputs && frame.end === undefined && Object.keys(frame.steps).length === 0) {
+      // A step's parameters are the called workflow's inputs: checked like the run's own, before its first call.
+      try {
+        await validateInputs(wf.label, wf.inputsSchema, wf.doc.info.value, `/workflows/${wf.index}/inputs`, frame.inputs);
+      } catch (error) {
+        if (!SluiceError.is(error) || error.code !== "invalid-inputs") throw error;
+        return { success: false, outputs: {}, error: stepError(error) };
+      }
+    }
+    return runFrame(this, frame);
   }
 
   spend(wf: RunnableWorkflow, st: FrameState, step: RunnableStep): void {
