@@ -97,6 +97,24 @@ describe("resumeArazzoRun", () => {
     expect(server.count("GET /scenarios/{id}")).toBe(1);
   });
 
+  it("continues inside a called workflow: the nested frame is in the checkpoint", async () => {
+    const runs = new MemoryStore();
+    server.state.pollsBeforeDone = 1e9;
+    const controller = new AbortController();
+    const pending = runArazzo({ file: fixture("caller"), inputs: { scenario: "s5" }, sourceUrls: { api: server.url }, runs, env: {}, signal: controller.signal });
+    await until(() => server.count("GET /runs/{id}/status") >= 2, "two polls in the called workflow");
+    controller.abort();
+    const cancelled = await pending;
+    expect(cancelled.status).toBe("cancelled");
+    server.state.done = true;
+    const resumed = await resumeArazzoRun({ runId: cancelled.runId, runs, env: {} });
+    expect(resumed).toMatchObject({ success: true, outputs: { runId: "run-1", outcome: "passed" }, steps: { runIt: { status: "succeeded", attempts: 1 } } });
+    expect(server.count("POST /scenarios/{id}/runs")).toBe(1);
+    const steps = (await runs.getRun(cancelled.runId))!.steps;
+    expect(steps.find((s) => s.step === "flows.runAndPoll/trigger")).toMatchObject({ status: "succeeded", attempts: 1 });
+    expect(steps.find((s) => s.step === "nightly/runIt")).toMatchObject({ status: "succeeded" });
+  });
+
   it("asks for secret inputs again, which are not stored", async () => {
     const runs = new MemoryStore();
     const first = await runArazzo({ file: fixture("secrets"), inputs: { apiToken: "tok-XYZ", pin: "1111", user: "bo" }, sourceUrls: { api: "http://127.0.0.1:40999" }, runs, env: {} });

@@ -33,7 +33,8 @@ export class Recorder {
     const now = Date.now();
     const live = { ...record, status: "running" as const, ...ownerFields(), heartbeatAt: now };
     if (resume) {
-      for (const step of resume.existing) this.steps.set(step.step, step);
+      // Steps the crash recovery (or a cancel) left cancelled have not run: pending again until they do.
+      for (const step of resume.existing) this.steps.set(step.step, step.status === "cancelled" ? { ...step, status: "pending", reason: "forced" } : step);
       await this.runs.updateRun(this.runId, { ...live, reason: undefined, finishedAt: undefined, durationMs: undefined, error: undefined });
     } else {
       await this.runs.createRun({ runId: this.runId, ...live, startedAt: now });
