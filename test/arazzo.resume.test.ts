@@ -153,7 +153,7 @@ describe("interrupting the CLI", () => {
     await until(() => server.count("GET /runs/{id}/status") >= 1, "a poll");
     child.kill("SIGINT");
     expect(await exited).toBe(130);
-    expect(JSON.parse(stdout)).toMatchObject({ success: false, status: "cancelled" });
+    expect(JSON.parse(stdout)).toMatchObject({ success: false, status: "cancelled", steps: { check: { status: "succeeded" }, trigger: { status: "succeeded", attempts: 1 } } });
     const [run] = (await sluice(["runs", "--json"], { home })).json().runs;
     expect(run).toMatchObject({ status: "cancelled" });
   });

@@ -92,7 +92,9 @@ export async function runFrame(ctx: RunContext, st: FrameState): Promise<Workflo
           st.steps[step.id]!.status = "cancelled";
           ctx.recorder.stepEnded(step.recordName, "cancelled");
         }
-        return { success: false, outputs: {}, cancelled: true, error: stepError(error) };
+        const outcome: WorkflowOutcome = { success: false, outputs: {}, cancelled: true, error: stepError(error) };
+        ctx.workflowEnded(wf, st, outcome);
+        return outcome;
       }
       if (!SluiceError.is(error) || (error.code !== "loop-limit" && error.code !== "http-failed")) throw error;
       const step = wf.steps[st.next];
