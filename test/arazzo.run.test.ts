@@ -181,6 +181,10 @@ describe("parameters and request bodies", () => {
     expect(result.steps.post.outputs!.sentGreeting).toBe("Hello Ann!");
     const call = server.calls.find((c) => c.route === "ANY /echo/{item}" && c.method === "POST")!;
     expect(call.headers["content-type"]).toBe("application/json");
+    const form = server.calls.find((c) => c.rawPath === "/echo/x/form")!;
+    expect(form.headers["content-type"]).toBe("application/x-www-form-urlencoded");
+    expect(form.body).toBe("user=Ann&n=2");
+    expect(result.steps.form.status).toBe("succeeded");
   });
 });
 

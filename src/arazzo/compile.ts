@@ -253,7 +253,11 @@ export class CompiledRun {
       const op = this.operation(doc, obj);
       step.operation = { op, serverUrl: this.servers.get(op.source) ?? op.servers[0]?.url, method: op.method.toUpperCase(), path: op.path };
       step.parameters = mergeParameters(wfParams.filter((p) => p.in !== undefined), own.filter((p) => p.in !== undefined));
-      if (isObj(obj.requestBody)) step.requestBody = obj.requestBody;
+      if (isObj(obj.requestBody)) {
+        // No contentType: the operation's first request media type says how to serialize (1.0.1 Request Body Object).
+        const declared = op.requestBody?.contentTypes[0];
+        step.requestBody = obj.requestBody.contentType === undefined && declared !== undefined ? { ...obj.requestBody, contentType: declared } : obj.requestBody;
+      }
     }
     const poll = obj["x-sluice-poll"];
     if (isObj(poll)) {
