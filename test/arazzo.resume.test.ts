@@ -130,6 +130,15 @@ describe("resumeArazzoRun", () => {
     expect(JSON.parse(server.calls.find((c) => c.route === "POST /login")!.body)).toEqual({ user: "bo", pin: "1111" });
   });
 
+  it("refuses to resume when the workflow's steps changed since the run started", async () => {
+    const runs = new MemoryStore();
+    const failed = await runArazzo({ file: fixture("actions"), workflowId: "noAction", sourceUrls: { api: server.url }, runs, env: {} });
+    const stored = (await runs.getRun(failed.runId))!.run;
+    const checkpoint = stored.checkpoint as { layout: Record<string, string[]> };
+    await runs.updateRun(failed.runId, { checkpoint: { ...checkpoint, layout: { ...checkpoint.layout, noAction: ["renamed"] } } });
+    await expect(resumeArazzoRun({ runId: failed.runId, runs, env: {} })).rejects.toMatchObject({ code: "invalid-usage", message: expect.stringContaining('the steps of workflow "noAction" changed') });
+  });
+
   it("refuses runs that are not Arazzo runs or that succeeded", async () => {
     const runs = new MemoryStore();
     const done = await runArazzo({ file: fixture("actions"), workflowId: "endEarly", sourceUrls: { api: server.url }, runs, env: {} });

@@ -102,6 +102,8 @@ interface Checkpoint {
   secrets: string[];
   executions: number;
   roots: Record<string, RootState>;
+  /** The step ids of every workflow the run can reach, by workflow label: the frames' step indexes refer to them. */
+  layout: Record<string, string[]>;
 }
 
 const DEFAULT_MAX_STEPS = 1000;
@@ -126,7 +128,7 @@ export async function runArazzo(options: ArazzoRunOptions): Promise<ArazzoRunRes
     Object.assign(allInputs, inputs);
     roots[key] = { status: "pending", frame: newFrame(key, inputs) };
   }
-  const checkpoint: Checkpoint = { v: 1, ids, maxSteps, secrets: [...secretNames], executions: 0, roots };
+  const checkpoint: Checkpoint = { v: 1, ids, maxSteps, secrets: [...secretNames], executions: 0, roots, layout: layoutOf(compiled) };
   if (options.workflowId !== undefined) checkpoint.workflowId = options.workflowId;
   if (options.sourceUrls && Object.keys(options.sourceUrls).length > 0) checkpoint.sourceUrls = options.sourceUrls;
   if (options.timeoutMs !== undefined) checkpoint.timeoutMs = options.timeoutMs;
@@ -167,6 +169,11 @@ export async function resumeArazzoRun(options: ArazzoResumeOptions): Promise<Ara
   if (options.timeoutMs !== undefined) restored.timeoutMs = options.timeoutMs;
   const compiled = await prepare(run.source.file, restored.sourceUrls, options.fetch);
   const keys = compiled.select(restored.ids);
+  const layout = layoutOf(compiled);
+  const changed = Object.keys(restored.layout ?? {}).filter((label) => JSON.stringify(layout[label]) !== JSON.stringify(restored.layout[label]));
+  if (changed.length > 0) {
+    throw new SluiceError("invalid-usage", `Run ${options.runId} cannot be resumed: the steps of workflow${changed.length > 1 ? "s" : ""} ${changed.map((l) => `"${l}"`).join(", ")} changed in ${run.source.file} since the run started (a resumed run continues at a step by its place). Start a new run with: sluice arazzo run ${run.source.file}`);
+  }
   const reopened = reopen(restored);
   if (reopened) restored.executions = 0; // a failed run resumed gets its budget again
   const masker = new Masker(secrets.values());
@@ -180,6 +187,12 @@ async function prepare(file: string, sourceUrls: Record<string, string> | undefi
   if (diagnostics.length > 0) throw diagnosticsError(diagnostics, { relativeTo: process.cwd() });
   const criteria = needsCriteriaModule(loaded) ? await import("./criteria.js") : undefined;
   return new CompiledRun(loaded, { serverUrls: sourceUrls, criteria });
+}
+
+function layoutOf(compiled: CompiledRun): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const wf of compiled.workflows.values()) out[wf.label] = wf.steps.map((step) => step.id);
+  return out;
 }
 
 function checkMaxSteps(value: number | undefined): number {
