@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { measureArazzo } from "./arazzo.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -85,7 +86,15 @@ for (const mode of ["memory", "durable"]) {
 }
 rmSync(tmp, { recursive: true, force: true });
 
+const arazzo = await measureArazzo({ runs });
+const arazzoTable = [
+  "| document | 1 step (whole process) | 50 steps (whole process) | marginal ms/step |",
+  "|---|---:|---:|---:|",
+  `| ${arazzo.steps} sequential steps, each response chained into the next path | ${(arazzo.oneStepMs / 1000).toFixed(3)} s | ${(arazzo.wallMs / 1000).toFixed(3)} s | ${arazzo.marginalMs.toFixed(2)} |`,
+].join("\n");
+
 for (const { mode, table } of sections) process.stdout.write(`\n${mode}\n${table}\n`);
+process.stdout.write(`\narazzo\n${arazzoTable}\n`);
 
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
 const machine = `${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`;
@@ -104,5 +113,12 @@ warm-up; peak RSS is the largest of those runs. Marginal ms/step is (median at N
 
 Workloads (trivial step bodies): ${Object.entries(workloads).map(([k, v]) => `${k} = ${v}`).join("; ")}.
 
-${sections.map(({ mode, table }) => `## ${mode === "memory" ? "In-memory" : "Durable"}\n\n${table}\n`).join("\n")}`;
+${sections.map(({ mode, table }) => `## ${mode === "memory" ? "In-memory" : "Durable"}\n\n${table}\n`).join("\n")}
+## Arazzo
+
+\`sluice arazzo run DOC --json\` (validation, durable recording in a fresh home) against a local HTTP server in the
+benchmark's process; median of ${runs} runs after one warm-up; marginal = (50 steps − 1 step) / 49.
+
+${arazzoTable}
+`;
 writeFileSync(join(root, "bench", "RESULTS.md"), doc);
