@@ -6,18 +6,7 @@ import { compileCondition, evaluateCondition } from "./condition.js";
 import { expressionToString, parseExpression, scanExpression } from "./expression.js";
 import { parsePointer } from "./json-pointer.js";
 import { parseTemplate } from "./template.js";
-
-/** mulberry32: a small, fast, seeded PRNG, so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "./test-support.test-helper.js";
 
 const SINGLE = "$$$...##//{{}}(())''==!!<<>>&&||~~[[]]--01239 abcxyzXYZ_\t\n\"é;,?%^`\\";
 const FRAGMENTS = [

@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { SluiceError } from "../core/index.js";
 import { compileCondition, conditionExpressions, type ConditionNode } from "./condition.js";
 import { expressionToString } from "./expression.js";
-
-function errorOf(fn: () => unknown): SluiceError {
-  try {
-    fn();
-  } catch (error) {
-    if (SluiceError.is(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a SluiceError");
-}
+import { errorOf } from "../core/error-of.test-helper.js";
 
 /** A compact rendering of the tree, to assert structure and precedence readably. */
 function shape(node: ConditionNode): string {

@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SluiceError } from "../core/index.js";
 import { expressionToString, looksLikeExpression, parseExpression, scanExpression, type RuntimeExpression } from "./expression.js";
-
-function errorOf(fn: () => unknown): SluiceError {
-  try {
-    fn();
-  } catch (error) {
-    if (SluiceError.is(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a SluiceError");
-}
+import { errorOf } from "../core/error-of.test-helper.js";
 
 // Every runtime expression written in Arazzo 1.0.1's text (versions/1.0.1.md), with its AST.
 const SPEC_EXAMPLES: Array<[string, RuntimeExpression]> = [

@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SluiceError } from "../core/index.js";
 import { formatPointer, parsePointer, resolvePointer } from "./json-pointer.js";
-
-function errorOf(fn: () => unknown): SluiceError {
-  try {
-    fn();
-  } catch (error) {
-    if (SluiceError.is(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a SluiceError");
-}
+import { errorOf } from "../core/error-of.test-helper.js";
 
 // The example document of RFC 6901 §5.
 const RFC_DOC = { foo: ["bar", "baz"], "": 0, "a/b": 1, "c%d": 2, "e^f": 3, "g|h": 4, "i\\j": 5, 'k"l': 6, " ": 7, "m~n": 8 };

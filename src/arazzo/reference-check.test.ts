@@ -4,6 +4,7 @@ import type { Diagnostic } from "./diagnostics.js";
 import { documentFromText } from "./load.js";
 import type { LoadedDocument } from "./load.js";
 import { checkReferences } from "./reference-check.js";
+import { prng } from "./test-support.test-helper.js";
 
 const ROOT = "/virtual/main.arazzo.yaml";
 
@@ -271,22 +272,12 @@ workflows:
 });
 
 describe("checkReferences never throws (seeded mutations of a valid document)", () => {
-  function random(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const junk: unknown[] = [null, 0, "", "$", "$steps.", "{$inputs.", "$inputs.petId", "$outputs.x", "$statusCode ==", [], [null], {}, { reference: "$components.parameters.x" }, { stepId: 1 }, { $ref: "#/x" }, { type: "goto", stepId: "a" }];
 
   it("2000 mutants give only well-formed diagnostics", () => {
     const main = doc(STEP + STEP.replace("stepId: a", "stepId: b"), `    outputs:\n      n: $steps.a.outputs.name\ncomponents:\n  parameters:\n    p: { name: p, in: query, value: $inputs.petId }\n`);
     const base = loaded({ [ROOT]: main, "/virtual/pets.openapi.yaml": PETS });
-    const next = random(11);
+    const next = prng(11);
     for (let n = 0; n < 2000; n++) {
       const value = structuredClone(base.root.value) as Record<string, unknown>;
       for (let m = 0; m < 3; m++) {

@@ -1,27 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SluiceError } from "../core/index.js";
-import type { ExpressionResolver } from "./condition.js";
-import { expressionToString, type RuntimeExpression } from "./expression.js";
-import { resolvePointer } from "./json-pointer.js";
 import { buildRequest, maskHeaders, resolveValue, type BuiltRequest, type RequestInput } from "./request.js";
-
-/** A resolver over a map from an expression's text without its pointer to a value. */
-function resolverOf(values: Record<string, unknown>): ExpressionResolver {
-  return (expression: RuntimeExpression) => {
-    let pointer: string[] | undefined;
-    let base: RuntimeExpression = expression;
-    if ((expression.kind === "request" || expression.kind === "response") && expression.source.type === "body") {
-      pointer = expression.source.pointer;
-      base = { ...expression, source: { type: "body" } };
-    } else if ("pointer" in expression) {
-      pointer = expression.pointer;
-      base = { ...expression, pointer: undefined } as RuntimeExpression;
-    }
-    const key = expressionToString(base);
-    if (!Object.prototype.hasOwnProperty.call(values, key)) return { found: false };
-    return pointer === undefined ? { found: true, value: values[key] } : resolvePointer(values[key], pointer);
-  };
-}
+import { resolverOf, prng } from "./test-support.test-helper.js";
 
 const BASE = { method: "get", serverUrl: "https://api.example.com/v1", pathTemplate: "/pets", parameters: [] } satisfies RequestInput;
 
@@ -351,18 +331,6 @@ describe("maskHeaders", () => {
     expect(headers.Authorization).toBe("Bearer t");
   });
 });
-
-/** mulberry32, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("fuzz: random templates, targets and values", () => {
   const FRAGMENTS = ["{", "}", "{$", "$inputs.", "a", "x", "$steps.s.outputs.", "#/", "/", "~", "~1", "<", ">", "&", "'", '"', "[", "]", "(", ")", "//", "@", " ", "\r\n", "%", "😀", "\ud800", "-", "0", ".."];

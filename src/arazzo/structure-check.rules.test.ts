@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { documentFromText } from "./load.js";
 import type { LoadedDocument } from "./load.js";
 import { checkStructure } from "./structure-check.js";
+import { prng } from "./test-support.test-helper.js";
 
 const FIXTURES = fileURLToPath(new URL("../../test/fixtures/arazzo/", import.meta.url));
 
@@ -217,21 +218,11 @@ workflows:
 });
 
 describe("checkStructure never throws (seeded mutations of a valid document)", () => {
-  function random(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const replacements: unknown[] = [null, 0, -1, 2.5, "", "x", "$x", true, [], [1, "a"], {}, { reference: 3 }, { name: 1, type: {} }, { type: "goto" }];
 
   it("3000 mutants", () => {
     const base = load(FIXTURES + "nightly-suite.arazzo.yaml").document;
-    const next = random(7);
+    const next = prng(7);
     for (let n = 0; n < 3000; n++) {
       const value = structuredClone(base.value) as Record<string, unknown>;
       for (let m = 0; m < 3; m++) {

@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SluiceError } from "../core/index.js";
 import { parseTemplate, templateExpressions } from "./template.js";
-
-function errorOf(fn: () => unknown): SluiceError {
-  try {
-    fn();
-  } catch (error) {
-    if (SluiceError.is(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a SluiceError");
-}
+import { errorOf } from "../core/error-of.test-helper.js";
 
 describe("parseTemplate", () => {
   it("makes a value that is exactly one expression a whole-value expression", () => {
