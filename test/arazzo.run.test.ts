@@ -193,7 +193,7 @@ describe("workflowId steps", () => {
     server.state.pollsBeforeDone = 1;
     const result = await runArazzo({ file: fixture("caller"), inputs: { scenario: "s9" }, sourceUrls: { api: server.url }, runs: new MemoryStore(), env: {} });
     expect(result).toMatchObject({ success: true, workflowId: "nightly", outputs: { runId: "run-1", outcome: "passed" } });
-    expect(result.steps.runIt).toMatchObject({ status: "succeeded", attempts: 1, outputs: { runId: "run-1", outcome: "passed" } });
+    expect(result.steps.runIt).toMatchObject({ status: "succeeded", attempts: 1, statusCode: 200, outputs: { runId: "run-1", outcome: "passed", lastStatus: 200 } });
     expect(result.workflows?.["flows.runAndPoll"]).toMatchObject({ success: true, outputs: { runId: "run-1", outcome: "passed" } });
     expect(server.calls.map((c) => c.rawPath)).toEqual(["/scenarios/s9", "/scenarios/s9/runs", "/runs/run-1/status", "/runs/run-1/status"]);
   });

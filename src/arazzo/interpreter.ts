@@ -25,7 +25,7 @@
  */
 import { SluiceError, type SerializedError, type StepStatus } from "../core/index.js";
 import type { RunnableAction, RunnableStep, RunnableWorkflow } from "./compile.js";
-import { evaluateValue, resolverFor, type EvaluationScope } from "./context.js";
+import { evaluateValue, resolverFor, type EvaluationScope, type ResponseFacts } from "./context.js";
 import { retryAfterMs, sendRequest, type HttpResponse } from "./http.js";
 import { stepError } from "./recorder.js";
 import { buildRequest, type BuiltRequest, type RequestInput } from "./request.js";
@@ -62,11 +62,20 @@ export interface FrameState {
   end?: { success: boolean; error?: SerializedError };
 }
 
+/**
+ * The last response each frame received (its own calls, or those of a workflow it called). Kept in
+ * memory, not in the checkpoint: responses may hold secrets, and a resumed run only misses it when
+ * it stopped right between a called workflow's end and the step that called it.
+ */
+const lastResponses = new WeakMap<FrameState, ResponseFacts>();
+
 export interface WorkflowOutcome {
   success: boolean;
   outputs: Obj;
   error?: SerializedError;
   cancelled?: boolean;
+  /** The called workflow's last response: a step that calls a workflow reads it as its own response (the spec's pet-coupons example checks `$statusCode` there). */
+  response?: ResponseFacts;
 }
 
 export function newFrame(wf: string, inputs: Obj): FrameState {
@@ -129,6 +138,8 @@ function finishWorkflow(ctx: RunContext, wf: RunnableWorkflow, st: FrameState, i
   wf.doc.scope.workflows.set(wf.id, { inputs, outputs });
   const outcome: WorkflowOutcome = { success, outputs };
   if (error) outcome.error = error;
+  const last = lastResponses.get(st);
+  if (last) outcome.response = last;
   ctx.workflowEnded(wf, st, outcome);
   return outcome;
 }
@@ -196,7 +207,10 @@ async function executeStep(ctx: RunContext, wf: RunnableWorkflow, st: FrameState
     if (!SluiceError.is(error) || error.code !== "http-failed") throw error;
     failure = error;
   }
-  if (response) scope.response = response;
+  if (response) {
+    scope.response = response;
+    lastResponses.set(st, response);
+  }
   ctx.logCall(step, built, response, failure);
   if (response) {
     summary.statusCode = response.status;
@@ -228,6 +242,11 @@ async function finishCall(ctx: RunContext, wf: RunnableWorkflow, st: FrameState)
   }
   const summary = st.steps[step.id]!;
   const scope: EvaluationScope = { doc: wf.doc.scope, inputs: st.inputs, steps: st.outputs, outputs: outcome.outputs };
+  if (outcome.response) {
+    lastResponses.set(st, outcome.response);
+    scope.response = outcome.response;
+    summary.statusCode = outcome.response.status;
+  }
   const resolve = resolverFor(scope);
   const callee = ctx.compiled.workflow(call.frame.wf);
   let failure: SluiceError | undefined;

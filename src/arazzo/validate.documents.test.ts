@@ -53,7 +53,7 @@ const TABLE: Record<string, Expected[]> = {
     [27, 21, `stepId "nowhere" is not a step of workflow "main"`, `steps of "main": read`],
   ],
   "response-in-parameter.arazzo.yaml": [[22, 20, `"$response.body#/id" has no value yet: parameters and request bodies are computed before the request is sent`, "$steps.<stepId>.outputs.<name>"]],
-  "status-code-in-workflow-step.arazzo.yaml": [[20, 24, `"$statusCode" has no value: this step calls a workflow and sends no HTTP request of its own`, "$outputs.<name>"]],
+  "request-in-workflow-step.arazzo.yaml": [[20, 24, `"$request.header.Accept" has no value: this step calls a workflow and sends no HTTP request of its own`, "$outputs.<name>"]],
   "outputs-in-workflow-outputs.arazzo.yaml": [[26, 13, `"$outputs.name" would be this workflow's own outputs`, "$steps.<stepId>.outputs.name"]],
   "called-workflow-output-unknown.arazzo.yaml": [[26, 20, `workflow "adopt" (called by this step) has no output "petname"`, `did you mean "petName"?`]],
   "called-workflow-unknown-parameter.arazzo.yaml": [[23, 19, `parameter "petID" is not an input of workflow "adopt", which it calls`, `did you mean "petId"?`]],
