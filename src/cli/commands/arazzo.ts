@@ -10,6 +10,7 @@ import { describeArazzo, formatDiagnostic, resumeArazzoRun, runArazzo, validateA
 import { openHome, resolveHomePath } from "../../home.js";
 import type { RunStore } from "../../store/index.js";
 import { EXIT, usageError } from "../exit.js";
+import { cancelOnInterrupt } from "../interrupt.js";
 import { parseParamArgs } from "../param-args.js";
 
 interface SourceUrlOption {
@@ -107,24 +108,16 @@ async function withInterrupt(
   options: { json?: boolean; quiet?: boolean },
   start: (signal: AbortSignal, onEvent: ((event: ArazzoEvent) => void) | undefined) => Promise<ArazzoRunResult>,
 ): Promise<number> {
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
-    process.stderr.write(pc.yellow("\nCancelling the run (Ctrl-C again to quit at once)...\n"));
-    controller.abort();
-  };
-  process.on("SIGINT", onSigint);
+  const interrupt = cancelOnInterrupt();
   const show = !options.json && !options.quiet;
   try {
-    const result = await start(controller.signal, show ? printEvent : undefined);
+    const result = await start(interrupt.signal, show ? printEvent : undefined);
     if (options.json) process.stdout.write(`${JSON.stringify(resultJson(result), null, 2)}\n`);
     else if (!options.quiet) printSummary(result);
     if (result.status === "cancelled") return EXIT.interrupted;
     return result.success ? EXIT.ok : EXIT.failed;
   } finally {
-    process.off("SIGINT", onSigint);
+    interrupt.dispose();
   }
 }
 

@@ -6,6 +6,7 @@ import { formatSummary, type RunResult } from "../../engine/index.js";
 import { resolveHomePath } from "../../home.js";
 import { homeStores, memoryStores, type Pipeline, type RunOptions } from "../../pipeline.js";
 import { EXIT, usageError } from "../exit.js";
+import { cancelOnInterrupt } from "../interrupt.js";
 import { loadPipeline } from "../load-pipeline.js";
 import { parseParamArgs } from "../param-args.js";
 import { createProgressView } from "../progress.js";
@@ -114,21 +115,13 @@ async function executeWithProgress(
 ): Promise<number> {
   const showProgress = !options.json && !options.quiet;
   const view = showProgress ? createProgressView({ stream: process.stderr, live: process.stderr.isTTY === true, logLevel }) : undefined;
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
-    process.stderr.write(pc.yellow("\nCancelling the run (Ctrl-C again to quit at once)...\n"));
-    controller.abort();
-  };
-  process.on("SIGINT", onSigint);
+  const interrupt = cancelOnInterrupt();
   try {
     const result = await pipeline.run({
       ...runOptions,
       // Only --json prints outputs: without it, complete steps' outputs need not be read back.
       loadOutputs: options.json ? "all" : "ran",
-      signal: controller.signal,
+      signal: interrupt.signal,
       onEvent: view ? (event) => view.onEvent(event) : undefined,
     });
     view?.close();
@@ -149,7 +142,7 @@ async function executeWithProgress(
     if (result.status === "cancelled") return EXIT.interrupted;
     return result.success ? EXIT.ok : EXIT.failed;
   } finally {
-    process.off("SIGINT", onSigint);
+    interrupt.dispose();
   }
 }
 
