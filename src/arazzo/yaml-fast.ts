@@ -17,21 +17,24 @@ const INT_HEX = /^0x[0-9a-fA-F]+$/;
 const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
 
+// Most plain scalars are words: each resolver looks at the first character before any pattern.
+const isNumberStart = (c: number) => (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e; // 0-9 + - .
+
 const nullType = new Type("tag:yaml.org,2002:null", {
   kind: "scalar",
-  resolve: (data: string | null) => data === null || NULL.test(data),
+  resolve: (data: string | null) => data === null || data.length === 0 || (data.length <= 4 && NULL.test(data)),
   construct: () => null,
 });
 
 const boolType = new Type("tag:yaml.org,2002:bool", {
   kind: "scalar",
-  resolve: (data: string | null) => data !== null && BOOL.test(data),
+  resolve: (data: string | null) => data !== null && (data.length === 4 || data.length === 5) && BOOL.test(data),
   construct: (data: string) => data[0] === "t" || data[0] === "T",
 });
 
 const intType = new Type("tag:yaml.org,2002:int", {
   kind: "scalar",
-  resolve: (data: string | null) => data !== null && (INT_DEC.test(data) || INT_OCT.test(data) || INT_HEX.test(data)),
+  resolve: (data: string | null) => data !== null && isNumberStart(data.charCodeAt(0)) && (INT_DEC.test(data) || INT_OCT.test(data) || INT_HEX.test(data)),
   // parseInt as the yaml package does (so "-0" is -0 and big values round the same way).
   construct: (data: string) => (INT_OCT.test(data) ? parseInt(data.slice(2), 8) : INT_HEX.test(data) ? parseInt(data.slice(2), 16) : parseInt(data, 10)),
 });
@@ -39,7 +42,7 @@ const intType = new Type("tag:yaml.org,2002:int", {
 const floatType = new Type("tag:yaml.org,2002:float", {
   kind: "scalar",
   // An integer-looking scalar is an int (tried first); a float needs a dot or an exponent here.
-  resolve: (data: string | null) => data !== null && (FLOAT_SPECIAL.test(data) || (FLOAT.test(data) && !INT_DEC.test(data))),
+  resolve: (data: string | null) => data !== null && isNumberStart(data.charCodeAt(0)) && (FLOAT_SPECIAL.test(data) || (FLOAT.test(data) && !INT_DEC.test(data))),
   construct: (data: string) => {
     if (!FLOAT_SPECIAL.test(data)) return parseFloat(data);
     if (data.slice(-3).toLowerCase() === "nan") return NaN;
