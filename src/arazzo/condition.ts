@@ -66,8 +66,22 @@ type Token =
   | { t: "value"; node: ConditionNode; offset: number }
   | { t: "end"; offset: number };
 
+// Compiled once per distinct text: validation and the run compile the same criteria, and most
+// steps of a document share theirs ("$statusCode == 200"). Compiled conditions are never changed.
+const COMPILED = new Map<string, CompiledCondition>();
+
 /** Parses a simple condition; throws SluiceError("invalid-expression") with `details.offset`. */
 export function compileCondition(text: string): CompiledCondition {
+  let compiled = COMPILED.get(text);
+  if (compiled === undefined) {
+    compiled = compile(text);
+    if (COMPILED.size >= 4096) COMPILED.clear();
+    COMPILED.set(text, compiled);
+  }
+  return compiled;
+}
+
+function compile(text: string): CompiledCondition {
   const tokens = tokenize(text);
   const parser = new Parser(text, tokens);
   const root = parser.parse();

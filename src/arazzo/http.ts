@@ -9,8 +9,7 @@
  * JSON but does not parse is kept as text (criteria can still look at it) and flagged.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
+import { createRequire } from "node:module";
 import { SluiceError } from "../core/index.js";
 
 export interface HttpRequest {
@@ -48,7 +47,19 @@ export interface SendOptions {
 }
 
 const JSON_TYPE = /^application\/(?:[\w.!#$%&'*^`|~-]+\+)?json\s*(?:;|$)/i;
-const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+const httpAgent = new HttpAgent({ keepAlive: true });
+const builtin = createRequire(import.meta.url);
+// node:https (and TLS with it) and node:zlib are loaded the first time an https URL or a compressed body needs them.
+let https: { request: typeof import("node:https").request; agent: import("node:https").Agent } | undefined;
+let zlib: typeof import("node:zlib") | undefined;
+
+function httpsModule(): NonNullable<typeof https> {
+  if (!https) {
+    const mod = builtin("node:https") as typeof import("node:https");
+    https = { request: mod.request, agent: new mod.Agent({ keepAlive: true }) };
+  }
+  return https;
+}
 
 /** Whether a Content-Type value names JSON: application/json, application/problem+json, ... */
 export function isJsonContentType(contentType: string | null | undefined): boolean {
@@ -117,8 +128,9 @@ function viaNode(request: HttpRequest, signal: AbortSignal | undefined): Promise
   if (!hasHeader(headers, "accept")) headers.accept = "*/*";
   if (!hasHeader(headers, "user-agent")) headers["user-agent"] = "sluice";
   return new Promise<RawResponse>((resolve, reject) => {
-    const send = secure ? httpsRequest : httpRequest;
-    const req = send(url, { method: request.method, headers, agent: secure ? agents.https : agents.http, signal }, (res: IncomingMessage) => {
+    const tls = secure ? httpsModule() : undefined;
+    const send = tls ? tls.request : httpRequest;
+    const req = send(url, { method: request.method, headers, agent: tls ? tls.agent : httpAgent, signal }, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("error", reject);
@@ -163,10 +175,10 @@ function listHeaders(entries: Array<[string, string]>): ResponseHeaders {
 function decode(bytes: Buffer, encoding: string | undefined): Buffer {
   if (encoding === undefined || bytes.length === 0) return bytes;
   const coding = encoding.trim().toLowerCase();
-  if (coding === "gzip" || coding === "x-gzip") return gunzipSync(bytes);
-  if (coding === "deflate") return inflateSync(bytes);
-  if (coding === "br") return brotliDecompressSync(bytes);
-  return bytes;
+  if (coding !== "gzip" && coding !== "x-gzip" && coding !== "deflate" && coding !== "br") return bytes;
+  zlib ??= builtin("node:zlib") as typeof import("node:zlib");
+  if (coding === "deflate") return zlib.inflateSync(bytes);
+  return coding === "br" ? zlib.brotliDecompressSync(bytes) : zlib.gunzipSync(bytes);
 }
 
 function hasHeader(headers: Record<string, string>, lower: string): boolean {

@@ -11,6 +11,8 @@
 import { isPromise, serializeError, type LogLevel, type MaybePromise, type SerializedError, type StepStatus } from "../core/index.js";
 import { HEARTBEAT_MS, ownerFields } from "../engine/index.js";
 import { SqliteStore, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "../store/index.js";
+
+type Statement = ReturnType<SqliteStore["db"]["prepare"]>;
 import type { Masker } from "./secrets.js";
 
 export class Recorder {
@@ -19,6 +21,7 @@ export class Recorder {
   private logs: LogRecord[] = [];
   private readonly inflight = new Set<Promise<unknown>>();
   private heartbeat?: NodeJS.Timeout;
+  private checkpointUpdate?: Statement;
   /** The first write the store refused: the run cannot be recorded any further. */
   storeError?: unknown;
 
@@ -119,21 +122,24 @@ export class Recorder {
 
   /**
    * Queues what changed and stores the checkpoint; resolves once both are committed. On the SQLite
-   * store the queued records and the checkpoint go in one transaction: one commit per step.
+   * store the queued records and the checkpoint go in one transaction (one commit per step), and the
+   * checkpoint is written by one UPDATE of its two columns: `updateRun` would read the run row back,
+   * parse it, merge and rewrite every column (most of a step's cost once the checkpoint grows).
    */
   async commit(checkpoint: unknown): Promise<void> {
-    const patch = { checkpoint, heartbeatAt: Date.now() };
+    const heartbeatAt = Date.now();
     const runs = this.runs;
     if (runs instanceof SqliteStore) {
-      let written: Promise<void> | undefined;
+      const text = JSON.stringify(checkpoint);
+      const update = (this.checkpointUpdate ??= runs.guard(() => runs.db.prepare(`UPDATE runs SET checkpoint = ?, heartbeat_at = ? WHERE run_id = ?`)));
       runs.transaction(() => {
         this.queue();
-        written = runs.updateRun(this.runId, patch);
+        runs.flush();
+        if (update.run(text, heartbeatAt, this.runId).changes !== 1) throw new Error(`no run ${this.runId}`);
       });
-      await written;
     } else {
       this.queue();
-      await runs.updateRun(this.runId, patch);
+      await runs.updateRun(this.runId, { checkpoint, heartbeatAt });
     }
     if (this.storeError !== undefined) throw this.storeError;
   }

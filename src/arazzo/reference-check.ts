@@ -11,7 +11,7 @@
  * sources, components) and again, against the using workflow, wherever something references them.
  */
 import { readFileSync } from "node:fs";
-import parseJsonPath from "jsonpath-rfc9535/parser";
+import { createRequire } from "node:module";
 import { closest, SluiceError } from "../core/index.js";
 import { compileCondition } from "./condition.js";
 import type { ConditionNode } from "./condition.js";
@@ -34,6 +34,19 @@ export interface ReferenceCheckOptions {
    * Default: local files are read again; http(s) documents get the string's position.
    */
   textOf?: (url: string) => string | undefined;
+  /**
+   * The RFC 9535 parser for jsonpath criteria (validate.ts imports it only when a document has one).
+   * Default: loaded here on first use.
+   */
+  parseJsonPath?: (query: string) => unknown;
+}
+
+type JsonPathParser = (query: string) => unknown;
+let requiredParser: JsonPathParser | undefined;
+
+/** jsonpath-rfc9535's parser (90 kB of generated code), loaded only when a jsonpath criterion is checked. */
+function loadJsonPathParser(): JsonPathParser {
+  return (requiredParser ??= (createRequire(import.meta.url)("jsonpath-rfc9535/parser") as { default: JsonPathParser }).default);
 }
 
 const SOURCE_REF = /^\$sourceDescriptions\.([A-Za-z0-9_-]+)\.(.+)$/s;
@@ -43,7 +56,7 @@ const MAX_DEPTH = 64;
 
 /** Every cross-reference problem in the Arazzo documents of `loaded`, sorted by file and position. */
 export function checkReferences(loaded: { root: LoadedDocument; documents: Map<string, LoadedDocument> }, options: ReferenceCheckOptions = {}): Diagnostic[] {
-  const checker = new ReferenceChecker(loaded.documents, options.textOf ?? readLocalText());
+  const checker = new ReferenceChecker(loaded.documents, options.textOf ?? readLocalText(), options.parseJsonPath);
   const docs = new Map<string, LoadedDocument>([[loaded.root.url, loaded.root], ...loaded.documents]);
   for (const doc of docs.values()) {
     if (doc.kind !== "arazzo" || !isObj(doc.value)) continue;
@@ -87,6 +100,7 @@ class ReferenceChecker {
   constructor(
     documents: Map<string, LoadedDocument>,
     private readonly textOf: (url: string) => string | undefined,
+    private parseJsonPath: JsonPathParser | undefined,
   ) {
     this.info = createModel(documents);
   }
@@ -496,7 +510,7 @@ class ReferenceChecker {
         }
       } else if (type === "jsonpath" && scope.syntax) {
         try {
-          parseJsonPath(condition);
+          (this.parseJsonPath ??= loadJsonPathParser())(condition);
         } catch (error) {
           const offset = (error as { location?: { start?: { offset?: unknown } } }).location?.start?.offset;
           this.report(scope.doc, cp, { message: `${label}: the JSONPath ${JSON.stringify(condition)} is not valid RFC 9535 JSONPath: ${messageOf(error)}`, hint: "write a JSONPath query such as $.items[?@.status == 'done'] (RFC 9535)" }, condition, typeof offset === "number" ? offset : 0);

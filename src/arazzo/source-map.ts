@@ -2,11 +2,27 @@
  * Parses YAML or JSON text into a plain value plus a lookup from a path in that value to its line and
  * column, so every later check can point at the exact key or value. Never throws: syntax errors, duplicate
  * keys, non-JSON tags and alias bombs all come back as Diagnostics.
+ *
+ * Two fast paths read the usual document without the `yaml` package (which costs ~30 ms to load and
+ * ~10 times js-yaml's time to parse): valid JSON through JSON.parse, and plain YAML (no anchors,
+ * aliases, tags, directives, several documents, merge or complex keys) through js-yaml with the YAML
+ * 1.2 core schema. The `yaml` package is loaded only when a document needs the careful path, or when
+ * a diagnostic needs a position.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
-import type { Document } from "yaml";
+import { createRequire } from "node:module";
+import { load as loadYaml } from "js-yaml";
+import type { Document, LineCounter } from "yaml";
 import { pointerOf } from "./diagnostics.js";
 import type { Diagnostic, DocPath } from "./diagnostics.js";
+import { CORE_SCHEMA, needsCarefulYaml } from "./yaml-fast.js";
+
+type YamlModule = typeof import("yaml");
+let yamlModule: YamlModule | undefined;
+
+/** The `yaml` package, loaded on first use (synchronously: positionOf is synchronous). */
+function yaml(): YamlModule {
+  return (yamlModule ??= createRequire(import.meta.url)("yaml") as YamlModule);
+}
 
 export interface Position {
   /** 1-based. */
@@ -33,7 +49,7 @@ const START: Position = { line: 1, column: 1 };
 
 /** Parses `text` (the contents of `file`, which is only used to fill in Diagnostic.file). */
 export function parseSource(text: string, file: string): ParsedSource {
-  const fast = tryFastJson(text);
+  const fast = tryFastJson(text) ?? tryFastYaml(text);
   if (fast) return fast;
   const diagnostics: Diagnostic[] = [];
   const tooDeep = deepestLine(text);
@@ -69,6 +85,7 @@ interface Located {
 }
 
 function parseYaml(text: string): Located {
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   // logLevel "error": the yaml package would otherwise print warnings on process stderr itself.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: "error" });
@@ -150,20 +167,36 @@ function tryFastJson(text: string): ParsedSource | undefined {
     return undefined; // let the YAML parser produce a located syntax error (or read it as YAML flow style)
   }
   if (hasDuplicateKeys(text)) return undefined;
+  return { value, format: "json", diagnostics: [], positionOf: lazyPositions(text) };
+}
+
+/**
+ * Plain YAML (see needsCarefulYaml) read by js-yaml with the core schema gives the value the yaml
+ * package gives; anything js-yaml refuses goes the careful way, which locates the problem.
+ */
+function tryFastYaml(text: string): ParsedSource | undefined {
+  if (needsCarefulYaml(text) || deepestLine(text) !== undefined) return undefined;
+  let value: unknown;
+  try {
+    value = loadYaml(text, { schema: CORE_SCHEMA, json: false });
+  } catch {
+    return undefined;
+  }
+  if (value === undefined) return undefined; // an empty document: let the careful path say so
+  return { value, format: looksLikeJson(text) ? "json" : "yaml", diagnostics: [], positionOf: lazyPositions(text) };
+}
+
+/** positionOf for a document read on a fast path: parses it with the yaml package on first use. */
+function lazyPositions(text: string): ParsedSource["positionOf"] {
   let located: Located | undefined;
-  return {
-    value,
-    format: "json",
-    diagnostics: [],
-    positionOf(path, part) {
-      try {
-        if (deepestLine(text) !== undefined) return START;
-        located ??= parseYaml(text);
-        return locate(located, path, part);
-      } catch {
-        return START;
-      }
-    },
+  return (path, part) => {
+    try {
+      if (deepestLine(text) !== undefined) return START;
+      located ??= parseYaml(text);
+      return locate(located, path, part);
+    } catch {
+      return START;
+    }
   };
 }
 
@@ -230,6 +263,7 @@ function keyAt(text: string, offset: number): string {
 
 /** Keys that are not scalars, and tags outside the JSON ruleset, which JSON could not represent. */
 function checkNodes(located: Located, file: string, out: Diagnostic[]): void {
+  const { isMap, isPair, isScalar, isSeq } = yaml();
   const at = (offset: number): Position => {
     const p = located.lines.linePos(offset);
     return { line: p.line, column: p.col };
@@ -264,6 +298,7 @@ function checkNodes(located: Located, file: string, out: Diagnostic[]): void {
 }
 
 function positionOfNode(located: Located, node: unknown): Position | undefined {
+  const { isScalar } = yaml();
   const range = (node as { range?: [number, number, number] } | null)?.range;
   if (!range) return undefined;
   // An empty value (`key:` with nothing after it) has a zero-width range; its key is a better place.
@@ -273,6 +308,7 @@ function positionOfNode(located: Located, node: unknown): Position | undefined {
 }
 
 function locate(located: Located, path: DocPath, part: PositionPart = "value"): Position {
+  const { isAlias, isMap, isScalar, isSeq } = yaml();
   let node: unknown = located.doc.contents;
   let best = positionOfNode(located, node) ?? START;
   for (let i = 0; i < path.length; i++) {

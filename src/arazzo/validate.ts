@@ -46,7 +46,9 @@ export async function validateArazzo(fileOrUrl: string, options: ValidateOptions
   }
   // A value the structure check already rejects gets no second, cross-reference diagnostic.
   const flagged = new Set(structural.map((d) => `${d.file}\0${d.path}`));
-  const references = checkReferences(loaded, { textOf: (url) => texts.get(url) ?? readLocal(url) }).filter((d) => !flagged.has(`${d.file}\0${d.path}`));
+  // The JSONPath parser is big: imported only for a document with a jsonpath criterion.
+  const parseJsonPath = hasJsonPathCriteria(loaded) ? (await import("jsonpath-rfc9535/parser")).default : undefined;
+  const references = checkReferences(loaded, { textOf: (url) => texts.get(url) ?? readLocal(url), parseJsonPath }).filter((d) => !flagged.has(`${d.file}\0${d.path}`));
 
   const seen = new Set<string>();
   const diagnostics = sortDiagnostics([...loaded.diagnostics, ...structural, ...references]).filter((d) => {
@@ -56,6 +58,19 @@ export async function validateArazzo(fileOrUrl: string, options: ValidateOptions
     return true;
   });
   return { diagnostics, loaded };
+}
+
+/** Whether any Arazzo document among them has a criterion of type "jsonpath" (what checkReferences parses). */
+function hasJsonPathCriteria(loaded: LoadResult): boolean {
+  const visit = (value: unknown, depth: number): boolean => {
+    if (depth > 64 || typeof value !== "object" || value === null) return false;
+    if (Array.isArray(value)) return value.some((v) => visit(v, depth + 1));
+    const obj = value as Record<string, unknown>;
+    if (typeof obj.condition === "string" && obj.type === "jsonpath") return true;
+    return Object.values(obj).some((v) => visit(v, depth + 1));
+  };
+  for (const doc of loaded.documents.values()) if (doc.kind === "arazzo" && visit(doc.value, 0)) return true;
+  return false;
 }
 
 function readLocal(url: string): string | undefined {
