@@ -9,7 +9,7 @@
  * dependsOn path between them run at the same time. Arazzo runs are never served from a cache.
  */
 import { MASK, SluiceError, type RunStatus, type SerializedError, type StepStatus } from "../core/index.js";
-import { newRunId } from "../engine/index.js";
+import { newRunId, sleep as waitOrAbort } from "../engine/index.js";
 import type { RunStore } from "../store/index.js";
 import { CompiledRun, needsCriteriaModule, type RunnableStep, type RunnableWorkflow } from "./compile.js";
 import { diagnosticsError } from "./diagnostics.js";
@@ -373,18 +373,8 @@ class Session implements RunContext {
   }
 
   sleep(ms: number): Promise<void> {
-    const signal = this.signal;
-    if (signal.aborted) return Promise.reject(new SluiceError("cancelled", "The run was cancelled."));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(new SluiceError("cancelled", "The run was cancelled."));
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
+    return waitOrAbort(ms, this.signal).catch(() => {
+      throw new SluiceError("cancelled", "The run was cancelled.");
     });
   }
 

@@ -4,7 +4,7 @@ export type { ExecuteOptions, Stores } from "./engine.js";
 export type { SluiceEvent, SluiceEventListener, SluiceEventMap, SluiceEventName } from "./events.js";
 export { RunResult } from "./result.js";
 export type { ExecutionSummary, FirstFailure, OutputRefJson, StepResult } from "./result.js";
-export { retryDelay } from "./retry.js";
+export { retryDelay, sleep } from "./retry.js";
 export { formatDuration, formatSummary } from "./summary-text.js";
 export { newRunId } from "./run-id.js";
 export { HEARTBEAT_MS, LEASE_MS, isOrphaned, ownerFields, recoverCrashedRuns } from "./recovery.js";
