@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +14,31 @@ describeStoreConformance("sqlite", () => {
   return { runs: store, completions: store, close: () => store.close() };
 });
 
+/** Opens the store at `path` in a separate process; resolves with its exit code and output. */
+function openInChild(path: string): Promise<{ code: number | null; output: string }> {
+  const script = `import { SqliteStore } from ${JSON.stringify(new URL("../dist/store/index.js", import.meta.url).href)}; SqliteStore.open(process.argv[1]).close();`;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script, path], { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    child.on("close", (code) => resolve({ code, output }));
+  });
+}
+
 describe("SQLite store", () => {
+  it("creates a new home once when several processes open it at the same moment (no migration runs twice)", async () => {
+    for (let round = 0; round < 5; round++) {
+      const path = join(tempDir(), "sluice.db");
+      const results = await Promise.all([1, 2, 3, 4].map(() => openInChild(path)));
+      for (const result of results) expect(result, result.output).toMatchObject({ code: 0 });
+      const store = SqliteStore.open(path);
+      const { LATEST_VERSION } = await import("../dist/store/sqlite/migrations.js");
+      expect(store.db.pragma("user_version", { simple: true })).toBe(LATEST_VERSION);
+      store.close();
+    }
+  });
+
   it("keeps steps that have not started in one roster row per run, and garbage collection keeps what rosters name", async () => {
     const store = SqliteStore.open(join(tempDir(), "sluice.db"));
     await store.createRun({ runId: "kept", pipeline: "p", status: "succeeded", params: {}, startedAt: 2 });

@@ -44,9 +44,9 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
     try {
       mkdirSync(dirname(path), { recursive: true });
       db = new (loadDriver())(path);
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = NORMAL");
       db.pragma("busy_timeout = 10000");
+      switchToWal(db);
+      db.pragma("synchronous = NORMAL");
       // Checkpoint less often: a run's many small group commits touch the same pages again and again.
       db.pragma("wal_autocheckpoint = 10000");
       migrate(db, path);
@@ -437,6 +437,23 @@ function prepare(db: Database.Database) {
   };
 }
 
+/**
+ * Turns on WAL. On a new file this needs the only lock on it, and SQLite answers SQLITE_BUSY at once
+ * instead of waiting while another process is doing the same, so it is retried for a while.
+ */
+function switchToWal(db: Database.Database): void {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      db.pragma("journal_mode = WAL");
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5 + Math.random() * 20);
+    }
+  }
+}
+
 function migrate(db: Database.Database, path: string): void {
   const current = db.pragma("user_version", { simple: true }) as number;
   if (current > LATEST_VERSION) {
@@ -446,13 +463,15 @@ function migrate(db: Database.Database, path: string): void {
       { details: { path, version: current, supported: LATEST_VERSION } },
     );
   }
-  for (const migration of MIGRATIONS) {
-    if (migration.version <= current) continue;
-    db.transaction(() => {
-      db.exec(migration.sql);
-      db.pragma(`user_version = ${migration.version}`);
-    })();
-  }
+  if (current === LATEST_VERSION) return;
+  // Every pending migration in one transaction: an upgrade happens entirely or not at all, and a new
+  // home is created with one commit. IMMEDIATE takes the write lock first, and the version is read
+  // again under it, so two processes opening a new home at once do not both migrate it.
+  db.transaction(() => {
+    const under = db.pragma("user_version", { simple: true }) as number;
+    for (const migration of MIGRATIONS) if (migration.version > under) db.exec(migration.sql);
+    db.pragma(`user_version = ${LATEST_VERSION}`);
+  }).immediate();
 }
 
 /** Turns an error from SQLite or the file system into one that names the file and says what to do. */
