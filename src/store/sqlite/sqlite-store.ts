@@ -4,12 +4,11 @@ import { dirname } from "node:path";
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { SluiceError } from "../../core/index.js";
-import type { Completion, CompletionSummary, DatasetRecord, LogRecord, RunFilter, RunRecord, StepRunRecord, StoredRef } from "../records.js";
+import type { Completion, CompletionSummary, DatasetRecord, LogRecord, RunFilter, RunRecord, StepRunRecord } from "../records.js";
 import type { CompletionStore, DatasetCatalog, RunStore } from "../run-store.js";
 import { LATEST_VERSION, MIGRATIONS } from "./migrations.js";
+import { completionFromRow, completionParams, datasetFromRow, runFromRow, runParams, safeJson, stepFromRow, stepParams, summaryFromRow, type Row, type SummaryRow } from "./rows.js";
 import { ROSTER_OUTPUT_HASHES, addToRoster, isRosterRecord, withRoster } from "./step-roster.js";
-
-type Row = Record<string, unknown>;
 
 type ArtifactRow = { kind: "json" | "blob" | "records" | "table"; size: number; inline?: string };
 
@@ -194,21 +193,7 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
   putCompletion(completion: Completion): Promise<void> {
     this.queuedCompletions.set(completion.cacheKey, completion);
     return this.enqueue(() =>
-      this.statements.putCompletion.run({
-        cache_key: completion.cacheKey,
-        pipeline: completion.pipeline,
-        step: completion.step,
-        identity: completion.identity,
-        code_hash: completion.codeHash,
-        params_hash: completion.paramsHash,
-        input_hashes: JSON.stringify(completion.inputHashes),
-        field_hashes: completion.fieldHashes ? JSON.stringify(completion.fieldHashes) : null,
-        output_hash: completion.output.hash,
-        output_kind: completion.output.kind,
-        output_size: completion.output.size,
-        run_id: completion.runId,
-        created_at: completion.createdAt,
-      }),
+      this.statements.putCompletion.run(completionParams(completion)),
     );
   }
 
@@ -502,140 +487,9 @@ export function storeError(error: unknown, path: string): unknown {
   return error;
 }
 
-function runParams(run: RunRecord & { source?: unknown; ownerPid?: number; ownerHost?: string; heartbeatAt?: number }) {
-  return {
-    run_id: run.runId,
-    pipeline: run.pipeline,
-    status: run.status,
-    reason: run.reason ?? null,
-    params: JSON.stringify(run.params ?? {}),
-    targets: run.targets ? JSON.stringify(run.targets) : null,
-    source: run.source === undefined ? null : JSON.stringify(run.source),
-    started_at: run.startedAt,
-    finished_at: run.finishedAt ?? null,
-    duration_ms: run.durationMs ?? null,
-    error: run.error ? JSON.stringify(run.error) : null,
-    owner_pid: run.ownerPid ?? null,
-    owner_host: run.ownerHost ?? null,
-    heartbeat_at: run.heartbeatAt ?? null,
-    checkpoint: run.checkpoint === undefined ? null : JSON.stringify(run.checkpoint),
-  };
-}
-
-function runFromRow(row: Row): RunRecord {
-  const run: RunRecord = {
-    runId: row.run_id as string,
-    pipeline: row.pipeline as string,
-    status: row.status as RunRecord["status"],
-    params: JSON.parse(row.params as string),
-    startedAt: row.started_at as number,
-  };
-  if (row.reason !== null) run.reason = row.reason as string;
-  if (row.targets !== null) run.targets = JSON.parse(row.targets as string);
-  if (row.source !== null) run.source = JSON.parse(row.source as string);
-  if (row.finished_at !== null) run.finishedAt = row.finished_at as number;
-  if (row.duration_ms !== null) run.durationMs = row.duration_ms as number;
-  if (row.error !== null) run.error = JSON.parse(row.error as string);
-  if (row.owner_pid !== null) run.ownerPid = row.owner_pid as number;
-  if (row.owner_host !== null) run.ownerHost = row.owner_host as string;
-  if (row.heartbeat_at !== null) run.heartbeatAt = row.heartbeat_at as number;
-  if (row.checkpoint !== null) run.checkpoint = JSON.parse(row.checkpoint as string);
-  return run;
-}
-
-function stepParams(step: StepRunRecord) {
-  return {
-    run_id: step.runId,
-    step: step.step,
-    identity: step.identity,
-    status: step.status,
-    reason: step.reason,
-    cached: step.cached ? 1 : 0,
-    attempts: step.attempts,
-    fallback: step.fallback ? 1 : null,
-    cache_key: step.cacheKey ?? null,
-    started_at: step.startedAt ?? null,
-    finished_at: step.finishedAt ?? null,
-    duration_ms: step.durationMs ?? null,
-    output: step.output ? JSON.stringify(step.output) : null,
-    error: step.error ? JSON.stringify(step.error) : null,
-  };
-}
-
-function stepFromRow(row: Row): StepRunRecord {
-  const step: StepRunRecord = {
-    runId: row.run_id as string,
-    step: row.step as string,
-    identity: row.identity as string,
-    status: row.status as StepRunRecord["status"],
-    reason: row.reason as StepRunRecord["reason"],
-    cached: row.cached === 1,
-    attempts: row.attempts as number,
-  };
-  if (row.fallback === 1) step.fallback = true;
-  if (row.cache_key !== null) step.cacheKey = row.cache_key as string;
-  if (row.started_at !== null) step.startedAt = row.started_at as number;
-  if (row.finished_at !== null) step.finishedAt = row.finished_at as number;
-  if (row.duration_ms !== null) step.durationMs = row.duration_ms as number;
-  if (row.output !== null) step.output = JSON.parse(row.output as string);
-  if (row.error !== null) step.error = JSON.parse(row.error as string);
-  return step;
-}
-
-type SummaryRow = [string, string, string, string, StoredRef["kind"], number, string | null, number, number | null];
-
-function summaryFromRow([cacheKey, step, paramsHash, hash, kind, size, fieldHashes, createdAt, invalidatedAt]: SummaryRow): CompletionSummary {
-  const summary: CompletionSummary = { cacheKey, step, paramsHash, output: { hash, kind, size }, createdAt };
-  if (fieldHashes !== null) summary.fieldHashes = JSON.parse(fieldHashes);
-  if (invalidatedAt !== null) summary.invalidatedAt = invalidatedAt;
-  return summary;
-}
-
-function completionFromRow(row: Row): Completion {
-  const completion: Completion = {
-    cacheKey: row.cache_key as string,
-    pipeline: row.pipeline as string,
-    step: row.step as string,
-    identity: row.identity as string,
-    codeHash: row.code_hash as string,
-    paramsHash: row.params_hash as string,
-    inputHashes: JSON.parse(row.input_hashes as string),
-    output: { hash: row.output_hash as string, kind: row.output_kind as Completion["output"]["kind"], size: row.output_size as number },
-    runId: row.run_id as string,
-    createdAt: row.created_at as number,
-  };
-  if (row.invalidated_at !== null && row.invalidated_at !== undefined) completion.invalidatedAt = row.invalidated_at as number;
-  if (row.field_hashes !== null && row.field_hashes !== undefined) completion.fieldHashes = JSON.parse(row.field_hashes as string);
-  return completion;
-}
-
 /** Thrown to roll a dry-run transaction back while keeping what it found. */
 class DryRun {
   constructor(readonly result: { runs: number; completions: number; artifacts: Array<{ hash: string; inline: boolean }> }) {}
-}
-
-function datasetFromRow(row: Row): DatasetRecord {
-  const entry: DatasetRecord = {
-    hash: row.hash as string,
-    pipeline: row.pipeline as string,
-    step: row.step as string,
-    runId: row.run_id as string,
-    tag: row.tag as DatasetRecord["tag"],
-    kind: row.kind as DatasetRecord["kind"],
-    size: row.size as number,
-    createdAt: row.created_at as number,
-  };
-  if (row.rows !== null) entry.rows = row.rows as number;
-  if (row.columns !== null) entry.columns = JSON.parse(row.columns as string);
-  return entry;
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? "null";
-  } catch {
-    return JSON.stringify(String(value));
-  }
 }
 
 export const THIS_HOST = hostname();
