@@ -23,6 +23,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 
 export interface RecordedCall {
   route: string;
@@ -169,6 +170,20 @@ function parse(text: string): Record<string, unknown> | undefined {
 }
 
 /** A port nothing listens on (it was free a moment ago): connections to it are refused. */
+/** A runner fixture's path: test/fixtures/arazzo/run/NAME.arazzo.yaml. */
+export const runFixture = (name: string) => `test/fixtures/arazzo/run/${name}.arazzo.yaml`;
+
+/** Starts the mock server for a test file (reset before each test, closed after all) and hands it over. */
+export function useMockServer(take: (server: MockServer) => void): void {
+  let server: MockServer | undefined;
+  beforeAll(async () => {
+    server = await startMockServer();
+    take(server);
+  });
+  afterAll(() => server?.close());
+  beforeEach(() => server?.reset());
+}
+
 export async function freePort(): Promise<number> {
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));

@@ -3,17 +3,12 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { sluice, startMockServer, type MockServer } from "./arazzo-server.js";
+import { describe, expect, it } from "vitest";
+import { sluice, runFixture, useMockServer, type MockServer } from "./arazzo-server.js";
 
-const fixture = (name: string) => `test/fixtures/arazzo/run/${name}.arazzo.yaml`;
+const fixture = runFixture;
 let server: MockServer;
-
-beforeAll(async () => {
-  server = await startMockServer();
-});
-afterAll(() => server.close());
-beforeEach(() => server.reset());
+useMockServer((started) => (server = started));
 
 const api = () => ["--source-url", `api=${server.url}`];
 

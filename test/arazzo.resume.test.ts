@@ -5,20 +5,15 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { resumeArazzoRun, runArazzo } from "../src/arazzo/index.js";
 import { MemoryStore } from "../src/store/index.js";
-import { sluice, startMockServer, type MockServer } from "./arazzo-server.js";
+import { sluice, runFixture, useMockServer, type MockServer } from "./arazzo-server.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const fixture = (name: string) => `test/fixtures/arazzo/run/${name}.arazzo.yaml`;
+const fixture = runFixture;
 let server: MockServer;
-
-beforeAll(async () => {
-  server = await startMockServer();
-});
-afterAll(() => server.close());
-beforeEach(() => server.reset());
+useMockServer((started) => (server = started));
 
 async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,17 +1,12 @@
 // The Arazzo runner through its library API, over real HTTP on 127.0.0.1 (test/arazzo-server.ts).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runArazzo, type ArazzoRunOptions } from "../src/arazzo/index.js";
 import { MemoryStore } from "../src/store/index.js";
-import { freePort, startMockServer, type MockServer } from "./arazzo-server.js";
+import { freePort, runFixture, useMockServer, type MockServer } from "./arazzo-server.js";
 
-const fixture = (name: string) => `test/fixtures/arazzo/run/${name}.arazzo.yaml`;
+const fixture = runFixture;
 let server: MockServer;
-
-beforeAll(async () => {
-  server = await startMockServer();
-});
-afterAll(() => server.close());
-beforeEach(() => server.reset());
+useMockServer((started) => (server = started));
 
 function run(name: string, options: Partial<ArazzoRunOptions> = {}) {
   const runs = options.runs ?? new MemoryStore();

@@ -6,6 +6,7 @@ import { parseDocument } from "yaml";
 import { describe, expect, it } from "vitest";
 import { parseSource } from "./source-map.js";
 import { carefulReason, CORE_SCHEMA } from "./yaml-fast.js";
+import { prng } from "./test-support.test-helper.js";
 
 const fixtures = fileURLToPath(new URL("../../test/fixtures/arazzo", import.meta.url));
 
@@ -201,17 +202,6 @@ describe("constructs that need the careful path take it", () => {
 });
 
 describe("fast and careful paths agree on seeded near-miss documents", () => {
-  // mulberry32: small, seeded, reproducible.
-  function random(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const inserts = [" ", "  ", "\n", ":", "- ", "'", '"', "[", "]", "{", "}", ",", "#", "\t", "|", ">", "? ", "~", "0x1", "1e3", "-", "*", "&", "!", "%", "@", "`", "\\", "null", "\n  ", "\n- ", ": x\n"];
   const texts = filesUnder(fixtures)
     .filter((f) => /\.ya?ml$/.test(f))
@@ -237,7 +227,7 @@ describe("fast and careful paths agree on seeded near-miss documents", () => {
   }
 
   it("1500 mutated fixtures: whenever the fast path reads one, the yaml package reads the same value without a problem", () => {
-    const next = random(7);
+    const next = prng(7);
     let readFast = 0;
     for (let n = 0; n < 1500; n++) {
       const text = mutate(texts[Math.floor(next() * texts.length)]!, next);

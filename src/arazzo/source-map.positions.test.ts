@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseSource } from "./source-map.js";
+import { prng } from "./test-support.test-helper.js";
 
 const YAML = `arazzo: 1.0.1
 info:
@@ -152,21 +153,10 @@ describe("parseSource problems become diagnostics", () => {
 });
 
 describe("parseSource never throws (seeded fuzz)", () => {
-  // mulberry32: small, seeded, reproducible.
-  function random(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const pieces = ["{", "}", "[", "]", ":", ",", "-", " ", "  ", "\n", "\t", '"', "'", "\\", "&a", "*a", "!!", "!x", "#", "?", "|", ">", "a", "b: ", "1", "x-", "~1", "\u00e9", "\uFEFF", "---", "...", "%YAML 1.2", "<<: ", "{\"k\": ", "\"a\": 1"];
 
   it("2000 random documents: diagnostics or values, positions always valid", () => {
-    const next = random(20240601);
+    const next = prng(20240601);
     const started = performance.now();
     for (let n = 0; n < 2000; n++) {
       let text = "";
