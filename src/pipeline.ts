@@ -81,6 +81,10 @@ export interface RunOptions extends PreviewOptions {
   resume?: boolean;
   /** Recorded with the run so the CLI can resume it: the module file and export the pipeline came from. */
   source?: { file: string; exportName?: string };
+  /** The project the run is recorded in. @defaultValue DEFAULT_PROJECT ("default") */
+  project?: string;
+  /** The registered flow version this run was triggered from (set by the server). */
+  flow?: { version: string; hash: string };
   /** "ran": `outputs` holds only values computed in this run, not those of complete steps read back. @defaultValue "all" */
   loadOutputs?: "all" | "ran";
 }
@@ -173,6 +177,8 @@ export class Pipeline {
       runId: options.runId,
       resume: options.resume,
       source: options.source,
+      project: options.project,
+      flow: options.flow,
       loadOutputs: options.loadOutputs,
     });
     if (options.summary) process.stdout.write(`${formatSummary(result.summary(), result.status, result.durationMs)}\n`);

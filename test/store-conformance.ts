@@ -223,6 +223,21 @@ export function describeStoreConformance(name: string, makeStores: () => Promise
         expect((await runs.listRuns({ pipeline: "q" }))[0]).toEqual(run("r2", { startedAt: 2, pipeline: "q", status: "succeeded" }));
       });
 
+      it("filters by project; runs recorded without one are in the default project", async () => {
+        const { runs } = await fresh();
+        await runs.createRun(run("a1", { startedAt: 1, project: "alpha", flow: { version: "1.0.0", hash: "h1" } }));
+        await runs.createRun(run("b1", { startedAt: 2, project: "beta" }));
+        await runs.createRun(run("n1", { startedAt: 3 }));
+        const ids = (list: RunRecord[]) => list.map((r) => r.runId);
+        expect(ids(await runs.listRuns({ project: "alpha" }))).toEqual(["a1"]);
+        expect(ids(await runs.listRuns({ project: "beta" }))).toEqual(["b1"]);
+        expect(ids(await runs.listRuns({ project: "default" }))).toEqual(["n1"]);
+        expect(ids(await runs.listRuns({ project: "gamma" }))).toEqual([]);
+        expect((await runs.getRun("a1"))!.run).toEqual(run("a1", { startedAt: 1, project: "alpha", flow: { version: "1.0.0", hash: "h1" } }));
+        await runs.updateRun("a1", { status: "succeeded" });
+        expect((await runs.getRun("a1"))!.run.project).toBe("alpha");
+      });
+
       it("sees status changes made by updateRun", async () => {
         const { runs } = await fresh();
         await runs.createRun(run("r1", { startedAt: 1 }));

@@ -1,4 +1,4 @@
-// A full disk, for real: a 300 KiB tmpfs. Needs root to mount; skipped where mounting is not allowed.
+// A full disk, for real: a 600 KiB tmpfs. Needs root to mount; skipped where mounting is not allowed.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +10,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const mountPoint = mkdtempSync(join(tmpdir(), "sluice-full-"));
 const mounted = (() => {
   try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=300k", "tmpfs", mountPoint], { stdio: "ignore" });
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=600k", "tmpfs", mountPoint], { stdio: "ignore" });
     return true;
   } catch {
     return false;

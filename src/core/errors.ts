@@ -34,6 +34,11 @@ export const ERROR_CODES = {
   "http-failed": { http: 502, input: false, retryable: true },
   "criteria-failed": { http: 500, input: false, retryable: false },
   "loop-limit": { http: 500, input: false, retryable: false },
+  "invalid-request": { http: 400, input: true, retryable: false },
+  "unauthorized": { http: 401, input: true, retryable: false },
+  "forbidden": { http: 403, input: true, retryable: false },
+  "conflict": { http: 409, input: true, retryable: false },
+  "payload-too-large": { http: 413, input: true, retryable: false },
   "internal": { http: 500, input: false, retryable: false },
 } as const;
 

@@ -36,3 +36,5 @@ export { identityOf } from "./identity.js";
 export { isSecret, MASK, maskParams, maskText, secret } from "./secret.js";
 export { isPromise } from "./maybe-promise.js";
 export type { MaybePromise } from "./maybe-promise.js";
+/** The HTTP API's JSON shapes (zod schemas, and their types for the client). */
+export * as wire from "./wire.js";

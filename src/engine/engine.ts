@@ -61,6 +61,9 @@ export interface ExecuteOptions {
   captureConsole?: boolean;
   /** Where the pipeline came from, recorded so that `sluice resume` can load it again. */
   source?: { file: string; exportName?: string };
+  /** The project the run belongs to, and the registered flow version it was triggered from. */
+  project?: string;
+  flow?: { version: string; hash: string };
 }
 
 
@@ -150,6 +153,8 @@ class RunExecution {
       source: this.options.source,
       ...ownerFields(),
       heartbeatAt: this.startedAt,
+      ...(this.options.project === undefined ? {} : { project: this.options.project }),
+      ...(this.options.flow === undefined ? {} : { flow: this.options.flow }),
     };
     if (this.options.resume) {
       if (!(await stores.runs.getRun(this.runId))) throw new SluiceError("not-found", `No run ${this.runId} to resume. List runs with: sluice runs`);

@@ -10,7 +10,8 @@ const THIS_HOST = hostname();
 
 /** Whether the process that owns a `running` run is gone: its pid is dead here, or its lease ran out. */
 export function isOrphaned(run: RunRecord, now: number = Date.now()): boolean {
-  if (run.status !== "running") return false;
+  // A queued run is owned too: the server that accepted it starts it at once.
+  if (run.status !== "running" && run.status !== "queued") return false;
   if (run.ownerHost === THIS_HOST && run.ownerPid !== undefined && !pidAlive(run.ownerPid)) return true;
   const lastSign = run.heartbeatAt ?? run.startedAt;
   return now - lastSign > LEASE_MS;
@@ -23,7 +24,8 @@ export function isOrphaned(run: RunRecord, now: number = Date.now()): boolean {
  */
 export async function recoverCrashedRuns(runs: RunStore, now: number = Date.now()): Promise<string[]> {
   const marked: string[] = [];
-  for (const run of await runs.listRuns({ status: "running" })) {
+  const live = [...(await runs.listRuns({ status: "running" })), ...(await runs.listRuns({ status: "queued" }))];
+  for (const run of live) {
     if (!isOrphaned(run, now)) continue;
     const detail = await runs.getRun(run.runId);
     const fixes: StepRunRecord[] = [];

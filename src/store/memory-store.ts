@@ -1,4 +1,4 @@
-import type { Completion, DatasetRecord, LogRecord, RunFilter, RunRecord, StepRunRecord } from "./records.js";
+import { DEFAULT_PROJECT, type Completion, type DatasetRecord, type LogRecord, type RunFilter, type RunRecord, type StepRunRecord } from "./records.js";
 import type { CompletionStore, DatasetCatalog, RunStore } from "./run-store.js";
 
 /**
@@ -43,7 +43,7 @@ export class MemoryStore implements RunStore, CompletionStore, DatasetCatalog {
 
   async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
     const matching = [...this.runs.values()]
-      .filter((run) => (filter.pipeline === undefined || run.pipeline === filter.pipeline) && (filter.status === undefined || run.status === filter.status))
+      .filter((run) => (filter.pipeline === undefined || run.pipeline === filter.pipeline) && (filter.status === undefined || run.status === filter.status) && (filter.project === undefined || (run.project ?? DEFAULT_PROJECT) === filter.project))
       .sort((a, b) => b.startedAt - a.startedAt || (a.runId < b.runId ? 1 : -1));
     return structuredClone(filter.limit === undefined ? matching : matching.slice(0, filter.limit));
   }

@@ -42,6 +42,10 @@ export interface RunRecord {
   source?: { file: string; exportName?: string; kind?: "pipeline" | "arazzo" };
   /** Where an interrupted run continues: state a runner keeps for resuming (JSON), if it keeps any. */
   checkpoint?: unknown;
+  /** The project the run belongs to; runs recorded without one belong to DEFAULT_PROJECT. */
+  project?: string;
+  /** The registered flow version the run was triggered from (by the server or `sluice trigger`). */
+  flow?: { version: string; hash: string };
   /** The process that owns a running run, and its last sign of life: how a crashed run is told from a live one. */
   ownerPid?: number;
   ownerHost?: string;
@@ -102,8 +106,13 @@ export interface Completion {
  */
 export type CompletionSummary = Pick<Completion, "cacheKey" | "step" | "paramsHash" | "output" | "fieldHashes" | "createdAt" | "invalidatedAt">;
 
+/** The project of runs recorded without one (a plain `sluice run` outside a workspace). */
+export const DEFAULT_PROJECT = "default";
+
 export interface RunFilter {
   pipeline?: string;
+  /** Runs of this project (those recorded without a project are in DEFAULT_PROJECT). */
+  project?: string;
   status?: RunStatus;
   limit?: number;
 }

@@ -1,6 +1,6 @@
 import type { PipelineGraph } from "../../core/index.js";
 import { EXIT, usageError } from "../exit.js";
-import { loadPipeline } from "../load-pipeline.js";
+import { loadPipeline } from "../../module-loader.js";
 
 export interface GraphCommandOptions {
   pipeline?: string;

@@ -3,7 +3,8 @@ import { RUN_STATUSES, SluiceError, type RunStatus } from "../../core/index.js";
 import { formatDuration } from "../../engine/index.js";
 import { resolveHomePath } from "../../home.js";
 import { homeStores } from "../../pipeline.js";
-import type { RunRecord, StepRunRecord } from "../../store/index.js";
+import type { RunRecord } from "../../store/index.js";
+import { firstFailureOf, logJson, runDetailJson, runJson } from "../../views.js";
 import { EXIT, usageError } from "../exit.js";
 import { table } from "../table.js";
 
@@ -38,10 +39,9 @@ export async function showCommand(runId: string, options: HomeOption): Promise<n
   const found = await runs.getRun(runId);
   if (!found) throw new SluiceError("not-found", `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`);
   const { run, steps } = found;
-  const failed = steps.find((step) => step.status === "failed" && step.error && step.error.code !== "crashed") ?? steps.find((step) => step.status === "failed");
-  const firstFailure = failed ? { step: failed.step, error: failed.error } : run.error ? { step: undefined, error: run.error } : undefined;
+  const firstFailure = firstFailureOf(run, steps);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ ...(firstFailure ? { firstFailure } : {}), ...runJson(run), steps: steps.map(stepJson) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(runDetailJson(run, steps), null, 2)}\n`);
     return EXIT.ok;
   }
   const lines: string[] = [];
@@ -78,7 +78,7 @@ export async function logsCommand(runId: string, step: string | undefined, optio
   }
   const logs = await runs.readLogs(runId, { step, tail });
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runId, logs: logs.map((log) => ({ ...log, time: new Date(log.time).toISOString() })) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runId, logs: logs.map(logJson) }, null, 2)}\n`);
     return EXIT.ok;
   }
   for (const log of logs) {
@@ -91,28 +91,3 @@ function statusText(run: RunRecord): string {
   return run.reason ? `${run.status} (${run.reason})` : run.status;
 }
 
-function runJson(run: RunRecord) {
-  return {
-    runId: run.runId,
-    pipeline: run.pipeline,
-    status: run.status,
-    running: run.status === "running" || run.status === "queued",
-    ...(run.reason ? { reason: run.reason } : {}),
-    params: run.params,
-    ...(run.targets ? { targets: run.targets } : {}),
-    startedAt: new Date(run.startedAt).toISOString(),
-    finishedAt: run.finishedAt === undefined ? null : new Date(run.finishedAt).toISOString(),
-    durationMs: run.durationMs ?? null,
-    ...(run.error ? { error: run.error } : {}),
-  };
-}
-
-function stepJson(step: StepRunRecord) {
-  const { runId: _runId, ...rest } = step;
-  return {
-    ...rest,
-    name: step.step,
-    startedAt: step.startedAt === undefined ? null : new Date(step.startedAt).toISOString(),
-    finishedAt: step.finishedAt === undefined ? null : new Date(step.finishedAt).toISOString(),
-  };
-}

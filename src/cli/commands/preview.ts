@@ -1,4 +1,4 @@
-import { loadPipeline } from "../load-pipeline.js";
+import { loadPipeline } from "../../module-loader.js";
 import { parseParamArgs } from "../param-args.js";
 import { EXIT } from "../exit.js";
 

@@ -1,6 +1,6 @@
 import { createInterface } from "node:readline/promises";
 import { EXIT } from "../exit.js";
-import { loadPipeline } from "../load-pipeline.js";
+import { loadPipeline } from "../../module-loader.js";
 import { parseParamArgs } from "../param-args.js";
 
 export interface ResetCommandOptions {

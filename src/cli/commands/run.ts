@@ -7,7 +7,7 @@ import { resolveHomePath } from "../../home.js";
 import { homeStores, memoryStores, type Pipeline, type RunOptions } from "../../pipeline.js";
 import { EXIT, usageError } from "../exit.js";
 import { cancelOnInterrupt } from "../interrupt.js";
-import { loadPipeline } from "../load-pipeline.js";
+import { loadPipeline } from "../../module-loader.js";
 import { parseParamArgs } from "../param-args.js";
 import { createProgressView } from "../progress.js";
 

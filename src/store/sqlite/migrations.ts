@@ -130,6 +130,41 @@ CREATE INDEX completions_by_output ON completions (output_hash);
     name: "run-checkpoints",
     sql: `ALTER TABLE runs ADD COLUMN checkpoint TEXT;`,
   },
+  {
+    version: 8,
+    name: "server",
+    // Runs belong to a project and may come from a registered flow; API keys (only their hashes),
+    // idempotency keys of triggers, and the flow versions a workspace registered (see server-tables.ts).
+    sql: `
+ALTER TABLE runs ADD COLUMN project TEXT;
+ALTER TABLE runs ADD COLUMN flow TEXT;
+CREATE INDEX runs_by_project ON runs (project, started_at);
+CREATE TABLE api_keys (
+  key_id TEXT PRIMARY KEY,
+  key_hash TEXT NOT NULL UNIQUE,
+  project TEXT NOT NULL,
+  read_only INTEGER NOT NULL,
+  name TEXT,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE TABLE idempotency_keys (
+  project TEXT NOT NULL,
+  key TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (project, key)
+);
+CREATE TABLE flow_versions (
+  project TEXT NOT NULL,
+  flow TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  version TEXT NOT NULL,
+  registered_at INTEGER NOT NULL,
+  PRIMARY KEY (project, flow, hash)
+);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -6,6 +6,10 @@ import type { Completion, CompletionSummary, DatasetRecord, RunRecord, StepRunRe
 
 export type Row = Record<string, unknown>;
 
+/** The runs table's columns and the named parameters of runParams(), for INSERT statements. */
+export const RUN_COLUMNS = `(run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at, checkpoint, project, flow)
+  VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at, @checkpoint, @project, @flow)`;
+
 export function runParams(run: RunRecord & { source?: unknown; ownerPid?: number; ownerHost?: string; heartbeatAt?: number }) {
   return {
     run_id: run.runId,
@@ -23,6 +27,8 @@ export function runParams(run: RunRecord & { source?: unknown; ownerPid?: number
     owner_host: run.ownerHost ?? null,
     heartbeat_at: run.heartbeatAt ?? null,
     checkpoint: run.checkpoint === undefined ? null : JSON.stringify(run.checkpoint),
+    project: run.project ?? null,
+    flow: run.flow === undefined ? null : JSON.stringify(run.flow),
   };
 }
 
@@ -44,6 +50,8 @@ export function runFromRow(row: Row): RunRecord {
   if (row.owner_host !== null) run.ownerHost = row.owner_host as string;
   if (row.heartbeat_at !== null) run.heartbeatAt = row.heartbeat_at as number;
   if (row.checkpoint !== null) run.checkpoint = JSON.parse(row.checkpoint as string);
+  if (row.project !== null) run.project = row.project as string;
+  if (row.flow !== null) run.flow = JSON.parse(row.flow as string);
   return run;
 }
 

@@ -7,7 +7,7 @@ import { SluiceError } from "../../core/index.js";
 import type { Completion, CompletionSummary, DatasetRecord, LogRecord, RunFilter, RunRecord, StepRunRecord } from "../records.js";
 import type { CompletionStore, DatasetCatalog, RunStore } from "../run-store.js";
 import { LATEST_VERSION, MIGRATIONS } from "./migrations.js";
-import { completionFromRow, completionParams, datasetFromRow, runFromRow, runParams, safeJson, stepFromRow, stepParams, summaryFromRow, type Row, type SummaryRow } from "./rows.js";
+import { RUN_COLUMNS, completionFromRow, completionParams, datasetFromRow, runFromRow, runParams, safeJson, stepFromRow, stepParams, summaryFromRow, type Row, type SummaryRow } from "./rows.js";
 import { ROSTER_OUTPUT_HASHES, addToRoster, isRosterRecord, withRoster } from "./step-roster.js";
 
 type ArtifactRow = { kind: "json" | "blob" | "records" | "table"; size: number; inline?: string };
@@ -157,6 +157,7 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
       const rows = this.statements.listRuns.all({
         pipeline: filter.pipeline ?? null,
         status: filter.status ?? null,
+        project: filter.project ?? null,
         limit: filter.limit ?? -1,
       }) as Row[];
       return rows.map(runFromRow);
@@ -363,17 +364,12 @@ function loadDriver(): typeof Database {
 
 function prepare(db: Database.Database) {
   return {
-    insertRun: db.prepare(
-      `INSERT INTO runs (run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at, checkpoint)
-       VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at, @checkpoint)`,
-    ),
-    replaceRun: db.prepare(
-      `INSERT OR REPLACE INTO runs (run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at, checkpoint)
-       VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at, @checkpoint)`,
-    ),
+    insertRun: db.prepare(`INSERT INTO runs ${RUN_COLUMNS}`),
+    replaceRun: db.prepare(`INSERT OR REPLACE INTO runs ${RUN_COLUMNS}`),
     getRun: db.prepare(`SELECT * FROM runs WHERE run_id = ?`),
     listRuns: db.prepare(
       `SELECT * FROM runs WHERE (@pipeline IS NULL OR pipeline = @pipeline) AND (@status IS NULL OR status = @status)
+       AND (@project IS NULL OR COALESCE(project, 'default') = @project)
        ORDER BY started_at DESC, run_id DESC LIMIT @limit`,
     ),
     putStep: db.prepare(

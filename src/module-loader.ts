@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { SluiceError } from "../core/index.js";
-import { isPipeline, type Pipeline } from "../pipeline.js";
+import { SluiceError } from "./core/index.js";
+import { isPipeline, type Pipeline } from "./pipeline.js";
 
 const TYPESCRIPT = new Set([".ts", ".mts", ".cts", ".tsx"]);
 
@@ -13,8 +13,18 @@ const TYPESCRIPT = new Set([".ts", ".mts", ".cts", ".tsx"]);
  */
 export async function loadPipeline(file: string, wanted?: string): Promise<Pipeline> {
   const path = resolve(file);
+  return pickPipeline(await importModule(path, "Pipeline file"), path, wanted);
+}
+
+/** The pipelines a loaded module exports, by export name. */
+export function exportedPipelines(module: Record<string, unknown>): Array<[string, Pipeline]> {
+  return Object.entries(module).filter(([, value]) => isPipeline(value)) as Array<[string, Pipeline]>;
+}
+
+/** Imports a JavaScript or TypeScript module (tsx is loaded only for TypeScript). */
+export async function importModule(path: string, what: string): Promise<Record<string, unknown>> {
   if (!existsSync(path)) {
-    throw new SluiceError("invalid-usage", `Pipeline file not found: ${path}. Check the path (it is relative to ${process.cwd()}).`);
+    throw new SluiceError("invalid-usage", `${what} not found: ${path}. Check the path (it is relative to ${process.cwd()}).`);
   }
   if (TYPESCRIPT.has(extname(path))) {
     const { register } = await import("tsx/esm/api");
@@ -28,11 +38,11 @@ export async function loadPipeline(file: string, wanted?: string): Promise<Pipel
     const message = error instanceof Error ? error.message : String(error);
     throw new SluiceError("module-load-failed", `Could not load ${path}: ${message}`, { cause: error });
   }
-  return pickPipeline(module, path, wanted);
+  return module;
 }
 
 function pickPipeline(module: Record<string, unknown>, path: string, wanted?: string): Pipeline {
-  const named = Object.entries(module).filter(([, value]) => isPipeline(value)) as Array<[string, Pipeline]>;
+  const named = exportedPipelines(module);
   if (wanted !== undefined) {
     const match = named.find(([exportName, value]) => exportName === wanted || value.name === wanted);
     if (match) return match[1];
