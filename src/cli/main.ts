@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { collect } from "./param-args.js";
 import { EXIT, reportError } from "./exit.js";
+import { registerServerCommands } from "./server-commands.js";
 
 const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 const wantsJson = process.argv.includes("--json");
@@ -237,6 +238,8 @@ arazzo
     const { arazzoDescribeCommand } = await import("./commands/arazzo.js");
     process.exitCode = await arazzoDescribeCommand(file, options);
   });
+
+registerServerCommands(program, version, homeOption);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,64 @@
+/** Registers the server-side commands: `sluice server`, `sluice keys ...`, `sluice flows`. */
+import { Option, type Command } from "commander";
+
+export function registerServerCommands(program: Command, version: string, homeOption: () => Option): void {
+  const configOption = () => new Option("--config <file|dir>", "the workspace config (sluice.config.ts/.js/.json), or its folder (default: the working directory)");
+
+  program
+    .command("server")
+    .description("Serve the HTTP API for the workspace's flows (sluice.config.*): trigger, inspect, stream runs.")
+    .addOption(configOption())
+    .option("--port <port>", "the port to listen on", "8080")
+    .option("--host <host>", "the address to bind", "127.0.0.1")
+    .option("--insecure-local", "do not require API keys (only allowed with --host 127.0.0.1)")
+    .addOption(homeOption())
+    .action(async (options) => {
+      const { serverCommand } = await import("./commands/server.js");
+      process.exitCode = await serverCommand(options, version);
+    });
+
+  program
+    .command("flows")
+    .description("List (and register) the flows of the workspace: name, version, definition hash, params.")
+    .addOption(configOption())
+    .addOption(homeOption())
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      const { flowsCommand } = await import("./commands/server.js");
+      process.exitCode = await flowsCommand(options);
+    });
+
+  const keys = program.command("keys").description("API keys for the server: create (shown once), list, revoke.");
+  keys
+    .command("create")
+    .description("Create an API key for a project and print it (only its hash is stored).")
+    .requiredOption("--project <key>", "the project the key can access")
+    .option("--read-only", "the key can read, but not trigger, cancel or resume")
+    .option("--name <name>", "a label for the key")
+    .addOption(homeOption())
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      const { keysCreateCommand } = await import("./commands/server.js");
+      process.exitCode = await keysCreateCommand(options);
+    });
+  keys
+    .command("list")
+    .description("List API keys (ids, projects, access; never the keys themselves).")
+    .option("--project <key>", "only this project's keys")
+    .addOption(homeOption())
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      const { keysListCommand } = await import("./commands/server.js");
+      process.exitCode = await keysListCommand(options);
+    });
+  keys
+    .command("revoke")
+    .description("Revoke an API key by its id.")
+    .argument("<key-id>", "the key's id (see sluice keys list)")
+    .addOption(homeOption())
+    .option("--json", "print JSON")
+    .action(async (keyId: string, options) => {
+      const { keysRevokeCommand } = await import("./commands/server.js");
+      process.exitCode = await keysRevokeCommand(keyId, options);
+    });
+}

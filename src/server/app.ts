@@ -1,0 +1,131 @@
+/**
+ * The HTTP API as a Hono app: auth on every route but the health check, a body-size limit, one JSON
+ * error shape, and the OpenAPI 3.1 document generated from the same route schemas that validate requests.
+ */
+import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { Context } from "hono";
+import { ERROR_CODES, SluiceError, wire, type ErrorCode } from "../core/index.js";
+import type { ApiKeyRecord } from "../store/index.js";
+import { authenticate } from "./keys.js";
+import type { RunManager } from "./run-manager.js";
+import { catalogRoutes } from "./routes-catalog.js";
+import { eventRoutes } from "./routes-events.js";
+import { flowRoutes } from "./routes-flows.js";
+import { runRoutes } from "./routes-runs.js";
+
+export type Env = { Variables: { key?: ApiKeyRecord } };
+export type Api = OpenAPIHono<Env>;
+
+export interface AppOptions {
+  manager: RunManager;
+  version: string;
+  /** No API key needed (only ever bound to 127.0.0.1; the CLI checks). */
+  insecureLocal?: boolean;
+  /** Largest request body accepted, in bytes. @defaultValue 1 MiB */
+  maxBodyBytes?: number;
+}
+
+export function buildApp(options: AppOptions): Api {
+  const app: Api = new OpenAPIHono<Env>({
+    // Invalid requests: 400 in the one error shape, naming each offending field.
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const issues = result.error.issues.map((issue) => ({ field: [result.target, ...issue.path].join("."), message: issue.message }));
+      return c.json(errorBody("invalid-request", `Invalid request: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, { issues }), 400);
+    },
+  });
+
+  app.onError((error, c) => errorResponse(c, error));
+  app.notFound((c) => c.json(errorBody("not-found", `No route ${c.req.method} ${c.req.path}. The API is described at /api/openapi.json.`), 404));
+
+  app.openapi(createRoute({ method: "get", path: "/api/health", tags: ["meta"], summary: "Liveness (no API key needed)", security: [], responses: { 200: { description: "alive", content: { "application/json": { schema: wire.Health } } } } }), (c) =>
+    c.json({ ok: true, version: options.version }, 200),
+  );
+
+  const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: maxBody,
+      onError: async (c) => {
+        await drain(c.req.raw.body, DRAIN_LIMIT_BYTES);
+        return c.json(errorBody("payload-too-large", `The request body is larger than ${maxBody} bytes; send less (params and bodies are small JSON).`), 413);
+      },
+    }),
+  );
+  app.use("/api/*", async (c, next) => {
+    if (c.req.path === "/api/health") return next();
+    if (options.insecureLocal) return next();
+    const key = await authenticate(options.manager.tables, c.req.header("authorization"));
+    if (SluiceError.is(key)) return errorResponse(c, key);
+    if (key.readOnly && c.req.method !== "GET" && c.req.method !== "HEAD") {
+      return errorResponse(c, new SluiceError("forbidden", `API key ${key.keyId} is read-only: it cannot trigger, cancel, resume or reset. Use a key made without --read-only.`));
+    }
+    c.set("key", key);
+    return next();
+  });
+  app.use("/api/projects/:project/*", async (c, next) => {
+    const key = c.get("key");
+    const project = c.req.param("project");
+    if (key && key.project !== project) return errorResponse(c, new SluiceError("forbidden", `API key ${key.keyId} belongs to project "${key.project}", not "${project}".`));
+    if (project !== options.manager.project) return errorResponse(c, new SluiceError("not-found", `No project "${project}" on this server; it serves "${options.manager.project}".`));
+    return next();
+  });
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "A key made by `sluice keys create`." });
+  flowRoutes(app, options.manager);
+  runRoutes(app, options.manager);
+  catalogRoutes(app, options.manager);
+  eventRoutes(app, options.manager);
+
+  app.get("/api/openapi.json", (c) => c.json(openApiDocument(app, options.version)));
+  return app;
+}
+
+/** Up to this much of a too-large body is read and dropped, so the client (still sending) gets the 413 instead of a reset. */
+const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
+
+async function drain(body: ReadableStream<Uint8Array> | null, limit: number): Promise<void> {
+  if (!body || body.locked) return;
+  const reader = body.getReader();
+  let read = 0;
+  try {
+    while (read < limit) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // The client went away: nothing to answer.
+  }
+}
+
+export function openApiDocument(app: Api, version: string) {
+  return app.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: { title: "sluice API", version, description: "Trigger and inspect sluice runs: flows, runs, logs, datasets, lineage, events." },
+    security: [{ apiKey: [] }],
+  });
+}
+
+export function errorBody(code: ErrorCode | string, message: string, details?: Record<string, unknown>): wire.ErrorBody {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/** Any thrown value as the error shape: sluice errors keep code and message; anything else is a 500 without internals. */
+export function errorResponse(c: Context, error: unknown): Response {
+  if (SluiceError.is(error)) {
+    const status = error.code === "cancelled" ? 409 : ERROR_CODES[error.code]?.http ?? 500;
+    return c.json(errorBody(error.code, error.message, error.details), status as 400);
+  }
+  if (error instanceof HTTPException) {
+    const code = error.status === 413 ? "payload-too-large" : error.status === 401 ? "unauthorized" : "invalid-request";
+    const message = error.message && error.message !== "" ? error.message : "Invalid request.";
+    return c.json(errorBody(code, /malformed json/i.test(message) ? "The request body is not valid JSON." : message), error.status);
+  }
+  process.stderr.write(`sluice server: internal error on ${c.req.method} ${c.req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return c.json(errorBody("internal", "Internal error; the server's log has the details."), 500);
+}
