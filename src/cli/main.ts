@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { collect } from "./param-args.js";
 import { EXIT, reportError } from "./exit.js";
+import { addRemoteOptions } from "./remote.js";
 import { registerServerCommands } from "./server-commands.js";
 
 const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -73,42 +74,45 @@ program
     process.exitCode = await resumeCommand(runId, options);
   });
 
-program
-  .command("runs")
-  .description("List recent runs with their status, start and duration.")
-  .option("--pipeline <name>", "only runs of this pipeline")
-  .option("--status <status>", "only runs with this status: queued, running, succeeded, failed, cancelled")
-  .option("-n, --limit <n>", "how many runs to list", "20")
-  .addOption(homeOption())
-  .option("--json", "print JSON")
-  .action(async (options) => {
-    const { runsCommand } = await import("./commands/inspect.js");
-    process.exitCode = await runsCommand(options);
-  });
+addRemoteOptions(
+    program
+    .command("runs")
+    .description("List recent runs with their status, start and duration.")
+    .option("--pipeline <name>", "only runs of this pipeline")
+    .option("--status <status>", "only runs with this status: queued, running, succeeded, failed, cancelled")
+    .option("-n, --limit <n>", "how many runs to list", "20")
+    .addOption(homeOption())
+    .option("--json", "print JSON"),
+).action(async (options) => {
+  const { runsCommand } = await import("./commands/inspect.js");
+  process.exitCode = await runsCommand(options);
+});
 
-program
-  .command("show")
-  .description("A run's status and, per step, status, reason, attempts, duration, cache key and output; the first failure first.")
-  .argument("<run-id>", "the run (see sluice runs)")
-  .addOption(homeOption())
-  .option("--json", "print JSON")
-  .action(async (runId: string, options) => {
-    const { showCommand } = await import("./commands/inspect.js");
-    process.exitCode = await showCommand(runId, options);
-  });
+addRemoteOptions(
+    program
+    .command("show")
+    .description("A run's status and, per step, status, reason, attempts, duration, cache key and output; the first failure first.")
+    .argument("<run-id>", "the run (see sluice runs)")
+    .addOption(homeOption())
+    .option("--json", "print JSON"),
+).action(async (runId: string, options) => {
+  const { showCommand } = await import("./commands/inspect.js");
+  process.exitCode = await showCommand(runId, options);
+});
 
-program
-  .command("logs")
-  .description("What a run's steps logged (ctx.log and console output), with timestamps.")
-  .argument("<run-id>", "the run (see sluice runs)")
-  .argument("[step]", "only this step's logs")
-  .option("--tail <n>", "only the last N lines")
-  .addOption(homeOption())
-  .option("--json", "print JSON")
-  .action(async (runId: string, step: string | undefined, options) => {
-    const { logsCommand } = await import("./commands/inspect.js");
-    process.exitCode = await logsCommand(runId, step, options);
-  });
+addRemoteOptions(
+    program
+    .command("logs")
+    .description("What a run's steps logged (ctx.log and console output), with timestamps.")
+    .argument("<run-id>", "the run (see sluice runs)")
+    .argument("[step]", "only this step's logs")
+    .option("--tail <n>", "only the last N lines")
+    .addOption(homeOption())
+    .option("--json", "print JSON"),
+).action(async (runId: string, step: string | undefined, options) => {
+  const { logsCommand } = await import("./commands/inspect.js");
+  process.exitCode = await logsCommand(runId, step, options);
+});
 
 program
   .command("gc")
@@ -123,39 +127,42 @@ program
     process.exitCode = await gcCommand(options);
   });
 
-program
-  .command("datasets")
-  .description("The catalog of datasets (and models, metrics) by pipeline and step, newest output of each.")
-  .option("--pipeline <name>", "only this pipeline's")
-  .addOption(homeOption())
-  .option("--json", "print JSON")
-  .action(async (options) => {
-    const { datasetsCommand } = await import("./commands/catalog.js");
-    process.exitCode = await datasetsCommand(options);
-  });
+addRemoteOptions(
+    program
+    .command("datasets")
+    .description("The catalog of datasets (and models, metrics) by pipeline and step, newest output of each.")
+    .option("--pipeline <name>", "only this pipeline's")
+    .addOption(homeOption())
+    .option("--json", "print JSON"),
+).action(async (options) => {
+  const { datasetsCommand } = await import("./commands/catalog.js");
+  process.exitCode = await datasetsCommand(options);
+});
 
-program
-  .command("schema")
-  .description("A dataset's columns and types.")
-  .argument("<dataset>", "pipeline/step, a step name, or an artifact hash prefix")
-  .addOption(homeOption())
-  .option("--json", "print JSON")
-  .action(async (query: string, options) => {
-    const { schemaCommand } = await import("./commands/catalog.js");
-    process.exitCode = await schemaCommand(query, options);
-  });
+addRemoteOptions(
+    program
+    .command("schema")
+    .description("A dataset's columns and types.")
+    .argument("<dataset>", "pipeline/step, a step name, or an artifact hash prefix")
+    .addOption(homeOption())
+    .option("--json", "print JSON"),
+).action(async (query: string, options) => {
+  const { schemaCommand } = await import("./commands/catalog.js");
+  process.exitCode = await schemaCommand(query, options);
+});
 
-program
-  .command("head")
-  .description("The first rows of a dataset.")
-  .argument("<dataset>", "pipeline/step, a step name, or an artifact hash prefix")
-  .option("-n <rows>", "how many rows", "10")
-  .addOption(homeOption())
-  .option("--json", "print JSON")
-  .action(async (query: string, options) => {
-    const { headCommand } = await import("./commands/catalog.js");
-    process.exitCode = await headCommand(query, options);
-  });
+addRemoteOptions(
+    program
+    .command("head")
+    .description("The first rows of a dataset.")
+    .argument("<dataset>", "pipeline/step, a step name, or an artifact hash prefix")
+    .option("-n <rows>", "how many rows", "10")
+    .addOption(homeOption())
+    .option("--json", "print JSON"),
+).action(async (query: string, options) => {
+  const { headCommand } = await import("./commands/catalog.js");
+  process.exitCode = await headCommand(query, options);
+});
 
 program
   .command("lineage")

@@ -1,5 +1,7 @@
 /** Registers the server-side commands: `sluice server`, `sluice keys ...`, `sluice flows`. */
 import { Option, type Command } from "commander";
+import { collect } from "./param-args.js";
+import { addRemoteOptions } from "./remote.js";
 
 export function registerServerCommands(program: Command, version: string, homeOption: () => Option): void {
   const configOption = () => new Option("--config <file|dir>", "the workspace config (sluice.config.ts/.js/.json), or its folder (default: the working directory)");
@@ -18,6 +20,15 @@ export function registerServerCommands(program: Command, version: string, homeOp
     });
 
   program
+    .command("openapi")
+    .description("Print the HTTP API's OpenAPI 3.1 document (what /api/openapi.json serves), or write it to a file.")
+    .option("-o, --out <file>", "write it here (atomically) instead of stdout")
+    .action(async (options: { out?: string }) => {
+      const { openapiCommand } = await import("./commands/server.js");
+      process.exitCode = await openapiCommand(options, version);
+    });
+
+  program
     .command("flows")
     .description("List (and register) the flows of the workspace: name, version, definition hash, params.")
     .addOption(configOption())
@@ -27,6 +38,23 @@ export function registerServerCommands(program: Command, version: string, homeOp
       const { flowsCommand } = await import("./commands/server.js");
       process.exitCode = await flowsCommand(options);
     });
+
+  addRemoteOptions(
+    program
+      .command("trigger")
+      .description("Trigger a flow by name: on a server (--server, SLUICE_SERVER), or here from the workspace (waits).")
+      .argument("<flow>", "the flow's name (see sluice flows)")
+      .addOption(new Option("-p, --param <key=value>", "a parameter; values parse as JSON when they can (repeatable)").argParser(collect))
+      .option("--wait", "wait for the run to end (polling its light status) and exit 1 if it failed")
+      .option("--idempotency-key <key>", "the same key returns the same run, never a second one")
+      .option("--flow-version <version>", "refuse unless this is the version the server has loaded")
+      .addOption(configOption())
+      .addOption(homeOption())
+      .option("--json", "print the run as JSON"),
+  ).action(async (flow: string, options) => {
+    const { triggerCommand } = await import("./commands/trigger.js");
+    process.exitCode = await triggerCommand(flow, options);
+  });
 
   const keys = program.command("keys").description("API keys for the server: create (shown once), list, revoke.");
   keys

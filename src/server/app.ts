@@ -40,7 +40,7 @@ export function buildApp(options: AppOptions): Api {
   app.onError((error, c) => errorResponse(c, error));
   app.notFound((c) => c.json(errorBody("not-found", `No route ${c.req.method} ${c.req.path}. The API is described at /api/openapi.json.`), 404));
 
-  app.openapi(createRoute({ method: "get", path: "/api/health", tags: ["meta"], summary: "Liveness (no API key needed)", security: [], responses: { 200: { description: "alive", content: { "application/json": { schema: wire.Health } } } } }), (c) =>
+  app.openapi(createRoute({ method: "get", path: "/api/health", operationId: "getHealth", tags: ["meta"], summary: "Liveness (no API key needed)", security: [], responses: { 200: { description: "alive", content: { "application/json": { schema: wire.Health } } } } }), (c) =>
     c.json({ ok: true, version: options.version }, 200),
   );
 
@@ -107,8 +107,15 @@ export function openApiDocument(app: Api, version: string) {
   return app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: { title: "sluice API", version, description: "Trigger and inspect sluice runs: flows, runs, logs, datasets, lineage, events." },
+    servers: [{ url: "http://127.0.0.1:8080", description: "sluice server's default address" }],
     security: [{ apiKey: [] }],
   });
+}
+
+/** The API's OpenAPI document without a running server (routes only read the manager when called). */
+export function describeApi(version: string) {
+  const unused = new Proxy({}, { get: () => { throw new Error("describeApi: no server behind this app"); } }) as RunManager;
+  return openApiDocument(buildApp({ manager: unused, version }), version);
 }
 
 export function errorBody(code: ErrorCode | string, message: string, details?: Record<string, unknown>): wire.ErrorBody {

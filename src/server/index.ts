@@ -7,6 +7,6 @@
  */
 export { SluiceServer } from "./server.js";
 export type { ServerOptions } from "./server.js";
-export { buildApp, openApiDocument } from "./app.js";
+export { buildApp, describeApi, openApiDocument } from "./app.js";
 export { createApiKey, hashApiKey } from "./keys.js";
 export { RunManager } from "./run-manager.js";

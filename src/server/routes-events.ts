@@ -16,7 +16,7 @@ const sse = (description: string) => ({ description, content: { "text/event-stre
 
 export function eventRoutes(app: Api, manager: RunManager): void {
   app.openapi(
-    createRoute({ method: "get", path: "/api/projects/{project}/runs/{runId}/events", tags: ["events"], summary: "A run's events, live", request: { params: runParam }, responses: { 200: sse("the run's events"), ...errorResponses(401, 403, 404) } }),
+    createRoute({ method: "get", path: "/api/projects/{project}/runs/{runId}/events", operationId: "streamRunEvents", tags: ["events"], summary: "A run's events, live", request: { params: runParam }, responses: { 200: sse("the run's events"), ...errorResponses(401, 403, 404) } }),
     async (c) => {
       const { runId } = c.req.valid("param");
       const run = await manager.ownRun(runId);
@@ -63,7 +63,7 @@ export function eventRoutes(app: Api, manager: RunManager): void {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/api/projects/{project}/events", tags: ["events"], summary: "Events of every run of the project, live", request: { params: projectParam }, responses: { 200: sse("events"), ...errorResponses(401, 403, 404) } }),
+    createRoute({ method: "get", path: "/api/projects/{project}/events", operationId: "streamProjectEvents", tags: ["events"], summary: "Events of every run of the project, live", request: { params: projectParam }, responses: { 200: sse("events"), ...errorResponses(401, 403, 404) } }),
     (c) =>
       streamSSE(c, async (stream) => {
         let closed = false;

@@ -8,7 +8,7 @@ import type { RunManager } from "./run-manager.js";
 
 export function flowRoutes(app: Api, manager: RunManager): void {
   app.openapi(
-    createRoute({ method: "get", path: "/api/projects", tags: ["projects"], summary: "Projects this key can see", responses: { 200: json(wire.ProjectList, "projects"), ...errorResponses(401) } }),
+    createRoute({ method: "get", path: "/api/projects", operationId: "listProjects", tags: ["projects"], summary: "Projects this key can see", responses: { 200: json(wire.ProjectList, "projects"), ...errorResponses(401) } }),
     (c) => {
       const key = c.get("key");
       const visible = key === undefined || key.project === manager.project;
@@ -17,7 +17,7 @@ export function flowRoutes(app: Api, manager: RunManager): void {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/api/projects/{project}/flows", tags: ["flows"], summary: "Registered flows", request: { params: projectParam }, responses: { 200: json(wire.FlowList, "flows"), ...errorResponses(401, 403, 404) } }),
+    createRoute({ method: "get", path: "/api/projects/{project}/flows", operationId: "listFlows", tags: ["flows"], summary: "Registered flows", request: { params: projectParam }, responses: { 200: json(wire.FlowList, "flows"), ...errorResponses(401, 403, 404) } }),
     (c) =>
       c.json(
         {
@@ -29,8 +29,7 @@ export function flowRoutes(app: Api, manager: RunManager): void {
 
   app.openapi(
     createRoute({
-      method: "get",
-      path: "/api/projects/{project}/flows/{flow}",
+      method: "get", path: "/api/projects/{project}/flows/{flow}", operationId: "getFlow",
       tags: ["flows"],
       summary: "A flow: graph, parameter schema, registered versions",
       request: { params: projectParam.extend({ flow: z.string() }) },
@@ -57,8 +56,7 @@ export function flowRoutes(app: Api, manager: RunManager): void {
 
   app.openapi(
     createRoute({
-      method: "post",
-      path: "/api/projects/{project}/flows/{flow}/runs",
+      method: "post", path: "/api/projects/{project}/flows/{flow}/runs", operationId: "triggerRun",
       tags: ["runs"],
       summary: "Trigger a run of a flow",
       description: "Starts a run with these params. With an Idempotency-Key header, the same key (in this project) returns the same run, never a second one.",

@@ -7,12 +7,9 @@ import { errorResponses, json, projectParam, publicRun, runParam, withoutStacks 
 import type { RunManager } from "./run-manager.js";
 
 export function runRoutes(app: Api, manager: RunManager): void {
-  const store = manager.home.store;
-
   app.openapi(
     createRoute({
-      method: "get",
-      path: "/api/projects/{project}/runs",
+      method: "get", path: "/api/projects/{project}/runs", operationId: "listRuns",
       tags: ["runs"],
       summary: "Recent runs, newest first",
       request: {
@@ -23,15 +20,14 @@ export function runRoutes(app: Api, manager: RunManager): void {
     }),
     async (c) => {
       const { flow, status, limit } = c.req.valid("query");
-      const runs = await store.listRuns({ project: manager.project, pipeline: flow, status, limit: limit ?? 50 });
+      const runs = await manager.home.store.listRuns({ project: manager.project, pipeline: flow, status, limit: limit ?? 50 });
       return c.json({ runs: runs.map((run) => publicRun(runJson(run))) }, 200);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "get",
-      path: "/api/projects/{project}/runs/{runId}",
+      method: "get", path: "/api/projects/{project}/runs/{runId}", operationId: "getRun",
       tags: ["runs"],
       summary: "A run's full status: per-step status, reason, attempts, durations, first failure",
       request: { params: runParam },
@@ -40,15 +36,14 @@ export function runRoutes(app: Api, manager: RunManager): void {
     async (c) => {
       const { runId } = c.req.valid("param");
       await manager.ownRun(runId);
-      const found = (await store.getRun(runId))!;
+      const found = (await manager.home.store.getRun(runId))!;
       return c.json(withoutStacks(runDetailJson(found.run, found.steps)), 200);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "get",
-      path: "/api/projects/{project}/runs/{runId}/light",
+      method: "get", path: "/api/projects/{project}/runs/{runId}/light", operationId: "getRunLight",
       tags: ["runs"],
       summary: "A run's lightweight status, for polling",
       request: { params: runParam },
@@ -59,8 +54,7 @@ export function runRoutes(app: Api, manager: RunManager): void {
 
   app.openapi(
     createRoute({
-      method: "post",
-      path: "/api/projects/{project}/runs/{runId}/cancel",
+      method: "post", path: "/api/projects/{project}/runs/{runId}/cancel", operationId: "cancelRun",
       tags: ["runs"],
       summary: "Cancel a run this server is running",
       request: { params: runParam },
@@ -71,8 +65,7 @@ export function runRoutes(app: Api, manager: RunManager): void {
 
   app.openapi(
     createRoute({
-      method: "post",
-      path: "/api/projects/{project}/runs/{runId}/resume",
+      method: "post", path: "/api/projects/{project}/runs/{runId}/resume", operationId: "resumeRun",
       tags: ["runs"],
       summary: "Resume a failed, crashed or cancelled run: finished steps are reused",
       request: {
@@ -89,8 +82,7 @@ export function runRoutes(app: Api, manager: RunManager): void {
 
   app.openapi(
     createRoute({
-      method: "get",
-      path: "/api/projects/{project}/runs/{runId}/logs",
+      method: "get", path: "/api/projects/{project}/runs/{runId}/logs", operationId: "getRunLogs",
       tags: ["runs"],
       summary: "What a run's steps logged, oldest first",
       request: { params: runParam, query: z.object({ step: z.string().optional(), tail: z.coerce.number().int().min(1).max(100000).optional() }) },
@@ -101,18 +93,17 @@ export function runRoutes(app: Api, manager: RunManager): void {
       const { step, tail } = c.req.valid("query");
       await manager.ownRun(runId);
       if (step !== undefined) {
-        const found = (await store.getRun(runId))!;
+        const found = (await manager.home.store.getRun(runId))!;
         if (!found.steps.some((s) => s.step === step)) throw new SluiceError("not-found", `Run ${runId} has no step "${step}". Its steps: ${found.steps.map((s) => s.step).join(", ")}.`);
       }
-      const logs = await store.readLogs(runId, { step, tail });
+      const logs = await manager.home.store.readLogs(runId, { step, tail });
       return c.json({ runId, logs: logs.map(logJson) }, 200);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "get",
-      path: "/api/projects/{project}/runs/{runId}/artifacts",
+      method: "get", path: "/api/projects/{project}/runs/{runId}/artifacts", operationId: "listRunArtifacts",
       tags: ["artifacts"],
       summary: "The outputs a run's steps stored or reused",
       request: { params: runParam },
@@ -121,7 +112,7 @@ export function runRoutes(app: Api, manager: RunManager): void {
     async (c) => {
       const { runId } = c.req.valid("param");
       await manager.ownRun(runId);
-      const { steps } = (await store.getRun(runId))!;
+      const { steps } = (await manager.home.store.getRun(runId))!;
       const artifacts = steps.filter((s) => s.output).map((s) => ({ step: s.step, hash: s.output!.hash, kind: s.output!.kind, size: s.output!.size }));
       return c.json({ runId, artifacts }, 200);
     },

@@ -3,22 +3,26 @@ import { formatDuration } from "../../engine/index.js";
 import { openHome, resolveHomePath } from "../../home.js";
 import { datasetJson, datasetRows, findDataset, lineageJson, resolveArtifact, schemaJson } from "../../views.js";
 import { EXIT, usageError } from "../exit.js";
+import { remote, remoteProject, type RemoteOptions } from "../remote.js";
+import type { wire } from "../../core/index.js";
 import { table } from "../table.js";
 
-interface CatalogOptions {
+interface CatalogOptions extends RemoteOptions {
   home?: string;
   json?: boolean;
 }
 
 export async function datasetsCommand(options: CatalogOptions & { pipeline?: string }): Promise<number> {
-  const home = await openHome(resolveHomePath(options.home));
-  const entries = await home.store.listDatasets({ pipeline: options.pipeline });
+  const server = await remoteProject(options);
+  const entries: wire.Dataset[] = server
+    ? await remote(() => server.datasets.list({ flow: options.pipeline }))
+    : (await (await openHome(resolveHomePath(options.home))).store.listDatasets({ pipeline: options.pipeline })).map(datasetJson);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ datasets: entries.map(datasetJson) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ datasets: entries }, null, 2)}\n`);
     return EXIT.ok;
   }
   if (entries.length === 0) {
-    process.stdout.write(`No datasets in ${home.path}. Steps that return arrays of records, Arrow tables, or values wrapped in dataset(), model() or metrics() are catalogued.\n`);
+    process.stdout.write(`No datasets in ${server ? `project "${server.key}"` : resolveHomePath(options.home)}. Steps that return arrays of records, Arrow tables, or values wrapped in dataset(), model() or metrics() are catalogued.\n`);
     return EXIT.ok;
   }
   const rows = entries.map((e) => [
@@ -28,39 +32,46 @@ export async function datasetsCommand(options: CatalogOptions & { pipeline?: str
     e.rows === undefined ? "-" : String(e.rows),
     e.columns === undefined ? "-" : String(e.columns.length),
     e.hash.slice(0, 12),
-    `${formatDuration(Date.now() - e.createdAt)} ago`,
+    `${formatDuration(Date.now() - Date.parse(e.createdAt))} ago`,
   ]);
   process.stdout.write(`${table(["DATASET", "TAG", "KIND", "ROWS", "COLUMNS", "ARTIFACT", "CREATED"], rows)}\n`);
   return EXIT.ok;
 }
 
 export async function schemaCommand(query: string, options: CatalogOptions): Promise<number> {
-  const home = await openHome(resolveHomePath(options.home));
-  const entry = await findDataset(home, query);
+  const server = await remoteProject(options);
+  const schema: wire.DatasetSchema = server ? await remote(() => server.dataset(query).schema()) : schemaJson(await findDataset(await openHome(resolveHomePath(options.home)), query));
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(schemaJson(entry), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     return EXIT.ok;
   }
-  if (!entry.columns) {
-    process.stdout.write(`${entry.pipeline}/${entry.step} is a ${entry.tag} (${entry.kind}) without a tabular schema.\n`);
+  if (schema.columns.length === 0 && schema.rows === null) {
+    process.stdout.write(`${schema.dataset} is a ${schema.tag} (${schema.kind}) without a tabular schema.\n`);
     return EXIT.ok;
   }
-  process.stdout.write(`${entry.pipeline}/${entry.step}: ${entry.rows} rows, artifact ${entry.hash.slice(0, 12)}\n`);
-  process.stdout.write(`${table(["COLUMN", "TYPE"], entry.columns.map((column) => [column.name, column.type]))}\n`);
+  process.stdout.write(`${schema.dataset}: ${schema.rows} rows, artifact ${schema.artifact.slice(0, 12)}\n`);
+  process.stdout.write(`${table(["COLUMN", "TYPE"], schema.columns.map((column) => [column.name, column.type]))}\n`);
   return EXIT.ok;
 }
 
 export async function headCommand(query: string, options: CatalogOptions & { n?: string }): Promise<number> {
   const n = options.n === undefined ? 10 : Number(options.n);
   if (!Number.isInteger(n) || n < 1) throw usageError(`-n must be a whole number of at least 1, got "${options.n}".`);
-  const home = await openHome(resolveHomePath(options.home));
-  const entry = await findDataset(home, query);
-  const { rows, total } = await datasetRows(home, entry, n);
+  const server = await remoteProject(options);
+  let found: { dataset: string; rows: Array<Record<string, unknown>>; total: number; columns?: string[] };
+  if (server) {
+    found = await remote(() => server.dataset(query).rows(n));
+  } else {
+    const home = await openHome(resolveHomePath(options.home));
+    const entry = await findDataset(home, query);
+    found = { dataset: `${entry.pipeline}/${entry.step}`, ...(await datasetRows(home, entry, n)), columns: entry.columns?.map((column) => column.name) };
+  }
+  const { rows, total } = found;
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ dataset: `${entry.pipeline}/${entry.step}`, rows }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ dataset: found.dataset, rows }, null, 2)}\n`);
     return EXIT.ok;
   }
-  const columns = entry.columns?.map((column) => column.name) ?? Object.keys(rows[0] ?? {});
+  const columns = found.columns ?? Object.keys(rows[0] ?? {});
   process.stdout.write(`${table(columns, rows.map((row) => columns.map((column) => cellText(row[column]))))}\n`);
   if (total > n) process.stdout.write(pc.dim(`... ${total - n} more rows\n`));
   return EXIT.ok;

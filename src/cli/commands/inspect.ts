@@ -1,14 +1,14 @@
 import pc from "picocolors";
-import { RUN_STATUSES, SluiceError, type RunStatus } from "../../core/index.js";
+import { RUN_STATUSES, SluiceError, type RunStatus, type wire } from "../../core/index.js";
 import { formatDuration } from "../../engine/index.js";
 import { resolveHomePath } from "../../home.js";
 import { homeStores } from "../../pipeline.js";
-import type { RunRecord } from "../../store/index.js";
-import { firstFailureOf, logJson, runDetailJson, runJson } from "../../views.js";
+import { logJson, runDetailJson, runJson } from "../../views.js";
 import { EXIT, usageError } from "../exit.js";
+import { remote, remoteProject, type RemoteOptions } from "../remote.js";
 import { table } from "../table.js";
 
-interface HomeOption {
+interface HomeOption extends RemoteOptions {
   home?: string;
   json?: boolean;
 }
@@ -19,42 +19,42 @@ export async function runsCommand(options: HomeOption & { pipeline?: string; sta
   }
   const limit = options.limit === undefined ? 20 : Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit must be a whole number of at least 1, got "${options.limit}".`);
-  const { runs } = await homeStores(options.home);
-  const list = await runs.listRuns({ pipeline: options.pipeline, status: options.status as RunStatus | undefined, limit });
+  const status = options.status as RunStatus | undefined;
+  const server = await remoteProject(options);
+  const list: wire.RunSummary[] = server
+    ? await remote(() => server.runs.list({ flow: options.pipeline, status, limit }))
+    : (await (await homeStores(options.home)).runs.listRuns({ pipeline: options.pipeline, status, limit })).map(runJson);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runs: list.map(runJson) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runs: list }, null, 2)}\n`);
     return EXIT.ok;
   }
   if (list.length === 0) {
-    process.stdout.write(`No runs in ${resolveHomePath(options.home)}.\n`);
+    process.stdout.write(`No runs in ${server ? `project "${server.key}"` : resolveHomePath(options.home)}.\n`);
     return EXIT.ok;
   }
-  const rows = list.map((run) => [run.runId, run.pipeline, statusText(run), new Date(run.startedAt).toISOString().replace("T", " ").slice(0, 19), run.durationMs === undefined ? "-" : formatDuration(run.durationMs)]);
+  const rows = list.map((run) => [run.runId, run.pipeline, statusText(run), run.startedAt.replace("T", " ").slice(0, 19), run.durationMs === null ? "-" : formatDuration(run.durationMs)]);
   process.stdout.write(`${table(["RUN", "PIPELINE", "STATUS", "STARTED (UTC)", "DURATION"], rows)}\n`);
   return EXIT.ok;
 }
 
 export async function showCommand(runId: string, options: HomeOption): Promise<number> {
-  const { runs } = await homeStores(options.home);
-  const found = await runs.getRun(runId);
-  if (!found) throw new SluiceError("not-found", `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`);
-  const { run, steps } = found;
-  const firstFailure = firstFailureOf(run, steps);
+  const detail = await runDetail(runId, options);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(runDetailJson(run, steps), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(detail, null, 2)}\n`);
     return EXIT.ok;
   }
   const lines: string[] = [];
+  const { firstFailure } = detail;
   if (firstFailure) {
-    lines.push(pc.red(`First failure: ${firstFailure.step ? `step "${firstFailure.step}" ` : ""}[${firstFailure.error!.code}]: ${firstFailure.error!.message}`));
-    if (firstFailure.error!.stack) lines.push(pc.dim(firstFailure.error!.stack.split("\n").slice(1, 6).join("\n")), "");
+    lines.push(pc.red(`First failure: ${firstFailure.step ? `step "${firstFailure.step}" ` : ""}[${firstFailure.error.code}]: ${firstFailure.error.message}`));
+    if (firstFailure.error.stack) lines.push(pc.dim(firstFailure.error.stack.split("\n").slice(1, 6).join("\n")), "");
   }
-  lines.push(`Run ${run.runId} of pipeline "${run.pipeline}": ${statusText(run)}`);
-  lines.push(`Started ${new Date(run.startedAt).toISOString()}${run.durationMs === undefined ? "" : `, took ${formatDuration(run.durationMs)}`}`);
-  if (Object.keys(run.params).length > 0) lines.push(`Params ${JSON.stringify(run.params)}`);
+  lines.push(`Run ${detail.runId} of pipeline "${detail.pipeline}": ${statusText(detail)}`);
+  lines.push(`Started ${detail.startedAt}${detail.durationMs === null ? "" : `, took ${formatDuration(detail.durationMs)}`}`);
+  if (Object.keys(detail.params).length > 0) lines.push(`Params ${JSON.stringify(detail.params)}`);
   lines.push("");
-  const rows = steps.map((step) => [
-    step.step,
+  const rows = detail.steps.map((step) => [
+    step.name,
     step.status + (step.cached ? " (cached)" : "") + (step.fallback ? " (fallback)" : ""),
     step.reason,
     String(step.attempts),
@@ -70,24 +70,36 @@ export async function showCommand(runId: string, options: HomeOption): Promise<n
 export async function logsCommand(runId: string, step: string | undefined, options: HomeOption & { tail?: string }): Promise<number> {
   const tail = options.tail === undefined ? undefined : Number(options.tail);
   if (tail !== undefined && (!Number.isInteger(tail) || tail < 1)) throw usageError(`--tail must be a whole number of at least 1, got "${options.tail}".`);
-  const { runs } = await homeStores(options.home);
-  const found = await runs.getRun(runId);
-  if (!found) throw new SluiceError("not-found", `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`);
-  if (step !== undefined && !found.steps.some((s) => s.step === step)) {
-    throw new SluiceError("not-found", `Run ${runId} has no step "${step}". Its steps: ${found.steps.map((s) => s.step).join(", ")}.`);
+  const server = await remoteProject(options);
+  let logs: wire.LogLine[];
+  if (server) {
+    logs = await remote(() => server.log(runId, { step, tail }));
+  } else {
+    const { runs } = await homeStores(options.home);
+    const found = await runs.getRun(runId);
+    if (!found) throw new SluiceError("not-found", `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`);
+    if (step !== undefined && !found.steps.some((s) => s.step === step)) {
+      throw new SluiceError("not-found", `Run ${runId} has no step "${step}". Its steps: ${found.steps.map((s) => s.step).join(", ")}.`);
+    }
+    logs = (await runs.readLogs(runId, { step, tail })).map(logJson);
   }
-  const logs = await runs.readLogs(runId, { step, tail });
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runId, logs: logs.map(logJson) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runId, logs }, null, 2)}\n`);
     return EXIT.ok;
   }
-  for (const log of logs) {
-    process.stdout.write(`${new Date(log.time).toISOString()} ${pc.dim(`[${log.step ?? "-"}]`)} ${log.level.padEnd(5)} ${log.message}\n`);
-  }
+  for (const log of logs) process.stdout.write(`${log.time} ${pc.dim(`[${log.step ?? "-"}]`)} ${log.level.padEnd(5)} ${log.message}\n`);
   return EXIT.ok;
 }
 
-function statusText(run: RunRecord): string {
-  return run.reason ? `${run.status} (${run.reason})` : run.status;
+async function runDetail(runId: string, options: HomeOption): Promise<wire.RunDetail> {
+  const server = await remoteProject(options);
+  if (server) return remote(() => server.runs.get(runId));
+  const { runs } = await homeStores(options.home);
+  const found = await runs.getRun(runId);
+  if (!found) throw new SluiceError("not-found", `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`);
+  return runDetailJson(found.run, found.steps) as wire.RunDetail;
 }
 
+function statusText(run: { status: string; reason?: string }): string {
+  return run.reason ? `${run.status} (${run.reason})` : run.status;
+}

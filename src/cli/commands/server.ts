@@ -1,7 +1,8 @@
 import pc from "picocolors";
 import { SluiceError } from "../../core/index.js";
 import { openHome } from "../../home.js";
-import { createApiKey, SluiceServer } from "../../server/index.js";
+import { renameSync, writeFileSync } from "node:fs";
+import { createApiKey, describeApi, SluiceServer } from "../../server/index.js";
 import { SqliteServerTables } from "../../store/index.js";
 import { loadWorkspace } from "../../workspace.js";
 import { EXIT, usageError } from "../exit.js";
@@ -103,4 +104,17 @@ export async function flowsCommand(options: { config?: string; home?: string; js
   } finally {
     home.close();
   }
+}
+
+export async function openapiCommand(options: { out?: string }, version: string): Promise<number> {
+  const text = `${JSON.stringify(describeApi(version), null, 2)}\n`;
+  if (options.out === undefined) {
+    process.stdout.write(text);
+    return EXIT.ok;
+  }
+  const temporary = `${options.out}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, options.out);
+  process.stderr.write(`Wrote ${options.out}\n`);
+  return EXIT.ok;
 }

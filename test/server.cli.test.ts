@@ -1,0 +1,79 @@
+// The CLI against a server (--server / SLUICE_SERVER with SLUICE_API_KEY) and `sluice trigger`, both
+// remote and local (from the workspace, without a server).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createKey, newHome, sluiceCli, startServer, type RunningServer } from "./sluice-server.js";
+
+let server: RunningServer;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  const home = newHome();
+  const { key } = createKey(home);
+  server = await startServer(home);
+  env = { SLUICE_SERVER: server.url, SLUICE_API_KEY: key };
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+// A different home for the CLI: what it prints comes from the server, not from a local store.
+const elsewhere = newHome();
+
+describe("the CLI against a server", () => {
+  it("triggers and waits, then lists, shows, logs and reads datasets over HTTP", () => {
+    const triggered = sluiceCli(["trigger", "training", "-p", "rows=2", "--wait", "--json"], elsewhere, env);
+    expect(triggered.code, triggered.stderr).toBe(0);
+    const run = JSON.parse(triggered.stdout);
+    expect(run).toMatchObject({ status: "succeeded", project: "demo", flow: { version: "1.2.0" } });
+
+    const runs = JSON.parse(sluiceCli(["runs", "--json"], elsewhere, env).stdout).runs;
+    expect(runs[0].runId).toBe(run.runId);
+    const shown = sluiceCli(["show", run.runId], elsewhere, env);
+    expect(shown.stdout).toContain(`Run ${run.runId} of pipeline "training": succeeded`);
+    expect(shown.stdout).toMatch(/train\s+succeeded/);
+    const logs = JSON.parse(sluiceCli(["logs", run.runId, "train", "--json"], elsewhere, env).stdout).logs;
+    expect(logs.map((l: { message: string }) => l.message)).toEqual(["training on 2 rows with lr=0.1"]);
+    expect(sluiceCli(["datasets"], elsewhere, env).stdout).toContain("training/load");
+    expect(JSON.parse(sluiceCli(["schema", "training/load", "--json"], elsewhere, env).stdout).columns.map((c: { name: string }) => c.name)).toEqual(["id", "score", "label"]);
+    // The local store of `elsewhere` saw none of it.
+    expect(JSON.parse(sluiceCli(["runs", "--json"], elsewhere).stdout).runs).toEqual([]);
+  });
+
+  it("exits 1 for a failed run with --wait, printing its first failure; without --wait prints the run id at once", () => {
+    const failed = sluiceCli(["trigger", "training", "-p", "fail=true", "--wait"], elsewhere, env);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('First failure: step "train" [step-failed]: training diverged');
+    const started = sluiceCli(["trigger", "etl"], elsewhere, env);
+    expect(started.code).toBe(0);
+    expect(started.stdout.trim()).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+  });
+
+  it("gives the server's errors with their code and exit 2 for the caller's mistakes", () => {
+    const missing = sluiceCli(["show", "nope", "--json"], elsewhere, env);
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.stdout).error.code).toBe("not-found");
+    const badParam = sluiceCli(["trigger", "training", "-p", "rowz=1"], elsewhere, env);
+    expect(badParam.code).toBe(2);
+    expect(badParam.stderr).toContain("unknown-param");
+    const noKey = sluiceCli(["runs"], elsewhere, { SLUICE_SERVER: server.url, SLUICE_API_KEY: "" });
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain("unauthorized");
+    const down = sluiceCli(["runs", "--server", "http://127.0.0.1:9"], elsewhere);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain("Cannot reach the sluice server");
+  });
+});
+
+describe("sluice trigger without a server", () => {
+  it("runs the workspace's flow here, recorded with its project and version", () => {
+    const home = newHome();
+    const result = sluiceCli(["trigger", "training", "-p", "rows=2", "--json"], home);
+    expect(result.code, result.stderr).toBe(0);
+    const run = JSON.parse(result.stdout);
+    expect(run).toMatchObject({ status: "succeeded", project: "demo", flow: { version: "1.2.0" } });
+    expect(JSON.parse(sluiceCli(["show", run.runId, "--json"], home).stdout).project).toBe("demo");
+    const unknown = sluiceCli(["trigger", "nope"], home);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("Flows: training, etl");
+  });
+});
