@@ -1,0 +1,62 @@
+// examples/run-and-poll end to end: `sluice server` serves the iris flow, `sluice arazzo run` runs
+// the example document against it (real HTTP), and the server's record of the run agrees.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, createKey, newHome, root, startServer, type RunningServer } from "./sluice-server.js";
+
+const example = join(root, "examples/run-and-poll");
+let server: RunningServer;
+let key: string;
+
+beforeAll(async () => {
+  const home = newHome();
+  key = createKey(home).key;
+  server = await startServer(home, ["--config", example]);
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+function arazzoRun(inputs: string[]) {
+  const child = spawnSync(process.execPath, [join(root, "bin/sluice.js"), "arazzo", "run", join(example, "run-and-poll.arazzo.yaml"), "--json", "--source-url", `sluice=${server.url}`, ...inputs], {
+    cwd: example,
+    encoding: "utf8",
+    env: { ...process.env, SLUICE_HOME: newHome(), SLUICE_INPUT_APIKEY: key },
+  });
+  return { code: child.status, stdout: child.stdout, stderr: child.stderr };
+}
+
+describe("examples/run-and-poll", () => {
+  it("triggers the flow, polls until it is done, and outputs the run id and outcome the server recorded", async () => {
+    const result = arazzoRun(["--input", "project=demo", "--input", "flow=iris"]);
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    const { success, outputs, steps } = JSON.parse(result.stdout);
+    expect(success).toBe(true);
+    expect(outputs).toMatchObject({ outcome: "succeeded", status: "succeeded", runId: expect.stringMatching(/^\d{8}T\d{6}Z-/) });
+    expect(steps.poll.attempts).toBeGreaterThanOrEqual(1);
+    expect(result.stdout).not.toContain(key);
+
+    const recorded = (await api(server, key, "GET", `/api/projects/demo/runs/${outputs.runId}`)).json;
+    expect(recorded.status).toBe("succeeded");
+    expect(recorded.pipeline).toBe("iris");
+    expect(recorded.flow.version).toBe(outputs.version);
+    expect(recorded.steps.map((s: { name: string }) => s.name)).toContain("train");
+  });
+
+  it("fails the workflow at its first step when the flow does not exist", () => {
+    const result = arazzoRun(["--input", "project=demo", "--input", "flow=nope"]);
+    expect(result.code).toBe(1);
+    const { success, steps } = JSON.parse(result.stdout);
+    expect(success).toBe(false);
+    expect(steps["check-flow"]).toMatchObject({ status: "failed", statusCode: 404 });
+    expect(steps.trigger.status).toBe("skipped");
+  });
+
+  it("ships the OpenAPI document the server serves", async () => {
+    const served = (await api(server, key, "GET", "/api/openapi.json")).json;
+    const shipped = JSON.parse(readFileSync(join(example, "sluice-api.openapi.json"), "utf8"));
+    expect(shipped).toEqual(served);
+  });
+});
