@@ -7,6 +7,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measureArazzo } from "./arazzo.mjs";
+import { measureServer } from "./server.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -93,8 +94,16 @@ const arazzoTable = [
   `| ${arazzo.steps} sequential steps, each response chained into the next path | ${(arazzo.oneStepMs / 1000).toFixed(3)} s | ${(arazzo.wallMs / 1000).toFixed(3)} s | ${arazzo.marginalMs.toFixed(2)} |`,
 ].join("\n");
 
+const server = await measureServer();
+const serverTable = [
+  "| light status (GET .../runs/{id}/light), 50 connections | p99 latency | trigger → first step start, median | p99 |",
+  "|---:|---:|---:|---:|",
+  `| ${server.lightRps.toFixed(0)} req/s | ${server.lightLatencyP99Ms} ms | ${server.triggerToStartMedianMs} ms | ${server.triggerToStartP99Ms} ms |`,
+].join("\n");
+
 for (const { mode, table } of sections) process.stdout.write(`\n${mode}\n${table}\n`);
 process.stdout.write(`\narazzo\n${arazzoTable}\n`);
+process.stdout.write(`\nserver\n${serverTable}\n`);
 
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
 const machine = `${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`;
@@ -120,5 +129,13 @@ ${sections.map(({ mode, table }) => `## ${mode === "memory" ? "In-memory" : "Dur
 benchmark's process; median of ${runs} runs after one warm-up; marginal = (50 steps − 1 step) / 49.
 
 ${arazzoTable}
+
+## Server
+
+A \`sluice server\` child process on 127.0.0.1 with a fresh home; the load generator (autocannon, ${server.connections}
+connections, ${server.seconds} s) runs on the same 2 cores. Trigger → start: ${server.triggers} sequential \`POST .../flows/training/runs\`
+(new params each, so the first step really runs), from sending the request to the first step's recorded start.
+
+${serverTable}
 `;
 writeFileSync(join(root, "bench", "RESULTS.md"), doc);

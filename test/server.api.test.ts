@@ -214,6 +214,10 @@ describe("runs", () => {
     await waitForRun(server, key, runId);
     const etlRuns = (await api(server, key, "GET", `${P}/runs?flow=etl&limit=100`)).json.runs;
     expect(etlRuns.filter((r: { runId: string }) => r.runId === runId)).toHaveLength(1);
+    // The same key for another request is refused, naming the earlier run.
+    const reused = await api(server, key, "POST", `${P}/flows/training/runs`, {}, headers);
+    expect(reused.status).toBe(409);
+    expect(reused.json.error.details.runId).toBe(runId);
     // Without a key, every POST is a new run.
     const [a, b] = await Promise.all([api(server, key, "POST", `${P}/flows/etl/runs`, {}), api(server, key, "POST", `${P}/flows/etl/runs`, {})]);
     expect(a.json.runId).not.toBe(b.json.runId);

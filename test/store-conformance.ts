@@ -234,6 +234,8 @@ export function describeStoreConformance(name: string, makeStores: () => Promise
         expect(ids(await runs.listRuns({ project: "default" }))).toEqual(["n1"]);
         expect(ids(await runs.listRuns({ project: "gamma" }))).toEqual([]);
         expect((await runs.getRun("a1"))!.run).toEqual(run("a1", { startedAt: 1, project: "alpha", flow: { version: "1.0.0", hash: "h1" } }));
+        expect(await runs.findRun("a1")).toEqual(run("a1", { startedAt: 1, project: "alpha", flow: { version: "1.0.0", hash: "h1" } }));
+        expect(await runs.findRun("missing")).toBeUndefined();
         await runs.updateRun("a1", { status: "succeeded" });
         expect((await runs.getRun("a1"))!.run.project).toBe("alpha");
       });

@@ -45,19 +45,17 @@ export function buildApp(options: AppOptions): Api {
   );
 
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: maxBody,
-      onError: async (c) => {
-        await drain(c.req.raw.body, DRAIN_LIMIT_BYTES);
-        return c.json(errorBody("payload-too-large", `The request body is larger than ${maxBody} bytes; send less (params and bodies are small JSON).`), 413);
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: maxBody,
+    onError: async (c) => {
+      await drain(c.req.raw.body, DRAIN_LIMIT_BYTES);
+      return c.json(errorBody("payload-too-large", `The request body is larger than ${maxBody} bytes; send less (params and bodies are small JSON).`), 413);
+    },
+  });
+  // Only requests that carry a body: looking at one makes the adapter build a full web Request, which a GET does not need.
+  app.use("/api/*", (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next)));
   app.use("/api/*", async (c, next) => {
-    if (c.req.path === "/api/health") return next();
-    if (options.insecureLocal) return next();
+    if (c.req.path === "/api/health" || options.insecureLocal) return next();
     const key = await authenticate(options.manager.tables, c.req.header("authorization"));
     if (SluiceError.is(key)) return errorResponse(c, key);
     if (key.readOnly && c.req.method !== "GET" && c.req.method !== "HEAD") {

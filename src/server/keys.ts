@@ -35,3 +35,4 @@ export function authenticate(store: ApiKeyStore, header: string | undefined): Ap
   };
   return found instanceof Promise ? found.then(check) : check(found);
 }
+

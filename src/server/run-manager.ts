@@ -4,10 +4,10 @@
  * engine event is published to the project's subscribers (the SSE streams).
  */
 import { hostname } from "node:os";
-import { resolveParams, SluiceError, MASK, unknownStep } from "../core/index.js";
+import { canonicalJson, resolveParams, SluiceError, MASK, unknownStep } from "../core/index.js";
 import { newRunId, type SluiceEvent } from "../engine/index.js";
 import type { SluiceHome } from "../home.js";
-import type { ApiKeyStore, FlowVersionStore, RunRecord, TriggerStore } from "../store/index.js";
+import { DEFAULT_PROJECT, type ApiKeyStore, type FlowVersionStore, type RunRecord, type TriggerStore } from "../store/index.js";
 import type { Workspace, WorkspaceFlow } from "../workspace.js";
 
 export interface ServerTables extends ApiKeyStore, FlowVersionStore, TriggerStore {}
@@ -86,6 +86,12 @@ export class RunManager {
     if (!claimed.created) {
       const earlier = await this.home.store.getRun(claimed.runId);
       if (!earlier) throw new SluiceError("internal", `Idempotency key names run ${claimed.runId}, which is missing.`);
+      // The same key for a different request is a client bug: say so rather than answer with an unrelated run.
+      if (earlier.run.pipeline !== name || canonicalJson(earlier.run.params) !== canonicalJson(masked)) {
+        throw new SluiceError("conflict", `Idempotency-Key "${idempotencyKey}" was used for another request (run ${earlier.run.runId} of flow "${earlier.run.pipeline}" with other params). Use a new key for a new run.`, {
+          details: { runId: earlier.run.runId },
+        });
+      }
       return { run: earlier.run, created: false };
     }
     this.start(flow, record, params, options);
@@ -124,9 +130,9 @@ export class RunManager {
 
   /** The run, if it belongs to this server's project. */
   async ownRun(runId: string): Promise<RunRecord> {
-    const found = await this.home.store.getRun(runId);
-    if (!found || (found.run.project ?? "default") !== this.project) throw new SluiceError("not-found", `No run ${runId} in project "${this.project}".`);
-    return found.run;
+    const run = this.home.store.findRun(runId);
+    if (!run || (run.project ?? DEFAULT_PROJECT) !== this.project) throw new SluiceError("not-found", `No run ${runId} in project "${this.project}".`);
+    return run;
   }
 
   isActive(runId: string): boolean {

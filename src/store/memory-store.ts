@@ -41,6 +41,11 @@ export class MemoryStore implements RunStore, CompletionStore, DatasetCatalog {
     return { run: structuredClone(run), steps: [...this.steps.get(runId)!.values()].map((step) => ({ ...step })) };
   }
 
+  findRun(runId: string): RunRecord | undefined {
+    const run = this.runs.get(runId);
+    return run === undefined ? undefined : structuredClone(run);
+  }
+
   async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
     const matching = [...this.runs.values()]
       .filter((run) => (filter.pipeline === undefined || run.pipeline === filter.pipeline) && (filter.status === undefined || run.status === filter.status) && (filter.project === undefined || (run.project ?? DEFAULT_PROJECT) === filter.project))

@@ -11,6 +11,8 @@ export interface RunStore {
   /** Inserts or replaces step records, keyed by (runId, step). */
   putSteps(steps: readonly StepRunRecord[]): MaybePromise<void>;
   getRun(runId: string): Promise<{ run: RunRecord; steps: StepRunRecord[] } | undefined>;
+  /** The run record alone (no steps): what a status poll needs; answered synchronously where the store can. */
+  findRun(runId: string): MaybePromise<RunRecord | undefined>;
   /** Newest first. */
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
   appendLogs(logs: readonly LogRecord[]): MaybePromise<void>;

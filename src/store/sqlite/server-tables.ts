@@ -73,7 +73,7 @@ function keyFromRow(row: Row): ApiKeyRecord {
 function prepare(db: Database.Database) {
   return {
     insertKey: db.prepare(`INSERT INTO api_keys (key_id, key_hash, project, read_only, name, created_at) VALUES (@key_id, @key_hash, @project, @read_only, @name, @created_at)`),
-    findKey: db.prepare(`SELECT * FROM api_keys WHERE key_hash = ?`),
+    findKey: db.prepare(`SELECT key_id, project, read_only, name, created_at, revoked_at FROM api_keys WHERE key_hash = ?`),
     listKeys: db.prepare(`SELECT * FROM api_keys WHERE @project IS NULL OR project = @project ORDER BY created_at, key_id`),
     revokeKey: db.prepare(`UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL`),
     registerFlow: db.prepare(

@@ -152,6 +152,12 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
     });
   }
 
+  findRun(runId: string): RunRecord | undefined {
+    this.flush();
+    const row = this.guard(() => this.statements.getRun.get(runId) as Row | undefined);
+    return row === undefined ? undefined : runFromRow(row);
+  }
+
   listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
     return this.async(() => {
       const rows = this.statements.listRuns.all({
