@@ -21,42 +21,24 @@ export function eventRoutes(app: Api, manager: RunManager): void {
       const { runId } = c.req.valid("param");
       const run = await manager.ownRun(runId);
       return streamSSE(c, async (stream) => {
-        const queue: PublishedEvent[] = [];
-        let wake: (() => void) | undefined;
-        const unsubscribe = manager.subscribe(manager.project, runId, (event) => {
-          queue.push(event);
-          wake?.();
-        });
-        stream.onAbort(() => {
-          unsubscribe();
-          wake?.();
-        });
+        const events = new EventQueue(manager, stream, runId);
         try {
-          await send(stream, { type: "snapshot", project: manager.project, ...lightStatusJson(run) });
-          if (!lightStatusJson(run).running) return;
-          for (;;) {
-            while (queue.length > 0) {
-              const event = queue.shift()!;
+          const snapshot = lightStatusJson(run);
+          await send(stream, { type: "snapshot", project: manager.project, ...snapshot });
+          if (!snapshot.running) return;
+          while (!stream.aborted) {
+            const event = await events.next(manager.isActive(runId) ? KEEPALIVE_MS : POLL_MS);
+            if (event) {
               await send(stream, event);
               if (event.type === "run:end") return;
-            }
-            if (stream.aborted) return;
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              setTimeout(resolve, manager.isActive(runId) ? KEEPALIVE_MS : POLL_MS).unref();
-            });
-            wake = undefined;
-            if (queue.length === 0 && !manager.isActive(runId)) {
+            } else if (!manager.isActive(runId)) {
               // Not (or no longer) run here: its end comes from the store.
               const now = lightStatusJson(await manager.ownRun(runId));
-              if (!now.running) {
-                await send(stream, { type: "run:end", runId, project: manager.project, status: now.status, success: now.status === "succeeded" });
-                return;
-              }
+              if (!now.running) return send(stream, { type: "run:end", runId, project: manager.project, status: now.status, success: now.status === "succeeded" });
             }
           }
         } finally {
-          unsubscribe();
+          events.close();
         }
       });
     },
@@ -66,33 +48,50 @@ export function eventRoutes(app: Api, manager: RunManager): void {
     createRoute({ method: "get", path: "/api/projects/{project}/events", operationId: "streamProjectEvents", tags: ["events"], summary: "Events of every run of the project, live", request: { params: projectParam }, responses: { 200: sse("events"), ...errorResponses(401, 403, 404) } }),
     (c) =>
       streamSSE(c, async (stream) => {
-        let closed = false;
-        const pending: PublishedEvent[] = [];
-        let wake: (() => void) | undefined;
-        const unsubscribe = manager.subscribe(manager.project, undefined, (event) => {
-          pending.push(event);
-          wake?.();
-        });
-        stream.onAbort(() => {
-          closed = true;
-          wake?.();
-        });
+        const events = new EventQueue(manager, stream, undefined);
         try {
           await stream.writeSSE({ event: "ready", data: JSON.stringify({ project: manager.project }) });
-          while (!closed) {
-            while (pending.length > 0) await send(stream, pending.shift()!);
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              setTimeout(resolve, KEEPALIVE_MS).unref();
-            });
-            wake = undefined;
-            if (pending.length === 0 && !closed) await stream.write(": keep-alive\n\n");
+          while (!stream.aborted) {
+            const event = await events.next(KEEPALIVE_MS);
+            if (event) await send(stream, event);
+            else if (!stream.aborted) await stream.write(": keep-alive\n\n");
           }
         } finally {
-          unsubscribe();
+          events.close();
         }
       }),
   );
+}
+
+/** The events of one run (or of the whole project) as they come, buffered while the stream writes. */
+class EventQueue {
+  private readonly pending: PublishedEvent[] = [];
+  private wake?: () => void;
+  private readonly unsubscribe: () => void;
+
+  constructor(manager: RunManager, stream: SSEStreamingApi, runId: string | undefined) {
+    this.unsubscribe = manager.subscribe(manager.project, runId, (event) => {
+      this.pending.push(event);
+      this.wake?.();
+    });
+    stream.onAbort(() => this.wake?.());
+  }
+
+  /** The next event, or undefined when none came within `timeoutMs` (or the client left). */
+  async next(timeoutMs: number): Promise<PublishedEvent | undefined> {
+    if (this.pending.length === 0) {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, timeoutMs).unref();
+      });
+      this.wake = undefined;
+    }
+    return this.pending.shift();
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
 }
 
 function send(stream: SSEStreamingApi, event: Record<string, unknown> & { type: string }): Promise<void> {
