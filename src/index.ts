@@ -32,7 +32,9 @@ export type {
   StepOptions,
   StepStatus,
 } from "./core/index.js";
-export { pipeline, isPipeline, memoryStores, homeStores, Pipeline, Preview } from "./pipeline.js";
+export { pipeline, isPipeline, memoryStores, homeStores, freeze, Pipeline, Preview } from "./pipeline.js";
+export { compareSnapshots as compare, readSnapshot, SNAPSHOT_FORMAT } from "./flows/index.js";
+export type { Snapshot, SnapshotComparison, SnapshotJson, SnapshotStep, StepChange } from "./flows/index.js";
 export { openHome, resolveHomePath } from "./home.js";
 export type { SluiceHome } from "./home.js";
 export type { PipelineOptions, PreviewOptions, PreviewStep, ResetOptions, ResetResult, RunOptions } from "./pipeline.js";

@@ -18,6 +18,7 @@ import {
   type Reason,
 } from "./core/index.js";
 import { MemoryArtifactStore } from "./artifacts/index.js";
+import { snapshotHash, snapshotOf, type Snapshot } from "./flows/index.js";
 import { executeRun, formatSummary, type RunResult, type SluiceEventListener, type Stores } from "./engine/index.js";
 import type { Executor } from "./executors/index.js";
 import { formatTree, planRun, type Plan, type PlanOptions } from "./planner/index.js";
@@ -126,6 +127,8 @@ export class Preview {
 export class Pipeline {
   readonly kind = "pipeline" as const;
   #graph?: PipelineGraph;
+  #snapshot?: Snapshot;
+  #snapshotHash?: string;
 
   constructor(
     readonly name: string,
@@ -138,6 +141,12 @@ export class Pipeline {
   graph(): PipelineGraph {
     this.#graph ??= buildGraph(this.name, this.options.steps);
     return this.#graph;
+  }
+
+  /** The frozen snapshot of this definition (graph, code fingerprints, parameter schemas, version) and its hash. */
+  freeze(): Snapshot {
+    this.#snapshot ??= snapshotOf(this.graph(), this.options.version);
+    return this.#snapshot;
   }
 
   /** What `run()` with the same options would do, and why, for every step. */
@@ -178,7 +187,7 @@ export class Pipeline {
       resume: options.resume,
       source: options.source,
       project: options.project,
-      flow: options.flow,
+      flow: options.flow ?? this.definitionRef(),
       loadOutputs: options.loadOutputs,
     });
     if (options.summary) process.stdout.write(`${formatSummary(result.summary(), result.status, result.durationMs)}\n`);
@@ -234,6 +243,12 @@ export class Pipeline {
     return this.run({ ...rest, stores, params: found.run.params, targets: found.run.targets, force, forceAll: from === undefined });
   }
 
+  /** What a run records of the definition it ran: the version label (else the hash's start) and the snapshot hash. */
+  private definitionRef(): { version: string; hash: string } {
+    const hash = (this.#snapshotHash ??= this.#snapshot?.hash ?? snapshotHash(this.graph(), this.options.version));
+    return { version: this.options.version ?? hash.slice(0, 12), hash };
+  }
+
   private async plan(options: PreviewOptions): Promise<{ graph: PipelineGraph; plan: Plan; paramsByNode: Array<Record<string, unknown>>; stores: Stores }> {
     const graph = this.graph();
     const nodes = options.targets && options.targets.length > 0 ? upstreamClosure(graph, options.targets) : graph.nodes;
@@ -243,6 +258,15 @@ export class Pipeline {
     const plan = await planRun(graph, nodes, paramsByNode, stores.completions, planOptions, stores.artifacts);
     return { graph, plan, paramsByNode, stores };
   }
+}
+
+/**
+ * Freezes a pipeline: an immutable snapshot of its graph, step code fingerprints, parameter schemas and
+ * version, with a SHA-256 over its canonical form (`snapshot.hash`) and `snapshot.verify()`.
+ * @example const before = freeze(training); ...; compare(before, freeze(training)).changed
+ */
+export function freeze(pipeline: Pipeline): Snapshot {
+  return pipeline.freeze();
 }
 
 /**

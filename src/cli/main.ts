@@ -246,6 +246,19 @@ arazzo
     process.exitCode = await arazzoDescribeCommand(file, options);
   });
 
+program
+  .command("freeze")
+  .description("Write a pipeline's frozen snapshot (graph, code fingerprints, parameter schemas, version, SHA-256) as JSON, or compare it with an earlier one.")
+  .argument("<file>", "a TypeScript or JavaScript module exporting a pipeline")
+  .option("--pipeline <name>", "the exported pipeline, when the module has several")
+  .option("-o, --out <file>", "write the snapshot here (atomically) instead of stdout")
+  .option("--compare <snapshot.json>", "list the steps added, removed and changed since that snapshot")
+  .option("--json", "with --compare: print the comparison as JSON")
+  .action(async (file: string, options) => {
+    const { freezeCommand } = await import("./commands/freeze.js");
+    process.exitCode = await freezeCommand(file, options);
+  });
+
 registerServerCommands(program, version, homeOption);
 
 try {
