@@ -3,9 +3,9 @@
  * for the HTTP API (the client's types come from core/wire.ts, which describes these).
  */
 import { arrowToRecords, decodeValue, type ArtifactRef } from "./artifacts/index.js";
-import { SluiceError } from "./core/index.js";
+import { canonicalJson, SluiceError } from "./core/index.js";
 import type { SluiceHome } from "./home.js";
-import { DEFAULT_PROJECT, type Completion, type DatasetRecord, type LogRecord, type RunRecord, type StepRunRecord } from "./store/index.js";
+import { DEFAULT_PROJECT, type Completion, type CompletionStore, type DatasetRecord, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "./store/index.js";
 
 const iso = (time: number | undefined) => (time === undefined ? null : new Date(time).toISOString());
 
@@ -151,4 +151,85 @@ export async function resolveArtifact(home: SluiceHome, query: string, allowed?:
     if (producers.length > 0) return query;
   }
   throw new SluiceError("not-found", `No artifact or step "${query}". Name a step (pipeline/step or step) or an artifact hash.`);
+}
+
+/** The stores a view reads: runs, and completions (to find the run that computed a cached output). */
+export interface RecordStores {
+  runs: RunStore;
+  completions: CompletionStore;
+}
+
+/** Metrics by step and name. */
+export type RunMetrics = Record<string, Record<string, number>>;
+
+/**
+ * The metrics of each run, by step and name. A step reused from the cache shows the metrics of the
+ * run that computed its output: the output, and so what was measured of it, is the same.
+ */
+export async function metricsOfRuns(store: RecordStores, runIds: readonly string[]): Promise<Map<string, RunMetrics>> {
+  const sources = new Map<string, Array<{ step: string; from: string }>>();
+  for (const runId of runIds) {
+    const found = await store.runs.getRun(runId);
+    const list: Array<{ step: string; from: string }> = [];
+    for (const step of found?.steps ?? []) {
+      let from = runId;
+      if (step.cached && step.cacheKey) {
+        const completion = await store.completions.findCompletion(step.cacheKey);
+        if (completion) from = completion.runId;
+      }
+      list.push({ step: step.step, from });
+    }
+    sources.set(runId, list);
+  }
+  const needed = [...new Set([...sources.values()].flatMap((list) => list.map((s) => s.from)))];
+  const recorded = new Map<string, RunMetrics>();
+  for (const metric of await store.runs.readMetrics(needed)) ((recorded.get(metric.runId) ?? recorded.set(metric.runId, {}).get(metric.runId)!)[metric.step] ??= {})[metric.name] = metric.value;
+  const result = new Map<string, RunMetrics>();
+  for (const [runId, list] of sources) {
+    const metrics: RunMetrics = {};
+    for (const { step, from } of list) {
+      const values = recorded.get(from)?.[step];
+      if (values) metrics[step] = { ...values };
+    }
+    result.set(runId, metrics);
+  }
+  return result;
+}
+
+type StepSide = { status: string; cached: boolean; cacheKey: string | null; output: string | null } | null;
+
+/** What differs between two runs: params, metrics, the definition they ran, and which steps differed. */
+export async function compareRuns(store: RecordStores, a: string, b: string) {
+  const [left, right] = await Promise.all([store.runs.getRun(a), store.runs.getRun(b)]);
+  for (const [id, found] of [[a, left], [b, right]] as const) if (!found) throw new SluiceError("not-found", `No run ${id}. List runs with: sluice runs`);
+  const metrics = await metricsOfRuns(store, [a, b]);
+  const params = [...new Set([...Object.keys(left!.run.params), ...Object.keys(right!.run.params)])]
+    .filter((name) => canonicalJson(left!.run.params[name] ?? null) !== canonicalJson(right!.run.params[name] ?? null))
+    .map((name) => ({ name, a: left!.run.params[name] ?? null, b: right!.run.params[name] ?? null }));
+  const ma = metrics.get(a)!;
+  const mb = metrics.get(b)!;
+  const metricRows: Array<{ step: string; name: string; a: number | null; b: number | null; delta: number | null }> = [];
+  for (const step of [...new Set([...Object.keys(ma), ...Object.keys(mb)])]) {
+    for (const name of [...new Set([...Object.keys(ma[step] ?? {}), ...Object.keys(mb[step] ?? {})])]) {
+      const va = ma[step]?.[name] ?? null;
+      const vb = mb[step]?.[name] ?? null;
+      metricRows.push({ step, name, a: va, b: vb, delta: va === null || vb === null ? null : vb - va });
+    }
+  }
+  const side = (found: typeof left, step: string): StepSide => {
+    const record = found!.steps.find((s) => s.step === step);
+    return record ? { status: record.status, cached: record.cached, cacheKey: record.cacheKey ?? null, output: record.output?.hash ?? null } : null;
+  };
+  const names = [...new Set([...left!.steps.map((s) => s.step), ...right!.steps.map((s) => s.step)])];
+  const steps = names
+    .map((step) => ({ step, a: side(left, step), b: side(right, step) }))
+    .filter(({ a: sa, b: sb }) => sa === null || sb === null || sa.status !== sb.status || sa.cacheKey !== sb.cacheKey || sa.output !== sb.output);
+  return {
+    a: runJson(left!.run),
+    b: runJson(right!.run),
+    definition: { a: left!.run.flow ?? null, b: right!.run.flow ?? null, same: left!.run.flow?.hash === right!.run.flow?.hash },
+    params,
+    metrics: metricRows,
+    steps,
+  };
 }

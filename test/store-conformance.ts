@@ -203,6 +203,24 @@ export function describeStoreConformance(name: string, makeStores: () => Promise
       });
     });
 
+    describe("metrics", () => {
+      it("keeps the last value of a run's step metric, and reads several runs ordered by run, step and name", async () => {
+        const { runs } = await fresh();
+        await runs.recordMetrics([
+          { runId: "r2", step: "eval", name: "f1", value: 0.5, time: 1 },
+          { runId: "r1", step: "train", name: "loss", value: 2, time: 1 },
+          { runId: "r1", step: "eval", name: "accuracy", value: 0.9, time: 1 },
+        ]);
+        await runs.recordMetrics([{ runId: "r1", step: "train", name: "loss", value: 1.5, time: 2 }]);
+        expect(await runs.readMetrics(["r2", "r1"])).toEqual([
+          { runId: "r1", step: "eval", name: "accuracy", value: 0.9, time: 1 },
+          { runId: "r1", step: "train", name: "loss", value: 1.5, time: 2 },
+          { runId: "r2", step: "eval", name: "f1", value: 0.5, time: 1 },
+        ]);
+        expect(await runs.readMetrics(["nope"])).toEqual([]);
+      });
+    });
+
     describe("listing runs", () => {
       it("lists newest first (by startedAt), filtered by pipeline and status, limited", async () => {
         const { runs } = await fresh();

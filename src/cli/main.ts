@@ -81,6 +81,7 @@ addRemoteOptions(
     .option("--pipeline <name>", "only runs of this pipeline")
     .option("--status <status>", "only runs with this status: queued, running, succeeded, failed, cancelled")
     .option("-n, --limit <n>", "how many runs to list", "20")
+    .option("--metrics", "a column per metric the runs recorded (ctx.metric, metrics() outputs)")
     .addOption(homeOption())
     .option("--json", "print JSON"),
 ).action(async (options) => {
@@ -244,6 +245,18 @@ arazzo
   .action(async (file: string, options) => {
     const { arazzoDescribeCommand } = await import("./commands/arazzo.js");
     process.exitCode = await arazzoDescribeCommand(file, options);
+  });
+
+program
+  .command("compare")
+  .description("What differs between two runs: params, metrics (with deltas), the definition they ran, the steps that differed.")
+  .argument("<run-a>", "the first run")
+  .argument("<run-b>", "the second run")
+  .addOption(homeOption())
+  .option("--json", "print JSON")
+  .action(async (a: string, b: string, options) => {
+    const { compareCommand } = await import("./commands/inspect.js");
+    process.exitCode = await compareCommand(a, b, options);
   });
 
 program

@@ -69,6 +69,8 @@ export interface StepContext {
   /** Aborted when the run is cancelled or this attempt times out; pass it to fetch and long loops. */
   readonly signal: AbortSignal;
   readonly log: StepLogger;
+  /** Records a numeric metric of this step in this run (`sluice runs --metrics`, `sluice compare`); the last value of a name wins. */
+  metric(name: string, value: number): void;
 }
 
 export interface RetryOptions {

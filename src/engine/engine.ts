@@ -14,13 +14,14 @@ import {
 import { contentHashOf, encodeValue, refOf, tagOf, type ArtifactStore, type EncodedValue } from "../artifacts/index.js";
 import { AttemptControl, InProcessExecutor, type Executor } from "../executors/index.js";
 import { cacheKeyOf, inputHashOf, type Plan } from "../planner/index.js";
-import type { CompletionStore, DatasetCatalog, LogRecord, RunStore, StepRunRecord } from "../store/index.js";
+import type { CompletionStore, DatasetCatalog, LogRecord, MetricRecord, RunStore, StepRunRecord } from "../store/index.js";
 import type { SluiceEventListener, SluiceEventMap, SluiceEventName } from "./events.js";
 import { RunResult, type FirstFailure, type StepResult } from "./result.js";
 import { retryDelay, sleep } from "./retry.js";
 import { withStepConsole } from "./console-capture.js";
 import { checkOutput, wrapError } from "./output-check.js";
 import { Slots } from "./slots.js";
+import { metricRecord, metricsOfOutput } from "./metrics.js";
 import { Context, makeLogger } from "./step-context.js";
 import { recordOf, resultOf, type StepState } from "./step-state.js";
 import { argsOf, valueOf, type OutputLoader } from "./step-inputs.js";
@@ -103,6 +104,7 @@ class RunExecution {
   private storeError: unknown;
   private firstFailure?: FirstFailure;
   private logBuffer: LogRecord[] = [];
+  private metricBuffer: MetricRecord[] = [];
   private resolveDone!: () => void;
   private heartbeat?: NodeJS.Timeout;
   private startedAt = 0;
@@ -335,7 +337,7 @@ class RunExecution {
     const def = node.def;
     const control = new AttemptControl();
     this.running.add(control);
-    const ctx = new Context(this.runId, node.name, attempt, control, log);
+    const ctx = new Context(this.runId, node.name, attempt, control, log, (name, value) => this.metricBuffer.push(metricRecord(this.runId, node.name, name, value)));
     if (this.options.onEvent) this.emit("step:start", { runId: this.runId, step: node.name, attempt });
     const started = Date.now();
     const call = { step: node.name, body: def.run, args, ctx, control, timeoutMs: def.timeoutMs };
@@ -440,6 +442,7 @@ class RunExecution {
     this.track(isPromise(put) ? put.then(() => undefined) : undefined, state);
     this.track(this.options.stores.completions.putCompletion(completion), state);
     const tag = tagOf(value) ?? (encoded.info ? "dataset" : undefined);
+    if (tag === "metrics") this.metricBuffer.push(...metricsOfOutput(this.runId, node.name, value));
     const catalog = this.options.stores.catalog;
     if (tag && catalog) {
       const { info } = encoded;
@@ -557,11 +560,19 @@ class RunExecution {
     });
   }
 
+  /** Writes the buffered logs and metrics (queued with the step's other writes). */
   private flushLogs(): MaybePromise<void> {
-    if (this.logBuffer.length === 0) return undefined;
+    const { runs } = this.options.stores;
+    let metricsWritten: MaybePromise<void> = undefined;
+    if (this.metricBuffer.length > 0) {
+      metricsWritten = runs.recordMetrics(this.metricBuffer);
+      this.metricBuffer = [];
+    }
+    if (this.logBuffer.length === 0) return metricsWritten;
     const logs = this.logBuffer;
     this.logBuffer = [];
-    return this.options.stores.runs.appendLogs(logs);
+    const logsWritten = runs.appendLogs(logs);
+    return isPromise(metricsWritten) ? metricsWritten.then(() => logsWritten) : logsWritten;
   }
 
   private warnIfOverran(state: StepState, log: StepLogger, started: number): void {

@@ -1,4 +1,4 @@
-import { maskText, type LogLevel, type StepContext, type StepLogger } from "../core/index.js";
+import { maskText, SluiceError, type LogLevel, type StepContext, type StepLogger } from "../core/index.js";
 import type { AttemptControl } from "../executors/index.js";
 import type { LogRecord } from "../store/index.js";
 
@@ -12,7 +12,13 @@ export class Context implements StepContext {
     readonly attempt: number,
     private readonly control: AttemptControl,
     private readonly makeLogger: () => StepLogger,
+    private readonly onMetric?: (name: string, value: number) => void,
   ) {}
+
+  metric(name: string, value: number): void {
+    if (!this.onMetric) throw new SluiceError("invalid-usage", `step "${this.step}": ctx.metric() can be called from the step's run body only.`, { step: this.step });
+    this.onMetric(name, value);
+  }
 
   get signal(): AbortSignal {
     return this.control.signal;

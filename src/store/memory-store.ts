@@ -1,4 +1,4 @@
-import { DEFAULT_PROJECT, type Completion, type DatasetRecord, type LogRecord, type RunFilter, type RunRecord, type StepRunRecord } from "./records.js";
+import { DEFAULT_PROJECT, type Completion, type DatasetRecord, type LogRecord, type MetricRecord, type RunFilter, type RunRecord, type StepRunRecord } from "./records.js";
 import type { CompletionStore, DatasetCatalog, RunStore } from "./run-store.js";
 
 /**
@@ -10,6 +10,7 @@ export class MemoryStore implements RunStore, CompletionStore, DatasetCatalog {
   private readonly runs = new Map<string, RunRecord>();
   private readonly steps = new Map<string, Map<string, StepRunRecord>>();
   private readonly logs = new Map<string, LogRecord[]>();
+  private readonly metrics = new Map<string, MetricRecord>();
   private readonly completions = new Map<string, Completion>();
   /** Newest completion by pipeline, then step. */
   private readonly latest = new Map<string, Map<string, Completion>>();
@@ -51,6 +52,16 @@ export class MemoryStore implements RunStore, CompletionStore, DatasetCatalog {
       .filter((run) => (filter.pipeline === undefined || run.pipeline === filter.pipeline) && (filter.status === undefined || run.status === filter.status) && (filter.project === undefined || (run.project ?? DEFAULT_PROJECT) === filter.project))
       .sort((a, b) => b.startedAt - a.startedAt || (a.runId < b.runId ? 1 : -1));
     return structuredClone(filter.limit === undefined ? matching : matching.slice(0, filter.limit));
+  }
+
+  recordMetrics(metrics: readonly MetricRecord[]): void {
+    for (const metric of metrics) this.metrics.set(`${metric.runId}\u0000${metric.step}\u0000${metric.name}`, { ...metric });
+  }
+
+  async readMetrics(runIds: readonly string[]): Promise<MetricRecord[]> {
+    const wanted = new Set(runIds);
+    const order = (a: MetricRecord, b: MetricRecord) => compare(a.runId, b.runId) || compare(a.step, b.step) || compare(a.name, b.name);
+    return [...this.metrics.values()].filter((m) => wanted.has(m.runId)).map((m) => ({ ...m })).sort(order);
   }
 
   appendLogs(logs: readonly LogRecord[]): void {
@@ -150,4 +161,8 @@ export class MemoryStore implements RunStore, CompletionStore, DatasetCatalog {
 export function matchesDataset(entry: DatasetRecord, query: string): boolean {
   if (query === `${entry.pipeline}/${entry.step}` || query === entry.step) return true;
   return query.length >= 6 && entry.hash.startsWith(query);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -78,6 +78,15 @@ export interface LogRecord {
   data?: unknown;
 }
 
+/** A numeric metric a step recorded in a run (`ctx.metric()`, or a field of a `metrics()` output). */
+export interface MetricRecord {
+  runId: string;
+  step: string;
+  name: string;
+  value: number;
+  time: number;
+}
+
 /**
  * The proof that a step instance is complete: an output stored for its cache key (d6tflow: complete
  * when its output exists), with what went into the key so the planner can say why a step reruns.

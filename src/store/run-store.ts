@@ -1,5 +1,5 @@
 import type { MaybePromise } from "../core/index.js";
-import type { Completion, CompletionSummary, DatasetRecord, LogRecord, RunFilter, RunRecord, StepRunRecord } from "./records.js";
+import type { Completion, CompletionSummary, DatasetRecord, LogRecord, MetricRecord, RunFilter, RunRecord, StepRunRecord } from "./records.js";
 
 /**
  * What is recorded about runs: the run, its steps and their logs. A write has happened (durably, for
@@ -18,6 +18,10 @@ export interface RunStore {
   appendLogs(logs: readonly LogRecord[]): MaybePromise<void>;
   /** Oldest first; `tail` keeps the last N. */
   readLogs(runId: string, options?: { step?: string; tail?: number }): Promise<LogRecord[]>;
+  /** Records metrics; a metric recorded again (same run, step and name) keeps the last value. */
+  recordMetrics(metrics: readonly MetricRecord[]): MaybePromise<void>;
+  /** The metrics of these runs, ordered by run id, step and name. */
+  readMetrics(runIds: readonly string[]): Promise<MetricRecord[]>;
 }
 
 /** Which step instances are complete, by cache key. */

@@ -3,7 +3,7 @@ import { RUN_STATUSES, SluiceError, type RunStatus, type wire } from "../../core
 import { formatDuration } from "../../engine/index.js";
 import { resolveHomePath } from "../../home.js";
 import { homeStores } from "../../pipeline.js";
-import { logJson, runDetailJson, runJson } from "../../views.js";
+import { compareRuns, logJson, metricsOfRuns, runDetailJson, runJson } from "../../views.js";
 import { EXIT, usageError } from "../exit.js";
 import { remote, remoteProject, type RemoteOptions } from "../remote.js";
 import { table } from "../table.js";
@@ -13,7 +13,7 @@ interface HomeOption extends RemoteOptions {
   json?: boolean;
 }
 
-export async function runsCommand(options: HomeOption & { pipeline?: string; status?: string; limit?: string }): Promise<number> {
+export async function runsCommand(options: HomeOption & { pipeline?: string; status?: string; limit?: string; metrics?: boolean }): Promise<number> {
   if (options.status !== undefined && !(RUN_STATUSES as readonly string[]).includes(options.status)) {
     throw usageError(`--status must be one of ${RUN_STATUSES.join(", ")}; got "${options.status}".`);
   }
@@ -21,6 +21,10 @@ export async function runsCommand(options: HomeOption & { pipeline?: string; sta
   if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit must be a whole number of at least 1, got "${options.limit}".`);
   const status = options.status as RunStatus | undefined;
   const server = await remoteProject(options);
+  if (options.metrics) {
+    if (server) throw usageError("--metrics reads the local store; the server's API does not serve metrics yet.");
+    return runsWithMetrics(options, status, limit);
+  }
   const list: wire.RunSummary[] = server
     ? await remote(() => server.runs.list({ flow: options.pipeline, status, limit }))
     : (await (await homeStores(options.home)).runs.listRuns({ pipeline: options.pipeline, status, limit })).map(runJson);
@@ -88,6 +92,48 @@ export async function logsCommand(runId: string, step: string | undefined, optio
     return EXIT.ok;
   }
   for (const log of logs) process.stdout.write(`${log.time} ${pc.dim(`[${log.step ?? "-"}]`)} ${log.level.padEnd(5)} ${log.message}\n`);
+  return EXIT.ok;
+}
+
+/** Runs with their metrics, one column per metric (named by metric, or step.metric when two steps share a name). */
+async function runsWithMetrics(options: HomeOption & { pipeline?: string }, status: RunStatus | undefined, limit: number): Promise<number> {
+  const stores = await homeStores(options.home);
+  const runs = await stores.runs.listRuns({ pipeline: options.pipeline, status, limit });
+  const metrics = await metricsOfRuns(stores, runs.map((r) => r.runId));
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ runs: runs.map((run) => ({ ...runJson(run), metrics: metrics.get(run.runId) ?? {} })) }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const keys = new Map<string, { step: string; name: string }>();
+  for (const byStep of metrics.values()) for (const [step, values] of Object.entries(byStep)) for (const name of Object.keys(values)) keys.set(`${step}\u0000${name}`, { step, name });
+  const columns = [...keys.values()];
+  const shared = (name: string) => columns.filter((c) => c.name === name).length > 1;
+  const header = ["RUN", "PIPELINE", "STATUS", ...columns.map((c) => (shared(c.name) ? `${c.step}.${c.name}` : c.name))];
+  const rows = runs.map((run) => [run.runId, run.pipeline, statusText(run), ...columns.map((c) => formatMetric(metrics.get(run.runId)?.[c.step]?.[c.name]))]);
+  process.stdout.write(`${rows.length === 0 ? "No runs." : table(header, rows)}\n`);
+  return EXIT.ok;
+}
+
+function formatMetric(value: number | undefined | null): string {
+  if (value === undefined || value === null) return "-";
+  return Number.isInteger(value) ? String(value) : value.toPrecision(6).replace(/\.?0+$/, "");
+}
+
+/** What differs between two runs: params, metrics, the definition, and which steps differed. */
+export async function compareCommand(a: string, b: string, options: HomeOption): Promise<number> {
+  const stores = await homeStores(options.home);
+  const diff = await compareRuns(stores, a, b);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(diff, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const lines = [`A ${a} (${diff.a.pipeline}, ${diff.a.status})`, `B ${b} (${diff.b.pipeline}, ${diff.b.status})`, ""];
+  if (!diff.definition.same) lines.push(`Definition: ${diff.definition.a?.version ?? "?"} (${diff.definition.a?.hash.slice(0, 12) ?? "?"}) -> ${diff.definition.b?.version ?? "?"} (${diff.definition.b?.hash.slice(0, 12) ?? "?"})`, "");
+  lines.push(diff.params.length === 0 ? "Params: the same" : table(["PARAM", "A", "B"], diff.params.map((p) => [p.name, JSON.stringify(p.a), JSON.stringify(p.b)])), "");
+  lines.push(diff.metrics.length === 0 ? "Metrics: none" : table(["STEP", "METRIC", "A", "B", "DELTA"], diff.metrics.map((m) => [m.step, m.name, formatMetric(m.a), formatMetric(m.b), m.delta === null ? "-" : (m.delta > 0 ? "+" : "") + formatMetric(m.delta)])), "");
+  const sideText = (s: { status: string; cached: boolean; output: string | null } | null) => (s === null ? "(absent)" : `${s.status}${s.cached ? " (cached)" : ""}${s.output ? ` ${s.output.slice(0, 12)}` : ""}`);
+  lines.push(diff.steps.length === 0 ? "Steps: all the same" : table(["STEP DIFFERING", "A", "B"], diff.steps.map((s) => [s.step, sideText(s.a), sideText(s.b)])));
+  process.stdout.write(`${lines.join("\n")}\n`);
   return EXIT.ok;
 }
 

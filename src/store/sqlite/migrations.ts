@@ -165,6 +165,18 @@ CREATE TABLE flow_versions (
 );
 `,
   },
+  {
+    version: 9,
+    name: "metrics",
+    sql: `CREATE TABLE metrics (
+  run_id TEXT NOT NULL,
+  step TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value REAL NOT NULL,
+  time INTEGER NOT NULL,
+  PRIMARY KEY (run_id, step, name)
+);`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { SluiceError } from "../../core/index.js";
-import type { Completion, CompletionSummary, DatasetRecord, LogRecord, RunFilter, RunRecord, StepRunRecord } from "../records.js";
+import type { Completion, CompletionSummary, DatasetRecord, LogRecord, MetricRecord, RunFilter, RunRecord, StepRunRecord } from "../records.js";
 import type { CompletionStore, DatasetCatalog, RunStore } from "../run-store.js";
 import { LATEST_VERSION, MIGRATIONS } from "./migrations.js";
 import { RUN_COLUMNS, completionFromRow, completionParams, datasetFromRow, runFromRow, runParams, safeJson, stepFromRow, stepParams, summaryFromRow, type Row, type SummaryRow } from "./rows.js";
@@ -185,6 +185,18 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
     });
   }
 
+  recordMetrics(metrics: readonly MetricRecord[]): Promise<void> {
+    return this.enqueue(() => {
+      for (const m of metrics) this.statements.putMetric.run(m.runId, m.step, m.name, m.value, m.time);
+    });
+  }
+
+  readMetrics(runIds: readonly string[]): Promise<MetricRecord[]> {
+    return this.async(() =>
+      [...new Set(runIds)].sort().flatMap((runId) => (this.statements.readMetrics.all(runId) as Row[]).map((r) => ({ runId, step: r.step as string, name: r.name as string, value: r.value as number, time: r.time as number }))),
+    );
+  }
+
   readLogs(runId: string, options: { step?: string; tail?: number } = {}): Promise<LogRecord[]> {
     return this.async(() => {
       const rows = this.statements.readLogs.all({ run_id: runId, step: options.step ?? null, tail: options.tail ?? -1 }) as Row[];
@@ -309,6 +321,7 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
       const completions = this.db.prepare(`DELETE FROM completions WHERE run_id IN (SELECT run_id FROM gc_runs) AND cache_key NOT IN (${keep})`).run().changes;
       this.db.prepare(`DELETE FROM datasets WHERE run_id IN (SELECT run_id FROM gc_runs) AND hash NOT IN (SELECT output_hash FROM completions)`).run();
       this.db.prepare(`DELETE FROM logs WHERE run_id IN (SELECT run_id FROM gc_runs)`).run();
+      this.db.prepare(`DELETE FROM metrics WHERE run_id IN (SELECT run_id FROM gc_runs)`).run();
       this.db.prepare(`DELETE FROM step_runs WHERE run_id IN (SELECT run_id FROM gc_runs)`).run();
       this.db.prepare(`DELETE FROM step_rosters WHERE run_id IN (SELECT run_id FROM gc_runs)`).run();
       const runs = this.db.prepare(`DELETE FROM runs WHERE run_id IN (SELECT run_id FROM gc_runs)`).run().changes;
@@ -388,6 +401,8 @@ function prepare(db: Database.Database) {
     deleteStep: db.prepare(`DELETE FROM step_runs WHERE run_id = ? AND step = ?`),
     getSteps: db.prepare(`SELECT * FROM step_runs WHERE run_id = ? ORDER BY COALESCE(started_at, 9e15), step`),
     insertLog: db.prepare(`INSERT INTO logs (run_id, step, time, level, message, data) VALUES (@run_id, @step, @time, @level, @message, @data)`),
+    putMetric: db.prepare(`INSERT OR REPLACE INTO metrics (run_id, step, name, value, time) VALUES (?, ?, ?, ?, ?)`),
+    readMetrics: db.prepare(`SELECT step, name, value, time FROM metrics WHERE run_id = ? ORDER BY step, name`),
     readLogs: db.prepare(`SELECT * FROM logs WHERE run_id = @run_id AND (@step IS NULL OR step = @step) ORDER BY id DESC LIMIT @tail`),
     putCompletion: db.prepare(
       `INSERT OR REPLACE INTO completions (cache_key, pipeline, step, identity, code_hash, params_hash, input_hashes, field_hashes, output_hash, output_kind, output_size, run_id, created_at)
