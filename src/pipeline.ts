@@ -9,6 +9,7 @@ import {
   LOG_LEVELS,
   maskParams,
   resolveParams,
+  skipConditions,
   SluiceError,
   upstreamClosure,
   type AnyStep,
@@ -98,6 +99,16 @@ export interface PreviewStep {
   deps: string[];
   /** The params this step declares, as the run would see them. */
   params: Record<string, unknown>;
+  /** The conditional steps (`when`) whose skip skips this one too (itself included); absent when none. */
+  conditions?: string[];
+}
+
+/** How the tree says when a step runs only if conditions hold. */
+function conditionNote(step: PreviewStep): string {
+  if (!step.conditions) return "";
+  const others = step.conditions.filter((name) => name !== step.name);
+  const own = others.length < step.conditions.length ? "; runs only if its condition holds" : "";
+  return `${own}${others.length > 0 ? `; skipped if ${others.map((n) => `"${n}"`).join(", ")} ${others.length > 1 ? "are" : "is"} skipped` : ""}`;
 }
 
 /** What would run and why, without running anything. */
@@ -113,13 +124,13 @@ export class Preview {
       this.steps.map((step) => {
         const params = Object.keys(step.params).length > 0 ? ` ${JSON.stringify(step.params)}` : "";
         const label = step.status === "complete" ? "complete" : `pending: ${step.reason}`;
-        return { name: step.name, deps: step.deps, label: `${step.name}${params} (${label})` };
+        return { name: step.name, deps: step.deps, label: `${step.name}${params} (${label}${conditionNote(step)})` };
       }),
     );
   }
 
-  toJSON(): { pipeline: string; steps: Array<{ name: string; status: PlanStatus; reason: Reason; deps: string[] }> } {
-    return { pipeline: this.pipeline, steps: this.steps.map(({ name, status, reason, deps }) => ({ name, status, reason, deps })) };
+  toJSON(): { pipeline: string; steps: Array<{ name: string; status: PlanStatus; reason: Reason; deps: string[]; conditions?: string[] }> } {
+    return { pipeline: this.pipeline, steps: this.steps.map(({ name, status, reason, deps, conditions }) => ({ name, status, reason, deps, ...(conditions ? { conditions } : {}) })) };
   }
 }
 
@@ -152,9 +163,15 @@ export class Pipeline {
   /** What `run()` with the same options would do, and why, for every step. */
   async preview(options: PreviewOptions = {}): Promise<Preview> {
     const { plan, graph } = await this.plan(options);
+    const conditions = skipConditions(graph);
     return new Preview(
       this.name,
-      plan.steps.map((step) => ({ name: step.name, status: step.status, reason: step.reason, deps: [...step.deps], params: maskParams(step.params, graph.secretParams) })),
+      plan.steps.map((step) => {
+        const shown: PreviewStep = { name: step.name, status: step.status, reason: step.reason, deps: [...step.deps], params: maskParams(step.params, graph.secretParams) };
+        const skippedWith = conditions.get(step.index);
+        if (skippedWith) shown.conditions = skippedWith;
+        return shown;
+      }),
     );
   }
 

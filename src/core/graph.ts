@@ -8,6 +8,8 @@ export interface ResolvedInput {
   readonly name: string;
   readonly from: number;
   readonly field?: string;
+  /** `optional(...)`: a condition-skipped upstream gives `undefined` instead of skipping this step. */
+  readonly optional?: boolean;
 }
 
 export interface GraphNode {
@@ -95,9 +97,12 @@ export function buildGraph(pipeline: string, roots: readonly AnyStep[]): Pipelin
       depNames[i] = steps[oldDeps[i]!]!.name;
       dependents[deps[i]!]!.push(newIndex);
     }
-    const inputs = inputsOf[original]!.map((input): ResolvedInput =>
-      input.field === undefined ? { name: input.name, from: position[input.from]! } : { name: input.name, from: position[input.from]!, field: input.field },
-    );
+    const inputs = inputsOf[original]!.map((input): ResolvedInput => {
+      const moved: { name: string; from: number; field?: string; optional?: boolean } = { name: input.name, from: position[input.from]! };
+      if (input.field !== undefined) moved.field = input.field;
+      if (input.optional) moved.optional = true;
+      return moved;
+    });
     const afterCount = afterCountOf[original]!;
     nodes.push({
       index: newIndex,
@@ -262,7 +267,8 @@ function resolveInputs(step: AnyStep, indexOf: Map<AnyStep, number>, producers: 
       }
       const outputName = input.field ?? (producer.outputs?.length === 1 ? producer.outputs[0]! : producer.name);
       checkSchemas(steps[from]!, outputName, step, input.name);
-      return { name: input.name, from, field: fieldOf(producer, input.field) };
+      const resolved = { name: input.name, from, field: fieldOf(producer, input.field) };
+      return input.optional ? { ...resolved, optional: true } : resolved;
     }
     const producer = producers.get(input.outputName);
     if (producer === undefined) {
@@ -365,4 +371,23 @@ function editDistance(a: string, b: string, limit: number): number {
     previous = current;
   }
   return previous[b.length]!;
+}
+
+/**
+ * For each step, the conditional steps (`when`) whose skip would skip it too: itself if it has a
+ * condition, and those of the steps it reads through inputs that are not `optional()` (an `after`
+ * dependency does not pass a skip on). Empty for a pipeline without conditions.
+ */
+export function skipConditions(graph: PipelineGraph): Map<number, string[]> {
+  const found = new Map<number, string[]>();
+  if (!graph.nodes.some((node) => node.def.when !== undefined)) return found;
+  for (const node of graph.nodes) {
+    const names = new Set<string>(node.def.when ? [node.name] : []);
+    for (const dep of node.deps) {
+      if (node.afterOnly.has(dep) || node.inputs.every((input) => input.from !== dep || input.optional)) continue;
+      for (const name of found.get(dep) ?? []) names.add(name);
+    }
+    if (names.size > 0) found.set(node.index, [...names]);
+  }
+  return found;
 }

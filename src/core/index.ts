@@ -9,7 +9,7 @@ export type { ErrorCode, SerializedError, SluiceErrorOptions } from "./errors.js
 export { canonicalJson, hashParts, sha256 } from "./hash.js";
 export { REASONS, RUN_STATUSES, STEP_STATUSES, PLAN_STATUSES, LOG_LEVELS } from "./vocabulary.js";
 export type { LogLevel, PlanStatus, Reason, RunStatus, StepStatus } from "./vocabulary.js";
-export { isStep, step } from "./step.js";
+export { isStep, optional, step } from "./step.js";
 export type {
   AnyStep,
   InputBinding,
@@ -29,7 +29,7 @@ export type {
   StepLogger,
   StepOptions,
 } from "./step.js";
-export { buildGraph, closest, downstreamClosure, unknownStep, upstreamClosure } from "./graph.js";
+export { buildGraph, closest, downstreamClosure, skipConditions, unknownStep, upstreamClosure } from "./graph.js";
 export type { GraphNode, PipelineGraph, ResolvedInput } from "./graph.js";
 export { declaredParams, resolveParams } from "./params.js";
 export { identityOf } from "./identity.js";

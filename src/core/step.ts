@@ -15,7 +15,7 @@ export type ParamValues<P> = { [K in keyof P]: P[K] extends z.ZodType ? z.output
 
 /** Something that can feed a step input: a whole step's output, or one field of it (`step.out("x")`). */
 export interface Source<T> {
-  readonly kind: "step" | "output";
+  readonly kind: "step" | "output" | "optional";
   readonly [outputType]?: T;
 }
 
@@ -24,6 +24,26 @@ export interface OutputRef<T> extends Source<T> {
   readonly kind: "output";
   readonly step: AnyStep;
   readonly field: string;
+}
+
+/** An input that may be absent: made by `optional(source)`. */
+export interface OptionalInput<T> extends Source<T | undefined> {
+  readonly kind: "optional";
+  readonly source: AnyStep | OutputRef<unknown>;
+}
+
+/**
+ * Marks an input as optional: when its step is skipped by a condition (`when`), this step still runs
+ * and gets `undefined` for it, instead of being skipped too. A failed upstream still skips it.
+ * @example inputs: { base: clean, extra: optional(enrich) }
+ */
+export function optional<T>(source: Source<T>): Source<T | undefined> {
+  const inner = source as unknown as AnyStep | OutputRef<unknown>;
+  if (!isStep(inner) && (inner as Partial<OutputRef<unknown>>)?.kind !== "output") {
+    throw new Err("invalid-pipeline", "optional() takes a step or a step output (optional(enrich), optional(enrich.out(\"rows\"))).");
+  }
+  const wrapped: OptionalInput<T> = { kind: "optional", source: inner };
+  return wrapped;
 }
 
 /** A step: a unit of work with typed inputs, outputs and parameters. Made by `step()`. */
@@ -130,7 +150,7 @@ export interface StepOptions<P extends ParamShape, I extends InputSpec, S extend
 }
 
 export type InputBinding =
-  | { readonly name: string; readonly kind: "ref"; readonly step: AnyStep; readonly field?: string }
+  | { readonly name: string; readonly kind: "ref"; readonly step: AnyStep; readonly field?: string; readonly optional?: boolean }
   | { readonly name: string; readonly kind: "name"; readonly outputName: string };
 
 /** Untyped, normalized form of a step, what the planner and engine read. */
@@ -266,12 +286,15 @@ function normalizeInputs(name: string, inputs: InputSpec | undefined): InputBind
   if (typeof inputs !== "object" || inputs === null) {
     throw new Err("invalid-pipeline", `step "${name}": inputs must be an object of steps ({ raw: load }) or a list of output names.`, { step: name });
   }
-  return Object.entries(inputs as Record<string, unknown>).map(([key, source]) => {
+  return Object.entries(inputs as Record<string, unknown>).map(([key, given]) => {
     if (key === RESERVED_INPUT) throw reservedInput(name);
-    if (isStep(source)) return { name: key, kind: "ref", step: source };
+    const optionalInput = (given as Partial<OptionalInput<unknown>> | undefined)?.kind === "optional";
+    const source = optionalInput ? (given as OptionalInput<unknown>).source : given;
+    const flag = optionalInput ? { optional: true } : {};
+    if (isStep(source)) return { name: key, kind: "ref", step: source, ...flag };
     const ref = source as Partial<OutputRef<unknown>> | undefined;
     if (ref?.kind === "output" && isStep(ref.step) && typeof ref.field === "string") {
-      return { name: key, kind: "ref", step: ref.step, field: ref.field };
+      return { name: key, kind: "ref", step: ref.step, field: ref.field, ...flag };
     }
     throw new Err(
       "invalid-pipeline",

@@ -24,7 +24,7 @@ import { Slots } from "./slots.js";
 import { metricRecord, metricsOfOutput } from "./metrics.js";
 import { Context, makeLogger } from "./step-context.js";
 import { recordOf, resultOf, type StepState } from "./step-state.js";
-import { argsOf, valueOf, type OutputLoader } from "./step-inputs.js";
+import { ABSENT_INPUT_HASH, argsOf, isAbsent, valueOf, type OutputLoader } from "./step-inputs.js";
 import { HEARTBEAT_MS, ownerFields } from "./recovery.js";
 import { newRunId } from "./run-id.js";
 
@@ -385,7 +385,7 @@ class RunExecution {
     const hashes: Record<string, string> = state.planned.fileHashes ? { ...state.planned.fileHashes } : {};
     for (const input of state.node.inputs) {
       const upstream = this.states[input.from]!;
-      hashes[input.name] = inputHashOf({ output: upstream.ref!, fieldHashes: upstream.fieldHashes }, input.field);
+      hashes[input.name] = isAbsent(input, upstream) ? ABSENT_INPUT_HASH : inputHashOf({ output: upstream.ref!, fieldHashes: upstream.fieldHashes }, input.field);
     }
     return hashes;
   }
@@ -398,7 +398,8 @@ class RunExecution {
       if (upstream.status === "failed" || upstream.status === "cancelled") return "upstream-failed";
       if (upstream.status === "skipped") {
         if (upstream.reason === "upstream-failed") return "upstream-failed";
-        if (!state.node.afterOnly.has(dep)) conditionSkip = true;
+        // An `after` dependency, or one read only through optional() inputs, does not pass its skip on.
+        if (!state.node.afterOnly.has(dep) && !state.node.inputs.every((input) => input.from !== dep || input.optional)) conditionSkip = true;
       }
     }
     return conditionSkip ? "condition-false" : undefined;

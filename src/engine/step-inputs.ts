@@ -1,4 +1,4 @@
-import { SluiceError, type MaybePromise } from "../core/index.js";
+import { SluiceError, type MaybePromise, type ResolvedInput } from "../core/index.js";
 import { decodeValue, type ArtifactStore } from "../artifacts/index.js";
 import type { CompletionStore } from "../store/index.js";
 import type { StepState } from "./step-state.js";
@@ -10,16 +10,25 @@ export interface OutputLoader {
   completions: CompletionStore;
 }
 
+/** An `optional(...)` input whose step was skipped: the consumer gets `undefined` for it. */
+export function isAbsent(input: ResolvedInput, upstream: StepState): boolean {
+  return input.optional === true && upstream.status === "skipped";
+}
+
+/** What a consumer's cache key holds for an absent optional input. */
+export const ABSENT_INPUT_HASH = "absent";
+
 /** A step's inputs by name, and its params; waits only when some input must be read from the artifact store. */
 export function argsOf(state: StepState, states: ReadonlyArray<StepState | undefined>, params: Record<string, unknown>, loader: OutputLoader): MaybePromise<Record<string, unknown>> {
   for (const input of state.node.inputs) {
-    if (!states[input.from]!.hasValue) return loadThenArgs(state, states, params, loader);
+    const upstream = states[input.from]!;
+    if (!upstream.hasValue && !isAbsent(input, upstream)) return loadThenArgs(state, states, params, loader);
   }
   return buildArgs(state, states, params, loader.runId);
 }
 
 async function loadThenArgs(state: StepState, states: ReadonlyArray<StepState | undefined>, params: Record<string, unknown>, loader: OutputLoader): Promise<Record<string, unknown>> {
-  for (const input of state.node.inputs) await valueOf(states[input.from]!, loader);
+  for (const input of state.node.inputs) if (!isAbsent(input, states[input.from]!)) await valueOf(states[input.from]!, loader);
   return buildArgs(state, states, params, loader.runId);
 }
 
@@ -27,6 +36,10 @@ function buildArgs(state: StepState, states: ReadonlyArray<StepState | undefined
   const args: Record<string, unknown> = { params };
   for (const input of state.node.inputs) {
     const upstream = states[input.from]!;
+    if (isAbsent(input, upstream)) {
+      args[input.name] = undefined;
+      continue;
+    }
     const value = upstream.value;
     if (input.field === undefined) {
       args[input.name] = value;

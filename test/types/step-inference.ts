@@ -1,6 +1,6 @@
 // Compile-time tests, checked by `tsc -p test/types` in `npm run lint`: each @ts-expect-error must be an
 // error, and every other line must compile. Nothing here runs. "sluice" resolves to the built dist.
-import { pipeline, step, type OutputRef, type Step } from "sluice";
+import { optional as optionalInput, pipeline, step, type OutputRef, type Step } from "sluice";
 import { z } from "zod";
 
 /** Exact type equality (tells `any` and `unknown` apart from everything else). */
@@ -203,3 +203,17 @@ step("no-body", { inputs: { clean } });
 
 export default pipeline("types", { steps: [publish, fitX], concurrency: 2 });
 export { cleanIsNumbers, publishIsNumber, modelRef };
+
+// optional(): the consumer sees the input as possibly undefined.
+{
+  const maybe = step("maybe", { run: () => [1, 2] });
+  step("consumer", {
+    inputs: { maybe: optionalInput(maybe) },
+    run: ({ maybe }) => {
+      const list: number[] | undefined = maybe;
+      // @ts-expect-error an optional input may be undefined
+      const strict: number[] = maybe;
+      return [list, strict];
+    },
+  });
+}
