@@ -7,6 +7,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measureArazzo } from "./arazzo.mjs";
+import { measureMap } from "./map.mjs";
 import { measureServer } from "./server.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -94,6 +95,13 @@ const arazzoTable = [
   `| ${arazzo.steps} sequential steps, each response chained into the next path | ${(arazzo.oneStepMs / 1000).toFixed(3)} s | ${(arazzo.wallMs / 1000).toFixed(3)} s | ${arazzo.marginalMs.toFixed(2)} |`,
 ].join("\n");
 
+const mapped = measureMap({ runs });
+const mapTable = [
+  "| map of trivial items, durable | 1000 items | 10000 items | marginal ms/item |",
+  "|---|---:|---:|---:|",
+  `| \`map()\` with concurrency 8, each item recorded and cached | ${(mapped.oneThousandMs / 1000).toFixed(3)} s | ${(mapped.tenThousandMs / 1000).toFixed(3)} s | ${mapped.marginalMs.toFixed(4)} |`,
+].join("\n");
+
 const server = await measureServer();
 const serverTable = [
   "| light status (GET .../runs/{id}/light), 50 connections | p99 latency | trigger → first step start, median | p99 |",
@@ -103,6 +111,7 @@ const serverTable = [
 
 for (const { mode, table } of sections) process.stdout.write(`\n${mode}\n${table}\n`);
 process.stdout.write(`\narazzo\n${arazzoTable}\n`);
+process.stdout.write(`\nmap\n${mapTable}\n`);
 process.stdout.write(`\nserver\n${serverTable}\n`);
 
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
@@ -129,6 +138,13 @@ ${sections.map(({ mode, table }) => `## ${mode === "memory" ? "In-memory" : "Dur
 benchmark's process; median of ${runs} runs after one warm-up; marginal = (50 steps − 1 step) / 49.
 
 ${arazzoTable}
+
+## Map
+
+\`sluice run bench/map-workload.mjs\` (one list, one \`map()\` with a trivial body), whole process, durable, a fresh
+home per sample, median of ${runs} runs after one warm-up; marginal = (10000 items − 1000 items) / 9000.
+
+${mapTable}
 
 ## Server
 

@@ -6,12 +6,15 @@
  * const total = step("total", { inputs: { raw }, run: ({ raw }) => raw.reduce((a, b) => a + b, 0) });
  * const result = await pipeline("demo", { steps: [total] }).run();
  */
-export { step, isStep, optional, secret, SluiceError, ERROR_CODES, REASONS, RUN_STATUSES, STEP_STATUSES, PLAN_STATUSES, LOG_LEVELS } from "./core/index.js";
+export { step, map, isStep, optional, secret, SluiceError, ERROR_CODES, REASONS, RUN_STATUSES, STEP_STATUSES, PLAN_STATUSES, LOG_LEVELS } from "./core/index.js";
 export type {
   AnyStep,
   ErrorCode,
   InputSpec,
   LogLevel,
+  MapItemArgs,
+  MapOptions,
+  MapResult,
   OutputRef,
   ParamShape,
   ParamValues,

@@ -180,6 +180,20 @@ export interface StepDefinition {
   readonly description?: string;
   /** Hash of the body's source (and when/onFailure/serializer), version and outputs. */
   readonly fingerprint: string;
+  /** Set for a map step (map()): `run` is the item body, which the engine calls once per item. */
+  readonly map?: MapSpec;
+}
+
+/** How a map step runs its items (see map.ts). */
+export interface MapSpec {
+  /** How many items run at once. */
+  readonly concurrency: number;
+  /** Below this share of succeeded items the map step fails. */
+  readonly minSuccessRatio: number;
+  /** Retries of one item. */
+  readonly retry: NormalizedRetry;
+  /** Timeout of one item's attempt, in ms. */
+  readonly timeoutMs?: number;
 }
 
 const STEP_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -200,8 +214,12 @@ export function step<
   if (typeof options !== "object" || options === null || typeof options.run !== "function") {
     throw new Err("invalid-pipeline", `step "${name}": \`run\` must be a function. Give the step a body: step("${name}", { run: () => ... }).`, { step: name });
   }
-  const definition = normalize(name, options as unknown as StepOptions<ParamShape, InputSpec, SchemaShape, unknown>);
-  const self: Step<Awaited<R>> = {
+  return stepOf(name, normalize(name, options as unknown as StepOptions<ParamShape, InputSpec, SchemaShape, unknown>));
+}
+
+/** A step object around a normalized definition (step() and map() make theirs with it). */
+export function stepOf<T>(name: string, definition: StepDefinition): Step<T> {
+  const self: Step<T> = {
     kind: "step",
     name,
     definition,
@@ -336,7 +354,7 @@ function normalizeFiles(name: string, files: readonly string[] | undefined): rea
 
 const NO_FILES: readonly string[] = Object.freeze([]);
 
-function normalizeRetry(name: string, retry: number | RetryOptions | undefined): NormalizedRetry {
+export function normalizeRetry(name: string, retry: number | RetryOptions | undefined): NormalizedRetry {
   const options: RetryOptions = typeof retry === "number" ? { attempts: retry } : (retry ?? { attempts: 1 });
   const attempts = options.attempts;
   if (!Number.isInteger(attempts) || attempts < 1) {

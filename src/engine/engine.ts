@@ -4,14 +4,13 @@ import {
   maskText,
   serializeError,
   type MaybePromise,
-  type GraphNode,
   type PipelineGraph,
   type Reason,
   type SerializedError,
   type StepLogger,
   type StepStatus,
 } from "../core/index.js";
-import { contentHashOf, encodeValue, refOf, tagOf, type ArtifactStore, type EncodedValue } from "../artifacts/index.js";
+import { encodeValue, refOf, tagOf, type ArtifactStore, type EncodedValue } from "../artifacts/index.js";
 import { AttemptControl, InProcessExecutor, type Executor } from "../executors/index.js";
 import { cacheKeyOf, inputHashOf, type Plan } from "../planner/index.js";
 import type { CompletionStore, DatasetCatalog, LogRecord, MetricRecord, RunStore, StepRunRecord } from "../store/index.js";
@@ -19,8 +18,9 @@ import type { SluiceEventListener, SluiceEventMap, SluiceEventName } from "./eve
 import { RunResult, type FirstFailure, type StepResult } from "./result.js";
 import { retryDelay, sleep } from "./retry.js";
 import { withStepConsole } from "./console-capture.js";
-import { checkOutput, wrapError } from "./output-check.js";
+import { checkOutput, fieldHashesOf, warnIfOverran, wrapError } from "./output-check.js";
 import { Slots } from "./slots.js";
+import { runMap, type MapRun } from "./map-step.js";
 import { metricRecord, metricsOfOutput } from "./metrics.js";
 import { Context, makeLogger } from "./step-context.js";
 import { recordOf, resultOf, type StepState } from "./step-state.js";
@@ -341,9 +341,10 @@ class RunExecution {
     if (this.options.onEvent) this.emit("step:start", { runId: this.runId, step: node.name, attempt });
     const started = Date.now();
     const call = { step: node.name, body: def.run, args, ctx, control, timeoutMs: def.timeoutMs };
+    const execute = def.map ? () => runMap(this.mapRun(state, args, control, log), args.over) : () => this.executor.execute(call);
     let value: unknown;
     try {
-      value = this.options.captureConsole === false ? this.executor.execute(call) : withStepConsole(log, () => this.executor.execute(call), def.isAsync);
+      value = this.options.captureConsole === false ? execute() : withStepConsole(log, execute, def.isAsync || def.map !== undefined);
     } catch (error) {
       this.running.delete(control);
       return wrapError(error, node.name, this.runId);
@@ -357,8 +358,29 @@ class RunExecution {
         },
       );
     }
-    if (def.timeoutMs !== undefined) this.warnIfOverran(state, log(), started);
+    if (def.timeoutMs !== undefined) warnIfOverran(def, log(), started);
     return this.keepOutput(state, value, control);
+  }
+
+  /** What a map step's items need of this run (see map-step.ts). */
+  private mapRun(state: StepState, args: Record<string, unknown>, control: AttemptControl, log: () => StepLogger): MapRun {
+    const { node } = state;
+    const onMetric = (name: string, value: number) => this.metricBuffer.push(metricRecord(this.runId, node.name, name, value));
+    return {
+      runId: this.runId,
+      pipeline: this.options.graph.pipeline,
+      step: node.name,
+      spec: node.def.map!,
+      body: node.def.run,
+      fingerprint: node.def.fingerprint,
+      paramsHash: state.planned.paramsHash,
+      params: args.params as Record<string, unknown>,
+      stores: this.options.stores,
+      executor: this.executor,
+      control,
+      contextOf: (item, attempt, itemControl) => new Context(this.runId, item, attempt, itemControl, log, onMetric),
+      log,
+    };
   }
 
   private keepOutput(state: StepState, value: unknown, control: AttemptControl): MaybePromise<SluiceError | undefined> {
@@ -420,7 +442,7 @@ class RunExecution {
   private storeEncoded(state: StepState, value: unknown, encoded: EncodedValue, complete: boolean): void {
     const { node } = state;
     const ref = refOf(encoded);
-    state.fieldHashes = this.fieldHashesOf(node, value);
+    state.fieldHashes = fieldHashesOf(this.options.graph, node, value);
     state.ref = ref;
     state.value = value;
     state.hasValue = true;
@@ -452,20 +474,6 @@ class RunExecution {
         state,
       );
     }
-  }
-
-  /** Hashes of the fields of this output that dependents read one by one, so they rerun only when their field changes. */
-  private fieldHashesOf(node: GraphNode, value: unknown): Record<string, string> | undefined {
-    if (typeof value !== "object" || value === null) return undefined;
-    let hashes: Record<string, string> | undefined;
-    for (const dependent of node.dependents) {
-      for (const input of this.options.graph.nodes[dependent]!.inputs) {
-        if (input.from !== node.index || input.field === undefined || hashes?.[input.field] !== undefined) continue;
-        const hash = contentHashOf((value as Record<string, unknown>)[input.field]);
-        if (hash !== undefined) (hashes ??= {})[input.field] = hash;
-      }
-    }
-    return hashes;
   }
 
   /** Follows a write that is not waited for: a failure stops the run, and the run's end waits for it. */
@@ -574,15 +582,6 @@ class RunExecution {
     this.logBuffer = [];
     const logsWritten = runs.appendLogs(logs);
     return isPromise(metricsWritten) ? metricsWritten.then(() => logsWritten) : logsWritten;
-  }
-
-  private warnIfOverran(state: StepState, log: StepLogger, started: number): void {
-    const limit = state.node.def.timeoutMs;
-    if (limit === undefined) return;
-    const took = Date.now() - started;
-    if (took > limit) {
-      log.warn(`took ${took} ms, over its timeoutMs of ${limit}: a synchronous body cannot be interrupted on the main thread, so its result is kept`);
-    }
   }
 
   private emit<K extends SluiceEventName>(type: K, payload: SluiceEventMap[K]): void {

@@ -1,4 +1,5 @@
-import { SluiceError, type StepDefinition } from "../core/index.js";
+import { contentHashOf } from "../artifacts/index.js";
+import { SluiceError, type GraphNode, type PipelineGraph, type StepDefinition, type StepLogger } from "../core/index.js";
 
 /**
  * Checks a step's return value against what it declares: with several output names, an object with
@@ -42,4 +43,28 @@ export function wrapError(error: unknown, step: string, runId: string, context?:
   const wrapped = new SluiceError("step-failed", context ? `step "${step}": ${context}: ${message}` : message, { step, runId, cause: error });
   if (error instanceof Error && error.stack) wrapped.stack = error.stack;
   return wrapped;
+}
+
+/** Hashes of the fields of this output that dependents read one by one, so they rerun only when their field changes. */
+export function fieldHashesOf(graph: PipelineGraph, node: GraphNode, value: unknown): Record<string, string> | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  let hashes: Record<string, string> | undefined;
+  for (const dependent of node.dependents) {
+    for (const input of graph.nodes[dependent]!.inputs) {
+      if (input.from !== node.index || input.field === undefined || hashes?.[input.field] !== undefined) continue;
+      const hash = contentHashOf((value as Record<string, unknown>)[input.field]);
+      if (hash !== undefined) (hashes ??= {})[input.field] = hash;
+    }
+  }
+  return hashes;
+}
+
+/** A synchronous body cannot be stopped: say so when it ran past its timeout. */
+export function warnIfOverran(def: StepDefinition, log: StepLogger, started: number): void {
+  const limit = def.timeoutMs;
+  if (limit === undefined) return;
+  const took = Date.now() - started;
+  if (took > limit) {
+    log.warn(`took ${took} ms, over its timeoutMs of ${limit}: a synchronous body cannot be interrupted on the main thread, so its result is kept`);
+  }
 }

@@ -1,0 +1,125 @@
+// Map steps: per-item instances (records, cache, retries), the success ratio, growth of the list, and
+// a kill -9 in the middle of a map that the next run finishes without redoing finished items.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { map, memoryStores, pipeline, step } from "sluice";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+function scoring(list: (n: number) => unknown[], failing: (item: number) => boolean = () => false, options: { minSuccessRatio?: number; retry?: number } = {}) {
+  const calls: number[] = [];
+  const docs = step("docs", { params: { n: z.number().default(0) }, run: ({ params }) => list(params.n) });
+  const score = map("score", {
+    over: docs,
+    concurrency: 3,
+    ...options,
+    run: ({ item }: { item: number }) => {
+      calls.push(item);
+      if (failing(item)) throw new Error(`item ${item} is bad`);
+      return item * 10;
+    },
+  });
+  const total = step("total", { inputs: { score }, run: ({ score }) => score.outputs.reduce<number>((sum, x) => sum + (x ?? 0), 0) });
+  return { calls, p: pipeline("scoring", { steps: [total] }) };
+}
+
+describe("map steps", () => {
+  it("runs the body once per item, returns outputs in input order with counts, and records each item", async () => {
+    const { calls, p } = scoring(() => [5, 1, 4, 2]);
+    const stores = memoryStores();
+    const result = await p.run({ stores });
+    const score = result.outputs.score as { outputs: number[]; total: number; successes: number; failures: number; cached: number };
+    expect(score).toEqual({ total: 4, successes: 4, failures: 0, cached: 0, outputs: [50, 10, 40, 20], errors: [] });
+    expect(result.outputs.total).toBe(120);
+    expect(calls.sort()).toEqual([1, 2, 4, 5]);
+    const { steps } = (await stores.runs.getRun(result.runId))!;
+    const items = steps.filter((s) => s.step.startsWith("score["));
+    expect(items.map((s) => s.step).sort()).toEqual(["score[0]", "score[1]", "score[2]", "score[3]"]);
+    expect(items.every((s) => s.status === "succeeded" && s.attempts === 1 && s.cacheKey && s.durationMs !== undefined)).toBe(true);
+  });
+
+  it("after items are added, runs only the new ones; an unchanged list reuses the whole map", async () => {
+    // n items: 0..29, then three more at the end.
+    const { calls, p } = scoring((n) => Array.from({ length: n }, (_, i) => (i < 30 ? i : 70 + i)));
+    const stores = memoryStores();
+    await p.run({ stores, params: { n: 30 } });
+    expect(calls).toHaveLength(30);
+    const unchanged = await p.run({ stores, params: { n: 30 } });
+    expect(unchanged.steps.score).toMatchObject({ status: "succeeded", cached: true });
+    expect(calls).toHaveLength(30);
+    const grown = await p.run({ stores, params: { n: 33 } });
+    expect(calls.slice(30).sort()).toEqual([100, 101, 102]);
+    expect(grown.outputs.score).toMatchObject({ total: 33, cached: 30, successes: 33 });
+  });
+
+  it("keeps going below the failure budget, and fails the step naming the failures above it", async () => {
+    const lenient = scoring(() => [1, 2, 3, 4], (item) => item === 3, { minSuccessRatio: 0.75 });
+    const ok = await lenient.p.run({ stores: memoryStores() });
+    expect(ok.success).toBe(true);
+    expect(ok.outputs.score).toMatchObject({ successes: 3, failures: 1, outputs: [10, 20, undefined, 40], errors: [{ index: 2, error: { message: "item 3 is bad" } }] });
+
+    const strict = scoring(() => [1, 2, 3, 4], (item) => item % 2 === 1, { minSuccessRatio: 0.9, retry: 2 });
+    const stores = memoryStores();
+    const failed = await strict.p.run({ stores });
+    expect(failed.steps.score!.status).toBe("failed");
+    expect(failed.steps.score!.error!.message).toContain('map "score": 2 of 4 items failed (50.0% succeeded, below minSuccessRatio 0.9)');
+    expect(failed.steps.score!.error!.message).toContain("[0] item 1 is bad");
+    expect(failed.steps.total).toMatchObject({ status: "skipped", reason: "upstream-failed" });
+    // Each failing item was tried twice (retry: 2); the good ones once.
+    expect(strict.calls.filter((x) => x === 1)).toHaveLength(2);
+    expect(strict.calls.filter((x) => x === 2)).toHaveLength(1);
+    const records = (await stores.runs.getRun(failed.runId))!.steps.filter((s) => s.step.startsWith("score["));
+    expect(records.filter((s) => s.status === "failed").map((s) => [s.step, s.attempts]).sort()).toEqual([["score[0]", 2], ["score[2]", 2]]);
+    // A rerun retries only the failed items: the succeeded ones are cached.
+    const before = strict.calls.length;
+    await strict.p.run({ stores });
+    expect(strict.calls.slice(before).sort()).toEqual([1, 1, 3, 3]);
+  });
+
+  it("refuses a list that is not an array, and bad options", async () => {
+    const notList = pipeline("x", { steps: [map("m", { over: step("one", { run: () => 5 }), run: ({ item }) => item })] });
+    const result = await notList.run({ stores: memoryStores() });
+    expect(result.steps.m!.error!.message).toContain('map "m": its `over` input must be an array, got number');
+    expect(() => map("m", { over: step("l", { run: () => [1] }), concurrency: 0, run: ({ item }) => item })).toThrow(/concurrency must be a whole number/);
+    expect(() => map("m", { over: step("l", { run: () => [1] }), minSuccessRatio: 2, run: ({ item }) => item })).toThrow(/minSuccessRatio must be a number from 0 to 1/);
+  });
+});
+
+describe("a map killed in the middle", () => {
+  it("is finished by the next run without redoing the items that had finished", async () => {
+    const home = mkdtempSync(join(tmpdir(), "sluice-map-crash-"));
+    const side = join(home, "side.txt");
+    const env = { ...process.env, NO_COLOR: "1", SLUICE_HOME: home, SLUICE_TEST_SIDE_FILE: side };
+    const child = spawn(process.execPath, [join(root, "bin/sluice.js"), "run", "test/fixtures/map-crash.ts", "--quiet"], { cwd: root, env, stdio: "ignore" });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    const deadline = Date.now() + 20_000;
+    while ((existsSync(side) ? readFileSync(side, "utf8").trim().split("\n").length : 0) < 6) {
+      if (Date.now() > deadline) throw new Error("the map did not start");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    child.kill("SIGKILL");
+    await exited;
+    const firstPid = String(child.pid);
+    const shown = JSON.parse(spawnSync(process.execPath, [join(root, "bin/sluice.js"), "runs", "--json"], { cwd: root, env, encoding: "utf8" }).stdout).runs[0];
+    expect(shown).toMatchObject({ status: "failed", reason: "crashed" });
+    const detail = JSON.parse(spawnSync(process.execPath, [join(root, "bin/sluice.js"), "show", shown.runId, "--json"], { cwd: root, env, encoding: "utf8" }).stdout);
+    const finished = new Set(detail.steps.filter((s: { name: string; status: string }) => s.name.startsWith("work[") && s.status === "succeeded").map((s: { name: string }) => Number(s.name.slice(5, -1))));
+    expect(finished.size).toBeGreaterThan(0);
+
+    const again = spawnSync(process.execPath, [join(root, "bin/sluice.js"), "run", "test/fixtures/map-crash.ts", "--json"], { cwd: root, env, encoding: "utf8" });
+    expect(again.status, again.stderr).toBe(0);
+    const result = JSON.parse(again.stdout);
+    expect(result.outputs.work.outputs).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
+    const lines = readFileSync(side, "utf8").trim().split("\n").map((line) => line.split(":"));
+    const second = lines.filter(([pid]) => pid !== firstPid).map(([, index]) => Number(index));
+    // Nothing the first process finished was done again, and every item was done.
+    expect(second.filter((index) => finished.has(index))).toEqual([]);
+    expect(new Set([...finished, ...second]).size).toBe(20);
+    expect(result.outputs.work.cached).toBe(finished.size + (20 - finished.size - second.length));
+  });
+});
