@@ -40,6 +40,7 @@ export { compareSnapshots as compare, readSnapshot, SNAPSHOT_FORMAT } from "./fl
 export type { Snapshot, SnapshotComparison, SnapshotJson, SnapshotStep, StepChange } from "./flows/index.js";
 export { openHome, resolveHomePath } from "./home.js";
 export type { SluiceHome } from "./home.js";
+export type { UseOptions } from "./sub-pipeline.js";
 export type { PipelineOptions, PreviewOptions, PreviewStep, ResetOptions, ResetResult, RunOptions } from "./pipeline.js";
 export { RunResult, formatSummary } from "./engine/index.js";
 export type { ExecutionSummary, FirstFailure, SluiceEvent, SluiceEventListener, SluiceEventMap, SluiceEventName, StepResult, Stores } from "./engine/index.js";

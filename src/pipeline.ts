@@ -24,6 +24,7 @@ import { executeRun, formatSummary, type RunResult, type SluiceEventListener, ty
 import type { Executor } from "./executors/index.js";
 import { formatTree, planRun, type Plan, type PlanOptions } from "./planner/index.js";
 import { openHome, resolveHomePath } from "./home.js";
+import { embed, type UseOptions } from "./sub-pipeline.js";
 import { MemoryStore } from "./store/index.js";
 
 const BRAND = Symbol.for("sluice.pipeline");
@@ -140,6 +141,8 @@ export class Pipeline {
   #graph?: PipelineGraph;
   #snapshot?: Snapshot;
   #snapshotHash?: string;
+  /** Steps of embedded sub-pipelines (use()). */
+  #embedded: AnyStep[] = [];
 
   constructor(
     readonly name: string,
@@ -150,8 +153,23 @@ export class Pipeline {
 
   /** The checked dependency graph; throws a SluiceError (cycle, missing input, ...) if it is invalid. */
   graph(): PipelineGraph {
-    this.#graph ??= buildGraph(this.name, this.options.steps);
+    this.#graph ??= buildGraph(this.name, this.#embedded.length === 0 ? this.options.steps : [...this.options.steps, ...this.#embedded]);
     return this.#graph;
+  }
+
+  /**
+   * Embeds another pipeline's steps in this one, named `child.step` (see sub-pipeline.ts): `inputs`
+   * fills the child's open inputs from this pipeline's steps, `outputs` names child outputs for this
+   * pipeline's steps to read by name. Returns this pipeline.
+   * @example training.use(prep, { inputs: { raw: load }, outputs: { clean: "cleaned" } })
+   */
+  use(child: Pipeline, options: UseOptions = {}): this {
+    if (child === this) throw new SluiceError("invalid-pipeline", `pipeline "${this.name}" cannot use itself.`);
+    this.#embedded.push(...embed(child, options));
+    this.#graph = undefined;
+    this.#snapshot = undefined;
+    this.#snapshotHash = undefined;
+    return this;
   }
 
   /** The frozen snapshot of this definition (graph, code fingerprints, parameter schemas, version) and its hash. */
