@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measureArazzo } from "./arazzo.mjs";
 import { measureMap } from "./map.mjs";
+import { measureThreads } from "./threads.mjs";
 import { measureServer } from "./server.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -102,6 +103,13 @@ const mapTable = [
   `| \`map()\` with concurrency 8, each item recorded and cached | ${(mapped.oneThousandMs / 1000).toFixed(3)} s | ${(mapped.tenThousandMs / 1000).toFixed(3)} s | ${mapped.marginalMs.toFixed(4)} |`,
 ].join("\n");
 
+const threads = measureThreads({ runs });
+const threadsTable = [
+  "| 8 CPU-bound steps (fixed arithmetic), whole process | on the main thread | isolate: \"thread\" | speedup |",
+  "|---|---:|---:|---:|",
+  `| ${threads.cores} cores | ${(threads.inProcessMs / 1000).toFixed(2)} s | ${(threads.threadsMs / 1000).toFixed(2)} s | ${threads.speedup.toFixed(2)}x |`,
+].join("\n");
+
 const server = await measureServer();
 const serverTable = [
   "| light status (GET .../runs/{id}/light), 50 connections | p99 latency | trigger → first step start, median | p99 |",
@@ -112,6 +120,7 @@ const serverTable = [
 for (const { mode, table } of sections) process.stdout.write(`\n${mode}\n${table}\n`);
 process.stdout.write(`\narazzo\n${arazzoTable}\n`);
 process.stdout.write(`\nmap\n${mapTable}\n`);
+process.stdout.write(`\nthreads\n${threadsTable}\n`);
 process.stdout.write(`\nserver\n${serverTable}\n`);
 
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
@@ -145,6 +154,13 @@ ${arazzoTable}
 home per sample, median of ${runs} runs after one warm-up; marginal = (10000 items − 1000 items) / 9000.
 
 ${mapTable}
+
+## Thread pool
+
+\`sluice run bench/cpu-workload.mjs\` with and without \`isolate: "thread"\` on its 8 CPU-bound steps, whole process,
+median of ${runs} interleaved runs each (the thread pool's start and the module's import in each thread included).
+
+${threadsTable}
 
 ## Server
 

@@ -49,3 +49,4 @@ export type { Completion, CompletionStore, DatasetCatalog, DatasetRecord, LogRec
 export { FileArtifactStore, MemoryArtifactStore, dataset, model, metrics } from "./artifacts/index.js";
 export type { ArtifactIndex, ArtifactKind, ArtifactRef, ArtifactStore, DatasetInfo, EncodedValue, OutputTag } from "./artifacts/index.js";
 export type { Executor, StepCall } from "./executors/index.js";
+export { parallelMap } from "./executors/index.js";

@@ -18,6 +18,7 @@ import {
   type PlanStatus,
   type Reason,
 } from "./core/index.js";
+import { fileURLToPath } from "node:url";
 import { MemoryArtifactStore } from "./artifacts/index.js";
 import { snapshotHash, snapshotOf, type Snapshot } from "./flows/index.js";
 import { executeRun, formatSummary, type RunResult, type SluiceEventListener, type Stores } from "./engine/index.js";
@@ -40,6 +41,11 @@ export interface PipelineOptions {
   description?: string;
   /** false: a step is complete when its own output exists, whatever its upstream (d6tflow's check_dependencies). @defaultValue true */
   checkDependencies?: boolean;
+  /**
+   * The module that defines this pipeline (`import.meta.url`): where `isolate: "thread"` steps are
+   * imported again, and what `sluice resume` loads. @defaultValue the file given to sluice run
+   */
+  module?: string;
 }
 
 export interface ResetOptions {
@@ -102,6 +108,10 @@ export interface PreviewStep {
   params: Record<string, unknown>;
   /** The conditional steps (`when`) whose skip skips this one too (itself included); absent when none. */
   conditions?: string[];
+}
+
+function modulePath(module: string): string {
+  return module.startsWith("file:") ? fileURLToPath(module) : module;
 }
 
 /** How the tree says when a step runs only if conditions hold. */
@@ -220,7 +230,7 @@ export class Pipeline {
       onEvent: withLogEcho(options.onEvent, logLevel),
       runId: options.runId,
       resume: options.resume,
-      source: options.source,
+      source: options.source ?? (this.options.module === undefined ? undefined : { file: modulePath(this.options.module) }),
       project: options.project,
       flow: options.flow ?? this.definitionRef(),
       loadOutputs: options.loadOutputs,

@@ -140,6 +140,13 @@ export interface StepOptions<P extends ParamShape, I extends InputSpec, S extend
   /** false: always run, never reuse an earlier output. @defaultValue true */
   cache?: boolean;
   /**
+   * "thread": run the body in a worker thread (one per core), for CPU-bound work; a timeout then stops
+   * it for good. The thread imports the pipeline's module again and finds the step by pipeline and
+   * step name, so the step must be defined at the module's top level and its pipeline exported;
+   * inputs and output must be structured-cloneable. @defaultValue on the main thread
+   */
+  isolate?: "thread";
+  /**
    * External files the step reads (paths relative to the working directory): their content is part
    * of the cache key, so editing one reruns the step (reason `input-data-changed`).
    */
@@ -175,6 +182,7 @@ export interface StepDefinition {
   readonly timeoutMs?: number;
   readonly version?: string;
   readonly cache: boolean;
+  readonly isolate?: "thread";
   readonly files: readonly string[];
   readonly serializer?: Serializer<unknown>;
   readonly description?: string;
@@ -283,6 +291,7 @@ function normalize(name: string, options: StepOptions<ParamShape, InputSpec, Sch
     timeoutMs: options.timeoutMs,
     version: options.version,
     cache: options.cache ?? true,
+    ...(options.isolate === undefined ? {} : { isolate: checkIsolate(name, options.isolate) }),
     files: normalizeFiles(name, options.files),
     serializer: options.serializer as Serializer<unknown> | undefined,
     description: options.description,
@@ -320,6 +329,11 @@ function normalizeInputs(name: string, inputs: InputSpec | undefined): InputBind
       { step: name, details: { input: key } },
     );
   });
+}
+
+function checkIsolate(name: string, isolate: unknown): "thread" {
+  if (isolate !== "thread") throw new Err("invalid-pipeline", `step "${name}": isolate must be "thread" (or left out), got ${JSON.stringify(isolate)}.`, { step: name });
+  return isolate;
 }
 
 function reservedInput(name: string): Err {

@@ -11,7 +11,8 @@ import {
   type StepStatus,
 } from "../core/index.js";
 import { encodeValue, refOf, tagOf, type ArtifactStore, type EncodedValue } from "../artifacts/index.js";
-import { AttemptControl, InProcessExecutor, type Executor } from "../executors/index.js";
+import { AttemptControl, InProcessExecutor, type Executor, type ThreadExecutor } from "../executors/index.js";
+import { threadExecutorFor } from "./isolation.js";
 import { cacheKeyOf, inputHashOf, type Plan } from "../planner/index.js";
 import type { CompletionStore, DatasetCatalog, LogRecord, MetricRecord, RunStore, StepRunRecord } from "../store/index.js";
 import type { SluiceEventListener, SluiceEventMap, SluiceEventName } from "./events.js";
@@ -104,6 +105,7 @@ class RunExecution {
   private storeError: unknown;
   private firstFailure?: FirstFailure;
   private logBuffer: LogRecord[] = [];
+  private threads?: ThreadExecutor;
   private metricBuffer: MetricRecord[] = [];
   private resolveDone!: () => void;
   private heartbeat?: NodeJS.Timeout;
@@ -341,7 +343,8 @@ class RunExecution {
     if (this.options.onEvent) this.emit("step:start", { runId: this.runId, step: node.name, attempt });
     const started = Date.now();
     const call = { step: node.name, body: def.run, args, ctx, control, timeoutMs: def.timeoutMs };
-    const execute = def.map ? () => runMap(this.mapRun(state, args, control, log), args.over) : () => this.executor.execute(call);
+    const executor = def.isolate === "thread" ? (this.threads ??= threadExecutorFor(this.options.source, this.options.graph.pipeline, node.name)) : this.executor;
+    const execute = def.map ? () => runMap(this.mapRun(state, args, control, log), args.over) : () => executor.execute(call);
     let value: unknown;
     try {
       value = this.options.captureConsole === false ? execute() : withStepConsole(log, execute, def.isAsync || def.map !== undefined);
@@ -519,6 +522,7 @@ class RunExecution {
     }
     if (leftovers.length > 0) await stores.runs.putSteps(leftovers);
     await this.flushLogs();
+    await this.threads?.close();
     // Every queued write of this run is committed (or has failed) before the run is reported finished.
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     const outputs: Record<string, unknown> = {};

@@ -1,0 +1,63 @@
+// isolate: "thread": steps run in worker threads (the module imported again there), their logs and
+// metrics come back, a throw fails the step, a timeout terminates the thread; the same pipeline runs
+// unchanged in-process; parallelMap.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parallelMap } from "sluice";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const home = mkdtempSync(join(tmpdir(), "sluice-threads-"));
+  const child = spawnSync(process.execPath, [join(root, "bin/sluice.js"), "run", "test/fixtures/threads.ts", "--json", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, SLUICE_HOME: home, ...env } });
+  return { code: child.status, result: JSON.parse(child.stdout), stderr: child.stderr, home };
+}
+
+describe("thread-isolated steps", () => {
+  it("run off the main thread, in parallel, with their logs and metrics recorded", () => {
+    const { code, result, home } = run([]);
+    expect(code, JSON.stringify(result.firstFailure)).toBe(0);
+    expect(result.outputs.join.sum).toBe(35);
+    const [a, b] = result.outputs.join.threads;
+    expect(a).not.toBe(0);
+    expect(b).not.toBe(0);
+    expect(a).not.toBe(b);
+    const logs = JSON.parse(spawnSync(process.execPath, [join(root, "bin/sluice.js"), "logs", result.runId, "left", "--json"], { cwd: root, encoding: "utf8", env: { ...process.env, SLUICE_HOME: home } }).stdout).logs;
+    expect(logs.map((l: { message: string }) => l.message)).toEqual([`left on thread ${a}`]);
+    const listed = JSON.parse(spawnSync(process.execPath, [join(root, "bin/sluice.js"), "runs", "--metrics", "--json"], { cwd: root, encoding: "utf8", env: { ...process.env, SLUICE_HOME: home } }).stdout).runs;
+    expect(listed[0].metrics.left).toEqual({ spins: 1 });
+  });
+
+  it("run unchanged in-process without the flag", () => {
+    const { code, result } = run([], { ISOLATE: "0" });
+    expect(code).toBe(0);
+    expect(result.outputs.join).toEqual({ sum: 35, threads: [0, 0] });
+  });
+
+  it("fail the step when the body throws in its thread, and stop a stuck body at its timeout", () => {
+    const failed = run(["-p", "explode=true"]);
+    expect(failed.code).toBe(1);
+    expect(failed.result.steps.boom.status).toBe("failed");
+    expect(failed.result.steps.boom.error.message).toContain("exploded in a thread");
+    expect(failed.result.steps.join.status).toBe("succeeded");
+
+    const started = Date.now();
+    const stuck = run(["-p", "stuckMs=60000"]);
+    expect(stuck.code).toBe(1);
+    expect(stuck.result.steps.stuck.error).toMatchObject({ code: "step-timeout" });
+    expect(stuck.result.steps.stuck.error.message).toContain("its thread was terminated");
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
+
+describe("parallelMap", () => {
+  it("calls a module's exported function on every item in worker threads, results in input order", async () => {
+    const helper = new URL("./fixtures/square.mjs", import.meta.url);
+    expect(await parallelMap(helper, "square", [1, 2, 3, 4, 5], { workers: 2 })).toEqual([1, 4, 9, 16, 25]);
+    await expect(parallelMap(helper, "missing", [1])).rejects.toThrow(/no exported function "missing"/);
+  });
+});
