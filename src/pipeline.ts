@@ -19,7 +19,7 @@ import {
   type Reason,
 } from "./core/index.js";
 import { fileURLToPath } from "node:url";
-import { MemoryArtifactStore } from "./artifacts/index.js";
+import { decodeValue, MemoryArtifactStore, type ArtifactRef } from "./artifacts/index.js";
 import { snapshotHash, snapshotOf, type Snapshot } from "./flows/index.js";
 import { executeRun, formatSummary, type RunResult, type SluiceEventListener, type Stores } from "./engine/index.js";
 import type { Executor } from "./executors/index.js";
@@ -110,6 +110,17 @@ export interface PreviewStep {
   conditions?: string[];
 }
 
+/**
+ * What preview shows of a dynamic step's expansion: once it has run, the steps it expanded to
+ * (complete); before, one `dynamic` placeholder, since they are only known at run time.
+ */
+async function expansionRows(step: string, output: ArtifactRef | undefined, stores: Stores): Promise<PreviewStep[]> {
+  const encoded = output === undefined ? undefined : await stores.artifacts.get(output);
+  const value = encoded === undefined ? undefined : ((await decodeValue(encoded)) as { expanded?: unknown });
+  if (!Array.isArray(value?.expanded)) return [{ name: `${step}/*`, status: "dynamic", reason: "missing-output", deps: [step], params: {} }];
+  return (value.expanded as string[]).map((child) => ({ name: `${step}/${child}`, status: "complete" as const, reason: "complete" as const, deps: [step], params: {} }));
+}
+
 function modulePath(module: string): string {
   return module.startsWith("file:") ? fileURLToPath(module) : module;
 }
@@ -134,7 +145,7 @@ export class Preview {
     return formatTree(
       this.steps.map((step) => {
         const params = Object.keys(step.params).length > 0 ? ` ${JSON.stringify(step.params)}` : "";
-        const label = step.status === "complete" ? "complete" : `pending: ${step.reason}`;
+        const label = step.status === "complete" ? "complete" : step.status === "dynamic" ? `dynamic: known when "${step.deps[0]}" has run` : `pending: ${step.reason}`;
         return { name: step.name, deps: step.deps, label: `${step.name}${params} (${label}${conditionNote(step)})` };
       }),
     );
@@ -190,17 +201,17 @@ export class Pipeline {
 
   /** What `run()` with the same options would do, and why, for every step. */
   async preview(options: PreviewOptions = {}): Promise<Preview> {
-    const { plan, graph } = await this.plan(options);
+    const { plan, graph, stores } = await this.plan(options);
     const conditions = skipConditions(graph);
-    return new Preview(
-      this.name,
-      plan.steps.map((step) => {
-        const shown: PreviewStep = { name: step.name, status: step.status, reason: step.reason, deps: [...step.deps], params: maskParams(step.params, graph.secretParams) };
-        const skippedWith = conditions.get(step.index);
-        if (skippedWith) shown.conditions = skippedWith;
-        return shown;
-      }),
-    );
+    const steps: PreviewStep[] = [];
+    for (const step of plan.steps) {
+      const shown: PreviewStep = { name: step.name, status: step.status, reason: step.reason, deps: [...step.deps], params: maskParams(step.params, graph.secretParams) };
+      const skippedWith = conditions.get(step.index);
+      if (skippedWith) shown.conditions = skippedWith;
+      steps.push(shown);
+      if (graph.nodes[step.index]!.def.dynamic) steps.push(...(await expansionRows(step.name, step.status === "complete" ? step.completion?.output : undefined, stores)));
+    }
+    return new Preview(this.name, steps);
   }
 
   /** Runs what the plan says: upstream first, independent steps in parallel. Never throws for a failed step. */

@@ -147,6 +147,12 @@ export interface StepOptions<P extends ParamShape, I extends InputSpec, S extend
    */
   isolate?: "thread";
   /**
+   * true: the body returns steps built at run time (e.g. one per learning rate in a config), which the
+   * engine then runs inside this run as `name/child`; this step's output is their outputs by name.
+   * Preview shows the expansion as `dynamic` until this step has run. @defaultValue false
+   */
+  dynamic?: boolean;
+  /**
    * External files the step reads (paths relative to the working directory): their content is part
    * of the cache key, so editing one reruns the step (reason `input-data-changed`).
    */
@@ -183,6 +189,7 @@ export interface StepDefinition {
   readonly version?: string;
   readonly cache: boolean;
   readonly isolate?: "thread";
+  readonly dynamic?: boolean;
   readonly files: readonly string[];
   readonly serializer?: Serializer<unknown>;
   readonly description?: string;
@@ -292,6 +299,7 @@ function normalize(name: string, options: StepOptions<ParamShape, InputSpec, Sch
     version: options.version,
     cache: options.cache ?? true,
     ...(options.isolate === undefined ? {} : { isolate: checkIsolate(name, options.isolate) }),
+    ...(options.dynamic ? { dynamic: true } : {}),
     files: normalizeFiles(name, options.files),
     serializer: options.serializer as Serializer<unknown> | undefined,
     description: options.description,

@@ -6,7 +6,7 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export const STEP_STATUSES = ["pending", "running", "succeeded", "skipped", "failed", "cancelled"] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
-export const PLAN_STATUSES = ["pending", "complete"] as const;
+export const PLAN_STATUSES = ["pending", "complete", "dynamic"] as const;
 export type PlanStatus = (typeof PLAN_STATUSES)[number];
 
 export const REASONS = [

@@ -21,7 +21,9 @@ import { retryDelay, sleep } from "./retry.js";
 import { withStepConsole } from "./console-capture.js";
 import { checkOutput, fieldHashesOf, warnIfOverran, wrapError } from "./output-check.js";
 import { Slots } from "./slots.js";
-import { runMap, type MapRun } from "./map-step.js";
+import type { ChildRun } from "./child-run.js";
+import { runDynamic } from "./dynamic-step.js";
+import { runMap } from "./map-step.js";
 import { metricRecord, metricsOfOutput } from "./metrics.js";
 import { Context, makeLogger } from "./step-context.js";
 import { recordOf, resultOf, type StepState } from "./step-state.js";
@@ -344,10 +346,13 @@ class RunExecution {
     const started = Date.now();
     const call = { step: node.name, body: def.run, args, ctx, control, timeoutMs: def.timeoutMs };
     const executor = def.isolate === "thread" ? (this.threads ??= threadExecutorFor(this.options.source, this.options.graph.pipeline, node.name)) : this.executor;
-    const execute = def.map ? () => runMap(this.mapRun(state, args, control, log), args.over) : () => executor.execute(call);
+    const run = () => executor.execute(call);
+    const child = () => this.childRun(state, control, log);
+    const mapped = () => runMap({ ...child(), spec: def.map!, body: def.run, fingerprint: def.fingerprint, paramsHash: state.planned.paramsHash, params: args.params as Record<string, unknown> }, args.over);
+    const execute = def.map ? mapped : def.dynamic ? () => runDynamic({ ...child(), parentKey: state.cacheKey! }, run) : run;
     let value: unknown;
     try {
-      value = this.options.captureConsole === false ? execute() : withStepConsole(log, execute, def.isAsync || def.map !== undefined);
+      value = this.options.captureConsole === false ? execute() : withStepConsole(log, execute, def.isAsync || def.map !== undefined || def.dynamic === true);
     } catch (error) {
       this.running.delete(control);
       return wrapError(error, node.name, this.runId);
@@ -365,25 +370,12 @@ class RunExecution {
     return this.keepOutput(state, value, control);
   }
 
-  /** What a map step's items need of this run (see map-step.ts). */
-  private mapRun(state: StepState, args: Record<string, unknown>, control: AttemptControl, log: () => StepLogger): MapRun {
-    const { node } = state;
-    const onMetric = (name: string, value: number) => this.metricBuffer.push(metricRecord(this.runId, node.name, name, value));
-    return {
-      runId: this.runId,
-      pipeline: this.options.graph.pipeline,
-      step: node.name,
-      spec: node.def.map!,
-      body: node.def.run,
-      fingerprint: node.def.fingerprint,
-      paramsHash: state.planned.paramsHash,
-      params: args.params as Record<string, unknown>,
-      stores: this.options.stores,
-      executor: this.executor,
-      control,
-      contextOf: (item, attempt, itemControl) => new Context(this.runId, item, attempt, itemControl, log, onMetric),
-      log,
-    };
+  /** What a map's items (map-step.ts) or a dynamic step's children (dynamic-step.ts) need of this run. */
+  private childRun(state: StepState, control: AttemptControl, log: () => StepLogger): ChildRun {
+    const step = state.node.name;
+    const onMetric = (name: string, value: number) => this.metricBuffer.push(metricRecord(this.runId, step, name, value));
+    const contextOf = (name: string, attempt: number, c: AttemptControl) => new Context(this.runId, name, attempt, c, log, onMetric);
+    return { runId: this.runId, pipeline: this.options.graph.pipeline, step, stores: this.options.stores, executor: this.executor, control, contextOf, log };
   }
 
   private keepOutput(state: StepState, value: unknown, control: AttemptControl): MaybePromise<SluiceError | undefined> {

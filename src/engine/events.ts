@@ -1,9 +1,9 @@
-import type { LogLevel, SerializedError } from "../core/index.js";
+import type { LogLevel, PlanStatus, SerializedError } from "../core/index.js";
 import type { RunResult, StepResult } from "./result.js";
 
 /** Every event a run emits, by name: one map that the CLI, logging and (later) the server consume. */
 export interface SluiceEventMap {
-  "run:start": { runId: string; pipeline: string; steps: Array<{ name: string; status: "pending" | "complete"; reason: string; deps: string[] }> };
+  "run:start": { runId: string; pipeline: string; steps: Array<{ name: string; status: PlanStatus; reason: string; deps: string[] }> };
   "step:start": { runId: string; step: string; attempt: number };
   "step:retry": { runId: string; step: string; attempt: number; delayMs: number; error: SerializedError };
   "step:log": { runId: string; step: string; level: LogLevel; message: string; time: number; data?: unknown };

@@ -7,27 +7,19 @@
  * every few hundred items so that commits, timers and cancellation get their turn.
  */
 import { contentHashOf, decodeValue, encodeValue, refOf, type EncodedValue } from "../artifacts/index.js";
-import { hashParts, isPromise, serializeError, SluiceError, type MapResult, type MapSpec, type MaybePromise, type SerializedError, type StepContext, type StepLogger } from "../core/index.js";
-import { AttemptControl, type Executor } from "../executors/index.js";
+import { hashParts, isPromise, serializeError, SluiceError, type MapResult, type MapSpec, type MaybePromise, type SerializedError, type StepContext } from "../core/index.js";
+import { AttemptControl } from "../executors/index.js";
 import type { CompletionSummary, StepRunRecord } from "../store/index.js";
-import type { Stores } from "./engine.js";
+import type { ChildRun } from "./child-run.js";
 import { retryDelay, sleep } from "./retry.js";
 
-export interface MapRun {
-  runId: string;
-  pipeline: string;
-  step: string;
+export interface MapRun extends ChildRun {
   spec: MapSpec;
+  /** The item body. */
   body: (args: never, ctx: StepContext) => unknown;
   fingerprint: string;
   paramsHash: string;
   params: Record<string, unknown>;
-  stores: Stores;
-  executor: Executor;
-  /** The map step's own attempt: aborting it cancels every item. */
-  control: AttemptControl;
-  contextOf(item: string, attempt: number, control: AttemptControl): StepContext;
-  log: () => StepLogger;
 }
 
 const YIELD_EVERY = 256;
