@@ -39,5 +39,8 @@ export { identityOf } from "./identity.js";
 export { isSecret, MASK, maskParams, maskText, secret } from "./secret.js";
 export { isPromise } from "./maybe-promise.js";
 export type { MaybePromise } from "./maybe-promise.js";
-/** The HTTP API's JSON shapes (zod schemas, and their types for the client). */
-export * as wire from "./wire.js";
+/**
+ * The HTTP API's JSON shapes, as types (for the client). The zod schemas themselves are imported by
+ * the server from core/wire.js: re-exporting them here would load zod in every command.
+ */
+export type * as wire from "./wire.js";

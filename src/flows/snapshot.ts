@@ -4,7 +4,7 @@
  * tells whether a snapshot (e.g. one read back from a file) still matches its hash; `compareSnapshots`
  * says which steps were added, removed or changed, and how.
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { canonicalJson, isSecret, sha256, SluiceError, type PipelineGraph } from "../core/index.js";
 
 export const SNAPSHOT_FORMAT = "sluice.snapshot/1" as const;
@@ -72,12 +72,11 @@ function paramsSchemaOf(graph: PipelineGraph): ParamsSchema {
 
 /** A snapshot from its JSON (a file written by `sluice freeze`); `where` names it in errors. */
 export function readSnapshot(value: unknown, where: string): Snapshot {
-  const parsed = snapshotSchema.safeParse(value);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  const problems = snapshotProblems(value);
+  if (problems.length > 0) {
     throw new SluiceError("invalid-usage", `${where} is not a sluice snapshot (${SNAPSHOT_FORMAT}):\n- ${problems.join("\n- ")}\nWrite one with: sluice freeze FILE --out snapshot.json`, { details: { problems } });
   }
-  return sealed(parsed.data as SnapshotJson);
+  return sealed(value as SnapshotJson);
 }
 
 export interface StepChange {
@@ -164,23 +163,37 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** The parameter's JSON Schema, by the schema's own toJSONSchema() (so this module does not load zod). */
 function paramJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const method = (schema as { toJSONSchema?: (params: object) => unknown }).toJSONSchema;
+  if (typeof method !== "function") return {};
   try {
-    const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { unrepresentable: "any", io: "input" }) as Record<string, unknown>;
+    const { $schema: _drop, ...rest } = method.call(schema, { unrepresentable: "any", io: "input" }) as Record<string, unknown>;
     return rest;
   } catch {
     return {};
   }
 }
 
-const snapshotStep = z.object({ name: z.string(), deps: z.array(z.string()), params: z.array(z.string()), fingerprint: z.string(), description: z.string().optional() }).strict();
-const snapshotSchema = z
-  .object({
-    format: z.literal(SNAPSHOT_FORMAT),
-    pipeline: z.string(),
-    version: z.string().nullable(),
-    hash: z.string().regex(/^[0-9a-f]{64}$/),
-    steps: z.array(snapshotStep),
-    paramsSchema: z.object({ type: z.literal("object"), properties: z.record(z.string(), z.unknown()), required: z.array(z.string()), additionalProperties: z.literal(false) }),
-  })
-  .strict();
+/** What keeps `value` from being a snapshot's JSON, one line per problem with its path. */
+function snapshotProblems(value: unknown): string[] {
+  const problems: string[] = [];
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string");
+  if (!isObject(value)) return ["(root): expected an object"];
+  if (value.format !== SNAPSHOT_FORMAT) problems.push(`format: expected "${SNAPSHOT_FORMAT}"`);
+  if (typeof value.pipeline !== "string") problems.push("pipeline: expected a string");
+  if (value.version !== null && typeof value.version !== "string") problems.push("version: expected a string or null");
+  if (typeof value.hash !== "string" || !/^[0-9a-f]{64}$/.test(value.hash)) problems.push("hash: expected 64 hex digits");
+  if (!Array.isArray(value.steps)) problems.push("steps: expected an array");
+  else {
+    value.steps.forEach((step, i) => {
+      if (!isObject(step) || typeof step.name !== "string" || !strings(step.deps) || !strings(step.params) || typeof step.fingerprint !== "string") {
+        problems.push(`steps.${i}: expected { name, deps, params, fingerprint }`);
+      }
+    });
+  }
+  const params = value.paramsSchema;
+  if (!isObject(params) || params.type !== "object" || !isObject(params.properties) || !strings(params.required)) problems.push("paramsSchema: expected a JSON Schema object with properties and required");
+  return problems;
+}

@@ -1,6 +1,6 @@
 /** Pieces the route definitions share: the project path parameter, JSON responses, error responses. */
 import { z } from "@hono/zod-openapi";
-import { wire } from "../core/index.js";
+import * as wire from "../core/wire.js";
 
 export const projectParam = z.object({ project: z.string().describe("the project key") });
 export const runParam = projectParam.extend({ runId: z.string() });

@@ -1,7 +1,8 @@
 /** Routes: the dataset catalog (schema, first rows), artifacts (metadata, download) and lineage. */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { ArtifactRef } from "../artifacts/index.js";
-import { SluiceError, wire } from "../core/index.js";
+import { SluiceError } from "../core/index.js";
+import * as wire from "../core/wire.js";
 import { datasetJson, datasetRows, findDataset, lineageJson, resolveArtifact, schemaJson } from "../views.js";
 import type { Api } from "./app.js";
 import { errorResponses, json, projectParam } from "./route-parts.js";

@@ -1,6 +1,6 @@
 /** Routes: projects, flows (with graph, parameter schema and versions), and triggering a run. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { wire } from "../core/index.js";
+import * as wire from "../core/wire.js";
 import { runJson } from "../views.js";
 import type { Api } from "./app.js";
 import { errorResponses, json, projectParam, publicRun } from "./route-parts.js";

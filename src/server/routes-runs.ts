@@ -1,6 +1,7 @@
 /** Routes: runs (list, full status, light status, cancel, resume), their logs and their artifacts. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { RUN_STATUSES, SluiceError, wire } from "../core/index.js";
+import { RUN_STATUSES, SluiceError } from "../core/index.js";
+import * as wire from "../core/wire.js";
 import { lightStatusJson, logJson, runDetailJson, runJson } from "../views.js";
 import type { Api } from "./app.js";
 import { errorResponses, json, projectParam, publicRun, runParam, withoutStacks } from "./route-parts.js";

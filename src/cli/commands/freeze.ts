@@ -1,9 +1,10 @@
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import pc from "picocolors";
 import { SluiceError } from "../../core/index.js";
 import { compareSnapshots, readSnapshot, type SnapshotComparison } from "../../flows/index.js";
 import { loadPipeline } from "../../module-loader.js";
 import { EXIT } from "../exit.js";
+import { writeFileAtomically } from "../write-file.js";
 
 export interface FreezeCommandOptions {
   pipeline?: string;
@@ -27,9 +28,7 @@ export async function freezeCommand(file: string, options: FreezeCommandOptions)
     process.stdout.write(text);
     return EXIT.ok;
   }
-  const temporary = `${options.out}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, options.out);
+  writeFileAtomically(options.out, text);
   process.stderr.write(`Wrote the snapshot of "${snapshot.pipeline}" (${snapshot.steps.length} steps, sha256 ${snapshot.hash.slice(0, 12)}) to ${options.out}\n`);
   return EXIT.ok;
 }

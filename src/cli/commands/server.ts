@@ -1,11 +1,11 @@
 import pc from "picocolors";
 import { SluiceError } from "../../core/index.js";
 import { openHome } from "../../home.js";
-import { renameSync, writeFileSync } from "node:fs";
 import { createApiKey, describeApi, SluiceServer } from "../../server/index.js";
 import { SqliteServerTables } from "../../store/index.js";
 import { loadWorkspace } from "../../workspace.js";
 import { EXIT, usageError } from "../exit.js";
+import { writeFileAtomically } from "../write-file.js";
 import { table } from "../table.js";
 
 interface ServerCommandOptions {
@@ -112,9 +112,7 @@ export async function openapiCommand(options: { out?: string }, version: string)
     process.stdout.write(text);
     return EXIT.ok;
   }
-  const temporary = `${options.out}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, options.out);
+  writeFileAtomically(options.out, text);
   process.stderr.write(`Wrote ${options.out}\n`);
   return EXIT.ok;
 }
