@@ -28,6 +28,7 @@ describe("SluiceClient", () => {
     expect(job.steps.map((s) => s.name)).toEqual(["load", "train"]);
     expect((await demo.runs.list({ flow: "training", limit: 5 })).map((r) => r.runId)).toContain(job.runId);
     expect((await demo.runs.get(job.runId)).runId).toBe(job.runId);
+    expect(await demo.runs.metrics(job.runId)).toEqual({ train: { accuracy: 0.9 } });
     expect((await demo.log(job.runId, { tail: 1 })).map((l) => l.message)).toEqual(["training on 3 rows with lr=0.1"]);
     expect((await demo.datasets.list()).map((d) => d.dataset)).toContain("training/load");
     const schema = await demo.dataset("training/load").schema();

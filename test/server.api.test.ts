@@ -52,6 +52,7 @@ describe("meta routes", () => {
         "/api/projects/{project}/runs/{runId}/events",
         "/api/projects/{project}/runs/{runId}/light",
         "/api/projects/{project}/runs/{runId}/logs",
+        "/api/projects/{project}/runs/{runId}/metrics",
         "/api/projects/{project}/runs/{runId}/resume",
       ].sort(),
     );
@@ -153,6 +154,8 @@ describe("runs", () => {
     expect((await api(server, key, "GET", `${P}/runs/${started.runId}/logs?tail=1`)).json.logs).toHaveLength(1);
     expect((await api(server, key, "GET", `${P}/runs/${started.runId}/logs?step=load`)).json.logs).toHaveLength(1);
     expect((await api(server, key, "GET", `${P}/runs/${started.runId}/logs?step=nope`)).status).toBe(404);
+
+    expect((await api(server, key, "GET", `${P}/runs/${started.runId}/metrics`)).json).toEqual({ runId: started.runId, metrics: { train: { accuracy: 0.9 } } });
 
     const artifacts = (await api(server, key, "GET", `${P}/runs/${started.runId}/artifacts`)).json.artifacts;
     expect(artifacts.map((a: { step: string }) => a.step)).toEqual(["load", "train"]);
@@ -262,7 +265,7 @@ describe("bad requests", () => {
     const status = await api(server, key, "GET", `${P}/runs?status=done`);
     expect(status.status).toBe(400);
 
-    for (const path of [`${P}/runs/nope`, `${P}/runs/nope/light`, `${P}/runs/nope/logs`, `${P}/runs/nope/artifacts`, `${P}/flows/nope`]) {
+    for (const path of [`${P}/runs/nope`, `${P}/runs/nope/light`, `${P}/runs/nope/logs`, `${P}/runs/nope/metrics`, `${P}/runs/nope/artifacts`, `${P}/flows/nope`]) {
       const response = await api(server, key, "GET", path);
       expect(response.status, path).toBe(404);
       expect(response.json.error.code, path).toBe("not-found");

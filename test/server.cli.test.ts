@@ -35,6 +35,8 @@ describe("the CLI against a server", () => {
     expect(logs.map((l: { message: string }) => l.message)).toEqual(["training on 2 rows with lr=0.1"]);
     expect(sluiceCli(["datasets"], elsewhere, env).stdout).toContain("training/load");
     expect(JSON.parse(sluiceCli(["schema", "training/load", "--json"], elsewhere, env).stdout).columns.map((c: { name: string }) => c.name)).toEqual(["id", "score", "label"]);
+    const withMetrics = JSON.parse(sluiceCli(["runs", "--metrics", "--json"], elsewhere, env).stdout).runs;
+    expect(withMetrics.find((r: { runId: string }) => r.runId === run.runId).metrics).toEqual({ train: { accuracy: 0.9 } });
     // The local store of `elsewhere` saw none of it.
     expect(JSON.parse(sluiceCli(["runs", "--json"], elsewhere).stdout).runs).toEqual([]);
   });

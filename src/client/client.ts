@@ -133,6 +133,8 @@ export class ProjectClient {
     list: async (filter: RunFilter = {}): Promise<wire.RunSummary[]> => (await this.client.request<{ runs: wire.RunSummary[] }>("GET", this.path(`/runs${query(filter)}`))).runs,
     get: (runId: string): Promise<wire.RunDetail> => this.client.request("GET", this.path(`/runs/${encodeURIComponent(runId)}`)),
     light: (runId: string): Promise<wire.LightStatus> => this.client.request("GET", this.path(`/runs/${encodeURIComponent(runId)}/light`)),
+    /** Metrics by step and name. */
+    metrics: async (runId: string): Promise<wire.RunMetrics["metrics"]> => (await this.client.request<wire.RunMetrics>("GET", this.path(`/runs/${encodeURIComponent(runId)}/metrics`))).metrics,
     cancel: (runId: string): Promise<wire.RunSummary> => this.client.request("POST", this.path(`/runs/${encodeURIComponent(runId)}/cancel`)),
     resume: (runId: string, options: { params?: Record<string, unknown> } = {}): Promise<wire.RunSummary> =>
       this.client.request("POST", this.path(`/runs/${encodeURIComponent(runId)}/resume`), { body: options }),

@@ -151,6 +151,10 @@ export const Lineage = z
   })
   .meta({ id: "Lineage" });
 
+export const RunMetrics = z
+  .object({ runId: z.string(), metrics: z.record(z.string(), z.record(z.string(), z.number())).describe("by step, then metric name; a cached step shows the run that computed it") })
+  .meta({ id: "RunMetrics" });
+
 export const Health = z.object({ ok: z.boolean(), version: z.string() }).meta({ id: "Health" });
 
 export type ErrorBody = z.infer<typeof ErrorBody>;
@@ -169,3 +173,4 @@ export type DatasetSchema = z.infer<typeof DatasetSchema>;
 export type DatasetRows = z.infer<typeof DatasetRows>;
 export type ArtifactMeta = z.infer<typeof ArtifactMeta>;
 export type Lineage = z.infer<typeof Lineage>;
+export type RunMetrics = z.infer<typeof RunMetrics>;

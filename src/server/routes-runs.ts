@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { RUN_STATUSES, SluiceError } from "../core/index.js";
 import * as wire from "../core/wire.js";
-import { lightStatusJson, logJson, runDetailJson, runJson } from "../views.js";
+import { lightStatusJson, logJson, metricsOfRuns, runDetailJson, runJson } from "../views.js";
 import type { Api } from "./app.js";
 import { errorResponses, json, projectParam, publicRun, runParam, withoutStacks } from "./route-parts.js";
 import type { RunManager } from "./run-manager.js";
@@ -99,6 +99,24 @@ export function runRoutes(app: Api, manager: RunManager): void {
       }
       const logs = await manager.home.store.readLogs(runId, { step, tail });
       return c.json({ runId, logs: logs.map(logJson) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/projects/{project}/runs/{runId}/metrics",
+      operationId: "getRunMetrics",
+      tags: ["runs"],
+      summary: "The metrics a run's steps recorded (ctx.metric, metrics() outputs)",
+      request: { params: runParam },
+      responses: { 200: json(wire.RunMetrics, "metrics by step and name"), ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      const { runId } = c.req.valid("param");
+      await manager.ownRun(runId);
+      const metrics = await metricsOfRuns(manager.home.stores, [runId]);
+      return c.json({ runId, metrics: metrics.get(runId) ?? {} }, 200);
     },
   );
 

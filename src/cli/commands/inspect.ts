@@ -5,6 +5,7 @@ import { resolveHomePath } from "../../home.js";
 import { homeStores } from "../../pipeline.js";
 import { compareRuns, logJson, metricsOfRuns, runDetailJson, runJson } from "../../views.js";
 import { EXIT, usageError } from "../exit.js";
+import type { ProjectClient } from "../../client/index.js";
 import { remote, remoteProject, type RemoteOptions } from "../remote.js";
 import { table } from "../table.js";
 
@@ -21,10 +22,7 @@ export async function runsCommand(options: HomeOption & { pipeline?: string; sta
   if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit must be a whole number of at least 1, got "${options.limit}".`);
   const status = options.status as RunStatus | undefined;
   const server = await remoteProject(options);
-  if (options.metrics) {
-    if (server) throw usageError("--metrics reads the local store; the server's API does not serve metrics yet.");
-    return runsWithMetrics(options, status, limit);
-  }
+  if (options.metrics) return runsWithMetrics(options, status, limit, server);
   const list: wire.RunSummary[] = server
     ? await remote(() => server.runs.list({ flow: options.pipeline, status, limit }))
     : (await (await homeStores(options.home)).runs.listRuns({ pipeline: options.pipeline, status, limit })).map(runJson);
@@ -96,12 +94,20 @@ export async function logsCommand(runId: string, step: string | undefined, optio
 }
 
 /** Runs with their metrics, one column per metric (named by metric, or step.metric when two steps share a name). */
-async function runsWithMetrics(options: HomeOption & { pipeline?: string }, status: RunStatus | undefined, limit: number): Promise<number> {
-  const stores = await homeStores(options.home);
-  const runs = await stores.runs.listRuns({ pipeline: options.pipeline, status, limit });
-  const metrics = await metricsOfRuns(stores, runs.map((r) => r.runId));
+async function runsWithMetrics(options: HomeOption & { pipeline?: string }, status: RunStatus | undefined, limit: number, server: ProjectClient | undefined): Promise<number> {
+  let runs: wire.RunSummary[];
+  const metrics = new Map<string, Record<string, Record<string, number>>>();
+  if (server) {
+    runs = await remote(() => server.runs.list({ flow: options.pipeline, status, limit }));
+    for (const run of runs) metrics.set(run.runId, await remote(() => server.runs.metrics(run.runId)));
+  } else {
+    const stores = await homeStores(options.home);
+    const records = await stores.runs.listRuns({ pipeline: options.pipeline, status, limit });
+    runs = records.map(runJson);
+    for (const [runId, values] of await metricsOfRuns(stores, records.map((r) => r.runId))) metrics.set(runId, values);
+  }
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runs: runs.map((run) => ({ ...runJson(run), metrics: metrics.get(run.runId) ?? {} })) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runs: runs.map((run) => ({ ...run, metrics: metrics.get(run.runId) ?? {} })) }, null, 2)}\n`);
     return EXIT.ok;
   }
   const keys = new Map<string, { step: string; name: string }>();
