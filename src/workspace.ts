@@ -3,13 +3,14 @@
  * key and the pipeline modules. Every pipeline a module exports is a flow of that project, identified
  * by its name, with a version label and a hash of its definition (see flows/definition.ts).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { SluiceError } from "./core/index.js";
 import { flowDefinition, type FlowDefinition } from "./flows/index.js";
 import { exportedPipelines, importModule } from "./module-loader.js";
 import type { Pipeline } from "./pipeline.js";
+import type { FlowVersionStore } from "./store/index.js";
 
 export const CONFIG_NAMES = ["sluice.config.ts", "sluice.config.mts", "sluice.config.js", "sluice.config.mjs", "sluice.config.json"] as const;
 
@@ -40,6 +41,23 @@ export interface Workspace {
   flows: Map<string, WorkspaceFlow>;
 }
 
+/** Records that the workspace's flow definitions are registered now (a server start, `sluice flows`). */
+export async function registerFlows(workspace: Workspace, store: FlowVersionStore): Promise<void> {
+  const registeredAt = Date.now();
+  for (const { name, definition } of workspace.flows.values()) {
+    await store.registerFlowVersion({ project: workspace.project, flow: name, version: definition.version, hash: definition.hash, registeredAt });
+  }
+}
+
+/** Refuses to run a flow when the caller asked for a version (label or hash) other than the loaded one. */
+export function checkFlowVersion(flow: WorkspaceFlow, requested: string | undefined): void {
+  const { definition } = flow;
+  if (requested === undefined || requested === definition.version || requested === definition.hash) return;
+  throw new SluiceError("conflict", `Flow "${flow.name}" has version ${definition.version} (hash ${definition.hash.slice(0, 12)}) loaded, not ${requested}. Omit the version to run the loaded one, or load that version's code.`, {
+    details: { loaded: definition.version, requested },
+  });
+}
+
 /** The config file in `dir`, if there is one. */
 export function findConfig(dir: string = process.cwd()): string | undefined {
   for (const name of CONFIG_NAMES) {
@@ -51,7 +69,7 @@ export function findConfig(dir: string = process.cwd()): string | undefined {
 
 /** Loads the config (a file, or the one in a folder) and every pipeline module it names. */
 export async function loadWorkspace(configOrDir: string = process.cwd()): Promise<Workspace> {
-  const configPath = configOrDir.includes("sluice.config") ? resolve(configOrDir) : findConfig(configOrDir);
+  const configPath = existsSync(configOrDir) && statSync(configOrDir).isFile() ? resolve(configOrDir) : findConfig(configOrDir);
   if (configPath === undefined || !existsSync(configPath)) {
     throw new SluiceError(
       "invalid-usage",

@@ -61,3 +61,15 @@ describe("parallelMap", () => {
     await expect(parallelMap(helper, "missing", [1])).rejects.toThrow(/no exported function "missing"/);
   });
 });
+
+describe("a thread-isolated step whose module is not known", () => {
+  it("fails that step with a message saying how to name the module, and the run goes on", async () => {
+    const { memoryStores, pipeline, step } = await import("sluice");
+    const other = step("other", { run: () => 1 });
+    const heavy = step("heavy", { isolate: "thread", run: () => 2 });
+    const result = await pipeline("no-module", { steps: [other, heavy] }).run({ stores: memoryStores() });
+    expect(result.steps.other!.status).toBe("succeeded");
+    expect(result.steps.heavy!.status).toBe("failed");
+    expect(result.steps.heavy!.error!.message).toContain("module: import.meta.url");
+  });
+});

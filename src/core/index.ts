@@ -38,6 +38,7 @@ export { declaredParams, resolveParams } from "./params.js";
 export { identityOf } from "./identity.js";
 export { isSecret, MASK, maskParams, maskText, secret } from "./secret.js";
 export { isPromise } from "./maybe-promise.js";
+export { jsonSchemaOf } from "./schema-compat.js";
 export type { MaybePromise } from "./maybe-promise.js";
 /**
  * The HTTP API's JSON shapes, as types (for the client). The zod schemas themselves are imported by

@@ -86,7 +86,8 @@ function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
 
-function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+/** A zod schema as JSON Schema, by its own toJSONSchema() (zod itself is not loaded); throws when it cannot say. */
+export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
   const method = (schema as { toJSONSchema?: (params: object) => unknown }).toJSONSchema;
   if (typeof method !== "function") throw new Error("schema cannot describe itself as JSON Schema");
   return method.call(schema, { io, unrepresentable: "any" }) as JsonSchema;

@@ -1,6 +1,7 @@
-import type { StepContext, StepLogger } from "../core/index.js";
-import type { AttemptControl, Executor } from "../executors/index.js";
+import { isPromise, SluiceError, type MaybePromise, type NormalizedRetry, type StepContext, type StepLogger } from "../core/index.js";
+import { AttemptControl, type Executor } from "../executors/index.js";
 import type { Stores } from "./engine.js";
+import { retryDelay, sleep } from "./retry.js";
 
 /** What the instances a step runs inside itself (a map's items, a dynamic step's children) need of the run. */
 export interface ChildRun {
@@ -15,4 +16,70 @@ export interface ChildRun {
   /** A child's context; its logs and metrics are the step's. */
   contextOf(name: string, attempt: number, control: AttemptControl): StepContext;
   log: () => StepLogger;
+}
+
+/** One child body to run, with its retry policy and per-attempt timeout. */
+export interface ChildCall {
+  name: string;
+  body: (args: never, ctx: StepContext) => unknown;
+  args: unknown;
+  retry: NormalizedRetry;
+  timeoutMs?: number;
+}
+
+export type ChildOutcome = { ok: true; value: unknown; attempts: number } | { ok: false; error: SluiceError; attempts: number };
+
+/**
+ * Runs children's bodies for a step: each attempt with its own control, all aborted together with the
+ * step's; a retryable failure is tried again after the policy's delay. A synchronous body's outcome
+ * comes back synchronously, so thousands of trivial children cost no promises.
+ */
+export class ChildAttempts {
+  private readonly live = new Set<AttemptControl>();
+
+  constructor(private readonly run: ChildRun) {
+    if (!run.control.aborted) run.control.signal.addEventListener("abort", () => this.live.forEach((c) => c.abort(run.control.reason)), { once: true });
+  }
+
+  attempt(call: ChildCall, attempt = 1): MaybePromise<ChildOutcome> {
+    const { run } = this;
+    const control = new AttemptControl();
+    if (run.control.aborted) control.abort(run.control.reason);
+    this.live.add(control);
+    let pending: unknown;
+    try {
+      pending = run.executor.execute({ step: call.name, body: call.body, args: call.args, ctx: run.contextOf(call.name, attempt, control), control, timeoutMs: call.timeoutMs });
+    } catch (error) {
+      this.live.delete(control);
+      return this.failed(call, attempt, error);
+    }
+    if (!isPromise(pending)) {
+      this.live.delete(control);
+      return { ok: true, value: pending, attempts: attempt };
+    }
+    return pending.then(
+      (value): ChildOutcome => {
+        this.live.delete(control);
+        return { ok: true, value, attempts: attempt };
+      },
+      (error: unknown) => {
+        this.live.delete(control);
+        return this.failed(call, attempt, error);
+      },
+    );
+  }
+
+  private failed(call: ChildCall, attempt: number, thrown: unknown): MaybePromise<ChildOutcome> {
+    const { run } = this;
+    const error = SluiceError.is(thrown) ? thrown : new SluiceError("step-failed", thrown instanceof Error ? thrown.message : String(thrown), { step: call.name, cause: thrown });
+    if (!run.control.aborted && attempt < call.retry.attempts && error.retryable) {
+      const delayMs = retryDelay(call.retry, attempt);
+      run.log().warn(`${call.name}: attempt ${attempt} failed: ${error.message}; retrying in ${Math.round(delayMs)} ms`);
+      return sleep(delayMs, run.control.signal).then(
+        () => this.attempt(call, attempt + 1),
+        (): ChildOutcome => ({ ok: false, error, attempts: attempt }),
+      );
+    }
+    return { ok: false, error, attempts: attempt };
+  }
 }

@@ -7,10 +7,8 @@
  */
 import { contentHashOf, decodeValue, encodeValue, refOf, type ArtifactRef } from "../artifacts/index.js";
 import { buildGraph, hashParts, isPromise, isStep, serializeError, SluiceError, type AnyStep, type GraphNode, type MaybePromise, type SerializedError } from "../core/index.js";
-import { AttemptControl } from "../executors/index.js";
 import type { CompletionSummary, StepRunRecord } from "../store/index.js";
-import type { ChildRun } from "./child-run.js";
-import { retryDelay, sleep } from "./retry.js";
+import { ChildAttempts, type ChildRun } from "./child-run.js";
 
 export interface Expansion extends ChildRun {
   /** The dynamic step's own cache key: part of every child's. */
@@ -42,6 +40,7 @@ export async function runExpansion(run: Expansion, steps: AnyStep[]): Promise<{ 
   const known = new Map<string, CompletionSummary>();
   const childStep = `${run.step}/`;
   for (const summary of await run.stores.completions.completionsOf(run.pipeline)) if (summary.step.startsWith(childStep)) known.set(summary.cacheKey, summary);
+  const attempts = new ChildAttempts(run);
   const values = new Map<number, Promise<{ value: unknown; hash: string } | undefined>>();
   const failures: Array<{ step: string; error: SerializedError }> = [];
   const outputs: Record<string, unknown> = {};
@@ -52,7 +51,7 @@ export async function runExpansion(run: Expansion, steps: AnyStep[]): Promise<{ 
         await run.stores.runs.putSteps([{ runId: run.runId, step: name, identity: name, status: "skipped", reason: run.control.aborted ? "cancelled" : "upstream-failed", cached: false, attempts: 0 }]);
         return undefined;
       }
-      const outcome = await runChild(run, node, name, values, known);
+      const outcome = await runChild(run, attempts, node, name, values, known);
       await run.stores.runs.putSteps([outcome.record]);
       if (outcome.error) {
         failures.push({ step: node.name, error: outcome.error });
@@ -71,16 +70,16 @@ export async function runExpansion(run: Expansion, steps: AnyStep[]): Promise<{ 
   return { expanded: graph.nodes.map((n) => n.name), outputs };
 }
 
-async function runChild(run: Expansion, node: GraphNode, name: string, values: ReadonlyMap<number, Promise<{ value: unknown; hash: string } | undefined>>, known: ReadonlyMap<string, CompletionSummary>) {
+async function runChild(run: Expansion, attempts: ChildAttempts, node: GraphNode, name: string, values: ReadonlyMap<number, Promise<{ value: unknown; hash: string } | undefined>>, known: ReadonlyMap<string, CompletionSummary>): Promise<ChildResult> {
   const args: Record<string, unknown> = { params: {} };
-  const hashes: string[] = [];
+  const hashes: Record<string, string> = {};
   for (const input of node.inputs) {
     const upstream = (await values.get(input.from))!;
     const value = input.field === undefined ? upstream.value : (upstream.value as Record<string, unknown>)?.[input.field];
     args[input.name] = value;
-    hashes.push(`${input.name}=${input.field === undefined ? upstream.hash : (contentHashOf(value) ?? upstream.hash)}`);
+    hashes[input.name] = input.field === undefined ? upstream.hash : (contentHashOf(value) ?? upstream.hash);
   }
-  const cacheKey = hashParts(["dynamic", run.parentKey, node.name, node.def.fingerprint, ...hashes]);
+  const cacheKey = hashParts(["dynamic", run.parentKey, node.name, node.def.fingerprint, ...Object.entries(hashes).map(([input, hash]) => `${input}=${hash}`)]);
   const startedAt = Date.now();
   const record: StepRunRecord = { runId: run.runId, step: name, identity: name, status: "succeeded", reason: "missing-output", cached: false, attempts: 0, cacheKey, startedAt };
   const end = (extra: Partial<StepRunRecord>) => Object.assign(record, extra, { finishedAt: Date.now(), durationMs: Date.now() - startedAt });
@@ -89,29 +88,31 @@ async function runChild(run: Expansion, node: GraphNode, name: string, values: R
     const encoded = await run.stores.artifacts.get(summary.output);
     if (encoded) return { record: end({ cached: true, reason: "complete", output: summary.output }), value: await decodeValue(encoded, node.def.serializer) };
   }
-  let lastError: SluiceError | undefined;
-  for (let attempt = 1; attempt <= node.def.retry.attempts && !run.control.aborted; attempt++) {
-    record.attempts = attempt;
-    const control = new AttemptControl();
-    const cancel = () => control.abort(run.control.reason);
-    run.control.signal.addEventListener("abort", cancel, { once: true });
+  const outcome = await attempts.attempt({ name, body: node.def.run, args, retry: node.def.retry, timeoutMs: node.def.timeoutMs });
+  record.attempts = outcome.attempts;
+  if (outcome.ok) {
     try {
-      const pending: MaybePromise<unknown> = run.executor.execute({ step: name, body: node.def.run, args, ctx: run.contextOf(name, attempt, control), control, timeoutMs: node.def.timeoutMs });
-      const value = isPromise(pending) ? await pending : pending;
-      const ref = await storeChild(run, name, node, value, cacheKey, hashes);
-      return { record: end({ output: ref }), value };
-    } catch (error) {
-      lastError = SluiceError.is(error) ? error : new SluiceError("step-failed", error instanceof Error ? error.message : String(error), { step: name, cause: error });
-      if (attempt < node.def.retry.attempts && lastError.retryable) await sleep(retryDelay(node.def.retry, attempt), run.control.signal).catch(() => undefined);
-    } finally {
-      run.control.signal.removeEventListener("abort", cancel);
+      const ref = await storeChild(run, name, node, outcome.value, cacheKey, hashes);
+      return { record: end({ output: ref }), value: outcome.value };
+    } catch (thrown) {
+      return failedChild(run, end, thrown);
     }
   }
-  const { stack: _stack, ...error } = serializeError(lastError ?? run.control.reason);
+  return failedChild(run, end, outcome.error);
+}
+
+interface ChildResult {
+  record: StepRunRecord;
+  value?: unknown;
+  error?: SerializedError;
+}
+
+function failedChild(run: Expansion, end: (extra: Partial<StepRunRecord>) => StepRunRecord, thrown: unknown): ChildResult {
+  const { stack: _stack, ...error } = serializeError(thrown);
   return { record: end({ status: run.control.aborted ? "cancelled" : "failed", error }), error };
 }
 
-async function storeChild(run: Expansion, name: string, node: GraphNode, value: unknown, cacheKey: string, hashes: string[]): Promise<ArtifactRef> {
+async function storeChild(run: Expansion, name: string, node: GraphNode, value: unknown, cacheKey: string, inputHashes: Record<string, string>): Promise<ArtifactRef> {
   const encoded = await encodeValue(value, name, node.def.serializer);
   const ref = refOf(encoded);
   await run.stores.artifacts.put(encoded);
@@ -122,7 +123,7 @@ async function storeChild(run: Expansion, name: string, node: GraphNode, value: 
     identity: name,
     codeHash: node.def.fingerprint,
     paramsHash: run.parentKey,
-    inputHashes: Object.fromEntries(hashes.map((h) => h.split("=") as [string, string])),
+    inputHashes,
     output: ref,
     runId: run.runId,
     createdAt: Date.now(),

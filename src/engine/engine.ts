@@ -345,11 +345,13 @@ class RunExecution {
     if (this.options.onEvent) this.emit("step:start", { runId: this.runId, step: node.name, attempt });
     const started = Date.now();
     const call = { step: node.name, body: def.run, args, ctx, control, timeoutMs: def.timeoutMs };
-    const executor = def.isolate === "thread" ? (this.threads ??= threadExecutorFor(this.options.source, this.options.graph.pipeline, node.name)) : this.executor;
-    const run = () => executor.execute(call);
-    const child = () => this.childRun(state, control, log);
-    const mapped = () => runMap({ ...child(), spec: def.map!, body: def.run, fingerprint: def.fingerprint, paramsHash: state.planned.paramsHash, params: args.params as Record<string, unknown> }, args.over);
-    const execute = def.map ? mapped : def.dynamic ? () => runDynamic({ ...child(), parentKey: state.cacheKey! }, run) : run;
+    // Inside the try below: a thread pool that cannot be made (no module known) fails this step, not the run.
+    const run = () => (def.isolate === "thread" ? (this.threads ??= threadExecutorFor(this.options.source, this.options.graph.pipeline, node.name)) : this.executor).execute(call);
+    const execute = def.map
+      ? () => runMap({ ...this.childRun(state, control, log), spec: def.map!, body: def.run, fingerprint: def.fingerprint, paramsHash: state.planned.paramsHash, params: args.params as Record<string, unknown> }, args.over)
+      : def.dynamic
+        ? () => runDynamic({ ...this.childRun(state, control, log), parentKey: state.cacheKey! }, run)
+        : run;
     let value: unknown;
     try {
       value = this.options.captureConsole === false ? execute() : withStepConsole(log, execute, def.isAsync || def.map !== undefined || def.dynamic === true);

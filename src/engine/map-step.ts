@@ -8,10 +8,8 @@
  */
 import { contentHashOf, decodeValue, encodeValue, refOf, type EncodedValue } from "../artifacts/index.js";
 import { hashParts, isPromise, serializeError, SluiceError, type MapResult, type MapSpec, type MaybePromise, type SerializedError, type StepContext } from "../core/index.js";
-import { AttemptControl } from "../executors/index.js";
 import type { CompletionSummary, StepRunRecord } from "../store/index.js";
-import type { ChildRun } from "./child-run.js";
-import { retryDelay, sleep } from "./retry.js";
+import { ChildAttempts, type ChildOutcome, type ChildRun } from "./child-run.js";
 
 export interface MapRun extends ChildRun {
   spec: MapSpec;
@@ -49,15 +47,14 @@ class MapExecution {
   private readonly writes = new Set<Promise<void>>();
   /** The item completions stored so far, read once instead of looked up per item. */
   private readonly known = new Map<string, CompletionSummary>();
-  /** Attempts in flight, aborted together when the map step is cancelled or times out. */
-  private readonly live = new Set<AttemptControl>();
+  private readonly attempts: ChildAttempts;
 
   constructor(
     private readonly run: MapRun,
     private readonly items: unknown[],
   ) {
     this.outputs = new Array(items.length).fill(undefined);
-    if (!run.control.aborted) run.control.signal.addEventListener("abort", () => this.live.forEach((c) => c.abort(run.control.reason)), { once: true });
+    this.attempts = new ChildAttempts(run);
   }
 
   async loadKnown(): Promise<void> {
@@ -122,42 +119,22 @@ class MapExecution {
     if (summary !== undefined && summary.invalidatedAt === undefined) {
       return (async () => {
         const encoded = await run.stores.artifacts.get(summary.output);
-        if (!encoded) return this.attempt(item$, 1); // missing or corrupted: computed again
+        if (!encoded) return this.attempt(item$); // missing or corrupted: computed again
         const value = await decodeValue(encoded);
         return { record: ended(record, { cached: true, reason: "complete", output: summary.output }), value };
       })();
     }
-    return this.attempt(item$, 1);
+    return this.attempt(item$);
   }
 
-  private attempt(it: ItemState, attempt: number): MaybePromise<ItemOutcome> {
+  private attempt(it: ItemState): MaybePromise<ItemOutcome> {
     const { run } = this;
-    const control = new AttemptControl();
-    if (run.control.aborted) control.abort(run.control.reason);
-    this.live.add(control);
-    it.record.attempts = attempt;
-    let pending: unknown;
-    try {
-      const ctx = run.contextOf(it.record.step, attempt, control);
-      pending = run.executor.execute({ step: it.record.step, body: run.body, args: { item: it.item, index: it.index, params: run.params }, ctx, control, timeoutMs: run.spec.timeoutMs });
-    } catch (error) {
-      this.live.delete(control);
-      return this.failed(it, attempt, error);
-    }
-    if (isPromise(pending)) {
-      return pending.then(
-        (value) => {
-          this.live.delete(control);
-          return this.succeeded(it, value);
-        },
-        (error: unknown) => {
-          this.live.delete(control);
-          return this.failed(it, attempt, error);
-        },
-      );
-    }
-    this.live.delete(control);
-    return this.succeeded(it, pending);
+    const outcome = this.attempts.attempt({ name: it.record.step, body: run.body, args: { item: it.item, index: it.index, params: run.params }, retry: run.spec.retry, timeoutMs: run.spec.timeoutMs });
+    const settle = (o: ChildOutcome) => {
+      it.record.attempts = o.attempts;
+      return o.ok ? this.succeeded(it, o.value) : this.failed(it, o.error);
+    };
+    return isPromise(outcome) ? outcome.then(settle) : settle(outcome);
   }
 
   private succeeded(it: ItemState, value: unknown): MaybePromise<ItemOutcome> {
@@ -165,9 +142,9 @@ class MapExecution {
     try {
       encoded = encodeValue(value, it.record.step);
     } catch (error) {
-      return this.failed(it, it.record.attempts, error);
+      return this.failed(it, error);
     }
-    if (isPromise(encoded)) return encoded.then((ready) => this.stored(it, value, ready), (error: unknown) => this.failed(it, it.record.attempts, error));
+    if (isPromise(encoded)) return encoded.then((ready) => this.stored(it, value, ready), (error: unknown) => this.failed(it, error));
     return this.stored(it, value, encoded);
   }
 
@@ -196,19 +173,9 @@ class MapExecution {
     return { record: ended(it.record, { output: ref }), value };
   }
 
-  private failed(it: ItemState, attempt: number, thrown: unknown): MaybePromise<ItemOutcome> {
-    const { run } = this;
-    const error = SluiceError.is(thrown) ? thrown : new SluiceError("step-failed", thrown instanceof Error ? thrown.message : String(thrown), { step: it.record.step, cause: thrown });
-    if (!run.control.aborted && attempt < run.spec.retry.attempts && error.retryable) {
-      const delayMs = retryDelay(run.spec.retry, attempt);
-      run.log().warn(`${it.record.step}: attempt ${attempt} failed: ${error.message}; retrying in ${Math.round(delayMs)} ms`);
-      return sleep(delayMs, run.control.signal).then(
-        () => this.attempt(it, attempt + 1),
-        () => this.failed(it, attempt, run.control.reason),
-      );
-    }
-    const { stack: _stack, ...serialized } = serializeError(error);
-    return { record: ended(it.record, { status: run.control.aborted ? "cancelled" : "failed", error: serialized }), error: serialized };
+  private failed(it: ItemState, thrown: unknown): ItemOutcome {
+    const { stack: _stack, ...error } = serializeError(thrown);
+    return { record: ended(it.record, { status: this.run.control.aborted ? "cancelled" : "failed", error }), error };
   }
 }
 

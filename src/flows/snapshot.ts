@@ -5,7 +5,7 @@
  * says which steps were added, removed or changed, and how.
  */
 import type { z } from "zod";
-import { canonicalJson, isSecret, sha256, SluiceError, type PipelineGraph } from "../core/index.js";
+import { canonicalJson, isSecret, jsonSchemaOf, sha256, SluiceError, type PipelineGraph } from "../core/index.js";
 
 export const SNAPSHOT_FORMAT = "sluice.snapshot/1" as const;
 
@@ -163,12 +163,10 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** The parameter's JSON Schema, by the schema's own toJSONSchema() (so this module does not load zod). */
+/** The parameter's JSON Schema (empty when zod cannot express it), without its `$schema` line. */
 function paramJsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const method = (schema as { toJSONSchema?: (params: object) => unknown }).toJSONSchema;
-  if (typeof method !== "function") return {};
   try {
-    const { $schema: _drop, ...rest } = method.call(schema, { unrepresentable: "any", io: "input" }) as Record<string, unknown>;
+    const { $schema: _drop, ...rest } = jsonSchemaOf(schema, "input") as Record<string, unknown>;
     return rest;
   } catch {
     return {};

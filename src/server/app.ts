@@ -79,7 +79,8 @@ export function buildApp(options: AppOptions): Api {
   catalogRoutes(app, options.manager);
   eventRoutes(app, options.manager);
 
-  app.get("/api/openapi.json", (c) => c.json(openApiDocument(app, options.version)));
+  let document: ReturnType<typeof openApiDocument> | undefined; // the routes are fixed once built
+  app.get("/api/openapi.json", (c) => c.json((document ??= openApiDocument(app, options.version))));
   return app;
 }
 

@@ -36,8 +36,7 @@ export function runRoutes(app: Api, manager: RunManager): void {
     }),
     async (c) => {
       const { runId } = c.req.valid("param");
-      await manager.ownRun(runId);
-      const found = (await manager.home.store.getRun(runId))!;
+      const found = await manager.ownRunDetail(runId);
       return c.json(withoutStacks(runDetailJson(found.run, found.steps)), 200);
     },
   );
@@ -92,9 +91,9 @@ export function runRoutes(app: Api, manager: RunManager): void {
     async (c) => {
       const { runId } = c.req.valid("param");
       const { step, tail } = c.req.valid("query");
-      await manager.ownRun(runId);
-      if (step !== undefined) {
-        const found = (await manager.home.store.getRun(runId))!;
+      if (step === undefined) await manager.ownRun(runId);
+      else {
+        const found = await manager.ownRunDetail(runId);
         if (!found.steps.some((s) => s.step === step)) throw new SluiceError("not-found", `Run ${runId} has no step "${step}". Its steps: ${found.steps.map((s) => s.step).join(", ")}.`);
       }
       const logs = await manager.home.store.readLogs(runId, { step, tail });
@@ -130,8 +129,7 @@ export function runRoutes(app: Api, manager: RunManager): void {
     }),
     async (c) => {
       const { runId } = c.req.valid("param");
-      await manager.ownRun(runId);
-      const { steps } = (await manager.home.store.getRun(runId))!;
+      const { steps } = await manager.ownRunDetail(runId);
       const artifacts = steps.filter((s) => s.output).map((s) => ({ step: s.step, hash: s.output!.hash, kind: s.output!.kind, size: s.output!.size }));
       return c.json({ runId, artifacts }, 200);
     },

@@ -4,11 +4,11 @@
  * engine event is published to the project's subscribers (the SSE streams).
  */
 import { hostname } from "node:os";
-import { canonicalJson, resolveParams, SluiceError, MASK, unknownStep } from "../core/index.js";
+import { canonicalJson, maskParams, resolveParams, SluiceError, MASK, unknownStep } from "../core/index.js";
 import { newRunId, type SluiceEvent } from "../engine/index.js";
 import type { SluiceHome } from "../home.js";
-import { DEFAULT_PROJECT, type ApiKeyStore, type FlowVersionStore, type RunRecord, type TriggerStore } from "../store/index.js";
-import type { Workspace, WorkspaceFlow } from "../workspace.js";
+import { DEFAULT_PROJECT, type ApiKeyStore, type FlowVersionStore, type RunRecord, type StepRunRecord, type TriggerStore } from "../store/index.js";
+import { checkFlowVersion, registerFlows, type Workspace, type WorkspaceFlow } from "../workspace.js";
 
 export interface ServerTables extends ApiKeyStore, FlowVersionStore, TriggerStore {}
 
@@ -48,26 +48,19 @@ export class RunManager {
   }
 
   /** Records the flow versions of the workspace (a server start). */
-  async register(): Promise<void> {
-    const now = Date.now();
-    for (const flow of this.workspace.flows.values()) {
-      await this.tables.registerFlowVersion({ project: this.project, flow: flow.name, version: flow.definition.version, hash: flow.definition.hash, registeredAt: now });
-    }
+  register(): Promise<void> {
+    return registerFlows(this.workspace, this.tables);
   }
 
   async trigger(name: string, options: TriggerOptions, idempotencyKey?: string): Promise<{ run: RunRecord; created: boolean }> {
     const flow = this.flow(name);
     const { definition, pipeline } = flow;
-    if (options.version !== undefined && options.version !== definition.version && options.version !== definition.hash) {
-      throw new SluiceError("conflict", `Flow "${name}" has version ${definition.version} (hash ${definition.hash.slice(0, 12)}) loaded, not ${options.version}. Omit "version" to run the loaded one, or restart the server with that version's code.`, {
-        details: { loaded: definition.version, requested: options.version },
-      });
-    }
+    checkFlowVersion(flow, options.version);
     const graph = pipeline.graph();
     const params = options.params ?? {};
     resolveParams(graph, params); // invalid params are the caller's 400, before any run exists
     for (const step of [...(options.targets ?? []), ...(options.force ?? [])]) if (!graph.byName.has(step)) throw unknownStep(graph, step);
-    const masked = Object.fromEntries(Object.entries(params).map(([key, value]) => [key, graph.secretParams.has(key) ? MASK : value]));
+    const masked = maskParams(params, graph.secretParams);
     const record: RunRecord = {
       runId: newRunId(),
       pipeline: name,
@@ -84,15 +77,15 @@ export class RunManager {
     if (options.targets) record.targets = options.targets;
     const claimed = await this.tables.createTriggeredRun(record, idempotencyKey);
     if (!claimed.created) {
-      const earlier = await this.home.store.getRun(claimed.runId);
+      const earlier = this.home.store.findRun(claimed.runId);
       if (!earlier) throw new SluiceError("internal", `Idempotency key names run ${claimed.runId}, which is missing.`);
       // The same key for a different request is a client bug: say so rather than answer with an unrelated run.
-      if (earlier.run.pipeline !== name || canonicalJson(earlier.run.params) !== canonicalJson(masked)) {
-        throw new SluiceError("conflict", `Idempotency-Key "${idempotencyKey}" was used for another request (run ${earlier.run.runId} of flow "${earlier.run.pipeline}" with other params). Use a new key for a new run.`, {
-          details: { runId: earlier.run.runId },
+      if (earlier.pipeline !== name || canonicalJson(earlier.params) !== canonicalJson(masked)) {
+        throw new SluiceError("conflict", `Idempotency-Key "${idempotencyKey}" was used for another request (run ${earlier.runId} of flow "${earlier.pipeline}" with other params). Use a new key for a new run.`, {
+          details: { runId: earlier.runId },
         });
       }
-      return { run: earlier.run, created: false };
+      return { run: earlier, created: false };
     }
     this.start(flow, record, params, options);
     return { run: record, created: true };
@@ -105,7 +98,7 @@ export class RunManager {
     if (active) {
       active.controller.abort(new SluiceError("cancelled", "The run was cancelled through the API."));
       await active.done;
-      return (await this.home.store.getRun(runId))!.run;
+      return this.home.store.findRun(runId)!;
     }
     if (run.status === "running" || run.status === "queued") {
       throw new SluiceError("conflict", `Run ${runId} is running in another process (pid ${run.ownerPid ?? "?"} on ${run.ownerHost ?? "?"}); cancel it there (Ctrl-C).`);
@@ -125,12 +118,22 @@ export class RunManager {
     resolveParams(flow.pipeline.graph(), merged);
     await this.home.store.updateRun(runId, { status: "queued", ownerPid: process.pid, heartbeatAt: Date.now() });
     this.start(flow, run, merged, { targets: run.targets });
-    return (await this.home.store.getRun(runId))!.run;
+    return this.home.store.findRun(runId)!;
   }
 
   /** The run, if it belongs to this server's project. */
   async ownRun(runId: string): Promise<RunRecord> {
-    const run = this.home.store.findRun(runId);
+    return this.checkOwn(runId, this.home.store.findRun(runId));
+  }
+
+  /** The run with its steps, if it belongs to this server's project. */
+  async ownRunDetail(runId: string): Promise<{ run: RunRecord; steps: StepRunRecord[] }> {
+    const found = await this.home.store.getRun(runId);
+    this.checkOwn(runId, found?.run);
+    return found!;
+  }
+
+  private checkOwn(runId: string, run: RunRecord | undefined): RunRecord {
     if (!run || (run.project ?? DEFAULT_PROJECT) !== this.project) throw new SluiceError("not-found", `No run ${runId} in project "${this.project}".`);
     return run;
   }

@@ -3,7 +3,7 @@ import { SluiceError } from "../../core/index.js";
 import { openHome } from "../../home.js";
 import { createApiKey, describeApi, SluiceServer } from "../../server/index.js";
 import { SqliteServerTables } from "../../store/index.js";
-import { loadWorkspace } from "../../workspace.js";
+import { loadWorkspace, registerFlows } from "../../workspace.js";
 import { EXIT, usageError } from "../exit.js";
 import { writeFileAtomically } from "../write-file.js";
 import { table } from "../table.js";
@@ -90,9 +90,7 @@ export async function flowsCommand(options: { config?: string; home?: string; js
   const workspace = await loadWorkspace(options.config);
   const home = await openHome(options.home);
   try {
-    const tables = new SqliteServerTables(home.store);
-    const now = Date.now();
-    for (const flow of workspace.flows.values()) await tables.registerFlowVersion({ project: workspace.project, flow: flow.name, version: flow.definition.version, hash: flow.definition.hash, registeredAt: now });
+    await registerFlows(workspace, new SqliteServerTables(home.store));
     const flows = [...workspace.flows.values()].map(({ definition: d, file }) => ({ project: workspace.project, name: d.name, version: d.version, hash: d.hash, steps: d.steps.length, params: Object.keys(d.paramsSchema.properties), file }));
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ project: workspace.project, flows }, null, 2)}\n`);

@@ -2,7 +2,7 @@ import pc from "picocolors";
 import { SluiceError, type wire } from "../../core/index.js";
 import { formatDuration } from "../../engine/index.js";
 import { homeStores } from "../../pipeline.js";
-import { loadWorkspace } from "../../workspace.js";
+import { checkFlowVersion, loadWorkspace } from "../../workspace.js";
 import { runDetailJson } from "../../views.js";
 import { EXIT } from "../exit.js";
 import { cancelOnInterrupt } from "../interrupt.js";
@@ -49,10 +49,8 @@ async function runHere(flow: string, params: Record<string, unknown>, options: T
   const workspace = await loadWorkspace(options.config);
   const found = workspace.flows.get(flow);
   if (!found) throw new SluiceError("not-found", `No flow "${flow}" in project "${workspace.project}" (${workspace.configPath}). Flows: ${[...workspace.flows.keys()].join(", ")}.`);
+  checkFlowVersion(found, options.flowVersion);
   const { definition } = found;
-  if (options.flowVersion !== undefined && options.flowVersion !== definition.version && options.flowVersion !== definition.hash) {
-    throw new SluiceError("conflict", `Flow "${flow}" is at version ${definition.version} here, not ${options.flowVersion}.`);
-  }
   const stores = await homeStores(options.home);
   const interrupt = cancelOnInterrupt();
   try {
