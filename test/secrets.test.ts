@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { filesContaining, filesUnder } from "./home-files.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const TOKEN = "tok-3f9a1c77e2";
@@ -40,9 +41,7 @@ describe("secret parameters", () => {
     for (const text of outputs) expect(text).not.toContain(TOKEN);
     expect(sluice(home, ["logs", result.runId]).stdout).toContain("Bearer ***");
     expect(JSON.parse(sluice(home, ["show", result.runId, "--json"]).stdout).params.token).toBe("***");
-    for (const file of readdirSync(home)) {
-      if (file.startsWith("sluice.db")) expect(readFileSync(join(home, file)).includes(TOKEN)).toBe(false);
-    }
+    expect(filesContaining(home, TOKEN)).toEqual([]);
     const failedRun = JSON.parse(failed.stdout).runId;
     const resumeWithout = sluice(home, ["resume", failedRun]);
     expect(resumeWithout.code).toBe(2);
@@ -53,5 +52,34 @@ describe("secret parameters", () => {
     expect(JSON.parse(resumed.stdout).runId).toBe(failedRun);
         const other = sluice(home, ["preview", "test/fixtures/secret.ts", "--json", "--param", "token=another-token"]);
     expect(JSON.parse(other.stdout).steps.find((s: { name: string }) => s.name === "call").status).toBe("complete");
+  });
+
+  it("stay secret behind every zod wrapper (optional, default, describe, nullable, catch, transform): no byte under the home holds them", () => {
+    const home = mkdtempSync(join(tmpdir(), "sluice-secret-wrapped-"));
+    const values = { token: "tok-wrapped-81f2c", apiKey: "key-wrapped-5d0e9", password: "pw-wrapped-77aa1", dsn: "dsn-wrapped-3c4b2" };
+    const params = Object.entries(values).flatMap(([name, value]) => ["--param", `${name}=${value}`]);
+    const run = sluice(home, ["run", "test/fixtures/secret-wrapped.ts", "--json", ...params]);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(JSON.parse(sluice(home, ["show", result.runId, "--json"]).stdout).params).toEqual({ token: "***", apiKey: "***", password: "***", dsn: "***" });
+    const failed = sluice(home, ["run", "test/fixtures/secret-wrapped.ts", "--json", ...params, "--param", "fail=true"]);
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout).firstFailure.error.message).toBe("upstream refused ***");
+    const shown = [
+      run.stdout,
+      run.stderr,
+      failed.stdout,
+      failed.stderr,
+      sluice(home, ["runs", "--json"]).stdout,
+      sluice(home, ["show", result.runId, "--json"]).stdout,
+      sluice(home, ["show", JSON.parse(failed.stdout).runId]).stdout,
+      sluice(home, ["logs", result.runId]).stdout,
+      sluice(home, ["logs", JSON.parse(failed.stdout).runId, "--json"]).stdout,
+      sluice(home, ["preview", "test/fixtures/secret-wrapped.ts", "--json", ...params]).stdout,
+    ];
+    for (const text of shown) for (const value of Object.values(values)) expect(text).not.toContain(value);
+    expect(sluice(home, ["logs", result.runId]).stdout).toContain("Bearer ***");
+    expect(filesUnder(home).some((file) => file.endsWith("sluice.db"))).toBe(true);
+    for (const value of Object.values(values)) expect(filesContaining(home, value)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 // The HTTP API over real HTTP on 127.0.0.1: a real `sluice server` child process on a fresh home,
 // keys made by the real CLI. Every route, the error shape, limits and idempotent triggers.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { filesContaining } from "./home-files.js";
 import { api, createKey, newHome, sluiceCli, startServer, waitForRun, type RunningServer } from "./sluice-server.js";
 
 let server: RunningServer;
@@ -145,6 +146,7 @@ describe("runs", () => {
     expect(detail.steps.map((s: { name: string; status: string; attempts: number }) => [s.name, s.status, s.attempts])).toEqual([["load", "succeeded", 1], ["train", "succeeded", 1]]);
     expect(detail.firstFailure).toBeUndefined();
     expect(JSON.stringify(detail)).not.toContain("hunter2");
+    expect(filesContaining(server.home, "hunter2")).toEqual([]);
 
     const listed = (await api(server, key, "GET", `${P}/runs?flow=training&status=succeeded&limit=5`)).json.runs;
     expect(listed.map((r: { runId: string }) => r.runId)).toContain(started.runId);

@@ -15,8 +15,23 @@ export function secret<T extends z.ZodType>(schema: T): T {
   return schema;
 }
 
+/**
+ * Whether a schema is secret: marked by `secret()`, or made from a marked schema by any zod wrapper
+ * (`.optional()`, `.nullable()`, `.default()`, `.catch()`, `.readonly()`, `.describe()`, `.meta()`,
+ * `.refine()`, `.pipe()`, `.transform()`), which all stay legal. Zod keeps the wrapped schema in
+ * `def.innerType` (or `def.in`/`def.out` for pipes) and a clone's original in `_zod.parent`.
+ */
 export function isSecret(schema: unknown): boolean {
-  return typeof schema === "object" && schema !== null && secretSchemas.has(schema);
+  return secretWithin(schema, 0);
+}
+
+function secretWithin(schema: unknown, depth: number): boolean {
+  if (typeof schema !== "object" || schema === null || depth > 32) return false;
+  if (secretSchemas.has(schema)) return true;
+  const internals = (schema as { _zod?: { def?: Record<string, unknown>; parent?: unknown } })._zod;
+  if (internals === undefined) return false;
+  const def = internals.def ?? {};
+  return [internals.parent, def.innerType, def.in, def.out].some((inner) => inner !== undefined && secretWithin(inner, depth + 1));
 }
 
 /** A copy of `params` with the values of secret parameters replaced by the mask. */
