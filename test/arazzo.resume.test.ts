@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { resumeArazzoRun, runArazzo } from "../src/arazzo/index.js";
-import { MemoryStore } from "../src/store/index.js";
+import { MemoryStore, SqliteStore } from "../src/store/index.js";
+import { filesContaining } from "./home-files.js";
 import { sluice, runFixture, useMockServer, type MockServer } from "./arazzo-server.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -123,6 +124,26 @@ describe("resumeArazzoRun", () => {
     expect(resumed.success).toBe(true);
     expect(resumed.outputs).toEqual({ token: "tok-XYZ", auth: "Bearer tok-bo" });
     expect(JSON.parse(server.calls.find((c) => c.route === "POST /login")!.body)).toEqual({ user: "bo", pin: "1111" });
+  });
+
+  it("stores no secret in any column or file, input or learned, and a resume logs in again for the token it did not keep", async () => {
+    const home = mkdtempSync(join(tmpdir(), "sluice-arazzo-secret-"));
+    const runs = SqliteStore.open(join(home, "sluice.db"));
+    server.state.failures = 1;
+    const inputs = { pin: "pw-55e1c9", user: "zed" };
+    const failed = await runArazzo({ file: fixture("secret-resume"), inputs, sourceUrls: { api: server.url }, runs, env: {} });
+    expect(failed).toMatchObject({ success: false, steps: { login: { status: "succeeded" }, call: { status: "succeeded" }, flaky: { status: "failed" } } });
+    runs.db.pragma("wal_checkpoint(TRUNCATE)");
+    for (const secret of ["pw-55e1c9", "tok-zed"]) expect(filesContaining(home, secret)).toEqual([]);
+
+    const resumed = await resumeArazzoRun({ runId: failed.runId, runs, env: {}, inputs: { pin: "pw-55e1c9" } });
+    // The echo of the old token was not kept either: it comes back masked.
+    expect(resumed).toMatchObject({ success: true, outputs: { auth: "***" } });
+    expect(server.count("POST /login")).toBe(2);
+    expect(server.count("ANY /echo/{item}")).toBe(1);
+    expect(server.calls.filter((c) => c.route === "GET /flaky/{key}").map((c) => c.headers.authorization)).toEqual(["Bearer tok-zed", "Bearer tok-zed"]);
+    runs.close();
+    for (const secret of ["pw-55e1c9", "tok-zed"]) expect(filesContaining(home, secret)).toEqual([]);
   });
 
   it("refuses to resume when the workflow's steps changed since the run started", async () => {

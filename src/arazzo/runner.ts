@@ -20,6 +20,7 @@ import { Recorder, stepError } from "./recorder.js";
 import type { BuiltRequest } from "./request.js";
 import type { RunContext } from "./run-context.js";
 import { Masker } from "./secrets.js";
+import { lostOutputSteps, reviveCheckpoint, sealCheckpoint } from "./checkpoint-secrets.js";
 import { validateArazzo } from "./validate.js";
 
 type Obj = Record<string, unknown>;
@@ -107,7 +108,6 @@ interface Checkpoint {
 }
 
 const DEFAULT_MAX_STEPS = 1000;
-const SECRET_MARK = "$sluiceSecret";
 
 /** Validates `file`, checks the inputs, and runs the workflow(s), recording the run in `runs`. */
 export async function runArazzo(options: ArazzoRunOptions): Promise<ArazzoRunResult> {
@@ -164,7 +164,7 @@ export async function resumeArazzoRun(options: ArazzoResumeOptions): Promise<Ara
   if (missing.length > 0) {
     throw new SluiceError("invalid-inputs", `Run ${options.runId} used secret input${missing.length > 1 ? "s" : ""} ${missing.map((n) => `"${n}"`).join(", ")}, which sluice does not store. Give ${missing.length > 1 ? "them" : "it"} again: sluice resume ${options.runId} ${missing.map((n) => `--param ${n}=...`).join(" ")} (or set ${missing.map(envVarOf).join(", ")}).`, { details: { missing } });
   }
-  const restored = revive(checkpoint, secrets) as Checkpoint;
+  const restored = reviveCheckpoint(checkpoint, secrets) as Checkpoint;
   if (options.maxSteps !== undefined) restored.maxSteps = checkMaxSteps(options.maxSteps);
   if (options.timeoutMs !== undefined) restored.timeoutMs = options.timeoutMs;
   const compiled = await prepare(run.source.file, restored.sourceUrls, options.fetch);
@@ -175,6 +175,7 @@ export async function resumeArazzoRun(options: ArazzoResumeOptions): Promise<Ara
     throw new SluiceError("invalid-usage", `Run ${options.runId} cannot be resumed: the steps of workflow${changed.length > 1 ? "s" : ""} ${changed.map((l) => `"${l}"`).join(", ")} changed in ${run.source.file} since the run started (a resumed run continues at a step by its place). Start a new run with: sluice arazzo run ${run.source.file}`);
   }
   const reopened = reopen(restored);
+  refetchLostSecrets(options.runId, compiled, checkpoint, restored);
   if (reopened) restored.executions = 0; // a failed run resumed gets its budget again
   const masker = new Masker(secrets.values());
   const session = new Session({ ...options, timeoutMs: restored.timeoutMs }, compiled, restored, masker, options.runId, keys);
@@ -236,14 +237,27 @@ function reopen(checkpoint: Checkpoint): boolean {
   return any;
 }
 
-function revive(value: unknown, secrets: Map<string, unknown>): unknown {
-  return JSON.parse(JSON.stringify(value), (_key, v: unknown) => {
-    if (typeof v === "object" && v !== null && !Array.isArray(v)) {
-      const name = (v as Obj)[SECRET_MARK];
-      if (typeof name === "string" && Object.keys(v).length === 1 && secrets.has(name)) return secrets.get(name);
+/**
+ * A frame whose step outputs held a secret the run learned (not stored) first runs again the earliest
+ * of those steps, the one that got the secret (a login), before going on; other outputs that echoed it
+ * come back masked. Refused where a frame is inside a call or a retry's detour.
+ */
+function refetchLostSecrets(runId: string, compiled: CompiledRun, sealed: Checkpoint, restored: Checkpoint): void {
+  const visit = (sealedFrame: FrameState, frame: FrameState): void => {
+    if (sealedFrame.call && frame.call) visit(sealedFrame.call.frame, frame.call.frame);
+    const lost = new Set(lostOutputSteps(sealedFrame.outputs));
+    if (lost.size === 0 || frame.end?.success) return;
+    const wf = compiled.workflow(frame.wf);
+    const first = wf.steps.find((step) => lost.has(step.id));
+    if (frame.call || frame.detour || first === undefined) {
+      throw new SluiceError("invalid-usage", `Run ${runId} cannot be resumed: the outputs of step${lost.size > 1 ? "s" : ""} ${[...lost].map((id) => `"${id}"`).join(", ")} of workflow "${wf.label}" held a secret learned during the run (sent later in a secret header), which sluice does not store. Start a new run with: sluice arazzo run`);
     }
-    return v;
-  });
+    delete frame.outputs[first.id];
+    frame.detour = { run: first.index, then: frame.next };
+  };
+  for (const [key, root] of Object.entries(restored.roots)) {
+    if (root.status !== "succeeded") visit(sealed.roots[key]!.frame, root.frame);
+  }
 }
 
 // ---- one run -------------------------------------------------------------------------------------------
@@ -275,7 +289,7 @@ class Session implements RunContext {
     for (const root of Object.values(checkpoint.roots)) {
       for (const name of checkpoint.secrets) {
         const value = root.frame.inputs[name];
-        if (typeof value === "string" && value !== "") this.secretValues.set(value, name);
+        if ((typeof value === "string" && value !== "") || typeof value === "number") this.secretValues.set(String(value), name);
       }
     }
   }
@@ -364,12 +378,12 @@ class Session implements RunContext {
   }
 
   async commit(): Promise<void> {
-    await this.recorder.commit(this.secretValues.size === 0 ? this.checkpoint : this.protectedCheckpoint());
+    await this.recorder.commit(this.sealedCheckpoint());
   }
 
-  /** The checkpoint with every secret input value replaced by a marker naming the input. */
-  private protectedCheckpoint(): unknown {
-    return JSON.parse(JSON.stringify(this.checkpoint, (_key, v: unknown) => (typeof v === "string" && this.secretValues.has(v) ? { [SECRET_MARK]: this.secretValues.get(v) } : v)));
+  /** The checkpoint as it may be stored: no secret, input or learned, in any string. */
+  private sealedCheckpoint(): unknown {
+    return sealCheckpoint(this.checkpoint, this.secretValues, this.masker);
   }
 
   sleep(ms: number): Promise<void> {
@@ -455,7 +469,7 @@ class Session implements RunContext {
     }
     const finishedAt = Date.now();
     try {
-      await this.recorder.finish({ status, reason: status === "cancelled" ? "cancelled" : undefined, finishedAt, durationMs: finishedAt - this.startedAt, error, checkpoint: this.secretValues.size === 0 ? this.checkpoint : this.protectedCheckpoint() });
+      await this.recorder.finish({ status, reason: status === "cancelled" ? "cancelled" : undefined, finishedAt, durationMs: finishedAt - this.startedAt, error, checkpoint: this.sealedCheckpoint() });
     } catch (storeError) {
       if (failure === undefined) throw storeError;
     }
