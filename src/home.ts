@@ -22,10 +22,10 @@ export function resolveHomePath(explicit?: string): string {
 }
 
 /**
- * Opens (creating when missing) the home at `path`, migrates its database, and marks runs whose
- * process died as crashed.
+ * Opens (creating when missing) the home at `path`, migrates its database, and (unless `recover` is
+ * false: read-only commands) records runs whose owner died as crashed.
  */
-export async function openHome(path: string = resolveHomePath()): Promise<SluiceHome> {
+export async function openHome(path: string = resolveHomePath(), { recover = true }: { recover?: boolean } = {}): Promise<SluiceHome> {
   try {
     mkdirSync(join(path, "artifacts"), { recursive: true });
     accessSync(path, constants.W_OK);
@@ -36,7 +36,7 @@ export async function openHome(path: string = resolveHomePath()): Promise<Sluice
   }
   const store = SqliteStore.open(join(path, "sluice.db"));
   const artifacts = new FileArtifactStore(join(path, "artifacts"), store);
-  await recoverCrashedRuns(store);
+  if (recover) await recoverCrashedRuns(store);
   return {
     path,
     store,

@@ -21,7 +21,7 @@ import {
 import { fileURLToPath } from "node:url";
 import { decodeValue, MemoryArtifactStore, type ArtifactRef } from "./artifacts/index.js";
 import { snapshotHash, snapshotOf, type Snapshot } from "./flows/index.js";
-import { executeRun, formatSummary, type RunResult, type SluiceEventListener, type Stores } from "./engine/index.js";
+import { executeRun, formatSummary, recoverCrashedRuns, type RunResult, type SluiceEventListener, type Stores } from "./engine/index.js";
 import type { Executor } from "./executors/index.js";
 import { formatTree, planRun, type Plan, type PlanOptions } from "./planner/index.js";
 import { openHome, resolveHomePath } from "./home.js";
@@ -201,7 +201,7 @@ export class Pipeline {
 
   /** What `run()` with the same options would do, and why, for every step. */
   async preview(options: PreviewOptions = {}): Promise<Preview> {
-    const { plan, graph, stores } = await this.plan(options);
+    const { plan, graph, stores } = await this.plan(options, false);
     const conditions = skipConditions(graph);
     const steps: PreviewStep[] = [];
     for (const step of plan.steps) {
@@ -305,11 +305,11 @@ export class Pipeline {
     return { version: this.options.version ?? hash.slice(0, 12), hash };
   }
 
-  private async plan(options: PreviewOptions): Promise<{ graph: PipelineGraph; plan: Plan; paramsByNode: Array<Record<string, unknown>>; stores: Stores }> {
+  private async plan(options: PreviewOptions, recover = true): Promise<{ graph: PipelineGraph; plan: Plan; paramsByNode: Array<Record<string, unknown>>; stores: Stores }> {
     const graph = this.graph();
     const nodes = options.targets && options.targets.length > 0 ? upstreamClosure(graph, options.targets) : graph.nodes;
     const paramsByNode = resolveParams(graph, options.params ?? {}, nodes);
-    const stores = options.stores ?? (await homeStores(options.home));
+    const stores = options.stores ?? (await homeStores(options.home, { recover }));
     const planOptions = { ...options, checkDependencies: options.checkDependencies ?? this.options.checkDependencies };
     const plan = await planRun(graph, nodes, paramsByNode, stores.completions, planOptions, stores.artifacts);
     return { graph, plan, paramsByNode, stores };
@@ -359,15 +359,26 @@ export function memoryStores(): Stores {
 }
 
 const homes = new Map<string, Promise<Stores>>();
+const recovered = new Map<string, Promise<unknown>>();
 
-/** The stores of a sluice home (default: SLUICE_HOME, else ./.sluice), opened once per process. */
-export function homeStores(home?: string): Promise<Stores> {
+/**
+ * The stores of a sluice home (default: SLUICE_HOME, else ./.sluice), opened once per process. Unless
+ * `recover` is false (read-only commands, which show dead runs as crashed without writing), runs whose
+ * owner died are first recorded as crashed.
+ */
+export async function homeStores(home?: string, { recover = true }: { recover?: boolean } = {}): Promise<Stores> {
   const path = resolveHomePath(home);
-  let stores = homes.get(path);
-  if (!stores) {
-    stores = openHome(path).then((opened) => opened.stores);
-    stores.catch(() => homes.delete(path));
-    homes.set(path, stores);
+  let opening = homes.get(path);
+  if (!opening) {
+    opening = openHome(path, { recover: false }).then((opened) => opened.stores);
+    opening.catch(() => homes.delete(path));
+    homes.set(path, opening);
+  }
+  const stores = await opening;
+  if (recover) {
+    let recovery = recovered.get(path);
+    if (!recovery) recovered.set(path, (recovery = recoverCrashedRuns(stores.runs)));
+    await recovery;
   }
   return stores;
 }

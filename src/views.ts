@@ -4,12 +4,18 @@
  */
 import { arrowToRecords, decodeValue, type ArtifactRef } from "./artifacts/index.js";
 import { canonicalJson, SluiceError } from "./core/index.js";
+import { ownerName, shownRun } from "./engine/index.js";
 import type { SluiceHome } from "./home.js";
 import { DEFAULT_PROJECT, type Completion, type CompletionStore, type DatasetRecord, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "./store/index.js";
 
 const iso = (time: number | undefined) => (time === undefined ? null : new Date(time).toISOString());
 
-export function runJson(run: RunRecord) {
+/**
+ * Every view shows a run whose owner is provably dead as `failed (crashed)` (and its running steps as
+ * failed), before any writing command records it so: a reader never writes.
+ */
+export function runJson(stored: RunRecord) {
+  const run = shownRun(stored);
   return {
     runId: run.runId,
     project: run.project ?? DEFAULT_PROJECT,
@@ -40,13 +46,23 @@ export function firstFailureOf(run: RunRecord, steps: readonly StepRunRecord[]) 
 }
 
 /** A run's full status, first failure first (as `sluice show --json` prints it). */
-export function runDetailJson(run: RunRecord, steps: readonly StepRunRecord[]) {
+export function runDetailJson(stored: RunRecord, stepRecords: readonly StepRunRecord[]) {
+  const run = shownRun(stored);
+  const steps = run === stored ? stepRecords : stepRecords.map((step) => crashedStep(step, run));
   const firstFailure = firstFailureOf(run, steps);
   return { ...(firstFailure ? { firstFailure } : {}), ...runJson(run), steps: steps.map(stepJson) };
 }
 
+/** A step of a run shown as crashed, as the next writing command will record it. */
+function crashedStep(step: StepRunRecord, run: RunRecord): StepRunRecord {
+  if (step.status === "running") return { ...step, status: "failed", error: { code: "crashed", message: `The process running this step (${ownerName(run)}) died.` } };
+  if (step.status === "pending") return { ...step, status: "cancelled", reason: "cancelled" };
+  return step;
+}
+
 /** The lightweight status a poller asks for: is it still running, and how did it end. */
-export function lightStatusJson(run: RunRecord) {
+export function lightStatusJson(stored: RunRecord) {
+  const run = shownRun(stored);
   const running = run.status === "running" || run.status === "queued";
   return { runId: run.runId, status: run.status, running, finishedAt: iso(run.finishedAt), outcome: running ? null : run.status };
 }

@@ -121,6 +121,43 @@ export function describeStoreConformance(name: string, makeStores: () => Promise
         expect(stored.source).toEqual({ file: "/w/flow.arazzo.yaml", exportName: "poll", kind: "arazzo" });
       });
 
+      it("casRun applies a patch only while the run's claim is the expected one: of two claimants with one view, one wins", async () => {
+        const { runs } = await fresh();
+        await runs.createRun(run("r1", { status: "failed", claim: "c0", ownerPid: 1, ownerHost: "h", ownerStartedAt: 500 }));
+        const seen = (await runs.findRun("r1"))!.claim;
+        expect(seen).toBe("c0");
+        const results = await Promise.all([runs.casRun("r1", seen, { claim: "a", ownerPid: 2, status: "running" }), runs.casRun("r1", seen, { claim: "b", ownerPid: 3, status: "running" })]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = (await runs.findRun("r1"))!;
+        expect(winner).toMatchObject({ claim: results[0] ? "a" : "b", ownerPid: results[0] ? 2 : 3, ownerHost: "h", ownerStartedAt: 500, status: "running" });
+        expect(await runs.casRun("r2", undefined, { claim: "x" })).toBe(false);
+        await runs.createRun(run("r2"));
+        expect(await runs.casRun("r2", undefined, { claim: "x" })).toBe(true);
+        expect((await runs.findRun("r2"))!.claim).toBe("x");
+      });
+
+      it("fencing: once another claimant takes a run, the superseded owner's writes of it are refused; other runs go on", async () => {
+        const { runs, completions } = await fresh();
+        await runs.createRun(run("r1", { claim: "mine" }));
+        await runs.createRun(run("r2"));
+        runs.fenceRun("r1", "mine");
+        await runs.putSteps([stepRecord("r1", "a", { status: "running" })]);
+        await runs.updateRun("r1", { heartbeatAt: 1100 });
+        expect(await runs.casRun("r1", "mine", { claim: "theirs", ownerPid: 99 })).toBe(true);
+        await expect((async () => runs.putSteps([stepRecord("r1", "a", { status: "succeeded" })]))()).rejects.toMatchObject({ code: "superseded" });
+        await expect(runs.updateRun("r1", { status: "succeeded" })).rejects.toMatchObject({ code: "superseded" });
+        await expect((async () => completions.putCompletion(completion("k1", { runId: "r1" })))()).rejects.toMatchObject({ code: "superseded" });
+        const stored = (await runs.getRun("r1"))!;
+        expect(stored.run.status).toBe("running");
+        expect(stored.steps.map((s) => s.status)).toEqual(["running"]);
+        expect(await completions.findCompletion("k1")).toBeUndefined();
+        await expect(runs.updateRun("r1", { heartbeatAt: 1300 })).rejects.toMatchObject({ code: "superseded" });
+        await runs.putSteps([stepRecord("r2", "b")]);
+        expect((await runs.getRun("r2"))!.steps).toHaveLength(1);
+        runs.fenceRun("r1", undefined);
+        await runs.updateRun("r1", { heartbeatAt: 1300 });
+      });
+
       it("updateRun with a field set to undefined clears it (how a resumed run forgets its end)", async () => {
         const { runs } = await fresh();
         await runs.createRun(run("r1", { status: "failed", reason: "crashed", finishedAt: 2000, durationMs: 1000, error: { code: "crashed", message: "died" } }));

@@ -9,7 +9,7 @@
  * "running" record, are stored before the call is sent, so a resumed run never repeats a finished call.
  */
 import { isPromise, serializeError, type LogLevel, type MaybePromise, type SerializedError, type StepStatus } from "../core/index.js";
-import { HEARTBEAT_MS, ownerFields } from "../engine/index.js";
+import { HEARTBEAT_MS, claimRun, newClaim, ownerFields } from "../engine/index.js";
 import { SqliteStore, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "../store/index.js";
 
 type Statement = ReturnType<SqliteStore["db"]["prepare"]>;
@@ -32,15 +32,19 @@ export class Recorder {
   ) {}
 
   /** Creates (or, resuming, reopens) the run record and lists every step as pending. */
-  async start(record: Omit<RunRecord, "runId" | "status" | "startedAt">, stepNames: readonly string[], resume?: { existing: StepRunRecord[] }): Promise<void> {
+  async start(record: Omit<RunRecord, "runId" | "status" | "startedAt">, stepNames: readonly string[], resume?: { run: RunRecord; existing: StepRunRecord[] }): Promise<void> {
     const now = Date.now();
     const live = { ...record, status: "running" as const, ...ownerFields(), heartbeatAt: now };
     if (resume) {
+      // Exactly one claimant continues the run (claimed against the record its checkpoint was read from).
+      await claimRun(this.runs, resume.run);
       // Steps the crash recovery (or a cancel) left cancelled have not run: pending again until they do.
       for (const step of resume.existing) this.steps.set(step.step, step.status === "cancelled" ? { ...step, status: "pending", reason: "forced" } : step);
       await this.runs.updateRun(this.runId, { ...live, reason: undefined, finishedAt: undefined, durationMs: undefined, error: undefined });
     } else {
-      await this.runs.createRun({ runId: this.runId, ...live, startedAt: now });
+      const claim = newClaim();
+      await this.runs.createRun({ runId: this.runId, ...live, claim, startedAt: now });
+      this.runs.fenceRun(this.runId, claim);
     }
     const fresh: StepRunRecord[] = [];
     for (const name of stepNames) {
@@ -149,11 +153,16 @@ export class Recorder {
     clearInterval(this.heartbeat);
     this.queue();
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
-    await this.runs.updateRun(this.runId, patch);
+    try {
+      await this.runs.updateRun(this.runId, patch);
+    } finally {
+      this.runs.fenceRun(this.runId, undefined);
+    }
   }
 
   stop(): void {
     clearInterval(this.heartbeat);
+    this.runs.fenceRun(this.runId, undefined);
   }
 
   private maskError(error: SerializedError): SerializedError {

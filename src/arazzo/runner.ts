@@ -151,7 +151,6 @@ export async function resumeArazzoRun(options: ArazzoResumeOptions): Promise<Ara
   const { run, steps } = found;
   const checkpoint = run.checkpoint as Checkpoint | undefined;
   if (run.source?.kind !== "arazzo" || checkpoint?.v !== 1) throw new SluiceError("invalid-usage", `Run ${options.runId} is not an Arazzo run with a checkpoint, so it cannot be resumed as one.`);
-  if (run.status === "running") throw new SluiceError("invalid-usage", `Run ${options.runId} is still running (pid ${run.ownerPid ?? "?"}); wait for it or cancel it first.`);
   if (run.status === "succeeded") throw new SluiceError("invalid-usage", `Run ${options.runId} succeeded; there is nothing to resume. Start a new run with: sluice arazzo run`);
   const env = options.env ?? process.env;
   const secrets = new Map<string, unknown>();
@@ -179,7 +178,7 @@ export async function resumeArazzoRun(options: ArazzoResumeOptions): Promise<Ara
   if (reopened) restored.executions = 0; // a failed run resumed gets its budget again
   const masker = new Masker(secrets.values());
   const session = new Session({ ...options, timeoutMs: restored.timeoutMs }, compiled, restored, masker, options.runId, keys);
-  await session.recorder.start({ pipeline: run.pipeline, params: run.params, source: run.source }, session.stepNames(), { existing: steps });
+  await session.recorder.start({ pipeline: run.pipeline, params: run.params, source: run.source }, session.stepNames(), { run, existing: steps });
   return session.run();
 }
 

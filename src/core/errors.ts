@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   "unauthorized": { http: 401, input: true, retryable: false },
   "forbidden": { http: 403, input: true, retryable: false },
   "conflict": { http: 409, input: true, retryable: false },
+  "superseded": { http: 409, input: false, retryable: false },
   "payload-too-large": { http: 413, input: true, retryable: false },
   "internal": { http: 500, input: false, retryable: false },
 } as const;

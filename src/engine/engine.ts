@@ -28,7 +28,7 @@ import { metricRecord, metricsOfOutput } from "./metrics.js";
 import { Context, makeLogger } from "./step-context.js";
 import { recordOf, resultOf, type StepState } from "./step-state.js";
 import { ABSENT_INPUT_HASH, argsOf, isAbsent, valueOf, type OutputLoader } from "./step-inputs.js";
-import { HEARTBEAT_MS, ownerFields } from "./recovery.js";
+import { HEARTBEAT_MS, claimRun, newClaim, ownerFields } from "./owner.js";
 import { newRunId } from "./run-id.js";
 
 /** The stores a run records into. */
@@ -163,10 +163,15 @@ class RunExecution {
       ...(this.options.flow === undefined ? {} : { flow: this.options.flow }),
     };
     if (this.options.resume) {
-      if (!(await stores.runs.getRun(this.runId))) throw new SluiceError("not-found", `No run ${this.runId} to resume. List runs with: sluice runs`);
+      const existing = await stores.runs.findRun(this.runId);
+      if (!existing) throw new SluiceError("not-found", `No run ${this.runId} to resume. List runs with: sluice runs`);
+      // Exactly one claimant continues a run; the claim also fences the run against its former owner.
+      await claimRun(stores.runs, existing);
       await stores.runs.updateRun(this.runId, { ...record, reason: undefined, finishedAt: undefined, durationMs: undefined, error: undefined });
     } else {
-      await stores.runs.createRun({ runId: this.runId, ...record, startedAt: this.startedAt });
+      const claim = newClaim();
+      await stores.runs.createRun({ runId: this.runId, ...record, claim, startedAt: this.startedAt });
+      stores.runs.fenceRun(this.runId, claim);
     }
     // A live run proves it is alive; a run whose heartbeat stops is marked crashed by the next command.
     this.heartbeat = setInterval(() => {
@@ -514,8 +519,12 @@ class RunExecution {
       state.finished = true;
       leftovers.push(recordOf(this.runId, state));
     }
-    if (leftovers.length > 0) await stores.runs.putSteps(leftovers);
-    await this.flushLogs();
+    try {
+      if (leftovers.length > 0) await stores.runs.putSteps(leftovers);
+      await this.flushLogs();
+    } catch (error) {
+      this.storeError ??= error;
+    }
     await this.threads?.close();
     // Every queued write of this run is committed (or has failed) before the run is reported finished.
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
@@ -536,13 +545,17 @@ class RunExecution {
     const anyFailed = this.ordered.some((state) => state.status === "failed");
     const status = this.storeError !== undefined ? "failed" : this.cancelled ? "cancelled" : anyFailed ? "failed" : "succeeded";
     const finishedAt = Date.now();
-    await stores.runs.updateRun(this.runId, {
-      status,
-      reason: status === "cancelled" ? "cancelled" : undefined,
-      finishedAt,
-      durationMs: finishedAt - this.startedAt,
-      error: this.firstFailure?.error,
-    });
+    // A run another process took over (superseded) is theirs to record.
+    if (!SluiceError.is(this.storeError) || this.storeError.code !== "superseded") {
+      await stores.runs.updateRun(this.runId, {
+        status,
+        reason: status === "cancelled" ? "cancelled" : undefined,
+        finishedAt,
+        durationMs: finishedAt - this.startedAt,
+        error: this.firstFailure?.error,
+      });
+    }
+    stores.runs.fenceRun(this.runId, undefined);
     const steps: Record<string, StepResult> = {};
     for (const state of this.ordered) steps[state.node.name] = resultOf(state);
     const result = new RunResult({

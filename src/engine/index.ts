@@ -7,4 +7,5 @@ export type { ExecutionSummary, FirstFailure, OutputRefJson, StepResult } from "
 export { retryDelay, sleep } from "./retry.js";
 export { formatDuration, formatSummary } from "./summary-text.js";
 export { newRunId } from "./run-id.js";
-export { HEARTBEAT_MS, LEASE_MS, isOrphaned, ownerFields, recoverCrashedRuns } from "./recovery.js";
+export { recoverCrashedRuns } from "./recovery.js";
+export { HEARTBEAT_MS, LEASE_MS, claimRun, isOrphaned, newClaim, ownerAlive, ownerFields, ownerName, shownRun } from "./owner.js";

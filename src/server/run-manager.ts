@@ -3,9 +3,8 @@
  * with its Idempotency-Key), answers, and runs it in this process; cancel and resume act on it; every
  * engine event is published to the project's subscribers (the SSE streams).
  */
-import { hostname } from "node:os";
 import { canonicalJson, maskParams, resolveParams, SluiceError, MASK, unknownStep } from "../core/index.js";
-import { newRunId, type SluiceEvent } from "../engine/index.js";
+import { newClaim, newRunId, ownerFields, type SluiceEvent } from "../engine/index.js";
 import type { SluiceHome } from "../home.js";
 import { DEFAULT_PROJECT, type ApiKeyStore, type FlowVersionStore, type RunRecord, type StepRunRecord, type TriggerStore } from "../store/index.js";
 import { checkFlowVersion, registerFlows, type Workspace, type WorkspaceFlow } from "../workspace.js";
@@ -70,8 +69,8 @@ export class RunManager {
       project: this.project,
       flow: { version: definition.version, hash: definition.hash },
       source: { file: flow.file, exportName: flow.exportName, kind: "pipeline" },
-      ownerPid: process.pid,
-      ownerHost: hostname(),
+      ...ownerFields(),
+      claim: newClaim(),
       heartbeatAt: Date.now(),
     };
     if (options.targets) record.targets = options.targets;
@@ -116,7 +115,10 @@ export class RunManager {
     const missing = [...flow.pipeline.graph().secretParams].filter((name) => merged[name] === MASK);
     if (missing.length > 0) throw new SluiceError("invalid-request", `Run ${runId} used secret parameter(s) ${missing.join(", ")}, which are not stored; send them again as { "params": { ... } }.`, { details: { missing } });
     resolveParams(flow.pipeline.graph(), merged);
-    await this.home.store.updateRun(runId, { status: "queued", ownerPid: process.pid, heartbeatAt: Date.now() });
+    // Queued for this process under a new claim: a `sluice resume` elsewhere with the same view loses the race.
+    if (!(await this.home.store.casRun(runId, run.claim, { status: "queued", ...ownerFields(), claim: newClaim(), heartbeatAt: Date.now() }))) {
+      throw new SluiceError("conflict", `Run ${runId} was just resumed by another process; nothing was run.`);
+    }
     this.start(flow, run, merged, { targets: run.targets });
     return this.home.store.findRun(runId)!;
   }

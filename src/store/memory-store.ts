@@ -1,3 +1,4 @@
+import { SluiceError } from "../core/index.js";
 import { DEFAULT_PROJECT, type Completion, type DatasetRecord, type LogRecord, type MetricRecord, type RunFilter, type RunRecord, type StepRunRecord } from "./records.js";
 import type { CompletionStore, DatasetCatalog, RunStore } from "./run-store.js";
 
@@ -14,6 +15,8 @@ export class MemoryStore implements RunStore, CompletionStore, DatasetCatalog {
   private readonly completions = new Map<string, Completion>();
   /** Newest completion by pipeline, then step. */
   private readonly latest = new Map<string, Map<string, Completion>>();
+  /** Runs written only while their claim is this one (fenceRun). */
+  private readonly fences = new Map<string, string>();
 
   async createRun(run: RunRecord): Promise<void> {
     if (this.runs.has(run.runId)) throw new Error(`run ${run.runId} exists already`);
@@ -24,11 +27,32 @@ export class MemoryStore implements RunStore, CompletionStore, DatasetCatalog {
   async updateRun(runId: string, patch: Partial<Omit<RunRecord, "runId">>): Promise<void> {
     const run = this.runs.get(runId);
     if (!run) throw new Error(`no run ${runId}`);
+    this.checkFence(runId);
     Object.assign(run, structuredClone(patch));
+  }
+
+  async casRun(runId: string, expectedClaim: string | undefined, patch: Partial<Omit<RunRecord, "runId">>): Promise<boolean> {
+    const run = this.runs.get(runId);
+    if (!run || run.claim !== expectedClaim) return false;
+    Object.assign(run, structuredClone(patch));
+    return true;
+  }
+
+  fenceRun(runId: string, claim: string | undefined): void {
+    if (claim === undefined) this.fences.delete(runId);
+    else this.fences.set(runId, claim);
+  }
+
+  private checkFence(runId: string): void {
+    const claim = this.fences.get(runId);
+    const run = this.runs.get(runId);
+    if (claim === undefined || run === undefined || run.claim === claim) return;
+    throw new SluiceError("superseded", `Run ${runId} was taken over by another owner (${run.ownerPid ?? "?"}@${run.ownerHost ?? "?"}); this one stops writing it.`, { runId });
   }
 
   // Hot-path methods answer synchronously (see MaybePromise).
   putSteps(steps: readonly StepRunRecord[]): void {
+    for (const step of steps) this.checkFence(step.runId);
     for (const step of steps) {
       const byName = this.steps.get(step.runId);
       if (!byName) throw new Error(`no run ${step.runId}`);
@@ -65,6 +89,7 @@ export class MemoryStore implements RunStore, CompletionStore, DatasetCatalog {
   }
 
   appendLogs(logs: readonly LogRecord[]): void {
+    for (const log of logs) this.checkFence(log.runId);
     for (const log of logs) {
       const list = this.logs.get(log.runId);
       if (list) list.push({ ...log });
@@ -78,6 +103,7 @@ export class MemoryStore implements RunStore, CompletionStore, DatasetCatalog {
   }
 
   putCompletion(completion: Completion): void {
+    this.checkFence(completion.runId);
     completion = completion.invalidatedAt === undefined ? completion : { ...completion, invalidatedAt: undefined };
     this.completions.set(completion.cacheKey, completion);
     let byStep = this.latest.get(completion.pipeline);

@@ -49,7 +49,14 @@ export interface RunRecord {
   /** The process that owns a running run, and its last sign of life: how a crashed run is told from a live one. */
   ownerPid?: number;
   ownerHost?: string;
+  /** When the owner process started (ms since the epoch): a pid reused by a later process is another owner. */
+  ownerStartedAt?: number;
   heartbeatAt?: number;
+  /**
+   * The current claim on the run (a random token, new at every claim): who may write its records. A
+   * claim is taken by compare-and-set (RunStore.casRun); a superseded owner's writes are refused.
+   */
+  claim?: string;
 }
 
 export interface StepRunRecord {

@@ -15,6 +15,17 @@ export interface RunStore {
   findRun(runId: string): MaybePromise<RunRecord | undefined>;
   /** Newest first. */
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
+  /**
+   * Compare-and-set on the run's claim: applies `patch` only if the run's `claim` is still
+   * `expectedClaim` (undefined: none), atomically across processes. False when another claimant was first.
+   */
+  casRun(runId: string, expectedClaim: string | undefined, patch: Partial<Omit<RunRecord, "runId">>): Promise<boolean>;
+  /**
+   * Fencing: while set, this store commits this process's writes (steps, logs, completions, run
+   * updates) only while the run's claim is still `claim`, and refuses them with `superseded` once
+   * another owner took the run. `undefined` stops fencing the run.
+   */
+  fenceRun(runId: string, claim: string | undefined): void;
   appendLogs(logs: readonly LogRecord[]): MaybePromise<void>;
   /** Oldest first; `tail` keeps the last N. */
   readLogs(runId: string, options?: { step?: string; tail?: number }): Promise<LogRecord[]>;

@@ -16,7 +16,7 @@ export async function datasetsCommand(options: CatalogOptions & { pipeline?: str
   const server = await remoteProject(options);
   const entries: wire.Dataset[] = server
     ? await remote(() => server.datasets.list({ flow: options.pipeline }))
-    : (await (await openHome(resolveHomePath(options.home))).store.listDatasets({ pipeline: options.pipeline })).map(datasetJson);
+    : (await (await openHome(resolveHomePath(options.home), { recover: false })).store.listDatasets({ pipeline: options.pipeline })).map(datasetJson);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ datasets: entries }, null, 2)}\n`);
     return EXIT.ok;
@@ -40,7 +40,7 @@ export async function datasetsCommand(options: CatalogOptions & { pipeline?: str
 
 export async function schemaCommand(query: string, options: CatalogOptions): Promise<number> {
   const server = await remoteProject(options);
-  const schema: wire.DatasetSchema = server ? await remote(() => server.dataset(query).schema()) : schemaJson(await findDataset(await openHome(resolveHomePath(options.home)), query));
+  const schema: wire.DatasetSchema = server ? await remote(() => server.dataset(query).schema()) : schemaJson(await findDataset(await openHome(resolveHomePath(options.home), { recover: false }), query));
   if (options.json) {
     process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     return EXIT.ok;
@@ -62,7 +62,7 @@ export async function headCommand(query: string, options: CatalogOptions & { n?:
   if (server) {
     found = await remote(() => server.dataset(query).rows(n));
   } else {
-    const home = await openHome(resolveHomePath(options.home));
+    const home = await openHome(resolveHomePath(options.home), { recover: false });
     const entry = await findDataset(home, query);
     found = { dataset: `${entry.pipeline}/${entry.step}`, ...(await datasetRows(home, entry, n)), columns: entry.columns?.map((column) => column.name) };
   }
@@ -80,7 +80,7 @@ export async function headCommand(query: string, options: CatalogOptions & { n?:
 export async function lineageCommand(query: string, options: CatalogOptions & { depth?: string }): Promise<number> {
   const depth = options.depth === undefined ? 10 : Number(options.depth);
   if (!Number.isInteger(depth) || depth < 1) throw usageError(`--depth must be a whole number of at least 1, got "${options.depth}".`);
-  const home = await openHome(resolveHomePath(options.home));
+  const home = await openHome(resolveHomePath(options.home), { recover: false });
   const lineage = await lineageJson(home, await resolveArtifact(home, query), depth);
   const { artifact: hash, madeBy: made, upstream, downstream } = lineage;
   if (options.json) {

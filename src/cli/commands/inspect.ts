@@ -25,7 +25,7 @@ export async function runsCommand(options: HomeOption & { pipeline?: string; sta
   if (options.metrics) return runsWithMetrics(options, status, limit, server);
   const list: wire.RunSummary[] = server
     ? await remote(() => server.runs.list({ flow: options.pipeline, status, limit }))
-    : (await (await homeStores(options.home)).runs.listRuns({ pipeline: options.pipeline, status, limit })).map(runJson);
+    : (await (await homeStores(options.home, { recover: false })).runs.listRuns({ pipeline: options.pipeline, status, limit })).map(runJson);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ runs: list }, null, 2)}\n`);
     return EXIT.ok;
@@ -77,7 +77,7 @@ export async function logsCommand(runId: string, step: string | undefined, optio
   if (server) {
     logs = await remote(() => server.log(runId, { step, tail }));
   } else {
-    const { runs } = await homeStores(options.home);
+    const { runs } = await homeStores(options.home, { recover: false });
     const found = await runs.getRun(runId);
     if (!found) throw new SluiceError("not-found", `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`);
     if (step !== undefined && !found.steps.some((s) => s.step === step)) {
@@ -101,7 +101,7 @@ async function runsWithMetrics(options: HomeOption & { pipeline?: string }, stat
     runs = await remote(() => server.runs.list({ flow: options.pipeline, status, limit }));
     for (const run of runs) metrics.set(run.runId, await remote(() => server.runs.metrics(run.runId)));
   } else {
-    const stores = await homeStores(options.home);
+    const stores = await homeStores(options.home, { recover: false });
     const records = await stores.runs.listRuns({ pipeline: options.pipeline, status, limit });
     runs = records.map(runJson);
     for (const [runId, values] of await metricsOfRuns(stores, records.map((r) => r.runId))) metrics.set(runId, values);
@@ -127,7 +127,7 @@ function formatMetric(value: number | undefined | null): string {
 
 /** What differs between two runs: params, metrics, the definition, and which steps differed. */
 export async function compareCommand(a: string, b: string, options: HomeOption): Promise<number> {
-  const stores = await homeStores(options.home);
+  const stores = await homeStores(options.home, { recover: false });
   const diff = await compareRuns(stores, a, b);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(diff, null, 2)}\n`);
@@ -146,7 +146,7 @@ export async function compareCommand(a: string, b: string, options: HomeOption):
 async function runDetail(runId: string, options: HomeOption): Promise<wire.RunDetail> {
   const server = await remoteProject(options);
   if (server) return remote(() => server.runs.get(runId));
-  const { runs } = await homeStores(options.home);
+  const { runs } = await homeStores(options.home, { recover: false });
   const found = await runs.getRun(runId);
   if (!found) throw new SluiceError("not-found", `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`);
   return runDetailJson(found.run, found.steps) as wire.RunDetail;

@@ -56,7 +56,6 @@ export async function resumeCommand(runId: string, options: RunCommandOptions): 
     const { arazzoResumeCommand } = await import("./arazzo.js");
     return arazzoResumeCommand(runId, options, stores.runs);
   }
-  if (run.status === "running") throw new SluiceError("invalid-usage", `Run ${runId} is still running (pid ${run.ownerPid ?? "?"}); wait for it or cancel it first.`);
   if (run.status === "succeeded") throw new SluiceError("invalid-usage", `Run ${runId} succeeded; there is nothing to resume. Start a new run with: sluice run`);
   if (!run.source) throw new SluiceError("invalid-usage", `Run ${runId} was not started from a pipeline file, so sluice cannot load it again; run the pipeline again instead.`);
   const pipeline = await loadPipeline(run.source.file, run.source.exportName);

@@ -177,6 +177,13 @@ CREATE TABLE flow_versions (
   PRIMARY KEY (run_id, step, name)
 );`,
   },
+  {
+    version: 10,
+    name: "run-claims",
+    // A run's owner is host + pid + process start time, and each claim on it a new token (fencing).
+    sql: `ALTER TABLE runs ADD COLUMN owner_started INTEGER;
+ALTER TABLE runs ADD COLUMN claim TEXT;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

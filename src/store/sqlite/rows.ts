@@ -7,10 +7,10 @@ import type { Completion, CompletionSummary, DatasetRecord, RunRecord, StepRunRe
 export type Row = Record<string, unknown>;
 
 /** The runs table's columns and the named parameters of runParams(), for INSERT statements. */
-export const RUN_COLUMNS = `(run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at, checkpoint, project, flow)
-  VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at, @checkpoint, @project, @flow)`;
+export const RUN_COLUMNS = `(run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at, checkpoint, project, flow, owner_started, claim)
+  VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at, @checkpoint, @project, @flow, @owner_started, @claim)`;
 
-export function runParams(run: RunRecord & { source?: unknown; ownerPid?: number; ownerHost?: string; heartbeatAt?: number }) {
+export function runParams(run: RunRecord) {
   return {
     run_id: run.runId,
     pipeline: run.pipeline,
@@ -29,6 +29,8 @@ export function runParams(run: RunRecord & { source?: unknown; ownerPid?: number
     checkpoint: run.checkpoint === undefined ? null : JSON.stringify(run.checkpoint),
     project: run.project ?? null,
     flow: run.flow === undefined ? null : JSON.stringify(run.flow),
+    owner_started: run.ownerStartedAt ?? null,
+    claim: run.claim ?? null,
   };
 }
 
@@ -52,6 +54,8 @@ export function runFromRow(row: Row): RunRecord {
   if (row.checkpoint !== null) run.checkpoint = JSON.parse(row.checkpoint as string);
   if (row.project !== null) run.project = row.project as string;
   if (row.flow !== null) run.flow = JSON.parse(row.flow as string);
+  if (row.owner_started !== null) run.ownerStartedAt = row.owner_started as number;
+  if (row.claim !== null) run.claim = row.claim as string;
   return run;
 }
 

@@ -28,6 +28,10 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
   private batch?: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };
   private readonly queuedCompletions = new Map<string, Completion>();
   private readonly queuedArtifacts = new Map<string, ArtifactRow>();
+  /** Runs this process writes only while it holds their claim (fenceRun). */
+  private readonly fences = new Map<string, string>();
+  /** Runs another process took over: their writes are refused before they reach a batch. */
+  private readonly superseded = new Map<string, SluiceError>();
 
   private constructor(
     readonly path: string,
@@ -70,6 +74,7 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
     this.queue = [];
     try {
       this.db.transaction(() => {
+        this.checkFences();
         for (const write of writes) write();
       })();
       batch.resolve();
@@ -116,15 +121,66 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
   }
 
   updateRun(runId: string, patch: Partial<Omit<RunRecord, "runId">>): Promise<void> {
-    return this.async(() => {
-      const current = this.statements.getRun.get(runId) as Row | undefined;
-      if (!current) throw new Error(`no run ${runId}`);
-      const merged = { ...runFromRow(current), ...patch, runId };
-      this.statements.replaceRun.run(runParams(merged));
-    });
+    return this.async(() =>
+      this.db.transaction(() => {
+        const current = this.statements.getRun.get(runId) as Row | undefined;
+        if (!current) throw new Error(`no run ${runId}`);
+        this.checkFence(runId, current);
+        this.statements.replaceRun.run(runParams({ ...runFromRow(current), ...patch, runId }));
+      }).immediate(),
+    );
+  }
+
+  casRun(runId: string, expectedClaim: string | undefined, patch: Partial<Omit<RunRecord, "runId">>): Promise<boolean> {
+    return this.async(() =>
+      this.db.transaction(() => {
+        const current = this.statements.getRun.get(runId) as Row | undefined;
+        if (!current || (current.claim ?? undefined) !== expectedClaim) return false;
+        this.statements.replaceRun.run(runParams({ ...runFromRow(current), ...patch, runId }));
+        return true;
+      }).immediate(),
+    );
+  }
+
+  fenceRun(runId: string, claim: string | undefined): void {
+    this.superseded.delete(runId);
+    if (claim === undefined) this.fences.delete(runId);
+    else this.fences.set(runId, claim);
+  }
+
+  /**
+   * Inside a transaction: refuses to go on when another owner took a run this process writes. The
+   * batch it was in fails whole; from then on that run's writes are refused before they are queued
+   * (refused()), so this process's other runs go on writing.
+   */
+  private checkFences(): void {
+    for (const runId of this.fences.keys()) this.checkFence(runId, this.statements.getRun.get(runId) as Row | undefined);
+  }
+
+  private checkFence(runId: string, row: Row | undefined): void {
+    const earlier = this.superseded.get(runId);
+    if (earlier) throw earlier;
+    const claim = this.fences.get(runId);
+    if (claim === undefined || row === undefined || row.claim === claim) return;
+    const error = new SluiceError("superseded", `Run ${runId} was taken over by another process (${String(row.owner_pid ?? "?")}@${String(row.owner_host ?? "?")}); this process stops writing it.`, { runId });
+    this.fences.delete(runId);
+    this.superseded.set(runId, error);
+    throw error;
+  }
+
+  /** A write of a run another process took over: refused at once. */
+  private refused(runIds: Iterable<string>): Promise<void> | undefined {
+    if (this.superseded.size === 0) return undefined;
+    for (const runId of runIds) {
+      const error = this.superseded.get(runId);
+      if (error) return Promise.reject(error);
+    }
+    return undefined;
   }
 
   putSteps(steps: readonly StepRunRecord[]): Promise<void> {
+    const refused = this.refused(steps.map((step) => step.runId));
+    if (refused) return refused;
     return this.enqueue(() => {
       const rostered = new Map<string, StepRunRecord[]>();
       for (const step of steps) {
@@ -171,6 +227,8 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
   }
 
   appendLogs(logs: readonly LogRecord[]): Promise<void> {
+    const refused = this.refused(logs.map((log) => log.runId));
+    if (refused) return refused;
     return this.enqueue(() => {
       for (const log of logs) {
         this.statements.insertLog.run({
@@ -186,6 +244,8 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
   }
 
   recordMetrics(metrics: readonly MetricRecord[]): Promise<void> {
+    const refused = this.refused(metrics.map((m) => m.runId));
+    if (refused) return refused;
     return this.enqueue(() => {
       for (const m of metrics) this.statements.putMetric.run(m.runId, m.step, m.name, m.value, m.time);
     });
@@ -210,6 +270,8 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
   }
 
   putCompletion(completion: Completion): Promise<void> {
+    const refused = this.refused([completion.runId]);
+    if (refused) return refused;
     this.queuedCompletions.set(completion.cacheKey, completion);
     return this.enqueue(() =>
       this.statements.putCompletion.run(completionParams(completion)),
