@@ -1,6 +1,7 @@
 /**
  * `sluice gc`: removes old runs and the outputs nothing needs any more. The newest complete output
- * of every step instance is always kept, so garbage collection never makes a step run again.
+ * of every step instance, and every output a kept run made or reused, are kept: gc never makes a step
+ * of a kept run run again (params seen only in removed runs may).
  */
 import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -29,6 +30,8 @@ export async function collectGarbage(home: SluiceHome, options: GcOptions): Prom
   if (options.keepLast === undefined && options.olderThanMs === undefined) {
     throw new SluiceError("invalid-usage", "Say what to remove: --keep-last N (keep the newest N runs of each pipeline) and/or --older-than 30d.");
   }
+  // Never collect from a damaged database: what it says is referenced cannot be trusted.
+  home.store.checkIntegrity();
   const now = Date.now();
   const seen = new Map<string, number>();
   const doomed: string[] = [];

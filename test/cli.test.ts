@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,6 +47,20 @@ describe("sluice run", () => {
     expect(code).toBe(0);
     expect(json(stdout).outputs.label).toBe("abc-label");
     expect(json(stdout).outputs.numbers).toEqual([1, 2]);
+  });
+
+  it("refuses __proto__, constructor and prototype keys in --param, --param-set and Arazzo --input/--inputs, before anything runs", () => {
+    for (const args of [["--param", '__proto__={"n":7}'], ["--param", 'prefix={"a":{"constructor":1}}'], ["--param", "prototype=1"]]) {
+      const { code, stdout } = sluice("run", fixture("basic.ts"), "--json", ...args);
+      expect(code).toBe(2);
+      expect(json(stdout).error).toMatchObject({ code: "invalid-usage", message: expect.stringContaining("is not allowed") });
+    }
+    const dir = mkdtempSync(join(tmpdir(), "sluice-proto-"));
+    writeFileSync(join(dir, "sets.json"), '{"a":{"__proto__":{"n":7}}}');
+    expect(sluice("run", fixture("basic.ts"), "--param-set", join(dir, "sets.json")).stderr).toContain('"a.__proto__" is not allowed');
+    const arazzo = sluice("arazzo", "run", fixture("arazzo/run-and-poll.arazzo.yaml"), "--inputs", '{"__proto__":{"scenarioId":"x"}}');
+    expect(arazzo.code).toBe(2);
+    expect(arazzo.stderr).toContain('"__proto__" is not allowed');
   });
 
   it("shows debug logs with --log-level debug and hides info logs with --log-level warn", () => {

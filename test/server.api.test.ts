@@ -241,6 +241,14 @@ describe("bad requests", () => {
     expect(extra.json.error.details.issues[0].field).toContain("json");
     expect(extra.json.error.message).toContain("colour");
 
+    const runsBefore = (await api(server, key, "GET", `${P}/runs?limit=1000`)).json.runs.length;
+    for (const raw of ['{"params":{"__proto__":{"rows":7}}}', '{"params":{"rows":3,"lr":{"constructor":{"x":1}}}}', '{"__proto__":{"params":{}}}']) {
+      const refused = await api(server, key, "POST", `${P}/flows/training/runs`, raw);
+      expect(refused.status).toBe(400);
+      expect(refused.json.error).toMatchObject({ code: "invalid-request", message: expect.stringContaining("is not allowed") });
+    }
+    expect((await api(server, key, "GET", `${P}/runs?limit=1000`)).json.runs).toHaveLength(runsBefore);
+
     const unknown = await api(server, key, "POST", `${P}/flows/training/runs`, { params: { rowz: 3 } });
     expect(unknown.status).toBe(400);
     expect(unknown.json.error.code).toBe("unknown-param");

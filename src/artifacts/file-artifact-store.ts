@@ -10,7 +10,10 @@ export const INLINE_LIMIT_BYTES = 64 * 1024;
 /** Where artifact rows (and small inline values) are kept: the store's database. */
 export interface ArtifactIndex {
   getArtifact(hash: string): { kind: ArtifactKind; size: number; inline?: string } | undefined;
-  /** May commit later; the promise (if any) resolves once the row is stored. A row already stored under the hash is kept. */
+  /**
+   * May commit later; the promise (if any) resolves once the row is stored. A row already stored under
+   * the hash is kept, unless its inline value no longer matches the hash (damaged): then it is replaced.
+   */
   putArtifact(row: { hash: string; kind: ArtifactKind; size: number; inline?: string }): MaybePromise<void>;
 }
 
@@ -43,7 +46,8 @@ export class FileArtifactStore implements ArtifactStore {
 
   get(ref: ArtifactRef): EncodedValue | undefined {
     const row = this.index.getArtifact(ref.hash);
-    if (row?.inline !== undefined) return { kind: "json", text: row.inline };
+    // Inline values are checked like files: a damaged database page must not be served as an output.
+    if (row?.inline !== undefined) return sha256(row.inline) === ref.hash ? { kind: "json", text: row.inline } : undefined;
     const path = this.pathOf(ref.hash);
     let bytes: Buffer;
     try {
@@ -60,7 +64,7 @@ export class FileArtifactStore implements ArtifactStore {
 
   has(ref: ArtifactRef): boolean {
     const row = this.index.getArtifact(ref.hash);
-    if (row?.inline !== undefined) return true;
+    if (row?.inline !== undefined) return sha256(row.inline) === ref.hash;
     return existsSync(this.pathOf(ref.hash));
   }
 

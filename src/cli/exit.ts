@@ -23,3 +23,9 @@ export function reportError(error: unknown, json: boolean): number {
 export function usageError(message: string): SluiceError {
   return new SluiceError("invalid-usage", message);
 }
+
+/** Exits with `process.exitCode` once what was written to stdout and stderr has been handed to the OS. */
+export async function exitWhenFlushed(): Promise<never> {
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write("", () => resolve()))));
+  process.exit();
+}

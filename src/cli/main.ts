@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { collect } from "./param-args.js";
-import { EXIT, reportError } from "./exit.js";
+import { EXIT, exitWhenFlushed, reportError } from "./exit.js";
 import { addRemoteOptions } from "./remote.js";
 import { registerServerCommands } from "./server-commands.js";
 
@@ -285,3 +285,7 @@ try {
     process.exitCode = reportError(error, wantsJson);
   }
 }
+
+// Every command has finished here. A step body that outlived its run (it ignored its timeout or its
+// cancel) may still hold a timer: the command exits with its code now rather than when that fires.
+await exitWhenFlushed();

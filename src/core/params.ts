@@ -1,5 +1,6 @@
 import { SluiceError } from "./errors.js";
 import { closest, type GraphNode, type PipelineGraph } from "./graph.js";
+import { forbiddenKeyPath } from "./json-keys.js";
 
 /** Every parameter name the pipeline's steps declare, with the steps that declare it. */
 export function declaredParams(graph: PipelineGraph): ReadonlyMap<string, readonly string[]> {
@@ -12,6 +13,7 @@ export function declaredParams(graph: PipelineGraph): ReadonlyMap<string, readon
  * one empty object. Unknown names and invalid values throw one SluiceError listing every problem.
  */
 export function resolveParams(graph: PipelineGraph, given: Record<string, unknown>, nodes: readonly GraphNode[] = graph.nodes): Array<Record<string, unknown>> {
+  refusePrototypeKeys(given);
   const declared = declaredParams(graph);
   const problems: Array<{ code: "unknown-param" | "invalid-param"; message: string; param: string; step?: string }> = [];
   for (const name of Object.keys(given)) {
@@ -32,7 +34,7 @@ export function resolveParams(graph: PipelineGraph, given: Record<string, unknow
     if (names.length === 0) continue;
     const values: Record<string, unknown> = {};
     for (const name of names) {
-      const result = shape[name]!.safeParse(given[name]);
+      const result = shape[name]!.safeParse(Object.hasOwn(given, name) ? given[name] : undefined);
       if (result.success) {
         values[name] = result.data;
         continue;
@@ -54,4 +56,12 @@ export function resolveParams(graph: PipelineGraph, given: Record<string, unknow
     throw new SluiceError(first.code, message, { step: first.step, details: { param: first.param, problems } });
   }
   return perNode;
+}
+
+/** Params holding `__proto__`, `constructor` or `prototype` (or already bent by one) are refused, never half-applied. */
+function refusePrototypeKeys(given: Record<string, unknown>): void {
+  const proto = Object.getPrototypeOf(given);
+  const path = proto !== Object.prototype && proto !== null ? "__proto__" : forbiddenKeyPath(given);
+  if (path === undefined) return;
+  throw new SluiceError("invalid-param", `Parameter key "${path}" is not allowed: __proto__, constructor and prototype are refused anywhere in params.`, { details: { param: path } });
 }

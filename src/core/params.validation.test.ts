@@ -28,6 +28,16 @@ describe("resolveParams", () => {
     expect(perNode[index("report")]).toEqual({});
   });
 
+  it("refuses __proto__, constructor and prototype keys at any depth, and params whose prototype one of them bent", () => {
+    for (const given of [JSON.parse('{"seed":1,"__proto__":{"rows":7}}'), { seed: 1, rows: JSON.parse('{"constructor":{}}') }, Object.assign({}, JSON.parse('{"__proto__":{"seed":7}}'))]) {
+      expect(errorOf(() => resolveParams(graph, given))).toMatchObject({ code: "invalid-param", message: expect.stringContaining("is not allowed") });
+    }
+    // A value inherited through a prototype is never read as a param.
+    const bent = Object.create({ rows: 7 }) as Record<string, unknown>;
+    bent.seed = 1;
+    expect(errorOf(() => resolveParams(graph, bent)).code).toBe("invalid-param");
+  });
+
   it("uses given values over defaults, parsed by the schema", () => {
     const coerced = step("coerced", { params: { n: z.coerce.number().default(1), tag: z.string().transform((s) => s.toUpperCase()) }, run: () => 1 });
     const perNode = resolveParams(buildGraph("q", [coerced]), { n: "5", tag: "abc" });

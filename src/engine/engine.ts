@@ -78,6 +78,8 @@ export function executeRun(options: ExecuteOptions): Promise<RunResult> {
 
 /** How many ready steps may be between "ready" and "finished" at once (waiting for the store or a slot). */
 const MAX_IN_FLIGHT = 1000;
+/** After a cancel, how long step bodies get to end before the run ends without them (a body may ignore its signal). */
+export const CANCEL_GRACE_MS = 3_000;
 
 /**
  * One run. Steps wait in a ready queue until their dependencies are finished; up to `concurrency`
@@ -111,6 +113,9 @@ class RunExecution {
   private metricBuffer: MetricRecord[] = [];
   private resolveDone!: () => void;
   private heartbeat?: NodeJS.Timeout;
+  private graceTimer?: NodeJS.Timeout;
+  /** Set once the run is being finished: a body that ends after that (it ignored its cancel) records nothing. */
+  private closed = false;
   private startedAt = 0;
   /** How outputs of steps that did not run in this process are read back. */
   private readonly loader: OutputLoader;
@@ -173,11 +178,11 @@ class RunExecution {
       await stores.runs.createRun({ runId: this.runId, ...record, claim, startedAt: this.startedAt });
       stores.runs.fenceRun(this.runId, claim);
     }
-    // A live run proves it is alive; a run whose heartbeat stops is marked crashed by the next command.
+    // A live run proves it is alive (seen from other hosts). The timer also keeps the process alive while
+    // the run is unfinished: a step whose promise never settles must not let the process exit as if done.
     this.heartbeat = setInterval(() => {
       Promise.resolve(stores.runs.updateRun(this.runId, { heartbeatAt: Date.now() })).catch(() => undefined);
     }, HEARTBEAT_MS);
-    this.heartbeat.unref();
     await stores.runs.putSteps(this.ordered.map((state) => recordOf(this.runId, state)));
     this.emit("run:start", {
       runId: this.runId,
@@ -208,6 +213,8 @@ class RunExecution {
     for (const controller of this.running) controller.abort(reason);
     // Attempts waiting for a slot go on, see the cancel and end.
     this.slots.releaseAll();
+    // Bodies that ignore their signal are not waited for beyond the grace time: the run ends cancelled.
+    this.graceTimer = setTimeout(() => this.resolveDone(), CANCEL_GRACE_MS);
   }
 
   private pump(): void {
@@ -436,6 +443,7 @@ class RunExecution {
    * body ever acts on an upstream whose completion could still be lost.
    */
   private store(state: StepState, value: unknown, complete: boolean): MaybePromise<void> {
+    if (this.closed) throw new SluiceError("cancelled", `step "${state.node.name}" ended after its run was cancelled; its output is not kept.`, { runId: this.runId });
     const encoded = encodeValue(value, state.node.name, state.node.def.serializer);
     if (isPromise(encoded)) return encoded.then((ready) => this.storeEncoded(state, value, ready, complete));
     return this.storeEncoded(state, value, encoded, complete);
@@ -495,6 +503,7 @@ class RunExecution {
 
   /** Records the step's final state (queued; see `store`) and announces it. */
   private settle(state: StepState, status: StepStatus, reason: Reason, error?: unknown): void {
+    if (this.closed) return;
     state.status = status;
     state.reason = reason;
     state.finished = true;
@@ -510,7 +519,9 @@ class RunExecution {
 
   private async finish(): Promise<RunResult> {
     const { stores } = this.options;
+    this.closed = true;
     clearInterval(this.heartbeat);
+    clearTimeout(this.graceTimer);
     const leftovers: StepRunRecord[] = [];
     for (const state of this.ordered) {
       if (state.finished) continue;
@@ -530,6 +541,7 @@ class RunExecution {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     const outputs: Record<string, unknown> = {};
     const texts = new Map<string, string>();
+    const unreadable: StepRunRecord[] = [];
     for (const state of this.ordered) {
       if (state.status !== "succeeded" || state.ref === undefined) continue;
       // Outputs of steps that did not run this time are read from the store only when asked for.
@@ -537,11 +549,18 @@ class RunExecution {
       try {
         const value = valueOf(state, this.loader);
         outputs[state.node.name] = isPromise(value) ? await value : value;
-      } catch {
+      } catch (error) {
+        // A run never reports an output it could not read (missing, or failing its hash check).
+        state.status = "failed";
+        state.ref = undefined;
+        state.error = this.masked(serializeError(error));
+        this.firstFailure ??= { step: state.node.name, error: state.error };
+        unreadable.push(recordOf(this.runId, state));
         continue;
       }
       if (state.text !== undefined) texts.set(state.node.name, state.text);
     }
+    if (unreadable.length > 0) await Promise.resolve(stores.runs.putSteps(unreadable)).catch((error: unknown) => (this.storeError ??= error));
     const anyFailed = this.ordered.some((state) => state.status === "failed");
     const status = this.storeError !== undefined ? "failed" : this.cancelled ? "cancelled" : anyFailed ? "failed" : "succeeded";
     const finishedAt = Date.now();

@@ -123,7 +123,7 @@ export async function planRun(
     planned[node.index] = result;
     steps.push(result);
   }
-  if (artifacts) await recheckNeededOutputs(steps, planned, graph, artifacts);
+  if (artifacts) await recheckOutputs(steps, planned, artifacts);
   const kept = options.checkDependencies === false ? withoutUnneeded(steps, graph) : steps;
   const plan: Plan = { pipeline: graph.pipeline, steps: kept, byName: new Map(kept.map((step) => [step.name, step])) };
   return lookup.preloaded ? { ...plan, completionAt: lookup.preloaded } : plan;
@@ -210,25 +210,18 @@ function hashFiles(node: GraphNode): Record<string, string> {
 }
 
 /**
- * A complete step whose output a pending step will read must still have that output: walking back
- * from the end, a complete step with a pending dependent whose output is gone becomes pending
- * (`missing-output`), which in turn makes its own inputs needed. Only existence is checked here; the
- * content hash is verified when the output is read.
+ * A complete step must still have its output: one whose output is gone (a deleted file, an inline
+ * value a damaged page changed) becomes pending (`missing-output`); at run time its inputs are read
+ * from their own outputs. Files are checked for existence only; their content hash is verified when
+ * the output is read.
  */
-async function recheckNeededOutputs(steps: PlannedStep[], planned: Array<PlannedStep | undefined>, graph: PipelineGraph, artifacts: ArtifactStore): Promise<void> {
-  const needed = new Uint8Array(graph.nodes.length);
-  for (let i = steps.length - 1; i >= 0; i--) {
-    let step = steps[i]!;
-    const node = graph.nodes[step.index]!;
-    if (step.status === "complete" && needed[step.index]) {
-      const found = artifacts.has(step.completion!.output);
-      if (!(isPromise(found) ? await found : found)) {
-        step = { ...step, status: "pending", reason: "missing-output", completion: undefined };
-        steps[i] = step;
-        planned[step.index] = step;
-      }
-    }
-    if (step.status === "pending") for (const input of node.inputs) needed[input.from] = 1;
+async function recheckOutputs(steps: PlannedStep[], planned: Array<PlannedStep | undefined>, artifacts: ArtifactStore): Promise<void> {
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    if (step.status !== "complete") continue;
+    const found = artifacts.has(step.completion!.output);
+    if (isPromise(found) ? await found : found) continue;
+    steps[i] = planned[step.index] = { ...step, status: "pending", reason: "missing-output", completion: undefined };
   }
 }
 

@@ -6,7 +6,7 @@ import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
-import { ERROR_CODES, SluiceError, type ErrorCode } from "../core/index.js";
+import { ERROR_CODES, SluiceError, forbiddenKeyPath, type ErrorCode } from "../core/index.js";
 import * as wire from "../core/wire.js";
 import type { ApiKeyRecord } from "../store/index.js";
 import { authenticate } from "./keys.js";
@@ -64,6 +64,21 @@ export function buildApp(options: AppOptions): Api {
     }
     c.set("key", key);
     return next();
+  });
+  // A JSON body may not hold __proto__, constructor or prototype keys: copied by assignment, as a
+  // schema's record parsing does, they would set a prototype instead of a field.
+  app.use("/api/*", async (c, next) => {
+    if (c.req.method === "GET" || c.req.method === "HEAD" || !c.req.header("content-type")?.includes("json")) return next();
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return next(); // malformed JSON: the route's validator answers it
+    }
+    const path = forbiddenKeyPath(body);
+    if (path === undefined) return next();
+    const message = `the key "${path}" is not allowed (__proto__, constructor and prototype are refused in any JSON sluice reads)`;
+    return errorResponse(c, new SluiceError("invalid-request", `Invalid request: json.${path}: ${message}`, { details: { issues: [{ field: `json.${path}`, message }] } }));
   });
   app.use("/api/projects/:project/*", async (c, next) => {
     const key = c.get("key");

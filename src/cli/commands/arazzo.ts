@@ -5,13 +5,13 @@
  */
 import { readFileSync } from "node:fs";
 import pc from "picocolors";
-import { SluiceError } from "../../core/index.js";
+import { SluiceError, forbiddenKeyPath } from "../../core/index.js";
 import { describeArazzo, formatDiagnostic, resumeArazzoRun, runArazzo, validateArazzo, type ArazzoEvent, type ArazzoRunResult } from "../../arazzo/index.js";
 import { openHome, resolveHomePath } from "../../home.js";
 import type { RunStore } from "../../store/index.js";
 import { EXIT, usageError } from "../exit.js";
 import { cancelOnInterrupt } from "../interrupt.js";
-import { parseParamArgs } from "../param-args.js";
+import { parseParamArgs, refuseForbiddenKeys } from "../param-args.js";
 
 interface SourceUrlOption {
   sourceUrl?: string[];
@@ -56,7 +56,7 @@ export async function arazzoValidateCommand(file: string, options: ArazzoValidat
 }
 
 export async function arazzoRunCommand(file: string, options: ArazzoRunCommandOptions): Promise<number> {
-  const inputs = { ...readInputsOption(options.inputs), ...parseInputArgs(options.input ?? []) };
+  const inputs = { ...readInputsOption(options.inputs), ...parseParamArgs(options.input ?? [], "--input", "scenarioId=smoke-42") };
   const sourceUrls = parseSourceUrls(options.sourceUrl);
   const maxSteps = positiveInt(options.maxSteps, "--max-steps");
   const timeoutMs = positiveInt(options.timeout, "--timeout");
@@ -150,24 +150,6 @@ function printSummary(result: ArazzoRunResult): void {
 
 // ---- options ------------------------------------------------------------------------------------------
 
-/** `--input key=value`: the value as JSON when it parses, else the text. */
-export function parseInputArgs(pairs: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const pair of pairs) {
-    const at = pair.indexOf("=");
-    if (at <= 0) throw usageError(`--input expects name=value, got ${JSON.stringify(pair)}. Example: --input scenarioId=smoke-42`);
-    const text = pair.slice(at + 1);
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      value = text;
-    }
-    out[pair.slice(0, at).trim()] = value;
-  }
-  return out;
-}
-
 /** `--inputs '{...}'` or `--inputs @file.json`: a JSON object. */
 function readInputsOption(option: string | undefined): Record<string, unknown> {
   if (option === undefined) return {};
@@ -186,6 +168,7 @@ function readInputsOption(option: string | undefined): Record<string, unknown> {
     throw new SluiceError("invalid-inputs", `--inputs must be a JSON object (or @file.json holding one): ${(error as Error).message}.`);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new SluiceError("invalid-inputs", `--inputs must be a JSON object such as '{"scenarioId": "smoke-42"}'.`);
+  refuseForbiddenKeys(forbiddenKeyPath(parsed), `--inputs ${option.startsWith("@") ? option : "'{...}'"}`);
   return parsed as Record<string, unknown>;
 }
 

@@ -1,5 +1,5 @@
 import pc from "picocolors";
-import { LOG_LEVELS, MASK, SluiceError, type LogLevel } from "../../core/index.js";
+import { LOG_LEVELS, MASK, SluiceError, forbiddenKeyPath, type LogLevel } from "../../core/index.js";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { formatSummary, type RunResult } from "../../engine/index.js";
@@ -8,8 +8,9 @@ import { homeStores, memoryStores, type Pipeline, type RunOptions } from "../../
 import { EXIT, usageError } from "../exit.js";
 import { cancelOnInterrupt } from "../interrupt.js";
 import { loadPipeline } from "../../module-loader.js";
-import { parseParamArgs } from "../param-args.js";
+import { parseParamArgs, refuseForbiddenKeys } from "../param-args.js";
 import { createProgressView } from "../progress.js";
+import { stillRunningNotices } from "../still-running.js";
 
 export interface RunCommandOptions {
   pipeline?: string;
@@ -99,6 +100,7 @@ function readParamSets(path: string): Record<string, Record<string, unknown>> {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
     throw usageError(`--param-set ${path} must hold a non-empty JSON object of named parameter sets, like { "small": { "rows": 10 } }.`);
   }
+  refuseForbiddenKeys(forbiddenKeyPath(parsed), `--param-set ${path}`);
   for (const [name, params] of Object.entries(parsed)) {
     if (typeof params !== "object" || params === null || Array.isArray(params)) throw usageError(`--param-set ${path}: set "${name}" must be an object of parameters.`);
   }
@@ -115,13 +117,14 @@ async function executeWithProgress(
   const showProgress = !options.json && !options.quiet;
   const view = showProgress ? createProgressView({ stream: process.stderr, live: process.stderr.isTTY === true, logLevel }) : undefined;
   const interrupt = cancelOnInterrupt();
+  const notices = options.quiet ? undefined : stillRunningNotices((line) => process.stderr.write(pc.dim(line)));
   try {
     const result = await pipeline.run({
       ...runOptions,
       // Only --json prints outputs: without it, complete steps' outputs need not be read back.
       loadOutputs: options.json ? "all" : "ran",
       signal: interrupt.signal,
-      onEvent: view ? (event) => view.onEvent(event) : undefined,
+      onEvent: view || notices ? (event) => (view?.onEvent(event), notices?.onEvent(event)) : undefined,
     });
     view?.close();
     if (keep) {
@@ -142,6 +145,7 @@ async function executeWithProgress(
     return result.success ? EXIT.ok : EXIT.failed;
   } finally {
     interrupt.dispose();
+    notices?.dispose();
   }
 }
 

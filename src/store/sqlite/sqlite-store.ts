@@ -8,7 +8,7 @@ import type { Completion, CompletionSummary, DatasetRecord, LogRecord, MetricRec
 import type { CompletionStore, DatasetCatalog, RunStore } from "../run-store.js";
 import { LATEST_VERSION, MIGRATIONS } from "./migrations.js";
 import { RUN_COLUMNS, completionFromRow, completionParams, datasetFromRow, runFromRow, runParams, safeJson, stepFromRow, stepParams, summaryFromRow, type Row, type SummaryRow } from "./rows.js";
-import { ROSTER_OUTPUT_HASHES, addToRoster, isRosterRecord, withRoster } from "./step-roster.js";
+import { ROSTER_CACHE_KEYS, ROSTER_OUTPUT_HASHES, addToRoster, isRosterRecord, withRoster } from "./step-roster.js";
 
 type ArtifactRow = { kind: "json" | "blob" | "records" | "table"; size: number; inline?: string };
 
@@ -32,6 +32,8 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
   private readonly fences = new Map<string, string>();
   /** Runs another process took over: their writes are refused before they reach a batch. */
   private readonly superseded = new Map<string, SluiceError>();
+  /** Set once the database proved damaged: every later call is refused with it. */
+  private malformed?: SluiceError;
 
   private constructor(
     readonly path: string,
@@ -79,7 +81,7 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
       })();
       batch.resolve();
     } catch (error) {
-      batch.reject(storeError(error, this.path));
+      batch.reject(this.failure(error));
     } finally {
       this.queuedCompletions.clear();
       this.queuedArtifacts.clear();
@@ -378,8 +380,12 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
       this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS gc_runs (run_id TEXT PRIMARY KEY); DELETE FROM gc_runs;`);
       const add = this.db.prepare(`INSERT OR IGNORE INTO gc_runs VALUES (?)`);
       for (const runId of runIds) add.run(runId);
+      // Kept: the newest valid completion of each step instance, and every completion a kept run made or
+      // reused (a step's identity leaves out inputs, so params a kept run used can mean another key).
       const keep = `SELECT c.cache_key FROM completions c WHERE c.invalidated_at IS NULL AND c.created_at = (
-          SELECT MAX(d.created_at) FROM completions d WHERE d.pipeline = c.pipeline AND d.step = c.step AND d.identity = c.identity AND d.invalidated_at IS NULL)`;
+          SELECT MAX(d.created_at) FROM completions d WHERE d.pipeline = c.pipeline AND d.step = c.step AND d.identity = c.identity AND d.invalidated_at IS NULL)
+        UNION SELECT cache_key FROM step_runs WHERE cache_key IS NOT NULL AND run_id NOT IN (SELECT run_id FROM gc_runs)
+        UNION ${ROSTER_CACHE_KEYS} AND r.run_id NOT IN (SELECT run_id FROM gc_runs)`;
       const completions = this.db.prepare(`DELETE FROM completions WHERE run_id IN (SELECT run_id FROM gc_runs) AND cache_key NOT IN (${keep})`).run().changes;
       this.db.prepare(`DELETE FROM datasets WHERE run_id IN (SELECT run_id FROM gc_runs) AND hash NOT IN (SELECT output_hash FROM completions)`).run();
       this.db.prepare(`DELETE FROM logs WHERE run_id IN (SELECT run_id FROM gc_runs)`).run();
@@ -416,11 +422,30 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
 
   /** Runs a synchronous database call, turning SQLite's errors into SluiceErrors that name the file. */
   guard<T>(fn: () => T): T {
+    if (this.malformed) throw this.malformed;
     try {
       return fn();
     } catch (error) {
-      throw storeError(error, this.path);
+      throw this.failure(error);
     }
+  }
+
+  /**
+   * Refuses with `store-corrupt` when `PRAGMA quick_check` finds the database damaged (gc runs it
+   * first; other calls run it on their first SQLITE_CORRUPT or SQLITE_NOTADB error).
+   */
+  checkIntegrity(): void {
+    this.flush();
+    const problems = quickCheck(this.db);
+    if (problems.length > 0) throw (this.malformed = corruptError(this.path, problems));
+  }
+
+  /** A failed call's error as sluice reports it; a damaged database is checked, and refused from then on. */
+  private failure(error: unknown): unknown {
+    const code = (error as { code?: string }).code;
+    if (code !== "SQLITE_CORRUPT" && code !== "SQLITE_NOTADB") return storeError(error, this.path);
+    this.malformed ??= corruptError(this.path, quickCheck(this.db), error);
+    return this.malformed;
   }
 
   /** Runs a call that is not on the hot path after committing queued writes (so it sees them and stays in order). */
@@ -496,7 +521,11 @@ function prepare(db: Database.Database) {
     invalidateKey: db.prepare(`UPDATE completions SET invalidated_at = @now WHERE pipeline = @pipeline AND cache_key = @key AND invalidated_at IS NULL`),
     deleteCompletion: db.prepare(`DELETE FROM completions WHERE cache_key = ?`),
     getArtifact: db.prepare(`SELECT kind, size, inline FROM artifacts WHERE hash = ?`),
-    putArtifact: db.prepare(`INSERT OR IGNORE INTO artifacts (hash, kind, size, inline, created_at) VALUES (@hash, @kind, @size, @inline, @created_at)`),
+    // Content-addressed: a row under the hash holds these bytes, unless a damaged page changed its inline value.
+    putArtifact: db.prepare(
+      `INSERT INTO artifacts (hash, kind, size, inline, created_at) VALUES (@hash, @kind, @size, @inline, @created_at)
+       ON CONFLICT (hash) DO UPDATE SET inline = excluded.inline WHERE artifacts.inline IS NOT excluded.inline`,
+    ),
     latestCompletion: db.prepare(`SELECT * FROM completions WHERE pipeline = ? AND step = ? ORDER BY created_at DESC LIMIT 1`),
   };
 }
@@ -564,6 +593,25 @@ export function storeError(error: unknown, path: string): unknown {
     );
   }
   return error;
+}
+
+/** What `PRAGMA quick_check` finds wrong (nothing: an empty list); a check that cannot even run is a finding too. */
+function quickCheck(db: Database.Database): string[] {
+  try {
+    const rows = db.pragma("quick_check(20)") as Array<{ quick_check: string }>;
+    return rows.map((row) => row.quick_check).filter((line) => line !== "ok");
+  } catch (error) {
+    return [(error as Error).message];
+  }
+}
+
+function corruptError(path: string, problems: readonly string[], cause?: unknown): SluiceError {
+  const found = problems.length > 0 ? problems.slice(0, 3).join("; ") : (cause as Error | undefined)?.message ?? "damaged";
+  return new SluiceError(
+    "store-corrupt",
+    `The sluice database ${path} is damaged (${found}). Nothing more is read from or written to it. Move it aside (finished outputs in the artifacts folder are kept) and run again to start a new one, or restore it from a backup.`,
+    { cause, details: { path, problems: problems.slice(0, 20) } },
+  );
 }
 
 /** Thrown to roll a dry-run transaction back while keeping what it found. */

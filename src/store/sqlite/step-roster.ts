@@ -44,5 +44,8 @@ export function withRoster(rows: StepRunRecord[], roster: string | undefined, ru
   return steps.sort((a, b) => (a.startedAt ?? 9e15) - (b.startedAt ?? 9e15) || (a.step < b.step ? -1 : a.step > b.step ? 1 : 0));
 }
 
+/** SQL: the cache keys rosters refer to (reused completions); callers may add `AND r.…` conditions. */
+export const ROSTER_CACHE_KEYS = `SELECT json_extract(j.value, '$[4]') FROM step_rosters r, json_each(r.steps) j WHERE json_extract(j.value, '$[4]') IS NOT NULL`;
+
 /** SQL: the artifact hashes a roster refers to (so garbage collection keeps them). */
 export const ROSTER_OUTPUT_HASHES = `SELECT json_extract(j.value, '$[5].hash') FROM step_rosters r, json_each(r.steps) j WHERE json_extract(j.value, '$[5]') IS NOT NULL`;
