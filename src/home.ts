@@ -27,7 +27,8 @@ export function resolveHomePath(explicit?: string): string {
  */
 export async function openHome(path: string = resolveHomePath(), { recover = true }: { recover?: boolean } = {}): Promise<SluiceHome> {
   try {
-    mkdirSync(join(path, "artifacts"), { recursive: true });
+    // Only its owner may read a home: runs, logs and outputs are private data (folders 0700, files 0600).
+    mkdirSync(join(path, "artifacts"), { recursive: true, mode: 0o700 });
     accessSync(path, constants.W_OK);
   } catch (error) {
     const failure = storeError(error, path);

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { filesContaining, filesUnder } from "./home-files.js";
@@ -81,5 +81,15 @@ describe("secret parameters", () => {
     expect(sluice(home, ["logs", result.runId]).stdout).toContain("Bearer ***");
     expect(filesUnder(home).some((file) => file.endsWith("sluice.db"))).toBe(true);
     for (const value of Object.values(values)) expect(filesContaining(home, value)).toEqual([]);
+  });
+
+  it("a new home is readable by its owner only: folders 0700, database, WAL and artifact files 0600", () => {
+    const home = join(mkdtempSync(join(tmpdir(), "sluice-modes-")), "home");
+    expect(sluice(home, ["run", "test/fixtures/big.mjs", "--quiet"]).code).toBe(0);
+    const files = filesUnder(home);
+    expect(files.some((file) => file.endsWith("sluice.db-wal"))).toBe(true);
+    expect(files.some((file) => file.includes(`${sep}artifacts${sep}`))).toBe(true);
+    for (const file of files) expect([file, statSync(file).mode & 0o777]).toEqual([file, 0o600]);
+    for (const dir of [home, join(home, "artifacts"), ...files.filter((f) => f.includes(`${sep}artifacts${sep}`)).map(dirname)]) expect([dir, statSync(dir).mode & 0o777]).toEqual([dir, 0o700]);
   });
 });

@@ -75,9 +75,9 @@ export class FileArtifactStore implements ArtifactStore {
 
   private writeFile(hash: string, bytes: Uint8Array): void {
     const dir = join(this.root, hash.slice(0, 2));
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const temporary = join(dir, `.${hash}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-    const fd = openSync(temporary, "w");
+    const fd = openSync(temporary, "w", 0o600);
     try {
       let written = 0;
       while (written < bytes.byteLength) written += writeSync(fd, bytes, written, bytes.byteLength - written);

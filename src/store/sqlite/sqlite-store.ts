@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { createRequire } from "node:module";
@@ -47,7 +47,9 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
   static open(path: string): SqliteStore {
     let db: Database.Database;
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      // Created 0600 before SQLite opens it: SQLite gives its WAL and shared-memory files the database's mode.
+      closeSync(openSync(path, "a", 0o600));
       db = new (loadDriver())(path);
       db.pragma("busy_timeout = 10000");
       switchToWal(db);
