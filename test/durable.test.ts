@@ -88,6 +88,8 @@ describe("the embedded store", () => {
     const status = Object.fromEntries(shown.steps.map((s: { name: string; status: string }) => [s.name, s.status]));
     expect(status).toEqual({ a: "succeeded", b: "failed", c: "cancelled" });
     expect(shown.steps.find((s: { name: string }) => s.name === "b").error.code).toBe("crashed");
+    // The interrupted step's last line was committed before the kill.
+    expect(sluice(home, ["logs", crashed.runId, "b"]).stdout).toContain("b: working on it");
 
     const resumed = sluice(home, ["resume", crashed.runId, "--json"], { SIDE_EFFECTS: sideEffects });
     expect(resumed.code).toBe(0);
@@ -99,6 +101,16 @@ describe("the embedded store", () => {
     const after = sluice(home, ["show", crashed.runId, "--json"]).json();
     expect(after.status).toBe("succeeded");
     expect(after.steps.every((s: { status: string }) => s.status === "succeeded")).toBe(true);
+  });
+
+  it("a failed step's error and first stack lines are its last log line", () => {
+    const home = tempDir("sluice-home-");
+    const failed = sluice(home, ["run", "test/fixtures/failing.ts", "--json"]);
+    expect(failed.code).toBe(1);
+    const last = sluice(home, ["logs", failed.json().runId, "--tail", "1", "--json"]).json().logs;
+    expect(last).toHaveLength(1);
+    expect(last[0]).toMatchObject({ step: "broken", level: "error", data: { code: "step-failed" } });
+    expect(last[0].message).toMatch(/^failed \[step-failed\]: the data file is corrupt\n\s+at /);
   });
 
   it("after a kill -9, running the pipeline again reuses every finished step", async () => {

@@ -465,3 +465,29 @@ describe("running a pipeline", () => {
     expect(ran).toBe(false);
   });
 });
+
+describe("error and log sizes", () => {
+  it("keeps the head and tail of a huge error message and log line, and never more than a bounded size", async () => {
+    const huge = `HEAD${"x".repeat(5_000_000)}TAIL`;
+    const noisy = step("noisy", {
+      run: (_args, ctx) => {
+        ctx.log(huge);
+        throw new Error(huge);
+      },
+    });
+    const stores = memoryStores();
+    const result = await pipeline("sizes", { steps: [noisy] }).run({ stores });
+    const { message, stack } = result.firstFailure!.error;
+    expect(message.length).toBeLessThan(20_000);
+    expect(message.startsWith("HEADxxx")).toBe(true);
+    expect(message.endsWith("xxxTAIL")).toBe(true);
+    expect(message).toContain("characters left out");
+    expect(stack!.length).toBeLessThan(20_000);
+    const logs = await stores.runs.readLogs(result.runId);
+    const line = logs.find((log) => log.message.startsWith("HEAD"))!;
+    expect(line.message.length).toBeLessThan(70_000);
+    expect(line.message.endsWith("TAIL")).toBe(true);
+    const stored = (await stores.runs.getRun(result.runId))!;
+    expect(stored.run.error!.message.length).toBeLessThan(20_000);
+  });
+});

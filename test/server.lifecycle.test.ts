@@ -32,6 +32,15 @@ async function readEvents(url: string, key: string, until: (event: { event: stri
   return events;
 }
 
+/** Waits for a condition, with a deadline (never a fixed sleep before an assertion). */
+async function until(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for a condition");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe("server-sent events", () => {
   it("streams a run's events from a snapshot to run:end, and the project's events", async () => {
     const home = newHome();
@@ -67,9 +76,10 @@ describe("a server restart while a run is in progress", () => {
     const { key } = createKey(home);
     const first = await startServer(home);
     const started = (await api(first, key, "POST", `${P}/flows/training/runs`, { params: { waitMs: 60_000 } })).json;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect((await api(first, key, "GET", `${P}/runs/${started.runId}/light`)).json.status).toBe("running");
+    await until(async () => (await api(first, key, "GET", `${P}/runs/${started.runId}/light`)).json.status === "running");
     await first.kill9();
+    // At once, before any restart: a reader sees the owner is dead (and writes nothing).
+    expect(JSON.parse(sluiceCli(["runs", "--json"], home).stdout).runs[0]).toMatchObject({ runId: started.runId, status: "failed", reason: "crashed", running: false });
 
     const second = await startServer(home);
     try {

@@ -1,6 +1,6 @@
 // A full disk, for real: a 600 KiB tmpfs. Needs root to mount; skipped where mounting is not allowed.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,5 +45,31 @@ describe.skipIf(!mounted)("a full disk", () => {
     const preview = JSON.parse(sluice(["preview", "test/fixtures/basic.ts", "--json"]).stdout);
     expect(preview.steps.every((s: { status: string }) => s.status === "complete")).toBe(true);
     expect(JSON.parse(sluice(["runs", "--json"]).stdout).runs.map((r: { status: string }) => r.status)).toEqual(["failed", "succeeded"]);
+  });
+
+  it("whenever the disk fills during a run, the run's result is printed and the run is never left running", () => {
+    const filler = join(mountPoint, "filler");
+    let results = 0;
+    for (const leftKiB of [12, 16, 24, 32, 48, 64, 96, 128]) {
+      const before = JSON.parse(sluice(["runs", "--json"]).stdout).runs.length;
+      const free = Number(execFileSync("df", ["--output=avail", "-k", mountPoint], { encoding: "utf8" }).trim().split("\n").pop());
+      writeFileSync(filler, Buffer.alloc(Math.max(0, free - leftKiB) * 1024));
+      const run = sluice(["run", "test/fixtures/basic.ts", "--json", "--force-all", "--param", `n=${2000 + leftKiB}`]);
+      rmSync(filler);
+      const printed = JSON.parse(run.stdout);
+      const runs = JSON.parse(sluice(["runs", "--json"]).stdout).runs;
+      expect(runs.filter((r: { running: boolean }) => r.running)).toEqual([]);
+      if (printed.error) {
+        // Refused before the run existed: nothing was recorded.
+        expect(printed.error.code).toBe("store-full");
+        expect(runs).toHaveLength(before);
+      } else {
+        results++;
+        expect(run.code).toBe(printed.success ? 0 : 1);
+        expect(runs[0].runId).toBe(printed.runId);
+        if (!printed.success) expect(printed.firstFailure.error.code).toBe("store-full");
+      }
+    }
+    expect(results).toBeGreaterThan(0);
   });
 });

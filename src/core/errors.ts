@@ -103,14 +103,29 @@ export class SluiceError extends Error {
 }
 
 /** Turns anything thrown by user code into a SerializedError without losing its message or stack. */
-export function serializeError(error: unknown): SerializedError {
-  if (SluiceError.is(error)) return { ...error.toJSON(), stack: error.stack };
+export function serializeError(error: unknown, mask: (text: string) => string = (text) => text): SerializedError {
+  // Masked before it is cut, so that no cut can leave part of a secret unmasked.
+  const text = (value: string) => capText(mask(value));
+  if (SluiceError.is(error)) return { ...error.toJSON(), message: text(error.message), ...(error.stack ? { stack: text(error.stack) } : {}) };
   if (error instanceof Error) {
     const own = (error as { code?: unknown }).code;
     const code = typeof own === "string" ? own : "step-failed";
-    return { code, message: error.message, stack: error.stack };
+    return { code, message: text(error.message), ...(error.stack ? { stack: text(error.stack) } : {}) };
   }
-  return { code: "step-failed", message: typeof error === "string" ? error : safeString(error) };
+  return { code: "step-failed", message: text(typeof error === "string" ? error : safeString(error)) };
+}
+
+/** Longest error message or stack that is recorded; longer ones keep their head and tail. */
+export const MAX_ERROR_TEXT = 16 * 1024;
+
+/**
+ * A text cut to at most about `max` characters: its head and its tail (where a message and a stack
+ * say the most), with how much was left out between them.
+ */
+export function capText(text: string, max: number = MAX_ERROR_TEXT): string {
+  if (text.length <= max) return text;
+  const half = Math.floor(max / 2);
+  return `${text.slice(0, half)}\n... (${text.length - 2 * half} characters left out) ...\n${text.slice(text.length - half)}`;
 }
 
 function safeString(value: unknown): string {

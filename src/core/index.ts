@@ -4,7 +4,7 @@
  * const raw = step("raw", { params: { rows: z.number().default(100) }, run: ({ params }) => make(params.rows) });
  * const graph = buildGraph("example", [raw]);
  */
-export { ERROR_CODES, SluiceError, serializeError } from "./errors.js";
+export { ERROR_CODES, SluiceError, capText, serializeError } from "./errors.js";
 export type { ErrorCode, SerializedError, SluiceErrorOptions } from "./errors.js";
 export { canonicalJson, hashParts, sha256 } from "./hash.js";
 export { REASONS, RUN_STATUSES, STEP_STATUSES, PLAN_STATUSES, LOG_LEVELS } from "./vocabulary.js";

@@ -1,11 +1,13 @@
 import {
   SluiceError,
+  capText,
   isPromise,
   maskText,
   serializeError,
   type MaybePromise,
   type PipelineGraph,
   type Reason,
+  type RunStatus,
   type SerializedError,
   type StepLogger,
   type StepStatus,
@@ -114,6 +116,7 @@ class RunExecution {
   private resolveDone!: () => void;
   private heartbeat?: NodeJS.Timeout;
   private graceTimer?: NodeJS.Timeout;
+  private logFlushScheduled = false;
   /** Set once the run is being finished: a body that ends after that (it ignored its cancel) records nothing. */
   private closed = false;
   private startedAt = 0;
@@ -183,7 +186,14 @@ class RunExecution {
     this.heartbeat = setInterval(() => {
       Promise.resolve(stores.runs.updateRun(this.runId, { heartbeatAt: Date.now() })).catch(() => undefined);
     }, HEARTBEAT_MS);
-    await stores.runs.putSteps(this.ordered.map((state) => recordOf(this.runId, state)));
+    try {
+      await stores.runs.putSteps(this.ordered.map((state) => recordOf(this.runId, state)));
+    } catch (error) {
+      // The run exists but its steps could not be recorded (a full disk): it ends failed, with a result.
+      this.storeError = error;
+      this.firstFailure = { error: serializeError(error) };
+      return this.finish();
+    }
     this.emit("run:start", {
       runId: this.runId,
       pipeline: graph.pipeline,
@@ -338,7 +348,7 @@ class RunExecution {
         const stored = this.store(state, value, false);
         if (isPromise(stored)) await stored;
         state.fallback = true;
-        state.error = this.masked(serializeError(error));
+        state.error = this.serialized(error);
         return this.settle(state, "succeeded", state.reason);
       } catch (fallbackError) {
         return this.settle(state, "failed", state.reason, wrapError(fallbackError, node.name, this.runId, "its onFailure fallback threw"));
@@ -404,11 +414,10 @@ class RunExecution {
     }
   }
 
-  /** An error as it may be recorded and shown: secret values masked in its message and stack. */
-  private masked(error: SerializedError): SerializedError {
+  /** An error as it may be recorded and shown: secret values masked in its message and stack (then cut to size). */
+  private serialized(error: unknown): SerializedError {
     const secrets = this.options.secretValues ?? [];
-    if (secrets.length === 0) return error;
-    return { ...error, message: maskText(error.message, secrets), ...(error.stack ? { stack: maskText(error.stack, secrets) } : {}) };
+    return serializeError(error, secrets.length === 0 ? undefined : (text) => maskText(text, secrets));
   }
 
   /** Content hashes of the step's inputs (upstream outputs, declared files): what its cache key covers. */
@@ -487,7 +496,7 @@ class RunExecution {
   }
 
   /** Follows a write that is not waited for: a failure stops the run, and the run's end waits for it. */
-  private track(write: MaybePromise<void>, state: StepState): void {
+  private track(write: MaybePromise<void>, state?: StepState): void {
     if (!isPromise(write)) return;
     this.inflight.add(write);
     write.then(
@@ -495,7 +504,7 @@ class RunExecution {
       (error: unknown) => {
         this.inflight.delete(write);
         this.storeError ??= error;
-        this.firstFailure ??= { step: state.node.name, error: serializeError(error) };
+        this.firstFailure ??= { step: state?.node.name, error: serializeError(error) };
         this.cancel();
       },
     );
@@ -509,8 +518,11 @@ class RunExecution {
     state.finished = true;
     state.finishedAt = Date.now();
     if (error !== undefined) {
-      state.error = this.masked(serializeError(error));
-      if (status === "failed") this.firstFailure ??= { step: state.node.name, error: state.error };
+      state.error = this.serialized(error);
+      if (status === "failed") {
+        this.firstFailure ??= { step: state.node.name, error: state.error };
+        this.logFailure(state);
+      }
     }
     this.track(this.flushLogs(), state);
     this.track(this.options.stores.runs.putSteps([recordOf(this.runId, state)]), state);
@@ -553,7 +565,7 @@ class RunExecution {
         // A run never reports an output it could not read (missing, or failing its hash check).
         state.status = "failed";
         state.ref = undefined;
-        state.error = this.masked(serializeError(error));
+        state.error = this.serialized(error);
         this.firstFailure ??= { step: state.node.name, error: state.error };
         unreadable.push(recordOf(this.runId, state));
         continue;
@@ -562,17 +574,25 @@ class RunExecution {
     }
     if (unreadable.length > 0) await Promise.resolve(stores.runs.putSteps(unreadable)).catch((error: unknown) => (this.storeError ??= error));
     const anyFailed = this.ordered.some((state) => state.status === "failed");
-    const status = this.storeError !== undefined ? "failed" : this.cancelled ? "cancelled" : anyFailed ? "failed" : "succeeded";
+    let status: RunStatus = this.storeError !== undefined ? "failed" : this.cancelled ? "cancelled" : anyFailed ? "failed" : "succeeded";
     const finishedAt = Date.now();
     // A run another process took over (superseded) is theirs to record.
     if (!SluiceError.is(this.storeError) || this.storeError.code !== "superseded") {
-      await stores.runs.updateRun(this.runId, {
-        status,
-        reason: status === "cancelled" ? "cancelled" : undefined,
-        finishedAt,
-        durationMs: finishedAt - this.startedAt,
-        error: this.firstFailure?.error,
-      });
+      try {
+        await stores.runs.updateRun(this.runId, {
+          status,
+          reason: status === "cancelled" ? "cancelled" : undefined,
+          finishedAt,
+          durationMs: finishedAt - this.startedAt,
+          error: this.firstFailure?.error,
+        });
+      } catch (error) {
+        // The end could not be recorded (a full disk): the result still says what happened, and once this
+        // process is gone the run reads as crashed (resumable) instead of running.
+        this.storeError ??= error;
+        this.firstFailure ??= { error: serializeError(error) };
+        status = "failed";
+      }
     }
     stores.runs.fenceRun(this.runId, undefined);
     const steps: Record<string, StepResult> = {};
@@ -595,8 +615,31 @@ class RunExecution {
   private loggerFor(step: string): StepLogger {
     return makeLogger(this.runId, step, this.options.secretValues ?? [], (record) => {
       this.logBuffer.push(record);
+      this.scheduleLogFlush();
       this.emit("step:log", { runId: this.runId, step, level: record.level, message: record.message, time: record.time, ...(record.data === undefined ? {} : { data: record.data }) });
     });
+  }
+
+  /**
+   * Log lines are written with the next group commit, not only when their step ends: a process killed
+   * in the middle of a long step keeps the lines it logged before.
+   */
+  private scheduleLogFlush(): void {
+    if (this.logFlushScheduled) return;
+    this.logFlushScheduled = true;
+    setImmediate(() => {
+      this.logFlushScheduled = false;
+      if (!this.closed) this.track(this.flushLogs());
+    });
+  }
+
+  /** The log's last word on a failed step: its error, code and first stack lines (`sluice logs --tail 1`). */
+  private logFailure(state: StepState): void {
+    const error = state.error!;
+    const attempts = state.attempts > 1 ? ` after ${state.attempts} attempts` : "";
+    const frames = error.stack?.split("\n").filter((line) => /^\s+at /.test(line)).slice(0, 8) ?? [];
+    const message = [`failed${attempts} [${error.code}]: ${error.message}`, ...frames].join("\n");
+    this.logBuffer.push({ runId: this.runId, step: state.node.name, time: Date.now(), level: "error", message: capText(message), data: { code: error.code } });
   }
 
   /** Writes the buffered logs and metrics (queued with the step's other writes). */

@@ -39,7 +39,8 @@ export interface ExecutionSummary {
 }
 
 export interface FirstFailure {
-  step: string;
+  /** The step that failed; absent when the run itself failed (its end could not be recorded). */
+  step?: string;
   error: SerializedError;
 }
 

@@ -1,6 +1,9 @@
-import { maskText, SluiceError, type LogLevel, type StepContext, type StepLogger } from "../core/index.js";
+import { capText, maskText, SluiceError, type LogLevel, type StepContext, type StepLogger } from "../core/index.js";
 import type { AttemptControl } from "../executors/index.js";
 import type { LogRecord } from "../store/index.js";
+
+/** Longest log line that is recorded; longer ones keep their head and tail. */
+const MAX_LOG_TEXT = 64 * 1024;
 
 /** A step's context. Its signal and logger are made only if the body reads them. */
 export class Context implements StepContext {
@@ -33,7 +36,7 @@ export class Context implements StepContext {
 /** A step's logger: `log(message)` at info, `log.debug/info/warn/error`; secret values are masked. */
 export function makeLogger(runId: string, step: string, secrets: readonly string[], sink: (record: LogRecord) => void): StepLogger {
   const write = (level: LogLevel) => (message: string, data?: unknown) => {
-    const text = secrets.length > 0 ? maskText(String(message), secrets) : String(message);
+    const text = capText(secrets.length > 0 ? maskText(String(message), secrets) : String(message), MAX_LOG_TEXT);
     const record: LogRecord = { runId, step, time: Date.now(), level, message: text };
     if (data !== undefined) record.data = secrets.length > 0 ? JSON.parse(maskText(JSON.stringify(data) ?? "null", secrets)) : data;
     sink(record);

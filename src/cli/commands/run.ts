@@ -137,7 +137,7 @@ async function executeWithProgress(
       if (!options.quiet) process.stdout.write(`${formatSummary(result.summary(), result.status, result.durationMs)}\n`);
       if (result.firstFailure) {
         const { step, error } = result.firstFailure;
-        process.stderr.write(pc.red(`First failure: step "${step}" [${error.code}]: ${error.message}\n`));
+        process.stderr.write(pc.red(`First failure: ${step === undefined ? "" : `step "${step}" `}[${error.code}]: ${error.message}\n`));
         if (error.stack && !options.quiet) process.stderr.write(pc.dim(`${error.stack.split("\n").slice(1, 6).join("\n")}\n`));
       }
     }

@@ -77,10 +77,12 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
     const writes = this.queue;
     this.queue = [];
     try {
+      // IMMEDIATE: the batch reads before it writes (fences, rosters); a deferred transaction would fail at
+      // once (SQLITE_BUSY_SNAPSHOT) when another process committed between that read and the first write.
       this.db.transaction(() => {
         this.checkFences();
         for (const write of writes) write();
-      })();
+      }).immediate();
       batch.resolve();
     } catch (error) {
       batch.reject(this.failure(error));
@@ -110,7 +112,7 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
 
   /** Runs `fn` in one transaction (one commit): for batches of writes. */
   transaction<T>(fn: () => T): T {
-    return this.guard(() => this.db.transaction(fn)());
+    return this.guard(() => this.db.transaction(fn).immediate());
   }
 
   createRun(run: RunRecord): Promise<void> {
@@ -125,14 +127,31 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
   }
 
   updateRun(runId: string, patch: Partial<Omit<RunRecord, "runId">>): Promise<void> {
-    return this.async(() =>
-      this.db.transaction(() => {
-        const current = this.statements.getRun.get(runId) as Row | undefined;
-        if (!current) throw new Error(`no run ${runId}`);
-        this.checkFence(runId, current);
-        this.statements.replaceRun.run(runParams({ ...runFromRow(current), ...patch, runId }));
-      }).immediate(),
-    );
+    const update = this.db.transaction(() => {
+      const current = this.statements.getRun.get(runId) as Row | undefined;
+      if (!current) throw new Error(`no run ${runId}`);
+      this.checkFence(runId, current);
+      this.statements.replaceRun.run(runParams({ ...runFromRow(current), ...patch, runId }));
+    });
+    return this.async(() => this.roomRetried(() => update.immediate()));
+  }
+
+  /**
+   * Runs a write again once after a full disk refused it, having moved the WAL into the database file
+   * and truncated it: that often frees room for a small write such as a run's end.
+   */
+  private roomRetried<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (error) {
+      if ((error as { code?: string }).code !== "SQLITE_FULL") throw error;
+      try {
+        this.db.pragma("wal_checkpoint(TRUNCATE)");
+      } catch {
+        // No room for that either: the retry reports the full disk.
+      }
+      return write();
+    }
   }
 
   casRun(runId: string, expectedClaim: string | undefined, patch: Partial<Omit<RunRecord, "runId">>): Promise<boolean> {
