@@ -32,11 +32,15 @@ function outputOf(home: string, step: string): { hash: string; kind: string; siz
 }
 
 describe("damaged data", () => {
-  it("an inline output changed in the database is not served: the step is planned again and recomputed", () => {
+  it("an inline output changed in the database is not served: the run reading it fails naming the step, the next recomputes it", () => {
     const home = newHome();
     expect(sluice(home, ["run", "test/fixtures/basic.ts", "--quiet"]).code).toBe(0);
     const { hash } = outputOf(home, "doubled");
     withDb(home, (db) => expect(db.prepare(`UPDATE artifacts SET inline = '[2,4,6,8,99]' WHERE hash = ?`).run(hash).changes).toBe(1));
+    const damaged = sluice(home, ["run", "test/fixtures/basic.ts", "--json"]);
+    expect(damaged.code).toBe(1);
+    expect(damaged.json().firstFailure).toMatchObject({ step: "doubled", error: { message: expect.stringContaining("missing or corrupted") } });
+    expect(damaged.json().outputs.doubled).toBeUndefined();
     const preview = sluice(home, ["preview", "test/fixtures/basic.ts", "--json"]).json();
     expect(preview.steps.find((s: { name: string }) => s.name === "doubled")).toMatchObject({ status: "pending", reason: "missing-output" });
     const again = sluice(home, ["run", "test/fixtures/basic.ts", "--json"]).json();

@@ -62,9 +62,15 @@ export class FileArtifactStore implements ArtifactStore {
     return ref.kind === "json" ? { kind: "json", text: bytes.toString("utf8") } : { kind: ref.kind, bytes };
   }
 
+  /**
+   * Whether the output is there (what planning checks for every complete step; its hash is checked when
+   * it is read). A small JSON output lives in the index, written in the same transaction as the
+   * completion that refers to it, so only file outputs need a look.
+   */
   has(ref: ArtifactRef): boolean {
+    if (ref.kind === "json" && ref.size < INLINE_LIMIT_BYTES) return true;
     const row = this.index.getArtifact(ref.hash);
-    if (row?.inline !== undefined) return sha256(row.inline) === ref.hash;
+    if (row?.inline !== undefined) return true;
     return existsSync(this.pathOf(ref.hash));
   }
 

@@ -210,10 +210,9 @@ function hashFiles(node: GraphNode): Record<string, string> {
 }
 
 /**
- * A complete step must still have its output: one whose output is gone (a deleted file, an inline
- * value a damaged page changed) becomes pending (`missing-output`); at run time its inputs are read
- * from their own outputs. Files are checked for existence only; their content hash is verified when
- * the output is read.
+ * A complete step must still have its output: one whose output file is gone becomes pending
+ * (`missing-output`); at run time its inputs are read from their own outputs. Only existence is
+ * checked here; the content hash (of files and inline values alike) is verified when an output is read.
  */
 async function recheckOutputs(steps: PlannedStep[], planned: Array<PlannedStep | undefined>, artifacts: ArtifactStore): Promise<void> {
   for (let i = 0; i < steps.length; i++) {
