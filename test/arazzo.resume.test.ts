@@ -76,6 +76,19 @@ describe("resumeArazzoRun", () => {
     expect((await runs.getRun(failed.runId))!.run.status).toBe("succeeded");
   });
 
+  it("of two resumes at once exactly one continues the run; the other is refused without a call", async () => {
+    const runs = new MemoryStore();
+    server.state.failures = 100;
+    const failed = await runArazzo({ file: fixture("actions"), workflowId: "retryAfter", sourceUrls: { api: server.url }, runs, env: {} });
+    server.state.failures = 0;
+    const callsBefore = server.count("GET /flaky/{key}");
+    const outcomes = await Promise.allSettled([resumeArazzoRun({ runId: failed.runId, runs, env: {} }), resumeArazzoRun({ runId: failed.runId, runs, env: {} })]);
+    expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
+    const refused = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult;
+    expect(refused.reason).toMatchObject({ code: "conflict", message: expect.stringMatching(/is being run by process \d+@|already succeeded/) });
+    expect(server.count("GET /flaky/{key}")).toBe(callsBefore + 1);
+  });
+
   it("continues a cancelled run; finished steps are not executed again", async () => {
     const runs = new MemoryStore();
     server.state.pollsBeforeDone = 1e9;

@@ -9,7 +9,7 @@
  * "running" record, are stored before the call is sent, so a resumed run never repeats a finished call.
  */
 import { isPromise, serializeError, type LogLevel, type MaybePromise, type SerializedError, type StepStatus } from "../core/index.js";
-import { HEARTBEAT_MS, claimRun, newClaim, ownerFields } from "../engine/index.js";
+import { HEARTBEAT_MS, ownerFields, takeRun } from "../engine/index.js";
 import { SqliteStore, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "../store/index.js";
 
 type Statement = ReturnType<SqliteStore["db"]["prepare"]>;
@@ -35,17 +35,10 @@ export class Recorder {
   async start(record: Omit<RunRecord, "runId" | "status" | "startedAt">, stepNames: readonly string[], resume?: { run: RunRecord; existing: StepRunRecord[] }): Promise<void> {
     const now = Date.now();
     const live = { ...record, status: "running" as const, ...ownerFields(), heartbeatAt: now };
-    if (resume) {
-      // Exactly one claimant continues the run (claimed against the record its checkpoint was read from).
-      await claimRun(this.runs, resume.run);
-      // Steps the crash recovery (or a cancel) left cancelled have not run: pending again until they do.
-      for (const step of resume.existing) this.steps.set(step.step, step.status === "cancelled" ? { ...step, status: "pending", reason: "forced" } : step);
-      await this.runs.updateRun(this.runId, { ...live, reason: undefined, finishedAt: undefined, durationMs: undefined, error: undefined });
-    } else {
-      const claim = newClaim();
-      await this.runs.createRun({ runId: this.runId, ...live, claim, startedAt: now });
-      this.runs.fenceRun(this.runId, claim);
-    }
+    // Exactly one claimant continues a resumed run (claimed against the record its checkpoint was read from).
+    await takeRun(this.runs, { runId: this.runId, ...live, startedAt: now }, resume?.run);
+    // Steps the crash recovery (or a cancel) left cancelled have not run: pending again until they do.
+    for (const step of resume?.existing ?? []) this.steps.set(step.step, step.status === "cancelled" ? { ...step, status: "pending", reason: "forced" } : step);
     const fresh: StepRunRecord[] = [];
     for (const name of stepNames) {
       if (this.steps.has(name)) continue;

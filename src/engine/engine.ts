@@ -1,6 +1,5 @@
 import {
   SluiceError,
-  capText,
   isPromise,
   maskText,
   serializeError,
@@ -16,7 +15,7 @@ import { encodeValue, refOf, tagOf, type ArtifactStore, type EncodedValue } from
 import { AttemptControl, InProcessExecutor, type Executor, type ThreadExecutor } from "../executors/index.js";
 import { threadExecutorFor } from "./isolation.js";
 import { cacheKeyOf, inputHashOf, type Plan } from "../planner/index.js";
-import type { CompletionStore, DatasetCatalog, LogRecord, MetricRecord, RunStore, StepRunRecord } from "../store/index.js";
+import type { CompletionStore, DatasetCatalog, RunStore, StepRunRecord } from "../store/index.js";
 import type { SluiceEventListener, SluiceEventMap, SluiceEventName } from "./events.js";
 import { RunResult, type FirstFailure, type StepResult } from "./result.js";
 import { retryDelay, sleep } from "./retry.js";
@@ -29,9 +28,10 @@ import { runMap } from "./map-step.js";
 import { metricRecord, metricsOfOutput } from "./metrics.js";
 import { Context, makeLogger } from "./step-context.js";
 import { recordOf, resultOf, type StepState } from "./step-state.js";
-import { ABSENT_INPUT_HASH, argsOf, isAbsent, valueOf, type OutputLoader } from "./step-inputs.js";
-import { HEARTBEAT_MS, claimRun, newClaim, ownerFields } from "./owner.js";
+import { ABSENT_INPUT_HASH, argsOf, blockedBy, isAbsent, readOutputs, type OutputLoader } from "./step-inputs.js";
+import { HEARTBEAT_MS, ownerFields, takeRun } from "./owner.js";
 import { newRunId } from "./run-id.js";
+import { RunLogs } from "./run-logs.js";
 
 /** The stores a run records into. */
 export interface Stores {
@@ -110,13 +110,11 @@ class RunExecution {
   /** Set when the store refused a write: the run ends as failed. */
   private storeError: unknown;
   private firstFailure?: FirstFailure;
-  private logBuffer: LogRecord[] = [];
   private threads?: ThreadExecutor;
-  private metricBuffer: MetricRecord[] = [];
+  private readonly logs: RunLogs;
   private resolveDone!: () => void;
   private heartbeat?: NodeJS.Timeout;
   private graceTimer?: NodeJS.Timeout;
-  private logFlushScheduled = false;
   /** Set once the run is being finished: a body that ends after that (it ignored its cancel) records nothing. */
   private closed = false;
   private startedAt = 0;
@@ -129,6 +127,9 @@ class RunExecution {
     this.states = new Array(options.graph.nodes.length);
     this.slots = new Slots(options.concurrency);
     this.loader = { runId: this.runId, artifacts: options.stores.artifacts, completions: options.stores.completions };
+    this.logs = new RunLogs(options.stores.runs, this.runId, (flush) => {
+      if (!this.closed) this.track(flush());
+    });
   }
 
   async start(): Promise<RunResult> {
@@ -170,17 +171,10 @@ class RunExecution {
       ...(this.options.project === undefined ? {} : { project: this.options.project }),
       ...(this.options.flow === undefined ? {} : { flow: this.options.flow }),
     };
-    if (this.options.resume) {
-      const existing = await stores.runs.findRun(this.runId);
-      if (!existing) throw new SluiceError("not-found", `No run ${this.runId} to resume. List runs with: sluice runs`);
-      // Exactly one claimant continues a run; the claim also fences the run against its former owner.
-      await claimRun(stores.runs, existing);
-      await stores.runs.updateRun(this.runId, { ...record, reason: undefined, finishedAt: undefined, durationMs: undefined, error: undefined });
-    } else {
-      const claim = newClaim();
-      await stores.runs.createRun({ runId: this.runId, ...record, claim, startedAt: this.startedAt });
-      stores.runs.fenceRun(this.runId, claim);
-    }
+    const resumed = this.options.resume ? await stores.runs.findRun(this.runId) : undefined;
+    if (this.options.resume && !resumed) throw new SluiceError("not-found", `No run ${this.runId} to resume. List runs with: sluice runs`);
+    // Exactly one claimant continues a resumed run; the claim also fences the run against any former owner.
+    await takeRun(stores.runs, { runId: this.runId, ...record, startedAt: this.startedAt }, resumed);
     // A live run proves it is alive (seen from other hosts). The timer also keeps the process alive while
     // the run is unfinished: a step whose promise never settles must not let the process exit as if done.
     this.heartbeat = setInterval(() => {
@@ -270,7 +264,7 @@ class RunExecution {
   }
 
   private async runStep(state: StepState): Promise<void> {
-    const blocked = this.blockedBy(state);
+    const blocked = blockedBy(state, this.states);
     if (blocked) return this.settle(state, "skipped", blocked);
     const { node } = state;
     const def = node.def;
@@ -363,7 +357,7 @@ class RunExecution {
     const def = node.def;
     const control = new AttemptControl();
     this.running.add(control);
-    const ctx = new Context(this.runId, node.name, attempt, control, log, (name, value) => this.metricBuffer.push(metricRecord(this.runId, node.name, name, value)));
+    const ctx = new Context(this.runId, node.name, attempt, control, log, (name, value) => this.logs.metric(metricRecord(this.runId, node.name, name, value)));
     if (this.options.onEvent) this.emit("step:start", { runId: this.runId, step: node.name, attempt });
     const started = Date.now();
     const call = { step: node.name, body: def.run, args, ctx, control, timeoutMs: def.timeoutMs };
@@ -397,7 +391,7 @@ class RunExecution {
   /** What a map's items (map-step.ts) or a dynamic step's children (dynamic-step.ts) need of this run. */
   private childRun(state: StepState, control: AttemptControl, log: () => StepLogger): ChildRun {
     const step = state.node.name;
-    const onMetric = (name: string, value: number) => this.metricBuffer.push(metricRecord(this.runId, step, name, value));
+    const onMetric = (name: string, value: number) => this.logs.metric(metricRecord(this.runId, step, name, value));
     const contextOf = (name: string, attempt: number, c: AttemptControl) => new Context(this.runId, name, attempt, c, log, onMetric);
     return { runId: this.runId, pipeline: this.options.graph.pipeline, step, stores: this.options.stores, executor: this.executor, control, contextOf, log };
   }
@@ -428,21 +422,6 @@ class RunExecution {
       hashes[input.name] = isAbsent(input, upstream) ? ABSENT_INPUT_HASH : inputHashOf({ output: upstream.ref!, fieldHashes: upstream.fieldHashes }, input.field);
     }
     return hashes;
-  }
-
-  /** Why this step cannot run because of its upstream, if it cannot. */
-  private blockedBy(state: StepState): Reason | undefined {
-    let conditionSkip = false;
-    for (const dep of state.node.deps) {
-      const upstream = this.states[dep]!;
-      if (upstream.status === "failed" || upstream.status === "cancelled") return "upstream-failed";
-      if (upstream.status === "skipped") {
-        if (upstream.reason === "upstream-failed") return "upstream-failed";
-        // An `after` dependency, or one read only through optional() inputs, does not pass its skip on.
-        if (!state.node.afterOnly.has(dep) && !state.node.inputs.every((input) => input.from !== dep || input.optional)) conditionSkip = true;
-      }
-    }
-    return conditionSkip ? "condition-false" : undefined;
   }
 
   /**
@@ -484,7 +463,7 @@ class RunExecution {
     this.track(isPromise(put) ? put.then(() => undefined) : undefined, state);
     this.track(this.options.stores.completions.putCompletion(completion), state);
     const tag = tagOf(value) ?? (encoded.info ? "dataset" : undefined);
-    if (tag === "metrics") this.metricBuffer.push(...metricsOfOutput(this.runId, node.name, value));
+    if (tag === "metrics") this.logs.metric(...metricsOfOutput(this.runId, node.name, value));
     const catalog = this.options.stores.catalog;
     if (tag && catalog) {
       const { info } = encoded;
@@ -521,10 +500,10 @@ class RunExecution {
       state.error = this.serialized(error);
       if (status === "failed") {
         this.firstFailure ??= { step: state.node.name, error: state.error };
-        this.logFailure(state);
+        this.logs.failure(state.node.name, state.error, state.attempts);
       }
     }
-    this.track(this.flushLogs(), state);
+    this.track(this.logs.flush(), state);
     this.track(this.options.stores.runs.putSteps([recordOf(this.runId, state)]), state);
     if (this.options.onEvent) this.emit("step:end", { runId: this.runId, step: state.node.name, result: resultOf(state) });
   }
@@ -544,35 +523,22 @@ class RunExecution {
     }
     try {
       if (leftovers.length > 0) await stores.runs.putSteps(leftovers);
-      await this.flushLogs();
+      await this.logs.flush();
     } catch (error) {
       this.storeError ??= error;
     }
     await this.threads?.close();
     // Every queued write of this run is committed (or has failed) before the run is reported finished.
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
-    const outputs: Record<string, unknown> = {};
-    const texts = new Map<string, string>();
-    const unreadable: StepRunRecord[] = [];
-    for (const state of this.ordered) {
-      if (state.status !== "succeeded" || state.ref === undefined) continue;
-      // Outputs of steps that did not run this time are read from the store only when asked for.
-      if (!state.hasValue && this.options.loadOutputs === "ran") continue;
-      try {
-        const value = valueOf(state, this.loader);
-        outputs[state.node.name] = isPromise(value) ? await value : value;
-      } catch (error) {
-        // A run never reports an output it could not read (missing, or failing its hash check).
-        state.status = "failed";
-        state.ref = undefined;
-        state.error = this.serialized(error);
-        this.firstFailure ??= { step: state.node.name, error: state.error };
-        unreadable.push(recordOf(this.runId, state));
-        continue;
-      }
-      if (state.text !== undefined) texts.set(state.node.name, state.text);
+    const { outputs, texts, unreadable } = await readOutputs(this.ordered, this.loader, this.options.loadOutputs ?? "all");
+    // A run never reports an output it could not read (missing, or failing its hash check): that step failed.
+    for (const { state, error } of unreadable) {
+      state.error = this.serialized(error);
+      this.firstFailure ??= { step: state.node.name, error: state.error };
     }
-    if (unreadable.length > 0) await Promise.resolve(stores.runs.putSteps(unreadable)).catch((error: unknown) => (this.storeError ??= error));
+    if (unreadable.length > 0) {
+      await Promise.resolve(stores.runs.putSteps(unreadable.map(({ state }) => recordOf(this.runId, state)))).catch((error: unknown) => (this.storeError ??= error));
+    }
     const anyFailed = this.ordered.some((state) => state.status === "failed");
     let status: RunStatus = this.storeError !== undefined ? "failed" : this.cancelled ? "cancelled" : anyFailed ? "failed" : "succeeded";
     const finishedAt = Date.now();
@@ -614,47 +580,9 @@ class RunExecution {
 
   private loggerFor(step: string): StepLogger {
     return makeLogger(this.runId, step, this.options.secretValues ?? [], (record) => {
-      this.logBuffer.push(record);
-      this.scheduleLogFlush();
+      this.logs.log(record);
       this.emit("step:log", { runId: this.runId, step, level: record.level, message: record.message, time: record.time, ...(record.data === undefined ? {} : { data: record.data }) });
     });
-  }
-
-  /**
-   * Log lines are written with the next group commit, not only when their step ends: a process killed
-   * in the middle of a long step keeps the lines it logged before.
-   */
-  private scheduleLogFlush(): void {
-    if (this.logFlushScheduled) return;
-    this.logFlushScheduled = true;
-    setImmediate(() => {
-      this.logFlushScheduled = false;
-      if (!this.closed) this.track(this.flushLogs());
-    });
-  }
-
-  /** The log's last word on a failed step: its error, code and first stack lines (`sluice logs --tail 1`). */
-  private logFailure(state: StepState): void {
-    const error = state.error!;
-    const attempts = state.attempts > 1 ? ` after ${state.attempts} attempts` : "";
-    const frames = error.stack?.split("\n").filter((line) => /^\s+at /.test(line)).slice(0, 8) ?? [];
-    const message = [`failed${attempts} [${error.code}]: ${error.message}`, ...frames].join("\n");
-    this.logBuffer.push({ runId: this.runId, step: state.node.name, time: Date.now(), level: "error", message: capText(message), data: { code: error.code } });
-  }
-
-  /** Writes the buffered logs and metrics (queued with the step's other writes). */
-  private flushLogs(): MaybePromise<void> {
-    const { runs } = this.options.stores;
-    let metricsWritten: MaybePromise<void> = undefined;
-    if (this.metricBuffer.length > 0) {
-      metricsWritten = runs.recordMetrics(this.metricBuffer);
-      this.metricBuffer = [];
-    }
-    if (this.logBuffer.length === 0) return metricsWritten;
-    const logs = this.logBuffer;
-    this.logBuffer = [];
-    const logsWritten = runs.appendLogs(logs);
-    return isPromise(metricsWritten) ? metricsWritten.then(() => logsWritten) : logsWritten;
   }
 
   private emit<K extends SluiceEventName>(type: K, payload: SluiceEventMap[K]): void {

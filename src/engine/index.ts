@@ -8,4 +8,4 @@ export { retryDelay, sleep } from "./retry.js";
 export { formatDuration, formatSummary } from "./summary-text.js";
 export { newRunId } from "./run-id.js";
 export { recoverCrashedRuns } from "./recovery.js";
-export { HEARTBEAT_MS, LEASE_MS, claimRun, isOrphaned, newClaim, ownerAlive, ownerFields, ownerName, shownRun } from "./owner.js";
+export { HEARTBEAT_MS, LEASE_MS, isOrphaned, newClaim, ownerAlive, ownerFields, ownerName, shownRun, takeRun } from "./owner.js";

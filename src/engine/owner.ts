@@ -100,6 +100,23 @@ function ownedError(run: RunRecord): SluiceError {
   });
 }
 
+/**
+ * Records `run` as running under this process. A new run is created under a new claim; a run being
+ * resumed (`resumed`: its record as read from the store) is claimed first (claimRun), and its end is
+ * cleared. Either way the store fences the run with the claim.
+ */
+export async function takeRun(runs: RunStore, run: Omit<RunRecord, "claim">, resumed?: RunRecord): Promise<void> {
+  if (resumed) {
+    await claimRun(runs, resumed);
+    const { runId, startedAt: _kept, ...fields } = run;
+    await runs.updateRun(runId, { ...fields, reason: undefined, finishedAt: undefined, durationMs: undefined, error: undefined });
+    return;
+  }
+  const claim = newClaim();
+  await runs.createRun({ ...run, claim });
+  runs.fenceRun(run.runId, claim);
+}
+
 /** A new claim token for a run this process creates. */
 export function newClaim(): string {
   return randomUUID();

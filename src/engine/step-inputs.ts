@@ -1,4 +1,4 @@
-import { SluiceError, type MaybePromise, type ResolvedInput } from "../core/index.js";
+import { SluiceError, isPromise, type MaybePromise, type ResolvedInput } from "../core/index.js";
 import { decodeValue, type ArtifactStore } from "../artifacts/index.js";
 import type { CompletionStore } from "../store/index.js";
 import type { StepState } from "./step-state.js";
@@ -55,6 +55,46 @@ function buildArgs(state: StepState, states: ReadonlyArray<StepState | undefined
     args[input.name] = (value as Record<string, unknown>)[input.field];
   }
   return args;
+}
+
+/** Why this step cannot run because of its upstream, if it cannot. */
+export function blockedBy(state: StepState, states: ReadonlyArray<StepState | undefined>): "upstream-failed" | "condition-false" | undefined {
+  let conditionSkip = false;
+  for (const dep of state.node.deps) {
+    const upstream = states[dep]!;
+    if (upstream.status === "failed" || upstream.status === "cancelled") return "upstream-failed";
+    if (upstream.status === "skipped") {
+      if (upstream.reason === "upstream-failed") return "upstream-failed";
+      // An `after` dependency, or one read only through optional() inputs, does not pass its skip on.
+      if (!state.node.afterOnly.has(dep) && !state.node.inputs.every((input) => input.from !== dep || input.optional)) conditionSkip = true;
+    }
+  }
+  return conditionSkip ? "condition-false" : undefined;
+}
+
+/**
+ * The outputs a run's result holds: every succeeded step's (`all`), or only those computed in this run
+ * (`ran`). A step whose output cannot be read is set failed, with no output, and listed with the error.
+ */
+export async function readOutputs(states: readonly StepState[], loader: OutputLoader, which: "all" | "ran") {
+  const outputs: Record<string, unknown> = {};
+  const texts = new Map<string, string>();
+  const unreadable: Array<{ state: StepState; error: unknown }> = [];
+  for (const state of states) {
+    if (state.status !== "succeeded" || state.ref === undefined) continue;
+    if (!state.hasValue && which === "ran") continue;
+    try {
+      const value = valueOf(state, loader);
+      outputs[state.node.name] = isPromise(value) ? await value : value;
+    } catch (error) {
+      state.status = "failed";
+      state.ref = undefined;
+      unreadable.push({ state, error });
+      continue;
+    }
+    if (state.text !== undefined) texts.set(state.node.name, state.text);
+  }
+  return { outputs, texts, unreadable };
 }
 
 /** The output value of a succeeded step, read from the artifact store the first time it is needed. */
