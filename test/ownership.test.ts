@@ -43,6 +43,17 @@ async function runBlockedInB(home: string, sideEffects: string) {
   return { child, exited };
 }
 
+/** A run killed with SIGKILL while its step b was running (a done, b and c not). */
+async function crashedInB() {
+  const home = tempDir("sluice-own-");
+  const sideEffects = join(tempDir("sluice-own-fx-"), "effects.txt");
+  writeFileSync(sideEffects, "");
+  const { child, exited } = await runBlockedInB(home, sideEffects);
+  child.kill("SIGKILL");
+  await exited;
+  return { home, sideEffects, runId: onlyRun(home).runId };
+}
+
 function onlyRun(home: string): RunRecord & { owner_pid: number } {
   const db = new Database(join(home, "sluice.db"), { readonly: true });
   try {
@@ -55,13 +66,7 @@ function onlyRun(home: string): RunRecord & { owner_pid: number } {
 
 describe("run ownership", () => {
   it("of concurrent `sluice resume`s of a crashed run, exactly one runs it; the others run no step and say why", async () => {
-    const home = tempDir("sluice-own-");
-    const sideEffects = join(tempDir("sluice-own-fx-"), "effects.txt");
-    writeFileSync(sideEffects, "");
-    const { child, exited } = await runBlockedInB(home, sideEffects);
-    child.kill("SIGKILL");
-    await exited;
-    const { runId } = onlyRun(home);
+    const { home, sideEffects, runId } = await crashedInB();
     const results = await Promise.all(Array.from({ length: 4 }, () => sluiceAsync(home, ["resume", runId, "--quiet"], { SIDE_EFFECTS: sideEffects })));
     expect(results.filter((r) => r.code === 0)).toHaveLength(1);
     for (const loser of results.filter((r) => r.code !== 0)) expect(loser.stderr).toMatch(/is being run by process \d+@|already succeeded \(run by process \d+@/);
@@ -93,13 +98,7 @@ describe("run ownership", () => {
   });
 
   it("read-only commands show a run whose owner died as failed (crashed) without writing; the next writing command records it", async () => {
-    const home = tempDir("sluice-own-ro-");
-    const sideEffects = join(tempDir("sluice-own-fx-"), "effects.txt");
-    writeFileSync(sideEffects, "");
-    const { child, exited } = await runBlockedInB(home, sideEffects);
-    child.kill("SIGKILL");
-    await exited;
-    const { runId } = onlyRun(home);
+    const { home, runId } = await crashedInB();
     expect(JSON.parse(sluice(home, ["runs", "--json"]).stdout).runs[0]).toMatchObject({ runId, status: "failed", reason: "crashed", running: false });
     const shown = JSON.parse(sluice(home, ["show", runId, "--json"]).stdout);
     expect(shown.steps.map((s: { name: string; status: string }) => [s.name, s.status])).toEqual([["a", "succeeded"], ["b", "failed"], ["c", "cancelled"]]);
