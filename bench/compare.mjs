@@ -1,0 +1,51 @@
+// Before/after on this machine in one session: `node bench/compare.mjs REV` builds revision REV in a
+// temporary git worktree (sharing node_modules) and times it and the working tree, interleaved:
+// durable whole-process runs of bench/workload.mjs, then a no-op rerun and a preview on the home the
+// run filled. RUNS=5 samples per point (median); POINTS="w1:10000,w3:10000" picks the workloads.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const rev = process.argv[2];
+if (!rev) {
+  process.stderr.write("usage: node bench/compare.mjs REV   (e.g. HEAD~3)\n");
+  process.exit(2);
+}
+const root = fileURLToPath(new URL("..", import.meta.url));
+const runs = Number(process.env.RUNS ?? 5);
+const points = (process.env.POINTS ?? "w1:10000,w3:10000,w1:1000").split(",").map((p) => p.split(":"));
+const before = mkdtempSync(join(tmpdir(), "sluice-compare-"));
+execFileSync("git", ["worktree", "add", "--detach", before, rev], { cwd: root, stdio: "ignore" });
+try {
+  symlinkSync(join(root, "node_modules"), join(before, "node_modules"));
+  execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: before, stdio: "inherit" });
+  const trees = { [rev]: before, "working tree": root };
+  const time = (dir, args, env) => {
+    const started = process.hrtime.bigint();
+    const child = spawnSync(process.execPath, ["bin/sluice.js", ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: "ignore" });
+    if (child.status !== 0) throw new Error(`${dir}: sluice ${args.join(" ")} exited ${child.status}`);
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  };
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  console.log("| workload | N | tree | run (durable) | no-op rerun | preview |\n|---|---:|---|---:|---:|---:|");
+  for (const [workload, n] of points) {
+    const samples = Object.fromEntries(Object.keys(trees).map((name) => [name, { run: [], rerun: [], preview: [] }]));
+    for (let i = 0; i < runs; i++) {
+      for (const [name, dir] of Object.entries(trees)) {
+        const home = mkdtempSync(join(tmpdir(), "sluice-compare-home-"));
+        const env = { SLUICE_HOME: home, SLUICE_BENCH_WORKLOAD: workload, SLUICE_BENCH_N: n };
+        samples[name].run.push(time(dir, ["run", "bench/workload.mjs", "--quiet"], env));
+        samples[name].rerun.push(time(dir, ["run", "bench/workload.mjs", "--quiet"], env));
+        samples[name].preview.push(time(dir, ["preview", "bench/workload.mjs", "--json"], env));
+        rmSync(home, { recursive: true, force: true });
+      }
+    }
+    for (const [name, s] of Object.entries(samples)) {
+      console.log(`| ${workload} | ${n} | ${name} | ${median(s.run).toFixed(0)} ms | ${median(s.rerun).toFixed(0)} ms | ${median(s.preview).toFixed(0)} ms |`);
+    }
+  }
+} finally {
+  execFileSync("git", ["worktree", "remove", "--force", before], { cwd: root, stdio: "ignore" });
+}
