@@ -84,9 +84,9 @@ function safeList(dir: string): string[] {
 }
 
 /** "30d", "12h", "45m", "10s" or a number of milliseconds. */
-export function parseAge(text: string): number {
+export function parseAge(text: string, flag = "--older-than"): number {
   const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/.exec(text.trim());
-  if (!match) throw new SluiceError("invalid-usage", `--older-than expects an age like 30d, 12h, 45m or 10s; got "${text}".`);
+  if (!match) throw new SluiceError("invalid-usage", `${flag} expects a duration like 30d, 12h, 45m or 10s; got "${text}".`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[(match[2] ?? "ms") as "ms"];
   return Number(match[1]) * unit;
 }

@@ -7,7 +7,8 @@
  * - GET  /scenarios/{id}            200 { id, name, enabled, steps }, 404 for id "missing"
  * - POST /scenarios/{id}/runs       202 { id: "run-<n>", scenarioId, reason }
  * - GET  /runs/{id}/status          200 { running: true } until `state.pollsBeforeDone` polls were
- *                                   answered (or `state.done`), then { running: false, outcome }
+ *                                   answered (or `state.done`), then { running: false, outcome };
+ *                                   while running, Retry-After: `state.retryAfter` when set
  * - GET|POST /echo/{item}           200 echo of { method, rawPath, item, query, headers, cookies, body }
  * - GET  /flaky/{key}               the first `state.failures` calls per key 503 (with Retry-After:
  *                                   `state.retryAfter` when set), then 200 { key, calls }
@@ -74,7 +75,7 @@ export async function startMockServer(): Promise<MockServer> {
         const n = (polls.get(id!) ?? 0) + 1;
         polls.set(id!, n);
         if (state.done || n > state.pollsBeforeDone) send(200, { running: false, outcome: state.outcome, polls: n });
-        else send(200, { running: true, polls: n });
+        else send(200, { running: true, polls: n }, state.retryAfter === undefined ? {} : { "retry-after": state.retryAfter });
       },
     ],
     [

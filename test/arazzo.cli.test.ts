@@ -118,7 +118,7 @@ describe("sluice arazzo run", () => {
 
   it("fails the run when the step budget is used up, naming the loop", async () => {
     server.state.pollsBeforeDone = 1e9;
-    const { code, stdout } = await sluice(["arazzo", "run", fixture("loop"), "--workflow", "forever", "--max-steps", "10", "--json", ...api()]);
+    const { code, stdout } = await sluice(["arazzo", "run", fixture("loop"), "--workflow", "quick", "--max-steps", "10", "--json", ...api()]);
     expect(code).toBe(1);
     const { error } = JSON.parse(stdout);
     expect(error.code).toBe("loop-limit");

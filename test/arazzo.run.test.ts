@@ -8,6 +8,20 @@ const fixture = runFixture;
 let server: MockServer;
 useMockServer((started) => (server = started));
 
+/** A clock whose waits pass at once (recorded), so loops of minutes run in milliseconds. */
+function fakeClock() {
+  let now = Date.now();
+  const waits: number[] = [];
+  return {
+    waits,
+    now: () => now,
+    sleep: async (ms: number) => {
+      waits.push(ms);
+      now += ms;
+    },
+  };
+}
+
 function run(name: string, options: Partial<ArazzoRunOptions> = {}) {
   const runs = options.runs ?? new MemoryStore();
   return runArazzo({ file: fixture(name), sourceUrls: { api: server.url }, runs, env: {}, ...options }).then((result) => ({ result, runs }));
@@ -251,12 +265,30 @@ describe("loops are bounded", () => {
   it("the step budget stops a loop that never ends, naming it", async () => {
     server.state.done = false;
     server.state.pollsBeforeDone = 1e9;
-    const { result } = await run("loop", { workflowId: "forever", maxSteps: 20 });
+    const { result } = await run("loop", { workflowId: "quick", maxSteps: 20 });
     expect(result.success).toBe(false);
     expect(result.error!.code).toBe("loop-limit");
-    expect(result.error!.message).toContain('Step "poll" of workflow "forever" ran 19 times: the step budget (--max-steps 20) is used up; the success-goto from "poll" back to "poll" never ended');
+    expect(result.error!.message).toContain('Step "poll" of workflow "quick" ran 19 times: the step budget (--max-steps 20) is used up; the success-goto from "poll" back to "poll" never ended');
     expect(server.count("GET /runs/{id}/status")).toBe(19);
     expect(result.steps.poll).toMatchObject({ status: "failed", attempts: 19 });
+  });
+
+  it("a loop without x-sluice-poll waits 1 s doubling to 30 s between polls, for at most the poll timeout", async () => {
+    server.state.pollsBeforeDone = 1e9;
+    const clock = fakeClock();
+    const { result } = await run("loop", { workflowId: "forever", clock, pollTimeoutMs: 200_000 });
+    expect(clock.waits).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000, 30000, 30000]);
+    expect(server.count("GET /runs/{id}/status")).toBe(11);
+    expect(result.error).toMatchObject({ code: "loop-limit", message: expect.stringContaining("the poll timeout of 200000 ms (--poll-timeout)") });
+  });
+
+  it("a poll loop honours the response's Retry-After when it asks for more", async () => {
+    server.state.pollsBeforeDone = 2;
+    server.state.retryAfter = "7";
+    const clock = fakeClock();
+    const { result } = await run("loop", { workflowId: "forever", clock });
+    expect(result.success).toBe(true);
+    expect(clock.waits).toEqual([7000, 7000]);
   });
 
   it("x-sluice-poll's timeoutMs fails the loop with loop-limit", async () => {

@@ -34,6 +34,7 @@ import { DOMParser, type Document } from "@xmldom/xmldom";
 import { JSONPath } from "jsonpath-plus";
 import { query as queryRfc9535, type JsonValue } from "jsonpath-rfc9535";
 import parseRfc9535 from "jsonpath-rfc9535/parser";
+import { jsonPathComparisonRewrite } from "./jsonpath-comparison.js";
 import { closest, SluiceError } from "../core/index.js";
 import { compileCondition, conditionExpressions, evaluateCondition, type CompiledCondition, type ExpressionResolver } from "./condition.js";
 import { expressionToString, parseExpression, quoteForMessage, type RuntimeExpression } from "./expression.js";
@@ -190,6 +191,9 @@ function compileRfc9535(condition: string): (value: unknown) => boolean {
   try {
     ast = parseRfc9535(condition) as unknown as JpQuery;
   } catch (error) {
+    // `$.running == true` means `$[?@.running == true]` (validation warns; see jsonpath-comparison.ts).
+    const rewrite = jsonPathComparisonRewrite(condition);
+    if (rewrite !== undefined) return compileRfc9535(rewrite);
     const location = (error as { location?: { start?: { offset?: unknown } } }).location;
     const offset = typeof location?.start?.offset === "number" ? location.start.offset : 0;
     throw criterionError(

@@ -18,6 +18,11 @@ export interface Diagnostic {
   message: string;
   /** How to fix it. */
   hint?: string;
+  /**
+   * `warning`: a form sluice accepts because its meaning is plain (it runs as meant), with the standard
+   * rewrite in the hint; `validate --strict` makes warnings errors. Absent: an error.
+   */
+  severity?: "warning";
 }
 
 /** A path inside a parsed document: object keys and array indexes. */
@@ -38,7 +43,7 @@ export interface FormatOptions {
 /** `file:line:column: message (hint)`, the form editors and terminals turn into links. */
 export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): string {
   const file = displayFile(d.file, options.relativeTo);
-  return `${file}:${d.line}:${d.column}: ${d.message}${d.hint ? ` (${d.hint})` : ""}`;
+  return `${file}:${d.line}:${d.column}: ${d.severity === "warning" ? "warning: " : ""}${d.message}${d.hint ? ` (${d.hint})` : ""}`;
 }
 
 function displayFile(file: string, base: string | undefined): string {

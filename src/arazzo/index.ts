@@ -13,7 +13,7 @@ export type { Diagnostic, FormatOptions } from "./diagnostics.js";
 export { loadArazzo } from "./load.js";
 export type { IndexedOperation, LoadedDocument, LoadOptions, LoadResult } from "./load.js";
 export { runArazzo, resumeArazzoRun } from "./runner.js";
-export type { ArazzoEvent, ArazzoResumeOptions, ArazzoRunOptions, ArazzoRunResult, ArazzoStepResult, ArazzoWorkflowResult } from "./runner.js";
+export type { ArazzoClock, ArazzoEvent, ArazzoResumeOptions, ArazzoRunOptions, ArazzoRunResult, ArazzoStepResult, ArazzoWorkflowResult } from "./runner.js";
 export { describeArazzo } from "./describe.js";
 export type { ArazzoDescription, DescribedInput, DescribedStep, DescribedWorkflow } from "./describe.js";
 export { envVarOf } from "./inputs.js";

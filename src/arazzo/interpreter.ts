@@ -17,9 +17,10 @@
  * - A workflowId step runs the called workflow with its parameters as inputs (name → value); in
  *   its criteria and outputs `$outputs.x` is the called workflow's outputs. It fails when the called
  *   workflow failed or its criteria do not hold.
- * - Loops: every execution spends one unit of the run's step budget (--max-steps); a step with
- *   `x-sluice-poll: { intervalMs, timeoutMs }` waits intervalMs before going back along a
- *   success-goto, and fails (loop-limit) once going back would pass timeoutMs since it first went back.
+ * - Loops: every execution spends one unit of the run's step budget (--max-steps); a step going back
+ *   (a goto to itself or an earlier step) waits first: 1 s doubling to 30 s (or the response's
+ *   Retry-After), for at most the poll timeout (--poll-timeout, 1 hour) since it first went back, then
+ *   fails (loop-limit); `x-sluice-poll: { intervalMs, timeoutMs }` on the step sets both instead.
  * - Workflow outputs are evaluated at the end; one that cannot be resolved fails a workflow that
  *   had succeeded (output-invalid), since the caller asked for it.
  */
@@ -49,8 +50,8 @@ export interface FrameState {
   steps: Record<string, StepSummary>;
   /** Retries used, by step id and failure action name. */
   retries?: Record<string, Record<string, number>>;
-  /** The loop a step with x-sluice-poll is in: since when it goes back. */
-  poll?: { step: string; since: number };
+  /** The poll loop a step is in: since when it goes back, and the pace of its backoff (the last wait, Retry-After aside). */
+  poll?: { step: string; since: number; waitMs?: number };
   /** The last jump back, named when the step budget runs out. */
   loop?: { kind: "success-goto" | "failure-goto"; from: string; to: string };
   /** Not before this time (a retry's wait, a poll interval). */
@@ -148,7 +149,7 @@ function finishWorkflow(ctx: RunContext, wf: RunnableWorkflow, st: FrameState, i
 
 async function executeStep(ctx: RunContext, wf: RunnableWorkflow, st: FrameState, step: RunnableStep, inputs: Obj, detour = false): Promise<void> {
   if (st.waitUntil !== undefined) {
-    const wait = st.waitUntil - Date.now();
+    const wait = st.waitUntil - ctx.now();
     if (wait > 0) await ctx.sleep(wait);
     st.waitUntil = undefined;
   }
@@ -308,7 +309,7 @@ async function afterExecution(ctx: RunContext, wf: RunnableWorkflow, st: FrameSt
       const target = wf.stepIndex.get(action.stepId!)!;
       if (target > step.index) return forward(st, target);
       st.loop = { kind: "success-goto", from: step.id, to: action.stepId! };
-      if (step.poll) pollWait(ctx, st, step, action.stepId!);
+      loopWait(ctx, st, step, response);
       st.next = target;
     }
     return;
@@ -323,7 +324,7 @@ async function afterExecution(ctx: RunContext, wf: RunnableWorkflow, st: FrameSt
       const header = retryAfterMs(response?.headers.get("retry-after"));
       const delayMs = header ?? action.retryAfterMs ?? 0;
       ctx.recorder.log(step.recordName, "warn", `failure action "${action.name}": retry ${used + 1} of ${action.retryLimit} in ${Math.round(delayMs)} ms${header !== undefined ? " (the response's Retry-After)" : ""}: ${failure.message}`);
-      if (delayMs > 0) st.waitUntil = Date.now() + delayMs;
+      if (delayMs > 0) st.waitUntil = ctx.now() + delayMs;
       if (action.workflow !== undefined) st.call = { frame: newFrame(action.workflow, st.inputs), then: "retry", step: step.index };
       else if (action.stepId !== undefined) st.detour = { run: wf.stepIndex.get(action.stepId)!, then: step.index };
       st.next = step.index;
@@ -337,8 +338,9 @@ async function afterExecution(ctx: RunContext, wf: RunnableWorkflow, st: FrameSt
       st.call = { frame: newFrame(action.workflow, st.inputs), then: "transfer", step: step.index };
     } else {
       const target = wf.stepIndex.get(action.stepId!)!;
-      if (target <= step.index) st.loop = { kind: "failure-goto", from: step.id, to: action.stepId! };
-      st.poll = undefined;
+      if (target > step.index) return forward(st, target);
+      st.loop = { kind: "failure-goto", from: step.id, to: action.stepId! };
+      loopWait(ctx, st, step, response);
       st.next = target;
     }
     return;
@@ -352,20 +354,38 @@ function forward(st: FrameState, next: number): void {
   st.next = next;
 }
 
-function pollWait(ctx: RunContext, st: FrameState, step: RunnableStep, to: string): void {
-  const { intervalMs, timeoutMs } = step.poll!;
-  const now = Date.now();
+/** The first wait of a loop without x-sluice-poll; each next one doubles, up to POLL_MAX_WAIT_MS. */
+export const POLL_FIRST_WAIT_MS = 1_000;
+export const POLL_MAX_WAIT_MS = 30_000;
+
+/**
+ * A step jumping back (a poll loop) waits before the next iteration: x-sluice-poll's intervalMs, else
+ * 1 s doubling to 30 s, or the response's Retry-After when it says more. The loop may go on for
+ * x-sluice-poll's timeoutMs, else the run's poll timeout (--poll-timeout, 1 hour), from its first jump
+ * back; the wait and that start are in the checkpoint, so a resumed run keeps the pace.
+ */
+function loopWait(ctx: RunContext, st: FrameState, step: RunnableStep, response: HttpResponse | undefined): void {
+  const now = ctx.now();
+  const loop = st.loop!;
   if (st.poll?.step !== step.id) st.poll = { step: step.id, since: now };
+  const custom = step.poll;
+  const header = custom ? undefined : retryAfterMs(response?.headers.get("retry-after"), now);
+  const paced = custom ? custom.intervalMs : st.poll.waitMs === undefined ? POLL_FIRST_WAIT_MS : Math.min(st.poll.waitMs * 2, POLL_MAX_WAIT_MS);
+  const waitMs = header !== undefined ? Math.max(header, paced) : paced;
+  const timeoutMs = custom ? custom.timeoutMs : ctx.pollTimeoutMs;
   const elapsed = now - st.poll.since;
-  if (elapsed + intervalMs > timeoutMs) {
+  if (elapsed + waitMs > timeoutMs) {
+    const bound = custom ? `its x-sluice-poll timeoutMs of ${timeoutMs} ms` : `the poll timeout of ${timeoutMs} ms (--poll-timeout)`;
     throw new SluiceError(
       "loop-limit",
-      `Step "${step.id}" polled for ${elapsed} ms; polling again after ${intervalMs} ms would pass its x-sluice-poll timeoutMs of ${timeoutMs} ms: the success-goto from "${step.id}" back to "${to}" never ended. Raise timeoutMs, or check what the criteria of that goto wait for.`,
-      { details: { step: step.id, elapsedMs: elapsed, intervalMs, timeoutMs } },
+      `Step "${step.id}" polled for ${elapsed} ms; polling again after ${waitMs} ms would pass ${bound}: the ${loop.kind} from "${loop.from}" back to "${loop.to}" never ended. Raise the timeout, or check what the criteria of that action wait for.`,
+      { details: { step: step.id, elapsedMs: elapsed, waitMs, timeoutMs } },
     );
   }
-  if (intervalMs > 0) st.waitUntil = now + intervalMs;
-  ctx.recorder.log(step.recordName, "debug", `polling again in ${intervalMs} ms (${elapsed} ms of ${timeoutMs} ms used)`);
+  // The backoff goes on from its own pace: a long Retry-After once does not double into later waits.
+  st.poll.waitMs = paced;
+  if (waitMs > 0) st.waitUntil = now + waitMs;
+  ctx.recorder.log(step.recordName, "debug", `polling again in ${waitMs} ms (${elapsed} ms of ${timeoutMs} ms used)`);
 }
 
 function describeAction(action: RunnableAction): string {

@@ -24,7 +24,8 @@ import type { LoadedDocument } from "./load.js";
 import { COMPONENT_REF, createModel, expressionProblem, inputNames, isObj, list, lookupComponent, preview, resolveRef, suggest } from "./reference-model.js";
 import type { DocInfo, Obj, Problem, Scope, SourceInfo, StepInfo, WorkflowInfo } from "./reference-model.js";
 import type { Position } from "./source-map.js";
-import { parseTemplate } from "./template.js";
+import { bracedRewrite, parseTemplate } from "./template.js";
+import { jsonPathComparisonRewrite } from "./jsonpath-comparison.js";
 
 type ComponentKind = "parameters" | "successActions" | "failureActions" | "inputs";
 
@@ -122,7 +123,7 @@ class ReferenceChecker {
   /** Reports at `path`; with `text` and `offset`, at that offset inside the string when it can. */
   private report(doc: DocInfo, path: DocPath, problem: Problem, text?: string, offset = 0): void {
     const at = text === undefined ? doc.doc.positionOf(path) : this.inside(doc.doc, path, text, offset);
-    this.add({ file: doc.doc.url, line: at.line, column: at.column, path: pointerOf(path), message: problem.message, hint: problem.hint });
+    this.add({ file: doc.doc.url, line: at.line, column: at.column, path: pointerOf(path), message: problem.message, hint: problem.hint, ...(problem.severity ? { severity: problem.severity } : {}) });
   }
 
   /** A column inside a one-line plain or quoted scalar holding exactly `text`; else the value's position. */
@@ -467,7 +468,12 @@ class ReferenceChecker {
     }
     if (template.kind === "expression") this.expression(scope, path, value, 0, template.expression, what);
     else if (template.kind === "interpolated") {
-      for (const part of template.parts) if (part.kind === "expression") this.expression(scope, path, value, part.offset + 1, part.expression, what);
+      for (const part of template.parts) if (part.kind === "expression") this.expression(scope, path, value, part.bare ? part.offset : part.offset + 1, part.expression, what);
+      const rewrite = scope.syntax ? bracedRewrite(value, template) : undefined;
+      if (rewrite !== undefined) {
+        const first = template.parts.find((part) => part.kind === "expression" && part.bare) as { offset: number };
+        this.report(scope.doc, path, { severity: "warning", message: `${what}: ${JSON.stringify(value)} holds a runtime expression without braces; it is evaluated as if braced`, hint: `write ${JSON.stringify(rewrite)}` }, value, first.offset);
+      }
     }
   }
 
@@ -512,6 +518,11 @@ class ReferenceChecker {
         try {
           (this.parseJsonPath ??= loadJsonPathParser())(condition);
         } catch (error) {
+          const rewrite = jsonPathComparisonRewrite(condition);
+          if (rewrite !== undefined) {
+            this.report(scope.doc, cp, { severity: "warning", message: `${label}: ${JSON.stringify(condition)} is a comparison, not an RFC 9535 JSONPath query; it is evaluated as the filter it means (the value at that path compared with the literal)`, hint: `write ${JSON.stringify(rewrite)}` }, condition, 0);
+            return;
+          }
           const offset = (error as { location?: { start?: { offset?: unknown } } }).location?.start?.offset;
           this.report(scope.doc, cp, { message: `${label}: the JSONPath ${JSON.stringify(condition)} is not valid RFC 9535 JSONPath: ${messageOf(error)}`, hint: "write a JSONPath query such as $.items[?@.status == 'done'] (RFC 9535)" }, condition, typeof offset === "number" ? offset : 0);
         }

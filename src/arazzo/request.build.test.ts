@@ -186,10 +186,10 @@ describe("request bodies", () => {
     );
     expect(object.body).toBe("client_id=my+app&grant_type=authorization_code&redirect_uri=https%3A%2F%2Fx.example%2Fcb%3Fa%3D1%26b%3D2&client_secret=s3cr%26t&code=c0de&scope=read+write");
     expect(object.headers["Content-Type"]).toBe("application/x-www-form-urlencoded");
-    // The spec's own string example, typos included: "code{$...}" and a literal "$inputs.scope}".
+    // The spec's own string example, typos included: "code{$...}" and a bare "$inputs.scope}" (evaluated as if braced).
     const text = "client_id={$inputs.clientId}&grant_type={$inputs.grantType}&redirect_uri={$inputs.redirectUri}&client_secret={$inputs.clientSecret}&code{$steps.browser-authorize.outputs.code}&scope=$inputs.scope}";
     const string = build({ requestBody: { contentType: "application/x-www-form-urlencoded", payload: text } }, values);
-    expect(string.body).toBe("client_id=my+app&grant_type=authorization_code&redirect_uri=https%3A%2F%2Fx.example%2Fcb%3Fa%3D1%26b%3D2&client_secret=s3cr%26t&codec0de&scope=$inputs.scope}");
+    expect(string.body).toBe("client_id=my+app&grant_type=authorization_code&redirect_uri=https%3A%2F%2Fx.example%2Fcb%3Fa%3D1%26b%3D2&client_secret=s3cr%26t&codec0de&scope=read+write}");
     expect((string.bodyValue as Record<string, string>).redirect_uri).toBe("https://x.example/cb?a=1&b=2");
   });
 

@@ -24,6 +24,10 @@ export interface RunContext {
   commit(): Promise<void>;
   /** Waits, or rejects with `cancelled` when the run is cancelled. */
   sleep(ms: number): Promise<void>;
+  /** The run's clock (ms since the epoch): what waits and poll deadlines are measured with. */
+  now(): number;
+  /** How long a loop without x-sluice-poll may go on polling, from its first jump back (ms). */
+  readonly pollTimeoutMs: number;
   /** Runs a called workflow's frame (after its dependsOn); `checkInputs` for a workflowId step's call. */
   runCall(frame: FrameState, checkInputs: boolean): Promise<WorkflowOutcome>;
   workflowEnded(wf: RunnableWorkflow, st: FrameState, outcome: WorkflowOutcome): void;

@@ -12,7 +12,7 @@ import { MASK, SluiceError, type RunStatus, type SerializedError, type StepStatu
 import { newRunId, sleep as waitOrAbort } from "../engine/index.js";
 import type { RunStore } from "../store/index.js";
 import { CompiledRun, needsCriteriaModule, type RunnableStep, type RunnableWorkflow } from "./compile.js";
-import { diagnosticsError } from "./diagnostics.js";
+import { diagnosticsError, type Diagnostic } from "./diagnostics.js";
 import type { HttpResponse } from "./http.js";
 import { secretInputs, validateInputs, withEnvInputs, envVarOf } from "./inputs.js";
 import { newFrame, runFrame, type FrameState, type StepSummary, type WorkflowOutcome } from "./interpreter.js";
@@ -63,11 +63,26 @@ interface CommonOptions {
   env?: Record<string, string | undefined>;
   fetch?: typeof fetch;
   onEvent?: (event: ArazzoEvent) => void;
+  /** Told of each form the document uses that runs as meant but is not standard (with its rewrite); the CLI prints them on stderr. */
+  onWarning?: (warning: Diagnostic) => void;
   /** Step executions allowed in the run, retries and poll iterations included. @defaultValue 1000 */
   maxSteps?: number;
   /** Per HTTP attempt, in ms. */
   timeoutMs?: number;
+  /** How long a poll loop without x-sluice-poll may go on, from its first jump back (ms). @defaultValue 3600000 (1 hour) */
+  pollTimeoutMs?: number;
+  /** What waits and poll deadlines are measured with. @defaultValue the system clock (tests pass a fake one) */
+  clock?: ArazzoClock;
 }
+
+/** The time a run sees: now, and a wait the run's cancel interrupts. */
+export interface ArazzoClock {
+  now(): number;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+const SYSTEM_CLOCK: ArazzoClock = { now: () => Date.now(), sleep: (ms, signal) => waitOrAbort(ms, signal) };
+const DEFAULT_POLL_TIMEOUT_MS = 60 * 60 * 1000;
 
 export interface ArazzoRunOptions extends CommonOptions {
   /** Path (relative to the working directory) or http(s) URL of the Arazzo document. */
@@ -99,6 +114,7 @@ interface Checkpoint {
   sourceUrls?: Record<string, string>;
   maxSteps: number;
   timeoutMs?: number;
+  pollTimeoutMs?: number;
   /** Names of secret inputs: their values are stored as { $sluiceSecret: name } and given again on resume. */
   secrets: string[];
   executions: number;
@@ -112,7 +128,7 @@ const DEFAULT_MAX_STEPS = 1000;
 /** Validates `file`, checks the inputs, and runs the workflow(s), recording the run in `runs`. */
 export async function runArazzo(options: ArazzoRunOptions): Promise<ArazzoRunResult> {
   const maxSteps = checkMaxSteps(options.maxSteps);
-  const compiled = await prepare(options.file, options.sourceUrls, options.fetch);
+  const compiled = await prepare(options.file, options.sourceUrls, options);
   const ids = options.workflowId === undefined ? compiled.workflowIds() : [options.workflowId];
   const keys = compiled.select(ids);
   const env = options.env ?? process.env;
@@ -132,6 +148,7 @@ export async function runArazzo(options: ArazzoRunOptions): Promise<ArazzoRunRes
   if (options.workflowId !== undefined) checkpoint.workflowId = options.workflowId;
   if (options.sourceUrls && Object.keys(options.sourceUrls).length > 0) checkpoint.sourceUrls = options.sourceUrls;
   if (options.timeoutMs !== undefined) checkpoint.timeoutMs = options.timeoutMs;
+  if (options.pollTimeoutMs !== undefined) checkpoint.pollTimeoutMs = checkPollTimeout(options.pollTimeoutMs);
   const masker = new Masker([...secretNames].map((name) => allInputs[name]));
   const params: Obj = {};
   for (const [name, value] of Object.entries(allInputs)) params[name] = secretNames.has(name) ? MASK : masker.value(value);
@@ -166,7 +183,8 @@ export async function resumeArazzoRun(options: ArazzoResumeOptions): Promise<Ara
   const restored = reviveCheckpoint(checkpoint, secrets) as Checkpoint;
   if (options.maxSteps !== undefined) restored.maxSteps = checkMaxSteps(options.maxSteps);
   if (options.timeoutMs !== undefined) restored.timeoutMs = options.timeoutMs;
-  const compiled = await prepare(run.source.file, restored.sourceUrls, options.fetch);
+  if (options.pollTimeoutMs !== undefined) restored.pollTimeoutMs = checkPollTimeout(options.pollTimeoutMs);
+  const compiled = await prepare(run.source.file, restored.sourceUrls, options);
   const keys = compiled.select(restored.ids);
   const layout = layoutOf(compiled);
   const changed = Object.keys(restored.layout ?? {}).filter((label) => JSON.stringify(layout[label]) !== JSON.stringify(restored.layout[label]));
@@ -177,14 +195,15 @@ export async function resumeArazzoRun(options: ArazzoResumeOptions): Promise<Ara
   refetchLostSecrets(options.runId, compiled, checkpoint, restored);
   if (reopened) restored.executions = 0; // a failed run resumed gets its budget again
   const masker = new Masker(secrets.values());
-  const session = new Session({ ...options, timeoutMs: restored.timeoutMs }, compiled, restored, masker, options.runId, keys);
+  const session = new Session({ ...options, timeoutMs: restored.timeoutMs, pollTimeoutMs: restored.pollTimeoutMs }, compiled, restored, masker, options.runId, keys);
   await session.recorder.start({ pipeline: run.pipeline, params: run.params, source: run.source }, session.stepNames(), { run, existing: steps });
   return session.run();
 }
 
-async function prepare(file: string, sourceUrls: Record<string, string> | undefined, fetchImpl: typeof fetch | undefined): Promise<CompiledRun> {
-  const { diagnostics, loaded } = await validateArazzo(file, fetchImpl ? { fetch: fetchImpl } : {});
+async function prepare(file: string, sourceUrls: Record<string, string> | undefined, options: CommonOptions): Promise<CompiledRun> {
+  const { diagnostics, warnings, loaded } = await validateArazzo(file, options.fetch ? { fetch: options.fetch } : {});
   if (diagnostics.length > 0) throw diagnosticsError(diagnostics, { relativeTo: process.cwd() });
+  for (const warning of warnings) options.onWarning?.(warning);
   const criteria = needsCriteriaModule(loaded) ? await import("./criteria.js") : undefined;
   return new CompiledRun(loaded, { serverUrls: sourceUrls, criteria });
 }
@@ -193,6 +212,11 @@ function layoutOf(compiled: CompiledRun): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const wf of compiled.workflows.values()) out[wf.label] = wf.steps.map((step) => step.id);
   return out;
+}
+
+function checkPollTimeout(value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new SluiceError("invalid-usage", `--poll-timeout must be a positive number of milliseconds, got ${String(value)}.`);
+  return value;
 }
 
 function checkMaxSteps(value: number | undefined): number {
@@ -265,7 +289,9 @@ class Session implements RunContext {
   readonly recorder: Recorder;
   readonly signal: AbortSignal;
   readonly timeoutMs?: number;
+  readonly pollTimeoutMs: number;
   readonly fetch?: typeof fetch;
+  private readonly clock: ArazzoClock;
   private readonly control = new AbortController();
   private readonly rootRuns = new Map<string, Promise<WorkflowOutcome>>();
   private readonly results = new Map<string, ArazzoWorkflowResult>();
@@ -283,6 +309,8 @@ class Session implements RunContext {
     this.recorder = new Recorder(options.runs, runId, masker);
     this.signal = this.control.signal;
     if (options.timeoutMs !== undefined) this.timeoutMs = options.timeoutMs;
+    this.pollTimeoutMs = options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS;
+    this.clock = options.clock ?? SYSTEM_CLOCK;
     if (options.fetch) this.fetch = options.fetch;
     this.secretValues = new Map();
     for (const root of Object.values(checkpoint.roots)) {
@@ -386,9 +414,13 @@ class Session implements RunContext {
   }
 
   sleep(ms: number): Promise<void> {
-    return waitOrAbort(ms, this.signal).catch(() => {
+    return this.clock.sleep(ms, this.signal).catch(() => {
       throw new SluiceError("cancelled", "The run was cancelled.");
     });
+  }
+
+  now(): number {
+    return this.clock.now();
   }
 
   workflowEnded(wf: RunnableWorkflow, st: FrameState, outcome: WorkflowOutcome): void {

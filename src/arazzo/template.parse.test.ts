@@ -36,9 +36,14 @@ describe("parseTemplate", () => {
       { kind: "inputs", name: "redirectUri" },
       { kind: "inputs", name: "clientSecret" },
       { kind: "steps", stepId: "browser-authorize", field: "outputs", name: "code" },
+      { kind: "inputs", name: "scope" },
     ]);
-    // The example's last "$inputs.scope}" has no "{": it is literal text.
-    expect(template.kind === "interpolated" && template.parts.at(-1)).toEqual({ kind: "literal", text: "&scope=$inputs.scope}" });
+    // The example's last "$inputs.scope}" has no "{": a bare expression (as if braced, with a warning), then a literal "}".
+    expect(template.kind === "interpolated" && template.parts.slice(-3)).toEqual([
+      { kind: "literal", text: "&scope=" },
+      { kind: "expression", expression: { kind: "inputs", name: "scope" }, offset: text.length - 14, end: text.length - 1, bare: true },
+      { kind: "literal", text: "}" },
+    ]);
   });
 
   it("treats JSON braces and stray } as literal text", () => {

@@ -14,11 +14,16 @@ import type { LoadOptions, LoadResult } from "./load.js";
 import { checkReferences } from "./reference-check.js";
 import { checkStructure } from "./structure-check.js";
 
-export type ValidateOptions = LoadOptions;
+export interface ValidateOptions extends LoadOptions {
+  /** Report the forms sluice accepts with a warning (a bare expression in a string, a JSONPath comparison) as errors. */
+  strict?: boolean;
+}
 
 export interface ValidateResult {
   /** Every problem found (empty when the document can run), sorted by file, line and column. */
   diagnostics: Diagnostic[];
+  /** Forms that run as meant but are not standard, each with the standard rewrite in its hint (none with `strict`). */
+  warnings: Diagnostic[];
   loaded: LoadResult;
 }
 
@@ -51,13 +56,14 @@ export async function validateArazzo(fileOrUrl: string, options: ValidateOptions
   const references = checkReferences(loaded, { textOf: (url) => texts.get(url) ?? readLocal(url), parseJsonPath }).filter((d) => !flagged.has(`${d.file}\0${d.path}`));
 
   const seen = new Set<string>();
-  const diagnostics = sortDiagnostics([...loaded.diagnostics, ...structural, ...references]).filter((d) => {
+  const all = sortDiagnostics([...loaded.diagnostics, ...structural, ...references]).filter((d) => {
     const key = `${d.file}\0${d.line}\0${d.column}\0${d.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
-  return { diagnostics, loaded };
+  if (options.strict) return { diagnostics: all.map(({ severity: _warning, ...d }) => d), warnings: [], loaded };
+  return { diagnostics: all.filter((d) => d.severity !== "warning"), warnings: all.filter((d) => d.severity === "warning"), loaded };
 }
 
 /** Whether any Arazzo document among them has a criterion of type "jsonpath" (what checkReferences parses). */

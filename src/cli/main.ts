@@ -212,7 +212,8 @@ arazzo
   .description("Check an Arazzo document and the descriptions it uses; every problem as file:line:column: message (hint).")
   .argument("<file>", "an Arazzo document (YAML or JSON), path or http(s) URL")
   .addOption(sourceUrlOption())
-  .option("--json", "print { valid, workflows, diagnostics } as JSON")
+  .option("--json", "print { valid, workflows, diagnostics, warnings } as JSON")
+  .option("--strict", "forms sluice accepts with a warning (a runtime expression without braces, a JSONPath comparison) are errors")
   .action(async (file: string, options) => {
     const { arazzoValidateCommand } = await import("./commands/arazzo.js");
     process.exitCode = await arazzoValidateCommand(file, options);
@@ -228,6 +229,7 @@ arazzo
   .addOption(sourceUrlOption())
   .option("--max-steps <n>", "step executions allowed in the run, retries and polls included", "1000")
   .option("--timeout <ms>", "timeout of each HTTP attempt, in milliseconds")
+  .option("--poll-timeout <age>", "how long a poll loop without x-sluice-poll may go on: 90s, 30m, 2h or milliseconds (default 1h)")
   .option("--json", "print { runId, workflowId, success, outputs, steps } as JSON on stdout, and nothing else")
   .option("-q, --quiet", "no step lines, no summary")
   .addOption(homeOption())

@@ -6,7 +6,8 @@
 import { readFileSync } from "node:fs";
 import pc from "picocolors";
 import { SluiceError, forbiddenKeyPath } from "../../core/index.js";
-import { describeArazzo, formatDiagnostic, resumeArazzoRun, runArazzo, validateArazzo, type ArazzoEvent, type ArazzoRunResult } from "../../arazzo/index.js";
+import { describeArazzo, formatDiagnostic, resumeArazzoRun, runArazzo, validateArazzo, type ArazzoEvent, type ArazzoRunResult, type Diagnostic } from "../../arazzo/index.js";
+import { parseAge } from "../../gc.js";
 import { openHome, resolveHomePath } from "../../home.js";
 import type { RunStore } from "../../store/index.js";
 import { EXIT, usageError } from "../exit.js";
@@ -19,6 +20,7 @@ interface SourceUrlOption {
 
 export interface ArazzoValidateOptions extends SourceUrlOption {
   json?: boolean;
+  strict?: boolean;
 }
 
 export interface ArazzoRunCommandOptions extends SourceUrlOption {
@@ -28,13 +30,14 @@ export interface ArazzoRunCommandOptions extends SourceUrlOption {
   json?: boolean;
   quiet?: boolean;
   maxSteps?: string;
+  pollTimeout?: string;
   timeout?: string;
   home?: string;
 }
 
 export async function arazzoValidateCommand(file: string, options: ArazzoValidateOptions): Promise<number> {
   const sourceUrls = parseSourceUrls(options.sourceUrl);
-  const { diagnostics, loaded } = await validateArazzo(file);
+  const { diagnostics, warnings, loaded } = await validateArazzo(file, { strict: options.strict });
   const names = new Set(loaded.root.sources?.keys() ?? []);
   for (const name of Object.keys(sourceUrls)) {
     if (!names.has(name)) throw usageError(`--source-url ${name}=...: the document has no source description "${name}". Names: ${[...names].join(", ") || "(none)"}.`);
@@ -43,10 +46,13 @@ export async function arazzoValidateCommand(file: string, options: ArazzoValidat
   const root = loaded.root.value as { workflows?: unknown } | undefined;
   const count = Array.isArray(root?.workflows) ? root.workflows.length : 0;
   if (options.json) {
-    const out: Record<string, unknown> = { valid: diagnostics.length === 0, file: loaded.root.url, workflows: count, diagnostics };
+    const out: Record<string, unknown> = { valid: diagnostics.length === 0, file: loaded.root.url, workflows: count, diagnostics, warnings };
     if (diagnostics.length > 0) out.error = { code: "invalid-document", message: `${diagnostics.length} problem${diagnostics.length === 1 ? "" : "s"} found` };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-  } else if (diagnostics.length > 0) {
+    return diagnostics.length === 0 ? EXIT.ok : EXIT.invalid;
+  }
+  for (const warning of warnings) printWarning(warning);
+  if (diagnostics.length > 0) {
     process.stdout.write(`${diagnostics.map((d) => formatDiagnostic(d, { relativeTo: cwd })).join("\n")}\n`);
     process.stderr.write(pc.red(`invalid: ${diagnostics.length} problem${diagnostics.length === 1 ? "" : "s"}\n`));
   } else {
@@ -60,10 +66,11 @@ export async function arazzoRunCommand(file: string, options: ArazzoRunCommandOp
   const sourceUrls = parseSourceUrls(options.sourceUrl);
   const maxSteps = positiveInt(options.maxSteps, "--max-steps");
   const timeoutMs = positiveInt(options.timeout, "--timeout");
+  const pollTimeoutMs = options.pollTimeout === undefined ? undefined : parseAge(options.pollTimeout, "--poll-timeout");
   const home = await openHome(resolveHomePath(options.home));
   try {
     return await withInterrupt(options, (signal, onEvent) =>
-      runArazzo({ file, workflowId: options.workflow, inputs, sourceUrls, maxSteps, timeoutMs, runs: home.store, signal, onEvent }),
+      runArazzo({ file, workflowId: options.workflow, inputs, sourceUrls, maxSteps, timeoutMs, pollTimeoutMs, runs: home.store, signal, onEvent, onWarning: printWarning }),
     );
   } finally {
     home.close();
@@ -73,7 +80,7 @@ export async function arazzoRunCommand(file: string, options: ArazzoRunCommandOp
 /** `sluice resume RUN_ID` for a run whose source is an Arazzo document; `--param` gives inputs again. */
 export async function arazzoResumeCommand(runId: string, options: { param?: string[]; home?: string; json?: boolean; quiet?: boolean }, runs: RunStore): Promise<number> {
   const inputs = parseParamArgs(options.param ?? []);
-  return withInterrupt(options, (signal, onEvent) => resumeArazzoRun({ runId, inputs, runs, signal, onEvent }));
+  return withInterrupt(options, (signal, onEvent) => resumeArazzoRun({ runId, inputs, runs, signal, onEvent, onWarning: printWarning }));
 }
 
 export async function arazzoDescribeCommand(file: string, options: { workflow?: string; json?: boolean }): Promise<number> {
@@ -188,4 +195,9 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw usageError(`${flag} must be a whole number of at least 1, got "${value}".`);
   return n;
+}
+
+/** Warnings go to stderr (with --json, stdout holds only the JSON result). */
+function printWarning(warning: Diagnostic): void {
+  process.stderr.write(pc.yellow(`${formatDiagnostic(warning, { relativeTo: process.cwd() })}\n`));
 }
