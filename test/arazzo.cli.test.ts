@@ -88,11 +88,22 @@ describe("sluice arazzo run", () => {
     expect(fromFile.code).toBe(0);
     expect(fromFile.json().outputs.body).toEqual({ count: 2, flag: false });
     const inline = await sluice(["arazzo", "run", fixture("inputs"), "--json", "--inputs", '{"item":"x","count":5}', "--input", "count=7", ...api()]);
-    expect(inline.json().outputs.body).toEqual({ count: 7 });
-    const fromEnv = await sluice(["arazzo", "run", fixture("inputs"), "--json", ...api()], { env: { SLUICE_INPUT_ITEM: "42", SLUICE_INPUT_COUNT: "3", SLUICE_INPUT_X_API_KEY: "key-1" } });
+    // flag was not given: its schema's default applies.
+    expect(inline.json().outputs.body).toEqual({ count: 7, flag: true });
+    const fromEnv = await sluice(["arazzo", "run", fixture("inputs"), "--json", ...api()], { env: { SLUICE_INPUT_ITEM: "42", SLUICE_INPUT_COUNT: "3", SLUICE_INPUT_X_API_KEY: "key-1", SLUICE_INPUT_UNDECLARED: "ignored" } });
     expect(fromEnv.code).toBe(0);
-    expect(fromEnv.json().outputs.body).toEqual({ count: 3, key: "key-1" });
-    expect(server.calls.map((c) => c.rawPath)).toEqual(["/echo/from-file", "/echo/x", "/echo/42"]);
+    expect(fromEnv.json().outputs.body).toEqual({ count: 3, flag: true, key: "key-1" });
+    // A number on the command line for a string input is its text.
+    const numeric = await sluice(["arazzo", "run", fixture("inputs"), "--json", "--input", "item=123", "--input", "count=1", ...api()]);
+    expect(numeric.code).toBe(0);
+    expect(server.calls.map((c) => c.rawPath)).toEqual(["/echo/from-file", "/echo/x", "/echo/42", "/echo/123"]);
+  });
+
+  it("refuses an input no workflow declares, with the near name, before any call", async () => {
+    const { code, stdout } = await sluice(["arazzo", "run", fixture("inputs"), "--json", "--input", "itme=x", "--input", "count=1", ...api()]);
+    expect(code).toBe(2);
+    expect(JSON.parse(stdout).error).toMatchObject({ code: "invalid-inputs", message: expect.stringContaining('Unknown input "itme" (did you mean "item"?)') });
+    expect(server.calls).toHaveLength(0);
   });
 
   it("exits 2 for invalid inputs, naming the field, before any call", async () => {

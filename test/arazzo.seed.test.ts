@@ -74,6 +74,12 @@ describe("the seed's Dataiku run-and-poll document, unchanged", () => {
       expect(ran.stderr).toContain('(write "$[?@.running == true]")');
       expect(ran.stdout + ran.stderr).not.toContain(inputs.apiKey);
 
+      // A rejected key: the failure is printed once, with the status and what the server said.
+      const refused = await sluice(["arazzo", "run", SEED, ...args.map((a) => a.replace(inputs.apiKey, "wrong-key")), "--source-url", `dssPublicApi=${dss.url}`]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.match(/answered 401/g)).toHaveLength(1);
+      expect(refused.stderr).toContain('answered 401: {"errorType":"Unauthorized","message":"no valid API key"}');
+
       const validated = await sluice(["arazzo", "validate", SEED]);
       expect(validated.code).toBe(0);
       expect(validated.stderr).toContain("warning:");

@@ -11,7 +11,7 @@
  *   loading a validator; anything else goes to ajv 8 (2020-12 dialect) with ajv-formats. `format`
  *   values ajv-formats does not know (e.g. `password`) are annotations, not errors.
  */
-import { SluiceError } from "../core/index.js";
+import { SluiceError, closest } from "../core/index.js";
 import { isSecretInput } from "./secrets.js";
 
 type Obj = Record<string, unknown>;
@@ -86,6 +86,42 @@ export function withEnvInputs(schema: unknown, doc: unknown, given: Obj, env: Re
     out[name] = isObj(prop) && prop.type === "string" ? text : parseLoosely(text);
   }
   return out;
+}
+
+/**
+ * Inputs as the workflow will see them: a number, boolean or null given for a property whose schema
+ * says `type: string` is taken as its text (`--input projectKey=123` is "123"), and each top-level
+ * property with a `default` that was not given gets it.
+ */
+export function withDefaultsAndTypes(schema: unknown, doc: unknown, given: Obj): Obj {
+  const out: Obj = { ...given };
+  for (const [name, prop] of inputProperties(schema, doc)) {
+    if (!isObj(prop)) continue;
+    const value = out[name];
+    if (!Object.hasOwn(out, name)) {
+      if (Object.hasOwn(prop, "default")) out[name] = structuredClone(prop.default);
+    } else if (prop.type === "string" && (typeof value === "number" || typeof value === "boolean" || value === null)) {
+      out[name] = String(value);
+    }
+  }
+  return out;
+}
+
+/** Refuses given inputs that none of these workflows declares (environment inputs are only read for declared names). */
+export function checkKnownInputs(given: Obj, declared: ReadonlySet<string>, workflows: readonly string[]): void {
+  const unknown = Object.keys(given).filter((name) => !declared.has(name));
+  if (unknown.length === 0) return;
+  const names = [...declared];
+  const described = unknown.map((name) => {
+    const near = closest(name, names);
+    return `"${name}"${near === undefined ? "" : ` (did you mean "${near}"?)`}`;
+  });
+  const which = workflows.length === 1 ? `workflow "${workflows[0]}"` : `workflows ${workflows.map((w) => `"${w}"`).join(", ")}`;
+  throw new SluiceError(
+    "invalid-inputs",
+    `Unknown input${unknown.length > 1 ? "s" : ""} ${described.join(", ")}: ${which} declare${workflows.length === 1 ? "s" : ""} ${names.length > 0 ? `the inputs ${names.join(", ")}` : "no inputs"}.`,
+    { details: { unknown, declared: names } },
+  );
 }
 
 /** A command-line value: JSON when it parses, else the text. */

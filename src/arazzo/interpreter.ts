@@ -217,7 +217,7 @@ async function executeStep(ctx: RunContext, wf: RunnableWorkflow, st: FrameState
     summary.statusCode = response.status;
     for (const criterion of step.successCriteria) {
       if (criterion.test(resolve)) continue;
-      failure = new SluiceError("criteria-failed", `Step "${step.id}": its success criterion ${JSON.stringify(criterion.source)} does not hold (${built.method} ${built.url} answered ${response.status}).`, { details: { criterion: criterion.source, statusCode: response.status } });
+      failure = new SluiceError("criteria-failed", `Step "${step.id}": its success criterion ${JSON.stringify(criterion.source)} does not hold (${built.method} ${built.url} answered ${response.status}${bodyStart(response.text)}).`, { details: { criterion: criterion.source, statusCode: response.status } });
       break;
     }
   }
@@ -399,3 +399,9 @@ function cancelledError(): SluiceError {
   return new SluiceError("cancelled", "The run was cancelled.");
 }
 
+/** The start of a response body for an error message: what the server said, on one line. */
+function bodyStart(text: string): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  if (line === "") return "";
+  return `: ${line.length > 200 ? `${line.slice(0, 200)}...` : line}`;
+}

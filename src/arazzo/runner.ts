@@ -14,7 +14,7 @@ import type { RunStore } from "../store/index.js";
 import { CompiledRun, needsCriteriaModule, type RunnableStep, type RunnableWorkflow } from "./compile.js";
 import { diagnosticsError, type Diagnostic } from "./diagnostics.js";
 import type { HttpResponse } from "./http.js";
-import { secretInputs, validateInputs, withEnvInputs, envVarOf } from "./inputs.js";
+import { checkKnownInputs, envVarOf, inputProperties, secretInputs, validateInputs, withDefaultsAndTypes, withEnvInputs } from "./inputs.js";
 import { newFrame, runFrame, type FrameState, type StepSummary, type WorkflowOutcome } from "./interpreter.js";
 import { Recorder, stepError } from "./recorder.js";
 import type { BuiltRequest } from "./request.js";
@@ -136,9 +136,12 @@ export async function runArazzo(options: ArazzoRunOptions): Promise<ArazzoRunRes
   const roots: Record<string, RootState> = {};
   const secretNames = new Set<string>();
   const allInputs: Obj = {};
-  for (const key of dependencyOrder(compiled, keys)) {
+  const order = dependencyOrder(compiled, keys);
+  const declared = new Set(order.flatMap((key) => [...inputProperties(compiled.workflow(key).inputsSchema, compiled.workflow(key).doc.info.value).keys()]));
+  checkKnownInputs(given, declared, order.map((key) => compiled.workflow(key).label));
+  for (const key of order) {
     const wf = compiled.workflow(key);
-    const inputs = withEnvInputs(wf.inputsSchema, wf.doc.info.value, given, env);
+    const inputs = withDefaultsAndTypes(wf.inputsSchema, wf.doc.info.value, withEnvInputs(wf.inputsSchema, wf.doc.info.value, given, env));
     await validateInputs(wf.label, wf.inputsSchema, wf.doc.info.value, `/workflows/${wf.index}/inputs`, inputs);
     for (const name of secretInputs(wf.inputsSchema, wf.doc.info.value, inputs)) secretNames.add(name);
     Object.assign(allInputs, inputs);

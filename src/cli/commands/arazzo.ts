@@ -117,10 +117,12 @@ async function withInterrupt(
 ): Promise<number> {
   const interrupt = cancelOnInterrupt();
   const show = !options.json && !options.quiet;
+  // A failure is printed once: by its step's line, else by its workflow's, else by the summary.
+  const printed = new Set<string>();
   try {
-    const result = await start(interrupt.signal, show ? printEvent : undefined);
+    const result = await start(interrupt.signal, show ? (event) => printEvent(event, printed) : undefined);
     if (options.json) process.stdout.write(`${JSON.stringify(resultJson(result), null, 2)}\n`);
-    else if (!options.quiet) printSummary(result);
+    else if (!options.quiet) printSummary(result, printed);
     if (result.status === "cancelled") return EXIT.interrupted;
     return result.success ? EXIT.ok : EXIT.failed;
   } finally {
@@ -135,11 +137,15 @@ function resultJson(result: ArazzoRunResult): Record<string, unknown> {
   return out;
 }
 
-function printEvent(event: ArazzoEvent): void {
+function printEvent(event: ArazzoEvent, printed: Set<string>): void {
   if (event.type === "workflow") {
-    if (!event.success && event.error) process.stderr.write(pc.red(`workflow ${event.workflowId} failed [${event.error.code}]: ${event.error.message}\n`));
+    if (!event.success && event.error && !printed.has(event.error.message)) {
+      printed.add(event.error.message);
+      process.stderr.write(pc.red(`workflow ${event.workflowId} failed [${event.error.code}]: ${event.error.message}\n`));
+    }
     return;
   }
+  if (event.error) printed.add(event.error.message);
   const icon = event.status === "succeeded" ? pc.green("✔") : pc.red("✖");
   const call = event.method ? ` ${event.method} ${event.url}${event.statusCode === undefined ? "" : ` -> ${event.statusCode}`}` : "";
   const attempt = event.attempt > 1 ? pc.dim(` (#${event.attempt})`) : "";
@@ -147,12 +153,12 @@ function printEvent(event: ArazzoEvent): void {
   process.stderr.write(`${icon} ${event.workflowId}/${event.stepId}${attempt}${call}${why}\n`);
 }
 
-function printSummary(result: ArazzoRunResult): void {
+function printSummary(result: ArazzoRunResult, printed: ReadonlySet<string>): void {
   const seconds = result.durationMs < 1000 ? `${result.durationMs} ms` : `${(result.durationMs / 1000).toFixed(2)} s`;
   const line = `Workflow ${result.workflowId} ${result.status} in ${seconds} (run ${result.runId}).`;
   process.stdout.write(`${result.success ? line : pc.red(line)}\n`);
   if (Object.keys(result.outputs).length > 0) process.stdout.write(`Outputs: ${JSON.stringify(result.outputs, null, 2)}\n`);
-  if (result.error && !result.success) process.stderr.write(pc.red(`[${result.error.code}] ${result.error.message}\n`));
+  if (result.error && !result.success && !printed.has(result.error.message)) process.stderr.write(pc.red(`[${result.error.code}] ${result.error.message}\n`));
 }
 
 // ---- options ------------------------------------------------------------------------------------------
