@@ -67,7 +67,7 @@ describe("run and poll", () => {
 describe("actions", () => {
   it("end on success ends the workflow as succeeded; later steps do not run", async () => {
     const { result, runs } = await run("actions", { workflowId: "endEarly" });
-    expect(result).toMatchObject({ success: true, outputs: { next: "a+" } });
+    expect(result).toMatchObject({ success: true, outputs: { next: "a+", lastStatus: 200, lastNext: "a+" } });
     expect(result.steps.never).toMatchObject({ status: "skipped", attempts: 0 });
     expect(server.calls.map((c) => c.rawPath)).toEqual(["/next/a"]);
     const steps = (await runs.getRun(result.runId))!.steps;

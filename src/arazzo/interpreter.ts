@@ -120,7 +120,9 @@ export async function runFrame(ctx: RunContext, st: FrameState): Promise<Workflo
 }
 
 function finishWorkflow(ctx: RunContext, wf: RunnableWorkflow, st: FrameState, inputs: Obj): WorkflowOutcome {
-  const resolve = resolverFor({ doc: wf.doc.scope, inputs, steps: st.outputs });
+  // `$statusCode` and `$response.*` in workflow outputs are the workflow's last response.
+  const last = lastResponses.get(st);
+  const resolve = resolverFor({ doc: wf.doc.scope, inputs, steps: st.outputs, ...(last ? { response: last } : {}) });
   const outputs: Obj = {};
   const missing: string[] = [];
   for (const [name, raw] of wf.outputs) {
@@ -139,7 +141,6 @@ function finishWorkflow(ctx: RunContext, wf: RunnableWorkflow, st: FrameState, i
   wf.doc.scope.workflows.set(wf.id, { inputs, outputs });
   const outcome: WorkflowOutcome = { success, outputs };
   if (error) outcome.error = error;
-  const last = lastResponses.get(st);
   if (last) outcome.response = last;
   ctx.workflowEnded(wf, st, outcome);
   return outcome;

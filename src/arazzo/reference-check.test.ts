@@ -207,6 +207,11 @@ ${STEP.replace("stepId: a", "stepId: c")}    outputs:
     ]);
   });
 
+  it("workflow outputs may read the last response ($statusCode, $response.*), not the request", () => {
+    expect(check(doc(STEP, "    outputs:\n      status: $statusCode\n      name: $response.body#/name\n"))).toEqual([]);
+    expect(check(doc(STEP, "    outputs:\n      where: $url\n"))[0]).toMatch(/"\$url" has no value in workflow outputs/);
+  });
+
   it("allows forward step references when an action can jump between steps", () => {
     const first = STEP.replace("stepId: a", "stepId: first").replace("value: $inputs.petId", "value: $steps.a.outputs.name");
     expect(check(doc(first + STEP))).toHaveLength(1);

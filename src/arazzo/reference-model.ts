@@ -9,9 +9,10 @@
  *   a step's own parameters the workflow has not run yet. Workflow-level actions and parameters
  *   serve every step, so `$outputs` there is not checked.
  * - `$response.*` and `$statusCode` are errors where no response exists: parameters and request
- *   bodies (the request is not sent yet) and workflow outputs. `$url`, `$method` and `$request.*`
- *   are errors in a step that calls a workflow: it sends no HTTP request itself; its `$statusCode`
- *   and `$response.*` are the called workflow's last response (the spec's pet-coupons example). In workflow outputs `$url`, `$method` and `$request.*` are errors too.
+ *   bodies (the request is not sent yet). In workflow outputs they are the workflow's last response.
+ *   `$url`, `$method` and `$request.*` are errors in a step that calls a workflow: it sends no HTTP
+ *   request itself; its `$statusCode` and `$response.*` are the called workflow's last response (the
+ *   spec's pet-coupons example). In workflow outputs `$url`, `$method` and `$request.*` are errors.
  * - `$inputs.<name>` must be a property of the workflow's inputs schema (after `$ref`, `allOf`,
  *   `anyOf`, `oneOf`) unless the schema is open: no `properties`, `additionalProperties` other than
  *   false, or `patternProperties`; a workflow without `inputs` is not checked either (the engine may
@@ -136,7 +137,7 @@ export function expressionProblem(scope: Scope, e: RuntimeExpression): Problem |
       const responseOnly = e.kind === "statusCode" || e.kind === "response";
       // A step that calls a workflow has no request of its own; its response is the called workflow's last one.
       if (call?.kind === "workflow" && !responseOnly) return { message: `${shown} has no value: this step calls a workflow and sends no HTTP request of its own`, hint: "read the called workflow's results with $outputs.<name>, or its last response with $statusCode and $response.*" };
-      if (phase === "workflow-outputs") return { message: `${shown} has no value in workflow outputs, which are computed after the last step`, hint: "give the step an output (outputs: { name: ... }) and use $steps.<stepId>.outputs.<name>" };
+      if (phase === "workflow-outputs" && !responseOnly) return { message: `${shown} has no value in workflow outputs, which are computed after the last step`, hint: "give the step an output (outputs: { name: ... }) and use $steps.<stepId>.outputs.<name>" };
       if (phase === "request" && responseOnly) return { message: `${shown} has no value yet: parameters and request bodies are computed before the request is sent`, hint: "use a value from an earlier step, $steps.<stepId>.outputs.<name>, or an input, $inputs.<name>" };
       return undefined;
     }

@@ -33,9 +33,9 @@ const INVALID: [string, string, number, number][] = [
   ["bad-component-key", `components.parameters: key "page size" may contain only`, 22, 5],
   ["bad-operation-path", `must be {$sourceDescriptions.<name>.url} followed by # and a JSON pointer`, 13, 24],
   ["bad-output-key", `output name "run id" may contain only`, 21, 11],
-  ["bad-source-name", `name "scenario runner" may contain only letters, digits, '_' and '-'`, 6, 11],
+  ["bad-source-name", `name "scenario runner" should contain only letters, digits, '_' and '-'`, 6, 11],
   ["bad-source-type", `'type' must be one of openapi, arazzo, found "asyncapi"`, 8, 11],
-  ["bad-workflow-id", `workflowId "run.and.poll" may contain only`, 10, 17],
+  ["bad-workflow-id", `workflowId "run.and.poll" should contain only`, 10, 17],
   ["criterion-bad-type", `'type' must be one of simple, regex, jsonpath, xpath, found "jsonpointer"`, 21, 19],
   ["criterion-missing-condition", `successCriteria[0] is missing the required field 'condition'`, 19, 13],
   ["criterion-type-without-context", `'context' is required when 'type' is given`, 19, 13],
@@ -116,10 +116,19 @@ describe("checkStructure: rules in inline documents", () => {
   it("reports every problem, in document order, not only the first", () => {
     const problems = check(DOC("      - stepId: a b\n        operationId: x\n        onSuccess: [{ name: n, type: jump }]\n      - operationPath: p\n"));
     expect(problems).toEqual([
-      `7:17 step "a b" of workflow "w": stepId "a b" may contain only letters, digits, '_' and '-' (rename it, e.g. "a-b")`,
+      `7:17 step "a b" of workflow "w": stepId "a b" should contain only letters, digits, '_' and '-' (rename it, e.g. "a-b")`,
       `9:38 success action "n": 'type' must be one of end, goto, found "jump" (write type: end, or another of the values listed)`,
       `10:9 workflow "w" steps[1] is missing the required field 'stepId' (add stepId: <an id unique in this workflow>)`,
       `10:24 workflow "w" steps[1]: operationPath "p" must be {$sourceDescriptions.<name>.url} followed by # and a JSON pointer (write e.g. '{$sourceDescriptions.petStore.url}#/paths/~1pets~1{petId}/get' ('/' inside a path is '~1'))`,
+    ]);
+  });
+
+  it("ids outside [A-Za-z0-9_-] are warnings (the spec says SHOULD); output and component keys stay errors (MUST)", () => {
+    const { document } = documentFromText(DOC("      - stepId: a.b\n        operationId: x\n        outputs: { 'run id': $statusCode }\n"), "/inline.yaml", "arazzo");
+    const found = checkStructure(document).map((d) => [d.message.replace(/ \(.*/, ""), d.severity ?? "error"]);
+    expect(found).toEqual([
+      [`step "a.b" of workflow "w": stepId "a.b" should contain only letters, digits, '_' and '-'`, "warning"],
+      [`step "a.b" of workflow "w": output name "run id" may contain only letters, digits, '.', '-' and '_'`, "error"],
     ]);
   });
 

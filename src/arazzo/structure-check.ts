@@ -60,9 +60,10 @@ class Checker {
   readonly out: Diagnostic[] = [];
   constructor(private readonly doc: LoadedDocument) {}
 
-  private report(path: DocPath, message: string, hint?: string, part: PositionPart = "value"): void {
+  private report(path: DocPath, message: string, hint?: string, part: PositionPart = "value", severity?: "warning"): void {
     const d: Diagnostic = { file: this.doc.url, ...this.doc.positionOf(path, part), path: pointerOf(path), message };
     if (hint !== undefined) d.hint = hint;
+    if (severity) d.severity = severity;
     this.out.push(d);
   }
 
@@ -107,7 +108,9 @@ class Checker {
   private name(path: DocPath, obj: Obj, field: string, what: string): string | undefined {
     const value = this.string(path, obj, field, what);
     if (value !== undefined && !NAME.test(value)) {
-      this.report([...path, field], `${what}: ${field} "${value}" may contain only letters, digits, '_' and '-'`, `rename it, e.g. "${value.replace(/[^A-Za-z0-9_\-]+/g, "-") || "main"}"`);
+      // The spec says SHOULD: a warning, not an error (expressions that name it may still fail to parse).
+      const rename = `rename it, e.g. "${value.replace(/[^A-Za-z0-9_\-]+/g, "-") || "main"}"`;
+      this.report([...path, field], `${what}: ${field} "${value}" should contain only letters, digits, '_' and '-'`, rename, "value", "warning");
     }
     return value;
   }

@@ -50,7 +50,7 @@ export async function validateArazzo(fileOrUrl: string, options: ValidateOptions
     if (doc.kind === "arazzo" && doc.value !== undefined) structural.push(...checkStructure(doc));
   }
   // A value the structure check already rejects gets no second, cross-reference diagnostic.
-  const flagged = new Set(structural.map((d) => `${d.file}\0${d.path}`));
+  const flagged = new Set(structural.filter((d) => d.severity !== "warning").map((d) => `${d.file}\0${d.path}`));
   // The JSONPath parser is big: imported only for a document with a jsonpath criterion.
   const parseJsonPath = hasJsonPathCriteria(loaded) ? (await import("jsonpath-rfc9535/parser")).default : undefined;
   const references = checkReferences(loaded, { textOf: (url) => texts.get(url) ?? readLocal(url), parseJsonPath }).filter((d) => !flagged.has(`${d.file}\0${d.path}`));
