@@ -191,6 +191,7 @@ describe("checkReferences: expressions and where they point", () => {
     const inOperation = doc(STEP.replace("name: $response.body#/name", "name: $outputs.name"));
     expect(check(inOperation)[0]).toMatch(/"\$outputs\.name" has no value: \$outputs names the outputs of a called workflow, and this step calls an operation/);
     const callee = `  - workflowId: callee
+    inputs: { type: object, properties: { petId: { type: string } } }
     steps:
 ${STEP.replace("stepId: a", "stepId: c")}    outputs:
       name: $steps.c.outputs.name
@@ -205,6 +206,28 @@ ${STEP.replace("stepId: a", "stepId: c")}    outputs:
     expect(check(doc(call, "\n" + callee).replace("\n\n", "\n"))).toEqual([
       `15:35 step "b" of workflow "w": parameter "petId": "$outputs.name" has no value yet: the called workflow runs after its parameters are computed (use an input or an earlier step's output)`,
     ]);
+  });
+
+  it("a cycle of workflows calling each other (steps, goto and retry actions) is an error where it closes", () => {
+    const call = `      - stepId: b
+        workflowId: callee
+`;
+    const callee = `  - workflowId: callee
+    steps:
+      - stepId: c
+        operationId: getPet
+        parameters: [{ name: petId, in: path, value: "1" }]
+        onFailure:
+          - { name: again, type: goto, workflowId: w }
+`;
+    const found = check(doc(call, "\n" + callee).replace("\n\n", "\n"));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^20:52 workflow "callee": this call makes a cycle of workflows calling each other: w -> callee -> w \(/);
+  });
+
+  it("$inputs in a workflow that declares no inputs is an error", () => {
+    const text = doc(STEP).replace("    inputs:\n      type: object\n      properties:\n        petId: { type: string }\n", "");
+    expect(check(text)).toEqual([`11:45 step "a" of workflow "w": parameter "petId": workflow "w" has no input "petId": it declares no inputs (declare it: inputs: { type: object, properties: { petId: { type: string } } })`]);
   });
 
   it("workflow outputs may read the last response ($statusCode, $response.*), not the request", () => {

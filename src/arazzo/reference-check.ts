@@ -68,7 +68,7 @@ export function checkReferences(loaded: { root: LoadedDocument; documents: Map<s
     }
   }
   try {
-    checker.dependsOnCycles();
+    checker.cycles();
   } catch (error) {
     checker.internal(loaded.root, error);
   }
@@ -96,7 +96,9 @@ class ReferenceChecker {
   private readonly info: (doc: LoadedDocument) => DocInfo | undefined;
   private readonly lines = new Map<string, string[] | undefined>();
   /** dependsOn edges between workflows ("url#id"), with where each entry is. */
-  private readonly edges = new Map<string, { wf: WorkflowInfo; to: { key: string; path: DocPath }[] }>();
+  private readonly edges = new Map<string, Edges>();
+  /** Call edges: a step's workflowId, an action's workflowId (each runs the callee inside the caller). */
+  private readonly calls = new Map<string, Edges>();
 
   constructor(
     documents: Map<string, LoadedDocument>,
@@ -170,12 +172,13 @@ class ReferenceChecker {
     const { doc, obj, path } = wf;
     const where = `workflow "${wf.id}"`;
     this.schemaRefs(doc, [...path, "inputs"], obj.inputs, 0);
-    const edge = { wf, to: [] as { key: string; path: DocPath }[] };
-    this.edges.set(`${doc.doc.url}#${wf.id}`, edge);
+    const edge: Edges = { wf, to: [] };
+    this.edges.set(keyOf(wf), edge);
+    this.calls.set(keyOf(wf), { wf, to: [] });
     list(obj.dependsOn).forEach((ref, i) => {
       if (typeof ref !== "string") return;
       const target = this.workflowRef(doc, [...path, "dependsOn", i], ref, `${where}: dependsOn`);
-      if (target) edge.to.push({ key: `${target.doc.doc.url}#${target.id}`, path: [...path, "dependsOn", i] });
+      if (target) edge.to.push({ key: keyOf(target), path: [...path, "dependsOn", i] });
     });
     const scope: Scope = { doc, wf, phase: "request", syntax: true };
     this.parameters(scope, [...path, "parameters"], obj.parameters, where);
@@ -197,7 +200,10 @@ class ReferenceChecker {
     const request: Scope = { doc, wf, step, call, phase: "request", syntax: true };
     const response: Scope = { ...request, phase: "response" };
     this.parameters(request, [...path, "parameters"], obj.parameters, where);
-    if (call.kind === "workflow" && call.callee) this.calleeInputs(doc, path, obj.parameters, call.callee, where);
+    if (call.kind === "workflow" && call.callee) {
+      this.calleeInputs(doc, path, obj.parameters, call.callee, where);
+      this.calls.get(keyOf(wf))?.to.push({ key: keyOf(call.callee), path: [...path, "workflowId"] });
+    }
     if (isObj(obj.requestBody)) this.requestBody(request, [...path, "requestBody"], obj.requestBody, where);
     this.criteria(response, [...path, "successCriteria"], obj.successCriteria, `${where}: successCriteria`);
     this.actions(response, [...path, "onSuccess"], obj.onSuccess, "successActions", where);
@@ -326,22 +332,31 @@ class ReferenceChecker {
     return target;
   }
 
-  dependsOnCycles(): void {
+  /** dependsOn cycles (a workflow waiting for itself) and call cycles (a workflow running itself, unbounded). */
+  cycles(): void {
+    this.findCycles(this.edges, (wf, cycle) => ({ message: `workflow "${wf.id}": dependsOn makes a cycle: ${cycle.join(" -> ")}`, hint: "a workflow cannot wait for a workflow that waits for it; remove one of these dependsOn entries" }));
+    this.findCycles(this.calls, (wf, cycle) => ({
+      message: `workflow "${wf.id}": this call makes a cycle of workflows calling each other: ${cycle.join(" -> ")}`,
+      hint: "each call runs the called workflow inside the caller, so the cycle never ends; loop with a goto to a step of the same workflow instead",
+    }));
+  }
+
+  private findCycles(edges: Map<string, Edges>, problem: (wf: WorkflowInfo, cycle: string[]) => Problem): void {
     const state = new Map<string, "active" | "done">();
-    for (const start of this.edges.keys()) {
+    for (const start of edges.keys()) {
       if (state.has(start)) continue;
       const stack: { key: string; next: number }[] = [{ key: start, next: 0 }];
       state.set(start, "active");
       while (stack.length > 0) {
         const top = stack[stack.length - 1]!;
-        const edge = this.edges.get(top.key);
+        const edge = edges.get(top.key);
         const to = edge?.to[top.next++];
         if (edge === undefined || to === undefined) {
           state.set(top.key, "done");
           stack.pop();
         } else if (state.get(to.key) === "active") {
-          const cycle = stack.slice(stack.findIndex((f) => f.key === to.key)).map((f) => this.edges.get(f.key)!.wf.id);
-          this.report(edge.wf.doc, to.path, { message: `workflow "${edge.wf.id}": dependsOn makes a cycle: ${[...cycle, cycle[0]].join(" -> ")}`, hint: "a workflow cannot wait for a workflow that waits for it; remove one of these dependsOn entries" });
+          const cycle = stack.slice(stack.findIndex((f) => f.key === to.key)).map((f) => edges.get(f.key)!.wf.id);
+          this.report(edge.wf.doc, to.path, problem(edge.wf, [...cycle, cycle[0]!]));
         } else if (!state.has(to.key)) {
           state.set(to.key, "active");
           stack.push({ key: to.key, next: 0 });
@@ -410,7 +425,10 @@ class ReferenceChecker {
     if (typeof action.stepId === "string" && scope.wf && !scope.wf.steps.has(action.stepId)) {
       this.report(scope.doc, [...path, "stepId"], { message: `${what}: stepId "${action.stepId}" is not a step of workflow "${scope.wf.id}"`, hint: suggest(action.stepId, [...scope.wf.steps.keys()], `steps of "${scope.wf.id}"`) });
     }
-    if (typeof action.workflowId === "string") this.workflowRef(scope.doc, [...path, "workflowId"], action.workflowId, `${what}: workflowId`);
+    if (typeof action.workflowId === "string") {
+      const target = this.workflowRef(scope.doc, [...path, "workflowId"], action.workflowId, `${what}: workflowId`);
+      if (target && scope.wf) this.calls.get(keyOf(scope.wf))?.to.push({ key: keyOf(target), path: [...path, "workflowId"] });
+    }
     this.criteria(scope, [...path, "criteria"], action.criteria, `${what}: criteria`);
   }
 
@@ -537,6 +555,13 @@ class ReferenceChecker {
 }
 
 // ---- helpers -----------------------------------------------------------------------------------------
+
+/** Edges from a workflow to others ("url#id"), with where each one is written. */
+type Edges = { wf: WorkflowInfo; to: { key: string; path: DocPath }[] };
+
+function keyOf(wf: WorkflowInfo): string {
+  return `${wf.doc.doc.url}#${wf.id}`;
+}
 
 /** Names a component checked where it is used: the same problem from two steps of one workflow is one. */
 function usedIn(path: DocPath, scope: Scope): string {

@@ -15,8 +15,8 @@
  *   spec's pet-coupons example). In workflow outputs `$url`, `$method` and `$request.*` are errors.
  * - `$inputs.<name>` must be a property of the workflow's inputs schema (after `$ref`, `allOf`,
  *   `anyOf`, `oneOf`) unless the schema is open: no `properties`, `additionalProperties` other than
- *   false, or `patternProperties`; a workflow without `inputs` is not checked either (the engine may
- *   pass whatever inputs it is given).
+ *   false, or `patternProperties`. A workflow without `inputs` has none (the runner refuses inputs
+ *   that no workflow declares).
  * - `$steps.<id>` naming a later step is an error only when no action in the workflow has a
  *   `stepId` (steps then run strictly in order; 1.1.0 "Step Dependencies" asks for this error).
  */
@@ -188,6 +188,7 @@ export function inputProblem(wf: WorkflowInfo, name: string): Problem | undefine
   if (names === "open" || names.has(name)) return undefined;
   const dot = name.indexOf(".");
   const head = name.slice(0, dot);
+  if (wf.obj.inputs === undefined) return { message: `workflow "${wf.id}" has no input "${name}": it declares no inputs`, hint: `declare it: inputs: { type: object, properties: { ${name}: { type: string } } }` };
   const hint = dot > 0 && names.has(head) ? `input names may contain dots; to read a field of input "${head}" write $inputs.${head}#/${name.slice(dot + 1).replace(/\./g, "/")}` : suggest(name, [...names], `inputs of "${wf.id}"`);
   return { message: `workflow "${wf.id}" has no input "${name}" (its inputs schema does not declare it)`, hint };
 }
@@ -201,10 +202,11 @@ function outputProblem(outputs: unknown, name: string, owner: string): Problem |
 
 /**
  * The property names a workflow's inputs schema declares, or "open" when other names are allowed
- * or the schema cannot be followed ($ref outside the document, composition we do not unfold).
+ * or the schema cannot be followed ($ref outside the document, composition we do not unfold). A
+ * workflow without `inputs` has none.
  */
 export function inputNames(root: Obj, schema: unknown, depth = 0): Set<string> | "open" {
-  if (schema === undefined) return "open";
+  if (schema === undefined) return new Set();
   let current: unknown = schema;
   for (let hops = 0; isObj(current) && typeof current.$ref === "string"; hops++) {
     if (hops > 16 || !current.$ref.startsWith("#")) return "open";

@@ -14,7 +14,8 @@ import type { RunStore } from "../store/index.js";
 import { CompiledRun, needsCriteriaModule, type RunnableStep, type RunnableWorkflow } from "./compile.js";
 import { diagnosticsError, type Diagnostic } from "./diagnostics.js";
 import type { HttpResponse } from "./http.js";
-import { checkKnownInputs, envVarOf, inputProperties, secretInputs, validateInputs, withDefaultsAndTypes, withEnvInputs } from "./inputs.js";
+import { inputNames } from "./reference-model.js";
+import { checkKnownInputs, envVarOf, secretInputs, validateInputs, withDefaultsAndTypes, withEnvInputs } from "./inputs.js";
 import { newFrame, runFrame, type FrameState, type StepSummary, type WorkflowOutcome } from "./interpreter.js";
 import { Recorder, stepError } from "./recorder.js";
 import type { BuiltRequest } from "./request.js";
@@ -137,8 +138,9 @@ export async function runArazzo(options: ArazzoRunOptions): Promise<ArazzoRunRes
   const secretNames = new Set<string>();
   const allInputs: Obj = {};
   const order = dependencyOrder(compiled, keys);
-  const declared = new Set(order.flatMap((key) => [...inputProperties(compiled.workflow(key).inputsSchema, compiled.workflow(key).doc.info.value).keys()]));
-  checkKnownInputs(given, declared, order.map((key) => compiled.workflow(key).label));
+  // Names no workflow declares are refused, unless a schema allows any name (additionalProperties, patternProperties).
+  const named = order.map((key) => inputNames(compiled.workflow(key).doc.info.value as Obj, compiled.workflow(key).inputsSchema));
+  if (!named.includes("open")) checkKnownInputs(given, new Set(named.flatMap((names) => [...(names as Set<string>)])), order.map((key) => compiled.workflow(key).label));
   for (const key of order) {
     const wf = compiled.workflow(key);
     const inputs = withDefaultsAndTypes(wf.inputsSchema, wf.doc.info.value, withEnvInputs(wf.inputsSchema, wf.doc.info.value, given, env));
