@@ -83,6 +83,18 @@ describe("regex criteria", () => {
     expect(holds({ context: "$response.body#/n", condition: "^-1\\.5$", type: "regex" }, body({ n: -1.5 }))).toBe(true);
   });
 
+  it("cannot hang the runner: nested quantifiers run in linear time, and patterns RE2 cannot run stop at a hard limit", () => {
+    const evil = "a".repeat(40) + "!";
+    expect(holds({ context: "$response.body", condition: "^(a+)+$", type: "regex" }, body(evil))).toBe(false);
+    expect(holds({ context: "$response.body", condition: "^(a|aa)+$", type: "regex" }, body("a".repeat(60)))).toBe(true);
+    // Backreferences and lookaround still work (on the ECMAScript engine)...
+    expect(holds({ context: "$response.body", condition: "^(\\w)\\1$", type: "regex" }, body("zz"))).toBe(true);
+    expect(holds({ context: "$response.body", condition: "^(?=.*done)", type: "regex" }, body("all done"))).toBe(true);
+    // ...under a time limit: a catastrophic one fails the step with a clear error instead of hanging.
+    const compiled = compileCriterion({ context: "$response.body", condition: "^(?=(a+)+$)b", type: "regex" });
+    expect(() => evaluateCriterion(compiled, resolverOf(body(evil)))).toThrow(/did not finish within 1000 ms on a value of 41 characters \(catastrophic backtracking\)/);
+  });
+
   it("are false for objects, arrays, null and missing contexts", () => {
     const criterion: CriterionInput = { context: "$response.body", condition: ".*", type: "regex" };
     expect(holds(criterion, body({ status: "ok" }))).toBe(false);
