@@ -5,8 +5,8 @@
  * the checks reports everything. OpenAPI descriptions get an operation index (by operationId and by
  * JSON pointer) whose details (servers, parameters, request body) are resolved lazily, on first use.
  */
-import { readFile } from "node:fs/promises";
-import { resolve as resolvePath } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { isAbsolute, resolve as resolvePath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { pointerOf } from "./diagnostics.js";
 import type { Diagnostic, DocPath } from "./diagnostics.js";
@@ -29,12 +29,23 @@ export interface LoadOptions {
   /** Replace the url of root source descriptions by name (paths relative to the working directory). */
   sourceUrls?: Record<string, string>;
   fetch?: typeof fetch;
-  /** Per-request timeout for http(s) sources, in ms (default 30 s). */
+  /** Per-request timeout for http(s) sources, in ms, the whole body included (default 30 s). */
   timeoutMs?: number;
+  /**
+   * Let a document name sources by absolute path or `file:` URL. Off by default: a document (perhaps
+   * from elsewhere) may then read only files beside it (relative urls, `../` included); `sourceUrls`
+   * given by the caller are always allowed.
+   */
+  allowLocalFiles?: boolean;
 }
+
+/** The largest document or source description read (a bigger one is refused, not read to the end). */
+export const MAX_SOURCE_BYTES = 32 * 1024 * 1024;
 
 export interface LoadResult {
   root: LoadedDocument;
+  /** The text of every document read, by its `url` (positions inside strings are found in it). */
+  texts: Map<string, string>;
   /** Every loaded document by its `url`, the root included. */
   documents: Map<string, LoadedDocument>;
   diagnostics: Diagnostic[];
@@ -43,6 +54,8 @@ export interface LoadResult {
 interface LoadContext {
   fetch: typeof fetch;
   timeoutMs: number;
+  allowLocalFiles: boolean;
+  texts: Map<string, string>;
   documents: Map<string, LoadedDocument>;
   /** Locations already being loaded (guards cycles and loads shared sources once). */
   seen: Set<string>;
@@ -54,6 +67,8 @@ export async function loadArazzo(fileOrUrl: string, options: LoadOptions = {}): 
   const ctx: LoadContext = {
     fetch: options.fetch ?? globalThis.fetch,
     timeoutMs: options.timeoutMs ?? 30_000,
+    allowLocalFiles: options.allowLocalFiles ?? false,
+    texts: new Map(),
     documents: new Map(),
     seen: new Set(),
     diagnostics: [],
@@ -72,7 +87,7 @@ export async function loadArazzo(fileOrUrl: string, options: LoadOptions = {}): 
   }
   ctx.documents.set(url, root);
   await loadSources(root, ctx, options.sourceUrls);
-  return { root, documents: ctx.documents, diagnostics: ctx.diagnostics };
+  return { root, documents: ctx.documents, texts: ctx.texts, diagnostics: ctx.diagnostics };
 }
 
 /** A LoadedDocument from text already in memory (tests, stdin, an editor buffer). */
@@ -100,6 +115,13 @@ async function loadSources(doc: LoadedDocument, ctx: LoadContext, overrides?: Re
     const report = (message: string, hint?: string): void => {
       ctx.diagnostics.push({ file: doc.url, ...doc.positionOf(at), path: pointerOf(at), message, hint });
     };
+    if (override === undefined && !ctx.allowLocalFiles && isLocalAbsolute(entry.url)) {
+      report(
+        `source description "${name}": url ${JSON.stringify(entry.url)} is an absolute local path; a document may name only files beside it (relative urls) unless local files are allowed`,
+        "write a path relative to this document, pass --source-file NAME=PATH, or allow it with --allow-local-files",
+      );
+      return;
+    }
     let target: string;
     try {
       // A replacement url comes from the command line, so it is relative to the working directory.
@@ -179,14 +201,41 @@ function resolveReference(reference: string, base: string): string {
   return resolved.protocol === "file:" ? fileURLToPath(resolved) : resolved.href;
 }
 
+function isLocalAbsolute(url: string): boolean {
+  return /^file:/i.test(url) || isAbsolute(url) || /^[a-zA-Z]:[\\/]/.test(url);
+}
+
+/** Reads a document: at most MAX_SOURCE_BYTES, and an http(s) one within the timeout, body included. */
 async function readLocation(location: string, ctx: LoadContext): Promise<string> {
-  if (!isHttp(location)) return await readFile(location, "utf8");
-  const response = await ctx.fetch(location, {
-    headers: { accept: "application/vnd.oai.openapi, application/yaml, application/json;q=0.9, */*;q=0.5" },
-    signal: AbortSignal.timeout(ctx.timeoutMs),
-  });
+  const tooLarge = () => new Error(`it is larger than ${MAX_SOURCE_BYTES / 1024 / 1024} MiB, the most sluice reads`);
+  if (!isHttp(location)) {
+    if ((await stat(location)).size > MAX_SOURCE_BYTES) throw tooLarge();
+    const text = await readFile(location, "utf8");
+    ctx.texts.set(location, text);
+    return text;
+  }
+  const signal = AbortSignal.timeout(ctx.timeoutMs);
+  const response = await ctx.fetch(location, { headers: { accept: "application/vnd.oai.openapi, application/yaml, application/json;q=0.9, */*;q=0.5" }, signal });
   if (!response.ok) throw new Error(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`);
-  return await response.text();
+  if (Number(response.headers.get("content-length") ?? 0) > MAX_SOURCE_BYTES) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body ?? []) {
+      size += chunk.byteLength;
+      if (size > MAX_SOURCE_BYTES) throw tooLarge();
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (signal.aborted) throw new Error(`it did not arrive within ${ctx.timeoutMs} ms`);
+    throw error;
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  ctx.texts.set(location, text);
+  return text;
 }
 
 // ---- OpenAPI operation index ------------------------------------------------------------------------

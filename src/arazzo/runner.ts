@@ -8,6 +8,7 @@
  * running a whole document runs every workflow, each after its dependsOn, and workflows with no
  * dependsOn path between them run at the same time. Arazzo runs are never served from a cache.
  */
+import { resolve as resolvePath } from "node:path";
 import { MASK, SluiceError, type RunStatus, type SerializedError, type StepStatus } from "../core/index.js";
 import { newRunId, sleep as waitOrAbort } from "../engine/index.js";
 import type { RunStore } from "../store/index.js";
@@ -93,6 +94,10 @@ export interface ArazzoRunOptions extends CommonOptions {
   inputs?: Obj;
   /** Source description name → server base URL for its operations (instead of the OpenAPI servers). */
   sourceUrls?: Record<string, string>;
+  /** Source description name → a local copy to load it from (instead of its `url`). */
+  sourceFiles?: Record<string, string>;
+  /** Let the document name sources by absolute path or `file:` URL (see LoadOptions.allowLocalFiles). */
+  allowLocalFiles?: boolean;
   runId?: string;
 }
 
@@ -113,6 +118,9 @@ interface Checkpoint {
   workflowId?: string;
   ids: string[];
   sourceUrls?: Record<string, string>;
+  /** Absolute paths of local copies sources were loaded from, by name; and whether local files were allowed. */
+  sourceFiles?: Record<string, string>;
+  allowLocalFiles?: boolean;
   maxSteps: number;
   timeoutMs?: number;
   pollTimeoutMs?: number;
@@ -129,7 +137,8 @@ const DEFAULT_MAX_STEPS = 1000;
 /** Validates `file`, checks the inputs, and runs the workflow(s), recording the run in `runs`. */
 export async function runArazzo(options: ArazzoRunOptions): Promise<ArazzoRunResult> {
   const maxSteps = checkMaxSteps(options.maxSteps);
-  const compiled = await prepare(options.file, options.sourceUrls, options);
+  const sourceFiles = options.sourceFiles && Object.fromEntries(Object.entries(options.sourceFiles).map(([name, path]) => [name, resolvePath(path)]));
+  const compiled = await prepare(options.file, options.sourceUrls, { ...options, sourceFiles });
   const ids = options.workflowId === undefined ? compiled.workflowIds() : [options.workflowId];
   const keys = compiled.select(ids);
   const env = options.env ?? process.env;
@@ -152,6 +161,8 @@ export async function runArazzo(options: ArazzoRunOptions): Promise<ArazzoRunRes
   const checkpoint: Checkpoint = { v: 1, ids, maxSteps, secrets: [...secretNames], executions: 0, roots, layout: layoutOf(compiled) };
   if (options.workflowId !== undefined) checkpoint.workflowId = options.workflowId;
   if (options.sourceUrls && Object.keys(options.sourceUrls).length > 0) checkpoint.sourceUrls = options.sourceUrls;
+  if (sourceFiles && Object.keys(sourceFiles).length > 0) checkpoint.sourceFiles = sourceFiles;
+  if (options.allowLocalFiles) checkpoint.allowLocalFiles = true;
   if (options.timeoutMs !== undefined) checkpoint.timeoutMs = options.timeoutMs;
   if (options.pollTimeoutMs !== undefined) checkpoint.pollTimeoutMs = checkPollTimeout(options.pollTimeoutMs);
   const masker = new Masker([...secretNames].map((name) => allInputs[name]));
@@ -189,7 +200,7 @@ export async function resumeArazzoRun(options: ArazzoResumeOptions): Promise<Ara
   if (options.maxSteps !== undefined) restored.maxSteps = checkMaxSteps(options.maxSteps);
   if (options.timeoutMs !== undefined) restored.timeoutMs = options.timeoutMs;
   if (options.pollTimeoutMs !== undefined) restored.pollTimeoutMs = checkPollTimeout(options.pollTimeoutMs);
-  const compiled = await prepare(run.source.file, restored.sourceUrls, options);
+  const compiled = await prepare(run.source.file, restored.sourceUrls, { ...options, sourceFiles: restored.sourceFiles, allowLocalFiles: restored.allowLocalFiles });
   const keys = compiled.select(restored.ids);
   const layout = layoutOf(compiled);
   const changed = Object.keys(restored.layout ?? {}).filter((label) => JSON.stringify(layout[label]) !== JSON.stringify(restored.layout[label]));
@@ -205,8 +216,8 @@ export async function resumeArazzoRun(options: ArazzoResumeOptions): Promise<Ara
   return session.run();
 }
 
-async function prepare(file: string, sourceUrls: Record<string, string> | undefined, options: CommonOptions): Promise<CompiledRun> {
-  const { diagnostics, warnings, loaded } = await validateArazzo(file, options.fetch ? { fetch: options.fetch } : {});
+async function prepare(file: string, sourceUrls: Record<string, string> | undefined, options: CommonOptions & { sourceFiles?: Record<string, string>; allowLocalFiles?: boolean }): Promise<CompiledRun> {
+  const { diagnostics, warnings, loaded } = await validateArazzo(file, { fetch: options.fetch, sourceUrls: options.sourceFiles, allowLocalFiles: options.allowLocalFiles });
   if (diagnostics.length > 0) throw diagnosticsError(diagnostics, { relativeTo: process.cwd() });
   for (const warning of warnings) options.onWarning?.(warning);
   const criteria = needsCriteriaModule(loaded) ? await import("./criteria.js") : undefined;

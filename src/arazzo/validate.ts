@@ -6,7 +6,6 @@
  * const { diagnostics } = await validateArazzo("flows/checkout.arazzo.yaml");
  * throwIfDiagnostics(diagnostics); // one SluiceError("invalid-document") naming each problem
  */
-import { readFileSync } from "node:fs";
 import { sortDiagnostics } from "./diagnostics.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { loadArazzo } from "./load.js";
@@ -29,21 +28,7 @@ export interface ValidateResult {
 
 /** Loads `fileOrUrl` (a path or an http(s) URL) with its sources and reports everything wrong with it. */
 export async function validateArazzo(fileOrUrl: string, options: ValidateOptions = {}): Promise<ValidateResult> {
-  // Keep the text of http(s) documents as they are read, so positions can point inside strings.
-  const texts = new Map<string, string>();
-  const base = options.fetch ?? globalThis.fetch;
-  const keepingFetch = (async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const response = await base(input, init);
-    if (response.ok) {
-      try {
-        texts.set(String(input instanceof Request ? input.url : input), await response.clone().text());
-      } catch {
-        // the loader reads the body itself and reports what went wrong
-      }
-    }
-    return response;
-  }) as typeof fetch;
-  const loaded = await loadArazzo(fileOrUrl, { ...options, fetch: keepingFetch });
+  const loaded = await loadArazzo(fileOrUrl, options);
 
   const structural: Diagnostic[] = [];
   for (const doc of loaded.documents.values()) {
@@ -53,7 +38,7 @@ export async function validateArazzo(fileOrUrl: string, options: ValidateOptions
   const flagged = new Set(structural.filter((d) => d.severity !== "warning").map((d) => `${d.file}\0${d.path}`));
   // The JSONPath parser is big: imported only for a document with a jsonpath criterion.
   const parseJsonPath = hasJsonPathCriteria(loaded) ? (await import("jsonpath-rfc9535/parser")).default : undefined;
-  const references = checkReferences(loaded, { textOf: (url) => texts.get(url) ?? readLocal(url), parseJsonPath }).filter((d) => !flagged.has(`${d.file}\0${d.path}`));
+  const references = checkReferences(loaded, { textOf: (url) => loaded.texts.get(url), parseJsonPath }).filter((d) => !flagged.has(`${d.file}\0${d.path}`));
 
   const seen = new Set<string>();
   const all = sortDiagnostics([...loaded.diagnostics, ...structural, ...references]).filter((d) => {
@@ -77,13 +62,4 @@ function hasJsonPathCriteria(loaded: LoadResult): boolean {
   };
   for (const doc of loaded.documents.values()) if (doc.kind === "arazzo" && visit(doc.value, 0)) return true;
   return false;
-}
-
-function readLocal(url: string): string | undefined {
-  if (/^https?:/i.test(url)) return undefined;
-  try {
-    return readFileSync(url, "utf8");
-  } catch {
-    return undefined;
-  }
 }

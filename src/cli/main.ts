@@ -206,12 +206,16 @@ program
 
 const arazzo = program.command("arazzo").description("Validate, run and describe Arazzo 1.0 API workflow documents.");
 const sourceUrlOption = () => new Option("--source-url <name=url>", "send this source description's operations to this server instead of its OpenAPI servers (repeatable)").argParser(collect);
+const sourceFileOption = () => new Option("--source-file <name=path>", "load this source description from a local copy instead of its url (repeatable)").argParser(collect);
+const localFilesOption = () => new Option("--allow-local-files", "let the document name sources by absolute path or file: URL (relative paths need no flag)");
 
 arazzo
   .command("validate")
   .description("Check an Arazzo document and the descriptions it uses; every problem as file:line:column: message (hint).")
   .argument("<file>", "an Arazzo document (YAML or JSON), path or http(s) URL")
   .addOption(sourceUrlOption())
+  .addOption(sourceFileOption())
+  .addOption(localFilesOption())
   .option("--json", "print { valid, workflows, diagnostics, warnings } as JSON")
   .option("--strict", "forms sluice accepts with a warning (a runtime expression without braces, a JSONPath comparison) are errors")
   .action(async (file: string, options) => {
@@ -227,6 +231,8 @@ arazzo
   .addOption(new Option("-i, --input <name=value>", "a workflow input; values parse as JSON when they can (repeatable)").argParser(collect))
   .option("--inputs <json|@file>", "workflow inputs as a JSON object, or @file.json; inputs not given are read from SLUICE_INPUT_<NAME>")
   .addOption(sourceUrlOption())
+  .addOption(sourceFileOption())
+  .addOption(localFilesOption())
   .option("--max-steps <n>", "step executions allowed in the run, retries and polls included", "1000")
   .option("--timeout <ms>", "timeout of each HTTP attempt, in milliseconds")
   .option("--poll-timeout <age>", "how long a poll loop without x-sluice-poll may go on: 90s, 30m, 2h or milliseconds (default 1h)")

@@ -16,6 +16,8 @@ import { parseParamArgs, refuseForbiddenKeys } from "../param-args.js";
 
 interface SourceUrlOption {
   sourceUrl?: string[];
+  sourceFile?: string[];
+  allowLocalFiles?: boolean;
 }
 
 export interface ArazzoValidateOptions extends SourceUrlOption {
@@ -37,7 +39,7 @@ export interface ArazzoRunCommandOptions extends SourceUrlOption {
 
 export async function arazzoValidateCommand(file: string, options: ArazzoValidateOptions): Promise<number> {
   const sourceUrls = parseSourceUrls(options.sourceUrl);
-  const { diagnostics, warnings, loaded } = await validateArazzo(file, { strict: options.strict });
+  const { diagnostics, warnings, loaded } = await validateArazzo(file, { strict: options.strict, sourceUrls: parseSourceFiles(options.sourceFile), allowLocalFiles: options.allowLocalFiles });
   const names = new Set(loaded.root.sources?.keys() ?? []);
   for (const name of Object.keys(sourceUrls)) {
     if (!names.has(name)) throw usageError(`--source-url ${name}=...: the document has no source description "${name}". Names: ${[...names].join(", ") || "(none)"}.`);
@@ -70,7 +72,7 @@ export async function arazzoRunCommand(file: string, options: ArazzoRunCommandOp
   const home = await openHome(resolveHomePath(options.home));
   try {
     return await withInterrupt(options, (signal, onEvent) =>
-      runArazzo({ file, workflowId: options.workflow, inputs, sourceUrls, maxSteps, timeoutMs, pollTimeoutMs, runs: home.store, signal, onEvent, onWarning: printWarning }),
+      runArazzo({ file, workflowId: options.workflow, inputs, sourceUrls, sourceFiles: parseSourceFiles(options.sourceFile), allowLocalFiles: options.allowLocalFiles, maxSteps, timeoutMs, pollTimeoutMs, runs: home.store, signal, onEvent, onWarning: printWarning }),
     );
   } finally {
     home.close();
@@ -192,6 +194,17 @@ function parseSourceUrls(pairs: readonly string[] | undefined): Record<string, s
     const url = pair.slice(at + 1);
     if (at <= 0 || !/^https?:\/\/[^/]/i.test(url)) throw usageError(`--source-url expects NAME=http(s)://host[:port][/base], got ${JSON.stringify(pair)}.`);
     out[pair.slice(0, at)] = url;
+  }
+  return out;
+}
+
+function parseSourceFiles(pairs: readonly string[] | undefined): Record<string, string> | undefined {
+  if (pairs === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at <= 0 || at === pair.length - 1) throw usageError(`--source-file expects NAME=PATH (a local copy of that source description), got ${JSON.stringify(pair)}.`);
+    out[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return out;
 }

@@ -1,0 +1,95 @@
+// Reading source descriptions safely: local files beside the document only (absolute paths and file:
+// URLs need --allow-local-files), a local copy with --source-file, and bounded size and time.
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, writeFileSync, closeSync, openSync, ftruncateSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { validateArazzo } from "../src/arazzo/index.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const API = join(root, "test/fixtures/arazzo/run/api.openapi.yaml");
+
+/** A one-step document in a new folder whose only source has the given url. */
+function documentWithSource(url: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "sluice-sources-"));
+  const file = join(dir, "flow.arazzo.yaml");
+  writeFileSync(
+    file,
+    `arazzo: 1.0.1
+info: { title: sources, version: "1" }
+sourceDescriptions:
+  - { name: api, url: ${JSON.stringify(url)}, type: openapi }
+workflows:
+  - workflowId: w
+    steps:
+      - { stepId: s, operationId: next, parameters: [{ name: id, in: path, value: x }] }
+`,
+  );
+  return file;
+}
+
+let server: Server | undefined;
+afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())).then(() => (server = undefined)));
+
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  server = createServer(handler);
+  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server!.address() as AddressInfo).port}/api.yaml`;
+}
+
+describe("source descriptions", () => {
+  it("an absolute path or file: URL needs --allow-local-files; a relative path, ../ included, does not", async () => {
+    for (const url of [API, pathToFileURL(API).href]) {
+      const refused = await validateArazzo(documentWithSource(url));
+      expect(refused.diagnostics.map((d) => d.message)).toEqual([expect.stringContaining("is an absolute local path; a document may name only files beside it")]);
+      expect((await validateArazzo(documentWithSource(url), { allowLocalFiles: true })).diagnostics).toEqual([]);
+    }
+    const beside = documentWithSource("../api.openapi.yaml");
+    copyFileSync(API, join(beside, "../../api.openapi.yaml"));
+    expect((await validateArazzo(beside)).diagnostics).toEqual([]);
+  });
+
+  it("--source-file loads a source from a local copy instead of its url", () => {
+    const doc = documentWithSource("https://apis.example.invalid/api.yaml");
+    const cli = (args: string[]) => spawnSync(process.execPath, ["bin/sluice.js", "arazzo", "validate", doc, ...args], { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    expect(cli(["--source-file", `api=${API}`]).status).toBe(0);
+    const unknown = cli(["--source-file", `nope=${API}`]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stdout).toContain('no source description is named "nope"');
+  });
+
+  it("a source larger than 32 MiB is refused without being read whole, from a file or over HTTP", async () => {
+    const big = join(mkdtempSync(join(tmpdir(), "sluice-big-")), "big.yaml");
+    const fd = openSync(big, "w");
+    ftruncateSync(fd, 33 * 1024 * 1024);
+    closeSync(fd);
+    const local = await validateArazzo(documentWithSource(big), { allowLocalFiles: true });
+    expect(local.diagnostics[0]!.message).toContain("larger than 32 MiB");
+    let sent = 0;
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/yaml" });
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      const pump = () => {
+        while (sent < 1024 * 1024 * 1024 && res.write(chunk)) sent += chunk.length;
+        if (sent < 1024 * 1024 * 1024) res.once("drain", pump);
+      };
+      res.on("close", () => (sent = Infinity));
+      pump();
+    });
+    const remote = await validateArazzo(documentWithSource(url));
+    expect(remote.diagnostics[0]!.message).toContain("larger than 32 MiB");
+  });
+
+  it("a source that does not arrive in time is reported, the body's wait included", async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/yaml" });
+      res.write("openapi: 3.1.0\n"); // then nothing more
+    });
+    const slow = await validateArazzo(documentWithSource(url), { timeoutMs: 300 });
+    expect(slow.diagnostics[0]!.message).toContain("did not arrive within 300 ms");
+  });
+});
