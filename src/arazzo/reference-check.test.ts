@@ -225,6 +225,15 @@ ${STEP.replace("stepId: a", "stepId: c")}    outputs:
     expect(found[0]).toMatch(/^20:52 workflow "callee": this call makes a cycle of workflows calling each other: w -> callee -> w \(/);
   });
 
+  it("a path parameter the operation's path does not have, and replacements on a text payload, are errors", () => {
+    const wrongName = STEP.replace("          - { name: petId, in: path, value: $inputs.petId }", "          - { name: petId, in: path, value: $inputs.petId }\n          - { name: petid, in: path, value: x }");
+    expect(check(doc(wrongName))).toEqual([expect.stringMatching(/step "a" of workflow "w": path parameter "petid" is not in the operation's path GET \/pets\/\{petId\} \(did you mean "petId"\?\)/)]);
+    const body = STEP.replace("        successCriteria:", "        requestBody:\n          contentType: text/plain\n          payload: 'name=x'\n          replacements: [{ target: /name, value: y }]\n        successCriteria:");
+    expect(check(doc(body))).toEqual([expect.stringMatching(/requestBody: replacements need a JSON or XML payload, and this text payload has contentType text\/plain/)]);
+    const objectBody = body.replace("contentType: text/plain", "contentType: application/x-www-form-urlencoded").replace("payload: 'name=x'", "payload: { name: x }");
+    expect(check(doc(objectBody))).toEqual([]);
+  });
+
   it("$inputs in a workflow that declares no inputs is an error", () => {
     const text = doc(STEP).replace("    inputs:\n      type: object\n      properties:\n        petId: { type: string }\n", "");
     expect(check(text)).toEqual([`11:45 step "a" of workflow "w": parameter "petId": workflow "w" has no input "petId": it declares no inputs (declare it: inputs: { type: object, properties: { petId: { type: string } } })`]);

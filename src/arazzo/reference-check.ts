@@ -20,7 +20,7 @@ import type { Diagnostic, DocPath } from "./diagnostics.js";
 import { parseExpression } from "./expression.js";
 import type { RuntimeExpression } from "./expression.js";
 import { parsePointer } from "./json-pointer.js";
-import type { LoadedDocument } from "./load.js";
+import type { IndexedOperation, LoadedDocument } from "./load.js";
 import { COMPONENT_REF, createModel, expressionProblem, inputNames, isObj, list, lookupComponent, preview, resolveRef, suggest } from "./reference-model.js";
 import type { DocInfo, Obj, Problem, Scope, SourceInfo, StepInfo, WorkflowInfo } from "./reference-model.js";
 import type { Position } from "./source-map.js";
@@ -193,8 +193,10 @@ class ReferenceChecker {
     const doc = wf.doc;
     const where = `step "${step.id}" of workflow "${wf.id}"`;
     let call: Scope["call"] = { kind: "operation" };
-    if (typeof obj.operationId === "string") this.operationId(doc, [...path, "operationId"], obj.operationId, where);
-    else if (typeof obj.operationPath === "string") this.operationPath(doc, [...path, "operationPath"], obj.operationPath, where);
+    let operation: IndexedOperation | undefined;
+    if (typeof obj.operationId === "string") operation = this.operationId(doc, [...path, "operationId"], obj.operationId, where);
+    else if (typeof obj.operationPath === "string") operation = this.operationPath(doc, [...path, "operationPath"], obj.operationPath, where);
+    if (operation) this.pathParameters(doc, path, obj.parameters, operation, where);
     else if (typeof obj.workflowId === "string") call = { kind: "workflow", callee: this.workflowRef(doc, [...path, "workflowId"], obj.workflowId, `${where}: workflowId`) };
     else if (obj.workflowId !== undefined) call = { kind: "workflow" };
     const request: Scope = { doc, wf, step, call, phase: "request", syntax: true };
@@ -223,7 +225,8 @@ class ReferenceChecker {
     });
   }
 
-  private operationId(doc: DocInfo, path: DocPath, id: string, where: string): void {
+  /** Checks an operationId; the operation it names, when it names exactly one. */
+  private operationId(doc: DocInfo, path: DocPath, id: string, where: string): IndexedOperation | undefined {
     if (id.startsWith("$")) {
       const m = SOURCE_REF.exec(id);
       const source = m ? this.source(doc, path, m[1]!, `${where}: operationId "${id}"`, id, "$sourceDescriptions.".length) : undefined;
@@ -235,12 +238,12 @@ class ReferenceChecker {
       const ops = source.loaded?.operations;
       const offset = "$sourceDescriptions.".length + source.name.length + 1;
       if (ops && !ops.byId.has(m![2]!)) this.report(doc, path, { message: `${where}: source "${source.name}" has no operation with operationId "${m![2]}"`, hint: suggest(m![2]!, [...ops.byId.keys()], "operationIds there") }, id, offset);
-      return;
+      return ops?.byId.get(m![2]!);
     }
     const candidates = [...doc.sources.values()].filter((s) => s.kind !== "arazzo");
     if (candidates.length === 0 || candidates.some((s) => !s.loaded?.operations)) return; // none, or one could not be read
     const found = candidates.filter((s) => s.loaded!.operations!.byId.has(id));
-    if (found.length === 1) return;
+    if (found.length === 1) return found[0]!.loaded!.operations!.byId.get(id);
     if (found.length > 1) {
       const names = found.map((s) => `"${s.name}"`).join(", ");
       this.report(doc, path, { message: `${where}: operationId "${id}" is ambiguous: it is defined in the source descriptions ${names}`, hint: `say which one, e.g. $sourceDescriptions.${found[0]!.name}.${id}` });
@@ -251,7 +254,8 @@ class ReferenceChecker {
     this.report(doc, path, { message: `${where}: no operation in the source description${candidates.length > 1 ? "s" : ""} ${names} has operationId "${id}"`, hint: suggest(id, all, "operationIds there") });
   }
 
-  private operationPath(doc: DocInfo, path: DocPath, value: string, where: string): void {
+  /** Checks an operationPath; the operation it names, when it resolves. */
+  private operationPath(doc: DocInfo, path: DocPath, value: string, where: string): IndexedOperation | undefined {
     const m = OPERATION_PATH.exec(value);
     if (!m) return;
     const what = `${where}: operationPath`;
@@ -278,7 +282,9 @@ class ReferenceChecker {
       return;
     }
     const ops = source.loaded?.operations;
-    if (!ops || ops.byPointer(raw)) return;
+    if (!ops) return;
+    const operation = ops.byPointer(raw);
+    if (operation) return operation;
     const paths = [...new Set(ops.all.map((o) => o.path))];
     const pointerOfPath = (p: string, method: string): string => `#${pointerOf(["paths", p, method])}`;
     let hint: string;
@@ -306,6 +312,19 @@ class ReferenceChecker {
     const source = doc.sources.get(name);
     if (source === undefined) this.report(doc, path, { message: `${what}: there is no source description named "${name}"`, hint: suggest(name, [...doc.sources.keys()], "source descriptions") }, text, offset);
     return source;
+  }
+
+  /** A step's `in: path` parameters must be placeholders of the operation's path template. */
+  private pathParameters(doc: DocInfo, path: DocPath, params: unknown, operation: IndexedOperation, where: string): void {
+    const names = [...operation.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+    list(params).forEach((p, i) => {
+      if (!isObj(p) || p.in !== "path" || typeof p.name !== "string" || names.includes(p.name)) return;
+      const target = `${operation.method.toUpperCase()} ${operation.path}`;
+      this.report(doc, [...path, "parameters", i, "name"], {
+        message: `${where}: path parameter "${p.name}" is not in the operation's path ${target}`,
+        hint: names.length === 0 ? `that path has no parameters; remove it, or use in: query or in: header` : suggest(p.name, names, `path parameters of ${target}`),
+      });
+    });
   }
 
   /** A workflowId: local, or `$sourceDescriptions.<name>.<workflowId>` in an Arazzo source. */
@@ -386,6 +405,11 @@ class ReferenceChecker {
     const what = `${where}: requestBody`;
     this.deep(scope, [...path, "payload"], body.payload, `${what} payload`, 0);
     const xml = typeof body.contentType === "string" ? /xml/i.test(body.contentType) : typeof body.payload === "string" && body.payload.trimStart().startsWith("<");
+    // Replacements apply to an object or array payload, or to JSON or XML text; not to other text.
+    const contentType = typeof body.contentType === "string" ? body.contentType : undefined;
+    if (list(body.replacements).length > 0 && scope.syntax && typeof body.payload === "string" && contentType !== undefined && !xml && !/json/i.test(contentType)) {
+      this.report(scope.doc, [...path, "replacements"], { message: `${what}: replacements need a JSON or XML payload, and this text payload has contentType ${contentType}`, hint: "write the value into the payload with {$...} instead, or use a JSON or XML contentType" });
+    }
     list(body.replacements).forEach((r, i) => {
       if (!isObj(r)) return;
       const at = [...path, "replacements", i];
