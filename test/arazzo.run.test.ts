@@ -338,6 +338,34 @@ describe("secrets", () => {
   });
 });
 
+describe("recorded HTTP exchanges", () => {
+  it("each step record keeps its request, response and criteria results, secrets masked (a token learned later too)", async () => {
+    const runs = new MemoryStore();
+    const result = await runArazzo({ file: fixture("secrets"), inputs: { apiToken: "tok-SECRET-1", pin: "4321", user: "ann" }, sourceUrls: { api: server.url }, runs, env: {} });
+    expect(result.success).toBe(true);
+    const steps = (await runs.getRun(result.runId))!.steps;
+    const login = steps.find((s) => s.step === "login")!.http!;
+    expect(login.request).toMatchObject({ method: "POST", url: `${server.url}/login`, body: '{"user":"ann","pin":"***"}' });
+    // The login's response held the token the next step sent as "Bearer tok-ann": masked there too.
+    expect(login.response).toMatchObject({ status: 200, body: '{"token":"***"}' });
+    const call = steps.find((s) => s.step === "call")!.http!;
+    expect(call.request.url).toBe(`${server.url}/echo/private?q=***`);
+    expect(call.request.headers).toMatchObject({ Authorization: "***", "X-Trace": "trace ***" });
+    expect(call.response!.status).toBe(200);
+    expect(call.criteria).toEqual([{ condition: "$statusCode == 200", type: "simple", held: true }]);
+    for (const secret of ["tok-SECRET-1", "4321", "tok-ann"]) expect(JSON.stringify(steps)).not.toContain(secret);
+  });
+
+  it("a failed criterion is recorded as not held", async () => {
+    const runs = new MemoryStore();
+    const result = await runArazzo({ file: fixture("actions"), workflowId: "noAction", sourceUrls: { api: server.url }, runs, env: {} });
+    expect(result.success).toBe(false);
+    const failed = (await runs.getRun(result.runId))!.steps.find((s) => s.status === "failed")!.http!;
+    expect(failed.response!.status).toBe(404);
+    expect(failed.criteria).toEqual([{ condition: "$statusCode == 200", type: "simple", held: false }]);
+  });
+});
+
 describe("validation comes first", () => {
   it("an invalid document throws its diagnostics and makes no call", async () => {
     await expect(run("invalid")).rejects.toMatchObject({ code: "invalid-document", message: expect.stringContaining('stepId "nowhere" is not a step of workflow "broken"') });

@@ -207,6 +207,18 @@ export function describeStoreConformance(name: string, makeStores: () => Promise
         expect(steps.find((s) => s.step === "b")).toEqual(stepRecord("r1", "b", { status: "succeeded", reason: "complete", cached: true, output: { hash: "h2", kind: "json", size: 2 } }));
       });
 
+      it("keeps an HTTP step's exchange (request, response, criteria results) on its record", async () => {
+        const { runs } = await fresh();
+        await runs.createRun(run("r1"));
+        const http = {
+          request: { method: "GET", url: "http://h/x?a=1", headers: { authorization: "***" } },
+          response: { status: 503, headers: { "retry-after": "2" }, body: '{"busy":true}' },
+          criteria: [{ condition: "$statusCode == 200", type: "simple", held: false }],
+        };
+        await runs.putSteps([stepRecord("r1", "call", { status: "failed", attempts: 1, startedAt: 1, finishedAt: 2, http })]);
+        expect((await runs.getRun("r1"))!.steps[0]!.http).toEqual(http);
+      });
+
       it("the latest record of a step wins, whether it has started or not (a resumed run rewrites finished steps as complete)", async () => {
         const { runs } = await fresh();
         await runs.createRun(run("r1"));

@@ -15,6 +15,8 @@ import { createModel, isObj, list, lookupComponent, type DocInfo, type Obj } fro
 
 export interface RunnableCriterion {
   source: string;
+  /** simple, regex, jsonpath or xpath. */
+  type: string;
   test(resolve: ExpressionResolver): boolean;
 }
 
@@ -330,12 +332,13 @@ export class CompiledRun {
     const source = String(c.condition);
     if (c.type === undefined || c.type === "simple") {
       const compiled = compileCondition(source);
-      return { source, test: (resolve) => evaluateCondition(compiled, resolve) };
+      return { source, type: "simple", test: (resolve) => evaluateCondition(compiled, resolve) };
     }
+    const type = typeof c.type === "string" ? c.type : String((c.type as Obj).type);
     const criteria = this.options.criteria;
     if (!criteria) throw new SluiceError("internal", `Criterion "${source}" needs the criteria module, which was not loaded.`);
     const compiled = criteria.compileCriterion(c as never);
-    return { source: criteria.describeCriterion(compiled), test: (resolve) => criteria.evaluateCriterion(compiled, resolve) };
+    return { source: criteria.describeCriterion(compiled), type, test: (resolve) => criteria.evaluateCriterion(compiled, resolve) };
   }
 }
 

@@ -30,6 +30,7 @@ import { evaluateValue, resolverFor, type EvaluationScope, type ResponseFacts } 
 import { retryAfterMs, sendRequest, type HttpResponse } from "./http.js";
 import { stepError } from "./recorder.js";
 import { buildRequest, type BuiltRequest, type RequestInput } from "./request.js";
+import { exchangeOf } from "./exchange.js";
 import type { RunContext } from "./run-context.js";
 
 type Obj = Record<string, unknown>;
@@ -214,14 +215,18 @@ async function executeStep(ctx: RunContext, wf: RunnableWorkflow, st: FrameState
     lastResponses.set(st, response);
   }
   ctx.logCall(step, built, response, failure);
+  const criteria: Array<{ condition: string; type: string; held: boolean }> = [];
   if (response) {
     summary.statusCode = response.status;
+    // Every criterion is evaluated (they have no effects), so the record shows which held; the first that does not fails the step.
     for (const criterion of step.successCriteria) {
-      if (criterion.test(resolve)) continue;
+      const held = criterion.test(resolve);
+      criteria.push({ condition: criterion.source, type: criterion.type, held });
+      if (held || failure) continue;
       failure = new SluiceError("criteria-failed", `Step "${step.id}": its success criterion ${JSON.stringify(criterion.source)} does not hold (${built.method} ${built.url} answered ${response.status}${bodyStart(response.text)}).`, { details: { criterion: criterion.source, statusCode: response.status } });
-      break;
     }
   }
+  ctx.recorder.stepExchange(step.recordName, exchangeOf(built, response, failure, criteria));
   keepOutputs(step, st, resolve);
   if (detour) return settle(ctx, step, summary, failure);
   await afterExecution(ctx, wf, st, step, summary, resolve, failure, response);

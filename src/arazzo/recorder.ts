@@ -10,10 +10,11 @@
  */
 import { isPromise, serializeError, type LogLevel, type MaybePromise, type SerializedError, type StepStatus } from "../core/index.js";
 import { HEARTBEAT_MS, ownerFields, takeRun } from "../engine/index.js";
-import { SqliteStore, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "../store/index.js";
+import { SqliteStore, type HttpExchange, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "../store/index.js";
 
 type Statement = ReturnType<SqliteStore["db"]["prepare"]>;
 import type { Masker } from "./secrets.js";
+import { maskExchange } from "./exchange.js";
 
 export class Recorder {
   private readonly steps = new Map<string, StepRunRecord>();
@@ -89,6 +90,12 @@ export class Recorder {
     }
   }
 
+  /** Keeps an HTTP step's last exchange on its record (masked when queued). */
+  stepExchange(name: string, exchange: HttpExchange): void {
+    this.step(name).http = exchange;
+    this.dirty.add(name);
+  }
+
   /** Buffers a log line; secrets are masked when it is queued, so a secret learned meanwhile is masked too. */
   log(step: string | undefined, level: LogLevel, message: string, data?: unknown): void {
     const record: LogRecord = { runId: this.runId, time: Date.now(), level, message };
@@ -100,7 +107,12 @@ export class Recorder {
   /** Queues changed step records and logs (not waited for one by one). */
   queue(): void {
     if (this.dirty.size > 0) {
-      const records = [...this.dirty].map((name) => ({ ...this.steps.get(name)! }));
+      // Masked now, not when the exchange was made: a secret learned since (a token the next step sends) is masked too.
+      const records = [...this.dirty].map((name) => {
+        const record = { ...this.steps.get(name)! };
+        if (record.http) record.http = maskExchange(record.http, this.masker);
+        return record;
+      });
       this.dirty = new Set();
       this.track(this.runs.putSteps(records));
     }

@@ -82,6 +82,15 @@ export const StepRun = z
     durationMs: z.number().optional(),
     output: OutputRef.optional(),
     error: SerializedErrorBody.optional(),
+    http: z
+      .object({
+        request: z.object({ method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()), body: z.string().optional() }),
+        response: z.object({ status: z.number().int(), headers: z.record(z.string(), z.string()), body: z.string().optional() }).optional(),
+        criteria: z.array(z.object({ condition: z.string(), type: z.string(), held: z.boolean() })),
+        error: z.string().optional(),
+      })
+      .optional()
+      .describe("An Arazzo step's last HTTP exchange: secrets masked, bodies capped at 64 KiB, each success criterion's result."),
   })
   .meta({ id: "StepRun" });
 

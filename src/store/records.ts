@@ -74,6 +74,18 @@ export interface StepRunRecord {
   durationMs?: number;
   output?: StoredRef;
   error?: SerializedError;
+  /** An HTTP step's last exchange (Arazzo): what was sent, what came back, and each criterion's result. */
+  http?: HttpExchange;
+}
+
+/** An HTTP call as a step record keeps it: secrets masked, bodies capped (see arazzo/exchange.ts). */
+export interface HttpExchange {
+  request: { method: string; url: string; headers: Record<string, string>; body?: string };
+  response?: { status: number; headers: Record<string, string>; body?: string };
+  /** Each success criterion in order, with whether it held (a criterion not reached is left out). */
+  criteria: Array<{ condition: string; type: string; held: boolean }>;
+  /** Why no response arrived, when none did. */
+  error?: string;
 }
 
 export interface LogRecord {

@@ -184,6 +184,12 @@ CREATE TABLE flow_versions (
     sql: `ALTER TABLE runs ADD COLUMN owner_started INTEGER;
 ALTER TABLE runs ADD COLUMN claim TEXT;`,
   },
+  {
+    version: 11,
+    name: "step-http-exchanges",
+    // An Arazzo step's last request, response and criteria results (JSON), for show, the API and the UI.
+    sql: `ALTER TABLE step_runs ADD COLUMN http TEXT;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

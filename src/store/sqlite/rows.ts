@@ -75,6 +75,7 @@ export function stepParams(step: StepRunRecord) {
     duration_ms: step.durationMs ?? null,
     output: step.output ? JSON.stringify(step.output) : null,
     error: step.error ? JSON.stringify(step.error) : null,
+    http: step.http ? JSON.stringify(step.http) : null,
   };
 }
 
@@ -95,6 +96,7 @@ export function stepFromRow(row: Row): StepRunRecord {
   if (row.duration_ms !== null) step.durationMs = row.duration_ms as number;
   if (row.output !== null) step.output = JSON.parse(row.output as string);
   if (row.error !== null) step.error = JSON.parse(row.error as string);
+  if (row.http !== null && row.http !== undefined) step.http = JSON.parse(row.http as string);
   return step;
 }
 

@@ -500,8 +500,8 @@ function prepare(db: Database.Database) {
        ORDER BY started_at DESC, run_id DESC LIMIT @limit`,
     ),
     putStep: db.prepare(
-      `INSERT OR REPLACE INTO step_runs (run_id, step, identity, status, reason, cached, attempts, fallback, cache_key, started_at, finished_at, duration_ms, output, error)
-       VALUES (@run_id, @step, @identity, @status, @reason, @cached, @attempts, @fallback, @cache_key, @started_at, @finished_at, @duration_ms, @output, @error)`,
+      `INSERT OR REPLACE INTO step_runs (run_id, step, identity, status, reason, cached, attempts, fallback, cache_key, started_at, finished_at, duration_ms, output, error, http)
+       VALUES (@run_id, @step, @identity, @status, @reason, @cached, @attempts, @fallback, @cache_key, @started_at, @finished_at, @duration_ms, @output, @error, @http)`,
     ),
     getRoster: db.prepare(`SELECT steps FROM step_rosters WHERE run_id = ?`).pluck(true),
     putRoster: db.prepare(`INSERT OR REPLACE INTO step_rosters (run_id, steps) VALUES (?, ?)`),
