@@ -2,7 +2,7 @@
 // expression in its Authorization values ("Bearer $inputs.apiKey") and JSONPath criteria written as
 // comparisons ("$.running == true"). It runs as meant, with one warning per place.
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -89,5 +89,28 @@ describe("the seed's Dataiku run-and-poll document, unchanged", () => {
     } finally {
       await dss.close();
     }
+  });
+
+  it("sluice arazzo fix writes the standard forms beside it (only those values change), and --write rewrites it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-fix-"));
+    mkdirSync(join(dir, "workflows"));
+    mkdirSync(join(dir, "openapi"));
+    const original = join(dir, "workflows", "flow.yml");
+    copyFileSync(join(root, SEED), original);
+    copyFileSync(join(root, "test/fixtures/arazzo/dataiku/openapi/dataiku-public-api-openapi.yml"), join(dir, "openapi", "dataiku-public-api-openapi.yml"));
+    const before = readFileSync(original, "utf8");
+    const fixed = await sluice(["arazzo", "fix", original]);
+    expect(fixed.code).toBe(0);
+    expect(fixed.stderr).toContain("5 fixes");
+    expect(readFileSync(original, "utf8")).toBe(before);
+    const after = readFileSync(join(dir, "workflows", "flow.fixed.yml"), "utf8");
+    const changed = before.split("\n").filter((line, i) => line !== after.split("\n")[i]);
+    expect(changed).toHaveLength(5);
+    expect(after).toContain('value: "Bearer {$inputs.apiKey}"');
+    expect(after).toContain('condition: "$[?@.running == false]"');
+    expect((await sluice(["arazzo", "validate", "--strict", join(dir, "workflows", "flow.fixed.yml")])).code).toBe(0);
+    expect((await sluice(["arazzo", "fix", original, "--write"])).code).toBe(0);
+    expect(readFileSync(original, "utf8")).toBe(after);
+    expect((await sluice(["arazzo", "fix", original])).stderr).toContain("nothing to fix");
   });
 });

@@ -23,6 +23,8 @@ export interface Diagnostic {
    * rewrite in the hint; `validate --strict` makes warnings errors. Absent: an error.
    */
   severity?: "warning";
+  /** The standard form, when it is unambiguous: the scalar at `path` becomes `value` (`sluice arazzo fix` applies it). */
+  fix?: { value: string };
 }
 
 /** A path inside a parsed document: object keys and array indexes. */

@@ -21,6 +21,7 @@ export { SECRET_NAME, isSecretInput } from "./secrets.js";
 export { parseExpression, expressionToString } from "./expression.js";
 export type { RuntimeExpression } from "./expression.js";
 export { parseTemplate } from "./template.js";
+export { applyFixes } from "./fix.js";
 export type { Template } from "./template.js";
 export { compileCondition, evaluateCondition } from "./condition.js";
 export type { CompiledCondition, ExpressionResolver } from "./condition.js";

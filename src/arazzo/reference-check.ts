@@ -125,7 +125,7 @@ class ReferenceChecker {
   /** Reports at `path`; with `text` and `offset`, at that offset inside the string when it can. */
   private report(doc: DocInfo, path: DocPath, problem: Problem, text?: string, offset = 0): void {
     const at = text === undefined ? doc.doc.positionOf(path) : this.inside(doc.doc, path, text, offset);
-    this.add({ file: doc.doc.url, line: at.line, column: at.column, path: pointerOf(path), message: problem.message, hint: problem.hint, ...(problem.severity ? { severity: problem.severity } : {}) });
+    this.add({ file: doc.doc.url, line: at.line, column: at.column, path: pointerOf(path), message: problem.message, hint: problem.hint, ...(problem.severity ? { severity: problem.severity } : {}), ...(problem.fix ? { fix: problem.fix } : {}) });
   }
 
   /** A column inside a one-line plain or quoted scalar holding exactly `text`; else the value's position. */
@@ -514,7 +514,7 @@ class ReferenceChecker {
       const rewrite = scope.syntax ? bracedRewrite(value, template) : undefined;
       if (rewrite !== undefined) {
         const first = template.parts.find((part) => part.kind === "expression" && part.bare) as { offset: number };
-        this.report(scope.doc, path, { severity: "warning", message: `${what}: ${JSON.stringify(value)} holds a runtime expression without braces; it is evaluated as if braced`, hint: `write ${JSON.stringify(rewrite)}` }, value, first.offset);
+        this.report(scope.doc, path, { severity: "warning", message: `${what}: ${JSON.stringify(value)} holds a runtime expression without braces; it is evaluated as if braced`, hint: `write ${JSON.stringify(rewrite)}`, fix: { value: rewrite } }, value, first.offset);
       }
     }
   }
@@ -562,7 +562,7 @@ class ReferenceChecker {
         } catch (error) {
           const rewrite = jsonPathComparisonRewrite(condition);
           if (rewrite !== undefined) {
-            this.report(scope.doc, cp, { severity: "warning", message: `${label}: ${JSON.stringify(condition)} is a comparison, not an RFC 9535 JSONPath query; it is evaluated as the filter it means (the value at that path compared with the literal)`, hint: `write ${JSON.stringify(rewrite)}` }, condition, 0);
+            this.report(scope.doc, cp, { severity: "warning", message: `${label}: ${JSON.stringify(condition)} is a comparison, not an RFC 9535 JSONPath query; it is evaluated as the filter it means (the value at that path compared with the literal)`, hint: `write ${JSON.stringify(rewrite)}`, fix: { value: rewrite } }, condition, 0);
             return;
           }
           const offset = (error as { location?: { start?: { offset?: unknown } } }).location?.start?.offset;

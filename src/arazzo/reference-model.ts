@@ -28,7 +28,7 @@ import { parsePointer, resolvePointer } from "./json-pointer.js";
 import type { LoadedDocument } from "./load.js";
 
 export type Obj = Record<string, unknown>;
-export type Problem = { message: string; hint: string; severity?: "warning" };
+export type Problem = { message: string; hint: string; severity?: "warning"; fix?: { value: string } };
 
 export interface SourceInfo {
   name: string;

@@ -245,6 +245,17 @@ arazzo
   });
 
 arazzo
+  .command("fix")
+  .description("Rewrite the forms sluice accepts with a warning into the standard form; writes FILE's .fixed copy unless --write.")
+  .argument("<file>", "a local Arazzo document (YAML or JSON)")
+  .option("--out <file>", "where to write the fixed document (default: NAME.fixed.EXT beside it)")
+  .option("--write", "rewrite FILE itself")
+  .action(async (file: string, options) => {
+    const { arazzoFixCommand } = await import("./commands/arazzo.js");
+    process.exitCode = await arazzoFixCommand(file, options);
+  });
+
+arazzo
   .command("describe")
   .description("Show an Arazzo document's workflows: inputs (names, types, required), steps and outputs.")
   .argument("<file>", "an Arazzo document (YAML or JSON), path or http(s) URL")

@@ -4,15 +4,17 @@
  * XPath) only when a document uses them.
  */
 import { readFileSync } from "node:fs";
+import { relative } from "node:path";
 import pc from "picocolors";
 import { SluiceError, forbiddenKeyPath } from "../../core/index.js";
-import { describeArazzo, formatDiagnostic, resumeArazzoRun, runArazzo, validateArazzo, type ArazzoEvent, type ArazzoRunResult, type Diagnostic } from "../../arazzo/index.js";
+import { applyFixes, describeArazzo, formatDiagnostic, resumeArazzoRun, runArazzo, validateArazzo, type ArazzoEvent, type ArazzoRunResult, type Diagnostic } from "../../arazzo/index.js";
 import { parseAge } from "../../gc.js";
 import { openHome, resolveHomePath } from "../../home.js";
 import type { RunStore } from "../../store/index.js";
 import { EXIT, usageError } from "../exit.js";
 import { cancelOnInterrupt } from "../interrupt.js";
 import { parseParamArgs, refuseForbiddenKeys } from "../param-args.js";
+import { writeFileAtomically } from "../write-file.js";
 
 interface SourceUrlOption {
   sourceUrl?: string[];
@@ -35,6 +37,24 @@ export interface ArazzoRunCommandOptions extends SourceUrlOption {
   pollTimeout?: string;
   timeout?: string;
   home?: string;
+}
+
+/** `sluice arazzo fix FILE`: the document with each unambiguous warning's rewrite applied. */
+export async function arazzoFixCommand(file: string, options: { out?: string; write?: boolean }): Promise<number> {
+  if (/^https?:/i.test(file)) throw usageError(`arazzo fix works on a local file; download ${file} first.`);
+  if (options.out !== undefined && options.write) throw usageError("Give --out FILE or --write, not both.");
+  const { diagnostics, warnings, loaded } = await validateArazzo(file);
+  const { text, fixed } = applyFixes(readFileSync(loaded.root.url, "utf8"), loaded.root.url, warnings);
+  const cwd = process.cwd();
+  for (const warning of fixed) process.stderr.write(`${formatDiagnostic({ ...warning, severity: undefined, message: "fixed", hint: warning.hint }, { relativeTo: cwd })}\n`);
+  if (fixed.length === 0) {
+    process.stderr.write(`nothing to fix in ${file}${diagnostics.length > 0 ? ` (it has ${diagnostics.length} error${diagnostics.length === 1 ? "" : "s"}: sluice arazzo validate ${file})` : ""}\n`);
+    return EXIT.ok;
+  }
+  const target = options.write ? loaded.root.url : (options.out ?? loaded.root.url.replace(/(\.[^./]+)?$/, (ext) => `.fixed${ext}`));
+  writeFileAtomically(target, text);
+  process.stderr.write(`wrote ${relative(cwd, target) || target}: ${fixed.length} fix${fixed.length === 1 ? "" : "es"}\n`);
+  return EXIT.ok;
 }
 
 export async function arazzoValidateCommand(file: string, options: ArazzoValidateOptions): Promise<number> {

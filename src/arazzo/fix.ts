@@ -1,0 +1,45 @@
+/**
+ * `sluice arazzo fix`: rewrites the forms sluice accepts with a warning into their standard form (a
+ * bare expression braced, a JSONPath comparison as the filter it means) by replacing just those
+ * values in the document's text, as double-quoted strings (valid in YAML and JSON alike): comments,
+ * layout and every other value stay as they were.
+ */
+import { isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
+import type { Diagnostic } from "./diagnostics.js";
+import { parsePointer } from "./json-pointer.js";
+
+export interface FixResult {
+  /** The document's new text. */
+  text: string;
+  /** The warnings that were fixed. */
+  fixed: Diagnostic[];
+}
+
+/** Applies the `fix` of each warning about `file` (whose text is `text`) and returns the new text. */
+export function applyFixes(text: string, file: string, warnings: readonly Diagnostic[]): FixResult {
+  const document = parseDocument(text);
+  const edits: Array<{ start: number; end: number; value: string; warning: Diagnostic }> = [];
+  for (const warning of warnings) {
+    if (warning.file !== file || warning.fix === undefined) continue;
+    const node = document.getIn(yamlPath(document, parsePointer(warning.path)), true);
+    if (!isScalar(node) || node.range === undefined || node.range === null) continue;
+    edits.push({ start: node.range[0], end: node.range[1], value: JSON.stringify(warning.fix.value), warning });
+  }
+  // From the end backwards, so that earlier offsets stay valid.
+  edits.sort((a, b) => b.start - a.start);
+  let out = text;
+  for (const edit of edits) out = out.slice(0, edit.start) + edit.value + out.slice(edit.end);
+  return { text: out, fixed: edits.map((edit) => edit.warning).reverse() };
+}
+
+/** A JSON pointer's tokens as a yaml path: indexes of sequences are numbers. */
+function yamlPath(document: Document, tokens: readonly string[]): Array<string | number> {
+  const path: Array<string | number> = [];
+  let node: unknown = document.contents;
+  for (const token of tokens) {
+    const key = isSeq(node) ? Number(token) : token;
+    path.push(key);
+    node = isSeq(node) || isMap(node) ? node.get(key, true) : undefined;
+  }
+  return path;
+}
