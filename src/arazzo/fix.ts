@@ -15,7 +15,7 @@ export interface FixResult {
   fixed: Diagnostic[];
 }
 
-/** Applies the `fix` of each warning about `file` (whose text is `text`) and returns the new text. */
+/** Applies the `fix` of each diagnostic about `file` that has one (whose text is `text`) and returns the new text. */
 export function applyFixes(text: string, file: string, warnings: readonly Diagnostic[]): FixResult {
   const document = parseDocument(text);
   const edits: Array<{ start: number; end: number; value: string; warning: Diagnostic }> = [];

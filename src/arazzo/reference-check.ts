@@ -251,7 +251,16 @@ class ReferenceChecker {
     }
     const all = candidates.flatMap((s) => [...s.loaded!.operations!.byId.keys()]);
     const names = candidates.map((s) => `"${s.name}"`).join(", ");
-    this.report(doc, path, { message: `${where}: no operation in the source description${candidates.length > 1 ? "s" : ""} ${names} has operationId "${id}"`, hint: suggest(id, all, "operationIds there") });
+    const message = `${where}: no operation in the source description${candidates.length > 1 ? "s" : ""} ${names} has operationId "${id}"`;
+    // Redocly Respect's shorthand `source.operationId`: the standard form is $sourceDescriptions.source.operationId.
+    const dot = id.indexOf(".");
+    const source = dot > 0 ? doc.sources.get(id.slice(0, dot)) : undefined;
+    if (source?.loaded?.operations?.byId.has(id.slice(dot + 1))) {
+      const standard = `$sourceDescriptions.${id}`;
+      this.report(doc, path, { message, hint: `write ${JSON.stringify(standard)}`, fix: { value: standard } });
+      return;
+    }
+    this.report(doc, path, { message, hint: suggest(id, all, "operationIds there") });
   }
 
   /** Checks an operationPath; the operation it names, when it resolves. */
@@ -505,6 +514,11 @@ class ReferenceChecker {
     try {
       template = parseTemplate(value);
     } catch (error) {
+      const ported = portedExpression(value);
+      if (ported !== undefined && scope.syntax) {
+        this.report(scope.doc, path, { message: `${what}: ${messageOf(error)}`, hint: `write ${JSON.stringify(ported)}`, fix: { value: ported } }, value, 0);
+        return;
+      }
       this.syntaxError(scope, path, value, error, what, "write one runtime expression (e.g. $inputs.id), or text with embedded expressions in braces (e.g. 'id-{$inputs.id}')");
       return;
     }
@@ -579,6 +593,18 @@ class ReferenceChecker {
 }
 
 // ---- helpers -----------------------------------------------------------------------------------------
+
+/**
+ * The standard form of an expression written for another runner, when it is unambiguous: Jentic's
+ * `$response.body.a.b` is `$response.body#/a/b`, and `$steps.x.name` is `$steps.x.outputs.name`.
+ */
+function portedExpression(text: string): string | undefined {
+  const body = /^\$(response|request)\.body\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)$/.exec(text);
+  if (body) return `$${body[1]}.body#/${body[2]!.replace(/\./g, "/")}`;
+  const step = /^\$steps\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(text);
+  if (step && step[2] !== "outputs") return `$steps.${step[1]}.outputs.${step[2]}`;
+  return undefined;
+}
 
 /** Edges from a workflow to others ("url#id"), with where each one is written. */
 type Edges = { wf: WorkflowInfo; to: { key: string; path: DocPath }[] };

@@ -44,16 +44,18 @@ export async function arazzoFixCommand(file: string, options: { out?: string; wr
   if (/^https?:/i.test(file)) throw usageError(`arazzo fix works on a local file; download ${file} first.`);
   if (options.out !== undefined && options.write) throw usageError("Give --out FILE or --write, not both.");
   const { diagnostics, warnings, loaded } = await validateArazzo(file);
-  const { text, fixed } = applyFixes(readFileSync(loaded.root.url, "utf8"), loaded.root.url, warnings);
+  // Warnings' rewrites, and the errors whose rewrite is unambiguous (forms of other runners).
+  const { text, fixed } = applyFixes(readFileSync(loaded.root.url, "utf8"), loaded.root.url, [...diagnostics, ...warnings]);
   const cwd = process.cwd();
   for (const warning of fixed) process.stderr.write(`${formatDiagnostic({ ...warning, severity: undefined, message: "fixed", hint: warning.hint }, { relativeTo: cwd })}\n`);
+  const left = diagnostics.length - fixed.filter((d) => d.severity !== "warning").length;
   if (fixed.length === 0) {
-    process.stderr.write(`nothing to fix in ${file}${diagnostics.length > 0 ? ` (it has ${diagnostics.length} error${diagnostics.length === 1 ? "" : "s"}: sluice arazzo validate ${file})` : ""}\n`);
+    process.stderr.write(`nothing to fix in ${file}${left > 0 ? ` (it has ${left} error${left === 1 ? "" : "s"}: sluice arazzo validate ${file})` : ""}\n`);
     return EXIT.ok;
   }
   const target = options.write ? loaded.root.url : (options.out ?? loaded.root.url.replace(/(\.[^./]+)?$/, (ext) => `.fixed${ext}`));
   writeFileAtomically(target, text);
-  process.stderr.write(`wrote ${relative(cwd, target) || target}: ${fixed.length} fix${fixed.length === 1 ? "" : "es"}\n`);
+  process.stderr.write(`wrote ${relative(cwd, target) || target}: ${fixed.length} fix${fixed.length === 1 ? "" : "es"}${left > 0 ? `; ${left} error${left === 1 ? "" : "s"} left for you (sluice arazzo validate)` : ""}\n`);
   return EXIT.ok;
 }
 

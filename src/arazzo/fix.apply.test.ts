@@ -1,0 +1,45 @@
+import { mkdtempSync, writeFileSync, copyFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { applyFixes } from "./fix.js";
+import { validateArazzo } from "./validate.js";
+
+const API = fileURLToPath(new URL("../../test/fixtures/arazzo/run/api.openapi.yaml", import.meta.url));
+
+describe("arazzo fix", () => {
+  it("rewrites other runners' forms (Respect's source.operationId, Jentic's $response.body.x and $steps.x.name) in place, keeping the rest of the text", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-port-"));
+    copyFileSync(API, join(dir, "api.openapi.yaml"));
+    const file = join(dir, "ported.arazzo.yaml");
+    const text = `arazzo: 1.0.1
+info: { title: t, version: "1" }   # ported from another runner
+sourceDescriptions:
+  - { name: api, url: ./api.openapi.yaml, type: openapi }
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: a
+        operationId: api.next
+        parameters: [{ name: id, in: path, value: x }]
+        outputs: { next: $response.body.next }
+      - stepId: b
+        operationId: next
+        parameters: [{ name: id, in: path, value: $steps.a.next }]
+`;
+    writeFileSync(file, text);
+    const { diagnostics, warnings } = await validateArazzo(file);
+    expect(diagnostics.map((d) => d.hint)).toEqual(['write "$sourceDescriptions.api.next"', 'write "$response.body#/next"', 'write "$steps.a.outputs.next"']);
+    const { text: fixed, fixed: applied } = applyFixes(text, file, [...diagnostics, ...warnings]);
+    expect(applied).toHaveLength(3);
+    expect(fixed).toBe(
+      text
+        .replace("operationId: api.next", 'operationId: "$sourceDescriptions.api.next"')
+        .replace("next: $response.body.next", 'next: "$response.body#/next"')
+        .replace("value: $steps.a.next", 'value: "$steps.a.outputs.next"'),
+    );
+    writeFileSync(file, fixed);
+    expect((await validateArazzo(file)).diagnostics).toEqual([]);
+  });
+});
