@@ -31,7 +31,7 @@ workflows:
     writeFileSync(file, text);
     const { diagnostics, warnings } = await validateArazzo(file);
     expect(diagnostics.map((d) => d.hint)).toEqual(['write "$sourceDescriptions.api.next"', 'write "$response.body#/next"', 'write "$steps.a.outputs.next"']);
-    const { text: fixed, fixed: applied } = applyFixes(text, file, [...diagnostics, ...warnings]);
+    const { text: fixed, fixed: applied } = await applyFixes(text, file, [...diagnostics, ...warnings]);
     expect(applied).toHaveLength(3);
     expect(fixed).toBe(
       text

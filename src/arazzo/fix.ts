@@ -4,7 +4,7 @@
  * values in the document's text, as double-quoted strings (valid in YAML and JSON alike): comments,
  * layout and every other value stay as they were.
  */
-import { isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
+import type { Document } from "yaml";
 import type { Diagnostic } from "./diagnostics.js";
 import { parsePointer } from "./json-pointer.js";
 
@@ -16,12 +16,14 @@ export interface FixResult {
 }
 
 /** Applies the `fix` of each diagnostic about `file` that has one (whose text is `text`) and returns the new text. */
-export function applyFixes(text: string, file: string, warnings: readonly Diagnostic[]): FixResult {
+export async function applyFixes(text: string, file: string, warnings: readonly Diagnostic[]): Promise<FixResult> {
+  // Loaded here: the arazzo index re-exports this module, and a run does not need the yaml package.
+  const { isMap, isScalar, isSeq, parseDocument } = await import("yaml");
   const document = parseDocument(text);
   const edits: Array<{ start: number; end: number; value: string; warning: Diagnostic }> = [];
   for (const warning of warnings) {
     if (warning.file !== file || warning.fix === undefined) continue;
-    const node = document.getIn(yamlPath(document, parsePointer(warning.path)), true);
+    const node = document.getIn(yamlPath(document, parsePointer(warning.path), (n) => (isSeq(n) ? "seq" : isMap(n) ? "map" : undefined)), true);
     if (!isScalar(node) || node.range === undefined || node.range === null) continue;
     edits.push({ start: node.range[0], end: node.range[1], value: JSON.stringify(warning.fix.value), warning });
   }
@@ -33,13 +35,14 @@ export function applyFixes(text: string, file: string, warnings: readonly Diagno
 }
 
 /** A JSON pointer's tokens as a yaml path: indexes of sequences are numbers. */
-function yamlPath(document: Document, tokens: readonly string[]): Array<string | number> {
+function yamlPath(document: Document, tokens: readonly string[], kindOf: (node: unknown) => "seq" | "map" | undefined): Array<string | number> {
   const path: Array<string | number> = [];
   let node: unknown = document.contents;
   for (const token of tokens) {
-    const key = isSeq(node) ? Number(token) : token;
+    const kind = kindOf(node);
+    const key = kind === "seq" ? Number(token) : token;
     path.push(key);
-    node = isSeq(node) || isMap(node) ? node.get(key, true) : undefined;
+    node = kind === undefined ? undefined : (node as { get(key: unknown, keepScalar: true): unknown }).get(key, true);
   }
   return path;
 }

@@ -45,7 +45,7 @@ export async function arazzoFixCommand(file: string, options: { out?: string; wr
   if (options.out !== undefined && options.write) throw usageError("Give --out FILE or --write, not both.");
   const { diagnostics, warnings, loaded } = await validateArazzo(file);
   // Warnings' rewrites, and the errors whose rewrite is unambiguous (forms of other runners).
-  const { text, fixed } = applyFixes(readFileSync(loaded.root.url, "utf8"), loaded.root.url, [...diagnostics, ...warnings]);
+  const { text, fixed } = await applyFixes(readFileSync(loaded.root.url, "utf8"), loaded.root.url, [...diagnostics, ...warnings]);
   const cwd = process.cwd();
   for (const warning of fixed) process.stderr.write(`${formatDiagnostic({ ...warning, severity: undefined, message: "fixed", hint: warning.hint }, { relativeTo: cwd })}\n`);
   const left = diagnostics.length - fixed.filter((d) => d.severity !== "warning").length;
