@@ -1,4 +1,4 @@
-// Arazzo benchmark of shared/DESIGN.md ("Benchmarks"): one document of N sequential steps, each putting
+// The Arazzo benchmark: one document of N sequential steps, each putting
 // the previous response's `next` into its path, run by `sluice arazzo run` (whole process, durable
 // recording in a fresh home) against a local HTTP server in this process.
 // Standalone: `node bench/arazzo.mjs` prints the figures; bench/run.mjs imports measureArazzo().

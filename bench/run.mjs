@@ -1,4 +1,4 @@
-// `npm run bench`: the pipeline workloads of shared/DESIGN.md ("Benchmarks") through the compiled CLI,
+// `npm run bench`: the pipeline workloads (W1, W2, W3) through the compiled CLI,
 // whole process, in two modes: in-memory (--in-memory) and durable (SQLite store + artifact files in a
 // fresh home). Prints tables and writes bench/RESULTS.md. BENCH_RUNS sets samples per point (default 5).
 import { spawnSync } from "node:child_process";

@@ -1,4 +1,4 @@
-// Benchmark pipelines of shared/DESIGN.md, trivial step bodies. Shape from the environment:
+// Benchmark pipelines (W1 chain, W2 fan-out/fan-in, W3 random layers), trivial step bodies. Shape from the environment:
 // SLUICE_BENCH_WORKLOAD = w1 (chain) | w2 (root, N-2 independent, join) | w3 (10 layers, 2 seeded-random parents each)
 // SLUICE_BENCH_N = number of steps.
 import { pipeline, step } from "sluice";

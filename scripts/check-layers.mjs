@@ -1,4 +1,4 @@
-// Checks shared/DESIGN.md's layering: folders import each other only through index.ts, and only
+// Checks the layering of the architecture: folders import each other only through index.ts, and only
 // along the allowed arrows. Run by `npm run lint`; exits 1 and names each bad import.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
@@ -54,7 +54,7 @@ for (const file of files(src)) {
     if (to !== "(root)" && !/[\\/]index\.js$/.test(match[1]) && !allowedEntry) problems.push(`${where} reaches inside ${to}/; import ${to}/index.js instead`);
     const allowed = ALLOWED[from];
     if (allowed === undefined) problems.push(`${where}: folder ${from} is not in the layering table of scripts/check-layers.mjs`);
-    else if (allowed !== null && !allowed.includes(to)) problems.push(`${where}: ${from} may not import ${to} (shared/DESIGN.md, "Layers")`);
+    else if (allowed !== null && !allowed.includes(to)) problems.push(`${where}: ${from} may not import ${to} (see the layer rules at the top of scripts/check-layers.mjs)`);
   }
 }
 if (problems.length > 0) {

@@ -1,4 +1,4 @@
-// Caching and "why it runs" (shared/DESIGN.md, "Semantics that users rely on"): completion, identity,
+// Caching and "why it runs" (the README's "Why a step runs"): completion, identity,
 // cache keys from code, params and input content, run-time re-checks, force, and faithful cached values.
 // Each test shares one store across its runs; tests never share a store.
 import { describe, expect, it } from "vitest";

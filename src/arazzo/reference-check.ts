@@ -26,6 +26,8 @@ import type { DocInfo, Obj, Problem, Scope, SourceInfo, StepInfo, WorkflowInfo }
 import type { Position } from "./source-map.js";
 import { bracedRewrite, parseTemplate } from "./template.js";
 import { jsonPathComparisonRewrite } from "./jsonpath-comparison.js";
+import { portedExpression } from "./ported-forms.js";
+import { findCycles, keyOf, type Edges } from "./workflow-cycles.js";
 
 type ComponentKind = "parameters" | "successActions" | "failureActions" | "inputs";
 
@@ -362,34 +364,12 @@ class ReferenceChecker {
 
   /** dependsOn cycles (a workflow waiting for itself) and call cycles (a workflow running itself, unbounded). */
   cycles(): void {
-    this.findCycles(this.edges, (wf, cycle) => ({ message: `workflow "${wf.id}": dependsOn makes a cycle: ${cycle.join(" -> ")}`, hint: "a workflow cannot wait for a workflow that waits for it; remove one of these dependsOn entries" }));
-    this.findCycles(this.calls, (wf, cycle) => ({
-      message: `workflow "${wf.id}": this call makes a cycle of workflows calling each other: ${cycle.join(" -> ")}`,
-      hint: "each call runs the called workflow inside the caller, so the cycle never ends; loop with a goto to a step of the same workflow instead",
-    }));
-  }
-
-  private findCycles(edges: Map<string, Edges>, problem: (wf: WorkflowInfo, cycle: string[]) => Problem): void {
-    const state = new Map<string, "active" | "done">();
-    for (const start of edges.keys()) {
-      if (state.has(start)) continue;
-      const stack: { key: string; next: number }[] = [{ key: start, next: 0 }];
-      state.set(start, "active");
-      while (stack.length > 0) {
-        const top = stack[stack.length - 1]!;
-        const edge = edges.get(top.key);
-        const to = edge?.to[top.next++];
-        if (edge === undefined || to === undefined) {
-          state.set(top.key, "done");
-          stack.pop();
-        } else if (state.get(to.key) === "active") {
-          const cycle = stack.slice(stack.findIndex((f) => f.key === to.key)).map((f) => edges.get(f.key)!.wf.id);
-          this.report(edge.wf.doc, to.path, problem(edge.wf, [...cycle, cycle[0]!]));
-        } else if (!state.has(to.key)) {
-          state.set(to.key, "active");
-          stack.push({ key: to.key, next: 0 });
-        }
-      }
+    for (const { wf, path, cycle } of findCycles(this.edges)) {
+      this.report(wf.doc, path, { message: `workflow "${wf.id}": dependsOn makes a cycle: ${cycle.join(" -> ")}`, hint: "a workflow cannot wait for a workflow that waits for it; remove one of these dependsOn entries" });
+    }
+    for (const { wf, path, cycle } of findCycles(this.calls)) {
+      const hint = "each call runs the called workflow inside the caller, so the cycle never ends; loop with a goto to a step of the same workflow instead";
+      this.report(wf.doc, path, { message: `workflow "${wf.id}": this call makes a cycle of workflows calling each other: ${cycle.join(" -> ")}`, hint });
     }
   }
 
@@ -593,25 +573,6 @@ class ReferenceChecker {
 }
 
 // ---- helpers -----------------------------------------------------------------------------------------
-
-/**
- * The standard form of an expression written for another runner, when it is unambiguous: Jentic's
- * `$response.body.a.b` is `$response.body#/a/b`, and `$steps.x.name` is `$steps.x.outputs.name`.
- */
-function portedExpression(text: string): string | undefined {
-  const body = /^\$(response|request)\.body\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)$/.exec(text);
-  if (body) return `$${body[1]}.body#/${body[2]!.replace(/\./g, "/")}`;
-  const step = /^\$steps\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(text);
-  if (step && step[2] !== "outputs") return `$steps.${step[1]}.outputs.${step[2]}`;
-  return undefined;
-}
-
-/** Edges from a workflow to others ("url#id"), with where each one is written. */
-type Edges = { wf: WorkflowInfo; to: { key: string; path: DocPath }[] };
-
-function keyOf(wf: WorkflowInfo): string {
-  return `${wf.doc.doc.url}#${wf.id}`;
-}
 
 /** Names a component checked where it is used: the same problem from two steps of one workflow is one. */
 function usedIn(path: DocPath, scope: Scope): string {

@@ -1,6 +1,6 @@
 import { SluiceError, serializeError } from "../core/index.js";
 
-/** CLI exit codes (shared/DESIGN.md): success, run failed, invalid input, interrupted. */
+/** CLI exit codes: success, run failed, invalid input, interrupted. */
 export const EXIT = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
 
 /**

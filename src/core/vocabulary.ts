@@ -1,4 +1,4 @@
-/** The words sluice uses everywhere (API, CLI, JSON); see shared/DESIGN.md "Vocabulary". */
+/** The words sluice uses everywhere (API, CLI, JSON); the README's "Concepts" lists them. */
 
 export const RUN_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];

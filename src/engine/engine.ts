@@ -73,7 +73,7 @@ export interface ExecuteOptions {
 }
 
 
-/** Runs a plan: the run state machine of shared/DESIGN.md ("engine"). */
+/** Runs a plan: the run state machine (ready set, concurrency, retries, timeouts, cancellation, records). */
 export function executeRun(options: ExecuteOptions): Promise<RunResult> {
   return new RunExecution(options).start();
 }

@@ -59,8 +59,8 @@ export function cacheKeyOf(pipeline: string, node: GraphNode, paramsHash: string
 }
 
 /**
- * Decides for each step in `nodes` whether it is complete or must run, and why (shared/DESIGN.md,
- * "Why it runs"). A step whose upstream will run is pending with `upstream-changed`; the engine
+ * Decides for each step in `nodes` whether it is complete or must run, and why (the README's
+ * "Why a step runs"). A step whose upstream will run is pending with `upstream-changed`; the engine
  * checks its key again once its inputs exist and may still reuse an output.
  */
 export async function planRun(

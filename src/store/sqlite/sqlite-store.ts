@@ -7,6 +7,9 @@ import { SluiceError } from "../../core/index.js";
 import type { Completion, CompletionSummary, DatasetRecord, LogRecord, MetricRecord, RunFilter, RunRecord, StepRunRecord } from "../records.js";
 import type { CompletionStore, DatasetCatalog, RunStore } from "../run-store.js";
 import { LATEST_VERSION, MIGRATIONS } from "./migrations.js";
+import { corruptError, quickCheck, storeError } from "./store-errors.js";
+
+export { storeError };
 import { RUN_COLUMNS, completionFromRow, completionParams, datasetFromRow, runFromRow, runParams, safeJson, stepFromRow, stepParams, summaryFromRow, type Row, type SummaryRow } from "./rows.js";
 import { ROSTER_CACHE_KEYS, ROSTER_OUTPUT_HASHES, addToRoster, isRosterRecord, withRoster } from "./step-roster.js";
 
@@ -586,53 +589,6 @@ function migrate(db: Database.Database, path: string): void {
     for (const migration of MIGRATIONS) if (migration.version > under) db.exec(migration.sql);
     db.pragma(`user_version = ${LATEST_VERSION}`);
   }).immediate();
-}
-
-/** Turns an error from SQLite or the file system into one that names the file and says what to do. */
-export function storeError(error: unknown, path: string): unknown {
-  if (SluiceError.is(error)) return error;
-  const code = (error as { code?: string }).code ?? "";
-  const message = (error as Error)?.message ?? String(error);
-  if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT") {
-    return new SluiceError(
-      "store-corrupt",
-      `The sluice database ${path} is damaged or not a database (${message}). Move it aside (finished outputs in the artifacts folder are kept) and run again to start a new one, or restore it from a backup.`,
-      { cause: error, details: { path } },
-    );
-  }
-  if (code === "SQLITE_FULL" || code === "ENOSPC") {
-    return new SluiceError("store-full", `The disk holding ${path} is full (${message}). Free some space (sluice gc removes old runs) and run again; finished work is kept.`, {
-      cause: error,
-      details: { path },
-    });
-  }
-  if (code === "EACCES" || code === "EPERM" || code === "EROFS" || code === "SQLITE_READONLY" || code === "SQLITE_CANTOPEN") {
-    return new SluiceError(
-      "store-unwritable",
-      `Cannot write the sluice store at ${path} (${message}). Check the folder's permissions, or set SLUICE_HOME / --home to a writable folder.`,
-      { cause: error, details: { path } },
-    );
-  }
-  return error;
-}
-
-/** What `PRAGMA quick_check` finds wrong (nothing: an empty list); a check that cannot even run is a finding too. */
-function quickCheck(db: Database.Database): string[] {
-  try {
-    const rows = db.pragma("quick_check(20)") as Array<{ quick_check: string }>;
-    return rows.map((row) => row.quick_check).filter((line) => line !== "ok");
-  } catch (error) {
-    return [(error as Error).message];
-  }
-}
-
-function corruptError(path: string, problems: readonly string[], cause?: unknown): SluiceError {
-  const found = problems.length > 0 ? problems.slice(0, 3).join("; ") : (cause as Error | undefined)?.message ?? "damaged";
-  return new SluiceError(
-    "store-corrupt",
-    `The sluice database ${path} is damaged (${found}). Nothing more is read from or written to it. Move it aside (finished outputs in the artifacts folder are kept) and run again to start a new one, or restore it from a backup.`,
-    { cause, details: { path, problems: problems.slice(0, 20) } },
-  );
 }
 
 /** Thrown to roll a dry-run transaction back while keeping what it found. */
