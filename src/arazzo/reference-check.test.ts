@@ -258,6 +258,17 @@ ${STEP.replace("stepId: a", "stepId: c")}    outputs:
     ]);
   });
 
+  it("names XPath functions later than XPath 1.0, which would only make the criterion false at run time", () => {
+    const criteria = `        successCriteria:
+          - { context: $response.body, condition: "matches(//status, 'ok') and contains(//s, 'upper-case(x)') and count(//a) > 0", type: xpath }
+          - context: $response.body
+            condition: "ends-with(//name, 'x')"
+            type: { type: xpath, version: xpath-30 }
+`;
+    const found = check(doc(STEP.replace("        successCriteria:\n          - condition: $statusCode == 200\n", criteria)));
+    expect(found.map((line) => /function (\S+)\(\)/.exec(line)?.[1])).toEqual(["matches", "ends-with"]);
+  });
+
   it("skips xpath and versioned JSONPath conditions, compiles regexes", () => {
     const criteria = `        successCriteria:
           - { context: $response.body, condition: "//a[", type: xpath }

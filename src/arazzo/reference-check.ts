@@ -27,7 +27,8 @@ import type { Position } from "./source-map.js";
 import { bracedRewrite, parseTemplate } from "./template.js";
 import { jsonPathComparisonRewrite } from "./jsonpath-comparison.js";
 import { portedExpression } from "./ported-forms.js";
-import { findCycles, keyOf, type Edges } from "./workflow-cycles.js";
+import { unknownXPathFunctions } from "./xpath-functions.js";
+import { callCycleProblem, dependsOnCycleProblem, findCycles, keyOf, type Edges } from "./workflow-cycles.js";
 
 type ComponentKind = "parameters" | "successActions" | "failureActions" | "inputs";
 
@@ -364,13 +365,8 @@ class ReferenceChecker {
 
   /** dependsOn cycles (a workflow waiting for itself) and call cycles (a workflow running itself, unbounded). */
   cycles(): void {
-    for (const { wf, path, cycle } of findCycles(this.edges)) {
-      this.report(wf.doc, path, { message: `workflow "${wf.id}": dependsOn makes a cycle: ${cycle.join(" -> ")}`, hint: "a workflow cannot wait for a workflow that waits for it; remove one of these dependsOn entries" });
-    }
-    for (const { wf, path, cycle } of findCycles(this.calls)) {
-      const hint = "each call runs the called workflow inside the caller, so the cycle never ends; loop with a goto to a step of the same workflow instead";
-      this.report(wf.doc, path, { message: `workflow "${wf.id}": this call makes a cycle of workflows calling each other: ${cycle.join(" -> ")}`, hint });
-    }
+    for (const { wf, path, cycle } of findCycles(this.edges)) this.report(wf.doc, path, dependsOnCycleProblem(wf.id, cycle));
+    for (const { wf, path, cycle } of findCycles(this.calls)) this.report(wf.doc, path, callCycleProblem(wf.id, cycle));
   }
 
   // ---- parameters, bodies, actions, outputs --------------------------------------------------------
@@ -549,6 +545,10 @@ class ReferenceChecker {
           new RegExp(condition);
         } catch (error) {
           this.report(scope.doc, cp, { message: `${label}: the regular expression ${JSON.stringify(condition)} does not compile: ${messageOf(error)}`, hint: "write an ECMAScript regular expression, e.g. ^2\\d\\d$; escape ( ) [ ] { } . * + ? with \\ to match them literally" });
+        }
+      } else if ((type === "xpath" || (isObj(type) && type.type === "xpath")) && scope.syntax) {
+        for (const name of unknownXPathFunctions(condition)) {
+          this.report(scope.doc, cp, { message: `${label}: the XPath function ${name}() is not XPath 1.0, which sluice evaluates XPath criteria as`, hint: "use XPath 1.0 functions (contains(), starts-with(), translate(), ...), or a regex criterion on the value" }, condition, condition.indexOf(`${name}(`));
         }
       } else if (type === "jsonpath" && scope.syntax) {
         try {

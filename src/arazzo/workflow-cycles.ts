@@ -3,7 +3,7 @@
  * running itself, without end). Edges go from a workflow to others, keyed "url#workflowId".
  */
 import type { DocPath } from "./diagnostics.js";
-import type { WorkflowInfo } from "./reference-model.js";
+import type { Problem, WorkflowInfo } from "./reference-model.js";
 
 /** Edges from a workflow to others ("url#id"), with where each one is written. */
 export type Edges = { wf: WorkflowInfo; to: { key: string; path: DocPath }[] };
@@ -37,4 +37,15 @@ export function findCycles(edges: ReadonlyMap<string, Edges>): Array<{ wf: Workf
     }
   }
   return found;
+}
+
+export function dependsOnCycleProblem(workflowId: string, cycle: readonly string[]): Problem {
+  return { message: `workflow "${workflowId}": dependsOn makes a cycle: ${cycle.join(" -> ")}`, hint: "a workflow cannot wait for a workflow that waits for it; remove one of these dependsOn entries" };
+}
+
+export function callCycleProblem(workflowId: string, cycle: readonly string[]): Problem {
+  return {
+    message: `workflow "${workflowId}": this call makes a cycle of workflows calling each other: ${cycle.join(" -> ")}`,
+    hint: "each call runs the called workflow inside the caller, so the cycle never ends; loop with a goto to a step of the same workflow instead",
+  };
 }
