@@ -84,7 +84,7 @@ export async function claimRun(runs: RunStore, run: RunRecord): Promise<string> 
   if (run.status === "succeeded") {
     throw new SluiceError("conflict", `Run ${run.runId} already succeeded (run by process ${ownerName(run)}); there is nothing to resume.`, { runId: run.runId, details: { owner: ownerName(run) } });
   }
-  const claim = randomUUID();
+  const claim = newClaim();
   if (!(await runs.casRun(run.runId, run.claim, { status: "running", ...ownerFields(), heartbeatAt: Date.now(), claim }))) {
     const now = await runs.findRun(run.runId);
     throw ownedError(now ?? run);

@@ -195,17 +195,18 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
   }
 
   /** A write of a run another process took over: refused at once. */
-  private refused(runIds: Iterable<string>): Promise<void> | undefined {
+  private refused<T>(records: readonly T[], runIdOf: (record: T) => string): Promise<void> | undefined {
+    // The hot path: nothing is looked at (or allocated) unless some run was superseded.
     if (this.superseded.size === 0) return undefined;
-    for (const runId of runIds) {
-      const error = this.superseded.get(runId);
+    for (const record of records) {
+      const error = this.superseded.get(runIdOf(record));
       if (error) return Promise.reject(error);
     }
     return undefined;
   }
 
   putSteps(steps: readonly StepRunRecord[]): Promise<void> {
-    const refused = this.refused(steps.map((step) => step.runId));
+    const refused = this.refused(steps, (step) => step.runId);
     if (refused) return refused;
     return this.enqueue(() => {
       const rostered = new Map<string, StepRunRecord[]>();
@@ -253,7 +254,7 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
   }
 
   appendLogs(logs: readonly LogRecord[]): Promise<void> {
-    const refused = this.refused(logs.map((log) => log.runId));
+    const refused = this.refused(logs, (log) => log.runId);
     if (refused) return refused;
     return this.enqueue(() => {
       for (const log of logs) {
@@ -270,7 +271,7 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
   }
 
   recordMetrics(metrics: readonly MetricRecord[]): Promise<void> {
-    const refused = this.refused(metrics.map((m) => m.runId));
+    const refused = this.refused(metrics, (m) => m.runId);
     if (refused) return refused;
     return this.enqueue(() => {
       for (const m of metrics) this.statements.putMetric.run(m.runId, m.step, m.name, m.value, m.time);
@@ -296,7 +297,7 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
   }
 
   putCompletion(completion: Completion): Promise<void> {
-    const refused = this.refused([completion.runId]);
+    const refused = this.refused([completion], (c) => c.runId);
     if (refused) return refused;
     this.queuedCompletions.set(completion.cacheKey, completion);
     return this.enqueue(() =>
