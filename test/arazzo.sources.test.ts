@@ -1,7 +1,7 @@
 // Reading source descriptions safely: local files beside the document only (absolute paths and file:
 // URLs need --allow-local-files), a local copy with --source-file, and bounded size and time.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, writeFileSync, closeSync, openSync, ftruncateSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, closeSync, openSync, ftruncateSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -91,5 +91,48 @@ describe("source descriptions", () => {
     });
     const slow = await validateArazzo(documentWithSource(url), { timeoutMs: 300 });
     expect(slow.diagnostics[0]!.message).toContain("did not arrive within 300 ms");
+  });
+
+  // This machine has no public address, so a public host name is pointed at the local server here, the
+  // way a DNS entry would; everything else (HTTP, redirects, the checks) is real.
+  function viaPublicName(local: string): typeof fetch {
+    const origin = new URL(local).origin;
+    return (input, init) => fetch(String(input).replace(/^http:\/\/[a-z]+\.example\.test/, origin), init);
+  }
+
+  it("a document read from a public address may not name sources on this machine or a private network", async () => {
+    const requested: string[] = [];
+    const base = await serve((req, res) => {
+      requested.push(req.url!);
+      if (req.url === "/flow.arazzo.yaml") {
+        const internal = new URL(base).origin;
+        res.end(readFileSync(documentWithSource(`${internal}/api.yaml`), "utf8"));
+      } else res.end(readFileSync(API));
+    });
+    const remote = await validateArazzo("http://docs.example.test/flow.arazzo.yaml", { fetch: viaPublicName(base) });
+    expect(remote.diagnostics.map((d) => d.message)).toEqual([expect.stringContaining("is on this machine or a private network")]);
+    expect(remote.diagnostics[0]!.hint).toContain("--source-url api=URL");
+    expect(requested).toEqual(["/flow.arazzo.yaml"]);
+    // The same document read from disk, or a replacement url given by the user, may.
+    expect((await validateArazzo(documentWithSource(base))).diagnostics).toEqual([]);
+    const replaced = await validateArazzo("http://docs.example.test/flow.arazzo.yaml", { fetch: viaPublicName(base), sourceUrls: { api: base } });
+    expect(replaced.diagnostics).toEqual([]);
+  });
+
+  it("a public source that redirects to an internal address is not followed; internal redirects are", async () => {
+    const requested: string[] = [];
+    const base = await serve((req, res) => {
+      requested.push(req.url!);
+      if (req.url === "/moved.yaml") res.writeHead(302, { location: "/api.yaml" }).end();
+      else if (req.url === "/to-internal.yaml") res.writeHead(301, { location: `${new URL(base).origin}/api.yaml` }).end();
+      else res.end(readFileSync(API));
+    });
+    const origin = new URL(base).origin;
+    expect((await validateArazzo(documentWithSource(`${origin}/moved.yaml`))).diagnostics).toEqual([]);
+    expect(requested).toEqual(["/moved.yaml", "/api.yaml"]);
+    requested.length = 0;
+    const refused = await validateArazzo(documentWithSource("http://api.example.test/to-internal.yaml"), { fetch: viaPublicName(base) });
+    expect(refused.diagnostics.map((d) => d.message)).toEqual([expect.stringContaining(`redirects to ${origin}/api.yaml, an address on this machine or a private network`)]);
+    expect(requested).toEqual(["/to-internal.yaml"]);
   });
 });

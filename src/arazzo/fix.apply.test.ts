@@ -42,4 +42,33 @@ workflows:
     writeFileSync(file, fixed);
     expect((await validateArazzo(file)).diagnostics).toEqual([]);
   });
+
+  it("Respect's $inputs.env.NAME becomes a declared input: rewritten when the workflow declares NAME, explained when not", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-port-"));
+    copyFileSync(API, join(dir, "api.openapi.yaml"));
+    const file = join(dir, "respect.arazzo.yaml");
+    const text = `arazzo: 1.0.1
+info: { title: t, version: "1" }
+sourceDescriptions:
+  - { name: api, url: ./api.openapi.yaml, type: openapi }
+workflows:
+  - workflowId: w
+    inputs: { type: object, properties: { TOKEN: { type: string } } }
+    steps:
+      - stepId: a
+        operationId: next
+        parameters:
+          - { name: id, in: path, value: "{$inputs.env.TOKEN}-{$inputs.env.TOKEN}" }
+          - { name: X-Tenant, in: header, value: $inputs.env.TENANT }
+`;
+    writeFileSync(file, text);
+    const { diagnostics } = await validateArazzo(file);
+    expect(diagnostics.map((d) => [d.line, d.message.replace(/^.*?: workflow/, "workflow"), d.hint])).toEqual([
+      [12, expect.stringContaining('has no input "env.TOKEN": $inputs.env.TOKEN is how Redocly Respect reads the environment variable TOKEN'), expect.stringMatching(/^write \$inputs\.TOKEN .*SLUICE_INPUT_TOKEN/)],
+      [12, expect.stringContaining('has no input "env.TOKEN"'), expect.any(String)],
+      [13, expect.stringContaining('has no input "env.TENANT"'), expect.stringMatching(/^declare an input: .*TENANT: \{ type: string \}.*SLUICE_INPUT_TENANT/)],
+    ]);
+    const { text: fixed } = await applyFixes(text, file, diagnostics);
+    expect(fixed).toBe(text.replace('"{$inputs.env.TOKEN}-{$inputs.env.TOKEN}"', '"{$inputs.TOKEN}-{$inputs.TOKEN}"'));
+  });
 });

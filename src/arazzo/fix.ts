@@ -20,18 +20,26 @@ export async function applyFixes(text: string, file: string, warnings: readonly 
   // Loaded here: the arazzo index re-exports this module, and a run does not need the yaml package.
   const { isMap, isScalar, isSeq, parseDocument } = await import("yaml");
   const document = parseDocument(text);
-  const edits: Array<{ start: number; end: number; value: string; warning: Diagnostic }> = [];
+  const edits: Array<{ start: number; end: number; value: string; warnings: Diagnostic[] }> = [];
   for (const warning of warnings) {
     if (warning.file !== file || warning.fix === undefined) continue;
     const node = document.getIn(yamlPath(document, parsePointer(warning.path), (n) => (isSeq(n) ? "seq" : isMap(n) ? "map" : undefined)), true);
     if (!isScalar(node) || node.range === undefined || node.range === null) continue;
-    edits.push({ start: node.range[0], end: node.range[1], value: JSON.stringify(warning.fix.value), warning });
+    const value = JSON.stringify(warning.fix.value);
+    // One edit a scalar: the same fix found twice (one per expression in it) is made once; a second,
+    // different fix of the same value is left for the next validation of the new text.
+    const same = edits.find((edit) => edit.start === node.range![0]);
+    if (same) {
+      if (same.value === value) same.warnings.push(warning);
+      continue;
+    }
+    edits.push({ start: node.range[0], end: node.range[1], value, warnings: [warning] });
   }
   // From the end backwards, so that earlier offsets stay valid.
   edits.sort((a, b) => b.start - a.start);
   let out = text;
   for (const edit of edits) out = out.slice(0, edit.start) + edit.value + out.slice(edit.end);
-  return { text: out, fixed: edits.map((edit) => edit.warning).reverse() };
+  return { text: out, fixed: edits.reverse().flatMap((edit) => edit.warnings) };
 }
 
 /** A JSON pointer's tokens as a yaml path: indexes of sequences are numbers. */

@@ -12,6 +12,7 @@ import { pointerOf } from "./diagnostics.js";
 import type { Diagnostic, DocPath } from "./diagnostics.js";
 import { parseSource } from "./source-map.js";
 import type { Position, PositionPart } from "./source-map.js";
+import { mayReadFrom } from "./source-address.js";
 
 export interface LoadedDocument {
   /** Absolute file path or http(s) URL. */
@@ -130,6 +131,13 @@ async function loadSources(doc: LoadedDocument, ctx: LoadContext, overrides?: Re
       report(`source description "${name}": ${messageOf(error)}`, "use a relative path, an absolute path, or an http(s) URL");
       return;
     }
+    if (override === undefined && !mayReadFrom(doc.url, target)) {
+      report(
+        `source description "${name}": url ${target} is on this machine or a private network, and ${doc.url} was read from a public address, so sluice does not read it`,
+        `download the document and run it from disk, or pass --source-url ${name}=URL or --source-file ${name}=PATH`,
+      );
+      return;
+    }
     doc.sources!.set(name, target);
     if (ctx.seen.has(target)) return;
     ctx.seen.add(target);
@@ -215,7 +223,7 @@ async function readLocation(location: string, ctx: LoadContext): Promise<string>
     return text;
   }
   const signal = AbortSignal.timeout(ctx.timeoutMs);
-  const response = await ctx.fetch(location, { headers: { accept: "application/vnd.oai.openapi, application/yaml, application/json;q=0.9, */*;q=0.5" }, signal });
+  const response = await fetchFollowingRedirects(location, ctx, signal);
   if (!response.ok) throw new Error(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`);
   if (Number(response.headers.get("content-length") ?? 0) > MAX_SOURCE_BYTES) {
     await response.body?.cancel();
@@ -236,6 +244,24 @@ async function readLocation(location: string, ctx: LoadContext): Promise<string>
   const text = Buffer.concat(chunks).toString("utf8");
   ctx.texts.set(location, text);
   return text;
+}
+
+const MAX_REDIRECTS = 5;
+
+/** Follows redirects one hop at a time, so a public server cannot send sluice to an internal address. */
+async function fetchFollowingRedirects(location: string, ctx: LoadContext, signal: AbortSignal): Promise<Response> {
+  let current = location;
+  for (let hop = 0; ; hop++) {
+    const response = await ctx.fetch(current, { headers: { accept: "application/vnd.oai.openapi, application/yaml, application/json;q=0.9, */*;q=0.5" }, signal, redirect: "manual" });
+    const next = response.headers.get("location");
+    if (response.status < 300 || response.status > 399 || next === null) return response;
+    await response.body?.cancel();
+    if (hop === MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects`);
+    const target = new URL(next, current).href;
+    if (!isHttp(target)) throw new Error(`it redirects to ${target}, which is not http(s)`);
+    if (!mayReadFrom(current, target)) throw new Error(`${current} redirects to ${target}, an address on this machine or a private network, which sluice does not follow`);
+    current = target;
+  }
 }
 
 // ---- OpenAPI operation index ------------------------------------------------------------------------

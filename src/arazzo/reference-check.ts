@@ -568,7 +568,9 @@ class ReferenceChecker {
 
   private expression(scope: Scope, path: DocPath, text: string, offset: number, e: RuntimeExpression, what: string): void {
     const problem = expressionProblem(scope, e);
-    if (problem) this.report(scope.doc, path, { message: `${what}: ${problem.message}`, hint: problem.hint }, text, offset);
+    if (!problem) return;
+    const fix = problem.rewrite && scope.syntax ? { value: text.replaceAll(problem.rewrite.from, problem.rewrite.to) } : undefined;
+    this.report(scope.doc, path, { message: `${what}: ${problem.message}`, hint: problem.hint, fix }, text, offset);
   }
 }
 

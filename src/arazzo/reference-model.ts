@@ -28,7 +28,14 @@ import { parsePointer, resolvePointer } from "./json-pointer.js";
 import type { LoadedDocument } from "./load.js";
 
 export type Obj = Record<string, unknown>;
-export type Problem = { message: string; hint: string; severity?: "warning"; fix?: { value: string } };
+export type Problem = {
+  message: string;
+  hint: string;
+  severity?: "warning";
+  fix?: { value: string };
+  /** The standard form of one expression inside the value (the fix replaces `from` by `to` in the whole scalar). */
+  rewrite?: { from: string; to: string };
+};
 
 export interface SourceInfo {
   name: string;
@@ -188,9 +195,22 @@ export function inputProblem(wf: WorkflowInfo, name: string): Problem | undefine
   if (names === "open" || names.has(name)) return undefined;
   const dot = name.indexOf(".");
   const head = name.slice(0, dot);
+  if (head === "env" && !names.has("env")) return respectEnvironmentInput(wf, name.slice(dot + 1), names);
   if (wf.obj.inputs === undefined) return { message: `workflow "${wf.id}" has no input "${name}": it declares no inputs`, hint: `declare it: inputs: { type: object, properties: { ${name}: { type: string } } }` };
   const hint = dot > 0 && names.has(head) ? `input names may contain dots; to read a field of input "${head}" write $inputs.${head}#/${name.slice(dot + 1).replace(/\./g, "/")}` : suggest(name, [...names], `inputs of "${wf.id}"`);
   return { message: `workflow "${wf.id}" has no input "${name}" (its inputs schema does not declare it)`, hint };
+}
+
+/**
+ * Redocly Respect reads environment variables as `$inputs.env.NAME`. sluice lets no document read the
+ * environment (a document from elsewhere could send any secret away): the value is a declared input,
+ * which the user may set from an environment variable of their choosing (SLUICE_INPUT_<NAME>).
+ */
+function respectEnvironmentInput(wf: WorkflowInfo, variable: string, declared: ReadonlySet<string>): Problem {
+  const how = `set it with --input ${variable}=... or the environment variable SLUICE_INPUT_${variable}`;
+  const message = `workflow "${wf.id}" has no input "env.${variable}": $inputs.env.${variable} is how Redocly Respect reads the environment variable ${variable}, and sluice does not let a document read environment variables`;
+  if (declared.has(variable)) return { message, hint: `write $inputs.${variable} (the workflow declares input "${variable}"); ${how}`, rewrite: { from: `$inputs.env.${variable}`, to: `$inputs.${variable}` } };
+  return { message, hint: `declare an input: inputs: { type: object, properties: { ${variable}: { type: string } } }, write $inputs.${variable}, and ${how}` };
 }
 
 function outputProblem(outputs: unknown, name: string, owner: string): Problem | undefined {
