@@ -155,6 +155,9 @@ describe("the run is a sluice run", () => {
     expect(shown.stdout).toContain(`Run ${result.runId} of pipeline "secret": succeeded`);
     expect(shown.stdout).toMatch(/login\s+succeeded\s+forced\s+1/);
     expect(shown.stdout).toMatch(/call\s+succeeded\s+forced\s+1/);
+    expect(shown.stdout).toMatch(/ {2}call: GET http:\/\/127\.0\.0\.1:\d+\/echo\/private\?q=\*\*\* -> 200/);
+    const shownHttp = await sluice(["show", result.runId, "--http"], { home });
+    expect(shownHttp.stdout).toMatch(/authorization: \*\*\*/i);
     const shownJson = (await sluice(["show", result.runId, "--json"], { home })).json();
     expect(shownJson.steps.map((s: { name: string }) => s.name)).toEqual(["login", "call"]);
 
@@ -163,7 +166,7 @@ describe("the run is a sluice run", () => {
     expect(logs.stdout).toContain("[login] info  POST");
     expect(logs.stdout).toMatch(/\[call\] info {2}GET http:\/\/127\.0\.0\.1:\d+\/echo\/private\?q=\*\*\* -> 200/);
     const logsJson = (await sluice(["logs", result.runId, "--json"], { home })).stdout;
-    for (const text of [shown.stdout, JSON.stringify(shownJson), logs.stdout, logsJson]) {
+    for (const text of [shown.stdout, shownHttp.stdout, JSON.stringify(shownJson), logs.stdout, logsJson]) {
       for (const secret of ["tok-TOP-SECRET", "98765", "tok-ann"]) expect(text).not.toContain(secret);
     }
     expect(logsJson).toContain('"Authorization": "***"');
@@ -175,6 +178,12 @@ describe("the run is a sluice run", () => {
     const shown = await sluice(["show", ran.json().runId], { home });
     expect(shown.stdout).toContain('First failure: step "broken" [criteria-failed]: Step "broken": its success criterion "$statusCode == 200" does not hold');
     expect(shown.stdout).toContain(`of pipeline "noAction": failed`);
+    // The HTTP call: what was sent, what came back, which criterion did not hold and what the body said.
+    expect(shown.stdout).toMatch(/ {2}broken: GET http:\/\/127\.0\.0\.1:\d+\/status\/404 -> 404\n {6}not held \$statusCode == 200\n {6}body: \{"code":404\}/);
+    expect(shown.stdout).not.toContain("content-type");
+    const full = await sluice(["show", ran.json().runId, "--http"], { home });
+    expect(full.stdout).toMatch(/response 404:\n {8}content-type: application\/json/);
+    expect(full.stdout).toContain('response body:\n        {\n          "code": 404\n        }');
   });
 });
 

@@ -1,4 +1,7 @@
 // The Arazzo runner through its library API, over real HTTP on 127.0.0.1 (test/arazzo-server.ts).
+import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runArazzo, type ArazzoRunOptions } from "../src/arazzo/index.js";
 import { MemoryStore } from "../src/store/index.js";
@@ -370,5 +373,31 @@ describe("validation comes first", () => {
   it("an invalid document throws its diagnostics and makes no call", async () => {
     await expect(run("invalid")).rejects.toMatchObject({ code: "invalid-document", message: expect.stringContaining('stepId "nowhere" is not a step of workflow "broken"') });
     expect(server.calls).toHaveLength(0);
+  });
+});
+
+describe("failures of nested calls", () => {
+  it("keep a bounded message (first and last calls) and a flat list of the calls, whatever the depth", async () => {
+    const depth = 12;
+    const dir = mkdtempSync(join(tmpdir(), "sluice-nested-"));
+    copyFileSync("test/fixtures/arazzo/run/api.openapi.yaml", join(dir, "api.openapi.yaml"));
+    const workflows = Array.from({ length: depth }, (_, i) =>
+      i < depth - 1
+        ? `  - workflowId: w${i}\n    steps:\n      - { stepId: call${i}, workflowId: w${i + 1} }\n`
+        : `  - workflowId: w${i}\n    steps:\n      - stepId: deepest\n        operationId: echo\n        parameters: [{ name: item, in: path, value: x }]\n        successCriteria: [{ condition: $statusCode == 201 }]\n`,
+    );
+    const file = join(dir, "nested.arazzo.yaml");
+    writeFileSync(file, `arazzo: 1.0.1\ninfo: { title: nested, version: "1" }\nsourceDescriptions:\n  - { name: api, url: ./api.openapi.yaml, type: openapi }\nworkflows:\n${workflows.join("")}`);
+    const result = await runArazzo({ file, workflowId: "w0", sourceUrls: { api: server.url }, runs: new MemoryStore(), env: {} });
+    expect(result.success).toBe(false);
+    const error = result.error!;
+    expect(error.message.startsWith('Step "call0": the workflow it calls, "w1", failed: Step "call1": the workflow it calls, "w2", failed: ... (7 nested calls, listed in details.calls) ...: Step "call9"')).toBe(true);
+    expect(error.message).toContain(`Step "call10": the workflow it calls, "w11", failed: Step "deepest": its success criterion "$statusCode == 201" does not hold`);
+    expect(error.message.match(/the workflow it calls/g)).toHaveLength(4);
+    const details = error.details as { calls: Array<{ step: string; workflow: string }>; cause: { code: string } };
+    expect(details.calls.map((c) => c.step)).toEqual(Array.from({ length: depth - 1 }, (_, i) => `call${i}`));
+    expect(details.cause.code).toBe("criteria-failed");
+    // Linear, not nested: the whole error is a few KiB however deep the calls go.
+    expect(JSON.stringify(error).length).toBeLessThan(4096);
   });
 });

@@ -32,6 +32,7 @@ import { stepError } from "./recorder.js";
 import { buildRequest, type BuiltRequest, type RequestInput } from "./request.js";
 import { exchangeOf } from "./exchange.js";
 import type { RunContext } from "./run-context.js";
+import { calledWorkflowFailed } from "./call-failure.js";
 
 type Obj = Record<string, unknown>;
 
@@ -258,7 +259,7 @@ async function finishCall(ctx: RunContext, wf: RunnableWorkflow, st: FrameState)
   const callee = ctx.compiled.workflow(call.frame.wf);
   let failure: SluiceError | undefined;
   if (!outcome.success) {
-    failure = new SluiceError("step-failed", `Step "${step.id}": the workflow it calls, "${callee.label}", failed${outcome.error ? `: ${outcome.error.message}` : "."}`, { details: { workflow: callee.label, error: outcome.error } });
+    failure = calledWorkflowFailed(step.id, callee.label, outcome.error);
   } else {
     for (const criterion of step.successCriteria) {
       if (criterion.test(resolve)) continue;

@@ -95,6 +95,7 @@ addRemoteOptions(
     .description("A run's status and, per step, status, reason, attempts, duration, cache key and output; the first failure first.")
     .argument("<run-id>", "the run (see sluice runs)")
     .addOption(homeOption())
+    .option("--http", "with each Arazzo step's HTTP call, print its headers and bodies")
     .option("--json", "print JSON"),
 ).action(async (runId: string, options) => {
   const { showCommand } = await import("./commands/inspect.js");

@@ -8,6 +8,7 @@ import { EXIT, usageError } from "../exit.js";
 import type { ProjectClient } from "../../client/index.js";
 import { remote, remoteProject, type RemoteOptions } from "../remote.js";
 import { table } from "../table.js";
+import { httpSection } from "../http-exchange-text.js";
 
 interface HomeOption extends RemoteOptions {
   home?: string;
@@ -39,7 +40,7 @@ export async function runsCommand(options: HomeOption & { pipeline?: string; sta
   return EXIT.ok;
 }
 
-export async function showCommand(runId: string, options: HomeOption): Promise<number> {
+export async function showCommand(runId: string, options: HomeOption & { http?: boolean }): Promise<number> {
   const detail = await runDetail(runId, options);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(detail, null, 2)}\n`);
@@ -65,6 +66,7 @@ export async function showCommand(runId: string, options: HomeOption): Promise<n
     step.output ? `${step.output.kind}:${step.output.hash.slice(0, 12)} (${step.output.size} B)` : "-",
   ]);
   lines.push(table(["STEP", "STATUS", "REASON", "ATTEMPTS", "DURATION", "CACHE KEY", "OUTPUT"], rows));
+  lines.push(...httpSection(detail.steps, options.http === true));
   process.stdout.write(`${lines.join("\n")}\n`);
   return EXIT.ok;
 }
