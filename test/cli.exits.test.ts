@@ -58,4 +58,28 @@ describe("CLI exits", () => {
     expect(JSON.parse(run.out().stdout).steps.slow).toMatchObject({ status: "failed", error: { code: "step-timeout" } });
     expect(runsOf(home).runs).toEqual([{ status: "failed", reason: null }]);
   });
+
+  // `sluice ... | head`: the reader closes its end after the first bytes.
+  function closeAfterFirstChunk(stream: NodeJS.ReadableStream & { destroy(): void }) {
+    stream.once("data", () => stream.destroy());
+  }
+
+  it("a closed stdout ends output quietly: no EPIPE stack, the command's own exit code", async () => {
+    for (const args of [["openapi"], ["preview", "examples/iris/pipeline.ts", "--json"]]) {
+      const home = mkdtempSync(join(tmpdir(), "sluice-pipe-"));
+      const command = start(home, args);
+      closeAfterFirstChunk(command.child.stdout);
+      expect(await command.exited).toBe(0);
+      expect(command.out().stderr).not.toContain("EPIPE");
+    }
+  });
+
+  it("a run whose output is closed goes on, is recorded as it ends (never crashed) and exits with its code", async () => {
+    const home = mkdtempSync(join(tmpdir(), "sluice-pipe-run-"));
+    const run = start(home, ["run", "examples/iris/pipeline.ts", "--log-level", "debug"]);
+    closeAfterFirstChunk(run.child.stdout);
+    closeAfterFirstChunk(run.child.stderr);
+    expect(await run.exited).toBe(0);
+    expect(runsOf(home).runs).toEqual([{ status: "succeeded", reason: null }]);
+  });
 });

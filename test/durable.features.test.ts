@@ -47,6 +47,10 @@ describe("reset", () => {
     sluice(home, ["run", "test/fixtures/basic.ts", "--quiet"]);
     const dry = sluice(home, ["reset", "test/fixtures/basic.ts", "doubled", "--dry-run", "--json"]).json();
     expect(dry).toMatchObject({ steps: ["doubled", "total"], dryRun: true });
+    // No terminal to ask on and no --yes: refused, saying what it would reset; nothing is reset.
+    const unconfirmed = sluice(home, ["reset", "test/fixtures/basic.ts", "doubled"]);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain('Not resetting without confirmation: it would reset 2 step(s) of "basic": doubled, total. Pass --yes');
     expect(sluice(home, ["preview", "test/fixtures/basic.ts", "--json"]).json().steps.every((s: { status: string }) => s.status === "complete")).toBe(true);
     const done = sluice(home, ["reset", "test/fixtures/basic.ts", "doubled", "--yes"]);
     expect(done.code).toBe(0);

@@ -6,8 +6,11 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { collect } from "./param-args.js";
 import { EXIT, exitWhenFlushed, reportError } from "./exit.js";
+import { endOutputQuietlyWhenClosed } from "./closed-output.js";
 import { addRemoteOptions } from "./remote.js";
 import { registerServerCommands } from "./server-commands.js";
+
+endOutputQuietlyWhenClosed();
 
 const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 const wantsJson = process.argv.includes("--json");

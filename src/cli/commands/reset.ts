@@ -1,4 +1,5 @@
 import { createInterface } from "node:readline/promises";
+import { SluiceError } from "../../core/index.js";
 import { EXIT } from "../exit.js";
 import { loadPipeline } from "../../module-loader.js";
 import { parseParamArgs } from "../param-args.js";
@@ -22,7 +23,14 @@ export async function resetCommand(file: string, step: string, options: ResetCom
     else process.stdout.write(`Would reset ${preview.steps.length} step(s): ${preview.steps.join(", ")}\n`);
     return EXIT.ok;
   }
-  if (!options.yes && process.stdin.isTTY && process.stderr.isTTY) {
+  if (!options.yes && !(process.stdin.isTTY && process.stderr.isTTY)) {
+    // No one to ask (a script, CI, a pipe): refuse rather than reset unconfirmed.
+    throw new SluiceError(
+      "invalid-usage",
+      `Not resetting without confirmation: it would reset ${preview.steps.length} step(s) of "${pipeline.name}": ${preview.steps.join(", ")}. Pass --yes to reset them, or run it on a terminal to be asked.`,
+    );
+  }
+  if (!options.yes) {
     const prompt = createInterface({ input: process.stdin, output: process.stderr });
     const answer = await prompt.question(`Reset ${preview.steps.length} step(s) of "${pipeline.name}" (${preview.steps.join(", ")})? Their next run recomputes them. [y/N] `);
     prompt.close();
