@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -216,6 +216,44 @@ describe("sluice graph", () => {
     expect(sluice("graph", fixture("basic.ts"), "--format", "mermaid").stdout).toMatch(/^flowchart TD[\s\S]*n\d --> n\d/);
     expect(sluice("graph", fixture("basic.ts"), "--format", "dot").stdout).toContain('"numbers" -> "doubled";');
     expect(sluice("graph", fixture("basic.ts"), "--format", "svg").code).toBe(2);
+  });
+
+  it("--json gives the steps in execution order with their upstream steps, after-only ones and params", () => {
+    const dir = mkdtempSync(join(root, "test/fixtures/.tmp-graph-")); // beside the package, so it imports "sluice"
+    const file = join(dir, "ordered.mjs");
+    writeFileSync(
+      file,
+      `import { pipeline, step } from "sluice";
+import { z } from "zod";
+const load = step("load", { params: { rows: z.number().default(3) }, run: ({ params }) => params.rows });
+const audit = step("audit", { run: () => "ok" });
+const report = step("report", { inputs: { load }, after: [audit], run: ({ load }) => load });
+export default pipeline("ordered", { steps: [report] });
+`,
+    );
+    const graph = json(sluice("graph", file, "--json").stdout);
+    expect(graph.pipeline).toBe("ordered");
+    expect(graph.steps.map((s: any) => s.name).at(-1)).toBe("report");
+    expect(graph.steps.find((s: any) => s.name === "report")).toEqual({ name: "report", deps: ["load", "audit"], after: ["audit"], params: [] });
+    expect(graph.steps.find((s: any) => s.name === "load")).toEqual({ name: "load", deps: [], after: [], params: ["rows"] });
+    expect(sluice("graph", file, "--format", "json").stdout).toBe(sluice("graph", file, "--json").stdout);
+    rmSync(dir, { recursive: true });
+  });
+});
+
+describe("--no-color", () => {
+  it("is taken by every command, anywhere on the line, and wins over FORCE_COLOR", () => {
+    const home = mkdtempSync(join(tmpdir(), "sluice-color-"));
+    const env = { ...process.env, SLUICE_HOME: home, FORCE_COLOR: "1" };
+    delete env.NO_COLOR;
+    const colored = spawnSync(process.execPath, ["bin/sluice.js", "run", fixture("failing.ts")], { cwd: root, encoding: "utf8", env });
+    expect(colored.stdout + colored.stderr).toContain("\u001b[");
+    for (const args of [["--no-color", "run", fixture("failing.ts")], ["run", fixture("failing.ts"), "--no-color"]]) {
+      const plain = spawnSync(process.execPath, ["bin/sluice.js", ...args], { cwd: root, encoding: "utf8", env });
+      expect(plain.status).toBe(1);
+      expect(plain.stdout + plain.stderr).toContain("the data file is corrupt");
+      expect(plain.stdout + plain.stderr).not.toContain("\u001b[");
+    }
   });
 });
 

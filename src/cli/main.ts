@@ -12,6 +12,13 @@ import { registerServerCommands } from "./server-commands.js";
 
 endOutputQuietlyWhenClosed();
 
+// `--no-color`, anywhere on the line as most tools take it, is the same as NO_COLOR=1 (picocolors reads
+// both when it loads); commander would otherwise reject it as an unknown option of the command.
+if (process.argv.includes("--no-color")) {
+  process.env.NO_COLOR = "1";
+  process.argv = process.argv.filter((arg) => arg !== "--no-color");
+}
+
 const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 const wantsJson = process.argv.includes("--json");
 
@@ -19,7 +26,8 @@ const program = new Command("sluice")
   .description("Typed pipelines for data and ML work: preview what will run and why, run what is needed.")
   .version(version, "-V, --version")
   .exitOverride()
-  .showHelpAfterError("(add --help for usage)");
+  .showHelpAfterError("(add --help for usage)")
+  .addHelpText("after", "\nEvery command takes --no-color (or NO_COLOR=1) for output without colours.");
 
 const homeOption = () => new Option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)");
 const paramOption = () => new Option("-p, --param <key=value>", "a parameter; values parse as JSON when they can (repeatable)").argParser(collect);
@@ -199,10 +207,11 @@ program
 
 program
   .command("graph")
-  .description("Print the execution order with each step's dependencies, or Mermaid / Graphviz source.")
+  .description("Print the execution order with each step's dependencies, or Mermaid / Graphviz source, or JSON.")
   .argument("<file>", "a TypeScript or JavaScript module exporting a pipeline")
   .option("--pipeline <name>", "the exported pipeline, when the module has several")
-  .option("-f, --format <format>", "text, mermaid or dot", "text")
+  .option("-f, --format <format>", "text, mermaid, dot or json", "text")
+  .option("--json", "print JSON (the same as --format json)")
   .action(async (file: string, options) => {
     const { graphCommand } = await import("./commands/graph.js");
     process.exitCode = await graphCommand(file, options);

@@ -5,10 +5,11 @@ import { loadPipeline } from "../../module-loader.js";
 export interface GraphCommandOptions {
   pipeline?: string;
   format?: string;
+  json?: boolean;
 }
 
 export async function graphCommand(file: string, options: GraphCommandOptions): Promise<number> {
-  const format = options.format ?? "text";
+  const format = options.json ? "json" : (options.format ?? "text");
   const render = FORMATS[format];
   if (!render) throw usageError(`--format must be one of ${Object.keys(FORMATS).join(", ")}; got "${format}".`);
   const pipeline = await loadPipeline(file, options.pipeline);
@@ -17,6 +18,18 @@ export async function graphCommand(file: string, options: GraphCommandOptions): 
 }
 
 const FORMATS: Record<string, (graph: PipelineGraph) => string> = {
+  /** Steps in execution order; `deps` are all upstream steps, `after` those reached only through `after` (no data). */
+  json: (graph) => {
+    const paramsOf = new Map<string, string[]>();
+    for (const [param, steps] of graph.params) for (const step of steps) paramsOf.set(step, [...(paramsOf.get(step) ?? []), param]);
+    const steps = graph.nodes.map((node) => ({
+      name: node.name,
+      deps: [...node.depNames],
+      after: node.deps.filter((dep) => node.afterOnly.has(dep)).map((dep) => graph.nodes[dep]!.name),
+      params: paramsOf.get(node.name) ?? [],
+    }));
+    return JSON.stringify({ pipeline: graph.pipeline, steps }, null, 2);
+  },
   text: (graph) => {
     const width = String(graph.nodes.length).length;
     const lines = [`Execution order of pipeline "${graph.pipeline}" (${graph.nodes.length} steps):`];
