@@ -1,13 +1,15 @@
 /**
  * The sluice home: the folder that holds the embedded store (`sluice.db`, SQLite) and the artifacts
- * folder. `--home` or SLUICE_HOME name it; by default it is `.sluice` in the working directory.
+ * folder. `--home` or SLUICE_HOME name it; by default it is `.sluice` in the workspace root (the nearest
+ * folder from the working directory up with a sluice config or package.json).
  */
-import { accessSync, constants, mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { FileArtifactStore } from "./artifacts/index.js";
 import { SluiceError } from "./core/index.js";
 import { recoverCrashedRuns, type Stores } from "./engine/index.js";
 import { SqliteStore, storeError } from "./store/index.js";
+import { workspaceRoot } from "./workspace-root.js";
 
 export interface SluiceHome {
   readonly path: string;
@@ -18,7 +20,8 @@ export interface SluiceHome {
 }
 
 export function resolveHomePath(explicit?: string): string {
-  return resolve(explicit ?? process.env.SLUICE_HOME ?? ".sluice");
+  const named = explicit ?? process.env.SLUICE_HOME;
+  return named !== undefined ? resolve(named) : join(workspaceRoot(), ".sluice");
 }
 
 /**
@@ -28,7 +31,7 @@ export function resolveHomePath(explicit?: string): string {
 export async function openHome(path: string = resolveHomePath(), { recover = true }: { recover?: boolean } = {}): Promise<SluiceHome> {
   try {
     // Only its owner may read a home: runs, logs and outputs are private data (folders 0700, files 0600).
-    mkdirSync(join(path, "artifacts"), { recursive: true, mode: 0o700 });
+    makeFolders(join(path, "artifacts"));
     accessSync(path, constants.W_OK);
   } catch (error) {
     const failure = storeError(error, path);
@@ -45,4 +48,20 @@ export async function openHome(path: string = resolveHomePath(), { recover = tru
     stores: { runs: store, completions: store, artifacts, catalog: store },
     close: () => store.close(),
   };
+}
+
+/**
+ * mkdir -p, one level at a time: a recursive mkdir under some special file systems (`/proc/nope`) retries
+ * forever, where a plain one fails at once with the reason.
+ */
+function makeFolders(path: string): void {
+  const missing: string[] = [];
+  for (let dir = path; !existsSync(dir) && dirname(dir) !== dir; dir = dirname(dir)) missing.unshift(dir);
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error; // another process made it first
+    }
+  }
 }

@@ -12,7 +12,8 @@ import { exportedPipelines, importModule } from "./module-loader.js";
 import type { Pipeline } from "./pipeline.js";
 import type { FlowVersionStore } from "./store/index.js";
 
-export const CONFIG_NAMES = ["sluice.config.ts", "sluice.config.mts", "sluice.config.js", "sluice.config.mjs", "sluice.config.json"] as const;
+import { CONFIG_NAMES } from "./workspace-root.js";
+
 
 const PROJECT_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 

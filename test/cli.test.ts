@@ -241,6 +241,17 @@ export default pipeline("ordered", { steps: [report] });
   });
 });
 
+describe("--home", () => {
+  it("a home that cannot be made is refused at once, naming the path (a recursive mkdir under /proc never returned)", () => {
+    for (const [home, reason] of [["/proc/nope", "ENOENT"], ["/etc/hostname/x", "ENOTDIR"]] as const) {
+      const child = spawnSync(process.execPath, ["bin/sluice.js", "runs", "--home", home], { cwd: root, encoding: "utf8", timeout: 60_000, env: { ...process.env, NO_COLOR: "1" } });
+      expect(child.signal).toBeNull(); // not killed by the guard: it answered
+      expect(child.status).toBe(1);
+      expect(child.stderr).toContain(`error [store-unwritable]: Cannot create the sluice home ${home}: ${reason}`);
+    }
+  });
+});
+
 describe("--no-color", () => {
   it("is taken by every command, anywhere on the line, and wins over FORCE_COLOR", () => {
     const home = mkdtempSync(join(tmpdir(), "sluice-color-"));

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -99,6 +99,30 @@ describe("external files", () => {
     const missing = sluice(home, ["run", "test/fixtures/with-file.ts", "--json"], { DATA_FILE: join(tempDir(), "absent.txt") });
     expect(missing.code).toBe(2);
     expect(missing.json().error).toMatchObject({ code: "missing-input", message: expect.stringContaining("absent.txt") });
+  });
+
+  it("a relative path is from the declaring module's folder, and the default home is the workspace root's: a subfolder finds the same cache", () => {
+    // A workspace beside the package (so its module imports "sluice"), marked by its sluice.config.json.
+    const workspace = mkdtempSync(join(root, "test/fixtures/.tmp-workspace-"));
+    try {
+      mkdirSync(join(workspace, "pipelines/data"), { recursive: true });
+      mkdirSync(join(workspace, "notebooks"));
+      writeFileSync(join(workspace, "sluice.config.json"), JSON.stringify({ project: "ws", pipelines: ["./pipelines/with-file.ts"] }));
+      copyFileSync(join(root, "test/fixtures/with-file.ts"), join(workspace, "pipelines/with-file.ts"));
+      writeFileSync(join(workspace, "pipelines/data/numbers.txt"), "4\n5\n");
+      const env = { ...process.env, NO_COLOR: "1" };
+      delete env.SLUICE_HOME;
+      delete env.DATA_FILE;
+      const run = (cwd: string, file: string) => JSON.parse(spawnSync(process.execPath, [join(root, "bin/sluice.js"), "run", file, "--json"], { cwd, encoding: "utf8", env }).stdout);
+      const first = run(join(workspace, "notebooks"), "../pipelines/with-file.ts");
+      expect(first.outputs.sum).toBe(9);
+      expect(existsSync(join(workspace, ".sluice/sluice.db"))).toBe(true);
+      expect(existsSync(join(workspace, "notebooks/.sluice"))).toBe(false);
+      const again = run(workspace, "pipelines/with-file.ts");
+      expect(again.summary.complete.sort()).toEqual(["load", "sum"]);
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { SluiceError } from "./errors.js";
 import { SluiceError as Err } from "./errors.js";
 import { sha256 } from "./hash.js";
+import { declaringFolder, resolveFiles } from "./declaring-module.js";
 import type { LogLevel } from "./vocabulary.js";
 
 /** Phantom key carrying a step's output type; it never exists at run time. */
@@ -91,6 +92,8 @@ export interface StepContext {
   readonly log: StepLogger;
   /** Records a numeric metric of this step in this run (`sluice runs --metrics`, `sluice compare`); the last value of a name wins. */
   metric(name: string, value: number): void;
+  /** The absolute path of each file the step declares in `files:`, by the path as declared. */
+  readonly files: Readonly<Record<string, string>>;
 }
 
 export interface RetryOptions {
@@ -153,8 +156,9 @@ export interface StepOptions<P extends ParamShape, I extends InputSpec, S extend
    */
   dynamic?: boolean;
   /**
-   * External files the step reads (paths relative to the working directory): their content is part
-   * of the cache key, so editing one reruns the step (reason `input-data-changed`).
+   * External files the step reads: their content is part of the cache key, so editing one reruns the
+   * step (reason `input-data-changed`). A relative path is from the folder of the module that declares
+   * the step (as an import is), whatever the working directory; the body reads `ctx.files[path]`.
    */
   files?: readonly string[];
   /** For outputs that are not plain JSON, such as model objects. */
@@ -190,7 +194,10 @@ export interface StepDefinition {
   readonly cache: boolean;
   readonly isolate?: "thread";
   readonly dynamic?: boolean;
+  /** As declared: the cache key names them so. */
   readonly files: readonly string[];
+  /** Each declared file's absolute path (relative ones from the declaring module's folder): what is read. */
+  readonly filePaths: Readonly<Record<string, string>>;
   readonly serializer?: Serializer<unknown>;
   readonly description?: string;
   /** Hash of the body's source (and when/onFailure/serializer), version and outputs. */
@@ -300,7 +307,7 @@ function normalize(name: string, options: StepOptions<ParamShape, InputSpec, Sch
     cache: options.cache ?? true,
     ...(options.isolate === undefined ? {} : { isolate: checkIsolate(name, options.isolate) }),
     ...(options.dynamic ? { dynamic: true } : {}),
-    files: normalizeFiles(name, options.files),
+    ...normalizeFiles(name, options.files),
     serializer: options.serializer as Serializer<unknown> | undefined,
     description: options.description,
     fingerprint: fingerprintOf(options, outputs),
@@ -366,15 +373,15 @@ function normalizeOutputs(name: string, outputs: readonly string[]): string[] {
   return [...outputs];
 }
 
-function normalizeFiles(name: string, files: readonly string[] | undefined): readonly string[] {
+function normalizeFiles(name: string, files: readonly string[] | undefined): Pick<StepDefinition, "files" | "filePaths"> {
   if (files === undefined) return NO_FILES;
   if (!Array.isArray(files) || files.some((file) => typeof file !== "string" || file.length === 0)) {
     throw new Err("invalid-pipeline", `step "${name}": files must be a list of file paths, e.g. files: ["data/train.csv"].`, { step: name });
   }
-  return [...files];
+  return { files: [...files], filePaths: resolveFiles(files, declaringFolder()) };
 }
 
-const NO_FILES: readonly string[] = Object.freeze([]);
+const NO_FILES = Object.freeze({ files: Object.freeze([]) as readonly string[], filePaths: Object.freeze({}) as Readonly<Record<string, string>> });
 
 export function normalizeRetry(name: string, retry: number | RetryOptions | undefined): NormalizedRetry {
   const options: RetryOptions = typeof retry === "number" ? { attempts: retry } : (retry ?? { attempts: 1 });

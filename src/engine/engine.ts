@@ -289,7 +289,7 @@ class RunExecution {
     let logger: StepLogger | undefined;
     const log = () => (logger ??= this.loggerFor(node.name));
     if (def.when) {
-      const ctx = new Context(this.runId, node.name, 0, new AttemptControl(), log);
+      const ctx = new Context(this.runId, node.name, 0, new AttemptControl(), log, undefined, def.filePaths);
       let go: boolean;
       try {
         const answer = def.when(args as never, ctx);
@@ -334,7 +334,7 @@ class RunExecution {
     }
     const error = lastError!;
     if (def.onFailure) {
-      const ctx = new Context(this.runId, node.name, state.attempts, this.runControl, log);
+      const ctx = new Context(this.runId, node.name, state.attempts, this.runControl, log, undefined, def.filePaths);
       try {
         const value = await def.onFailure(args as never, error, ctx);
         checkOutput(state.node.def, value, this.runId);
@@ -357,7 +357,7 @@ class RunExecution {
     const def = node.def;
     const control = new AttemptControl();
     this.running.add(control);
-    const ctx = new Context(this.runId, node.name, attempt, control, log, (name, value) => this.logs.metric(metricRecord(this.runId, node.name, name, value)));
+    const ctx = new Context(this.runId, node.name, attempt, control, log, (name, value) => this.logs.metric(metricRecord(this.runId, node.name, name, value)), def.filePaths);
     if (this.options.onEvent) this.emit("step:start", { runId: this.runId, step: node.name, attempt });
     const started = Date.now();
     const call = { step: node.name, body: def.run, args, ctx, control, timeoutMs: def.timeoutMs };
@@ -392,7 +392,7 @@ class RunExecution {
   private childRun(state: StepState, control: AttemptControl, log: () => StepLogger): ChildRun {
     const step = state.node.name;
     const onMetric = (name: string, value: number) => this.logs.metric(metricRecord(this.runId, step, name, value));
-    const contextOf = (name: string, attempt: number, c: AttemptControl) => new Context(this.runId, name, attempt, c, log, onMetric);
+    const contextOf = (name: string, attempt: number, c: AttemptControl) => new Context(this.runId, name, attempt, c, log, onMetric, state.node.def.filePaths);
     return { runId: this.runId, pipeline: this.options.graph.pipeline, step, stores: this.options.stores, executor: this.executor, control, contextOf, log };
   }
 

@@ -5,6 +5,8 @@ import type { LogRecord } from "../store/index.js";
 /** Longest log line that is recorded; longer ones keep their head and tail. */
 const MAX_LOG_TEXT = 64 * 1024;
 
+const NO_FILES: Readonly<Record<string, string>> = Object.freeze({});
+
 /** A step's context. Its signal and logger are made only if the body reads them. */
 export class Context implements StepContext {
   #logger?: StepLogger;
@@ -16,6 +18,7 @@ export class Context implements StepContext {
     private readonly control: AttemptControl,
     private readonly makeLogger: () => StepLogger,
     private readonly onMetric?: (name: string, value: number) => void,
+    readonly files: Readonly<Record<string, string>> = NO_FILES,
   ) {}
 
   metric(name: string, value: number): void {

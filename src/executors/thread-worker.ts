@@ -38,7 +38,7 @@ function load(moduleUrl: string): Promise<Record<string, unknown>> {
 interface PipelineLike {
   kind: "pipeline";
   name: string;
-  graph(): { byName: ReadonlyMap<string, { def: { run: (args: unknown, ctx: unknown) => unknown } }> };
+  graph(): { byName: ReadonlyMap<string, { def: { run: (args: unknown, ctx: unknown) => unknown; filePaths: Readonly<Record<string, string>> } }> };
 }
 
 function findStep(module: Record<string, unknown>, moduleUrl: string, pipeline: string, step: string) {
@@ -46,7 +46,7 @@ function findStep(module: Record<string, unknown>, moduleUrl: string, pipeline: 
   if (!found) throw new Error(`isolate "thread": ${moduleUrl} exports no pipeline named "${pipeline}"; a thread-isolated step's pipeline must be exported by the module it is defined in.`);
   const node = found.graph().byName.get(step);
   if (!node) throw new Error(`isolate "thread": pipeline "${pipeline}" in ${moduleUrl} has no step "${step}" when imported again; define steps at the module's top level.`);
-  return node.def.run;
+  return node.def;
 }
 
 export default async function runTask(task: ThreadTask): Promise<ThreadResult> {
@@ -58,7 +58,7 @@ export default async function runTask(task: ThreadTask): Promise<ThreadResult> {
     if (typeof fn !== "function") throw new Error(`parallelMap: ${task.moduleUrl} has no exported function "${task.exportName}".`);
     return { value: await fn(task.item), logs, metrics };
   }
-  const run = findStep(module, task.moduleUrl, task.pipeline, task.step);
+  const { run, filePaths } = findStep(module, task.moduleUrl, task.pipeline, task.step);
   const write = (level: ThreadResult["logs"][number]["level"]) => (message: string, data?: unknown) => {
     logs.push(data === undefined ? { level, message: String(message) } : { level, message: String(message), data });
   };
@@ -71,6 +71,7 @@ export default async function runTask(task: ThreadTask): Promise<ThreadResult> {
     signal: new AbortController().signal,
     log,
     metric: (name: string, value: number) => metrics.push({ name, value }),
+    files: filePaths,
   };
   task.started.postMessage("started");
   task.started.close();

@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { SluiceError, hashParts, identityOf, isPromise, sha256, unknownStep, type MaybePromise, type GraphNode, type PipelineGraph, type PlanStatus, type Reason } from "../core/index.js";
 import type { ArtifactStore } from "../artifacts/index.js";
 import type { Completion, CompletionStore, CompletionSummary } from "../store/index.js";
@@ -194,14 +193,15 @@ function withoutUnneeded(steps: PlannedStep[], graph: PipelineGraph): PlannedSte
 function hashFiles(node: GraphNode): Record<string, string> {
   const hashes: Record<string, string> = {};
   for (const file of node.def.files) {
+    const path = node.def.filePaths[file]!;
     let content: Buffer;
     try {
-      content = readFileSync(resolve(file));
+      content = readFileSync(path);
     } catch (error) {
       throw new SluiceError(
         "missing-input",
-        `step "${node.name}" declares the file "${file}" (${resolve(file)}), which cannot be read: ${(error as Error).message}. Create it, or fix the path (relative to the working directory).`,
-        { step: node.name, details: { file } },
+        `step "${node.name}" declares the file "${file}" (${path}), which cannot be read: ${(error as Error).message}. Create it, or fix the path (a relative one is from the folder of the module that declares the step).`,
+        { step: node.name, details: { file, path } },
       );
     }
     hashes[`file:${file}`] = sha256(content);

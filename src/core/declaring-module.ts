@@ -1,0 +1,37 @@
+/**
+ * Where a step is declared. A step's relative `files:` are read from the folder of the module that
+ * declares it, the way `import` paths are, so a pipeline finds its data from whatever working directory
+ * it runs in. Found from the call stack (only for steps that declare files): the first frame outside
+ * sluice's own code.
+ */
+import { dirname, isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** sluice's own code (src/ or dist/): frames in it are not the declaring module. */
+const OWN_CODE = dirname(dirname(fileURLToPath(import.meta.url)));
+
+/** The folder of the module that called into sluice, or the working directory when none is found. */
+export function declaringFolder(): string {
+  const original = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  try {
+    Error.prepareStackTrace = (_error, frames) => frames;
+    Error.stackTraceLimit = 30;
+    const frames = new Error().stack as unknown as NodeJS.CallSite[];
+    for (const frame of frames) {
+      const name = frame.getFileName();
+      if (!name || name.startsWith("node:")) continue;
+      const file = name.startsWith("file:") ? fileURLToPath(name) : name;
+      if (isAbsolute(file) && !file.startsWith(OWN_CODE)) return dirname(file);
+    }
+  } finally {
+    Error.prepareStackTrace = original;
+    Error.stackTraceLimit = limit;
+  }
+  return process.cwd();
+}
+
+/** Each of `files` as an absolute path: relative ones from `folder`. */
+export function resolveFiles(files: readonly string[], folder: string): Readonly<Record<string, string>> {
+  return Object.freeze(Object.fromEntries(files.map((file) => [file, resolve(folder, file)])));
+}
