@@ -34,8 +34,8 @@ export function runJson(stored: RunRecord) {
 }
 
 export function stepJson(step: StepRunRecord) {
-  const { runId: _runId, ...rest } = step;
-  return { ...rest, name: step.step, startedAt: iso(step.startedAt), finishedAt: iso(step.finishedAt) };
+  const { runId: _runId, step: name, ...rest } = step;
+  return { name, ...rest, startedAt: iso(step.startedAt), finishedAt: iso(step.finishedAt) };
 }
 
 /** The step that failed first (a crash only when nothing else failed), or the run's own error. */

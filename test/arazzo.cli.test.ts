@@ -160,6 +160,7 @@ describe("the run is a sluice run", () => {
     expect(shownHttp.stdout).toMatch(/authorization: \*\*\*/i);
     const shownJson = (await sluice(["show", result.runId, "--json"], { home })).json();
     expect(shownJson.steps.map((s: { name: string }) => s.name)).toEqual(["login", "call"]);
+    expect(shownJson.steps[0]).not.toHaveProperty("step"); // named once, by name
 
     const logs = await sluice(["logs", result.runId], { home });
     expect(logs.code).toBe(0);

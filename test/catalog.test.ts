@@ -55,6 +55,18 @@ describe("datasets", () => {
     expect(schema.columns.map((c: { name: string }) => c.name)).toEqual(["id", "name", "price", "active", "note"]);
     expect(schema.columns.find((c: { name: string }) => c.name === "name").type).toBe("Utf8");
     expect(sluice(home, ["schema", "arrow"]).stdout).toMatch(/id\s+Int32/);
+    // Whole-number columns are Int64 (as pandas makes them), others Float64; a table shows floats to 15 digits, JSON exactly.
+    const types = Object.fromEntries(sluice(home, ["schema", "tables/revenue", "--json"]).json().columns.map((c: { name: string; type: string }) => [c.name, c.type]));
+    expect(types).toEqual({ region: "Utf8", orders: "Int64", revenue: "Float64" });
+    expect(schema.columns.find((c: { name: string }) => c.name === "id").type).toBe("Int64");
+    expect(schema.columns.find((c: { name: string }) => c.name === "price").type).toBe("Float64");
+    const revenueText = sluice(home, ["head", "tables/revenue"]).stdout;
+    expect(revenueText).toMatch(/north\s+3\s+13566\.82\n/);
+    expect(revenueText).toMatch(/south\s+0\.3\n/);
+    expect(sluice(home, ["head", "tables/revenue", "--json"]).json().rows).toEqual([
+      { region: "north", orders: 3, revenue: 13566.820000000002 },
+      { region: "south", orders: null, revenue: 0.30000000000000004 },
+    ]);
     const head = sluice(home, ["head", "rows", "-n", "2", "--json"]).json();
     expect(head.rows).toEqual([
       { id: 0, name: "item 0", price: 0, active: true, note: "ok" },

@@ -241,6 +241,18 @@ export default pipeline("ordered", { steps: [report] });
   });
 });
 
+describe("retries in plain output", () => {
+  it("are told once: by the step's warn log, or by one line when warnings are hidden", () => {
+    const shown = sluice("run", fixture("flaky.mjs"));
+    expect(shown.code).toBe(0);
+    expect(shown.stderr.match(/attempt 1 failed/g)).toHaveLength(1);
+    expect(shown.stderr).toContain("[flaky] warn attempt 1 failed: boom 1; retrying in 1 ms");
+    const quiet = sluice("run", fixture("flaky.mjs"), "--log-level", "error");
+    expect(quiet.stderr.match(/attempt 1 failed/g)).toHaveLength(1);
+    expect(quiet.stderr).toContain("↻ flaky attempt 1 failed (boom 1); retrying in 1 ms");
+  });
+});
+
 describe("--home", () => {
   it("a home that cannot be made is refused at once, naming the path (a recursive mkdir under /proc never returned)", () => {
     for (const [home, reason] of [["/proc/nope", "ENOENT"], ["/etc/hostname/x", "ENOTDIR"]] as const) {

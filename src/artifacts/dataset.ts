@@ -76,12 +76,25 @@ export function isRecordTable(value: unknown): value is Array<Record<string, Cel
 
 /** Encodes records as Arrow IPC, or returns undefined when Arrow would not give back equal records. */
 export function recordsToArrow(records: Array<Record<string, Cell>>): { bytes: Uint8Array; info: DatasetInfo } | undefined {
-  const { tableFromJSON, tableToIPC, tableFromIPC } = loadedArrow();
-  const table = tableFromJSON(records);
+  const { Table, tableToIPC, tableFromIPC } = loadedArrow();
+  const table = new Table(Object.fromEntries(Object.keys(records[0]!).map((name) => [name, columnVector(records.map((row) => row[name]!))])));
   const bytes = tableToIPC(table, "file");
   const back = arrowToRecords(tableFromIPC(bytes));
   if (!sameRecords(records, back)) return undefined;
   return { bytes, info: infoOf(table) };
+}
+
+/**
+ * A column as Arrow would infer it, except numbers: a column of whole numbers (all within 2^53) is
+ * Int64, as pandas makes it, and any other number column Float64. Arrow gives Int64 back as bigint;
+ * arrowToRecords turns safe ones back into numbers.
+ */
+function columnVector(values: Cell[]) {
+  const { vectorFromArray, Int64, Float64 } = loadedArrow();
+  const numbers = values.filter((value) => value !== null);
+  if (numbers.length === 0 || !numbers.every((value) => typeof value === "number")) return vectorFromArray(values);
+  if (!numbers.every((value) => Number.isSafeInteger(value))) return vectorFromArray(values, new Float64());
+  return vectorFromArray(values.map((value) => (value === null ? null : BigInt(value as number))), new Int64());
 }
 
 export function tableToArrow(table: ArrowTable): { bytes: Uint8Array; info: DatasetInfo } {
@@ -98,10 +111,15 @@ export function arrowToRecords(table: ArrowTable): Array<Record<string, unknown>
   const rows: Array<Record<string, unknown>> = new Array(table.numRows);
   for (let i = 0; i < table.numRows; i++) {
     const row: Record<string, unknown> = {};
-    for (let c = 0; c < names.length; c++) row[names[c]!] = columns[c]!.get(i);
+    for (let c = 0; c < names.length; c++) row[names[c]!] = plainNumber(columns[c]!.get(i));
     rows[i] = row;
   }
   return rows;
+}
+
+/** An Int64 cell (a bigint) as a number when it fits one exactly, so records read back equal those stored. */
+function plainNumber(cell: unknown): unknown {
+  return typeof cell === "bigint" && cell <= BigInt(Number.MAX_SAFE_INTEGER) && cell >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(cell) : cell;
 }
 
 /** Column names and types of records kept as JSON (not Arrow): types as JavaScript sees them. */

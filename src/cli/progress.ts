@@ -153,7 +153,8 @@ class PlainLines implements ProgressView {
     if (event.type === "step:end") {
       const view: StepView = { name: event.step, deps: [], state: "done", attempt: event.result.attempts, result: event.result };
       this.stream.write(`${icon(view, 0)} ${event.step} ${pc.dim(describe(event.result))}\n`);
-    } else if (event.type === "step:retry") {
+    } else if (event.type === "step:retry" && LEVEL_RANK[this.logLevel] > LEVEL_RANK.warn) {
+      // The engine logs each retry at warn; this line stands in only when warnings are not shown.
       this.stream.write(`${pc.yellow("↻")} ${event.step} attempt ${event.attempt} failed (${event.error.message}); retrying in ${Math.round(event.delayMs)} ms\n`);
     } else if (event.type === "step:log" && LEVEL_RANK[event.level] >= LEVEL_RANK[this.logLevel]) {
       this.stream.write(`${logLine(event)}\n`);

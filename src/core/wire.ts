@@ -69,7 +69,6 @@ export const OutputRef = z.object({ hash: z.string(), kind: z.enum(["json", "blo
 export const StepRun = z
   .object({
     name: z.string(),
-    step: z.string(),
     identity: z.string(),
     status: z.enum(STEP_STATUSES),
     reason: z.enum(REASONS),

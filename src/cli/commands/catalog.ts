@@ -98,7 +98,9 @@ export async function lineageCommand(query: string, options: CatalogOptions & { 
   return EXIT.ok;
 }
 
+/** A cell as a table shows it: a float with at most 15 significant digits, so 13566.820000000002 reads 13566.82 (--json keeps the exact value). */
 function cellText(value: unknown): string {
   if (value === null || value === undefined) return "";
+  if (typeof value === "number" && !Number.isInteger(value) && Number.isFinite(value)) return String(Number(value.toPrecision(15)));
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
