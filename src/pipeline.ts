@@ -19,7 +19,7 @@ import {
   type Reason,
 } from "./core/index.js";
 import { fileURLToPath } from "node:url";
-import { decodeValue, MemoryArtifactStore, type ArtifactRef } from "./artifacts/index.js";
+import { decodeValue, MemoryArtifactStore, type ArtifactRef, type EncodedValue } from "./artifacts/index.js";
 import { snapshotHash, snapshotOf, type Snapshot } from "./flows/index.js";
 import { executeRun, formatSummary, recoverCrashedRuns, type RunResult, type SluiceEventListener, type Stores } from "./engine/index.js";
 import type { Executor } from "./executors/index.js";
@@ -278,15 +278,60 @@ export class Pipeline {
    * steps whose identity is the same in several sets run once and are reused by the others.
    */
   async runMany(sets: Record<string, Record<string, unknown>>, options: Omit<RunOptions, "params" | "runId" | "resume"> = {}): Promise<Record<string, RunResult>> {
-    const graph = this.graph();
-    for (const params of Object.values(sets)) resolveParams(graph, params);
+    this.checkParamSets(sets);
     const results: Record<string, RunResult> = {};
     for (const [name, params] of Object.entries(sets)) results[name] = await this.run({ ...options, params });
     return results;
   }
 
+  /**
+   * The stored output of `step` for these params, as a run would reuse it (d6tflow's `outputLoad`);
+   * a not-found error saying why when the step would run instead (never run, changed code or params...).
+   */
+  async output(step: string | AnyStep, options: PreviewOptions = {}): Promise<unknown> {
+    const name = typeof step === "string" ? step : step.name;
+    const { encoded } = await this.storedOutput(name, options);
+    return decodeValue(encoded, this.graph().byName.get(name)!.def.serializer);
+  }
+
+  /** The stored form of `step`'s output for these params (JSON text, Arrow IPC or bytes), as `output()` finds it. */
+  async storedOutput(step: string | AnyStep, options: PreviewOptions = {}): Promise<{ ref: ArtifactRef; encoded: EncodedValue }> {
+    const name = typeof step === "string" ? step : step.name;
+    const { plan, stores } = await this.plan({ ...options, targets: [name] }, false);
+    const planned = plan.byName.get(name)!;
+    if (planned.status !== "complete" || planned.completion === undefined) {
+      const given = Object.entries(options.params ?? {}).map(([key, value]) => ` --param ${key}=${JSON.stringify(value)}`).join("");
+      throw new SluiceError("not-found", `Step "${name}" of pipeline "${this.name}" has no output to load for these params: it would run (${planned.reason}). Run it first: sluice run FILE --target ${name}${given}`, {
+        step: name,
+        details: { reason: planned.reason },
+      });
+    }
+    const ref = planned.completion.output;
+    const encoded = await stores.artifacts.get(ref);
+    if (!encoded) throw new SluiceError("not-found", `The stored output of step "${name}" (artifact ${ref.hash.slice(0, 12)}) is missing or corrupted. Run the step again.`, { step: name });
+    return { ref, encoded };
+  }
+
+  /** Checks every named parameter set before anything runs (d6tflow's WorkflowMulti); the error names the set. */
+  checkParamSets(sets: Record<string, Record<string, unknown>>): void {
+    const graph = this.graph();
+    for (const [name, params] of Object.entries(sets)) {
+      try {
+        resolveParams(graph, params);
+      } catch (error) {
+        if (!SluiceError.is(error)) throw error;
+        throw new SluiceError(error.code, `Parameter set "${name}": ${error.message}`, { step: error.step, details: { ...error.details, set: name }, cause: error });
+      }
+    }
+  }
+
   /** Runs again with the params of run `runId`, rerunning `fromStep` (or every step) and what is downstream of it. */
   async rerun(runId: string, options: Omit<RunOptions, "params" | "runId" | "resume"> & { fromStep?: string | AnyStep } = {}): Promise<RunResult> {
+    return this.run(await this.rerunOptions(runId, options));
+  }
+
+  /** The options `rerun()` runs with: run `runId`'s params and targets, forcing `fromStep` and its downstream (or all). */
+  async rerunOptions(runId: string, options: Omit<RunOptions, "params" | "runId" | "resume"> & { fromStep?: string | AnyStep } = {}): Promise<RunOptions> {
     const stores = options.stores ?? (await homeStores(options.home));
     const found = await stores.runs.getRun(runId);
     if (!found) throw new SluiceError("not-found", `No run ${runId} to rerun. List runs with: sluice runs`);
@@ -296,7 +341,7 @@ export class Pipeline {
     const { fromStep, ...rest } = options;
     const from = fromStep === undefined ? undefined : typeof fromStep === "string" ? fromStep : fromStep.name;
     const force = from === undefined ? undefined : downstreamClosure(this.graph(), [from]).map((node) => node.name);
-    return this.run({ ...rest, stores, params: found.run.params, targets: found.run.targets, force, forceAll: from === undefined });
+    return { ...rest, stores, params: found.run.params, targets: found.run.targets, force, forceAll: from === undefined };
   }
 
   /** What a run records of the definition it ran: the version label (else the hash's start) and the snapshot hash. */

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -167,6 +167,88 @@ describe("parameter sets", () => {
     writeFileSync(sets, "[1, 2]");
     expect(sluice(home, ["run", "test/fixtures/basic.ts", "--param-set", sets]).code).toBe(2);
   });
+
+  it("checks every set before the first runs (exit 2 means nothing ran), and preview --param-set plans each set", () => {
+    const home = tempDir();
+    const sets = join(tempDir(), "sets.json");
+    writeFileSync(sets, JSON.stringify({ good: { n: 2 }, bad: { n: -1 } }));
+    const refused = sluice(home, ["run", "test/fixtures/basic.ts", "--param-set", sets, "--json"]);
+    expect(refused.code).toBe(2);
+    expect(refused.json().error).toMatchObject({ code: "invalid-param", message: expect.stringMatching(/^Parameter set "bad": /) });
+    expect(sluice(home, ["runs", "--json"]).json().runs).toEqual([]);
+    writeFileSync(sets, JSON.stringify({ small: { n: 2 }, large: { n: 4 } }));
+    sluice(home, ["run", "test/fixtures/basic.ts", "--param", "n=2", "--quiet"]);
+    const { previews } = sluice(home, ["preview", "test/fixtures/basic.ts", "--param-set", sets, "--json"]).json();
+    const pending = (name: string) => previews[name].steps.filter((s: { status: string }) => s.status === "pending").map((s: { name: string }) => s.name).sort();
+    expect(pending("small")).toEqual([]);
+    expect(pending("large")).toEqual(["doubled", "numbers", "total"]);
+    const text = sluice(home, ["preview", "test/fixtures/basic.ts", "--param-set", sets]).stdout;
+    expect(text).toContain('== parameter set "small" ==');
+    expect(text).toContain("3 of 4 steps would run");
+  });
+
+  it("runMany names the bad set and runs none", async () => {
+    const calls: Record<string, number> = {};
+    await expect(chain(calls).runMany({ one: { n: 1 }, broken: { n: "x" } }, { stores: memoryStores() })).rejects.toThrow(/^Parameter set "broken": /);
+    expect(calls).toEqual({});
+  });
+});
+
+describe("loading outputs (d6tflow's outputLoad)", () => {
+  it("pipeline.output gives a finished step's output for its params, or says why there is none", async () => {
+    const stores = memoryStores();
+    const p = chain({});
+    await expect(p.output("c", { stores, params: { n: 2 } })).rejects.toMatchObject({ code: "not-found", message: expect.stringContaining("it would run (missing-output)") });
+    await p.run({ stores, params: { n: 2 } });
+    expect(await p.output("c", { stores, params: { n: 2 } })).toBe(4);
+    expect(await p.output("a", { stores, params: { n: 2 } })).toBe(2);
+    await expect(p.output("c", { stores, params: { n: 3 } })).rejects.toMatchObject({ code: "not-found" });
+  });
+
+  it("sluice output prints it (a table for a dataset), --json as JSON, --out writes it as stored; --params @file gives the params", () => {
+    const home = tempDir();
+    const params = join(tempDir(), "params.json");
+    writeFileSync(params, JSON.stringify({ n: 5 }));
+    const before = sluice(home, ["output", "test/fixtures/tables.ts", "rows", "--params", `@${params}`]);
+    expect(before.code).toBe(2);
+    expect(before.stderr).toContain('Step "rows" of pipeline "tables" has no output to load for these params: it would run (missing-output)');
+    expect(sluice(home, ["run", "test/fixtures/tables.ts", "--params", `@${params}`, "--quiet"]).code).toBe(0);
+    const text = sluice(home, ["output", "test/fixtures/tables.ts", "rows", "--params", `@${params}`]).stdout;
+    expect(text).toMatch(/^id\s+name\s+price\s+active\s+note\n0\s+item 0\s+0\s+true\s+ok\n/);
+    const rows = sluice(home, ["output", "test/fixtures/tables.ts", "rows", "--param", "n=5", "--json"]).json();
+    expect(rows).toHaveLength(5);
+    expect(rows[1]).toEqual({ id: 1, name: "item 1", price: 1.5, active: false, note: "ok" });
+    expect(sluice(home, ["output", "test/fixtures/tables.ts", "summary", "--json"]).json()).toEqual({ rows: 5, total: 15 });
+    const out = join(tempDir(), "rows.arrow");
+    expect(sluice(home, ["output", "test/fixtures/tables.ts", "rows", "--out", out]).code).toBe(0);
+    expect(readFileSync(out).subarray(0, 6).toString()).toBe("ARROW1");
+    expect(sluice(home, ["output", "test/fixtures/tables.ts", "rows", "--param", "n=6"]).code).toBe(2);
+  });
+});
+
+describe("running one step alone, and without checking dependencies", () => {
+  it("--only runs just that step with its upstream read from the store, and is refused when the upstream has no output", () => {
+    const home = tempDir();
+    const refused = sluice(home, ["run", "test/fixtures/basic.ts", "--only", "total"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("--only total: its upstream has no stored output for these params: numbers (missing-output), doubled (missing-output)");
+    expect(sluice(home, ["runs", "--json"]).json().runs).toEqual([]);
+    sluice(home, ["run", "test/fixtures/basic.ts", "--quiet"]);
+    const alone = sluice(home, ["run", "test/fixtures/basic.ts", "--only", "doubled", "--json"]).json();
+    expect(alone.summary.ran).toEqual(["doubled"]);
+    expect(alone.summary.scheduled.sort()).toEqual(["doubled", "numbers"]);
+  });
+
+  it("--no-check-dependencies: a step with its own output is complete whatever its upstream says (run and preview)", () => {
+    const home = tempDir();
+    sluice(home, ["run", "test/fixtures/basic.ts", "--quiet"]);
+    // Another n changes numbers' params, and so (checked) everything downstream of it.
+    const checked = sluice(home, ["preview", "test/fixtures/basic.ts", "--json", "--param", "n=4"]).json().steps.filter((s: { status: string }) => s.status === "pending");
+    expect(checked.map((s: { name: string }) => s.name).sort()).toEqual(["doubled", "numbers", "total"]);
+    const unchecked = sluice(home, ["preview", "test/fixtures/basic.ts", "--json", "--param", "n=4", "--target", "total", "--no-check-dependencies"]).json();
+    expect(unchecked.steps.filter((s: { status: string }) => s.status === "pending")).toEqual([]);
+    expect(sluice(home, ["run", "test/fixtures/basic.ts", "--param", "n=4", "--target", "total", "--no-check-dependencies", "--json"]).json().summary.ran).toEqual([]);
+  });
 });
 
 describe("rerun", () => {
@@ -179,6 +261,17 @@ describe("rerun", () => {
     expect(again.summary().ran.sort()).toEqual(["b", "c"]);
     expect(again.outputs.c).toBe(5);
     expect(calls).toEqual({ a: 1, b: 2, c: 2, side: 1 });
+  });
+
+  it("sluice rerun RUN_ID [--from STEP] runs again with that run's params", () => {
+    const home = tempDir();
+    const first = sluice(home, ["run", "test/fixtures/basic.ts", "--param", "n=3", "--json"]).json();
+    const from = sluice(home, ["rerun", first.runId, "--from", "doubled", "--json"]).json();
+    expect(from.summary.ran.sort()).toEqual(["doubled", "total"]);
+    expect(from.outputs.total).toEqual({ sum: 12 });
+    const all = sluice(home, ["rerun", first.runId, "--json"]).json();
+    expect(all.summary.ran.sort()).toEqual(["doubled", "label", "numbers", "total"]);
+    expect(sluice(home, ["rerun", "nope"]).code).toBe(2);
   });
 });
 

@@ -31,6 +31,9 @@ const program = new Command("sluice")
 
 const homeOption = () => new Option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)");
 const paramOption = () => new Option("-p, --param <key=value>", "a parameter; values parse as JSON when they can (repeatable)").argParser(collect);
+const paramsOption = () => new Option("--params <json>", "all the run's parameters as a JSON object, or @file.json holding one; --param values win");
+const paramSetOption = () => new Option("--param-set <file>", 'a JSON file of named parameter sets ({ "name": { ...params } }), every set checked first');
+const noCheckDependenciesOption = () => new Option("--no-check-dependencies", "a step whose own output exists for its code and params is complete whatever its upstream says");
 const targetOption = () => new Option("-t, --target <step>", "only this step and what it needs (repeatable)").argParser(collect);
 const forceOption = () => new Option("--force <step>", "rerun this step even if complete (repeatable)").argParser(collect);
 
@@ -49,7 +52,10 @@ program
   .option("--log-level <level>", "show step logs at this level and above: debug, info, warn, error", "info")
   .addOption(homeOption())
   .option("--in-memory", "record nothing on disk: runs and outputs live in this process only")
-  .option("--param-set <file>", "a JSON file of named parameter sets ({ \"name\": { ...params } }): one run per set")
+  .addOption(paramSetOption())
+  .addOption(paramsOption())
+  .addOption(noCheckDependenciesOption())
+  .option("--only <step>", "run this step alone, its upstream read from the store (refused when some upstream has no stored output)")
   .action(async (file: string, options) => {
     const { runCommand } = await import("./commands/run.js");
     process.exitCode = await runCommand(file, options);
@@ -62,6 +68,7 @@ program
   .argument("<step>", "the step to reset")
   .option("--pipeline <name>", "the exported pipeline, when the module has several")
   .addOption(paramOption())
+  .addOption(paramsOption())
   .option("-y, --yes", "do not ask for confirmation")
   .option("--dry-run", "only show what would be reset")
   .addOption(homeOption())
@@ -83,6 +90,38 @@ program
   .action(async (runId: string, options) => {
     const { resumeCommand } = await import("./commands/run.js");
     process.exitCode = await resumeCommand(runId, options);
+  });
+
+program
+  .command("rerun")
+  .description("Run again with an earlier run's parameters: every step, or --from STEP and everything downstream of it.")
+  .argument("<run-id>", "the run whose parameters to use (see sluice runs)")
+  .option("--from <step>", "rerun this step and its downstream; the rest is reused")
+  .addOption(paramOption().makeOptionMandatory(false))
+  .option("-c, --concurrency <n>", "how many steps may run at once")
+  .addOption(homeOption())
+  .option("--json", "print the run result as JSON on stdout, and nothing else")
+  .option("-q, --quiet", "no live tree, no summary")
+  .option("--log-level <level>", "show step logs at this level and above: debug, info, warn, error", "info")
+  .action(async (runId: string, options) => {
+    const { rerunCommand } = await import("./commands/run.js");
+    process.exitCode = await rerunCommand(runId, options);
+  });
+
+program
+  .command("output")
+  .description("Load a finished step's output for the given parameters (d6tflow's outputLoad), or say why there is none.")
+  .argument("<file>", "a TypeScript or JavaScript module exporting a pipeline")
+  .argument("<step>", "the step whose output to load")
+  .option("--pipeline <name>", "the exported pipeline, when the module has several")
+  .addOption(paramOption())
+  .addOption(paramsOption())
+  .option("--json", "print the output as JSON (a dataset as an array of records)")
+  .option("-o, --out <file>", "write the output as stored: JSON, Arrow IPC for a dataset, or bytes")
+  .addOption(homeOption())
+  .action(async (file: string, step: string, options) => {
+    const { outputCommand } = await import("./commands/output.js");
+    process.exitCode = await outputCommand(file, step, options);
   });
 
 addRemoteOptions(
@@ -198,6 +237,9 @@ program
   .addOption(targetOption())
   .addOption(forceOption())
   .option("--force-all", "preview a run that reruns every step")
+  .addOption(paramsOption())
+  .addOption(paramSetOption())
+  .addOption(noCheckDependenciesOption())
   .option("--json", 'print { "steps": [{ "name", "status", "reason" }] } on stdout')
   .addOption(homeOption())
   .action(async (file: string, options) => {

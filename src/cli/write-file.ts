@@ -1,11 +1,11 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, writeFileSync } from "node:fs";
 
 /** Writes a file so that no reader ever sees half of it: a temporary name, fsync, then rename. */
-export function writeFileAtomically(path: string, text: string): void {
+export function writeFileAtomically(path: string, text: string | Uint8Array): void {
   const temporary = `${path}.${process.pid}.tmp`;
   const fd = openSync(temporary, "w");
   try {
-    writeSync(fd, text);
+    writeFileSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -6,14 +6,13 @@
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import pc from "picocolors";
-import { SluiceError, forbiddenKeyPath } from "../../core/index.js";
 import { applyFixes, describeArazzo, formatDiagnostic, resumeArazzoRun, runArazzo, validateArazzo, type ArazzoEvent, type ArazzoRunResult, type Diagnostic } from "../../arazzo/index.js";
 import { parseAge } from "../../gc.js";
 import { openHome, resolveHomePath } from "../../home.js";
 import type { RunStore } from "../../store/index.js";
 import { EXIT, usageError } from "../exit.js";
 import { cancelOnInterrupt } from "../interrupt.js";
-import { parseParamArgs, refuseForbiddenKeys } from "../param-args.js";
+import { parseParamArgs, readJsonObjectOption } from "../param-args.js";
 import { writeFileAtomically } from "../write-file.js";
 
 interface SourceUrlOption {
@@ -189,24 +188,7 @@ function printSummary(result: ArazzoRunResult, printed: ReadonlySet<string>): vo
 
 /** `--inputs '{...}'` or `--inputs @file.json`: a JSON object. */
 function readInputsOption(option: string | undefined): Record<string, unknown> {
-  if (option === undefined) return {};
-  let text = option;
-  if (option.startsWith("@")) {
-    try {
-      text = readFileSync(option.slice(1), "utf8");
-    } catch (error) {
-      throw usageError(`--inputs ${option}: cannot read ${option.slice(1)} (${(error as Error).message}).`);
-    }
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new SluiceError("invalid-inputs", `--inputs must be a JSON object (or @file.json holding one): ${(error as Error).message}.`);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new SluiceError("invalid-inputs", `--inputs must be a JSON object such as '{"scenarioId": "smoke-42"}'.`);
-  refuseForbiddenKeys(forbiddenKeyPath(parsed), `--inputs ${option.startsWith("@") ? option : "'{...}'"}`);
-  return parsed as Record<string, unknown>;
+  return option === undefined ? {} : readJsonObjectOption(option, "--inputs", '{"scenarioId": "smoke-42"}', "invalid-inputs");
 }
 
 function parseSourceUrls(pairs: readonly string[] | undefined): Record<string, string> {

@@ -5,7 +5,7 @@ import { datasetJson, datasetRows, findDataset, lineageJson, resolveArtifact, sc
 import { EXIT, usageError } from "../exit.js";
 import { remote, remoteProject, type RemoteOptions } from "../remote.js";
 import type { wire } from "../../core/index.js";
-import { table } from "../table.js";
+import { cellText, table } from "../table.js";
 
 interface CatalogOptions extends RemoteOptions {
   home?: string;
@@ -96,11 +96,4 @@ export async function lineageCommand(query: string, options: CatalogOptions & { 
   if (downstream.length === 0) lines.push("  (none)");
   process.stdout.write(`${lines.join("\n")}\n`);
   return EXIT.ok;
-}
-
-/** A cell as a table shows it: a float with at most 15 significant digits, so 13566.820000000002 reads 13566.82 (--json keeps the exact value). */
-function cellText(value: unknown): string {
-  if (value === null || value === undefined) return "";
-  if (typeof value === "number" && !Number.isInteger(value) && Number.isFinite(value)) return String(Number(value.toPrecision(15)));
-  return typeof value === "object" ? JSON.stringify(value) : String(value);
 }

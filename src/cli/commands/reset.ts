@@ -2,11 +2,12 @@ import { createInterface } from "node:readline/promises";
 import { SluiceError } from "../../core/index.js";
 import { EXIT } from "../exit.js";
 import { loadPipeline } from "../../module-loader.js";
-import { parseParamArgs } from "../param-args.js";
+import { runParams } from "../param-args.js";
 
 export interface ResetCommandOptions {
   pipeline?: string;
   param?: string[];
+  params?: string;
   yes?: boolean;
   dryRun?: boolean;
   json?: boolean;
@@ -15,7 +16,7 @@ export interface ResetCommandOptions {
 
 /** Invalidates a step and everything downstream, after asking on a terminal unless --yes. */
 export async function resetCommand(file: string, step: string, options: ResetCommandOptions): Promise<number> {
-  const params = parseParamArgs(options.param ?? []);
+  const params = runParams(options);
   const pipeline = await loadPipeline(file, options.pipeline);
   const preview = await pipeline.reset(step, { params, home: options.home, dryRun: true });
   if (options.dryRun) {

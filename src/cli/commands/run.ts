@@ -1,6 +1,5 @@
 import pc from "picocolors";
-import { LOG_LEVELS, MASK, SluiceError, forbiddenKeyPath, type LogLevel } from "../../core/index.js";
-import { readFileSync } from "node:fs";
+import { LOG_LEVELS, MASK, SluiceError, type LogLevel } from "../../core/index.js";
 import { resolve } from "node:path";
 import { formatSummary, type RunResult } from "../../engine/index.js";
 import { resolveHomePath } from "../../home.js";
@@ -8,13 +7,14 @@ import { homeStores, memoryStores, type Pipeline, type RunOptions } from "../../
 import { EXIT, usageError } from "../exit.js";
 import { cancelOnInterrupt } from "../interrupt.js";
 import { loadPipeline } from "../../module-loader.js";
-import { parseParamArgs, refuseForbiddenKeys } from "../param-args.js";
+import { readParamSets, runParams } from "../param-args.js";
 import { createProgressView } from "../progress.js";
 import { stillRunningNotices } from "../still-running.js";
 
 export interface RunCommandOptions {
   pipeline?: string;
   param?: string[];
+  params?: string;
   target?: string[];
   force?: string[];
   forceAll?: boolean;
@@ -25,25 +25,72 @@ export interface RunCommandOptions {
   home?: string;
   inMemory?: boolean;
   paramSet?: string;
+  /** false with --no-check-dependencies. */
+  checkDependencies?: boolean;
+  only?: string;
+  from?: string;
 }
 
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
   const logLevel = parseLogLevel(options.logLevel);
   const concurrency = parseConcurrency(options.concurrency);
-  const params = parseParamArgs(options.param ?? []);
+  const params = runParams(options);
   const pipeline = await loadPipeline(file, options.pipeline);
   pipeline.graph();
   if (options.paramSet !== undefined) return runParamSets(pipeline, resolve(file), options, params, concurrency, logLevel);
+  const stores = options.inMemory ? memoryStores() : undefined;
+  const checkDependencies = options.checkDependencies === false ? false : undefined;
+  const choice = options.only !== undefined ? await onlyStep(pipeline, options.only, options, params, stores) : { targets: options.target, force: options.force, forceAll: options.forceAll, checkDependencies };
   return executeWithProgress(pipeline, options, {
     params,
-    targets: options.target,
-    force: options.force,
-    forceAll: options.forceAll,
+    ...choice,
     concurrency,
     home: options.home,
-    stores: options.inMemory ? memoryStores() : undefined,
+    stores,
     source: { file: resolve(file), exportName: options.pipeline },
   }, logLevel);
+}
+
+/**
+ * `--only STEP`: that step runs alone (forced), its upstream read from the store, for debugging. Refused,
+ * before anything runs, when an upstream step has no stored output for these params.
+ */
+async function onlyStep(pipeline: Pipeline, step: string, options: RunCommandOptions, params: Record<string, unknown>, stores: RunOptions["stores"]): Promise<RunOptions> {
+  if (options.target?.length || options.force?.length || options.forceAll || options.checkDependencies === false) {
+    throw usageError("--only runs one step alone; it cannot be combined with --target, --force, --force-all or --no-check-dependencies.");
+  }
+  const choice = { targets: [step], force: [step], checkDependencies: false };
+  const missing = (await pipeline.preview({ ...choice, params, home: options.home, stores })).steps.filter((planned) => planned.name !== step && planned.status !== "complete");
+  if (missing.length > 0) {
+    const list = missing.map((planned) => `${planned.name} (${planned.reason})`).join(", ");
+    throw usageError(`--only ${step}: its upstream has no stored output for these params: ${list}. Run them first (sluice run FILE --target ${step}), or drop --only.`);
+  }
+  return choice;
+}
+
+/** Runs again with the params of an earlier run: every step, or `--from STEP` and what is downstream of it. */
+export async function rerunCommand(runId: string, options: RunCommandOptions): Promise<number> {
+  const logLevel = parseLogLevel(options.logLevel);
+  const { run, pipeline } = await pipelineOfRun(runId, options, "rerun");
+  const params = { ...run.params, ...runParams(options) };
+  const rerun = await pipeline.rerunOptions(runId, { fromStep: options.from, home: options.home, concurrency: parseConcurrency(options.concurrency) });
+  return executeWithProgress(pipeline, options, { ...rerun, params, source: run.source }, logLevel);
+}
+
+/** The run and its pipeline, loaded again from the module it was started from; secret params must be given again. */
+async function pipelineOfRun(runId: string, options: RunCommandOptions, verb: "resume" | "rerun") {
+  const stores = await homeStores(options.home);
+  const found = await stores.runs.getRun(runId);
+  if (!found) throw new SluiceError("not-found", `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`);
+  const { run } = found;
+  if (!run.source || run.source.kind === "arazzo") throw new SluiceError("invalid-usage", `Run ${runId} was not started from a pipeline file, so sluice cannot load it again; run the pipeline again instead.`);
+  const pipeline = await loadPipeline(run.source.file, run.source.exportName);
+  const params = { ...run.params, ...runParams(options) };
+  const missing = [...pipeline.graph().secretParams].filter((name) => params[name] === MASK);
+  if (missing.length > 0) {
+    throw usageError(`Run ${runId} used secret parameter(s) ${missing.join(", ")}, which sluice does not store. Pass them again: sluice ${verb} ${runId} ${missing.map((n) => `--param ${n}=...`).join(" ")}`);
+  }
+  return { run, pipeline };
 }
 
 /** Resumes a run from the store: loads its pipeline module again and continues it under the same id. */
@@ -58,13 +105,8 @@ export async function resumeCommand(runId: string, options: RunCommandOptions): 
     return arazzoResumeCommand(runId, options, stores.runs);
   }
   if (run.status === "succeeded") throw new SluiceError("invalid-usage", `Run ${runId} succeeded; there is nothing to resume. Start a new run with: sluice run`);
-  if (!run.source) throw new SluiceError("invalid-usage", `Run ${runId} was not started from a pipeline file, so sluice cannot load it again; run the pipeline again instead.`);
-  const pipeline = await loadPipeline(run.source.file, run.source.exportName);
-  const params = { ...run.params, ...parseParamArgs(options.param ?? []) };
-  const missing = [...pipeline.graph().secretParams].filter((name) => params[name] === MASK);
-  if (missing.length > 0) {
-    throw usageError(`Run ${runId} used secret parameter(s) ${missing.join(", ")}, which sluice does not store. Pass them again: sluice resume ${runId} ${missing.map((n) => `--param ${n}=...`).join(" ")}`);
-  }
+  const { pipeline } = await pipelineOfRun(runId, options, "resume");
+  const params = { ...run.params, ...runParams(options) };
   return executeWithProgress(pipeline, options, {
     params,
     targets: run.targets,
@@ -77,34 +119,19 @@ export async function resumeCommand(runId: string, options: RunCommandOptions): 
 
 /** One run per named parameter set; steps with the same identity in several sets run once. */
 async function runParamSets(pipeline: Pipeline, file: string, options: RunCommandOptions, common: Record<string, unknown>, concurrency: number | undefined, logLevel: LogLevel): Promise<number> {
-  const sets = readParamSets(options.paramSet!);
+  const sets = Object.fromEntries(Object.entries(readParamSets(options.paramSet!)).map(([name, params]) => [name, { ...common, ...params }]));
+  // Every set is checked before the first runs: exit 2 means nothing ran.
+  pipeline.checkParamSets(sets);
   const stores = options.inMemory ? memoryStores() : await homeStores(options.home);
   const results: Record<string, RunResult> = {};
   const quiet = { ...options, json: true };
   for (const [name, params] of Object.entries(sets)) {
     if (!options.json && !options.quiet) process.stderr.write(pc.bold(`\n== parameter set "${name}" ==\n`));
-    const code = await executeWithProgress(pipeline, options.json ? quiet : options, { params: { ...common, ...params }, concurrency, stores, source: { file, exportName: options.pipeline } }, logLevel, (result) => (results[name] = result));
+    const code = await executeWithProgress(pipeline, options.json ? quiet : options, { params, concurrency, stores, source: { file, exportName: options.pipeline } }, logLevel, (result) => (results[name] = result));
     if (code === EXIT.interrupted) return code;
   }
   if (options.json) process.stdout.write(`${JSON.stringify({ runs: Object.fromEntries(Object.entries(results).map(([name, result]) => [name, result.toJSON()])) }, null, 2)}\n`);
   return Object.values(results).every((result) => result.success) ? EXIT.ok : EXIT.failed;
-}
-
-function readParamSets(path: string): Record<string, Record<string, unknown>> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw usageError(`--param-set ${path}: ${(error as Error).message}. Give a JSON file like { "small": { "rows": 10 }, "large": { "rows": 1000 } }.`);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
-    throw usageError(`--param-set ${path} must hold a non-empty JSON object of named parameter sets, like { "small": { "rows": 10 } }.`);
-  }
-  refuseForbiddenKeys(forbiddenKeyPath(parsed), `--param-set ${path}`);
-  for (const [name, params] of Object.entries(parsed)) {
-    if (typeof params !== "object" || params === null || Array.isArray(params)) throw usageError(`--param-set ${path}: set "${name}" must be an object of parameters.`);
-  }
-  return parsed as Record<string, Record<string, unknown>>;
 }
 
 async function executeWithProgress(
