@@ -1,10 +1,11 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { SluiceError } from "./core/index.js";
 import { isPipeline, type Pipeline } from "./pipeline.js";
 
 const TYPESCRIPT = new Set([".ts", ".mts", ".cts", ".tsx"]);
+const MODULES = new Set([...TYPESCRIPT, ".js", ".mjs", ".cjs", ".jsx"]);
 
 /**
  * Loads a pipeline module and picks its pipeline: the default export, or the named export (or
@@ -26,7 +27,9 @@ export async function importModule(path: string, what: string): Promise<Record<s
   if (!existsSync(path)) {
     throw new SluiceError("invalid-usage", `${what} not found: ${path}. Check the path (it is relative to ${process.cwd()}).`);
   }
-  if (TYPESCRIPT.has(extname(path))) {
+  const extension = extname(path).toLowerCase();
+  if (!MODULES.has(extension)) throw notAModule(path, extension, what);
+  if (TYPESCRIPT.has(extension)) {
     const { register } = await import("tsx/esm/api");
     register();
   }
@@ -39,6 +42,15 @@ export async function importModule(path: string, what: string): Promise<Record<s
     throw new SluiceError("module-load-failed", `Could not load ${path}: ${message}`, { cause: error });
   }
   return module;
+}
+
+/** What to do with a file that is not a module: an Arazzo document or a YAML/JSON file given to `sluice run`. */
+function notAModule(path: string, extension: string, what: string): SluiceError {
+  const text = [".yaml", ".yml", ".json"].includes(extension) ? readFileSync(path, "utf8").slice(0, 4096) : "";
+  if (/(^|[{,])\s*["']?arazzo["']?\s*:/m.test(text)) {
+    return new SluiceError("invalid-usage", `${path} is an Arazzo document, not a pipeline module. Run it with: sluice arazzo run ${path} (or check it with sluice arazzo validate).`);
+  }
+  return new SluiceError("invalid-usage", `${what} ${path} is not a JavaScript or TypeScript module (${extension || "no extension"}). Give a .ts, .mts, .js or .mjs file that exports a pipeline.`);
 }
 
 function pickPipeline(module: Record<string, unknown>, path: string, wanted?: string): Pipeline {

@@ -241,6 +241,28 @@ export default pipeline("ordered", { steps: [report] });
   });
 });
 
+describe("files that are not pipeline modules", () => {
+  it("an Arazzo document given to sluice run points to sluice arazzo run; other files say what is expected", () => {
+    for (const document of ["test/fixtures/arazzo/run-and-poll.arazzo.yaml", "test/fixtures/arazzo/status-check.arazzo.json"]) {
+      const { code, stderr } = sluice("run", document);
+      expect(code).toBe(2);
+      expect(stderr).toContain(`is an Arazzo document, not a pipeline module. Run it with: sluice arazzo run ${join(root, document)}`);
+    }
+    const other = sluice("preview", "package.json");
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain("is not a JavaScript or TypeScript module (.json)");
+  });
+});
+
+describe("the iris example", () => {
+  it("runs with few trees, and an out-of-range parameter is an invalid-param before anything runs", () => {
+    expect(sluice("run", "examples/iris/pipeline.ts", "--param", "trees=3", "--quiet").code).toBe(0);
+    const tooMany = sluice("run", "examples/iris/pipeline.ts", "--param", "trees=5000", "--json");
+    expect(tooMany.code).toBe(2);
+    expect(json(tooMany.stdout).error).toMatchObject({ code: "invalid-param", message: expect.stringContaining('Invalid parameter "trees" (step "train")') });
+  });
+});
+
 describe("retries in plain output", () => {
   it("are told once: by the step's warn log, or by one line when warnings are hidden", () => {
     const shown = sluice("run", fixture("flaky.mjs"));

@@ -104,10 +104,12 @@ export const split = step("split", {
 });
 
 export const train = step("train", {
-  params: { trees: z.number().int().positive().default(25), seed: z.number().int().default(42) },
+  // Bounds the model library needs (a 32-bit seed) or that keep a run short, checked before anything runs.
+  params: { trees: z.number().int().min(1).max(1000).default(25), seed: z.number().int().min(0).max(2 ** 31 - 1).default(42) },
   inputs: { train: split.out("train") },
   run: ({ train: data, params }, ctx) => {
-    const forest = new RandomForestClassifier({ seed: params.seed, maxFeatures: 0.8, replacement: true, nEstimators: params.trees });
+    // noOOB: out-of-bag estimates are not used here, and with few trees some rows would have none (the library then throws).
+    const forest = new RandomForestClassifier({ seed: params.seed, maxFeatures: 0.8, replacement: true, nEstimators: params.trees, noOOB: true });
     forest.train(data.features, data.labels);
     ctx.log(`trained ${params.trees} trees on ${data.labels.length} rows`);
     return model(forest); // tagged so `sluice datasets` lists it as a model
@@ -137,7 +139,7 @@ export const evaluate = step("evaluate", {
 
 export const report = step("report", {
   // Same name as train's param, so it receives the same value and can say how many trees were used.
-  params: { trees: z.number().int().positive().default(25) },
+  params: { trees: z.number().int().min(1).max(1000).default(25) },
   inputs: { evaluation: evaluate },
   run: ({ evaluation, params }, ctx) => {
     const summary = { accuracy: Number(evaluation.accuracy.toFixed(4)), trees: params.trees, testSize: evaluation.n };
