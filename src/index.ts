@@ -17,12 +17,14 @@ export type {
   MapResult,
   OutputRef,
   ParamShape,
+  ParamsOf,
   ParamValues,
   PipelineGraph,
   GraphNode,
   PlanStatus,
   Reason,
   RetryOptions,
+  RunParams,
   RunStatus,
   SchemaShape,
   SerializedError,
@@ -41,7 +43,7 @@ export type { Snapshot, SnapshotComparison, SnapshotJson, SnapshotStep, StepChan
 export { openHome, resolveHomePath } from "./home.js";
 export type { SluiceHome } from "./home.js";
 export type { UseOptions } from "./sub-pipeline.js";
-export type { PipelineOptions, PreviewOptions, PreviewStep, ResetOptions, ResetResult, RunOptions } from "./pipeline.js";
+export type { PipelineOptions, PipelineOutputs, PipelineParams, PreviewOptions, PreviewStep, ResetOptions, ResetResult, RunOptions, Typed } from "./pipeline.js";
 export { RunResult, formatSummary } from "./engine/index.js";
 export type { ExecutionSummary, FirstFailure, SluiceEvent, SluiceEventListener, SluiceEventMap, SluiceEventName, StepResult, Stores } from "./engine/index.js";
 export { MemoryStore, SqliteStore } from "./store/index.js";

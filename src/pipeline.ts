@@ -14,6 +14,8 @@ import {
   upstreamClosure,
   type AnyStep,
   type LogLevel,
+  type ParamsOf,
+  type Step,
   type PipelineGraph,
   type PlanStatus,
   type Reason,
@@ -98,6 +100,21 @@ export interface RunOptions extends PreviewOptions {
   loadOutputs?: "all" | "ran";
 }
 
+type UnionToIntersection<U> = (U extends unknown ? (union: U) => void : never) extends (intersection: infer I) => void ? I : never;
+/**
+ * What a run of these steps takes: every param of theirs and their upstream steps', typed by its zod
+ * schema (none at all when no step declares one).
+ */
+export type PipelineParams<Steps extends readonly AnyStep[]> = FlatParams<UnionToIntersection<ParamsOf<Steps[number]>>>;
+type FlatParams<P> = keyof P extends never ? { [name: string]: never } : { [K in keyof P]: P[K] };
+/** The final steps' outputs by step name (steps whose name is a string literal). */
+export type PipelineOutputs<Steps extends readonly AnyStep[]> = {
+  [S in Steps[number] as S extends Step<unknown, unknown, infer Name> ? (string extends Name ? never : Name) : never]: S extends Step<infer Out, unknown> ? Out : never;
+};
+
+/** Options whose `params` are typed by the pipeline (see pipeline()). */
+export type Typed<Options, Params> = Omit<Options, "params"> & { params?: Params };
+
 export interface PreviewStep {
   name: string;
   status: PlanStatus;
@@ -156,8 +173,11 @@ export class Preview {
   }
 }
 
-/** A named graph of steps. Made by `pipeline()`. */
-export class Pipeline {
+/**
+ * A named graph of steps. Made by `pipeline()`, which types `Params` (what a run takes: every step's
+ * params, from their zod schemas) and `Outputs` (the final steps' outputs by name).
+ */
+export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string, unknown>> {
   readonly kind = "pipeline" as const;
   #graph?: PipelineGraph;
   #snapshot?: Snapshot;
@@ -184,13 +204,13 @@ export class Pipeline {
    * pipeline's steps to read by name. Returns this pipeline.
    * @example training.use(prep, { inputs: { raw: load }, outputs: { clean: "cleaned" } })
    */
-  use(child: Pipeline, options: UseOptions = {}): this {
-    if (child === this) throw new SluiceError("invalid-pipeline", `pipeline "${this.name}" cannot use itself.`);
-    this.#embedded.push(...embed(child, options));
+  use<ChildParams>(child: Pipeline<ChildParams, unknown>, options: UseOptions = {}): Pipeline<Params & ChildParams, Outputs> {
+    if ((child as unknown) === this) throw new SluiceError("invalid-pipeline", `pipeline "${this.name}" cannot use itself.`);
+    this.#embedded.push(...embed(child as Pipeline, options));
     this.#graph = undefined;
     this.#snapshot = undefined;
     this.#snapshotHash = undefined;
-    return this;
+    return this as unknown as Pipeline<Params & ChildParams, Outputs>;
   }
 
   /** The frozen snapshot of this definition (graph, code fingerprints, parameter schemas, version) and its hash. */
@@ -200,7 +220,7 @@ export class Pipeline {
   }
 
   /** What `run()` with the same options would do, and why, for every step. */
-  async preview(options: PreviewOptions = {}): Promise<Preview> {
+  async preview(options: Typed<PreviewOptions, Params> = {}): Promise<Preview> {
     const { plan, graph, stores } = await this.plan(options, false);
     const conditions = skipConditions(graph);
     const steps: PreviewStep[] = [];
@@ -215,7 +235,7 @@ export class Pipeline {
   }
 
   /** Runs what the plan says: upstream first, independent steps in parallel. Never throws for a failed step. */
-  async run(options: RunOptions = {}): Promise<RunResult> {
+  async run(options: Typed<RunOptions, Params> = {}): Promise<RunResult<Outputs>> {
     const concurrency = options.concurrency ?? this.options.concurrency ?? DEFAULT_CONCURRENCY;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new SluiceError("invalid-usage", `concurrency must be a whole number of at least 1, got ${String(concurrency)}.`);
@@ -225,7 +245,7 @@ export class Pipeline {
       throw new SluiceError("invalid-usage", `logLevel must be one of silent, ${LOG_LEVELS.join(", ")}; got ${JSON.stringify(logLevel)}.`);
     }
     const { graph, plan, paramsByNode, stores } = await this.plan(options);
-    const given = options.params ?? {};
+    const given = (options.params ?? {}) as Record<string, unknown>;
     const secretValues = [...graph.secretParams].map((name) => given[name]).filter((value) => value !== undefined && value !== null).map(String);
     const result = await executeRun({
       graph,
@@ -247,14 +267,14 @@ export class Pipeline {
       loadOutputs: options.loadOutputs,
     });
     if (options.summary) process.stdout.write(`${formatSummary(result.summary(), result.status, result.durationMs)}\n`);
-    return result;
+    return result as RunResult<Outputs>;
   }
 
   /**
    * Invalidates `step` and everything downstream of it for these params, so that the next run
    * recomputes them (reason `reset`). Outputs stay stored for lineage until `sluice gc`.
    */
-  async reset(step: string | AnyStep, options: ResetOptions = {}): Promise<ResetResult> {
+  async reset(step: string | AnyStep, options: Typed<ResetOptions, Params> = {}): Promise<ResetResult> {
     const name = typeof step === "string" ? step : step.name;
     const downstream = downstreamClosure(this.graph(), [name]);
     const steps = downstream.map((node) => node.name);
@@ -277,9 +297,9 @@ export class Pipeline {
    * Runs the pipeline once per named parameter set (d6tflow's WorkflowMulti), one after another;
    * steps whose identity is the same in several sets run once and are reused by the others.
    */
-  async runMany(sets: Record<string, Record<string, unknown>>, options: Omit<RunOptions, "params" | "runId" | "resume"> = {}): Promise<Record<string, RunResult>> {
-    this.checkParamSets(sets);
-    const results: Record<string, RunResult> = {};
+  async runMany(sets: Record<string, Params>, options: Omit<RunOptions, "params" | "runId" | "resume"> = {}): Promise<Record<string, RunResult<Outputs>>> {
+    this.checkParamSets(sets as Record<string, Record<string, unknown>>);
+    const results: Record<string, RunResult<Outputs>> = {};
     for (const [name, params] of Object.entries(sets)) results[name] = await this.run({ ...options, params });
     return results;
   }
@@ -288,14 +308,16 @@ export class Pipeline {
    * The stored output of `step` for these params, as a run would reuse it (d6tflow's `outputLoad`);
    * a not-found error saying why when the step would run instead (never run, changed code or params...).
    */
-  async output(step: string | AnyStep, options: PreviewOptions = {}): Promise<unknown> {
+  async output<T>(step: Step<T, unknown>, options?: Typed<PreviewOptions, Params>): Promise<T>;
+  async output(step: string, options?: Typed<PreviewOptions, Params>): Promise<unknown>;
+  async output(step: string | AnyStep, options: Typed<PreviewOptions, Params> = {}): Promise<unknown> {
     const name = typeof step === "string" ? step : step.name;
     const { encoded } = await this.storedOutput(name, options);
     return decodeValue(encoded, this.graph().byName.get(name)!.def.serializer);
   }
 
   /** The stored form of `step`'s output for these params (JSON text, Arrow IPC or bytes), as `output()` finds it. */
-  async storedOutput(step: string | AnyStep, options: PreviewOptions = {}): Promise<{ ref: ArtifactRef; encoded: EncodedValue }> {
+  async storedOutput(step: string | AnyStep, options: Typed<PreviewOptions, Params> = {}): Promise<{ ref: ArtifactRef; encoded: EncodedValue }> {
     const name = typeof step === "string" ? step : step.name;
     const { plan, stores } = await this.plan({ ...options, targets: [name] }, false);
     const planned = plan.byName.get(name)!;
@@ -326,8 +348,8 @@ export class Pipeline {
   }
 
   /** Runs again with the params of run `runId`, rerunning `fromStep` (or every step) and what is downstream of it. */
-  async rerun(runId: string, options: Omit<RunOptions, "params" | "runId" | "resume"> & { fromStep?: string | AnyStep } = {}): Promise<RunResult> {
-    return this.run(await this.rerunOptions(runId, options));
+  async rerun(runId: string, options: Omit<RunOptions, "params" | "runId" | "resume"> & { fromStep?: string | AnyStep } = {}): Promise<RunResult<Outputs>> {
+    return this.run((await this.rerunOptions(runId, options)) as Typed<RunOptions, Params>);
   }
 
   /** The options `rerun()` runs with: run `runId`'s params and targets, forcing `fromStep` and its downstream (or all). */
@@ -350,10 +372,10 @@ export class Pipeline {
     return { version: this.options.version ?? hash.slice(0, 12), hash };
   }
 
-  private async plan(options: PreviewOptions, recover = true): Promise<{ graph: PipelineGraph; plan: Plan; paramsByNode: Array<Record<string, unknown>>; stores: Stores }> {
+  private async plan(options: Typed<PreviewOptions, unknown>, recover = true): Promise<{ graph: PipelineGraph; plan: Plan; paramsByNode: Array<Record<string, unknown>>; stores: Stores }> {
     const graph = this.graph();
     const nodes = options.targets && options.targets.length > 0 ? upstreamClosure(graph, options.targets) : graph.nodes;
-    const paramsByNode = resolveParams(graph, options.params ?? {}, nodes);
+    const paramsByNode = resolveParams(graph, (options.params ?? {}) as Record<string, unknown>, nodes);
     const stores = options.stores ?? (await homeStores(options.home, { recover }));
     const planOptions = { ...options, checkDependencies: options.checkDependencies ?? this.options.checkDependencies };
     const plan = await planRun(graph, nodes, paramsByNode, stores.completions, planOptions, stores.artifacts);
@@ -374,7 +396,7 @@ export function freeze(pipeline: Pipeline): Snapshot {
  * Declares a pipeline from the steps to run; what they depend on is found automatically.
  * @example export default pipeline("example", { steps: [stats], concurrency: 4 });
  */
-export function pipeline(name: string, options: PipelineOptions): Pipeline {
+export function pipeline<const Steps extends readonly AnyStep[]>(name: string, options: PipelineOptions & { steps: Steps }): Pipeline<PipelineParams<Steps>, PipelineOutputs<Steps>> {
   if (typeof name !== "string" || name.trim() === "") {
     throw new SluiceError("invalid-pipeline", `A pipeline needs a name: pipeline("training", { steps: [...] }).`);
   }
@@ -389,7 +411,7 @@ export function pipeline(name: string, options: PipelineOptions): Pipeline {
   if (options.concurrency !== undefined && (!Number.isInteger(options.concurrency) || options.concurrency < 1)) {
     throw new SluiceError("invalid-pipeline", `pipeline "${name}": concurrency must be a whole number of at least 1, got ${String(options.concurrency)}.`);
   }
-  return new Pipeline(name, options);
+  return new Pipeline<PipelineParams<Steps>, PipelineOutputs<Steps>>(name, options);
 }
 
 /** True for values made by `pipeline()`, also from another copy of the package. */

@@ -20,6 +20,7 @@ export type {
   NormalizedRetry,
   OutputRef,
   ParamShape,
+  ParamsOf,
   ParamValues,
   RetryOptions,
   SchemaShape,
@@ -31,6 +32,8 @@ export type {
   StepDefinition,
   StepLogger,
   StepOptions,
+  RunParams,
+  StepRunParams,
 } from "./step.js";
 export { buildGraph, closest, downstreamClosure, skipConditions, unknownStep, upstreamClosure } from "./graph.js";
 export type { GraphNode, PipelineGraph, ResolvedInput } from "./graph.js";

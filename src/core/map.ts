@@ -5,7 +5,7 @@
  */
 import { SluiceError } from "./errors.js";
 import type { SerializedError } from "./errors.js";
-import { normalizeRetry, step, stepOf, type ParamShape, type ParamValues, type RetryOptions, type Source, type Step, type StepContext } from "./step.js";
+import { normalizeRetry, step, stepOf, type ParamShape, type ParamValues, type RetryOptions, type Source, type Step, type StepContext, type StepRunParams } from "./step.js";
 
 export interface MapItemArgs<Item, P> {
   item: Item;
@@ -14,9 +14,9 @@ export interface MapItemArgs<Item, P> {
   params: ParamValues<P>;
 }
 
-export interface MapOptions<Item, R, P extends ParamShape> {
+export interface MapOptions<Item, R, P extends ParamShape, Upstream = {}> {
   /** The list to map over: a step (or step output) whose value is an array. */
-  over: Source<readonly Item[]>;
+  over: Source<readonly Item[], Upstream>;
   params?: P;
   /** The body, run once per item; `ctx.step` names the item (`score[3]`). */
   run: (args: MapItemArgs<Item, P>, ctx: StepContext) => R;
@@ -49,7 +49,10 @@ export interface MapResult<R> {
  * Declares a map step.
  * @example const scores = map("score", { over: docs, concurrency: 8, retry: 3, minSuccessRatio: 0.95, run: ({ item }) => score(item) });
  */
-export function map<Item, R, P extends ParamShape = {}>(name: string, options: MapOptions<Item, R, P>): Step<MapResult<Awaited<R>>> {
+export function map<Item, R, P extends ParamShape = {}, Upstream = {}, const Name extends string = string>(
+  name: Name,
+  options: MapOptions<Item, R, P, Upstream>,
+): Step<MapResult<Awaited<R>>, StepRunParams<P, { over: Source<readonly Item[], Upstream> }, []>, Name> {
   if (typeof options !== "object" || options === null || typeof options.run !== "function") {
     throw new SluiceError("invalid-pipeline", `map "${name}": \`run\` must be a function of one item: map("${name}", { over: items, run: ({ item }) => ... }).`, { step: name });
   }

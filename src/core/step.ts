@@ -7,6 +7,7 @@ import type { LogLevel } from "./vocabulary.js";
 
 /** Phantom key carrying a step's output type; it never exists at run time. */
 declare const outputType: unique symbol;
+declare const paramsType: unique symbol;
 
 /** Parameters a step declares: zod schemas by name, filled from the run's params. */
 export type ParamShape = Record<string, z.ZodType>;
@@ -14,21 +15,40 @@ export type ParamShape = Record<string, z.ZodType>;
 export type SchemaShape = Record<string, z.ZodType>;
 export type ParamValues<P> = { [K in keyof P]: P[K] extends z.ZodType ? z.output<P[K]> : never };
 
+/**
+ * The parameters a run passes for a params shape: typed by the zod schemas; a key whose schema accepts
+ * `undefined` (`.optional()`, `.default(...)`) may be left out.
+ */
+export type RunParams<P> = Simplify<
+  { [K in keyof P as undefined extends InputOf<P[K]> ? K : never]?: InputOf<P[K]> } & { [K in keyof P as undefined extends InputOf<P[K]> ? never : K]: InputOf<P[K]> }
+>;
+type InputOf<T> = T extends z.ZodType ? z.input<T> : never;
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type UnionToIntersection<U> = (U extends unknown ? (union: U) => void : never) extends (intersection: infer I) => void ? I : never;
+
+/** The run parameters a source's step and everything upstream of it declare (a type only). */
+export type ParamsOf<X> = X extends Source<unknown, infer Params> ? Params : {};
+/** Params of the steps behind inputs; inputs wired by name cannot be followed, so any params are allowed. */
+type UpstreamParams<I> = I extends readonly string[] ? Record<string, unknown> : UnionToIntersection<{ [K in keyof I]: ParamsOf<I[K]> }[keyof I]>;
+/** What a step's run takes: its own params and those of every step upstream of it. */
+export type StepRunParams<P, I, A extends readonly AnyStep[]> = Simplify<RunParams<P> & UpstreamParams<I> & UnionToIntersection<ParamsOf<A[number]>>>;
+
 /** Something that can feed a step input: a whole step's output, or one field of it (`step.out("x")`). */
-export interface Source<T> {
+export interface Source<T, Params = {}> {
   readonly kind: "step" | "output" | "optional";
   readonly [outputType]?: T;
+  readonly [paramsType]?: Params;
 }
 
 /** One field of a step's output, made by `step.out(field)`. */
-export interface OutputRef<T> extends Source<T> {
+export interface OutputRef<T, Params = {}> extends Source<T, Params> {
   readonly kind: "output";
   readonly step: AnyStep;
   readonly field: string;
 }
 
 /** An input that may be absent: made by `optional(source)`. */
-export interface OptionalInput<T> extends Source<T | undefined> {
+export interface OptionalInput<T, Params = {}> extends Source<T | undefined, Params> {
   readonly kind: "optional";
   readonly source: AnyStep | OutputRef<unknown>;
 }
@@ -38,32 +58,32 @@ export interface OptionalInput<T> extends Source<T | undefined> {
  * and gets `undefined` for it, instead of being skipped too. A failed upstream still skips it.
  * @example inputs: { base: clean, extra: optional(enrich) }
  */
-export function optional<T>(source: Source<T>): Source<T | undefined> {
+export function optional<T, Params>(source: Source<T, Params>): Source<T | undefined, Params> {
   const inner = source as unknown as AnyStep | OutputRef<unknown>;
   if (!isStep(inner) && (inner as Partial<OutputRef<unknown>>)?.kind !== "output") {
     throw new Err("invalid-pipeline", "optional() takes a step or a step output (optional(enrich), optional(enrich.out(\"rows\"))).");
   }
-  const wrapped: OptionalInput<T> = { kind: "optional", source: inner };
+  const wrapped: OptionalInput<T, Params> = { kind: "optional", source: inner };
   return wrapped;
 }
 
 /** A step: a unit of work with typed inputs, outputs and parameters. Made by `step()`. */
-export interface Step<Out = unknown> extends Source<Out> {
+export interface Step<Out = unknown, Params = {}, Name extends string = string> extends Source<Out, Params> {
   readonly kind: "step";
-  readonly name: string;
+  readonly name: Name;
   /** The normalized, untyped definition the planner and engine work with. */
   readonly definition: StepDefinition;
   /** One field of this step's output, for a consumer: `inputs: { model: train.out("model") }`. */
-  out<K extends keyof Out & string>(field: K): OutputRef<Out[K]>;
+  out<K extends keyof Out & string>(field: K): OutputRef<Out[K], Params>;
 }
 
-// `any` here is deliberate: a step of any output type may stand where "some step" is asked for.
+// `any` here is deliberate: a step of any output and params may stand where "some step" is asked for.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyStep = Step<any>;
+export type AnyStep = Step<any, any>;
 
 /** Inputs by key from steps (typed), or by output name as in flowyml (`["X_train"]`). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type InputSpec = { readonly [name: string]: Source<any> } | readonly string[];
+export type InputSpec = { readonly [name: string]: Source<any, any> } | readonly string[];
 
 type InputValues<I, S> = I extends readonly string[]
   ? // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -117,7 +137,7 @@ export interface Serializer<T> {
   decode(stored: unknown): T;
 }
 
-export interface StepOptions<P extends ParamShape, I extends InputSpec, S extends SchemaShape, R> {
+export interface StepOptions<P extends ParamShape, I extends InputSpec, S extends SchemaShape, R, A extends readonly AnyStep[] = readonly AnyStep[]> {
   /** Parameters by name (zod schemas); write before `run` so their types flow into it. */
   params?: P;
   /** Upstream steps by key (`{ raw }`, `{ model: train.out("model") }`) or output names (`["X_train"]`). */
@@ -127,7 +147,7 @@ export interface StepOptions<P extends ParamShape, I extends InputSpec, S extend
   /** zod schemas by input/output name, checked where two steps connect and on produced values. */
   schemas?: S;
   /** Steps that must finish first although no data flows from them. */
-  after?: readonly AnyStep[];
+  after?: A;
   /** false: the step is skipped (reason `condition-false`), and so are steps that consume its output. */
   when?: (args: StepArgs<I, P, S>, ctx: StepContext) => boolean | Promise<boolean>;
   /** A fallback value once the last attempt failed; the step then succeeds, flagged `fallback`. */
@@ -231,7 +251,9 @@ export function step<
   P extends ParamShape = {},
   S extends SchemaShape = {},
   R = unknown,
->(name: string, options: StepOptions<P, I, S, R>): Step<Awaited<R>> {
+  const Name extends string = string,
+  const A extends readonly AnyStep[] = [],
+>(name: Name, options: StepOptions<P, I, S, R, A>): Step<Awaited<R>, StepRunParams<P, I, A>, Name> {
   checkStepName(name);
   if (typeof options !== "object" || options === null || typeof options.run !== "function") {
     throw new Err("invalid-pipeline", `step "${name}": \`run\` must be a function. Give the step a body: step("${name}", { run: () => ... }).`, { step: name });
@@ -240,8 +262,8 @@ export function step<
 }
 
 /** A step object around a normalized definition (step() and map() make theirs with it). */
-export function stepOf<T>(name: string, definition: StepDefinition): Step<T> {
-  const self: Step<T> = {
+export function stepOf<T, Params = {}, Name extends string = string>(name: Name, definition: StepDefinition): Step<T, Params, Name> {
+  const self: Step<T, Params, Name> = {
     kind: "step",
     name,
     definition,
@@ -249,7 +271,7 @@ export function stepOf<T>(name: string, definition: StepDefinition): Step<T> {
       if (typeof field !== "string" || field.length === 0) {
         throw new Err("invalid-pipeline", `step "${name}": out() needs the name of an output field, e.g. ${name}.out("model").`, { step: name });
       }
-      return Object.freeze({ kind: "output", step: self, field }) as OutputRef<never>;
+      return Object.freeze({ kind: "output", step: self, field }) as OutputRef<never, Params>;
     },
   };
   return Object.freeze(self);

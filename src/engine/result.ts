@@ -47,13 +47,17 @@ export interface FirstFailure {
 const INLINE_LIMIT = 1024 * 1024;
 
 /** What `pipeline.run()` returns. */
-export class RunResult {
+/**
+ * A finished run. `Outputs` types the outputs of the pipeline's final steps by name (see pipeline());
+ * each may be absent (a failed or skipped step, or `loadOutputs: "ran"` and a reused one).
+ */
+export class RunResult<Outputs = Record<string, unknown>> {
   readonly runId: string;
   readonly pipeline: string;
   readonly status: RunStatus;
   readonly success: boolean;
   /** Each step's output value, by step name (for steps that produced one). */
-  readonly outputs: Record<string, unknown>;
+  readonly outputs: Partial<Outputs> & Record<string, unknown>;
   readonly steps: Record<string, StepResult>;
   readonly startedAt: number;
   readonly finishedAt: number;
@@ -78,7 +82,7 @@ export class RunResult {
     this.pipeline = fields.pipeline;
     this.status = fields.status;
     this.success = fields.status === "succeeded";
-    this.outputs = fields.outputs;
+    this.outputs = fields.outputs as Partial<Outputs> & Record<string, unknown>; // typed by the pipeline that ran
     this.steps = fields.steps;
     this.startedAt = fields.startedAt;
     this.finishedAt = fields.finishedAt;

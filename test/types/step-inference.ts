@@ -1,6 +1,6 @@
 // Compile-time tests, checked by `tsc -p test/types` in `npm run lint`: each @ts-expect-error must be an
 // error, and every other line must compile. Nothing here runs. "sluice" resolves to the built dist.
-import { optional as optionalInput, pipeline, step, type OutputRef, type Step } from "sluice";
+import { optional as optionalInput, pipeline, step, type OutputRef, type ParamsOf, type Step } from "sluice";
 import { z } from "zod";
 
 /** Exact type equality (tells `any` and `unknown` apart from everything else). */
@@ -134,7 +134,7 @@ const train = step("train", {
   run: ({ rows }) => ({ model: { weights: rows.map((r) => r * 2) }, loss: 0.1 }),
 });
 const modelRef = train.out("model");
-type _modelRef = Expect<Equal<typeof modelRef, OutputRef<{ weights: number[] }>>>;
+type _modelRef = Expect<Equal<typeof modelRef, OutputRef<{ weights: number[] }, ParamsOf<typeof train>>>>;
 // @ts-expect-error: the field is { weights: number[] }, not a number.
 const wrongRef: OutputRef<number> = train.out("model");
 void wrongRef;
