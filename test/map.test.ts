@@ -90,6 +90,62 @@ describe("map steps", () => {
   });
 });
 
+describe("a map that succeeded with some items failed", () => {
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+
+  it("is no cache hit: preview says items-failed, and the next run retries only the failed items", async () => {
+    const failing = new Set([3, 7, 11, 19, 42]);
+    const { calls, p } = scoring((n) => Array.from({ length: n }, (_, i) => i), (item) => failing.has(item), { minSuccessRatio: 0.85 });
+    const stores = memoryStores();
+    const first = await p.run({ stores, params: { n: 50 } });
+    expect(first.success).toBe(true);
+    expect(first.outputs.score).toMatchObject({ successes: 45, failures: 5 });
+
+    const preview = await p.preview({ stores, params: { n: 50 } });
+    expect(preview.steps.find((s) => s.name === "score")).toMatchObject({ status: "pending", reason: "items-failed", itemsFailed: 5 });
+    expect(preview.toJSON().steps.find((s) => s.name === "score")).toEqual({ name: "score", status: "pending", reason: "items-failed", deps: ["docs"], itemsFailed: 5 });
+    expect(preview.toTree()).toContain("score (pending: items-failed, 5 items to retry)");
+
+    // Nothing changed: the five are tried again and fail again. The output counts the reused items
+    // (`cached`), so its consumer runs once more; after that the same output leaves it reused.
+    for (const consumerReused of [false, true]) {
+      calls.length = 0;
+      const same = await p.run({ stores, params: { n: 50 } });
+      expect(sorted(calls)).toEqual([3, 7, 11, 19, 42]);
+      expect(same.steps.score).toMatchObject({ status: "succeeded", reason: "items-failed", cached: false });
+      expect(same.outputs.score).toMatchObject({ cached: 45, failures: 5 });
+      expect(same.steps.total).toMatchObject({ status: "succeeded", cached: consumerReused });
+    }
+
+    // Two of them succeed now; a forced upstream that gives the same list is checked at run time, and still retried.
+    failing.delete(3);
+    failing.delete(7);
+    calls.length = 0;
+    const second = await p.run({ stores, params: { n: 50 }, force: ["docs"] });
+    expect(second.steps.score!.reason).toBe("upstream-changed");
+    expect(sorted(calls)).toEqual([3, 7, 11, 19, 42]);
+    expect(second.outputs.score).toMatchObject({ cached: 45, successes: 47, failures: 3 });
+    expect((await p.preview({ stores, params: { n: 50 } })).steps.find((s) => s.name === "score")).toMatchObject({ reason: "items-failed", itemsFailed: 3 });
+
+    // A grown list runs the new items and the ones still failing.
+    calls.length = 0;
+    const grown = await p.run({ stores, params: { n: 53 } });
+    expect(sorted(calls)).toEqual([11, 19, 42, 50, 51, 52]);
+    expect(grown.outputs.score).toMatchObject({ total: 53, cached: 47, failures: 3 });
+
+    // Once every item succeeded the map is complete: the next run runs no item.
+    failing.clear();
+    calls.length = 0;
+    await p.run({ stores, params: { n: 53 } });
+    expect(sorted(calls)).toEqual([11, 19, 42]);
+    calls.length = 0;
+    const done = await p.run({ stores, params: { n: 53 } });
+    expect(calls).toEqual([]);
+    expect(done.steps.score).toMatchObject({ status: "succeeded", reason: "complete", cached: true });
+    expect((await p.preview({ stores, params: { n: 53 } })).steps.find((s) => s.name === "score")).toMatchObject({ status: "complete", reason: "complete" });
+  });
+});
+
 describe("a map killed in the middle", () => {
   it("is finished by the next run without redoing the items that had finished", async () => {
     const home = mkdtempSync(join(tmpdir(), "sluice-map-crash-"));

@@ -385,6 +385,16 @@ export function describeStoreConformance(name: string, makeStores: () => Promise
         expect(await completions.latestCompletion("elsewhere", "t")).toBeUndefined();
       });
 
+      it("keeps how many items of a map's output failed, in the full record and the summary, and forgets it when the key is stored again", async () => {
+        const { completions } = await fresh();
+        await completions.putCompletion(completion("k1", { itemsFailed: 5 }));
+        expect(await completions.findCompletion("k1")).toEqual(completion("k1", { itemsFailed: 5 }));
+        expect((await completions.completionsOf("p"))[0]!.itemsFailed).toBe(5);
+        await completions.putCompletion(completion("k1", { createdAt: 2000 }));
+        expect((await completions.findCompletion("k1"))!.itemsFailed).toBeUndefined();
+        expect((await completions.completionsOf("p"))[0]!.itemsFailed).toBeUndefined();
+      });
+
       it("completionsOf lists every completion of a pipeline, invalidated ones included", async () => {
         const { completions } = await fresh();
         await completions.putCompletion(completion("k1", { createdAt: 1 }));

@@ -5,6 +5,7 @@ import {
   serializeError,
   type MaybePromise,
   type PipelineGraph,
+  type MapResult,
   type Reason,
   type RunStatus,
   type SerializedError,
@@ -276,7 +277,7 @@ class RunExecution {
       state.cacheKey = cacheKeyOf(this.options.graph.pipeline, node, state.planned.paramsHash, inputHashes);
       const found = this.options.plan.completionAt ? this.options.plan.completionAt(state.cacheKey) : this.options.stores.completions.findCompletion(state.cacheKey);
       const completion = isPromise(found) ? await found : found;
-      if (completion && completion.invalidatedAt === undefined) {
+      if (completion && completion.invalidatedAt === undefined && !completion.itemsFailed) {
         state.cached = true;
         state.ref = completion.output;
         state.fieldHashes = completion.fieldHashes;
@@ -456,6 +457,7 @@ class RunExecution {
       paramsHash: state.planned.paramsHash,
       inputHashes: this.inputHashesOf(state),
       ...(state.fieldHashes ? { fieldHashes: state.fieldHashes } : {}),
+      ...(node.def.map && (value as MapResult<unknown>).failures > 0 ? { itemsFailed: (value as MapResult<unknown>).failures } : {}),
       output: ref,
       runId: this.runId,
       createdAt: Date.now(),

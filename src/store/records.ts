@@ -126,13 +126,18 @@ export interface Completion {
   createdAt: number;
   /** Set by a reset: the output is kept for lineage but no longer makes the step complete. */
   invalidatedAt?: number;
+  /**
+   * A map step's output in which this many items failed (within its minSuccessRatio): stored and
+   * readable, but it does not make the step complete, so the next run retries those items.
+   */
+  itemsFailed?: number;
 }
 
 /**
  * What the planner needs of a completion to tell whether a step is complete (and, for a reset, that it
  * was); the full record comes from `findCompletion`.
  */
-export type CompletionSummary = Pick<Completion, "cacheKey" | "step" | "paramsHash" | "output" | "fieldHashes" | "createdAt" | "invalidatedAt">;
+export type CompletionSummary = Pick<Completion, "cacheKey" | "step" | "paramsHash" | "output" | "fieldHashes" | "createdAt" | "invalidatedAt" | "itemsFailed">;
 
 /** The project of runs recorded without one (a plain `sluice run` outside a workspace). */
 export const DEFAULT_PROJECT = "default";

@@ -190,6 +190,12 @@ ALTER TABLE runs ADD COLUMN claim TEXT;`,
     // An Arazzo step's last request, response and criteria results (JSON), for show, the API and the UI.
     sql: `ALTER TABLE step_runs ADD COLUMN http TEXT;`,
   },
+  {
+    version: 12,
+    name: "map-items-failed",
+    // A map step's output with failed items is stored but is no cache hit (see Completion.itemsFailed).
+    sql: `ALTER TABLE completions ADD COLUMN items_failed INTEGER;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

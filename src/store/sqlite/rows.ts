@@ -100,12 +100,13 @@ export function stepFromRow(row: Row): StepRunRecord {
   return step;
 }
 
-export type SummaryRow = [string, string, string, string, StoredRef["kind"], number, string | null, number, number | null];
+export type SummaryRow = [string, string, string, string, StoredRef["kind"], number, string | null, number, number | null, number | null];
 
-export function summaryFromRow([cacheKey, step, paramsHash, hash, kind, size, fieldHashes, createdAt, invalidatedAt]: SummaryRow): CompletionSummary {
+export function summaryFromRow([cacheKey, step, paramsHash, hash, kind, size, fieldHashes, createdAt, invalidatedAt, itemsFailed]: SummaryRow): CompletionSummary {
   const summary: CompletionSummary = { cacheKey, step, paramsHash, output: { hash, kind, size }, createdAt };
   if (fieldHashes !== null) summary.fieldHashes = JSON.parse(fieldHashes);
   if (invalidatedAt !== null) summary.invalidatedAt = invalidatedAt;
+  if (itemsFailed !== null) summary.itemsFailed = itemsFailed;
   return summary;
 }
 
@@ -124,6 +125,7 @@ export function completionFromRow(row: Row): Completion {
   };
   if (row.invalidated_at !== null && row.invalidated_at !== undefined) completion.invalidatedAt = row.invalidated_at as number;
   if (row.field_hashes !== null && row.field_hashes !== undefined) completion.fieldHashes = JSON.parse(row.field_hashes as string);
+  if (row.items_failed !== null && row.items_failed !== undefined) completion.itemsFailed = row.items_failed as number;
   return completion;
 }
 
@@ -142,6 +144,7 @@ export function completionParams(completion: Completion) {
     output_size: completion.output.size,
     run_id: completion.runId,
     created_at: completion.createdAt,
+    items_failed: completion.itemsFailed ?? null,
   };
 }
 

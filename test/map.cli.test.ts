@@ -1,0 +1,48 @@
+// Map steps through the CLI, on a durable home: a map that succeeded with failed items is pending
+// (`items-failed`) in `sluice preview` and its rerun retries only those items.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+function sluice(home: string, args: string[], failing: number[] = []) {
+  const env = { ...process.env, NO_COLOR: "1", SLUICE_HOME: home, SLUICE_TEST_FAILING: failing.join(",") };
+  const child = spawnSync(process.execPath, [join(root, "bin/sluice.js"), ...args], { cwd: root, env, encoding: "utf8" });
+  return { code: child.status, stdout: child.stdout, stderr: child.stderr, json: () => JSON.parse(child.stdout) };
+}
+
+const FILE = "test/fixtures/map-partial.ts";
+
+describe("a map that succeeded with failed items, through the CLI", () => {
+  it("is pending with items-failed in sluice preview (text and --json), and sluice run retries only the failed items", () => {
+    const home = mkdtempSync(join(tmpdir(), "sluice-map-partial-"));
+    const failing = [3, 7, 11, 19, 42];
+    const first = sluice(home, ["run", FILE, "--json"], failing);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.json().outputs.score).toMatchObject({ total: 50, successes: 45, failures: 5, cached: 0 });
+
+    const plan = sluice(home, ["preview", FILE, "--json"]).json();
+    expect(plan.steps.find((s: { name: string }) => s.name === "score")).toEqual({ name: "score", status: "pending", reason: "items-failed", deps: ["docs"], itemsFailed: 5 });
+    const text = sluice(home, ["preview", FILE]).stdout;
+    expect(text).toContain("score (pending: items-failed, 5 items to retry)");
+    expect(text).toContain("1 of 2 steps would run");
+
+    // Now only item 42 fails: the rerun ran the body for the five failed items alone.
+    const second = sluice(home, ["run", FILE, "--json"], [42]);
+    expect(second.code, second.stderr).toBe(0);
+    const result = second.json();
+    expect(result.steps.score).toMatchObject({ status: "succeeded", reason: "items-failed", cached: false });
+    expect(result.outputs.score).toMatchObject({ successes: 49, failures: 1, cached: 45 });
+    const ran = JSON.parse(sluice(home, ["show", result.runId, "--json"]).stdout).steps.filter((s: { name: string; cached: boolean }) => s.name.startsWith("score[") && !s.cached);
+    expect(ran.map((s: { name: string }) => s.name).sort()).toEqual(["score[11]", "score[19]", "score[3]", "score[42]", "score[7]"]);
+    expect(sluice(home, ["preview", FILE, "--json"]).json().steps[1]).toMatchObject({ reason: "items-failed", itemsFailed: 1 });
+
+    // With nothing failing the map is complete.
+    expect(sluice(home, ["run", FILE, "--quiet"]).code).toBe(0);
+    expect(sluice(home, ["preview", FILE, "--json"]).json().steps[1]).toMatchObject({ status: "complete", reason: "complete" });
+  });
+});
