@@ -1,12 +1,12 @@
 /**
- * The JSON views of runs, steps, logs, datasets and lineage: one shape for `sluice ... --json` and
- * for the HTTP API (the client's types come from core/wire.ts, which describes these).
+ * The JSON views of runs, steps, logs and datasets (lineage.ts: lineage): one shape for `sluice ... --json`
+ * and for the HTTP API (the client's types come from core/wire.ts, which describes these).
  */
 import { arrowToRecords, decodeValue, type ArtifactRef } from "./artifacts/index.js";
 import { canonicalJson, SluiceError } from "./core/index.js";
 import { ownerName, shownRun } from "./engine/index.js";
 import type { SluiceHome } from "./home.js";
-import { DEFAULT_PROJECT, type Completion, type CompletionStore, type DatasetRecord, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "./store/index.js";
+import { DEFAULT_PROJECT, type CompletionStore, type DatasetRecord, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "./store/index.js";
 
 const iso = (time: number | undefined) => (time === undefined ? null : new Date(time).toISOString());
 
@@ -99,74 +99,6 @@ export async function datasetRows(home: SluiceHome, entry: DatasetRecord, n: num
   const records = entry.kind === "table" ? arrowToRecords(value as never) : value;
   if (!Array.isArray(records)) throw new SluiceError("invalid-usage", `${entry.pipeline}/${entry.step} is not tabular (a ${entry.tag}); only datasets have rows.`);
   return { rows: records.slice(0, n) as Array<Record<string, unknown>>, total: records.length };
-}
-
-export interface LineageLink {
-  depth: number;
-  pipeline: string;
-  step: string;
-  artifact: string;
-  runId: string;
-}
-
-/** An artifact's producers and its upstream and downstream artifacts, up to `depth` links away. */
-export async function lineageJson(home: SluiceHome, hash: string, depth: number) {
-  const producers = await home.store.producersOf(hash);
-  return {
-    artifact: hash,
-    madeBy: producers.map((c) => ({ pipeline: c.pipeline, step: c.step, runId: c.runId, inputs: c.inputHashes })),
-    upstream: await walk(home, hash, depth, "up"),
-    downstream: await walk(home, hash, depth, "down"),
-  };
-}
-
-/** Breadth-first through completions: up to the artifacts an artifact was made from, or down to those made from it. */
-async function walk(home: SluiceHome, start: string, maxDepth: number, direction: "up" | "down"): Promise<LineageLink[]> {
-  const links: LineageLink[] = [];
-  const seen = new Set([start]);
-  let frontier = [start];
-  for (let depth = 1; depth <= maxDepth && frontier.length > 0; depth++) {
-    const next: string[] = [];
-    for (const hash of frontier) {
-      const found: Completion[] = direction === "down" ? await home.store.consumersOf(hash) : await home.store.producersOf(hash);
-      const hashes =
-        direction === "down"
-          ? found.map((c) => ({ c, artifact: c.output.hash }))
-          : found.flatMap((c) => Object.values(c.inputHashes).map((artifact) => ({ c, artifact })));
-      for (const { c, artifact: input } of hashes) {
-        // Going up, an input hash may be one field of an output: follow the whole output that holds it.
-        const producer = direction === "down" ? c : (await home.store.producersOf(input))[0];
-        if (!producer) continue;
-        const artifact = direction === "down" ? input : producer.output.hash;
-        if (seen.has(artifact)) continue;
-        seen.add(artifact);
-        links.push({ depth, pipeline: producer.pipeline, step: producer.step, artifact, runId: producer.runId });
-        next.push(artifact);
-      }
-    }
-    frontier = next;
-  }
-  return links;
-}
-
-/** An artifact hash from a dataset name, a step name ("pipeline/step" or "step") or a hash prefix. */
-export async function resolveArtifact(home: SluiceHome, query: string, allowed?: ReadonlySet<string>): Promise<string> {
-  const entries = (await home.store.findDatasets(query)).filter((e) => allowed === undefined || allowed.has(e.pipeline));
-  if (entries.length > 0) return entries[0]!.hash;
-  const slash = query.indexOf("/");
-  const pipeline = slash > 0 ? query.slice(0, slash) : undefined;
-  const step = slash > 0 ? query.slice(slash + 1) : query;
-  for (const run of await home.store.listRuns({ pipeline, limit: 200 })) {
-    if (allowed !== undefined && !allowed.has(run.pipeline)) continue;
-    const detail = await home.store.getRun(run.runId);
-    const found = detail?.steps.find((s) => s.step === step && s.output);
-    if (found?.output) return found.output.hash;
-  }
-  if (/^[0-9a-f]{6,64}$/.test(query)) {
-    const producers = (await home.store.producersOf(query)).filter((c) => allowed === undefined || allowed.has(c.pipeline));
-    if (producers.length > 0) return query;
-  }
-  throw new SluiceError("not-found", `No artifact or step "${query}". Name a step (pipeline/step or step) or an artifact hash.`);
 }
 
 /** The stores a view reads: runs, and completions (to find the run that computed a cached output). */

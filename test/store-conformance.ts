@@ -395,6 +395,17 @@ export function describeStoreConformance(name: string, makeStores: () => Promise
         expect((await completions.completionsOf("p"))[0]!.itemsFailed).toBeUndefined();
       });
 
+      it("keeps the completions an output's inputs came from, and finds the completions made from one (lineage)", async () => {
+        const { completions } = await fresh();
+        await completions.putCompletion(completion("up", { step: "a", inputHashes: {} }));
+        await completions.putCompletion(completion("down", { step: "b", inputHashes: { x: "out-up" }, inputKeys: { x: "up" }, createdAt: 2000 }));
+        await completions.putCompletion(completion("legacy", { step: "c", inputHashes: { x: "out-up" }, createdAt: 3000 }));
+        expect((await completions.findCompletion("down"))!.inputKeys).toEqual({ x: "up" });
+        expect((await completions.findCompletion("legacy"))!.inputKeys).toBeUndefined();
+        expect((await completions.consumersOfInstance("up")).map((c) => c.cacheKey)).toEqual(["down"]);
+        expect(await completions.consumersOfInstance("down")).toEqual([]);
+      });
+
       it("completionsOf lists every completion of a pipeline, invalidated ones included", async () => {
         const { completions } = await fresh();
         await completions.putCompletion(completion("k1", { createdAt: 1 }));

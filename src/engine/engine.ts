@@ -15,7 +15,7 @@ import {
 import { encodeValue, refOf, tagOf, type ArtifactStore, type EncodedValue } from "../artifacts/index.js";
 import { AttemptControl, InProcessExecutor, type Executor, type ThreadExecutor } from "../executors/index.js";
 import { threadExecutorFor } from "./isolation.js";
-import { cacheKeyOf, inputHashOf, type Plan } from "../planner/index.js";
+import { cacheKeyOf, type Plan } from "../planner/index.js";
 import type { CompletionStore, DatasetCatalog, RunStore, StepRunRecord } from "../store/index.js";
 import type { SluiceEventListener, SluiceEventMap, SluiceEventName } from "./events.js";
 import { RunResult, type FirstFailure, type StepResult } from "./result.js";
@@ -29,7 +29,7 @@ import { runMap } from "./map-step.js";
 import { metricRecord, metricsOfOutput } from "./metrics.js";
 import { Context, makeLogger } from "./step-context.js";
 import { recordOf, resultOf, type StepState } from "./step-state.js";
-import { ABSENT_INPUT_HASH, argsOf, blockedBy, isAbsent, readOutputs, type OutputLoader } from "./step-inputs.js";
+import { argsOf, blockedBy, inputHashesOf, inputKeysOf, readOutputs, type OutputLoader } from "./step-inputs.js";
 import { HEARTBEAT_MS, ownerFields, takeRun } from "./owner.js";
 import { newRunId } from "./run-id.js";
 import { RunLogs } from "./run-logs.js";
@@ -149,6 +149,7 @@ class RunExecution {
         remaining: 0,
         finished: complete,
         cacheKey: planned.cacheKey,
+        completionKey: planned.completion?.cacheKey,
         ref: planned.completion?.output,
         fieldHashes: planned.completion?.fieldHashes,
         hasValue: false,
@@ -273,18 +274,19 @@ class RunExecution {
     const args = isPromise(pendingArgs) ? await pendingArgs : pendingArgs;
     if (state.planned.status === "pending" && state.planned.reason !== "forced" && def.cache && state.planned.cacheKey === undefined) {
       // The plan could not know this key (an upstream had to run first): check it now.
-      const inputHashes = this.inputHashesOf(state);
+      const inputHashes = inputHashesOf(state, this.states);
       state.cacheKey = cacheKeyOf(this.options.graph.pipeline, node, state.planned.paramsHash, inputHashes);
       const found = this.options.plan.completionAt ? this.options.plan.completionAt(state.cacheKey) : this.options.stores.completions.findCompletion(state.cacheKey);
       const completion = isPromise(found) ? await found : found;
       if (completion && completion.invalidatedAt === undefined && !completion.itemsFailed) {
         state.cached = true;
+        state.completionKey = completion.cacheKey;
         state.ref = completion.output;
         state.fieldHashes = completion.fieldHashes;
         return this.settle(state, "succeeded", state.reason);
       }
     } else if (state.cacheKey === undefined) {
-      state.cacheKey = cacheKeyOf(this.options.graph.pipeline, node, state.planned.paramsHash, this.inputHashesOf(state));
+      state.cacheKey = cacheKeyOf(this.options.graph.pipeline, node, state.planned.paramsHash, inputHashesOf(state, this.states));
     }
 
     let logger: StepLogger | undefined;
@@ -415,16 +417,6 @@ class RunExecution {
     return serializeError(error, secrets.length === 0 ? undefined : (text) => maskText(text, secrets));
   }
 
-  /** Content hashes of the step's inputs (upstream outputs, declared files): what its cache key covers. */
-  private inputHashesOf(state: StepState): Record<string, string> {
-    const hashes: Record<string, string> = state.planned.fileHashes ? { ...state.planned.fileHashes } : {};
-    for (const input of state.node.inputs) {
-      const upstream = this.states[input.from]!;
-      hashes[input.name] = isAbsent(input, upstream) ? ABSENT_INPUT_HASH : inputHashOf({ output: upstream.ref!, fieldHashes: upstream.fieldHashes }, input.field);
-    }
-    return hashes;
-  }
-
   /**
    * Stores the output and, for a real completion, the completion record. The writes are not waited
    * for here: they are queued in order (artifact, then completion), dependents may start at once, and a
@@ -455,7 +447,8 @@ class RunExecution {
       identity: state.planned.identity,
       codeHash: node.def.fingerprint,
       paramsHash: state.planned.paramsHash,
-      inputHashes: this.inputHashesOf(state),
+      inputHashes: inputHashesOf(state, this.states),
+      ...inputKeysOf(state, this.states),
       ...(state.fieldHashes ? { fieldHashes: state.fieldHashes } : {}),
       ...(node.def.map && (value as MapResult<unknown>).failures > 0 ? { itemsFailed: (value as MapResult<unknown>).failures } : {}),
       output: ref,
@@ -464,6 +457,7 @@ class RunExecution {
     };
     this.track(isPromise(put) ? put.then(() => undefined) : undefined, state);
     this.track(this.options.stores.completions.putCompletion(completion), state);
+    state.completionKey = completion.cacheKey;
     const tag = tagOf(value) ?? (encoded.info ? "dataset" : undefined);
     if (tag === "metrics") this.logs.metric(...metricsOfOutput(this.runId, node.name, value));
     const catalog = this.options.stores.catalog;

@@ -159,6 +159,10 @@ export class MemoryStore implements RunStore, CompletionStore, DatasetCatalog {
     return [...this.completions.values()].filter((completion) => Object.values(completion.inputHashes).includes(hash));
   }
 
+  async consumersOfInstance(cacheKey: string): Promise<Completion[]> {
+    return [...this.completions.values()].filter((completion) => Object.values(completion.inputKeys ?? {}).includes(cacheKey)).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
   recordDataset(entry: DatasetRecord): void {
     this.datasets.push(entry);
   }

@@ -119,6 +119,12 @@ export interface Completion {
   paramsHash: string;
   /** Content hash of each input value, by input name. */
   inputHashes: Record<string, string>;
+  /**
+   * The cache key of the completion each input value came from, by input name: the step instance
+   * that made it. Lineage follows these (two steps can make the same bytes, so a content hash does
+   * not say which one an input came from). Absent for inputs with no completion (a fallback value).
+   */
+  inputKeys?: Record<string, string>;
   /** Content hashes of the output's fields that consumers read one by one (`.out("x")`), by field. */
   fieldHashes?: Record<string, string>;
   output: StoredRef;

@@ -57,8 +57,10 @@ export interface CompletionStore {
   completionsOf(pipeline: string): Promise<CompletionSummary[]>;
   /** Lineage: the completions whose output is this artifact, or has it as one field's hash (the step runs that made it). */
   producersOf(hash: string): Promise<Completion[]>;
-  /** Lineage: the completions that read this artifact as an input. */
+  /** Lineage: the completions that read this artifact as an input (whichever step instance made it). */
   consumersOf(hash: string): Promise<Completion[]>;
+  /** Lineage: the completions made from this completion's output (their `inputKeys` name its cache key), oldest first. */
+  consumersOfInstance(cacheKey: string): Promise<Completion[]>;
 }
 
 /** The catalog of datasets, models and metrics that steps produced. */

@@ -196,6 +196,12 @@ ALTER TABLE runs ADD COLUMN claim TEXT;`,
     // A map step's output with failed items is stored but is no cache hit (see Completion.itemsFailed).
     sql: `ALTER TABLE completions ADD COLUMN items_failed INTEGER;`,
   },
+  {
+    version: 13,
+    name: "completion-input-keys",
+    // Which completion each input came from (see Completion.inputKeys): lineage by step instance.
+    sql: `ALTER TABLE completions ADD COLUMN input_keys TEXT;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -126,6 +126,7 @@ export function completionFromRow(row: Row): Completion {
   if (row.invalidated_at !== null && row.invalidated_at !== undefined) completion.invalidatedAt = row.invalidated_at as number;
   if (row.field_hashes !== null && row.field_hashes !== undefined) completion.fieldHashes = JSON.parse(row.field_hashes as string);
   if (row.items_failed !== null && row.items_failed !== undefined) completion.itemsFailed = row.items_failed as number;
+  if (row.input_keys !== null && row.input_keys !== undefined) completion.inputKeys = JSON.parse(row.input_keys as string);
   return completion;
 }
 
@@ -138,6 +139,7 @@ export function completionParams(completion: Completion) {
     code_hash: completion.codeHash,
     params_hash: completion.paramsHash,
     input_hashes: JSON.stringify(completion.inputHashes),
+    input_keys: completion.inputKeys ? JSON.stringify(completion.inputKeys) : null,
     field_hashes: completion.fieldHashes ? JSON.stringify(completion.fieldHashes) : null,
     output_hash: completion.output.hash,
     output_kind: completion.output.kind,

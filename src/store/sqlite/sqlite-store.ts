@@ -361,6 +361,10 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
     return this.async(() => (this.statements.consumersOf.all(hash) as Row[]).map(completionFromRow));
   }
 
+  consumersOfInstance(cacheKey: string): Promise<Completion[]> {
+    return this.async(() => (this.statements.consumersOfInstance.all(cacheKey) as Row[]).map(completionFromRow));
+  }
+
   recordDataset(entry: DatasetRecord): Promise<void> {
     return this.enqueue(() =>
       this.statements.insertDataset.run({

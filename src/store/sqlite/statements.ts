@@ -20,13 +20,14 @@ const SQL = {
   putMetric: `INSERT OR REPLACE INTO metrics (run_id, step, name, value, time) VALUES (?, ?, ?, ?, ?)`,
   readMetrics: `SELECT step, name, value, time FROM metrics WHERE run_id = ? ORDER BY step, name`,
   readLogs: `SELECT * FROM logs WHERE run_id = @run_id AND (@step IS NULL OR step = @step) ORDER BY id DESC LIMIT @tail`,
-  putCompletion: `INSERT OR REPLACE INTO completions (cache_key, pipeline, step, identity, code_hash, params_hash, input_hashes, field_hashes, output_hash, output_kind, output_size, run_id, created_at, items_failed)
-   VALUES (@cache_key, @pipeline, @step, @identity, @code_hash, @params_hash, @input_hashes, @field_hashes, @output_hash, @output_kind, @output_size, @run_id, @created_at, @items_failed)`,
+  putCompletion: `INSERT OR REPLACE INTO completions (cache_key, pipeline, step, identity, code_hash, params_hash, input_hashes, field_hashes, output_hash, output_kind, output_size, run_id, created_at, items_failed, input_keys)
+   VALUES (@cache_key, @pipeline, @step, @identity, @code_hash, @params_hash, @input_hashes, @field_hashes, @output_hash, @output_kind, @output_size, @run_id, @created_at, @items_failed, @input_keys)`,
   findCompletion: `SELECT * FROM completions WHERE cache_key = ?`,
   producersOf: `SELECT * FROM completions WHERE output_hash = @hash
    OR (field_hashes IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(field_hashes) j WHERE j.value = @hash)) ORDER BY created_at`,
   completionsOf: `SELECT cache_key, step, params_hash, output_hash, output_kind, output_size, field_hashes, created_at, invalidated_at, items_failed FROM completions WHERE pipeline = ?`,
   consumersOf: `SELECT c.* FROM completions c WHERE EXISTS (SELECT 1 FROM json_each(c.input_hashes) j WHERE j.value = ?) ORDER BY c.created_at`,
+  consumersOfInstance: `SELECT c.* FROM completions c WHERE c.input_keys IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(c.input_keys) j WHERE j.value = ?) ORDER BY c.created_at`,
   insertDataset: `INSERT INTO datasets (hash, pipeline, step, run_id, tag, kind, size, rows, columns, created_at) VALUES (@hash, @pipeline, @step, @run_id, @tag, @kind, @size, @rows, @columns, @created_at)`,
   listDatasets: `SELECT d.* FROM datasets d WHERE (@pipeline IS NULL OR d.pipeline = @pipeline)
    AND d.id = (SELECT id FROM datasets e WHERE e.pipeline = d.pipeline AND e.step = d.step ORDER BY e.created_at DESC, e.id DESC LIMIT 1)
