@@ -1,5 +1,5 @@
 // Map steps through the CLI, on a durable home: a map that succeeded with failed items is pending
-// (`items-failed`) in `sluice preview` and its rerun retries only those items.
+// (`items-failed`) in `sluice preview` and its rerun retries only those items; `sluice logs` of one item.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,5 +44,19 @@ describe("a map that succeeded with failed items, through the CLI", () => {
     // With nothing failing the map is complete.
     expect(sluice(home, ["run", FILE, "--quiet"]).code).toBe(0);
     expect(sluice(home, ["preview", FILE, "--json"]).json().steps[1]).toMatchObject({ status: "complete", reason: "complete" });
+  });
+});
+
+describe("map item logs through the CLI", () => {
+  it("sluice logs RUN score[19] shows that item's lines; sluice logs RUN score shows every item's", () => {
+    const home = mkdtempSync(join(tmpdir(), "sluice-map-logs-"));
+    const { runId } = sluice(home, ["run", FILE, "--json"], [19]).json();
+    const item = sluice(home, ["logs", runId, "score[19]", "--json"]).json();
+    expect(item.logs.map((l: { step: string; message: string }) => [l.step, l.message])).toEqual([["score[19]", "scoring item 19"]]);
+    expect(sluice(home, ["logs", runId, "score[19]"]).stdout).toMatch(/^\S+ \[score\[19\]\] info {2}scoring item 19\n$/);
+    const all = sluice(home, ["logs", runId, "score", "--json"]).json().logs;
+    expect(all).toHaveLength(50);
+    expect(new Set(all.map((l: { step: string }) => l.step)).size).toBe(50);
+    expect(sluice(home, ["logs", runId, "score[50]"]).code).toBe(2);
   });
 });

@@ -90,6 +90,43 @@ describe("map steps", () => {
   });
 });
 
+describe("map item logs", () => {
+  it("are filed under the item's name (ctx.log, console, retry warnings); the map step's logs include its items'", async () => {
+    const docs = step("docs", { run: () => [1, 2, 3] });
+    const tries = new Map<number, number>();
+    const score = map("score", {
+      over: docs,
+      retry: { attempts: 2, delayMs: 1, jitter: false },
+      run: ({ item }: { item: number }, ctx) => {
+        ctx.log(`scoring ${item}`);
+        console.log(`printed by ${item}`);
+        const attempt = (tries.get(item) ?? 0) + 1;
+        tries.set(item, attempt);
+        if (item === 2 && attempt === 1) throw new Error("flaky");
+        return item;
+      },
+    });
+    const asyncScore = map("asyncScore", {
+      over: docs,
+      run: async ({ item }: { item: number }, ctx) => {
+        await Promise.resolve();
+        ctx.log.warn(`async ${item}`);
+        console.log(`async printed ${item}`);
+        return item;
+      },
+    });
+    const stores = memoryStores();
+    const result = await pipeline("item-logs", { steps: [score, asyncScore] }).run({ stores });
+    expect(result.success).toBe(true);
+    const lines = async (step: string) => (await stores.runs.readLogs(result.runId, { step })).map((l) => `${l.step}: ${l.message}`);
+    expect(await lines("score[1]")).toEqual(["score[1]: scoring 2", "score[1]: printed by 2", expect.stringMatching(/^score\[1\]: attempt 1 failed: flaky; retrying in \d+ ms$/), "score[1]: scoring 2", "score[1]: printed by 2"]);
+    expect(await lines("asyncScore[2]")).toEqual(["asyncScore[2]: async 3", "asyncScore[2]: async printed 3"]);
+    const all = await lines("score");
+    expect(all).toHaveLength(9);
+    expect(new Set(all.map((line) => line.split(":")[0]))).toEqual(new Set(["score[0]", "score[1]", "score[2]"]));
+  });
+});
+
 describe("a map that succeeded with some items failed", () => {
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 

@@ -336,6 +336,18 @@ export function describeStoreConformance(name: string, makeStores: () => Promise
         expect(await runs.readLogs("r1", { step: "b" })).toEqual([log("r1", "two", { step: "b", time: 2, level: "warn", data: { k: [1, 2] } })]);
       });
 
+      it("a step's logs include those of its map items and dynamic children, not of steps that only share a prefix", async () => {
+        const { runs } = await fresh();
+        await runs.createRun(run("r1"));
+        const names = ["score", "score[0]", "score[19]", "scores", "score.x", "sweep/a", "sweep", "sweeper", "other"];
+        await runs.appendLogs(names.map((step, time) => log("r1", step, { step, time })));
+        const messages = (list: LogRecord[]) => list.map((l) => l.message);
+        expect(messages(await runs.readLogs("r1", { step: "score" }))).toEqual(["score", "score[0]", "score[19]"]);
+        expect(messages(await runs.readLogs("r1", { step: "score[19]" }))).toEqual(["score[19]"]);
+        expect(messages(await runs.readLogs("r1", { step: "sweep" }))).toEqual(["sweep/a", "sweep"]);
+        expect(messages(await runs.readLogs("r1", { step: "score", tail: 1 }))).toEqual(["score[19]"]);
+      });
+
       it("keeps run-level logs (no step) and each run's logs apart", async () => {
         const { runs } = await fresh();
         await runs.createRun(run("r1"));

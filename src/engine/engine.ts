@@ -367,9 +367,9 @@ class RunExecution {
     // Inside the try below: a thread pool that cannot be made (no module known) fails this step, not the run.
     const run = () => (def.isolate === "thread" ? (this.threads ??= threadExecutorFor(this.options.source, this.options.graph.pipeline, node.name)) : this.executor).execute(call);
     const execute = def.map
-      ? () => runMap({ ...this.childRun(state, control, log), spec: def.map!, body: def.run, fingerprint: def.fingerprint, paramsHash: state.planned.paramsHash, params: args.params as Record<string, unknown> }, args.over)
+      ? () => runMap({ ...this.childRun(state, control), spec: def.map!, body: def.run, isAsync: def.isAsync, fingerprint: def.fingerprint, paramsHash: state.planned.paramsHash, params: args.params as Record<string, unknown> }, args.over)
       : def.dynamic
-        ? () => runDynamic({ ...this.childRun(state, control, log), parentKey: state.cacheKey! }, run)
+        ? () => runDynamic({ ...this.childRun(state, control), parentKey: state.cacheKey! }, run)
         : run;
     let value: unknown;
     try {
@@ -392,11 +392,13 @@ class RunExecution {
   }
 
   /** What a map's items (map-step.ts) or a dynamic step's children (dynamic-step.ts) need of this run. */
-  private childRun(state: StepState, control: AttemptControl, log: () => StepLogger): ChildRun {
+  private childRun(state: StepState, control: AttemptControl): ChildRun {
     const step = state.node.name;
     const onMetric = (name: string, value: number) => this.logs.metric(metricRecord(this.runId, step, name, value));
-    const contextOf = (name: string, attempt: number, c: AttemptControl) => new Context(this.runId, name, attempt, c, log, onMetric);
-    return { runId: this.runId, pipeline: this.options.graph.pipeline, step, stores: this.options.stores, executor: this.executor, control, contextOf, log };
+    const loggerOf = (name: string) => this.loggerFor(name);
+    const contextOf = (name: string, attempt: number, c: AttemptControl) => new Context(this.runId, name, attempt, c, () => loggerOf(name), onMetric);
+    const captureConsole = this.options.captureConsole !== false;
+    return { runId: this.runId, pipeline: this.options.graph.pipeline, step, stores: this.options.stores, executor: this.executor, control, contextOf, loggerOf, captureConsole };
   }
 
   private keepOutput(state: StepState, value: unknown, control: AttemptControl): MaybePromise<SluiceError | undefined> {

@@ -27,7 +27,10 @@ export interface RunStore {
    */
   fenceRun(runId: string, claim: string | undefined): void;
   appendLogs(logs: readonly LogRecord[]): MaybePromise<void>;
-  /** Oldest first; `tail` keeps the last N. */
+  /**
+   * Oldest first; `tail` keeps the last N. `step` keeps that step's lines and those of the instances it
+   * runs inside itself: map items (`score[3]`) and dynamic children (`sweep/train`).
+   */
   readLogs(runId: string, options?: { step?: string; tail?: number }): Promise<LogRecord[]>;
   /** Records metrics; a metric recorded again (same run, step and name) keeps the last value. */
   recordMetrics(metrics: readonly MetricRecord[]): MaybePromise<void>;

@@ -19,7 +19,9 @@ const SQL = {
   insertLog: `INSERT INTO logs (run_id, step, time, level, message, data) VALUES (@run_id, @step, @time, @level, @message, @data)`,
   putMetric: `INSERT OR REPLACE INTO metrics (run_id, step, name, value, time) VALUES (?, ?, ?, ?, ?)`,
   readMetrics: `SELECT step, name, value, time FROM metrics WHERE run_id = ? ORDER BY step, name`,
-  readLogs: `SELECT * FROM logs WHERE run_id = @run_id AND (@step IS NULL OR step = @step) ORDER BY id DESC LIMIT @tail`,
+  readLogs: `SELECT * FROM logs WHERE run_id = @run_id
+   AND (@step IS NULL OR step = @step OR substr(step, 1, length(@step) + 1) IN (@step || '[', @step || '/'))
+   ORDER BY id DESC LIMIT @tail`,
   putCompletion: `INSERT OR REPLACE INTO completions (cache_key, pipeline, step, identity, code_hash, params_hash, input_hashes, field_hashes, output_hash, output_kind, output_size, run_id, created_at, items_failed, input_keys)
    VALUES (@cache_key, @pipeline, @step, @identity, @code_hash, @params_hash, @input_hashes, @field_hashes, @output_hash, @output_kind, @output_size, @run_id, @created_at, @items_failed, @input_keys)`,
   findCompletion: `SELECT * FROM completions WHERE cache_key = ?`,
