@@ -24,6 +24,10 @@ describe("a map that succeeded with failed items, through the CLI", () => {
     const first = sluice(home, ["run", FILE, "--json"], failing);
     expect(first.code, first.stderr).toBe(0);
     expect(first.json().outputs.score).toMatchObject({ total: 50, successes: 45, failures: 5, cached: 0 });
+    // A failed item's output is null in --json, with its error in `errors` by index.
+    expect(first.json().outputs.score.outputs.slice(2, 5)).toEqual([20, null, 40]);
+    expect(first.json().outputs.score.errors[0]).toEqual({ index: 3, error: { code: "step-failed", message: "item 3 is bad", step: "score[3]" } });
+    expect(first.stdout).not.toContain("$sluice");
 
     const plan = sluice(home, ["preview", FILE, "--json"]).json();
     expect(plan.steps.find((s: { name: string }) => s.name === "score")).toEqual({ name: "score", status: "pending", reason: "items-failed", deps: ["docs"], itemsFailed: 5 });

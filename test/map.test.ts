@@ -62,6 +62,11 @@ describe("map steps", () => {
     const ok = await lenient.p.run({ stores: memoryStores() });
     expect(ok.success).toBe(true);
     expect(ok.outputs.score).toMatchObject({ successes: 3, failures: 1, outputs: [10, 20, undefined, 40], errors: [{ index: 2, error: { message: "item 3 is bad" } }] });
+    // In JSON a failed item's output is null (not the stored form of undefined), and its error is in errors by index.
+    const json = ok.toJSON().outputs as Record<string, { outputs: unknown[]; errors: unknown[] }>;
+    expect(json.score!.outputs).toEqual([10, 20, null, 40]);
+    expect(json.score!.errors).toEqual([{ index: 2, error: { code: "step-failed", message: "item 3 is bad", step: "score[2]" } }]);
+    expect(JSON.stringify(ok.toJSON())).not.toContain("$sluice");
 
     const strict = scoring(() => [1, 2, 3, 4], (item) => item % 2 === 1, { minSuccessRatio: 0.9, retry: 2 });
     const stores = memoryStores();
