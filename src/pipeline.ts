@@ -5,6 +5,7 @@
 import {
   buildGraph,
   downstreamClosure,
+  effectiveParams,
   isPromise,
   LOG_LEVELS,
   maskParams,
@@ -239,6 +240,7 @@ export class Pipeline {
       plan,
       paramsByNode,
       params: maskParams(given, graph.secretParams),
+      effectiveParams: maskParams(effectiveParams(paramsByNode), graph.secretParams),
       secretValues,
       targets: options.targets,
       stores,

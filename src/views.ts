@@ -146,14 +146,33 @@ export async function metricsOfRuns(store: RecordStores, runIds: readonly string
 
 type StepSide = { status: string; cached: boolean; cacheKey: string | null; output: string | null } | null;
 
+/** A run's params as its steps saw them: defaulted ones included (runs recorded before that: as given). */
+const paramsSeen = (run: RunRecord): Record<string, unknown> => ({ ...run.params, ...run.effectiveParams });
+
+/**
+ * Whether a step differs between two runs: when both know its cache key, exactly when the keys differ
+ * (code, params or input data); else when it ran in one run only or ended otherwise. A map item or
+ * dynamic child (`score[3]`, `sweep/x`) whose step has one key in both runs is covered by that key.
+ */
+function stepDiffers(step: string, a: StepSide, b: StepSide, sides: (step: string) => [StepSide, StepSide]): boolean {
+  if (a?.cacheKey && b?.cacheKey) return a.cacheKey !== b.cacheKey;
+  const parent = /^([^[/]+)[[/]/.exec(step)?.[1];
+  if (parent !== undefined) {
+    const [pa, pb] = sides(parent);
+    if (pa?.cacheKey && pa.cacheKey === pb?.cacheKey) return false;
+  }
+  return a === null || b === null || a.status !== b.status;
+}
+
 /** What differs between two runs: params, metrics, the definition they ran, and which steps differed. */
 export async function compareRuns(store: RecordStores, a: string, b: string) {
   const [left, right] = await Promise.all([store.runs.getRun(a), store.runs.getRun(b)]);
   for (const [id, found] of [[a, left], [b, right]] as const) if (!found) throw new SluiceError("not-found", `No run ${id}. List runs with: sluice runs`);
   const metrics = await metricsOfRuns(store, [a, b]);
-  const params = [...new Set([...Object.keys(left!.run.params), ...Object.keys(right!.run.params)])]
-    .filter((name) => canonicalJson(left!.run.params[name] ?? null) !== canonicalJson(right!.run.params[name] ?? null))
-    .map((name) => ({ name, a: left!.run.params[name] ?? null, b: right!.run.params[name] ?? null }));
+  const [pa, pb] = [paramsSeen(left!.run), paramsSeen(right!.run)];
+  const params = [...new Set([...Object.keys(pa), ...Object.keys(pb)])]
+    .filter((name) => canonicalJson(pa[name] ?? null) !== canonicalJson(pb[name] ?? null))
+    .map((name) => ({ name, a: pa[name] ?? null, b: pb[name] ?? null }));
   const ma = metrics.get(a)!;
   const mb = metrics.get(b)!;
   const metricRows: Array<{ step: string; name: string; a: number | null; b: number | null; delta: number | null }> = [];
@@ -164,14 +183,11 @@ export async function compareRuns(store: RecordStores, a: string, b: string) {
       metricRows.push({ step, name, a: va, b: vb, delta: va === null || vb === null ? null : vb - va });
     }
   }
-  const side = (found: typeof left, step: string): StepSide => {
-    const record = found!.steps.find((s) => s.step === step);
-    return record ? { status: record.status, cached: record.cached, cacheKey: record.cacheKey ?? null, output: record.output?.hash ?? null } : null;
-  };
-  const names = [...new Set([...left!.steps.map((s) => s.step), ...right!.steps.map((s) => s.step)])];
-  const steps = names
-    .map((step) => ({ step, a: side(left, step), b: side(right, step) }))
-    .filter(({ a: sa, b: sb }) => sa === null || sb === null || sa.status !== sb.status || sa.cacheKey !== sb.cacheKey || sa.output !== sb.output);
+  const byName = (records: readonly StepRunRecord[]) => new Map(records.map((r) => [r.step, { status: r.status, cached: r.cached, cacheKey: r.cacheKey ?? null, output: r.output?.hash ?? null }]));
+  const [stepsA, stepsB] = [byName(left!.steps), byName(right!.steps)];
+  const sides = (step: string): [StepSide, StepSide] => [stepsA.get(step) ?? null, stepsB.get(step) ?? null];
+  const names = [...new Set([...stepsA.keys(), ...stepsB.keys()])];
+  const steps = names.map((step) => ({ step, a: sides(step)[0], b: sides(step)[1] })).filter(({ step, a: sa, b: sb }) => stepDiffers(step, sa, sb, sides));
   return {
     a: runJson(left!.run),
     b: runJson(right!.run),

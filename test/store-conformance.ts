@@ -77,6 +77,7 @@ export function describeStoreConformance(name: string, makeStores: () => Promise
           status: "failed",
           reason: "crashed",
           params: { n: 2, nested: { list: [1, "two", null], flag: true } },
+          effectiveParams: { n: 2, nested: { list: [1, "two", null], flag: true }, trees: 50 },
           targets: ["a", "b"],
           startedAt: 1000,
           finishedAt: 1500,

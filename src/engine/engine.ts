@@ -50,6 +50,8 @@ export interface ExecuteOptions {
   paramsByNode: ReadonlyArray<Record<string, unknown>>;
   /** The params as given (secrets masked), for the run record. */
   params: Record<string, unknown>;
+  /** Every param as the steps see it, defaults applied (secrets masked), for the run record. */
+  effectiveParams?: Record<string, unknown>;
   /** Values of secret params, masked wherever logs or errors would show them. */
   secretValues?: readonly string[];
   targets?: readonly string[];
@@ -166,6 +168,7 @@ class RunExecution {
       pipeline: graph.pipeline,
       status: "running" as const,
       params: this.options.params,
+      ...(this.options.effectiveParams === undefined ? {} : { effectiveParams: this.options.effectiveParams }),
       targets: this.options.targets ? [...this.options.targets] : undefined,
       source: this.options.source,
       ...ownerFields(),

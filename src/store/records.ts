@@ -30,6 +30,11 @@ export interface RunRecord {
   reason?: string;
   /** The params the run was given (secrets masked). */
   params: Record<string, unknown>;
+  /**
+   * Every param its steps declare, as they saw it: given or defaulted (secrets masked). What `sluice
+   * compare` compares; absent for runs recorded before sluice kept it.
+   */
+  effectiveParams?: Record<string, unknown>;
   targets?: string[];
   startedAt: number;
   finishedAt?: number;

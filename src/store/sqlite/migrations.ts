@@ -202,6 +202,12 @@ ALTER TABLE runs ADD COLUMN claim TEXT;`,
     // Which completion each input came from (see Completion.inputKeys): lineage by step instance.
     sql: `ALTER TABLE completions ADD COLUMN input_keys TEXT;`,
   },
+  {
+    version: 14,
+    name: "run-effective-params",
+    // Every param as the run's steps saw it, defaults applied (see RunRecord.effectiveParams).
+    sql: `ALTER TABLE runs ADD COLUMN effective_params TEXT;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -7,8 +7,8 @@ import type { Completion, CompletionSummary, DatasetRecord, RunRecord, StepRunRe
 export type Row = Record<string, unknown>;
 
 /** The runs table's columns and the named parameters of runParams(), for INSERT statements. */
-export const RUN_COLUMNS = `(run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at, checkpoint, project, flow, owner_started, claim)
-  VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at, @checkpoint, @project, @flow, @owner_started, @claim)`;
+export const RUN_COLUMNS = `(run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at, checkpoint, project, flow, owner_started, claim, effective_params)
+  VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at, @checkpoint, @project, @flow, @owner_started, @claim, @effective_params)`;
 
 export function runParams(run: RunRecord) {
   return {
@@ -31,6 +31,7 @@ export function runParams(run: RunRecord) {
     flow: run.flow === undefined ? null : JSON.stringify(run.flow),
     owner_started: run.ownerStartedAt ?? null,
     claim: run.claim ?? null,
+    effective_params: run.effectiveParams === undefined ? null : JSON.stringify(run.effectiveParams),
   };
 }
 
@@ -56,6 +57,7 @@ export function runFromRow(row: Row): RunRecord {
   if (row.flow !== null) run.flow = JSON.parse(row.flow as string);
   if (row.owner_started !== null) run.ownerStartedAt = row.owner_started as number;
   if (row.claim !== null) run.claim = row.claim as string;
+  if (row.effective_params !== null && row.effective_params !== undefined) run.effectiveParams = JSON.parse(row.effective_params as string);
   return run;
 }
 
