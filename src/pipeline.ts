@@ -5,6 +5,7 @@
 import {
   buildGraph,
   downstreamClosure,
+  effectiveParams,
   isPromise,
   LOG_LEVELS,
   maskParams,
@@ -125,6 +126,8 @@ export interface PreviewStep {
   params: Record<string, unknown>;
   /** The conditional steps (`when`) whose skip skips this one too (itself included); absent when none. */
   conditions?: string[];
+  /** With reason `items-failed`: how many items of the map's last output failed (the run retries just those). */
+  itemsFailed?: number;
 }
 
 /**
@@ -162,14 +165,18 @@ export class Preview {
     return formatTree(
       this.steps.map((step) => {
         const params = Object.keys(step.params).length > 0 ? ` ${JSON.stringify(step.params)}` : "";
-        const label = step.status === "complete" ? "complete" : step.status === "dynamic" ? `dynamic: known when "${step.deps[0]}" has run` : `pending: ${step.reason}`;
+        const failed = step.itemsFailed === undefined ? "" : `, ${step.itemsFailed} ${step.itemsFailed === 1 ? "item" : "items"} to retry`;
+        const label = step.status === "complete" ? "complete" : step.status === "dynamic" ? `dynamic: known when "${step.deps[0]}" has run` : `pending: ${step.reason}${failed}`;
         return { name: step.name, deps: step.deps, label: `${step.name}${params} (${label}${conditionNote(step)})` };
       }),
     );
   }
 
-  toJSON(): { pipeline: string; steps: Array<{ name: string; status: PlanStatus; reason: Reason; deps: string[]; conditions?: string[] }> } {
-    return { pipeline: this.pipeline, steps: this.steps.map(({ name, status, reason, deps, conditions }) => ({ name, status, reason, deps, ...(conditions ? { conditions } : {}) })) };
+  toJSON(): { pipeline: string; steps: Array<{ name: string; status: PlanStatus; reason: Reason; deps: string[]; conditions?: string[]; itemsFailed?: number }> } {
+    return {
+      pipeline: this.pipeline,
+      steps: this.steps.map(({ name, status, reason, deps, conditions, itemsFailed }) => ({ name, status, reason, deps, ...(conditions ? { conditions } : {}), ...(itemsFailed === undefined ? {} : { itemsFailed }) })),
+    };
   }
 }
 
@@ -228,6 +235,7 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
       const shown: PreviewStep = { name: step.name, status: step.status, reason: step.reason, deps: [...step.deps], params: maskParams(step.params, graph.secretParams) };
       const skippedWith = conditions.get(step.index);
       if (skippedWith) shown.conditions = skippedWith;
+      if (step.itemsFailed !== undefined) shown.itemsFailed = step.itemsFailed;
       steps.push(shown);
       if (graph.nodes[step.index]!.def.dynamic) steps.push(...(await expansionRows(step.name, step.status === "complete" ? step.completion?.output : undefined, stores)));
     }
@@ -252,6 +260,7 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
       plan,
       paramsByNode,
       params: maskParams(given, graph.secretParams),
+      effectiveParams: maskParams(effectiveParams(paramsByNode), graph.secretParams),
       secretValues,
       targets: options.targets,
       stores,

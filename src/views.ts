@@ -1,12 +1,12 @@
 /**
- * The JSON views of runs, steps, logs, datasets and lineage: one shape for `sluice ... --json` and
- * for the HTTP API (the client's types come from core/wire.ts, which describes these).
+ * The JSON views of runs, steps, logs and datasets (lineage.ts: lineage): one shape for `sluice ... --json`
+ * and for the HTTP API (the client's types come from core/wire.ts, which describes these).
  */
 import { arrowToRecords, decodeValue, type ArtifactRef } from "./artifacts/index.js";
 import { canonicalJson, SluiceError } from "./core/index.js";
 import { ownerName, shownRun } from "./engine/index.js";
 import type { SluiceHome } from "./home.js";
-import { DEFAULT_PROJECT, type Completion, type CompletionStore, type DatasetRecord, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "./store/index.js";
+import { DEFAULT_PROJECT, type CompletionStore, type DatasetRecord, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "./store/index.js";
 
 const iso = (time: number | undefined) => (time === undefined ? null : new Date(time).toISOString());
 
@@ -101,74 +101,6 @@ export async function datasetRows(home: SluiceHome, entry: DatasetRecord, n: num
   return { rows: records.slice(0, n) as Array<Record<string, unknown>>, total: records.length };
 }
 
-export interface LineageLink {
-  depth: number;
-  pipeline: string;
-  step: string;
-  artifact: string;
-  runId: string;
-}
-
-/** An artifact's producers and its upstream and downstream artifacts, up to `depth` links away. */
-export async function lineageJson(home: SluiceHome, hash: string, depth: number) {
-  const producers = await home.store.producersOf(hash);
-  return {
-    artifact: hash,
-    madeBy: producers.map((c) => ({ pipeline: c.pipeline, step: c.step, runId: c.runId, inputs: c.inputHashes })),
-    upstream: await walk(home, hash, depth, "up"),
-    downstream: await walk(home, hash, depth, "down"),
-  };
-}
-
-/** Breadth-first through completions: up to the artifacts an artifact was made from, or down to those made from it. */
-async function walk(home: SluiceHome, start: string, maxDepth: number, direction: "up" | "down"): Promise<LineageLink[]> {
-  const links: LineageLink[] = [];
-  const seen = new Set([start]);
-  let frontier = [start];
-  for (let depth = 1; depth <= maxDepth && frontier.length > 0; depth++) {
-    const next: string[] = [];
-    for (const hash of frontier) {
-      const found: Completion[] = direction === "down" ? await home.store.consumersOf(hash) : await home.store.producersOf(hash);
-      const hashes =
-        direction === "down"
-          ? found.map((c) => ({ c, artifact: c.output.hash }))
-          : found.flatMap((c) => Object.values(c.inputHashes).map((artifact) => ({ c, artifact })));
-      for (const { c, artifact: input } of hashes) {
-        // Going up, an input hash may be one field of an output: follow the whole output that holds it.
-        const producer = direction === "down" ? c : (await home.store.producersOf(input))[0];
-        if (!producer) continue;
-        const artifact = direction === "down" ? input : producer.output.hash;
-        if (seen.has(artifact)) continue;
-        seen.add(artifact);
-        links.push({ depth, pipeline: producer.pipeline, step: producer.step, artifact, runId: producer.runId });
-        next.push(artifact);
-      }
-    }
-    frontier = next;
-  }
-  return links;
-}
-
-/** An artifact hash from a dataset name, a step name ("pipeline/step" or "step") or a hash prefix. */
-export async function resolveArtifact(home: SluiceHome, query: string, allowed?: ReadonlySet<string>): Promise<string> {
-  const entries = (await home.store.findDatasets(query)).filter((e) => allowed === undefined || allowed.has(e.pipeline));
-  if (entries.length > 0) return entries[0]!.hash;
-  const slash = query.indexOf("/");
-  const pipeline = slash > 0 ? query.slice(0, slash) : undefined;
-  const step = slash > 0 ? query.slice(slash + 1) : query;
-  for (const run of await home.store.listRuns({ pipeline, limit: 200 })) {
-    if (allowed !== undefined && !allowed.has(run.pipeline)) continue;
-    const detail = await home.store.getRun(run.runId);
-    const found = detail?.steps.find((s) => s.step === step && s.output);
-    if (found?.output) return found.output.hash;
-  }
-  if (/^[0-9a-f]{6,64}$/.test(query)) {
-    const producers = (await home.store.producersOf(query)).filter((c) => allowed === undefined || allowed.has(c.pipeline));
-    if (producers.length > 0) return query;
-  }
-  throw new SluiceError("not-found", `No artifact or step "${query}". Name a step (pipeline/step or step) or an artifact hash.`);
-}
-
 /** The stores a view reads: runs, and completions (to find the run that computed a cached output). */
 export interface RecordStores {
   runs: RunStore;
@@ -214,14 +146,33 @@ export async function metricsOfRuns(store: RecordStores, runIds: readonly string
 
 type StepSide = { status: string; cached: boolean; cacheKey: string | null; output: string | null } | null;
 
+/** A run's params as its steps saw them: defaulted ones included (runs recorded before that: as given). */
+const paramsSeen = (run: RunRecord): Record<string, unknown> => ({ ...run.params, ...run.effectiveParams });
+
+/**
+ * Whether a step differs between two runs: when both know its cache key, exactly when the keys differ
+ * (code, params or input data); else when it ran in one run only or ended otherwise. A map item or
+ * dynamic child (`score[3]`, `sweep/x`) whose step has one key in both runs is covered by that key.
+ */
+function stepDiffers(step: string, a: StepSide, b: StepSide, sides: (step: string) => [StepSide, StepSide]): boolean {
+  if (a?.cacheKey && b?.cacheKey) return a.cacheKey !== b.cacheKey;
+  const parent = /^([^[/]+)[[/]/.exec(step)?.[1];
+  if (parent !== undefined) {
+    const [pa, pb] = sides(parent);
+    if (pa?.cacheKey && pa.cacheKey === pb?.cacheKey) return false;
+  }
+  return a === null || b === null || a.status !== b.status;
+}
+
 /** What differs between two runs: params, metrics, the definition they ran, and which steps differed. */
 export async function compareRuns(store: RecordStores, a: string, b: string) {
   const [left, right] = await Promise.all([store.runs.getRun(a), store.runs.getRun(b)]);
   for (const [id, found] of [[a, left], [b, right]] as const) if (!found) throw new SluiceError("not-found", `No run ${id}. List runs with: sluice runs`);
   const metrics = await metricsOfRuns(store, [a, b]);
-  const params = [...new Set([...Object.keys(left!.run.params), ...Object.keys(right!.run.params)])]
-    .filter((name) => canonicalJson(left!.run.params[name] ?? null) !== canonicalJson(right!.run.params[name] ?? null))
-    .map((name) => ({ name, a: left!.run.params[name] ?? null, b: right!.run.params[name] ?? null }));
+  const [pa, pb] = [paramsSeen(left!.run), paramsSeen(right!.run)];
+  const params = [...new Set([...Object.keys(pa), ...Object.keys(pb)])]
+    .filter((name) => canonicalJson(pa[name] ?? null) !== canonicalJson(pb[name] ?? null))
+    .map((name) => ({ name, a: pa[name] ?? null, b: pb[name] ?? null }));
   const ma = metrics.get(a)!;
   const mb = metrics.get(b)!;
   const metricRows: Array<{ step: string; name: string; a: number | null; b: number | null; delta: number | null }> = [];
@@ -232,14 +183,11 @@ export async function compareRuns(store: RecordStores, a: string, b: string) {
       metricRows.push({ step, name, a: va, b: vb, delta: va === null || vb === null ? null : vb - va });
     }
   }
-  const side = (found: typeof left, step: string): StepSide => {
-    const record = found!.steps.find((s) => s.step === step);
-    return record ? { status: record.status, cached: record.cached, cacheKey: record.cacheKey ?? null, output: record.output?.hash ?? null } : null;
-  };
-  const names = [...new Set([...left!.steps.map((s) => s.step), ...right!.steps.map((s) => s.step)])];
-  const steps = names
-    .map((step) => ({ step, a: side(left, step), b: side(right, step) }))
-    .filter(({ a: sa, b: sb }) => sa === null || sb === null || sa.status !== sb.status || sa.cacheKey !== sb.cacheKey || sa.output !== sb.output);
+  const byName = (records: readonly StepRunRecord[]) => new Map(records.map((r) => [r.step, { status: r.status, cached: r.cached, cacheKey: r.cacheKey ?? null, output: r.output?.hash ?? null }]));
+  const [stepsA, stepsB] = [byName(left!.steps), byName(right!.steps)];
+  const sides = (step: string): [StepSide, StepSide] => [stepsA.get(step) ?? null, stepsB.get(step) ?? null];
+  const names = [...new Set([...stepsA.keys(), ...stepsB.keys()])];
+  const steps = names.map((step) => ({ step, a: sides(step)[0], b: sides(step)[1] })).filter(({ step, a: sa, b: sb }) => stepDiffers(step, sa, sb, sides));
   return {
     a: runJson(left!.run),
     b: runJson(right!.run),

@@ -97,4 +97,19 @@ describe("dynamic fan-out", () => {
     const result = await bad.run({ stores: memoryStores() });
     expect(result.steps.d!.error!.message).toContain('dynamic step "d" must return the steps to run');
   });
+
+  it("files a child's log lines under the child's name; the parent's logs include its children's", async () => {
+    const sweep = step("sweep", {
+      dynamic: true,
+      run: (_args, ctx) => {
+        ctx.log("expanding");
+        return [0.1, 0.01].map((lr) => step(`train_${lr}`, { run: (_a, child) => child.log(`training at ${lr}`) }));
+      },
+    });
+    const stores = memoryStores();
+    const result = await pipeline("dynamic-logs", { steps: [sweep] }).run({ stores });
+    const lines = async (name: string) => (await stores.runs.readLogs(result.runId, { step: name })).map((l) => `${l.step}: ${l.message}`);
+    expect(await lines("sweep/train_0.1")).toEqual(["sweep/train_0.1: training at 0.1"]);
+    expect((await lines("sweep")).sort()).toEqual(["sweep/train_0.01: training at 0.01", "sweep/train_0.1: training at 0.1", "sweep: expanding"]);
+  });
 });

@@ -62,6 +62,11 @@ describe("map steps", () => {
     const ok = await lenient.p.run({ stores: memoryStores() });
     expect(ok.success).toBe(true);
     expect(ok.outputs.score).toMatchObject({ successes: 3, failures: 1, outputs: [10, 20, undefined, 40], errors: [{ index: 2, error: { message: "item 3 is bad" } }] });
+    // In JSON a failed item's output is null (not the stored form of undefined), and its error is in errors by index.
+    const json = ok.toJSON().outputs as Record<string, { outputs: unknown[]; errors: unknown[] }>;
+    expect(json.score!.outputs).toEqual([10, 20, null, 40]);
+    expect(json.score!.errors).toEqual([{ index: 2, error: { code: "step-failed", message: "item 3 is bad", step: "score[2]" } }]);
+    expect(JSON.stringify(ok.toJSON())).not.toContain("$sluice");
 
     const strict = scoring(() => [1, 2, 3, 4], (item) => item % 2 === 1, { minSuccessRatio: 0.9, retry: 2 });
     const stores = memoryStores();
@@ -87,6 +92,99 @@ describe("map steps", () => {
     expect(result.steps.m!.error!.message).toContain('map "m": its `over` input must be an array, got number');
     expect(() => map("m", { over: step("l", { run: () => [1] }), concurrency: 0, run: ({ item }) => item })).toThrow(/concurrency must be a whole number/);
     expect(() => map("m", { over: step("l", { run: () => [1] }), minSuccessRatio: 2, run: ({ item }) => item })).toThrow(/minSuccessRatio must be a number from 0 to 1/);
+  });
+});
+
+describe("map item logs", () => {
+  it("are filed under the item's name (ctx.log, console, retry warnings); the map step's logs include its items'", async () => {
+    const docs = step("docs", { run: () => [1, 2, 3] });
+    const tries = new Map<number, number>();
+    const score = map("score", {
+      over: docs,
+      retry: { attempts: 2, delayMs: 1, jitter: false },
+      run: ({ item }: { item: number }, ctx) => {
+        ctx.log(`scoring ${item}`);
+        console.log(`printed by ${item}`);
+        const attempt = (tries.get(item) ?? 0) + 1;
+        tries.set(item, attempt);
+        if (item === 2 && attempt === 1) throw new Error("flaky");
+        return item;
+      },
+    });
+    const asyncScore = map("asyncScore", {
+      over: docs,
+      run: async ({ item }: { item: number }, ctx) => {
+        await Promise.resolve();
+        ctx.log.warn(`async ${item}`);
+        console.log(`async printed ${item}`);
+        return item;
+      },
+    });
+    const stores = memoryStores();
+    const result = await pipeline("item-logs", { steps: [score, asyncScore] }).run({ stores });
+    expect(result.success).toBe(true);
+    const lines = async (step: string) => (await stores.runs.readLogs(result.runId, { step })).map((l) => `${l.step}: ${l.message}`);
+    expect(await lines("score[1]")).toEqual(["score[1]: scoring 2", "score[1]: printed by 2", expect.stringMatching(/^score\[1\]: attempt 1 failed: flaky; retrying in \d+ ms$/), "score[1]: scoring 2", "score[1]: printed by 2"]);
+    expect(await lines("asyncScore[2]")).toEqual(["asyncScore[2]: async 3", "asyncScore[2]: async printed 3"]);
+    const all = await lines("score");
+    expect(all).toHaveLength(9);
+    expect(new Set(all.map((line) => line.split(":")[0]))).toEqual(new Set(["score[0]", "score[1]", "score[2]"]));
+  });
+});
+
+describe("a map that succeeded with some items failed", () => {
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+
+  it("is no cache hit: preview says items-failed, and the next run retries only the failed items", async () => {
+    const failing = new Set([3, 7, 11, 19, 42]);
+    const { calls, p } = scoring((n) => Array.from({ length: n }, (_, i) => i), (item) => failing.has(item), { minSuccessRatio: 0.85 });
+    const stores = memoryStores();
+    const first = await p.run({ stores, params: { n: 50 } });
+    expect(first.success).toBe(true);
+    expect(first.outputs.score).toMatchObject({ successes: 45, failures: 5 });
+
+    const preview = await p.preview({ stores, params: { n: 50 } });
+    expect(preview.steps.find((s) => s.name === "score")).toMatchObject({ status: "pending", reason: "items-failed", itemsFailed: 5 });
+    expect(preview.toJSON().steps.find((s) => s.name === "score")).toEqual({ name: "score", status: "pending", reason: "items-failed", deps: ["docs"], itemsFailed: 5 });
+    expect(preview.toTree()).toContain("score (pending: items-failed, 5 items to retry)");
+
+    // Nothing changed: the five are tried again and fail again. The output counts the reused items
+    // (`cached`), so its consumer runs once more; after that the same output leaves it reused.
+    for (const consumerReused of [false, true]) {
+      calls.length = 0;
+      const same = await p.run({ stores, params: { n: 50 } });
+      expect(sorted(calls)).toEqual([3, 7, 11, 19, 42]);
+      expect(same.steps.score).toMatchObject({ status: "succeeded", reason: "items-failed", cached: false });
+      expect(same.outputs.score).toMatchObject({ cached: 45, failures: 5 });
+      expect(same.steps.total).toMatchObject({ status: "succeeded", cached: consumerReused });
+    }
+
+    // Two of them succeed now; a forced upstream that gives the same list is checked at run time, and still retried.
+    failing.delete(3);
+    failing.delete(7);
+    calls.length = 0;
+    const second = await p.run({ stores, params: { n: 50 }, force: ["docs"] });
+    expect(second.steps.score!.reason).toBe("upstream-changed");
+    expect(sorted(calls)).toEqual([3, 7, 11, 19, 42]);
+    expect(second.outputs.score).toMatchObject({ cached: 45, successes: 47, failures: 3 });
+    expect((await p.preview({ stores, params: { n: 50 } })).steps.find((s) => s.name === "score")).toMatchObject({ reason: "items-failed", itemsFailed: 3 });
+
+    // A grown list runs the new items and the ones still failing.
+    calls.length = 0;
+    const grown = await p.run({ stores, params: { n: 53 } });
+    expect(sorted(calls)).toEqual([11, 19, 42, 50, 51, 52]);
+    expect(grown.outputs.score).toMatchObject({ total: 53, cached: 47, failures: 3 });
+
+    // Once every item succeeded the map is complete: the next run runs no item.
+    failing.clear();
+    calls.length = 0;
+    await p.run({ stores, params: { n: 53 } });
+    expect(sorted(calls)).toEqual([11, 19, 42]);
+    calls.length = 0;
+    const done = await p.run({ stores, params: { n: 53 } });
+    expect(calls).toEqual([]);
+    expect(done.steps.score).toMatchObject({ status: "succeeded", reason: "complete", cached: true });
+    expect((await p.preview({ stores, params: { n: 53 } })).steps.find((s) => s.name === "score")).toMatchObject({ status: "complete", reason: "complete" });
   });
 });
 

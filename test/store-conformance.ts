@@ -77,6 +77,7 @@ export function describeStoreConformance(name: string, makeStores: () => Promise
           status: "failed",
           reason: "crashed",
           params: { n: 2, nested: { list: [1, "two", null], flag: true } },
+          effectiveParams: { n: 2, nested: { list: [1, "two", null], flag: true }, trees: 50 },
           targets: ["a", "b"],
           startedAt: 1000,
           finishedAt: 1500,
@@ -336,6 +337,18 @@ export function describeStoreConformance(name: string, makeStores: () => Promise
         expect(await runs.readLogs("r1", { step: "b" })).toEqual([log("r1", "two", { step: "b", time: 2, level: "warn", data: { k: [1, 2] } })]);
       });
 
+      it("a step's logs include those of its map items and dynamic children, not of steps that only share a prefix", async () => {
+        const { runs } = await fresh();
+        await runs.createRun(run("r1"));
+        const names = ["score", "score[0]", "score[19]", "scores", "score.x", "sweep/a", "sweep", "sweeper", "other"];
+        await runs.appendLogs(names.map((step, time) => log("r1", step, { step, time })));
+        const messages = (list: LogRecord[]) => list.map((l) => l.message);
+        expect(messages(await runs.readLogs("r1", { step: "score" }))).toEqual(["score", "score[0]", "score[19]"]);
+        expect(messages(await runs.readLogs("r1", { step: "score[19]" }))).toEqual(["score[19]"]);
+        expect(messages(await runs.readLogs("r1", { step: "sweep" }))).toEqual(["sweep/a", "sweep"]);
+        expect(messages(await runs.readLogs("r1", { step: "score", tail: 1 }))).toEqual(["score[19]"]);
+      });
+
       it("keeps run-level logs (no step) and each run's logs apart", async () => {
         const { runs } = await fresh();
         await runs.createRun(run("r1"));
@@ -383,6 +396,27 @@ export function describeStoreConformance(name: string, makeStores: () => Promise
         expect(await completions.latestCompletion("p", "other-step")).toBeUndefined();
         expect(await completions.latestCompletion("no-such-pipeline", "s")).toBeUndefined();
         expect(await completions.latestCompletion("elsewhere", "t")).toBeUndefined();
+      });
+
+      it("keeps how many items of a map's output failed, in the full record and the summary, and forgets it when the key is stored again", async () => {
+        const { completions } = await fresh();
+        await completions.putCompletion(completion("k1", { itemsFailed: 5 }));
+        expect(await completions.findCompletion("k1")).toEqual(completion("k1", { itemsFailed: 5 }));
+        expect((await completions.completionsOf("p"))[0]!.itemsFailed).toBe(5);
+        await completions.putCompletion(completion("k1", { createdAt: 2000 }));
+        expect((await completions.findCompletion("k1"))!.itemsFailed).toBeUndefined();
+        expect((await completions.completionsOf("p"))[0]!.itemsFailed).toBeUndefined();
+      });
+
+      it("keeps the completions an output's inputs came from, and finds the completions made from one (lineage)", async () => {
+        const { completions } = await fresh();
+        await completions.putCompletion(completion("up", { step: "a", inputHashes: {} }));
+        await completions.putCompletion(completion("down", { step: "b", inputHashes: { x: "out-up" }, inputKeys: { x: "up" }, createdAt: 2000 }));
+        await completions.putCompletion(completion("legacy", { step: "c", inputHashes: { x: "out-up" }, createdAt: 3000 }));
+        expect((await completions.findCompletion("down"))!.inputKeys).toEqual({ x: "up" });
+        expect((await completions.findCompletion("legacy"))!.inputKeys).toBeUndefined();
+        expect((await completions.consumersOfInstance("up")).map((c) => c.cacheKey)).toEqual(["down"]);
+        expect(await completions.consumersOfInstance("down")).toEqual([]);
       });
 
       it("completionsOf lists every completion of a pipeline, invalidated ones included", async () => {

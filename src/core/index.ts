@@ -37,7 +37,7 @@ export type {
 } from "./step.js";
 export { buildGraph, closest, downstreamClosure, skipConditions, unknownStep, upstreamClosure } from "./graph.js";
 export type { GraphNode, PipelineGraph, ResolvedInput } from "./graph.js";
-export { declaredParams, resolveParams } from "./params.js";
+export { declaredParams, effectiveParams, resolveParams } from "./params.js";
 export { identityOf } from "./identity.js";
 export { isSecret, MASK, maskParams, maskText, secret } from "./secret.js";
 export { forbiddenKeyPath, isForbiddenKey } from "./json-keys.js";

@@ -58,6 +58,28 @@ export function resolveParams(graph: PipelineGraph, given: Record<string, unknow
   return perNode;
 }
 
+/**
+ * Every param the steps declare, as they see it (given or defaulted), by name, from resolveParams'
+ * result; where two steps declare one name, the first decides. Values JSON cannot hold are their text,
+ * so that the result can be recorded.
+ */
+export function effectiveParams(perNode: ReadonlyArray<Record<string, unknown>>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const params of perNode) {
+    for (const name in params) if (!Object.hasOwn(values, name)) values[name] = jsonSafe(params[name]);
+  }
+  return values;
+}
+
+function jsonSafe(value: unknown): unknown {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return String(value);
+  }
+}
+
 /** Params holding `__proto__`, `constructor` or `prototype` (or already bent by one) are refused, never half-applied. */
 function refusePrototypeKeys(given: Record<string, unknown>): void {
   const proto = Object.getPrototypeOf(given);

@@ -17,6 +17,7 @@ export const REASONS = [
   "input-data-changed",
   "forced",
   "reset",
+  "items-failed",
   "complete",
   "upstream-failed",
   "condition-false",

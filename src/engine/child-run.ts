@@ -1,6 +1,7 @@
 import { isPromise, SluiceError, type MaybePromise, type NormalizedRetry, type StepContext, type StepLogger } from "../core/index.js";
 import { AttemptControl, type Executor } from "../executors/index.js";
 import type { Stores } from "./engine.js";
+import { withStepConsole } from "./console-capture.js";
 import { retryDelay, sleep } from "./retry.js";
 
 /** What the instances a step runs inside itself (a map's items, a dynamic step's children) need of the run. */
@@ -13,9 +14,12 @@ export interface ChildRun {
   executor: Executor;
   /** The step's own attempt: aborting it cancels every child. */
   control: AttemptControl;
-  /** A child's context; its logs and metrics are the step's. */
+  /** A child's context: its log lines are filed under the child's own name (`score[3]`), its metrics under the step's. */
   contextOf(name: string, attempt: number, control: AttemptControl): StepContext;
-  log: () => StepLogger;
+  /** A child's logger (the same lines as its context's). */
+  loggerOf(name: string): StepLogger;
+  /** Whether console output in a child's body is recorded as the child's log (the run's `captureConsole`). */
+  captureConsole: boolean;
 }
 
 /** One child body to run, with its retry policy and per-attempt timeout. */
@@ -25,6 +29,8 @@ export interface ChildCall {
   args: unknown;
   retry: NormalizedRetry;
   timeoutMs?: number;
+  /** An `async` body, whose console output is followed through its awaits (see console-capture.ts). */
+  isAsync: boolean;
 }
 
 export type ChildOutcome = { ok: true; value: unknown; attempts: number } | { ok: false; error: SluiceError; attempts: number };
@@ -48,7 +54,9 @@ export class ChildAttempts {
     this.live.add(control);
     let pending: unknown;
     try {
-      pending = run.executor.execute({ step: call.name, body: call.body, args: call.args, ctx: run.contextOf(call.name, attempt, control), control, timeoutMs: call.timeoutMs });
+      const ctx = run.contextOf(call.name, attempt, control);
+      const execute = () => run.executor.execute({ step: call.name, body: call.body, args: call.args, ctx, control, timeoutMs: call.timeoutMs });
+      pending = run.captureConsole ? withStepConsole(() => ctx.log, execute, call.isAsync) : execute();
     } catch (error) {
       this.live.delete(control);
       return this.failed(call, attempt, error);
@@ -74,7 +82,7 @@ export class ChildAttempts {
     const error = SluiceError.is(thrown) ? thrown : new SluiceError("step-failed", thrown instanceof Error ? thrown.message : String(thrown), { step: call.name, cause: thrown });
     if (!run.control.aborted && attempt < call.retry.attempts && error.retryable) {
       const delayMs = retryDelay(call.retry, attempt);
-      run.log().warn(`${call.name}: attempt ${attempt} failed: ${error.message}; retrying in ${Math.round(delayMs)} ms`);
+      run.loggerOf(call.name).warn(`attempt ${attempt} failed: ${error.message}; retrying in ${Math.round(delayMs)} ms`);
       return sleep(delayMs, run.control.signal).then(
         () => this.attempt(call, attempt + 1),
         (): ChildOutcome => ({ ok: false, error, attempts: attempt }),

@@ -88,7 +88,7 @@ async function runChild(run: Expansion, attempts: ChildAttempts, node: GraphNode
     const encoded = await run.stores.artifacts.get(summary.output);
     if (encoded) return { record: end({ cached: true, reason: "complete", output: summary.output }), value: await decodeValue(encoded, node.def.serializer) };
   }
-  const outcome = await attempts.attempt({ name, body: node.def.run, args, retry: node.def.retry, timeoutMs: node.def.timeoutMs });
+  const outcome = await attempts.attempt({ name, body: node.def.run, args, retry: node.def.retry, timeoutMs: node.def.timeoutMs, isAsync: node.def.isAsync });
   record.attempts = outcome.attempts;
   if (outcome.ok) {
     try {

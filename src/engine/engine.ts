@@ -5,6 +5,7 @@ import {
   serializeError,
   type MaybePromise,
   type PipelineGraph,
+  type MapResult,
   type Reason,
   type RunStatus,
   type SerializedError,
@@ -14,7 +15,7 @@ import {
 import { encodeValue, refOf, tagOf, type ArtifactStore, type EncodedValue } from "../artifacts/index.js";
 import { AttemptControl, InProcessExecutor, type Executor, type ThreadExecutor } from "../executors/index.js";
 import { threadExecutorFor } from "./isolation.js";
-import { cacheKeyOf, inputHashOf, type Plan } from "../planner/index.js";
+import { cacheKeyOf, type Plan } from "../planner/index.js";
 import type { CompletionStore, DatasetCatalog, RunStore, StepRunRecord } from "../store/index.js";
 import type { SluiceEventListener, SluiceEventMap, SluiceEventName } from "./events.js";
 import { RunResult, type FirstFailure, type StepResult } from "./result.js";
@@ -28,7 +29,7 @@ import { runMap } from "./map-step.js";
 import { metricRecord, metricsOfOutput } from "./metrics.js";
 import { Context, makeLogger } from "./step-context.js";
 import { recordOf, resultOf, type StepState } from "./step-state.js";
-import { ABSENT_INPUT_HASH, argsOf, blockedBy, isAbsent, readOutputs, type OutputLoader } from "./step-inputs.js";
+import { argsOf, blockedBy, inputHashesOf, inputKeysOf, readOutputs, type OutputLoader } from "./step-inputs.js";
 import { HEARTBEAT_MS, ownerFields, takeRun } from "./owner.js";
 import { newRunId } from "./run-id.js";
 import { RunLogs } from "./run-logs.js";
@@ -49,6 +50,8 @@ export interface ExecuteOptions {
   paramsByNode: ReadonlyArray<Record<string, unknown>>;
   /** The params as given (secrets masked), for the run record. */
   params: Record<string, unknown>;
+  /** Every param as the steps see it, defaults applied (secrets masked), for the run record. */
+  effectiveParams?: Record<string, unknown>;
   /** Values of secret params, masked wherever logs or errors would show them. */
   secretValues?: readonly string[];
   targets?: readonly string[];
@@ -148,6 +151,7 @@ class RunExecution {
         remaining: 0,
         finished: complete,
         cacheKey: planned.cacheKey,
+        completionKey: planned.completion?.cacheKey,
         ref: planned.completion?.output,
         fieldHashes: planned.completion?.fieldHashes,
         hasValue: false,
@@ -164,6 +168,7 @@ class RunExecution {
       pipeline: graph.pipeline,
       status: "running" as const,
       params: this.options.params,
+      ...(this.options.effectiveParams === undefined ? {} : { effectiveParams: this.options.effectiveParams }),
       targets: this.options.targets ? [...this.options.targets] : undefined,
       source: this.options.source,
       ...ownerFields(),
@@ -272,18 +277,19 @@ class RunExecution {
     const args = isPromise(pendingArgs) ? await pendingArgs : pendingArgs;
     if (state.planned.status === "pending" && state.planned.reason !== "forced" && def.cache && state.planned.cacheKey === undefined) {
       // The plan could not know this key (an upstream had to run first): check it now.
-      const inputHashes = this.inputHashesOf(state);
+      const inputHashes = inputHashesOf(state, this.states);
       state.cacheKey = cacheKeyOf(this.options.graph.pipeline, node, state.planned.paramsHash, inputHashes);
       const found = this.options.plan.completionAt ? this.options.plan.completionAt(state.cacheKey) : this.options.stores.completions.findCompletion(state.cacheKey);
       const completion = isPromise(found) ? await found : found;
-      if (completion && completion.invalidatedAt === undefined) {
+      if (completion && completion.invalidatedAt === undefined && !completion.itemsFailed) {
         state.cached = true;
+        state.completionKey = completion.cacheKey;
         state.ref = completion.output;
         state.fieldHashes = completion.fieldHashes;
         return this.settle(state, "succeeded", state.reason);
       }
     } else if (state.cacheKey === undefined) {
-      state.cacheKey = cacheKeyOf(this.options.graph.pipeline, node, state.planned.paramsHash, this.inputHashesOf(state));
+      state.cacheKey = cacheKeyOf(this.options.graph.pipeline, node, state.planned.paramsHash, inputHashesOf(state, this.states));
     }
 
     let logger: StepLogger | undefined;
@@ -322,7 +328,7 @@ class RunExecution {
       if (attempt < def.retry.attempts && lastError.retryable) {
         const delayMs = retryDelay(def.retry, attempt);
         log().warn(`attempt ${attempt} failed: ${lastError.message}; retrying in ${Math.round(delayMs)} ms`);
-        this.emit("step:retry", { runId: this.runId, step: node.name, attempt, delayMs, error: serializeError(lastError) });
+        this.emit("step:retry", { runId: this.runId, step: node.name, attempt, delayMs, error: this.serialized(lastError) });
         try {
           await sleep(delayMs, this.runControl.signal);
         } catch {
@@ -364,9 +370,9 @@ class RunExecution {
     // Inside the try below: a thread pool that cannot be made (no module known) fails this step, not the run.
     const run = () => (def.isolate === "thread" ? (this.threads ??= threadExecutorFor(this.options.source, this.options.graph.pipeline, node.name)) : this.executor).execute(call);
     const execute = def.map
-      ? () => runMap({ ...this.childRun(state, control, log), spec: def.map!, body: def.run, fingerprint: def.fingerprint, paramsHash: state.planned.paramsHash, params: args.params as Record<string, unknown> }, args.over)
+      ? () => runMap({ ...this.childRun(state, control), spec: def.map!, body: def.run, isAsync: def.isAsync, fingerprint: def.fingerprint, paramsHash: state.planned.paramsHash, params: args.params as Record<string, unknown> }, args.over)
       : def.dynamic
-        ? () => runDynamic({ ...this.childRun(state, control, log), parentKey: state.cacheKey! }, run)
+        ? () => runDynamic({ ...this.childRun(state, control), parentKey: state.cacheKey! }, run)
         : run;
     let value: unknown;
     try {
@@ -389,11 +395,13 @@ class RunExecution {
   }
 
   /** What a map's items (map-step.ts) or a dynamic step's children (dynamic-step.ts) need of this run. */
-  private childRun(state: StepState, control: AttemptControl, log: () => StepLogger): ChildRun {
+  private childRun(state: StepState, control: AttemptControl): ChildRun {
     const step = state.node.name;
     const onMetric = (name: string, value: number) => this.logs.metric(metricRecord(this.runId, step, name, value));
-    const contextOf = (name: string, attempt: number, c: AttemptControl) => new Context(this.runId, name, attempt, c, log, onMetric, state.node.def.filePaths);
-    return { runId: this.runId, pipeline: this.options.graph.pipeline, step, stores: this.options.stores, executor: this.executor, control, contextOf, log };
+    const loggerOf = (name: string) => this.loggerFor(name);
+    const contextOf = (name: string, attempt: number, c: AttemptControl) => new Context(this.runId, name, attempt, c, () => loggerOf(name), onMetric, state.node.def.filePaths);
+    const captureConsole = this.options.captureConsole !== false;
+    return { runId: this.runId, pipeline: this.options.graph.pipeline, step, stores: this.options.stores, executor: this.executor, control, contextOf, loggerOf, captureConsole };
   }
 
   private keepOutput(state: StepState, value: unknown, control: AttemptControl): MaybePromise<SluiceError | undefined> {
@@ -412,16 +420,6 @@ class RunExecution {
   private serialized(error: unknown): SerializedError {
     const secrets = this.options.secretValues ?? [];
     return serializeError(error, secrets.length === 0 ? undefined : (text) => maskText(text, secrets));
-  }
-
-  /** Content hashes of the step's inputs (upstream outputs, declared files): what its cache key covers. */
-  private inputHashesOf(state: StepState): Record<string, string> {
-    const hashes: Record<string, string> = state.planned.fileHashes ? { ...state.planned.fileHashes } : {};
-    for (const input of state.node.inputs) {
-      const upstream = this.states[input.from]!;
-      hashes[input.name] = isAbsent(input, upstream) ? ABSENT_INPUT_HASH : inputHashOf({ output: upstream.ref!, fieldHashes: upstream.fieldHashes }, input.field);
-    }
-    return hashes;
   }
 
   /**
@@ -454,14 +452,17 @@ class RunExecution {
       identity: state.planned.identity,
       codeHash: node.def.fingerprint,
       paramsHash: state.planned.paramsHash,
-      inputHashes: this.inputHashesOf(state),
+      inputHashes: inputHashesOf(state, this.states),
+      ...inputKeysOf(state, this.states),
       ...(state.fieldHashes ? { fieldHashes: state.fieldHashes } : {}),
+      ...(node.def.map && (value as MapResult<unknown>).failures > 0 ? { itemsFailed: (value as MapResult<unknown>).failures } : {}),
       output: ref,
       runId: this.runId,
       createdAt: Date.now(),
     };
     this.track(isPromise(put) ? put.then(() => undefined) : undefined, state);
     this.track(this.options.stores.completions.putCompletion(completion), state);
+    state.completionKey = completion.cacheKey;
     const tag = tagOf(value) ?? (encoded.info ? "dataset" : undefined);
     if (tag === "metrics") this.logs.metric(...metricsOfOutput(this.runId, node.name, value));
     const catalog = this.options.stores.catalog;

@@ -15,6 +15,7 @@ export interface MapRun extends ChildRun {
   spec: MapSpec;
   /** The item body. */
   body: (args: never, ctx: StepContext) => unknown;
+  isAsync: boolean;
   fingerprint: string;
   paramsHash: string;
   params: Record<string, unknown>;
@@ -129,7 +130,7 @@ class MapExecution {
 
   private attempt(it: ItemState): MaybePromise<ItemOutcome> {
     const { run } = this;
-    const outcome = this.attempts.attempt({ name: it.record.step, body: run.body, args: { item: it.item, index: it.index, params: run.params }, retry: run.spec.retry, timeoutMs: run.spec.timeoutMs });
+    const outcome = this.attempts.attempt({ name: it.record.step, body: run.body, args: { item: it.item, index: it.index, params: run.params }, retry: run.spec.retry, timeoutMs: run.spec.timeoutMs, isAsync: run.isAsync });
     const settle = (o: ChildOutcome) => {
       it.record.attempts = o.attempts;
       return o.ok ? this.succeeded(it, o.value) : this.failed(it, o.error);

@@ -108,7 +108,8 @@ export class RunResult<Outputs = Record<string, unknown>> {
 
   /**
    * The result as JSON: outputs inline when they are JSON and under 1 MiB, else `{ "$ref": { hash, kind, size } }`.
-   * Values JSON cannot hold (NaN, Dates, ...) appear in sluice's tagged form `{ "$sluice": kind, "v": ... }`.
+   * Values JSON cannot hold (NaN, Dates, ...) appear in sluice's tagged form `{ "$sluice": kind, "v": ... }`,
+   * except `undefined`, which is `null` as JSON.stringify writes it (a failed map item's output, say).
    */
   toJSON(): Record<string, unknown> {
     const outputs: Record<string, unknown> = {};
@@ -116,7 +117,7 @@ export class RunResult<Outputs = Record<string, unknown>> {
       if (!step.output) continue;
       const text = this.#outputTexts.get(step.name);
       const small = step.output.size < INLINE_LIMIT;
-      if (step.output.kind === "json" && small && text !== undefined) outputs[step.name] = JSON.parse(text);
+      if (step.output.kind === "json" && small && text !== undefined) outputs[step.name] = parseForJson(text);
       else if (step.output.kind === "records" && small && step.name in this.outputs) outputs[step.name] = this.outputs[step.name];
       else outputs[step.name] = { $ref: step.output };
     }
@@ -134,4 +135,19 @@ export class RunResult<Outputs = Record<string, unknown>> {
       outputs,
     };
   }
+}
+
+/** How the codec tags `undefined` (in an array, or as a whole output); it has no other meaning in stored text. */
+const UNDEFINED_TAG = `{"$sluice":"undefined"}`;
+
+/** Stored JSON text as JSON output shows it: `undefined` is `null`, as JSON.stringify writes it in arrays. */
+function parseForJson(text: string): unknown {
+  if (!text.includes(UNDEFINED_TAG)) return JSON.parse(text);
+  return JSON.parse(text, (_key, value: unknown) => (isUndefinedTag(value) ? null : value));
+}
+
+function isUndefinedTag(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length === 1 && (value as Record<string, unknown>).$sluice === "undefined";
 }

@@ -1,5 +1,6 @@
 import { SluiceError, isPromise, type MaybePromise, type ResolvedInput } from "../core/index.js";
 import { decodeValue, type ArtifactStore } from "../artifacts/index.js";
+import { inputHashOf } from "../planner/index.js";
 import type { CompletionStore } from "../store/index.js";
 import type { StepState } from "./step-state.js";
 
@@ -17,6 +18,26 @@ export function isAbsent(input: ResolvedInput, upstream: StepState): boolean {
 
 /** What a consumer's cache key holds for an absent optional input. */
 export const ABSENT_INPUT_HASH = "absent";
+
+/** Content hashes of the step's inputs (upstream outputs, declared files): what its cache key covers. */
+export function inputHashesOf(state: StepState, states: ReadonlyArray<StepState | undefined>): Record<string, string> {
+  const hashes: Record<string, string> = state.planned.fileHashes ? { ...state.planned.fileHashes } : {};
+  for (const input of state.node.inputs) {
+    const upstream = states[input.from]!;
+    hashes[input.name] = isAbsent(input, upstream) ? ABSENT_INPUT_HASH : inputHashOf({ output: upstream.ref!, fieldHashes: upstream.fieldHashes }, input.field);
+  }
+  return hashes;
+}
+
+/** For a completion: the completion each input came from, by input name (lineage by step instance). */
+export function inputKeysOf(state: StepState, states: ReadonlyArray<StepState | undefined>): { inputKeys?: Record<string, string> } {
+  let keys: Record<string, string> | undefined;
+  for (const input of state.node.inputs) {
+    const key = states[input.from]!.completionKey;
+    if (key !== undefined && !isAbsent(input, states[input.from]!)) (keys ??= {})[input.name] = key;
+  }
+  return keys === undefined ? {} : { inputKeys: keys };
+}
 
 /** A step's inputs by name, and its params; waits only when some input must be read from the artifact store. */
 export function argsOf(state: StepState, states: ReadonlyArray<StepState | undefined>, params: Record<string, unknown>, loader: OutputLoader): MaybePromise<Record<string, unknown>> {

@@ -18,6 +18,8 @@ export interface StepState {
   startedAt?: number;
   finishedAt?: number;
   cacheKey?: string;
+  /** The cache key of the completion its output is (the step instance that made it); none for a fallback value. */
+  completionKey?: string;
   ref?: ArtifactRef;
   /** Hashes of the output's fields that consumers read one by one. */
   fieldHashes?: Record<string, string>;

@@ -34,6 +34,8 @@ export interface PlannedStep {
   readonly completion?: CompletionSummary;
   /** Content hashes of the external files the step declares, by `file:<path>`. */
   readonly fileHashes?: Record<string, string>;
+  /** With reason `items-failed`: how many items of the map's stored output failed (they run again). */
+  readonly itemsFailed?: number;
 }
 
 export interface Plan {
@@ -91,6 +93,7 @@ export async function planRun(
     let status: PlanStatus = "pending";
     let reason: Reason;
     let completion: CompletionSummary | undefined;
+    let itemsFailed: number | undefined;
     if (options.forceAll || forced.has(node.name) || !node.def.cache) {
       reason = "forced";
     } else {
@@ -101,6 +104,11 @@ export async function planRun(
       if (completion?.invalidatedAt !== undefined) {
         reason = completion.paramsHash === paramsHash ? "reset" : "missing-output";
         completion = undefined;
+      } else if (completion?.itemsFailed) {
+        // A map output with failed items is no cache hit: the run retries those items (the others are reused).
+        reason = "items-failed";
+        itemsFailed = completion.itemsFailed;
+        completion = undefined;
       } else if (completion) {
         status = "complete";
         reason = "complete";
@@ -109,7 +117,7 @@ export async function planRun(
         const summary = isPromise(found) ? await found : found;
         const full = summary && lookup.full(summary);
         const latest = isPromise(full) ? await full : full;
-        if (options.checkDependencies === false && latest && !latest.invalidatedAt && latest.paramsHash === paramsHash && latest.codeHash === node.def.fingerprint) {
+        if (options.checkDependencies === false && latest && !latest.invalidatedAt && !latest.itemsFailed && latest.paramsHash === paramsHash && latest.codeHash === node.def.fingerprint) {
           status = "complete";
           reason = "complete";
           completion = latest;
@@ -118,7 +126,7 @@ export async function planRun(
         }
       }
     }
-    const result: PlannedStep = { name: node.name, index: node.index, status, reason, identity, paramsHash, params, deps: node.depNames, cacheKey, inputHashes, completion, fileHashes };
+    const result: PlannedStep = { name: node.name, index: node.index, status, reason, identity, paramsHash, params, deps: node.depNames, cacheKey, inputHashes, completion, fileHashes, ...(itemsFailed ? { itemsFailed } : {}) };
     planned[node.index] = result;
     steps.push(result);
   }

@@ -3,7 +3,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { ArtifactRef } from "../artifacts/index.js";
 import { SluiceError } from "../core/index.js";
 import * as wire from "../core/wire.js";
-import { datasetJson, datasetRows, findDataset, lineageJson, resolveArtifact, schemaJson } from "../views.js";
+import { datasetJson, datasetRows, findDataset, schemaJson } from "../views.js";
+import { lineageJson, lineageStart } from "../lineage.js";
 import type { Api } from "./app.js";
 import { errorResponses, json, projectParam } from "./route-parts.js";
 import type { RunManager } from "./run-manager.js";
@@ -108,8 +109,8 @@ export function catalogRoutes(app: Api, manager: RunManager): void {
       responses: { 200: json(wire.Lineage, "lineage"), ...errorResponses(400, 401, 403, 404) },
     }),
     async (c) => {
-      const hash = await resolveArtifact(manager.home, c.req.valid("param").ref, flows());
-      return c.json(await lineageJson(manager.home, hash, c.req.valid("query").depth ?? 10), 200);
+      const start = await lineageStart(manager.home.store, c.req.valid("param").ref, flows());
+      return c.json(await lineageJson(manager.home.store, start, c.req.valid("query").depth ?? 10), 200);
     },
   );
 }

@@ -98,7 +98,8 @@ export class MemoryStore implements RunStore, CompletionStore, DatasetCatalog {
   }
 
   async readLogs(runId: string, options: { step?: string; tail?: number } = {}): Promise<LogRecord[]> {
-    const all = (this.logs.get(runId) ?? []).filter((log) => options.step === undefined || log.step === options.step);
+    const { step } = options;
+    const all = (this.logs.get(runId) ?? []).filter((log) => step === undefined || log.step === step || log.step?.startsWith(`${step}[`) || log.step?.startsWith(`${step}/`));
     return options.tail === undefined ? all : all.slice(Math.max(0, all.length - options.tail));
   }
 
@@ -157,6 +158,10 @@ export class MemoryStore implements RunStore, CompletionStore, DatasetCatalog {
 
   async consumersOf(hash: string): Promise<Completion[]> {
     return [...this.completions.values()].filter((completion) => Object.values(completion.inputHashes).includes(hash));
+  }
+
+  async consumersOfInstance(cacheKey: string): Promise<Completion[]> {
+    return [...this.completions.values()].filter((completion) => Object.values(completion.inputKeys ?? {}).includes(cacheKey)).sort((a, b) => a.createdAt - b.createdAt);
   }
 
   recordDataset(entry: DatasetRecord): void {

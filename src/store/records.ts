@@ -30,6 +30,11 @@ export interface RunRecord {
   reason?: string;
   /** The params the run was given (secrets masked). */
   params: Record<string, unknown>;
+  /**
+   * Every param its steps declare, as they saw it: given or defaulted (secrets masked). What `sluice
+   * compare` compares; absent for runs recorded before sluice kept it.
+   */
+  effectiveParams?: Record<string, unknown>;
   targets?: string[];
   startedAt: number;
   finishedAt?: number;
@@ -119,6 +124,12 @@ export interface Completion {
   paramsHash: string;
   /** Content hash of each input value, by input name. */
   inputHashes: Record<string, string>;
+  /**
+   * The cache key of the completion each input value came from, by input name: the step instance
+   * that made it. Lineage follows these (two steps can make the same bytes, so a content hash does
+   * not say which one an input came from). Absent for inputs with no completion (a fallback value).
+   */
+  inputKeys?: Record<string, string>;
   /** Content hashes of the output's fields that consumers read one by one (`.out("x")`), by field. */
   fieldHashes?: Record<string, string>;
   output: StoredRef;
@@ -126,13 +137,18 @@ export interface Completion {
   createdAt: number;
   /** Set by a reset: the output is kept for lineage but no longer makes the step complete. */
   invalidatedAt?: number;
+  /**
+   * A map step's output in which this many items failed (within its minSuccessRatio): stored and
+   * readable, but it does not make the step complete, so the next run retries those items.
+   */
+  itemsFailed?: number;
 }
 
 /**
  * What the planner needs of a completion to tell whether a step is complete (and, for a reset, that it
  * was); the full record comes from `findCompletion`.
  */
-export type CompletionSummary = Pick<Completion, "cacheKey" | "step" | "paramsHash" | "output" | "fieldHashes" | "createdAt" | "invalidatedAt">;
+export type CompletionSummary = Pick<Completion, "cacheKey" | "step" | "paramsHash" | "output" | "fieldHashes" | "createdAt" | "invalidatedAt" | "itemsFailed">;
 
 /** The project of runs recorded without one (a plain `sluice run` outside a workspace). */
 export const DEFAULT_PROJECT = "default";

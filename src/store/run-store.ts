@@ -27,7 +27,10 @@ export interface RunStore {
    */
   fenceRun(runId: string, claim: string | undefined): void;
   appendLogs(logs: readonly LogRecord[]): MaybePromise<void>;
-  /** Oldest first; `tail` keeps the last N. */
+  /**
+   * Oldest first; `tail` keeps the last N. `step` keeps that step's lines and those of the instances it
+   * runs inside itself: map items (`score[3]`) and dynamic children (`sweep/train`).
+   */
   readLogs(runId: string, options?: { step?: string; tail?: number }): Promise<LogRecord[]>;
   /** Records metrics; a metric recorded again (same run, step and name) keeps the last value. */
   recordMetrics(metrics: readonly MetricRecord[]): MaybePromise<void>;
@@ -57,8 +60,10 @@ export interface CompletionStore {
   completionsOf(pipeline: string): Promise<CompletionSummary[]>;
   /** Lineage: the completions whose output is this artifact, or has it as one field's hash (the step runs that made it). */
   producersOf(hash: string): Promise<Completion[]>;
-  /** Lineage: the completions that read this artifact as an input. */
+  /** Lineage: the completions that read this artifact as an input (whichever step instance made it). */
   consumersOf(hash: string): Promise<Completion[]>;
+  /** Lineage: the completions made from this completion's output (their `inputKeys` name its cache key), oldest first. */
+  consumersOfInstance(cacheKey: string): Promise<Completion[]>;
 }
 
 /** The catalog of datasets, models and metrics that steps produced. */

@@ -1,7 +1,8 @@
 import pc from "picocolors";
 import { formatDuration } from "../../engine/index.js";
 import { openHome, resolveHomePath } from "../../home.js";
-import { datasetJson, datasetRows, findDataset, lineageJson, resolveArtifact, schemaJson } from "../../views.js";
+import { datasetJson, datasetRows, findDataset, schemaJson } from "../../views.js";
+import { lineageJson, lineageStart } from "../../lineage.js";
 import { EXIT, usageError } from "../exit.js";
 import { remote, remoteProject, type RemoteOptions } from "../remote.js";
 import type { wire } from "../../core/index.js";
@@ -81,7 +82,7 @@ export async function lineageCommand(query: string, options: CatalogOptions & { 
   const depth = options.depth === undefined ? 10 : Number(options.depth);
   if (!Number.isInteger(depth) || depth < 1) throw usageError(`--depth must be a whole number of at least 1, got "${options.depth}".`);
   const home = await openHome(resolveHomePath(options.home), { recover: false });
-  const lineage = await lineageJson(home, await resolveArtifact(home, query), depth);
+  const lineage = await lineageJson(home.store, await lineageStart(home.store, query), depth);
   const { artifact: hash, madeBy: made, upstream, downstream } = lineage;
   if (options.json) {
     process.stdout.write(`${JSON.stringify(lineage, null, 2)}\n`);

@@ -139,7 +139,8 @@ export async function compareCommand(a: string, b: string, options: HomeOption):
   if (!diff.definition.same) lines.push(`Definition: ${diff.definition.a?.version ?? "?"} (${diff.definition.a?.hash.slice(0, 12) ?? "?"}) -> ${diff.definition.b?.version ?? "?"} (${diff.definition.b?.hash.slice(0, 12) ?? "?"})`, "");
   lines.push(diff.params.length === 0 ? "Params: the same" : table(["PARAM", "A", "B"], diff.params.map((p) => [p.name, JSON.stringify(p.a), JSON.stringify(p.b)])), "");
   lines.push(diff.metrics.length === 0 ? "Metrics: none" : table(["STEP", "METRIC", "A", "B", "DELTA"], diff.metrics.map((m) => [m.step, m.name, formatMetric(m.a), formatMetric(m.b), m.delta === null ? "-" : (m.delta > 0 ? "+" : "") + formatMetric(m.delta)])), "");
-  const sideText = (s: { status: string; cached: boolean; output: string | null } | null) => (s === null ? "(absent)" : `${s.status}${s.cached ? " (cached)" : ""}${s.output ? ` ${s.output.slice(0, 12)}` : ""}`);
+  const sideText = (s: { status: string; cached: boolean; cacheKey: string | null; output: string | null } | null) =>
+    s === null ? "(absent)" : `${s.status}${s.cached ? " (cached)" : ""}${s.cacheKey ? ` key ${s.cacheKey.slice(0, 12)}` : ""}${s.output ? ` output ${s.output.slice(0, 12)}` : ""}`;
   lines.push(diff.steps.length === 0 ? "Steps: all the same" : table(["STEP DIFFERING", "A", "B"], diff.steps.map((s) => [s.step, sideText(s.a), sideText(s.b)])));
   process.stdout.write(`${lines.join("\n")}\n`);
   return EXIT.ok;

@@ -190,6 +190,24 @@ ALTER TABLE runs ADD COLUMN claim TEXT;`,
     // An Arazzo step's last request, response and criteria results (JSON), for show, the API and the UI.
     sql: `ALTER TABLE step_runs ADD COLUMN http TEXT;`,
   },
+  {
+    version: 12,
+    name: "map-items-failed",
+    // A map step's output with failed items is stored but is no cache hit (see Completion.itemsFailed).
+    sql: `ALTER TABLE completions ADD COLUMN items_failed INTEGER;`,
+  },
+  {
+    version: 13,
+    name: "completion-input-keys",
+    // Which completion each input came from (see Completion.inputKeys): lineage by step instance.
+    sql: `ALTER TABLE completions ADD COLUMN input_keys TEXT;`,
+  },
+  {
+    version: 14,
+    name: "run-effective-params",
+    // Every param as the run's steps saw it, defaults applied (see RunRecord.effectiveParams).
+    sql: `ALTER TABLE runs ADD COLUMN effective_params TEXT;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

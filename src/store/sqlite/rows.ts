@@ -7,8 +7,8 @@ import type { Completion, CompletionSummary, DatasetRecord, RunRecord, StepRunRe
 export type Row = Record<string, unknown>;
 
 /** The runs table's columns and the named parameters of runParams(), for INSERT statements. */
-export const RUN_COLUMNS = `(run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at, checkpoint, project, flow, owner_started, claim)
-  VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at, @checkpoint, @project, @flow, @owner_started, @claim)`;
+export const RUN_COLUMNS = `(run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at, checkpoint, project, flow, owner_started, claim, effective_params)
+  VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at, @checkpoint, @project, @flow, @owner_started, @claim, @effective_params)`;
 
 export function runParams(run: RunRecord) {
   return {
@@ -31,6 +31,7 @@ export function runParams(run: RunRecord) {
     flow: run.flow === undefined ? null : JSON.stringify(run.flow),
     owner_started: run.ownerStartedAt ?? null,
     claim: run.claim ?? null,
+    effective_params: run.effectiveParams === undefined ? null : JSON.stringify(run.effectiveParams),
   };
 }
 
@@ -56,6 +57,7 @@ export function runFromRow(row: Row): RunRecord {
   if (row.flow !== null) run.flow = JSON.parse(row.flow as string);
   if (row.owner_started !== null) run.ownerStartedAt = row.owner_started as number;
   if (row.claim !== null) run.claim = row.claim as string;
+  if (row.effective_params !== null && row.effective_params !== undefined) run.effectiveParams = JSON.parse(row.effective_params as string);
   return run;
 }
 
@@ -100,12 +102,13 @@ export function stepFromRow(row: Row): StepRunRecord {
   return step;
 }
 
-export type SummaryRow = [string, string, string, string, StoredRef["kind"], number, string | null, number, number | null];
+export type SummaryRow = [string, string, string, string, StoredRef["kind"], number, string | null, number, number | null, number | null];
 
-export function summaryFromRow([cacheKey, step, paramsHash, hash, kind, size, fieldHashes, createdAt, invalidatedAt]: SummaryRow): CompletionSummary {
+export function summaryFromRow([cacheKey, step, paramsHash, hash, kind, size, fieldHashes, createdAt, invalidatedAt, itemsFailed]: SummaryRow): CompletionSummary {
   const summary: CompletionSummary = { cacheKey, step, paramsHash, output: { hash, kind, size }, createdAt };
   if (fieldHashes !== null) summary.fieldHashes = JSON.parse(fieldHashes);
   if (invalidatedAt !== null) summary.invalidatedAt = invalidatedAt;
+  if (itemsFailed !== null) summary.itemsFailed = itemsFailed;
   return summary;
 }
 
@@ -124,6 +127,8 @@ export function completionFromRow(row: Row): Completion {
   };
   if (row.invalidated_at !== null && row.invalidated_at !== undefined) completion.invalidatedAt = row.invalidated_at as number;
   if (row.field_hashes !== null && row.field_hashes !== undefined) completion.fieldHashes = JSON.parse(row.field_hashes as string);
+  if (row.items_failed !== null && row.items_failed !== undefined) completion.itemsFailed = row.items_failed as number;
+  if (row.input_keys !== null && row.input_keys !== undefined) completion.inputKeys = JSON.parse(row.input_keys as string);
   return completion;
 }
 
@@ -136,12 +141,14 @@ export function completionParams(completion: Completion) {
     code_hash: completion.codeHash,
     params_hash: completion.paramsHash,
     input_hashes: JSON.stringify(completion.inputHashes),
+    input_keys: completion.inputKeys ? JSON.stringify(completion.inputKeys) : null,
     field_hashes: completion.fieldHashes ? JSON.stringify(completion.fieldHashes) : null,
     output_hash: completion.output.hash,
     output_kind: completion.output.kind,
     output_size: completion.output.size,
     run_id: completion.runId,
     created_at: completion.createdAt,
+    items_failed: completion.itemsFailed ?? null,
   };
 }
 

@@ -10,8 +10,9 @@ import { LATEST_VERSION, MIGRATIONS } from "./migrations.js";
 import { corruptError, quickCheck, storeError } from "./store-errors.js";
 
 export { storeError };
-import { RUN_COLUMNS, completionFromRow, completionParams, datasetFromRow, runFromRow, runParams, safeJson, stepFromRow, stepParams, summaryFromRow, type Row, type SummaryRow } from "./rows.js";
+import { completionFromRow, completionParams, datasetFromRow, runFromRow, runParams, safeJson, stepFromRow, stepParams, summaryFromRow, type Row, type SummaryRow } from "./rows.js";
 import { ROSTER_CACHE_KEYS, ROSTER_OUTPUT_HASHES, addToRoster, isRosterRecord, withRoster } from "./step-roster.js";
+import { prepare, type Statements } from "./statements.js";
 
 type ArtifactRow = { kind: "json" | "blob" | "records" | "table"; size: number; inline?: string };
 
@@ -26,7 +27,7 @@ type ArtifactRow = { kind: "json" | "blob" | "records" | "table"; size: number; 
  */
 export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
   readonly db: Database.Database;
-  private readonly statements: ReturnType<typeof prepare>;
+  private readonly statements: Statements;
   private queue: Array<() => void> = [];
   private batch?: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };
   private readonly queuedCompletions = new Map<string, Completion>();
@@ -360,6 +361,10 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
     return this.async(() => (this.statements.consumersOf.all(hash) as Row[]).map(completionFromRow));
   }
 
+  consumersOfInstance(cacheKey: string): Promise<Completion[]> {
+    return this.async(() => (this.statements.consumersOfInstance.all(cacheKey) as Row[]).map(completionFromRow));
+  }
+
   recordDataset(entry: DatasetRecord): Promise<void> {
     return this.enqueue(() =>
       this.statements.insertDataset.run({
@@ -491,68 +496,6 @@ let driver: typeof Database | undefined;
 function loadDriver(): typeof Database {
   driver ??= require("better-sqlite3") as typeof Database;
   return driver;
-}
-
-function prepare(db: Database.Database) {
-  return {
-    insertRun: db.prepare(`INSERT INTO runs ${RUN_COLUMNS}`),
-    replaceRun: db.prepare(`INSERT OR REPLACE INTO runs ${RUN_COLUMNS}`),
-    getRun: db.prepare(`SELECT * FROM runs WHERE run_id = ?`),
-    listRuns: db.prepare(
-      `SELECT * FROM runs WHERE (@pipeline IS NULL OR pipeline = @pipeline) AND (@status IS NULL OR status = @status)
-       AND (@project IS NULL OR COALESCE(project, 'default') = @project)
-       ORDER BY started_at DESC, run_id DESC LIMIT @limit`,
-    ),
-    putStep: db.prepare(
-      `INSERT OR REPLACE INTO step_runs (run_id, step, identity, status, reason, cached, attempts, fallback, cache_key, started_at, finished_at, duration_ms, output, error, http)
-       VALUES (@run_id, @step, @identity, @status, @reason, @cached, @attempts, @fallback, @cache_key, @started_at, @finished_at, @duration_ms, @output, @error, @http)`,
-    ),
-    getRoster: db.prepare(`SELECT steps FROM step_rosters WHERE run_id = ?`).pluck(true),
-    putRoster: db.prepare(`INSERT OR REPLACE INTO step_rosters (run_id, steps) VALUES (?, ?)`),
-    hasStepRows: db.prepare(`SELECT 1 FROM step_runs WHERE run_id = ? LIMIT 1`).pluck(true),
-    deleteStep: db.prepare(`DELETE FROM step_runs WHERE run_id = ? AND step = ?`),
-    getSteps: db.prepare(`SELECT * FROM step_runs WHERE run_id = ? ORDER BY COALESCE(started_at, 9e15), step`),
-    insertLog: db.prepare(`INSERT INTO logs (run_id, step, time, level, message, data) VALUES (@run_id, @step, @time, @level, @message, @data)`),
-    putMetric: db.prepare(`INSERT OR REPLACE INTO metrics (run_id, step, name, value, time) VALUES (?, ?, ?, ?, ?)`),
-    readMetrics: db.prepare(`SELECT step, name, value, time FROM metrics WHERE run_id = ? ORDER BY step, name`),
-    readLogs: db.prepare(`SELECT * FROM logs WHERE run_id = @run_id AND (@step IS NULL OR step = @step) ORDER BY id DESC LIMIT @tail`),
-    putCompletion: db.prepare(
-      `INSERT OR REPLACE INTO completions (cache_key, pipeline, step, identity, code_hash, params_hash, input_hashes, field_hashes, output_hash, output_kind, output_size, run_id, created_at)
-       VALUES (@cache_key, @pipeline, @step, @identity, @code_hash, @params_hash, @input_hashes, @field_hashes, @output_hash, @output_kind, @output_size, @run_id, @created_at)`,
-    ),
-    findCompletion: db.prepare(`SELECT * FROM completions WHERE cache_key = ?`),
-    producersOf: db.prepare(
-      `SELECT * FROM completions WHERE output_hash = @hash
-       OR (field_hashes IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(field_hashes) j WHERE j.value = @hash)) ORDER BY created_at`,
-    ),
-    completionsOf: db
-      .prepare(`SELECT cache_key, step, params_hash, output_hash, output_kind, output_size, field_hashes, created_at, invalidated_at FROM completions WHERE pipeline = ?`)
-      .raw(true),
-    consumersOf: db.prepare(`SELECT c.* FROM completions c WHERE EXISTS (SELECT 1 FROM json_each(c.input_hashes) j WHERE j.value = ?) ORDER BY c.created_at`),
-    insertDataset: db.prepare(
-      `INSERT INTO datasets (hash, pipeline, step, run_id, tag, kind, size, rows, columns, created_at) VALUES (@hash, @pipeline, @step, @run_id, @tag, @kind, @size, @rows, @columns, @created_at)`,
-    ),
-    listDatasets: db.prepare(
-      `SELECT d.* FROM datasets d WHERE (@pipeline IS NULL OR d.pipeline = @pipeline)
-       AND d.id = (SELECT id FROM datasets e WHERE e.pipeline = d.pipeline AND e.step = d.step ORDER BY e.created_at DESC, e.id DESC LIMIT 1)
-       ORDER BY d.created_at DESC`,
-    ),
-    datasetsOfStep: db.prepare(`SELECT * FROM datasets WHERE pipeline = ? AND step = ? ORDER BY created_at DESC, id DESC`),
-    datasetsOfStepName: db.prepare(`SELECT * FROM datasets WHERE step = ? ORDER BY created_at DESC, id DESC`),
-    datasetsByHash: db.prepare(`SELECT * FROM datasets WHERE hash LIKE ? ORDER BY created_at DESC, id DESC`),
-    invalidateInstance: db.prepare(
-      `UPDATE completions SET invalidated_at = @now WHERE pipeline = @pipeline AND step = @step AND identity = @identity AND invalidated_at IS NULL`,
-    ),
-    invalidateKey: db.prepare(`UPDATE completions SET invalidated_at = @now WHERE pipeline = @pipeline AND cache_key = @key AND invalidated_at IS NULL`),
-    deleteCompletion: db.prepare(`DELETE FROM completions WHERE cache_key = ?`),
-    getArtifact: db.prepare(`SELECT kind, size, inline FROM artifacts WHERE hash = ?`),
-    // Content-addressed: a row under the hash holds these bytes, unless a damaged page changed its inline value.
-    putArtifact: db.prepare(
-      `INSERT INTO artifacts (hash, kind, size, inline, created_at) VALUES (@hash, @kind, @size, @inline, @created_at)
-       ON CONFLICT (hash) DO UPDATE SET inline = excluded.inline WHERE artifacts.inline IS NOT excluded.inline`,
-    ),
-    latestCompletion: db.prepare(`SELECT * FROM completions WHERE pipeline = ? AND step = ? ORDER BY created_at DESC LIMIT 1`),
-  };
 }
 
 /**
