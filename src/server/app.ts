@@ -10,6 +10,7 @@ import { ERROR_CODES, SluiceError, forbiddenKeyPath, type ErrorCode } from "../c
 import * as wire from "../core/wire.js";
 import type { ApiKeyRecord } from "../store/index.js";
 import { authenticate } from "./keys.js";
+import type { PublicErrors } from "./public-errors.js";
 import type { RunManager } from "./run-manager.js";
 import { catalogRoutes } from "./routes-catalog.js";
 import { eventRoutes } from "./routes-events.js";
@@ -38,7 +39,9 @@ export function buildApp(options: AppOptions): Api {
     },
   });
 
-  app.onError((error, c) => errorResponse(c, error));
+  // The manager is read per request: describeApi builds this app without one.
+  const fail = (c: Context, error: unknown) => errorResponse(c, error, options.manager.errors);
+  app.onError((error, c) => fail(c, error));
   app.notFound((c) => c.json(errorBody("not-found", `No route ${c.req.method} ${c.req.path}. The API is described at /api/openapi.json.`), 404));
 
   app.openapi(createRoute({ method: "get", path: "/api/health", operationId: "getHealth", tags: ["meta"], summary: "Liveness (no API key needed)", security: [], responses: { 200: { description: "alive", content: { "application/json": { schema: wire.Health } } } } }), (c) =>
@@ -58,9 +61,9 @@ export function buildApp(options: AppOptions): Api {
   app.use("/api/*", async (c, next) => {
     if (c.req.path === "/api/health" || options.insecureLocal) return next();
     const key = await authenticate(options.manager.tables, c.req.header("authorization"));
-    if (SluiceError.is(key)) return errorResponse(c, key);
+    if (SluiceError.is(key)) return fail(c, key);
     if (key.readOnly && c.req.method !== "GET" && c.req.method !== "HEAD") {
-      return errorResponse(c, new SluiceError("forbidden", `API key ${key.keyId} is read-only: it cannot trigger, cancel, resume or reset. Use a key made without --read-only.`));
+      return fail(c, new SluiceError("forbidden", `API key ${key.keyId} is read-only: it cannot trigger, cancel, resume or reset. Use a key made without --read-only.`));
     }
     c.set("key", key);
     return next();
@@ -78,13 +81,13 @@ export function buildApp(options: AppOptions): Api {
     const path = forbiddenKeyPath(body);
     if (path === undefined) return next();
     const message = `the key "${path}" is not allowed (__proto__, constructor and prototype are refused in any JSON sluice reads)`;
-    return errorResponse(c, new SluiceError("invalid-request", `Invalid request: json.${path}: ${message}`, { details: { issues: [{ field: `json.${path}`, message }] } }));
+    return fail(c, new SluiceError("invalid-request", `Invalid request: json.${path}: ${message}`, { details: { issues: [{ field: `json.${path}`, message }] } }));
   });
   app.use("/api/projects/:project/*", async (c, next) => {
     const key = c.get("key");
     const project = c.req.param("project");
-    if (key && key.project !== project) return errorResponse(c, new SluiceError("forbidden", `API key ${key.keyId} belongs to project "${key.project}", not "${project}".`));
-    if (project !== options.manager.project) return errorResponse(c, new SluiceError("not-found", `No project "${project}" on this server; it serves "${options.manager.project}".`));
+    if (key && key.project !== project) return fail(c, new SluiceError("forbidden", `API key ${key.keyId} belongs to project "${key.project}", not "${project}".`));
+    if (project !== options.manager.project) return fail(c, new SluiceError("not-found", `No project "${project}" on this server; it serves "${options.manager.project}".`));
     return next();
   });
 
@@ -137,11 +140,11 @@ export function errorBody(code: ErrorCode | string, message: string, details?: R
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
-/** Any thrown value as the error shape: sluice errors keep code and message; anything else is a 500 without internals. */
-export function errorResponse(c: Context, error: unknown): Response {
+/** Any thrown value as the error shape: sluice errors as clients see them (PublicErrors); anything else is a 500 without internals. */
+export function errorResponse(c: Context, error: unknown, errors: PublicErrors): Response {
   if (SluiceError.is(error)) {
     const status = error.code === "cancelled" ? 409 : ERROR_CODES[error.code]?.http ?? 500;
-    return c.json(errorBody(error.code, error.message, error.details), status as 400);
+    return c.json({ error: errors.error(error) } satisfies wire.ErrorBody, status as 400);
   }
   if (error instanceof HTTPException) {
     const code = error.status === 413 ? "payload-too-large" : error.status === 401 ? "unauthorized" : "invalid-request";
