@@ -25,13 +25,17 @@ async function trigger(body: unknown, headers: Record<string, string> = {}) {
 }
 
 describe("meta routes", () => {
-  it("answers the health check without a key, and serves the OpenAPI 3.1 document of every route with a key", async () => {
+  it("answers the health check without a key, and serves the OpenAPI 3.1 document of every route with a key, listing the address it listens on", async () => {
     const health = await api(server, undefined, "GET", "/api/health");
     expect(health.status).toBe(200);
     expect(health.json.ok).toBe(true);
     expect((await api(server, undefined, "GET", "/api/openapi.json")).status).toBe(401);
-    const doc = (await api(server, key, "GET", "/api/openapi.json")).json;
+    const served = await api(server, key, "GET", "/api/openapi.json");
+    expect(served.status, served.text).toBe(200);
+    const doc = served.json;
     expect(doc.openapi).toBe("3.1.0");
+    // Started with --port 0: the port it was given, not the default.
+    expect(doc.servers).toEqual([{ url: server.url, description: "this sluice server" }]);
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         "/api/health",

@@ -27,7 +27,10 @@ export interface AppOptions {
   insecureLocal?: boolean;
   /** Largest request body accepted, in bytes. @defaultValue 1 MiB */
   maxBodyBytes?: number;
+  /** The address the server listens on, once it does: the OpenAPI document lists it. */
+  listeningUrl?: () => string | undefined;
 }
+
 
 export function buildApp(options: AppOptions): Api {
   const app: Api = new OpenAPIHono<Env>({
@@ -98,7 +101,7 @@ export function buildApp(options: AppOptions): Api {
   eventRoutes(app, options.manager);
 
   let document: ReturnType<typeof openApiDocument> | undefined; // the routes are fixed once built
-  app.get("/api/openapi.json", (c) => c.json((document ??= openApiDocument(app, options.version))));
+  app.get("/api/openapi.json", (c) => c.json((document ??= openApiDocument(app, options.version, options.listeningUrl?.()))));
   return app;
 }
 
@@ -121,11 +124,12 @@ async function drain(body: ReadableStream<Uint8Array> | null, limit: number): Pr
   }
 }
 
-export function openApiDocument(app: Api, version: string) {
+/** The OpenAPI document; `url` is the address of the server serving it (else the default address is listed). */
+export function openApiDocument(app: Api, version: string, url?: string) {
   return app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: { title: "sluice API", version, description: "Trigger and inspect sluice runs: flows, runs, logs, datasets, lineage, events." },
-    servers: [{ url: "http://127.0.0.1:8080", description: "sluice server's default address" }],
+    servers: [url === undefined ? { url: "http://127.0.0.1:8080", description: "sluice server's default address" } : { url, description: "this sluice server" }],
     security: [{ apiKey: [] }],
   });
 }
