@@ -1,5 +1,5 @@
 /**
- * The HTTP API as a Hono app: auth on every route but the health check, a body-size limit, one JSON
+ * The HTTP API as a Hono app: auth on every route but the health check and the OpenAPI document, a body-size limit, one JSON
  * error shape, and the OpenAPI 3.1 document generated from the same route schemas that validate requests.
  */
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
@@ -31,6 +31,8 @@ export interface AppOptions {
   listeningUrl?: () => string | undefined;
 }
 
+/** Routes anyone may call: they hold no data (the OpenAPI document is also what the start-up message points to). */
+const OPEN_ROUTES = new Set(["/api/health", "/api/openapi.json"]);
 
 export function buildApp(options: AppOptions): Api {
   const app: Api = new OpenAPIHono<Env>({
@@ -62,7 +64,7 @@ export function buildApp(options: AppOptions): Api {
   // Only requests that carry a body: looking at one makes the adapter build a full web Request, which a GET does not need.
   app.use("/api/*", (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next)));
   app.use("/api/*", async (c, next) => {
-    if (c.req.path === "/api/health" || options.insecureLocal) return next();
+    if (OPEN_ROUTES.has(c.req.path) || options.insecureLocal) return next();
     const key = await authenticate(options.manager.tables, c.req.header("authorization"));
     if (SluiceError.is(key)) return fail(c, key);
     if (key.readOnly && c.req.method !== "GET" && c.req.method !== "HEAD") {
