@@ -1,5 +1,6 @@
 // The HTTP API over real HTTP on 127.0.0.1: a real `sluice server` child process on a fresh home,
 // keys made by the real CLI. Every route, the error shape, limits and idempotent triggers.
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filesContaining } from "./home-files.js";
 import { api, createKey, newHome, sluiceCli, startServer, waitForRun, type RunningServer } from "./sluice-server.js";
@@ -298,5 +299,56 @@ describe("bad requests", () => {
     }
     expect((await api(server, key, "POST", `${P}/flows/nope/runs`, {})).status).toBe(404);
     expect((await api(server, key, "POST", `${P}/runs/nope/cancel`)).status).toBe(404);
+  });
+});
+
+describe("connections", () => {
+  /** One request on `agent`; `body` is written in 64 KiB chunks (chunked, unless `length` is declared). */
+  function send(agent: http.Agent, method: string, path: string, body?: { size: number; length?: number }) {
+    return new Promise<{ status: number; connection: string | undefined; reused: boolean; text: string }>((resolve, reject) => {
+      const headers: Record<string, string | number> = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+      if (body?.length !== undefined) headers["content-length"] = body.length;
+      const request = http.request(`${server.url}${path}`, { method, agent, headers }, (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk) => (text += chunk));
+        response.on("end", () => resolve({ status: response.statusCode!, connection: response.headers.connection, reused: request.reusedSocket, text }));
+      });
+      request.on("error", reject);
+      if (body === undefined) return request.end();
+      const chunk = Buffer.alloc(64 * 1024, "x");
+      for (let sent = 0; sent < body.size; sent += chunk.length) request.write(chunk.subarray(0, Math.min(chunk.length, body.size - sent)));
+      if (body.length === undefined || body.length === body.size) request.end();
+    });
+  }
+
+  it("keeps a connection usable after a 413, whether the body's length was declared or not", async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      expect((await send(agent, "GET", `${P}/runs?limit=1`)).status).toBe(200);
+      for (const body of [{ size: 2 * 1024 * 1024 }, { size: 2 * 1024 * 1024, length: 2 * 1024 * 1024 }]) {
+        const refused = await send(agent, "POST", `${P}/flows/training/runs`, body);
+        expect(refused.status, refused.text).toBe(413);
+        expect(JSON.parse(refused.text).error.code).toBe("payload-too-large");
+        expect(refused.connection).toBe("keep-alive");
+        const next = await send(agent, "GET", `${P}/runs?limit=1`);
+        expect(next).toMatchObject({ status: 200, reused: true });
+      }
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it("says Connection: close on a 413 for a body too large to wait for", async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      // 64 MiB declared, 1 KiB sent: the answer comes without the rest, and the connection is not reused.
+      const refused = await send(agent, "POST", `${P}/flows/training/runs`, { size: 1024, length: 64 * 1024 * 1024 });
+      expect(refused.status).toBe(413);
+      expect(refused.connection).toBe("close");
+      expect(await send(agent, "GET", `${P}/runs?limit=1`)).toMatchObject({ status: 200, reused: false });
+    } finally {
+      agent.destroy();
+    }
   });
 });

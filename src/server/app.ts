@@ -3,12 +3,12 @@
  * error shape, and the OpenAPI 3.1 document generated from the same route schemas that validate requests.
  */
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
 import { ERROR_CODES, SluiceError, forbiddenKeyPath, type ErrorCode } from "../core/index.js";
 import * as wire from "../core/wire.js";
 import type { ApiKeyRecord } from "../store/index.js";
+import { bodyLimit } from "./body-limit.js";
 import { authenticate } from "./keys.js";
 import type { PublicErrors } from "./public-errors.js";
 import type { RunManager } from "./run-manager.js";
@@ -54,13 +54,7 @@ export function buildApp(options: AppOptions): Api {
   );
 
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
-  const limitBody = bodyLimit({
-    maxSize: maxBody,
-    onError: async (c) => {
-      await drain(c.req.raw.body, DRAIN_LIMIT_BYTES);
-      return c.json(errorBody("payload-too-large", `The request body is larger than ${maxBody} bytes; send less (params and bodies are small JSON).`), 413);
-    },
-  });
+  const limitBody = bodyLimit(maxBody, (c) => c.json(errorBody("payload-too-large", `The request body is larger than ${maxBody} bytes; send less (params and bodies are small JSON).`), 413));
   // Only requests that carry a body: looking at one makes the adapter build a full web Request, which a GET does not need.
   app.use("/api/*", (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next)));
   app.use("/api/*", async (c, next) => {
@@ -105,25 +99,6 @@ export function buildApp(options: AppOptions): Api {
   let document: ReturnType<typeof openApiDocument> | undefined; // the routes are fixed once built
   app.get("/api/openapi.json", (c) => c.json((document ??= openApiDocument(app, options.version, options.listeningUrl?.()))));
   return app;
-}
-
-/** Up to this much of a too-large body is read and dropped, so the client (still sending) gets the 413 instead of a reset. */
-const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
-
-async function drain(body: ReadableStream<Uint8Array> | null, limit: number): Promise<void> {
-  if (!body || body.locked) return;
-  const reader = body.getReader();
-  let read = 0;
-  try {
-    while (read < limit) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      read += value.byteLength;
-    }
-    await reader.cancel();
-  } catch {
-    // The client went away: nothing to answer.
-  }
 }
 
 /** The OpenAPI document; `url` is the address of the server serving it (else the default address is listed). */
