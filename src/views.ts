@@ -16,19 +16,20 @@ const iso = (time: number | undefined) => (time === undefined ? null : new Date(
  */
 export function runJson(stored: RunRecord) {
   const run = shownRun(stored);
+  const running = isRunning(run);
   return {
     runId: run.runId,
     project: run.project ?? DEFAULT_PROJECT,
     pipeline: run.pipeline,
     status: run.status,
-    running: run.status === "running" || run.status === "queued",
+    running,
     ...(run.reason ? { reason: run.reason } : {}),
     params: run.params,
     ...(run.targets ? { targets: run.targets } : {}),
     ...(run.flow ? { flow: run.flow } : {}),
     startedAt: new Date(run.startedAt).toISOString(),
-    finishedAt: iso(run.finishedAt),
-    durationMs: run.durationMs ?? null,
+    finishedAt: running ? null : iso(run.finishedAt),
+    durationMs: running ? null : (run.durationMs ?? null),
     ...(run.error ? { error: run.error } : {}),
   };
 }
@@ -63,8 +64,16 @@ function crashedStep(step: StepRunRecord, run: RunRecord): StepRunRecord {
 /** The lightweight status a poller asks for: is it still running, and how did it end. */
 export function lightStatusJson(stored: RunRecord) {
   const run = shownRun(stored);
-  const running = run.status === "running" || run.status === "queued";
-  return { runId: run.runId, status: run.status, running, finishedAt: iso(run.finishedAt), outcome: running ? null : run.status };
+  const running = isRunning(run);
+  return { runId: run.runId, status: run.status, running, finishedAt: running ? null : iso(run.finishedAt), outcome: running ? null : run.status };
+}
+
+/**
+ * A queued or running run has not finished: a resumed run's record may still hold its earlier end for a
+ * moment (until its new owner clears it), which no view shows.
+ */
+function isRunning(run: RunRecord): boolean {
+  return run.status === "running" || run.status === "queued";
 }
 
 export function logJson(log: LogRecord) {

@@ -225,6 +225,23 @@ describe("runs", () => {
     expect(again.json.error.code).toBe("conflict");
   });
 
+  it("shows a resumed run as queued or running, without the end of its earlier attempt, until it ends again", async () => {
+    const started = await trigger({ params: { waitMs: 20_000 } });
+    const cancelled = await api(server, key, "POST", `${P}/runs/${started.runId}/cancel`);
+    expect(cancelled.json).toMatchObject({ status: "cancelled", running: false, finishedAt: expect.any(String) });
+    const resumed = await api(server, key, "POST", `${P}/runs/${started.runId}/resume`);
+    expect(resumed.status, resumed.text).toBe(200);
+    expect(resumed.json).toMatchObject({ status: "queued", running: true, finishedAt: null, durationMs: null });
+    expect(resumed.json.error).toBeUndefined();
+    const light = (await api(server, key, "GET", `${P}/runs/${started.runId}/light`)).json;
+    expect(light).toMatchObject({ running: true, finishedAt: null, outcome: null });
+    expect(["queued", "running"]).toContain(light.status);
+    expect((await api(server, key, "GET", `${P}/runs/${started.runId}`)).json).toMatchObject({ running: true, finishedAt: null, durationMs: null });
+    const ended = await api(server, key, "POST", `${P}/runs/${started.runId}/cancel`);
+    expect(ended.json).toMatchObject({ status: "cancelled", finishedAt: expect.any(String) });
+    expect((await api(server, key, "GET", `${P}/runs/${started.runId}/light`)).json).toMatchObject({ status: "cancelled", running: false, finishedAt: expect.any(String), outcome: "cancelled" });
+  });
+
   it("returns one run for twenty concurrent triggers with the same Idempotency-Key", async () => {
     const headers = { "idempotency-key": `key-${Date.now()}` };
     const responses = await Promise.all(Array.from({ length: 20 }, () => api(server, key, "POST", `${P}/flows/etl/runs`, {}, headers)));

@@ -121,7 +121,9 @@ export class RunManager {
     if (missing.length > 0) throw new SluiceError("invalid-request", `Run ${runId} used secret parameter(s) ${missing.join(", ")}, which are not stored; send them again as { "params": { ... } }.`, { details: { missing } });
     resolveParams(flow.pipeline.graph(), merged);
     // Queued for this process under a new claim: a `sluice resume` elsewhere with the same view loses the race.
-    if (!(await this.home.store.casRun(runId, run.claim, { status: "queued", ...ownerFields(), claim: newClaim(), heartbeatAt: Date.now() }))) {
+    // The earlier attempt's end is cleared now, not when the engine takes the run: a poller must not see it meanwhile.
+    const cleared = { reason: undefined, finishedAt: undefined, durationMs: undefined, error: undefined };
+    if (!(await this.home.store.casRun(runId, run.claim, { status: "queued", ...cleared, ...ownerFields(), claim: newClaim(), heartbeatAt: Date.now() }))) {
       throw new SluiceError("conflict", `Run ${runId} was just resumed by another process; nothing was run.`);
     }
     this.start(flow, run, merged, { targets: run.targets });
