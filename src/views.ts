@@ -6,7 +6,7 @@ import { arrowToRecords, decodeValue, type ArtifactRef } from "./artifacts/index
 import { canonicalJson, SluiceError } from "./core/index.js";
 import { ownerName, shownRun } from "./engine/index.js";
 import type { SluiceHome } from "./home.js";
-import { DEFAULT_PROJECT, type Completion, type CompletionStore, type DatasetRecord, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "./store/index.js";
+import { DEFAULT_PROJECT, outputHashesWithPrefix, type Completion, type CompletionStore, type DatasetRecord, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "./store/index.js";
 
 const iso = (time: number | undefined) => (time === undefined ? null : new Date(time).toISOString());
 
@@ -171,11 +171,36 @@ export async function resolveArtifact(home: SluiceHome, query: string, allowed?:
     const found = detail?.steps.find((s) => s.step === step && s.output);
     if (found?.output) return found.output.hash;
   }
-  if (/^[0-9a-f]{6,64}$/.test(query)) {
-    const producers = (await home.store.producersOf(query)).filter((c) => allowed === undefined || allowed.has(c.pipeline));
-    if (producers.length > 0) return query;
+  if (HEX.test(query) && query.length >= MIN_HASH_PREFIX) {
+    const hashes = artifactsWithPrefix(home, query, allowed);
+    if (hashes.length > 0) return oneArtifact(query, hashes);
   }
-  throw new SluiceError("not-found", `No artifact or step "${query}". Name a step (pipeline/step or step) or an artifact hash.`);
+  throw new SluiceError("not-found", `No artifact or step "${query}". Name a step (pipeline/step or step) or an artifact hash (its first ${MIN_HASH_PREFIX} or more hex digits).`);
+}
+
+/** The fewest hex digits that name an artifact: as many as the CLI prints. */
+export const MIN_HASH_PREFIX = 12;
+const HEX = /^[0-9a-f]{1,64}$/;
+/** More candidates than this are not counted one by one. */
+const MAX_CANDIDATES = 100;
+
+/** The artifact a hash or a unique prefix of it (at least 12 hex digits) names, among the outputs of `allowed` pipelines. */
+export function artifactOfPrefix(home: SluiceHome, prefix: string, allowed?: ReadonlySet<string>): string {
+  if (!HEX.test(prefix)) throw new SluiceError("invalid-request", `"${prefix}" is not an artifact hash: give its hex digits (lowercase), at least the first ${MIN_HASH_PREFIX}.`);
+  if (prefix.length < MIN_HASH_PREFIX) throw new SluiceError("invalid-request", `"${prefix}" has ${prefix.length} hex digits: an artifact hash prefix needs at least ${MIN_HASH_PREFIX} (as sluice prints them), or give all 64.`);
+  const hashes = artifactsWithPrefix(home, prefix, allowed);
+  if (hashes.length === 0) throw new SluiceError("not-found", `No artifact ${prefix}${allowed === undefined ? "" : " made by a flow of this project"}.`);
+  return oneArtifact(prefix, hashes);
+}
+
+function artifactsWithPrefix(home: SluiceHome, prefix: string, allowed?: ReadonlySet<string>): string[] {
+  return outputHashesWithPrefix(home.store, prefix, { pipelines: allowed === undefined ? undefined : [...allowed], limit: MAX_CANDIDATES + 1 });
+}
+
+function oneArtifact(prefix: string, hashes: readonly string[]): string {
+  if (hashes.length === 1) return hashes[0]!;
+  const count = hashes.length > MAX_CANDIDATES ? `more than ${MAX_CANDIDATES}` : String(hashes.length);
+  throw new SluiceError("conflict", `The prefix ${prefix} matches ${count} artifacts; give more hex digits of the hash (up to all 64).`, { details: { prefix, candidates: hashes.length } });
 }
 
 /** The stores a view reads: runs, and completions (to find the run that computed a cached output). */

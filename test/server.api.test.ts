@@ -1,6 +1,8 @@
 // The HTTP API over real HTTP on 127.0.0.1: a real `sluice server` child process on a fresh home,
 // keys made by the real CLI. Every route, the error shape, limits and idempotent triggers.
 import http from "node:http";
+import { join } from "node:path";
+import { SqliteStore } from "sluice";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filesContaining } from "./home-files.js";
 import { api, createKey, newHome, sluiceCli, startServer, waitForRun, type RunningServer } from "./sluice-server.js";
@@ -198,6 +200,31 @@ describe("runs", () => {
     const lineage = (await api(server, key, "GET", `${P}/lineage/${encodeURIComponent("training/train")}`)).json;
     expect(lineage.artifact).toBe(trained.hash);
     expect(lineage.upstream.map((l: { step: string }) => l.step)).toEqual(["load"]);
+  });
+
+  it("names an artifact by a unique prefix of 12 or more hex digits; refuses a shorter one, and asks for more digits when several match", async () => {
+    const started = await trigger({ params: { rows: 6 } });
+    await waitForRun(server, key, started.runId);
+    const hash: string = (await api(server, key, "GET", `${P}/runs/${started.runId}`)).json.steps.find((s: { name: string }) => s.name === "train").output.hash;
+    const prefix = hash.slice(0, 12);
+    expect((await api(server, key, "GET", `${P}/artifacts/${prefix}`)).json).toMatchObject({ hash, madeBy: [{ step: "train", runId: started.runId }] });
+    expect((await api(server, key, "GET", `${P}/artifacts/${prefix}/content`)).json).toEqual({ accuracy: 0.9, rows: 6 });
+    const short = await api(server, key, "GET", `${P}/artifacts/${hash.slice(0, 11)}`);
+    expect(short.status).toBe(400);
+    expect(short.json.error).toMatchObject({ code: "invalid-request", message: expect.stringContaining("at least 12") });
+
+    // Another output of the project sharing those 12 digits (made up: SHA-256 prefixes do not meet by chance).
+    const twin = prefix + (hash[12] === "0" ? "1" : "0").repeat(52);
+    const store = SqliteStore.open(join(server.home, "sluice.db"));
+    await store.putCompletion({ cacheKey: `twin-${twin}`, pipeline: "training", step: "twin", identity: "twin", codeHash: "x", paramsHash: "x", inputHashes: {}, output: { hash: twin, kind: "json", size: 2 }, runId: "twin", createdAt: 1, invalidatedAt: 1 });
+    store.close();
+    for (const path of [`${P}/artifacts/${prefix}`, `${P}/artifacts/${prefix}/content`, `${P}/lineage/${prefix}`]) {
+      const ambiguous = await api(server, key, "GET", path);
+      expect(ambiguous.status, path).toBe(409);
+      expect(ambiguous.json.error).toMatchObject({ code: "conflict", message: expect.stringContaining("matches 2 artifacts"), details: { candidates: 2 } });
+      expect(ambiguous.json.error.message).toContain("more hex digits");
+    }
+    expect((await api(server, key, "GET", `${P}/artifacts/${hash.slice(0, 13)}`)).json.hash).toBe(hash);
   });
 
   it("reports a failed run's first failure with its code and message, and no stack trace", async () => {

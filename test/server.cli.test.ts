@@ -74,6 +74,9 @@ describe("sluice trigger without a server", () => {
     const run = JSON.parse(result.stdout);
     expect(run).toMatchObject({ status: "succeeded", project: "demo", flow: { version: "1.2.0" } });
     expect(JSON.parse(sluiceCli(["show", run.runId, "--json"], home).stdout).project).toBe("demo");
+    // An artifact named by the 12 hex digits the CLI prints.
+    const trained = run.steps.find((s: { name: string }) => s.name === "train").output.hash;
+    expect(JSON.parse(sluiceCli(["lineage", trained.slice(0, 12), "--json"], home).stdout).artifact).toBe(trained);
     const unknown = sluiceCli(["trigger", "nope"], home);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("Flows: training, etl");

@@ -169,7 +169,7 @@ addRemoteOptions(
 program
   .command("lineage")
   .description("Where an artifact came from and what was made from it: upstream and downstream artifacts and steps.")
-  .argument("<artifact-or-step>", "an artifact hash (prefix), pipeline/step or step")
+  .argument("<artifact-or-step>", "an artifact hash (or its first 12+ hex digits), pipeline/step or step")
   .option("--depth <n>", "how many levels each way", "10")
   .addOption(homeOption())
   .option("--json", "print JSON")

@@ -173,6 +173,7 @@ export class ProjectClient {
     };
   }
 
+  /** An artifact by its hash, or a prefix of it of at least 12 hex digits naming one artifact (several: a 409 SluiceApiError). */
   artifact(hash: string) {
     const base = this.path(`/artifacts/${encodeURIComponent(hash)}`);
     return {

@@ -14,7 +14,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: "no API key, or an unknown or revoked one",
   403: "the key may not do this (read-only, or another project's)",
   404: "no such project, flow, run, dataset or artifact",
-  409: "conflict with the run's state or the loaded version",
+  409: "conflict with the run's state or the loaded version, or a hash prefix naming several artifacts",
   413: "request body too large",
 };
 
