@@ -60,9 +60,16 @@ describe("the CLI against a server", () => {
     const noKey = sluiceCli(["runs"], elsewhere, { SLUICE_SERVER: server.url, SLUICE_API_KEY: "" });
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toContain("unauthorized");
-    const down = sluiceCli(["runs", "--server", "http://127.0.0.1:9"], elsewhere);
-    expect(down.code).toBe(1);
-    expect(down.stderr).toContain("Cannot reach the sluice server");
+  });
+
+  it("exits 3 with code unreachable, naming the address and what to check, when no server answers", () => {
+    const down = sluiceCli(["runs"], elsewhere, { SLUICE_SERVER: "http://127.0.0.1:1" });
+    expect(down.code).toBe(3);
+    expect(down.stderr).toContain("error [unreachable]: Cannot reach the sluice server at http://127.0.0.1:1");
+    expect(down.stderr).toContain("--server or SLUICE_SERVER");
+    const json = sluiceCli(["show", "some-run", "--server", "http://127.0.0.1:1", "--project", "demo", "--json"], elsewhere);
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: "unreachable", message: expect.stringContaining("http://127.0.0.1:1"), details: { server: "http://127.0.0.1:1" } });
   });
 });
 
