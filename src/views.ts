@@ -3,7 +3,7 @@
  * for the HTTP API (the client's types come from core/wire.ts, which describes these).
  */
 import { arrowToRecords, decodeValue, type ArtifactRef } from "./artifacts/index.js";
-import { canonicalJson, SluiceError } from "./core/index.js";
+import { canonicalJson, SluiceError, type wire } from "./core/index.js";
 import { ownerName, shownRun } from "./engine/index.js";
 import type { SluiceHome } from "./home.js";
 import { DEFAULT_PROJECT, outputHashesWithPrefix, type Completion, type CompletionStore, type DatasetRecord, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "./store/index.js";
@@ -248,16 +248,30 @@ export async function metricsOfRuns(store: RecordStores, runIds: readonly string
 
 type StepSide = { status: string; cached: boolean; cacheKey: string | null; output: string | null } | null;
 
-/** What differs between two runs: params, metrics, the definition they ran, and which steps differed. */
+/** A run as compared: its full status (as `sluice show --json` and the API give it) and its metrics. */
+export interface ComparedRun {
+  detail: wire.RunDetail;
+  metrics: RunMetrics;
+}
+
+/** What differs between two runs in the local store: params, metrics, the definition they ran, and which steps differed. */
 export async function compareRuns(store: RecordStores, a: string, b: string) {
   const [left, right] = await Promise.all([store.runs.getRun(a), store.runs.getRun(b)]);
   for (const [id, found] of [[a, left], [b, right]] as const) if (!found) throw new SluiceError("not-found", `No run ${id}. List runs with: sluice runs`);
   const metrics = await metricsOfRuns(store, [a, b]);
-  const params = [...new Set([...Object.keys(left!.run.params), ...Object.keys(right!.run.params)])]
-    .filter((name) => canonicalJson(left!.run.params[name] ?? null) !== canonicalJson(right!.run.params[name] ?? null))
-    .map((name) => ({ name, a: left!.run.params[name] ?? null, b: right!.run.params[name] ?? null }));
-  const ma = metrics.get(a)!;
-  const mb = metrics.get(b)!;
+  const compared = (found: NonNullable<typeof left>, id: string): ComparedRun => ({ detail: runDetailJson(found.run, found.steps) as wire.RunDetail, metrics: metrics.get(id)! });
+  return diffRuns(compared(left!, a), compared(right!, b));
+}
+
+/** What differs between two runs, from their views: the same diff for the local store and a server. */
+export function diffRuns(left: ComparedRun, right: ComparedRun) {
+  const pa = left.detail.params;
+  const pb = right.detail.params;
+  const params = [...new Set([...Object.keys(pa), ...Object.keys(pb)])]
+    .filter((name) => canonicalJson(pa[name] ?? null) !== canonicalJson(pb[name] ?? null))
+    .map((name) => ({ name, a: pa[name] ?? null, b: pb[name] ?? null }));
+  const ma = left.metrics;
+  const mb = right.metrics;
   const metricRows: Array<{ step: string; name: string; a: number | null; b: number | null; delta: number | null }> = [];
   for (const step of [...new Set([...Object.keys(ma), ...Object.keys(mb)])]) {
     for (const name of [...new Set([...Object.keys(ma[step] ?? {}), ...Object.keys(mb[step] ?? {})])]) {
@@ -266,20 +280,26 @@ export async function compareRuns(store: RecordStores, a: string, b: string) {
       metricRows.push({ step, name, a: va, b: vb, delta: va === null || vb === null ? null : vb - va });
     }
   }
-  const side = (found: typeof left, step: string): StepSide => {
-    const record = found!.steps.find((s) => s.step === step);
+  const side = (run: ComparedRun, step: string): StepSide => {
+    const record = run.detail.steps.find((s) => s.step === step);
     return record ? { status: record.status, cached: record.cached, cacheKey: record.cacheKey ?? null, output: record.output?.hash ?? null } : null;
   };
-  const names = [...new Set([...left!.steps.map((s) => s.step), ...right!.steps.map((s) => s.step)])];
+  const names = [...new Set([...left.detail.steps.map((s) => s.step), ...right.detail.steps.map((s) => s.step)])];
   const steps = names
     .map((step) => ({ step, a: side(left, step), b: side(right, step) }))
     .filter(({ a: sa, b: sb }) => sa === null || sb === null || sa.status !== sb.status || sa.cacheKey !== sb.cacheKey || sa.output !== sb.output);
   return {
-    a: runJson(left!.run),
-    b: runJson(right!.run),
-    definition: { a: left!.run.flow ?? null, b: right!.run.flow ?? null, same: left!.run.flow?.hash === right!.run.flow?.hash },
+    a: summaryOf(left.detail),
+    b: summaryOf(right.detail),
+    definition: { a: left.detail.flow ?? null, b: right.detail.flow ?? null, same: left.detail.flow?.hash === right.detail.flow?.hash },
     params,
     metrics: metricRows,
     steps,
   };
+}
+
+/** A run's summary (what `runJson` gives) from its full status. */
+function summaryOf(detail: wire.RunDetail): wire.RunSummary {
+  const { firstFailure: _firstFailure, steps: _steps, ...summary } = detail;
+  return summary;
 }
