@@ -57,7 +57,13 @@ export function catalogRoutes(app: Api, manager: RunManager): void {
     },
   );
 
-  const artifactParam = projectParam.extend({ hash: z.string().describe(`an artifact's SHA-256 (64 hex digits), or a prefix of it naming one artifact (at least ${MIN_HASH_PREFIX} hex digits)`) });
+  const artifactParam = projectParam.extend({
+    hash: z
+      .string()
+      .describe(`an artifact's SHA-256 (64 hex digits), or a prefix of it naming one artifact (at least ${MIN_HASH_PREFIX} hex digits)`)
+      // Documented, not validated here: artifactOfPrefix's 400 says what is wrong with the hash given.
+      .meta({ pattern: `^[0-9a-f]{${MIN_HASH_PREFIX},64}$` }),
+  });
   async function artifactRef(prefix: string): Promise<{ ref: ArtifactRef; madeBy: Array<{ pipeline: string; step: string; runId: string }> }> {
     const allowed = flows();
     const hash = artifactOfPrefix(manager.home, prefix, allowed);
