@@ -1,6 +1,7 @@
 /**
- * The HTTP API as a Hono app: auth on every route but the health check and the OpenAPI document, a body-size limit, one JSON
- * error shape, and the OpenAPI 3.1 document generated from the same route schemas that validate requests.
+ * The HTTP API as a Hono app: auth on every route but the health check and the OpenAPI document, a
+ * body-size limit, one JSON error shape, and the OpenAPI 3.1 document generated from the same route
+ * schemas that validate requests.
  */
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
