@@ -3,10 +3,10 @@
  * and for the HTTP API (the client's types come from core/wire.ts, which describes these).
  */
 import { arrowToRecords, decodeValue, type ArtifactRef } from "./artifacts/index.js";
-import { canonicalJson, SluiceError } from "./core/index.js";
+import { canonicalJson, SluiceError, type wire } from "./core/index.js";
 import { ownerName, shownRun } from "./engine/index.js";
 import type { SluiceHome } from "./home.js";
-import { DEFAULT_PROJECT, type CompletionStore, type DatasetRecord, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "./store/index.js";
+import { DEFAULT_PROJECT, outputHashesWithPrefix, type CompletionStore, type DatasetRecord, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "./store/index.js";
 
 const iso = (time: number | undefined) => (time === undefined ? null : new Date(time).toISOString());
 
@@ -16,19 +16,21 @@ const iso = (time: number | undefined) => (time === undefined ? null : new Date(
  */
 export function runJson(stored: RunRecord) {
   const run = shownRun(stored);
+  const running = isRunning(run);
   return {
     runId: run.runId,
     project: run.project ?? DEFAULT_PROJECT,
     pipeline: run.pipeline,
     status: run.status,
-    running: run.status === "running" || run.status === "queued",
+    running,
     ...(run.reason ? { reason: run.reason } : {}),
     params: run.params,
+    ...(run.effectiveParams ? { effectiveParams: run.effectiveParams } : {}),
     ...(run.targets ? { targets: run.targets } : {}),
     ...(run.flow ? { flow: run.flow } : {}),
     startedAt: new Date(run.startedAt).toISOString(),
-    finishedAt: iso(run.finishedAt),
-    durationMs: run.durationMs ?? null,
+    finishedAt: running ? null : iso(run.finishedAt),
+    durationMs: running ? null : (run.durationMs ?? null),
     ...(run.error ? { error: run.error } : {}),
   };
 }
@@ -63,8 +65,16 @@ function crashedStep(step: StepRunRecord, run: RunRecord): StepRunRecord {
 /** The lightweight status a poller asks for: is it still running, and how did it end. */
 export function lightStatusJson(stored: RunRecord) {
   const run = shownRun(stored);
-  const running = run.status === "running" || run.status === "queued";
-  return { runId: run.runId, status: run.status, running, finishedAt: iso(run.finishedAt), outcome: running ? null : run.status };
+  const running = isRunning(run);
+  return { runId: run.runId, status: run.status, running, finishedAt: running ? null : iso(run.finishedAt), outcome: running ? null : run.status };
+}
+
+/**
+ * A queued or running run has not finished: a resumed run's record may still hold its earlier end for a
+ * moment (until its new owner clears it), which no view shows.
+ */
+function isRunning(run: RunRecord): boolean {
+  return run.status === "running" || run.status === "queued";
 }
 
 export function logJson(log: LogRecord) {
@@ -99,6 +109,36 @@ export async function datasetRows(home: SluiceHome, entry: DatasetRecord, n: num
   const records = entry.kind === "table" ? arrowToRecords(value as never) : value;
   if (!Array.isArray(records)) throw new SluiceError("invalid-usage", `${entry.pipeline}/${entry.step} is not tabular (a ${entry.tag}); only datasets have rows.`);
   return { rows: records.slice(0, n) as Array<Record<string, unknown>>, total: records.length };
+}
+
+/** What lineage starts from: a hash prefix (12 to 63 hex digits) as the whole hash it names, anything else as given. */
+export function lineageQuery(home: SluiceHome, query: string, allowed?: ReadonlySet<string>): string {
+  return /^[0-9a-f]{12,63}$/.test(query) ? artifactOfPrefix(home, query, allowed) : query;
+}
+
+/** The fewest hex digits that name an artifact: as many as the CLI prints. */
+export const MIN_HASH_PREFIX = 12;
+const HEX = /^[0-9a-f]{1,64}$/;
+/** More candidates than this are not counted one by one. */
+const MAX_CANDIDATES = 100;
+
+/** The artifact a hash or a unique prefix of it (at least 12 hex digits) names, among the outputs of `allowed` pipelines. */
+export function artifactOfPrefix(home: SluiceHome, prefix: string, allowed?: ReadonlySet<string>): string {
+  if (!HEX.test(prefix)) throw new SluiceError("invalid-request", `"${prefix}" is not an artifact hash: give its hex digits (lowercase), at least the first ${MIN_HASH_PREFIX}.`);
+  if (prefix.length < MIN_HASH_PREFIX) throw new SluiceError("invalid-request", `"${prefix}" has ${prefix.length} hex digits: an artifact hash prefix needs at least ${MIN_HASH_PREFIX} (as sluice prints them), or give all 64.`);
+  const hashes = artifactsWithPrefix(home, prefix, allowed);
+  if (hashes.length === 0) throw new SluiceError("not-found", `No artifact ${prefix}${allowed === undefined ? "" : " made by a flow of this project"}.`);
+  return oneArtifact(prefix, hashes);
+}
+
+function artifactsWithPrefix(home: SluiceHome, prefix: string, allowed?: ReadonlySet<string>): string[] {
+  return outputHashesWithPrefix(home.store, prefix, { pipelines: allowed === undefined ? undefined : [...allowed], limit: MAX_CANDIDATES + 1 });
+}
+
+function oneArtifact(prefix: string, hashes: readonly string[]): string {
+  if (hashes.length === 1) return hashes[0]!;
+  const count = hashes.length > MAX_CANDIDATES ? `more than ${MAX_CANDIDATES}` : String(hashes.length);
+  throw new SluiceError("conflict", `The prefix ${prefix} matches ${count} artifacts; give more hex digits of the hash (up to all 64).`, { details: { prefix, candidates: hashes.length } });
 }
 
 /** The stores a view reads: runs, and completions (to find the run that computed a cached output). */
@@ -147,7 +187,7 @@ export async function metricsOfRuns(store: RecordStores, runIds: readonly string
 type StepSide = { status: string; cached: boolean; cacheKey: string | null; output: string | null } | null;
 
 /** A run's params as its steps saw them: defaulted ones included (runs recorded before that: as given). */
-const paramsSeen = (run: RunRecord): Record<string, unknown> => ({ ...run.params, ...run.effectiveParams });
+const paramsSeen = (run: { params: Record<string, unknown>; effectiveParams?: Record<string, unknown> }): Record<string, unknown> => ({ ...run.params, ...run.effectiveParams });
 
 /**
  * Whether a step differs between two runs: when both know its cache key, exactly when the keys differ
@@ -164,17 +204,29 @@ function stepDiffers(step: string, a: StepSide, b: StepSide, sides: (step: strin
   return a === null || b === null || a.status !== b.status;
 }
 
-/** What differs between two runs: params, metrics, the definition they ran, and which steps differed. */
+/** A run as compared: its full status (as `sluice show --json` and the API give it) and its metrics. */
+export interface ComparedRun {
+  detail: wire.RunDetail;
+  metrics: RunMetrics;
+}
+
+/** What differs between two runs in the local store: params, metrics, the definition they ran, and which steps differed. */
 export async function compareRuns(store: RecordStores, a: string, b: string) {
   const [left, right] = await Promise.all([store.runs.getRun(a), store.runs.getRun(b)]);
   for (const [id, found] of [[a, left], [b, right]] as const) if (!found) throw new SluiceError("not-found", `No run ${id}. List runs with: sluice runs`);
   const metrics = await metricsOfRuns(store, [a, b]);
-  const [pa, pb] = [paramsSeen(left!.run), paramsSeen(right!.run)];
+  const compared = (found: NonNullable<typeof left>, id: string): ComparedRun => ({ detail: runDetailJson(found.run, found.steps) as wire.RunDetail, metrics: metrics.get(id)! });
+  return diffRuns(compared(left!, a), compared(right!, b));
+}
+
+/** What differs between two runs, from their views: the same diff for the local store and a server. */
+export function diffRuns(left: ComparedRun, right: ComparedRun) {
+  const [pa, pb] = [paramsSeen(left.detail), paramsSeen(right.detail)];
   const params = [...new Set([...Object.keys(pa), ...Object.keys(pb)])]
     .filter((name) => canonicalJson(pa[name] ?? null) !== canonicalJson(pb[name] ?? null))
     .map((name) => ({ name, a: pa[name] ?? null, b: pb[name] ?? null }));
-  const ma = metrics.get(a)!;
-  const mb = metrics.get(b)!;
+  const ma = left.metrics;
+  const mb = right.metrics;
   const metricRows: Array<{ step: string; name: string; a: number | null; b: number | null; delta: number | null }> = [];
   for (const step of [...new Set([...Object.keys(ma), ...Object.keys(mb)])]) {
     for (const name of [...new Set([...Object.keys(ma[step] ?? {}), ...Object.keys(mb[step] ?? {})])]) {
@@ -183,17 +235,23 @@ export async function compareRuns(store: RecordStores, a: string, b: string) {
       metricRows.push({ step, name, a: va, b: vb, delta: va === null || vb === null ? null : vb - va });
     }
   }
-  const byName = (records: readonly StepRunRecord[]) => new Map(records.map((r) => [r.step, { status: r.status, cached: r.cached, cacheKey: r.cacheKey ?? null, output: r.output?.hash ?? null }]));
-  const [stepsA, stepsB] = [byName(left!.steps), byName(right!.steps)];
+  const byName = (run: ComparedRun) => new Map(run.detail.steps.map((r) => [r.name, { status: r.status, cached: r.cached, cacheKey: r.cacheKey ?? null, output: r.output?.hash ?? null }]));
+  const [stepsA, stepsB] = [byName(left), byName(right)];
   const sides = (step: string): [StepSide, StepSide] => [stepsA.get(step) ?? null, stepsB.get(step) ?? null];
   const names = [...new Set([...stepsA.keys(), ...stepsB.keys()])];
   const steps = names.map((step) => ({ step, a: sides(step)[0], b: sides(step)[1] })).filter(({ step, a: sa, b: sb }) => stepDiffers(step, sa, sb, sides));
   return {
-    a: runJson(left!.run),
-    b: runJson(right!.run),
-    definition: { a: left!.run.flow ?? null, b: right!.run.flow ?? null, same: left!.run.flow?.hash === right!.run.flow?.hash },
+    a: summaryOf(left.detail),
+    b: summaryOf(right.detail),
+    definition: { a: left.detail.flow ?? null, b: right.detail.flow ?? null, same: left.detail.flow?.hash === right.detail.flow?.hash },
     params,
     metrics: metricRows,
     steps,
   };
+}
+
+/** A run's summary (what `runJson` gives) from its full status. */
+function summaryOf(detail: wire.RunDetail): wire.RunSummary {
+  const { firstFailure: _firstFailure, steps: _steps, ...summary } = detail;
+  return summary;
 }

@@ -36,6 +36,7 @@ describe("SluiceClient", () => {
     expect((await demo.dataset("training/load").rows(1)).rows).toEqual([{ id: 0, score: 0, label: "row-0" }]);
     const trained = job.steps.find((s) => s.name === "train")!.output!;
     expect(JSON.parse(new TextDecoder().decode(await demo.artifact(trained.hash).download()))).toEqual({ accuracy: 0.9, rows: 3 });
+    expect((await demo.artifact(trained.hash.slice(0, 12)).meta()).hash).toBe(trained.hash);
     expect((await demo.lineage("training/train")).upstream.map((l) => l.step)).toEqual(["load"]);
   });
 

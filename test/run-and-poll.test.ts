@@ -54,9 +54,11 @@ describe("examples/run-and-poll", () => {
     expect(steps.trigger.status).toBe("skipped");
   });
 
-  it("ships the OpenAPI document the server serves", async () => {
-    const served = (await api(server, key, "GET", "/api/openapi.json")).json;
-    const shipped = JSON.parse(readFileSync(join(example, "sluice-api.openapi.json"), "utf8"));
+  it("ships the OpenAPI document the server serves (which lists the server's own address, the shipped one the default)", async () => {
+    const { servers, ...served } = (await api(server, key, "GET", "/api/openapi.json")).json;
+    const { servers: defaultServers, ...shipped } = JSON.parse(readFileSync(join(example, "sluice-api.openapi.json"), "utf8"));
     expect(shipped).toEqual(served);
+    expect(servers).toEqual([{ url: server.url, description: "this sluice server" }]);
+    expect(defaultServers).toEqual([{ url: "http://127.0.0.1:8080", description: "sluice server's default address" }]);
   });
 });

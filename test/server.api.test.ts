@@ -1,5 +1,8 @@
 // The HTTP API over real HTTP on 127.0.0.1: a real `sluice server` child process on a fresh home,
 // keys made by the real CLI. Every route, the error shape, limits and idempotent triggers.
+import http from "node:http";
+import { join } from "node:path";
+import { SqliteStore } from "sluice";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filesContaining } from "./home-files.js";
 import { api, createKey, newHome, sluiceCli, startServer, waitForRun, type RunningServer } from "./sluice-server.js";
@@ -25,13 +28,16 @@ async function trigger(body: unknown, headers: Record<string, string> = {}) {
 }
 
 describe("meta routes", () => {
-  it("answers the health check without a key, and serves the OpenAPI 3.1 document of every route with a key", async () => {
+  it("answers the health check and serves the OpenAPI 3.1 document of every route without a key, listing the address it listens on", async () => {
     const health = await api(server, undefined, "GET", "/api/health");
     expect(health.status).toBe(200);
     expect(health.json.ok).toBe(true);
-    expect((await api(server, undefined, "GET", "/api/openapi.json")).status).toBe(401);
-    const doc = (await api(server, key, "GET", "/api/openapi.json")).json;
+    const served = await api(server, undefined, "GET", "/api/openapi.json");
+    expect(served.status, served.text).toBe(200);
+    const doc = served.json;
     expect(doc.openapi).toBe("3.1.0");
+    // Started with --port 0: the port it was given, not the default.
+    expect(doc.servers).toEqual([{ url: server.url, description: "this sluice server" }]);
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         "/api/health",
@@ -71,6 +77,19 @@ describe("meta routes", () => {
 });
 
 describe("access control", () => {
+  it("refuses every route but the health check and the OpenAPI document without a key", async () => {
+    const doc = (await api(server, undefined, "GET", "/api/openapi.json")).json;
+    const open: string[] = [];
+    for (const [template, operations] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
+      const path = template.replace("{project}", "demo").replace(/\{[^}]+\}/g, "x");
+      for (const method of Object.keys(operations)) {
+        const response = await api(server, undefined, method.toUpperCase(), path);
+        if (response.status !== 401) open.push(`${method} ${template}: ${response.status}`);
+      }
+    }
+    expect(open).toEqual(["get /api/health: 200"]);
+  });
+
   it("refuses requests without a key, with a malformed, unknown or revoked key", async () => {
     const none = await api(server, undefined, "GET", `${P}/flows`);
     expect(none.status).toBe(401);
@@ -183,6 +202,31 @@ describe("runs", () => {
     expect(lineage.upstream.map((l: { step: string }) => l.step)).toEqual(["load"]);
   });
 
+  it("names an artifact by a unique prefix of 12 or more hex digits; refuses a shorter one, and asks for more digits when several match", async () => {
+    const started = await trigger({ params: { rows: 6 } });
+    await waitForRun(server, key, started.runId);
+    const hash: string = (await api(server, key, "GET", `${P}/runs/${started.runId}`)).json.steps.find((s: { name: string }) => s.name === "train").output.hash;
+    const prefix = hash.slice(0, 12);
+    expect((await api(server, key, "GET", `${P}/artifacts/${prefix}`)).json).toMatchObject({ hash, madeBy: [{ step: "train", runId: started.runId }] });
+    expect((await api(server, key, "GET", `${P}/artifacts/${prefix}/content`)).json).toEqual({ accuracy: 0.9, rows: 6 });
+    const short = await api(server, key, "GET", `${P}/artifacts/${hash.slice(0, 11)}`);
+    expect(short.status).toBe(400);
+    expect(short.json.error).toMatchObject({ code: "invalid-request", message: expect.stringContaining("at least 12") });
+
+    // Another output of the project sharing those 12 digits (made up: SHA-256 prefixes do not meet by chance).
+    const twin = prefix + (hash[12] === "0" ? "1" : "0").repeat(52);
+    const store = SqliteStore.open(join(server.home, "sluice.db"));
+    await store.putCompletion({ cacheKey: `twin-${twin}`, pipeline: "training", step: "twin", identity: "twin", codeHash: "x", paramsHash: "x", inputHashes: {}, output: { hash: twin, kind: "json", size: 2 }, runId: "twin", createdAt: 1, invalidatedAt: 1 });
+    store.close();
+    for (const path of [`${P}/artifacts/${prefix}`, `${P}/artifacts/${prefix}/content`, `${P}/lineage/${prefix}`]) {
+      const ambiguous = await api(server, key, "GET", path);
+      expect(ambiguous.status, path).toBe(409);
+      expect(ambiguous.json.error).toMatchObject({ code: "conflict", message: expect.stringContaining("matches 2 artifacts"), details: { candidates: 2 } });
+      expect(ambiguous.json.error.message).toContain("more hex digits");
+    }
+    expect((await api(server, key, "GET", `${P}/artifacts/${hash.slice(0, 13)}`)).json.hash).toBe(hash);
+  });
+
   it("reports a failed run's first failure with its code and message, and no stack trace", async () => {
     const started = await trigger({ params: { fail: true } });
     expect((await waitForRun(server, key, started.runId)).outcome).toBe("failed");
@@ -206,6 +250,23 @@ describe("runs", () => {
     const again = await api(server, key, "POST", `${P}/runs/${started.runId}/resume`);
     expect(again.status).toBe(409);
     expect(again.json.error.code).toBe("conflict");
+  });
+
+  it("shows a resumed run as queued or running, without the end of its earlier attempt, until it ends again", async () => {
+    const started = await trigger({ params: { waitMs: 20_000 } });
+    const cancelled = await api(server, key, "POST", `${P}/runs/${started.runId}/cancel`);
+    expect(cancelled.json).toMatchObject({ status: "cancelled", running: false, finishedAt: expect.any(String) });
+    const resumed = await api(server, key, "POST", `${P}/runs/${started.runId}/resume`);
+    expect(resumed.status, resumed.text).toBe(200);
+    expect(resumed.json).toMatchObject({ status: "queued", running: true, finishedAt: null, durationMs: null });
+    expect(resumed.json.error).toBeUndefined();
+    const light = (await api(server, key, "GET", `${P}/runs/${started.runId}/light`)).json;
+    expect(light).toMatchObject({ running: true, finishedAt: null, outcome: null });
+    expect(["queued", "running"]).toContain(light.status);
+    expect((await api(server, key, "GET", `${P}/runs/${started.runId}`)).json).toMatchObject({ running: true, finishedAt: null, durationMs: null });
+    const ended = await api(server, key, "POST", `${P}/runs/${started.runId}/cancel`);
+    expect(ended.json).toMatchObject({ status: "cancelled", finishedAt: expect.any(String) });
+    expect((await api(server, key, "GET", `${P}/runs/${started.runId}/light`)).json).toMatchObject({ status: "cancelled", running: false, finishedAt: expect.any(String), outcome: "cancelled" });
   });
 
   it("returns one run for twenty concurrent triggers with the same Idempotency-Key", async () => {
@@ -282,5 +343,56 @@ describe("bad requests", () => {
     }
     expect((await api(server, key, "POST", `${P}/flows/nope/runs`, {})).status).toBe(404);
     expect((await api(server, key, "POST", `${P}/runs/nope/cancel`)).status).toBe(404);
+  });
+});
+
+describe("connections", () => {
+  /** One request on `agent`; `body` is written in 64 KiB chunks (chunked, unless `length` is declared). */
+  function send(agent: http.Agent, method: string, path: string, body?: { size: number; length?: number }) {
+    return new Promise<{ status: number; connection: string | undefined; reused: boolean; text: string }>((resolve, reject) => {
+      const headers: Record<string, string | number> = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+      if (body?.length !== undefined) headers["content-length"] = body.length;
+      const request = http.request(`${server.url}${path}`, { method, agent, headers }, (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk) => (text += chunk));
+        response.on("end", () => resolve({ status: response.statusCode!, connection: response.headers.connection, reused: request.reusedSocket, text }));
+      });
+      request.on("error", reject);
+      if (body === undefined) return request.end();
+      const chunk = Buffer.alloc(64 * 1024, "x");
+      for (let sent = 0; sent < body.size; sent += chunk.length) request.write(chunk.subarray(0, Math.min(chunk.length, body.size - sent)));
+      if (body.length === undefined || body.length === body.size) request.end();
+    });
+  }
+
+  it("keeps a connection usable after a 413, whether the body's length was declared or not", async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      expect((await send(agent, "GET", `${P}/runs?limit=1`)).status).toBe(200);
+      for (const body of [{ size: 2 * 1024 * 1024 }, { size: 2 * 1024 * 1024, length: 2 * 1024 * 1024 }]) {
+        const refused = await send(agent, "POST", `${P}/flows/training/runs`, body);
+        expect(refused.status, refused.text).toBe(413);
+        expect(JSON.parse(refused.text).error.code).toBe("payload-too-large");
+        expect(refused.connection).toBe("keep-alive");
+        const next = await send(agent, "GET", `${P}/runs?limit=1`);
+        expect(next).toMatchObject({ status: 200, reused: true });
+      }
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it("says Connection: close on a 413 for a body too large to wait for", async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      // 64 MiB declared, 1 KiB sent: the answer comes without the rest, and the connection is not reused.
+      const refused = await send(agent, "POST", `${P}/flows/training/runs`, { size: 1024, length: 64 * 1024 * 1024 });
+      expect(refused.status).toBe(413);
+      expect(refused.connection).toBe("close");
+      expect(await send(agent, "GET", `${P}/runs?limit=1`)).toMatchObject({ status: 200, reused: false });
+    } finally {
+      agent.destroy();
+    }
   });
 });

@@ -1,7 +1,11 @@
 // The CLI against a server (--server / SLUICE_SERVER with SLUICE_API_KEY) and `sluice trigger`, both
 // remote and local (from the workspace, without a server).
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKey, newHome, sluiceCli, startServer, type RunningServer } from "./sluice-server.js";
+import { createKey, newHome, root, sluiceCli, startServer, type RunningServer } from "./sluice-server.js";
 
 let server: RunningServer;
 let env: Record<string, string>;
@@ -60,9 +64,49 @@ describe("the CLI against a server", () => {
     const noKey = sluiceCli(["runs"], elsewhere, { SLUICE_SERVER: server.url, SLUICE_API_KEY: "" });
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toContain("unauthorized");
-    const down = sluiceCli(["runs", "--server", "http://127.0.0.1:9"], elsewhere);
-    expect(down.code).toBe(1);
-    expect(down.stderr).toContain("Cannot reach the sluice server");
+  });
+
+  it("exits 3 with code unreachable, naming the address and what to check, when no server answers", () => {
+    const down = sluiceCli(["runs"], elsewhere, { SLUICE_SERVER: "http://127.0.0.1:1" });
+    expect(down.code).toBe(3);
+    expect(down.stderr).toContain("error [unreachable]: Cannot reach the sluice server at http://127.0.0.1:1");
+    expect(down.stderr).toContain("--server or SLUICE_SERVER");
+    const json = sluiceCli(["show", "some-run", "--server", "http://127.0.0.1:1", "--project", "demo", "--json"], elsewhere);
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: "unreachable", message: expect.stringContaining("http://127.0.0.1:1"), details: { server: "http://127.0.0.1:1" } });
+  });
+});
+
+describe("lineage and compare against a server", () => {
+  /** The CLI in `cwd`, with no SLUICE_HOME: a command that opened a home would make `cwd/.sluice`. */
+  function cliIn(cwd: string, args: string[], env: Record<string, string> = {}) {
+    const { SLUICE_HOME: _home, SLUICE_SERVER: _server, ...inherited } = process.env;
+    const child = spawnSync(process.execPath, [join(root, "bin/sluice.js"), ...args], { cwd, encoding: "utf8", env: { ...inherited, NO_COLOR: "1", ...env } });
+    return { code: child.status, stdout: child.stdout, stderr: child.stderr };
+  }
+
+  it("gives what the server's own store gives, and makes no .sluice folder in the working directory", () => {
+    const runs = ["rows=2", "rows=3"].map((param) => JSON.parse(sluiceCli(["trigger", "training", "-p", param, "--wait", "--json"], elsewhere, env).stdout));
+    const [a, b] = runs.map((run) => run.runId as string);
+    const trained = runs[1].steps.find((s: { name: string }) => s.name === "train").output.hash as string;
+    const cwd = mkdtempSync(join(tmpdir(), "sluice-remote-cwd-"));
+    const remoteEnv = { SLUICE_API_KEY: env.SLUICE_API_KEY!, SLUICE_PROJECT: "demo" };
+    for (const args of [
+      ["lineage", "training/train", "--json"],
+      ["lineage", trained.slice(0, 12), "--depth", "1"],
+      ["compare", a!, b!, "--json"],
+      ["compare", a!, b!],
+    ]) {
+      const remote = cliIn(cwd, [...args, "--server", server.url], remoteEnv);
+      expect(remote.code, `${args.join(" ")}: ${remote.stderr}`).toBe(0);
+      expect(cliIn(cwd, args, { ...remoteEnv, SLUICE_SERVER: server.url }).stdout, args.join(" ")).toBe(remote.stdout);
+      const local = cliIn(cwd, [...args, "--home", server.home]);
+      expect(local.code, local.stderr).toBe(0);
+      expect(remote.stdout, args.join(" ")).toBe(local.stdout);
+    }
+    expect(JSON.parse(cliIn(cwd, ["compare", a!, b!, "--json", "--server", server.url], remoteEnv).stdout).params).toEqual([{ name: "rows", a: 2, b: 3 }]);
+    expect(existsSync(join(cwd, ".sluice"))).toBe(false);
+    expect(readdirSync(cwd)).toEqual([]);
   });
 });
 
@@ -74,6 +118,9 @@ describe("sluice trigger without a server", () => {
     const run = JSON.parse(result.stdout);
     expect(run).toMatchObject({ status: "succeeded", project: "demo", flow: { version: "1.2.0" } });
     expect(JSON.parse(sluiceCli(["show", run.runId, "--json"], home).stdout).project).toBe("demo");
+    // An artifact named by the 12 hex digits the CLI prints.
+    const trained = run.steps.find((s: { name: string }) => s.name === "train").output.hash;
+    expect(JSON.parse(sluiceCli(["lineage", trained.slice(0, 12), "--json"], home).stdout).artifact).toBe(trained);
     const unknown = sluiceCli(["trigger", "nope"], home);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("Flows: training, etl");

@@ -4,33 +4,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { api, createKey, newHome, root, sluiceCli, startServer, waitForRun } from "./sluice-server.js";
+import { api, createKey, newHome, readEvents, root, sluiceCli, startServer, waitForRun } from "./sluice-server.js";
 
 const P = "/api/projects/demo";
-
-/** Reads server-sent events until `until` says stop (or the stream ends). */
-async function readEvents(url: string, key: string, until: (event: { event: string; data: any }) => boolean) {
-  const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
-  expect(response.headers.get("content-type")).toContain("text/event-stream");
-  const events: Array<{ event: string; data: any }> = [];
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for await (const chunk of response.body!) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = /^event: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (event === undefined || data === undefined) continue;
-      const parsed = { event, data: JSON.parse(data) };
-      events.push(parsed);
-      if (until(parsed)) return events;
-    }
-  }
-  return events;
-}
 
 /** Waits for a condition, with a deadline (never a fixed sleep before an assertion). */
 async function until(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {

@@ -103,3 +103,33 @@ export async function waitForRun(server: { url: string }, key: string, runId: st
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+export interface SseEvent {
+  event: string;
+  data: any;
+}
+
+/** Reads server-sent events until `until` says stop (or the stream ends); `onEvent` sees each as it comes. */
+export async function readEvents(url: string, key: string, until: (event: SseEvent) => boolean, onEvent: (event: SseEvent) => void = () => {}): Promise<SseEvent[]> {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
+  if (!response.headers.get("content-type")?.includes("text/event-stream")) throw new Error(`not an event stream: ${response.status} ${await response.text()}`);
+  const events: SseEvent[] = [];
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of response.body!) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (event === undefined || data === undefined) continue;
+      const parsed = { event, data: JSON.parse(data) };
+      events.push(parsed);
+      onEvent(parsed);
+      if (until(parsed)) return events;
+    }
+  }
+  return events;
+}

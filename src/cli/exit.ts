@@ -1,11 +1,12 @@
 import { SluiceError, serializeError } from "../core/index.js";
 
-/** CLI exit codes: success, run failed, invalid input, interrupted. */
-export const EXIT = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
+/** CLI exit codes: success, run failed, invalid input, could not reach the server, interrupted. */
+export const EXIT = { ok: 0, failed: 1, invalid: 2, unreachable: 3, interrupted: 130 } as const;
 
 /**
  * Reports an error the way every command does: `{ "error": {...} }` on stdout with --json, a message
- * on stderr otherwise. Returns the exit code: 2 for the user's input, 1 for anything else.
+ * on stderr otherwise. Returns the exit code: 2 for the user's input, 3 when the server could not be
+ * reached, 1 for anything else.
  */
 export function reportError(error: unknown, json: boolean): number {
   const input = SluiceError.is(error) && error.isInputError;
@@ -17,6 +18,7 @@ export function reportError(error: unknown, json: boolean): number {
     process.stderr.write(`error [${serialized.code}]: ${serialized.message}\n`);
     if (!input && serialized.stack && process.env.SLUICE_DEBUG) process.stderr.write(`${serialized.stack}\n`);
   }
+  if (SluiceError.is(error) && error.code === "unreachable") return EXIT.unreachable;
   return input ? EXIT.invalid : EXIT.failed;
 }
 

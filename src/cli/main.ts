@@ -216,17 +216,18 @@ addRemoteOptions(
   process.exitCode = await headCommand(query, options);
 });
 
-program
-  .command("lineage")
-  .description("Where an artifact came from and what was made from it: upstream and downstream artifacts and steps.")
-  .argument("<artifact-or-step>", "an artifact hash (prefix), pipeline/step or step")
-  .option("--depth <n>", "how many levels each way", "10")
-  .addOption(homeOption())
-  .option("--json", "print JSON")
-  .action(async (query: string, options) => {
-    const { lineageCommand } = await import("./commands/catalog.js");
-    process.exitCode = await lineageCommand(query, options);
-  });
+addRemoteOptions(
+    program
+    .command("lineage")
+    .description("Where an artifact came from and what was made from it: upstream and downstream artifacts and steps.")
+    .argument("<artifact-or-step>", "an artifact hash (or its first 12+ hex digits), pipeline/step or step")
+    .option("--depth <n>", "how many levels each way", "10")
+    .addOption(homeOption())
+    .option("--json", "print JSON"),
+).action(async (query: string, options) => {
+  const { lineageCommand } = await import("./commands/catalog.js");
+  process.exitCode = await lineageCommand(query, options);
+});
 
 program
   .command("preview")
@@ -321,17 +322,18 @@ arazzo
     process.exitCode = await arazzoDescribeCommand(file, options);
   });
 
-program
-  .command("compare")
-  .description("What differs between two runs: params, metrics (with deltas), the definition they ran, the steps that differed.")
-  .argument("<run-a>", "the first run")
-  .argument("<run-b>", "the second run")
-  .addOption(homeOption())
-  .option("--json", "print JSON")
-  .action(async (a: string, b: string, options) => {
-    const { compareCommand } = await import("./commands/inspect.js");
-    process.exitCode = await compareCommand(a, b, options);
-  });
+addRemoteOptions(
+    program
+    .command("compare")
+    .description("What differs between two runs: params, metrics (with deltas), the definition they ran, the steps that differed.")
+    .argument("<run-a>", "the first run")
+    .argument("<run-b>", "the second run")
+    .addOption(homeOption())
+    .option("--json", "print JSON"),
+).action(async (a: string, b: string, options) => {
+  const { compareCommand } = await import("./commands/inspect.js");
+  process.exitCode = await compareCommand(a, b, options);
+});
 
 program
   .command("freeze")

@@ -29,12 +29,19 @@ export async function remoteProject(options: RemoteOptions): Promise<ProjectClie
   throw new SluiceError("invalid-usage", `The server at ${url} has ${projects.length === 0 ? "no project this key can see" : `several projects (${projects.map((p) => p.key).join(", ")})`}; name one with --project or SLUICE_PROJECT.`);
 }
 
-/** Runs an API call, turning its error answer into the CLI's typed error (same code, exit 2 for the caller's mistakes). */
+/**
+ * Runs an API call, turning its error answer into the CLI's typed error (same code, exit 2 for the
+ * caller's mistakes); a server that did not answer at all is `unreachable` (exit 3).
+ */
 export async function remote<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     if (!(error instanceof SluiceApiError)) throw error;
+    if (error.status === 0 && error.code === "unreachable") {
+      const server = String(error.details?.server ?? "the server");
+      throw new SluiceError("unreachable", `${error.message}. Is a sluice server running there (sluice server)? Check the address given by --server or SLUICE_SERVER.`, { details: { server } });
+    }
     const code = (error.code in ERROR_CODES ? error.code : error.status >= 400 && error.status < 500 ? "invalid-usage" : "internal") as ErrorCode;
     throw new SluiceError(code, error.status === 0 ? error.message : `${error.message} (HTTP ${error.status} from the server)`, { details: error.details });
   }

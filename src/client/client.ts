@@ -98,7 +98,7 @@ export class SluiceClient {
           await delay(100 * attempt);
           continue;
         }
-        throw new SluiceApiError(0, "unreachable", `Cannot reach the sluice server at ${this.baseUrl}: ${(error as Error).message}`);
+        throw new SluiceApiError(0, "unreachable", `Cannot reach the sluice server at ${this.baseUrl} (${networkReason(error)})`, { server: this.baseUrl });
       }
       if (retry && attempt < RETRIES && (response.status === 502 || response.status === 503 || response.status === 504)) {
         await delay(100 * attempt);
@@ -173,6 +173,7 @@ export class ProjectClient {
     };
   }
 
+  /** An artifact by its hash, or a prefix of it of at least 12 hex digits naming one artifact (several: a 409 SluiceApiError). */
   artifact(hash: string) {
     const base = this.path(`/artifacts/${encodeURIComponent(hash)}`);
     return {
@@ -225,6 +226,14 @@ async function apiError(response: Response): Promise<SluiceApiError> {
   } catch {
     return new SluiceApiError(response.status, "http-error", `HTTP ${response.status}: ${text.slice(0, 200)}`);
   }
+}
+
+/** Why a request got no answer: fetch says only "fetch failed"; its cause says more (ECONNREFUSED, ENOTFOUND, ...). */
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  if (typeof cause?.code === "string") return cause.code;
+  if (typeof cause?.message === "string") return cause.message;
+  return error instanceof Error ? error.message : String(error);
 }
 
 function query(values: object): string {

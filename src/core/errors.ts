@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   "conflict": { http: 409, input: true, retryable: false },
   "superseded": { http: 409, input: false, retryable: false },
   "payload-too-large": { http: 413, input: true, retryable: false },
+  "unreachable": { http: 503, input: false, retryable: true },
   "internal": { http: 500, input: false, retryable: false },
 } as const;
 

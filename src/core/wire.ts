@@ -13,13 +13,22 @@ export const ErrorBody = z
     error: z.object({
       code: z.string().describe("one of sluice's error codes, e.g. invalid-request, unauthorized, not-found"),
       message: z.string(),
+      step: z.string().optional(),
+      runId: z.string().optional(),
       details: z.record(z.string(), z.unknown()).optional(),
     }),
   })
   .meta({ id: "Error", description: "Every error response has this shape." });
 
 export const SerializedErrorBody = z
-  .object({ code: z.string(), message: z.string(), step: z.string().optional(), runId: z.string().optional(), stack: z.string().optional(), details: z.record(z.string(), z.unknown()).optional() })
+  .object({
+    code: z.string(),
+    message: z.string(),
+    step: z.string().optional(),
+    runId: z.string().optional(),
+    stack: z.string().optional().describe("only in the CLI's local output: the server never sends stacks"),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
   .meta({ id: "RunError" });
 
 export const Project = z.object({ key: z.string(), flows: z.number().int() }).meta({ id: "Project" });
@@ -54,6 +63,7 @@ export const RunSummary = z
     running: z.boolean(),
     reason: z.string().optional(),
     params: z.record(z.string(), z.unknown()),
+    effectiveParams: z.record(z.string(), z.unknown()).optional().describe("the params as the steps saw them, defaults included (secrets masked)"),
     targets: z.array(z.string()).optional(),
     flow: z.object({ version: z.string(), hash: z.string() }).optional(),
     startedAt: timestamp,

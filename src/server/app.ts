@@ -1,15 +1,17 @@
 /**
- * The HTTP API as a Hono app: auth on every route but the health check, a body-size limit, one JSON
- * error shape, and the OpenAPI 3.1 document generated from the same route schemas that validate requests.
+ * The HTTP API as a Hono app: auth on every route but the health check and the OpenAPI document, a
+ * body-size limit, one JSON error shape, and the OpenAPI 3.1 document generated from the same route
+ * schemas that validate requests.
  */
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
 import { ERROR_CODES, SluiceError, forbiddenKeyPath, type ErrorCode } from "../core/index.js";
 import * as wire from "../core/wire.js";
 import type { ApiKeyRecord } from "../store/index.js";
+import { bodyLimit } from "./body-limit.js";
 import { authenticate } from "./keys.js";
+import type { PublicErrors } from "./public-errors.js";
 import type { RunManager } from "./run-manager.js";
 import { catalogRoutes } from "./routes-catalog.js";
 import { eventRoutes } from "./routes-events.js";
@@ -26,7 +28,12 @@ export interface AppOptions {
   insecureLocal?: boolean;
   /** Largest request body accepted, in bytes. @defaultValue 1 MiB */
   maxBodyBytes?: number;
+  /** The address the server listens on, once it does: the OpenAPI document lists it. */
+  listeningUrl?: () => string | undefined;
 }
+
+/** Routes anyone may call: they hold no data (the OpenAPI document is also what the start-up message points to). */
+const OPEN_ROUTES = new Set(["/api/health", "/api/openapi.json"]);
 
 export function buildApp(options: AppOptions): Api {
   const app: Api = new OpenAPIHono<Env>({
@@ -38,7 +45,9 @@ export function buildApp(options: AppOptions): Api {
     },
   });
 
-  app.onError((error, c) => errorResponse(c, error));
+  // The manager is read per request: describeApi builds this app without one.
+  const fail = (c: Context, error: unknown) => errorResponse(c, error, options.manager.errors);
+  app.onError((error, c) => fail(c, error));
   app.notFound((c) => c.json(errorBody("not-found", `No route ${c.req.method} ${c.req.path}. The API is described at /api/openapi.json.`), 404));
 
   app.openapi(createRoute({ method: "get", path: "/api/health", operationId: "getHealth", tags: ["meta"], summary: "Liveness (no API key needed)", security: [], responses: { 200: { description: "alive", content: { "application/json": { schema: wire.Health } } } } }), (c) =>
@@ -46,21 +55,15 @@ export function buildApp(options: AppOptions): Api {
   );
 
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
-  const limitBody = bodyLimit({
-    maxSize: maxBody,
-    onError: async (c) => {
-      await drain(c.req.raw.body, DRAIN_LIMIT_BYTES);
-      return c.json(errorBody("payload-too-large", `The request body is larger than ${maxBody} bytes; send less (params and bodies are small JSON).`), 413);
-    },
-  });
+  const limitBody = bodyLimit(maxBody, (c) => c.json(errorBody("payload-too-large", `The request body is larger than ${maxBody} bytes; send less (params and bodies are small JSON).`), 413));
   // Only requests that carry a body: looking at one makes the adapter build a full web Request, which a GET does not need.
   app.use("/api/*", (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next)));
   app.use("/api/*", async (c, next) => {
-    if (c.req.path === "/api/health" || options.insecureLocal) return next();
+    if (OPEN_ROUTES.has(c.req.path) || options.insecureLocal) return next();
     const key = await authenticate(options.manager.tables, c.req.header("authorization"));
-    if (SluiceError.is(key)) return errorResponse(c, key);
+    if (SluiceError.is(key)) return fail(c, key);
     if (key.readOnly && c.req.method !== "GET" && c.req.method !== "HEAD") {
-      return errorResponse(c, new SluiceError("forbidden", `API key ${key.keyId} is read-only: it cannot trigger, cancel, resume or reset. Use a key made without --read-only.`));
+      return fail(c, new SluiceError("forbidden", `API key ${key.keyId} is read-only: it cannot trigger, cancel, resume or reset. Use a key made without --read-only.`));
     }
     c.set("key", key);
     return next();
@@ -78,13 +81,13 @@ export function buildApp(options: AppOptions): Api {
     const path = forbiddenKeyPath(body);
     if (path === undefined) return next();
     const message = `the key "${path}" is not allowed (__proto__, constructor and prototype are refused in any JSON sluice reads)`;
-    return errorResponse(c, new SluiceError("invalid-request", `Invalid request: json.${path}: ${message}`, { details: { issues: [{ field: `json.${path}`, message }] } }));
+    return fail(c, new SluiceError("invalid-request", `Invalid request: json.${path}: ${message}`, { details: { issues: [{ field: `json.${path}`, message }] } }));
   });
   app.use("/api/projects/:project/*", async (c, next) => {
     const key = c.get("key");
     const project = c.req.param("project");
-    if (key && key.project !== project) return errorResponse(c, new SluiceError("forbidden", `API key ${key.keyId} belongs to project "${key.project}", not "${project}".`));
-    if (project !== options.manager.project) return errorResponse(c, new SluiceError("not-found", `No project "${project}" on this server; it serves "${options.manager.project}".`));
+    if (key && key.project !== project) return fail(c, new SluiceError("forbidden", `API key ${key.keyId} belongs to project "${key.project}", not "${project}".`));
+    if (project !== options.manager.project) return fail(c, new SluiceError("not-found", `No project "${project}" on this server; it serves "${options.manager.project}".`));
     return next();
   });
 
@@ -95,34 +98,16 @@ export function buildApp(options: AppOptions): Api {
   eventRoutes(app, options.manager);
 
   let document: ReturnType<typeof openApiDocument> | undefined; // the routes are fixed once built
-  app.get("/api/openapi.json", (c) => c.json((document ??= openApiDocument(app, options.version))));
+  app.get("/api/openapi.json", (c) => c.json((document ??= openApiDocument(app, options.version, options.listeningUrl?.()))));
   return app;
 }
 
-/** Up to this much of a too-large body is read and dropped, so the client (still sending) gets the 413 instead of a reset. */
-const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
-
-async function drain(body: ReadableStream<Uint8Array> | null, limit: number): Promise<void> {
-  if (!body || body.locked) return;
-  const reader = body.getReader();
-  let read = 0;
-  try {
-    while (read < limit) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      read += value.byteLength;
-    }
-    await reader.cancel();
-  } catch {
-    // The client went away: nothing to answer.
-  }
-}
-
-export function openApiDocument(app: Api, version: string) {
+/** The OpenAPI document; `url` is the address of the server serving it (else the default address is listed). */
+export function openApiDocument(app: Api, version: string, url?: string) {
   return app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: { title: "sluice API", version, description: "Trigger and inspect sluice runs: flows, runs, logs, datasets, lineage, events." },
-    servers: [{ url: "http://127.0.0.1:8080", description: "sluice server's default address" }],
+    servers: [url === undefined ? { url: "http://127.0.0.1:8080", description: "sluice server's default address" } : { url, description: "this sluice server" }],
     security: [{ apiKey: [] }],
   });
 }
@@ -137,11 +122,11 @@ export function errorBody(code: ErrorCode | string, message: string, details?: R
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
-/** Any thrown value as the error shape: sluice errors keep code and message; anything else is a 500 without internals. */
-export function errorResponse(c: Context, error: unknown): Response {
+/** Any thrown value as the error shape: sluice errors as clients see them (PublicErrors); anything else is a 500 without internals. */
+export function errorResponse(c: Context, error: unknown, errors: PublicErrors): Response {
   if (SluiceError.is(error)) {
     const status = error.code === "cancelled" ? 409 : ERROR_CODES[error.code]?.http ?? 500;
-    return c.json(errorBody(error.code, error.message, error.details), status as 400);
+    return c.json({ error: errors.error(error) } satisfies wire.ErrorBody, status as 400);
   }
   if (error instanceof HTTPException) {
     const code = error.status === 413 ? "payload-too-large" : error.status === 401 ? "unauthorized" : "invalid-request";

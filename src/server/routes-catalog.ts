@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { ArtifactRef } from "../artifacts/index.js";
 import { SluiceError } from "../core/index.js";
 import * as wire from "../core/wire.js";
-import { datasetJson, datasetRows, findDataset, schemaJson } from "../views.js";
+import { artifactOfPrefix, datasetJson, datasetRows, findDataset, lineageQuery, MIN_HASH_PREFIX, schemaJson } from "../views.js";
 import { lineageJson, lineageStart } from "../lineage.js";
 import type { Api } from "./app.js";
 import { errorResponses, json, projectParam } from "./route-parts.js";
@@ -58,9 +58,16 @@ export function catalogRoutes(app: Api, manager: RunManager): void {
     },
   );
 
-  const artifactParam = projectParam.extend({ hash: z.string().regex(/^[0-9a-f]{64}$/, "a full SHA-256 artifact hash (64 hex digits)") });
-  async function artifactRef(hash: string): Promise<{ ref: ArtifactRef; madeBy: Array<{ pipeline: string; step: string; runId: string }> }> {
+  const artifactParam = projectParam.extend({
+    hash: z
+      .string()
+      .describe(`an artifact's SHA-256 (64 hex digits), or a prefix of it naming one artifact (at least ${MIN_HASH_PREFIX} hex digits)`)
+      // Documented, not validated here: artifactOfPrefix's 400 says what is wrong with the hash given.
+      .meta({ pattern: `^[0-9a-f]{${MIN_HASH_PREFIX},64}$` }),
+  });
+  async function artifactRef(prefix: string): Promise<{ ref: ArtifactRef; madeBy: Array<{ pipeline: string; step: string; runId: string }> }> {
     const allowed = flows();
+    const hash = artifactOfPrefix(manager.home, prefix, allowed);
     const producers = (await manager.home.store.producersOf(hash)).filter((p) => allowed.has(p.pipeline) && p.output.hash === hash);
     if (producers.length === 0) throw new SluiceError("not-found", `No artifact ${hash.slice(0, 12)} made by a flow of project "${manager.project}".`);
     return { ref: producers[0]!.output as ArtifactRef, madeBy: producers.map((p) => ({ pipeline: p.pipeline, step: p.step, runId: p.runId })) };
@@ -72,7 +79,7 @@ export function catalogRoutes(app: Api, manager: RunManager): void {
       tags: ["artifacts"],
       summary: "An artifact's metadata and the step runs that made it",
       request: { params: artifactParam },
-      responses: { 200: json(wire.ArtifactMeta, "metadata"), ...errorResponses(400, 401, 403, 404) },
+      responses: { 200: json(wire.ArtifactMeta, "metadata"), ...errorResponses(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const { ref, madeBy } = await artifactRef(c.req.valid("param").hash);
@@ -88,7 +95,7 @@ export function catalogRoutes(app: Api, manager: RunManager): void {
       request: { params: artifactParam },
       responses: {
         200: { description: "the stored bytes, verified against their hash", content: { "application/octet-stream": { schema: z.string().meta({ format: "binary" }) } } },
-        ...errorResponses(400, 401, 403, 404),
+        ...errorResponses(400, 401, 403, 404, 409),
       },
     }),
     async (c) => {
@@ -106,10 +113,10 @@ export function catalogRoutes(app: Api, manager: RunManager): void {
       tags: ["artifacts"],
       summary: "Upstream and downstream artifacts and steps of an artifact or step",
       request: { params: projectParam.extend({ ref: z.string().describe("artifact hash, pipeline/step (URL-encoded) or step") }), query: z.object({ depth: z.coerce.number().int().min(1).max(100).optional() }) },
-      responses: { 200: json(wire.Lineage, "lineage"), ...errorResponses(400, 401, 403, 404) },
+      responses: { 200: json(wire.Lineage, "lineage"), ...errorResponses(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      const start = await lineageStart(manager.home.store, c.req.valid("param").ref, flows());
+      const start = await lineageStart(manager.home.store, lineageQuery(manager.home, c.req.valid("param").ref, flows()), flows());
       return c.json(await lineageJson(manager.home.store, start, c.req.valid("query").depth ?? 10), 200);
     },
   );

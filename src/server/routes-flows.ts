@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import * as wire from "../core/wire.js";
 import { runJson } from "../views.js";
 import type { Api } from "./app.js";
-import { errorResponses, json, projectParam, publicRun } from "./route-parts.js";
+import { errorResponses, json, projectParam } from "./route-parts.js";
 import type { RunManager } from "./run-manager.js";
 
 export function flowRoutes(app: Api, manager: RunManager): void {
@@ -72,7 +72,7 @@ export function flowRoutes(app: Api, manager: RunManager): void {
       const key = c.req.valid("header")["idempotency-key"];
       const body = (c.req.header("content-type") ?? "").includes("json") ? c.req.valid("json") : {};
       const { run, created } = await manager.trigger(flow, body ?? {}, key);
-      return c.json({ ...publicRun(runJson(run)), created }, created ? 201 : 200);
+      return c.json({ ...manager.errors.withError(runJson(run)), created }, created ? 201 : 200);
     },
   );
 }

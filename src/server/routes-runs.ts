@@ -4,7 +4,7 @@ import { RUN_STATUSES, SluiceError } from "../core/index.js";
 import * as wire from "../core/wire.js";
 import { lightStatusJson, logJson, metricsOfRuns, runDetailJson, runJson } from "../views.js";
 import type { Api } from "./app.js";
-import { errorResponses, json, projectParam, publicRun, runParam, withoutStacks } from "./route-parts.js";
+import { errorResponses, json, projectParam, runParam } from "./route-parts.js";
 import type { RunManager } from "./run-manager.js";
 
 export function runRoutes(app: Api, manager: RunManager): void {
@@ -22,7 +22,7 @@ export function runRoutes(app: Api, manager: RunManager): void {
     async (c) => {
       const { flow, status, limit } = c.req.valid("query");
       const runs = await manager.home.store.listRuns({ project: manager.project, pipeline: flow, status, limit: limit ?? 50 });
-      return c.json({ runs: runs.map((run) => publicRun(runJson(run))) }, 200);
+      return c.json({ runs: runs.map((run) => manager.errors.withError(runJson(run))) }, 200);
     },
   );
 
@@ -37,7 +37,7 @@ export function runRoutes(app: Api, manager: RunManager): void {
     async (c) => {
       const { runId } = c.req.valid("param");
       const found = await manager.ownRunDetail(runId);
-      return c.json(withoutStacks(runDetailJson(found.run, found.steps)), 200);
+      return c.json(manager.errors.runDetail(runDetailJson(found.run, found.steps)), 200);
     },
   );
 
@@ -60,7 +60,7 @@ export function runRoutes(app: Api, manager: RunManager): void {
       request: { params: runParam },
       responses: { 200: json(wire.RunSummary, "the cancelled run"), ...errorResponses(401, 403, 404, 409) },
     }),
-    async (c) => c.json(publicRun(runJson(await manager.cancel(c.req.valid("param").runId))), 200),
+    async (c) => c.json(manager.errors.withError(runJson(await manager.cancel(c.req.valid("param").runId))), 200),
   );
 
   app.openapi(
@@ -76,7 +76,7 @@ export function runRoutes(app: Api, manager: RunManager): void {
     }),
     async (c) => {
       const body = (c.req.header("content-type") ?? "").includes("json") ? c.req.valid("json") : {};
-      return c.json(publicRun(runJson(await manager.resume(c.req.valid("param").runId, body?.params))), 200);
+      return c.json(manager.errors.withError(runJson(await manager.resume(c.req.valid("param").runId, body?.params))), 200);
     },
   );
 
@@ -97,7 +97,7 @@ export function runRoutes(app: Api, manager: RunManager): void {
         if (!found.steps.some((s) => s.step === step)) throw new SluiceError("not-found", `Run ${runId} has no step "${step}". Its steps: ${found.steps.map((s) => s.step).join(", ")}.`);
       }
       const logs = await manager.home.store.readLogs(runId, { step, tail });
-      return c.json({ runId, logs: logs.map(logJson) }, 200);
+      return c.json({ runId, logs: logs.map((log) => manager.errors.logLine(logJson(log))) }, 200);
     },
   );
 

@@ -8,6 +8,7 @@ import { newClaim, newRunId, ownerFields, type SluiceEvent } from "../engine/ind
 import type { SluiceHome } from "../home.js";
 import { DEFAULT_PROJECT, type ApiKeyStore, type FlowVersionStore, type RunRecord, type StepRunRecord, type TriggerStore } from "../store/index.js";
 import { checkFlowVersion, registerFlows, type Workspace, type WorkspaceFlow } from "../workspace.js";
+import { PublicErrors } from "./public-errors.js";
 
 export interface ServerTables extends ApiKeyStore, FlowVersionStore, TriggerStore {}
 
@@ -26,12 +27,16 @@ type Subscriber = (event: PublishedEvent) => void;
 export class RunManager {
   private readonly active = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
   private readonly subscribers = new Set<{ project: string; runId?: string; fn: Subscriber }>();
+  /** How errors are sent to clients (REST and SSE): no stacks, no folders of this server. */
+  readonly errors: PublicErrors;
 
   constructor(
     readonly home: SluiceHome,
     readonly workspace: Workspace,
     readonly tables: ServerTables,
-  ) {}
+  ) {
+    this.errors = new PublicErrors({ "<home>": home.path, "<workspace>": workspace.root });
+  }
 
   get project(): string {
     return this.workspace.project;
@@ -116,7 +121,9 @@ export class RunManager {
     if (missing.length > 0) throw new SluiceError("invalid-request", `Run ${runId} used secret parameter(s) ${missing.join(", ")}, which are not stored; send them again as { "params": { ... } }.`, { details: { missing } });
     resolveParams(flow.pipeline.graph(), merged);
     // Queued for this process under a new claim: a `sluice resume` elsewhere with the same view loses the race.
-    if (!(await this.home.store.casRun(runId, run.claim, { status: "queued", ...ownerFields(), claim: newClaim(), heartbeatAt: Date.now() }))) {
+    // The earlier attempt's end is cleared now, not when the engine takes the run: a poller must not see it meanwhile.
+    const cleared = { reason: undefined, finishedAt: undefined, durationMs: undefined, error: undefined };
+    if (!(await this.home.store.casRun(runId, run.claim, { status: "queued", ...cleared, ...ownerFields(), claim: newClaim(), heartbeatAt: Date.now() }))) {
       throw new SluiceError("conflict", `Run ${runId} was just resumed by another process; nothing was run.`);
     }
     this.start(flow, run, merged, { targets: run.targets });
@@ -173,7 +180,9 @@ export class RunManager {
         project: this.project,
         flow: run.flow,
         loadOutputs: "ran",
-        onEvent: (event) => this.publish(toPublished(event, this.project)),
+        onEvent: (event) => {
+          if (this.subscribers.size > 0) this.publish(toPublished(event, this.project, this.errors));
+        },
       })
       .catch(async (error: unknown) => {
         // The engine could not even start (e.g. the store failed): the run must not stay queued.
@@ -194,11 +203,20 @@ export class RunManager {
   }
 }
 
-/** The JSON form of an engine event: a run's end carries its status, not the whole result object. */
-function toPublished(event: SluiceEvent, project: string): PublishedEvent {
-  if (event.type === "run:end") {
-    const { result } = event;
-    return { type: "run:end", runId: event.runId, project, status: result.status, success: result.success, durationMs: result.durationMs, ...(result.firstFailure ? { firstFailure: result.firstFailure } : {}) };
+/** The JSON form of an engine event: a run's end carries its status, not the whole result object; errors as clients see them. */
+function toPublished(event: SluiceEvent, project: string, errors: PublicErrors): PublishedEvent {
+  switch (event.type) {
+    case "run:end": {
+      const { result } = event;
+      return { type: "run:end", runId: event.runId, project, status: result.status, success: result.success, durationMs: result.durationMs, ...(result.firstFailure ? { firstFailure: errors.failure(result.firstFailure) } : {}) };
+    }
+    case "step:end":
+      return { ...event, project, result: errors.withError(event.result) };
+    case "step:retry":
+      return { ...event, project, error: errors.error(event.error) };
+    case "step:log":
+      return { ...errors.logLine(event), project };
+    default:
+      return { ...event, project };
   }
-  return { ...event, project } as PublishedEvent;
 }

@@ -45,13 +45,15 @@ export class SluiceServer {
     const home = await openHome(options.home);
     const manager = new RunManager(home, workspace, new SqliteServerTables(home.store));
     await manager.register();
-    const app = buildApp({ manager, version: options.version ?? "0", insecureLocal: options.insecureLocal, maxBodyBytes: options.maxBodyBytes });
+    let url: string | undefined; // known once bound (port 0 picks one)
+    const app = buildApp({ manager, version: options.version ?? "0", insecureLocal: options.insecureLocal, maxBodyBytes: options.maxBodyBytes, listeningUrl: () => url });
     const http = await new Promise<ServerType>((resolve, reject) => {
       const server = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname: host }, () => resolve(server));
       server.once("error", (error) => reject(new SluiceError("invalid-usage", `Cannot listen on ${host}:${options.port ?? 8080}: ${error.message}. Choose another --port.`, { cause: error })));
     });
     const { port } = http.address() as AddressInfo;
-    return new SluiceServer(app, manager, http, home, `http://${host.includes(":") ? `[${host}]` : host}:${port}`);
+    url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    return new SluiceServer(app, manager, http, home, url);
   }
 
   /** Stops accepting requests, cancels the runs it started (they can be resumed), closes the store. */

@@ -1,7 +1,7 @@
 import pc from "picocolors";
 import { formatDuration } from "../../engine/index.js";
 import { openHome, resolveHomePath } from "../../home.js";
-import { datasetJson, datasetRows, findDataset, schemaJson } from "../../views.js";
+import { datasetJson, datasetRows, findDataset, lineageQuery, schemaJson } from "../../views.js";
 import { lineageJson, lineageStart } from "../../lineage.js";
 import { EXIT, usageError } from "../exit.js";
 import { remote, remoteProject, type RemoteOptions } from "../remote.js";
@@ -81,8 +81,14 @@ export async function headCommand(query: string, options: CatalogOptions & { n?:
 export async function lineageCommand(query: string, options: CatalogOptions & { depth?: string }): Promise<number> {
   const depth = options.depth === undefined ? 10 : Number(options.depth);
   if (!Number.isInteger(depth) || depth < 1) throw usageError(`--depth must be a whole number of at least 1, got "${options.depth}".`);
-  const home = await openHome(resolveHomePath(options.home), { recover: false });
-  const lineage = await lineageJson(home.store, await lineageStart(home.store, query), depth);
+  const server = await remoteProject(options);
+  let lineage: wire.Lineage;
+  if (server) {
+    lineage = await remote(() => server.lineage(query, { depth }));
+  } else {
+    const home = await openHome(resolveHomePath(options.home), { recover: false });
+    lineage = await lineageJson(home.store, await lineageStart(home.store, lineageQuery(home, query)), depth);
+  }
   const { artifact: hash, madeBy: made, upstream, downstream } = lineage;
   if (options.json) {
     process.stdout.write(`${JSON.stringify(lineage, null, 2)}\n`);

@@ -3,7 +3,7 @@ import { RUN_STATUSES, SluiceError, type RunStatus, type wire } from "../../core
 import { formatDuration } from "../../engine/index.js";
 import { resolveHomePath } from "../../home.js";
 import { homeStores } from "../../pipeline.js";
-import { compareRuns, logJson, metricsOfRuns, runDetailJson, runJson } from "../../views.js";
+import { compareRuns, diffRuns, logJson, metricsOfRuns, runDetailJson, runJson, type ComparedRun } from "../../views.js";
 import { EXIT, usageError } from "../exit.js";
 import type { ProjectClient } from "../../client/index.js";
 import { remote, remoteProject, type RemoteOptions } from "../remote.js";
@@ -129,8 +129,8 @@ function formatMetric(value: number | undefined | null): string {
 
 /** What differs between two runs: params, metrics, the definition, and which steps differed. */
 export async function compareCommand(a: string, b: string, options: HomeOption): Promise<number> {
-  const stores = await homeStores(options.home, { recover: false });
-  const diff = await compareRuns(stores, a, b);
+  const server = await remoteProject(options);
+  const diff = server ? diffRuns(await comparedRun(server, a), await comparedRun(server, b)) : await compareRuns(await homeStores(options.home, { recover: false }), a, b);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(diff, null, 2)}\n`);
     return EXIT.ok;
@@ -144,6 +144,11 @@ export async function compareCommand(a: string, b: string, options: HomeOption):
   lines.push(diff.steps.length === 0 ? "Steps: all the same" : table(["STEP DIFFERING", "A", "B"], diff.steps.map((s) => [s.step, sideText(s.a), sideText(s.b)])));
   process.stdout.write(`${lines.join("\n")}\n`);
   return EXIT.ok;
+}
+
+/** A run of the server as `compare` reads it: its full status and its metrics. */
+async function comparedRun(server: ProjectClient, runId: string): Promise<ComparedRun> {
+  return { detail: await remote(() => server.runs.get(runId)), metrics: await remote(() => server.runs.metrics(runId)) };
 }
 
 async function runDetail(runId: string, options: HomeOption): Promise<wire.RunDetail> {
