@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { memoryStores, pipeline, secret, step } from "sluice";
 import { filesContaining, filesUnder } from "./home-files.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -15,6 +17,25 @@ function sluice(home: string, args: string[]) {
 }
 
 describe("secret parameters", () => {
+  it("are masked in the events a run emits, a retry's error included (the server streams them)", async () => {
+    const events: unknown[] = [];
+    let attempt = 0;
+    const call = step("call", {
+      params: { token: secret(z.string()) },
+      retry: { attempts: 2, delayMs: 1, jitter: false },
+      run: ({ params }) => {
+        attempt++;
+        if (attempt === 1) throw new Error(`the API refused token ${params.token}`);
+        return "ok";
+      },
+    });
+    const result = await pipeline("events", { steps: [call] }).run({ stores: memoryStores(), params: { token: "tok-EVENT-SECRET" }, onEvent: (event) => events.push(event) });
+    expect(result.success).toBe(true);
+    const retry = events.find((event) => (event as { type: string }).type === "step:retry");
+    expect(retry).toMatchObject({ error: { message: "the API refused token ***" } });
+    expect(JSON.stringify(events)).not.toContain("tok-EVENT-SECRET");
+  });
+
   it("are masked in run records, logs, show, errors and JSON output, and kept out of identities", () => {
     const home = mkdtempSync(join(tmpdir(), "sluice-secret-"));
     const run = sluice(home, ["run", "test/fixtures/secret.ts", "--json", "--param", `token=${TOKEN}`]);
