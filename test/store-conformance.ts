@@ -5,10 +5,10 @@
 //
 //   describeStoreConformance("sqlite", async () => { const s = open(); return { runs: s, completions: s, close: () => s.close() }; });
 import { afterEach, describe, expect, it } from "vitest";
-import type { Completion, CompletionStore, LogRecord, RunRecord, RunStore, StepRunRecord } from "sluice";
+import type { Completion, CompletionStore, LogRecord, RunRecord, RunCheckpoints, RunStore, StepRunRecord } from "sluice";
 
 export interface StoreUnderTest {
-  runs: RunStore;
+  runs: RunStore & RunCheckpoints;
   completions: CompletionStore;
   /** Called after each test. */
   close?: () => Promise<void> | void;
@@ -120,6 +120,21 @@ export function describeStoreConformance(name: string, makeStores: () => Promise
         const stored = (await runs.getRun("r1"))!.run;
         expect(stored.checkpoint).toEqual(checkpoint);
         expect(stored.source).toEqual({ file: "/w/flow.arazzo.yaml", exportName: "poll", kind: "arazzo" });
+      });
+
+      it("commitCheckpoint stores the run's pending writes and its checkpoint together; a superseded owner's is refused", async () => {
+        const { runs } = await fresh();
+        await runs.createRun(run("r1", { claim: "mine" }));
+        runs.fenceRun("r1", "mine");
+        const checkpoint = { next: "poll", executed: 2 };
+        await runs.commitCheckpoint("r1", checkpoint, 1234, () => void runs.putSteps([stepRecord("r1", "trigger", { status: "succeeded" })]));
+        const stored = (await runs.getRun("r1"))!;
+        expect(stored.run).toMatchObject({ checkpoint, heartbeatAt: 1234 });
+        expect(stored.steps.map((s) => [s.step, s.status])).toEqual([["trigger", "succeeded"]]);
+        expect(await runs.casRun("r1", "mine", { claim: "theirs" })).toBe(true);
+        await expect((async () => runs.commitCheckpoint("r1", { next: "late" }, 1300, () => undefined))()).rejects.toMatchObject({ code: "superseded" });
+        expect((await runs.getRun("r1"))!.run.checkpoint).toEqual(checkpoint);
+        await expect((async () => runs.commitCheckpoint("nope", {}, 1, () => undefined))()).rejects.toThrow(/no run nope/);
       });
 
       it("casRun applies a patch only while the run's claim is the expected one: of two claimants with one view, one wins", async () => {

@@ -10,9 +10,8 @@
  */
 import { isPromise, serializeError, type LogLevel, type MaybePromise, type SerializedError, type StepStatus } from "../core/index.js";
 import { HEARTBEAT_MS, ownerFields, takeRun } from "../engine/index.js";
-import { SqliteStore, type HttpExchange, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "../store/index.js";
+import type { HttpExchange, LogRecord, RunCheckpoints, RunRecord, RunStore, StepRunRecord } from "../store/index.js";
 
-type Statement = ReturnType<SqliteStore["db"]["prepare"]>;
 import type { Masker } from "./secrets.js";
 import { maskExchange } from "./exchange.js";
 
@@ -22,12 +21,11 @@ export class Recorder {
   private logs: LogRecord[] = [];
   private readonly inflight = new Set<Promise<unknown>>();
   private heartbeat?: NodeJS.Timeout;
-  private checkpointUpdate?: Statement;
   /** The first write the store refused: the run cannot be recorded any further. */
   storeError?: unknown;
 
   constructor(
-    readonly runs: RunStore,
+    readonly runs: RunStore & RunCheckpoints,
     readonly runId: string,
     private readonly masker: Masker,
   ) {}
@@ -129,27 +127,9 @@ export class Recorder {
     }
   }
 
-  /**
-   * Queues what changed and stores the checkpoint; resolves once both are committed. On the SQLite
-   * store the queued records and the checkpoint go in one transaction (one commit per step), and the
-   * checkpoint is written by one UPDATE of its two columns: `updateRun` would read the run row back,
-   * parse it, merge and rewrite every column (most of a step's cost once the checkpoint grows).
-   */
+  /** Queues what changed and stores the checkpoint with it (one commit where the store can); resolves once both are stored. */
   async commit(checkpoint: unknown): Promise<void> {
-    const heartbeatAt = Date.now();
-    const runs = this.runs;
-    if (runs instanceof SqliteStore) {
-      const text = JSON.stringify(checkpoint);
-      const update = (this.checkpointUpdate ??= runs.guard(() => runs.db.prepare(`UPDATE runs SET checkpoint = ?, heartbeat_at = ? WHERE run_id = ?`)));
-      runs.transaction(() => {
-        this.queue();
-        runs.flush();
-        if (update.run(text, heartbeatAt, this.runId).changes !== 1) throw new Error(`no run ${this.runId}`);
-      });
-    } else {
-      this.queue();
-      await runs.updateRun(this.runId, { checkpoint, heartbeatAt });
-    }
+    await this.runs.commitCheckpoint(this.runId, checkpoint, Date.now(), () => this.queue());
     if (this.storeError !== undefined) throw this.storeError;
   }
 

@@ -11,7 +11,7 @@
 import { resolve as resolvePath } from "node:path";
 import { MASK, SluiceError, type RunStatus, type SerializedError, type StepStatus } from "../core/index.js";
 import { newRunId, sleep as waitOrAbort } from "../engine/index.js";
-import type { RunStore } from "../store/index.js";
+import type { RunCheckpoints, RunStore } from "../store/index.js";
 import { CompiledRun, needsCriteriaModule, type RunnableStep, type RunnableWorkflow } from "./compile.js";
 import { diagnosticsError, type Diagnostic } from "./diagnostics.js";
 import type { HttpResponse } from "./http.js";
@@ -58,7 +58,7 @@ export type ArazzoEvent =
   | { type: "workflow"; runId: string; workflowId: string; success: boolean; error?: SerializedError };
 
 interface CommonOptions {
-  runs: RunStore;
+  runs: RunStore & RunCheckpoints;
   /** Cancels the run: the call in flight is aborted, the run ends cancelled. */
   signal?: AbortSignal;
   /** Where SLUICE_INPUT_<NAME> inputs are read (default process.env). */

@@ -1,5 +1,6 @@
 /** Store: what runs, steps, logs and completions are recorded, behind small role interfaces. */
-export type { CompletionStore, DatasetCatalog, RunStore } from "./run-store.js";
+export type { CompletionStore, DatasetCatalog, RunCheckpoints, RunStore } from "./run-store.js";
+export { keepsCheckpoints } from "./run-store.js";
 export type { Completion, CompletionSummary, DatasetRecord, LogRecord, MetricRecord, RunFilter, RunRecord, HttpExchange, StepRunRecord, StoredRef } from "./records.js";
 export { DEFAULT_PROJECT } from "./records.js";
 export { MemoryStore } from "./memory-store.js";

@@ -1,12 +1,12 @@
 import { SluiceError } from "../core/index.js";
 import { DEFAULT_PROJECT, type Completion, type DatasetRecord, type LogRecord, type MetricRecord, type RunFilter, type RunRecord, type StepRunRecord } from "./records.js";
-import type { CompletionStore, DatasetCatalog, RunStore } from "./run-store.js";
+import type { CompletionStore, DatasetCatalog, RunCheckpoints, RunStore } from "./run-store.js";
 
 /**
  * Runs and completions held in memory: the default until the durable store, and for tests.
  * Records passed in are kept as they are (callers hand over fresh objects); reads return copies.
  */
-export class MemoryStore implements RunStore, CompletionStore, DatasetCatalog {
+export class MemoryStore implements RunStore, RunCheckpoints, CompletionStore, DatasetCatalog {
   private readonly datasets: DatasetRecord[] = [];
   private readonly runs = new Map<string, RunRecord>();
   private readonly steps = new Map<string, Map<string, StepRunRecord>>();
@@ -29,6 +29,11 @@ export class MemoryStore implements RunStore, CompletionStore, DatasetCatalog {
     if (!run) throw new Error(`no run ${runId}`);
     this.checkFence(runId);
     Object.assign(run, structuredClone(patch));
+  }
+
+  async commitCheckpoint(runId: string, checkpoint: unknown, heartbeatAt: number, pending: () => void): Promise<void> {
+    pending();
+    await this.updateRun(runId, { checkpoint, heartbeatAt });
   }
 
   async casRun(runId: string, expectedClaim: string | undefined, patch: Partial<Omit<RunRecord, "runId">>): Promise<boolean> {

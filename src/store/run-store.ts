@@ -38,6 +38,23 @@ export interface RunStore {
   readMetrics(runIds: readonly string[]): Promise<MetricRecord[]>;
 }
 
+/**
+ * A role beside RunStore: a run's checkpoint (an Arazzo run's position, outputs so far) stored together
+ * with the run's pending writes, so that a resumed run never sees one without the other.
+ */
+export interface RunCheckpoints {
+  /**
+   * Calls `pending` (which hands the run's buffered step and log writes to the store), then stores the
+   * checkpoint and heartbeat: all in one commit where the store can (SQLite), in that order otherwise.
+   */
+  commitCheckpoint(runId: string, checkpoint: unknown, heartbeatAt: number, pending: () => void): MaybePromise<void>;
+}
+
+/** Whether a run store also keeps checkpoints (both built-in stores do; a custom one may not). */
+export function keepsCheckpoints(runs: RunStore): runs is RunStore & RunCheckpoints {
+  return typeof (runs as Partial<RunCheckpoints>).commitCheckpoint === "function";
+}
+
 /** Which step instances are complete, by cache key. */
 export interface CompletionStore {
   putCompletion(completion: Completion): MaybePromise<void>;

@@ -9,7 +9,7 @@ import pc from "picocolors";
 import { applyFixes, describeArazzo, formatDiagnostic, resumeArazzoRun, runArazzo, validateArazzo, type ArazzoEvent, type ArazzoRunResult, type Diagnostic } from "../../arazzo/index.js";
 import { parseAge } from "../../gc.js";
 import { openHome, resolveHomePath } from "../../home.js";
-import type { RunStore } from "../../store/index.js";
+import type { RunCheckpoints, RunStore } from "../../store/index.js";
 import { EXIT, usageError } from "../exit.js";
 import { cancelOnInterrupt } from "../interrupt.js";
 import { parseParamArgs, readJsonObjectOption } from "../param-args.js";
@@ -101,7 +101,7 @@ export async function arazzoRunCommand(file: string, options: ArazzoRunCommandOp
 }
 
 /** `sluice resume RUN_ID` for a run whose source is an Arazzo document; `--param` gives inputs again. */
-export async function arazzoResumeCommand(runId: string, options: { param?: string[]; home?: string; json?: boolean; quiet?: boolean }, runs: RunStore): Promise<number> {
+export async function arazzoResumeCommand(runId: string, options: { param?: string[]; home?: string; json?: boolean; quiet?: boolean }, runs: RunStore & RunCheckpoints): Promise<number> {
   const inputs = parseParamArgs(options.param ?? []);
   return withInterrupt(options, (signal, onEvent) => resumeArazzoRun({ runId, inputs, runs, signal, onEvent, onWarning: printWarning }));
 }

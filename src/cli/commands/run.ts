@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { formatSummary, type RunResult } from "../../engine/index.js";
 import { resolveHomePath } from "../../home.js";
 import { homeStores, memoryStores, type Pipeline, type RunOptions } from "../../pipeline.js";
+import { keepsCheckpoints } from "../../store/index.js";
 import { EXIT, usageError } from "../exit.js";
 import { cancelOnInterrupt } from "../interrupt.js";
 import { loadPipeline } from "../../module-loader.js";
@@ -102,6 +103,7 @@ export async function resumeCommand(runId: string, options: RunCommandOptions): 
   const { run } = found;
   if (run.source?.kind === "arazzo") {
     const { arazzoResumeCommand } = await import("./arazzo.js");
+    if (!keepsCheckpoints(stores.runs)) throw new SluiceError("invalid-usage", `Run ${runId} is an Arazzo run, and this store keeps no checkpoints to resume it from.`);
     return arazzoResumeCommand(runId, options, stores.runs);
   }
   if (run.status === "succeeded") throw new SluiceError("invalid-usage", `Run ${runId} succeeded; there is nothing to resume. Start a new run with: sluice run`);

@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { SluiceError } from "../../core/index.js";
 import type { Completion, CompletionSummary, DatasetRecord, LogRecord, MetricRecord, RunFilter, RunRecord, StepRunRecord } from "../records.js";
-import type { CompletionStore, DatasetCatalog, RunStore } from "../run-store.js";
+import type { CompletionStore, DatasetCatalog, RunCheckpoints, RunStore } from "../run-store.js";
 import { LATEST_VERSION, MIGRATIONS } from "./migrations.js";
 import { corruptError, quickCheck, storeError } from "./store-errors.js";
 
@@ -25,7 +25,7 @@ type ArtifactRow = { kind: "json" | "blob" | "records" | "table"; size: number; 
  * writes. With WAL and synchronous=NORMAL a killed process loses nothing committed; a power cut may
  * lose the last commits, never corrupt the file.
  */
-export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
+export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, DatasetCatalog {
   readonly db: Database.Database;
   private readonly statements: Statements;
   private queue: Array<() => void> = [];
@@ -138,6 +138,21 @@ export class SqliteStore implements RunStore, CompletionStore, DatasetCatalog {
       this.statements.replaceRun.run(runParams({ ...runFromRow(current), ...patch, runId }));
     });
     return this.async(() => this.roomRetried(() => update.immediate()));
+  }
+
+  /**
+   * One transaction: the run's pending writes and its checkpoint, written by one UPDATE of its two
+   * columns (updateRun would read the run row back, parse it, merge and rewrite every column: most of an
+   * Arazzo step's cost once the checkpoint grows). A fenced run is checked as updateRun checks it.
+   */
+  commitCheckpoint(runId: string, checkpoint: unknown, heartbeatAt: number, pending: () => void): void {
+    const text = JSON.stringify(checkpoint);
+    this.transaction(() => {
+      pending();
+      this.flush();
+      if (this.fences.has(runId)) this.checkFence(runId, this.statements.getRun.get(runId) as Row | undefined);
+      if (this.statements.saveCheckpoint.run(text, heartbeatAt, runId).changes !== 1) throw new Error(`no run ${runId}`);
+    });
   }
 
   /**

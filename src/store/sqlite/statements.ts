@@ -6,6 +6,7 @@ const SQL = {
   insertRun: `INSERT INTO runs ${RUN_COLUMNS}`,
   replaceRun: `INSERT OR REPLACE INTO runs ${RUN_COLUMNS}`,
   getRun: `SELECT * FROM runs WHERE run_id = ?`,
+  saveCheckpoint: `UPDATE runs SET checkpoint = ?, heartbeat_at = ? WHERE run_id = ?`,
   listRuns: `SELECT * FROM runs WHERE (@pipeline IS NULL OR pipeline = @pipeline) AND (@status IS NULL OR status = @status)
    AND (@project IS NULL OR COALESCE(project, 'default') = @project)
    ORDER BY started_at DESC, run_id DESC LIMIT @limit`,
