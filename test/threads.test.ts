@@ -19,7 +19,8 @@ function run(args: string[], env: Record<string, string> = {}) {
 
 describe("thread-isolated steps", () => {
   it("run off the main thread, in parallel, with their logs and metrics recorded", () => {
-    const { code, result, home } = run([]);
+    // left and right wait for each other to start (see the fixture): this run ends only if they overlap.
+    const { code, result, home } = run([], { RENDEZVOUS: mkdtempSync(join(tmpdir(), "sluice-rendezvous-")) });
     expect(code, JSON.stringify(result.firstFailure)).toBe(0);
     expect(result.outputs.join.sum).toBe(35);
     const [a, b] = result.outputs.join.threads;
