@@ -31,11 +31,11 @@ export async function collectGarbage(home: SluiceHome, options: GcOptions): Prom
     throw new SluiceError("invalid-usage", "Say what to remove: --keep-last N (keep the newest N runs of each pipeline) and/or --older-than 30d.");
   }
   // Never collect from a damaged database: what it says is referenced cannot be trusted.
-  home.store.checkIntegrity();
+  home.maintenance.checkIntegrity();
   const now = Date.now();
   const seen = new Map<string, number>();
   const doomed: string[] = [];
-  for (const run of await home.store.listRuns()) {
+  for (const run of await home.runs.listRuns()) {
     if (run.status === "running" || run.status === "queued") continue;
     const rank = (seen.get(run.pipeline) ?? 0) + 1;
     seen.set(run.pipeline, rank);
@@ -44,7 +44,7 @@ export async function collectGarbage(home: SluiceHome, options: GcOptions): Prom
     if (beyondKeep && oldEnough) doomed.push(run.runId);
   }
   const dryRun = options.dryRun ?? false;
-  const found = home.store.collectGarbage(doomed, dryRun);
+  const found = home.maintenance.collectGarbage(doomed, dryRun);
   let bytesFreed = 0;
   for (const artifact of found.artifacts) {
     if (artifact.inline) continue;

@@ -8,15 +8,17 @@ import { dirname, join, resolve } from "node:path";
 import { FileArtifactStore } from "./artifacts/index.js";
 import { SluiceError } from "./core/index.js";
 import { recoverCrashedRuns, type Stores } from "./engine/index.js";
-import { SqliteStore, storeError } from "./store/index.js";
+import { openSqliteRoles, storeError, type StoreRoles } from "./store/index.js";
 import { workspaceRoot } from "./workspace-root.js";
 
-export interface SluiceHome {
+/**
+ * An open home: its store's roles (runs, completions, catalog, server tables, upkeep, output index),
+ * never the concrete store, and its artifacts; `stores` is what a run records into.
+ */
+export interface SluiceHome extends Omit<StoreRoles, "artifactRows"> {
   readonly path: string;
   readonly stores: Stores;
-  readonly store: SqliteStore;
   readonly artifacts: FileArtifactStore;
-  close(): void;
 }
 
 export function resolveHomePath(explicit?: string): string {
@@ -38,16 +40,10 @@ export async function openHome(path: string = resolveHomePath(), { recover = tru
     if (SluiceError.is(failure)) throw failure;
     throw new SluiceError("store-unwritable", `Cannot create the sluice home ${path}: ${(error as Error).message}. Set SLUICE_HOME or --home to a writable folder.`, { cause: error });
   }
-  const store = SqliteStore.open(join(path, "sluice.db"));
-  const artifacts = new FileArtifactStore(join(path, "artifacts"), store);
-  if (recover) await recoverCrashedRuns(store);
-  return {
-    path,
-    store,
-    artifacts,
-    stores: { runs: store, completions: store, artifacts, catalog: store },
-    close: () => store.close(),
-  };
+  const { artifactRows, ...roles } = openSqliteRoles(join(path, "sluice.db"));
+  const artifacts = new FileArtifactStore(join(path, "artifacts"), artifactRows);
+  if (recover) await recoverCrashedRuns(roles.runs);
+  return Object.assign(roles, { path, artifacts, stores: { runs: roles.runs, completions: roles.completions, artifacts, catalog: roles.catalog } });
 }
 
 /**

@@ -9,7 +9,12 @@ import { SluiceError } from "./core/index.js";
 import type { Completion, CompletionStore, DatasetCatalog, RunStore } from "./store/index.js";
 
 /** What lineage reads: completions, runs' step records (to find a step's output) and the dataset catalog. */
-export type LineageStore = CompletionStore & Pick<RunStore, "listRuns" | "getRun"> & Pick<DatasetCatalog, "findDatasets">;
+/** The roles lineage reads (an open home has them). */
+export interface LineageStore {
+  completions: CompletionStore;
+  runs: Pick<RunStore, "listRuns" | "getRun">;
+  catalog: Pick<DatasetCatalog, "findDatasets">;
+}
 
 export interface LineageLink {
   depth: number;
@@ -30,19 +35,19 @@ export async function lineageStart(store: LineageStore, query: string, allowed?:
   const pipeline = slash > 0 ? query.slice(0, slash) : undefined;
   const step = slash > 0 ? query.slice(slash + 1) : query;
   const named = (c: { pipeline: string; step: string }) => c.step === step && (pipeline === undefined || c.pipeline === pipeline) && visible(c);
-  const madeOf = async (hash: string, which: (c: Completion) => boolean) => (await store.producersOf(hash)).filter((c) => c.output.hash === hash && which(c)).sort((a, b) => a.createdAt - b.createdAt);
+  const madeOf = async (hash: string, which: (c: Completion) => boolean) => (await store.completions.producersOf(hash)).filter((c) => c.output.hash === hash && which(c)).sort((a, b) => a.createdAt - b.createdAt);
 
-  const entries = (await store.findDatasets(query)).filter(visible);
+  const entries = (await store.catalog.findDatasets(query)).filter(visible);
   const entry = entries.find(named);
   if (entry) {
     const made = await madeOf(entry.hash, named);
     if (made.length > 0) return [made.find((c) => c.runId === entry.runId) ?? made[made.length - 1]!];
   }
-  for (const run of await store.listRuns({ pipeline, limit: 200 })) {
+  for (const run of await store.runs.listRuns({ pipeline, limit: 200 })) {
     if (!visible(run)) continue;
-    const record = (await store.getRun(run.runId))?.steps.find((s) => s.step === step && s.output);
+    const record = (await store.runs.getRun(run.runId))?.steps.find((s) => s.step === step && s.output);
     if (!record?.output) continue;
-    const completion = record.cacheKey === undefined ? undefined : await store.findCompletion(record.cacheKey);
+    const completion = record.cacheKey === undefined ? undefined : await store.completions.findCompletion(record.cacheKey);
     if (completion && completion.output.hash === record.output.hash && visible(completion)) return [completion];
     const made = await madeOf(record.output.hash, named);
     if (made.length > 0) return [made[made.length - 1]!];
@@ -89,7 +94,7 @@ async function upstreamOf(store: LineageStore, completion: Completion): Promise<
   for (const [name, hash] of Object.entries(completion.inputHashes)) {
     if (name.startsWith("file:")) continue;
     const key = completion.inputKeys?.[name];
-    const producer = (key === undefined ? undefined : await store.findCompletion(key)) ?? (await madeBefore(store, hash, completion));
+    const producer = (key === undefined ? undefined : await store.completions.findCompletion(key)) ?? (await madeBefore(store, hash, completion));
     if (producer) found.push(producer);
   }
   return found;
@@ -100,14 +105,14 @@ async function upstreamOf(store: LineageStore, completion: Completion): Promise<
  * whose output (or one field of it) has this hash. Never the completion itself.
  */
 async function madeBefore(store: LineageStore, hash: string, completion: Completion): Promise<Completion | undefined> {
-  const others = (await store.producersOf(hash)).filter((c) => c.cacheKey !== completion.cacheKey).sort((a, b) => a.createdAt - b.createdAt);
+  const others = (await store.completions.producersOf(hash)).filter((c) => c.cacheKey !== completion.cacheKey).sort((a, b) => a.createdAt - b.createdAt);
   const earlier = others.filter((c) => c.createdAt <= completion.createdAt);
   return earlier.length > 0 ? earlier[earlier.length - 1] : others[0];
 }
 
 /** The instances made from a completion's output: by the key they recorded, or (recorded without keys) by content. */
 async function downstreamOf(store: LineageStore, completion: Completion): Promise<Completion[]> {
-  const byKey = await store.consumersOfInstance(completion.cacheKey);
-  const byContent = (await store.consumersOf(completion.output.hash)).filter((c) => c.inputKeys === undefined && c.cacheKey !== completion.cacheKey);
+  const byKey = await store.completions.consumersOfInstance(completion.cacheKey);
+  const byContent = (await store.completions.consumersOf(completion.output.hash)).filter((c) => c.inputKeys === undefined && c.cacheKey !== completion.cacheKey);
   return [...byKey, ...byContent];
 }

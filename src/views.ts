@@ -6,7 +6,7 @@ import { arrowToRecords, decodeValue, type ArtifactRef } from "./artifacts/index
 import { canonicalJson, SluiceError, type wire } from "./core/index.js";
 import { ownerName, shownRun } from "./engine/index.js";
 import type { SluiceHome } from "./home.js";
-import { DEFAULT_PROJECT, outputHashesWithPrefix, type CompletionStore, type DatasetRecord, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "./store/index.js";
+import { DEFAULT_PROJECT, type CompletionStore, type DatasetRecord, type LogRecord, type RunRecord, type RunStore, type StepRunRecord } from "./store/index.js";
 
 const iso = (time: number | undefined) => (time === undefined ? null : new Date(time).toISOString());
 
@@ -91,9 +91,9 @@ export function schemaJson(entry: DatasetRecord) {
 
 /** The one dataset `query` names ("pipeline/step", a step, or an artifact hash prefix), among `allowed` pipelines when given. */
 export async function findDataset(home: SluiceHome, query: string, allowed?: ReadonlySet<string>): Promise<DatasetRecord> {
-  const entries = (await home.store.findDatasets(query)).filter((e) => allowed === undefined || allowed.has(e.pipeline));
+  const entries = (await home.catalog.findDatasets(query)).filter((e) => allowed === undefined || allowed.has(e.pipeline));
   if (entries.length === 0) {
-    const known = (await home.store.listDatasets()).filter((e) => allowed === undefined || allowed.has(e.pipeline)).map((e) => `${e.pipeline}/${e.step}`);
+    const known = (await home.catalog.listDatasets()).filter((e) => allowed === undefined || allowed.has(e.pipeline)).map((e) => `${e.pipeline}/${e.step}`);
     throw new SluiceError("not-found", `No dataset "${query}". Name it as pipeline/step, a step, or an artifact hash prefix.${known.length > 0 ? ` Known: ${known.slice(0, 10).join(", ")}.` : ""}`);
   }
   const names = new Set(entries.map((e) => `${e.pipeline}/${e.step}`));
@@ -112,7 +112,7 @@ export async function datasetRows(home: SluiceHome, entry: DatasetRecord, n: num
 }
 
 /** What lineage starts from: a hash prefix (12 to 63 hex digits) as the whole hash it names, anything else as given. */
-export function lineageQuery(home: SluiceHome, query: string, allowed?: ReadonlySet<string>): string {
+export async function lineageQuery(home: SluiceHome, query: string, allowed?: ReadonlySet<string>): Promise<string> {
   return /^[0-9a-f]{12,63}$/.test(query) ? artifactOfPrefix(home, query, allowed) : query;
 }
 
@@ -123,16 +123,12 @@ const HEX = /^[0-9a-f]{1,64}$/;
 const MAX_CANDIDATES = 100;
 
 /** The artifact a hash or a unique prefix of it (at least 12 hex digits) names, among the outputs of `allowed` pipelines. */
-export function artifactOfPrefix(home: SluiceHome, prefix: string, allowed?: ReadonlySet<string>): string {
+export async function artifactOfPrefix(home: SluiceHome, prefix: string, allowed?: ReadonlySet<string>): Promise<string> {
   if (!HEX.test(prefix)) throw new SluiceError("invalid-request", `"${prefix}" is not an artifact hash: give its hex digits (lowercase), at least the first ${MIN_HASH_PREFIX}.`);
   if (prefix.length < MIN_HASH_PREFIX) throw new SluiceError("invalid-request", `"${prefix}" has ${prefix.length} hex digits: an artifact hash prefix needs at least ${MIN_HASH_PREFIX} (as sluice prints them), or give all 64.`);
-  const hashes = artifactsWithPrefix(home, prefix, allowed);
+  const hashes = await home.outputs.outputHashesWithPrefix(prefix, { pipelines: allowed === undefined ? undefined : [...allowed], limit: MAX_CANDIDATES + 1 });
   if (hashes.length === 0) throw new SluiceError("not-found", `No artifact ${prefix}${allowed === undefined ? "" : " made by a flow of this project"}.`);
   return oneArtifact(prefix, hashes);
-}
-
-function artifactsWithPrefix(home: SluiceHome, prefix: string, allowed?: ReadonlySet<string>): string[] {
-  return outputHashesWithPrefix(home.store, prefix, { pipelines: allowed === undefined ? undefined : [...allowed], limit: MAX_CANDIDATES + 1 });
 }
 
 function oneArtifact(prefix: string, hashes: readonly string[]): string {

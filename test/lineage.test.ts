@@ -56,10 +56,11 @@ describe("lineage when two steps make identical bytes", () => {
     });
     store.putCompletion(completion("k1", "TaskGetData", {}, 1));
     store.putCompletion(completion("k2", "TaskPreprocess", { data: "same" }, 2));
-    const preprocess = await lineageJson(store, [(await store.findCompletion("k2"))!], 10);
+    const roles = { runs: store, completions: store, catalog: store };
+    const preprocess = await lineageJson(roles, [(await store.findCompletion("k2"))!], 10);
     expect(steps(preprocess.upstream)).toEqual(["1:TaskGetData"]);
-    const getData = await lineageJson(store, [(await store.findCompletion("k1"))!], 10);
+    const getData = await lineageJson(roles, [(await store.findCompletion("k1"))!], 10);
     expect(steps(getData.downstream)).toEqual(["1:TaskPreprocess"]);
-    await expect(lineageStart(store, "nope")).rejects.toThrow(/No artifact or step "nope"/);
+    await expect(lineageStart(roles, "nope")).rejects.toThrow(/No artifact or step "nope"/);
   });
 });

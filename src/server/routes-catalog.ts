@@ -27,7 +27,7 @@ export function catalogRoutes(app: Api, manager: RunManager): void {
     async (c) => {
       const { flow } = c.req.valid("query");
       const allowed = flows();
-      const entries = (await manager.home.store.listDatasets({ pipeline: flow })).filter((e) => allowed.has(e.pipeline));
+      const entries = (await manager.home.catalog.listDatasets({ pipeline: flow })).filter((e) => allowed.has(e.pipeline));
       return c.json({ datasets: entries.map(datasetJson) }, 200);
     },
   );
@@ -67,8 +67,8 @@ export function catalogRoutes(app: Api, manager: RunManager): void {
   });
   async function artifactRef(prefix: string): Promise<{ ref: ArtifactRef; madeBy: Array<{ pipeline: string; step: string; runId: string }> }> {
     const allowed = flows();
-    const hash = artifactOfPrefix(manager.home, prefix, allowed);
-    const producers = (await manager.home.store.producersOf(hash)).filter((p) => allowed.has(p.pipeline) && p.output.hash === hash);
+    const hash = await artifactOfPrefix(manager.home, prefix, allowed);
+    const producers = (await manager.home.completions.producersOf(hash)).filter((p) => allowed.has(p.pipeline) && p.output.hash === hash);
     if (producers.length === 0) throw new SluiceError("not-found", `No artifact ${hash.slice(0, 12)} made by a flow of project "${manager.project}".`);
     return { ref: producers[0]!.output as ArtifactRef, madeBy: producers.map((p) => ({ pipeline: p.pipeline, step: p.step, runId: p.runId })) };
   }
@@ -116,8 +116,8 @@ export function catalogRoutes(app: Api, manager: RunManager): void {
       responses: { 200: json(wire.Lineage, "lineage"), ...errorResponses(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      const start = await lineageStart(manager.home.store, lineageQuery(manager.home, c.req.valid("param").ref, flows()), flows());
-      return c.json(await lineageJson(manager.home.store, start, c.req.valid("query").depth ?? 10), 200);
+      const start = await lineageStart(manager.home, await lineageQuery(manager.home, c.req.valid("param").ref, flows()), flows());
+      return c.json(await lineageJson(manager.home, start, c.req.valid("query").depth ?? 10), 200);
     },
   );
 }

@@ -21,7 +21,7 @@ export function runRoutes(app: Api, manager: RunManager): void {
     }),
     async (c) => {
       const { flow, status, limit } = c.req.valid("query");
-      const runs = await manager.home.store.listRuns({ project: manager.project, pipeline: flow, status, limit: limit ?? 50 });
+      const runs = await manager.home.runs.listRuns({ project: manager.project, pipeline: flow, status, limit: limit ?? 50 });
       return c.json({ runs: runs.map((run) => manager.errors.withError(runJson(run))) }, 200);
     },
   );
@@ -96,7 +96,7 @@ export function runRoutes(app: Api, manager: RunManager): void {
         const found = await manager.ownRunDetail(runId);
         if (!found.steps.some((s) => s.step === step)) throw new SluiceError("not-found", `Run ${runId} has no step "${step}". Its steps: ${found.steps.map((s) => s.step).join(", ")}.`);
       }
-      const logs = await manager.home.store.readLogs(runId, { step, tail });
+      const logs = await manager.home.runs.readLogs(runId, { step, tail });
       return c.json({ runId, logs: logs.map((log) => manager.errors.logLine(logJson(log))) }, 200);
     },
   );

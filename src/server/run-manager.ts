@@ -81,7 +81,7 @@ export class RunManager {
     if (options.targets) record.targets = options.targets;
     const claimed = await this.tables.createTriggeredRun(record, idempotencyKey);
     if (!claimed.created) {
-      const earlier = this.home.store.findRun(claimed.runId);
+      const earlier = await this.home.runs.findRun(claimed.runId);
       if (!earlier) throw new SluiceError("internal", `Idempotency key names run ${claimed.runId}, which is missing.`);
       // The same key for a different request is a client bug: say so rather than answer with an unrelated run.
       if (earlier.pipeline !== name || canonicalJson(earlier.params) !== canonicalJson(masked)) {
@@ -102,7 +102,7 @@ export class RunManager {
     if (active) {
       active.controller.abort(new SluiceError("cancelled", "The run was cancelled through the API."));
       await active.done;
-      return this.home.store.findRun(runId)!;
+      return (await this.home.runs.findRun(runId))!;
     }
     if (run.status === "running" || run.status === "queued") {
       throw new SluiceError("conflict", `Run ${runId} is running in another process (pid ${run.ownerPid ?? "?"} on ${run.ownerHost ?? "?"}); cancel it there (Ctrl-C).`);
@@ -123,21 +123,21 @@ export class RunManager {
     // Queued for this process under a new claim: a `sluice resume` elsewhere with the same view loses the race.
     // The earlier attempt's end is cleared now, not when the engine takes the run: a poller must not see it meanwhile.
     const cleared = { reason: undefined, finishedAt: undefined, durationMs: undefined, error: undefined };
-    if (!(await this.home.store.casRun(runId, run.claim, { status: "queued", ...cleared, ...ownerFields(), claim: newClaim(), heartbeatAt: Date.now() }))) {
+    if (!(await this.home.runs.casRun(runId, run.claim, { status: "queued", ...cleared, ...ownerFields(), claim: newClaim(), heartbeatAt: Date.now() }))) {
       throw new SluiceError("conflict", `Run ${runId} was just resumed by another process; nothing was run.`);
     }
     this.start(flow, run, merged, { targets: run.targets });
-    return this.home.store.findRun(runId)!;
+    return (await this.home.runs.findRun(runId))!;
   }
 
   /** The run, if it belongs to this server's project. */
   async ownRun(runId: string): Promise<RunRecord> {
-    return this.checkOwn(runId, this.home.store.findRun(runId));
+    return this.checkOwn(runId, await this.home.runs.findRun(runId));
   }
 
   /** The run with its steps, if it belongs to this server's project. */
   async ownRunDetail(runId: string): Promise<{ run: RunRecord; steps: StepRunRecord[] }> {
-    const found = await this.home.store.getRun(runId);
+    const found = await this.home.runs.getRun(runId);
     this.checkOwn(runId, found?.run);
     return found!;
   }
@@ -187,7 +187,7 @@ export class RunManager {
       .catch(async (error: unknown) => {
         // The engine could not even start (e.g. the store failed): the run must not stay queued.
         const message = error instanceof Error ? error.message : String(error);
-        await this.home.store.updateRun(run.runId, { status: "failed", finishedAt: Date.now(), error: { code: SluiceError.is(error) ? error.code : "internal", message } }).catch(() => undefined);
+        await this.home.runs.updateRun(run.runId, { status: "failed", finishedAt: Date.now(), error: { code: SluiceError.is(error) ? error.code : "internal", message } }).catch(() => undefined);
         this.publish({ type: "run:end", runId: run.runId, project: this.project, status: "failed", success: false });
       })
       .finally(() => this.active.delete(run.runId));

@@ -6,7 +6,6 @@ import { serve, type ServerType } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import { SluiceError } from "../core/index.js";
 import { openHome, type SluiceHome } from "../home.js";
-import { SqliteServerTables } from "../store/index.js";
 import { loadWorkspace } from "../workspace.js";
 import { buildApp, type Api } from "./app.js";
 import { RunManager } from "./run-manager.js";
@@ -43,7 +42,7 @@ export class SluiceServer {
     }
     const workspace = await loadWorkspace(options.config);
     const home = await openHome(options.home);
-    const manager = new RunManager(home, workspace, new SqliteServerTables(home.store));
+    const manager = new RunManager(home, workspace, home.serverTables);
     await manager.register();
     let url: string | undefined; // known once bound (port 0 picks one)
     const app = buildApp({ manager, version: options.version ?? "0", insecureLocal: options.insecureLocal, maxBodyBytes: options.maxBodyBytes, listeningUrl: () => url });

@@ -6,5 +6,6 @@ export { DEFAULT_PROJECT } from "./records.js";
 export { MemoryStore } from "./memory-store.js";
 export { SqliteStore, storeError } from "./sqlite/sqlite-store.js";
 export { SqliteServerTables } from "./sqlite/server-tables.js";
-export { outputHashesWithPrefix } from "./sqlite/artifact-prefix.js";
+export { openSqliteRoles } from "./sqlite/roles.js";
+export type { ArtifactRows, OutputIndex, ServerTables, StoreMaintenance, StoreRoles } from "./home-roles.js";
 export type { ApiKeyRecord, ApiKeyStore, FlowVersionRecord, FlowVersionStore, TriggerStore } from "./server-records.js";

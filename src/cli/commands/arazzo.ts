@@ -93,7 +93,7 @@ export async function arazzoRunCommand(file: string, options: ArazzoRunCommandOp
   const home = await openHome(resolveHomePath(options.home));
   try {
     return await withInterrupt(options, (signal, onEvent) =>
-      runArazzo({ file, workflowId: options.workflow, inputs, sourceUrls, sourceFiles: parseSourceFiles(options.sourceFile), allowLocalFiles: options.allowLocalFiles, maxSteps, timeoutMs, pollTimeoutMs, runs: home.store, signal, onEvent, onWarning: printWarning }),
+      runArazzo({ file, workflowId: options.workflow, inputs, sourceUrls, sourceFiles: parseSourceFiles(options.sourceFile), allowLocalFiles: options.allowLocalFiles, maxSteps, timeoutMs, pollTimeoutMs, runs: home.runs, signal, onEvent, onWarning: printWarning }),
     );
   } finally {
     home.close();

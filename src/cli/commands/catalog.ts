@@ -17,7 +17,7 @@ export async function datasetsCommand(options: CatalogOptions & { pipeline?: str
   const server = await remoteProject(options);
   const entries: wire.Dataset[] = server
     ? await remote(() => server.datasets.list({ flow: options.pipeline }))
-    : (await (await openHome(resolveHomePath(options.home), { recover: false })).store.listDatasets({ pipeline: options.pipeline })).map(datasetJson);
+    : (await (await openHome(resolveHomePath(options.home), { recover: false })).catalog.listDatasets({ pipeline: options.pipeline })).map(datasetJson);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ datasets: entries }, null, 2)}\n`);
     return EXIT.ok;
@@ -87,7 +87,7 @@ export async function lineageCommand(query: string, options: CatalogOptions & { 
     lineage = await remote(() => server.lineage(query, { depth }));
   } else {
     const home = await openHome(resolveHomePath(options.home), { recover: false });
-    lineage = await lineageJson(home.store, await lineageStart(home.store, lineageQuery(home, query)), depth);
+    lineage = await lineageJson(home, await lineageStart(home, await lineageQuery(home, query)), depth);
   }
   const { artifact: hash, madeBy: made, upstream, downstream } = lineage;
   if (options.json) {

@@ -2,7 +2,6 @@ import pc from "picocolors";
 import { SluiceError } from "../../core/index.js";
 import { openHome } from "../../home.js";
 import { createApiKey, describeApi, SluiceServer } from "../../server/index.js";
-import { SqliteServerTables } from "../../store/index.js";
 import { loadWorkspace, registerFlows } from "../../workspace.js";
 import { EXIT, usageError } from "../exit.js";
 import { writeFileAtomically } from "../write-file.js";
@@ -38,7 +37,7 @@ export async function keysCreateCommand(options: { project: string; readOnly?: b
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(options.project)) throw usageError(`--project must be a project key (letters, digits, _ - .), got "${options.project}".`);
   const home = await openHome(options.home);
   try {
-    const { key, record } = await createApiKey(new SqliteServerTables(home.store), options);
+    const { key, record } = await createApiKey(home.serverTables, options);
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ key, ...record, createdAt: new Date(record.createdAt).toISOString() }, null, 2)}\n`);
     } else {
@@ -54,7 +53,7 @@ export async function keysCreateCommand(options: { project: string; readOnly?: b
 export async function keysListCommand(options: { project?: string; home?: string; json?: boolean }): Promise<number> {
   const home = await openHome(options.home);
   try {
-    const keys = await new SqliteServerTables(home.store).listApiKeys(options.project);
+    const keys = await home.serverTables.listApiKeys(options.project);
     const iso = (t?: number) => (t === undefined ? null : new Date(t).toISOString());
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ keys: keys.map((k) => ({ ...k, createdAt: iso(k.createdAt), revokedAt: iso(k.revokedAt) })) }, null, 2)}\n`);
@@ -75,7 +74,7 @@ export async function keysListCommand(options: { project?: string; home?: string
 export async function keysRevokeCommand(keyId: string, options: { home?: string; json?: boolean }): Promise<number> {
   const home = await openHome(options.home);
   try {
-    const revoked = await new SqliteServerTables(home.store).revokeApiKey(keyId, Date.now());
+    const revoked = await home.serverTables.revokeApiKey(keyId, Date.now());
     if (!revoked) throw new SluiceError("not-found", `No active API key ${keyId}. List keys with: sluice keys list`);
     if (options.json) process.stdout.write(`${JSON.stringify({ keyId, revoked: true })}\n`);
     else process.stdout.write(`Revoked key ${keyId}; requests with it now get 401.\n`);
@@ -90,7 +89,7 @@ export async function flowsCommand(options: { config?: string; home?: string; js
   const workspace = await loadWorkspace(options.config);
   const home = await openHome(options.home);
   try {
-    await registerFlows(workspace, new SqliteServerTables(home.store));
+    await registerFlows(workspace, home.serverTables);
     const flows = [...workspace.flows.values()].map(({ definition: d, file }) => ({ project: workspace.project, name: d.name, version: d.version, hash: d.hash, steps: d.steps.length, params: Object.keys(d.paramsSchema.properties), file }));
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ project: workspace.project, flows }, null, 2)}\n`);

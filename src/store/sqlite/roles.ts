@@ -1,0 +1,24 @@
+/** The SQLite store opened as the roles a home uses (see home-roles.ts): the one place a home meets SQLite. */
+import type { StoreRoles } from "../home-roles.js";
+import { outputHashesWithPrefix } from "./artifact-prefix.js";
+import { SqliteServerTables } from "./server-tables.js";
+import { SqliteStore } from "./sqlite-store.js";
+
+/** Opens (creating and migrating when needed) the SQLite database at `path`. */
+export function openSqliteRoles(path: string): StoreRoles {
+  const store = SqliteStore.open(path);
+  let serverTables: SqliteServerTables | undefined;
+  return {
+    runs: store,
+    completions: store,
+    catalog: store,
+    // Prepared on first use: most commands never touch the server's tables.
+    get serverTables() {
+      return (serverTables ??= new SqliteServerTables(store));
+    },
+    maintenance: store,
+    outputs: { outputHashesWithPrefix: (prefix, options) => outputHashesWithPrefix(store, prefix, options) },
+    artifactRows: store,
+    close: () => store.close(),
+  };
+}
