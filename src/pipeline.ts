@@ -72,7 +72,7 @@ export interface PreviewOptions extends PlanOptions {
   params?: Record<string, unknown>;
   /** Where runs and outputs are recorded. @defaultValue the home's embedded store (see `home`) */
   stores?: Stores;
-  /** The sluice home folder, when `stores` is not given. @defaultValue SLUICE_HOME, else ./.sluice */
+  /** The sluice home folder, when `stores` is not given. @defaultValue SLUICE_HOME, else .sluice in the workspace root */
   home?: string;
 }
 
@@ -438,7 +438,7 @@ const homes = new Map<string, Promise<Stores>>();
 const recovered = new Map<string, Promise<unknown>>();
 
 /**
- * The stores of a sluice home (default: SLUICE_HOME, else ./.sluice), opened once per process. Unless
+ * The stores of a sluice home (default: SLUICE_HOME, else .sluice in the workspace root), opened once per process. Unless
  * `recover` is false (read-only commands, which show dead runs as crashed without writing), runs whose
  * owner died are first recorded as crashed.
  */

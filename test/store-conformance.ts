@@ -1,5 +1,5 @@
 // The RunStore / CompletionStore contract (src/store/run-store.ts) as one suite that every store
-// implementation runs: in-memory now, SQLite and PostgreSQL with the same suite. It only uses the
+// implementation runs: in-memory and SQLite; a further backend adds one line to run it. It only uses the
 // public interfaces, awaits every call (methods may answer synchronously or with a promise) and uses
 // fixed timestamps, so it says nothing about how a store is built.
 //

@@ -1,7 +1,7 @@
 import type { ArtifactStore } from "./artifact-store.js";
 import { refOf, type ArtifactRef, type EncodedValue } from "./codec.js";
 
-/** Artifacts held in this process's memory: the default until the durable store, and for tests. */
+/** Artifacts held in this process's memory: for `--in-memory`, `memoryStores()` and tests. */
 export class MemoryArtifactStore implements ArtifactStore {
   private readonly values = new Map<string, EncodedValue>();
 

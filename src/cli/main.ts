@@ -29,7 +29,7 @@ const program = new Command("sluice")
   .showHelpAfterError("(add --help for usage)")
   .addHelpText("after", "\nEvery command takes --no-color (or NO_COLOR=1) for output without colours.");
 
-const homeOption = () => new Option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else ./.sluice)");
+const homeOption = () => new Option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else .sluice in the workspace root: the nearest folder up with sluice.config.* or package.json)");
 const paramOption = () => new Option("-p, --param <key=value>", "a parameter; values parse as JSON when they can (repeatable)").argParser(collect);
 const paramsOption = () => new Option("--params <json>", "all the run's parameters as a JSON object, or @file.json holding one; --param values win");
 const paramSetOption = () => new Option("--param-set <file>", 'a JSON file of named parameter sets ({ "name": { ...params } }), every set checked first');

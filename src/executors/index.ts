@@ -1,4 +1,4 @@
-/** Executors: where a step body runs. In-process now; worker threads and queue workers come later. */
+/** Executors: where a step body runs: in-process, or in worker threads (`isolate: "thread"`); queue workers come later. */
 export type { Executor, StepCall } from "./executor.js";
 export { InProcessExecutor } from "./in-process.js";
 export { AttemptControl } from "./attempt-control.js";

@@ -3,7 +3,7 @@ import { DEFAULT_PROJECT, type Completion, type DatasetRecord, type LogRecord, t
 import type { CompletionStore, DatasetCatalog, RunCheckpoints, RunStore } from "./run-store.js";
 
 /**
- * Runs and completions held in memory: the default until the durable store, and for tests.
+ * Runs and completions held in memory: for `--in-memory`, `memoryStores()` and tests.
  * Records passed in are kept as they are (callers hand over fresh objects); reads return copies.
  */
 export class MemoryStore implements RunStore, RunCheckpoints, CompletionStore, DatasetCatalog {
