@@ -1,20 +1,16 @@
 // isolate: "thread": steps run in worker threads (the module imported again there), their logs and
 // metrics come back, a throw fails the step, a timeout terminates the thread; the same pipeline runs
 // unchanged in-process; parallelMap.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parallelMap } from "sluice";
+import { sluice } from "./support/cli.js";
+import { tempDir } from "./support/temp-dir.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-
+/** `sluice run` of the threads fixture on a fresh home. */
 function run(args: string[], env: Record<string, string> = {}) {
-  const home = mkdtempSync(join(tmpdir(), "sluice-threads-"));
-  const child = spawnSync(process.execPath, [join(root, "bin/sluice.js"), "run", "test/fixtures/threads.ts", "--json", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, SLUICE_HOME: home, ...env } });
-  return { code: child.status, result: JSON.parse(child.stdout), stderr: child.stderr, home };
+  const home = tempDir("sluice-threads-");
+  const child = sluice(["run", "test/fixtures/threads.ts", "--json", ...args], { home, env });
+  return { code: child.code, result: child.json(), stderr: child.stderr, home };
 }
 
 describe("thread-isolated steps", () => {
@@ -26,9 +22,9 @@ describe("thread-isolated steps", () => {
     expect(a).not.toBe(0);
     expect(b).not.toBe(0);
     expect(a).not.toBe(b);
-    const logs = JSON.parse(spawnSync(process.execPath, [join(root, "bin/sluice.js"), "logs", result.runId, "left", "--json"], { cwd: root, encoding: "utf8", env: { ...process.env, SLUICE_HOME: home } }).stdout).logs;
+    const logs = sluice(["logs", result.runId, "left", "--json"], { home }).json().logs;
     expect(logs.map((l: { message: string }) => l.message)).toEqual([`left on thread ${a}`]);
-    const listed = JSON.parse(spawnSync(process.execPath, [join(root, "bin/sluice.js"), "runs", "--metrics", "--json"], { cwd: root, encoding: "utf8", env: { ...process.env, SLUICE_HOME: home } }).stdout).runs;
+    const listed = sluice(["runs", "--metrics", "--json"], { home }).json().runs;
     expect(listed[0].metrics.left).toEqual({ spins: 1 });
   });
 
