@@ -1,11 +1,11 @@
 // The Arazzo runner through its library API, over real HTTP on 127.0.0.1 (test/arazzo-server.ts).
-import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runArazzo, type ArazzoRunOptions } from "../src/arazzo/index.js";
 import { MemoryStore } from "../src/store/index.js";
 import { freePort, runFixture, useMockServer, type MockServer } from "./arazzo-server.js";
+import { tempDir } from "./support/temp-dir.js";
 
 const fixture = runFixture;
 let server: MockServer;
@@ -379,7 +379,7 @@ describe("validation comes first", () => {
 describe("failures of nested calls", () => {
   it("keep a bounded message (first and last calls) and a flat list of the calls, whatever the depth", async () => {
     const depth = 12;
-    const dir = mkdtempSync(join(tmpdir(), "sluice-nested-"));
+    const dir = tempDir("sluice-nested-");
     copyFileSync("test/fixtures/arazzo/run/api.openapi.yaml", join(dir, "api.openapi.yaml"));
     const workflows = Array.from({ length: depth }, (_, i) =>
       i < depth - 1
