@@ -1,13 +1,29 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { sluice, sluiceAsync, startSluice } from "./support/cli.js";
 import { tempDir } from "./support/temp-dir.js";
+import { until } from "./support/until.js";
 
-/** Starts a run that blocks inside `step`, and kills it with SIGKILL once that step has started. */
+/** The messages of `step` that the store of `home` has committed. */
+function committedLogs(home: string, step: string): string[] {
+  const db = new Database(join(home, "sluice.db"), { readonly: true });
+  try {
+    return db.prepare(`SELECT message FROM logs WHERE step = ?`).pluck().all(step) as string[];
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Starts a run that blocks inside `step`, and kills it with SIGKILL once that step has started and its
+ * log line was committed (with a group commit, soon after it was logged).
+ */
 async function crashIn(home: string, step: string, sideEffects: string): Promise<void> {
   const run = startSluice(["run", "test/fixtures/crashable.ts", "--quiet"], { home, env: { CRASH_IN: step, SIDE_EFFECTS: sideEffects } });
   await run.waitForStderr(`${step}: started`);
+  await until(() => committedLogs(home, step).includes(`${step}: working on it`), { what: `the log line of ${step} to be committed` });
   run.child.kill("SIGKILL");
   await run.result;
 }
