@@ -14,6 +14,9 @@
 // Options: `home`, `env` (over process.env; a variable set to undefined is removed, SLUICE_HOME
 // included: then no home is made), `cwd`, `nodeArgs` (before the script: --import hooks) and
 // `timeoutMs` (kills the process with SIGTERM after that long: a guard against a hang, seen as `signal`).
+//
+// The other helpers: tempDir() (temp-dir.ts) for folders removed after the test, until() (until.ts)
+// to wait for a condition instead of sleeping.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
