@@ -1,6 +1,6 @@
 // Reading source descriptions safely: local files beside the document only (absolute paths and file:
 // URLs need --allow-local-files), a local copy with --source-file, and bounded size and time.
-import { copyFileSync, readFileSync, writeFileSync, closeSync, openSync, ftruncateSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync, closeSync, openSync, ftruncateSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -14,7 +14,9 @@ const API = join(root, "test/fixtures/arazzo/run/api.openapi.yaml");
 
 /** A one-step document in a new folder whose only source has the given url. */
 function documentWithSource(url: string): string {
-  const dir = tempDir("sluice-sources-");
+  // In a subfolder of the temp folder, so a source "../x" is in the temp folder too.
+  const dir = join(tempDir("sluice-sources-"), "docs");
+  mkdirSync(dir);
   const file = join(dir, "flow.arazzo.yaml");
   writeFileSync(
     file,
