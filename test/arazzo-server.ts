@@ -17,13 +17,8 @@
  * - POST /login                     200 { token: "tok-" + user }
  * - GET  /next/{id}                 200 { id, next: "<id>+" }
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 
 export interface RecordedCall {
@@ -170,7 +165,6 @@ function parse(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** A port nothing listens on (it was free a moment ago): connections to it are refused. */
 /** A runner fixture's path: test/fixtures/arazzo/run/NAME.arazzo.yaml. */
 export const runFixture = (name: string) => `test/fixtures/arazzo/run/${name}.arazzo.yaml`;
 
@@ -185,36 +179,11 @@ export function useMockServer(take: (server: MockServer) => void): void {
   beforeEach(() => server?.reset());
 }
 
+/** A port nothing listens on (it was free a moment ago): connections to it are refused. */
 export async function freePort(): Promise<number> {
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
   const { port } = probe.address() as AddressInfo;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
-}
-
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  json(): any;
-}
-
-const root = fileURLToPath(new URL("..", import.meta.url));
-
-/**
- * Runs the built CLI (node bin/sluice.js) with a fresh sluice home unless one is given. Spawned
- * asynchronously: the mock server answering it lives in this process.
- */
-export function sluice(args: string[], options: { home?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
-  const home = options.home ?? mkdtempSync(join(tmpdir(), "sluice-arazzo-"));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["bin/sluice.js", ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1", SLUICE_HOME: home, ...options.env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) }));
-  });
 }

@@ -1,51 +1,36 @@
 // Durable Arazzo runs: a killed process, a cancelled run and a failed run continue from their checkpoint
 // without executing finished steps again.
-import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { resumeArazzoRun, runArazzo } from "../src/arazzo/index.js";
 import { MemoryStore, SqliteStore } from "../src/store/index.js";
 import { filesContaining } from "./home-files.js";
-import { sluice, runFixture, useMockServer, type MockServer } from "./arazzo-server.js";
+import { runFixture, useMockServer, type MockServer } from "./arazzo-server.js";
+import { sluiceAsync, startSluice } from "./support/cli.js";
+import { tempDir } from "./support/temp-dir.js";
+import { until } from "./support/until.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const fixture = runFixture;
 let server: MockServer;
 useMockServer((started) => (server = started));
 
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe("kill -9 and resume", () => {
   it("continues polling after the process died; the trigger call is not repeated", async () => {
-    const home = mkdtempSync(join(tmpdir(), "sluice-arazzo-kill-"));
+    const home = tempDir("sluice-arazzo-kill-");
     server.state.pollsBeforeDone = 1e9; // running: true until told otherwise
-    const child = spawn(process.execPath, ["bin/sluice.js", "arazzo", "run", fixture("run-and-poll"), "--json", "--input", "scenarioId=s1", "--input", "reason=kill", "--source-url", `api=${server.url}`], {
-      cwd: root,
-      env: { ...process.env, SLUICE_HOME: home },
-      stdio: "ignore",
-    });
-    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-    await until(() => server.count("POST /scenarios/{id}/runs") === 1 && server.count("GET /runs/{id}/status") >= 2, "the trigger and two polls");
-    child.kill("SIGKILL");
-    await exited;
+    const run = startSluice(["arazzo", "run", fixture("run-and-poll"), "--json", "--input", "scenarioId=s1", "--input", "reason=kill", "--source-url", `api=${server.url}`], { home });
+    await until(() => server.count("POST /scenarios/{id}/runs") === 1 && server.count("GET /runs/{id}/status") >= 2, { what: "the trigger and two polls" });
+    run.child.kill("SIGKILL");
+    await run.result;
     const pollsBefore = server.count("GET /runs/{id}/status");
 
-    const [crashed] = (await sluice(["runs", "--json"], { home })).json().runs;
+    const [crashed] = (await sluiceAsync(["runs", "--json"], { home })).json().runs;
     expect(crashed).toMatchObject({ pipeline: "runAndPoll", status: "failed", reason: "crashed" });
-    const shownCrashed = (await sluice(["show", crashed.runId, "--json"], { home })).json();
+    const shownCrashed = (await sluiceAsync(["show", crashed.runId, "--json"], { home })).json();
     expect(shownCrashed.steps.find((s: { name: string }) => s.name === "trigger")).toMatchObject({ status: "succeeded", attempts: 1 });
 
     server.state.done = true;
-    const resumed = await sluice(["resume", crashed.runId, "--json"], { home });
+    const resumed = await sluiceAsync(["resume", crashed.runId, "--json"], { home });
     expect(resumed.code).toBe(0);
     const result = resumed.json();
     expect(result).toMatchObject({ runId: crashed.runId, success: true, outputs: { runId: "run-1", outcome: "passed" } });
@@ -55,10 +40,10 @@ describe("kill -9 and resume", () => {
     expect(result.steps.trigger).toMatchObject({ status: "succeeded", attempts: 1 });
     expect(result.steps.poll.attempts).toBeGreaterThanOrEqual(pollsBefore);
 
-    const shown = (await sluice(["show", crashed.runId, "--json"], { home })).json();
+    const shown = (await sluiceAsync(["show", crashed.runId, "--json"], { home })).json();
     expect(shown).toMatchObject({ status: "succeeded", runId: crashed.runId });
     expect(shown.steps.find((s: { name: string }) => s.name === "poll")).toMatchObject({ status: "succeeded" });
-    expect((await sluice(["runs", "--json"], { home })).json().runs).toHaveLength(1);
+    expect((await sluiceAsync(["runs", "--json"], { home })).json().runs).toHaveLength(1);
   });
 });
 
@@ -94,7 +79,7 @@ describe("resumeArazzoRun", () => {
     server.state.pollsBeforeDone = 1e9;
     const controller = new AbortController();
     const pending = runArazzo({ file: fixture("run-and-poll"), inputs: { scenarioId: "s1", reason: "r" }, sourceUrls: { api: server.url }, runs, env: {}, signal: controller.signal });
-    await until(() => server.count("GET /runs/{id}/status") >= 2, "two polls");
+    await until(() => server.count("GET /runs/{id}/status") >= 2, { what: "two polls" });
     controller.abort();
     const cancelled = await pending;
     expect(cancelled).toMatchObject({ success: false, status: "cancelled" });
@@ -111,7 +96,7 @@ describe("resumeArazzoRun", () => {
     server.state.pollsBeforeDone = 1e9;
     const controller = new AbortController();
     const pending = runArazzo({ file: fixture("caller"), inputs: { scenario: "s5" }, sourceUrls: { api: server.url }, runs, env: {}, signal: controller.signal });
-    await until(() => server.count("GET /runs/{id}/status") >= 2, "two polls in the called workflow");
+    await until(() => server.count("GET /runs/{id}/status") >= 2, { what: "two polls in the called workflow" });
     controller.abort();
     const cancelled = await pending;
     expect(cancelled.status).toBe("cancelled");
@@ -140,7 +125,7 @@ describe("resumeArazzoRun", () => {
   });
 
   it("stores no secret in any column or file, input or learned, and a resume logs in again for the token it did not keep", async () => {
-    const home = mkdtempSync(join(tmpdir(), "sluice-arazzo-secret-"));
+    const home = tempDir("sluice-arazzo-secret-");
     const runs = SqliteStore.open(join(home, "sluice.db"));
     server.state.failures = 1;
     const inputs = { pin: "pw-55e1c9", user: "zed" };
@@ -178,21 +163,15 @@ describe("resumeArazzoRun", () => {
 
 describe("interrupting the CLI", () => {
   it("SIGINT cancels the run and exits 130; the run is recorded cancelled", async () => {
-    const home = mkdtempSync(join(tmpdir(), "sluice-arazzo-int-"));
+    const home = tempDir("sluice-arazzo-int-");
     server.state.pollsBeforeDone = 1e9;
-    const child = spawn(process.execPath, ["bin/sluice.js", "arazzo", "run", fixture("run-and-poll"), "--json", "--input", "scenarioId=s1", "--input", "reason=int", "--source-url", `api=${server.url}`], {
-      cwd: root,
-      env: { ...process.env, SLUICE_HOME: home },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-    await until(() => server.count("GET /runs/{id}/status") >= 1, "a poll");
-    child.kill("SIGINT");
-    expect(await exited).toBe(130);
-    expect(JSON.parse(stdout)).toMatchObject({ success: false, status: "cancelled", steps: { check: { status: "succeeded" }, trigger: { status: "succeeded", attempts: 1 } } });
-    const [run] = (await sluice(["runs", "--json"], { home })).json().runs;
+    const cli = startSluice(["arazzo", "run", fixture("run-and-poll"), "--json", "--input", "scenarioId=s1", "--input", "reason=int", "--source-url", `api=${server.url}`], { home });
+    await until(() => server.count("GET /runs/{id}/status") >= 1, { what: "a poll" });
+    cli.child.kill("SIGINT");
+    const interrupted = await cli.result;
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.json()).toMatchObject({ success: false, status: "cancelled", steps: { check: { status: "succeeded" }, trigger: { status: "succeeded", attempts: 1 } } });
+    const [run] = (await sluiceAsync(["runs", "--json"], { home })).json().runs;
     expect(run).toMatchObject({ status: "cancelled" });
   });
 });

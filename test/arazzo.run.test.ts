@@ -1,11 +1,11 @@
 // The Arazzo runner through its library API, over real HTTP on 127.0.0.1 (test/arazzo-server.ts).
-import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runArazzo, type ArazzoRunOptions } from "../src/arazzo/index.js";
 import { MemoryStore } from "../src/store/index.js";
 import { freePort, runFixture, useMockServer, type MockServer } from "./arazzo-server.js";
+import { tempDir } from "./support/temp-dir.js";
 
 const fixture = runFixture;
 let server: MockServer;
@@ -51,9 +51,10 @@ describe("run and poll", () => {
 
   it("waits x-sluice-poll's intervalMs between polls", async () => {
     server.state.pollsBeforeDone = 2;
-    await run("run-and-poll", { inputs: { scenarioId: "s1", reason: "r" } });
-    const times = server.calls.filter((c) => c.route === "GET /runs/{id}/status").map((c) => c.time);
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(35);
+    const clock = fakeClock();
+    await run("run-and-poll", { inputs: { scenarioId: "s1", reason: "r" }, clock });
+    expect(server.count("GET /runs/{id}/status")).toBe(3);
+    expect(clock.waits).toEqual([40, 40]); // the document's intervalMs, before each poll but the first
   });
 
   it("fails the workflow when a success criterion does not hold, naming it", async () => {
@@ -94,23 +95,20 @@ describe("actions", () => {
 
   it("retry waits retryAfter seconds between attempts and succeeds", async () => {
     server.state.failures = 2;
-    const { result } = await run("actions", { workflowId: "retryAfter" });
+    const clock = fakeClock();
+    const { result } = await run("actions", { workflowId: "retryAfter", clock });
     expect(result).toMatchObject({ success: true, outputs: { calls: 3 } });
     expect(result.steps.flaky).toMatchObject({ status: "succeeded", attempts: 3, statusCode: 200 });
-    const times = server.calls.map((c) => c.time);
-    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(45);
-    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(45);
+    expect(clock.waits).toEqual([50, 50]); // retryAfter: 0.05 before each retry
   });
 
   it("a response's Retry-After header overrides retryAfter", async () => {
     server.state.failures = 1;
     server.state.retryAfter = "1";
-    const started = Date.now();
-    const { result } = await run("actions", { workflowId: "retryHeader" });
+    const clock = fakeClock();
+    const { result } = await run("actions", { workflowId: "retryHeader", clock });
     expect(result).toMatchObject({ success: true, outputs: { calls: 2 } });
-    const times = server.calls.map((c) => c.time);
-    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(950);
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(clock.waits).toEqual([1000]); // the header's 1 s, not the document's retryAfter: 0
   });
 
   it("a used-up retryLimit falls through to the next matching failure action", async () => {
@@ -238,7 +236,6 @@ describe("called workflows' inputs", () => {
 
 describe("dependsOn", () => {
   it("runs dependencies first, once each, and independent workflows at the same time", async () => {
-    const started = Date.now();
     const { result } = await run("depends");
     expect(result.success).toBe(true);
     expect(Object.keys(result.workflows!).sort()).toEqual(["first", "last", "left", "right"]);
@@ -247,11 +244,11 @@ describe("dependsOn", () => {
     expect(w.left!.outputs.started as number).toBeGreaterThanOrEqual(firstEnded);
     expect(w.right!.outputs.started as number).toBeGreaterThanOrEqual(firstEnded);
     expect(w.left!.outputs.firstEnded).toBe(firstEnded);
-    // left and right overlap: each takes 300 ms
-    expect(Math.abs((w.left!.outputs.started as number) - (w.right!.outputs.started as number))).toBeLessThan(150);
+    // left and right overlap: each call started before the other one's answer came
+    expect(w.left!.outputs.started as number).toBeLessThan(w.right!.outputs.ended as number);
+    expect(w.right!.outputs.started as number).toBeLessThan(w.left!.outputs.ended as number);
     expect(w.last!.outputs.started as number).toBeGreaterThanOrEqual(Math.max(w.left!.outputs.ended as number, w.right!.outputs.ended as number));
     expect(server.count("GET /slow/{ms}")).toBe(4);
-    expect(Date.now() - started).toBeLessThan(1500);
     expect(result.workflowId).toBe("last");
   });
 
@@ -296,15 +293,15 @@ describe("loops are bounded", () => {
 
   it("x-sluice-poll's timeoutMs fails the loop with loop-limit", async () => {
     server.state.pollsBeforeDone = 1e9;
-    const started = Date.now();
-    const { result } = await run("loop", { workflowId: "timed" });
+    const clock = fakeClock();
+    const { result } = await run("loop", { workflowId: "timed", clock });
     expect(result.success).toBe(false);
     expect(result.error!.code).toBe("loop-limit");
     expect(result.error!.message).toContain("x-sluice-poll timeoutMs of 200 ms");
-    expect(Date.now() - started).toBeLessThan(2000);
-    const polls = server.count("GET /runs/{id}/status");
-    expect(polls).toBeGreaterThanOrEqual(4);
-    expect(polls).toBeLessThanOrEqual(8);
+    // Polls at 0, 30, ..., 180 ms of the clock: one more wait of 30 ms would pass 200 ms.
+    expect(server.count("GET /runs/{id}/status")).toBe(7);
+    expect(clock.waits).toEqual([30, 30, 30, 30, 30, 30]);
+    expect(result.error!.message).toContain("polled for 180 ms");
   });
 });
 
@@ -379,7 +376,7 @@ describe("validation comes first", () => {
 describe("failures of nested calls", () => {
   it("keep a bounded message (first and last calls) and a flat list of the calls, whatever the depth", async () => {
     const depth = 12;
-    const dir = mkdtempSync(join(tmpdir(), "sluice-nested-"));
+    const dir = tempDir("sluice-nested-");
     copyFileSync("test/fixtures/arazzo/run/api.openapi.yaml", join(dir, "api.openapi.yaml"));
     const workflows = Array.from({ length: depth }, (_, i) =>
       i < depth - 1

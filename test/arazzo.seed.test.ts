@@ -1,29 +1,17 @@
 // The seed's own document, verbatim ("Dataiku Run Scenario and Poll to Completion"): it uses a bare
 // expression in its Authorization values ("Bearer $inputs.apiKey") and JSONPath criteria written as
 // comparisons ("$.running == true"). It runs as meant, with one warning per place.
-import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runArazzo, validateArazzo, type Diagnostic } from "../src/arazzo/index.js";
 import { MemoryStore } from "../src/store/index.js";
 import { startDataikuMock } from "./dataiku-server.js";
+import { root, sluiceAsync } from "./support/cli.js";
+import { tempDir } from "./support/temp-dir.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const SEED = "test/fixtures/arazzo/dataiku/workflows/dataiku-run-scenario-and-poll-workflow.yml";
 const inputs = { apiKey: "dss-key-0c1f", projectKey: "SALES", scenarioId: "nightly" };
-
-function sluice(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const home = mkdtempSync(join(tmpdir(), "sluice-seed-"));
-  const child = spawn(process.execPath, ["bin/sluice.js", ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1", SLUICE_HOME: home } });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => (stdout += chunk));
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
 
 describe("the seed's Dataiku run-and-poll document, unchanged", () => {
   it("validates with one warning per bare expression and per JSONPath comparison, each with its rewrite; --strict makes them errors", async () => {
@@ -65,7 +53,7 @@ describe("the seed's Dataiku run-and-poll document, unchanged", () => {
     const dss = await startDataikuMock({ apiKey: inputs.apiKey, durationMs: 0 });
     try {
       const args = Object.entries(inputs).flatMap(([name, value]) => ["--input", `${name}=${value}`]);
-      const ran = await sluice(["arazzo", "run", SEED, "--json", ...args, "--source-url", `dssPublicApi=${dss.url}`]);
+      const ran = await sluiceAsync(["arazzo", "run", SEED, "--json", ...args, "--source-url", `dssPublicApi=${dss.url}`]);
       expect(ran.code).toBe(0);
       const result = JSON.parse(ran.stdout);
       expect(result).toMatchObject({ success: true, outputs: { runId: "run-1", lastRun: { outcome: "SUCCESS" } } });
@@ -75,15 +63,15 @@ describe("the seed's Dataiku run-and-poll document, unchanged", () => {
       expect(ran.stdout + ran.stderr).not.toContain(inputs.apiKey);
 
       // A rejected key: the failure is printed once, with the status and what the server said.
-      const refused = await sluice(["arazzo", "run", SEED, ...args.map((a) => a.replace(inputs.apiKey, "wrong-key")), "--source-url", `dssPublicApi=${dss.url}`]);
+      const refused = await sluiceAsync(["arazzo", "run", SEED, ...args.map((a) => a.replace(inputs.apiKey, "wrong-key")), "--source-url", `dssPublicApi=${dss.url}`]);
       expect(refused.code).toBe(1);
       expect(refused.stderr.match(/answered 401/g)).toHaveLength(1);
       expect(refused.stderr).toContain('answered 401: {"errorType":"Unauthorized","message":"no valid API key"}');
 
-      const validated = await sluice(["arazzo", "validate", SEED]);
+      const validated = await sluiceAsync(["arazzo", "validate", SEED]);
       expect(validated.code).toBe(0);
       expect(validated.stderr).toContain("warning:");
-      const strict = await sluice(["arazzo", "validate", SEED, "--strict"]);
+      const strict = await sluiceAsync(["arazzo", "validate", SEED, "--strict"]);
       expect(strict.code).toBe(2);
       expect(strict.stdout).toContain('write "Bearer {$inputs.apiKey}"');
     } finally {
@@ -92,14 +80,14 @@ describe("the seed's Dataiku run-and-poll document, unchanged", () => {
   });
 
   it("sluice arazzo fix writes the standard forms beside it (only those values change), and --write rewrites it", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sluice-fix-"));
+    const dir = tempDir("sluice-fix-");
     mkdirSync(join(dir, "workflows"));
     mkdirSync(join(dir, "openapi"));
     const original = join(dir, "workflows", "flow.yml");
     copyFileSync(join(root, SEED), original);
     copyFileSync(join(root, "test/fixtures/arazzo/dataiku/openapi/dataiku-public-api-openapi.yml"), join(dir, "openapi", "dataiku-public-api-openapi.yml"));
     const before = readFileSync(original, "utf8");
-    const fixed = await sluice(["arazzo", "fix", original]);
+    const fixed = await sluiceAsync(["arazzo", "fix", original]);
     expect(fixed.code).toBe(0);
     expect(fixed.stderr).toContain("5 fixes");
     expect(readFileSync(original, "utf8")).toBe(before);
@@ -108,9 +96,9 @@ describe("the seed's Dataiku run-and-poll document, unchanged", () => {
     expect(changed).toHaveLength(5);
     expect(after).toContain('value: "Bearer {$inputs.apiKey}"');
     expect(after).toContain('condition: "$[?@.running == false]"');
-    expect((await sluice(["arazzo", "validate", "--strict", join(dir, "workflows", "flow.fixed.yml")])).code).toBe(0);
-    expect((await sluice(["arazzo", "fix", original, "--write"])).code).toBe(0);
+    expect((await sluiceAsync(["arazzo", "validate", "--strict", join(dir, "workflows", "flow.fixed.yml")])).code).toBe(0);
+    expect((await sluiceAsync(["arazzo", "fix", original, "--write"])).code).toBe(0);
     expect(readFileSync(original, "utf8")).toBe(after);
-    expect((await sluice(["arazzo", "fix", original])).stderr).toContain("nothing to fix");
+    expect((await sluiceAsync(["arazzo", "fix", original])).stderr).toContain("nothing to fix");
   });
 });

@@ -1,21 +1,22 @@
 // Reading source descriptions safely: local files beside the document only (absolute paths and file:
 // URLs need --allow-local-files), a local copy with --source-file, and bounded size and time.
-import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, closeSync, openSync, ftruncateSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync, closeSync, openSync, ftruncateSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { validateArazzo } from "../src/arazzo/index.js";
+import { root, sluice } from "./support/cli.js";
+import { tempDir } from "./support/temp-dir.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const API = join(root, "test/fixtures/arazzo/run/api.openapi.yaml");
 
 /** A one-step document in a new folder whose only source has the given url. */
 function documentWithSource(url: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "sluice-sources-"));
+  // In a subfolder of the temp folder, so a source "../x" is in the temp folder too.
+  const dir = join(tempDir("sluice-sources-"), "docs");
+  mkdirSync(dir);
   const file = join(dir, "flow.arazzo.yaml");
   writeFileSync(
     file,
@@ -55,15 +56,15 @@ describe("source descriptions", () => {
 
   it("--source-file loads a source from a local copy instead of its url", () => {
     const doc = documentWithSource("https://apis.example.invalid/api.yaml");
-    const cli = (args: string[]) => spawnSync(process.execPath, ["bin/sluice.js", "arazzo", "validate", doc, ...args], { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
-    expect(cli(["--source-file", `api=${API}`]).status).toBe(0);
+    const cli = (args: string[]) => sluice(["arazzo", "validate", doc, ...args]);
+    expect(cli(["--source-file", `api=${API}`]).code).toBe(0);
     const unknown = cli(["--source-file", `nope=${API}`]);
-    expect(unknown.status).toBe(2);
+    expect(unknown.code).toBe(2);
     expect(unknown.stdout).toContain('no source description is named "nope"');
   });
 
   it("a source larger than 32 MiB is refused without being read whole, from a file or over HTTP", async () => {
-    const big = join(mkdtempSync(join(tmpdir(), "sluice-big-")), "big.yaml");
+    const big = join(tempDir("sluice-big-"), "big.yaml");
     const fd = openSync(big, "w");
     ftruncateSync(fd, 33 * 1024 * 1024);
     closeSync(fd);

@@ -1,11 +1,12 @@
 // What `sluice arazzo run` loads before and while it runs: only what the document needs. The CLI is
 // spawned (built dist/) with a module hook that records every module loaded, ESM and CommonJS.
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sluice, startMockServer, type MockServer } from "./arazzo-server.js";
+import { startMockServer, type MockServer } from "./arazzo-server.js";
+import { sluiceAsync } from "./support/cli.js";
+import { tempDir } from "./support/temp-dir.js";
 
 let server: MockServer;
 let dir: string;
@@ -13,7 +14,7 @@ let hook: string;
 
 beforeAll(async () => {
   server = await startMockServer();
-  dir = mkdtempSync(join(tmpdir(), "sluice-arazzo-startup-"));
+  dir = tempDir("sluice-arazzo-startup-");
   copyFileSync("test/fixtures/arazzo/run/api.openapi.yaml", join(dir, "api.openapi.yaml"));
   // Records ESM loads through a loader hook, and CommonJS ones from require.cache at exit.
   writeFileSync(
@@ -67,7 +68,7 @@ workflows:
 async function modulesOf(args: string[], name: string): Promise<{ code: number | null; modules: string[]; stdout: string; stderr: string }> {
   const record = join(dir, `${name}.modules.txt`);
   writeFileSync(record, "");
-  const result = await sluice(args, { env: { NODE_OPTIONS: `--import ${pathToFileURL(hook).href}`, SLUICE_TEST_MODULES: record } });
+  const result = await sluiceAsync(args, { env: { NODE_OPTIONS: `--import ${pathToFileURL(hook).href}`, SLUICE_TEST_MODULES: record } });
   return { ...result, modules: readFileSync(record, "utf8").split("\n").filter(Boolean) };
 }
 

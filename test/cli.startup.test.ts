@@ -1,27 +1,22 @@
 // What plain commands load: `sluice --version` and a run of a pipeline that uses no params, datasets,
 // threads or server load no zod, tinypool, hono, Arrow or YAML. The CLI is spawned (built dist/) with
 // a module hook that records every ES module loaded.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { sluice } from "./support/cli.js";
+import { tempDir } from "./support/temp-dir.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), "sluice-startup-"));
+const dir = tempDir("sluice-startup-");
 writeFileSync(join(dir, "hooks.mjs"), `import { appendFileSync } from "node:fs";\nexport async function load(url, context, next) {\n  appendFileSync(process.env.SLUICE_TEST_MODULES, url + "\\n");\n  return next(url, context);\n}\n`);
 writeFileSync(join(dir, "register.mjs"), `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(join(dir, "hooks.mjs")).href)});\n`);
 
 function loaded(args: string[]): string[] {
   const list = join(dir, `modules-${Math.random().toString(16).slice(2)}.txt`);
   writeFileSync(list, "");
-  const child = spawnSync(process.execPath, ["--import", pathToFileURL(join(dir, "register.mjs")).href, join(root, "bin/sluice.js"), ...args], {
-    cwd: root,
-    encoding: "utf8",
-    env: { ...process.env, SLUICE_TEST_MODULES: list, SLUICE_HOME: mkdtempSync(join(tmpdir(), "sluice-startup-home-")), SLUICE_BENCH_WORKLOAD: "w2", SLUICE_BENCH_N: "20" },
-  });
-  expect(child.status, child.stderr).toBe(0);
+  const child = sluice(args, { nodeArgs: ["--import", pathToFileURL(join(dir, "register.mjs")).href], env: { SLUICE_TEST_MODULES: list, SLUICE_BENCH_WORKLOAD: "w2", SLUICE_BENCH_N: "20" } });
+  expect(child.code, child.stderr).toBe(0);
   return readFileSync(list, "utf8").trim().split("\n");
 }
 

@@ -1,19 +1,10 @@
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { root, sluice, startSluice } from "./support/cli.js";
+import { tempDir } from "./support/temp-dir.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const fixture = (name: string) => `test/fixtures/${name}`;
-
-/** Runs the CLI with a fresh, empty sluice home unless one is given. */
-function sluice(...args: string[]) {
-  const home = mkdtempSync(join(tmpdir(), "sluice-cli-"));
-  const child = spawnSync(process.execPath, ["bin/sluice.js", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", SLUICE_HOME: home } });
-  return { code: child.status, stdout: child.stdout, stderr: child.stderr };
-}
 
 function json(stdout: string) {
   return JSON.parse(stdout) as Record<string, any>;
@@ -21,7 +12,7 @@ function json(stdout: string) {
 
 describe("sluice run", () => {
   it("runs a TypeScript pipeline, prints the summary and exits 0", () => {
-    const { code, stdout, stderr } = sluice("run", fixture("basic.ts"));
+    const { code, stdout, stderr } = sluice(["run", fixture("basic.ts")]);
     expect(code).toBe(0);
     expect(stdout).toContain("sluice execution summary");
     expect(stdout).toContain("4 ran");
@@ -30,7 +21,7 @@ describe("sluice run", () => {
   });
 
   it("--json prints only the result, with outputs inline and per-step details", () => {
-    const { code, stdout } = sluice("run", fixture("basic.ts"), "--json", "--param", "n=3");
+    const { code, stdout } = sluice(["run", fixture("basic.ts"), "--json", "--param", "n=3"]);
     expect(code).toBe(0);
     const result = json(stdout);
     expect(result.success).toBe(true);
@@ -43,7 +34,7 @@ describe("sluice run", () => {
   });
 
   it("parses --param values as JSON when they parse, else as strings", () => {
-    const { code, stdout } = sluice("run", fixture("basic.ts"), "--json", "--param", "prefix=abc", "--param", "n=2");
+    const { code, stdout } = sluice(["run", fixture("basic.ts"), "--json", "--param", "prefix=abc", "--param", "n=2"]);
     expect(code).toBe(0);
     expect(json(stdout).outputs.label).toBe("abc-label");
     expect(json(stdout).outputs.numbers).toEqual([1, 2]);
@@ -51,32 +42,32 @@ describe("sluice run", () => {
 
   it("refuses __proto__, constructor and prototype keys in --param, --param-set and Arazzo --input/--inputs, before anything runs", () => {
     for (const args of [["--param", '__proto__={"n":7}'], ["--param", 'prefix={"a":{"constructor":1}}'], ["--param", "prototype=1"]]) {
-      const { code, stdout } = sluice("run", fixture("basic.ts"), "--json", ...args);
+      const { code, stdout } = sluice(["run", fixture("basic.ts"), "--json", ...args]);
       expect(code).toBe(2);
       expect(json(stdout).error).toMatchObject({ code: "invalid-usage", message: expect.stringContaining("is not allowed") });
     }
-    const dir = mkdtempSync(join(tmpdir(), "sluice-proto-"));
+    const dir = tempDir("sluice-proto-");
     writeFileSync(join(dir, "sets.json"), '{"a":{"__proto__":{"n":7}}}');
-    expect(sluice("run", fixture("basic.ts"), "--param-set", join(dir, "sets.json")).stderr).toContain('"a.__proto__" is not allowed');
-    const arazzo = sluice("arazzo", "run", fixture("arazzo/run-and-poll.arazzo.yaml"), "--inputs", '{"__proto__":{"scenarioId":"x"}}');
+    expect(sluice(["run", fixture("basic.ts"), "--param-set", join(dir, "sets.json")]).stderr).toContain('"a.__proto__" is not allowed');
+    const arazzo = sluice(["arazzo", "run", fixture("arazzo/run-and-poll.arazzo.yaml"), "--inputs", '{"__proto__":{"scenarioId":"x"}}']);
     expect(arazzo.code).toBe(2);
     expect(arazzo.stderr).toContain('"__proto__" is not allowed');
   });
 
   it("shows debug logs with --log-level debug and hides info logs with --log-level warn", () => {
-    expect(sluice("run", fixture("basic.ts"), "--log-level", "debug").stderr).toContain("debug detail");
-    expect(sluice("run", fixture("basic.ts"), "--log-level", "warn").stderr).not.toContain("doubling");
+    expect(sluice(["run", fixture("basic.ts"), "--log-level", "debug"]).stderr).toContain("debug detail");
+    expect(sluice(["run", fixture("basic.ts"), "--log-level", "warn"]).stderr).not.toContain("doubling");
   });
 
   it("--quiet prints no tree and no summary", () => {
-    const { code, stdout, stderr } = sluice("run", fixture("basic.ts"), "--quiet");
+    const { code, stdout, stderr } = sluice(["run", fixture("basic.ts"), "--quiet"]);
     expect(code).toBe(0);
     expect(stdout).toBe("");
     expect(stderr).not.toContain("numbers");
   });
 
   it("exits 2 with a JSON error for an invalid parameter, before any step runs", () => {
-    const { code, stdout, stderr } = sluice("run", fixture("basic.ts"), "--json", "--param", "n=-4");
+    const { code, stdout, stderr } = sluice(["run", fixture("basic.ts"), "--json", "--param", "n=-4"]);
     expect(code).toBe(2);
     const { error } = json(stdout);
     expect(error.code).toBe("invalid-param");
@@ -86,14 +77,14 @@ describe("sluice run", () => {
   });
 
   it("exits 2 for an unknown parameter and suggests the near name", () => {
-    const { code, stderr } = sluice("run", fixture("basic.ts"), "--param", "nn=3");
+    const { code, stderr } = sluice(["run", fixture("basic.ts"), "--param", "nn=3"]);
     expect(code).toBe(2);
     expect(stderr).toContain('Unknown parameter "nn"');
     expect(stderr).toContain('Did you mean "n"');
   });
 
   it("exits 2 with the cycle printed for a pipeline with a dependency cycle", () => {
-    const { code, stdout } = sluice("run", fixture("cycle.ts"), "--json");
+    const { code, stdout } = sluice(["run", fixture("cycle.ts"), "--json"]);
     expect(code).toBe(2);
     const { error } = json(stdout);
     expect(error.code).toBe("dependency-cycle");
@@ -101,7 +92,7 @@ describe("sluice run", () => {
   });
 
   it("exits 1 when a step fails; downstream is skipped, the independent branch finishes", () => {
-    const { code, stdout } = sluice("run", fixture("failing.ts"), "--json");
+    const { code, stdout } = sluice(["run", fixture("failing.ts"), "--json"]);
     expect(code).toBe(1);
     const result = json(stdout);
     expect(result.success).toBe(false);
@@ -115,62 +106,53 @@ describe("sluice run", () => {
   });
 
   it("prints the first failure on stderr without --json", () => {
-    const { code, stderr } = sluice("run", fixture("failing.ts"));
+    const { code, stderr } = sluice(["run", fixture("failing.ts")]);
     expect(code).toBe(1);
     expect(stderr).toContain('First failure: step "broken"');
     expect(stderr).toContain("the data file is corrupt");
   });
 
   it("--target runs only that step and what it needs", () => {
-    const result = json(sluice("run", fixture("basic.ts"), "--json", "--target", "doubled").stdout);
+    const result = json(sluice(["run", fixture("basic.ts"), "--json", "--target", "doubled"]).stdout);
     expect(Object.keys(result.steps).sort()).toEqual(["doubled", "numbers"]);
   });
 
   it("--force and --force-all mark steps forced", () => {
-    const forced = json(sluice("run", fixture("basic.ts"), "--json", "--force", "doubled").stdout);
+    const forced = json(sluice(["run", fixture("basic.ts"), "--json", "--force", "doubled"]).stdout);
     expect(forced.steps.doubled.reason).toBe("forced");
-    const all = json(sluice("run", fixture("basic.ts"), "--json", "--force-all").stdout);
+    const all = json(sluice(["run", fixture("basic.ts"), "--json", "--force-all"]).stdout);
     expect(Object.values(all.steps).every((s: any) => s.reason === "forced")).toBe(true);
   });
 
   it("exits 2 for a --force naming an unknown step", () => {
-    const { code, stdout } = sluice("run", fixture("basic.ts"), "--json", "--force", "doubeld");
+    const { code, stdout } = sluice(["run", fixture("basic.ts"), "--json", "--force", "doubeld"]);
     expect(code).toBe(2);
     expect(json(stdout).error.code).toBe("unknown-step");
     expect(json(stdout).error.message).toContain('Did you mean "doubled"');
   });
 
   it("picks a named export with --pipeline and explains when several exist", () => {
-    expect(json(sluice("run", fixture("several.mjs"), "--pipeline", "second", "--json").stdout).outputs.two).toBe(2);
-    expect(json(sluice("run", fixture("several.mjs"), "--pipeline", "second-pipeline", "--json").stdout).pipeline).toBe("second-pipeline");
-    const ambiguous = sluice("run", fixture("several.mjs"));
+    expect(json(sluice(["run", fixture("several.mjs"), "--pipeline", "second", "--json"]).stdout).outputs.two).toBe(2);
+    expect(json(sluice(["run", fixture("several.mjs"), "--pipeline", "second-pipeline", "--json"]).stdout).pipeline).toBe("second-pipeline");
+    const ambiguous = sluice(["run", fixture("several.mjs")]);
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toContain("--pipeline");
   });
 
   it("exits 2 for a missing file or a module without a pipeline", () => {
-    const missing = sluice("run", "test/fixtures/nope.ts", "--json");
+    const missing = sluice(["run", "test/fixtures/nope.ts", "--json"]);
     expect(missing.code).toBe(2);
     expect(json(missing.stdout).error.message).toContain("not found");
-    const empty = sluice("run", fixture("no-pipeline.mjs"));
+    const empty = sluice(["run", fixture("no-pipeline.mjs")]);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain("exports no pipeline");
   });
 
   it("Ctrl-C cancels the run: the step gets its signal, the run is cancelled, exit 130", async () => {
-    const home = mkdtempSync(join(tmpdir(), "sluice-cli-"));
-    const child = spawn(process.execPath, ["bin/sluice.js", "run", fixture("slow.ts"), "--json"], { cwd: root, env: { ...process.env, SLUICE_HOME: home } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    await new Promise<void>((resolve) => {
-      child.stderr.on("data", (chunk) => {
-        stderr += chunk;
-        if (stderr.includes("wait: started")) resolve();
-      });
-    });
-    child.kill("SIGINT");
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    const run = startSluice(["run", fixture("slow.ts"), "--json"]);
+    await run.waitForStderr("wait: started");
+    run.child.kill("SIGINT");
+    const { code, stdout } = await run.result;
     expect(code).toBe(130);
     const result = json(stdout);
     expect(result.status).toBe("cancelled");
@@ -181,7 +163,7 @@ describe("sluice run", () => {
 
 describe("sluice preview", () => {
   it("--json lists every step with status and reason", () => {
-    const { code, stdout } = sluice("preview", fixture("basic.ts"), "--json");
+    const { code, stdout } = sluice(["preview", fixture("basic.ts"), "--json"]);
     expect(code).toBe(0);
     const { steps } = json(stdout);
     expect(steps.map((s: any) => s.name).sort()).toEqual(["doubled", "label", "numbers", "total"]);
@@ -189,7 +171,7 @@ describe("sluice preview", () => {
   });
 
   it("prints a dependency tree, final steps first", () => {
-    const { stdout } = sluice("preview", fixture("basic.ts"), "--param", "n=7");
+    const { stdout } = sluice(["preview", fixture("basic.ts"), "--param", "n=7"]);
     const lines = stdout.split("\n");
     const total = lines.findIndex((l) => l.includes("[total"));
     const numbers = lines.findIndex((l) => l.includes('[numbers {"n":7}'));
@@ -199,27 +181,27 @@ describe("sluice preview", () => {
   });
 
   it("--target limits the plan", () => {
-    const { steps } = json(sluice("preview", fixture("basic.ts"), "--json", "--target", "label").stdout);
+    const { steps } = json(sluice(["preview", fixture("basic.ts"), "--json", "--target", "label"]).stdout);
     expect(steps.map((s: any) => s.name)).toEqual(["label"]);
   });
 });
 
 describe("sluice graph", () => {
   it("prints the execution order with dependencies", () => {
-    const { code, stdout } = sluice("graph", fixture("basic.ts"));
+    const { code, stdout } = sluice(["graph", fixture("basic.ts")]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/\d\. doubled {2}<- numbers/);
     expect(stdout.indexOf("numbers")).toBeLessThan(stdout.indexOf("doubled"));
   });
 
   it("prints Mermaid and Graphviz source", () => {
-    expect(sluice("graph", fixture("basic.ts"), "--format", "mermaid").stdout).toMatch(/^flowchart TD[\s\S]*n\d --> n\d/);
-    expect(sluice("graph", fixture("basic.ts"), "--format", "dot").stdout).toContain('"numbers" -> "doubled";');
-    expect(sluice("graph", fixture("basic.ts"), "--format", "svg").code).toBe(2);
+    expect(sluice(["graph", fixture("basic.ts"), "--format", "mermaid"]).stdout).toMatch(/^flowchart TD[\s\S]*n\d --> n\d/);
+    expect(sluice(["graph", fixture("basic.ts"), "--format", "dot"]).stdout).toContain('"numbers" -> "doubled";');
+    expect(sluice(["graph", fixture("basic.ts"), "--format", "svg"]).code).toBe(2);
   });
 
   it("--json gives the steps in execution order with their upstream steps, after-only ones and params", () => {
-    const dir = mkdtempSync(join(root, "test/fixtures/.tmp-graph-")); // beside the package, so it imports "sluice"
+    const dir = tempDir(".tmp-graph-", join(root, "test/fixtures")); // beside the package, so it imports "sluice"
     const file = join(dir, "ordered.mjs");
     writeFileSync(
       file,
@@ -231,24 +213,23 @@ const report = step("report", { inputs: { load }, after: [audit], run: ({ load }
 export default pipeline("ordered", { steps: [report] });
 `,
     );
-    const graph = json(sluice("graph", file, "--json").stdout);
+    const graph = json(sluice(["graph", file, "--json"]).stdout);
     expect(graph.pipeline).toBe("ordered");
     expect(graph.steps.map((s: any) => s.name).at(-1)).toBe("report");
     expect(graph.steps.find((s: any) => s.name === "report")).toEqual({ name: "report", deps: ["load", "audit"], after: ["audit"], params: [] });
     expect(graph.steps.find((s: any) => s.name === "load")).toEqual({ name: "load", deps: [], after: [], params: ["rows"] });
-    expect(sluice("graph", file, "--format", "json").stdout).toBe(sluice("graph", file, "--json").stdout);
-    rmSync(dir, { recursive: true });
+    expect(sluice(["graph", file, "--format", "json"]).stdout).toBe(sluice(["graph", file, "--json"]).stdout);
   });
 });
 
 describe("files that are not pipeline modules", () => {
   it("an Arazzo document given to sluice run points to sluice arazzo run; other files say what is expected", () => {
     for (const document of ["test/fixtures/arazzo/run-and-poll.arazzo.yaml", "test/fixtures/arazzo/status-check.arazzo.json"]) {
-      const { code, stderr } = sluice("run", document);
+      const { code, stderr } = sluice(["run", document]);
       expect(code).toBe(2);
       expect(stderr).toContain(`is an Arazzo document, not a pipeline module. Run it with: sluice arazzo run ${join(root, document)}`);
     }
-    const other = sluice("preview", "package.json");
+    const other = sluice(["preview", "package.json"]);
     expect(other.code).toBe(2);
     expect(other.stderr).toContain("is not a JavaScript or TypeScript module (.json)");
   });
@@ -256,8 +237,8 @@ describe("files that are not pipeline modules", () => {
 
 describe("the iris example", () => {
   it("runs with few trees, and an out-of-range parameter is an invalid-param before anything runs", () => {
-    expect(sluice("run", "examples/iris/pipeline.ts", "--param", "trees=3", "--quiet").code).toBe(0);
-    const tooMany = sluice("run", "examples/iris/pipeline.ts", "--param", "trees=5000", "--json");
+    expect(sluice(["run", "examples/iris/pipeline.ts", "--param", "trees=3", "--quiet"]).code).toBe(0);
+    const tooMany = sluice(["run", "examples/iris/pipeline.ts", "--param", "trees=5000", "--json"]);
     expect(tooMany.code).toBe(2);
     expect(json(tooMany.stdout).error).toMatchObject({ code: "invalid-param", message: expect.stringContaining('Invalid parameter "trees" (step "train")') });
   });
@@ -265,11 +246,11 @@ describe("the iris example", () => {
 
 describe("retries in plain output", () => {
   it("are told once: by the step's warn log, or by one line when warnings are hidden", () => {
-    const shown = sluice("run", fixture("flaky.mjs"));
+    const shown = sluice(["run", fixture("flaky.mjs")]);
     expect(shown.code).toBe(0);
     expect(shown.stderr.match(/attempt 1 failed/g)).toHaveLength(1);
     expect(shown.stderr).toContain("[flaky] warn attempt 1 failed: boom 1; retrying in 1 ms");
-    const quiet = sluice("run", fixture("flaky.mjs"), "--log-level", "error");
+    const quiet = sluice(["run", fixture("flaky.mjs"), "--log-level", "error"]);
     expect(quiet.stderr.match(/attempt 1 failed/g)).toHaveLength(1);
     expect(quiet.stderr).toContain("↻ flaky attempt 1 failed (boom 1); retrying in 1 ms");
   });
@@ -278,9 +259,9 @@ describe("retries in plain output", () => {
 describe("--home", () => {
   it("a home that cannot be made is refused at once, naming the path (a recursive mkdir under /proc never returned)", () => {
     for (const [home, reason] of [["/proc/nope", "ENOENT"], ["/etc/hostname/x", "ENOTDIR"]] as const) {
-      const child = spawnSync(process.execPath, ["bin/sluice.js", "runs", "--home", home], { cwd: root, encoding: "utf8", timeout: 60_000, env: { ...process.env, NO_COLOR: "1" } });
+      const child = sluice(["runs", "--home", home], { env: { SLUICE_HOME: undefined }, timeoutMs: 60_000 });
       expect(child.signal).toBeNull(); // not killed by the guard: it answered
-      expect(child.status).toBe(1);
+      expect(child.code).toBe(1);
       expect(child.stderr).toContain(`error [store-unwritable]: Cannot create the sluice home ${home}: ${reason}`);
     }
   });
@@ -288,14 +269,13 @@ describe("--home", () => {
 
 describe("--no-color", () => {
   it("is taken by every command, anywhere on the line, and wins over FORCE_COLOR", () => {
-    const home = mkdtempSync(join(tmpdir(), "sluice-color-"));
-    const env = { ...process.env, SLUICE_HOME: home, FORCE_COLOR: "1" };
-    delete env.NO_COLOR;
-    const colored = spawnSync(process.execPath, ["bin/sluice.js", "run", fixture("failing.ts")], { cwd: root, encoding: "utf8", env });
+    const home = tempDir("sluice-color-");
+    const env = { NO_COLOR: undefined, FORCE_COLOR: "1" };
+    const colored = sluice(["run", fixture("failing.ts")], { home, env });
     expect(colored.stdout + colored.stderr).toContain("\u001b[");
     for (const args of [["--no-color", "run", fixture("failing.ts")], ["run", fixture("failing.ts"), "--no-color"]]) {
-      const plain = spawnSync(process.execPath, ["bin/sluice.js", ...args], { cwd: root, encoding: "utf8", env });
-      expect(plain.status).toBe(1);
+      const plain = sluice(args, { home, env });
+      expect(plain.code).toBe(1);
       expect(plain.stdout + plain.stderr).toContain("the data file is corrupt");
       expect(plain.stdout + plain.stderr).not.toContain("\u001b[");
     }
@@ -304,12 +284,12 @@ describe("--no-color", () => {
 
 describe("sluice (program)", () => {
   it("--version and --help exit 0; an unknown command exits 2", () => {
-    const version = sluice("--version");
+    const version = sluice(["--version"]);
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
-    const help = sluice("run", "--help");
+    const help = sluice(["run", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("--force-all");
-    expect(sluice("frobnicate").code).toBe(2);
+    expect(sluice(["frobnicate"]).code).toBe(2);
   });
 });

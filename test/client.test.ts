@@ -1,14 +1,15 @@
 // The typed client (sluice/client) against a real server: run-and-wait, runs, logs, datasets, errors.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SluiceApiError, SluiceClient, SluiceRunFailedError } from "sluice/client";
-import { createKey, newHome, startServer, type RunningServer } from "./sluice-server.js";
+import { createKey, startServer, type RunningServer } from "./sluice-server.js";
+import { tempDir } from "./support/temp-dir.js";
 
 let server: RunningServer;
 let client: SluiceClient;
 
 beforeAll(async () => {
-  const home = newHome();
-  const { key } = createKey(home);
+  const home = tempDir("sluice-server-test-");
+  const { key } = await createKey(home);
   server = await startServer(home);
   client = new SluiceClient({ baseUrl: server.url, apiKey: key });
 });

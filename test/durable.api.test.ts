@@ -1,9 +1,7 @@
 import { rmSync, writeFileSync } from "node:fs";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openHome, pipeline, step } from "sluice";
+import { tempDir } from "./support/temp-dir.js";
 
 const bigRows = () => Array.from({ length: 20_000 }, (_, i) => ({ i, label: `row ${i}` }));
 
@@ -16,7 +14,7 @@ function build(counter: { produce: number; consume: number }) {
 
 describe("durable outputs", () => {
   it("stores a large output as a file and returns an equal value from the cache", async () => {
-    const home = mkdtempSync(join(tmpdir(), "sluice-api-"));
+    const home = tempDir("sluice-api-");
     const counter = { produce: 0, consume: 0 };
     const p = build(counter);
     const first = await p.run({ home });
@@ -28,7 +26,7 @@ describe("durable outputs", () => {
   });
 
   it("never serves a corrupted output: the run fails naming the step, and the next run recomputes it", async () => {
-    const home = mkdtempSync(join(tmpdir(), "sluice-api-"));
+    const home = tempDir("sluice-api-");
     const counter = { produce: 0, consume: 0 };
     const p = build(counter);
     const first = await p.run({ home });
@@ -47,7 +45,7 @@ describe("durable outputs", () => {
   });
 
   it("reruns a producer whose output file disappeared when a consumer needs it", async () => {
-    const home = mkdtempSync(join(tmpdir(), "sluice-api-"));
+    const home = tempDir("sluice-api-");
     const counter = { produce: 0, consume: 0 };
     const p = build(counter);
     const first = await p.run({ home });

@@ -1,19 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { memoryStores, pipeline, step } from "sluice";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
-const tempDir = (prefix = "sluice-feat-") => mkdtempSync(join(tmpdir(), prefix));
-
-function sluice(home: string, args: string[], env: Record<string, string> = {}) {
-  const child = spawnSync(process.execPath, ["bin/sluice.js", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", SLUICE_HOME: home, ...env } });
-  return { code: child.status, stdout: child.stdout, stderr: child.stderr, json: () => JSON.parse(child.stdout) };
-}
+import { root, sluice } from "./support/cli.js";
+import { tempDir } from "./support/temp-dir.js";
 
 function chain(calls: Record<string, number>) {
   const hit = (name: string) => (calls[name] = (calls[name] ?? 0) + 1);
@@ -44,21 +36,21 @@ describe("reset", () => {
 
   it("from the CLI: --dry-run shows, --yes resets, and the next run recomputes", () => {
     const home = tempDir();
-    sluice(home, ["run", "test/fixtures/basic.ts", "--quiet"]);
-    const dry = sluice(home, ["reset", "test/fixtures/basic.ts", "doubled", "--dry-run", "--json"]).json();
+    sluice(["run", "test/fixtures/basic.ts", "--quiet"], { home });
+    const dry = sluice(["reset", "test/fixtures/basic.ts", "doubled", "--dry-run", "--json"], { home }).json();
     expect(dry).toMatchObject({ steps: ["doubled", "total"], dryRun: true });
     // No terminal to ask on and no --yes: refused, saying what it would reset; nothing is reset.
-    const unconfirmed = sluice(home, ["reset", "test/fixtures/basic.ts", "doubled"]);
+    const unconfirmed = sluice(["reset", "test/fixtures/basic.ts", "doubled"], { home });
     expect(unconfirmed.code).toBe(2);
     expect(unconfirmed.stderr).toContain('Not resetting without confirmation: it would reset 2 step(s) of "basic": doubled, total. Pass --yes');
-    expect(sluice(home, ["preview", "test/fixtures/basic.ts", "--json"]).json().steps.every((s: { status: string }) => s.status === "complete")).toBe(true);
-    const done = sluice(home, ["reset", "test/fixtures/basic.ts", "doubled", "--yes"]);
+    expect(sluice(["preview", "test/fixtures/basic.ts", "--json"], { home }).json().steps.every((s: { status: string }) => s.status === "complete")).toBe(true);
+    const done = sluice(["reset", "test/fixtures/basic.ts", "doubled", "--yes"], { home });
     expect(done.code).toBe(0);
     expect(done.stdout).toContain("Reset 2 step(s): doubled, total");
-    const rerun = sluice(home, ["run", "test/fixtures/basic.ts", "--json"]).json();
+    const rerun = sluice(["run", "test/fixtures/basic.ts", "--json"], { home }).json();
     expect(rerun.summary.ran.sort()).toEqual(["doubled", "total"]);
     expect(rerun.steps.doubled.reason).toBe("reset");
-    expect(sluice(home, ["reset", "test/fixtures/basic.ts", "nope", "--yes"]).code).toBe(2);
+    expect(sluice(["reset", "test/fixtures/basic.ts", "nope", "--yes"], { home }).code).toBe(2);
   });
 });
 
@@ -67,7 +59,7 @@ describe("reset on a terminal", () => {
   const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0;
   it.skipIf(!hasScript)("asks for confirmation and resets only on yes", () => {
     const home = tempDir();
-    sluice(home, ["run", "test/fixtures/basic.ts", "--quiet"]);
+    sluice(["run", "test/fixtures/basic.ts", "--quiet"], { home });
     const ask = (answer: string) =>
       spawnSync("script", ["-qec", "node bin/sluice.js reset test/fixtures/basic.ts doubled", "/dev/null"], {
         cwd: root,
@@ -78,9 +70,9 @@ describe("reset on a terminal", () => {
     const declined = ask("n");
     expect(declined).toContain("[y/N]");
     expect(declined).toContain("Nothing was reset.");
-    expect(sluice(home, ["preview", "test/fixtures/basic.ts", "--json"]).json().steps.every((s: { status: string }) => s.status === "complete")).toBe(true);
+    expect(sluice(["preview", "test/fixtures/basic.ts", "--json"], { home }).json().steps.every((s: { status: string }) => s.status === "complete")).toBe(true);
     expect(ask("y")).toContain("Reset 2 step(s): doubled, total");
-    expect(sluice(home, ["preview", "test/fixtures/basic.ts", "--json"]).json().steps.find((s: { name: string }) => s.name === "doubled").reason).toBe("reset");
+    expect(sluice(["preview", "test/fixtures/basic.ts", "--json"], { home }).json().steps.find((s: { name: string }) => s.name === "doubled").reason).toBe("reset");
   });
 });
 
@@ -90,39 +82,33 @@ describe("external files", () => {
     const data = join(tempDir(), "numbers.txt");
     copyFileSync(join(root, "test/fixtures/data/numbers.txt"), data);
     const env = { DATA_FILE: data };
-    expect(sluice(home, ["run", "test/fixtures/with-file.ts", "--json"], env).json().outputs.sum).toBe(6);
-    expect(sluice(home, ["preview", "test/fixtures/with-file.ts", "--json"], env).json().steps[0]).toMatchObject({ name: "load", status: "complete" });
+    expect(sluice(["run", "test/fixtures/with-file.ts", "--json"], { home, env }).json().outputs.sum).toBe(6);
+    expect(sluice(["preview", "test/fixtures/with-file.ts", "--json"], { home, env }).json().steps[0]).toMatchObject({ name: "load", status: "complete" });
     writeFileSync(data, "10\n20\n");
-    const preview = sluice(home, ["preview", "test/fixtures/with-file.ts", "--json"], env).json();
+    const preview = sluice(["preview", "test/fixtures/with-file.ts", "--json"], { home, env }).json();
     expect(preview.steps.map((s: { reason: string }) => s.reason)).toEqual(["input-data-changed", "upstream-changed"]);
-    expect(sluice(home, ["run", "test/fixtures/with-file.ts", "--json"], env).json().outputs.sum).toBe(30);
-    const missing = sluice(home, ["run", "test/fixtures/with-file.ts", "--json"], { DATA_FILE: join(tempDir(), "absent.txt") });
+    expect(sluice(["run", "test/fixtures/with-file.ts", "--json"], { home, env }).json().outputs.sum).toBe(30);
+    const missing = sluice(["run", "test/fixtures/with-file.ts", "--json"], { home, env: { DATA_FILE: join(tempDir(), "absent.txt") } });
     expect(missing.code).toBe(2);
     expect(missing.json().error).toMatchObject({ code: "missing-input", message: expect.stringContaining("absent.txt") });
   });
 
   it("a relative path is from the declaring module's folder, and the default home is the workspace root's: a subfolder finds the same cache", () => {
     // A workspace beside the package (so its module imports "sluice"), marked by its sluice.config.json.
-    const workspace = mkdtempSync(join(root, "test/fixtures/.tmp-workspace-"));
-    try {
-      mkdirSync(join(workspace, "pipelines/data"), { recursive: true });
-      mkdirSync(join(workspace, "notebooks"));
-      writeFileSync(join(workspace, "sluice.config.json"), JSON.stringify({ project: "ws", pipelines: ["./pipelines/with-file.ts"] }));
-      copyFileSync(join(root, "test/fixtures/with-file.ts"), join(workspace, "pipelines/with-file.ts"));
-      writeFileSync(join(workspace, "pipelines/data/numbers.txt"), "4\n5\n");
-      const env = { ...process.env, NO_COLOR: "1" };
-      delete env.SLUICE_HOME;
-      delete env.DATA_FILE;
-      const run = (cwd: string, file: string) => JSON.parse(spawnSync(process.execPath, [join(root, "bin/sluice.js"), "run", file, "--json"], { cwd, encoding: "utf8", env }).stdout);
-      const first = run(join(workspace, "notebooks"), "../pipelines/with-file.ts");
-      expect(first.outputs.sum).toBe(9);
-      expect(existsSync(join(workspace, ".sluice/sluice.db"))).toBe(true);
-      expect(existsSync(join(workspace, "notebooks/.sluice"))).toBe(false);
-      const again = run(workspace, "pipelines/with-file.ts");
-      expect(again.summary.complete.sort()).toEqual(["load", "sum"]);
-    } finally {
-      rmSync(workspace, { recursive: true, force: true });
-    }
+    const workspace = tempDir(".tmp-workspace-", join(root, "test/fixtures"));
+    mkdirSync(join(workspace, "pipelines/data"), { recursive: true });
+    mkdirSync(join(workspace, "notebooks"));
+    writeFileSync(join(workspace, "sluice.config.json"), JSON.stringify({ project: "ws", pipelines: ["./pipelines/with-file.ts"] }));
+    copyFileSync(join(root, "test/fixtures/with-file.ts"), join(workspace, "pipelines/with-file.ts"));
+    writeFileSync(join(workspace, "pipelines/data/numbers.txt"), "4\n5\n");
+    // No SLUICE_HOME: the home is the workspace root's .sluice.
+    const run = (cwd: string, file: string) => sluice(["run", file, "--json"], { cwd, env: { SLUICE_HOME: undefined, DATA_FILE: undefined } }).json();
+    const first = run(join(workspace, "notebooks"), "../pipelines/with-file.ts");
+    expect(first.outputs.sum).toBe(9);
+    expect(existsSync(join(workspace, ".sluice/sluice.db"))).toBe(true);
+    expect(existsSync(join(workspace, "notebooks/.sluice"))).toBe(false);
+    const again = run(workspace, "pipelines/with-file.ts");
+    expect(again.summary.complete.sort()).toEqual(["load", "sum"]);
   });
 });
 
@@ -158,31 +144,31 @@ describe("parameter sets", () => {
     const home = tempDir();
     const sets = join(tempDir(), "sets.json");
     writeFileSync(sets, JSON.stringify({ small: { n: 2 }, large: { n: 4 } }));
-    const out = sluice(home, ["run", "test/fixtures/basic.ts", "--param-set", sets, "--json"]);
+    const out = sluice(["run", "test/fixtures/basic.ts", "--param-set", sets, "--json"], { home });
     expect(out.code).toBe(0);
     const { runs } = out.json();
     expect(runs.small.outputs.total).toEqual({ sum: 6 });
     expect(runs.large.outputs.total).toEqual({ sum: 20 });
     expect(runs.large.steps.label).toMatchObject({ cached: true, reason: "complete" });
     writeFileSync(sets, "[1, 2]");
-    expect(sluice(home, ["run", "test/fixtures/basic.ts", "--param-set", sets]).code).toBe(2);
+    expect(sluice(["run", "test/fixtures/basic.ts", "--param-set", sets], { home }).code).toBe(2);
   });
 
   it("checks every set before the first runs (exit 2 means nothing ran), and preview --param-set plans each set", () => {
     const home = tempDir();
     const sets = join(tempDir(), "sets.json");
     writeFileSync(sets, JSON.stringify({ good: { n: 2 }, bad: { n: -1 } }));
-    const refused = sluice(home, ["run", "test/fixtures/basic.ts", "--param-set", sets, "--json"]);
+    const refused = sluice(["run", "test/fixtures/basic.ts", "--param-set", sets, "--json"], { home });
     expect(refused.code).toBe(2);
     expect(refused.json().error).toMatchObject({ code: "invalid-param", message: expect.stringMatching(/^Parameter set "bad": /) });
-    expect(sluice(home, ["runs", "--json"]).json().runs).toEqual([]);
+    expect(sluice(["runs", "--json"], { home }).json().runs).toEqual([]);
     writeFileSync(sets, JSON.stringify({ small: { n: 2 }, large: { n: 4 } }));
-    sluice(home, ["run", "test/fixtures/basic.ts", "--param", "n=2", "--quiet"]);
-    const { previews } = sluice(home, ["preview", "test/fixtures/basic.ts", "--param-set", sets, "--json"]).json();
+    sluice(["run", "test/fixtures/basic.ts", "--param", "n=2", "--quiet"], { home });
+    const { previews } = sluice(["preview", "test/fixtures/basic.ts", "--param-set", sets, "--json"], { home }).json();
     const pending = (name: string) => previews[name].steps.filter((s: { status: string }) => s.status === "pending").map((s: { name: string }) => s.name).sort();
     expect(pending("small")).toEqual([]);
     expect(pending("large")).toEqual(["doubled", "numbers", "total"]);
-    const text = sluice(home, ["preview", "test/fixtures/basic.ts", "--param-set", sets]).stdout;
+    const text = sluice(["preview", "test/fixtures/basic.ts", "--param-set", sets], { home }).stdout;
     expect(text).toContain('== parameter set "small" ==');
     expect(text).toContain("3 of 4 steps would run");
   });
@@ -209,45 +195,45 @@ describe("loading outputs (d6tflow's outputLoad)", () => {
     const home = tempDir();
     const params = join(tempDir(), "params.json");
     writeFileSync(params, JSON.stringify({ n: 5 }));
-    const before = sluice(home, ["output", "test/fixtures/tables.ts", "rows", "--params", `@${params}`]);
+    const before = sluice(["output", "test/fixtures/tables.ts", "rows", "--params", `@${params}`], { home });
     expect(before.code).toBe(2);
     expect(before.stderr).toContain('Step "rows" of pipeline "tables" has no output to load for these params: it would run (missing-output)');
-    expect(sluice(home, ["run", "test/fixtures/tables.ts", "--params", `@${params}`, "--quiet"]).code).toBe(0);
-    const text = sluice(home, ["output", "test/fixtures/tables.ts", "rows", "--params", `@${params}`]).stdout;
+    expect(sluice(["run", "test/fixtures/tables.ts", "--params", `@${params}`, "--quiet"], { home }).code).toBe(0);
+    const text = sluice(["output", "test/fixtures/tables.ts", "rows", "--params", `@${params}`], { home }).stdout;
     expect(text).toMatch(/^id\s+name\s+price\s+active\s+note\n0\s+item 0\s+0\s+true\s+ok\n/);
-    const rows = sluice(home, ["output", "test/fixtures/tables.ts", "rows", "--param", "n=5", "--json"]).json();
+    const rows = sluice(["output", "test/fixtures/tables.ts", "rows", "--param", "n=5", "--json"], { home }).json();
     expect(rows).toHaveLength(5);
     expect(rows[1]).toEqual({ id: 1, name: "item 1", price: 1.5, active: false, note: "ok" });
-    expect(sluice(home, ["output", "test/fixtures/tables.ts", "summary", "--json"]).json()).toEqual({ rows: 5, total: 15 });
+    expect(sluice(["output", "test/fixtures/tables.ts", "summary", "--json"], { home }).json()).toEqual({ rows: 5, total: 15 });
     const out = join(tempDir(), "rows.arrow");
-    expect(sluice(home, ["output", "test/fixtures/tables.ts", "rows", "--out", out]).code).toBe(0);
+    expect(sluice(["output", "test/fixtures/tables.ts", "rows", "--out", out], { home }).code).toBe(0);
     expect(readFileSync(out).subarray(0, 6).toString()).toBe("ARROW1");
-    expect(sluice(home, ["output", "test/fixtures/tables.ts", "rows", "--param", "n=6"]).code).toBe(2);
+    expect(sluice(["output", "test/fixtures/tables.ts", "rows", "--param", "n=6"], { home }).code).toBe(2);
   });
 });
 
 describe("running one step alone, and without checking dependencies", () => {
   it("--only runs just that step with its upstream read from the store, and is refused when the upstream has no output", () => {
     const home = tempDir();
-    const refused = sluice(home, ["run", "test/fixtures/basic.ts", "--only", "total"]);
+    const refused = sluice(["run", "test/fixtures/basic.ts", "--only", "total"], { home });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("--only total: its upstream has no stored output for these params: numbers (missing-output), doubled (missing-output)");
-    expect(sluice(home, ["runs", "--json"]).json().runs).toEqual([]);
-    sluice(home, ["run", "test/fixtures/basic.ts", "--quiet"]);
-    const alone = sluice(home, ["run", "test/fixtures/basic.ts", "--only", "doubled", "--json"]).json();
+    expect(sluice(["runs", "--json"], { home }).json().runs).toEqual([]);
+    sluice(["run", "test/fixtures/basic.ts", "--quiet"], { home });
+    const alone = sluice(["run", "test/fixtures/basic.ts", "--only", "doubled", "--json"], { home }).json();
     expect(alone.summary.ran).toEqual(["doubled"]);
     expect(alone.summary.scheduled.sort()).toEqual(["doubled", "numbers"]);
   });
 
   it("--no-check-dependencies: a step with its own output is complete whatever its upstream says (run and preview)", () => {
     const home = tempDir();
-    sluice(home, ["run", "test/fixtures/basic.ts", "--quiet"]);
+    sluice(["run", "test/fixtures/basic.ts", "--quiet"], { home });
     // Another n changes numbers' params, and so (checked) everything downstream of it.
-    const checked = sluice(home, ["preview", "test/fixtures/basic.ts", "--json", "--param", "n=4"]).json().steps.filter((s: { status: string }) => s.status === "pending");
+    const checked = sluice(["preview", "test/fixtures/basic.ts", "--json", "--param", "n=4"], { home }).json().steps.filter((s: { status: string }) => s.status === "pending");
     expect(checked.map((s: { name: string }) => s.name).sort()).toEqual(["doubled", "numbers", "total"]);
-    const unchecked = sluice(home, ["preview", "test/fixtures/basic.ts", "--json", "--param", "n=4", "--target", "total", "--no-check-dependencies"]).json();
+    const unchecked = sluice(["preview", "test/fixtures/basic.ts", "--json", "--param", "n=4", "--target", "total", "--no-check-dependencies"], { home }).json();
     expect(unchecked.steps.filter((s: { status: string }) => s.status === "pending")).toEqual([]);
-    expect(sluice(home, ["run", "test/fixtures/basic.ts", "--param", "n=4", "--target", "total", "--no-check-dependencies", "--json"]).json().summary.ran).toEqual([]);
+    expect(sluice(["run", "test/fixtures/basic.ts", "--param", "n=4", "--target", "total", "--no-check-dependencies", "--json"], { home }).json().summary.ran).toEqual([]);
   });
 });
 
@@ -265,13 +251,13 @@ describe("rerun", () => {
 
   it("sluice rerun RUN_ID [--from STEP] runs again with that run's params", () => {
     const home = tempDir();
-    const first = sluice(home, ["run", "test/fixtures/basic.ts", "--param", "n=3", "--json"]).json();
-    const from = sluice(home, ["rerun", first.runId, "--from", "doubled", "--json"]).json();
+    const first = sluice(["run", "test/fixtures/basic.ts", "--param", "n=3", "--json"], { home }).json();
+    const from = sluice(["rerun", first.runId, "--from", "doubled", "--json"], { home }).json();
     expect(from.summary.ran.sort()).toEqual(["doubled", "total"]);
     expect(from.outputs.total).toEqual({ sum: 12 });
-    const all = sluice(home, ["rerun", first.runId, "--json"]).json();
+    const all = sluice(["rerun", first.runId, "--json"], { home }).json();
     expect(all.summary.ran.sort()).toEqual(["doubled", "label", "numbers", "total"]);
-    expect(sluice(home, ["rerun", "nope"]).code).toBe(2);
+    expect(sluice(["rerun", "nope"], { home }).code).toBe(2);
   });
 });
 

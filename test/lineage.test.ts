@@ -1,51 +1,41 @@
 // Lineage follows step instances, not content hashes: two steps that make identical bytes (a step that
 // returns its input unchanged) are each their own producer, and neither is the other's or its own upstream.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { MemoryStore, type Completion } from "sluice";
 import { lineageJson, lineageStart } from "../src/lineage.js";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
-
-function sluice(home: string, args: string[]) {
-  const child = spawnSync(process.execPath, [join(root, "bin/sluice.js"), ...args], { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", SLUICE_HOME: home } });
-  return { code: child.status, stdout: child.stdout, stderr: child.stderr, json: () => JSON.parse(child.stdout) };
-}
+import { sluice } from "./support/cli.js";
+import { tempDir } from "./support/temp-dir.js";
 
 const steps = (links: Array<{ step: string; depth: number }>) => links.map((l) => `${l.depth}:${l.step}`);
 
 describe("lineage when two steps make identical bytes", () => {
   it("names the step asked for as the producer, and follows the instances up and down (sluice lineage)", () => {
-    const home = mkdtempSync(join(tmpdir(), "sluice-lineage-"));
-    const run = sluice(home, ["run", "test/fixtures/identical-bytes.ts", "--json"]).json();
+    const home = tempDir("sluice-lineage-");
+    const run = sluice(["run", "test/fixtures/identical-bytes.ts", "--json"], { home }).json();
     expect(run.steps.TaskPreprocess.output.hash).toBe(run.steps.TaskGetData.output.hash);
 
-    const getData = sluice(home, ["lineage", "TaskGetData", "--json"]).json();
+    const getData = sluice(["lineage", "TaskGetData", "--json"], { home }).json();
     expect(getData.madeBy).toEqual([{ pipeline: "d6t", step: "TaskGetData", runId: run.runId, inputs: {} }]);
     expect(getData.upstream).toEqual([]);
     expect(steps(getData.downstream)).toEqual(["1:TaskPreprocess", "2:TaskTrain"]);
-    expect(sluice(home, ["lineage", "TaskGetData"]).stdout.split("\n")[0]).toContain("made by d6t/TaskGetData");
+    expect(sluice(["lineage", "TaskGetData"], { home }).stdout.split("\n")[0]).toContain("made by d6t/TaskGetData");
 
-    const preprocess = sluice(home, ["lineage", "d6t/TaskPreprocess", "--json"]).json();
+    const preprocess = sluice(["lineage", "d6t/TaskPreprocess", "--json"], { home }).json();
     expect(preprocess.madeBy.map((m: { step: string }) => m.step)).toEqual(["TaskPreprocess"]);
     expect(steps(preprocess.upstream)).toEqual(["1:TaskGetData"]);
     expect(steps(preprocess.downstream)).toEqual(["1:TaskTrain"]);
 
-    const train = sluice(home, ["lineage", "TaskTrain", "--json"]).json();
+    const train = sluice(["lineage", "TaskTrain", "--json"], { home }).json();
     expect(steps(train.upstream)).toEqual(["1:TaskPreprocess", "2:TaskGetData"]);
 
     // A rerun reuses every step: lineage still names the run that made each output.
-    expect(sluice(home, ["run", "test/fixtures/identical-bytes.ts", "--quiet"]).code).toBe(0);
-    const again = sluice(home, ["lineage", "TaskPreprocess", "--json"]).json();
+    expect(sluice(["run", "test/fixtures/identical-bytes.ts", "--quiet"], { home }).code).toBe(0);
+    const again = sluice(["lineage", "TaskPreprocess", "--json"], { home }).json();
     expect(again.madeBy[0]).toMatchObject({ step: "TaskPreprocess", runId: run.runId });
     expect(again.upstream).toEqual([{ depth: 1, pipeline: "d6t", step: "TaskGetData", artifact: run.steps.TaskGetData.output.hash, runId: run.runId }]);
 
     // Asked by hash, both instances made it.
-    const byHash = sluice(home, ["lineage", run.steps.TaskGetData.output.hash, "--json"]).json();
+    const byHash = sluice(["lineage", run.steps.TaskGetData.output.hash, "--json"], { home }).json();
     expect(byHash.madeBy.map((m: { step: string }) => m.step).sort()).toEqual(["TaskGetData", "TaskPreprocess"]);
   });
 

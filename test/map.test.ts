@@ -1,15 +1,13 @@
 // Map steps: per-item instances (records, cache, retries), the success ratio, growth of the list, and
 // a kill -9 in the middle of a map that the next run finishes without redoing finished items.
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { map, memoryStores, pipeline, step } from "sluice";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
+import { sluice, startSluice } from "./support/cli.js";
+import { tempDir } from "./support/temp-dir.js";
+import { until } from "./support/until.js";
 
 function scoring(list: (n: number) => unknown[], failing: (item: number) => boolean = () => false, options: { minSuccessRatio?: number; retry?: number } = {}) {
   const calls: number[] = [];
@@ -190,28 +188,24 @@ describe("a map that succeeded with some items failed", () => {
 
 describe("a map killed in the middle", () => {
   it("is finished by the next run without redoing the items that had finished", async () => {
-    const home = mkdtempSync(join(tmpdir(), "sluice-map-crash-"));
+    const home = tempDir("sluice-map-crash-");
     const side = join(home, "side.txt");
-    const env = { ...process.env, NO_COLOR: "1", SLUICE_HOME: home, SLUICE_TEST_SIDE_FILE: side };
-    const child = spawn(process.execPath, [join(root, "bin/sluice.js"), "run", "test/fixtures/map-crash.ts", "--quiet"], { cwd: root, env, stdio: "ignore" });
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    const deadline = Date.now() + 20_000;
-    while ((existsSync(side) ? readFileSync(side, "utf8").trim().split("\n").length : 0) < 6) {
-      if (Date.now() > deadline) throw new Error("the map did not start");
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    child.kill("SIGKILL");
-    await exited;
-    const firstPid = String(child.pid);
-    const shown = JSON.parse(spawnSync(process.execPath, [join(root, "bin/sluice.js"), "runs", "--json"], { cwd: root, env, encoding: "utf8" }).stdout).runs[0];
+    const options = { home, env: { SLUICE_TEST_SIDE_FILE: side } };
+    const first = startSluice(["run", "test/fixtures/map-crash.ts", "--quiet"], options);
+    const itemsDone = () => (existsSync(side) ? readFileSync(side, "utf8").trim().split("\n").length : 0);
+    await until(() => itemsDone() >= 6, { what: "six items of the map to finish" });
+    first.child.kill("SIGKILL");
+    await first.result;
+    const firstPid = String(first.child.pid);
+    const shown = sluice(["runs", "--json"], options).json().runs[0];
     expect(shown).toMatchObject({ status: "failed", reason: "crashed" });
-    const detail = JSON.parse(spawnSync(process.execPath, [join(root, "bin/sluice.js"), "show", shown.runId, "--json"], { cwd: root, env, encoding: "utf8" }).stdout);
+    const detail = sluice(["show", shown.runId, "--json"], options).json();
     const finished = new Set(detail.steps.filter((s: { name: string; status: string }) => s.name.startsWith("work[") && s.status === "succeeded").map((s: { name: string }) => Number(s.name.slice(5, -1))));
     expect(finished.size).toBeGreaterThan(0);
 
-    const again = spawnSync(process.execPath, [join(root, "bin/sluice.js"), "run", "test/fixtures/map-crash.ts", "--json"], { cwd: root, env, encoding: "utf8" });
-    expect(again.status, again.stderr).toBe(0);
-    const result = JSON.parse(again.stdout);
+    const again = sluice(["run", "test/fixtures/map-crash.ts", "--json"], options);
+    expect(again.code, again.stderr).toBe(0);
+    const result = again.json();
     expect(result.outputs.work.outputs).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
     const lines = readFileSync(side, "utf8").trim().split("\n").map((line) => line.split(":"));
     const second = lines.filter(([pid]) => pid !== firstPid).map(([, index]) => Number(index));

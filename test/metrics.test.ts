@@ -1,20 +1,10 @@
 // Run metrics: ctx.metric and metrics() outputs are recorded per run and step; cached steps show the
 // metrics of the run that computed them; `sluice runs --metrics` and `sluice compare`.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { memoryStores, pipeline, step } from "sluice";
 import { metricsOfRuns } from "../src/views.js";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
-
-function sluice(args: string[], home: string) {
-  const child = spawnSync(process.execPath, [join(root, "bin/sluice.js"), ...args], { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", SLUICE_HOME: home } });
-  return { code: child.status, stdout: child.stdout, stderr: child.stderr };
-}
+import { sluice } from "./support/cli.js";
+import { tempDir } from "./support/temp-dir.js";
 
 describe("metrics", () => {
   it("records ctx.metric calls and the numeric fields of metrics() outputs, by run and step", async () => {
@@ -41,25 +31,25 @@ describe("metrics", () => {
   });
 
   it("sluice runs --metrics tabulates them, and sluice compare shows params, metric deltas and the steps that differed", () => {
-    const home = mkdtempSync(join(tmpdir(), "sluice-metrics-"));
-    const a = JSON.parse(sluice(["run", "test/fixtures/experiment.ts", "--json", "-p", "lr=0.1"], home).stdout).runId;
-    const b = JSON.parse(sluice(["run", "test/fixtures/experiment.ts", "--json", "-p", "lr=0.05"], home).stdout).runId;
-    const listed = JSON.parse(sluice(["runs", "--pipeline", "experiment", "--metrics", "--json"], home).stdout).runs;
+    const home = tempDir("sluice-metrics-");
+    const a = JSON.parse(sluice(["run", "test/fixtures/experiment.ts", "--json", "-p", "lr=0.1"], { home }).stdout).runId;
+    const b = JSON.parse(sluice(["run", "test/fixtures/experiment.ts", "--json", "-p", "lr=0.05"], { home }).stdout).runId;
+    const listed = JSON.parse(sluice(["runs", "--pipeline", "experiment", "--metrics", "--json"], { home }).stdout).runs;
     expect(listed.map((r: { runId: string }) => r.runId)).toEqual([b, a]);
     expect(listed[0].metrics.train).toEqual({ loss: 2, epochs: 4 });
-    const text = sluice(["runs", "--metrics"], home).stdout;
+    const text = sluice(["runs", "--metrics"], { home }).stdout;
     expect(text.split("\n")[0]).toMatch(/^RUN\s+PIPELINE\s+STATUS\s+epochs\s+loss\s+accuracy\s+counts\.fp\s+counts\.tp$/);
     expect(text).toContain(b);
 
-    const diff = JSON.parse(sluice(["compare", a, b, "--json"], home).stdout);
+    const diff = JSON.parse(sluice(["compare", a, b, "--json"], { home }).stdout);
     expect(diff.params).toEqual([{ name: "lr", a: 0.1, b: 0.05 }]);
     expect(diff.metrics).toContainEqual({ step: "train", name: "loss", a: 1, b: 2, delta: 1 });
     expect(diff.metrics).toContainEqual({ step: "train", name: "epochs", a: 4, b: 4, delta: 0 });
     expect(diff.steps.map((s: { step: string }) => s.step).sort()).toEqual(["evaluate", "train"]);
     expect(diff.definition.same).toBe(true);
-    const printed = sluice(["compare", a, b], home).stdout;
+    const printed = sluice(["compare", a, b], { home }).stdout;
     expect(printed).toMatch(/lr\s+0\.1\s+0\.05/);
     expect(printed).toMatch(/train\s+loss\s+1\s+2\s+\+1/);
-    expect(sluice(["compare", a, "nope"], home).code).toBe(2);
+    expect(sluice(["compare", a, "nope"], { home }).code).toBe(2);
   });
 });

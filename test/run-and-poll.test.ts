@@ -1,36 +1,33 @@
 // examples/run-and-poll end to end: `sluice server` serves the iris flow, `sluice arazzo run` runs
 // the example document against it (real HTTP), and the server's record of the run agrees.
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, createKey, newHome, root, startServer, type RunningServer } from "./sluice-server.js";
+import { api, createKey, root, startServer, type RunningServer } from "./sluice-server.js";
+import { sluiceAsync } from "./support/cli.js";
+import { tempDir } from "./support/temp-dir.js";
 
 const example = join(root, "examples/run-and-poll");
 let server: RunningServer;
 let key: string;
 
 beforeAll(async () => {
-  const home = newHome();
-  key = createKey(home).key;
+  const home = tempDir("sluice-server-test-");
+  key = (await createKey(home)).key;
   server = await startServer(home, ["--config", example]);
 });
 afterAll(async () => {
   await server?.stop();
 });
 
+/** `sluice arazzo run` of the example; asynchronous, as this process keeps connections to the server. */
 function arazzoRun(inputs: string[]) {
-  const child = spawnSync(process.execPath, [join(root, "bin/sluice.js"), "arazzo", "run", join(example, "run-and-poll.arazzo.yaml"), "--json", "--source-url", `sluice=${server.url}`, ...inputs], {
-    cwd: example,
-    encoding: "utf8",
-    env: { ...process.env, SLUICE_HOME: newHome(), SLUICE_INPUT_APIKEY: key },
-  });
-  return { code: child.status, stdout: child.stdout, stderr: child.stderr };
+  return sluiceAsync(["arazzo", "run", join(example, "run-and-poll.arazzo.yaml"), "--json", "--source-url", `sluice=${server.url}`, ...inputs], { cwd: example, env: { SLUICE_INPUT_APIKEY: key } });
 }
 
 describe("examples/run-and-poll", () => {
   it("triggers the flow, polls until it is done, and outputs the run id and outcome the server recorded", async () => {
-    const result = arazzoRun(["--input", "project=demo", "--input", "flow=iris"]);
+    const result = await arazzoRun(["--input", "project=demo", "--input", "flow=iris"]);
     expect(result.code, result.stderr + result.stdout).toBe(0);
     const { success, outputs, steps } = JSON.parse(result.stdout);
     expect(success).toBe(true);
@@ -45,8 +42,8 @@ describe("examples/run-and-poll", () => {
     expect(recorded.steps.map((s: { name: string }) => s.name)).toContain("train");
   });
 
-  it("fails the workflow at its first step when the flow does not exist", () => {
-    const result = arazzoRun(["--input", "project=demo", "--input", "flow=nope"]);
+  it("fails the workflow at its first step when the flow does not exist", async () => {
+    const result = await arazzoRun(["--input", "project=demo", "--input", "flow=nope"]);
     expect(result.code).toBe(1);
     const { success, steps } = JSON.parse(result.stdout);
     expect(success).toBe(false);

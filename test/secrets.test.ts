@@ -1,20 +1,13 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { statSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { memoryStores, pipeline, secret, step } from "sluice";
 import { filesContaining, filesUnder } from "./home-files.js";
+import { sluice } from "./support/cli.js";
+import { tempDir } from "./support/temp-dir.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const TOKEN = "tok-3f9a1c77e2";
-
-function sluice(home: string, args: string[]) {
-  const child = spawnSync(process.execPath, ["bin/sluice.js", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", SLUICE_HOME: home } });
-  return { code: child.status, stdout: child.stdout, stderr: child.stderr };
-}
 
 describe("secret parameters", () => {
   it("are masked in the events a run emits, a retry's error included (the server streams them)", async () => {
@@ -37,12 +30,12 @@ describe("secret parameters", () => {
   });
 
   it("are masked in run records, logs, show, errors and JSON output, and kept out of identities", () => {
-    const home = mkdtempSync(join(tmpdir(), "sluice-secret-"));
-    const run = sluice(home, ["run", "test/fixtures/secret.ts", "--json", "--param", `token=${TOKEN}`]);
+    const home = tempDir("sluice-secret-");
+    const run = sluice(["run", "test/fixtures/secret.ts", "--json", "--param", `token=${TOKEN}`], { home });
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result.outputs.call).toEqual({ length: TOKEN.length });
-    const failed = sluice(home, ["run", "test/fixtures/secret.ts", "--json", "--param", `token=${TOKEN}`, "--param", "explode=true"]);
+    const failed = sluice(["run", "test/fixtures/secret.ts", "--json", "--param", `token=${TOKEN}`, "--param", "explode=true"], { home });
     expect(failed.code).toBe(1);
     const failure = JSON.parse(failed.stdout).firstFailure.error;
     expect(failure.message).toBe("server rejected token ***");
@@ -52,38 +45,38 @@ describe("secret parameters", () => {
       run.stderr,
       failed.stdout,
       failed.stderr,
-      sluice(home, ["runs", "--json"]).stdout,
-      sluice(home, ["show", result.runId, "--json"]).stdout,
-      sluice(home, ["show", result.runId]).stdout,
-      sluice(home, ["logs", result.runId]).stdout,
-      sluice(home, ["preview", "test/fixtures/secret.ts", "--json", "--param", `token=${TOKEN}`]).stdout,
-      sluice(home, ["preview", "test/fixtures/secret.ts", "--param", `token=${TOKEN}`]).stdout,
+      sluice(["runs", "--json"], { home }).stdout,
+      sluice(["show", result.runId, "--json"], { home }).stdout,
+      sluice(["show", result.runId], { home }).stdout,
+      sluice(["logs", result.runId], { home }).stdout,
+      sluice(["preview", "test/fixtures/secret.ts", "--json", "--param", `token=${TOKEN}`], { home }).stdout,
+      sluice(["preview", "test/fixtures/secret.ts", "--param", `token=${TOKEN}`], { home }).stdout,
     ];
     for (const text of outputs) expect(text).not.toContain(TOKEN);
-    expect(sluice(home, ["logs", result.runId]).stdout).toContain("Bearer ***");
-    expect(JSON.parse(sluice(home, ["show", result.runId, "--json"]).stdout).params.token).toBe("***");
+    expect(sluice(["logs", result.runId], { home }).stdout).toContain("Bearer ***");
+    expect(JSON.parse(sluice(["show", result.runId, "--json"], { home }).stdout).params.token).toBe("***");
     expect(filesContaining(home, TOKEN)).toEqual([]);
     const failedRun = JSON.parse(failed.stdout).runId;
-    const resumeWithout = sluice(home, ["resume", failedRun]);
+    const resumeWithout = sluice(["resume", failedRun], { home });
     expect(resumeWithout.code).toBe(2);
     expect(resumeWithout.stderr).toContain("--param token=");
-    const resumed = sluice(home, ["resume", failedRun, "--json", "--param", `token=${TOKEN}`, "--param", "explode=false"]);
+    const resumed = sluice(["resume", failedRun, "--json", "--param", `token=${TOKEN}`, "--param", "explode=false"], { home });
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).not.toContain(TOKEN);
     expect(JSON.parse(resumed.stdout).runId).toBe(failedRun);
-        const other = sluice(home, ["preview", "test/fixtures/secret.ts", "--json", "--param", "token=another-token"]);
+    const other = sluice(["preview", "test/fixtures/secret.ts", "--json", "--param", "token=another-token"], { home });
     expect(JSON.parse(other.stdout).steps.find((s: { name: string }) => s.name === "call").status).toBe("complete");
   });
 
   it("stay secret behind every zod wrapper (optional, default, describe, nullable, catch, transform): no byte under the home holds them", () => {
-    const home = mkdtempSync(join(tmpdir(), "sluice-secret-wrapped-"));
+    const home = tempDir("sluice-secret-wrapped-");
     const values = { token: "tok-wrapped-81f2c", apiKey: "key-wrapped-5d0e9", password: "pw-wrapped-77aa1", dsn: "dsn-wrapped-3c4b2" };
     const params = Object.entries(values).flatMap(([name, value]) => ["--param", `${name}=${value}`]);
-    const run = sluice(home, ["run", "test/fixtures/secret-wrapped.ts", "--json", ...params]);
+    const run = sluice(["run", "test/fixtures/secret-wrapped.ts", "--json", ...params], { home });
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout);
-    expect(JSON.parse(sluice(home, ["show", result.runId, "--json"]).stdout).params).toEqual({ token: "***", apiKey: "***", password: "***", dsn: "***" });
-    const failed = sluice(home, ["run", "test/fixtures/secret-wrapped.ts", "--json", ...params, "--param", "fail=true"]);
+    expect(JSON.parse(sluice(["show", result.runId, "--json"], { home }).stdout).params).toEqual({ token: "***", apiKey: "***", password: "***", dsn: "***" });
+    const failed = sluice(["run", "test/fixtures/secret-wrapped.ts", "--json", ...params, "--param", "fail=true"], { home });
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.stdout).firstFailure.error.message).toBe("upstream refused ***");
     const shown = [
@@ -91,22 +84,22 @@ describe("secret parameters", () => {
       run.stderr,
       failed.stdout,
       failed.stderr,
-      sluice(home, ["runs", "--json"]).stdout,
-      sluice(home, ["show", result.runId, "--json"]).stdout,
-      sluice(home, ["show", JSON.parse(failed.stdout).runId]).stdout,
-      sluice(home, ["logs", result.runId]).stdout,
-      sluice(home, ["logs", JSON.parse(failed.stdout).runId, "--json"]).stdout,
-      sluice(home, ["preview", "test/fixtures/secret-wrapped.ts", "--json", ...params]).stdout,
+      sluice(["runs", "--json"], { home }).stdout,
+      sluice(["show", result.runId, "--json"], { home }).stdout,
+      sluice(["show", JSON.parse(failed.stdout).runId], { home }).stdout,
+      sluice(["logs", result.runId], { home }).stdout,
+      sluice(["logs", JSON.parse(failed.stdout).runId, "--json"], { home }).stdout,
+      sluice(["preview", "test/fixtures/secret-wrapped.ts", "--json", ...params], { home }).stdout,
     ];
     for (const text of shown) for (const value of Object.values(values)) expect(text).not.toContain(value);
-    expect(sluice(home, ["logs", result.runId]).stdout).toContain("Bearer ***");
+    expect(sluice(["logs", result.runId], { home }).stdout).toContain("Bearer ***");
     expect(filesUnder(home).some((file) => file.endsWith("sluice.db"))).toBe(true);
     for (const value of Object.values(values)) expect(filesContaining(home, value)).toEqual([]);
   });
 
   it("a new home is readable by its owner only: folders 0700, database, WAL and artifact files 0600", () => {
-    const home = join(mkdtempSync(join(tmpdir(), "sluice-modes-")), "home");
-    expect(sluice(home, ["run", "test/fixtures/big.mjs", "--quiet"]).code).toBe(0);
+    const home = join(tempDir("sluice-modes-"), "home");
+    expect(sluice(["run", "test/fixtures/big.mjs", "--quiet"], { home }).code).toBe(0);
     const files = filesUnder(home);
     expect(files.some((file) => file.endsWith("sluice.db-wal"))).toBe(true);
     expect(files.some((file) => file.includes(`${sep}artifacts${sep}`))).toBe(true);

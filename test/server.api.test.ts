@@ -5,14 +5,17 @@ import { join } from "node:path";
 import { SqliteStore } from "sluice";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filesContaining } from "./home-files.js";
-import { api, createKey, newHome, sluiceCli, startServer, waitForRun, type RunningServer } from "./sluice-server.js";
+import { api, createKey, inWorkspace, startServer, waitForRun, type RunningServer } from "./sluice-server.js";
+import { sluiceAsync } from "./support/cli.js";
+import { tempDir } from "./support/temp-dir.js";
+import { until } from "./support/until.js";
 
 let server: RunningServer;
 let key: string;
 
 beforeAll(async () => {
-  const home = newHome();
-  key = createKey(home).key;
+  const home = tempDir("sluice-server-test-");
+  key = (await createKey(home)).key;
   server = await startServer(home);
 });
 afterAll(async () => {
@@ -99,16 +102,16 @@ describe("access control", () => {
     const wrong = await api(server, "sluice_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "GET", `${P}/flows`);
     expect(wrong.status).toBe(401);
     expect(wrong.json.error.message).toContain("Unknown API key");
-    const doomed = createKey(server.home);
+    const doomed = await createKey(server.home);
     expect((await api(server, doomed.key, "GET", `${P}/flows`)).status).toBe(200);
-    expect(sluiceCli(["keys", "revoke", doomed.keyId], server.home).code).toBe(0);
+    expect((await sluiceAsync(["keys", "revoke", doomed.keyId], inWorkspace(server.home))).code).toBe(0);
     const revoked = await api(server, doomed.key, "GET", `${P}/flows`);
     expect(revoked.status).toBe(401);
     expect(revoked.json.error.message).toContain("revoked");
   });
 
   it("lets a read-only key read but not trigger, cancel or resume", async () => {
-    const reader = createKey(server.home, "demo", true).key;
+    const reader = (await createKey(server.home, "demo", true)).key;
     expect((await api(server, reader, "GET", `${P}/runs`)).status).toBe(200);
     const post = await api(server, reader, "POST", `${P}/flows/training/runs`, {});
     expect(post.status).toBe(403);
@@ -119,7 +122,7 @@ describe("access control", () => {
   });
 
   it("does not let one project's key see another project", async () => {
-    const other = createKey(server.home, "other").key;
+    const other = (await createKey(server.home, "other")).key;
     const response = await api(server, other, "GET", `${P}/runs`);
     expect(response.status).toBe(403);
     expect(response.json.error.message).toContain('belongs to project "other"');
@@ -129,8 +132,8 @@ describe("access control", () => {
     expect(unknownProject.status).toBe(404);
   });
 
-  it("lists keys without their secrets", () => {
-    const listed = JSON.parse(sluiceCli(["keys", "list", "--json"], server.home).stdout).keys;
+  it("lists keys without their secrets", async () => {
+    const listed = (await sluiceAsync(["keys", "list", "--json"], inWorkspace(server.home))).json().keys;
     expect(listed.length).toBeGreaterThan(0);
     expect(JSON.stringify(listed)).not.toContain(key);
     expect(listed[0]).toMatchObject({ project: "demo", readOnly: false });
@@ -239,7 +242,7 @@ describe("runs", () => {
 
   it("cancels a running run and resumes it, reusing what finished", async () => {
     const started = await trigger({ params: { waitMs: 20_000 } });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await until(async () => (await api(server, key, "GET", `${P}/runs/${started.runId}`)).json.steps.find((s: { name: string }) => s.name === "load")?.status === "running", { what: "the run's first step to start" });
     const cancelled = await api(server, key, "POST", `${P}/runs/${started.runId}/cancel`);
     expect(cancelled.status, cancelled.text).toBe(200);
     expect(cancelled.json.status).toBe("cancelled");

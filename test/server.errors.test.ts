@@ -2,7 +2,8 @@
 // never a stack, and never a folder of the server (a real server on a workspace whose step always fails).
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, createKey, newHome, readEvents, root, startServer, waitForRun, type RunningServer } from "./sluice-server.js";
+import { api, createKey, readEvents, root, startServer, waitForRun, type RunningServer } from "./sluice-server.js";
+import { tempDir } from "./support/temp-dir.js";
 
 const flakyWorkspace = join(root, "test/fixtures/flaky-workspace");
 const P = "/api/projects/demo";
@@ -11,8 +12,8 @@ let server: RunningServer;
 let key: string;
 
 beforeAll(async () => {
-  const home = newHome();
-  key = createKey(home).key;
+  const home = tempDir("sluice-server-test-");
+  key = (await createKey(home)).key;
   server = await startServer(home, ["--config", flakyWorkspace]);
 });
 afterAll(async () => {

@@ -1,30 +1,31 @@
 // The server as a process: live events over SSE, a kill -9 in the middle of a run and a restart,
 // --insecure-local, and workspace configs (good and bad).
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { api, createKey, newHome, readEvents, root, sluiceCli, startServer, waitForRun } from "./sluice-server.js";
+import { api, createKey, inWorkspace, readEvents, root, startServer, waitForRun, type RunningServer } from "./sluice-server.js";
+import { sluice } from "./support/cli.js";
+import { tempDir } from "./support/temp-dir.js";
+import { until } from "./support/until.js";
 
 const P = "/api/projects/demo";
 
-/** Waits for a condition, with a deadline (never a fixed sleep before an assertion). */
-async function until(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error("timed out waiting for a condition");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Resolves once the run's first step (load) is running. */
+function loadRunning(server: RunningServer, key: string, runId: string) {
+  return until(async () => (await api(server, key, "GET", `${P}/runs/${runId}`)).json.steps.find((s: { name: string }) => s.name === "load")?.status === "running", { what: `the first step of run ${runId} to start` });
 }
 
 describe("server-sent events", () => {
   it("streams a run's events from a snapshot to run:end, and the project's events", async () => {
-    const home = newHome();
-    const { key } = createKey(home);
+    const home = tempDir("sluice-server-test-");
+    const { key } = await createKey(home);
     const server = await startServer(home);
     try {
-      const projectEvents = readEvents(`${server.url}${P}/events`, key, (e) => e.event === "run:end");
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Subscribed (the stream's "ready" event came) before the run starts, so no event is missed.
+      let subscribed!: () => void;
+      const ready = new Promise<void>((resolve) => (subscribed = resolve));
+      const projectEvents = readEvents(`${server.url}${P}/events`, key, (e) => e.event === "run:end", (e) => e.event === "ready" && subscribed());
+      await ready;
       const started = (await api(server, key, "POST", `${P}/flows/training/runs`, { params: { waitMs: 300 } })).json;
       const runEvents = await readEvents(`${server.url}${P}/runs/${started.runId}/events`, key, (e) => e.event === "run:end");
       expect(runEvents[0]!.event).toBe("snapshot");
@@ -48,14 +49,14 @@ describe("server-sent events", () => {
 
 describe("a server restart while a run is in progress", () => {
   it("marks the run crashed (never left running), and resuming it through the API completes it", async () => {
-    const home = newHome();
-    const { key } = createKey(home);
+    const home = tempDir("sluice-server-test-");
+    const { key } = await createKey(home);
     const first = await startServer(home);
     const started = (await api(first, key, "POST", `${P}/flows/training/runs`, { params: { waitMs: 60_000 } })).json;
-    await until(async () => (await api(first, key, "GET", `${P}/runs/${started.runId}/light`)).json.status === "running");
+    await loadRunning(first, key, started.runId);
     await first.kill9();
     // At once, before any restart: a reader sees the owner is dead (and writes nothing).
-    expect(JSON.parse(sluiceCli(["runs", "--json"], home).stdout).runs[0]).toMatchObject({ runId: started.runId, status: "failed", reason: "crashed", running: false });
+    expect(sluice(["runs", "--json"], inWorkspace(home)).json().runs[0]).toMatchObject({ runId: started.runId, status: "failed", reason: "crashed", running: false });
 
     const second = await startServer(home);
     try {
@@ -73,20 +74,20 @@ describe("a server restart while a run is in progress", () => {
   });
 
   it("on SIGTERM cancels the runs it started, so none is left running", async () => {
-    const home = newHome();
-    const { key } = createKey(home);
+    const home = tempDir("sluice-server-test-");
+    const { key } = await createKey(home);
     const server = await startServer(home);
     const started = (await api(server, key, "POST", `${P}/flows/training/runs`, { params: { waitMs: 60_000 } })).json;
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await loadRunning(server, key, started.runId);
     expect(await server.stop()).toBe(0);
-    const shown = JSON.parse(sluiceCli(["show", started.runId, "--json"], home).stdout);
+    const shown = sluice(["show", started.runId, "--json"], inWorkspace(home)).json();
     expect(shown.status).toBe("cancelled");
   });
 });
 
 describe("--insecure-local", () => {
   it("serves without keys on 127.0.0.1 and says so loudly; refuses any other address", async () => {
-    const home = newHome();
+    const home = tempDir("sluice-server-test-");
     const server = await startServer(home, ["--insecure-local"]);
     try {
       expect(server.stderr()).toContain("NO API KEY IS CHECKED");
@@ -94,7 +95,7 @@ describe("--insecure-local", () => {
     } finally {
       await server.stop();
     }
-    const refused = sluiceCli(["server", "--insecure-local", "--host", "0.0.0.0", "--port", "0"], home);
+    const refused = sluice(["server", "--insecure-local", "--host", "0.0.0.0", "--port", "0"], inWorkspace(home));
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("only allowed on 127.0.0.1");
   });
@@ -102,16 +103,16 @@ describe("--insecure-local", () => {
 
 describe("workspace config", () => {
   it("sluice flows lists the workspace's flows with version, hash and params", () => {
-    const listed = JSON.parse(sluiceCli(["flows", "--json"], newHome()).stdout);
+    const listed = sluice(["flows", "--json"], inWorkspace(tempDir("sluice-server-test-"))).json();
     expect(listed.project).toBe("demo");
     expect(listed.flows.map((f: { name: string; version: string }) => [f.name, f.version])).toEqual([["training", "1.2.0"], ["etl", expect.stringMatching(/^[0-9a-f]{12}$/)]]);
     expect(listed.flows[0].params).toEqual(["rows", "waitMs", "lr", "token", "fail"]);
   });
 
   it("rejects a config with bad fields, naming the file and the field", () => {
-    const dir = mkdtempSync(join(tmpdir(), "sluice-config-"));
+    const dir = tempDir("sluice-config-");
     writeFileSync(join(dir, "sluice.config.json"), JSON.stringify({ project: "has space", pipelines: [], extra: 1 }));
-    const result = sluiceCli(["flows", "--config", dir], newHome());
+    const result = sluice(["flows", "--config", dir], inWorkspace(tempDir("sluice-server-test-")));
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(join(dir, "sluice.config.json"));
     expect(result.stderr).toContain("project:");
@@ -120,28 +121,28 @@ describe("workspace config", () => {
   });
 
   it("says where to create a config when there is none, and names a missing pipeline module", () => {
-    const empty = mkdtempSync(join(tmpdir(), "sluice-config-"));
-    const none = sluiceCli(["flows", "--config", empty], newHome());
+    const empty = tempDir("sluice-config-");
+    const none = sluice(["flows", "--config", empty], inWorkspace(tempDir("sluice-server-test-")));
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("No sluice.config.ts");
     writeFileSync(join(empty, "sluice.config.json"), JSON.stringify({ project: "p", pipelines: ["./missing.ts"] }));
-    const missing = sluiceCli(["flows", "--config", empty], newHome());
+    const missing = sluice(["flows", "--config", empty], inWorkspace(tempDir("sluice-server-test-")));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(join(empty, "missing.ts"));
     expect(missing.stderr).toContain("pipelines[0]");
   });
 
   it("registers a changed module as a new version on restart", async () => {
-    const dir = mkdtempSync(join(root, "test/fixtures/.tmp-ws-"));
+    const dir = tempDir(".tmp-ws-", join(root, "test/fixtures"));
     const module = (n: number) => `import { pipeline, step } from "sluice";\nexport default pipeline("p", { steps: [step("s", { run: () => ${n} })] });\n`;
     writeFileSync(join(dir, "sluice.config.json"), JSON.stringify({ project: "demo", pipelines: ["./p.mjs"] }));
     writeFileSync(join(dir, "p.mjs"), module(1));
-    const home = newHome();
-    const first = JSON.parse(sluiceCli(["flows", "--config", dir, "--json"], home).stdout).flows[0];
+    const home = tempDir("sluice-server-test-");
+    const first = sluice(["flows", "--config", dir, "--json"], inWorkspace(home)).json().flows[0];
     writeFileSync(join(dir, "p.mjs"), module(2));
-    const second = JSON.parse(sluiceCli(["flows", "--config", dir, "--json"], home).stdout).flows[0];
+    const second = sluice(["flows", "--config", dir, "--json"], inWorkspace(home)).json().flows[0];
     expect(second.hash).not.toBe(first.hash);
-    const { key } = createKey(home);
+    const { key } = await createKey(home);
     const server = await startServer(home, ["--config", dir]);
     try {
       const flow = (await api(server, key, "GET", `${P}/flows/p`)).json;
@@ -149,7 +150,6 @@ describe("workspace config", () => {
       expect(flow.versions.map((v: { hash: string }) => v.hash)).toEqual([second.hash, first.hash]);
     } finally {
       await server.stop();
-      (await import("node:fs")).rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,12 +1,16 @@
 // Starts a real `sluice server` child process on 127.0.0.1 (port 0: a free one) for the tests, and
 // talks to it over real HTTP. Keys are made with the real `sluice keys create`.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+//
+// The CLI runs asynchronously here (sluiceAsync): a test that holds keep-alive connections to a server
+// must not block its event loop for longer than the server's keep-alive timeout (5 s, easily reached
+// by a CLI process on a busy machine), or its next request goes out on a connection the server has
+// closed meanwhile and fails with UND_ERR_SOCKET ("other side closed").
+import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { root, sluiceAsync, startSluice, type CliOptions } from "./support/cli.js";
+import { until } from "./support/until.js";
 
-export const root = fileURLToPath(new URL("..", import.meta.url));
+export { root };
 export const workspaceDir = join(root, "test/fixtures/workspace");
 
 export interface RunningServer {
@@ -20,57 +24,38 @@ export interface RunningServer {
   kill9(): Promise<void>;
 }
 
-export function newHome(): string {
-  return mkdtempSync(join(tmpdir(), "sluice-server-test-"));
+/** Options for the CLI in the demo workspace (test/fixtures/workspace), on `home`. */
+export function inWorkspace(home: string, env: Record<string, string | undefined> = {}): CliOptions {
+  return { home, env, cwd: workspaceDir };
 }
 
-/** Runs the sluice CLI synchronously against `home`. */
-export function sluiceCli(args: string[], home: string, env: Record<string, string> = {}) {
-  const child = spawnSync(process.execPath, [join(root, "bin/sluice.js"), ...args], { cwd: workspaceDir, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", SLUICE_HOME: home, ...env } });
-  return { code: child.status, stdout: child.stdout, stderr: child.stderr };
-}
-
-export function createKey(home: string, project = "demo", readOnly = false): { key: string; keyId: string } {
-  const result = sluiceCli(["keys", "create", "--project", project, "--json", ...(readOnly ? ["--read-only"] : [])], home);
+export async function createKey(home: string, project = "demo", readOnly = false): Promise<{ key: string; keyId: string }> {
+  const result = await sluiceAsync(["keys", "create", "--project", project, "--json", ...(readOnly ? ["--read-only"] : [])], inWorkspace(home));
   if (result.code !== 0) throw new Error(`keys create failed: ${result.stderr}`);
-  return JSON.parse(result.stdout);
+  return result.json();
 }
 
 export async function startServer(home: string, args: string[] = []): Promise<RunningServer> {
-  const child = spawn(process.execPath, [join(root, "bin/sluice.js"), "server", "--port", "0", ...args], {
-    cwd: workspaceDir,
-    env: { ...process.env, NO_COLOR: "1", SLUICE_HOME: home },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 20_000);
-    child.stderr!.on("data", (chunk) => {
-      stderr += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited ${code}: ${stderr}`));
-    });
-  });
+  const server = startSluice(["server", "--port", "0", ...args], inWorkspace(home));
+  let url: string;
+  try {
+    [, url] = (await server.waitForStderr(/listening on (http:\/\/\S+)/)) as [string, string];
+  } catch (error) {
+    server.child.kill("SIGKILL");
+    throw error;
+  }
   return {
     url,
     home,
-    child,
-    stderr: () => stderr,
+    child: server.child,
+    stderr: () => server.output().stderr,
     stop: async () => {
-      child.kill("SIGTERM");
-      return exited;
+      server.child.kill("SIGTERM");
+      return (await server.result).code;
     },
     kill9: async () => {
-      child.kill("SIGKILL");
-      await exited;
+      server.child.kill("SIGKILL");
+      await server.result;
     },
   };
 }
@@ -92,16 +77,16 @@ export async function api(server: { url: string }, key: string | undefined, meth
   return { status: response.status, headers: response.headers, json, text };
 }
 
-/** Polls the light status until the run is no longer running. */
-export async function waitForRun(server: { url: string }, key: string, runId: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const light = await api(server, key, "GET", `/api/projects/demo/runs/${runId}/light`);
-    if (light.status !== 200) throw new Error(`light status ${light.status}: ${light.text}`);
-    if (!light.json.running) return light.json;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still running after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+/** Polls the light status until the run is no longer running; resolves with that status. */
+export function waitForRun(server: { url: string }, key: string, runId: string, timeoutMs = 20_000) {
+  return until(
+    async () => {
+      const light = await api(server, key, "GET", `/api/projects/demo/runs/${runId}/light`);
+      if (light.status !== 200) throw new Error(`light status ${light.status}: ${light.text}`);
+      return light.json.running ? undefined : light.json;
+    },
+    { what: `run ${runId} to end`, timeoutMs, intervalMs: 25 },
+  );
 }
 
 export interface SseEvent {

@@ -1,22 +1,15 @@
 // The server's tables in the SQLite store: API keys (hash only), flow versions, idempotent triggers.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SqliteStore, type RunRecord } from "sluice";
 import { SqliteServerTables } from "../src/store/index.js";
+import { tempDir } from "./support/temp-dir.js";
 
-const dirs: string[] = [];
 function open(): { store: SqliteStore; tables: SqliteServerTables; path: string } {
-  const dir = mkdtempSync(join(tmpdir(), "sluice-server-tables-"));
-  dirs.push(dir);
-  const path = join(dir, "sluice.db");
+  const path = join(tempDir("sluice-server-tables-"), "sluice.db");
   const store = SqliteStore.open(path);
   return { store, tables: new SqliteServerTables(store), path };
 }
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
 
 const queued = (runId: string, project = "demo"): RunRecord => ({ runId, pipeline: "training", status: "queued", params: {}, startedAt: Date.now(), project });
 

@@ -1,16 +1,14 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { FileArtifactStore, SqliteStore, openHome } from "sluice";
 import { describeStoreConformance } from "./store-conformance.js";
-
-const tempDir = () => mkdtempSync(join(tmpdir(), "sluice-sqlite-"));
+import { tempDir } from "./support/temp-dir.js";
 
 describeStoreConformance("sqlite", () => {
-  const store = SqliteStore.open(join(tempDir(), "sluice.db"));
+  const store = SqliteStore.open(join(tempDir("sluice-sqlite-"), "sluice.db"));
   return { runs: store, completions: store, close: () => store.close() };
 });
 
@@ -29,7 +27,7 @@ function openInChild(path: string): Promise<{ code: number | null; output: strin
 describe("SQLite store", () => {
   it("creates a new home once when several processes open it at the same moment (no migration runs twice)", async () => {
     for (let round = 0; round < 5; round++) {
-      const path = join(tempDir(), "sluice.db");
+      const path = join(tempDir("sluice-sqlite-"), "sluice.db");
       const results = await Promise.all([1, 2, 3, 4].map(() => openInChild(path)));
       for (const result of results) expect(result, result.output).toMatchObject({ code: 0 });
       const store = SqliteStore.open(path);
@@ -40,7 +38,7 @@ describe("SQLite store", () => {
   });
 
   it("keeps steps that have not started in one roster row per run, and garbage collection keeps what rosters name", async () => {
-    const store = SqliteStore.open(join(tempDir(), "sluice.db"));
+    const store = SqliteStore.open(join(tempDir("sluice-sqlite-"), "sluice.db"));
     await store.createRun({ runId: "kept", pipeline: "p", status: "succeeded", params: {}, startedAt: 2 });
     await store.createRun({ runId: "old", pipeline: "p", status: "succeeded", params: {}, startedAt: 1 });
     await store.putArtifact({ hash: "named", kind: "json", size: 1, inline: "1" });
@@ -60,7 +58,7 @@ describe("SQLite store", () => {
   });
 
   it("persists across reopening", async () => {
-    const path = join(tempDir(), "sluice.db");
+    const path = join(tempDir("sluice-sqlite-"), "sluice.db");
     const first = SqliteStore.open(path);
     await first.createRun({ runId: "r1", pipeline: "p", status: "succeeded", params: {}, startedAt: 1 });
     first.close();
@@ -70,7 +68,7 @@ describe("SQLite store", () => {
   });
 
   it("migrates a database made by an older sluice, keeping its data", async () => {
-    const path = join(tempDir(), "sluice.db");
+    const path = join(tempDir("sluice-sqlite-"), "sluice.db");
     const { MIGRATIONS, LATEST_VERSION } = await import("../dist/store/sqlite/migrations.js");
     const db = new Database(path);
     db.exec(MIGRATIONS[0]!.sql);
@@ -98,7 +96,7 @@ describe("SQLite store", () => {
   });
 
   it("refuses a database from a newer sluice, naming the file", () => {
-    const path = join(tempDir(), "sluice.db");
+    const path = join(tempDir("sluice-sqlite-"), "sluice.db");
     SqliteStore.open(path).close();
     const db = new Database(path);
     db.pragma("user_version = 999");
@@ -107,14 +105,14 @@ describe("SQLite store", () => {
   });
 
   it("reports a file that is not a database, naming it and what to do", () => {
-    const path = join(tempDir(), "sluice.db");
+    const path = join(tempDir("sluice-sqlite-"), "sluice.db");
     writeFileSync(path, "this is not sqlite ".repeat(200));
     expect(() => SqliteStore.open(path)).toThrow(expect.objectContaining({ code: "store-corrupt", message: expect.stringMatching(/Move it aside/) }));
     expect(readFileSync(path, "utf8")).toContain("this is not sqlite");
   });
 
   it("reports an unwritable home with its path", async () => {
-    const parent = join(tempDir(), "file");
+    const parent = join(tempDir("sluice-sqlite-"), "file");
     writeFileSync(parent, "x");
     await expect(openHome(join(parent, "home"))).rejects.toMatchObject({ code: "store-unwritable", message: expect.stringContaining(parent) });
   });
@@ -122,7 +120,7 @@ describe("SQLite store", () => {
 
 describe("file artifacts", () => {
   it("keeps small JSON inline and large values as verified files; a corrupted file is treated as missing", async () => {
-    const dir = tempDir();
+    const dir = tempDir("sluice-sqlite-");
     const index = SqliteStore.open(join(dir, "sluice.db"));
     const artifacts = new FileArtifactStore(join(dir, "artifacts"), index);
     const small = await artifacts.put({ kind: "json", text: '{"a":1}' });

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync, copyFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "../../test/support/temp-dir.js";
 import { applyFixes } from "./fix.js";
 import { validateArazzo } from "./validate.js";
 
@@ -10,7 +10,7 @@ const API = fileURLToPath(new URL("../../test/fixtures/arazzo/run/api.openapi.ya
 
 describe("arazzo fix", () => {
   it("rewrites other runners' forms (Respect's source.operationId, Jentic's $response.body.x and $steps.x.name) in place, keeping the rest of the text", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sluice-port-"));
+    const dir = tempDir("sluice-port-");
     copyFileSync(API, join(dir, "api.openapi.yaml"));
     const file = join(dir, "ported.arazzo.yaml");
     const text = `arazzo: 1.0.1
@@ -44,7 +44,7 @@ workflows:
   });
 
   it("Respect's $inputs.env.NAME becomes a declared input: rewritten when the workflow declares NAME, explained when not", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sluice-port-"));
+    const dir = tempDir("sluice-port-");
     copyFileSync(API, join(dir, "api.openapi.yaml"));
     const file = join(dir, "respect.arazzo.yaml");
     const text = `arazzo: 1.0.1

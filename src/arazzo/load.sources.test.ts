@@ -239,18 +239,18 @@ describe("loadArazzo: sourceUrls and lazy $refs", () => {
     expect(put.servers).toEqual([{ url: "https://h.test/" }]);
   });
 
-  it("indexes a big JSON description quickly", async () => {
+  // How long it takes is measured by bench/arazzo-parse.mjs.
+  it("indexes a big JSON description: every operation by id and by pointer, with its shared parameters", async () => {
     const paths: Record<string, unknown> = {};
     for (let i = 0; i < 3000; i++) {
       paths[`/things${i}/{id}`] = { parameters: [{ $ref: "#/components/parameters/Id" }], get: { operationId: `get${i}`, responses: { 200: { description: "ok", content: { "application/json": { schema: { type: "object", properties: { a: { type: "string" } } } } } } } } };
     }
     const big = JSON.stringify({ openapi: "3.0.3", info: { title: "big", version: "1" }, paths, components: { parameters: { Id: { name: "id", in: "path", required: true } } } }, null, 2);
     const { fetch } = fakeFetch({ "https://h.test/root.yaml": arazzo("  - { name: api, url: big.json }"), "https://h.test/big.json": big });
-    const started = performance.now();
     const result = await loadArazzo("https://h.test/root.yaml", { fetch });
     const ops = result.documents.get("https://h.test/big.json")!.operations!;
     expect(ops.all).toHaveLength(3000);
     expect(ops.byId.get("get2999")!.parameters.map((p) => p.name)).toEqual(["id"]);
-    expect(performance.now() - started).toBeLessThan(1500);
+    expect(ops.byPointer("#/paths/~1things1500~1{id}/get")!.operationId).toBe("get1500");
   });
 });

@@ -1,25 +1,20 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { tempDir } from "../../test/support/temp-dir.js";
 import { MemoryStore, SqliteStore } from "../store/index.js";
 import { Recorder } from "./recorder.js";
 import { Masker } from "./secrets.js";
 
-const dirs: string[] = [];
 const stores: SqliteStore[] = [];
 
 function sqlite(): SqliteStore {
-  const dir = mkdtempSync(join(os.tmpdir(), "sluice-recorder-"));
-  dirs.push(dir);
-  const store = SqliteStore.open(join(dir, "sluice.db"));
+  const store = SqliteStore.open(join(tempDir("sluice-recorder-"), "sluice.db"));
   stores.push(store);
   return store;
 }
 
 afterEach(() => {
   for (const store of stores.splice(0)) store.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 const SOURCE = { file: "/flows/a.arazzo.yaml", kind: "arazzo" } as const;

@@ -120,10 +120,11 @@ describe("parseSource problems become diagnostics", () => {
     expect(parseSource("a: *nowhere\n", "/a.yaml").diagnostics.length).toBeGreaterThan(0);
     let bomb = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
     for (let i = 1; i < 9; i++) bomb += `l${i}: &l${i} [${Array.from({ length: 10 }, () => `*l${i - 1}`).join(", ")}]\n`;
-    const started = performance.now();
     const p = parseSource(bomb, "/bomb.yaml");
-    expect(performance.now() - started).toBeLessThan(2000);
     expect(p.diagnostics.some((d) => /alias/i.test(d.message))).toBe(true);
+    // Refused at the alias limit instead of expanded to 10^9 nodes: no value (its time: bench/arazzo-parse.mjs).
+    expect(p.diagnostics.map((d) => d.message)).toContainEqual(expect.stringContaining("Excessive alias count"));
+    expect(p.value).toBeNull();
   });
 
   it("refuses absurd nesting before the parser can overflow the stack, and accepts deep real documents", () => {
@@ -157,7 +158,6 @@ describe("parseSource never throws (seeded fuzz)", () => {
 
   it("2000 random documents: diagnostics or values, positions always valid", () => {
     const next = prng(20240601);
-    const started = performance.now();
     for (let n = 0; n < 2000; n++) {
       let text = "";
       const length = Math.floor(next() * 40);
@@ -172,6 +172,5 @@ describe("parseSource never throws (seeded fuzz)", () => {
       expect(where.line).toBeGreaterThanOrEqual(1);
       expect(where.column).toBeGreaterThanOrEqual(1);
     }
-    expect(performance.now() - started).toBeLessThan(20_000);
   });
 });
