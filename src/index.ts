@@ -50,5 +50,6 @@ export { MemoryStore, SqliteStore, keepsCheckpoints } from "./store/index.js";
 export type { Completion, CompletionStore, DatasetCatalog, DatasetRecord, LogRecord, RunFilter, RunCheckpoints, RunRecord, RunStore, StepRunRecord } from "./store/index.js";
 export { FileArtifactStore, MemoryArtifactStore, dataset, model, metrics } from "./artifacts/index.js";
 export type { ArtifactIndex, ArtifactKind, ArtifactRef, ArtifactStore, DatasetInfo, EncodedValue, OutputTag } from "./artifacts/index.js";
-export type { Executor, StepCall } from "./executors/index.js";
+export type { Executor, StepCall, StepLocation } from "./executors/index.js";
+export { AttemptControl, InProcessExecutor, ThreadExecutor } from "./executors/index.js";
 export { parallelMap } from "./executors/index.js";

@@ -5,11 +5,12 @@
 //
 //   describeStoreConformance("sqlite", async () => { const s = open(); return { runs: s, completions: s, close: () => s.close() }; });
 import { afterEach, describe, expect, it } from "vitest";
-import type { Completion, CompletionStore, LogRecord, RunRecord, RunCheckpoints, RunStore, StepRunRecord } from "sluice";
+import type { Completion, CompletionStore, DatasetCatalog, DatasetRecord, LogRecord, RunRecord, RunCheckpoints, RunStore, StepRunRecord } from "sluice";
 
 export interface StoreUnderTest {
   runs: RunStore & RunCheckpoints;
   completions: CompletionStore;
+  catalog: DatasetCatalog;
   /** Called after each test. */
   close?: () => Promise<void> | void;
 }
@@ -375,6 +376,47 @@ export function describeStoreConformance(name: string, makeStores: () => Promise
         expect(logs[0]).toMatchObject({ runId: "r1", time: 5, level: "info", message: "run-level" });
         expect(logs[0]!.step ?? undefined).toBeUndefined();
         expect((await runs.readLogs("r2")).map((l) => l.message)).toEqual(["other run"]);
+      });
+    });
+
+    describe("dataset catalog", () => {
+      const entry = (step: string, createdAt: number, overrides: Partial<DatasetRecord> = {}): DatasetRecord => ({
+        hash: `${String(createdAt).padStart(6, "0")}${step}`.padEnd(64, "0"),
+        pipeline: "p",
+        step,
+        runId: `r${createdAt}`,
+        tag: "dataset",
+        kind: "records",
+        size: 10,
+        rows: 3,
+        columns: [{ name: "id", type: "Int64" }],
+        createdAt,
+        ...overrides,
+      });
+
+      it("lists the newest entry of each pipeline's step, newest first, filtered by pipeline, every field kept", async () => {
+        const { catalog } = await fresh();
+        await catalog.recordDataset(entry("clean", 1));
+        await catalog.recordDataset(entry("clean", 3, { rows: 5 }));
+        await catalog.recordDataset(entry("model", 2, { tag: "model", kind: "json", rows: undefined, columns: undefined }));
+        await catalog.recordDataset(entry("clean", 4, { pipeline: "other" }));
+        const listed = await catalog.listDatasets();
+        expect(listed.map((e) => `${e.pipeline}/${e.step}@${e.createdAt}`)).toEqual(["other/clean@4", "p/clean@3", "p/model@2"]);
+        expect(listed[1]).toEqual(entry("clean", 3, { rows: 5 }));
+        expect((await catalog.listDatasets({ pipeline: "p" })).map((e) => e.step)).toEqual(["clean", "model"]);
+      });
+
+      it("finds entries by pipeline/step, by step and by a hash prefix of at least 6 characters, newest first", async () => {
+        const { catalog } = await fresh();
+        await catalog.recordDataset(entry("clean", 1));
+        await catalog.recordDataset(entry("clean", 2));
+        await catalog.recordDataset(entry("clean", 3, { pipeline: "other" }));
+        expect((await catalog.findDatasets("p/clean")).map((e) => e.createdAt)).toEqual([2, 1]);
+        expect((await catalog.findDatasets("clean")).map((e) => e.createdAt)).toEqual([3, 2, 1]);
+        const hash = entry("clean", 2).hash;
+        expect((await catalog.findDatasets(hash.slice(0, 12))).map((e) => e.createdAt)).toEqual([2]);
+        expect(await catalog.findDatasets(hash.slice(0, 5))).toEqual([]);
+        expect(await catalog.findDatasets("nope")).toEqual([]);
       });
     });
 

@@ -4,5 +4,5 @@ import { describeStoreConformance } from "./store-conformance.js";
 
 describeStoreConformance("in-memory", async () => {
   const store = new MemoryStore();
-  return { runs: store, completions: store };
+  return { runs: store, completions: store, catalog: store };
 });

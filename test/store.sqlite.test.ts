@@ -9,7 +9,7 @@ import { tempDir } from "./support/temp-dir.js";
 
 describeStoreConformance("sqlite", () => {
   const store = SqliteStore.open(join(tempDir("sluice-sqlite-"), "sluice.db"));
-  return { runs: store, completions: store, close: () => store.close() };
+  return { runs: store, completions: store, catalog: store, close: () => store.close() };
 });
 
 /** Opens the store at `path` in a separate process; resolves with its exit code and output. */

@@ -11,5 +11,10 @@ export interface ArtifactStore {
   put(encoded: EncodedValue): MaybePromise<ArtifactRef>;
   /** The stored value, or undefined when it is missing (or, for file stores, fails its hash check). */
   get(ref: ArtifactRef): MaybePromise<EncodedValue | undefined>;
+  /**
+   * Whether `get` can be expected to find it: false for content never put. A store may answer true
+   * without looking for content it keeps beside the completion that names it (the file store's small
+   * inline JSON), so the planner's check of 10000 outputs costs no lookups; `get` stays the authority.
+   */
   has(ref: ArtifactRef): MaybePromise<boolean>;
 }
