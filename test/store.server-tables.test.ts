@@ -1,63 +1,17 @@
-// The server's tables in the SQLite store: API keys (hash only), flow versions, idempotent triggers.
+// The SQLite store's server tables against the shared server-tables contract.
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { SqliteStore, type RunRecord } from "sluice";
-import { SqliteServerTables } from "../src/store/index.js";
+import { openSqliteRoles } from "sluice";
+import { describeServerTablesConformance } from "./server-tables-conformance.js";
 import { tempDir } from "./support/temp-dir.js";
 
-function open(): { store: SqliteStore; tables: SqliteServerTables; path: string } {
+describeServerTablesConformance("sqlite", () => {
   const path = join(tempDir("sluice-server-tables-"), "sluice.db");
-  const store = SqliteStore.open(path);
-  return { store, tables: new SqliteServerTables(store), path };
-}
-
-const queued = (runId: string, project = "demo"): RunRecord => ({ runId, pipeline: "training", status: "queued", params: {}, startedAt: Date.now(), project });
-
-describe("API keys", () => {
-  it("finds a key by its hash, lists keys by project, and revokes by id", async () => {
-    const { tables } = open();
-    await tables.createApiKey({ keyId: "k1", project: "demo", readOnly: false, createdAt: 1 }, "hash-1");
-    await tables.createApiKey({ keyId: "k2", project: "other", readOnly: true, name: "ci", createdAt: 2 }, "hash-2");
-    expect(tables.findApiKey("hash-1")).toEqual({ keyId: "k1", project: "demo", readOnly: false, createdAt: 1 });
-    expect(tables.findApiKey("nope")).toBeUndefined();
-    expect((await tables.listApiKeys()).map((k) => k.keyId)).toEqual(["k1", "k2"]);
-    expect(await tables.listApiKeys("other")).toEqual([{ keyId: "k2", project: "other", readOnly: true, name: "ci", createdAt: 2 }]);
-    expect(await tables.revokeApiKey("k2", 5)).toBe(true);
-    expect(await tables.revokeApiKey("k2", 6)).toBe(false);
-    expect(await tables.revokeApiKey("missing", 6)).toBe(false);
-    expect(tables.findApiKey("hash-2")!.revokedAt).toBe(5);
-  });
-});
-
-describe("flow versions", () => {
-  it("keeps one row per definition hash, newest registration first", async () => {
-    const { tables } = open();
-    await tables.registerFlowVersion({ project: "demo", flow: "training", version: "1.0.0", hash: "a", registeredAt: 1 });
-    await tables.registerFlowVersion({ project: "demo", flow: "training", version: "1.1.0", hash: "b", registeredAt: 2 });
-    await tables.registerFlowVersion({ project: "demo", flow: "etl", version: "x", hash: "c", registeredAt: 3 });
-    await tables.registerFlowVersion({ project: "demo", flow: "training", version: "1.0.0", hash: "a", registeredAt: 4 });
-    expect((await tables.listFlowVersions("demo", "training")).map((f) => [f.version, f.registeredAt])).toEqual([["1.0.0", 4], ["1.1.0", 2]]);
-    expect((await tables.listFlowVersions("demo")).map((f) => f.flow)).toEqual(["training", "etl", "training"]);
-    expect(await tables.listFlowVersions("other")).toEqual([]);
-  });
-});
-
-describe("idempotent triggers", () => {
-  it("creates one run per idempotency key and project, and always one without a key", async () => {
-    const { store, tables } = open();
-    expect(await tables.createTriggeredRun(queued("r1"), "key-1")).toEqual({ runId: "r1", created: true });
-    expect(await tables.createTriggeredRun(queued("r2"), "key-1")).toEqual({ runId: "r1", created: false });
-    expect(await tables.createTriggeredRun(queued("r3", "other"), "key-1")).toEqual({ runId: "r3", created: true });
-    expect(await tables.createTriggeredRun(queued("r4"))).toEqual({ runId: "r4", created: true });
-    expect((await store.listRuns()).map((r) => r.runId).sort()).toEqual(["r1", "r3", "r4"]);
-    expect((await store.getRun("r1"))!.run.status).toBe("queued");
-  });
-
-  it("holds across two connections to one database (two server processes)", async () => {
-    const { path, tables } = open();
-    const second = new SqliteServerTables(SqliteStore.open(path));
-    const results = await Promise.all([tables.createTriggeredRun(queued("x1"), "same"), second.createTriggeredRun(queued("x2"), "same")]);
-    expect(results.map((r) => r.runId)).toEqual(["x1", "x1"]);
-    expect(results.filter((r) => r.created)).toHaveLength(1);
-  });
+  const roles = openSqliteRoles(path);
+  const others: Array<{ close(): void }> = [];
+  const secondConnection = () => {
+    const second = openSqliteRoles(path);
+    others.push(second);
+    return second.serverTables;
+  };
+  return { tables: roles.serverTables, runs: roles.runs, secondConnection, close: () => [roles, ...others].forEach((r) => r.close()) };
 });
