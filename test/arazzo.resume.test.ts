@@ -156,7 +156,7 @@ describe("resumeArazzoRun", () => {
   it("refuses runs that are not Arazzo runs or that succeeded", async () => {
     const runs = new MemoryStore();
     const done = await runArazzo({ file: fixture("actions"), workflowId: "endEarly", sourceUrls: { api: server.url }, runs, env: {} });
-    await expect(resumeArazzoRun({ runId: done.runId, runs })).rejects.toMatchObject({ code: "invalid-usage", message: expect.stringContaining("succeeded") });
+    await expect(resumeArazzoRun({ runId: done.runId, runs })).rejects.toMatchObject({ code: "conflict", message: expect.stringContaining("already succeeded") });
     await expect(resumeArazzoRun({ runId: "nope", runs })).rejects.toMatchObject({ code: "not-found" });
   });
 });

@@ -10,7 +10,7 @@
  */
 import { resolve as resolvePath } from "node:path";
 import { MASK, SluiceError, type RunStatus, type SerializedError, type StepStatus } from "../core/index.js";
-import { newRunId, sleep as waitOrAbort } from "../engine/index.js";
+import { checkResumable, newRunId, sleep as waitOrAbort } from "../engine/index.js";
 import type { RunCheckpoints, RunStore } from "../store/index.js";
 import { CompiledRun, needsCriteriaModule, type RunnableStep, type RunnableWorkflow } from "./compile.js";
 import { diagnosticsError, type Diagnostic } from "./diagnostics.js";
@@ -180,11 +180,10 @@ export async function runArazzo(options: ArazzoRunOptions): Promise<ArazzoRunRes
 /** Continues an Arazzo run from its checkpoint, under the same run id; finished steps are not executed again. */
 export async function resumeArazzoRun(options: ArazzoResumeOptions): Promise<ArazzoRunResult> {
   const found = await options.runs.getRun(options.runId);
-  if (!found) throw new SluiceError("not-found", `No run ${options.runId}. List runs with: sluice runs`);
-  const { run, steps } = found;
+  const run = checkResumable(options.runId, found?.run, "Start a new run with: sluice arazzo run");
+  const { steps } = found!;
   const checkpoint = run.checkpoint as Checkpoint | undefined;
   if (run.source?.kind !== "arazzo" || checkpoint?.v !== 1) throw new SluiceError("invalid-usage", `Run ${options.runId} is not an Arazzo run with a checkpoint, so it cannot be resumed as one.`);
-  if (run.status === "succeeded") throw new SluiceError("invalid-usage", `Run ${options.runId} succeeded; there is nothing to resume. Start a new run with: sluice arazzo run`);
   const env = options.env ?? process.env;
   const secrets = new Map<string, unknown>();
   const missing: string[] = [];

@@ -93,7 +93,8 @@ export async function claimRun(runs: RunStore, run: RunRecord): Promise<string> 
   return claim;
 }
 
-function ownedError(run: RunRecord): SluiceError {
+/** A run another live process owns: refused, naming that process. */
+export function ownedError(run: RunRecord): SluiceError {
   return new SluiceError("conflict", `Run ${run.runId} is being run by process ${ownerName(run)}; nothing was run. Wait for it to end (sluice runs), or stop that process first.`, {
     runId: run.runId,
     details: { owner: ownerName(run) },

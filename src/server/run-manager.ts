@@ -4,7 +4,7 @@
  * engine event is published to the project's subscribers (the SSE streams).
  */
 import { canonicalJson, maskParams, resolveParams, SluiceError, MASK, unknownStep } from "../core/index.js";
-import { newClaim, newRunId, ownerFields, type SluiceEvent } from "../engine/index.js";
+import { checkResumable, newClaim, newRunId, ownerFields, type SluiceEvent } from "../engine/index.js";
 import type { SluiceHome } from "../home.js";
 import { DEFAULT_PROJECT, type ApiKeyStore, type FlowVersionStore, type RunRecord, type StepRunRecord, type TriggerStore } from "../store/index.js";
 import { checkFlowVersion, registerFlows, type Workspace, type WorkspaceFlow } from "../workspace.js";
@@ -113,8 +113,8 @@ export class RunManager {
   /** Continues a failed or cancelled run of a flow: finished steps are reused. Secret params must be given again. */
   async resume(runId: string, params: Record<string, unknown> = {}): Promise<RunRecord> {
     const run = await this.ownRun(runId);
-    if (this.active.has(runId) || run.status === "running" || run.status === "queued") throw new SluiceError("conflict", `Run ${runId} is still ${run.status}; wait for it to end, or cancel it first.`);
-    if (run.status === "succeeded") throw new SluiceError("conflict", `Run ${runId} succeeded; there is nothing to resume. Trigger a new run instead.`);
+    if (this.active.has(runId)) throw new SluiceError("conflict", `Run ${runId} is still running here; wait for it to end, or cancel it first.`);
+    checkResumable(runId, run, "Trigger a new run instead.");
     const flow = this.flow(run.pipeline);
     const merged = { ...run.params, ...params };
     const missing = [...flow.pipeline.graph().secretParams].filter((name) => merged[name] === MASK);

@@ -1,7 +1,7 @@
 import pc from "picocolors";
 import { LOG_LEVELS, MASK, SluiceError, type LogLevel } from "../../core/index.js";
 import { resolve } from "node:path";
-import { formatSummary, type RunResult } from "../../engine/index.js";
+import { checkResumable, formatSummary, type RunResult } from "../../engine/index.js";
 import { resolveHomePath } from "../../home.js";
 import { homeStores, memoryStores, type Pipeline, type RunOptions } from "../../pipeline.js";
 import { keepsCheckpoints } from "../../store/index.js";
@@ -106,7 +106,7 @@ export async function resumeCommand(runId: string, options: RunCommandOptions): 
     if (!keepsCheckpoints(stores.runs)) throw new SluiceError("invalid-usage", `Run ${runId} is an Arazzo run, and this store keeps no checkpoints to resume it from.`);
     return arazzoResumeCommand(runId, options, stores.runs);
   }
-  if (run.status === "succeeded") throw new SluiceError("invalid-usage", `Run ${runId} succeeded; there is nothing to resume. Start a new run with: sluice run`);
+  checkResumable(runId, run, "Start a new run with: sluice run");
   const { pipeline } = await pipelineOfRun(runId, options, "resume");
   const params = { ...run.params, ...runParams(options) };
   return executeWithProgress(pipeline, options, {
