@@ -113,7 +113,7 @@ export async function datasetRows(home: SluiceHome, entry: DatasetRecord, n: num
 
 /** What lineage starts from: a hash prefix (12 to 63 hex digits) as the whole hash it names, anything else as given. */
 export async function lineageQuery(home: SluiceHome, query: string, allowed?: ReadonlySet<string>): Promise<string> {
-  return /^[0-9a-f]{12,63}$/.test(query) ? artifactOfPrefix(home, query, allowed) : query;
+  return HEX.test(query) && query.length >= MIN_HASH_PREFIX && query.length < 64 ? artifactOfPrefix(home, query, allowed) : query;
 }
 
 /** The fewest hex digits that name an artifact: as many as the CLI prints. */

@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { checkResumable, formatSummary, type RunResult } from "../../engine/index.js";
 import { resolveHomePath } from "../../home.js";
 import { homeStores, memoryStores, type Pipeline, type RunOptions } from "../../pipeline.js";
-import { keepsCheckpoints } from "../../store/index.js";
+import { keepsCheckpoints, type RunRecord } from "../../store/index.js";
 import { EXIT, usageError } from "../exit.js";
 import { cancelOnInterrupt } from "../interrupt.js";
 import { loadPipeline } from "../../module-loader.js";
@@ -72,18 +72,23 @@ async function onlyStep(pipeline: Pipeline, step: string, options: RunCommandOpt
 /** Runs again with the params of an earlier run: every step, or `--from STEP` and what is downstream of it. */
 export async function rerunCommand(runId: string, options: RunCommandOptions): Promise<number> {
   const logLevel = parseLogLevel(options.logLevel);
-  const { run, pipeline } = await pipelineOfRun(runId, options, "rerun");
-  const params = { ...run.params, ...runParams(options) };
+  const { run } = await readRun(runId, options);
+  const { pipeline, params } = await pipelineOfRun(run, options, "rerun");
   const rerun = await pipeline.rerunOptions(runId, { fromStep: options.from, home: options.home, concurrency: parseConcurrency(options.concurrency) });
   return executeWithProgress(pipeline, options, { ...rerun, params, source: run.source }, logLevel);
 }
 
-/** The run and its pipeline, loaded again from the module it was started from; secret params must be given again. */
-async function pipelineOfRun(runId: string, options: RunCommandOptions, verb: "resume" | "rerun") {
+/** A run of the home, with the home's stores. */
+async function readRun(runId: string, options: RunCommandOptions) {
   const stores = await homeStores(options.home);
   const found = await stores.runs.getRun(runId);
   if (!found) throw new SluiceError("not-found", `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`);
-  const { run } = found;
+  return { run: found.run, stores };
+}
+
+/** A run's pipeline, loaded again from the module it was started from, and its params; secret params must be given again. */
+async function pipelineOfRun(run: RunRecord, options: RunCommandOptions, verb: "resume" | "rerun") {
+  const { runId } = run;
   if (!run.source || run.source.kind === "arazzo") throw new SluiceError("invalid-usage", `Run ${runId} was not started from a pipeline file, so sluice cannot load it again; run the pipeline again instead.`);
   const pipeline = await loadPipeline(run.source.file, run.source.exportName);
   const params = { ...run.params, ...runParams(options) };
@@ -91,24 +96,20 @@ async function pipelineOfRun(runId: string, options: RunCommandOptions, verb: "r
   if (missing.length > 0) {
     throw usageError(`Run ${runId} used secret parameter(s) ${missing.join(", ")}, which sluice does not store. Pass them again: sluice ${verb} ${runId} ${missing.map((n) => `--param ${n}=...`).join(" ")}`);
   }
-  return { run, pipeline };
+  return { pipeline, params };
 }
 
 /** Resumes a run from the store: loads its pipeline module again and continues it under the same id. */
 export async function resumeCommand(runId: string, options: RunCommandOptions): Promise<number> {
   const logLevel = parseLogLevel(options.logLevel);
-  const stores = await homeStores(options.home);
-  const found = await stores.runs.getRun(runId);
-  if (!found) throw new SluiceError("not-found", `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`);
-  const { run } = found;
+  const { run, stores } = await readRun(runId, options);
   if (run.source?.kind === "arazzo") {
     const { arazzoResumeCommand } = await import("./arazzo.js");
     if (!keepsCheckpoints(stores.runs)) throw new SluiceError("invalid-usage", `Run ${runId} is an Arazzo run, and this store keeps no checkpoints to resume it from.`);
     return arazzoResumeCommand(runId, options, stores.runs);
   }
   checkResumable(runId, run, "Start a new run with: sluice run");
-  const { pipeline } = await pipelineOfRun(runId, options, "resume");
-  const params = { ...run.params, ...runParams(options) };
+  const { pipeline, params } = await pipelineOfRun(run, options, "resume");
   return executeWithProgress(pipeline, options, {
     params,
     targets: run.targets,
