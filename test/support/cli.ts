@@ -1,6 +1,6 @@
-// Runs the built CLI as a user does: `node bin/sluice.js ARGS` (bin/ runs dist/, so `npm run build`
-// first). Every run gets NO_COLOR=1 and a fresh, empty sluice home (SLUICE_HOME, a tempDir removed
-// after the test) unless `home` is given, and runs in the package root unless `cwd` says otherwise.
+// Runs the built CLI as a user does: `node packages/sluice/bin/sluice.js ARGS` (it runs dist/, so
+// `npm run build` first). Every run gets NO_COLOR=1 and a fresh, empty sluice home (SLUICE_HOME, a tempDir removed
+// after the test) unless `home` is given, and runs in the repository root unless `cwd` says otherwise.
 //
 //   sluice(args, options)       runs it to its end, synchronously: { code, signal, stdout, stderr, json() }
 //   sluiceAsync(args, options)  the same without blocking this process. Use it when this process must
@@ -22,9 +22,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tempDir } from "./temp-dir.js";
 
-/** The package root: the default working directory. */
+/** The repository root: the default working directory (test fixtures are named from it). */
 export const root = fileURLToPath(new URL("../..", import.meta.url));
-const bin = join(root, "bin/sluice.js");
+const bin = join(root, "packages/sluice/bin/sluice.js");
 
 export interface CliOptions {
   /** SLUICE_HOME. @defaultValue a new empty tempDir */

@@ -1,0 +1,194 @@
+/**
+ * The HTTP API's JSON shapes, as zod schemas: the server validates requests and generates its OpenAPI
+ * document from them, and the typed client takes its types from them (`z.infer`, types only).
+ * The shapes are those of src/views.ts, which the CLI's --json output uses too.
+ */
+import { z } from "zod";
+import { LOG_LEVELS, REASONS, RUN_STATUSES, STEP_STATUSES } from "sluice/internal";
+
+const timestamp = z.string().describe("ISO 8601 time (UTC)");
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().describe("one of sluice's error codes, e.g. invalid-request, unauthorized, not-found"),
+      message: z.string(),
+      step: z.string().optional(),
+      runId: z.string().optional(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .meta({ id: "Error", description: "Every error response has this shape." });
+
+export const SerializedErrorBody = z
+  .object({
+    code: z.string(),
+    message: z.string(),
+    step: z.string().optional(),
+    runId: z.string().optional(),
+    stack: z.string().optional().describe("only in the CLI's local output: the server never sends stacks"),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: "RunError" });
+
+export const Project = z.object({ key: z.string(), flows: z.number().int() }).meta({ id: "Project" });
+export const ProjectList = z.object({ projects: z.array(Project) }).meta({ id: "ProjectList" });
+
+export const FlowStep = z.object({ name: z.string(), deps: z.array(z.string()), params: z.array(z.string()), fingerprint: z.string(), description: z.string().optional() }).meta({ id: "FlowStep" });
+
+export const FlowSummary = z
+  .object({ project: z.string(), name: z.string(), version: z.string(), hash: z.string(), description: z.string().optional(), steps: z.number().int() })
+  .meta({ id: "FlowSummary" });
+export const FlowList = z.object({ flows: z.array(FlowSummary) }).meta({ id: "FlowList" });
+
+export const FlowDetail = z
+  .object({
+    project: z.string(),
+    name: z.string(),
+    version: z.string(),
+    hash: z.string(),
+    description: z.string().optional(),
+    graph: z.object({ steps: z.array(FlowStep) }),
+    paramsSchema: z.record(z.string(), z.unknown()).describe("JSON Schema of the params a run takes"),
+    versions: z.array(z.object({ version: z.string(), hash: z.string(), registeredAt: timestamp })).describe("registered versions, newest first"),
+  })
+  .meta({ id: "Flow" });
+
+export const RunSummary = z
+  .object({
+    runId: z.string(),
+    project: z.string(),
+    pipeline: z.string(),
+    status: z.enum(RUN_STATUSES),
+    running: z.boolean(),
+    reason: z.string().optional(),
+    params: z.record(z.string(), z.unknown()),
+    effectiveParams: z.record(z.string(), z.unknown()).optional().describe("the params as the steps saw them, defaults included (secrets masked)"),
+    targets: z.array(z.string()).optional(),
+    flow: z.object({ version: z.string(), hash: z.string() }).optional(),
+    startedAt: timestamp,
+    finishedAt: timestamp.nullable(),
+    durationMs: z.number().nullable(),
+    error: SerializedErrorBody.optional(),
+  })
+  .meta({ id: "RunSummary" });
+export const RunList = z.object({ runs: z.array(RunSummary) }).meta({ id: "RunList" });
+
+export const OutputRef = z.object({ hash: z.string(), kind: z.enum(["json", "blob", "records", "table"]), size: z.number().int() }).meta({ id: "OutputRef" });
+
+export const StepRun = z
+  .object({
+    name: z.string(),
+    identity: z.string(),
+    status: z.enum(STEP_STATUSES),
+    reason: z.enum(REASONS),
+    cached: z.boolean(),
+    attempts: z.number().int(),
+    fallback: z.boolean().optional(),
+    cacheKey: z.string().optional(),
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+    durationMs: z.number().optional(),
+    output: OutputRef.optional(),
+    error: SerializedErrorBody.optional(),
+    http: z
+      .object({
+        request: z.object({ method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()), body: z.string().optional() }),
+        response: z.object({ status: z.number().int(), headers: z.record(z.string(), z.string()), body: z.string().optional() }).optional(),
+        criteria: z.array(z.object({ condition: z.string(), type: z.string(), held: z.boolean() })),
+        error: z.string().optional(),
+      })
+      .optional()
+      .describe("An Arazzo step's last HTTP exchange: secrets masked, bodies capped at 64 KiB, each success criterion's result."),
+  })
+  .meta({ id: "StepRun" });
+
+export const RunDetail = RunSummary.extend({
+  firstFailure: z.object({ step: z.string().optional(), error: SerializedErrorBody }).optional(),
+  steps: z.array(StepRun),
+}).meta({ id: "Run" });
+
+export const LightStatus = z
+  .object({ runId: z.string(), status: z.enum(RUN_STATUSES), running: z.boolean(), finishedAt: timestamp.nullable(), outcome: z.enum(RUN_STATUSES).nullable() })
+  .meta({ id: "LightStatus", description: "What a poller needs: cheap to ask for often." });
+
+export const TriggerRequest = z
+  .object({
+    params: z.record(z.string(), z.unknown()).optional().describe("the run's parameters, validated by the flow's schemas"),
+    version: z.string().optional().describe("run only if this is the loaded version (label or hash)"),
+    targets: z.array(z.string()).optional(),
+    force: z.array(z.string()).optional(),
+    forceAll: z.boolean().optional(),
+  })
+  .strict()
+  .meta({ id: "TriggerRequest" });
+
+export const TriggerResponse = RunSummary.extend({ created: z.boolean().describe("false when the Idempotency-Key named an earlier run") }).meta({ id: "TriggerResponse" });
+
+export const LogLine = z
+  .object({ runId: z.string(), step: z.string().optional(), time: timestamp, level: z.enum(LOG_LEVELS), message: z.string(), data: z.unknown().optional() })
+  .meta({ id: "LogLine" });
+export const LogList = z.object({ runId: z.string(), logs: z.array(LogLine) }).meta({ id: "LogList" });
+
+const Column = z.object({ name: z.string(), type: z.string() });
+
+export const Dataset = z
+  .object({
+    dataset: z.string().describe("pipeline/step"),
+    hash: z.string(),
+    pipeline: z.string(),
+    step: z.string(),
+    runId: z.string(),
+    tag: z.enum(["dataset", "model", "metrics"]),
+    kind: z.enum(["json", "blob", "records", "table"]),
+    size: z.number().int(),
+    rows: z.number().int().optional(),
+    columns: z.array(Column).optional(),
+    createdAt: timestamp,
+  })
+  .meta({ id: "Dataset" });
+export const DatasetList = z.object({ datasets: z.array(Dataset) }).meta({ id: "DatasetList" });
+
+export const DatasetSchema = z
+  .object({ dataset: z.string(), artifact: z.string(), tag: z.string(), kind: z.string(), rows: z.number().int().nullable(), columns: z.array(Column) })
+  .meta({ id: "DatasetSchema" });
+export const DatasetRows = z.object({ dataset: z.string(), rows: z.array(z.record(z.string(), z.unknown())), total: z.number().int() }).meta({ id: "DatasetRows" });
+
+export const ArtifactMeta = z
+  .object({ hash: z.string(), kind: z.enum(["json", "blob", "records", "table"]), size: z.number().int(), madeBy: z.array(z.object({ pipeline: z.string(), step: z.string(), runId: z.string() })) })
+  .meta({ id: "Artifact" });
+export const ArtifactList = z.object({ runId: z.string(), artifacts: z.array(z.object({ step: z.string(), hash: z.string(), kind: z.string(), size: z.number().int() })) }).meta({ id: "ArtifactList" });
+
+const LineageLink = z.object({ depth: z.number().int(), pipeline: z.string(), step: z.string(), artifact: z.string(), runId: z.string() });
+export const Lineage = z
+  .object({
+    artifact: z.string(),
+    madeBy: z.array(z.object({ pipeline: z.string(), step: z.string(), runId: z.string(), inputs: z.record(z.string(), z.string()) })),
+    upstream: z.array(LineageLink),
+    downstream: z.array(LineageLink),
+  })
+  .meta({ id: "Lineage" });
+
+export const RunMetrics = z
+  .object({ runId: z.string(), metrics: z.record(z.string(), z.record(z.string(), z.number())).describe("by step, then metric name; a cached step shows the run that computed it") })
+  .meta({ id: "RunMetrics" });
+
+export const Health = z.object({ ok: z.boolean(), version: z.string() }).meta({ id: "Health" });
+
+export type ErrorBody = z.infer<typeof ErrorBody>;
+export type ProjectInfo = z.infer<typeof Project>;
+export type FlowSummary = z.infer<typeof FlowSummary>;
+export type FlowDetail = z.infer<typeof FlowDetail>;
+export type RunSummary = z.infer<typeof RunSummary>;
+export type RunDetail = z.infer<typeof RunDetail>;
+export type StepRun = z.infer<typeof StepRun>;
+export type LightStatus = z.infer<typeof LightStatus>;
+export type TriggerRequest = z.infer<typeof TriggerRequest>;
+export type TriggerResponse = z.infer<typeof TriggerResponse>;
+export type LogLine = z.infer<typeof LogLine>;
+export type Dataset = z.infer<typeof Dataset>;
+export type DatasetSchema = z.infer<typeof DatasetSchema>;
+export type DatasetRows = z.infer<typeof DatasetRows>;
+export type ArtifactMeta = z.infer<typeof ArtifactMeta>;
+export type Lineage = z.infer<typeof Lineage>;
+export type RunMetrics = z.infer<typeof RunMetrics>;

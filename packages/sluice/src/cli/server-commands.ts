@@ -1,0 +1,93 @@
+/** Registers the server-side commands: `sluice server`, `sluice keys ...`, `sluice flows`. */
+import { Option, type Command } from "commander";
+import { collect } from "./param-args.js";
+import { serverCommands } from "./parts.js";
+import { addRemoteOptions } from "./remote.js";
+
+export function registerServerCommands(program: Command, version: string, homeOption: () => Option): void {
+  const configOption = () => new Option("--config <file|dir>", "the workspace config (sluice.config.ts/.js/.json), or its folder (default: the working directory)");
+
+  program
+    .command("server")
+    .description("Serve the HTTP API for the workspace's flows (sluice.config.*): trigger, inspect, stream runs.")
+    .addOption(configOption())
+    .option("--port <port>", "the port to listen on", "8080")
+    .option("--host <host>", "the address to bind", "127.0.0.1")
+    .option("--insecure-local", "do not require API keys (only allowed with --host 127.0.0.1)")
+    .addOption(homeOption())
+    .action(async (options) => {
+      const { serverCommand } = await serverCommands();
+      process.exitCode = await serverCommand(options, version);
+    });
+
+  program
+    .command("openapi")
+    .description("Print the HTTP API's OpenAPI 3.1 document (what /api/openapi.json serves), or write it to a file.")
+    .option("-o, --out <file>", "write it here (atomically) instead of stdout")
+    .action(async (options: { out?: string }) => {
+      const { openapiCommand } = await serverCommands();
+      process.exitCode = await openapiCommand(options, version);
+    });
+
+  program
+    .command("flows")
+    .description("List (and register) the flows of the workspace: name, version, definition hash, params.")
+    .addOption(configOption())
+    .addOption(homeOption())
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      const { flowsCommand } = await import("./commands/flows.js");
+      process.exitCode = await flowsCommand(options);
+    });
+
+  addRemoteOptions(
+    program
+      .command("trigger")
+      .description("Trigger a flow by name: on a server (--server, SLUICE_SERVER), or here from the workspace (waits).")
+      .argument("<flow>", "the flow's name (see sluice flows)")
+      .addOption(new Option("-p, --param <key=value>", "a parameter; values parse as JSON when they can (repeatable)").argParser(collect))
+      .option("--wait", "wait for the run to end (polling its light status) and exit 1 if it failed")
+      .option("--idempotency-key <key>", "the same key returns the same run, never a second one")
+      .option("--flow-version <version>", "refuse unless this is the version the server has loaded")
+      .addOption(configOption())
+      .addOption(homeOption())
+      .option("--json", "print the run as JSON"),
+  ).action(async (flow: string, options) => {
+    const { triggerCommand } = await import("./commands/trigger.js");
+    process.exitCode = await triggerCommand(flow, options);
+  });
+
+  const keys = program.command("keys").description("API keys for the server: create (shown once), list, revoke.");
+  keys
+    .command("create")
+    .description("Create an API key for a project and print it (only its hash is stored).")
+    .requiredOption("--project <key>", "the project the key can access")
+    .option("--read-only", "the key can read, but not trigger, cancel or resume")
+    .option("--name <name>", "a label for the key")
+    .addOption(homeOption())
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      const { keysCreateCommand } = await serverCommands();
+      process.exitCode = await keysCreateCommand(options);
+    });
+  keys
+    .command("list")
+    .description("List API keys (ids, projects, access; never the keys themselves).")
+    .option("--project <key>", "only this project's keys")
+    .addOption(homeOption())
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      const { keysListCommand } = await serverCommands();
+      process.exitCode = await keysListCommand(options);
+    });
+  keys
+    .command("revoke")
+    .description("Revoke an API key by its id.")
+    .argument("<key-id>", "the key's id (see sluice keys list)")
+    .addOption(homeOption())
+    .option("--json", "print JSON")
+    .action(async (keyId: string, options) => {
+      const { keysRevokeCommand } = await serverCommands();
+      process.exitCode = await keysRevokeCommand(keyId, options);
+    });
+}

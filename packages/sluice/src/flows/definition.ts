@@ -1,0 +1,25 @@
+/**
+ * A flow's definition as the server registers it: its frozen snapshot (graph, code fingerprints,
+ * parameter schema; see snapshot.ts) and a version to show: the pipeline's label, or the hash's
+ * first 12 characters when it has none.
+ */
+import type { PipelineGraph } from "../core/index.js";
+import { snapshotOf, type SnapshotJson } from "../runtime/index.js";
+
+export type FlowStep = SnapshotJson["steps"][number];
+
+export interface FlowDefinition {
+  name: string;
+  version: string;
+  hash: string;
+  description?: string;
+  steps: FlowStep[];
+  paramsSchema: SnapshotJson["paramsSchema"];
+}
+
+export function flowDefinition(graph: PipelineGraph, options: { version?: string; description?: string } = {}): FlowDefinition {
+  const snapshot = snapshotOf(graph, options.version).toJSON();
+  const definition: FlowDefinition = { name: graph.pipeline, version: options.version ?? snapshot.hash.slice(0, 12), hash: snapshot.hash, steps: snapshot.steps, paramsSchema: snapshot.paramsSchema };
+  if (options.description !== undefined) definition.description = options.description;
+  return definition;
+}

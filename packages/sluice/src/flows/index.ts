@@ -1,0 +1,8 @@
+/**
+ * Flows: pipelines registered under a name in a project (the workspace config lists their modules),
+ * with versions and frozen snapshots.
+ */
+export { flowDefinition } from "./definition.js";
+export type { FlowDefinition, FlowStep } from "./definition.js";
+export { checkFlowVersion, findConfig, loadWorkspace, registerFlows } from "./workspace.js";
+export type { Workspace, WorkspaceConfig, WorkspaceFlow } from "./workspace.js";

@@ -1,0 +1,63 @@
+/**
+ * The sluice home: the folder that holds the embedded store (`sluice.db`, SQLite) and the artifacts
+ * folder. `--home` or SLUICE_HOME name it; by default it is `.sluice` in the workspace root (the nearest
+ * folder from the working directory up with a sluice config or package.json).
+ */
+import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { FileArtifactStore } from "../artifacts/index.js";
+import { SluiceError } from "../core/index.js";
+import { recoverCrashedRuns, type Stores } from "../engine/index.js";
+import { openSqliteRoles, storeError, type StoreRoles } from "../store/index.js";
+import { workspaceRoot } from "./workspace-root.js";
+
+/**
+ * An open home: its store's roles (runs, completions, catalog, server tables, upkeep, output index),
+ * never the concrete store, and its artifacts; `stores` is what a run records into.
+ */
+export interface SluiceHome extends Omit<StoreRoles, "artifactRows"> {
+  readonly path: string;
+  readonly stores: Stores;
+  readonly artifacts: FileArtifactStore;
+}
+
+export function resolveHomePath(explicit?: string): string {
+  const named = explicit ?? process.env.SLUICE_HOME;
+  return named !== undefined ? resolve(named) : join(workspaceRoot(), ".sluice");
+}
+
+/**
+ * Opens (creating when missing) the home at `path`, migrates its database, and (unless `recover` is
+ * false: read-only commands) records runs whose owner died as crashed.
+ */
+export async function openHome(path: string = resolveHomePath(), { recover = true }: { recover?: boolean } = {}): Promise<SluiceHome> {
+  try {
+    // Only its owner may read a home: runs, logs and outputs are private data (folders 0700, files 0600).
+    makeFolders(join(path, "artifacts"));
+    accessSync(path, constants.W_OK);
+  } catch (error) {
+    const failure = storeError(error, path);
+    if (SluiceError.is(failure)) throw failure;
+    throw new SluiceError("store-unwritable", `Cannot create the sluice home ${path}: ${(error as Error).message}. Set SLUICE_HOME or --home to a writable folder.`, { cause: error });
+  }
+  const { artifactRows, ...roles } = openSqliteRoles(join(path, "sluice.db"));
+  const artifacts = new FileArtifactStore(join(path, "artifacts"), artifactRows);
+  if (recover) await recoverCrashedRuns(roles.runs);
+  return Object.assign(roles, { path, artifacts, stores: { runs: roles.runs, completions: roles.completions, artifacts, catalog: roles.catalog } });
+}
+
+/**
+ * mkdir -p, one level at a time: a recursive mkdir under some special file systems (`/proc/nope`) retries
+ * forever, where a plain one fails at once with the reason.
+ */
+function makeFolders(path: string): void {
+  const missing: string[] = [];
+  for (let dir = path; !existsSync(dir) && dirname(dir) !== dir; dir = dirname(dir)) missing.unshift(dir);
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error; // another process made it first
+    }
+  }
+}

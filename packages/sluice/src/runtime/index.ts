@@ -1,0 +1,37 @@
+/**
+ * The runtime layer: what turns the engine into a tool. The pipeline facade (`pipeline()`, run,
+ * preview, reset), the sluice home (its stores, opened from a folder), module loading, garbage
+ * collection, frozen snapshots, lineage and the JSON views that the CLI's --json output and the HTTP
+ * API share.
+ */
+export { collectGarbage, parseAge } from "./gc.js";
+export type { GcOptions, GcResult } from "./gc.js";
+export { openHome, resolveHomePath } from "./home.js";
+export type { SluiceHome } from "./home.js";
+export { lineageJson, lineageStart } from "./lineage.js";
+export type { LineageLink, LineageStore } from "./lineage.js";
+export { exportedPipelines, importModule, loadPipeline } from "./module-loader.js";
+export { freeze, homeStores, isPipeline, memoryStores, pipeline, Pipeline, Preview } from "./pipeline.js";
+export type { PipelineOptions, PipelineOutputs, PipelineParams, PreviewOptions, PreviewStep, ResetOptions, ResetResult, RunOptions, Typed } from "./pipeline.js";
+export { canonicalText, compareSnapshots, readSnapshot, snapshotHash, snapshotOf, SNAPSHOT_FORMAT } from "./snapshot.js";
+export type { ParamsSchema, Snapshot, SnapshotComparison, SnapshotJson, SnapshotStep, StepChange } from "./snapshot.js";
+export {
+  artifactOfPrefix,
+  compareRuns,
+  datasetJson,
+  datasetRows,
+  diffRuns,
+  findDataset,
+  firstFailureOf,
+  lightStatusJson,
+  lineageQuery,
+  logJson,
+  metricsOfRuns,
+  MIN_HASH_PREFIX,
+  runDetailJson,
+  runJson,
+  schemaJson,
+  stepJson,
+} from "./views.js";
+export type { ComparedRun, RecordStores, RunMetrics } from "./views.js";
+export { CONFIG_NAMES, workspaceRoot } from "./workspace-root.js";
