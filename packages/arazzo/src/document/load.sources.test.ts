@@ -1,8 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { formatDiagnostic } from "./diagnostics.js";
-import { loadArazzo } from "./load.js";
-import type { LoadedDocument } from "./load.js";
+import { loadArazzo, type LoadedDocument } from "./load.js";
 import { checkStructure } from "./structure-check.js";
 
 const FIXTURES = fileURLToPath(new URL("../../../../test/fixtures/arazzo/", import.meta.url));

@@ -8,10 +8,8 @@
 import { readFile, stat } from "node:fs/promises";
 import { isAbsolute, resolve as resolvePath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { pointerOf } from "./diagnostics.js";
-import type { Diagnostic, DocPath } from "./diagnostics.js";
-import { parseSource } from "./source-map.js";
-import type { Position, PositionPart } from "./source-map.js";
+import { pointerOf, type Diagnostic, type DocPath } from "./diagnostics.js";
+import { parseSource, type Position, type PositionPart } from "./source-map.js";
 import { mayReadFrom } from "./source-address.js";
 
 export interface LoadedDocument {

@@ -1,8 +1,7 @@
 import { dirname, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Diagnostic } from "./diagnostics.js";
-import { documentFromText } from "./load.js";
-import type { LoadedDocument } from "./load.js";
+import { documentFromText, type LoadedDocument } from "./load.js";
 import { checkReferences } from "./reference-check.js";
 import { prng } from "../test-support.test-helper.js";
 

@@ -12,8 +12,7 @@
 import { createRequire } from "node:module";
 import { load as loadYaml } from "js-yaml";
 import type { Document, LineCounter } from "yaml";
-import { pointerOf } from "./diagnostics.js";
-import type { Diagnostic, DocPath } from "./diagnostics.js";
+import { pointerOf, type Diagnostic, type DocPath } from "./diagnostics.js";
 import { CORE_SCHEMA, needsCarefulYaml } from "./yaml-fast.js";
 
 type YamlModule = typeof import("yaml");

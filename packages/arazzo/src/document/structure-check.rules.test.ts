@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { documentFromText } from "./load.js";
-import type { LoadedDocument } from "./load.js";
+import { documentFromText, type LoadedDocument } from "./load.js";
 import { checkStructure } from "./structure-check.js";
 import { prng } from "../test-support.test-helper.js";
 

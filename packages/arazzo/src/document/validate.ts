@@ -6,10 +6,8 @@
  * const { diagnostics } = await validateArazzo("flows/checkout.arazzo.yaml");
  * throwIfDiagnostics(diagnostics); // one SluiceError("invalid-document") naming each problem
  */
-import { sortDiagnostics } from "./diagnostics.js";
-import type { Diagnostic } from "./diagnostics.js";
-import { loadArazzo } from "./load.js";
-import type { LoadOptions, LoadResult } from "./load.js";
+import { sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { loadArazzo, type LoadOptions, type LoadResult } from "./load.js";
 import { checkReferences } from "./reference-check.js";
 import { checkStructure } from "./structure-check.js";
 
