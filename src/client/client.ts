@@ -1,8 +1,9 @@
 /**
- * The typed client of sluice's HTTP API. Types come from the server's own schemas (core/wire.ts).
+ * The typed client of sluice's HTTP API. Its types are in ./wire.ts, checked against the server's
+ * zod schemas (core/wire.ts) at compile time.
  * Uses the global fetch; no other dependency.
  */
-import type { wire } from "../core/index.js";
+import type * as wire from "./wire.js";
 
 export interface ClientOptions {
   /** The server, e.g. http://127.0.0.1:8080 */
@@ -75,8 +76,8 @@ export class SluiceClient {
     return this.request("GET", "/api/health");
   }
 
-  async projects(): Promise<wire.ProjectInfo[]> {
-    return (await this.request<{ projects: wire.ProjectInfo[] }>("GET", "/api/projects")).projects;
+  async projects(): Promise<wire.Project[]> {
+    return (await this.request<{ projects: wire.Project[] }>("GET", "/api/projects")).projects;
   }
 
   project(key: string): ProjectClient {

@@ -8,7 +8,7 @@
  */
 export { FlowClient, ProjectClient, SluiceApiError, SluiceClient, SluiceRunFailedError } from "./client.js";
 export type { ClientOptions, RunFilter, TriggerOptions, WaitOptions } from "./client.js";
-import type { wire } from "../core/index.js";
+import type * as wire from "./wire.js";
 export type ArtifactMeta = wire.ArtifactMeta;
 export type Dataset = wire.Dataset;
 export type DatasetRows = wire.DatasetRows;
@@ -18,7 +18,7 @@ export type FlowSummary = wire.FlowSummary;
 export type LightStatus = wire.LightStatus;
 export type Lineage = wire.Lineage;
 export type LogLine = wire.LogLine;
-export type ProjectInfo = wire.ProjectInfo;
+export type ProjectInfo = wire.Project;
 export type RunDetail = wire.RunDetail;
 export type RunSummary = wire.RunSummary;
 export type StepRun = wire.StepRun;

@@ -1,0 +1,275 @@
+/**
+ * The HTTP API's JSON shapes, as plain types for the typed client: no zod, no server code.
+ * The server's zod schemas (core/wire.ts) are the source of truth: each type here has the name
+ * of one schema and equals its `z.infer` type, which test/types/wire-matches-zod.ts checks.
+ */
+
+/** The same object type written out flat: `Flat<A & B>` is what zod infers for `A.extend(B)`. */
+type Flat<T> = { [K in keyof T]: T[K] };
+
+/** ISO 8601 time (UTC). */
+type Timestamp = string;
+
+/** A run's status (core/vocabulary.ts: RUN_STATUSES). */
+type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+
+/** A step's status in a run (core/vocabulary.ts: STEP_STATUSES). */
+type StepStatus = "pending" | "running" | "succeeded" | "skipped" | "failed" | "cancelled";
+
+/** Why the planner ran or skipped a step (core/vocabulary.ts: REASONS). */
+type Reason =
+  | "missing-output"
+  | "params-changed"
+  | "code-changed"
+  | "upstream-changed"
+  | "input-data-changed"
+  | "forced"
+  | "reset"
+  | "items-failed"
+  | "complete"
+  | "upstream-failed"
+  | "condition-false"
+  | "cancelled";
+
+/** A log line's level (core/vocabulary.ts: LOG_LEVELS). */
+type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** How an artifact is stored. */
+type ArtifactKind = "json" | "blob" | "records" | "table";
+
+/** A table's column. */
+type Column = { name: string; type: string };
+
+/** One hop of an artifact's lineage. */
+type LineageLink = {
+  depth: number;
+  pipeline: string;
+  step: string;
+  artifact: string;
+  runId: string;
+};
+
+/** Every error response has this shape. */
+export type ErrorBody = {
+  error: {
+    /** One of sluice's error codes, e.g. invalid-request, unauthorized, not-found. */
+    code: string;
+    message: string;
+    step?: string;
+    runId?: string;
+    details?: Record<string, unknown>;
+  };
+};
+
+/** A run's or a step's error. */
+export type SerializedErrorBody = {
+  code: string;
+  message: string;
+  step?: string;
+  runId?: string;
+  /** Only in the CLI's local output: the server never sends stacks. */
+  stack?: string;
+  details?: Record<string, unknown>;
+};
+
+/** A project and how many flows it has. */
+export type Project = { key: string; flows: number };
+
+export type ProjectList = { projects: Project[] };
+
+/** A step of a flow's graph. */
+export type FlowStep = {
+  name: string;
+  deps: string[];
+  params: string[];
+  fingerprint: string;
+  description?: string;
+};
+
+/** A flow in a list of flows. */
+export type FlowSummary = {
+  project: string;
+  name: string;
+  version: string;
+  hash: string;
+  description?: string;
+  steps: number;
+};
+
+export type FlowList = { flows: FlowSummary[] };
+
+/** A flow: its graph, its params' JSON Schema and its versions. */
+export type FlowDetail = {
+  project: string;
+  name: string;
+  version: string;
+  hash: string;
+  description?: string;
+  graph: { steps: FlowStep[] };
+  /** JSON Schema of the params a run takes. */
+  paramsSchema: Record<string, unknown>;
+  /** Registered versions, newest first. */
+  versions: { version: string; hash: string; registeredAt: Timestamp }[];
+};
+
+/** A run in a list of runs, without its steps. */
+export type RunSummary = {
+  runId: string;
+  project: string;
+  pipeline: string;
+  status: RunStatus;
+  running: boolean;
+  reason?: string;
+  params: Record<string, unknown>;
+  /** The params as the steps saw them, defaults included (secrets masked). */
+  effectiveParams?: Record<string, unknown>;
+  targets?: string[];
+  flow?: { version: string; hash: string };
+  startedAt: Timestamp;
+  finishedAt: Timestamp | null;
+  durationMs: number | null;
+  error?: SerializedErrorBody;
+};
+
+export type RunList = { runs: RunSummary[] };
+
+/** A step's output artifact. */
+export type OutputRef = { hash: string; kind: ArtifactKind; size: number };
+
+/** A step of a run. */
+export type StepRun = {
+  name: string;
+  identity: string;
+  status: StepStatus;
+  reason: Reason;
+  cached: boolean;
+  attempts: number;
+  fallback?: boolean;
+  cacheKey?: string;
+  startedAt: Timestamp | null;
+  finishedAt: Timestamp | null;
+  durationMs?: number;
+  output?: OutputRef;
+  error?: SerializedErrorBody;
+  /**
+   * An Arazzo step's last HTTP exchange: secrets masked, bodies capped at 64 KiB, each success
+   * criterion's result.
+   */
+  http?: {
+    request: { method: string; url: string; headers: Record<string, string>; body?: string };
+    response?: { status: number; headers: Record<string, string>; body?: string };
+    criteria: { condition: string; type: string; held: boolean }[];
+    error?: string;
+  };
+};
+
+/** A run with its steps. */
+export type RunDetail = Flat<
+  RunSummary & {
+    firstFailure?: { step?: string; error: SerializedErrorBody };
+    steps: StepRun[];
+  }
+>;
+
+/** What a poller needs: cheap to ask for often. */
+export type LightStatus = {
+  runId: string;
+  status: RunStatus;
+  running: boolean;
+  finishedAt: Timestamp | null;
+  outcome: RunStatus | null;
+};
+
+/** The body of a request to start a run (unknown keys are refused). */
+export type TriggerRequest = {
+  /** The run's parameters, validated by the flow's schemas. */
+  params?: Record<string, unknown>;
+  /** Run only if this is the loaded version (label or hash). */
+  version?: string;
+  targets?: string[];
+  force?: string[];
+  forceAll?: boolean;
+};
+
+/** The run a trigger started (or found). */
+export type TriggerResponse = Flat<
+  RunSummary & {
+    /** False when the Idempotency-Key named an earlier run. */
+    created: boolean;
+  }
+>;
+
+/** A line of a run's log. */
+export type LogLine = {
+  runId: string;
+  step?: string;
+  time: Timestamp;
+  level: LogLevel;
+  message: string;
+  data?: unknown;
+};
+
+export type LogList = { runId: string; logs: LogLine[] };
+
+/** A step's output in the catalog. */
+export type Dataset = {
+  /** pipeline/step */
+  dataset: string;
+  hash: string;
+  pipeline: string;
+  step: string;
+  runId: string;
+  tag: "dataset" | "model" | "metrics";
+  kind: ArtifactKind;
+  size: number;
+  rows?: number;
+  columns?: Column[];
+  createdAt: Timestamp;
+};
+
+export type DatasetList = { datasets: Dataset[] };
+
+/** A dataset's columns and row count. */
+export type DatasetSchema = {
+  dataset: string;
+  artifact: string;
+  tag: string;
+  kind: string;
+  rows: number | null;
+  columns: Column[];
+};
+
+/** The first rows of a dataset. */
+export type DatasetRows = { dataset: string; rows: Record<string, unknown>[]; total: number };
+
+/** An artifact and the steps that made it. */
+export type ArtifactMeta = {
+  hash: string;
+  kind: ArtifactKind;
+  size: number;
+  madeBy: { pipeline: string; step: string; runId: string }[];
+};
+
+/** A run's artifacts, by step. */
+export type ArtifactList = {
+  runId: string;
+  artifacts: { step: string; hash: string; kind: string; size: number }[];
+};
+
+/** An artifact's makers (with their inputs), and what is upstream and downstream of it. */
+export type Lineage = {
+  artifact: string;
+  madeBy: { pipeline: string; step: string; runId: string; inputs: Record<string, string> }[];
+  upstream: LineageLink[];
+  downstream: LineageLink[];
+};
+
+/** A run's metrics. */
+export type RunMetrics = {
+  runId: string;
+  /** By step, then metric name; a cached step shows the run that computed it. */
+  metrics: Record<string, Record<string, number>>;
+};
+
+/** The server's health check. */
+export type Health = { ok: boolean; version: string };
