@@ -1,5 +1,6 @@
 /**
- * The typed client of sluice's HTTP API. Types come from the server's own schemas (core/wire.ts).
+ * The typed client of sluice's HTTP API. Its types are in ./wire.ts, checked against the server's
+ * zod schemas (@sluice/server, src/wire.ts) at compile time.
  * Uses the global fetch; no other dependency.
  */
 import type * as wire from "./wire.js";
@@ -75,8 +76,8 @@ export class SluiceClient {
     return this.request("GET", "/api/health");
   }
 
-  async projects(): Promise<wire.ProjectInfo[]> {
-    return (await this.request<{ projects: wire.ProjectInfo[] }>("GET", "/api/projects")).projects;
+  async projects(): Promise<wire.Project[]> {
+    return (await this.request<{ projects: wire.Project[] }>("GET", "/api/projects")).projects;
   }
 
   project(key: string): ProjectClient {

@@ -1,8 +1,11 @@
 /**
  * The HTTP API's JSON shapes, as plain types for the typed client: no zod, no server code.
- * The server's zod schemas (core/wire.ts) are the source of truth; each type here has the name of one
- * schema and equals its `z.infer` type, which test/types/wire-matches-zod.ts checks at compile time.
+ * The server's zod schemas (@sluice/server, src/wire.ts) are the source of truth: each type here has the name
+ * of one schema and equals its `z.infer` type, which test/types/wire-matches-zod.ts checks.
  */
+
+/** The same object type written out flat: `Flat<A & B>` is what zod infers for `A.extend(B)`. */
+type Flat<T> = { [K in keyof T]: T[K] };
 
 /** ISO 8601 time (UTC). */
 type Timestamp = string;
@@ -38,7 +41,13 @@ type ArtifactKind = "json" | "blob" | "records" | "table";
 type Column = { name: string; type: string };
 
 /** One hop of an artifact's lineage. */
-type LineageLink = { depth: number; pipeline: string; step: string; artifact: string; runId: string };
+type LineageLink = {
+  depth: number;
+  pipeline: string;
+  step: string;
+  artifact: string;
+  runId: string;
+};
 
 /** Every error response has this shape. */
 export type ErrorBody = {
@@ -142,7 +151,10 @@ export type StepRun = {
   durationMs?: number;
   output?: OutputRef;
   error?: SerializedErrorBody;
-  /** An Arazzo step's last HTTP exchange: secrets masked, bodies capped at 64 KiB, each success criterion's result. */
+  /**
+   * An Arazzo step's last HTTP exchange: secrets masked, bodies capped at 64 KiB, each success
+   * criterion's result.
+   */
   http?: {
     request: { method: string; url: string; headers: Record<string, string>; body?: string };
     response?: { status: number; headers: Record<string, string>; body?: string };
@@ -152,10 +164,12 @@ export type StepRun = {
 };
 
 /** A run with its steps. */
-export type RunDetail = RunSummary & {
-  firstFailure?: { step?: string; error: SerializedErrorBody };
-  steps: StepRun[];
-};
+export type RunDetail = Flat<
+  RunSummary & {
+    firstFailure?: { step?: string; error: SerializedErrorBody };
+    steps: StepRun[];
+  }
+>;
 
 /** What a poller needs: cheap to ask for often. */
 export type LightStatus = {
@@ -178,10 +192,12 @@ export type TriggerRequest = {
 };
 
 /** The run a trigger started (or found). */
-export type TriggerResponse = RunSummary & {
-  /** False when the Idempotency-Key named an earlier run. */
-  created: boolean;
-};
+export type TriggerResponse = Flat<
+  RunSummary & {
+    /** False when the Idempotency-Key named an earlier run. */
+    created: boolean;
+  }
+>;
 
 /** A line of a run's log. */
 export type LogLine = {
@@ -257,4 +273,3 @@ export type RunMetrics = {
 
 /** The server's health check. */
 export type Health = { ok: boolean; version: string };
-export type ProjectInfo = Project;

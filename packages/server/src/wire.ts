@@ -1,7 +1,8 @@
 /**
  * The HTTP API's JSON shapes, as zod schemas: the server validates requests and generates its OpenAPI
- * document from them, and the typed client takes its types from them (`z.infer`, types only).
- * The shapes are those of src/views.ts, which the CLI's --json output uses too.
+ * document from them. The typed client has the same shapes as plain types (@sluice/client, src/wire.ts), which
+ * test/types/wire-matches-zod.ts checks against these: change both together.
+ * The shapes are those of sluice's runtime/views.ts, which the CLI's --json output uses too.
  */
 import { z } from "zod";
 import { LOG_LEVELS, REASONS, RUN_STATUSES, STEP_STATUSES } from "sluice/internal";
