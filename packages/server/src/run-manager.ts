@@ -1,20 +1,12 @@
 /**
- * The runs a server starts: a trigger validates the params, creates the run as `queued` (atomically
- * with its Idempotency-Key), answers, and runs it in this process; cancel and resume act on it; every
- * engine event is published to the project's subscribers (the SSE streams).
+ * The runs a server starts: a trigger goes the one trigger path (queueTrigger: checked, recorded as
+ * `queued` atomically with its Idempotency-Key), is answered, and runs in this process (startQueued);
+ * cancel and resume act on it; every engine event is published to the project's subscribers (SSE).
  */
-import { canonicalJson, maskParams, resolveParams, SluiceError, MASK, unknownStep, checkResumable, newClaim, newRunId, ownerFields, type SluiceEvent, type SluiceHome, DEFAULT_PROJECT, type ApiKeyStore, type FlowVersionStore, type RunRecord, type StepRunRecord, type TriggerStore, checkFlowVersion, registerFlows, type Workspace, type WorkspaceFlow } from "sluice/internal";
+import { checkResumable, DEFAULT_PROJECT, findFlow, MASK, newClaim, ownerFields, queueTrigger, registerFlows, resolveParams, SluiceError, startQueued, type ApiKeyStore, type FlowVersionStore, type RunRecord, type SluiceEvent, type SluiceEventListener, type SluiceHome, type StepRunRecord, type TriggerRequest, type TriggerStore, type Workspace, type WorkspaceFlow } from "sluice/internal";
 import { PublicErrors } from "./public-errors.js";
 
 export interface ServerTables extends ApiKeyStore, FlowVersionStore, TriggerStore {}
-
-export interface TriggerOptions {
-  params?: Record<string, unknown>;
-  version?: string;
-  targets?: string[];
-  force?: string[];
-  forceAll?: boolean;
-}
 
 /** An event as the SSE streams send it: JSON, with the run's project. */
 export type PublishedEvent = { type: string; runId: string; project: string } & Record<string, unknown>;
@@ -39,12 +31,7 @@ export class RunManager {
   }
 
   flow(name: string): WorkspaceFlow {
-    const flow = this.workspace.flows.get(name);
-    if (!flow) {
-      const known = [...this.workspace.flows.keys()];
-      throw new SluiceError("not-found", `No flow "${name}" in project "${this.project}". Flows: ${known.length > 0 ? known.join(", ") : "none"}.`);
-    }
-    return flow;
+    return findFlow(this.workspace, name);
   }
 
   /** Records the flow versions of the workspace (a server start). */
@@ -52,43 +39,10 @@ export class RunManager {
     return registerFlows(this.workspace, this.tables);
   }
 
-  async trigger(name: string, options: TriggerOptions, idempotencyKey?: string): Promise<{ run: RunRecord; created: boolean }> {
-    const flow = this.flow(name);
-    const { definition, pipeline } = flow;
-    checkFlowVersion(flow, options.version);
-    const graph = pipeline.graph();
-    const params = options.params ?? {};
-    resolveParams(graph, params); // invalid params are the caller's 400, before any run exists
-    for (const step of [...(options.targets ?? []), ...(options.force ?? [])]) if (!graph.byName.has(step)) throw unknownStep(graph, step);
-    const masked = maskParams(params, graph.secretParams);
-    const record: RunRecord = {
-      runId: newRunId(),
-      pipeline: name,
-      status: "queued",
-      params: masked,
-      startedAt: Date.now(),
-      project: this.project,
-      flow: { version: definition.version, hash: definition.hash },
-      source: { file: flow.file, exportName: flow.exportName, kind: "pipeline" },
-      ...ownerFields(),
-      claim: newClaim(),
-      heartbeatAt: Date.now(),
-    };
-    if (options.targets) record.targets = options.targets;
-    const claimed = await this.tables.createTriggeredRun(record, idempotencyKey);
-    if (!claimed.created) {
-      const earlier = await this.home.runs.findRun(claimed.runId);
-      if (!earlier) throw new SluiceError("internal", `Idempotency key names run ${claimed.runId}, which is missing.`);
-      // The same key for a different request is a client bug: say so rather than answer with an unrelated run.
-      if (earlier.pipeline !== name || canonicalJson(earlier.params) !== canonicalJson(masked)) {
-        throw new SluiceError("conflict", `Idempotency-Key "${idempotencyKey}" was used for another request (run ${earlier.runId} of flow "${earlier.pipeline}" with other params). Use a new key for a new run.`, {
-          details: { runId: earlier.runId },
-        });
-      }
-      return { run: earlier, created: false };
-    }
-    this.start(flow, record, params, options);
-    return { run: record, created: true };
+  async trigger(name: string, request: TriggerRequest, idempotencyKey?: string): Promise<{ run: RunRecord; created: boolean }> {
+    const queued = await queueTrigger(this.workspace, { runs: this.home.runs, triggers: this.tables }, name, request, idempotencyKey);
+    if (queued.created) this.track(queued.run.runId, (signal) => startQueued(queued, request, { stores: this.home.stores, signal, onEvent: this.publisher() }));
+    return { run: queued.run, created: queued.created };
   }
 
   /** Cancels a run this server is running: its steps get the abort signal, and it ends `cancelled`. */
@@ -160,34 +114,44 @@ export class RunManager {
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
   }
 
-  private start(flow: WorkspaceFlow, run: RunRecord, params: Record<string, unknown>, options: TriggerOptions): void {
-    const controller = new AbortController();
-    const done = flow.pipeline
-      .run({
+  /** Resumes a run in this process (see resume). */
+  private start(flow: WorkspaceFlow, run: RunRecord, params: Record<string, unknown>, options: { targets?: string[] }): void {
+    this.track(run.runId, (signal) =>
+      flow.pipeline.run({
         runId: run.runId,
         resume: true,
         params,
         targets: options.targets,
-        force: options.force,
-        forceAll: options.forceAll,
         stores: this.home.stores,
-        signal: controller.signal,
+        signal,
         source: { file: flow.file, exportName: flow.exportName },
         project: this.project,
         flow: run.flow,
         loadOutputs: "ran",
-        onEvent: (event) => {
-          if (this.subscribers.size > 0) this.publish(toPublished(event, this.project, this.errors));
-        },
-      })
+        onEvent: this.publisher(),
+      }),
+    );
+  }
+
+  /** Runs `execute` as run `runId` of this server: cancellable, awaited by close(), never left queued. */
+  private track(runId: string, execute: (signal: AbortSignal) => Promise<unknown>): void {
+    const controller = new AbortController();
+    const done = execute(controller.signal)
       .catch(async (error: unknown) => {
         // The engine could not even start (e.g. the store failed): the run must not stay queued.
         const message = error instanceof Error ? error.message : String(error);
-        await this.home.runs.updateRun(run.runId, { status: "failed", finishedAt: Date.now(), error: { code: SluiceError.is(error) ? error.code : "internal", message } }).catch(() => undefined);
-        this.publish({ type: "run:end", runId: run.runId, project: this.project, status: "failed", success: false });
+        await this.home.runs.updateRun(runId, { status: "failed", finishedAt: Date.now(), error: { code: SluiceError.is(error) ? error.code : "internal", message } }).catch(() => undefined);
+        this.publish({ type: "run:end", runId, project: this.project, status: "failed", success: false });
       })
-      .finally(() => this.active.delete(run.runId));
-    this.active.set(run.runId, { controller, done });
+      .finally(() => this.active.delete(runId));
+    this.active.set(runId, { controller, done });
+  }
+
+  /** The engine's event listener that publishes to this project's subscribers (the SSE streams). */
+  private publisher(): SluiceEventListener {
+    return (event) => {
+      if (this.subscribers.size > 0) this.publish(toPublished(event, this.project, this.errors));
+    };
   }
 
   private publish(published: PublishedEvent): void {

@@ -123,4 +123,18 @@ describe("sluice trigger without a server", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("Flows: training, etl");
   });
+
+  it("goes the server's trigger path here: an idempotency key run again shows the earlier run, another request with it is refused", () => {
+    const home = tempDir("sluice-server-test-");
+    const first = sluice(["trigger", "training", "-p", "rows=2", "--idempotency-key", "nightly-1", "--json"], inWorkspace(home));
+    expect(first.code, first.stderr).toBe(0);
+    const again = sluice(["trigger", "training", "-p", "rows=2", "--idempotency-key", "nightly-1", "--json"], inWorkspace(home));
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).runId).toBe(JSON.parse(first.stdout).runId);
+    const runs = JSON.parse(sluice(["runs", "--json"], inWorkspace(home)).stdout).runs;
+    expect(runs).toHaveLength(1);
+    const other = sluice(["trigger", "training", "-p", "rows=3", "--idempotency-key", "nightly-1"], inWorkspace(home));
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain("was used for another request");
+  });
 });

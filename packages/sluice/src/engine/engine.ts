@@ -30,7 +30,7 @@ import { metricRecord, metricsOfOutput } from "./metrics.js";
 import { Context, makeLogger } from "./step-context.js";
 import { recordOf, resultOf, type StepState } from "./step-state.js";
 import { argsOf, blockedBy, inputHashesOf, inputKeysOf, readOutputs, type OutputLoader } from "./step-inputs.js";
-import { HEARTBEAT_MS, ownerFields, takeRun } from "./owner.js";
+import { adoptRun, HEARTBEAT_MS, ownerFields, takeRun } from "./owner.js";
 import { newRunId } from "./run-id.js";
 import { RunLogs } from "./run-logs.js";
 
@@ -64,6 +64,8 @@ export interface ExecuteOptions {
   runId?: string;
   /** Continue the existing run `runId` (after a crash or failure) instead of creating a new one. */
   resume?: boolean;
+  /** Start the queued run `runId` that this process created under `claim` (a trigger) instead of creating one. */
+  adopt?: { claim: string };
   /** Which outputs the result holds: all (reading complete steps' outputs back), or only those computed in this run. @defaultValue "all" */
   loadOutputs?: "all" | "ran";
   /** Attribute console output made inside step bodies to the step's log. @defaultValue true */
@@ -176,10 +178,13 @@ class RunExecution {
       ...(this.options.project === undefined ? {} : { project: this.options.project }),
       ...(this.options.flow === undefined ? {} : { flow: this.options.flow }),
     };
-    const resumed = this.options.resume ? await stores.runs.findRun(this.runId) : undefined;
-    if (this.options.resume && !resumed) throw new SluiceError("not-found", `No run ${this.runId} to resume. List runs with: sluice runs`);
-    // Exactly one claimant continues a resumed run; the claim also fences the run against any former owner.
-    await takeRun(stores.runs, { runId: this.runId, ...record, startedAt: this.startedAt }, resumed);
+    if (this.options.adopt) await adoptRun(stores.runs, { runId: this.runId, ...record }, this.options.adopt.claim);
+    else {
+      const resumed = this.options.resume ? await stores.runs.findRun(this.runId) : undefined;
+      if (this.options.resume && !resumed) throw new SluiceError("not-found", `No run ${this.runId} to resume. List runs with: sluice runs`);
+      // Exactly one claimant continues a resumed run; the claim also fences the run against any former owner.
+      await takeRun(stores.runs, { runId: this.runId, ...record, startedAt: this.startedAt }, resumed);
+    }
     // A live run proves it is alive (seen from other hosts). The timer also keeps the process alive while
     // the run is unfinished: a step whose promise never settles must not let the process exit as if done.
     this.heartbeat = setInterval(() => {

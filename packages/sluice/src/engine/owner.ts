@@ -118,6 +118,21 @@ export async function takeRun(runs: RunStore, run: Omit<RunRecord, "claim">, res
   runs.fenceRun(run.runId, claim);
 }
 
+/**
+ * Takes a run this process queued itself (a trigger) from queued to running, under the claim it was
+ * created with: nothing is read back, and what the trigger recorded stays. Refused when another
+ * process took the run meanwhile (its claim changed).
+ */
+export async function adoptRun(runs: RunStore, run: Omit<RunRecord, "claim" | "startedAt">, claim: string): Promise<void> {
+  const { runId, ...fields } = run;
+  if (!(await runs.casRun(runId, claim, { ...fields, status: "running" }))) {
+    const now = await runs.findRun(runId);
+    if (!now) throw new SluiceError("not-found", `No queued run ${runId} to start.`);
+    throw ownedError(now);
+  }
+  runs.fenceRun(runId, claim);
+}
+
 /** A new claim token for a run this process creates. */
 export function newClaim(): string {
   return randomUUID();

@@ -4,7 +4,7 @@
  * first 12 characters when it has none.
  */
 import type { PipelineGraph } from "../core/index.js";
-import { snapshotOf, type SnapshotJson } from "../runtime/index.js";
+import { snapshotOf, versionLabel, type SnapshotJson } from "../runtime/index.js";
 
 export type FlowStep = SnapshotJson["steps"][number];
 
@@ -19,7 +19,7 @@ export interface FlowDefinition {
 
 export function flowDefinition(graph: PipelineGraph, options: { version?: string; description?: string } = {}): FlowDefinition {
   const snapshot = snapshotOf(graph, options.version).toJSON();
-  const definition: FlowDefinition = { name: graph.pipeline, version: options.version ?? snapshot.hash.slice(0, 12), hash: snapshot.hash, steps: snapshot.steps, paramsSchema: snapshot.paramsSchema };
+  const definition: FlowDefinition = { name: graph.pipeline, version: versionLabel(options.version, snapshot.hash), hash: snapshot.hash, steps: snapshot.steps, paramsSchema: snapshot.paramsSchema };
   if (options.description !== undefined) definition.description = options.description;
   return definition;
 }

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { SluiceError } from "../core/index.js";
-import { flowDefinition, type FlowDefinition } from "./index.js";
+import { flowDefinition, type FlowDefinition } from "./definition.js";
 import { exportedPipelines, importModule, type Pipeline, CONFIG_NAMES } from "../runtime/index.js";
 import type { FlowVersionStore } from "../store/index.js";
 

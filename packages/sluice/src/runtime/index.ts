@@ -13,7 +13,7 @@ export type { LineageLink, LineageStore } from "./lineage.js";
 export { exportedPipelines, importModule, loadPipeline } from "./module-loader.js";
 export { freeze, homeStores, isPipeline, memoryStores, pipeline, Pipeline, Preview } from "./pipeline.js";
 export type { PipelineOptions, PipelineOutputs, PipelineParams, PreviewOptions, PreviewStep, ResetOptions, ResetResult, RunOptions, Typed } from "./pipeline.js";
-export { canonicalText, compareSnapshots, readSnapshot, snapshotHash, snapshotOf, SNAPSHOT_FORMAT } from "./snapshot.js";
+export { canonicalText, compareSnapshots, readSnapshot, snapshotHash, snapshotOf, SNAPSHOT_FORMAT, versionLabel } from "./snapshot.js";
 export type { ParamsSchema, Snapshot, SnapshotComparison, SnapshotJson, SnapshotStep, StepChange } from "./snapshot.js";
 export {
   artifactOfPrefix,

@@ -23,7 +23,7 @@ import {
 } from "../core/index.js";
 import { fileURLToPath } from "node:url";
 import { decodeValue, MemoryArtifactStore, type ArtifactRef, type EncodedValue } from "../artifacts/index.js";
-import { snapshotHash, snapshotOf, type Snapshot } from "./snapshot.js";
+import { snapshotHash, snapshotOf, versionLabel, type Snapshot } from "./snapshot.js";
 import { executeRun, formatSummary, recoverCrashedRuns, type RunResult, type SluiceEventListener, type Stores } from "../engine/index.js";
 import type { Executor } from "../executors/index.js";
 import { formatTree, planRun, type Plan, type PlanOptions } from "../planner/index.js";
@@ -91,6 +91,8 @@ export interface RunOptions extends PreviewOptions {
   runId?: string;
   /** With `runId`: continue that run, reusing its finished steps, instead of starting a new one. */
   resume?: boolean;
+  /** With `runId`: start that queued run, which this process created under `claim` (see `queueTrigger`). */
+  adopt?: { claim: string };
   /** Recorded with the run so the CLI can resume it: the module file and export the pipeline came from. */
   source?: { file: string; exportName?: string };
   /** The project the run is recorded in. @defaultValue DEFAULT_PROJECT ("default") */
@@ -270,6 +272,7 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
       onEvent: withLogEcho(options.onEvent, logLevel),
       runId: options.runId,
       resume: options.resume,
+      adopt: options.adopt,
       source: options.source ?? (this.options.module === undefined ? undefined : { file: modulePath(this.options.module) }),
       project: options.project,
       flow: options.flow ?? this.definitionRef(),
@@ -378,7 +381,7 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
   /** What a run records of the definition it ran: the version label (else the hash's start) and the snapshot hash. */
   private definitionRef(): { version: string; hash: string } {
     const hash = (this.#snapshotHash ??= this.#snapshot?.hash ?? snapshotHash(this.graph(), this.options.version));
-    return { version: this.options.version ?? hash.slice(0, 12), hash };
+    return { version: versionLabel(this.options.version, hash), hash };
   }
 
   private async plan(options: Typed<PreviewOptions, unknown>, recover = true): Promise<{ graph: PipelineGraph; plan: Plan; paramsByNode: Array<Record<string, unknown>>; stores: Stores }> {

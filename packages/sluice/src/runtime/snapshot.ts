@@ -52,6 +52,11 @@ export function snapshotOf(graph: PipelineGraph, version?: string): Snapshot {
   return sealed({ ...content, hash: hashOf(content) }, true);
 }
 
+/** The version a run or a flow shows: the pipeline's label, or its snapshot hash's first 12 characters. */
+export function versionLabel(version: string | undefined, hash: string): string {
+  return version ?? hash.slice(0, 12);
+}
+
 /** The hash `snapshotOf(graph, version)` would have, without building the snapshot (every run records it). */
 export function snapshotHash(graph: PipelineGraph, version?: string): string {
   const steps = graph.nodes.map((node) => stepText(node.name, node.depNames, node.def.paramNames, node.def.fingerprint, node.def.description)).join(",");

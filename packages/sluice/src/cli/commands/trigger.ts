@@ -1,9 +1,8 @@
 import pc from "picocolors";
-import { SluiceError } from "../../core/index.js";
 import type { wire } from "@sluice/client";
-import { formatDuration } from "../../engine/index.js";
-import { homeStores, runDetailJson } from "../../runtime/index.js";
-import { checkFlowVersion, loadWorkspace } from "../../flows/index.js";
+import { formatDuration, shownRun } from "../../engine/index.js";
+import { openHome, runDetailJson } from "../../runtime/index.js";
+import { loadWorkspace, queueTrigger, startQueued } from "../../flows/index.js";
 import { EXIT } from "../exit.js";
 import { cancelOnInterrupt } from "../interrupt.js";
 import { parseParamArgs } from "../param-args.js";
@@ -45,27 +44,23 @@ export async function triggerCommand(flow: string, options: TriggerCommandOption
   return run.status === "succeeded" ? EXIT.ok : EXIT.failed;
 }
 
+/**
+ * Runs the workspace's flow in this process, through the same trigger path as the server (checked,
+ * queued with its idempotency key, then started); the same key again shows the earlier run.
+ */
 async function runHere(flow: string, params: Record<string, unknown>, options: TriggerCommandOptions): Promise<wire.RunDetail> {
   const workspace = await loadWorkspace(options.config);
-  const found = workspace.flows.get(flow);
-  if (!found) throw new SluiceError("not-found", `No flow "${flow}" in project "${workspace.project}" (${workspace.configPath}). Flows: ${[...workspace.flows.keys()].join(", ")}.`);
-  checkFlowVersion(found, options.flowVersion);
-  const { definition } = found;
-  const stores = await homeStores(options.home);
+  const home = await openHome(options.home);
   const interrupt = cancelOnInterrupt();
   try {
-    const result = await found.pipeline.run({
-      params,
-      stores,
-      signal: interrupt.signal,
-      project: workspace.project,
-      flow: { version: definition.version, hash: definition.hash },
-      source: { file: found.file, exportName: found.exportName },
-      loadOutputs: "ran",
-    });
-    const stored = (await stores.runs.getRun(result.runId))!;
-    return runDetailJson(stored.run, stored.steps) as wire.RunDetail;
+    const request = { params, ...(options.flowVersion ? { version: options.flowVersion } : {}) };
+    const queued = await queueTrigger(workspace, { runs: home.runs, triggers: home.serverTables }, flow, request, options.idempotencyKey);
+    if (!queued.created && !options.json) process.stderr.write(`Run ${queued.run.runId} was triggered earlier with this idempotency key; showing it.\n`);
+    if (queued.created) await startQueued(queued, request, { stores: home.stores, signal: interrupt.signal });
+    const stored = (await home.runs.getRun(queued.run.runId))!;
+    return runDetailJson(shownRun(stored.run), stored.steps) as wire.RunDetail;
   } finally {
     interrupt.dispose();
+    home.close();
   }
 }

@@ -1,5 +1,4 @@
 import { closeSync, mkdirSync, openSync } from "node:fs";
-import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
@@ -554,5 +553,3 @@ function migrate(db: Database.Database, path: string): void {
 class DryRun {
   constructor(readonly result: { runs: number; completions: number; artifacts: Array<{ hash: string; inline: boolean }> }) {}
 }
-
-export const THIS_HOST = hostname();

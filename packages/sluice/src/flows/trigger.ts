@@ -1,0 +1,112 @@
+/**
+ * The one trigger path, for `sluice server` and the local `sluice trigger` alike: check the request
+ * (flow, version, params, targets) before any run exists, record the run as `queued` atomically with
+ * its idempotency key, then start it in this process by adopting the queued run (queued → running
+ * under the claim it was created with; nothing is read back or rewritten).
+ */
+import { canonicalJson, maskParams, resolveParams, SluiceError, unknownStep } from "../core/index.js";
+import { newClaim, newRunId, ownerFields, type RunResult, type SluiceEventListener, type Stores } from "../engine/index.js";
+import type { RunRecord, RunStore, TriggerStore } from "../store/index.js";
+import { checkFlowVersion, type Workspace, type WorkspaceFlow } from "./workspace.js";
+
+export interface TriggerRequest {
+  params?: Record<string, unknown>;
+  /** The flow version the caller expects; refused (conflict) when another is loaded. */
+  version?: string;
+  targets?: string[];
+  force?: string[];
+  forceAll?: boolean;
+}
+
+export interface QueuedTrigger {
+  flow: WorkspaceFlow;
+  /** The queued run, or the earlier run the idempotency key names. */
+  run: RunRecord;
+  /** False when the idempotency key named an earlier run: nothing was queued, and nothing is to start. */
+  created: boolean;
+  /** The params as given (secrets unmasked), for starting the run. */
+  params: Record<string, unknown>;
+}
+
+/** The workspace's flow `name`, or `not-found` listing the flows there are. */
+export function findFlow(workspace: Workspace, name: string): WorkspaceFlow {
+  const flow = workspace.flows.get(name);
+  if (flow) return flow;
+  const known = [...workspace.flows.keys()];
+  throw new SluiceError("not-found", `No flow "${name}" in project "${workspace.project}". Flows: ${known.length > 0 ? known.join(", ") : "none"}.`);
+}
+
+/**
+ * Checks a trigger of flow `name` and records its run as queued with the idempotency key. The same key
+ * again returns the earlier run (`created: false`); the same key for another flow or other params is
+ * a conflict (a client bug: answering with an unrelated run would hide it).
+ */
+export async function queueTrigger(
+  workspace: Workspace,
+  stores: { runs: RunStore; triggers: TriggerStore },
+  name: string,
+  request: TriggerRequest,
+  idempotencyKey?: string,
+): Promise<QueuedTrigger> {
+  const flow = findFlow(workspace, name);
+  const { definition, pipeline } = flow;
+  checkFlowVersion(flow, request.version);
+  const graph = pipeline.graph();
+  const params = request.params ?? {};
+  resolveParams(graph, params); // invalid params are the caller's mistake, found before any run exists
+  for (const step of [...(request.targets ?? []), ...(request.force ?? [])]) if (!graph.byName.has(step)) throw unknownStep(graph, step);
+  const masked = maskParams(params, graph.secretParams);
+  const run: RunRecord = {
+    runId: newRunId(),
+    pipeline: name,
+    status: "queued",
+    params: masked,
+    startedAt: Date.now(),
+    project: workspace.project,
+    flow: { version: definition.version, hash: definition.hash },
+    source: { file: flow.file, exportName: flow.exportName, kind: "pipeline" },
+    ...ownerFields(),
+    claim: newClaim(),
+    heartbeatAt: Date.now(),
+  };
+  if (request.targets) run.targets = request.targets;
+  const claimed = await stores.triggers.createTriggeredRun(run, idempotencyKey);
+  if (claimed.created) return { flow, run, created: true, params };
+  const earlier = await stores.runs.findRun(claimed.runId);
+  if (!earlier) throw new SluiceError("internal", `Idempotency key names run ${claimed.runId}, which is missing.`);
+  if (earlier.pipeline !== name || canonicalJson(earlier.params) !== canonicalJson(masked)) {
+    throw new SluiceError("conflict", `Idempotency-Key "${idempotencyKey}" was used for another request (run ${earlier.runId} of flow "${earlier.pipeline}" with other params). Use a new key for a new run.`, {
+      details: { runId: earlier.runId },
+    });
+  }
+  return { flow, run: earlier, created: false, params };
+}
+
+export interface StartOptions {
+  stores: Stores;
+  signal?: AbortSignal;
+  onEvent?: SluiceEventListener;
+  /** @defaultValue "ran" */
+  loadOutputs?: "all" | "ran";
+}
+
+/** Starts a run `queueTrigger` created, in this process: the engine adopts it under its claim. */
+export function startQueued(queued: QueuedTrigger, request: TriggerRequest, options: StartOptions): Promise<RunResult> {
+  const { flow, run, params } = queued;
+  if (!queued.created || run.claim === undefined) throw new SluiceError("internal", `Run ${run.runId} was not queued by this trigger; there is nothing to start.`);
+  return flow.pipeline.run({
+    runId: run.runId,
+    adopt: { claim: run.claim },
+    params,
+    targets: request.targets,
+    force: request.force,
+    forceAll: request.forceAll,
+    stores: options.stores,
+    signal: options.signal,
+    onEvent: options.onEvent,
+    source: { file: flow.file, exportName: flow.exportName },
+    project: run.project,
+    flow: run.flow,
+    loadOutputs: options.loadOutputs ?? "ran",
+  });
+}
