@@ -4,7 +4,7 @@
 // (which checks the outcome and warms up).
 // Standalone: `node bench/arazzo-parse.mjs` prints the figures; bench/run.mjs imports measureArazzoParse().
 import { fileURLToPath } from "node:url";
-import { loadArazzo } from "../dist/arazzo/index.js";
+import { loadArazzo } from "@sluice/arazzo";
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);

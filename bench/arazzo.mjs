@@ -68,7 +68,7 @@ function median(values) {
 function timeRun(doc, port, home) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, ["bin/sluice.js", "arazzo", "run", doc, "--json", "--source-url", `items=http://127.0.0.1:${port}`], {
+    const child = spawn(process.execPath, ["packages/sluice/bin/sluice.js", "arazzo", "run", doc, "--json", "--source-url", `items=http://127.0.0.1:${port}`], {
       cwd: root,
       env: { ...process.env, SLUICE_HOME: home },
       stdio: ["ignore", "pipe", "pipe"],

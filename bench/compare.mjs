@@ -1,9 +1,10 @@
 // Before/after on this machine in one session: `node bench/compare.mjs REV` builds revision REV in a
-// temporary git worktree (sharing node_modules) and times it and the working tree, interleaved:
+// temporary git worktree (sharing node_modules; for a revision with npm workspaces, its own links to
+// its own packages) and times it and the working tree, interleaved:
 // durable whole-process runs of bench/workload.mjs, then a no-op rerun and a preview on the home the
 // run filled. RUNS=5 samples per point (median); POINTS="w1:10000,w3:10000" picks the workloads.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,12 +20,19 @@ const points = (process.env.POINTS ?? "w1:10000,w3:10000,w1:1000").split(",").ma
 const before = mkdtempSync(join(tmpdir(), "sluice-compare-"));
 execFileSync("git", ["worktree", "add", "--detach", before, rev], { cwd: root, stdio: "ignore" });
 try {
-  symlinkSync(join(root, "node_modules"), join(before, "node_modules"));
-  execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: before, stdio: "inherit" });
+  const tsc = join(root, "node_modules/typescript/bin/tsc");
+  if (workspaces(before)) {
+    linkModules(before);
+    execFileSync(process.execPath, [tsc, "-b", "packages/client", "packages/sluice"], { cwd: before, stdio: "inherit" });
+  } else {
+    symlinkSync(join(root, "node_modules"), join(before, "node_modules"));
+    execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: before, stdio: "inherit" });
+  }
   const trees = { [rev]: before, "working tree": root };
   const time = (dir, args, env) => {
     const started = process.hrtime.bigint();
-    const child = spawnSync(process.execPath, ["bin/sluice.js", ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: "ignore" });
+    const bin = workspaces(dir) ? "packages/sluice/bin/sluice.js" : "bin/sluice.js";
+    const child = spawnSync(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: "ignore" });
     if (child.status !== 0) throw new Error(`${dir}: sluice ${args.join(" ")} exited ${child.status}`);
     return Number(process.hrtime.bigint() - started) / 1e6;
   };
@@ -48,4 +56,20 @@ try {
   }
 } finally {
   execFileSync("git", ["worktree", "remove", "--force", before], { cwd: root, stdio: "ignore" });
+}
+
+/** Whether the tree at `dir` has the npm workspaces layout (packages/sluice) rather than one package. */
+function workspaces(dir) {
+  return existsSync(join(dir, "packages/sluice"));
+}
+
+/** The working tree's dependencies for `dir`, except sluice's own packages: those of `dir` itself. */
+function linkModules(dir) {
+  const modules = join(dir, "node_modules");
+  mkdirSync(join(modules, "@sluice"), { recursive: true });
+  for (const name of readdirSync(join(root, "node_modules"))) {
+    if (name === "sluice") symlinkSync(join(dir, "packages/sluice"), join(modules, "sluice"));
+    else if (name !== "@sluice") symlinkSync(join(root, "node_modules", name), join(modules, name));
+  }
+  for (const name of readdirSync(join(dir, "packages"))) if (name !== "sluice") symlinkSync(join(dir, "packages", name), join(modules, "@sluice", name));
 }

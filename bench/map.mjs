@@ -19,7 +19,7 @@ function timeRun(items) {
   const home = mkdtempSync(join(os.tmpdir(), "sluice-bench-map-"));
   try {
     const started = process.hrtime.bigint();
-    const child = spawnSync(process.execPath, ["bin/sluice.js", "run", "bench/map-workload.mjs", "--quiet"], { cwd: root, env: { ...process.env, SLUICE_HOME: home, SLUICE_BENCH_ITEMS: String(items) }, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+    const child = spawnSync(process.execPath, ["packages/sluice/bin/sluice.js", "run", "bench/map-workload.mjs", "--quiet"], { cwd: root, env: { ...process.env, SLUICE_HOME: home, SLUICE_BENCH_ITEMS: String(items) }, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (child.status !== 0) throw new Error(`map benchmark run exited ${child.status}: ${child.stderr}`);
     return ms;

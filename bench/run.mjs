@@ -28,7 +28,7 @@ function median(values) {
 function timeProcess(args, env) {
   const rssFile = join(tmp, "rss");
   const started = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, ["--import", "./bench/report-rss.mjs", "bin/sluice.js", ...args], {
+  const child = spawnSync(process.execPath, ["--import", "./bench/report-rss.mjs", "packages/sluice/bin/sluice.js", ...args], {
     cwd: root,
     env: { ...process.env, ...env, SLUICE_BENCH_RSS_FILE: rssFile },
     encoding: "utf8",

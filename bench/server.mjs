@@ -13,7 +13,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const workspace = join(root, "test/fixtures/workspace");
 
 function startServer(home) {
-  const child = spawn(process.execPath, [join(root, "bin/sluice.js"), "server", "--port", "0"], { cwd: workspace, env: { ...process.env, SLUICE_HOME: home }, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [join(root, "packages/sluice/bin/sluice.js"), "server", "--port", "0"], { cwd: workspace, env: { ...process.env, SLUICE_HOME: home }, stdio: ["ignore", "ignore", "pipe"] });
   return new Promise((resolve, reject) => {
     let stderr = "";
     child.stderr.on("data", (chunk) => {
@@ -46,7 +46,7 @@ async function waitDone(base, key, runId) {
 
 export async function measureServer({ seconds = 5, connections = 50, triggers = 100 } = {}) {
   const home = mkdtempSync(join(os.tmpdir(), "sluice-bench-server-"));
-  const created = spawnSync(process.execPath, [join(root, "bin/sluice.js"), "keys", "create", "--project", "demo"], { cwd: workspace, env: { ...process.env, SLUICE_HOME: home }, encoding: "utf8" });
+  const created = spawnSync(process.execPath, [join(root, "packages/sluice/bin/sluice.js"), "keys", "create", "--project", "demo"], { cwd: workspace, env: { ...process.env, SLUICE_HOME: home }, encoding: "utf8" });
   const key = created.stdout.trim();
   const { child, url } = await startServer(home);
   const base = `${url}/api/projects/demo`;

@@ -19,7 +19,7 @@ function timeRun(isolate) {
   const home = mkdtempSync(join(os.tmpdir(), "sluice-bench-threads-"));
   try {
     const started = process.hrtime.bigint();
-    const child = spawnSync(process.execPath, ["bin/sluice.js", "run", "bench/cpu-workload.mjs", "--quiet"], { cwd: root, env: { ...process.env, SLUICE_HOME: home, SLUICE_BENCH_ISOLATE: isolate ? "1" : "0" }, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+    const child = spawnSync(process.execPath, ["packages/sluice/bin/sluice.js", "run", "bench/cpu-workload.mjs", "--quiet"], { cwd: root, env: { ...process.env, SLUICE_HOME: home, SLUICE_BENCH_ISOLATE: isolate ? "1" : "0" }, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
     if (child.status !== 0) throw new Error(`cpu benchmark run exited ${child.status}: ${child.stderr}`);
     return Number(process.hrtime.bigint() - started) / 1e6;
   } finally {

@@ -8,7 +8,8 @@
  * commits once before each step execution: the state after the previous execution, and this step's
  * "running" record, are stored before the call is sent, so a resumed run never repeats a finished call.
  */
-import { isPromise, serializeError, type LogLevel, type MaybePromise, type SerializedError, type StepStatus, HEARTBEAT_MS, ownerFields, takeRun, type HttpExchange, type LogRecord, type RunCheckpoints, type RunRecord, type RunStore, type StepRunRecord } from "sluice/internal";
+import { ownerFields, RunRecording, serializeError, type HttpExchange, type LogLevel, type LogRecord, type MaybePromise, type RunCheckpoints, type RunRecord, type RunStore, type SerializedError, type StepRunRecord, type StepStatus } from "sluice/internal";
+
 
 import type { Masker } from "./secrets.js";
 import { maskExchange } from "./exchange.js";
@@ -17,8 +18,8 @@ export class Recorder {
   private readonly steps = new Map<string, StepRunRecord>();
   private dirty = new Set<string>();
   private logs: LogRecord[] = [];
-  private readonly inflight = new Set<Promise<unknown>>();
-  private heartbeat?: NodeJS.Timeout;
+  /** The run's own record (opened, heartbeat, queued writes, its end): the engine's seam. */
+  private readonly recording: RunRecording;
   /** The first write the store refused: the run cannot be recorded any further. */
   storeError?: unknown;
 
@@ -26,14 +27,15 @@ export class Recorder {
     readonly runs: RunStore & RunCheckpoints,
     readonly runId: string,
     private readonly masker: Masker,
-  ) {}
+  ) {
+    this.recording = new RunRecording(runs, runId);
+  }
 
   /** Creates (or, resuming, reopens) the run record and lists every step as pending. */
   async start(record: Omit<RunRecord, "runId" | "status" | "startedAt">, stepNames: readonly string[], resume?: { run: RunRecord; existing: StepRunRecord[] }): Promise<void> {
     const now = Date.now();
-    const live = { ...record, status: "running" as const, ...ownerFields(), heartbeatAt: now };
     // Exactly one claimant continues a resumed run (claimed against the record its checkpoint was read from).
-    await takeRun(this.runs, { runId: this.runId, ...live, startedAt: now }, resume?.run);
+    await this.recording.open({ ...record, status: "running", ...ownerFields(), heartbeatAt: now, startedAt: now }, { resume: resume?.run, unrefHeartbeat: true });
     // Steps the crash recovery (or a cancel) left cancelled have not run: pending again until they do.
     for (const step of resume?.existing ?? []) this.steps.set(step.step, step.status === "cancelled" ? { ...step, status: "pending", reason: "forced" } : step);
     const fresh: StepRunRecord[] = [];
@@ -44,10 +46,6 @@ export class Recorder {
       fresh.push(step);
     }
     if (fresh.length > 0) this.track(this.runs.putSteps(fresh));
-    this.heartbeat = setInterval(() => {
-      this.track(this.runs.updateRun(this.runId, { heartbeatAt: Date.now() }));
-    }, HEARTBEAT_MS);
-    this.heartbeat.unref();
   }
 
   stepStarted(name: string, attempts: number): void {
@@ -133,19 +131,12 @@ export class Recorder {
 
   /** Ends the run record; every queued write is committed before it resolves. */
   async finish(patch: Partial<RunRecord>): Promise<void> {
-    clearInterval(this.heartbeat);
     this.queue();
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
-    try {
-      await this.runs.updateRun(this.runId, patch);
-    } finally {
-      this.runs.fenceRun(this.runId, undefined);
-    }
+    await this.recording.finish(patch);
   }
 
   stop(): void {
-    clearInterval(this.heartbeat);
-    this.runs.fenceRun(this.runId, undefined);
+    this.recording.release();
   }
 
   private maskError(error: SerializedError): SerializedError {
@@ -164,15 +155,9 @@ export class Recorder {
   }
 
   private track(write: MaybePromise<void>): void {
-    if (!isPromise(write)) return;
-    this.inflight.add(write);
-    write.then(
-      () => this.inflight.delete(write),
-      (error: unknown) => {
-        this.inflight.delete(write);
-        this.storeError ??= error;
-      },
-    );
+    this.recording.track(write, (error) => {
+      this.storeError ??= error;
+    });
   }
 }
 

@@ -30,7 +30,8 @@ import { metricRecord, metricsOfOutput } from "./metrics.js";
 import { Context, makeLogger } from "./step-context.js";
 import { recordOf, resultOf, type StepState } from "./step-state.js";
 import { argsOf, blockedBy, inputHashesOf, inputKeysOf, readOutputs, type OutputLoader } from "./step-inputs.js";
-import { adoptRun, HEARTBEAT_MS, ownerFields, takeRun } from "./owner.js";
+import { ownerFields } from "./owner.js";
+import { RunRecording } from "./run-recording.js";
 import { newRunId } from "./run-id.js";
 import { RunLogs } from "./run-logs.js";
 
@@ -107,8 +108,8 @@ class RunExecution {
   private readonly slots: Slots;
   private readonly executor: Executor;
   private readonly running = new Set<AttemptControl>();
-  /** Queued writes not yet known to be committed. */
-  private readonly inflight = new Set<Promise<unknown>>();
+  /** The run's own record: opened, heartbeat, writes not waited for, its end. */
+  private readonly recording: RunRecording;
   /** Aborted on cancel: retry waits and fallbacks listen to it. */
   private readonly runControl = new AttemptControl();
   private cancelled = false;
@@ -118,7 +119,6 @@ class RunExecution {
   private threads?: ThreadExecutor;
   private readonly logs: RunLogs;
   private resolveDone!: () => void;
-  private heartbeat?: NodeJS.Timeout;
   private graceTimer?: NodeJS.Timeout;
   /** Set once the run is being finished: a body that ends after that (it ignored its cancel) records nothing. */
   private closed = false;
@@ -128,6 +128,7 @@ class RunExecution {
 
   constructor(private readonly options: ExecuteOptions) {
     this.runId = options.runId ?? newRunId();
+    this.recording = new RunRecording(options.stores.runs, this.runId);
     this.executor = options.executor ?? new InProcessExecutor();
     this.states = new Array(options.graph.nodes.length);
     this.slots = new Slots(options.concurrency);
@@ -178,18 +179,10 @@ class RunExecution {
       ...(this.options.project === undefined ? {} : { project: this.options.project }),
       ...(this.options.flow === undefined ? {} : { flow: this.options.flow }),
     };
-    if (this.options.adopt) await adoptRun(stores.runs, { runId: this.runId, ...record }, this.options.adopt.claim);
-    else {
-      const resumed = this.options.resume ? await stores.runs.findRun(this.runId) : undefined;
-      if (this.options.resume && !resumed) throw new SluiceError("not-found", `No run ${this.runId} to resume. List runs with: sluice runs`);
-      // Exactly one claimant continues a resumed run; the claim also fences the run against any former owner.
-      await takeRun(stores.runs, { runId: this.runId, ...record, startedAt: this.startedAt }, resumed);
-    }
-    // A live run proves it is alive (seen from other hosts). The timer also keeps the process alive while
-    // the run is unfinished: a step whose promise never settles must not let the process exit as if done.
-    this.heartbeat = setInterval(() => {
-      Promise.resolve(stores.runs.updateRun(this.runId, { heartbeatAt: Date.now() })).catch(() => undefined);
-    }, HEARTBEAT_MS);
+    const resumed = this.options.resume && !this.options.adopt ? await stores.runs.findRun(this.runId) : undefined;
+    if (this.options.resume && !this.options.adopt && !resumed) throw new SluiceError("not-found", `No run ${this.runId} to resume. List runs with: sluice runs`);
+    // Exactly one claimant continues a resumed (or adopted) run; the claim also fences it against any former owner.
+    await this.recording.open({ ...record, startedAt: this.startedAt }, { resume: resumed, adopt: this.options.adopt });
     try {
       await stores.runs.putSteps(this.ordered.map((state) => recordOf(this.runId, state)));
     } catch (error) {
@@ -482,17 +475,11 @@ class RunExecution {
 
   /** Follows a write that is not waited for: a failure stops the run, and the run's end waits for it. */
   private track(write: MaybePromise<void>, state?: StepState): void {
-    if (!isPromise(write)) return;
-    this.inflight.add(write);
-    write.then(
-      () => this.inflight.delete(write),
-      (error: unknown) => {
-        this.inflight.delete(write);
-        this.storeError ??= error;
-        this.firstFailure ??= { step: state?.node.name, error: serializeError(error) };
-        this.cancel();
-      },
-    );
+    this.recording.track(write, (error) => {
+      this.storeError ??= error;
+      this.firstFailure ??= { step: state?.node.name, error: serializeError(error) };
+      this.cancel();
+    });
   }
 
   /** Records the step's final state (queued; see `store`) and announces it. */
@@ -517,7 +504,7 @@ class RunExecution {
   private async finish(): Promise<RunResult> {
     const { stores } = this.options;
     this.closed = true;
-    clearInterval(this.heartbeat);
+    this.recording.stopHeartbeat();
     clearTimeout(this.graceTimer);
     const leftovers: StepRunRecord[] = [];
     for (const state of this.ordered) {
@@ -535,7 +522,7 @@ class RunExecution {
     }
     await this.threads?.close();
     // Every queued write of this run is committed (or has failed) before the run is reported finished.
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    await this.recording.settle();
     const { outputs, texts, unreadable } = await readOutputs(this.ordered, this.loader, this.options.loadOutputs ?? "all");
     // A run never reports an output it could not read (missing, or failing its hash check): that step failed.
     for (const { state, error } of unreadable) {
@@ -549,24 +536,16 @@ class RunExecution {
     let status: RunStatus = this.storeError !== undefined ? "failed" : this.cancelled ? "cancelled" : anyFailed ? "failed" : "succeeded";
     const finishedAt = Date.now();
     // A run another process took over (superseded) is theirs to record.
-    if (!SluiceError.is(this.storeError) || this.storeError.code !== "superseded") {
-      try {
-        await stores.runs.updateRun(this.runId, {
-          status,
-          reason: status === "cancelled" ? "cancelled" : undefined,
-          finishedAt,
-          durationMs: finishedAt - this.startedAt,
-          error: this.firstFailure?.error,
-        });
-      } catch (error) {
-        // The end could not be recorded (a full disk): the result still says what happened, and once this
-        // process is gone the run reads as crashed (resumable) instead of running.
-        this.storeError ??= error;
-        this.firstFailure ??= { error: serializeError(error) };
-        status = "failed";
-      }
+    const superseded = SluiceError.is(this.storeError) && this.storeError.code === "superseded";
+    try {
+      await this.recording.finish(superseded ? undefined : { status, reason: status === "cancelled" ? "cancelled" : undefined, finishedAt, durationMs: finishedAt - this.startedAt, error: this.firstFailure?.error });
+    } catch (error) {
+      // The end could not be recorded (a full disk): the result still says what happened, and once this
+      // process is gone the run reads as crashed (resumable) instead of running.
+      this.storeError ??= error;
+      this.firstFailure ??= { error: serializeError(error) };
+      status = "failed";
     }
-    stores.runs.fenceRun(this.runId, undefined);
     const steps: Record<string, StepResult> = {};
     for (const state of this.ordered) steps[state.node.name] = resultOf(state);
     const result = new RunResult({

@@ -8,5 +8,7 @@ export { retryDelay, sleep } from "./retry.js";
 export { formatDuration, formatSummary } from "./summary-text.js";
 export { newRunId } from "./run-id.js";
 export { recoverCrashedRuns } from "./recovery.js";
+export { RunRecording } from "./run-recording.js";
+export type { RunOpening } from "./run-recording.js";
 export { adoptRun, HEARTBEAT_MS, LEASE_MS, isOrphaned, newClaim, ownerAlive, ownerFields, ownerName, shownRun, takeRun } from "./owner.js";
 export { checkResumable } from "./resume-check.js";
