@@ -53,7 +53,12 @@ function startServer() {
   const server = createServer((request, response) => {
     counter++;
     response.writeHead(200, { "content-type": "application/json" });
-    response.end(JSON.stringify({ id: decodeURIComponent(request.url.split("/").pop()), next: `item-${counter}` }));
+    response.end(
+      JSON.stringify({
+        id: decodeURIComponent(request.url.split("/").pop()),
+        next: `item-${counter}`,
+      }),
+    );
   });
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
@@ -68,18 +73,31 @@ function median(values) {
 function timeRun(doc, port, home) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, ["packages/sluice/bin/sluice.js", "arazzo", "run", doc, "--json", "--source-url", `items=http://127.0.0.1:${port}`], {
-      cwd: root,
-      env: { ...process.env, SLUICE_HOME: home },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        "packages/sluice/bin/sluice.js",
+        "arazzo",
+        "run",
+        doc,
+        "--json",
+        "--source-url",
+        `items=http://127.0.0.1:${port}`,
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, SLUICE_HOME: home },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
     child.stderr.on("data", (chunk) => (stderr += chunk));
     child.on("close", (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (code !== 0) return reject(new Error(`sluice arazzo run ${doc} exited ${code}: ${stderr || stdout}`));
+      if (code !== 0)
+        return reject(new Error(`sluice arazzo run ${doc} exited ${code}: ${stderr || stdout}`));
       resolve(ms);
     });
   });
@@ -97,10 +115,16 @@ export async function measureArazzo({ runs = 5, steps = 50 } = {}) {
       const doc = join(dir, `chain-${n}.arazzo.yaml`);
       await timeRun(doc, port, mkdtempSync(join(dir, "home-"))); // warm the file system cache
       const samples = [];
-      for (let i = 0; i < runs; i++) samples.push(await timeRun(doc, port, mkdtempSync(join(dir, "home-"))));
+      for (let i = 0; i < runs; i++)
+        samples.push(await timeRun(doc, port, mkdtempSync(join(dir, "home-"))));
       result[n] = median(samples);
     }
-    return { steps, oneStepMs: result[1], wallMs: result[steps], marginalMs: (result[steps] - result[1]) / (steps - 1) };
+    return {
+      steps,
+      oneStepMs: result[1],
+      wallMs: result[steps],
+      marginalMs: (result[steps] - result[1]) / (steps - 1),
+    };
   } finally {
     server.close();
     rmSync(dir, { recursive: true, force: true });

@@ -16,30 +16,47 @@ if (!rev) {
 }
 const root = fileURLToPath(new URL("..", import.meta.url));
 const runs = Number(process.env.RUNS ?? 5);
-const points = (process.env.POINTS ?? "w1:10000,w3:10000,w1:1000").split(",").map((p) => p.split(":"));
+const points = (process.env.POINTS ?? "w1:10000,w3:10000,w1:1000")
+  .split(",")
+  .map((p) => p.split(":"));
 const before = mkdtempSync(join(tmpdir(), "sluice-compare-"));
 execFileSync("git", ["worktree", "add", "--detach", before, rev], { cwd: root, stdio: "ignore" });
 try {
   const tsc = join(root, "node_modules/typescript/bin/tsc");
   if (workspaces(before)) {
     linkModules(before);
-    execFileSync(process.execPath, [tsc, "-b", "packages/client", "packages/sluice"], { cwd: before, stdio: "inherit" });
+    execFileSync(process.execPath, [tsc, "-b", "packages/client", "packages/sluice"], {
+      cwd: before,
+      stdio: "inherit",
+    });
   } else {
     symlinkSync(join(root, "node_modules"), join(before, "node_modules"));
-    execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: before, stdio: "inherit" });
+    execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], {
+      cwd: before,
+      stdio: "inherit",
+    });
   }
   const trees = { [rev]: before, "working tree": root };
   const time = (dir, args, env) => {
     const started = process.hrtime.bigint();
     const bin = workspaces(dir) ? "packages/sluice/bin/sluice.js" : "bin/sluice.js";
-    const child = spawnSync(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: "ignore" });
-    if (child.status !== 0) throw new Error(`${dir}: sluice ${args.join(" ")} exited ${child.status}`);
+    const child = spawnSync(process.execPath, [bin, ...args], {
+      cwd: dir,
+      env: { ...process.env, ...env },
+      stdio: "ignore",
+    });
+    if (child.status !== 0)
+      throw new Error(`${dir}: sluice ${args.join(" ")} exited ${child.status}`);
     return Number(process.hrtime.bigint() - started) / 1e6;
   };
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  console.log("| workload | N | tree | run (durable) | no-op rerun | preview |\n|---|---:|---|---:|---:|---:|");
+  console.log(
+    "| workload | N | tree | run (durable) | no-op rerun | preview |\n|---|---:|---|---:|---:|---:|",
+  );
   for (const [workload, n] of points) {
-    const samples = Object.fromEntries(Object.keys(trees).map((name) => [name, { run: [], rerun: [], preview: [] }]));
+    const samples = Object.fromEntries(
+      Object.keys(trees).map((name) => [name, { run: [], rerun: [], preview: [] }]),
+    );
     for (let i = 0; i < runs; i++) {
       for (const [name, dir] of Object.entries(trees)) {
         const home = mkdtempSync(join(tmpdir(), "sluice-compare-home-"));
@@ -51,7 +68,9 @@ try {
       }
     }
     for (const [name, s] of Object.entries(samples)) {
-      console.log(`| ${workload} | ${n} | ${name} | ${median(s.run).toFixed(0)} ms | ${median(s.rerun).toFixed(0)} ms | ${median(s.preview).toFixed(0)} ms |`);
+      console.log(
+        `| ${workload} | ${n} | ${name} | ${median(s.run).toFixed(0)} ms | ${median(s.rerun).toFixed(0)} ms | ${median(s.preview).toFixed(0)} ms |`,
+      );
     }
   }
 } finally {
@@ -71,5 +90,6 @@ function linkModules(dir) {
     if (name === "sluice") symlinkSync(join(dir, "packages/sluice"), join(modules, "sluice"));
     else if (name !== "@sluice") symlinkSync(join(root, "node_modules", name), join(modules, name));
   }
-  for (const name of readdirSync(join(dir, "packages"))) if (name !== "sluice") symlinkSync(join(dir, "packages", name), join(modules, "@sluice", name));
+  for (const name of readdirSync(join(dir, "packages")))
+    if (name !== "sluice") symlinkSync(join(dir, "packages", name), join(modules, "@sluice", name));
 }

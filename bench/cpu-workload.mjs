@@ -12,7 +12,12 @@ export function crunch(seed) {
   return x;
 }
 
-const parts = Array.from({ length: 8 }, (_, i) => step(`part${i}`, { isolate, run: () => crunch(i + 1) }));
-const total = step("total", { inputs: Object.fromEntries(parts.map((p) => [p.name, p])), run: (values) => Object.values(values).filter((v) => typeof v === "number").length });
+const parts = Array.from({ length: 8 }, (_, i) =>
+  step(`part${i}`, { isolate, run: () => crunch(i + 1) }),
+);
+const total = step("total", {
+  inputs: Object.fromEntries(parts.map((p) => [p.name, p])),
+  run: (values) => Object.values(values).filter((v) => typeof v === "number").length,
+});
 
 export default pipeline("bench-cpu", { steps: [total] });

@@ -12,5 +12,6 @@ const previewMs = performance.now() - started;
 started = performance.now();
 const rerun = await pipeline.run({ stores });
 const rerunMs = performance.now() - started;
-if (rerun.summary().ran.length !== 0 || preview.steps.some((s) => s.status !== "complete")) throw new Error("rerun was not a no-op");
+if (rerun.summary().ran.length !== 0 || preview.steps.some((s) => s.status !== "complete"))
+  throw new Error("rerun was not a no-op");
 process.stdout.write(JSON.stringify({ rerunMs, previewMs }));

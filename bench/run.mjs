@@ -15,7 +15,11 @@ import { measureServer } from "./server.mjs";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const sizes = [100, 1000, 10000];
-const workloads = { w1: "chain of N steps", w2: "one root, N-2 independent, one join", w3: "10 layers of N/10, two seeded-random parents each" };
+const workloads = {
+  w1: "chain of N steps",
+  w2: "one root, N-2 independent, one join",
+  w3: "10 layers of N/10, two seeded-random parents each",
+};
 const tmp = mkdtempSync(join(os.tmpdir(), "sluice-bench-"));
 
 function median(values) {
@@ -28,14 +32,19 @@ function median(values) {
 function timeProcess(args, env) {
   const rssFile = join(tmp, "rss");
   const started = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, ["--import", "./bench/report-rss.mjs", "packages/sluice/bin/sluice.js", ...args], {
-    cwd: root,
-    env: { ...process.env, ...env, SLUICE_BENCH_RSS_FILE: rssFile },
-    encoding: "utf8",
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const child = spawnSync(
+    process.execPath,
+    ["--import", "./bench/report-rss.mjs", "packages/sluice/bin/sluice.js", ...args],
+    {
+      cwd: root,
+      env: { ...process.env, ...env, SLUICE_BENCH_RSS_FILE: rssFile },
+      encoding: "utf8",
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  if (child.status !== 0) throw new Error(`sluice ${args.join(" ")} exited ${child.status}: ${child.stderr}`);
+  if (child.status !== 0)
+    throw new Error(`sluice ${args.join(" ")} exited ${child.status}: ${child.stderr}`);
   return { wallMs, rssMb: Number(readFileSync(rssFile, "utf8")) / 1024 };
 }
 
@@ -47,7 +56,13 @@ function measure(mode, workload, n) {
   if (mode === "memory") {
     timeProcess([...run, "--in-memory"], env); // warm the file system cache
     const samples = Array.from({ length: runs }, () => timeProcess([...run, "--in-memory"], env));
-    const noop = JSON.parse(spawnSync(process.execPath, ["bench/noop-rerun.mjs"], { cwd: root, env: { ...process.env, ...env }, encoding: "utf8" }).stdout);
+    const noop = JSON.parse(
+      spawnSync(process.execPath, ["bench/noop-rerun.mjs"], {
+        cwd: root,
+        env: { ...process.env, ...env },
+        encoding: "utf8",
+      }).stdout,
+    );
     return { samples, rerunMs: noop.rerunMs, previewMs: noop.previewMs, rerunWhole: false };
   }
   timeProcess(run, { ...env, SLUICE_HOME: freshHome() });
@@ -58,10 +73,17 @@ function measure(mode, workload, n) {
     const home = freshHome();
     samples.push(timeProcess(run, { ...env, SLUICE_HOME: home }));
     reruns.push(timeProcess(run, { ...env, SLUICE_HOME: home }));
-    previews.push(timeProcess(["preview", "bench/workload.mjs", "--json"], { ...env, SLUICE_HOME: home }));
+    previews.push(
+      timeProcess(["preview", "bench/workload.mjs", "--json"], { ...env, SLUICE_HOME: home }),
+    );
     rmSync(home, { recursive: true, force: true });
   }
-  return { samples, rerunMs: median(reruns.map((s) => s.wallMs)), previewMs: median(previews.map((s) => s.wallMs)), rerunWhole: true };
+  return {
+    samples,
+    rerunMs: median(reruns.map((s) => s.wallMs)),
+    previewMs: median(previews.map((s) => s.wallMs)),
+    rerunWhole: true,
+  };
 }
 
 const sections = [];
@@ -74,17 +96,30 @@ for (const mode of ["memory", "durable"]) {
       const result = measure(mode, workload, n);
       const wallMs = median(result.samples.map((s) => s.wallMs));
       medians[n] = wallMs;
-      rowsOfWorkload.push({ workload, n, wallMs, rssMb: Math.max(...result.samples.map((s) => s.rssMb)), rerunMs: result.rerunMs, previewMs: result.previewMs });
+      rowsOfWorkload.push({
+        workload,
+        n,
+        wallMs,
+        rssMb: Math.max(...result.samples.map((s) => s.rssMb)),
+        rerunMs: result.rerunMs,
+        previewMs: result.previewMs,
+      });
       process.stderr.write(`${mode} ${workload} N=${n}: ${wallMs.toFixed(0)} ms\n`);
     }
     for (const row of rowsOfWorkload) row.marginalMs = (medians[10000] - medians[1000]) / 9000;
     rows.push(...rowsOfWorkload);
   }
   const rerunLabel = mode === "memory" ? "no-op rerun (in-process)" : "no-op rerun (whole process)";
-  const previewLabel = mode === "memory" ? "preview of complete (in-process)" : "preview of complete (whole process)";
-  const lines = [`| workload | N | wall (median) | marginal ms/step (1k→10k) | peak RSS | ${rerunLabel} | ${previewLabel} |`, "|---|---:|---:|---:|---:|---:|---:|"];
+  const previewLabel =
+    mode === "memory" ? "preview of complete (in-process)" : "preview of complete (whole process)";
+  const lines = [
+    `| workload | N | wall (median) | marginal ms/step (1k→10k) | peak RSS | ${rerunLabel} | ${previewLabel} |`,
+    "|---|---:|---:|---:|---:|---:|---:|",
+  ];
   for (const row of rows) {
-    lines.push(`| ${row.workload} | ${row.n} | ${(row.wallMs / 1000).toFixed(3)} s | ${row.marginalMs.toFixed(4)} | ${row.rssMb.toFixed(0)} MB | ${row.rerunMs.toFixed(0)} ms | ${row.previewMs.toFixed(0)} ms |`);
+    lines.push(
+      `| ${row.workload} | ${row.n} | ${(row.wallMs / 1000).toFixed(3)} s | ${row.marginalMs.toFixed(4)} | ${row.rssMb.toFixed(0)} MB | ${row.rerunMs.toFixed(0)} ms | ${row.previewMs.toFixed(0)} ms |`,
+    );
   }
   sections.push({ mode, table: lines.join("\n") });
 }
@@ -113,7 +148,7 @@ const mapTable = [
 
 const threads = measureThreads({ runs });
 const threadsTable = [
-  "| 8 CPU-bound steps (fixed arithmetic), whole process | on the main thread | isolate: \"thread\" | speedup |",
+  '| 8 CPU-bound steps (fixed arithmetic), whole process | on the main thread | isolate: "thread" | speedup |',
   "|---|---:|---:|---:|",
   `| ${threads.cores} cores | ${(threads.inProcessMs / 1000).toFixed(2)} s | ${(threads.threadsMs / 1000).toFixed(2)} s | ${threads.speedup.toFixed(2)}x |`,
 ].join("\n");
@@ -146,7 +181,9 @@ warm-up; peak RSS is the largest of those runs. Marginal ms/step is (median at N
 - **Durable** (the default): the SQLite store and artifact folder in a fresh home per sample. Its no-op rerun and
   preview columns are whole processes on the home the run just filled.
 
-Workloads (trivial step bodies): ${Object.entries(workloads).map(([k, v]) => `${k} = ${v}`).join("; ")}.
+Workloads (trivial step bodies): ${Object.entries(workloads)
+  .map(([k, v]) => `${k} = ${v}`)
+  .join("; ")}.
 
 ${sections.map(({ mode, table }) => `## ${mode === "memory" ? "In-memory" : "Durable"}\n\n${table}\n`).join("\n")}
 ## Arazzo

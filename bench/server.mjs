@@ -13,7 +13,15 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const workspace = join(root, "test/fixtures/workspace");
 
 function startServer(home) {
-  const child = spawn(process.execPath, [join(root, "packages/sluice/bin/sluice.js"), "server", "--port", "0"], { cwd: workspace, env: { ...process.env, SLUICE_HOME: home }, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    [join(root, "packages/sluice/bin/sluice.js"), "server", "--port", "0"],
+    {
+      cwd: workspace,
+      env: { ...process.env, SLUICE_HOME: home },
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
   return new Promise((resolve, reject) => {
     let stderr = "";
     child.stderr.on("data", (chunk) => {
@@ -31,8 +39,16 @@ function percentile(values, p) {
 }
 
 async function json(url, key, init = {}) {
-  const response = await fetch(url, { ...init, headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...init.headers } });
-  if (!response.ok) throw new Error(`${init.method ?? "GET"} ${url}: ${response.status} ${await response.text()}`);
+  const response = await fetch(url, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${key}`,
+      "content-type": "application/json",
+      ...init.headers,
+    },
+  });
+  if (!response.ok)
+    throw new Error(`${init.method ?? "GET"} ${url}: ${response.status} ${await response.text()}`);
   return response.json();
 }
 
@@ -46,7 +62,11 @@ async function waitDone(base, key, runId) {
 
 export async function measureServer({ seconds = 5, connections = 50, triggers = 100 } = {}) {
   const home = mkdtempSync(join(os.tmpdir(), "sluice-bench-server-"));
-  const created = spawnSync(process.execPath, [join(root, "packages/sluice/bin/sluice.js"), "keys", "create", "--project", "demo"], { cwd: workspace, env: { ...process.env, SLUICE_HOME: home }, encoding: "utf8" });
+  const created = spawnSync(
+    process.execPath,
+    [join(root, "packages/sluice/bin/sluice.js"), "keys", "create", "--project", "demo"],
+    { cwd: workspace, env: { ...process.env, SLUICE_HOME: home }, encoding: "utf8" },
+  );
   const key = created.stdout.trim();
   const { child, url } = await startServer(home);
   const base = `${url}/api/projects/demo`;
@@ -56,16 +76,27 @@ export async function measureServer({ seconds = 5, connections = 50, triggers = 
     for (let i = 0; i < triggers; i++) {
       const sent = Date.now();
       // New params each time, so the first step really runs (and is not complete from before).
-      const { runId } = await json(`${base}/flows/training/runs`, key, { method: "POST", body: JSON.stringify({ params: { rows: i + 1 } }) });
+      const { runId } = await json(`${base}/flows/training/runs`, key, {
+        method: "POST",
+        body: JSON.stringify({ params: { rows: i + 1 } }),
+      });
       await waitDone(base, key, runId);
       const run = await json(`${base}/runs/${runId}`, key);
-      const first = Math.min(...run.steps.filter((s) => s.startedAt).map((s) => Date.parse(s.startedAt)));
+      const first = Math.min(
+        ...run.steps.filter((s) => s.startedAt).map((s) => Date.parse(s.startedAt)),
+      );
       if (i >= 5) latencies.push(first - sent); // the first few warm the flow's code paths
     }
     const { runId } = await json(`${base}/flows/etl/runs`, key, { method: "POST", body: "{}" });
     await waitDone(base, key, runId);
-    const result = await autocannon({ url: `${base}/runs/${runId}/light`, connections, duration: seconds, headers: { authorization: `Bearer ${key}` } });
-    if (result.non2xx > 0 || result.errors > 0) throw new Error(`light status: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+    const result = await autocannon({
+      url: `${base}/runs/${runId}/light`,
+      connections,
+      duration: seconds,
+      headers: { authorization: `Bearer ${key}` },
+    });
+    if (result.non2xx > 0 || result.errors > 0)
+      throw new Error(`light status: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
     return {
       lightRps: result.requests.average,
       lightLatencyP99Ms: result.latency.p99,

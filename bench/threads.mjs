@@ -19,8 +19,18 @@ function timeRun(isolate) {
   const home = mkdtempSync(join(os.tmpdir(), "sluice-bench-threads-"));
   try {
     const started = process.hrtime.bigint();
-    const child = spawnSync(process.execPath, ["packages/sluice/bin/sluice.js", "run", "bench/cpu-workload.mjs", "--quiet"], { cwd: root, env: { ...process.env, SLUICE_HOME: home, SLUICE_BENCH_ISOLATE: isolate ? "1" : "0" }, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
-    if (child.status !== 0) throw new Error(`cpu benchmark run exited ${child.status}: ${child.stderr}`);
+    const child = spawnSync(
+      process.execPath,
+      ["packages/sluice/bin/sluice.js", "run", "bench/cpu-workload.mjs", "--quiet"],
+      {
+        cwd: root,
+        env: { ...process.env, SLUICE_HOME: home, SLUICE_BENCH_ISOLATE: isolate ? "1" : "0" },
+        stdio: ["ignore", "ignore", "pipe"],
+        encoding: "utf8",
+      },
+    );
+    if (child.status !== 0)
+      throw new Error(`cpu benchmark run exited ${child.status}: ${child.stderr}`);
     return Number(process.hrtime.bigint() - started) / 1e6;
   } finally {
     rmSync(home, { recursive: true, force: true });
@@ -41,5 +51,7 @@ export function measureThreads({ runs = 5 } = {}) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  process.stdout.write(`${JSON.stringify(measureThreads({ runs: Number(process.env.BENCH_RUNS ?? 5) }), null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify(measureThreads({ runs: Number(process.env.BENCH_RUNS ?? 5) }), null, 2)}\n`,
+  );
 }

@@ -18,7 +18,8 @@ function chain(count) {
 function fanOutIn(count) {
   const root = step("root", { run: () => 1 });
   const middle = [];
-  for (let i = 0; i < count - 2; i++) middle.push(step(`m${i}`, { inputs: { x: root }, run: ({ x }) => x + 1 }));
+  for (let i = 0; i < count - 2; i++)
+    middle.push(step(`m${i}`, { inputs: { x: root }, run: ({ x }) => x + 1 }));
   const inputs = Object.fromEntries(middle.map((s) => [s.name, s]));
   const join = step("join", { inputs, run: (args) => Object.keys(args).length });
   return [join];

@@ -72,8 +72,11 @@ for (const [pkg, { uses }] of Object.entries(PACKAGES)) {
       const spec = match[1];
       const where = `${relative(process.cwd(), file)}: "${spec}"`;
       if (!spec.startsWith(".")) {
-        const other = Object.values(PACKAGES).find((p) => spec === p.name || spec.startsWith(`${p.name}/`));
-        if (other && other.name !== PACKAGES[pkg].name && !uses.includes(other.name)) problems.push(`${where}: ${PACKAGES[pkg].name} may not import ${other.name}`);
+        const other = Object.values(PACKAGES).find(
+          (p) => spec === p.name || spec.startsWith(`${p.name}/`),
+        );
+        if (other && other.name !== PACKAGES[pkg].name && !uses.includes(other.name))
+          problems.push(`${where}: ${PACKAGES[pkg].name} may not import ${other.name}`);
         continue;
       }
       const target = join(dirname(file), spec);
@@ -83,10 +86,17 @@ for (const [pkg, { uses }] of Object.entries(PACKAGES)) {
       }
       const to = folderOf(target);
       if (!layout || to === from) continue;
-      if (layout.throughIndex && to !== "(root)" && !/[\\/]index\.js$/.test(spec)) problems.push(`${where} reaches inside ${to}/; import ${to}/index.js instead`);
+      if (layout.throughIndex && to !== "(root)" && !/[\\/]index\.js$/.test(spec))
+        problems.push(`${where} reaches inside ${to}/; import ${to}/index.js instead`);
       const allowed = layout.allowed[from];
-      if (allowed === undefined) problems.push(`${where}: folder ${from} is not in the layering table of scripts/check-layers.mjs`);
-      else if (allowed !== null && !allowed.includes(to)) problems.push(`${where}: ${from} may not import ${to} (see the layer rules in scripts/check-layers.mjs)`);
+      if (allowed === undefined)
+        problems.push(
+          `${where}: folder ${from} is not in the layering table of scripts/check-layers.mjs`,
+        );
+      else if (allowed !== null && !allowed.includes(to))
+        problems.push(
+          `${where}: ${from} may not import ${to} (see the layer rules in scripts/check-layers.mjs)`,
+        );
     }
   }
 }

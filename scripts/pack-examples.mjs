@@ -7,4 +7,5 @@ import { fileURLToPath } from "node:url";
 const from = fileURLToPath(new URL("../examples", import.meta.url));
 const into = fileURLToPath(new URL("../packages/sluice/examples", import.meta.url));
 rmSync(into, { recursive: true, force: true });
-if (!process.argv.includes("--remove")) cpSync(from, into, { recursive: true, filter: (path) => !path.includes("/.sluice") });
+if (!process.argv.includes("--remove"))
+  cpSync(from, into, { recursive: true, filter: (path) => !path.includes("/.sluice") });

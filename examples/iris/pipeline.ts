@@ -18,7 +18,9 @@ const FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"] 
 const DEFAULT_FILE = fileURLToPath(new URL("./iris.csv", import.meta.url));
 
 // zod 4 numbers already reject NaN and Infinity, so this means "a positive finite number".
-const measurement = z.number({ error: "must be a number" }).positive({ error: "must be a positive number" });
+const measurement = z
+  .number({ error: "must be a number" })
+  .positive({ error: "must be a positive number" });
 const Row = z.object({
   sepal_length: measurement,
   sepal_width: measurement,
@@ -41,13 +43,19 @@ export const load = step("load", {
   // otherwise be served stale. Steps downstream are still reused when the content is unchanged.
   cache: false,
   run: ({ params }) => {
-    const records = parse<{ record: Record<string, unknown>; info: { lines: number } }>(readFileSync(params.file, "utf8"), {
-      columns: true,
-      cast: true,
-      skip_empty_lines: true,
-      info: true, // gives each record's line number, for error messages that point at the file
-    });
-    return { file: params.file, rows: records.map(({ record, info }) => ({ line: info.lines, values: record })) };
+    const records = parse<{ record: Record<string, unknown>; info: { lines: number } }>(
+      readFileSync(params.file, "utf8"),
+      {
+        columns: true,
+        cast: true,
+        skip_empty_lines: true,
+        info: true, // gives each record's line number, for error messages that point at the file
+      },
+    );
+    return {
+      file: params.file,
+      rows: records.map(({ record, info }) => ({ line: info.lines, values: record })),
+    };
   },
 });
 
@@ -55,7 +63,8 @@ export const validate = step("validate", {
   inputs: { load },
   version: "1", // the fingerprint sees only this body: bump when the Row schema changes
   run: ({ load }, ctx): Row[] => {
-    if (load.rows.length === 0) throw new Error(`${load.file} has no data rows. Add rows below the header line.`);
+    if (load.rows.length === 0)
+      throw new Error(`${load.file} has no data rows. Add rows below the header line.`);
     const valid: Row[] = [];
     for (const { line, values } of load.rows) {
       const result = Row.safeParse(values);
@@ -64,8 +73,13 @@ export const validate = step("validate", {
         const issue = result.error.issues[0]!;
         const field = String(issue.path[0] ?? "row");
         const where = `${load.file}, line ${line}, field "${field}"`;
-        if (values[field] === undefined) throw new Error(`${where} is missing. Add a "${field}" column to the header (line 1) and run again.`);
-        throw new Error(`${where}: ${issue.message}, got ${JSON.stringify(values[field])}. Fix that value in the file and run again.`);
+        if (values[field] === undefined)
+          throw new Error(
+            `${where} is missing. Add a "${field}" column to the header (line 1) and run again.`,
+          );
+        throw new Error(
+          `${where}: ${issue.message}, got ${JSON.stringify(values[field])}. Fix that value in the file and run again.`,
+        );
       }
       valid.push(result.data);
     }
@@ -105,11 +119,25 @@ export const split = step("split", {
 
 export const train = step("train", {
   // Bounds the model library needs (a 32-bit seed) or that keep a run short, checked before anything runs.
-  params: { trees: z.number().int().min(1).max(1000).default(25), seed: z.number().int().min(0).max(2 ** 31 - 1).default(42) },
+  params: {
+    trees: z.number().int().min(1).max(1000).default(25),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(42),
+  },
   inputs: { train: split.out("train") },
   run: ({ train: data, params }, ctx) => {
     // noOOB: out-of-bag estimates are not used here, and with few trees some rows would have none (the library then throws).
-    const forest = new RandomForestClassifier({ seed: params.seed, maxFeatures: 0.8, replacement: true, nEstimators: params.trees, noOOB: true });
+    const forest = new RandomForestClassifier({
+      seed: params.seed,
+      maxFeatures: 0.8,
+      replacement: true,
+      nEstimators: params.trees,
+      noOOB: true,
+    });
     forest.train(data.features, data.labels);
     ctx.log(`trained ${params.trees} trees on ${data.labels.length} rows`);
     return model(forest); // tagged so `sluice datasets` lists it as a model
@@ -117,7 +145,8 @@ export const train = step("train", {
   // The model is a class instance, not plain data: store it as its own JSON form and load it back.
   serializer: {
     encode: (model) => model.toJSON(),
-    decode: (stored) => RandomForestClassifier.load(stored as ReturnType<RandomForestClassifier["toJSON"]>),
+    decode: (stored) =>
+      RandomForestClassifier.load(stored as ReturnType<RandomForestClassifier["toJSON"]>),
   },
 });
 
@@ -142,8 +171,14 @@ export const report = step("report", {
   params: { trees: z.number().int().min(1).max(1000).default(25) },
   inputs: { evaluation: evaluate },
   run: ({ evaluation, params }, ctx) => {
-    const summary = { accuracy: Number(evaluation.accuracy.toFixed(4)), trees: params.trees, testSize: evaluation.n };
-    ctx.log(`accuracy ${(summary.accuracy * 100).toFixed(1)}% on ${summary.testSize} held-out rows (${summary.trees} trees)`);
+    const summary = {
+      accuracy: Number(evaluation.accuracy.toFixed(4)),
+      trees: params.trees,
+      testSize: evaluation.n,
+    };
+    ctx.log(
+      `accuracy ${(summary.accuracy * 100).toFixed(1)}% on ${summary.testSize} held-out rows (${summary.trees} trees)`,
+    );
     return summary;
   },
 });

@@ -49,9 +49,19 @@ export interface MockServer {
   close(): Promise<void>;
 }
 
-type Handler = (call: RecordedCall, params: string[], query: URLSearchParams, send: (status: number, body?: unknown, headers?: Record<string, string>) => void) => void;
+type Handler = (
+  call: RecordedCall,
+  params: string[],
+  query: URLSearchParams,
+  send: (status: number, body?: unknown, headers?: Record<string, string>) => void,
+) => void;
 
-const defaults = (): MockState => ({ pollsBeforeDone: 3, done: false, outcome: "passed", failures: 2 });
+const defaults = (): MockState => ({
+  pollsBeforeDone: 3,
+  done: false,
+  outcome: "passed",
+  failures: 2,
+});
 
 export async function startMockServer(): Promise<MockServer> {
   let state = defaults();
@@ -61,23 +71,63 @@ export async function startMockServer(): Promise<MockServer> {
   let runs = 0;
 
   const routes: Array<[string, RegExp, Handler]> = [
-    ["GET /scenarios/{id}", /^\/scenarios\/([^/]+)$/, (_c, [id], _q, send) => (id === "missing" ? send(404, { error: "no such scenario" }) : send(200, { id, name: `Scenario ${id}`, enabled: true, steps: [{ kind: "http" }, { kind: "wait" }] }))],
-    ["POST /scenarios/{id}/runs", /^\/scenarios\/([^/]+)\/runs$/, (c, [id], _q, send) => send(202, { id: `run-${++runs}`, scenarioId: id, reason: parse(c.body)?.reason ?? null })],
+    [
+      "GET /scenarios/{id}",
+      /^\/scenarios\/([^/]+)$/,
+      (_c, [id], _q, send) =>
+        id === "missing"
+          ? send(404, { error: "no such scenario" })
+          : send(200, {
+              id,
+              name: `Scenario ${id}`,
+              enabled: true,
+              steps: [{ kind: "http" }, { kind: "wait" }],
+            }),
+    ],
+    [
+      "POST /scenarios/{id}/runs",
+      /^\/scenarios\/([^/]+)\/runs$/,
+      (c, [id], _q, send) =>
+        send(202, { id: `run-${++runs}`, scenarioId: id, reason: parse(c.body)?.reason ?? null }),
+    ],
     [
       "GET /runs/{id}/status",
       /^\/runs\/([^/]+)\/status$/,
       (_c, [id], _q, send) => {
         const n = (polls.get(id!) ?? 0) + 1;
         polls.set(id!, n);
-        if (state.done || n > state.pollsBeforeDone) send(200, { running: false, outcome: state.outcome, polls: n });
-        else send(200, { running: true, polls: n }, state.retryAfter === undefined ? {} : { "retry-after": state.retryAfter });
+        if (state.done || n > state.pollsBeforeDone)
+          send(200, { running: false, outcome: state.outcome, polls: n });
+        else
+          send(
+            200,
+            { running: true, polls: n },
+            state.retryAfter === undefined ? {} : { "retry-after": state.retryAfter },
+          );
       },
     ],
     [
       "ANY /echo/{item}",
       /^\/echo\/(.+)$/,
       (c, [item], query, send) =>
-        send(200, { method: c.method, rawPath: c.rawPath, item: decodeURIComponent(item!), query: Object.fromEntries([...new Set(query.keys())].map((k) => [k, query.getAll(k).length > 1 ? query.getAll(k) : query.get(k)])), headers: c.headers, cookies: c.headers.cookie ?? null, body: c.body === "" ? null : (parse(c.body) ?? c.body) }, { "x-echo-count": String(calls.length), "set-cookie": "session=abc123" }),
+        send(
+          200,
+          {
+            method: c.method,
+            rawPath: c.rawPath,
+            item: decodeURIComponent(item!),
+            query: Object.fromEntries(
+              [...new Set(query.keys())].map((k) => [
+                k,
+                query.getAll(k).length > 1 ? query.getAll(k) : query.get(k),
+              ]),
+            ),
+            headers: c.headers,
+            cookies: c.headers.cookie ?? null,
+            body: c.body === "" ? null : (parse(c.body) ?? c.body),
+          },
+          { "x-echo-count": String(calls.length), "set-cookie": "session=abc123" },
+        ),
     ],
     [
       "GET /flaky/{key}",
@@ -85,20 +135,41 @@ export async function startMockServer(): Promise<MockServer> {
       (_c, [key], _q, send) => {
         const n = (flaky.get(key!) ?? 0) + 1;
         flaky.set(key!, n);
-        if (n <= state.failures) send(503, { error: "busy", calls: n }, state.retryAfter === undefined ? {} : { "retry-after": state.retryAfter });
+        if (n <= state.failures)
+          send(
+            503,
+            { error: "busy", calls: n },
+            state.retryAfter === undefined ? {} : { "retry-after": state.retryAfter },
+          );
         else send(200, { key, calls: n });
       },
     ],
-    ["GET /status/{code}", /^\/status\/(\d{3})$/, (_c, [code], _q, send) => send(Number(code), { code: Number(code) })],
+    [
+      "GET /status/{code}",
+      /^\/status\/(\d{3})$/,
+      (_c, [code], _q, send) => send(Number(code), { code: Number(code) }),
+    ],
     [
       "GET /slow/{ms}",
       /^\/slow\/(\d+)$/,
       (c, [ms], _q, send) => {
-        setTimeout(() => send(200, { ms: Number(ms), started: c.time, ended: Date.now() }), Number(ms));
+        setTimeout(
+          () => send(200, { ms: Number(ms), started: c.time, ended: Date.now() }),
+          Number(ms),
+        );
       },
     ],
-    ["POST /login", /^\/login$/, (c, _p, _q, send) => send(200, { token: `tok-${parse(c.body)?.user ?? "anon"}` })],
-    ["GET /next/{id}", /^\/next\/([^/]+)$/, (_c, [id], _q, send) => send(200, { id: decodeURIComponent(id!), next: `${decodeURIComponent(id!)}+` })],
+    [
+      "POST /login",
+      /^\/login$/,
+      (c, _p, _q, send) => send(200, { token: `tok-${parse(c.body)?.user ?? "anon"}` }),
+    ],
+    [
+      "GET /next/{id}",
+      /^\/next\/([^/]+)$/,
+      (_c, [id], _q, send) =>
+        send(200, { id: decodeURIComponent(id!), next: `${decodeURIComponent(id!)}+` }),
+    ],
   ];
 
   const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -107,7 +178,14 @@ export async function startMockServer(): Promise<MockServer> {
     request.on("end", () => {
       const rawUrl = request.url ?? "/";
       const [rawPath, search = ""] = rawUrl.split("?", 2) as [string, string?];
-      const call: RecordedCall = { route: "", method: request.method ?? "GET", rawPath, headers: request.headers, body: Buffer.concat(chunks).toString("utf8"), time: Date.now() };
+      const call: RecordedCall = {
+        route: "",
+        method: request.method ?? "GET",
+        rawPath,
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+        time: Date.now(),
+      };
       const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
         response.writeHead(status, { "content-type": "application/json", ...headers });
         response.end(body === undefined ? "" : JSON.stringify(body));
@@ -159,7 +237,9 @@ export async function startMockServer(): Promise<MockServer> {
 function parse(text: string): Record<string, unknown> | undefined {
   try {
     const value = JSON.parse(text) as unknown;
-    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
+    return typeof value === "object" && value !== null
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

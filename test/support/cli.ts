@@ -57,7 +57,13 @@ export interface SluiceProcess {
 
 export function sluice(args: string[], options: CliOptions = {}): CliResult {
   const { argv, cwd, env } = command(args, options);
-  const child = spawnSync(process.execPath, argv, { cwd, env, encoding: "utf8", timeout: options.timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  const child = spawnSync(process.execPath, argv, {
+    cwd,
+    env,
+    encoding: "utf8",
+    timeout: options.timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (child.error && child.status === null && child.signal === null) throw child.error;
   return resultOf(child.status, child.signal, child.stdout, child.stderr);
 }
@@ -73,7 +79,10 @@ export function startSluice(args: string[], options: CliOptions = {}): SluicePro
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const guard = options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill("SIGTERM"), options.timeoutMs);
+  const guard =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => child.kill("SIGTERM"), options.timeoutMs);
   const result = new Promise<CliResult>((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (code, signal) => {
@@ -98,8 +107,25 @@ export function startSluice(args: string[], options: CliOptions = {}): SluicePro
         const found = match();
         if (found) (done(), resolve(found));
       };
-      const ended = () => (done(), reject(new Error(`sluice ${args.join(" ")} ended before printing ${pattern} on stderr: ${stderr}`)));
-      const timer = setTimeout(() => (done(), reject(new Error(`sluice ${args.join(" ")} did not print ${pattern} on stderr within ${timeoutMs} ms: ${stderr}`))), timeoutMs);
+      const ended = () => (
+        done(),
+        reject(
+          new Error(
+            `sluice ${args.join(" ")} ended before printing ${pattern} on stderr: ${stderr}`,
+          ),
+        )
+      );
+      const timer = setTimeout(
+        () => (
+          done(),
+          reject(
+            new Error(
+              `sluice ${args.join(" ")} did not print ${pattern} on stderr within ${timeoutMs} ms: ${stderr}`,
+            ),
+          )
+        ),
+        timeoutMs,
+      );
       child.stderr!.on("data", check);
       child.once("close", ended);
       check();
@@ -109,15 +135,30 @@ export function startSluice(args: string[], options: CliOptions = {}): SluicePro
   return { child, output: () => ({ stdout, stderr }), waitForStderr, result };
 }
 
-function command(args: string[], options: CliOptions): { argv: string[]; cwd: string; env: NodeJS.ProcessEnv } {
+function command(
+  args: string[],
+  options: CliOptions,
+): { argv: string[]; cwd: string; env: NodeJS.ProcessEnv } {
   // The home is made only when neither `home` nor `env` says what SLUICE_HOME is.
-  const home = options.home ?? (options.env && "SLUICE_HOME" in options.env ? undefined : tempDir("sluice-home-"));
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...(home === undefined ? {} : { SLUICE_HOME: home }), ...options.env };
+  const home =
+    options.home ??
+    (options.env && "SLUICE_HOME" in options.env ? undefined : tempDir("sluice-home-"));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: "1",
+    ...(home === undefined ? {} : { SLUICE_HOME: home }),
+    ...options.env,
+  };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   return { argv: [...(options.nodeArgs ?? []), bin, ...args], cwd: options.cwd ?? root, env };
 }
 
-function resultOf(code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string): CliResult {
+function resultOf(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stdout: string,
+  stderr: string,
+): CliResult {
   return {
     code,
     signal,
@@ -127,7 +168,9 @@ function resultOf(code: number | null, signal: NodeJS.Signals | null, stdout: st
       try {
         return JSON.parse(stdout);
       } catch {
-        throw new Error(`sluice printed no JSON on stdout (exit ${code ?? signal}): ${stdout.slice(0, 2000) || "(nothing)"}\nstderr: ${stderr.slice(-4000)}`);
+        throw new Error(
+          `sluice printed no JSON on stdout (exit ${code ?? signal}): ${stdout.slice(0, 2000) || "(nothing)"}\nstderr: ${stderr.slice(-4000)}`,
+        );
       }
     },
   };

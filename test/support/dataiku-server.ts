@@ -14,7 +14,11 @@ export interface DataikuMock {
   close(): Promise<void>;
 }
 
-export async function startDataikuMock(options: { apiKey: string; durationMs: number; now?: () => number }): Promise<DataikuMock> {
+export async function startDataikuMock(options: {
+  apiKey: string;
+  durationMs: number;
+  now?: () => number;
+}): Promise<DataikuMock> {
   const now = options.now ?? (() => Date.now());
   const calls: DataikuMock["calls"] = [];
   let runs = 0;
@@ -30,17 +34,27 @@ export async function startDataikuMock(options: { apiKey: string; durationMs: nu
       const match = /^\/projects\/([^/]+)\/scenarios\/([^/]+)\/(run|light)?$/.exec(path);
       const route = match ? `${req.method} ${match[3] ?? "scenario"}` : `${req.method} ${path}`;
       calls.push({ route, authorization: req.headers.authorization });
-      if (req.headers.authorization !== `Bearer ${options.apiKey}`) return send(res, 401, { errorType: "Unauthorized", message: "no valid API key" });
+      if (req.headers.authorization !== `Bearer ${options.apiKey}`)
+        return send(res, 401, { errorType: "Unauthorized", message: "no valid API key" });
       if (!match) return send(res, 404, { message: `no route ${path}` });
       const [, projectKey, scenarioId, action] = match;
-      if (action === undefined && req.method === "GET") return send(res, 200, { id: scenarioId, projectKey, name: `Scenario ${scenarioId}`, active: true });
+      if (action === undefined && req.method === "GET")
+        return send(res, 200, {
+          id: scenarioId,
+          projectKey,
+          name: `Scenario ${scenarioId}`,
+          active: true,
+        });
       if (action === "run" && req.method === "POST") {
         started = now();
         return send(res, 200, { id: `run-${++runs}`, scenarioId, trigger: { type: "api" } });
       }
       if (action === "light" && req.method === "GET") {
         const running = started !== undefined && now() < started + options.durationMs;
-        return send(res, 200, { running, lastRun: running ? null : { runId: `run-${runs}`, outcome: "SUCCESS", end: now() } });
+        return send(res, 200, {
+          running,
+          lastRun: running ? null : { runId: `run-${runs}`, outcome: "SUCCESS", end: now() },
+        });
       }
       return send(res, 405, { message: `${req.method} not allowed on ${path}` });
     });

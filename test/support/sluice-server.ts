@@ -25,12 +25,22 @@ export interface RunningServer {
 }
 
 /** Options for the CLI in the demo workspace (test/fixtures/workspace), on `home`. */
-export function inWorkspace(home: string, env: Record<string, string | undefined> = {}): CliOptions {
+export function inWorkspace(
+  home: string,
+  env: Record<string, string | undefined> = {},
+): CliOptions {
   return { home, env, cwd: workspaceDir };
 }
 
-export async function createKey(home: string, project = "demo", readOnly = false): Promise<{ key: string; keyId: string }> {
-  const result = await sluiceAsync(["keys", "create", "--project", project, "--json", ...(readOnly ? ["--read-only"] : [])], inWorkspace(home));
+export async function createKey(
+  home: string,
+  project = "demo",
+  readOnly = false,
+): Promise<{ key: string; keyId: string }> {
+  const result = await sluiceAsync(
+    ["keys", "create", "--project", project, "--json", ...(readOnly ? ["--read-only"] : [])],
+    inWorkspace(home),
+  );
   if (result.code !== 0) throw new Error(`keys create failed: ${result.stderr}`);
   return result.json();
 }
@@ -61,10 +71,21 @@ export async function startServer(home: string, args: string[] = []): Promise<Ru
 }
 
 /** A JSON request; returns status, headers and the parsed body. */
-export async function api(server: { url: string }, key: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+export async function api(
+  server: { url: string },
+  key: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(`${server.url}${path}`, {
     method,
-    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+    headers: {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...headers,
+    },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await response.text();
@@ -78,7 +99,12 @@ export async function api(server: { url: string }, key: string | undefined, meth
 }
 
 /** Polls the light status until the run is no longer running; resolves with that status. */
-export function waitForRun(server: { url: string }, key: string, runId: string, timeoutMs = 20_000) {
+export function waitForRun(
+  server: { url: string },
+  key: string,
+  runId: string,
+  timeoutMs = 20_000,
+) {
   return until(
     async () => {
       const light = await api(server, key, "GET", `/api/projects/demo/runs/${runId}/light`);
@@ -95,9 +121,15 @@ export interface SseEvent {
 }
 
 /** Reads server-sent events until `until` says stop (or the stream ends); `onEvent` sees each as it comes. */
-export async function readEvents(url: string, key: string, until: (event: SseEvent) => boolean, onEvent: (event: SseEvent) => void = () => {}): Promise<SseEvent[]> {
+export async function readEvents(
+  url: string,
+  key: string,
+  until: (event: SseEvent) => boolean,
+  onEvent: (event: SseEvent) => void = () => {},
+): Promise<SseEvent[]> {
   const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
-  if (!response.headers.get("content-type")?.includes("text/event-stream")) throw new Error(`not an event stream: ${response.status} ${await response.text()}`);
+  if (!response.headers.get("content-type")?.includes("text/event-stream"))
+    throw new Error(`not an event stream: ${response.status} ${await response.text()}`);
   const events: SseEvent[] = [];
   const decoder = new TextDecoder();
   let buffer = "";

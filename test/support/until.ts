@@ -15,12 +15,16 @@ export interface UntilOptions {
 type Truthy<T> = Exclude<T, false | 0 | "" | null | undefined>;
 
 /** Resolves with the first truthy value `probe` returns (awaited); rejects after `timeoutMs`. */
-export async function until<T>(probe: () => T | Promise<T>, { what, timeoutMs = 20_000, intervalMs = 10 }: UntilOptions): Promise<Truthy<T>> {
+export async function until<T>(
+  probe: () => T | Promise<T>,
+  { what, timeoutMs = 20_000, intervalMs = 10 }: UntilOptions,
+): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value) return value as Truthy<T>;
-    if (Date.now() >= deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() >= deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -1,5 +1,10 @@
 // Compile-time checks of the typed client (npm run lint type-checks this folder against dist).
-import { SluiceClient, type LightStatus, type RunDetail, type TriggerResponse } from "sluice/client";
+import {
+  SluiceClient,
+  type LightStatus,
+  type RunDetail,
+  type TriggerResponse,
+} from "sluice/client";
 
 const client = new SluiceClient({ baseUrl: "http://127.0.0.1:8080", apiKey: "k" });
 const flow = client.project("demo").flow("training");

@@ -1,10 +1,18 @@
 // Compile-time tests, checked by `tsc -p test/types` in `npm run lint`: each @ts-expect-error must be an
 // error, and every other line must compile. Nothing here runs. "sluice" resolves to the built dist.
-import { optional as optionalInput, pipeline, step, type OutputRef, type ParamsOf, type Step } from "sluice";
+import {
+  optional as optionalInput,
+  pipeline,
+  step,
+  type OutputRef,
+  type ParamsOf,
+  type Step,
+} from "sluice";
 import { z } from "zod";
 
 /** Exact type equality (tells `any` and `unknown` apart from everything else). */
-type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
+type Equal<A, B> =
+  (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
 /** Compiles only when T is `true`. */
 type Expect<T extends true> = T;
 /** The output type carried by a step. */
@@ -12,7 +20,11 @@ type OutputOf<S> = S extends Step<infer T> ? T : never;
 
 // ---- params: typed from the zod shape; defaults make the value required.
 const raw = step("raw", {
-  params: { rows: z.number().int().default(100), label: z.string().optional(), mode: z.enum(["a", "b"]).default("a") },
+  params: {
+    rows: z.number().int().default(100),
+    label: z.string().optional(),
+    mode: z.enum(["a", "b"]).default("a"),
+  },
   run: ({ params }) => {
     const rows: number = params.rows; // defaults make it a number, not number | undefined
     const label: string | undefined = params.label;
@@ -25,7 +37,9 @@ const raw = step("raw", {
     return Array.from({ length: rows }, (_, i) => ({ id: i, ok: i % 2 === 0, label }));
   },
 });
-type _raw = Expect<Equal<OutputOf<typeof raw>, Array<{ id: number; ok: boolean; label: string | undefined }>>>;
+type _raw = Expect<
+  Equal<OutputOf<typeof raw>, Array<{ id: number; ok: boolean; label: string | undefined }>>
+>;
 
 step("param-typed", {
   params: { rate: z.number() },
@@ -43,7 +57,9 @@ step("param-undeclared", {
 const clean = step("clean", {
   inputs: { raw },
   run: ({ raw }) => {
-    type _input = Expect<Equal<typeof raw, Array<{ id: number; ok: boolean; label: string | undefined }>>>;
+    type _input = Expect<
+      Equal<typeof raw, Array<{ id: number; ok: boolean; label: string | undefined }>>
+    >;
     return raw.filter((row) => row.ok).map((row) => row.id);
   },
 });
@@ -134,7 +150,9 @@ const train = step("train", {
   run: ({ rows }) => ({ model: { weights: rows.map((r) => r * 2) }, loss: 0.1 }),
 });
 const modelRef = train.out("model");
-type _modelRef = Expect<Equal<typeof modelRef, OutputRef<{ weights: number[] }, ParamsOf<typeof train>>>>;
+type _modelRef = Expect<
+  Equal<typeof modelRef, OutputRef<{ weights: number[] }, ParamsOf<typeof train>>>
+>;
 // @ts-expect-error: the field is { weights: number[] }, not a number.
 const wrongRef: OutputRef<number> = train.out("model");
 void wrongRef;
@@ -191,7 +209,11 @@ step("named-missing", {
 });
 
 // ---- after: takes steps, not names.
-const publish = step("publish", { after: [evaluate, named], inputs: { stats }, run: ({ stats }) => stats.mean });
+const publish = step("publish", {
+  after: [evaluate, named],
+  inputs: { stats },
+  run: ({ stats }) => stats.mean,
+});
 const publishIsNumber: Step<number> = publish;
 
 // @ts-expect-error: after takes step objects, not names.

@@ -4,20 +4,49 @@
 import { map, optional, pipeline, secret, step, type PipelineParams, type RunResult } from "sluice";
 import { z } from "zod";
 
-type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
+type Equal<A, B> =
+  (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
 
-const load = step("load", { params: { rows: z.number().int().default(100), source: z.string() }, run: ({ params }) => Array.from({ length: params.rows }, (_, i) => ({ id: i, source: params.source })) });
+const load = step("load", {
+  params: { rows: z.number().int().default(100), source: z.string() },
+  run: ({ params }) =>
+    Array.from({ length: params.rows }, (_, i) => ({ id: i, source: params.source })),
+});
 const audit = step("audit", { params: { auditor: z.string().optional() }, run: () => "ok" });
-const clean = step("clean", { inputs: { load }, after: [audit], params: { dropNulls: z.boolean().default(true) }, run: ({ load }) => load.map((row) => row.id) });
-const stats = step("stats", { inputs: { ids: clean }, params: { token: secret(z.string()).optional() }, run: ({ ids }) => ({ n: ids.length, max: Math.max(...ids) }) });
-const label = step("label", { params: { prefix: z.enum(["a", "b"]).default("a") }, run: ({ params }) => `${params.prefix}-label` });
+const clean = step("clean", {
+  inputs: { load },
+  after: [audit],
+  params: { dropNulls: z.boolean().default(true) },
+  run: ({ load }) => load.map((row) => row.id),
+});
+const stats = step("stats", {
+  inputs: { ids: clean },
+  params: { token: secret(z.string()).optional() },
+  run: ({ ids }) => ({ n: ids.length, max: Math.max(...ids) }),
+});
+const label = step("label", {
+  params: { prefix: z.enum(["a", "b"]).default("a") },
+  run: ({ params }) => `${params.prefix}-label`,
+});
 
 const flow = pipeline("typed", { steps: [stats, label] });
 
 // ---- params: every step's, upstream and `after` ones included; defaults and optional() make a key optional.
 type FlowParams = PipelineParams<readonly [typeof stats, typeof label]>;
-type _params = Expect<Equal<FlowParams, { rows?: number; source: string; auditor?: string | undefined; dropNulls?: boolean; token?: string | undefined; prefix?: "a" | "b" }>>;
+type _params = Expect<
+  Equal<
+    FlowParams,
+    {
+      rows?: number;
+      source: string;
+      auditor?: string | undefined;
+      dropNulls?: boolean;
+      token?: string | undefined;
+      prefix?: "a" | "b";
+    }
+  >
+>;
 
 async function runs(): Promise<void> {
   const result = await flow.run({ params: { source: "s3://bucket", rows: 10 } });
@@ -49,9 +78,21 @@ void runs;
 
 // ---- a map step passes its upstream's params on; optional() and .out() do too.
 const docs = step("docs", { params: { corpus: z.string() }, run: ({ params }) => [params.corpus] });
-const scores = map("scores", { over: docs, params: { model: z.string().default("small") }, run: ({ item }) => item.length });
-const summary = step("summary", { inputs: { scores: scores.out("successes"), extra: optional(label) }, run: ({ scores }) => scores });
-type _mapParams = Expect<Equal<PipelineParams<readonly [typeof summary]>, { corpus: string; model?: string; prefix?: "a" | "b" }>>;
+const scores = map("scores", {
+  over: docs,
+  params: { model: z.string().default("small") },
+  run: ({ item }) => item.length,
+});
+const summary = step("summary", {
+  inputs: { scores: scores.out("successes"), extra: optional(label) },
+  run: ({ scores }) => scores,
+});
+type _mapParams = Expect<
+  Equal<
+    PipelineParams<readonly [typeof summary]>,
+    { corpus: string; model?: string; prefix?: "a" | "b" }
+  >
+>;
 
 // ---- inputs wired by output name cannot be followed at compile time: any params are allowed.
 const byName = step("byName", { inputs: ["X_train"], run: () => 1 });

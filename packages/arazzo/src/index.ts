@@ -8,14 +8,32 @@
  */
 export { validateArazzo } from "./document/validate.js";
 export type { ValidateOptions, ValidateResult } from "./document/validate.js";
-export { diagnosticsError, formatDiagnostic, sortDiagnostics, throwIfDiagnostics } from "./document/diagnostics.js";
+export {
+  diagnosticsError,
+  formatDiagnostic,
+  sortDiagnostics,
+  throwIfDiagnostics,
+} from "./document/diagnostics.js";
 export type { Diagnostic, FormatOptions } from "./document/diagnostics.js";
 export { loadArazzo } from "./document/load.js";
 export type { IndexedOperation, LoadedDocument, LoadOptions, LoadResult } from "./document/load.js";
 export { runArazzo, resumeArazzoRun } from "./runtime/runner.js";
-export type { ArazzoClock, ArazzoEvent, ArazzoResumeOptions, ArazzoRunOptions, ArazzoRunResult, ArazzoStepResult, ArazzoWorkflowResult } from "./runtime/runner.js";
+export type {
+  ArazzoClock,
+  ArazzoEvent,
+  ArazzoResumeOptions,
+  ArazzoRunOptions,
+  ArazzoRunResult,
+  ArazzoStepResult,
+  ArazzoWorkflowResult,
+} from "./runtime/runner.js";
 export { describeArazzo } from "./runtime/describe.js";
-export type { ArazzoDescription, DescribedInput, DescribedStep, DescribedWorkflow } from "./runtime/describe.js";
+export type {
+  ArazzoDescription,
+  DescribedInput,
+  DescribedStep,
+  DescribedWorkflow,
+} from "./runtime/describe.js";
 export { envVarOf } from "./runtime/inputs.js";
 export { SECRET_NAME, isSecretInput } from "./runtime/secrets.js";
 export { parseExpression, expressionToString } from "./expressions/expression.js";

@@ -19,7 +19,10 @@ export function resolverOf(values: Record<string, unknown>): ExpressionResolver 
   return (expression: RuntimeExpression) => {
     let pointer: string[] | undefined;
     let base: RuntimeExpression = expression;
-    if ((expression.kind === "request" || expression.kind === "response") && expression.source.type === "body") {
+    if (
+      (expression.kind === "request" || expression.kind === "response") &&
+      expression.source.type === "body"
+    ) {
       pointer = expression.source.pointer;
       base = { ...expression, source: { type: "body" } };
     } else if ("pointer" in expression) {
@@ -28,7 +31,8 @@ export function resolverOf(values: Record<string, unknown>): ExpressionResolver 
     }
     const key = expressionToString(base);
     if (!Object.prototype.hasOwnProperty.call(values, key)) return { found: false };
-    return pointer === undefined ? { found: true, value: values[key] } : resolvePointer(values[key], pointer);
+    return pointer === undefined
+      ? { found: true, value: values[key] }
+      : resolvePointer(values[key], pointer);
   };
 }
-

@@ -1,6 +1,14 @@
 // Reading source descriptions safely: local files beside the document only (absolute paths and file:
 // URLs need --allow-local-files), a local copy with --source-file, and bounded size and time.
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync, closeSync, openSync, ftruncateSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+  closeSync,
+  openSync,
+  ftruncateSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -34,7 +42,11 @@ workflows:
 }
 
 let server: Server | undefined;
-afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())).then(() => (server = undefined)));
+afterEach(() =>
+  new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())).then(
+    () => (server = undefined),
+  ),
+);
 
 async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
   server = createServer(handler);
@@ -46,8 +58,14 @@ describe("source descriptions", () => {
   it("an absolute path or file: URL needs --allow-local-files; a relative path, ../ included, does not", async () => {
     for (const url of [API, pathToFileURL(API).href]) {
       const refused = await validateArazzo(documentWithSource(url));
-      expect(refused.diagnostics.map((d) => d.message)).toEqual([expect.stringContaining("is an absolute local path; a document may name only files beside it")]);
-      expect((await validateArazzo(documentWithSource(url), { allowLocalFiles: true })).diagnostics).toEqual([]);
+      expect(refused.diagnostics.map((d) => d.message)).toEqual([
+        expect.stringContaining(
+          "is an absolute local path; a document may name only files beside it",
+        ),
+      ]);
+      expect(
+        (await validateArazzo(documentWithSource(url), { allowLocalFiles: true })).diagnostics,
+      ).toEqual([]);
     }
     const beside = documentWithSource("../api.openapi.yaml");
     copyFileSync(API, join(beside, "../../api.openapi.yaml"));
@@ -98,7 +116,8 @@ describe("source descriptions", () => {
   // way a DNS entry would; everything else (HTTP, redirects, the checks) is real.
   function viaPublicName(local: string): typeof fetch {
     const origin = new URL(local).origin;
-    return (input, init) => fetch(String(input).replace(/^http:\/\/[a-z]+\.example\.test/, origin), init);
+    return (input, init) =>
+      fetch(String(input).replace(/^http:\/\/[a-z]+\.example\.test/, origin), init);
   }
 
   it("a document read from a public address may not name sources on this machine or a private network", async () => {
@@ -110,13 +129,20 @@ describe("source descriptions", () => {
         res.end(readFileSync(documentWithSource(`${internal}/api.yaml`), "utf8"));
       } else res.end(readFileSync(API));
     });
-    const remote = await validateArazzo("http://docs.example.test/flow.arazzo.yaml", { fetch: viaPublicName(base) });
-    expect(remote.diagnostics.map((d) => d.message)).toEqual([expect.stringContaining("is on this machine or a private network")]);
+    const remote = await validateArazzo("http://docs.example.test/flow.arazzo.yaml", {
+      fetch: viaPublicName(base),
+    });
+    expect(remote.diagnostics.map((d) => d.message)).toEqual([
+      expect.stringContaining("is on this machine or a private network"),
+    ]);
     expect(remote.diagnostics[0]!.hint).toContain("--source-url api=URL");
     expect(requested).toEqual(["/flow.arazzo.yaml"]);
     // The same document read from disk, or a replacement url given by the user, may.
     expect((await validateArazzo(documentWithSource(base))).diagnostics).toEqual([]);
-    const replaced = await validateArazzo("http://docs.example.test/flow.arazzo.yaml", { fetch: viaPublicName(base), sourceUrls: { api: base } });
+    const replaced = await validateArazzo("http://docs.example.test/flow.arazzo.yaml", {
+      fetch: viaPublicName(base),
+      sourceUrls: { api: base },
+    });
     expect(replaced.diagnostics).toEqual([]);
   });
 
@@ -125,15 +151,25 @@ describe("source descriptions", () => {
     const base = await serve((req, res) => {
       requested.push(req.url!);
       if (req.url === "/moved.yaml") res.writeHead(302, { location: "/api.yaml" }).end();
-      else if (req.url === "/to-internal.yaml") res.writeHead(301, { location: `${new URL(base).origin}/api.yaml` }).end();
+      else if (req.url === "/to-internal.yaml")
+        res.writeHead(301, { location: `${new URL(base).origin}/api.yaml` }).end();
       else res.end(readFileSync(API));
     });
     const origin = new URL(base).origin;
-    expect((await validateArazzo(documentWithSource(`${origin}/moved.yaml`))).diagnostics).toEqual([]);
+    expect((await validateArazzo(documentWithSource(`${origin}/moved.yaml`))).diagnostics).toEqual(
+      [],
+    );
     expect(requested).toEqual(["/moved.yaml", "/api.yaml"]);
     requested.length = 0;
-    const refused = await validateArazzo(documentWithSource("http://api.example.test/to-internal.yaml"), { fetch: viaPublicName(base) });
-    expect(refused.diagnostics.map((d) => d.message)).toEqual([expect.stringContaining(`redirects to ${origin}/api.yaml, an address on this machine or a private network`)]);
+    const refused = await validateArazzo(
+      documentWithSource("http://api.example.test/to-internal.yaml"),
+      { fetch: viaPublicName(base) },
+    );
+    expect(refused.diagnostics.map((d) => d.message)).toEqual([
+      expect.stringContaining(
+        `redirects to ${origin}/api.yaml, an address on this machine or a private network`,
+      ),
+    ]);
     expect(requested).toEqual(["/to-internal.yaml"]);
   });
 });

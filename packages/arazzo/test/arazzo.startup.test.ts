@@ -65,20 +65,37 @@ workflows:
   return file;
 }
 
-async function modulesOf(args: string[], name: string): Promise<{ code: number | null; modules: string[]; stdout: string; stderr: string }> {
+async function modulesOf(
+  args: string[],
+  name: string,
+): Promise<{ code: number | null; modules: string[]; stdout: string; stderr: string }> {
   const record = join(dir, `${name}.modules.txt`);
   writeFileSync(record, "");
-  const result = await sluiceAsync(args, { env: { NODE_OPTIONS: `--import ${pathToFileURL(hook).href}`, SLUICE_TEST_MODULES: record } });
+  const result = await sluiceAsync(args, {
+    env: { NODE_OPTIONS: `--import ${pathToFileURL(hook).href}`, SLUICE_TEST_MODULES: record },
+  });
   return { ...result, modules: readFileSync(record, "utf8").split("\n").filter(Boolean) };
 }
 
-const loads = (modules: string[], pkg: string) => modules.some((m) => m.includes(`/node_modules/${pkg}/`));
-const OPTIONAL = ["yaml", "ajv", "ajv-formats", "jsonpath-rfc9535", "jsonpath-plus", "xpath", "@xmldom/xmldom"];
+const loads = (modules: string[], pkg: string) =>
+  modules.some((m) => m.includes(`/node_modules/${pkg}/`));
+const OPTIONAL = [
+  "yaml",
+  "ajv",
+  "ajv-formats",
+  "jsonpath-rfc9535",
+  "jsonpath-plus",
+  "xpath",
+  "@xmldom/xmldom",
+];
 
 describe("sluice arazzo run loads only what the document needs", () => {
   it("a plain YAML document: no yaml package, no JSON Schema, JSONPath or XPath libraries, no https", async () => {
     const file = document("plain", "{ condition: $statusCode == 200 }");
-    const { code, modules, stdout, stderr } = await modulesOf(["arazzo", "run", file, "--json", "--source-url", `api=${server.url}`], "plain");
+    const { code, modules, stdout, stderr } = await modulesOf(
+      ["arazzo", "run", file, "--json", "--source-url", `api=${server.url}`],
+      "plain",
+    );
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ success: true, outputs: { last: "a+" } });
@@ -92,8 +109,14 @@ describe("sluice arazzo run loads only what the document needs", () => {
   });
 
   it("a jsonpath criterion brings in the JSONPath libraries", async () => {
-    const file = document("jsonpath", "{ context: $response.body, condition: $.next, type: jsonpath }");
-    const { code, modules } = await modulesOf(["arazzo", "run", file, "--json", "--source-url", `api=${server.url}`], "jsonpath");
+    const file = document(
+      "jsonpath",
+      "{ context: $response.body, condition: $.next, type: jsonpath }",
+    );
+    const { code, modules } = await modulesOf(
+      ["arazzo", "run", file, "--json", "--source-url", `api=${server.url}`],
+      "jsonpath",
+    );
     expect(code).toBe(0);
     expect(loads(modules, "jsonpath-rfc9535")).toBe(true);
     expect(modules.some((m) => m.endsWith("/arazzo/dist/criteria/criteria.js"))).toBe(true);
@@ -101,7 +124,13 @@ describe("sluice arazzo run loads only what the document needs", () => {
 
   it("a diagnostic loads the yaml package, to say where the problem is", async () => {
     const file = document("invalid", "{ condition: $statusCode == 200 }");
-    writeFileSync(file, readFileSync(file, "utf8").replace("operationId: next\n        parameters: [{ name: id, in: path, value: a }]", "operationId: nope\n        parameters: [{ name: id, in: path, value: a }]"));
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace(
+        "operationId: next\n        parameters: [{ name: id, in: path, value: a }]",
+        "operationId: nope\n        parameters: [{ name: id, in: path, value: a }]",
+      ),
+    );
     const { code, modules, stdout } = await modulesOf(["arazzo", "validate", file], "invalid");
     expect(code).toBe(2);
     expect(stdout).toMatch(/invalid\.arazzo\.yaml:8:22: .*"nope"/);

@@ -3,7 +3,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, createKey, root, startServer, type RunningServer } from "../../../test/support/sluice-server.js";
+import {
+  api,
+  createKey,
+  root,
+  startServer,
+  type RunningServer,
+} from "../../../test/support/sluice-server.js";
 import { sluiceAsync } from "../../../test/support/cli.js";
 import { tempDir } from "../../../test/support/temp-dir.js";
 
@@ -22,7 +28,18 @@ afterAll(async () => {
 
 /** `sluice arazzo run` of the example; asynchronous, as this process keeps connections to the server. */
 function arazzoRun(inputs: string[]) {
-  return sluiceAsync(["arazzo", "run", join(example, "run-and-poll.arazzo.yaml"), "--json", "--source-url", `sluice=${server.url}`, ...inputs], { cwd: example, env: { SLUICE_INPUT_APIKEY: key } });
+  return sluiceAsync(
+    [
+      "arazzo",
+      "run",
+      join(example, "run-and-poll.arazzo.yaml"),
+      "--json",
+      "--source-url",
+      `sluice=${server.url}`,
+      ...inputs,
+    ],
+    { cwd: example, env: { SLUICE_INPUT_APIKEY: key } },
+  );
 }
 
 describe("examples/run-and-poll", () => {
@@ -31,11 +48,16 @@ describe("examples/run-and-poll", () => {
     expect(result.code, result.stderr + result.stdout).toBe(0);
     const { success, outputs, steps } = JSON.parse(result.stdout);
     expect(success).toBe(true);
-    expect(outputs).toMatchObject({ outcome: "succeeded", status: "succeeded", runId: expect.stringMatching(/^\d{8}T\d{6}Z-/) });
+    expect(outputs).toMatchObject({
+      outcome: "succeeded",
+      status: "succeeded",
+      runId: expect.stringMatching(/^\d{8}T\d{6}Z-/),
+    });
     expect(steps.poll.attempts).toBeGreaterThanOrEqual(1);
     expect(result.stdout).not.toContain(key);
 
-    const recorded = (await api(server, key, "GET", `/api/projects/demo/runs/${outputs.runId}`)).json;
+    const recorded = (await api(server, key, "GET", `/api/projects/demo/runs/${outputs.runId}`))
+      .json;
     expect(recorded.status).toBe("succeeded");
     expect(recorded.pipeline).toBe("iris");
     expect(recorded.flow.version).toBe(outputs.version);
@@ -53,9 +75,13 @@ describe("examples/run-and-poll", () => {
 
   it("ships the OpenAPI document the server serves (which lists the server's own address, the shipped one the default)", async () => {
     const { servers, ...served } = (await api(server, key, "GET", "/api/openapi.json")).json;
-    const { servers: defaultServers, ...shipped } = JSON.parse(readFileSync(join(example, "sluice-api.openapi.json"), "utf8"));
+    const { servers: defaultServers, ...shipped } = JSON.parse(
+      readFileSync(join(example, "sluice-api.openapi.json"), "utf8"),
+    );
     expect(shipped).toEqual(served);
     expect(servers).toEqual([{ url: server.url, description: "this sluice server" }]);
-    expect(defaultServers).toEqual([{ url: "http://127.0.0.1:8080", description: "sluice server's default address" }]);
+    expect(defaultServers).toEqual([
+      { url: "http://127.0.0.1:8080", description: "sluice server's default address" },
+    ]);
   });
 });

@@ -54,7 +54,9 @@ export class SluiceApiError extends Error {
 export class SluiceRunFailedError extends Error {
   constructor(readonly run: wire.RunDetail) {
     const failure = run.firstFailure;
-    super(`Run ${run.runId} of ${run.pipeline} ${run.status}${failure ? `: step "${failure.step ?? "-"}" [${failure.error.code}] ${failure.error.message}` : ""}`);
+    super(
+      `Run ${run.runId} of ${run.pipeline} ${run.status}${failure ? `: step "${failure.step ?? "-"}" [${failure.error.code}] ${failure.error.message}` : ""}`,
+    );
     this.name = "SluiceRunFailedError";
   }
 }
@@ -85,7 +87,16 @@ export class SluiceClient {
   }
 
   /** One API call: JSON in and out; an error answer becomes a SluiceApiError. Idempotent calls are retried on network errors. */
-  async request<T>(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; retry?: boolean; raw?: boolean } = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    options: {
+      body?: unknown;
+      headers?: Record<string, string>;
+      retry?: boolean;
+      raw?: boolean;
+    } = {},
+  ): Promise<T> {
     const headers: Record<string, string> = { accept: "application/json", ...options.headers };
     if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
     if (options.body !== undefined) headers["content-type"] = "application/json";
@@ -93,15 +104,28 @@ export class SluiceClient {
     for (let attempt = 1; ; attempt++) {
       let response: Response;
       try {
-        response = await this.fetchFn(`${this.baseUrl}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+        response = await this.fetchFn(`${this.baseUrl}${path}`, {
+          method,
+          headers,
+          body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        });
       } catch (error) {
         if (retry && attempt < RETRIES) {
           await delay(100 * attempt);
           continue;
         }
-        throw new SluiceApiError(0, "unreachable", `Cannot reach the sluice server at ${this.baseUrl} (${networkReason(error)})`, { server: this.baseUrl });
+        throw new SluiceApiError(
+          0,
+          "unreachable",
+          `Cannot reach the sluice server at ${this.baseUrl} (${networkReason(error)})`,
+          { server: this.baseUrl },
+        );
       }
-      if (retry && attempt < RETRIES && (response.status === 502 || response.status === 503 || response.status === 504)) {
+      if (
+        retry &&
+        attempt < RETRIES &&
+        (response.status === 502 || response.status === 503 || response.status === 504)
+      ) {
         await delay(100 * attempt);
         continue;
       }
@@ -123,7 +147,8 @@ export class ProjectClient {
   }
 
   readonly flows = {
-    list: async (): Promise<wire.FlowSummary[]> => (await this.client.request<{ flows: wire.FlowSummary[] }>("GET", this.path("/flows"))).flows,
+    list: async (): Promise<wire.FlowSummary[]> =>
+      (await this.client.request<{ flows: wire.FlowSummary[] }>("GET", this.path("/flows"))).flows,
   };
 
   flow(name: string): FlowClient {
@@ -131,14 +156,34 @@ export class ProjectClient {
   }
 
   readonly runs = {
-    list: async (filter: RunFilter = {}): Promise<wire.RunSummary[]> => (await this.client.request<{ runs: wire.RunSummary[] }>("GET", this.path(`/runs${query(filter)}`))).runs,
-    get: (runId: string): Promise<wire.RunDetail> => this.client.request("GET", this.path(`/runs/${encodeURIComponent(runId)}`)),
-    light: (runId: string): Promise<wire.LightStatus> => this.client.request("GET", this.path(`/runs/${encodeURIComponent(runId)}/light`)),
+    list: async (filter: RunFilter = {}): Promise<wire.RunSummary[]> =>
+      (
+        await this.client.request<{ runs: wire.RunSummary[] }>(
+          "GET",
+          this.path(`/runs${query(filter)}`),
+        )
+      ).runs,
+    get: (runId: string): Promise<wire.RunDetail> =>
+      this.client.request("GET", this.path(`/runs/${encodeURIComponent(runId)}`)),
+    light: (runId: string): Promise<wire.LightStatus> =>
+      this.client.request("GET", this.path(`/runs/${encodeURIComponent(runId)}/light`)),
     /** Metrics by step and name. */
-    metrics: async (runId: string): Promise<wire.RunMetrics["metrics"]> => (await this.client.request<wire.RunMetrics>("GET", this.path(`/runs/${encodeURIComponent(runId)}/metrics`))).metrics,
-    cancel: (runId: string): Promise<wire.RunSummary> => this.client.request("POST", this.path(`/runs/${encodeURIComponent(runId)}/cancel`)),
-    resume: (runId: string, options: { params?: Record<string, unknown> } = {}): Promise<wire.RunSummary> =>
-      this.client.request("POST", this.path(`/runs/${encodeURIComponent(runId)}/resume`), { body: options }),
+    metrics: async (runId: string): Promise<wire.RunMetrics["metrics"]> =>
+      (
+        await this.client.request<wire.RunMetrics>(
+          "GET",
+          this.path(`/runs/${encodeURIComponent(runId)}/metrics`),
+        )
+      ).metrics,
+    cancel: (runId: string): Promise<wire.RunSummary> =>
+      this.client.request("POST", this.path(`/runs/${encodeURIComponent(runId)}/cancel`)),
+    resume: (
+      runId: string,
+      options: { params?: Record<string, unknown> } = {},
+    ): Promise<wire.RunSummary> =>
+      this.client.request("POST", this.path(`/runs/${encodeURIComponent(runId)}/resume`), {
+        body: options,
+      }),
     /** Polls the light status (with backoff) until the run ends; resolves with its full status. */
     wait: async (runId: string, options: WaitOptions = {}): Promise<wire.RunDetail> => {
       const started = Date.now();
@@ -146,7 +191,12 @@ export class ProjectClient {
       for (;;) {
         const light = await this.runs.light(runId);
         if (!light.running) break;
-        if (options.timeoutMs !== undefined && Date.now() - started > options.timeoutMs) throw new SluiceApiError(0, "timeout", `Run ${runId} was still ${light.status} after ${options.timeoutMs} ms (it goes on).`);
+        if (options.timeoutMs !== undefined && Date.now() - started > options.timeoutMs)
+          throw new SluiceApiError(
+            0,
+            "timeout",
+            `Run ${runId} was still ${light.status} after ${options.timeoutMs} ms (it goes on).`,
+          );
         if (options.signal?.aborted) throw options.signal.reason;
         await delay(interval);
         interval = Math.min(interval * 1.5, options.maxPollIntervalMs ?? 1000);
@@ -157,12 +207,26 @@ export class ProjectClient {
     },
   };
 
-  async log(runId: string, options: { tail?: number; step?: string } = {}): Promise<wire.LogLine[]> {
-    return (await this.client.request<{ logs: wire.LogLine[] }>("GET", this.path(`/runs/${encodeURIComponent(runId)}/logs${query(options)}`))).logs;
+  async log(
+    runId: string,
+    options: { tail?: number; step?: string } = {},
+  ): Promise<wire.LogLine[]> {
+    return (
+      await this.client.request<{ logs: wire.LogLine[] }>(
+        "GET",
+        this.path(`/runs/${encodeURIComponent(runId)}/logs${query(options)}`),
+      )
+    ).logs;
   }
 
   readonly datasets = {
-    list: async (filter: { flow?: string } = {}): Promise<wire.Dataset[]> => (await this.client.request<{ datasets: wire.Dataset[] }>("GET", this.path(`/datasets${query(filter)}`))).datasets,
+    list: async (filter: { flow?: string } = {}): Promise<wire.Dataset[]> =>
+      (
+        await this.client.request<{ datasets: wire.Dataset[] }>(
+          "GET",
+          this.path(`/datasets${query(filter)}`),
+        )
+      ).datasets,
   };
 
   /** A dataset by "pipeline/step", step name or artifact hash prefix. */
@@ -170,7 +234,8 @@ export class ProjectClient {
     const base = this.path(`/datasets/${encodeURIComponent(name)}`);
     return {
       schema: (): Promise<wire.DatasetSchema> => this.client.request("GET", base),
-      rows: (limit = 10): Promise<wire.DatasetRows> => this.client.request("GET", `${base}/rows?limit=${limit}`),
+      rows: (limit = 10): Promise<wire.DatasetRows> =>
+        this.client.request("GET", `${base}/rows?limit=${limit}`),
     };
   }
 
@@ -180,12 +245,16 @@ export class ProjectClient {
     return {
       meta: (): Promise<wire.ArtifactMeta> => this.client.request("GET", base),
       /** The stored bytes: JSON text, Arrow IPC (datasets) or the blob. */
-      download: (): Promise<Uint8Array> => this.client.request("GET", `${base}/content`, { raw: true }),
+      download: (): Promise<Uint8Array> =>
+        this.client.request("GET", `${base}/content`, { raw: true }),
     };
   }
 
   lineage(ref: string, options: { depth?: number } = {}): Promise<wire.Lineage> {
-    return this.client.request("GET", this.path(`/lineage/${encodeURIComponent(ref)}${query(options)}`));
+    return this.client.request(
+      "GET",
+      this.path(`/lineage/${encodeURIComponent(ref)}${query(options)}`),
+    );
   }
 }
 
@@ -205,17 +274,30 @@ export class FlowClient {
   trigger(options: TriggerOptions = {}): Promise<wire.TriggerResponse> {
     const { idempotencyKey, ...body } = options;
     const key = idempotencyKey ?? globalThis.crypto.randomUUID();
-    return this.client.request("POST", `${this.base}/runs`, { body, headers: { "idempotency-key": key }, retry: true });
+    return this.client.request("POST", `${this.base}/runs`, {
+      body,
+      headers: { "idempotency-key": key },
+      retry: true,
+    });
   }
 
   /** Triggers a run; with `wait`, waits for it and resolves with its full status (throwing when it failed, unless `noFail`). */
   run(options: TriggerOptions & WaitOptions & { wait: true }): Promise<wire.RunDetail>;
   run(options?: TriggerOptions & { wait?: false }): Promise<wire.TriggerResponse>;
-  async run(options: TriggerOptions & WaitOptions & { wait?: boolean } = {}): Promise<wire.RunDetail | wire.TriggerResponse> {
-    const { wait, pollIntervalMs, maxPollIntervalMs, timeoutMs, noFail, signal, ...trigger } = options;
+  async run(
+    options: TriggerOptions & WaitOptions & { wait?: boolean } = {},
+  ): Promise<wire.RunDetail | wire.TriggerResponse> {
+    const { wait, pollIntervalMs, maxPollIntervalMs, timeoutMs, noFail, signal, ...trigger } =
+      options;
     const started = await this.trigger(trigger);
     if (!wait) return started;
-    return this.project.runs.wait(started.runId, { pollIntervalMs, maxPollIntervalMs, timeoutMs, noFail, signal });
+    return this.project.runs.wait(started.runId, {
+      pollIntervalMs,
+      maxPollIntervalMs,
+      timeoutMs,
+      noFail,
+      signal,
+    });
   }
 }
 
@@ -225,7 +307,11 @@ async function apiError(response: Response): Promise<SluiceApiError> {
     const { error } = JSON.parse(text) as wire.ErrorBody;
     return new SluiceApiError(response.status, error.code, error.message, error.details);
   } catch {
-    return new SluiceApiError(response.status, "http-error", `HTTP ${response.status}: ${text.slice(0, 200)}`);
+    return new SluiceApiError(
+      response.status,
+      "http-error",
+      `HTTP ${response.status}: ${text.slice(0, 200)}`,
+    );
   }
 }
 
@@ -239,7 +325,9 @@ function networkReason(error: unknown): string {
 
 function query(values: object): string {
   const entries = Object.entries(values).filter(([, value]) => value !== undefined);
-  return entries.length === 0 ? "" : `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
+  return entries.length === 0
+    ? ""
+    : `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
 }
 
 function delay(ms: number): Promise<void> {

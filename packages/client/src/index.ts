@@ -6,7 +6,13 @@
  * const job = await client.project("demo").flow("training").run({ params: { lr: 0.1 }, wait: true, noFail: true });
  * console.log(job.status, job.firstFailure);
  */
-export { FlowClient, ProjectClient, SluiceApiError, SluiceClient, SluiceRunFailedError } from "./client.js";
+export {
+  FlowClient,
+  ProjectClient,
+  SluiceApiError,
+  SluiceClient,
+  SluiceRunFailedError,
+} from "./client.js";
 export type { ClientOptions, RunFilter, TriggerOptions, WaitOptions } from "./client.js";
 import type * as wire from "./wire.js";
 export type * as wire from "./wire.js";

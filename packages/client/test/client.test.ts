@@ -27,16 +27,24 @@ describe("SluiceClient", () => {
     const job = await demo.flow("training").run({ params: { rows: 3 }, wait: true, noFail: true });
     expect(job.status).toBe("succeeded");
     expect(job.steps.map((s) => s.name)).toEqual(["load", "train"]);
-    expect((await demo.runs.list({ flow: "training", limit: 5 })).map((r) => r.runId)).toContain(job.runId);
+    expect((await demo.runs.list({ flow: "training", limit: 5 })).map((r) => r.runId)).toContain(
+      job.runId,
+    );
     expect((await demo.runs.get(job.runId)).runId).toBe(job.runId);
     expect(await demo.runs.metrics(job.runId)).toEqual({ train: { accuracy: 0.9 } });
-    expect((await demo.log(job.runId, { tail: 1 })).map((l) => l.message)).toEqual(["training on 3 rows with lr=0.1"]);
+    expect((await demo.log(job.runId, { tail: 1 })).map((l) => l.message)).toEqual([
+      "training on 3 rows with lr=0.1",
+    ]);
     expect((await demo.datasets.list()).map((d) => d.dataset)).toContain("training/load");
     const schema = await demo.dataset("training/load").schema();
     expect(schema.columns.map((c) => c.name)).toEqual(["id", "score", "label"]);
-    expect((await demo.dataset("training/load").rows(1)).rows).toEqual([{ id: 0, score: 0, label: "row-0" }]);
+    expect((await demo.dataset("training/load").rows(1)).rows).toEqual([
+      { id: 0, score: 0, label: "row-0" },
+    ]);
     const trained = job.steps.find((s) => s.name === "train")!.output!;
-    expect(JSON.parse(new TextDecoder().decode(await demo.artifact(trained.hash).download()))).toEqual({ accuracy: 0.9, rows: 3 });
+    expect(
+      JSON.parse(new TextDecoder().decode(await demo.artifact(trained.hash).download())),
+    ).toEqual({ accuracy: 0.9, rows: 3 });
     expect((await demo.artifact(trained.hash.slice(0, 12)).meta()).hash).toBe(trained.hash);
     expect((await demo.lineage("training/train")).upstream.map((l) => l.step)).toEqual(["load"]);
   });
@@ -52,15 +60,29 @@ describe("SluiceClient", () => {
   });
 
   it("turns error answers into SluiceApiError with status, code and message", async () => {
-    const error = await client.project("demo").runs.get("nope").catch((e: unknown) => e);
+    const error = await client
+      .project("demo")
+      .runs.get("nope")
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SluiceApiError);
     expect(error).toMatchObject({ status: 404, code: "not-found" });
-    const bad = await client.project("demo").flow("training").trigger({ params: { rowz: 1 } }).catch((e: unknown) => e);
+    const bad = await client
+      .project("demo")
+      .flow("training")
+      .trigger({ params: { rowz: 1 } })
+      .catch((e: unknown) => e);
     expect(bad).toMatchObject({ status: 400, code: "unknown-param" });
     const anonymous = new SluiceClient({ baseUrl: server.url });
-    expect(await anonymous.project("demo").flows.list().catch((e: unknown) => e)).toMatchObject({ status: 401, code: "unauthorized" });
+    expect(
+      await anonymous
+        .project("demo")
+        .flows.list()
+        .catch((e: unknown) => e),
+    ).toMatchObject({ status: 401, code: "unauthorized" });
     const unreachable = new SluiceClient({ baseUrl: "http://127.0.0.1:9" });
-    expect(await unreachable.health().catch((e: unknown) => e)).toMatchObject({ code: "unreachable" });
+    expect(await unreachable.health().catch((e: unknown) => e)).toMatchObject({
+      code: "unreachable",
+    });
   });
 
   it("reuses one idempotency key when it retries a trigger, so the retry does not start a second run", async () => {
@@ -71,7 +93,11 @@ describe("SluiceClient", () => {
       if (init?.method === "POST" && calls++ === 0) throw new TypeError("socket hang up");
       return response;
     };
-    const retrying = new SluiceClient({ baseUrl: server.url, apiKey: (client as unknown as { apiKey: string }).apiKey, fetch: flaky });
+    const retrying = new SluiceClient({
+      baseUrl: server.url,
+      apiKey: (client as unknown as { apiKey: string }).apiKey,
+      fetch: flaky,
+    });
     const before = (await client.project("demo").runs.list({ flow: "etl", limit: 1000 })).length;
     const started = await retrying.project("demo").flow("etl").trigger();
     expect(started.created).toBe(false);

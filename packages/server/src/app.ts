@@ -6,7 +6,13 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
-import { ERROR_CODES, SluiceError, forbiddenKeyPath, type ErrorCode, type ApiKeyRecord } from "sluice/internal";
+import {
+  ERROR_CODES,
+  SluiceError,
+  forbiddenKeyPath,
+  type ErrorCode,
+  type ApiKeyRecord,
+} from "sluice/internal";
 import * as wire from "./wire.js";
 import { bodyLimit } from "./body-limit.js";
 import { authenticate } from "./keys.js";
@@ -39,30 +45,75 @@ export function buildApp(options: AppOptions): Api {
     // Invalid requests: 400 in the one error shape, naming each offending field.
     defaultHook: (result, c) => {
       if (result.success) return;
-      const issues = result.error.issues.map((issue) => ({ field: [result.target, ...issue.path].join("."), message: issue.message }));
-      return c.json(errorBody("invalid-request", `Invalid request: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, { issues }), 400);
+      const issues = result.error.issues.map((issue) => ({
+        field: [result.target, ...issue.path].join("."),
+        message: issue.message,
+      }));
+      return c.json(
+        errorBody(
+          "invalid-request",
+          `Invalid request: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`,
+          { issues },
+        ),
+        400,
+      );
     },
   });
 
   // The manager is read per request: describeApi builds this app without one.
   const fail = (c: Context, error: unknown) => errorResponse(c, error, options.manager.errors);
   app.onError((error, c) => fail(c, error));
-  app.notFound((c) => c.json(errorBody("not-found", `No route ${c.req.method} ${c.req.path}. The API is described at /api/openapi.json.`), 404));
+  app.notFound((c) =>
+    c.json(
+      errorBody(
+        "not-found",
+        `No route ${c.req.method} ${c.req.path}. The API is described at /api/openapi.json.`,
+      ),
+      404,
+    ),
+  );
 
-  app.openapi(createRoute({ method: "get", path: "/api/health", operationId: "getHealth", tags: ["meta"], summary: "Liveness (no API key needed)", security: [], responses: { 200: { description: "alive", content: { "application/json": { schema: wire.Health } } } } }), (c) =>
-    c.json({ ok: true, version: options.version }, 200),
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/health",
+      operationId: "getHealth",
+      tags: ["meta"],
+      summary: "Liveness (no API key needed)",
+      security: [],
+      responses: {
+        200: { description: "alive", content: { "application/json": { schema: wire.Health } } },
+      },
+    }),
+    (c) => c.json({ ok: true, version: options.version }, 200),
   );
 
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
-  const limitBody = bodyLimit(maxBody, (c) => c.json(errorBody("payload-too-large", `The request body is larger than ${maxBody} bytes; send less (params and bodies are small JSON).`), 413));
+  const limitBody = bodyLimit(maxBody, (c) =>
+    c.json(
+      errorBody(
+        "payload-too-large",
+        `The request body is larger than ${maxBody} bytes; send less (params and bodies are small JSON).`,
+      ),
+      413,
+    ),
+  );
   // Only requests that carry a body: looking at one makes the adapter build a full web Request, which a GET does not need.
-  app.use("/api/*", (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next)));
+  app.use("/api/*", (c, next) =>
+    c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next),
+  );
   app.use("/api/*", async (c, next) => {
     if (OPEN_ROUTES.has(c.req.path) || options.insecureLocal) return next();
     const key = await authenticate(options.manager.tables, c.req.header("authorization"));
     if (SluiceError.is(key)) return fail(c, key);
     if (key.readOnly && c.req.method !== "GET" && c.req.method !== "HEAD") {
-      return fail(c, new SluiceError("forbidden", `API key ${key.keyId} is read-only: it cannot trigger, cancel, resume or reset. Use a key made without --read-only.`));
+      return fail(
+        c,
+        new SluiceError(
+          "forbidden",
+          `API key ${key.keyId} is read-only: it cannot trigger, cancel, resume or reset. Use a key made without --read-only.`,
+        ),
+      );
     }
     c.set("key", key);
     return next();
@@ -70,7 +121,12 @@ export function buildApp(options: AppOptions): Api {
   // A JSON body may not hold __proto__, constructor or prototype keys: copied by assignment, as a
   // schema's record parsing does, they would set a prototype instead of a field.
   app.use("/api/*", async (c, next) => {
-    if (c.req.method === "GET" || c.req.method === "HEAD" || !c.req.header("content-type")?.includes("json")) return next();
+    if (
+      c.req.method === "GET" ||
+      c.req.method === "HEAD" ||
+      !c.req.header("content-type")?.includes("json")
+    )
+      return next();
     let body: unknown;
     try {
       body = await c.req.json();
@@ -80,24 +136,49 @@ export function buildApp(options: AppOptions): Api {
     const path = forbiddenKeyPath(body);
     if (path === undefined) return next();
     const message = `the key "${path}" is not allowed (__proto__, constructor and prototype are refused in any JSON sluice reads)`;
-    return fail(c, new SluiceError("invalid-request", `Invalid request: json.${path}: ${message}`, { details: { issues: [{ field: `json.${path}`, message }] } }));
+    return fail(
+      c,
+      new SluiceError("invalid-request", `Invalid request: json.${path}: ${message}`, {
+        details: { issues: [{ field: `json.${path}`, message }] },
+      }),
+    );
   });
   app.use("/api/projects/:project/*", async (c, next) => {
     const key = c.get("key");
     const project = c.req.param("project");
-    if (key && key.project !== project) return fail(c, new SluiceError("forbidden", `API key ${key.keyId} belongs to project "${key.project}", not "${project}".`));
-    if (project !== options.manager.project) return fail(c, new SluiceError("not-found", `No project "${project}" on this server; it serves "${options.manager.project}".`));
+    if (key && key.project !== project)
+      return fail(
+        c,
+        new SluiceError(
+          "forbidden",
+          `API key ${key.keyId} belongs to project "${key.project}", not "${project}".`,
+        ),
+      );
+    if (project !== options.manager.project)
+      return fail(
+        c,
+        new SluiceError(
+          "not-found",
+          `No project "${project}" on this server; it serves "${options.manager.project}".`,
+        ),
+      );
     return next();
   });
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "A key made by `sluice keys create`." });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "A key made by `sluice keys create`.",
+  });
   flowRoutes(app, options.manager);
   runRoutes(app, options.manager);
   catalogRoutes(app, options.manager);
   eventRoutes(app, options.manager);
 
   let document: ReturnType<typeof openApiDocument> | undefined; // the routes are fixed once built
-  app.get("/api/openapi.json", (c) => c.json((document ??= openApiDocument(app, options.version, options.listeningUrl?.()))));
+  app.get("/api/openapi.json", (c) =>
+    c.json((document ??= openApiDocument(app, options.version, options.listeningUrl?.()))),
+  );
   return app;
 }
 
@@ -105,33 +186,65 @@ export function buildApp(options: AppOptions): Api {
 export function openApiDocument(app: Api, version: string, url?: string) {
   return app.getOpenAPI31Document({
     openapi: "3.1.0",
-    info: { title: "sluice API", version, description: "Trigger and inspect sluice runs: flows, runs, logs, datasets, lineage, events." },
-    servers: [url === undefined ? { url: "http://127.0.0.1:8080", description: "sluice server's default address" } : { url, description: "this sluice server" }],
+    info: {
+      title: "sluice API",
+      version,
+      description: "Trigger and inspect sluice runs: flows, runs, logs, datasets, lineage, events.",
+    },
+    servers: [
+      url === undefined
+        ? { url: "http://127.0.0.1:8080", description: "sluice server's default address" }
+        : { url, description: "this sluice server" },
+    ],
     security: [{ apiKey: [] }],
   });
 }
 
 /** The API's OpenAPI document without a running server (routes only read the manager when called). */
 export function describeApi(version: string) {
-  const unused = new Proxy({}, { get: () => { throw new Error("describeApi: no server behind this app"); } }) as RunManager;
+  const unused = new Proxy(
+    {},
+    {
+      get: () => {
+        throw new Error("describeApi: no server behind this app");
+      },
+    },
+  ) as RunManager;
   return openApiDocument(buildApp({ manager: unused, version }), version);
 }
 
-export function errorBody(code: ErrorCode | string, message: string, details?: Record<string, unknown>): wire.ErrorBody {
+export function errorBody(
+  code: ErrorCode | string,
+  message: string,
+  details?: Record<string, unknown>,
+): wire.ErrorBody {
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
 /** Any thrown value as the error shape: sluice errors as clients see them (PublicErrors); anything else is a 500 without internals. */
 export function errorResponse(c: Context, error: unknown, errors: PublicErrors): Response {
   if (SluiceError.is(error)) {
-    const status = error.code === "cancelled" ? 409 : ERROR_CODES[error.code]?.http ?? 500;
+    const status = error.code === "cancelled" ? 409 : (ERROR_CODES[error.code]?.http ?? 500);
     return c.json({ error: errors.error(error) } satisfies wire.ErrorBody, status as 400);
   }
   if (error instanceof HTTPException) {
-    const code = error.status === 413 ? "payload-too-large" : error.status === 401 ? "unauthorized" : "invalid-request";
+    const code =
+      error.status === 413
+        ? "payload-too-large"
+        : error.status === 401
+          ? "unauthorized"
+          : "invalid-request";
     const message = error.message && error.message !== "" ? error.message : "Invalid request.";
-    return c.json(errorBody(code, /malformed json/i.test(message) ? "The request body is not valid JSON." : message), error.status);
+    return c.json(
+      errorBody(
+        code,
+        /malformed json/i.test(message) ? "The request body is not valid JSON." : message,
+      ),
+      error.status,
+    );
   }
-  process.stderr.write(`sluice server: internal error on ${c.req.method} ${c.req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `sluice server: internal error on ${c.req.method} ${c.req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   return c.json(errorBody("internal", "Internal error; the server's log has the details."), 500);
 }

@@ -36,7 +36,11 @@ export function bodyLimit(maxBytes: number, tooLarge: (c: Context) => Response):
 }
 
 /** The 413, once the rest of the body was dropped; `Connection: close` when it was not (too large, or no reader). */
-async function refuse(c: Context, reader: ReadableStreamDefaultReader<Uint8Array> | undefined, tooLarge: (c: Context) => Response): Promise<Response> {
+async function refuse(
+  c: Context,
+  reader: ReadableStreamDefaultReader<Uint8Array> | undefined,
+  tooLarge: (c: Context) => Response,
+): Promise<Response> {
   const drained = reader !== undefined && (await drain(reader));
   const response = tooLarge(c);
   if (!drained) response.headers.set("connection", "close");

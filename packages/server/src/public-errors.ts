@@ -27,7 +27,10 @@ export class PublicErrors {
     this.folders = Object.entries(folders)
       .filter(([, path]) => path.length > 1) // never the root folder: that would garble every path-like text
       .sort(([, a], [, b]) => b.length - a.length) // the longest first: a home inside the workspace reads as <home>
-      .map(([label, path]) => ({ label, pattern: new RegExp(`${escapeRegExp(path)}(?=[\\\\/\\s'"\`:),;]|$)`, "g") }));
+      .map(([label, path]) => ({
+        label,
+        pattern: new RegExp(`${escapeRegExp(path)}(?=[\\\\/\\s'"\`:),;]|$)`, "g"),
+      }));
   }
 
   error(error: SerializedError | SluiceError): PublicError {
@@ -35,21 +38,32 @@ export class PublicErrors {
     const out: PublicError = { code: source.code, message: this.text(source.message) };
     if (source.step !== undefined) out.step = source.step;
     if (source.runId !== undefined) out.runId = source.runId;
-    if (source.details !== undefined) out.details = this.value(source.details, 0) as Record<string, unknown>;
+    if (source.details !== undefined)
+      out.details = this.value(source.details, 0) as Record<string, unknown>;
     return out;
   }
 
   /** A record (run, step, step result) with its `error`, if any, made public. */
   withError<T extends { error?: SerializedError }>(record: T): T {
-    return record.error === undefined ? record : ({ ...record, error: this.error(record.error) } as T);
+    return record.error === undefined
+      ? record
+      : ({ ...record, error: this.error(record.error) } as T);
   }
 
   failure<T extends Failure | undefined>(failure: T): T {
-    return failure === undefined ? failure : ({ ...failure, error: this.error(failure.error) } as T);
+    return failure === undefined
+      ? failure
+      : ({ ...failure, error: this.error(failure.error) } as T);
   }
 
   /** A run's full status: its error, its first failure and each step's error. */
-  runDetail<T extends { error?: SerializedError; firstFailure?: Failure; steps: Array<{ error?: SerializedError }> }>(detail: T): T {
+  runDetail<
+    T extends {
+      error?: SerializedError;
+      firstFailure?: Failure;
+      steps: Array<{ error?: SerializedError }>;
+    },
+  >(detail: T): T {
     return {
       ...this.withError(detail),
       ...(detail.firstFailure ? { firstFailure: this.failure(detail.firstFailure) } : {}),
@@ -63,7 +77,13 @@ export class PublicErrors {
    */
   logLine<T extends { level: string; message: string; data?: unknown }>(log: T): T {
     const code = (log.data as { code?: unknown } | undefined)?.code;
-    const lines = log.level === "error" && typeof code === "string" ? log.message.split("\n").filter((line) => !/^\s+at /.test(line)).join("\n") : log.message;
+    const lines =
+      log.level === "error" && typeof code === "string"
+        ? log.message
+            .split("\n")
+            .filter((line) => !/^\s+at /.test(line))
+            .join("\n")
+        : log.message;
     const message = this.text(lines);
     return message === log.message ? log : { ...log, message };
   }
@@ -81,7 +101,8 @@ export class PublicErrors {
     if (depth >= MAX_DEPTH) return "(left out: nested too deep)";
     if (Array.isArray(value)) return value.map((item) => this.value(item, depth + 1));
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) if (key !== "stack") out[key] = this.value(item, depth + 1);
+    for (const [key, item] of Object.entries(value))
+      if (key !== "stack") out[key] = this.value(item, depth + 1);
     return out;
   }
 }

@@ -19,5 +19,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 };
 
 export function errorResponses(...statuses: number[]) {
-  return Object.fromEntries(statuses.map((status) => [status, json(wire.ErrorBody, ERROR_DESCRIPTIONS[status]!)])) as Record<number, ReturnType<typeof json>>;
+  return Object.fromEntries(
+    statuses.map((status) => [status, json(wire.ErrorBody, ERROR_DESCRIPTIONS[status]!)]),
+  ) as Record<number, ReturnType<typeof json>>;
 }

@@ -12,11 +12,30 @@ import type { PublishedEvent, RunManager } from "./run-manager.js";
 
 const POLL_MS = 500;
 const KEEPALIVE_MS = 15_000;
-const sse = (description: string) => ({ description, content: { "text/event-stream": { schema: z.string().describe("events: snapshot, run:start, step:start, step:retry, step:log, step:end, run:end") } } });
+const sse = (description: string) => ({
+  description,
+  content: {
+    "text/event-stream": {
+      schema: z
+        .string()
+        .describe(
+          "events: snapshot, run:start, step:start, step:retry, step:log, step:end, run:end",
+        ),
+    },
+  },
+});
 
 export function eventRoutes(app: Api, manager: RunManager): void {
   app.openapi(
-    createRoute({ method: "get", path: "/api/projects/{project}/runs/{runId}/events", operationId: "streamRunEvents", tags: ["events"], summary: "A run's events, live", request: { params: runParam }, responses: { 200: sse("the run's events"), ...errorResponses(401, 403, 404) } }),
+    createRoute({
+      method: "get",
+      path: "/api/projects/{project}/runs/{runId}/events",
+      operationId: "streamRunEvents",
+      tags: ["events"],
+      summary: "A run's events, live",
+      request: { params: runParam },
+      responses: { 200: sse("the run's events"), ...errorResponses(401, 403, 404) },
+    }),
     async (c) => {
       const { runId } = c.req.valid("param");
       const run = await manager.ownRun(runId);
@@ -34,7 +53,14 @@ export function eventRoutes(app: Api, manager: RunManager): void {
             } else if (!manager.isActive(runId)) {
               // Not (or no longer) run here: its end comes from the store.
               const now = lightStatusJson(await manager.ownRun(runId));
-              if (!now.running) return send(stream, { type: "run:end", runId, project: manager.project, status: now.status, success: now.status === "succeeded" });
+              if (!now.running)
+                return send(stream, {
+                  type: "run:end",
+                  runId,
+                  project: manager.project,
+                  status: now.status,
+                  success: now.status === "succeeded",
+                });
             }
           }
         } finally {
@@ -45,12 +71,23 @@ export function eventRoutes(app: Api, manager: RunManager): void {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/api/projects/{project}/events", operationId: "streamProjectEvents", tags: ["events"], summary: "Events of every run of the project, live", request: { params: projectParam }, responses: { 200: sse("events"), ...errorResponses(401, 403, 404) } }),
+    createRoute({
+      method: "get",
+      path: "/api/projects/{project}/events",
+      operationId: "streamProjectEvents",
+      tags: ["events"],
+      summary: "Events of every run of the project, live",
+      request: { params: projectParam },
+      responses: { 200: sse("events"), ...errorResponses(401, 403, 404) },
+    }),
     (c) =>
       streamSSE(c, async (stream) => {
         const events = new EventQueue(manager, stream, undefined);
         try {
-          await stream.writeSSE({ event: "ready", data: JSON.stringify({ project: manager.project }) });
+          await stream.writeSSE({
+            event: "ready",
+            data: JSON.stringify({ project: manager.project }),
+          });
           while (!stream.aborted) {
             const event = await events.next(KEEPALIVE_MS);
             if (event) await send(stream, event);
@@ -94,6 +131,9 @@ class EventQueue {
   }
 }
 
-function send(stream: SSEStreamingApi, event: Record<string, unknown> & { type: string }): Promise<void> {
+function send(
+  stream: SSEStreamingApi,
+  event: Record<string, unknown> & { type: string },
+): Promise<void> {
   return stream.writeSSE({ event: event.type, data: JSON.stringify(event) });
 }

@@ -8,20 +8,47 @@ import type { RunManager } from "./run-manager.js";
 
 export function flowRoutes(app: Api, manager: RunManager): void {
   app.openapi(
-    createRoute({ method: "get", path: "/api/projects", operationId: "listProjects", tags: ["projects"], summary: "Projects this key can see", responses: { 200: json(wire.ProjectList, "projects"), ...errorResponses(401) } }),
+    createRoute({
+      method: "get",
+      path: "/api/projects",
+      operationId: "listProjects",
+      tags: ["projects"],
+      summary: "Projects this key can see",
+      responses: { 200: json(wire.ProjectList, "projects"), ...errorResponses(401) },
+    }),
     (c) => {
       const key = c.get("key");
       const visible = key === undefined || key.project === manager.project;
-      return c.json({ projects: visible ? [{ key: manager.project, flows: manager.workspace.flows.size }] : [] }, 200);
+      return c.json(
+        {
+          projects: visible ? [{ key: manager.project, flows: manager.workspace.flows.size }] : [],
+        },
+        200,
+      );
     },
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/api/projects/{project}/flows", operationId: "listFlows", tags: ["flows"], summary: "Registered flows", request: { params: projectParam }, responses: { 200: json(wire.FlowList, "flows"), ...errorResponses(401, 403, 404) } }),
+    createRoute({
+      method: "get",
+      path: "/api/projects/{project}/flows",
+      operationId: "listFlows",
+      tags: ["flows"],
+      summary: "Registered flows",
+      request: { params: projectParam },
+      responses: { 200: json(wire.FlowList, "flows"), ...errorResponses(401, 403, 404) },
+    }),
     (c) =>
       c.json(
         {
-          flows: [...manager.workspace.flows.values()].map(({ definition: d }) => ({ project: manager.project, name: d.name, version: d.version, hash: d.hash, steps: d.steps.length, ...(d.description ? { description: d.description } : {}) })),
+          flows: [...manager.workspace.flows.values()].map(({ definition: d }) => ({
+            project: manager.project,
+            name: d.name,
+            version: d.version,
+            hash: d.hash,
+            steps: d.steps.length,
+            ...(d.description ? { description: d.description } : {}),
+          })),
         },
         200,
       ),
@@ -29,7 +56,9 @@ export function flowRoutes(app: Api, manager: RunManager): void {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/api/projects/{project}/flows/{flow}", operationId: "getFlow",
+      method: "get",
+      path: "/api/projects/{project}/flows/{flow}",
+      operationId: "getFlow",
       tags: ["flows"],
       summary: "A flow: graph, parameter schema, registered versions",
       request: { params: projectParam.extend({ flow: z.string() }) },
@@ -47,7 +76,11 @@ export function flowRoutes(app: Api, manager: RunManager): void {
           ...(d.description ? { description: d.description } : {}),
           graph: { steps: d.steps },
           paramsSchema: d.paramsSchema,
-          versions: versions.map((v) => ({ version: v.version, hash: v.hash, registeredAt: new Date(v.registeredAt).toISOString() })),
+          versions: versions.map((v) => ({
+            version: v.version,
+            hash: v.hash,
+            registeredAt: new Date(v.registeredAt).toISOString(),
+          })),
         },
         200,
       );
@@ -56,16 +89,23 @@ export function flowRoutes(app: Api, manager: RunManager): void {
 
   app.openapi(
     createRoute({
-      method: "post", path: "/api/projects/{project}/flows/{flow}/runs", operationId: "triggerRun",
+      method: "post",
+      path: "/api/projects/{project}/flows/{flow}/runs",
+      operationId: "triggerRun",
       tags: ["runs"],
       summary: "Trigger a run of a flow",
-      description: "Starts a run with these params. With an Idempotency-Key header, the same key (in this project) returns the same run, never a second one.",
+      description:
+        "Starts a run with these params. With an Idempotency-Key header, the same key (in this project) returns the same run, never a second one.",
       request: {
         params: projectParam.extend({ flow: z.string() }),
         headers: z.object({ "idempotency-key": z.string().min(1).max(200).optional() }),
         body: { content: { "application/json": { schema: wire.TriggerRequest } }, required: false },
       },
-      responses: { 201: json(wire.TriggerResponse, "the run was created"), 200: json(wire.TriggerResponse, "the Idempotency-Key named an earlier run: that run"), ...errorResponses(400, 401, 403, 404, 409, 413) },
+      responses: {
+        201: json(wire.TriggerResponse, "the run was created"),
+        200: json(wire.TriggerResponse, "the Idempotency-Key named an earlier run: that run"),
+        ...errorResponses(400, 401, 403, 404, 409, 413),
+      },
     }),
     async (c) => {
       const { flow } = c.req.valid("param");
@@ -76,4 +116,3 @@ export function flowRoutes(app: Api, manager: RunManager): void {
     },
   );
 }
-

@@ -3,17 +3,46 @@
  * `queued` atomically with its Idempotency-Key), is answered, and runs in this process (startQueued);
  * cancel and resume act on it; every engine event is published to the project's subscribers (SSE).
  */
-import { checkResumable, DEFAULT_PROJECT, findFlow, MASK, newClaim, ownerFields, queueTrigger, registerFlows, resolveParams, SluiceError, startQueued, type ApiKeyStore, type FlowVersionStore, type RunRecord, type SluiceEvent, type SluiceEventListener, type SluiceHome, type StepRunRecord, type TriggerRequest, type TriggerStore, type Workspace, type WorkspaceFlow } from "sluice/internal";
+import {
+  checkResumable,
+  DEFAULT_PROJECT,
+  findFlow,
+  MASK,
+  newClaim,
+  ownerFields,
+  queueTrigger,
+  registerFlows,
+  resolveParams,
+  SluiceError,
+  startQueued,
+  type ApiKeyStore,
+  type FlowVersionStore,
+  type RunRecord,
+  type SluiceEvent,
+  type SluiceEventListener,
+  type SluiceHome,
+  type StepRunRecord,
+  type TriggerRequest,
+  type TriggerStore,
+  type Workspace,
+  type WorkspaceFlow,
+} from "sluice/internal";
 import { PublicErrors } from "./public-errors.js";
 
 export interface ServerTables extends ApiKeyStore, FlowVersionStore, TriggerStore {}
 
 /** An event as the SSE streams send it: JSON, with the run's project. */
-export type PublishedEvent = { type: string; runId: string; project: string } & Record<string, unknown>;
+export type PublishedEvent = { type: string; runId: string; project: string } & Record<
+  string,
+  unknown
+>;
 type Subscriber = (event: PublishedEvent) => void;
 
 export class RunManager {
-  private readonly active = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
+  private readonly active = new Map<
+    string,
+    { controller: AbortController; done: Promise<unknown> }
+  >();
   private readonly subscribers = new Set<{ project: string; runId?: string; fn: Subscriber }>();
   /** How errors are sent to clients (REST and SSE): no stacks, no folders of this server. */
   readonly errors: PublicErrors;
@@ -39,9 +68,26 @@ export class RunManager {
     return registerFlows(this.workspace, this.tables);
   }
 
-  async trigger(name: string, request: TriggerRequest, idempotencyKey?: string): Promise<{ run: RunRecord; created: boolean }> {
-    const queued = await queueTrigger(this.workspace, { runs: this.home.runs, triggers: this.tables }, name, request, idempotencyKey);
-    if (queued.created) this.track(queued.run.runId, (signal) => startQueued(queued, request, { stores: this.home.stores, signal, onEvent: this.publisher() }));
+  async trigger(
+    name: string,
+    request: TriggerRequest,
+    idempotencyKey?: string,
+  ): Promise<{ run: RunRecord; created: boolean }> {
+    const queued = await queueTrigger(
+      this.workspace,
+      { runs: this.home.runs, triggers: this.tables },
+      name,
+      request,
+      idempotencyKey,
+    );
+    if (queued.created)
+      this.track(queued.run.runId, (signal) =>
+        startQueued(queued, request, {
+          stores: this.home.stores,
+          signal,
+          onEvent: this.publisher(),
+        }),
+      );
     return { run: queued.run, created: queued.created };
   }
 
@@ -50,31 +96,64 @@ export class RunManager {
     const run = await this.ownRun(runId);
     const active = this.active.get(runId);
     if (active) {
-      active.controller.abort(new SluiceError("cancelled", "The run was cancelled through the API."));
+      active.controller.abort(
+        new SluiceError("cancelled", "The run was cancelled through the API."),
+      );
       await active.done;
       return (await this.home.runs.findRun(runId))!;
     }
     if (run.status === "running" || run.status === "queued") {
-      throw new SluiceError("conflict", `Run ${runId} is running in another process (pid ${run.ownerPid ?? "?"} on ${run.ownerHost ?? "?"}); cancel it there (Ctrl-C).`);
+      throw new SluiceError(
+        "conflict",
+        `Run ${runId} is running in another process (pid ${run.ownerPid ?? "?"} on ${run.ownerHost ?? "?"}); cancel it there (Ctrl-C).`,
+      );
     }
-    throw new SluiceError("conflict", `Run ${runId} has already ended (${run.status}); there is nothing to cancel.`);
+    throw new SluiceError(
+      "conflict",
+      `Run ${runId} has already ended (${run.status}); there is nothing to cancel.`,
+    );
   }
 
   /** Continues a failed or cancelled run of a flow: finished steps are reused. Secret params must be given again. */
   async resume(runId: string, params: Record<string, unknown> = {}): Promise<RunRecord> {
     const run = await this.ownRun(runId);
-    if (this.active.has(runId)) throw new SluiceError("conflict", `Run ${runId} is still running here; wait for it to end, or cancel it first.`);
+    if (this.active.has(runId))
+      throw new SluiceError(
+        "conflict",
+        `Run ${runId} is still running here; wait for it to end, or cancel it first.`,
+      );
     checkResumable(runId, run, "Trigger a new run instead.");
     const flow = this.flow(run.pipeline);
     const merged = { ...run.params, ...params };
     const missing = [...flow.pipeline.graph().secretParams].filter((name) => merged[name] === MASK);
-    if (missing.length > 0) throw new SluiceError("invalid-request", `Run ${runId} used secret parameter(s) ${missing.join(", ")}, which are not stored; send them again as { "params": { ... } }.`, { details: { missing } });
+    if (missing.length > 0)
+      throw new SluiceError(
+        "invalid-request",
+        `Run ${runId} used secret parameter(s) ${missing.join(", ")}, which are not stored; send them again as { "params": { ... } }.`,
+        { details: { missing } },
+      );
     resolveParams(flow.pipeline.graph(), merged);
     // Queued for this process under a new claim: a `sluice resume` elsewhere with the same view loses the race.
     // The earlier attempt's end is cleared now, not when the engine takes the run: a poller must not see it meanwhile.
-    const cleared = { reason: undefined, finishedAt: undefined, durationMs: undefined, error: undefined };
-    if (!(await this.home.runs.casRun(runId, run.claim, { status: "queued", ...cleared, ...ownerFields(), claim: newClaim(), heartbeatAt: Date.now() }))) {
-      throw new SluiceError("conflict", `Run ${runId} was just resumed by another process; nothing was run.`);
+    const cleared = {
+      reason: undefined,
+      finishedAt: undefined,
+      durationMs: undefined,
+      error: undefined,
+    };
+    if (
+      !(await this.home.runs.casRun(runId, run.claim, {
+        status: "queued",
+        ...cleared,
+        ...ownerFields(),
+        claim: newClaim(),
+        heartbeatAt: Date.now(),
+      }))
+    ) {
+      throw new SluiceError(
+        "conflict",
+        `Run ${runId} was just resumed by another process; nothing was run.`,
+      );
     }
     this.start(flow, run, merged, { targets: run.targets });
     return (await this.home.runs.findRun(runId))!;
@@ -93,7 +172,8 @@ export class RunManager {
   }
 
   private checkOwn(runId: string, run: RunRecord | undefined): RunRecord {
-    if (!run || (run.project ?? DEFAULT_PROJECT) !== this.project) throw new SluiceError("not-found", `No run ${runId} in project "${this.project}".`);
+    if (!run || (run.project ?? DEFAULT_PROJECT) !== this.project)
+      throw new SluiceError("not-found", `No run ${runId} in project "${this.project}".`);
     return run;
   }
 
@@ -110,12 +190,18 @@ export class RunManager {
 
   /** Cancels every run still going (they end `cancelled`, resumable) and waits for them. */
   async close(): Promise<void> {
-    for (const { controller } of this.active.values()) controller.abort(new SluiceError("cancelled", "The server stopped."));
+    for (const { controller } of this.active.values())
+      controller.abort(new SluiceError("cancelled", "The server stopped."));
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
   }
 
   /** Resumes a run in this process (see resume). */
-  private start(flow: WorkspaceFlow, run: RunRecord, params: Record<string, unknown>, options: { targets?: string[] }): void {
+  private start(
+    flow: WorkspaceFlow,
+    run: RunRecord,
+    params: Record<string, unknown>,
+    options: { targets?: string[] },
+  ): void {
     this.track(run.runId, (signal) =>
       flow.pipeline.run({
         runId: run.runId,
@@ -140,8 +226,20 @@ export class RunManager {
       .catch(async (error: unknown) => {
         // The engine could not even start (e.g. the store failed): the run must not stay queued.
         const message = error instanceof Error ? error.message : String(error);
-        await this.home.runs.updateRun(runId, { status: "failed", finishedAt: Date.now(), error: { code: SluiceError.is(error) ? error.code : "internal", message } }).catch(() => undefined);
-        this.publish({ type: "run:end", runId, project: this.project, status: "failed", success: false });
+        await this.home.runs
+          .updateRun(runId, {
+            status: "failed",
+            finishedAt: Date.now(),
+            error: { code: SluiceError.is(error) ? error.code : "internal", message },
+          })
+          .catch(() => undefined);
+        this.publish({
+          type: "run:end",
+          runId,
+          project: this.project,
+          status: "failed",
+          success: false,
+        });
       })
       .finally(() => this.active.delete(runId));
     this.active.set(runId, { controller, done });
@@ -168,7 +266,15 @@ function toPublished(event: SluiceEvent, project: string, errors: PublicErrors):
   switch (event.type) {
     case "run:end": {
       const { result } = event;
-      return { type: "run:end", runId: event.runId, project, status: result.status, success: result.success, durationMs: result.durationMs, ...(result.firstFailure ? { firstFailure: errors.failure(result.firstFailure) } : {}) };
+      return {
+        type: "run:end",
+        runId: event.runId,
+        project,
+        status: result.status,
+        success: result.success,
+        durationMs: result.durationMs,
+        ...(result.firstFailure ? { firstFailure: errors.failure(result.firstFailure) } : {}),
+      };
     }
     case "step:end":
       return { ...event, project, result: errors.withError(event.result) };

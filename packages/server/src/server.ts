@@ -36,17 +36,36 @@ export class SluiceServer {
   static async start(options: ServerOptions = {}): Promise<SluiceServer> {
     const host = options.host ?? "127.0.0.1";
     if (options.insecureLocal && !LOOPBACK.has(host)) {
-      throw new SluiceError("invalid-usage", `--insecure-local turns off API keys, so it is only allowed on 127.0.0.1, not ${host}. Drop it and create keys with: sluice keys create --project P`);
+      throw new SluiceError(
+        "invalid-usage",
+        `--insecure-local turns off API keys, so it is only allowed on 127.0.0.1, not ${host}. Drop it and create keys with: sluice keys create --project P`,
+      );
     }
     const workspace = await loadWorkspace(options.config);
     const home = await openHome(options.home);
     const manager = new RunManager(home, workspace, home.serverTables);
     await manager.register();
     let url: string | undefined; // known once bound (port 0 picks one)
-    const app = buildApp({ manager, version: options.version ?? "0", insecureLocal: options.insecureLocal, maxBodyBytes: options.maxBodyBytes, listeningUrl: () => url });
+    const app = buildApp({
+      manager,
+      version: options.version ?? "0",
+      insecureLocal: options.insecureLocal,
+      maxBodyBytes: options.maxBodyBytes,
+      listeningUrl: () => url,
+    });
     const http = await new Promise<ServerType>((resolve, reject) => {
-      const server = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname: host }, () => resolve(server));
-      server.once("error", (error) => reject(new SluiceError("invalid-usage", `Cannot listen on ${host}:${options.port ?? 8080}: ${error.message}. Choose another --port.`, { cause: error })));
+      const server = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname: host }, () =>
+        resolve(server),
+      );
+      server.once("error", (error) =>
+        reject(
+          new SluiceError(
+            "invalid-usage",
+            `Cannot listen on ${host}:${options.port ?? 8080}: ${error.message}. Choose another --port.`,
+            { cause: error },
+          ),
+        ),
+      );
     });
     const { port } = http.address() as AddressInfo;
     url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;

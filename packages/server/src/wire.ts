@@ -12,7 +12,9 @@ const timestamp = z.string().describe("ISO 8601 time (UTC)");
 export const ErrorBody = z
   .object({
     error: z.object({
-      code: z.string().describe("one of sluice's error codes, e.g. invalid-request, unauthorized, not-found"),
+      code: z
+        .string()
+        .describe("one of sluice's error codes, e.g. invalid-request, unauthorized, not-found"),
       message: z.string(),
       step: z.string().optional(),
       runId: z.string().optional(),
@@ -27,18 +29,38 @@ export const SerializedErrorBody = z
     message: z.string(),
     step: z.string().optional(),
     runId: z.string().optional(),
-    stack: z.string().optional().describe("only in the CLI's local output: the server never sends stacks"),
+    stack: z
+      .string()
+      .optional()
+      .describe("only in the CLI's local output: the server never sends stacks"),
     details: z.record(z.string(), z.unknown()).optional(),
   })
   .meta({ id: "RunError" });
 
-export const Project = z.object({ key: z.string(), flows: z.number().int() }).meta({ id: "Project" });
+export const Project = z
+  .object({ key: z.string(), flows: z.number().int() })
+  .meta({ id: "Project" });
 export const ProjectList = z.object({ projects: z.array(Project) }).meta({ id: "ProjectList" });
 
-export const FlowStep = z.object({ name: z.string(), deps: z.array(z.string()), params: z.array(z.string()), fingerprint: z.string(), description: z.string().optional() }).meta({ id: "FlowStep" });
+export const FlowStep = z
+  .object({
+    name: z.string(),
+    deps: z.array(z.string()),
+    params: z.array(z.string()),
+    fingerprint: z.string(),
+    description: z.string().optional(),
+  })
+  .meta({ id: "FlowStep" });
 
 export const FlowSummary = z
-  .object({ project: z.string(), name: z.string(), version: z.string(), hash: z.string(), description: z.string().optional(), steps: z.number().int() })
+  .object({
+    project: z.string(),
+    name: z.string(),
+    version: z.string(),
+    hash: z.string(),
+    description: z.string().optional(),
+    steps: z.number().int(),
+  })
   .meta({ id: "FlowSummary" });
 export const FlowList = z.object({ flows: z.array(FlowSummary) }).meta({ id: "FlowList" });
 
@@ -50,8 +72,12 @@ export const FlowDetail = z
     hash: z.string(),
     description: z.string().optional(),
     graph: z.object({ steps: z.array(FlowStep) }),
-    paramsSchema: z.record(z.string(), z.unknown()).describe("JSON Schema of the params a run takes"),
-    versions: z.array(z.object({ version: z.string(), hash: z.string(), registeredAt: timestamp })).describe("registered versions, newest first"),
+    paramsSchema: z
+      .record(z.string(), z.unknown())
+      .describe("JSON Schema of the params a run takes"),
+    versions: z
+      .array(z.object({ version: z.string(), hash: z.string(), registeredAt: timestamp }))
+      .describe("registered versions, newest first"),
   })
   .meta({ id: "Flow" });
 
@@ -64,7 +90,10 @@ export const RunSummary = z
     running: z.boolean(),
     reason: z.string().optional(),
     params: z.record(z.string(), z.unknown()),
-    effectiveParams: z.record(z.string(), z.unknown()).optional().describe("the params as the steps saw them, defaults included (secrets masked)"),
+    effectiveParams: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("the params as the steps saw them, defaults included (secrets masked)"),
     targets: z.array(z.string()).optional(),
     flow: z.object({ version: z.string(), hash: z.string() }).optional(),
     startedAt: timestamp,
@@ -75,7 +104,13 @@ export const RunSummary = z
   .meta({ id: "RunSummary" });
 export const RunList = z.object({ runs: z.array(RunSummary) }).meta({ id: "RunList" });
 
-export const OutputRef = z.object({ hash: z.string(), kind: z.enum(["json", "blob", "records", "table"]), size: z.number().int() }).meta({ id: "OutputRef" });
+export const OutputRef = z
+  .object({
+    hash: z.string(),
+    kind: z.enum(["json", "blob", "records", "table"]),
+    size: z.number().int(),
+  })
+  .meta({ id: "OutputRef" });
 
 export const StepRun = z
   .object({
@@ -94,13 +129,26 @@ export const StepRun = z
     error: SerializedErrorBody.optional(),
     http: z
       .object({
-        request: z.object({ method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()), body: z.string().optional() }),
-        response: z.object({ status: z.number().int(), headers: z.record(z.string(), z.string()), body: z.string().optional() }).optional(),
+        request: z.object({
+          method: z.string(),
+          url: z.string(),
+          headers: z.record(z.string(), z.string()),
+          body: z.string().optional(),
+        }),
+        response: z
+          .object({
+            status: z.number().int(),
+            headers: z.record(z.string(), z.string()),
+            body: z.string().optional(),
+          })
+          .optional(),
         criteria: z.array(z.object({ condition: z.string(), type: z.string(), held: z.boolean() })),
         error: z.string().optional(),
       })
       .optional()
-      .describe("An Arazzo step's last HTTP exchange: secrets masked, bodies capped at 64 KiB, each success criterion's result."),
+      .describe(
+        "An Arazzo step's last HTTP exchange: secrets masked, bodies capped at 64 KiB, each success criterion's result.",
+      ),
   })
   .meta({ id: "StepRun" });
 
@@ -110,13 +158,25 @@ export const RunDetail = RunSummary.extend({
 }).meta({ id: "Run" });
 
 export const LightStatus = z
-  .object({ runId: z.string(), status: z.enum(RUN_STATUSES), running: z.boolean(), finishedAt: timestamp.nullable(), outcome: z.enum(RUN_STATUSES).nullable() })
+  .object({
+    runId: z.string(),
+    status: z.enum(RUN_STATUSES),
+    running: z.boolean(),
+    finishedAt: timestamp.nullable(),
+    outcome: z.enum(RUN_STATUSES).nullable(),
+  })
   .meta({ id: "LightStatus", description: "What a poller needs: cheap to ask for often." });
 
 export const TriggerRequest = z
   .object({
-    params: z.record(z.string(), z.unknown()).optional().describe("the run's parameters, validated by the flow's schemas"),
-    version: z.string().optional().describe("run only if this is the loaded version (label or hash)"),
+    params: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("the run's parameters, validated by the flow's schemas"),
+    version: z
+      .string()
+      .optional()
+      .describe("run only if this is the loaded version (label or hash)"),
     targets: z.array(z.string()).optional(),
     force: z.array(z.string()).optional(),
     forceAll: z.boolean().optional(),
@@ -124,12 +184,23 @@ export const TriggerRequest = z
   .strict()
   .meta({ id: "TriggerRequest" });
 
-export const TriggerResponse = RunSummary.extend({ created: z.boolean().describe("false when the Idempotency-Key named an earlier run") }).meta({ id: "TriggerResponse" });
+export const TriggerResponse = RunSummary.extend({
+  created: z.boolean().describe("false when the Idempotency-Key named an earlier run"),
+}).meta({ id: "TriggerResponse" });
 
 export const LogLine = z
-  .object({ runId: z.string(), step: z.string().optional(), time: timestamp, level: z.enum(LOG_LEVELS), message: z.string(), data: z.unknown().optional() })
+  .object({
+    runId: z.string(),
+    step: z.string().optional(),
+    time: timestamp,
+    level: z.enum(LOG_LEVELS),
+    message: z.string(),
+    data: z.unknown().optional(),
+  })
   .meta({ id: "LogLine" });
-export const LogList = z.object({ runId: z.string(), logs: z.array(LogLine) }).meta({ id: "LogList" });
+export const LogList = z
+  .object({ runId: z.string(), logs: z.array(LogLine) })
+  .meta({ id: "LogList" });
 
 const Column = z.object({ name: z.string(), type: z.string() });
 
@@ -151,27 +222,70 @@ export const Dataset = z
 export const DatasetList = z.object({ datasets: z.array(Dataset) }).meta({ id: "DatasetList" });
 
 export const DatasetSchema = z
-  .object({ dataset: z.string(), artifact: z.string(), tag: z.string(), kind: z.string(), rows: z.number().int().nullable(), columns: z.array(Column) })
+  .object({
+    dataset: z.string(),
+    artifact: z.string(),
+    tag: z.string(),
+    kind: z.string(),
+    rows: z.number().int().nullable(),
+    columns: z.array(Column),
+  })
   .meta({ id: "DatasetSchema" });
-export const DatasetRows = z.object({ dataset: z.string(), rows: z.array(z.record(z.string(), z.unknown())), total: z.number().int() }).meta({ id: "DatasetRows" });
+export const DatasetRows = z
+  .object({
+    dataset: z.string(),
+    rows: z.array(z.record(z.string(), z.unknown())),
+    total: z.number().int(),
+  })
+  .meta({ id: "DatasetRows" });
 
 export const ArtifactMeta = z
-  .object({ hash: z.string(), kind: z.enum(["json", "blob", "records", "table"]), size: z.number().int(), madeBy: z.array(z.object({ pipeline: z.string(), step: z.string(), runId: z.string() })) })
+  .object({
+    hash: z.string(),
+    kind: z.enum(["json", "blob", "records", "table"]),
+    size: z.number().int(),
+    madeBy: z.array(z.object({ pipeline: z.string(), step: z.string(), runId: z.string() })),
+  })
   .meta({ id: "Artifact" });
-export const ArtifactList = z.object({ runId: z.string(), artifacts: z.array(z.object({ step: z.string(), hash: z.string(), kind: z.string(), size: z.number().int() })) }).meta({ id: "ArtifactList" });
+export const ArtifactList = z
+  .object({
+    runId: z.string(),
+    artifacts: z.array(
+      z.object({ step: z.string(), hash: z.string(), kind: z.string(), size: z.number().int() }),
+    ),
+  })
+  .meta({ id: "ArtifactList" });
 
-const LineageLink = z.object({ depth: z.number().int(), pipeline: z.string(), step: z.string(), artifact: z.string(), runId: z.string() });
+const LineageLink = z.object({
+  depth: z.number().int(),
+  pipeline: z.string(),
+  step: z.string(),
+  artifact: z.string(),
+  runId: z.string(),
+});
 export const Lineage = z
   .object({
     artifact: z.string(),
-    madeBy: z.array(z.object({ pipeline: z.string(), step: z.string(), runId: z.string(), inputs: z.record(z.string(), z.string()) })),
+    madeBy: z.array(
+      z.object({
+        pipeline: z.string(),
+        step: z.string(),
+        runId: z.string(),
+        inputs: z.record(z.string(), z.string()),
+      }),
+    ),
     upstream: z.array(LineageLink),
     downstream: z.array(LineageLink),
   })
   .meta({ id: "Lineage" });
 
 export const RunMetrics = z
-  .object({ runId: z.string(), metrics: z.record(z.string(), z.record(z.string(), z.number())).describe("by step, then metric name; a cached step shows the run that computed it") })
+  .object({
+    runId: z.string(),
+    metrics: z
+      .record(z.string(), z.record(z.string(), z.number()))
+      .describe("by step, then metric name; a cached step shows the run that computed it"),
+  })
   .meta({ id: "RunMetrics" });
 
 export const Health = z.object({ ok: z.boolean(), version: z.string() }).meta({ id: "Health" });

@@ -7,8 +7,16 @@ const bigRows = () => Array.from({ length: 20_000 }, (_, i) => ({ i, label: `row
 
 function build(counter: { produce: number; consume: number }) {
   const produce = step("produce", { run: () => (counter.produce++, bigRows()) });
-  const consume = step("consume", { inputs: { rows: produce }, params: {}, run: ({ rows }) => (counter.consume++, rows.length) });
-  const report = step("report", { inputs: { n: consume }, cache: false, run: ({ n }) => `${n} rows` });
+  const consume = step("consume", {
+    inputs: { rows: produce },
+    params: {},
+    run: ({ rows }) => (counter.consume++, rows.length),
+  });
+  const report = step("report", {
+    inputs: { n: consume },
+    cache: false,
+    run: ({ n }) => `${n} rows`,
+  });
   return pipeline("big", { steps: [report] });
 }
 
@@ -52,7 +60,10 @@ describe("durable outputs", () => {
     const opened = await openHome(home);
     rmSync(opened.artifacts.pathOf(first.steps.produce.output!.hash));
     const preview = await p.preview({ home, force: ["consume"] });
-    expect(preview.steps.find((s) => s.name === "produce")).toMatchObject({ status: "pending", reason: "missing-output" });
+    expect(preview.steps.find((s) => s.name === "produce")).toMatchObject({
+      status: "pending",
+      reason: "missing-output",
+    });
     const rerun = await p.run({ home, force: ["consume"] });
     expect(rerun.success).toBe(true);
     expect(counter.produce).toBe(2);

@@ -13,10 +13,16 @@ export interface ArtifactStoreUnderTest {
 
 const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
 const json = (text: string): EncodedValue => ({ kind: "json", text });
-const bytes = (kind: "blob" | "records" | "table", content: string): EncodedValue => ({ kind, bytes: new TextEncoder().encode(content) });
+const bytes = (kind: "blob" | "records" | "table", content: string): EncodedValue => ({
+  kind,
+  bytes: new TextEncoder().encode(content),
+});
 
 /** Registers the suite; `make` is called once per test and must return an empty store. */
-export function describeArtifactStoreConformance(name: string, make: () => Promise<ArtifactStoreUnderTest> | ArtifactStoreUnderTest): void {
+export function describeArtifactStoreConformance(
+  name: string,
+  make: () => Promise<ArtifactStoreUnderTest> | ArtifactStoreUnderTest,
+): void {
   describe(`artifact store conformance: ${name}`, () => {
     let current: ArtifactStoreUnderTest | undefined;
     const fresh = async (): Promise<ArtifactStore> => (current = await make()).artifacts;
@@ -34,8 +40,13 @@ export function describeArtifactStoreConformance(name: string, make: () => Promi
       for (const kind of ["blob", "records", "table"] as const) {
         const encoded = bytes(kind, `${kind} content`);
         const stored = await artifacts.put(encoded);
-        expect(stored).toEqual({ hash: sha256((encoded as { bytes: Uint8Array }).bytes), kind, size: (encoded as { bytes: Uint8Array }).bytes.byteLength });
-        const back = (await artifacts.get(stored)) as { kind: string; bytes: Uint8Array } | undefined;
+        expect(stored).toEqual({
+          hash: sha256((encoded as { bytes: Uint8Array }).bytes),
+          kind,
+          size: (encoded as { bytes: Uint8Array }).bytes.byteLength,
+        });
+        const back = (await artifacts.get(stored)) as
+          { kind: string; bytes: Uint8Array } | undefined;
         expect(back?.kind).toBe(kind);
         expect(Buffer.from(back!.bytes).toString()).toBe(`${kind} content`);
       }
@@ -60,7 +71,9 @@ export function describeArtifactStoreConformance(name: string, make: () => Promi
         expect(await artifacts.has(unknown)).toBe(false);
         expect(await artifacts.get(unknown)).toBeUndefined();
       }
-      expect(await artifacts.get({ hash: sha256("never stored"), kind: "json", size: 12 })).toBeUndefined();
+      expect(
+        await artifacts.get({ hash: sha256("never stored"), kind: "json", size: 12 }),
+      ).toBeUndefined();
       const ref = await artifacts.put(bytes("blob", "42"));
       expect(await artifacts.has(ref)).toBe(true);
       expect(await artifacts.has(await artifacts.put(json("42")))).toBe(true);

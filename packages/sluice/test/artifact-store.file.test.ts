@@ -8,5 +8,8 @@ import { tempDir } from "../../../test/support/temp-dir.js";
 describeArtifactStoreConformance("files", () => {
   const home = tempDir("sluice-artifacts-");
   const index = SqliteStore.open(join(home, "sluice.db"));
-  return { artifacts: new FileArtifactStore(join(home, "artifacts"), index), close: () => index.close() };
+  return {
+    artifacts: new FileArtifactStore(join(home, "artifacts"), index),
+    close: () => index.close(),
+  };
 });

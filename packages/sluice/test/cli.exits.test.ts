@@ -22,7 +22,9 @@ function runsOf(home: string) {
 describe("CLI exits", () => {
   it("waits on a step that never settles, and on Ctrl-C records the run cancelled and exits 130 though the step ignores its signal", async () => {
     const home = tempDir("sluice-stuck-");
-    const run = startSluice(["run", "test/fixtures/stuck.ts", "--pipeline", "hangs", "--quiet"], { home });
+    const run = startSluice(["run", "test/fixtures/stuck.ts", "--pipeline", "hangs", "--quiet"], {
+      home,
+    });
     await run.waitForStderr("never: started");
     run.child.kill("SIGINT");
     expect((await run.result).code).toBe(130);
@@ -32,9 +34,15 @@ describe("CLI exits", () => {
 
   it("exits with the run's code once it ended, though a timed-out body still holds an hour-long timer", async () => {
     const home = tempDir("sluice-overrun-");
-    const run = await sluiceAsync(["run", "test/fixtures/stuck.ts", "--pipeline", "overruns", "--json"], { home });
+    const run = await sluiceAsync(
+      ["run", "test/fixtures/stuck.ts", "--pipeline", "overruns", "--json"],
+      { home },
+    );
     expect(run.code).toBe(1);
-    expect(run.json().steps.slow).toMatchObject({ status: "failed", error: { code: "step-timeout" } });
+    expect(run.json().steps.slow).toMatchObject({
+      status: "failed",
+      error: { code: "step-timeout" },
+    });
     expect(runsOf(home).runs).toEqual([{ status: "failed", reason: null }]);
   });
 

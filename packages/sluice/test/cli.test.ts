@@ -28,35 +28,67 @@ describe("sluice run", () => {
     expect(result.status).toBe("succeeded");
     expect(result.outputs.total).toEqual({ sum: 12 });
     expect(result.outputs.numbers).toEqual([1, 2, 3]);
-    expect(result.steps.total).toMatchObject({ status: "succeeded", reason: "missing-output", attempts: 1, cached: false });
+    expect(result.steps.total).toMatchObject({
+      status: "succeeded",
+      reason: "missing-output",
+      attempts: 1,
+      cached: false,
+    });
     expect(typeof result.runId).toBe("string");
     expect(result.summary.ran).toHaveLength(4);
   });
 
   it("parses --param values as JSON when they parse, else as strings", () => {
-    const { code, stdout } = sluice(["run", fixture("basic.ts"), "--json", "--param", "prefix=abc", "--param", "n=2"]);
+    const { code, stdout } = sluice([
+      "run",
+      fixture("basic.ts"),
+      "--json",
+      "--param",
+      "prefix=abc",
+      "--param",
+      "n=2",
+    ]);
     expect(code).toBe(0);
     expect(json(stdout).outputs.label).toBe("abc-label");
     expect(json(stdout).outputs.numbers).toEqual([1, 2]);
   });
 
   it("refuses __proto__, constructor and prototype keys in --param, --param-set and Arazzo --input/--inputs, before anything runs", () => {
-    for (const args of [["--param", '__proto__={"n":7}'], ["--param", 'prefix={"a":{"constructor":1}}'], ["--param", "prototype=1"]]) {
+    for (const args of [
+      ["--param", '__proto__={"n":7}'],
+      ["--param", 'prefix={"a":{"constructor":1}}'],
+      ["--param", "prototype=1"],
+    ]) {
       const { code, stdout } = sluice(["run", fixture("basic.ts"), "--json", ...args]);
       expect(code).toBe(2);
-      expect(json(stdout).error).toMatchObject({ code: "invalid-usage", message: expect.stringContaining("is not allowed") });
+      expect(json(stdout).error).toMatchObject({
+        code: "invalid-usage",
+        message: expect.stringContaining("is not allowed"),
+      });
     }
     const dir = tempDir("sluice-proto-");
     writeFileSync(join(dir, "sets.json"), '{"a":{"__proto__":{"n":7}}}');
-    expect(sluice(["run", fixture("basic.ts"), "--param-set", join(dir, "sets.json")]).stderr).toContain('"a.__proto__" is not allowed');
-    const arazzo = sluice(["arazzo", "run", fixture("arazzo/run-and-poll.arazzo.yaml"), "--inputs", '{"__proto__":{"scenarioId":"x"}}']);
+    expect(
+      sluice(["run", fixture("basic.ts"), "--param-set", join(dir, "sets.json")]).stderr,
+    ).toContain('"a.__proto__" is not allowed');
+    const arazzo = sluice([
+      "arazzo",
+      "run",
+      fixture("arazzo/run-and-poll.arazzo.yaml"),
+      "--inputs",
+      '{"__proto__":{"scenarioId":"x"}}',
+    ]);
     expect(arazzo.code).toBe(2);
     expect(arazzo.stderr).toContain('"__proto__" is not allowed');
   });
 
   it("shows debug logs with --log-level debug and hides info logs with --log-level warn", () => {
-    expect(sluice(["run", fixture("basic.ts"), "--log-level", "debug"]).stderr).toContain("debug detail");
-    expect(sluice(["run", fixture("basic.ts"), "--log-level", "warn"]).stderr).not.toContain("doubling");
+    expect(sluice(["run", fixture("basic.ts"), "--log-level", "debug"]).stderr).toContain(
+      "debug detail",
+    );
+    expect(sluice(["run", fixture("basic.ts"), "--log-level", "warn"]).stderr).not.toContain(
+      "doubling",
+    );
   });
 
   it("--quiet prints no tree and no summary", () => {
@@ -67,7 +99,13 @@ describe("sluice run", () => {
   });
 
   it("exits 2 with a JSON error for an invalid parameter, before any step runs", () => {
-    const { code, stdout, stderr } = sluice(["run", fixture("basic.ts"), "--json", "--param", "n=-4"]);
+    const { code, stdout, stderr } = sluice([
+      "run",
+      fixture("basic.ts"),
+      "--json",
+      "--param",
+      "n=-4",
+    ]);
     expect(code).toBe(2);
     const { error } = json(stdout);
     expect(error.code).toBe("invalid-param");
@@ -113,12 +151,16 @@ describe("sluice run", () => {
   });
 
   it("--target runs only that step and what it needs", () => {
-    const result = json(sluice(["run", fixture("basic.ts"), "--json", "--target", "doubled"]).stdout);
+    const result = json(
+      sluice(["run", fixture("basic.ts"), "--json", "--target", "doubled"]).stdout,
+    );
     expect(Object.keys(result.steps).sort()).toEqual(["doubled", "numbers"]);
   });
 
   it("--force and --force-all mark steps forced", () => {
-    const forced = json(sluice(["run", fixture("basic.ts"), "--json", "--force", "doubled"]).stdout);
+    const forced = json(
+      sluice(["run", fixture("basic.ts"), "--json", "--force", "doubled"]).stdout,
+    );
     expect(forced.steps.doubled.reason).toBe("forced");
     const all = json(sluice(["run", fixture("basic.ts"), "--json", "--force-all"]).stdout);
     expect(Object.values(all.steps).every((s: any) => s.reason === "forced")).toBe(true);
@@ -132,8 +174,15 @@ describe("sluice run", () => {
   });
 
   it("picks a named export with --pipeline and explains when several exist", () => {
-    expect(json(sluice(["run", fixture("several.mjs"), "--pipeline", "second", "--json"]).stdout).outputs.two).toBe(2);
-    expect(json(sluice(["run", fixture("several.mjs"), "--pipeline", "second-pipeline", "--json"]).stdout).pipeline).toBe("second-pipeline");
+    expect(
+      json(sluice(["run", fixture("several.mjs"), "--pipeline", "second", "--json"]).stdout).outputs
+        .two,
+    ).toBe(2);
+    expect(
+      json(
+        sluice(["run", fixture("several.mjs"), "--pipeline", "second-pipeline", "--json"]).stdout,
+      ).pipeline,
+    ).toBe("second-pipeline");
     const ambiguous = sluice(["run", fixture("several.mjs")]);
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toContain("--pipeline");
@@ -181,7 +230,9 @@ describe("sluice preview", () => {
   });
 
   it("--target limits the plan", () => {
-    const { steps } = json(sluice(["preview", fixture("basic.ts"), "--json", "--target", "label"]).stdout);
+    const { steps } = json(
+      sluice(["preview", fixture("basic.ts"), "--json", "--target", "label"]).stdout,
+    );
     expect(steps.map((s: any) => s.name)).toEqual(["label"]);
   });
 });
@@ -195,8 +246,12 @@ describe("sluice graph", () => {
   });
 
   it("prints Mermaid and Graphviz source", () => {
-    expect(sluice(["graph", fixture("basic.ts"), "--format", "mermaid"]).stdout).toMatch(/^flowchart TD[\s\S]*n\d --> n\d/);
-    expect(sluice(["graph", fixture("basic.ts"), "--format", "dot"]).stdout).toContain('"numbers" -> "doubled";');
+    expect(sluice(["graph", fixture("basic.ts"), "--format", "mermaid"]).stdout).toMatch(
+      /^flowchart TD[\s\S]*n\d --> n\d/,
+    );
+    expect(sluice(["graph", fixture("basic.ts"), "--format", "dot"]).stdout).toContain(
+      '"numbers" -> "doubled";',
+    );
     expect(sluice(["graph", fixture("basic.ts"), "--format", "svg"]).code).toBe(2);
   });
 
@@ -216,18 +271,35 @@ export default pipeline("ordered", { steps: [report] });
     const graph = json(sluice(["graph", file, "--json"]).stdout);
     expect(graph.pipeline).toBe("ordered");
     expect(graph.steps.map((s: any) => s.name).at(-1)).toBe("report");
-    expect(graph.steps.find((s: any) => s.name === "report")).toEqual({ name: "report", deps: ["load", "audit"], after: ["audit"], params: [] });
-    expect(graph.steps.find((s: any) => s.name === "load")).toEqual({ name: "load", deps: [], after: [], params: ["rows"] });
-    expect(sluice(["graph", file, "--format", "json"]).stdout).toBe(sluice(["graph", file, "--json"]).stdout);
+    expect(graph.steps.find((s: any) => s.name === "report")).toEqual({
+      name: "report",
+      deps: ["load", "audit"],
+      after: ["audit"],
+      params: [],
+    });
+    expect(graph.steps.find((s: any) => s.name === "load")).toEqual({
+      name: "load",
+      deps: [],
+      after: [],
+      params: ["rows"],
+    });
+    expect(sluice(["graph", file, "--format", "json"]).stdout).toBe(
+      sluice(["graph", file, "--json"]).stdout,
+    );
   });
 });
 
 describe("files that are not pipeline modules", () => {
   it("an Arazzo document given to sluice run points to sluice arazzo run; other files say what is expected", () => {
-    for (const document of ["test/fixtures/arazzo/run-and-poll.arazzo.yaml", "test/fixtures/arazzo/status-check.arazzo.json"]) {
+    for (const document of [
+      "test/fixtures/arazzo/run-and-poll.arazzo.yaml",
+      "test/fixtures/arazzo/status-check.arazzo.json",
+    ]) {
       const { code, stderr } = sluice(["run", document]);
       expect(code).toBe(2);
-      expect(stderr).toContain(`is an Arazzo document, not a pipeline module. Run it with: sluice arazzo run ${join(root, document)}`);
+      expect(stderr).toContain(
+        `is an Arazzo document, not a pipeline module. Run it with: sluice arazzo run ${join(root, document)}`,
+      );
     }
     const other = sluice(["preview", "package.json"]);
     expect(other.code).toBe(2);
@@ -237,10 +309,15 @@ describe("files that are not pipeline modules", () => {
 
 describe("the iris example", () => {
   it("runs with few trees, and an out-of-range parameter is an invalid-param before anything runs", () => {
-    expect(sluice(["run", "examples/iris/pipeline.ts", "--param", "trees=3", "--quiet"]).code).toBe(0);
+    expect(sluice(["run", "examples/iris/pipeline.ts", "--param", "trees=3", "--quiet"]).code).toBe(
+      0,
+    );
     const tooMany = sluice(["run", "examples/iris/pipeline.ts", "--param", "trees=5000", "--json"]);
     expect(tooMany.code).toBe(2);
-    expect(json(tooMany.stdout).error).toMatchObject({ code: "invalid-param", message: expect.stringContaining('Invalid parameter "trees" (step "train")') });
+    expect(json(tooMany.stdout).error).toMatchObject({
+      code: "invalid-param",
+      message: expect.stringContaining('Invalid parameter "trees" (step "train")'),
+    });
   });
 });
 
@@ -258,11 +335,19 @@ describe("retries in plain output", () => {
 
 describe("--home", () => {
   it("a home that cannot be made is refused at once, naming the path (a recursive mkdir under /proc never returned)", () => {
-    for (const [home, reason] of [["/proc/nope", "ENOENT"], ["/etc/hostname/x", "ENOTDIR"]] as const) {
-      const child = sluice(["runs", "--home", home], { env: { SLUICE_HOME: undefined }, timeoutMs: 60_000 });
+    for (const [home, reason] of [
+      ["/proc/nope", "ENOENT"],
+      ["/etc/hostname/x", "ENOTDIR"],
+    ] as const) {
+      const child = sluice(["runs", "--home", home], {
+        env: { SLUICE_HOME: undefined },
+        timeoutMs: 60_000,
+      });
       expect(child.signal).toBeNull(); // not killed by the guard: it answered
       expect(child.code).toBe(1);
-      expect(child.stderr).toContain(`error [store-unwritable]: Cannot create the sluice home ${home}: ${reason}`);
+      expect(child.stderr).toContain(
+        `error [store-unwritable]: Cannot create the sluice home ${home}: ${reason}`,
+      );
     }
   });
 });
@@ -273,7 +358,10 @@ describe("--no-color", () => {
     const env = { NO_COLOR: undefined, FORCE_COLOR: "1" };
     const colored = sluice(["run", fixture("failing.ts")], { home, env });
     expect(colored.stdout + colored.stderr).toContain("\u001b[");
-    for (const args of [["--no-color", "run", fixture("failing.ts")], ["run", fixture("failing.ts"), "--no-color"]]) {
+    for (const args of [
+      ["--no-color", "run", fixture("failing.ts")],
+      ["run", fixture("failing.ts"), "--no-color"],
+    ]) {
       const plain = sluice(args, { home, env });
       expect(plain.code).toBe(1);
       expect(plain.stdout + plain.stderr).toContain("the data file is corrupt");

@@ -30,6 +30,10 @@ describe("sluice compare", () => {
     expect(changed.steps.map((s: { step: string }) => s.step).sort()).toEqual(["check", "train"]);
     const printed = sluice(["compare", a.runId, c.runId], { home }).stdout;
     expect(printed).toMatch(/trees\s+50\s+100/);
-    expect(printed).toMatch(new RegExp(`train\\s+succeeded key ${a.steps.train.cacheKey.slice(0, 12)} output \\w{12}\\s+succeeded key ${c.steps.train.cacheKey.slice(0, 12)}`));
+    expect(printed).toMatch(
+      new RegExp(
+        `train\\s+succeeded key ${a.steps.train.cacheKey.slice(0, 12)} output \\w{12}\\s+succeeded key ${c.steps.train.cacheKey.slice(0, 12)}`,
+      ),
+    );
   });
 });

@@ -65,10 +65,18 @@ describe("conditional branches", () => {
     const { p } = build();
     const preview = await p.preview({ stores: memoryStores() });
     const byName = Object.fromEntries(preview.toJSON().steps.map((s) => [s.name, s.conditions]));
-    expect(byName).toEqual({ base: undefined, enrich: ["enrich"], strict: ["enrich"], merged: undefined, report: undefined });
+    expect(byName).toEqual({
+      base: undefined,
+      enrich: ["enrich"],
+      strict: ["enrich"],
+      merged: undefined,
+      report: undefined,
+    });
     const tree = preview.toTree();
     expect(tree).toContain('strict (pending: missing-output; skipped if "enrich" is skipped)');
-    expect(tree).toContain(`enrich {"enrich":false,"explode":false} (pending: missing-output; runs only if its condition holds)`);
+    expect(tree).toContain(
+      `enrich {"enrich":false,"explode":false} (pending: missing-output; runs only if its condition holds)`,
+    );
   });
 
   it("optional() refuses what is not a step or a step output", () => {

@@ -6,7 +6,10 @@ import { memoryStores, pipeline, step, type AnyStep } from "sluice";
 
 function build(failRate?: number) {
   const calls: string[] = [];
-  const config = step("config", { params: { rates: z.array(z.number()).default([0.1, 0.01]) }, run: ({ params }) => ({ rates: params.rates }) });
+  const config = step("config", {
+    params: { rates: z.array(z.number()).default([0.1, 0.01]) },
+    run: ({ params }) => ({ rates: params.rates }),
+  });
   const sweep = step("sweep", {
     inputs: { config },
     dynamic: true,
@@ -24,14 +27,20 @@ function build(failRate?: number) {
         inputs: Object.fromEntries(trains.map((t) => [t.name, t])),
         run: (results: Record<string, { lr: number; loss: number } | Record<string, unknown>>) => {
           calls.push("best");
-          const runs = Object.values(results).filter((r): r is { lr: number; loss: number } => typeof (r as { lr?: unknown }).lr === "number");
+          const runs = Object.values(results).filter(
+            (r): r is { lr: number; loss: number } =>
+              typeof (r as { lr?: unknown }).lr === "number",
+          );
           return runs.sort((a, b) => a.loss - b.loss)[0]!.lr;
         },
       });
       return [best] as AnyStep[];
     },
   });
-  const report = step("report", { inputs: { sweep }, run: ({ sweep }) => (sweep as { outputs: { best: number } }).outputs.best });
+  const report = step("report", {
+    inputs: { sweep },
+    run: ({ sweep }) => (sweep as { outputs: { best: number } }).outputs.best,
+  });
   return { calls, p: pipeline("dynamic", { steps: [report] }) };
 }
 
@@ -42,10 +51,18 @@ describe("dynamic fan-out", () => {
     const result = await p.run({ stores });
     expect(result.success, JSON.stringify(result.firstFailure)).toBe(true);
     expect(result.outputs.report).toBe(0.01);
-    expect(result.outputs.sweep).toMatchObject({ expanded: ["train_0.1", "train_0.01", "best"], outputs: { "train_0.1": { lr: 0.1, loss: 1 }, best: 0.01 } });
+    expect(result.outputs.sweep).toMatchObject({
+      expanded: ["train_0.1", "train_0.01", "best"],
+      outputs: { "train_0.1": { lr: 0.1, loss: 1 }, best: 0.01 },
+    });
     expect(calls.sort()).toEqual(["best", "train 0.01", "train 0.1"]);
     const { steps } = (await stores.runs.getRun(result.runId))!;
-    expect(steps.filter((s) => s.step.startsWith("sweep/")).map((s) => [s.step, s.status]).sort()).toEqual([
+    expect(
+      steps
+        .filter((s) => s.step.startsWith("sweep/"))
+        .map((s) => [s.step, s.status])
+        .sort(),
+    ).toEqual([
       ["sweep/best", "succeeded"],
       ["sweep/train_0.01", "succeeded"],
       ["sweep/train_0.1", "succeeded"],
@@ -73,11 +90,21 @@ describe("dynamic fan-out", () => {
     const { p } = build();
     const stores = memoryStores();
     const before = (await p.preview({ stores })).toJSON().steps;
-    expect(before.find((s) => s.name === "sweep/*")).toMatchObject({ status: "dynamic", deps: ["sweep"] });
-    expect((await p.preview({ stores })).toTree()).toContain('sweep/* (dynamic: known when "sweep" has run)');
+    expect(before.find((s) => s.name === "sweep/*")).toMatchObject({
+      status: "dynamic",
+      deps: ["sweep"],
+    });
+    expect((await p.preview({ stores })).toTree()).toContain(
+      'sweep/* (dynamic: known when "sweep" has run)',
+    );
     await p.run({ stores });
     const after = (await p.preview({ stores })).toJSON().steps.map((s) => [s.name, s.status]);
-    expect(after).toEqual(expect.arrayContaining([["sweep/train_0.1", "complete"], ["sweep/best", "complete"]]));
+    expect(after).toEqual(
+      expect.arrayContaining([
+        ["sweep/train_0.1", "complete"],
+        ["sweep/best", "complete"],
+      ]),
+    );
     expect(after.some(([name]) => name === "sweep/*")).toBe(false);
   });
 
@@ -89,13 +116,18 @@ describe("dynamic fan-out", () => {
     expect(result.steps.sweep!.error!.message).toContain('first "train_0.1": lr 0.1 diverged');
     expect(result.steps.report).toMatchObject({ status: "skipped", reason: "upstream-failed" });
     const { steps } = (await stores.runs.getRun(result.runId))!;
-    expect(steps.find((s) => s.step === "sweep/best")).toMatchObject({ status: "skipped", reason: "upstream-failed" });
+    expect(steps.find((s) => s.step === "sweep/best")).toMatchObject({
+      status: "skipped",
+      reason: "upstream-failed",
+    });
   });
 
   it("refuses a body that does not return steps", async () => {
     const bad = pipeline("bad", { steps: [step("d", { dynamic: true, run: () => 42 })] });
     const result = await bad.run({ stores: memoryStores() });
-    expect(result.steps.d!.error!.message).toContain('dynamic step "d" must return the steps to run');
+    expect(result.steps.d!.error!.message).toContain(
+      'dynamic step "d" must return the steps to run',
+    );
   });
 
   it("files a child's log lines under the child's name; the parent's logs include its children's", async () => {
@@ -103,13 +135,22 @@ describe("dynamic fan-out", () => {
       dynamic: true,
       run: (_args, ctx) => {
         ctx.log("expanding");
-        return [0.1, 0.01].map((lr) => step(`train_${lr}`, { run: (_a, child) => child.log(`training at ${lr}`) }));
+        return [0.1, 0.01].map((lr) =>
+          step(`train_${lr}`, { run: (_a, child) => child.log(`training at ${lr}`) }),
+        );
       },
     });
     const stores = memoryStores();
     const result = await pipeline("dynamic-logs", { steps: [sweep] }).run({ stores });
-    const lines = async (name: string) => (await stores.runs.readLogs(result.runId, { step: name })).map((l) => `${l.step}: ${l.message}`);
+    const lines = async (name: string) =>
+      (await stores.runs.readLogs(result.runId, { step: name })).map(
+        (l) => `${l.step}: ${l.message}`,
+      );
     expect(await lines("sweep/train_0.1")).toEqual(["sweep/train_0.1: training at 0.1"]);
-    expect((await lines("sweep")).sort()).toEqual(["sweep/train_0.01: training at 0.01", "sweep/train_0.1: training at 0.1", "sweep: expanding"]);
+    expect((await lines("sweep")).sort()).toEqual([
+      "sweep/train_0.01: training at 0.01",
+      "sweep/train_0.1: training at 0.1",
+      "sweep: expanding",
+    ]);
   });
 });

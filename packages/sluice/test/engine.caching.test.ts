@@ -13,14 +13,29 @@ function counted() {
 
 /** load(rows) -> double -> total, and an independent `other(label)`. */
 function build(hit: (name: string) => void): Pipeline {
-  const load = step("load", { params: { rows: z.number().default(3) }, run: ({ params }) => (hit("load"), Array.from({ length: params.rows }, (_, i) => i)) });
-  const double = step("double", { inputs: { load }, run: ({ load }) => (hit("double"), load.map((x) => x * 2)) });
-  const other = step("other", { params: { label: z.string().default("x") }, run: ({ params }) => (hit("other"), params.label) });
-  const total = step("total", { inputs: { double }, run: ({ double }) => (hit("total"), double.reduce((a, b) => a + b, 0)) });
+  const load = step("load", {
+    params: { rows: z.number().default(3) },
+    run: ({ params }) => (hit("load"), Array.from({ length: params.rows }, (_, i) => i)),
+  });
+  const double = step("double", {
+    inputs: { load },
+    run: ({ load }) => (hit("double"), load.map((x) => x * 2)),
+  });
+  const other = step("other", {
+    params: { label: z.string().default("x") },
+    run: ({ params }) => (hit("other"), params.label),
+  });
+  const total = step("total", {
+    inputs: { double },
+    run: ({ double }) => (hit("total"), double.reduce((a, b) => a + b, 0)),
+  });
   return pipeline("cache", { steps: [total, other] });
 }
 
-async function reasons(p: Pipeline, options: Parameters<Pipeline["preview"]>[0]): Promise<Record<string, string>> {
+async function reasons(
+  p: Pipeline,
+  options: Parameters<Pipeline["preview"]>[0],
+): Promise<Record<string, string>> {
   const preview = await p.preview(options);
   return Object.fromEntries(preview.steps.map((s) => [s.name, `${s.status}:${s.reason}`]));
 }
@@ -32,12 +47,21 @@ describe("caching and why steps run", () => {
     const p = build(hit);
     const first = await p.run({ stores });
     expect(first.summary().ran.sort()).toEqual(["double", "load", "other", "total"]);
-    expect(await reasons(p, { stores })).toEqual({ load: "complete:complete", double: "complete:complete", other: "complete:complete", total: "complete:complete" });
+    expect(await reasons(p, { stores })).toEqual({
+      load: "complete:complete",
+      double: "complete:complete",
+      other: "complete:complete",
+      total: "complete:complete",
+    });
     const second = await p.run({ stores });
     expect(second.success).toBe(true);
     expect(second.summary().ran).toEqual([]);
     expect(second.summary().complete.sort()).toEqual(["double", "load", "other", "total"]);
-    expect(Object.values(second.steps).every((s) => s.status === "succeeded" && s.cached && s.reason === "complete" && s.attempts === 0)).toBe(true);
+    expect(
+      Object.values(second.steps).every(
+        (s) => s.status === "succeeded" && s.cached && s.reason === "complete" && s.attempts === 0,
+      ),
+    ).toBe(true);
     expect(second.outputs).toEqual(first.outputs);
     expect(calls).toEqual({ load: 1, double: 1, other: 1, total: 1 });
   });
@@ -75,7 +99,11 @@ describe("caching and why steps run", () => {
     const a = await p.run({ stores, params: { rows: 2 } });
     const b = await p.run({ stores, params: { rows: 5 } });
     expect(b.outputs.total).toBe(20);
-    expect(Object.values(await reasons(p, { stores, params: { rows: 2 } })).every((r) => r === "complete:complete")).toBe(true);
+    expect(
+      Object.values(await reasons(p, { stores, params: { rows: 2 } })).every(
+        (r) => r === "complete:complete",
+      ),
+    ).toBe(true);
     const back = await p.run({ stores, params: { rows: 2 } });
     expect(back.summary().ran).toEqual([]);
     expect(back.summary().complete).toHaveLength(4);
@@ -94,13 +122,25 @@ describe("caching and why steps run", () => {
     const v2 = step("s", { run: () => 1 + 0 });
     const consumer2 = step("use", { inputs: { s: v2 }, run: ({ s }) => s + 1 });
     const changed = pipeline("code", { steps: [consumer2] });
-    expect(await reasons(changed, { stores })).toEqual({ s: "pending:code-changed", use: "pending:upstream-changed" });
+    expect(await reasons(changed, { stores })).toEqual({
+      s: "pending:code-changed",
+      use: "pending:upstream-changed",
+    });
     // Same source again: complete.
-    const same = pipeline("code", { steps: [step("use", { inputs: { s: step("s", { run: () => 1 }) }, run: ({ s }) => s + 1 })] });
-    expect(await reasons(same, { stores })).toEqual({ s: "complete:complete", use: "complete:complete" });
+    const same = pipeline("code", {
+      steps: [step("use", { inputs: { s: step("s", { run: () => 1 }) }, run: ({ s }) => s + 1 })],
+    });
+    expect(await reasons(same, { stores })).toEqual({
+      s: "complete:complete",
+      use: "complete:complete",
+    });
     // A changed body that produces the same value leaves its consumer to be reused at run time.
     const result = await changed.run({ stores });
-    expect(result.steps.s).toMatchObject({ status: "succeeded", cached: false, reason: "code-changed" });
+    expect(result.steps.s).toMatchObject({
+      status: "succeeded",
+      cached: false,
+      reason: "code-changed",
+    });
     expect(result.steps.use).toMatchObject({ status: "succeeded", cached: true });
   });
 
@@ -130,7 +170,12 @@ describe("caching and why steps run", () => {
     });
     const result = await p.run({ stores, force: ["load"] });
     expect(result.success).toBe(true);
-    expect(result.steps.load).toMatchObject({ status: "succeeded", reason: "forced", cached: false, attempts: 1 });
+    expect(result.steps.load).toMatchObject({
+      status: "succeeded",
+      reason: "forced",
+      cached: false,
+      attempts: 1,
+    });
     expect(result.steps.double).toMatchObject({ status: "succeeded", cached: true, attempts: 0 });
     expect(result.steps.total).toMatchObject({ status: "succeeded", cached: true, attempts: 0 });
     expect(result.summary().ran).toEqual(["load"]);
@@ -145,12 +190,19 @@ describe("caching and why steps run", () => {
     let value = 1;
     let consumerCalls = 0;
     const source = step("source", { run: () => value });
-    const consumer = step("consumer", { inputs: { source }, run: ({ source }) => (consumerCalls++, source * 10) });
+    const consumer = step("consumer", {
+      inputs: { source },
+      run: ({ source }) => (consumerCalls++, source * 10),
+    });
     const p = pipeline("data", { steps: [consumer] });
     await p.run({ stores });
     value = 2;
     const changed = await p.run({ stores, force: ["source"] });
-    expect(changed.steps.consumer).toMatchObject({ status: "succeeded", cached: false, attempts: 1 });
+    expect(changed.steps.consumer).toMatchObject({
+      status: "succeeded",
+      cached: false,
+      attempts: 1,
+    });
     expect(changed.summary().ran.sort()).toEqual(["consumer", "source"]);
     expect(changed.outputs.consumer).toBe(20);
     expect(consumerCalls).toBe(2);
@@ -167,9 +219,17 @@ describe("caching and why steps run", () => {
     const { calls, hit } = counted();
     const p = build(hit);
     await p.run({ stores });
-    expect(Object.values(await reasons(p, { stores, forceAll: true })).every((r) => r === "pending:forced")).toBe(true);
+    expect(
+      Object.values(await reasons(p, { stores, forceAll: true })).every(
+        (r) => r === "pending:forced",
+      ),
+    ).toBe(true);
     const result = await p.run({ stores, forceAll: true });
-    expect(Object.values(result.steps).every((s) => s.status === "succeeded" && s.reason === "forced" && !s.cached && s.attempts === 1)).toBe(true);
+    expect(
+      Object.values(result.steps).every(
+        (s) => s.status === "succeeded" && s.reason === "forced" && !s.cached && s.attempts === 1,
+      ),
+    ).toBe(true);
     expect(result.summary().ran).toHaveLength(4);
     expect(calls).toEqual({ load: 2, double: 2, other: 2, total: 2 });
   });
@@ -206,7 +266,11 @@ describe("caching and why steps run", () => {
     });
     let consumerSaw: unknown;
     const value = step("value", { run: make });
-    const use = step("use", { cache: false, inputs: { value }, run: ({ value }) => ((consumerSaw = value), value.map.size) });
+    const use = step("use", {
+      cache: false,
+      inputs: { value },
+      run: ({ value }) => ((consumerSaw = value), value.map.size),
+    });
     const p = pipeline("equal", { steps: [use] });
     const fresh = await p.run({ stores });
     const cached = await p.run({ stores });
@@ -280,8 +344,14 @@ describe("caching and why steps run", () => {
     const stores = memoryStores();
     let test = [9];
     let calls = 0;
-    const split = step("split", { outputs: ["train", "test"], run: () => ({ train: [1, 2], test }) });
-    const fit = step("fit", { inputs: ["train"], run: ({ train }) => (calls++, (train as number[]).length) });
+    const split = step("split", {
+      outputs: ["train", "test"],
+      run: () => ({ train: [1, 2], test }),
+    });
+    const fit = step("fit", {
+      inputs: ["train"],
+      run: ({ train }) => (calls++, (train as number[]).length),
+    });
     const p = pipeline("named", { steps: [split, fit] });
     await p.run({ stores });
     test = [8];
@@ -293,7 +363,10 @@ describe("caching and why steps run", () => {
   it("an Invalid Date is stored faithfully or refused as unstorable-output naming the step", async () => {
     const stores = memoryStores();
     let calls = 0;
-    const stamp = step("stamp", { retry: { attempts: 3, delayMs: 1 }, run: () => (calls++, { at: new Date("not a date") }) });
+    const stamp = step("stamp", {
+      retry: { attempts: 3, delayMs: 1 },
+      run: () => (calls++, { at: new Date("not a date") }),
+    });
     const p = pipeline("dates", { steps: [stamp] });
     const result = await p.run({ stores });
     if (result.success) {
@@ -302,7 +375,10 @@ describe("caching and why steps run", () => {
       expect((again.outputs.stamp as { at: Date }).at).toBeInstanceOf(Date);
       expect(Number.isNaN((again.outputs.stamp as { at: Date }).at.getTime())).toBe(true);
     } else {
-      expect(result.steps.stamp.error).toMatchObject({ code: "unstorable-output", message: expect.stringContaining('step "stamp"') });
+      expect(result.steps.stamp.error).toMatchObject({
+        code: "unstorable-output",
+        message: expect.stringContaining('step "stamp"'),
+      });
       expect(calls).toBe(1);
     }
   });

@@ -21,24 +21,46 @@ function untilAborted(signal: AbortSignal, onAbort: () => void = () => undefined
 describe("running a pipeline", () => {
   it("passes data along: typed object inputs, .out(field), and name-based multi-outputs", async () => {
     const load = step("load", { run: () => ({ X: [1, 2, 3], y: [0, 1, 0] }) });
-    const sum = step("sum", { inputs: { xs: load.out("X"), ys: load.out("y") }, run: ({ xs, ys }) => xs.reduce((a, b) => a + b, 0) * 10 + ys.length });
+    const sum = step("sum", {
+      inputs: { xs: load.out("X"), ys: load.out("y") },
+      run: ({ xs, ys }) => xs.reduce((a, b) => a + b, 0) * 10 + ys.length,
+    });
     const whole = step("whole", { inputs: { load }, run: ({ load }) => Object.keys(load).sort() });
-    const split = step("split", { outputs: ["left", "right"], run: () => ({ left: [1], right: [2, 3] }) });
-    const join = step("join", { inputs: ["left", "right"], run: ({ left, right }) => [...(left as number[]), ...(right as number[])] });
-    const onlyRight = step("onlyRight", { inputs: ["right"], run: ({ right }) => (right as number[]).length });
-    const result = await pipeline("p", { steps: [sum, whole, split, join, onlyRight] }).run({ stores: memoryStores() });
+    const split = step("split", {
+      outputs: ["left", "right"],
+      run: () => ({ left: [1], right: [2, 3] }),
+    });
+    const join = step("join", {
+      inputs: ["left", "right"],
+      run: ({ left, right }) => [...(left as number[]), ...(right as number[])],
+    });
+    const onlyRight = step("onlyRight", {
+      inputs: ["right"],
+      run: ({ right }) => (right as number[]).length,
+    });
+    const result = await pipeline("p", { steps: [sum, whole, split, join, onlyRight] }).run({
+      stores: memoryStores(),
+    });
     expect(result.success).toBe(true);
     expect(result.outputs.sum).toBe(63);
     expect(result.outputs.whole).toEqual(["X", "y"]);
     expect(result.outputs.split).toEqual({ left: [1], right: [2, 3] });
     expect(result.outputs.join).toEqual([1, 2, 3]);
     expect(result.outputs.onlyRight).toBe(2);
-    expect(result.steps.sum).toMatchObject({ status: "succeeded", reason: "missing-output", attempts: 1, cached: false });
+    expect(result.steps.sum).toMatchObject({
+      status: "succeeded",
+      reason: "missing-output",
+      attempts: 1,
+      cached: false,
+    });
   });
 
   it("a single declared output name is the whole return value", async () => {
     const train = step("train", { outputs: ["model"], run: () => ({ weights: [1, 2] }) });
-    const score = step("score", { inputs: ["model"], run: ({ model }) => (model as { weights: number[] }).weights.length });
+    const score = step("score", {
+      inputs: ["model"],
+      run: ({ model }) => (model as { weights: number[] }).weights.length,
+    });
     const result = await pipeline("p", { steps: [train, score] }).run({ stores: memoryStores() });
     expect(result.outputs.score).toBe(2);
   });
@@ -95,7 +117,10 @@ describe("running a pipeline", () => {
     const c = step("c", { inputs: { a }, run: ({ a }) => (calls.push("c"), a + 2) });
     const d = step("d", { inputs: { b, c }, run: ({ b, c }) => (calls.push("d"), b + c) });
     const unrelated = step("unrelated", { run: () => (calls.push("unrelated"), 0) });
-    const result = await pipeline("p", { steps: [d, unrelated] }).run({ stores: memoryStores(), targets: ["b"] });
+    const result = await pipeline("p", { steps: [d, unrelated] }).run({
+      stores: memoryStores(),
+      targets: ["b"],
+    });
     expect(result.success).toBe(true);
     expect(Object.keys(result.steps).sort()).toEqual(["a", "b"]);
     expect(calls.sort()).toEqual(["a", "b"]);
@@ -113,10 +138,16 @@ describe("running a pipeline", () => {
       },
     });
     const downstream = step("downstream", { inputs: { bad }, run: ({ bad }) => bad });
-    const further = step("further", { inputs: { downstream }, run: ({ downstream }) => downstream });
+    const further = step("further", {
+      inputs: { downstream },
+      run: ({ downstream }) => downstream,
+    });
     const ordered = step("ordered", { after: [bad], run: () => "never" });
     let independentRan = 0;
-    const independent = step("independent", { inputs: { root }, run: ({ root }) => (independentRan++, root + 1) });
+    const independent = step("independent", {
+      inputs: { root },
+      run: ({ root }) => (independentRan++, root + 1),
+    });
     const result = await pipeline("p", { steps: [further, ordered, independent] }).run({ stores });
 
     expect(result.success).toBe(false);
@@ -124,19 +155,35 @@ describe("running a pipeline", () => {
     expect(result.steps.bad).toMatchObject({ status: "failed", attempts: 1 });
     expect(result.steps.bad.error).toMatchObject({ code: "step-failed", message: "boom" });
     expect(result.steps.bad.error!.stack).toEqual(expect.stringContaining("boom"));
-    expect(result.steps.downstream).toMatchObject({ status: "skipped", reason: "upstream-failed", attempts: 0 });
+    expect(result.steps.downstream).toMatchObject({
+      status: "skipped",
+      reason: "upstream-failed",
+      attempts: 0,
+    });
     expect(result.steps.further).toMatchObject({ status: "skipped", reason: "upstream-failed" });
     expect(result.steps.ordered).toMatchObject({ status: "skipped", reason: "upstream-failed" });
     expect(result.steps.independent.status).toBe("succeeded");
     expect(independentRan).toBe(1);
     expect(result.outputs.independent).toBe(2);
-    expect(result.firstFailure).toMatchObject({ step: "bad", error: { code: "step-failed", message: "boom" } });
+    expect(result.firstFailure).toMatchObject({
+      step: "bad",
+      error: { code: "step-failed", message: "boom" },
+    });
 
     // What the store holds agrees with the result.
     const stored = (await stores.runs.getRun(result.runId))!;
-    expect(stored.run).toMatchObject({ status: "failed", pipeline: "p", error: { message: "boom" } });
+    expect(stored.run).toMatchObject({
+      status: "failed",
+      pipeline: "p",
+      error: { message: "boom" },
+    });
     const byName = Object.fromEntries(stored.steps.map((s) => [s.step, `${s.status}:${s.reason}`]));
-    expect(byName).toMatchObject({ root: "succeeded:missing-output", bad: "failed:missing-output", downstream: "skipped:upstream-failed", independent: "succeeded:missing-output" });
+    expect(byName).toMatchObject({
+      root: "succeeded:missing-output",
+      bad: "failed:missing-output",
+      downstream: "skipped:upstream-failed",
+      independent: "succeeded:missing-output",
+    });
   });
 
   it("keeps a SluiceError thrown by a body, with its own code", async () => {
@@ -146,7 +193,10 @@ describe("running a pipeline", () => {
       },
     });
     const result = await pipeline("p", { steps: [picky] }).run({ stores: memoryStores() });
-    expect(result.steps.picky.error).toMatchObject({ code: "output-invalid", message: expect.stringContaining('no "id" column') });
+    expect(result.steps.picky.error).toMatchObject({
+      code: "output-invalid",
+      message: expect.stringContaining('no "id" column'),
+    });
   });
 
   it("retries a failing body and counts attempts", async () => {
@@ -162,13 +212,18 @@ describe("running a pipeline", () => {
       },
     });
     const events: SluiceEvent[] = [];
-    const result = await pipeline("p", { steps: [flaky] }).run({ stores: memoryStores(), onEvent: (e) => events.push(e) });
+    const result = await pipeline("p", { steps: [flaky] }).run({
+      stores: memoryStores(),
+      onEvent: (e) => events.push(e),
+    });
     expect(result.success).toBe(true);
     expect(result.steps.flaky).toMatchObject({ status: "succeeded", attempts: 3 });
     expect(result.outputs.flaky).toBe("ok");
     expect(calls).toBe(3);
     expect(attemptsSeen).toEqual([1, 2, 3]);
-    const retries = events.filter((e): e is Extract<SluiceEvent, { type: "step:retry" }> => e.type === "step:retry");
+    const retries = events.filter(
+      (e): e is Extract<SluiceEvent, { type: "step:retry" }> => e.type === "step:retry",
+    );
     expect(retries.map((e) => [e.attempt, e.error.message])).toEqual([
       [1, "fail 1"],
       [2, "fail 2"],
@@ -186,7 +241,11 @@ describe("running a pipeline", () => {
     });
     const result = await pipeline("q", { steps: [broken] }).run({ stores: memoryStores() });
     expect(result.status).toBe("failed");
-    expect(result.steps.broken).toMatchObject({ status: "failed", attempts: 3, error: { message: "always 3" } });
+    expect(result.steps.broken).toMatchObject({
+      status: "failed",
+      attempts: 3,
+      error: { message: "always 3" },
+    });
     expect(always).toBe(3);
     // `retry: 3` is the short form of the same thing.
     let short = 0;
@@ -197,7 +256,10 @@ describe("running a pipeline", () => {
         throw new Error("no");
       },
     });
-    expect((await pipeline("r", { steps: [shortForm] }).run({ stores: memoryStores() })).steps.short.attempts).toBe(3);
+    expect(
+      (await pipeline("r", { steps: [shortForm] }).run({ stores: memoryStores() })).steps.short
+        .attempts,
+    ).toBe(3);
     expect(short).toBe(3);
   });
 
@@ -251,7 +313,10 @@ describe("running a pipeline", () => {
     const wait = step("wait", { run: body("wait") });
     const other = step("other", { run: body("other") });
     const next = step("next", { inputs: { wait }, run: () => started.push("next") });
-    const result = await pipeline("p", { steps: [next, other], concurrency: 1 }).run({ stores, signal: controller.signal });
+    const result = await pipeline("p", { steps: [next, other], concurrency: 1 }).run({
+      stores,
+      signal: controller.signal,
+    });
 
     expect(result.status).toBe("cancelled");
     expect(result.success).toBe(false);
@@ -260,7 +325,11 @@ describe("running a pipeline", () => {
     const first = started[0]!;
     expect(result.steps[first]).toMatchObject({ status: "cancelled", attempts: 1 });
     for (const name of ["wait", "other", "next"].filter((n) => n !== first)) {
-      expect(result.steps[name]).toMatchObject({ status: "cancelled", reason: "cancelled", attempts: 0 });
+      expect(result.steps[name]).toMatchObject({
+        status: "cancelled",
+        reason: "cancelled",
+        attempts: 0,
+      });
     }
     expect(result.summary().cancelled.sort()).toEqual(["next", "other", "wait"]);
     const stored = (await stores.runs.getRun(result.runId))!;
@@ -273,7 +342,10 @@ describe("running a pipeline", () => {
     controller.abort();
     let ran = 0;
     const a = step("a", { run: () => ran++ });
-    const result = await pipeline("p", { steps: [a] }).run({ stores: memoryStores(), signal: controller.signal });
+    const result = await pipeline("p", { steps: [a] }).run({
+      stores: memoryStores(),
+      signal: controller.signal,
+    });
     expect(result.status).toBe("cancelled");
     expect(result.steps.a.status).toBe("cancelled");
     expect(ran).toBe(0);
@@ -283,14 +355,22 @@ describe("running a pipeline", () => {
     let statsRan = 0;
     let reportRan = 0;
     const data = step("data", { run: () => [] as number[] });
-    const stats = step("stats", { inputs: { rows: data }, when: ({ rows }) => rows.length > 0, run: ({ rows }) => (statsRan++, rows.length) });
+    const stats = step("stats", {
+      inputs: { rows: data },
+      when: ({ rows }) => rows.length > 0,
+      run: ({ rows }) => (statsRan++, rows.length),
+    });
     const report = step("report", { inputs: { stats }, run: ({ stats }) => (reportRan++, stats) });
     const final = step("final", { inputs: { report }, run: ({ report }) => report });
     const cleanup = step("cleanup", { after: [stats], run: () => "done" });
     const result = await pipeline("p", { steps: [final, cleanup] }).run({ stores: memoryStores() });
     expect(result.success).toBe(true);
     expect(result.status).toBe("succeeded");
-    expect(result.steps.stats).toMatchObject({ status: "skipped", reason: "condition-false", attempts: 0 });
+    expect(result.steps.stats).toMatchObject({
+      status: "skipped",
+      reason: "condition-false",
+      attempts: 0,
+    });
     expect(result.steps.report).toMatchObject({ status: "skipped", reason: "condition-false" });
     expect(result.steps.final).toMatchObject({ status: "skipped", reason: "condition-false" });
     expect(result.steps.cleanup.status).toBe("succeeded");
@@ -309,7 +389,9 @@ describe("running a pipeline", () => {
     });
     const p = pipeline("p", { steps: [stats] });
     expect((await p.run({ stores: memoryStores() })).steps.stats.status).toBe("succeeded");
-    expect((await p.run({ stores: memoryStores(), params: { min: 5 } })).steps.stats).toMatchObject({ status: "skipped", reason: "condition-false" });
+    expect((await p.run({ stores: memoryStores(), params: { min: 5 } })).steps.stats).toMatchObject(
+      { status: "skipped", reason: "condition-false" },
+    );
   });
 
   it("uses the onFailure fallback after the last attempt; fallbacks are not cached", async () => {
@@ -324,19 +406,35 @@ describe("running a pipeline", () => {
         throw new Error("no data");
       },
     });
-    const report = step("report", { inputs: { stats }, run: ({ stats }) => ((consumerSaw = stats), `mean ${stats.mean}`) });
+    const report = step("report", {
+      inputs: { stats },
+      run: ({ stats }) => ((consumerSaw = stats), `mean ${stats.mean}`),
+    });
     const p = pipeline("p", { steps: [report] });
     const result = await p.run({ stores });
     expect(result.success).toBe(true);
-    expect(result.steps.stats).toMatchObject({ status: "succeeded", fallback: true, attempts: 2, error: { message: "no data" } });
+    expect(result.steps.stats).toMatchObject({
+      status: "succeeded",
+      fallback: true,
+      attempts: 2,
+      error: { message: "no data" },
+    });
     expect(result.outputs.stats).toEqual({ mean: 0, why: "no data" });
     expect(consumerSaw).toEqual({ mean: 0, why: "no data" });
     expect(result.outputs.report).toBe("mean 0");
     expect(calls).toBe(2);
 
-    expect((await p.preview({ stores })).steps.find((s) => s.name === "stats")).toMatchObject({ status: "pending", reason: "missing-output" });
+    expect((await p.preview({ stores })).steps.find((s) => s.name === "stats")).toMatchObject({
+      status: "pending",
+      reason: "missing-output",
+    });
     const again = await p.run({ stores });
-    expect(again.steps.stats).toMatchObject({ status: "succeeded", fallback: true, cached: false, reason: "missing-output" });
+    expect(again.steps.stats).toMatchObject({
+      status: "succeeded",
+      fallback: true,
+      cached: false,
+      reason: "missing-output",
+    });
     expect(calls).toBe(4);
   });
 
@@ -357,14 +455,21 @@ describe("running a pipeline", () => {
   it("emits events in order, with step logs attributed to their step and stored", async () => {
     const stores = memoryStores();
     const a = step("a", { run: (_args, ctx) => (ctx.log("from a"), 1) });
-    const b = step("b", { inputs: { a }, run: ({ a }, ctx) => (ctx.log.warn("from b", { a }), a + 1) });
+    const b = step("b", {
+      inputs: { a },
+      run: ({ a }, ctx) => (ctx.log.warn("from b", { a }), a + 1),
+    });
     const events: SluiceEvent[] = [];
-    const result = await pipeline("p", { steps: [b] }).run({ stores, onEvent: (event) => events.push(event) });
+    const result = await pipeline("p", { steps: [b] }).run({
+      stores,
+      onEvent: (event) => events.push(event),
+    });
     const types = events.map((e) => e.type);
     expect(types[0]).toBe("run:start");
     expect(types.at(-1)).toBe("run:end");
     expect(types.filter((t) => t === "run:start" || t === "run:end")).toHaveLength(2);
-    const index = (type: string, name: string) => events.findIndex((e) => e.type === type && "step" in e && e.step === name);
+    const index = (type: string, name: string) =>
+      events.findIndex((e) => e.type === type && "step" in e && e.step === name);
     for (const name of ["a", "b"]) {
       expect(index("step:start", name)).toBeGreaterThan(0);
       expect(index("step:end", name)).toBeGreaterThan(index("step:start", name));
@@ -374,7 +479,9 @@ describe("running a pipeline", () => {
     expect(logA).toBeGreaterThan(index("step:start", "a"));
     expect(logA).toBeLessThan(index("step:end", "a"));
 
-    const logs = events.filter((e): e is Extract<SluiceEvent, { type: "step:log" }> => e.type === "step:log");
+    const logs = events.filter(
+      (e): e is Extract<SluiceEvent, { type: "step:log" }> => e.type === "step:log",
+    );
     expect(logs.map((l) => [l.step, l.level, l.message])).toEqual([
       ["a", "info", "from a"],
       ["b", "warn", "from b"],
@@ -444,24 +551,44 @@ describe("running a pipeline", () => {
     const result = await pipeline("p", { steps: [b, bad] }).run({ stores: memoryStores() });
     const text = JSON.stringify(result);
     const json = JSON.parse(text);
-    expect(json).toMatchObject({ runId: result.runId, success: false, status: "failed", pipeline: "p" });
+    expect(json).toMatchObject({
+      runId: result.runId,
+      success: false,
+      status: "failed",
+      pipeline: "p",
+    });
     expect(typeof json.durationMs).toBe("number");
     expect(json.outputs.a).toEqual({ n: 1, missing: { $sluice: "nan" }, label: "x" });
     expect(json.outputs.b).toEqual([1, 2]);
     expect(json.outputs).not.toHaveProperty("bad");
     for (const name of ["a", "b"]) {
-      expect(json.steps[name]).toMatchObject({ status: "succeeded", reason: "missing-output", attempts: 1, cached: false });
+      expect(json.steps[name]).toMatchObject({
+        status: "succeeded",
+        reason: "missing-output",
+        attempts: 1,
+        cached: false,
+      });
       expect(typeof json.steps[name].durationMs).toBe("number");
     }
-    expect(json.steps.bad).toMatchObject({ status: "failed", attempts: 1, cached: false, error: { code: "step-failed", message: "nope" } });
+    expect(json.steps.bad).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      cached: false,
+      error: { code: "step-failed", message: "nope" },
+    });
     expect(json.firstFailure).toMatchObject({ step: "bad", error: { message: "nope" } });
-    expect(json.summary).toMatchObject({ failed: ["bad"], ran: expect.arrayContaining(["a", "b"]) });
+    expect(json.summary).toMatchObject({
+      failed: ["bad"],
+      ran: expect.arrayContaining(["a", "b"]),
+    });
   });
 
   it("rejects invalid params before running anything", async () => {
     let ran = false;
     const a = step("a", { params: { n: z.number() }, run: () => (ran = true) });
-    await expect(pipeline("p", { steps: [a] }).run({ stores: memoryStores(), params: { n: "x" } })).rejects.toMatchObject({ code: "invalid-param" });
+    await expect(
+      pipeline("p", { steps: [a] }).run({ stores: memoryStores(), params: { n: "x" } }),
+    ).rejects.toMatchObject({ code: "invalid-param" });
     expect(ran).toBe(false);
   });
 });

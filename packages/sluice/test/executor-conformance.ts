@@ -7,28 +7,59 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AttemptControl, type Executor, type StepContext, type StepLocation } from "sluice";
 import cases from "../../../test/fixtures/executor-cases.mjs";
 
-const location: StepLocation = { moduleUrl: pathToFileURL(fileURLToPath(new URL("../../../test/fixtures/executor-cases.mjs", import.meta.url))).href, pipeline: "executor-cases" };
+const location: StepLocation = {
+  moduleUrl: pathToFileURL(
+    fileURLToPath(new URL("../../../test/fixtures/executor-cases.mjs", import.meta.url)),
+  ).href,
+  pipeline: "executor-cases",
+};
 
 interface Recorded {
   logs: Array<{ level: string; message: string; data?: unknown }>;
   metrics: Array<{ name: string; value: number }>;
 }
 
-function callOf(step: string, args: Record<string, unknown>, options: { timeoutMs?: number; attempt?: number } = {}) {
+function callOf(
+  step: string,
+  args: Record<string, unknown>,
+  options: { timeoutMs?: number; attempt?: number } = {},
+) {
   const control = new AttemptControl();
   const recorded: Recorded = { logs: [], metrics: [] };
-  const write = (level: string) => (message: string, data?: unknown) => void recorded.logs.push(data === undefined ? { level, message } : { level, message, data });
-  const log = Object.assign(write("info"), { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") });
-  const ctx: StepContext = { runId: "r1", step, attempt: options.attempt ?? 1, signal: control.signal, log, metric: (name, value) => void recorded.metrics.push({ name, value }), files: {} };
+  const write = (level: string) => (message: string, data?: unknown) =>
+    void recorded.logs.push(data === undefined ? { level, message } : { level, message, data });
+  const log = Object.assign(write("info"), {
+    debug: write("debug"),
+    info: write("info"),
+    warn: write("warn"),
+    error: write("error"),
+  });
+  const ctx: StepContext = {
+    runId: "r1",
+    step,
+    attempt: options.attempt ?? 1,
+    signal: control.signal,
+    log,
+    metric: (name, value) => void recorded.metrics.push({ name, value }),
+    files: {},
+  };
   const body = cases.graph().byName.get(step)!.def.run;
-  return { call: { step, body, args, ctx, control, timeoutMs: options.timeoutMs }, control, recorded };
+  return {
+    call: { step, body, args, ctx, control, timeoutMs: options.timeoutMs },
+    control,
+    recorded,
+  };
 }
 
 /** Runs the call, turning a synchronous throw into a rejection (an executor may do either). */
-const outcome = (executor: Executor, call: ReturnType<typeof callOf>["call"]) => (async () => executor.execute(call))();
+const outcome = (executor: Executor, call: ReturnType<typeof callOf>["call"]) =>
+  (async () => executor.execute(call))();
 
 /** Registers the suite; `make` gets where the cases' module is and returns a fresh executor. */
-export function describeExecutorConformance(name: string, make: (location: StepLocation) => Executor & { close?: () => Promise<void> | void }): void {
+export function describeExecutorConformance(
+  name: string,
+  make: (location: StepLocation) => Executor & { close?: () => Promise<void> | void },
+): void {
   describe(`executor conformance: ${name}`, () => {
     let current: (Executor & { close?: () => Promise<void> | void }) | undefined;
     const fresh = () => (current = make(location));
@@ -49,7 +80,10 @@ export function describeExecutorConformance(name: string, make: (location: StepL
 
     it("ends an attempt at its timeout with step-timeout, naming the step", async () => {
       const { call } = callOf("hangs", {}, { timeoutMs: 100 });
-      await expect(outcome(fresh(), call)).rejects.toMatchObject({ code: "step-timeout", message: expect.stringContaining('step "hangs" timed out after 100 ms') });
+      await expect(outcome(fresh(), call)).rejects.toMatchObject({
+        code: "step-timeout",
+        message: expect.stringContaining('step "hangs" timed out after 100 ms'),
+      });
     });
 
     it("ends an attempt that is cancelled with the cancel's reason", async () => {

@@ -21,17 +21,33 @@ describe("sluice freeze", () => {
     const out = join(dir, "snapshot.json");
     expect(sluice(["freeze", file, "--out", out], { home }).code).toBe(0);
     const snapshot = JSON.parse(readFileSync(out, "utf8"));
-    expect(snapshot).toMatchObject({ format: "sluice.snapshot/1", pipeline: "scaling", version: "2.0.0" });
+    expect(snapshot).toMatchObject({
+      format: "sluice.snapshot/1",
+      pipeline: "scaling",
+      version: "2.0.0",
+    });
     expect(snapshot.steps.map((s: { name: string }) => s.name)).toEqual(["load", "scale"]);
 
     const run = JSON.parse(sluice(["run", file, "--json"], { home }).stdout);
-    expect(JSON.parse(sluice(["show", run.runId, "--json"], { home }).stdout).flow).toEqual({ version: "2.0.0", hash: snapshot.hash });
+    expect(JSON.parse(sluice(["show", run.runId, "--json"], { home }).stdout).flow).toEqual({
+      version: "2.0.0",
+      hash: snapshot.hash,
+    });
 
-    writeFileSync(file, module(3, `const audit = step("audit", { inputs: { load }, run: () => "ok" });`));
+    writeFileSync(
+      file,
+      module(3, `const audit = step("audit", { inputs: { load }, run: () => "ok" });`),
+    );
     const same = sluice(["freeze", file, "--compare", out, "--json"], { home });
     expect(same.code, same.stderr).toBe(0);
     const comparison = JSON.parse(same.stdout);
-    expect(comparison).toMatchObject({ same: false, added: ["audit"], removed: [], changed: [{ step: "scale", changes: ["code"] }], version: { from: "2.0.0", to: "3.0.0" } });
+    expect(comparison).toMatchObject({
+      same: false,
+      added: ["audit"],
+      removed: [],
+      changed: [{ step: "scale", changes: ["code"] }],
+      version: { from: "2.0.0", to: "3.0.0" },
+    });
     expect(sluice(["freeze", file, "--compare", out], { home }).stdout).toContain("~ scale (code)");
 
     const edited = JSON.parse(readFileSync(out, "utf8"));

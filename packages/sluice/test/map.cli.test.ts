@@ -13,14 +13,28 @@ describe("a map that succeeded with failed items, through the CLI", () => {
     const home = tempDir("sluice-map-partial-");
     const first = sluice(["run", FILE, "--json"], { home, env: failing([3, 7, 11, 19, 42]) });
     expect(first.code, first.stderr).toBe(0);
-    expect(first.json().outputs.score).toMatchObject({ total: 50, successes: 45, failures: 5, cached: 0 });
+    expect(first.json().outputs.score).toMatchObject({
+      total: 50,
+      successes: 45,
+      failures: 5,
+      cached: 0,
+    });
     // A failed item's output is null in --json, with its error in `errors` by index.
     expect(first.json().outputs.score.outputs.slice(2, 5)).toEqual([20, null, 40]);
-    expect(first.json().outputs.score.errors[0]).toEqual({ index: 3, error: { code: "step-failed", message: "item 3 is bad", step: "score[3]" } });
+    expect(first.json().outputs.score.errors[0]).toEqual({
+      index: 3,
+      error: { code: "step-failed", message: "item 3 is bad", step: "score[3]" },
+    });
     expect(first.stdout).not.toContain("$sluice");
 
     const plan = sluice(["preview", FILE, "--json"], { home }).json();
-    expect(plan.steps.find((s: { name: string }) => s.name === "score")).toEqual({ name: "score", status: "pending", reason: "items-failed", deps: ["docs"], itemsFailed: 5 });
+    expect(plan.steps.find((s: { name: string }) => s.name === "score")).toEqual({
+      name: "score",
+      status: "pending",
+      reason: "items-failed",
+      deps: ["docs"],
+      itemsFailed: 5,
+    });
     const text = sluice(["preview", FILE], { home }).stdout;
     expect(text).toContain("score (pending: items-failed, 5 items to retry)");
     expect(text).toContain("1 of 2 steps would run");
@@ -29,15 +43,33 @@ describe("a map that succeeded with failed items, through the CLI", () => {
     const second = sluice(["run", FILE, "--json"], { home, env: failing([42]) });
     expect(second.code, second.stderr).toBe(0);
     const result = second.json();
-    expect(result.steps.score).toMatchObject({ status: "succeeded", reason: "items-failed", cached: false });
+    expect(result.steps.score).toMatchObject({
+      status: "succeeded",
+      reason: "items-failed",
+      cached: false,
+    });
     expect(result.outputs.score).toMatchObject({ successes: 49, failures: 1, cached: 45 });
-    const ran = JSON.parse(sluice(["show", result.runId, "--json"], { home }).stdout).steps.filter((s: { name: string; cached: boolean }) => s.name.startsWith("score[") && !s.cached);
-    expect(ran.map((s: { name: string }) => s.name).sort()).toEqual(["score[11]", "score[19]", "score[3]", "score[42]", "score[7]"]);
-    expect(sluice(["preview", FILE, "--json"], { home }).json().steps[1]).toMatchObject({ reason: "items-failed", itemsFailed: 1 });
+    const ran = JSON.parse(sluice(["show", result.runId, "--json"], { home }).stdout).steps.filter(
+      (s: { name: string; cached: boolean }) => s.name.startsWith("score[") && !s.cached,
+    );
+    expect(ran.map((s: { name: string }) => s.name).sort()).toEqual([
+      "score[11]",
+      "score[19]",
+      "score[3]",
+      "score[42]",
+      "score[7]",
+    ]);
+    expect(sluice(["preview", FILE, "--json"], { home }).json().steps[1]).toMatchObject({
+      reason: "items-failed",
+      itemsFailed: 1,
+    });
 
     // With nothing failing the map is complete.
     expect(sluice(["run", FILE, "--quiet"], { home }).code).toBe(0);
-    expect(sluice(["preview", FILE, "--json"], { home }).json().steps[1]).toMatchObject({ status: "complete", reason: "complete" });
+    expect(sluice(["preview", FILE, "--json"], { home }).json().steps[1]).toMatchObject({
+      status: "complete",
+      reason: "complete",
+    });
   });
 });
 
@@ -46,8 +78,12 @@ describe("map item logs through the CLI", () => {
     const home = tempDir("sluice-map-logs-");
     const { runId } = sluice(["run", FILE, "--json"], { home, env: failing([19]) }).json();
     const item = sluice(["logs", runId, "score[19]", "--json"], { home }).json();
-    expect(item.logs.map((l: { step: string; message: string }) => [l.step, l.message])).toEqual([["score[19]", "scoring item 19"]]);
-    expect(sluice(["logs", runId, "score[19]"], { home }).stdout).toMatch(/^\S+ \[score\[19\]\] info {2}scoring item 19\n$/);
+    expect(item.logs.map((l: { step: string; message: string }) => [l.step, l.message])).toEqual([
+      ["score[19]", "scoring item 19"],
+    ]);
+    expect(sluice(["logs", runId, "score[19]"], { home }).stdout).toMatch(
+      /^\S+ \[score\[19\]\] info {2}scoring item 19\n$/,
+    );
     const all = sluice(["logs", runId, "score", "--json"], { home }).json().logs;
     expect(all).toHaveLength(50);
     expect(new Set(all.map((l: { step: string }) => l.step)).size).toBe(50);

@@ -13,16 +13,26 @@ describe("metrics", () => {
     const first = await experiment.run({ stores, params: { lr: 0.1 } });
     expect(first.success).toBe(true);
     const byRun = await metricsOfRuns(stores, [first.runId]);
-    expect(byRun.get(first.runId)).toEqual({ train: { loss: 1, epochs: 4 }, evaluate: { accuracy: 1, "counts.tp": 3, "counts.fp": 1 } });
+    expect(byRun.get(first.runId)).toEqual({
+      train: { loss: 1, epochs: 4 },
+      evaluate: { accuracy: 1, "counts.tp": 3, "counts.fp": 1 },
+    });
 
     // A rerun reuses every step: it shows the metrics of the run that computed them.
     const second = await experiment.run({ stores, params: { lr: 0.1 } });
-    expect(Object.values(second.steps).every((s) => s.cached || s.status === "succeeded")).toBe(true);
-    expect((await metricsOfRuns(stores, [second.runId])).get(second.runId)).toEqual(byRun.get(first.runId));
+    expect(Object.values(second.steps).every((s) => s.cached || s.status === "succeeded")).toBe(
+      true,
+    );
+    expect((await metricsOfRuns(stores, [second.runId])).get(second.runId)).toEqual(
+      byRun.get(first.runId),
+    );
   });
 
   it("fails the step with a clear error for a bad metric name or a value that is not a finite number", async () => {
-    const bad = (name: unknown, value: unknown) => pipeline("bad", { steps: [step("s", { run: (_args, ctx) => ctx.metric(name as string, value as number) })] });
+    const bad = (name: unknown, value: unknown) =>
+      pipeline("bad", {
+        steps: [step("s", { run: (_args, ctx) => ctx.metric(name as string, value as number) })],
+      });
     const named = await bad("has space", 1).run({ stores: memoryStores() });
     expect(named.steps.s!.error).toMatchObject({ code: "invalid-usage" });
     expect(named.steps.s!.error!.message).toContain('ctx.metric("has space"');
@@ -32,13 +42,21 @@ describe("metrics", () => {
 
   it("sluice runs --metrics tabulates them, and sluice compare shows params, metric deltas and the steps that differed", () => {
     const home = tempDir("sluice-metrics-");
-    const a = JSON.parse(sluice(["run", "test/fixtures/experiment.ts", "--json", "-p", "lr=0.1"], { home }).stdout).runId;
-    const b = JSON.parse(sluice(["run", "test/fixtures/experiment.ts", "--json", "-p", "lr=0.05"], { home }).stdout).runId;
-    const listed = JSON.parse(sluice(["runs", "--pipeline", "experiment", "--metrics", "--json"], { home }).stdout).runs;
+    const a = JSON.parse(
+      sluice(["run", "test/fixtures/experiment.ts", "--json", "-p", "lr=0.1"], { home }).stdout,
+    ).runId;
+    const b = JSON.parse(
+      sluice(["run", "test/fixtures/experiment.ts", "--json", "-p", "lr=0.05"], { home }).stdout,
+    ).runId;
+    const listed = JSON.parse(
+      sluice(["runs", "--pipeline", "experiment", "--metrics", "--json"], { home }).stdout,
+    ).runs;
     expect(listed.map((r: { runId: string }) => r.runId)).toEqual([b, a]);
     expect(listed[0].metrics.train).toEqual({ loss: 2, epochs: 4 });
     const text = sluice(["runs", "--metrics"], { home }).stdout;
-    expect(text.split("\n")[0]).toMatch(/^RUN\s+PIPELINE\s+STATUS\s+epochs\s+loss\s+accuracy\s+counts\.fp\s+counts\.tp$/);
+    expect(text.split("\n")[0]).toMatch(
+      /^RUN\s+PIPELINE\s+STATUS\s+epochs\s+loss\s+accuracy\s+counts\.fp\s+counts\.tp$/,
+    );
     expect(text).toContain(b);
 
     const diff = JSON.parse(sluice(["compare", a, b, "--json"], { home }).stdout);

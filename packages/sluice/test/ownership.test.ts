@@ -12,7 +12,10 @@ import { tempDir } from "../../../test/support/temp-dir.js";
 
 /** Starts a run that blocks inside step `b`; resolves once b has started, with the child still running. */
 async function runBlockedInB(home: string, sideEffects: string) {
-  const run = startSluice(["run", "test/fixtures/crashable.ts", "--quiet"], { home, env: { CRASH_IN: "b", SIDE_EFFECTS: sideEffects } });
+  const run = startSluice(["run", "test/fixtures/crashable.ts", "--quiet"], {
+    home,
+    env: { CRASH_IN: "b", SIDE_EFFECTS: sideEffects },
+  });
   await run.waitForStderr("b: started");
   return { child: run.child, exited: run.result };
 }
@@ -31,7 +34,9 @@ async function crashedInB() {
 function onlyRun(home: string): RunRecord & { owner_pid: number } {
   const db = new Database(join(home, "sluice.db"), { readonly: true });
   try {
-    const row = db.prepare(`SELECT run_id AS runId, status, reason, owner_pid, claim FROM runs`).get() as RunRecord & { owner_pid: number };
+    const row = db
+      .prepare(`SELECT run_id AS runId, status, reason, owner_pid, claim FROM runs`)
+      .get() as RunRecord & { owner_pid: number };
     return row;
   } finally {
     db.close();
@@ -41,10 +46,21 @@ function onlyRun(home: string): RunRecord & { owner_pid: number } {
 describe("run ownership", () => {
   it("of concurrent `sluice resume`s of a crashed run, exactly one runs it; the others run no step and say why", async () => {
     const { home, sideEffects, runId } = await crashedInB();
-    const results = await Promise.all(Array.from({ length: 4 }, () => sluiceAsync(["resume", runId, "--quiet"], { home, env: { SIDE_EFFECTS: sideEffects } })));
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        sluiceAsync(["resume", runId, "--quiet"], { home, env: { SIDE_EFFECTS: sideEffects } }),
+      ),
+    );
     expect(results.filter((r) => r.code === 0)).toHaveLength(1);
-    for (const loser of results.filter((r) => r.code !== 0)) expect(loser.stderr).toMatch(/is being run by process \d+@|already succeeded \(run by process \d+@/);
-    expect(readFileSync(sideEffects, "utf8").trim().split("\n")).toEqual(["a done", "b done", "c done"]);
+    for (const loser of results.filter((r) => r.code !== 0))
+      expect(loser.stderr).toMatch(
+        /is being run by process \d+@|already succeeded \(run by process \d+@/,
+      );
+    expect(readFileSync(sideEffects, "utf8").trim().split("\n")).toEqual([
+      "a done",
+      "b done",
+      "c done",
+    ]);
     expect(onlyRun(home).status).toBe("succeeded");
   });
 
@@ -73,9 +89,18 @@ describe("run ownership", () => {
 
   it("read-only commands show a run whose owner died as failed (crashed) without writing; the next writing command records it", async () => {
     const { home, runId } = await crashedInB();
-    expect(JSON.parse(sluice(["runs", "--json"], { home }).stdout).runs[0]).toMatchObject({ runId, status: "failed", reason: "crashed", running: false });
+    expect(JSON.parse(sluice(["runs", "--json"], { home }).stdout).runs[0]).toMatchObject({
+      runId,
+      status: "failed",
+      reason: "crashed",
+      running: false,
+    });
     const shown = JSON.parse(sluice(["show", runId, "--json"], { home }).stdout);
-    expect(shown.steps.map((s: { name: string; status: string }) => [s.name, s.status])).toEqual([["a", "succeeded"], ["b", "failed"], ["c", "cancelled"]]);
+    expect(shown.steps.map((s: { name: string; status: string }) => [s.name, s.status])).toEqual([
+      ["a", "succeeded"],
+      ["b", "failed"],
+      ["c", "cancelled"],
+    ]);
     expect(onlyRun(home).status).toBe("running");
     sluice(["gc", "--keep-last", "10"], { home });
     expect(onlyRun(home)).toMatchObject({ status: "failed", reason: "crashed", claim: null });
@@ -83,13 +108,23 @@ describe("run ownership", () => {
 
   it("a pid reused by another process is not the owner: the start time tells them apart", () => {
     const me = ownerFields();
-    const base: RunRecord = { runId: "r", pipeline: "p", status: "running", params: {}, startedAt: Date.now(), heartbeatAt: 0, ...me };
+    const base: RunRecord = {
+      runId: "r",
+      pipeline: "p",
+      status: "running",
+      params: {},
+      startedAt: Date.now(),
+      heartbeatAt: 0,
+      ...me,
+    };
     expect(ownerAlive(base)).toBe(true);
     expect(ownerAlive({ ...base, ownerStartedAt: me.ownerStartedAt - 60_000 })).toBe(false);
     expect(ownerAlive({ ...base, ownerPid: 2 ** 22 + 12345 })).toBe(false);
     // Another host: only the heartbeat lease tells.
     expect(ownerAlive({ ...base, ownerHost: "elsewhere", heartbeatAt: Date.now() })).toBe(true);
-    expect(ownerAlive({ ...base, ownerHost: "elsewhere", heartbeatAt: Date.now() - 60_000 })).toBe(false);
+    expect(ownerAlive({ ...base, ownerHost: "elsewhere", heartbeatAt: Date.now() - 60_000 })).toBe(
+      false,
+    );
   });
 
   it("fencing: a superseded owner's late completion is refused, and its run ends failed without overwriting the new owner's record", async () => {
@@ -103,7 +138,9 @@ describe("run ownership", () => {
     const pending = p.run({ stores, runId: "r-fenced" });
     await running;
     const current = (await stores.runs.findRun("r-fenced"))!;
-    expect(await stores.runs.casRun("r-fenced", current.claim, { claim: "new-owner", ownerPid: 1 })).toBe(true);
+    expect(
+      await stores.runs.casRun("r-fenced", current.claim, { claim: "new-owner", ownerPid: 1 }),
+    ).toBe(true);
     release();
     const result = await pending;
     expect(result.status).toBe("failed");

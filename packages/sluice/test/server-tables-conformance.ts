@@ -12,10 +12,20 @@ export interface ServerTablesUnderTest {
   close?: () => Promise<void> | void;
 }
 
-const queued = (runId: string, project = "demo"): RunRecord => ({ runId, pipeline: "training", status: "queued", params: {}, startedAt: Date.now(), project });
+const queued = (runId: string, project = "demo"): RunRecord => ({
+  runId,
+  pipeline: "training",
+  status: "queued",
+  params: {},
+  startedAt: Date.now(),
+  project,
+});
 
 /** Registers the suite; `make` is called once per test and must return empty tables. */
-export function describeServerTablesConformance(name: string, make: () => Promise<ServerTablesUnderTest> | ServerTablesUnderTest): void {
+export function describeServerTablesConformance(
+  name: string,
+  make: () => Promise<ServerTablesUnderTest> | ServerTablesUnderTest,
+): void {
   describe(`server tables conformance: ${name}`, () => {
     let current: ServerTablesUnderTest | undefined;
     const fresh = async () => (current = await make());
@@ -24,53 +34,117 @@ export function describeServerTablesConformance(name: string, make: () => Promis
       current = undefined;
     });
 
-  describe("API keys", () => {
-    it("finds a key by its hash, lists keys by project, and revokes by id", async () => {
-      const { tables } = await fresh();
-      await tables.createApiKey({ keyId: "k1", project: "demo", readOnly: false, createdAt: 1 }, "hash-1");
-      await tables.createApiKey({ keyId: "k2", project: "other", readOnly: true, name: "ci", createdAt: 2 }, "hash-2");
-      expect(await tables.findApiKey("hash-1")).toEqual({ keyId: "k1", project: "demo", readOnly: false, createdAt: 1 });
-      expect(await tables.findApiKey("nope")).toBeUndefined();
-      expect((await tables.listApiKeys()).map((k) => k.keyId)).toEqual(["k1", "k2"]);
-      expect(await tables.listApiKeys("other")).toEqual([{ keyId: "k2", project: "other", readOnly: true, name: "ci", createdAt: 2 }]);
-      expect(await tables.revokeApiKey("k2", 5)).toBe(true);
-      expect(await tables.revokeApiKey("k2", 6)).toBe(false);
-      expect(await tables.revokeApiKey("missing", 6)).toBe(false);
-      expect((await tables.findApiKey("hash-2"))!.revokedAt).toBe(5);
-    });
-  });
-
-  describe("flow versions", () => {
-    it("keeps one row per definition hash, newest registration first", async () => {
-      const { tables } = await fresh();
-      await tables.registerFlowVersion({ project: "demo", flow: "training", version: "1.0.0", hash: "a", registeredAt: 1 });
-      await tables.registerFlowVersion({ project: "demo", flow: "training", version: "1.1.0", hash: "b", registeredAt: 2 });
-      await tables.registerFlowVersion({ project: "demo", flow: "etl", version: "x", hash: "c", registeredAt: 3 });
-      await tables.registerFlowVersion({ project: "demo", flow: "training", version: "1.0.0", hash: "a", registeredAt: 4 });
-      expect((await tables.listFlowVersions("demo", "training")).map((f) => [f.version, f.registeredAt])).toEqual([["1.0.0", 4], ["1.1.0", 2]]);
-      expect((await tables.listFlowVersions("demo")).map((f) => f.flow)).toEqual(["training", "etl", "training"]);
-      expect(await tables.listFlowVersions("other")).toEqual([]);
-    });
-  });
-
-  describe("idempotent triggers", () => {
-    it("creates one run per idempotency key and project, and always one without a key", async () => {
-      const { runs, tables } = await fresh();
-      expect(await tables.createTriggeredRun(queued("r1"), "key-1")).toEqual({ runId: "r1", created: true });
-      expect(await tables.createTriggeredRun(queued("r2"), "key-1")).toEqual({ runId: "r1", created: false });
-      expect(await tables.createTriggeredRun(queued("r3", "other"), "key-1")).toEqual({ runId: "r3", created: true });
-      expect(await tables.createTriggeredRun(queued("r4"))).toEqual({ runId: "r4", created: true });
-      expect((await runs.listRuns()).map((r) => r.runId).sort()).toEqual(["r1", "r3", "r4"]);
-      expect((await runs.getRun("r1"))!.run.status).toBe("queued");
+    describe("API keys", () => {
+      it("finds a key by its hash, lists keys by project, and revokes by id", async () => {
+        const { tables } = await fresh();
+        await tables.createApiKey(
+          { keyId: "k1", project: "demo", readOnly: false, createdAt: 1 },
+          "hash-1",
+        );
+        await tables.createApiKey(
+          { keyId: "k2", project: "other", readOnly: true, name: "ci", createdAt: 2 },
+          "hash-2",
+        );
+        expect(await tables.findApiKey("hash-1")).toEqual({
+          keyId: "k1",
+          project: "demo",
+          readOnly: false,
+          createdAt: 1,
+        });
+        expect(await tables.findApiKey("nope")).toBeUndefined();
+        expect((await tables.listApiKeys()).map((k) => k.keyId)).toEqual(["k1", "k2"]);
+        expect(await tables.listApiKeys("other")).toEqual([
+          { keyId: "k2", project: "other", readOnly: true, name: "ci", createdAt: 2 },
+        ]);
+        expect(await tables.revokeApiKey("k2", 5)).toBe(true);
+        expect(await tables.revokeApiKey("k2", 6)).toBe(false);
+        expect(await tables.revokeApiKey("missing", 6)).toBe(false);
+        expect((await tables.findApiKey("hash-2"))!.revokedAt).toBe(5);
+      });
     });
 
-    it("holds across two connections to one database (two server processes)", async () => {
-      const { tables, secondConnection } = await fresh();
-      const second = secondConnection();
-      const results = await Promise.all([tables.createTriggeredRun(queued("x1"), "same"), second.createTriggeredRun(queued("x2"), "same")]);
-      expect(results.map((r) => r.runId)).toEqual(["x1", "x1"]);
-      expect(results.filter((r) => r.created)).toHaveLength(1);
+    describe("flow versions", () => {
+      it("keeps one row per definition hash, newest registration first", async () => {
+        const { tables } = await fresh();
+        await tables.registerFlowVersion({
+          project: "demo",
+          flow: "training",
+          version: "1.0.0",
+          hash: "a",
+          registeredAt: 1,
+        });
+        await tables.registerFlowVersion({
+          project: "demo",
+          flow: "training",
+          version: "1.1.0",
+          hash: "b",
+          registeredAt: 2,
+        });
+        await tables.registerFlowVersion({
+          project: "demo",
+          flow: "etl",
+          version: "x",
+          hash: "c",
+          registeredAt: 3,
+        });
+        await tables.registerFlowVersion({
+          project: "demo",
+          flow: "training",
+          version: "1.0.0",
+          hash: "a",
+          registeredAt: 4,
+        });
+        expect(
+          (await tables.listFlowVersions("demo", "training")).map((f) => [
+            f.version,
+            f.registeredAt,
+          ]),
+        ).toEqual([
+          ["1.0.0", 4],
+          ["1.1.0", 2],
+        ]);
+        expect((await tables.listFlowVersions("demo")).map((f) => f.flow)).toEqual([
+          "training",
+          "etl",
+          "training",
+        ]);
+        expect(await tables.listFlowVersions("other")).toEqual([]);
+      });
     });
-  });
+
+    describe("idempotent triggers", () => {
+      it("creates one run per idempotency key and project, and always one without a key", async () => {
+        const { runs, tables } = await fresh();
+        expect(await tables.createTriggeredRun(queued("r1"), "key-1")).toEqual({
+          runId: "r1",
+          created: true,
+        });
+        expect(await tables.createTriggeredRun(queued("r2"), "key-1")).toEqual({
+          runId: "r1",
+          created: false,
+        });
+        expect(await tables.createTriggeredRun(queued("r3", "other"), "key-1")).toEqual({
+          runId: "r3",
+          created: true,
+        });
+        expect(await tables.createTriggeredRun(queued("r4"))).toEqual({
+          runId: "r4",
+          created: true,
+        });
+        expect((await runs.listRuns()).map((r) => r.runId).sort()).toEqual(["r1", "r3", "r4"]);
+        expect((await runs.getRun("r1"))!.run.status).toBe("queued");
+      });
+
+      it("holds across two connections to one database (two server processes)", async () => {
+        const { tables, secondConnection } = await fresh();
+        const second = secondConnection();
+        const results = await Promise.all([
+          tables.createTriggeredRun(queued("x1"), "same"),
+          second.createTriggeredRun(queued("x2"), "same"),
+        ]);
+        expect(results.map((r) => r.runId)).toEqual(["x1", "x1"]);
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+      });
+    });
   });
 }

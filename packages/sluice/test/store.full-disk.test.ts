@@ -9,7 +9,9 @@ import { tempDir } from "../../../test/support/temp-dir.js";
 const mountPoint = tempDir("sluice-full-"); // removed after the file, once unmounted (afterAll below runs first)
 const mounted = (() => {
   try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=600k", "tmpfs", mountPoint], { stdio: "ignore" });
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=600k", "tmpfs", mountPoint], {
+      stdio: "ignore",
+    });
     return true;
   } catch {
     return false;
@@ -38,9 +40,15 @@ describe.skipIf(!mounted)("a full disk", () => {
     expect(firstFailure.error.code).toBe("store-full");
     expect(firstFailure.error.message).toContain(mountPoint);
     expect(firstFailure.error.message).toContain("sluice gc");
-    const preview = JSON.parse(sluice(["preview", "test/fixtures/basic.ts", "--json"], { home }).stdout);
+    const preview = JSON.parse(
+      sluice(["preview", "test/fixtures/basic.ts", "--json"], { home }).stdout,
+    );
     expect(preview.steps.every((s: { status: string }) => s.status === "complete")).toBe(true);
-    expect(JSON.parse(sluice(["runs", "--json"], { home }).stdout).runs.map((r: { status: string }) => r.status)).toEqual(["failed", "succeeded"]);
+    expect(
+      JSON.parse(sluice(["runs", "--json"], { home }).stdout).runs.map(
+        (r: { status: string }) => r.status,
+      ),
+    ).toEqual(["failed", "succeeded"]);
   });
 
   it("whenever the disk fills during a run, the run's result is printed and the run is never left running", () => {
@@ -48,9 +56,24 @@ describe.skipIf(!mounted)("a full disk", () => {
     let results = 0;
     for (const leftKiB of [12, 16, 24, 32, 48, 64, 96, 128]) {
       const before = JSON.parse(sluice(["runs", "--json"], { home }).stdout).runs.length;
-      const free = Number(execFileSync("df", ["--output=avail", "-k", mountPoint], { encoding: "utf8" }).trim().split("\n").pop());
+      const free = Number(
+        execFileSync("df", ["--output=avail", "-k", mountPoint], { encoding: "utf8" })
+          .trim()
+          .split("\n")
+          .pop(),
+      );
       writeFileSync(filler, Buffer.alloc(Math.max(0, free - leftKiB) * 1024));
-      const run = sluice(["run", "test/fixtures/basic.ts", "--json", "--force-all", "--param", `n=${2000 + leftKiB}`], { home });
+      const run = sluice(
+        [
+          "run",
+          "test/fixtures/basic.ts",
+          "--json",
+          "--force-all",
+          "--param",
+          `n=${2000 + leftKiB}`,
+        ],
+        { home },
+      );
       rmSync(filler);
       const printed = JSON.parse(run.stdout);
       const runs = JSON.parse(sluice(["runs", "--json"], { home }).stdout).runs;

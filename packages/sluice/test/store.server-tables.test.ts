@@ -13,5 +13,10 @@ describeServerTablesConformance("sqlite", () => {
     others.push(second);
     return second.serverTables;
   };
-  return { tables: roles.serverTables, runs: roles.runs, secondConnection, close: () => [roles, ...others].forEach((r) => r.close()) };
+  return {
+    tables: roles.serverTables,
+    runs: roles.runs,
+    secondConnection,
+    close: () => [roles, ...others].forEach((r) => r.close()),
+  };
 });

@@ -16,7 +16,9 @@ describeStoreConformance("sqlite", () => {
 function openInChild(path: string): Promise<{ code: number | null; output: string }> {
   const script = `import { SqliteStore } from ${JSON.stringify(new URL("../dist/store/index.js", import.meta.url).href)}; SqliteStore.open(process.argv[1]).close();`;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script, path], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script, path], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));
@@ -39,14 +41,40 @@ describe("SQLite store", () => {
 
   it("keeps steps that have not started in one roster row per run, and garbage collection keeps what rosters name", async () => {
     const store = SqliteStore.open(join(tempDir("sluice-sqlite-"), "sluice.db"));
-    await store.createRun({ runId: "kept", pipeline: "p", status: "succeeded", params: {}, startedAt: 2 });
-    await store.createRun({ runId: "old", pipeline: "p", status: "succeeded", params: {}, startedAt: 1 });
+    await store.createRun({
+      runId: "kept",
+      pipeline: "p",
+      status: "succeeded",
+      params: {},
+      startedAt: 2,
+    });
+    await store.createRun({
+      runId: "old",
+      pipeline: "p",
+      status: "succeeded",
+      params: {},
+      startedAt: 1,
+    });
     await store.putArtifact({ hash: "named", kind: "json", size: 1, inline: "1" });
     await store.putArtifact({ hash: "orphan", kind: "json", size: 1, inline: "2" });
     const base = { identity: "i", reason: "complete" as const, attempts: 0 };
     await store.putSteps([
-      { ...base, runId: "kept", step: "done", status: "succeeded", cached: true, output: { hash: "named", kind: "json", size: 1 } },
-      { ...base, runId: "kept", step: "later", status: "pending", reason: "missing-output", cached: false },
+      {
+        ...base,
+        runId: "kept",
+        step: "done",
+        status: "succeeded",
+        cached: true,
+        output: { hash: "named", kind: "json", size: 1 },
+      },
+      {
+        ...base,
+        runId: "kept",
+        step: "later",
+        status: "pending",
+        reason: "missing-output",
+        cached: false,
+      },
     ]);
     expect(store.db.prepare(`SELECT count(*) FROM step_runs`).pluck().get()).toBe(0);
     expect(store.db.prepare(`SELECT count(*) FROM step_rosters`).pluck().get()).toBe(1);
@@ -60,7 +88,13 @@ describe("SQLite store", () => {
   it("persists across reopening", async () => {
     const path = join(tempDir("sluice-sqlite-"), "sluice.db");
     const first = SqliteStore.open(path);
-    await first.createRun({ runId: "r1", pipeline: "p", status: "succeeded", params: {}, startedAt: 1 });
+    await first.createRun({
+      runId: "r1",
+      pipeline: "p",
+      status: "succeeded",
+      params: {},
+      startedAt: 1,
+    });
     first.close();
     const second = SqliteStore.open(path);
     expect((await second.getRun("r1"))!.run.status).toBe("succeeded");
@@ -73,7 +107,9 @@ describe("SQLite store", () => {
     const db = new Database(path);
     db.exec(MIGRATIONS[0]!.sql);
     db.pragma("user_version = 1");
-    db.prepare(`INSERT INTO runs (run_id, pipeline, status, params, started_at) VALUES ('old', 'p', 'succeeded', '{}', 1)`).run();
+    db.prepare(
+      `INSERT INTO runs (run_id, pipeline, status, params, started_at) VALUES ('old', 'p', 'succeeded', '{}', 1)`,
+    ).run();
     db.close();
     const store = SqliteStore.open(path);
     expect(store.db.pragma("user_version", { simple: true })).toBe(LATEST_VERSION);
@@ -101,20 +137,30 @@ describe("SQLite store", () => {
     const db = new Database(path);
     db.pragma("user_version = 999");
     db.close();
-    expect(() => SqliteStore.open(path)).toThrow(expect.objectContaining({ code: "store-too-new", message: expect.stringContaining(path) }));
+    expect(() => SqliteStore.open(path)).toThrow(
+      expect.objectContaining({ code: "store-too-new", message: expect.stringContaining(path) }),
+    );
   });
 
   it("reports a file that is not a database, naming it and what to do", () => {
     const path = join(tempDir("sluice-sqlite-"), "sluice.db");
     writeFileSync(path, "this is not sqlite ".repeat(200));
-    expect(() => SqliteStore.open(path)).toThrow(expect.objectContaining({ code: "store-corrupt", message: expect.stringMatching(/Move it aside/) }));
+    expect(() => SqliteStore.open(path)).toThrow(
+      expect.objectContaining({
+        code: "store-corrupt",
+        message: expect.stringMatching(/Move it aside/),
+      }),
+    );
     expect(readFileSync(path, "utf8")).toContain("this is not sqlite");
   });
 
   it("reports an unwritable home with its path", async () => {
     const parent = join(tempDir("sluice-sqlite-"), "file");
     writeFileSync(parent, "x");
-    await expect(openHome(join(parent, "home"))).rejects.toMatchObject({ code: "store-unwritable", message: expect.stringContaining(parent) });
+    await expect(openHome(join(parent, "home"))).rejects.toMatchObject({
+      code: "store-unwritable",
+      message: expect.stringContaining(parent),
+    });
   });
 });
 

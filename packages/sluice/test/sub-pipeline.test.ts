@@ -7,13 +7,32 @@ import { memoryStores, pipeline, step } from "sluice";
 function build() {
   const calls: string[] = [];
   // The child: takes "raw" by name, produces "cleaned" (and an internal step).
-  const dropEmpty = step("dropEmpty", { inputs: ["raw"], run: ({ raw }: { raw: string[] }) => (calls.push("dropEmpty"), raw.filter((r) => r.trim() !== "")) });
-  const cleaned = step("cleaned", { inputs: { dropEmpty }, params: { upper: z.boolean().default(false) }, run: ({ dropEmpty, params }) => (calls.push("cleaned"), dropEmpty.map((r) => (params.upper ? r.toUpperCase() : r.trim()))) });
+  const dropEmpty = step("dropEmpty", {
+    inputs: ["raw"],
+    run: ({ raw }: { raw: string[] }) => (
+      calls.push("dropEmpty"),
+      raw.filter((r) => r.trim() !== "")
+    ),
+  });
+  const cleaned = step("cleaned", {
+    inputs: { dropEmpty },
+    params: { upper: z.boolean().default(false) },
+    run: ({ dropEmpty, params }) => (
+      calls.push("cleaned"),
+      dropEmpty.map((r) => (params.upper ? r.toUpperCase() : r.trim()))
+    ),
+  });
   const prep = pipeline("prep", { steps: [cleaned] });
 
   const load = step("load", { run: () => (calls.push("load"), ["a ", "", " b"]) });
-  const count = step("count", { inputs: ["clean"], run: ({ clean }: { clean: string[] }) => (calls.push("count"), clean.length) });
-  const main = pipeline("main", { steps: [count] }).use(prep, { inputs: { raw: load }, outputs: { clean: "cleaned" } });
+  const count = step("count", {
+    inputs: ["clean"],
+    run: ({ clean }: { clean: string[] }) => (calls.push("count"), clean.length),
+  });
+  const main = pipeline("main", { steps: [count] }).use(prep, {
+    inputs: { raw: load },
+    outputs: { clean: "cleaned" },
+  });
   return { calls, main };
 }
 
@@ -43,10 +62,21 @@ describe("sub-pipelines", () => {
   });
 
   it("names what is missing or unknown in the mappings", () => {
-    const child = pipeline("child", { steps: [step("c", { inputs: ["raw"], run: ({ raw }: { raw: number }) => raw })] });
+    const child = pipeline("child", {
+      steps: [step("c", { inputs: ["raw"], run: ({ raw }: { raw: number }) => raw })],
+    });
     const load = step("load", { run: () => 1 });
-    expect(() => pipeline("p", { steps: [load] }).use(child, {})).toThrow(/pipeline "child" needs input "raw"/);
-    expect(() => pipeline("p", { steps: [load] }).use(child, { inputs: { raw: load, extra: load } })).toThrow(/inputs names "extra", which pipeline "child" does not take/);
-    expect(() => pipeline("p", { steps: [load] }).use(child, { inputs: { raw: load }, outputs: { x: "nope" } })).toThrow(/"nope", which no step of pipeline "child" produces/);
+    expect(() => pipeline("p", { steps: [load] }).use(child, {})).toThrow(
+      /pipeline "child" needs input "raw"/,
+    );
+    expect(() =>
+      pipeline("p", { steps: [load] }).use(child, { inputs: { raw: load, extra: load } }),
+    ).toThrow(/inputs names "extra", which pipeline "child" does not take/);
+    expect(() =>
+      pipeline("p", { steps: [load] }).use(child, {
+        inputs: { raw: load },
+        outputs: { x: "nope" },
+      }),
+    ).toThrow(/"nope", which no step of pipeline "child" produces/);
   });
 });

@@ -27,11 +27,15 @@ describe("tempDir", () => {
 describe("until", () => {
   it("resolves with the first truthy value of the probe", async () => {
     let calls = 0;
-    expect(await until(() => ++calls >= 3 && calls, { what: "three calls", intervalMs: 1 })).toBe(3);
+    expect(await until(() => ++calls >= 3 && calls, { what: "three calls", intervalMs: 1 })).toBe(
+      3,
+    );
   });
 
   it("fails naming what it waited for once the deadline passed", async () => {
-    await expect(until(() => false, { what: "a condition that never holds", timeoutMs: 30 })).rejects.toThrow("Timed out after 30 ms waiting for a condition that never holds");
+    await expect(
+      until(() => false, { what: "a condition that never holds", timeoutMs: 30 }),
+    ).rejects.toThrow("Timed out after 30 ms waiting for a condition that never holds");
   });
 });
 
@@ -47,7 +51,9 @@ describe("the CLI runner", () => {
   });
 
   it("says what was printed when the output is not JSON", () => {
-    expect(() => sluice(["--version"]).json()).toThrow(/printed no JSON on stdout \(exit 0\): \d+\.\d+\.\d+/);
+    expect(() => sluice(["--version"]).json()).toThrow(
+      /printed no JSON on stdout \(exit 0\): \d+\.\d+\.\d+/,
+    );
   });
 
   it("runs asynchronously, and hands over a started process", async () => {

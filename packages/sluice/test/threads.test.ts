@@ -12,7 +12,10 @@ const meeting = () => ({ SLUICE_TEST_MEET_DIR: tempDir("sluice-meet-") });
 /** `sluice run` of the threads fixture on a fresh home. */
 function run(args: string[], env: Record<string, string> = {}) {
   const home = tempDir("sluice-threads-");
-  const child = sluice(["run", "test/fixtures/threads.ts", "--json", ...args], { home, env: { ...meeting(), ...env } });
+  const child = sluice(["run", "test/fixtures/threads.ts", "--json", ...args], {
+    home,
+    env: { ...meeting(), ...env },
+  });
   return { code: child.code, result: child.json(), stderr: child.stderr, home };
 }
 
@@ -46,7 +49,10 @@ describe("thread-isolated steps", () => {
 
     // The body spins for an hour: the command ends on its own (not killed by the guard) only because
     // the thread was terminated at the step's timeout.
-    const stuck = await sluiceAsync(["run", "test/fixtures/threads.ts", "--json", "-p", "stuckMs=3600000"], { env: meeting(), timeoutMs: 25_000 });
+    const stuck = await sluiceAsync(
+      ["run", "test/fixtures/threads.ts", "--json", "-p", "stuckMs=3600000"],
+      { env: meeting(), timeoutMs: 25_000 },
+    );
     expect(stuck.signal).toBeNull();
     expect(stuck.code).toBe(1);
     expect(stuck.json().steps.stuck.error).toMatchObject({ code: "step-timeout" });
@@ -57,8 +63,12 @@ describe("thread-isolated steps", () => {
 describe("parallelMap", () => {
   it("calls a module's exported function on every item in worker threads, results in input order", async () => {
     const helper = new URL("../../../test/fixtures/square.mjs", import.meta.url);
-    expect(await parallelMap(helper, "square", [1, 2, 3, 4, 5], { workers: 2 })).toEqual([1, 4, 9, 16, 25]);
-    await expect(parallelMap(helper, "missing", [1])).rejects.toThrow(/no exported function "missing"/);
+    expect(await parallelMap(helper, "square", [1, 2, 3, 4, 5], { workers: 2 })).toEqual([
+      1, 4, 9, 16, 25,
+    ]);
+    await expect(parallelMap(helper, "missing", [1])).rejects.toThrow(
+      /no exported function "missing"/,
+    );
   });
 });
 
@@ -67,7 +77,9 @@ describe("a thread-isolated step whose module is not known", () => {
     const { memoryStores, pipeline, step } = await import("sluice");
     const other = step("other", { run: () => 1 });
     const heavy = step("heavy", { isolate: "thread", run: () => 2 });
-    const result = await pipeline("no-module", { steps: [other, heavy] }).run({ stores: memoryStores() });
+    const result = await pipeline("no-module", { steps: [other, heavy] }).run({
+      stores: memoryStores(),
+    });
     expect(result.steps.other!.status).toBe("succeeded");
     expect(result.steps.heavy!.status).toBe("failed");
     expect(result.steps.heavy!.error!.message).toContain("module: import.meta.url");

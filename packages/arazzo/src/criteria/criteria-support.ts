@@ -25,5 +25,11 @@ export function errorText(error: unknown): string {
 export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (typeof value === "string") return quoteForMessage(value);
-  return Array.isArray(value) ? "an array" : value === null ? "null" : typeof value === "object" ? "an object" : `${typeof value} ${String(value)}`;
+  return Array.isArray(value)
+    ? "an array"
+    : value === null
+      ? "null"
+      : typeof value === "object"
+        ? "an object"
+        : `${typeof value} ${String(value)}`;
 }

@@ -37,8 +37,19 @@ import { compileXPath } from "./criterion-xpath.js";
 import { criterionError, describeValue, GOESSNER } from "./criteria-support.js";
 import { compileRegex } from "./regex-criterion.js";
 import { closest, SluiceError } from "sluice/internal";
-import { compileCondition, conditionExpressions, evaluateCondition, type CompiledCondition, type ExpressionResolver } from "../expressions/condition.js";
-import { expressionToString, parseExpression, quoteForMessage, type RuntimeExpression } from "../expressions/expression.js";
+import {
+  compileCondition,
+  conditionExpressions,
+  evaluateCondition,
+  type CompiledCondition,
+  type ExpressionResolver,
+} from "../expressions/condition.js";
+import {
+  expressionToString,
+  parseExpression,
+  quoteForMessage,
+  type RuntimeExpression,
+} from "../expressions/expression.js";
 
 export type CriterionType = "simple" | "regex" | "jsonpath" | "xpath";
 
@@ -68,14 +79,25 @@ export type CompiledCriterion =
     };
 
 const TYPES: readonly CriterionType[] = ["simple", "regex", "jsonpath", "xpath"];
-const VERSIONS = { jsonpath: ["rfc9535", GOESSNER], xpath: ["xpath-31", "xpath-30", "xpath-20", "xpath-10"] } as const;
-const DEFAULT_VERSION = { simple: "simple", regex: "ecma-262", jsonpath: "rfc9535", xpath: "xpath-31" } as const;
+const VERSIONS = {
+  jsonpath: ["rfc9535", GOESSNER],
+  xpath: ["xpath-31", "xpath-30", "xpath-20", "xpath-10"],
+} as const;
+const DEFAULT_VERSION = {
+  simple: "simple",
+  regex: "ecma-262",
+  jsonpath: "rfc9535",
+  xpath: "xpath-31",
+} as const;
 
 /** Checks and compiles a Criterion Object; throws SluiceError("invalid-expression"). */
 export function compileCriterion(criterion: CriterionInput): CompiledCriterion {
   const source: unknown = criterion.condition;
   if (typeof source !== "string" || source.trim() === "") {
-    throw criterionError(`A criterion's condition must be a non-empty string, such as "$statusCode == 200"; found ${describeValue(source)}.`, {});
+    throw criterionError(
+      `A criterion's condition must be a non-empty string, such as "$statusCode == 200"; found ${describeValue(source)}.`,
+      {},
+    );
   }
   const { type, version } = criterionType(criterion.type);
   if (type === "simple") {
@@ -84,12 +106,29 @@ export function compileCriterion(criterion: CriterionInput): CompiledCriterion {
     return Object.freeze({ type, source, condition, expressions: conditionExpressions(condition) });
   }
   const context = contextExpression(criterion.context, type);
-  const matches = type === "regex" ? compileRegex(source) : type === "xpath" ? compileXPath(source, version) : version === GOESSNER ? compileGoessner(source) : compileRfc9535(source);
-  return Object.freeze({ type, version, source, context, expressions: Object.freeze([context]), matches });
+  const matches =
+    type === "regex"
+      ? compileRegex(source)
+      : type === "xpath"
+        ? compileXPath(source, version)
+        : version === GOESSNER
+          ? compileGoessner(source)
+          : compileRfc9535(source);
+  return Object.freeze({
+    type,
+    version,
+    source,
+    context,
+    expressions: Object.freeze([context]),
+    matches,
+  });
 }
 
 /** Whether the criterion holds. Only a throwing resolver makes this throw. */
-export function evaluateCriterion(compiled: CompiledCriterion, resolve: ExpressionResolver): boolean {
+export function evaluateCriterion(
+  compiled: CompiledCriterion,
+  resolve: ExpressionResolver,
+): boolean {
   if (compiled.type === "simple") return evaluateCondition(compiled.condition, resolve);
   const result = resolve(compiled.context);
   if (!result.found || result.value === undefined || result.value === null) return false;
@@ -99,31 +138,49 @@ export function evaluateCriterion(compiled: CompiledCriterion, resolve: Expressi
 /** One line for logs: the condition, its type and what it applies to. */
 export function describeCriterion(compiled: CompiledCriterion): string {
   if (compiled.type === "simple") return compiled.source;
-  const dialect = compiled.version === GOESSNER ? ` (${GOESSNER})` : compiled.type === "xpath" ? ` (${compiled.version}, evaluated as XPath 1.0)` : "";
+  const dialect =
+    compiled.version === GOESSNER
+      ? ` (${GOESSNER})`
+      : compiled.type === "xpath"
+        ? ` (${compiled.version}, evaluated as XPath 1.0)`
+        : "";
   return `${compiled.type}${dialect} ${quoteForMessage(compiled.source)} on ${expressionToString(compiled.context)}`;
 }
 
-function criterionType(raw: CriterionInput["type"] | unknown): { type: CriterionType; version: string } {
+function criterionType(raw: CriterionInput["type"] | unknown): {
+  type: CriterionType;
+  version: string;
+} {
   if (raw === undefined) return { type: "simple", version: "simple" };
   if (typeof raw === "string") {
     const type = TYPES.find((t) => t === raw);
     if (type === undefined) {
       const guess = closest(raw.toLowerCase(), TYPES);
-      throw criterionError(`Unknown criterion type ${JSON.stringify(raw)}.${guess === undefined ? "" : ` Did you mean "${guess}"?`} Types: ${TYPES.join(", ")}.`, { type: raw });
+      throw criterionError(
+        `Unknown criterion type ${JSON.stringify(raw)}.${guess === undefined ? "" : ` Did you mean "${guess}"?`} Types: ${TYPES.join(", ")}.`,
+        { type: raw },
+      );
     }
     return { type, version: DEFAULT_VERSION[type] };
   }
-  const object = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : undefined;
+  const object =
+    typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : undefined;
   const type = object?.type;
   if (type !== "jsonpath" && type !== "xpath") {
-    throw criterionError(`A Criterion Expression Type Object needs type "jsonpath" or "xpath" and a version, e.g. { type: jsonpath, version: ${GOESSNER} }; found ${describeValue(raw)}.`, {});
+    throw criterionError(
+      `A Criterion Expression Type Object needs type "jsonpath" or "xpath" and a version, e.g. { type: jsonpath, version: ${GOESSNER} }; found ${describeValue(raw)}.`,
+      {},
+    );
   }
   const allowed: readonly string[] = VERSIONS[type];
   const version = object?.version;
   if (typeof version !== "string" || !allowed.includes(version)) {
     const guess = typeof version === "string" ? closest(version.toLowerCase(), allowed) : undefined;
     const hint = guess === undefined ? "" : ` Did you mean "${guess}"?`;
-    throw criterionError(`Unknown ${type} version ${describeValue(version)}.${hint} Versions: ${allowed.join(", ")}.`, { type, version });
+    throw criterionError(
+      `Unknown ${type} version ${describeValue(version)}.${hint} Versions: ${allowed.join(", ")}.`,
+      { type, version },
+    );
   }
   return { type, version };
 }
@@ -138,6 +195,9 @@ function contextExpression(context: unknown, type: CriterionType): RuntimeExpres
     return parseExpression(context);
   } catch (error) {
     if (!SluiceError.is(error)) throw error;
-    throw criterionError(`The criterion's context ${quoteForMessage(context)} is not a runtime expression: ${error.message}`, { ...error.details, context });
+    throw criterionError(
+      `The criterion's context ${quoteForMessage(context)} is not a runtime expression: ${error.message}`,
+      { ...error.details, context },
+    );
   }
 }

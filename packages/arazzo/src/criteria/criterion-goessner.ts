@@ -6,14 +6,22 @@ import { quoteForMessage } from "../expressions/expression.js";
 // JSONPath, the Goessner draft (jsonpath-plus, safe evaluator)
 
 type ScriptClass = new (code: string) => unknown;
-const SafeScript = (JSONPath as unknown as { prototype?: { safeVm?: { Script?: ScriptClass } } }).prototype?.safeVm?.Script;
+const SafeScript = (JSONPath as unknown as { prototype?: { safeVm?: { Script?: ScriptClass } } })
+  .prototype?.safeVm?.Script;
 
 export function compileGoessner(condition: string): (value: unknown) => boolean {
   const fail = (message: string, offset: number): never => {
-    throw criterionError(`Malformed Goessner JSONPath condition ${quoteForMessage(condition)}: ${message}.`, { condition, offset });
+    throw criterionError(
+      `Malformed Goessner JSONPath condition ${quoteForMessage(condition)}: ${message}.`,
+      { condition, offset },
+    );
   };
   const start = condition.search(/\S/);
-  if (condition[start] !== "$") fail(`a path starts with "$" (found ${JSON.stringify(condition[start])} at offset ${start}), e.g. $.pets[0] or $[?(@.status == 'ok')]`, start);
+  if (condition[start] !== "$")
+    fail(
+      `a path starts with "$" (found ${JSON.stringify(condition[start])} at offset ${start}), e.g. $.pets[0] or $[?(@.status == 'ok')]`,
+      start,
+    );
   checkBalanced(condition, fail);
   let parts: string[];
   try {
@@ -26,17 +34,31 @@ export function compileGoessner(condition: string): (value: unknown) => boolean 
     const code = part.startsWith("?(") ? part.replace(/^\?\((.*?)\)$/u, "$1") : part;
     if (SafeScript === undefined || code.includes("?(")) continue; // nested filters: jsonpath-plus runs them itself
     // The names jsonpath-plus gives @-variables before it compiles a script.
-    const script = code.replace(/@(parentProperty|parent|property|root|path)|@(?=[.\s)[])/gu, (_, name?: string) => `_$_${name ?? "v"}`);
+    const script = code.replace(
+      /@(parentProperty|parent|property|root|path)|@(?=[.\s)[])/gu,
+      (_, name?: string) => `_$_${name ?? "v"}`,
+    );
     try {
       new SafeScript(script);
     } catch (error) {
-      fail(`the script ${JSON.stringify(part)} does not parse: ${errorText(error)}`, condition.indexOf(part));
+      fail(
+        `the script ${JSON.stringify(part)} does not parse: ${errorText(error)}`,
+        condition.indexOf(part),
+      );
     }
   }
   const wrapFirst = parts[1]?.startsWith("?(") === true;
   return (value) => {
     const json = wrapFirst && !Array.isArray(value) ? [value] : value;
-    const result: unknown = attempt(() => JSONPath({ path: condition, json: json as object, eval: "safe", wrap: true, ignoreEvalErrors: true }));
+    const result: unknown = attempt(() =>
+      JSONPath({
+        path: condition,
+        json: json as object,
+        eval: "safe",
+        wrap: true,
+        ignoreEvalErrors: true,
+      }),
+    );
     return Array.isArray(result) && result.length > 0;
   };
 }
@@ -55,9 +77,14 @@ function checkBalanced(text: string, fail: (message: string, offset: number) => 
     } else if (ch === "]" || ch === ")") {
       const last = open.pop();
       if (last === undefined) fail(`${JSON.stringify(ch)} at offset ${i} closes nothing`, i);
-      if ((last!.ch === "[") !== (ch === "]")) fail(`${JSON.stringify(ch)} at offset ${i} cannot close the ${JSON.stringify(last!.ch)} at offset ${last!.at}`, i);
+      if ((last!.ch === "[") !== (ch === "]"))
+        fail(
+          `${JSON.stringify(ch)} at offset ${i} cannot close the ${JSON.stringify(last!.ch)} at offset ${last!.at}`,
+          i,
+        );
     }
   }
   const unclosed = open.pop();
-  if (unclosed !== undefined) fail(`${JSON.stringify(unclosed.ch)} at offset ${unclosed.at} is not closed`, unclosed.at);
+  if (unclosed !== undefined)
+    fail(`${JSON.stringify(unclosed.ch)} at offset ${unclosed.at} is not closed`, unclosed.at);
 }

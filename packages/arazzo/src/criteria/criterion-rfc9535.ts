@@ -12,8 +12,14 @@ import { quoteForMessage } from "../expressions/expression.js";
 // JSONPath, RFC 9535. The AST mirrors jsonpath-rfc9535's parser output (its types are not exported).
 
 type JpNode = { type: string; [key: string]: unknown };
-interface JpQuery { type: "JsonPathQuery" | "RelQuery"; segments: JpSegment[] }
-interface JpSegment { type: "ChildSegment" | "DescendantSegment" | "SingularQuerySegment"; node: JpNode }
+interface JpQuery {
+  type: "JsonPathQuery" | "RelQuery";
+  segments: JpSegment[];
+}
+interface JpSegment {
+  type: "ChildSegment" | "DescendantSegment" | "SingularQuerySegment";
+  node: JpNode;
+}
 type JpType = "ValueType" | "LogicalType" | "NodesType";
 
 // RFC 9535 §2.4.4-2.4.8.
@@ -25,14 +31,27 @@ const FUNCTIONS: Record<string, { params: JpType[]; result: JpType }> = {
   value: { params: ["NodesType"], result: "ValueType" },
 };
 const ARGUMENT: Record<JpType, string> = {
-  ValueType: "a single value (a literal, a singular query such as @.name or @[0], or a function returning a value)",
+  ValueType:
+    "a single value (a literal, a singular query such as @.name or @[0], or a function returning a value)",
   LogicalType: "a test",
   NodesType: "a query (such as @.items)",
 };
-const LOGICAL = new Set(["LogicalOrExpr", "LogicalAndExpr", "LogicalNotExpr", "TestExpr", "ComparisonExpr"]);
+const LOGICAL = new Set([
+  "LogicalOrExpr",
+  "LogicalAndExpr",
+  "LogicalNotExpr",
+  "TestExpr",
+  "ComparisonExpr",
+]);
 const WILDCARD_SEGMENT: JpSegment = { type: "ChildSegment", node: { type: "WildcardSelector" } };
-const FIRST_SEGMENT: JpSegment = { type: "ChildSegment", node: { type: "BracketedSelection", selectors: [{ type: "IndexSelector", value: 0 }] } };
-const FIRST_SINGULAR: JpSegment = { type: "SingularQuerySegment", node: { type: "IndexSelector", value: 0 } };
+const FIRST_SEGMENT: JpSegment = {
+  type: "ChildSegment",
+  node: { type: "BracketedSelection", selectors: [{ type: "IndexSelector", value: 0 }] },
+};
+const FIRST_SINGULAR: JpSegment = {
+  type: "SingularQuerySegment",
+  node: { type: "IndexSelector", value: 0 },
+};
 
 export function compileRfc9535(condition: string): (value: unknown) => boolean {
   let ast: JpQuery;
@@ -57,7 +76,12 @@ export function compileRfc9535(condition: string): (value: unknown) => boolean {
   const wrapped = startsWithFilter(ast) ? serializeQuery(rewriteQuery(ast, true)) : undefined;
   return (value) => {
     const wrap = wrapped !== undefined && !Array.isArray(value);
-    return attempt(() => queryRfc9535((wrap ? [value] : value) as JsonValue, wrap ? wrapped : plain).length > 0) ?? false;
+    return (
+      attempt(
+        () =>
+          queryRfc9535((wrap ? [value] : value) as JsonValue, wrap ? wrapped : plain).length > 0,
+      ) ?? false
+    );
   };
 }
 
@@ -67,7 +91,11 @@ export function compileRfc9535(condition: string): (value: unknown) => boolean {
  * brackets, filters, parentheses, commas); `text` has already parsed, so it is well formed.
  */
 function parenthesizeAndChains(text: string): string {
-  interface Group { filter: boolean; ands: number[]; chainStart: number }
+  interface Group {
+    filter: boolean;
+    ands: number[];
+    chainStart: number;
+  }
   const inserts: { at: number; text: string }[] = [];
   const stack: (Group | "bracket")[] = [];
   const endChain = (group: Group): void => {
@@ -124,10 +152,17 @@ function startsWithFilter(ast: JpQuery): boolean {
 
 function isSingular(query: JpNode): boolean {
   return (query.segments as JpSegment[]).every(({ type, node }) => {
-    if (type === "SingularQuerySegment" || (type === "ChildSegment" && node.type === "MemberNameShorthand")) return true;
+    if (
+      type === "SingularQuerySegment" ||
+      (type === "ChildSegment" && node.type === "MemberNameShorthand")
+    )
+      return true;
     if (type !== "ChildSegment" || node.type !== "BracketedSelection") return false;
     const selectors = node.selectors as JpNode[];
-    return selectors.length === 1 && (selectors[0]!.type === "NameSelector" || selectors[0]!.type === "IndexSelector");
+    return (
+      selectors.length === 1 &&
+      (selectors[0]!.type === "NameSelector" || selectors[0]!.type === "IndexSelector")
+    );
   });
 }
 
@@ -138,7 +173,8 @@ class TypeChecker {
   segments(segments: readonly JpSegment[]): void {
     for (const segment of segments) {
       if (segment.node.type !== "BracketedSelection") continue;
-      for (const selector of segment.node.selectors as JpNode[]) if (selector.type === "FilterSelector") this.logical(selector.value as JpNode);
+      for (const selector of segment.node.selectors as JpNode[])
+        if (selector.type === "FilterSelector") this.logical(selector.value as JpNode);
     }
   }
 
@@ -154,13 +190,19 @@ class TypeChecker {
         return;
       case "TestExpr": {
         const inner = node.expression as JpNode;
-        if (inner.type === "FilterQuery") return this.segments(((inner.value as JpQuery).segments));
-        if (this.call(inner) === "ValueType") this.fail(`${inner.name}() returns a value, not a test; compare it, e.g. ${inner.name}(...) > 0`);
+        if (inner.type === "FilterQuery") return this.segments((inner.value as JpQuery).segments);
+        if (this.call(inner) === "ValueType")
+          this.fail(
+            `${inner.name}() returns a value, not a test; compare it, e.g. ${inner.name}(...) > 0`,
+          );
         return;
       }
       case "ComparisonExpr":
         for (const side of [node.left, node.right] as JpNode[]) {
-          if (side.type === "FunctionExpr" && this.call(side) !== "ValueType") this.fail(`${side.name}() is a test, not a value, so it cannot be compared; use it alone, e.g. ?${side.name}(...)`);
+          if (side.type === "FunctionExpr" && this.call(side) !== "ValueType")
+            this.fail(
+              `${side.name}() is a test, not a value, so it cannot be compared; use it alone, e.g. ?${side.name}(...)`,
+            );
         }
         return;
     }
@@ -172,16 +214,31 @@ class TypeChecker {
     const fn = Object.prototype.hasOwnProperty.call(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
     if (fn === undefined) {
       const guess = closest(name, Object.keys(FUNCTIONS));
-      this.fail(`unknown function ${name}()${guess === undefined ? "" : ` (did you mean ${guess}()?)`}; RFC 9535 defines ${Object.keys(FUNCTIONS).map((f) => `${f}()`).join(", ")}`);
+      this.fail(
+        `unknown function ${name}()${guess === undefined ? "" : ` (did you mean ${guess}()?)`}; RFC 9535 defines ${Object.keys(
+          FUNCTIONS,
+        )
+          .map((f) => `${f}()`)
+          .join(", ")}`,
+      );
     }
     const args = node.arguments as JpNode[];
-    if (args.length !== fn.params.length) this.fail(`${name}() takes ${fn.params.length} argument${fn.params.length === 1 ? "" : "s"}, not ${args.length}`);
+    if (args.length !== fn.params.length)
+      this.fail(
+        `${name}() takes ${fn.params.length} argument${fn.params.length === 1 ? "" : "s"}, not ${args.length}`,
+      );
     args.forEach((arg, index) => this.argument(name, index, fn.params[index]!, arg));
-    if ((name === "match" || name === "search") && args[1]?.type === "Literal" && typeof args[1].value === "string") {
+    if (
+      (name === "match" || name === "search") &&
+      args[1]?.type === "Literal" &&
+      typeof args[1].value === "string"
+    ) {
       try {
         new RegExp(args[1].value, "u");
       } catch (error) {
-        this.fail(`the pattern of ${name}() is not a valid regular expression: ${errorText(error)}`);
+        this.fail(
+          `the pattern of ${name}() is not a valid regular expression: ${errorText(error)}`,
+        );
       }
     }
     return fn.result;
@@ -196,11 +253,17 @@ class TypeChecker {
     else if (arg.type === "Literal") kind = "ValueType";
     else if (LOGICAL.has(arg.type)) this.logical(arg);
     // Nodes convert to a test (non-empty); nothing else converts (§2.4.2).
-    if (kind !== param && !(param === "LogicalType" && kind === "NodesType")) this.fail(`argument ${index + 1} of ${name}() must be ${ARGUMENT[param]}, not ${ARGUMENT[kind].split(" (")[0]}`);
+    if (kind !== param && !(param === "LogicalType" && kind === "NodesType"))
+      this.fail(
+        `argument ${index + 1} of ${name}() must be ${ARGUMENT[param]}, not ${ARGUMENT[kind].split(" (")[0]}`,
+      );
   }
 
   private fail(message: string): never {
-    throw criterionError(`JSONPath condition ${quoteForMessage(this.condition)} is not well-typed (RFC 9535 §2.4.3): ${message}.`, { condition: this.condition });
+    throw criterionError(
+      `JSONPath condition ${quoteForMessage(this.condition)} is not well-typed (RFC 9535 §2.4.3): ${message}.`,
+      { condition: this.condition },
+    );
   }
 }
 
@@ -221,31 +284,55 @@ function rewriteQuery(ast: JpQuery, wrapped: boolean): JpQuery {
       if (query !== undefined && (query.segments as unknown[]).length > 0 && isSingular(query)) {
         const newArg = (out.arguments as JpNode[])[0]!;
         const newQuery = newArg.value as JpQuery;
-        out.arguments = [{ ...newArg, value: { ...newQuery, segments: [...newQuery.segments, WILDCARD_SEGMENT] } }];
+        out.arguments = [
+          { ...newArg, value: { ...newQuery, segments: [...newQuery.segments, WILDCARD_SEGMENT] } },
+        ];
       }
     }
-    if (wrapped && original.type === "FilterQuery" && (original.value as JpNode).type === "JsonPathQuery") {
+    if (
+      wrapped &&
+      original.type === "FilterQuery" &&
+      (original.value as JpNode).type === "JsonPathQuery"
+    ) {
       const query = out.value as JpQuery;
       out.value = { ...query, segments: [FIRST_SEGMENT, ...query.segments] };
     }
     if (original.type === "RelSingularQuery" || original.type === "AbsSingularQuery") {
-      const segments = wrapped && original.type === "AbsSingularQuery" ? [FIRST_SINGULAR, ...(out.segments as JpSegment[])] : (out.segments as JpSegment[]);
+      const segments =
+        wrapped && original.type === "AbsSingularQuery"
+          ? [FIRST_SINGULAR, ...(out.segments as JpSegment[])]
+          : (out.segments as JpSegment[]);
       // jsonpath-rfc9535 1.3.0 loses the index of `[0]` in a compared singular query (`@.a[0] == 1`
       // never holds); value() of the same query is equivalent (RFC 9535 §2.4.8) and evaluates it.
       if (segments.some((segment) => segment.node.type === "IndexSelector")) {
         const type = original.type === "RelSingularQuery" ? "RelQuery" : "JsonPathQuery";
-        return { type: "FunctionExpr", name: "value", arguments: [{ type: "FilterQuery", value: { type, segments: segments.map(childSegment) } }] };
+        return {
+          type: "FunctionExpr",
+          name: "value",
+          arguments: [
+            { type: "FilterQuery", value: { type, segments: segments.map(childSegment) } },
+          ],
+        };
       }
       out.segments = segments;
     }
     return out;
   };
-  return { type: "JsonPathQuery", segments: ast.segments.map((segment) => rewrite(segment) as JpSegment) };
+  return {
+    type: "JsonPathQuery",
+    segments: ast.segments.map((segment) => rewrite(segment) as JpSegment),
+  };
 }
 
 function childSegment(segment: JpSegment): JpSegment {
   if (segment.node.type !== "IndexSelector") return { type: "ChildSegment", node: segment.node };
-  return { type: "ChildSegment", node: { type: "BracketedSelection", selectors: [{ type: "IndexSelector", value: indexValue(segment.node) }] } };
+  return {
+    type: "ChildSegment",
+    node: {
+      type: "BracketedSelection",
+      selectors: [{ type: "IndexSelector", value: indexValue(segment.node) }],
+    },
+  };
 }
 
 /** A singular query's index selector comes nested ({ selector: { value } }) from the parser. */
@@ -261,7 +348,10 @@ function serializeQuery(query: { type: string; segments: readonly JpSegment[] })
 
 function segmentText(segment: JpSegment): string {
   const node = segment.node;
-  const inner = node.type === "BracketedSelection" ? (node.selectors as JpNode[]).map(selectorText).join(",") : selectorText(node);
+  const inner =
+    node.type === "BracketedSelection"
+      ? (node.selectors as JpNode[]).map(selectorText).join(",")
+      : selectorText(node);
   return `${segment.type === "DescendantSegment" ? ".." : ""}[${inner}]`;
 }
 
@@ -302,7 +392,11 @@ function expressionText(node: JpNode): string {
     case "FunctionExpr":
       return `${node.name as string}(${(node.arguments as JpNode[]).map(expressionText).join(", ")})`;
     case "Literal":
-      return node.value === null ? "null" : typeof node.value === "string" ? JSON.stringify(node.value) : String(node.value);
+      return node.value === null
+        ? "null"
+        : typeof node.value === "string"
+          ? JSON.stringify(node.value)
+          : String(node.value);
     default:
       throw new SluiceError("internal", `Unexpected JSONPath expression ${node.type}`);
   }

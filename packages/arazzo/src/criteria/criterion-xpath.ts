@@ -8,25 +8,38 @@ import { quoteForMessage } from "../expressions/expression.js";
 // XPath 1.0. Loaded through require so its typings (which pull the DOM lib into every file) stay out.
 
 interface XPathModule {
-  parse(expression: string): { expression: unknown; evaluate(options: { node: unknown }): { booleanValue(): boolean } };
+  parse(expression: string): {
+    expression: unknown;
+    evaluate(options: { node: unknown }): { booleanValue(): boolean };
+  };
   FunctionCall: abstract new (...args: never[]) => { functionName: string };
   VariableReference: abstract new (...args: never[]) => { variable: string };
 }
 const xpath = createRequire(import.meta.url)("xpath") as XPathModule;
 const XPATH_FUNCTIONS = new Set(
-  "last position count id local-name namespace-uri name string concat starts-with contains substring-before substring-after substring string-length normalize-space translate boolean not true false lang number sum floor ceiling round".split(" "),
+  "last position count id local-name namespace-uri name string concat starts-with contains substring-before substring-after substring string-length normalize-space translate boolean not true false lang number sum floor ceiling round".split(
+    " ",
+  ),
 );
 
 export function compileXPath(condition: string, version: string): (value: unknown) => boolean {
   const fail = (message: string): never => {
-    const note = version === "xpath-10" ? "" : ` sluice evaluates ${version} as XPath 1.0, so only its XPath 1.0 subset works.`;
-    throw criterionError(`XPath condition ${quoteForMessage(condition)} ${message}.${note}`, { condition, version });
+    const note =
+      version === "xpath-10"
+        ? ""
+        : ` sluice evaluates ${version} as XPath 1.0, so only its XPath 1.0 subset works.`;
+    throw criterionError(`XPath condition ${quoteForMessage(condition)} ${message}.${note}`, {
+      condition,
+      version,
+    });
   };
   let evaluator: ReturnType<XPathModule["parse"]>;
   try {
     evaluator = xpath.parse(condition);
   } catch (error) {
-    return fail(`does not parse (${errorText(error)}); write e.g. count(/order/items/*) > 0 or /order/status = 'placed'`);
+    return fail(
+      `does not parse (${errorText(error)}); write e.g. count(/order/items/*) > 0 or /order/status = 'placed'`,
+    );
   }
   const seen = new Set<object>();
   const visit = (node: unknown): void => {
@@ -34,15 +47,21 @@ export function compileXPath(condition: string, version: string): (value: unknow
     seen.add(node);
     if (node instanceof xpath.FunctionCall && !XPATH_FUNCTIONS.has(node.functionName)) {
       const guess = closest(node.functionName, [...XPATH_FUNCTIONS]);
-      fail(`calls ${node.functionName}(), which is not an XPath 1.0 function${guess === undefined ? "" : ` (did you mean ${guess}()?)`}`);
+      fail(
+        `calls ${node.functionName}(), which is not an XPath 1.0 function${guess === undefined ? "" : ` (did you mean ${guess}()?)`}`,
+      );
     }
-    if (node instanceof xpath.VariableReference) fail(`uses the variable $${node.variable}, but criteria define no variables`);
+    if (node instanceof xpath.VariableReference)
+      fail(`uses the variable $${node.variable}, but criteria define no variables`);
     for (const value of Object.values(node)) visit(value);
   };
   visit(evaluator.expression);
   return (value) => {
     const document = xmlDocument(value);
-    return document !== undefined && (attempt(() => evaluator.evaluate({ node: document }).booleanValue()) ?? false);
+    return (
+      document !== undefined &&
+      (attempt(() => evaluator.evaluate({ node: document }).booleanValue()) ?? false)
+    );
   };
 }
 
@@ -58,8 +77,14 @@ const XML_PARSER = new DOMParser({
 let lastXml: { text: string; document: Document | undefined } | undefined;
 
 function xmlDocument(value: unknown): Document | undefined {
-  const text = typeof value === "string" ? value : value instanceof Uint8Array ? new TextDecoder().decode(value) : undefined;
+  const text =
+    typeof value === "string"
+      ? value
+      : value instanceof Uint8Array
+        ? new TextDecoder().decode(value)
+        : undefined;
   if (text === undefined) return undefined;
-  if (lastXml?.text !== text) lastXml = { text, document: attempt(() => XML_PARSER.parseFromString(text, "text/xml")) };
+  if (lastXml?.text !== text)
+    lastXml = { text, document: attempt(() => XML_PARSER.parseFromString(text, "text/xml")) };
   return lastXml.document;
 }

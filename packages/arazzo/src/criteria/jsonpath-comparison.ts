@@ -11,7 +11,9 @@
  */
 const SEGMENT = String.raw`(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\s*(?:-?\d+|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\s*\])`;
 const LITERAL = String.raw`(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")`;
-const COMPARISON = new RegExp(String.raw`^\s*\$(${SEGMENT}*)\s*(==|!=|<=|>=|<|>)\s*(${LITERAL})\s*$`);
+const COMPARISON = new RegExp(
+  String.raw`^\s*\$(${SEGMENT}*)\s*(==|!=|<=|>=|<|>)\s*(${LITERAL})\s*$`,
+);
 
 /** The RFC 9535 filter a comparison means, or undefined when `condition` is not one. */
 export function jsonPathComparisonRewrite(condition: string): string | undefined {

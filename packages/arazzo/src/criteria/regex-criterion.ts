@@ -15,8 +15,14 @@ export function compileRegex(pattern: string): (value: unknown) => boolean {
     try {
       regex = new RegExp(pattern);
     } catch {
-      const reason = (unicodeError instanceof Error ? unicodeError.message : String(unicodeError)).replace(/\.$/, "");
-      throw new SluiceError("invalid-expression", `Malformed regex condition ${quoteForMessage(pattern)}: ${reason}. Write an ECMA-262 pattern such as "^2\\d\\d$".`, { details: { condition: pattern } });
+      const reason = (
+        unicodeError instanceof Error ? unicodeError.message : String(unicodeError)
+      ).replace(/\.$/, "");
+      throw new SluiceError(
+        "invalid-expression",
+        `Malformed regex condition ${quoteForMessage(pattern)}: ${reason}. Write an ECMA-262 pattern such as "^2\\d\\d$".`,
+        { details: { condition: pattern } },
+      );
     }
   }
   // A backtracking engine can take exponential time on a short text (`^(a+)+$` on 35 characters):
@@ -24,7 +30,12 @@ export function compileRegex(pattern: string): (value: unknown) => boolean {
   // ECMAScript engine under a hard time limit.
   const linear = linearRegex(pattern);
   return (value) => {
-    const text = typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" || typeof value === "bigint" ? String(value) : undefined;
+    const text =
+      typeof value === "string"
+        ? value
+        : typeof value === "number" || typeof value === "boolean" || typeof value === "bigint"
+          ? String(value)
+          : undefined;
     if (text === undefined) return false;
     return linear ? linear.matcher(text).find() : testWithin(regex, text, pattern);
   };
@@ -48,6 +59,10 @@ function testWithin(regex: RegExp, text: string, pattern: string): boolean {
   try {
     return regexScript.runInNewContext({ regex, text }, { timeout: REGEX_LIMIT_MS }) === true;
   } catch (error) {
-    throw new SluiceError("criteria-failed", `The regex condition ${quoteForMessage(pattern)} did not finish within ${REGEX_LIMIT_MS} ms on a value of ${text.length} characters (catastrophic backtracking). Rewrite it without nested quantifiers such as (a+)+, or without backreferences and lookaround, which sluice then runs in linear time.`, { cause: error, details: { condition: pattern } });
+    throw new SluiceError(
+      "criteria-failed",
+      `The regex condition ${quoteForMessage(pattern)} did not finish within ${REGEX_LIMIT_MS} ms on a value of ${text.length} characters (catastrophic backtracking). Rewrite it without nested quantifiers such as (a+)+, or without backreferences and lookaround, which sluice then runs in linear time.`,
+      { cause: error, details: { condition: pattern } },
+    );
   }
 }

@@ -1,16 +1,37 @@
 import { describe, expect, it } from "vitest";
 import { SluiceError } from "sluice/internal";
-import { diagnosticsError, formatDiagnostic, pointerOf, sortDiagnostics, throwIfDiagnostics, type Diagnostic } from "./diagnostics.js";
+import {
+  diagnosticsError,
+  formatDiagnostic,
+  pointerOf,
+  sortDiagnostics,
+  throwIfDiagnostics,
+  type Diagnostic,
+} from "./diagnostics.js";
 
-const d = (file: string, line: number, column: number, message: string, hint?: string): Diagnostic => ({ file, line, column, path: "/x", message, hint });
+const d = (
+  file: string,
+  line: number,
+  column: number,
+  message: string,
+  hint?: string,
+): Diagnostic => ({ file, line, column, path: "/x", message, hint });
 
 describe("diagnostics", () => {
   it("formats as file:line:column: message (hint)", () => {
-    expect(formatDiagnostic(d("/w/a.yaml", 3, 7, "bad thing", "fix it"))).toBe("/w/a.yaml:3:7: bad thing (fix it)");
+    expect(formatDiagnostic(d("/w/a.yaml", 3, 7, "bad thing", "fix it"))).toBe(
+      "/w/a.yaml:3:7: bad thing (fix it)",
+    );
     expect(formatDiagnostic(d("/w/a.yaml", 3, 7, "bad thing"))).toBe("/w/a.yaml:3:7: bad thing");
-    expect(formatDiagnostic(d("/w/docs/a.yaml", 1, 1, "m"), { relativeTo: "/w" })).toBe("docs/a.yaml:1:1: m");
-    expect(formatDiagnostic(d("/elsewhere/a.yaml", 1, 1, "m"), { relativeTo: "/w" })).toBe("/elsewhere/a.yaml:1:1: m");
-    expect(formatDiagnostic(d("https://x.test/a.yaml", 2, 2, "m"), { relativeTo: "/w" })).toBe("https://x.test/a.yaml:2:2: m");
+    expect(formatDiagnostic(d("/w/docs/a.yaml", 1, 1, "m"), { relativeTo: "/w" })).toBe(
+      "docs/a.yaml:1:1: m",
+    );
+    expect(formatDiagnostic(d("/elsewhere/a.yaml", 1, 1, "m"), { relativeTo: "/w" })).toBe(
+      "/elsewhere/a.yaml:1:1: m",
+    );
+    expect(formatDiagnostic(d("https://x.test/a.yaml", 2, 2, "m"), { relativeTo: "/w" })).toBe(
+      "https://x.test/a.yaml:2:2: m",
+    );
   });
 
   it("escapes paths as RFC 6901 pointers", () => {
@@ -20,12 +41,20 @@ describe("diagnostics", () => {
   });
 
   it("becomes one invalid-document SluiceError holding every diagnostic, sorted", () => {
-    const list = [d("/b.yaml", 1, 1, "second file"), d("/a.yaml", 9, 2, "later"), d("/a.yaml", 2, 5, "first")];
+    const list = [
+      d("/b.yaml", 1, 1, "second file"),
+      d("/a.yaml", 9, 2, "later"),
+      d("/a.yaml", 2, 5, "first"),
+    ];
     const error = diagnosticsError(list);
     expect(SluiceError.is(error)).toBe(true);
     expect(error.code).toBe("invalid-document");
     expect(error.details?.diagnostics).toEqual(sortDiagnostics(list));
-    expect((error.details?.diagnostics as Diagnostic[]).map((x) => x.message)).toEqual(["first", "later", "second file"]);
+    expect((error.details?.diagnostics as Diagnostic[]).map((x) => x.message)).toEqual([
+      "first",
+      "later",
+      "second file",
+    ]);
     expect(error.message).toContain("3 problems");
     expect(error.message).toContain("/a.yaml:2:5: first");
     expect(() => throwIfDiagnostics([])).not.toThrow();

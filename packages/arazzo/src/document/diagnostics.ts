@@ -57,7 +57,8 @@ function displayFile(file: string, base: string | undefined): string {
 /** Orders diagnostics by file, then position, so output is stable whatever order checks ran in. */
 export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
   return [...list].sort(
-    (a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column,
+    (a, b) =>
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column,
   );
 }
 
@@ -75,13 +76,21 @@ export function diagnosticsError(
   const what = options.what ?? "The Arazzo description";
   const count = sorted.length === 1 ? "1 problem" : `${sorted.length} problems`;
   const lines = sorted.slice(0, SHOWN).map((d) => `  ${formatDiagnostic(d, options)}`);
-  if (sorted.length > SHOWN) lines.push(`  ... and ${sorted.length - SHOWN} more (see details.diagnostics)`);
-  return new SluiceError("invalid-document", `${what} is invalid (${count}); fix these before running it:\n${lines.join("\n")}`, {
-    details: { diagnostics: sorted },
-  });
+  if (sorted.length > SHOWN)
+    lines.push(`  ... and ${sorted.length - SHOWN} more (see details.diagnostics)`);
+  return new SluiceError(
+    "invalid-document",
+    `${what} is invalid (${count}); fix these before running it:\n${lines.join("\n")}`,
+    {
+      details: { diagnostics: sorted },
+    },
+  );
 }
 
 /** Throws diagnosticsError(...) when the list is not empty. */
-export function throwIfDiagnostics(diagnostics: readonly Diagnostic[], options: FormatOptions & { what?: string } = {}): void {
+export function throwIfDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  options: FormatOptions & { what?: string } = {},
+): void {
   if (diagnostics.length > 0) throw diagnosticsError(diagnostics, options);
 }

@@ -6,7 +6,9 @@ import { tempDir } from "../../../../test/support/temp-dir.js";
 import { applyFixes } from "./fix.js";
 import { validateArazzo } from "./validate.js";
 
-const API = fileURLToPath(new URL("../../../../test/fixtures/arazzo/run/api.openapi.yaml", import.meta.url));
+const API = fileURLToPath(
+  new URL("../../../../test/fixtures/arazzo/run/api.openapi.yaml", import.meta.url),
+);
 
 describe("arazzo fix", () => {
   it("rewrites other runners' forms (Respect's source.operationId, Jentic's $response.body.x and $steps.x.name) in place, keeping the rest of the text", async () => {
@@ -30,8 +32,15 @@ workflows:
 `;
     writeFileSync(file, text);
     const { diagnostics, warnings } = await validateArazzo(file);
-    expect(diagnostics.map((d) => d.hint)).toEqual(['write "$sourceDescriptions.api.next"', 'write "$response.body#/next"', 'write "$steps.a.outputs.next"']);
-    const { text: fixed, fixed: applied } = await applyFixes(text, file, [...diagnostics, ...warnings]);
+    expect(diagnostics.map((d) => d.hint)).toEqual([
+      'write "$sourceDescriptions.api.next"',
+      'write "$response.body#/next"',
+      'write "$steps.a.outputs.next"',
+    ]);
+    const { text: fixed, fixed: applied } = await applyFixes(text, file, [
+      ...diagnostics,
+      ...warnings,
+    ]);
     expect(applied).toHaveLength(3);
     expect(fixed).toBe(
       text
@@ -63,12 +72,31 @@ workflows:
 `;
     writeFileSync(file, text);
     const { diagnostics } = await validateArazzo(file);
-    expect(diagnostics.map((d) => [d.line, d.message.replace(/^.*?: workflow/, "workflow"), d.hint])).toEqual([
-      [12, expect.stringContaining('has no input "env.TOKEN": $inputs.env.TOKEN is how Redocly Respect reads the environment variable TOKEN'), expect.stringMatching(/^write \$inputs\.TOKEN .*SLUICE_INPUT_TOKEN/)],
+    expect(
+      diagnostics.map((d) => [d.line, d.message.replace(/^.*?: workflow/, "workflow"), d.hint]),
+    ).toEqual([
+      [
+        12,
+        expect.stringContaining(
+          'has no input "env.TOKEN": $inputs.env.TOKEN is how Redocly Respect reads the environment variable TOKEN',
+        ),
+        expect.stringMatching(/^write \$inputs\.TOKEN .*SLUICE_INPUT_TOKEN/),
+      ],
       [12, expect.stringContaining('has no input "env.TOKEN"'), expect.any(String)],
-      [13, expect.stringContaining('has no input "env.TENANT"'), expect.stringMatching(/^declare an input: .*TENANT: \{ type: string \}.*SLUICE_INPUT_TENANT/)],
+      [
+        13,
+        expect.stringContaining('has no input "env.TENANT"'),
+        expect.stringMatching(
+          /^declare an input: .*TENANT: \{ type: string \}.*SLUICE_INPUT_TENANT/,
+        ),
+      ],
     ]);
     const { text: fixed } = await applyFixes(text, file, diagnostics);
-    expect(fixed).toBe(text.replace('"{$inputs.env.TOKEN}-{$inputs.env.TOKEN}"', '"{$inputs.TOKEN}-{$inputs.TOKEN}"'));
+    expect(fixed).toBe(
+      text.replace(
+        '"{$inputs.env.TOKEN}-{$inputs.env.TOKEN}"',
+        '"{$inputs.TOKEN}-{$inputs.TOKEN}"',
+      ),
+    );
   });
 });

@@ -16,14 +16,23 @@ export interface FixResult {
 }
 
 /** Applies the `fix` of each diagnostic about `file` that has one (whose text is `text`) and returns the new text. */
-export async function applyFixes(text: string, file: string, warnings: readonly Diagnostic[]): Promise<FixResult> {
+export async function applyFixes(
+  text: string,
+  file: string,
+  warnings: readonly Diagnostic[],
+): Promise<FixResult> {
   // Loaded here: the arazzo index re-exports this module, and a run does not need the yaml package.
   const { isMap, isScalar, isSeq, parseDocument } = await import("yaml");
   const document = parseDocument(text);
   const edits: Array<{ start: number; end: number; value: string; warnings: Diagnostic[] }> = [];
   for (const warning of warnings) {
     if (warning.file !== file || warning.fix === undefined) continue;
-    const node = document.getIn(yamlPath(document, parsePointer(warning.path), (n) => (isSeq(n) ? "seq" : isMap(n) ? "map" : undefined)), true);
+    const node = document.getIn(
+      yamlPath(document, parsePointer(warning.path), (n) =>
+        isSeq(n) ? "seq" : isMap(n) ? "map" : undefined,
+      ),
+      true,
+    );
     if (!isScalar(node) || node.range === undefined || node.range === null) continue;
     const value = JSON.stringify(warning.fix.value);
     // One edit a scalar: the same fix found twice (one per expression in it) is made once; a second,
@@ -43,14 +52,21 @@ export async function applyFixes(text: string, file: string, warnings: readonly 
 }
 
 /** A JSON pointer's tokens as a yaml path: indexes of sequences are numbers. */
-function yamlPath(document: Document, tokens: readonly string[], kindOf: (node: unknown) => "seq" | "map" | undefined): Array<string | number> {
+function yamlPath(
+  document: Document,
+  tokens: readonly string[],
+  kindOf: (node: unknown) => "seq" | "map" | undefined,
+): Array<string | number> {
   const path: Array<string | number> = [];
   let node: unknown = document.contents;
   for (const token of tokens) {
     const kind = kindOf(node);
     const key = kind === "seq" ? Number(token) : token;
     path.push(key);
-    node = kind === undefined ? undefined : (node as { get(key: unknown, keepScalar: true): unknown }).get(key, true);
+    node =
+      kind === undefined
+        ? undefined
+        : (node as { get(key: unknown, keepScalar: true): unknown }).get(key, true);
   }
   return path;
 }

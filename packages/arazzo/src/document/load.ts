@@ -62,7 +62,10 @@ interface LoadContext {
 }
 
 /** Loads `fileOrUrl` (a path relative to the working directory, or an http(s) URL) and its sources. */
-export async function loadArazzo(fileOrUrl: string, options: LoadOptions = {}): Promise<LoadResult> {
+export async function loadArazzo(
+  fileOrUrl: string,
+  options: LoadOptions = {},
+): Promise<LoadResult> {
   const ctx: LoadContext = {
     fetch: options.fetch ?? globalThis.fetch,
     timeoutMs: options.timeoutMs ?? 30_000,
@@ -72,7 +75,9 @@ export async function loadArazzo(fileOrUrl: string, options: LoadOptions = {}): 
     seen: new Set(),
     diagnostics: [],
   };
-  const url = isHttp(fileOrUrl) ? new URL(fileOrUrl).href : resolvePath(fileOrUrl.startsWith("file:") ? fileURLToPath(fileOrUrl) : fileOrUrl);
+  const url = isHttp(fileOrUrl)
+    ? new URL(fileOrUrl).href
+    : resolvePath(fileOrUrl.startsWith("file:") ? fileURLToPath(fileOrUrl) : fileOrUrl);
   ctx.seen.add(url);
   let root: LoadedDocument;
   try {
@@ -82,7 +87,14 @@ export async function loadArazzo(fileOrUrl: string, options: LoadOptions = {}): 
     ctx.diagnostics.push(...diagnostics);
   } catch (error) {
     root = { url, kind: "arazzo", value: undefined, positionOf: () => ({ line: 1, column: 1 }) };
-    ctx.diagnostics.push({ file: url, line: 1, column: 1, path: "", message: `cannot read the Arazzo document: ${messageOf(error)}`, hint: "check the path or URL" });
+    ctx.diagnostics.push({
+      file: url,
+      line: 1,
+      column: 1,
+      path: "",
+      message: `cannot read the Arazzo document: ${messageOf(error)}`,
+      hint: "check the path or URL",
+    });
   }
   ctx.documents.set(url, root);
   await loadSources(root, ctx, options.sourceUrls);
@@ -90,9 +102,18 @@ export async function loadArazzo(fileOrUrl: string, options: LoadOptions = {}): 
 }
 
 /** A LoadedDocument from text already in memory (tests, stdin, an editor buffer). */
-export function documentFromText(text: string, url: string, kind: "arazzo" | "openapi"): { document: LoadedDocument; diagnostics: Diagnostic[] } {
+export function documentFromText(
+  text: string,
+  url: string,
+  kind: "arazzo" | "openapi",
+): { document: LoadedDocument; diagnostics: Diagnostic[] } {
   const parsed = parseSource(text, url);
-  const document: LoadedDocument = { url, kind, value: parsed.value, positionOf: parsed.positionOf };
+  const document: LoadedDocument = {
+    url,
+    kind,
+    value: parsed.value,
+    positionOf: parsed.positionOf,
+  };
   const diagnostics = [...parsed.diagnostics];
   if (kind === "openapi" && parsed.diagnostics.length === 0) {
     document.operations = indexOperations(document, diagnostics);
@@ -100,7 +121,11 @@ export function documentFromText(text: string, url: string, kind: "arazzo" | "op
   return { document, diagnostics };
 }
 
-async function loadSources(doc: LoadedDocument, ctx: LoadContext, overrides?: Record<string, string>): Promise<void> {
+async function loadSources(
+  doc: LoadedDocument,
+  ctx: LoadContext,
+  overrides?: Record<string, string>,
+): Promise<void> {
   const list = isRecord(doc.value) ? doc.value.sourceDescriptions : undefined;
   doc.sources = new Map();
   if (!Array.isArray(list)) return;
@@ -112,7 +137,13 @@ async function loadSources(doc: LoadedDocument, ctx: LoadContext, overrides?: Re
     const override = overrides?.[name];
     const at = ["sourceDescriptions", index, "url"];
     const report = (message: string, hint?: string): void => {
-      ctx.diagnostics.push({ file: doc.url, ...doc.positionOf(at), path: pointerOf(at), message, hint });
+      ctx.diagnostics.push({
+        file: doc.url,
+        ...doc.positionOf(at),
+        path: pointerOf(at),
+        message,
+        hint,
+      });
     };
     if (override === undefined && !ctx.allowLocalFiles && isLocalAbsolute(entry.url)) {
       report(
@@ -124,9 +155,15 @@ async function loadSources(doc: LoadedDocument, ctx: LoadContext, overrides?: Re
     let target: string;
     try {
       // A replacement url comes from the command line, so it is relative to the working directory.
-      target = override === undefined ? resolveReference(entry.url, doc.url) : resolveReference(override, resolvePath(process.cwd(), "cli"));
+      target =
+        override === undefined
+          ? resolveReference(entry.url, doc.url)
+          : resolveReference(override, resolvePath(process.cwd(), "cli"));
     } catch (error) {
-      report(`source description "${name}": ${messageOf(error)}`, "use a relative path, an absolute path, or an http(s) URL");
+      report(
+        `source description "${name}": ${messageOf(error)}`,
+        "use a relative path, an absolute path, or an http(s) URL",
+      );
       return;
     }
     if (override === undefined && !mayReadFrom(doc.url, target)) {
@@ -145,19 +182,33 @@ async function loadSources(doc: LoadedDocument, ctx: LoadContext, overrides?: Re
     } catch (error) {
       report(
         `source description "${name}": cannot read ${target}: ${messageOf(error)}`,
-        isHttp(target) ? "check the URL is reachable" : "check the path; a relative url is resolved from the folder of the document that names it",
+        isHttp(target)
+          ? "check the URL is reachable"
+          : "check the path; a relative url is resolved from the folder of the document that names it",
       );
       return;
     }
     const declared = entry.type === "arazzo" || entry.type === "openapi" ? entry.type : undefined;
     const parsed = parseSource(text, target);
-    const kind = declared ?? (isRecord(parsed.value) && "arazzo" in parsed.value ? "arazzo" : "openapi");
+    const kind =
+      declared ?? (isRecord(parsed.value) && "arazzo" in parsed.value ? "arazzo" : "openapi");
     if (parsed.diagnostics.length > 0) {
-      const first = parsed.diagnostics.slice(0, 3).map((d) => `${d.line}:${d.column}: ${d.message}`).join("; ");
-      report(`source description "${name}": ${target} is not valid YAML or JSON (${first})`, "fix the syntax errors in that file");
+      const first = parsed.diagnostics
+        .slice(0, 3)
+        .map((d) => `${d.line}:${d.column}: ${d.message}`)
+        .join("; ");
+      report(
+        `source description "${name}": ${target} is not valid YAML or JSON (${first})`,
+        "fix the syntax errors in that file",
+      );
       return;
     }
-    const document: LoadedDocument = { url: target, kind, value: parsed.value, positionOf: parsed.positionOf };
+    const document: LoadedDocument = {
+      url: target,
+      kind,
+      value: parsed.value,
+      positionOf: parsed.positionOf,
+    };
     const problem = kindProblem(document, declared);
     if (problem) {
       report(`source description "${name}": ${problem.message}`, problem.hint);
@@ -170,22 +221,57 @@ async function loadSources(doc: LoadedDocument, ctx: LoadContext, overrides?: Re
   await Promise.all(jobs);
   for (const key of Object.keys(overrides ?? {})) {
     if (!names.has(key)) {
-      ctx.diagnostics.push({ file: doc.url, ...doc.positionOf(["sourceDescriptions"], "key"), path: "/sourceDescriptions", message: `no source description is named "${key}", so its replacement url cannot be used`, hint: `names here: ${[...names].join(", ") || "(none)"}` });
+      ctx.diagnostics.push({
+        file: doc.url,
+        ...doc.positionOf(["sourceDescriptions"], "key"),
+        path: "/sourceDescriptions",
+        message: `no source description is named "${key}", so its replacement url cannot be used`,
+        hint: `names here: ${[...names].join(", ") || "(none)"}`,
+      });
     }
   }
 }
 
-function kindProblem(doc: LoadedDocument, declared: string | undefined): { message: string; hint: string; fatal: boolean } | undefined {
+function kindProblem(
+  doc: LoadedDocument,
+  declared: string | undefined,
+): { message: string; hint: string; fatal: boolean } | undefined {
   const value = doc.value;
-  if (!isRecord(value)) return { message: `${doc.url} is not an object`, hint: "point url at an OpenAPI or Arazzo description", fatal: true };
+  if (!isRecord(value))
+    return {
+      message: `${doc.url} is not an object`,
+      hint: "point url at an OpenAPI or Arazzo description",
+      fatal: true,
+    };
   if (doc.kind === "arazzo") {
-    if (typeof value.arazzo !== "string") return { message: `${doc.url} has no "arazzo" version field, so it is not an Arazzo document`, hint: declared ? "set type: openapi if it is an OpenAPI description" : "point url at an Arazzo document", fatal: true };
+    if (typeof value.arazzo !== "string")
+      return {
+        message: `${doc.url} has no "arazzo" version field, so it is not an Arazzo document`,
+        hint: declared
+          ? "set type: openapi if it is an OpenAPI description"
+          : "point url at an Arazzo document",
+        fatal: true,
+      };
     return undefined;
   }
-  if ("arazzo" in value) return { message: `${doc.url} is an Arazzo document, but the source description says type: openapi`, hint: "set type: arazzo", fatal: true };
-  if ("swagger" in value) return { message: `${doc.url} is a Swagger ${String(value.swagger)} description, which sluice does not support`, hint: "convert it to OpenAPI 3.0 or 3.1 (e.g. with swagger2openapi)", fatal: true };
+  if ("arazzo" in value)
+    return {
+      message: `${doc.url} is an Arazzo document, but the source description says type: openapi`,
+      hint: "set type: arazzo",
+      fatal: true,
+    };
+  if ("swagger" in value)
+    return {
+      message: `${doc.url} is a Swagger ${String(value.swagger)} description, which sluice does not support`,
+      hint: "convert it to OpenAPI 3.0 or 3.1 (e.g. with swagger2openapi)",
+      fatal: true,
+    };
   if (typeof value.openapi !== "string" || !/^3\.[01]\.\d+/.test(value.openapi)) {
-    return { message: `${doc.url} is not an OpenAPI 3.0.x or 3.1.x description (openapi: ${JSON.stringify(value.openapi ?? null)})`, hint: "sluice reads OpenAPI 3.0.x and 3.1.x descriptions", fatal: true };
+    return {
+      message: `${doc.url} is not an OpenAPI 3.0.x or 3.1.x description (openapi: ${JSON.stringify(value.openapi ?? null)})`,
+      hint: "sluice reads OpenAPI 3.0.x and 3.1.x descriptions",
+      fatal: true,
+    };
   }
   return undefined;
 }
@@ -213,7 +299,8 @@ function isLocalAbsolute(url: string): boolean {
 
 /** Reads a document: at most MAX_SOURCE_BYTES, and an http(s) one within the timeout, body included. */
 async function readLocation(location: string, ctx: LoadContext): Promise<string> {
-  const tooLarge = () => new Error(`it is larger than ${MAX_SOURCE_BYTES / 1024 / 1024} MiB, the most sluice reads`);
+  const tooLarge = () =>
+    new Error(`it is larger than ${MAX_SOURCE_BYTES / 1024 / 1024} MiB, the most sluice reads`);
   if (!isHttp(location)) {
     if ((await stat(location)).size > MAX_SOURCE_BYTES) throw tooLarge();
     const text = await readFile(location, "utf8");
@@ -222,7 +309,10 @@ async function readLocation(location: string, ctx: LoadContext): Promise<string>
   }
   const signal = AbortSignal.timeout(ctx.timeoutMs);
   const response = await fetchFollowingRedirects(location, ctx, signal);
-  if (!response.ok) throw new Error(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`);
+  if (!response.ok)
+    throw new Error(
+      `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`,
+    );
   if (Number(response.headers.get("content-length") ?? 0) > MAX_SOURCE_BYTES) {
     await response.body?.cancel();
     throw tooLarge();
@@ -247,17 +337,30 @@ async function readLocation(location: string, ctx: LoadContext): Promise<string>
 const MAX_REDIRECTS = 5;
 
 /** Follows redirects one hop at a time, so a public server cannot send sluice to an internal address. */
-async function fetchFollowingRedirects(location: string, ctx: LoadContext, signal: AbortSignal): Promise<Response> {
+async function fetchFollowingRedirects(
+  location: string,
+  ctx: LoadContext,
+  signal: AbortSignal,
+): Promise<Response> {
   let current = location;
   for (let hop = 0; ; hop++) {
-    const response = await ctx.fetch(current, { headers: { accept: "application/vnd.oai.openapi, application/yaml, application/json;q=0.9, */*;q=0.5" }, signal, redirect: "manual" });
+    const response = await ctx.fetch(current, {
+      headers: {
+        accept: "application/vnd.oai.openapi, application/yaml, application/json;q=0.9, */*;q=0.5",
+      },
+      signal,
+      redirect: "manual",
+    });
     const next = response.headers.get("location");
     if (response.status < 300 || response.status > 399 || next === null) return response;
     await response.body?.cancel();
     if (hop === MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects`);
     const target = new URL(next, current).href;
     if (!isHttp(target)) throw new Error(`it redirects to ${target}, which is not http(s)`);
-    if (!mayReadFrom(current, target)) throw new Error(`${current} redirects to ${target}, an address on this machine or a private network, which sluice does not follow`);
+    if (!mayReadFrom(current, target))
+      throw new Error(
+        `${current} redirects to ${target}, an address on this machine or a private network, which sluice does not follow`,
+      );
     current = target;
   }
 }
@@ -318,7 +421,10 @@ function indexOperations(doc: LoadedDocument, diagnostics: Diagnostic[]): Operat
     for (const method of METHODS) {
       const op = item.value[method];
       if (!isRecord(op)) continue;
-      const operation = new LazyOperation(doc.url, root, template, method, op, item.value, [...item.path, method]);
+      const operation = new LazyOperation(doc.url, root, template, method, op, item.value, [
+        ...item.path,
+        method,
+      ]);
       all.push(operation);
       byPointerMap.set(operation.pointer, operation);
       if (operation.operationId === undefined) continue;
@@ -329,7 +435,13 @@ function indexOperations(doc: LoadedDocument, diagnostics: Diagnostic[]): Operat
       }
       const at = [...operation.location, "operationId"];
       const firstAt = doc.positionOf([...first.location, "operationId"]);
-      diagnostics.push({ file: doc.url, ...doc.positionOf(at), path: pointerOf(at), message: `operationId "${operation.operationId}" of ${method.toUpperCase()} ${template} is already used by ${first.method.toUpperCase()} ${first.path} (line ${firstAt.line})`, hint: "operationIds must be unique in an OpenAPI description; rename one, or refer to this operation by operationPath" });
+      diagnostics.push({
+        file: doc.url,
+        ...doc.positionOf(at),
+        path: pointerOf(at),
+        message: `operationId "${operation.operationId}" of ${method.toUpperCase()} ${template} is already used by ${first.method.toUpperCase()} ${first.path} (line ${firstAt.line})`,
+        hint: "operationIds must be unique in an OpenAPI description; rename one, or refer to this operation by operationPath",
+      });
     }
   }
   return {
@@ -350,7 +462,10 @@ function normalizePointer(pointer: string): string | undefined {
     return undefined;
   }
   if (!text.startsWith("/")) return undefined;
-  const tokens = text.slice(1).split("/").map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const tokens = text
+    .slice(1)
+    .split("/")
+    .map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
   return pointerOf(tokens);
 }
 
@@ -408,24 +523,41 @@ class LazyOperation implements IndexedOperation {
         const p = resolve(raw);
         if (!isRecord(p) || typeof p.name !== "string" || typeof p.in !== "string") return;
         const key = `${p.in}:${p.in === "header" ? p.name.toLowerCase() : p.name}`;
-        merged.set(key, { name: p.name, in: p.in, required: p.required === true || p.in === "path", definition: p });
+        merged.set(key, {
+          name: p.name,
+          in: p.in,
+          required: p.required === true || p.in === "path",
+          definition: p,
+        });
       });
     }
     let requestBody: { required: boolean; contentTypes: string[] } | undefined;
     if (this.op.requestBody !== undefined) {
       const body = resolve(this.op.requestBody);
       if (isRecord(body)) {
-        requestBody = { required: body.required === true, contentTypes: isRecord(body.content) ? Object.keys(body.content) : [] };
+        requestBody = {
+          required: body.required === true,
+          contentTypes: isRecord(body.content) ? Object.keys(body.content) : [],
+        };
       }
     }
-    this.#details = { servers: this.pickServers(), parameters: [...merged.values()], requestBody, unresolvedRefs };
+    this.#details = {
+      servers: this.pickServers(),
+      parameters: [...merged.values()],
+      requestBody,
+      unresolvedRefs,
+    };
     return this.#details;
   }
 
   /** Operation servers win over path-item servers, which win over the document's (OAS "servers"). */
   private pickServers(): OperationServer[] {
-    const chosen = [this.op.servers, this.pathItem.servers, this.root.servers].find((s) => Array.isArray(s) && s.length > 0) as unknown[] | undefined;
-    const servers = (chosen ?? [{ url: "/" }]).filter(isRecord).filter((s) => typeof s.url === "string");
+    const chosen = [this.op.servers, this.pathItem.servers, this.root.servers].find(
+      (s) => Array.isArray(s) && s.length > 0,
+    ) as unknown[] | undefined;
+    const servers = (chosen ?? [{ url: "/" }])
+      .filter(isRecord)
+      .filter((s) => typeof s.url === "string");
     return servers.map((s) => {
       const variables = isRecord(s.variables) ? s.variables : {};
       let url = (s.url as string).replace(/\{([^}]+)\}/g, (whole, name: string) => {
@@ -438,11 +570,14 @@ class LazyOperation implements IndexedOperation {
       return out;
     });
   }
-
 }
 
 /** Follows local `$ref`s ("#/..."), at most 32 deep so a cycle cannot hang us. */
-function deref(root: Record<string, unknown>, value: unknown, path: DocPath): { value: unknown; path: DocPath; unresolved?: string } {
+function deref(
+  root: Record<string, unknown>,
+  value: unknown,
+  path: DocPath,
+): { value: unknown; path: DocPath; unresolved?: string } {
   let current = value;
   let at = path;
   for (let hops = 0; hops < 32; hops++) {
@@ -454,10 +589,17 @@ function deref(root: Record<string, unknown>, value: unknown, path: DocPath): { 
     current = target.value;
     at = target.path;
   }
-  return { value: undefined, path: at, unresolved: String((value as Record<string, unknown>).$ref) };
+  return {
+    value: undefined,
+    path: at,
+    unresolved: String((value as Record<string, unknown>).$ref),
+  };
 }
 
-function resolvePointer(root: unknown, pointer: string): { value: unknown; path: DocPath } | undefined {
+function resolvePointer(
+  root: unknown,
+  pointer: string,
+): { value: unknown; path: DocPath } | undefined {
   let text = pointer;
   try {
     text = decodeURIComponent(pointer);

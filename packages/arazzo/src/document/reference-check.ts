@@ -20,7 +20,13 @@ import { action } from "./reference-actions.js";
 import { schemaRefs } from "./reference-components.js";
 import { value } from "./reference-expressions.js";
 import { isObj } from "./reference-model.js";
-import { createContext, internal, report, result, type ReferenceContext } from "./reference-report.js";
+import {
+  createContext,
+  internal,
+  report,
+  result,
+  type ReferenceContext,
+} from "./reference-report.js";
 import { workflow } from "./reference-workflow.js";
 import { callCycleProblem, dependsOnCycleProblem, findCycles } from "./workflow-cycles.js";
 
@@ -38,9 +44,19 @@ export interface ReferenceCheckOptions {
 }
 
 /** Every cross-reference problem in the Arazzo documents of `loaded`, sorted by file and position. */
-export function checkReferences(loaded: { root: LoadedDocument; documents: Map<string, LoadedDocument> }, options: ReferenceCheckOptions = {}): Diagnostic[] {
-  const c = createContext(loaded.documents, options.textOf ?? readLocalText(), options.parseJsonPath);
-  const docs = new Map<string, LoadedDocument>([[loaded.root.url, loaded.root], ...loaded.documents]);
+export function checkReferences(
+  loaded: { root: LoadedDocument; documents: Map<string, LoadedDocument> },
+  options: ReferenceCheckOptions = {},
+): Diagnostic[] {
+  const c = createContext(
+    loaded.documents,
+    options.textOf ?? readLocalText(),
+    options.parseJsonPath,
+  );
+  const docs = new Map<string, LoadedDocument>([
+    [loaded.root.url, loaded.root],
+    ...loaded.documents,
+  ]);
   for (const doc of docs.values()) {
     if (doc.kind !== "arazzo" || !isObj(doc.value)) continue;
     try {
@@ -85,7 +101,14 @@ function document(c: ReferenceContext, doc: LoadedDocument): void {
       const path = ["components", kind, name];
       if (kind === "inputs") schemaRefs(c, info, path, entry, 0);
       else if (!isObj(entry)) continue;
-      else if (kind === "parameters") value(c, { ...base, phase: "request" }, [...path, "value"], entry.value, `components.parameters.${name}`);
+      else if (kind === "parameters")
+        value(
+          c,
+          { ...base, phase: "request" },
+          [...path, "value"],
+          entry.value,
+          `components.parameters.${name}`,
+        );
       else action(c, base, path, entry, `components.${kind}.${name}`);
     }
   }
@@ -93,6 +116,8 @@ function document(c: ReferenceContext, doc: LoadedDocument): void {
 
 /** dependsOn cycles (a workflow waiting for itself) and call cycles (a workflow running itself, unbounded): after every document, since they cross documents. */
 function cycles(c: ReferenceContext): void {
-  for (const { wf, path, cycle } of findCycles(c.edges)) report(c, wf.doc, path, dependsOnCycleProblem(wf.id, cycle));
-  for (const { wf, path, cycle } of findCycles(c.calls)) report(c, wf.doc, path, callCycleProblem(wf.id, cycle));
+  for (const { wf, path, cycle } of findCycles(c.edges))
+    report(c, wf.doc, path, dependsOnCycleProblem(wf.id, cycle));
+  for (const { wf, path, cycle } of findCycles(c.calls))
+    report(c, wf.doc, path, callCycleProblem(wf.id, cycle));
 }

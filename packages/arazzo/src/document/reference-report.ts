@@ -28,8 +28,20 @@ export interface ReferenceContext {
   readonly calls: Map<string, Edges>;
 }
 
-export function createContext(documents: Map<string, LoadedDocument>, textOf: (url: string) => string | undefined, parseJsonPath: JsonPathParser | undefined): ReferenceContext {
-  return { out: new Map(), info: createModel(documents), textOf, lines: new Map(), parseJsonPath, edges: new Map(), calls: new Map() };
+export function createContext(
+  documents: Map<string, LoadedDocument>,
+  textOf: (url: string) => string | undefined,
+  parseJsonPath: JsonPathParser | undefined,
+): ReferenceContext {
+  return {
+    out: new Map(),
+    info: createModel(documents),
+    textOf,
+    lines: new Map(),
+    parseJsonPath,
+    edges: new Map(),
+    calls: new Map(),
+  };
 }
 
 export function result(c: ReferenceContext): Diagnostic[] {
@@ -38,13 +50,36 @@ export function result(c: ReferenceContext): Diagnostic[] {
 
 export function internal(c: ReferenceContext, doc: LoadedDocument, error: unknown): void {
   const message = `internal error while checking references: ${error instanceof Error ? error.message : String(error)}`;
-  add(c, { file: doc.url, line: 1, column: 1, path: "", message, hint: "this is a bug in sluice; please report it with the document" });
+  add(c, {
+    file: doc.url,
+    line: 1,
+    column: 1,
+    path: "",
+    message,
+    hint: "this is a bug in sluice; please report it with the document",
+  });
 }
 
 /** Reports at `path`; with `text` and `offset`, at that offset inside the string when it can. */
-export function report(c: ReferenceContext, doc: DocInfo, path: DocPath, problem: Problem, text?: string, offset = 0): void {
+export function report(
+  c: ReferenceContext,
+  doc: DocInfo,
+  path: DocPath,
+  problem: Problem,
+  text?: string,
+  offset = 0,
+): void {
   const at = text === undefined ? doc.doc.positionOf(path) : inside(c, doc.doc, path, text, offset);
-  add(c, { file: doc.doc.url, line: at.line, column: at.column, path: pointerOf(path), message: problem.message, hint: problem.hint, ...(problem.severity ? { severity: problem.severity } : {}), ...(problem.fix ? { fix: problem.fix } : {}) });
+  add(c, {
+    file: doc.doc.url,
+    line: at.line,
+    column: at.column,
+    path: pointerOf(path),
+    message: problem.message,
+    hint: problem.hint,
+    ...(problem.severity ? { severity: problem.severity } : {}),
+    ...(problem.fix ? { fix: problem.fix } : {}),
+  });
 }
 
 export function messageOf(error: unknown): string {
@@ -58,7 +93,13 @@ function add(c: ReferenceContext, d: Diagnostic): void {
 }
 
 /** A column inside a one-line plain or quoted scalar holding exactly `text`; else the value's position. */
-function inside(c: ReferenceContext, doc: LoadedDocument, path: DocPath, text: string, offset: number): Position {
+function inside(
+  c: ReferenceContext,
+  doc: LoadedDocument,
+  path: DocPath,
+  text: string,
+  offset: number,
+): Position {
   const pos = doc.positionOf(path);
   if (!c.lines.has(doc.url)) c.lines.set(doc.url, c.textOf(doc.url)?.split(/\r?\n/));
   const line = c.lines.get(doc.url)?.[pos.line - 1];
@@ -67,7 +108,11 @@ function inside(c: ReferenceContext, doc: LoadedDocument, path: DocPath, text: s
   const quote = line[start];
   if (quote === '"' || quote === "'") {
     if (text.includes(quote) || (quote === '"' && text.includes("\\"))) return pos;
-    if (line.slice(start + 1, start + 1 + text.length) !== text || line[start + 1 + text.length] !== quote) return pos;
+    if (
+      line.slice(start + 1, start + 1 + text.length) !== text ||
+      line[start + 1 + text.length] !== quote
+    )
+      return pos;
     return { line: pos.line, column: pos.column + 1 + offset };
   }
   if (line.slice(start, start + text.length) !== text) return pos;

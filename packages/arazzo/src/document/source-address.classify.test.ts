@@ -21,13 +21,23 @@ describe("internal addresses", () => {
     expect(isInternalAddress(url)).toBe(true);
   });
 
-  it.each(["https://api.example.com/openapi.yaml", "http://8.8.8.8/", "http://172.32.0.1/", "http://[2001:db8::1]/", "not a url"])("%s is not", (url) => {
+  it.each([
+    "https://api.example.com/openapi.yaml",
+    "http://8.8.8.8/",
+    "http://172.32.0.1/",
+    "http://[2001:db8::1]/",
+    "not a url",
+  ])("%s is not", (url) => {
     expect(isInternalAddress(url)).toBe(false);
   });
 
   it("only a document read from a public address is kept from internal ones", () => {
-    expect(mayReadFrom("https://docs.example.com/flow.yaml", "http://127.0.0.1/api.yaml")).toBe(false);
-    expect(mayReadFrom("https://docs.example.com/flow.yaml", "https://api.example.com/api.yaml")).toBe(true);
+    expect(mayReadFrom("https://docs.example.com/flow.yaml", "http://127.0.0.1/api.yaml")).toBe(
+      false,
+    );
+    expect(
+      mayReadFrom("https://docs.example.com/flow.yaml", "https://api.example.com/api.yaml"),
+    ).toBe(true);
     expect(mayReadFrom("/home/me/flow.yaml", "http://127.0.0.1/api.yaml")).toBe(true);
     expect(mayReadFrom("http://127.0.0.1:9000/flow.yaml", "http://10.0.0.2/api.yaml")).toBe(true);
   });

@@ -70,12 +70,73 @@ describe("the fast YAML path reads every fixture as the careful path does", () =
 
 describe("plain scalars resolve as in the YAML 1.2 core schema", () => {
   const scalars = [
-    "yes", "no", "on", "off", "y", "n", "true", "True", "TRUE", "false", "False", "FALSE", "tRUE",
-    "null", "Null", "NULL", "~", "nULL", "",
-    "0", "-0", "+5", "010", "007", "0o17", "0o18", "+0o17", "0x1F", "0X1F", "+0x1F", "-0x1", "0b101", "1_000", "12345678901234567890",
-    "1.5", ".5", "-.5", "1.", "+1.50", "1e3", "1E-2", "+.5e+3", "1.e3", ".e3", "1e", "1.2.3", "3.0.1",
-    ".inf", ".Inf", ".INF", "-.inf", "+.inf", ".nan", ".NaN", ".NAN", "-.nan", "inf", "nan",
-    "2001-12-14", "2001-12-14t21:59:43.10-05:00", "12:30", "12:30:45", "1:20", "=", "<", "a-b", "$statusCode == 200",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "n",
+    "true",
+    "True",
+    "TRUE",
+    "false",
+    "False",
+    "FALSE",
+    "tRUE",
+    "null",
+    "Null",
+    "NULL",
+    "~",
+    "nULL",
+    "",
+    "0",
+    "-0",
+    "+5",
+    "010",
+    "007",
+    "0o17",
+    "0o18",
+    "+0o17",
+    "0x1F",
+    "0X1F",
+    "+0x1F",
+    "-0x1",
+    "0b101",
+    "1_000",
+    "12345678901234567890",
+    "1.5",
+    ".5",
+    "-.5",
+    "1.",
+    "+1.50",
+    "1e3",
+    "1E-2",
+    "+.5e+3",
+    "1.e3",
+    ".e3",
+    "1e",
+    "1.2.3",
+    "3.0.1",
+    ".inf",
+    ".Inf",
+    ".INF",
+    "-.inf",
+    "+.inf",
+    ".nan",
+    ".NaN",
+    ".NAN",
+    "-.nan",
+    "inf",
+    "nan",
+    "2001-12-14",
+    "2001-12-14t21:59:43.10-05:00",
+    "12:30",
+    "12:30:45",
+    "1:20",
+    "=",
+    "<",
+    "a-b",
+    "$statusCode == 200",
   ];
 
   for (const scalar of scalars) {
@@ -84,7 +145,12 @@ describe("plain scalars resolve as in the YAML 1.2 core schema", () => {
       const reference = careful(text);
       expect(reference.problems).toBe(0);
       expect(carefulReason(text)).toBeUndefined();
-      expect(Object.is((parseSource(text, "s.yaml").value as { value: unknown }).value, (reference.value as { value: unknown }).value)).toBe(true);
+      expect(
+        Object.is(
+          (parseSource(text, "s.yaml").value as { value: unknown }).value,
+          (reference.value as { value: unknown }).value,
+        ),
+      ).toBe(true);
       expect(parseSource(text, "s.yaml").value).toEqual(reference.value);
     });
   }
@@ -99,7 +165,9 @@ describe("plain scalars resolve as in the YAML 1.2 core schema", () => {
   it("duplicate keys are refused by both, so the careful path reports them", () => {
     expect(() => fast("a: 1\nb: 2\na: 3\n")).toThrow();
     expect(() => fast("1: x\n01: y\n")).toThrow();
-    expect(parseSource("a: 1\nb: 2\na: 3\n", "d.yaml").diagnostics.map((d) => `${d.line}:${d.column}`)).toEqual(["3:1"]);
+    expect(
+      parseSource("a: 1\nb: 2\na: 3\n", "d.yaml").diagnostics.map((d) => `${d.line}:${d.column}`),
+    ).toEqual(["3:1"]);
   });
 
   it("block scalars, quoted escapes and multi-line plain scalars", () => {
@@ -116,7 +184,7 @@ describe("plain scalars resolve as in the YAML 1.2 core schema", () => {
       "keep: |+",
       "  x",
       "",
-      "escapes: \"tab\\there \\u263A \\x41 \\/ \\\"q\\\"\"",
+      'escapes: "tab\\there \\u263A \\x41 \\/ \\"q\\""',
       "single: 'it''s'",
       "plain: first",
       "  second",
@@ -152,9 +220,9 @@ describe("constructs that need the careful path take it", () => {
     ["long line", `a: ${"x".repeat(1200)}\n`],
     ["multi-line quoted scalar or flow collection", "a: [1,\n2]\n"],
     ["multi-line quoted scalar or flow collection", "a: {x: 1,\n  y: 2}\n"],
-    ["multi-line quoted scalar or flow collection", "a: \"one\ntwo\"\n"],
+    ["multi-line quoted scalar or flow collection", 'a: "one\ntwo"\n'],
     ["multi-line quoted scalar or flow collection", "a: 'one\n  two'\n"],
-    ["multi-line quoted scalar or flow collection", "a: \"one \\\n  two\"\n"],
+    ["multi-line quoted scalar or flow collection", 'a: "one \\\n  two"\n'],
   ];
 
   for (const [reason, text] of cases) {
@@ -172,12 +240,12 @@ describe("constructs that need the careful path take it", () => {
       "condition: $statusCode == 200 && $response.body#/ok == true\n",
       "condition: $response.body#/state != null\n",
       "paths:\n  /items/{id}:\n    get: {}\n",
-      "description: \"**bold** and *em*\"\n",
+      'description: "**bold** and *em*"\n',
       "description: it's 'quoted' here\n",
       "a: what? -why- c?d\n",
       "---\na: 1\n",
       "a: [1, [2, {b: c}]]\n",
-      "\"key with spaces\": {\"x\": [1, 2]}\n",
+      '"key with spaces": {"x": [1, 2]}\n',
     ]) {
       expect(carefulReason(text)).toBeUndefined();
       expect(fast(text)).toEqual(careful(text).value);
@@ -196,13 +264,52 @@ describe("constructs that need the careful path take it", () => {
     expect(carefulReason(text)).toBeUndefined();
     const parsed = parseSource(text, "p.yaml");
     expect(parsed.format).toBe("yaml");
-    expect(parsed.positionOf(["workflows", 0, "steps", 0, "stepId"])).toEqual({ line: 5, column: 17 });
-    expect(parsed.positionOf(["workflows", 0, "steps", 0, "stepId"], "key")).toEqual({ line: 5, column: 9 });
+    expect(parsed.positionOf(["workflows", 0, "steps", 0, "stepId"])).toEqual({
+      line: 5,
+      column: 17,
+    });
+    expect(parsed.positionOf(["workflows", 0, "steps", 0, "stepId"], "key")).toEqual({
+      line: 5,
+      column: 9,
+    });
   });
 });
 
 describe("fast and careful paths agree on seeded near-miss documents", () => {
-  const inserts = [" ", "  ", "\n", ":", "- ", "'", '"', "[", "]", "{", "}", ",", "#", "\t", "|", ">", "? ", "~", "0x1", "1e3", "-", "*", "&", "!", "%", "@", "`", "\\", "null", "\n  ", "\n- ", ": x\n"];
+  const inserts = [
+    " ",
+    "  ",
+    "\n",
+    ":",
+    "- ",
+    "'",
+    '"',
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "#",
+    "\t",
+    "|",
+    ">",
+    "? ",
+    "~",
+    "0x1",
+    "1e3",
+    "-",
+    "*",
+    "&",
+    "!",
+    "%",
+    "@",
+    "`",
+    "\\",
+    "null",
+    "\n  ",
+    "\n- ",
+    ": x\n",
+  ];
   const texts = filesUnder(fixtures)
     .filter((f) => /\.ya?ml$/.test(f))
     .map((f) => readFileSync(f, "utf8"));
@@ -220,7 +327,10 @@ describe("fast and careful paths agree on seeded near-miss documents", () => {
       else if (r < 0.6) lines.splice(i, 1);
       else {
         const at = Math.floor(next() * (line.length + 1));
-        lines[i] = r < 0.8 ? line.slice(0, at) + inserts[Math.floor(next() * inserts.length)] + line.slice(at) : line.slice(0, at) + line.slice(at + 1);
+        lines[i] =
+          r < 0.8
+            ? line.slice(0, at) + inserts[Math.floor(next() * inserts.length)] + line.slice(at)
+            : line.slice(0, at) + line.slice(at + 1);
       }
     }
     return lines.join("\n");
@@ -241,7 +351,8 @@ describe("fast and careful paths agree on seeded near-miss documents", () => {
       if (value === undefined) continue;
       readFast++;
       const reference = careful(text);
-      if (reference.problems > 0 || JSON.stringify(value) !== JSON.stringify(reference.value)) expect.fail(`fast and careful paths differ on:\n${text}`);
+      if (reference.problems > 0 || JSON.stringify(value) !== JSON.stringify(reference.value))
+        expect.fail(`fast and careful paths differ on:\n${text}`);
     }
     expect(readFast).toBeGreaterThan(200);
   });

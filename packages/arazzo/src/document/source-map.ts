@@ -42,7 +42,9 @@ export interface ParsedSource {
 }
 
 // The JSON Schema ruleset of YAML 1.2 (the Arazzo spec's "Format" section allows only these tags).
-const JSON_TAGS = new Set(["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`));
+const JSON_TAGS = new Set(
+  ["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`),
+);
 
 const START: Position = { line: 1, column: 1 };
 
@@ -53,26 +55,60 @@ export function parseSource(text: string, file: string): ParsedSource {
   const diagnostics: Diagnostic[] = [];
   const tooDeep = deepestLine(text);
   if (tooDeep !== undefined) {
-    diagnostics.push({ file, line: tooDeep, column: 1, path: "", message: `the document nests more than ${MAX_DEPTH} levels deep`, hint: "no Arazzo or OpenAPI document needs that; check the file is the one you meant" });
-    return { value: null, format: looksLikeJson(text) ? "json" : "yaml", diagnostics, positionOf: () => START };
+    diagnostics.push({
+      file,
+      line: tooDeep,
+      column: 1,
+      path: "",
+      message: `the document nests more than ${MAX_DEPTH} levels deep`,
+      hint: "no Arazzo or OpenAPI document needs that; check the file is the one you meant",
+    });
+    return {
+      value: null,
+      format: looksLikeJson(text) ? "json" : "yaml",
+      diagnostics,
+      positionOf: () => START,
+    };
   }
   try {
     const located = parseYaml(text);
     for (const error of [...located.doc.errors, ...located.doc.warnings]) {
       const at = located.lines.linePos(error.pos[0]);
-      diagnostics.push({ file, line: at.line, column: at.col, path: "", ...describe(error.code, error.message, text, error.pos) });
+      diagnostics.push({
+        file,
+        line: at.line,
+        column: at.col,
+        path: "",
+        ...describe(error.code, error.message, text, error.pos),
+      });
     }
     checkNodes(located, file, diagnostics);
     let value: unknown = null;
     try {
       value = located.doc.toJS({ maxAliasCount: 1000 });
     } catch (error) {
-      diagnostics.push({ file, ...START, path: "", message: `cannot read the document: ${messageOf(error)}`, hint: "remove the alias or anchor the message names" });
+      diagnostics.push({
+        file,
+        ...START,
+        path: "",
+        message: `cannot read the document: ${messageOf(error)}`,
+        hint: "remove the alias or anchor the message names",
+      });
     }
-    return { value, format: looksLikeJson(text) ? "json" : "yaml", diagnostics, positionOf: (path, part) => locate(located, path, part) };
+    return {
+      value,
+      format: looksLikeJson(text) ? "json" : "yaml",
+      diagnostics,
+      positionOf: (path, part) => locate(located, path, part),
+    };
   } catch (error) {
     // The parser itself failed (e.g. nesting so deep the stack ran out): report it, never throw.
-    diagnostics.push({ file, ...START, path: "", message: `cannot parse the document: ${messageOf(error)}` });
+    diagnostics.push({
+      file,
+      ...START,
+      path: "",
+      message: `cannot parse the document: ${messageOf(error)}`,
+    });
     return { value: null, format: "yaml", diagnostics, positionOf: () => START };
   }
 }
@@ -87,7 +123,12 @@ function parseYaml(text: string): Located {
   const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   // logLevel "error": the yaml package would otherwise print warnings on process stderr itself.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: "error" });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    logLevel: "error",
+  });
   return { doc, lines, source: text };
 }
 
@@ -123,9 +164,11 @@ function deepestLine(text: string): number | undefined {
     }
     atLineStart = false;
     const prev = i > 0 ? text.charCodeAt(i - 1) : 0x20;
-    if (c === 0x5b || c === 0x7b) flow++; // [ {
+    if (c === 0x5b || c === 0x7b)
+      flow++; // [ {
     else if (quote !== 0) {
-      if (c === 0x5c && quote === 0x22) i++; // backslash escape in a double-quoted string
+      if (c === 0x5c && quote === 0x22)
+        i++; // backslash escape in a double-quoted string
       else if (c === quote) quote = 0;
     } else if (comment) {
       // closers in a comment do not close anything
@@ -135,7 +178,10 @@ function deepestLine(text: string): number | undefined {
       quote = c;
     } else if (c === 0x23 && (prev === 0x20 || prev === 0x09)) {
       comment = true;
-    } else if ((c === 0x2d || c === 0x3f || c === 0x3a) && (i + 1 >= text.length || text.charCodeAt(i + 1) <= 0x20)) {
+    } else if (
+      (c === 0x2d || c === 0x3f || c === 0x3a) &&
+      (i + 1 >= text.length || text.charCodeAt(i + 1) <= 0x20)
+    ) {
       indicators++; // "- ", "? ", ": " each may open a block collection
     }
     // A block sequence may sit at its parent key's indentation, so one space can carry two levels.
@@ -145,7 +191,9 @@ function deepestLine(text: string): number | undefined {
 }
 
 function isWordChar(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c > 0x7f;
+  return (
+    (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c > 0x7f
+  );
 }
 
 function looksLikeJson(text: string): boolean {
@@ -182,7 +230,12 @@ function tryFastYaml(text: string): ParsedSource | undefined {
     return undefined;
   }
   if (value === undefined) return undefined; // an empty document: let the careful path say so
-  return { value, format: looksLikeJson(text) ? "json" : "yaml", diagnostics: [], positionOf: lazyPositions(text) };
+  return {
+    value,
+    format: looksLikeJson(text) ? "json" : "yaml",
+    diagnostics: [],
+    positionOf: lazyPositions(text),
+  };
 }
 
 /** positionOf for a document read on a fast path: parses it with the yaml package on first use. */
@@ -240,14 +293,29 @@ function hasDuplicateKeys(text: string): boolean {
   return false;
 }
 
-function describe(code: string, message: string, text: string, pos: [number, number]): { message: string; hint?: string } {
+function describe(
+  code: string,
+  message: string,
+  text: string,
+  pos: [number, number],
+): { message: string; hint?: string } {
   if (code === "DUPLICATE_KEY") {
-    return { message: `duplicate key ${keyAt(text, pos[0])} in this map`, hint: "each key may appear once; remove or rename one of them" };
+    return {
+      message: `duplicate key ${keyAt(text, pos[0])} in this map`,
+      hint: "each key may appear once; remove or rename one of them",
+    };
   }
-  if (code === "TAG_RESOLVE_FAILED") return { message, hint: "only the JSON tags (!!str, !!int, !!float, !!bool, !!null, !!map, !!seq) are allowed" };
+  if (code === "TAG_RESOLVE_FAILED")
+    return {
+      message,
+      hint: "only the JSON tags (!!str, !!int, !!float, !!bool, !!null, !!map, !!seq) are allowed",
+    };
   if (code === "MULTIPLE_DOCS") return { message, hint: "put one document per file" };
   if (code === "BAD_INDENT" || code === "MISSING_CHAR" || code === "UNEXPECTED_TOKEN")
-    return { message: `YAML syntax error: ${message}`, hint: "check the indentation, quotes and brackets here" };
+    return {
+      message: `YAML syntax error: ${message}`,
+      hint: "check the indentation, quotes and brackets here",
+    };
   return { message: `YAML syntax error: ${message}` };
 }
 
@@ -276,7 +344,13 @@ function checkNodes(located: Located, file: string, out: Diagnostic[]): void {
       let bang = located.source.lastIndexOf("!", range[0]);
       while (bang > 0 && located.source[bang - 1] === "!") bang--;
       const lineStart = located.source.lastIndexOf("\n", range[0]);
-      out.push({ file, ...at(bang > lineStart ? bang : range[0]), path: pointerOf(path), message: `tag ${tag.replace("tag:yaml.org,2002:", "!!")} is not allowed`, hint: "Arazzo documents may use only the JSON tags (!!str, !!int, !!float, !!bool, !!null, !!map, !!seq); remove the tag" });
+      out.push({
+        file,
+        ...at(bang > lineStart ? bang : range[0]),
+        path: pointerOf(path),
+        message: `tag ${tag.replace("tag:yaml.org,2002:", "!!")} is not allowed`,
+        hint: "Arazzo documents may use only the JSON tags (!!str, !!int, !!float, !!bool, !!null, !!map, !!seq); remove the tag",
+      });
     }
     if (isMap(node)) {
       for (const pair of node.items) {
@@ -284,7 +358,13 @@ function checkNodes(located: Located, file: string, out: Diagnostic[]): void {
         const key = pair.key;
         if (key !== null && !isScalar(key)) {
           const r = (key as { range?: [number, number, number] }).range;
-          out.push({ file, ...(r ? at(r[0]) : START), path: pointerOf(path), message: "map keys must be plain strings, not lists or maps", hint: "use a string key" });
+          out.push({
+            file,
+            ...(r ? at(r[0]) : START),
+            path: pointerOf(path),
+            message: "map keys must be plain strings, not lists or maps",
+            hint: "use a string key",
+          });
           continue;
         }
         walk(pair.value, [...path, String(key?.value ?? "")], depth + 1);
@@ -315,14 +395,17 @@ function locate(located: Located, path: DocPath, part: PositionPart = "value"): 
     const segment = path[i]!;
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      const pair = node.items.find(
+        (p) => isScalar(p.key) && String(p.key.value) === String(segment),
+      );
       if (!pair) return best;
       const keyPos = positionOfNode(located, pair.key);
       if (last && part === "key") return keyPos ?? best;
       node = pair.value;
       best = positionOfNode(located, node) ?? keyPos ?? best;
     } else if (isSeq(node)) {
-      const index = typeof segment === "number" ? segment : /^\d+$/.test(segment) ? Number(segment) : -1;
+      const index =
+        typeof segment === "number" ? segment : /^\d+$/.test(segment) ? Number(segment) : -1;
       const item = node.items[index];
       if (item === undefined) return best;
       node = item;

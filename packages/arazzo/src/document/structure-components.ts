@@ -16,7 +16,14 @@ export function components(c: StructureContext, value: unknown): void {
     const map = f.object(c, ["components", field], comps[field], `components.${field}`);
     for (const [key, entry] of Object.entries(map ?? {})) {
       const p = ["components", field, key];
-      if (!f.KEY.test(key)) f.report(c, p, `components.${field}: key "${key}" may contain only letters, digits, '.', '-' and '_'`, `rename it, e.g. "${key.replace(/[^a-zA-Z0-9.\-_]+/g, "_")}"`, "key");
+      if (!f.KEY.test(key))
+        f.report(
+          c,
+          p,
+          `components.${field}: key "${key}" may contain only letters, digits, '.', '-' and '_'`,
+          `rename it, e.g. "${key.replace(/[^a-zA-Z0-9.\-_]+/g, "_")}"`,
+          "key",
+        );
       const what = `components.${field}.${key}`;
       if (field === "inputs") schema(c, p, entry, what);
       else {

@@ -7,7 +7,18 @@ import { parameters } from "./structure-parameters.js";
 import { step } from "./structure-step.js";
 import { outputs, schema } from "./structure-values.js";
 
-const WORKFLOW_FIELDS = ["workflowId", "summary", "description", "inputs", "dependsOn", "steps", "successActions", "failureActions", "outputs", "parameters"];
+const WORKFLOW_FIELDS = [
+  "workflowId",
+  "summary",
+  "description",
+  "inputs",
+  "dependsOn",
+  "steps",
+  "successActions",
+  "failureActions",
+  "outputs",
+  "parameters",
+];
 
 export function workflows(c: StructureContext, root: Obj): void {
   const list = f.list(c, [], root, "workflows", "the Arazzo document", 1);
@@ -20,22 +31,39 @@ export function workflows(c: StructureContext, root: Obj): void {
   f.unique(c, ids, "workflowIds must be unique in the document; rename one");
 }
 
-function workflow(c: StructureContext, path: DocPath, value: unknown, index: number, openApiSources: number): string | undefined {
+function workflow(
+  c: StructureContext,
+  path: DocPath,
+  value: unknown,
+  index: number,
+  openApiSources: number,
+): string | undefined {
   const wf = f.object(c, path, value, `workflows[${index}]`);
   if (!wf) return undefined;
   const id = typeof wf.workflowId === "string" ? wf.workflowId : undefined;
   const what = id !== undefined ? `workflow "${id}"` : `workflows[${index}]`;
   f.fields(c, path, wf, WORKFLOW_FIELDS, what);
-  if (f.required(c, path, wf, "workflowId", what, "add workflowId: <a unique id>")) f.name(c, path, wf, "workflowId", what);
+  if (f.required(c, path, wf, "workflowId", what, "add workflowId: <a unique id>"))
+    f.name(c, path, wf, "workflowId", what);
   for (const field of ["summary", "description"]) f.string(c, path, wf, field, what);
   if (wf.inputs !== undefined) schema(c, [...path, "inputs"], wf.inputs, `${what}: inputs`);
   const dependsOn = f.list(c, path, wf, "dependsOn", what);
   dependsOn?.forEach((d, i) => {
-    if (typeof d !== "string") f.report(c, [...path, "dependsOn", i], `${what}: dependsOn entries must be workflowId strings, found ${f.kindOf(d)}`, "e.g. dependsOn: [setup]");
+    if (typeof d !== "string")
+      f.report(
+        c,
+        [...path, "dependsOn", i],
+        `${what}: dependsOn entries must be workflowId strings, found ${f.kindOf(d)}`,
+        "e.g. dependsOn: [setup]",
+      );
     else f.workflowRef(c, [...path, "dependsOn", i], d, `${what}: dependsOn`);
   });
   if (dependsOn) {
-    const keyed = dependsOn.map((d, i) => ({ key: typeof d === "string" ? d : undefined, label: `${what}: dependsOn "${String(d)}"`, path: [...path, "dependsOn", i] }));
+    const keyed = dependsOn.map((d, i) => ({
+      key: typeof d === "string" ? d : undefined,
+      label: `${what}: dependsOn "${String(d)}"`,
+      path: [...path, "dependsOn", i],
+    }));
     f.unique(c, keyed, "list each workflow once");
   }
   const callsOperation: string[] = [];
@@ -45,7 +73,11 @@ function workflow(c: StructureContext, path: DocPath, value: unknown, index: num
       const stepPath = [...path, "steps", i];
       const info = step(c, stepPath, s, `${what} steps[${i}]`, what, openApiSources);
       if (info?.operation && info.id !== undefined) callsOperation.push(info.id);
-      return { key: info?.id, label: `${what}: stepId "${info?.id}"`, path: [...stepPath, "stepId"] };
+      return {
+        key: info?.id,
+        label: `${what}: stepId "${info?.id}"`,
+        path: [...stepPath, "stepId"],
+      };
     });
     f.unique(c, stepIds, "stepIds must be unique within a workflow; rename one");
   }

@@ -25,7 +25,10 @@ export interface ValidateResult {
 }
 
 /** Loads `fileOrUrl` (a path or an http(s) URL) with its sources and reports everything wrong with it. */
-export async function validateArazzo(fileOrUrl: string, options: ValidateOptions = {}): Promise<ValidateResult> {
+export async function validateArazzo(
+  fileOrUrl: string,
+  options: ValidateOptions = {},
+): Promise<ValidateResult> {
   const loaded = await loadArazzo(fileOrUrl, options);
 
   const structural: Diagnostic[] = [];
@@ -33,10 +36,17 @@ export async function validateArazzo(fileOrUrl: string, options: ValidateOptions
     if (doc.kind === "arazzo" && doc.value !== undefined) structural.push(...checkStructure(doc));
   }
   // A value the structure check already rejects gets no second, cross-reference diagnostic.
-  const flagged = new Set(structural.filter((d) => d.severity !== "warning").map((d) => `${d.file}\0${d.path}`));
+  const flagged = new Set(
+    structural.filter((d) => d.severity !== "warning").map((d) => `${d.file}\0${d.path}`),
+  );
   // The JSONPath parser is big: imported only for a document with a jsonpath criterion.
-  const parseJsonPath = hasJsonPathCriteria(loaded) ? (await import("jsonpath-rfc9535/parser")).default : undefined;
-  const references = checkReferences(loaded, { textOf: (url) => loaded.texts.get(url), parseJsonPath }).filter((d) => !flagged.has(`${d.file}\0${d.path}`));
+  const parseJsonPath = hasJsonPathCriteria(loaded)
+    ? (await import("jsonpath-rfc9535/parser")).default
+    : undefined;
+  const references = checkReferences(loaded, {
+    textOf: (url) => loaded.texts.get(url),
+    parseJsonPath,
+  }).filter((d) => !flagged.has(`${d.file}\0${d.path}`));
 
   const seen = new Set<string>();
   const all = sortDiagnostics([...loaded.diagnostics, ...structural, ...references]).filter((d) => {
@@ -45,8 +55,13 @@ export async function validateArazzo(fileOrUrl: string, options: ValidateOptions
     seen.add(key);
     return true;
   });
-  if (options.strict) return { diagnostics: all.map(({ severity: _warning, ...d }) => d), warnings: [], loaded };
-  return { diagnostics: all.filter((d) => d.severity !== "warning"), warnings: all.filter((d) => d.severity === "warning"), loaded };
+  if (options.strict)
+    return { diagnostics: all.map(({ severity: _warning, ...d }) => d), warnings: [], loaded };
+  return {
+    diagnostics: all.filter((d) => d.severity !== "warning"),
+    warnings: all.filter((d) => d.severity === "warning"),
+    loaded,
+  };
 }
 
 /** Whether any Arazzo document among them has a criterion of type "jsonpath" (what checkReferences parses). */
@@ -58,6 +73,7 @@ function hasJsonPathCriteria(loaded: LoadResult): boolean {
     if (typeof obj.condition === "string" && obj.type === "jsonpath") return true;
     return Object.values(obj).some((v) => visit(v, depth + 1));
   };
-  for (const doc of loaded.documents.values()) if (doc.kind === "arazzo" && visit(doc.value, 0)) return true;
+  for (const doc of loaded.documents.values())
+    if (doc.kind === "arazzo" && visit(doc.value, 0)) return true;
   return false;
 }

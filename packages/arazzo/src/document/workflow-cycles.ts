@@ -13,7 +13,9 @@ export function keyOf(wf: WorkflowInfo): string {
 }
 
 /** Each edge that closes a cycle, with the cycle it closes (its workflow ids, first one repeated at the end). */
-export function findCycles(edges: ReadonlyMap<string, Edges>): Array<{ wf: WorkflowInfo; path: DocPath; cycle: string[] }> {
+export function findCycles(
+  edges: ReadonlyMap<string, Edges>,
+): Array<{ wf: WorkflowInfo; path: DocPath; cycle: string[] }> {
   const found: Array<{ wf: WorkflowInfo; path: DocPath; cycle: string[] }> = [];
   const state = new Map<string, "active" | "done">();
   for (const start of edges.keys()) {
@@ -28,7 +30,9 @@ export function findCycles(edges: ReadonlyMap<string, Edges>): Array<{ wf: Workf
         state.set(top.key, "done");
         stack.pop();
       } else if (state.get(to.key) === "active") {
-        const cycle = stack.slice(stack.findIndex((f) => f.key === to.key)).map((f) => edges.get(f.key)!.wf.id);
+        const cycle = stack
+          .slice(stack.findIndex((f) => f.key === to.key))
+          .map((f) => edges.get(f.key)!.wf.id);
         found.push({ wf: edge.wf, path: to.path, cycle: [...cycle, cycle[0]!] });
       } else if (!state.has(to.key)) {
         state.set(to.key, "active");
@@ -40,7 +44,10 @@ export function findCycles(edges: ReadonlyMap<string, Edges>): Array<{ wf: Workf
 }
 
 export function dependsOnCycleProblem(workflowId: string, cycle: readonly string[]): Problem {
-  return { message: `workflow "${workflowId}": dependsOn makes a cycle: ${cycle.join(" -> ")}`, hint: "a workflow cannot wait for a workflow that waits for it; remove one of these dependsOn entries" };
+  return {
+    message: `workflow "${workflowId}": dependsOn makes a cycle: ${cycle.join(" -> ")}`,
+    hint: "a workflow cannot wait for a workflow that waits for it; remove one of these dependsOn entries",
+  };
 }
 
 export function callCycleProblem(workflowId: string, cycle: readonly string[]): Problem {

@@ -18,31 +18,45 @@ const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
 
 // Most plain scalars are words: each resolver looks at the first character before any pattern.
-const isNumberStart = (c: number) => (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e; // 0-9 + - .
+const isNumberStart = (c: number) =>
+  (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e; // 0-9 + - .
 
 const nullType = new Type("tag:yaml.org,2002:null", {
   kind: "scalar",
-  resolve: (data: string | null) => data === null || data.length === 0 || (data.length <= 4 && NULL.test(data)),
+  resolve: (data: string | null) =>
+    data === null || data.length === 0 || (data.length <= 4 && NULL.test(data)),
   construct: () => null,
 });
 
 const boolType = new Type("tag:yaml.org,2002:bool", {
   kind: "scalar",
-  resolve: (data: string | null) => data !== null && (data.length === 4 || data.length === 5) && BOOL.test(data),
+  resolve: (data: string | null) =>
+    data !== null && (data.length === 4 || data.length === 5) && BOOL.test(data),
   construct: (data: string) => data[0] === "t" || data[0] === "T",
 });
 
 const intType = new Type("tag:yaml.org,2002:int", {
   kind: "scalar",
-  resolve: (data: string | null) => data !== null && isNumberStart(data.charCodeAt(0)) && (INT_DEC.test(data) || INT_OCT.test(data) || INT_HEX.test(data)),
+  resolve: (data: string | null) =>
+    data !== null &&
+    isNumberStart(data.charCodeAt(0)) &&
+    (INT_DEC.test(data) || INT_OCT.test(data) || INT_HEX.test(data)),
   // parseInt as the yaml package does (so "-0" is -0 and big values round the same way).
-  construct: (data: string) => (INT_OCT.test(data) ? parseInt(data.slice(2), 8) : INT_HEX.test(data) ? parseInt(data.slice(2), 16) : parseInt(data, 10)),
+  construct: (data: string) =>
+    INT_OCT.test(data)
+      ? parseInt(data.slice(2), 8)
+      : INT_HEX.test(data)
+        ? parseInt(data.slice(2), 16)
+        : parseInt(data, 10),
 });
 
 const floatType = new Type("tag:yaml.org,2002:float", {
   kind: "scalar",
   // An integer-looking scalar is an int (tried first); a float needs a dot or an exponent here.
-  resolve: (data: string | null) => data !== null && isNumberStart(data.charCodeAt(0)) && (FLOAT_SPECIAL.test(data) || (FLOAT.test(data) && !INT_DEC.test(data))),
+  resolve: (data: string | null) =>
+    data !== null &&
+    isNumberStart(data.charCodeAt(0)) &&
+    (FLOAT_SPECIAL.test(data) || (FLOAT.test(data) && !INT_DEC.test(data))),
   construct: (data: string) => {
     if (!FLOAT_SPECIAL.test(data)) return parseFloat(data);
     if (data.slice(-3).toLowerCase() === "nan") return NaN;
@@ -51,7 +65,9 @@ const floatType = new Type("tag:yaml.org,2002:float", {
 });
 
 /** YAML 1.2 core: str, seq, map, and null, bool, int, float resolved as the `yaml` package does. */
-export const CORE_SCHEMA = FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType, intType, floatType] });
+export const CORE_SCHEMA = FAILSAFE_SCHEMA.extend({
+  implicit: [nullType, boolType, intType, floatType],
+});
 
 /**
  * Constructs the fast path leaves to the careful one. Each pattern may match harmless text too (a
@@ -82,7 +98,7 @@ const LONGEST_LINE = 1000;
 /** Why `text` needs the careful path (a short name of the construct), or undefined when it does not. */
 export function carefulReason(text: string): string | undefined {
   for (const [name, pattern] of CAREFUL) if (pattern.test(text)) return name;
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     let end = text.indexOf("\n", start);
     if (end < 0) end = text.length;
     if (end - start > LONGEST_LINE) return "long line";
@@ -117,7 +133,8 @@ function continuesOverLines(text: string): boolean {
         if (text.charCodeAt(i + 1) === 0x0a || text.charCodeAt(i + 1) === 0x0d) return true; // an escaped line break
         i++;
       } else if (c === quote) {
-        if (quote === 0x27 && text.charCodeAt(i + 1) === 0x27) i++; // '' inside single quotes
+        if (quote === 0x27 && text.charCodeAt(i + 1) === 0x27)
+          i++; // '' inside single quotes
         else {
           quote = 0;
           nodeStart = false;

@@ -15,8 +15,13 @@ interface Context {
 /** A resolver over a small context, the way the engine will resolve: own keys and pointers only. */
 function resolverFor(context: Context, calls: string[] = []): ExpressionResolver {
   const withPointer = (value: unknown, found: boolean, pointer?: string[]) =>
-    !found ? { found: false } : pointer === undefined ? { found: true, value } : resolvePointer(value, pointer);
-  const own = (record: Record<string, unknown> | undefined, key: string) => record !== undefined && Object.prototype.hasOwnProperty.call(record, key);
+    !found
+      ? { found: false }
+      : pointer === undefined
+        ? { found: true, value }
+        : resolvePointer(value, pointer);
+  const own = (record: Record<string, unknown> | undefined, key: string) =>
+    record !== undefined && Object.prototype.hasOwnProperty.call(record, key);
   return (expression: RuntimeExpression) => {
     calls.push(expressionToString(expression));
     switch (expression.kind) {
@@ -26,18 +31,29 @@ function resolverFor(context: Context, calls: string[] = []): ExpressionResolver
         return { found: context.method !== undefined, value: context.method };
       case "response": {
         const source = expression.source;
-        if (source.type === "body") return withPointer(context.body, "body" in context, source.pointer);
+        if (source.type === "body")
+          return withPointer(context.body, "body" in context, source.pointer);
         if (source.type === "header") {
-          const entry = Object.entries(context.headers ?? {}).find(([name]) => name.toLowerCase() === source.name.toLowerCase());
+          const entry = Object.entries(context.headers ?? {}).find(
+            ([name]) => name.toLowerCase() === source.name.toLowerCase(),
+          );
           return entry === undefined ? { found: false } : { found: true, value: entry[1] };
         }
         return { found: false };
       }
       case "inputs":
-        return withPointer(context.inputs?.[expression.name], own(context.inputs, expression.name), expression.pointer);
+        return withPointer(
+          context.inputs?.[expression.name],
+          own(context.inputs, expression.name),
+          expression.pointer,
+        );
       case "steps": {
         const outputs = context.steps?.[expression.stepId];
-        return withPointer(outputs?.[expression.name], own(outputs, expression.name), expression.pointer);
+        return withPointer(
+          outputs?.[expression.name],
+          own(outputs, expression.name),
+          expression.pointer,
+        );
       }
       default:
         return { found: false };
@@ -58,19 +74,46 @@ describe("evaluateCondition on the specification's conditions", () => {
   });
 
   it("evaluates body checks from the bnpl example", () => {
-    expect(check("$response.body#/existingCustomerNotEligible == false", { body: { existingCustomerNotEligible: false } })).toBe(true);
-    expect(check("$response.body#/redirectAuthToken != null", { body: { redirectAuthToken: "t" } })).toBe(true);
+    expect(
+      check("$response.body#/existingCustomerNotEligible == false", {
+        body: { existingCustomerNotEligible: false },
+      }),
+    ).toBe(true);
+    expect(
+      check("$response.body#/redirectAuthToken != null", { body: { redirectAuthToken: "t" } }),
+    ).toBe(true);
     expect(check("$response.body#/redirectAuthToken != null", { body: {} })).toBe(false);
     expect(check("$response.body#/redirectAuthToken == null", { body: {} })).toBe(true);
-    expect(check("$response.body#/redirectAuthToken == null", { body: { redirectAuthToken: null } })).toBe(true);
-    expect(check("$steps.check.outputs.required == true", { steps: { check: { required: true } } })).toBe(true);
+    expect(
+      check("$response.body#/redirectAuthToken == null", { body: { redirectAuthToken: null } }),
+    ).toBe(true);
+    expect(
+      check("$steps.check.outputs.required == true", { steps: { check: { required: true } } }),
+    ).toBe(true);
   });
 
   it("evaluates 1.1.0's dereference examples", () => {
-    expect(check("$response.body.count > $inputs.threshold", { body: { count: 5 }, inputs: { threshold: 3 } })).toBe(true);
-    expect(check("$response.body.count > $inputs.threshold", { body: { count: 2 }, inputs: { threshold: 3 } })).toBe(false);
-    expect(check("$statusCode == 200 && $response.body.data != null", { statusCode: 200, body: { data: [] } })).toBe(true);
-    expect(check("$statusCode == 200 && $response.body.data != null", { statusCode: 200, body: {} })).toBe(false);
+    expect(
+      check("$response.body.count > $inputs.threshold", {
+        body: { count: 5 },
+        inputs: { threshold: 3 },
+      }),
+    ).toBe(true);
+    expect(
+      check("$response.body.count > $inputs.threshold", {
+        body: { count: 2 },
+        inputs: { threshold: 3 },
+      }),
+    ).toBe(false);
+    expect(
+      check("$statusCode == 200 && $response.body.data != null", {
+        statusCode: 200,
+        body: { data: [] },
+      }),
+    ).toBe(true);
+    expect(
+      check("$statusCode == 200 && $response.body.data != null", { statusCode: 200, body: {} }),
+    ).toBe(false);
     expect(check("$response.body#/0 == null", { body: [] })).toBe(true);
   });
 });
@@ -87,16 +130,27 @@ describe("comparison semantics", () => {
   });
 
   it("compares a number with a numeric string numerically", () => {
-    const headers = { "X-Count": "42", "X-Pi": "3.50", "X-Empty": "", "X-Spaced": " 42", "X-Word": "abc", "X-Exp": "1e2" };
+    const headers = {
+      "X-Count": "42",
+      "X-Pi": "3.50",
+      "X-Empty": "",
+      "X-Spaced": " 42",
+      "X-Word": "abc",
+      "X-Exp": "1e2",
+    };
     expect(check("$response.header.X-Count == 42", { headers })).toBe(true);
     expect(check("$response.header.x-count == 42.0", { headers })).toBe(true);
     expect(check("$response.header.X-Pi == 3.5", { headers })).toBe(true);
     expect(check("$response.header.X-Exp == 100", { headers })).toBe(true);
-    expect(check("$response.header.X-Count > 41 && $response.header.X-Count < 43", { headers })).toBe(true);
+    expect(
+      check("$response.header.X-Count > 41 && $response.header.X-Count < 43", { headers }),
+    ).toBe(true);
     expect(check("$response.header.X-Empty == 0", { headers })).toBe(false);
     expect(check("$response.header.X-Spaced == 42", { headers })).toBe(false);
     expect(check("$response.header.X-Word == 0", { headers })).toBe(false);
-    expect(check("$response.header.X-Word > 0 || $response.header.X-Word <= 0", { headers })).toBe(false);
+    expect(check("$response.header.X-Word > 0 || $response.header.X-Word <= 0", { headers })).toBe(
+      false,
+    );
   });
 
   it("compares two strings as strings for equality but numerically for order when both are numeric", () => {
@@ -148,18 +202,36 @@ describe("comparison semantics", () => {
 
   it("returns false for every ordering of non-comparable values", () => {
     const inputs = { n: null, t: true, o: { a: 1 }, l: [1], s: "abc", num: 5 };
-    for (const [a, b] of [["$inputs.n", "1"], ["$inputs.t", "$inputs.t"], ["$inputs.o", "$inputs.o"], ["$inputs.l", "$inputs.l"], ["$inputs.s", "$inputs.num"], ["$inputs.o", "1"]]) {
-      for (const op of ["<", "<=", ">", ">="]) expect(check(`${a} ${op} ${b}`, { inputs })).toBe(false);
+    for (const [a, b] of [
+      ["$inputs.n", "1"],
+      ["$inputs.t", "$inputs.t"],
+      ["$inputs.o", "$inputs.o"],
+      ["$inputs.l", "$inputs.l"],
+      ["$inputs.s", "$inputs.num"],
+      ["$inputs.o", "1"],
+    ]) {
+      for (const op of ["<", "<=", ">", ">="])
+        expect(check(`${a} ${op} ${b}`, { inputs })).toBe(false);
     }
   });
 
   it("compares NaN as unequal and unordered", () => {
-    const compiled = compileCondition("$statusCode == $statusCode || $statusCode <= 1 || $statusCode >= 1");
+    const compiled = compileCondition(
+      "$statusCode == $statusCode || $statusCode <= 1 || $statusCode >= 1",
+    );
     expect(evaluateCondition(compiled, () => ({ found: true, value: Number.NaN }))).toBe(false);
   });
 
   it("compares arrays and objects structurally with the same loose rules", () => {
-    const body = { a: ["X", 1, { k: null }], b: ["x", "1", { k: null }], c: ["x", 1], d: { p: 1, q: "A" }, e: { q: "a", p: 1 }, f: { p: 1 }, g: {} };
+    const body = {
+      a: ["X", 1, { k: null }],
+      b: ["x", "1", { k: null }],
+      c: ["x", 1],
+      d: { p: 1, q: "A" },
+      e: { q: "a", p: 1 },
+      f: { p: 1 },
+      g: {},
+    };
     expect(check("$response.body#/a == $response.body#/b", { body })).toBe(true);
     expect(check("$response.body#/a == $response.body#/c", { body })).toBe(false);
     expect(check("$response.body#/d == $response.body#/e", { body })).toBe(true);
@@ -179,8 +251,20 @@ describe("comparison semantics", () => {
 describe("logic and truthiness", () => {
   it("applies truthiness to !, &&, || and the whole condition", () => {
     const cases: Array<[unknown, boolean]> = [
-      [true, true], [false, false], [null, false], [0, false], [1, true], [-1, true], [Number.NaN, false],
-      ["", false], ["false", false], ["FALSE", false], ["0", true], ["no", true], [[], true], [{}, true],
+      [true, true],
+      [false, false],
+      [null, false],
+      [0, false],
+      [1, true],
+      [-1, true],
+      [Number.NaN, false],
+      ["", false],
+      ["false", false],
+      ["FALSE", false],
+      ["0", true],
+      ["no", true],
+      [[], true],
+      [{}, true],
     ];
     for (const [value, expected] of cases) {
       const resolve = () => ({ found: true, value });
@@ -201,21 +285,33 @@ describe("logic and truthiness", () => {
   it("short-circuits && and ||", () => {
     const calls: string[] = [];
     const resolve = resolverFor({ statusCode: 500, inputs: { a: 1 } }, calls);
-    expect(evaluateCondition(compileCondition("$statusCode == 200 && $inputs.a == 1"), resolve)).toBe(false);
+    expect(
+      evaluateCondition(compileCondition("$statusCode == 200 && $inputs.a == 1"), resolve),
+    ).toBe(false);
     expect(calls).toEqual(["$statusCode"]);
     calls.length = 0;
-    expect(evaluateCondition(compileCondition("$statusCode == 500 || $inputs.a == 1"), resolve)).toBe(true);
+    expect(
+      evaluateCondition(compileCondition("$statusCode == 500 || $inputs.a == 1"), resolve),
+    ).toBe(true);
     expect(calls).toEqual(["$statusCode"]);
   });
 
   it("propagates an exception thrown by the resolver", () => {
     const compiled = compileCondition("$statusCode == 200");
-    expect(() => evaluateCondition(compiled, () => { throw new RangeError("boom"); })).toThrow("boom");
+    expect(() =>
+      evaluateCondition(compiled, () => {
+        throw new RangeError("boom");
+      }),
+    ).toThrow("boom");
   });
 });
 
 describe("accessors", () => {
-  const inputs = { list: [{ id: 7 }, { id: 8 }], obj: { "0": "zero", "a b": 1, nested: { x: "y" } }, text: "abc" };
+  const inputs = {
+    list: [{ id: 7 }, { id: 8 }],
+    obj: { "0": "zero", "a b": 1, nested: { x: "y" } },
+    text: "abc",
+  };
 
   it("indexes arrays and dereferences own properties", () => {
     expect(check("$inputs.list[1].id == 8", { inputs })).toBe(true);
@@ -229,14 +325,32 @@ describe("accessors", () => {
   });
 
   it("finds what those same paths hold when present", () => {
-    const body = { list: [1, 2, 3], text: { 0: "a", length: 1 }, obj: { constructor: "c", __proto__x: 1 } };
+    const body = {
+      list: [1, 2, 3],
+      text: { 0: "a", length: 1 },
+      obj: { constructor: "c", __proto__x: 1 },
+    };
     expect(check("$response.body.list[2] == 3", { body })).toBe(true);
-    expect(check("$response.body.text[0] == 'A' && $response.body.text.length == 1", { body })).toBe(true);
+    expect(
+      check("$response.body.text[0] == 'A' && $response.body.text.length == 1", { body }),
+    ).toBe(true);
     expect(check("$response.body.obj.constructor == 'c'", { body })).toBe(true);
   });
 
   it("yields missing outside arrays, on primitives and for inherited keys", () => {
-    for (const access of ["list[2]", "list[0].nope", "list.length", "list['0']", "text[0]", "text.length", "obj.constructor", "obj.__proto__", "obj['toString']", "obj.nested.x.y", "none[0]"]) {
+    for (const access of [
+      "list[2]",
+      "list[0].nope",
+      "list.length",
+      "list['0']",
+      "text[0]",
+      "text.length",
+      "obj.constructor",
+      "obj.__proto__",
+      "obj['toString']",
+      "obj.nested.x.y",
+      "none[0]",
+    ]) {
       expect(check(`$response.body.${access} == null`, { body: inputs })).toBe(true);
       expect(check(`$response.body.${access} != null`, { body: inputs })).toBe(false);
     }
@@ -245,7 +359,9 @@ describe("accessors", () => {
 
 describe("compiled conditions are reusable", () => {
   it("evaluates one compiled condition 10000 times with changing values", () => {
-    const compiled = compileCondition("$statusCode >= 200 && $statusCode < 300 && $response.body#/state != 'pending'");
+    const compiled = compileCondition(
+      "$statusCode >= 200 && $statusCode < 300 && $response.body#/state != 'pending'",
+    );
     let passed = 0;
     const context: Context = { statusCode: 0, body: { state: "pending" } };
     const resolve = resolverFor(context);

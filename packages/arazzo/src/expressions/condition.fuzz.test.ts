@@ -10,12 +10,56 @@ import { prng } from "../test-support.test-helper.js";
 
 const SINGLE = "$$$...##//{{}}(())''==!!<<>>&&||~~[[]]--01239 abcxyzXYZ_\t\n\"é;,?%^`\\";
 const FRAGMENTS = [
-  "$inputs.", "$outputs.", "$steps.", ".outputs.", "$workflows.", ".inputs.", "$response.", "$request.", "body", "#/", "header.",
-  "query.", "path.", "$statusCode", "$url", "$method", "$components.", "parameters.", "$sourceDescriptions.", "~0", "~1", "~",
-  "==", "!=", "<=", ">=", "&&", "||", "true", "false", "null", "'it''s'", "200", "-1.5e3", ".5", "{$", "}", "😀", "\ud800",
+  "$inputs.",
+  "$outputs.",
+  "$steps.",
+  ".outputs.",
+  "$workflows.",
+  ".inputs.",
+  "$response.",
+  "$request.",
+  "body",
+  "#/",
+  "header.",
+  "query.",
+  "path.",
+  "$statusCode",
+  "$url",
+  "$method",
+  "$components.",
+  "parameters.",
+  "$sourceDescriptions.",
+  "~0",
+  "~1",
+  "~",
+  "==",
+  "!=",
+  "<=",
+  ">=",
+  "&&",
+  "||",
+  "true",
+  "false",
+  "null",
+  "'it''s'",
+  "200",
+  "-1.5e3",
+  ".5",
+  "{$",
+  "}",
+  "😀",
+  "\ud800",
 ];
 
-const PREFIXES = ["$inputs.", "$steps.s.outputs.", "$response.body#/", "$request.header.", "$sourceDescriptions.api.", "$workflows.w.inputs.", "$components.parameters."];
+const PREFIXES = [
+  "$inputs.",
+  "$steps.s.outputs.",
+  "$response.body#/",
+  "$request.header.",
+  "$sourceDescriptions.api.",
+  "$workflows.w.inputs.",
+  "$components.parameters.",
+];
 const TAIL = "abcXYZ019._-~01/#";
 
 function randomString(next: () => number): string {
@@ -27,22 +71,50 @@ function randomString(next: () => number): string {
     return out;
   }
   for (let i = 0; i < length; i++) {
-    out += next() < 0.3 ? FRAGMENTS[Math.floor(next() * FRAGMENTS.length)]! : SINGLE[Math.floor(next() * SINGLE.length)]!;
+    out +=
+      next() < 0.3
+        ? FRAGMENTS[Math.floor(next() * FRAGMENTS.length)]!
+        : SINGLE[Math.floor(next() * SINGLE.length)]!;
   }
   return out;
 }
 
-const VALUES: unknown[] = [null, true, false, 0, 1, -2.5, Number.NaN, "", "200", "TRUE", "abc", [], [1, "a"], {}, { a: { b: [null] } }, "false"];
+const VALUES: unknown[] = [
+  null,
+  true,
+  false,
+  0,
+  1,
+  -2.5,
+  Number.NaN,
+  "",
+  "200",
+  "TRUE",
+  "abc",
+  [],
+  [1, "a"],
+  {},
+  { a: { b: [null] } },
+  "false",
+];
 
 /** Runs `fn`; a thrown value must be our SluiceError with an offset in [0, text.length]. */
 function expectOnlySluiceErrors(text: string, fn: () => unknown): { ok: boolean; value?: unknown } {
   try {
     return { ok: true, value: fn() };
   } catch (error) {
-    if (!SluiceError.is(error)) throw new Error(`non-SluiceError for ${JSON.stringify(text)}: ${String(error)}`);
+    if (!SluiceError.is(error))
+      throw new Error(`non-SluiceError for ${JSON.stringify(text)}: ${String(error)}`);
     const offset = error.details?.offset;
-    if (error.code !== "invalid-expression" || typeof offset !== "number" || offset < 0 || offset > text.length) {
-      throw new Error(`bad error for ${JSON.stringify(text)}: ${error.code} at ${String(offset)}: ${error.message}`);
+    if (
+      error.code !== "invalid-expression" ||
+      typeof offset !== "number" ||
+      offset < 0 ||
+      offset > text.length
+    ) {
+      throw new Error(
+        `bad error for ${JSON.stringify(text)}: ${error.code} at ${String(offset)}: ${error.message}`,
+      );
     }
     return { ok: false };
   }
@@ -67,7 +139,11 @@ describe("parsers over 20000 seeded random strings", () => {
         counts.templates++;
         const parsed = template.value as ReturnType<typeof parseTemplate>;
         if (parsed.kind === "interpolated") {
-          const rebuilt = parsed.parts.map((part) => (part.kind === "literal" ? part.text : text.slice(part.offset, part.end))).join("");
+          const rebuilt = parsed.parts
+            .map((part) =>
+              part.kind === "literal" ? part.text : text.slice(part.offset, part.end),
+            )
+            .join("");
           expect(rebuilt).toBe(text);
         }
       }
@@ -76,7 +152,11 @@ describe("parsers over 20000 seeded random strings", () => {
       if (condition.ok) {
         counts.conditions++;
         const compiled = condition.value as ReturnType<typeof compileCondition>;
-        const result = evaluateCondition(compiled, () => (next() < 0.2 ? { found: false } : { found: true, value: VALUES[Math.floor(next() * VALUES.length)] }));
+        const result = evaluateCondition(compiled, () =>
+          next() < 0.2
+            ? { found: false }
+            : { found: true, value: VALUES[Math.floor(next() * VALUES.length)] },
+        );
         expect(typeof result).toBe("boolean");
       }
 
@@ -116,19 +196,37 @@ describe("parsers over 20000 seeded random strings", () => {
       "[".repeat(50_000),
     ];
     for (const text of inputs) {
-      for (const parse of [compileCondition, parseTemplate, parseExpression, parsePointer]) expectOnlySluiceErrors(text, () => parse(text));
+      for (const parse of [compileCondition, parseTemplate, parseExpression, parsePointer])
+        expectOnlySluiceErrors(text, () => parse(text));
     }
   });
 });
 
 describe("generated valid conditions", () => {
-  const OPERANDS = ["$statusCode", "$response.body#/a/0", "$inputs.x", "$steps.s.outputs.y#/k", "$response.header.X-N", "$inputs.list[0].id", "200", "-1.5", "'o''k'", "true", "null"];
+  const OPERANDS = [
+    "$statusCode",
+    "$response.body#/a/0",
+    "$inputs.x",
+    "$steps.s.outputs.y#/k",
+    "$response.header.X-N",
+    "$inputs.list[0].id",
+    "200",
+    "-1.5",
+    "'o''k'",
+    "true",
+    "null",
+  ];
   const COMPARE = ["==", "!=", "<", "<=", ">", ">="];
 
   function generate(next: () => number, depth: number): string[] {
     const pick = next();
     if (depth > 3 || pick < 0.3) return [OPERANDS[Math.floor(next() * OPERANDS.length)]!];
-    if (pick < 0.5) return [...side(next, depth), COMPARE[Math.floor(next() * COMPARE.length)]!, ...side(next, depth)];
+    if (pick < 0.5)
+      return [
+        ...side(next, depth),
+        COMPARE[Math.floor(next() * COMPARE.length)]!,
+        ...side(next, depth),
+      ];
     if (pick < 0.65) return ["!", "(", ...generate(next, depth + 1), ")"];
     if (pick < 0.8) return ["(", ...generate(next, depth + 1), ")"];
     return [...generate(next, depth + 1), next() < 0.5 ? "&&" : "||", ...generate(next, depth + 1)];
@@ -136,7 +234,9 @@ describe("generated valid conditions", () => {
 
   /** A comparison's operand: a value, or a group (comparisons do not chain). */
   function side(next: () => number, depth: number): string[] {
-    return next() < 0.7 ? [OPERANDS[Math.floor(next() * OPERANDS.length)]!] : ["(", ...generate(next, depth + 1), ")"];
+    return next() < 0.7
+      ? [OPERANDS[Math.floor(next() * OPERANDS.length)]!]
+      : ["(", ...generate(next, depth + 1), ")"];
   }
 
   it("compile the same with or without spaces and evaluate alike", () => {
@@ -163,7 +263,10 @@ function stripOffsets(node: unknown, like: unknown): unknown {
   if (typeof node !== "object" || node === null) return node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
-    out[key] = key === "offset" || key === "end" ? (like as Record<string, unknown>)[key] : stripOffsets(value, (like as Record<string, unknown>)[key]);
+    out[key] =
+      key === "offset" || key === "end"
+        ? (like as Record<string, unknown>)[key]
+        : stripOffsets(value, (like as Record<string, unknown>)[key]);
   }
   return out;
 }

@@ -9,7 +9,10 @@ function shape(node: ConditionNode): string {
     case "literal":
       return JSON.stringify(node.value);
     case "expression":
-      return expressionToString(node.expression) + node.accessors.map((a) => `[${JSON.stringify(a)}]`).join("");
+      return (
+        expressionToString(node.expression) +
+        node.accessors.map((a) => `[${JSON.stringify(a)}]`).join("")
+      );
     case "not":
       return `${"!".repeat(node.count)}${shape(node.operand)}`;
     case "compare":
@@ -27,16 +30,25 @@ describe("compileCondition on the specification's conditions", () => {
     ["$statusCode == 200", "($statusCode == 200)"],
     ["$statusCode == 503", "($statusCode == 503)"],
     ["$statusCode == 200 || $statusCode == 201", "or(($statusCode == 200), ($statusCode == 201))"],
-    ["$response.body#/existingCustomerNotEligible == false", "($response.body#/existingCustomerNotEligible == false)"],
+    [
+      "$response.body#/existingCustomerNotEligible == false",
+      "($response.body#/existingCustomerNotEligible == false)",
+    ],
     ["$response.body#/redirectAuthToken != null", "($response.body#/redirectAuthToken != null)"],
     ["$response.body#/access_token != null", "($response.body#/access_token != null)"],
-    ["$steps.checkLoanCanBeProvided.outputs.eligibilityCheckRequired == true", "($steps.checkLoanCanBeProvided.outputs.eligibilityCheckRequired == true)"],
+    [
+      "$steps.checkLoanCanBeProvided.outputs.eligibilityCheckRequired == true",
+      "($steps.checkLoanCanBeProvided.outputs.eligibilityCheckRequired == true)",
+    ],
     // 1.0.1's Components example wraps the whole condition in braces.
     ["{$statusCode == 401}", "($statusCode == 401)"],
     // 1.1.0's examples.
     ["$response.body#/0 == null", "($response.body#/0 == null)"],
     ["$response.body.count > $inputs.threshold", '($response.body["count"] > $inputs.threshold)'],
-    ["$statusCode == 200 && $response.body.data != null", 'and(($statusCode == 200), ($response.body["data"] != null))'],
+    [
+      "$statusCode == 200 && $response.body.data != null",
+      'and(($statusCode == 200), ($response.body["data"] != null))',
+    ],
   ])("parses %s", (text, expected) => {
     expect(tree(text)).toBe(expected);
   });
@@ -44,17 +56,25 @@ describe("compileCondition on the specification's conditions", () => {
 
 describe("compileCondition precedence and grouping", () => {
   it("binds ! tighter than comparisons, comparisons tighter than &&, && tighter than ||", () => {
-    expect(tree("!$inputs.a == true && $inputs.b || $inputs.c")).toBe("or(and((!$inputs.a == true), $inputs.b), $inputs.c)");
-    expect(tree("$inputs.a || $inputs.b && $inputs.c")).toBe("or($inputs.a, and($inputs.b, $inputs.c))");
+    expect(tree("!$inputs.a == true && $inputs.b || $inputs.c")).toBe(
+      "or(and((!$inputs.a == true), $inputs.b), $inputs.c)",
+    );
+    expect(tree("$inputs.a || $inputs.b && $inputs.c")).toBe(
+      "or($inputs.a, and($inputs.b, $inputs.c))",
+    );
   });
 
   it("flattens runs of && and of ||", () => {
-    expect(tree("$inputs.a && $inputs.b && $inputs.c")).toBe("and($inputs.a, $inputs.b, $inputs.c)");
+    expect(tree("$inputs.a && $inputs.b && $inputs.c")).toBe(
+      "and($inputs.a, $inputs.b, $inputs.c)",
+    );
     expect(tree("1 || 2 || 3 || 4")).toBe("or(1, 2, 3, 4)");
   });
 
   it("lets parentheses and {$ braces override precedence", () => {
-    expect(tree("($inputs.a || $inputs.b) && $inputs.c")).toBe("and(or($inputs.a, $inputs.b), $inputs.c)");
+    expect(tree("($inputs.a || $inputs.b) && $inputs.c")).toBe(
+      "and(or($inputs.a, $inputs.b), $inputs.c)",
+    );
     expect(tree("!($statusCode == 200)")).toBe("!($statusCode == 200)");
     expect(tree("{$inputs.a || $inputs.b} && true")).toBe("and(or($inputs.a, $inputs.b), true)");
     expect(tree("{$statusCode} == 200")).toBe("($statusCode == 200)");
@@ -67,8 +87,12 @@ describe("compileCondition precedence and grouping", () => {
   });
 
   it("needs no spaces around operators", () => {
-    expect(tree("$statusCode==200&&$response.body#/a!='x'||!$inputs.b")).toBe('or(and(($statusCode == 200), ($response.body#/a != "x")), !$inputs.b)');
-    expect(tree("$statusCode>=200&&$statusCode<300")).toBe("and(($statusCode >= 200), ($statusCode < 300))");
+    expect(tree("$statusCode==200&&$response.body#/a!='x'||!$inputs.b")).toBe(
+      'or(and(($statusCode == 200), ($response.body#/a != "x")), !$inputs.b)',
+    );
+    expect(tree("$statusCode>=200&&$statusCode<300")).toBe(
+      "and(($statusCode >= 200), ($statusCode < 300))",
+    );
     expect(tree("($response.header.X-A<=1)")).toBe("($response.header.X-A <= 1)");
   });
 
@@ -83,10 +107,12 @@ describe("compileCondition literals and accessors", () => {
   it("reads numbers: integers, decimals, negatives, exponents", () => {
     expect(tree("$statusCode == 0")).toBe("($statusCode == 0)");
     expect(tree("$statusCode == -12")).toBe("($statusCode == -12)");
-    const values = ["0", "42", "-7", "3.25", "-0.5", ".5", "-.5", "1e3", "2E-2", "-1.5e+2"].map((n) => {
-      const root = compileCondition(`$statusCode == ${n}`).root;
-      return root.type === "compare" && root.right.type === "literal" ? root.right.value : "?";
-    });
+    const values = ["0", "42", "-7", "3.25", "-0.5", ".5", "-.5", "1e3", "2E-2", "-1.5e+2"].map(
+      (n) => {
+        const root = compileCondition(`$statusCode == ${n}`).root;
+        return root.type === "compare" && root.right.type === "literal" ? root.right.value : "?";
+      },
+    );
     expect(values).toEqual([0, 42, -7, 3.25, -0.5, 0.5, -0.5, 1000, 0.02, -150]);
   });
 
@@ -111,7 +137,9 @@ describe("compileCondition literals and accessors", () => {
   it("reads indexes and property dereferences after an expression", () => {
     expect(tree("$inputs.list[0].id == 1")).toBe('($inputs.list[0]["id"] == 1)');
     expect(tree("$response.body['a b'][12] == 1")).toBe('($response.body["a b"][12] == 1)');
-    expect(tree("$response.body#/items[0].x-y.z_1 != null")).toBe('($response.body#/items[0]["x-y"]["z_1"] != null)');
+    expect(tree("$response.body#/items[0].x-y.z_1 != null")).toBe(
+      '($response.body#/items[0]["x-y"]["z_1"] != null)',
+    );
     expect(tree("$statusCode.x")).toBe('$statusCode["x"]');
     expect(tree("$inputs.a.b")).toBe("$inputs.a.b");
   });
@@ -119,8 +147,15 @@ describe("compileCondition literals and accessors", () => {
 
 describe("conditionExpressions", () => {
   it("lists each runtime expression once, in order of first use", () => {
-    const compiled = compileCondition("$statusCode == 200 && ($steps.a.outputs.x > $inputs.min || $steps.a.outputs.x == $statusCode) && $inputs.list[0]");
-    expect(conditionExpressions(compiled).map(expressionToString)).toEqual(["$statusCode", "$steps.a.outputs.x", "$inputs.min", "$inputs.list"]);
+    const compiled = compileCondition(
+      "$statusCode == 200 && ($steps.a.outputs.x > $inputs.min || $steps.a.outputs.x == $statusCode) && $inputs.list[0]",
+    );
+    expect(conditionExpressions(compiled).map(expressionToString)).toEqual([
+      "$statusCode",
+      "$steps.a.outputs.x",
+      "$inputs.min",
+      "$inputs.list",
+    ]);
   });
 
   it("is empty for a condition of literals only", () => {
@@ -193,7 +228,9 @@ describe("compileCondition on malformed input", () => {
   });
 
   it("names the condition in every message", () => {
-    expect(errorOf(() => compileCondition("$statusCode = 200")).message).toContain('(in the condition "$statusCode = 200")');
+    expect(errorOf(() => compileCondition("$statusCode = 200")).message).toContain(
+      '(in the condition "$statusCode = 200")',
+    );
   });
 
   it("limits nesting instead of overflowing the stack", () => {

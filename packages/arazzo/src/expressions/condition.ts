@@ -32,14 +32,25 @@
  *   short-circuit and yield booleans.
  */
 import { SluiceError } from "sluice/internal";
-import { expressionToString, quoteForMessage, scanExpression, type RuntimeExpression } from "./expression.js";
+import {
+  expressionToString,
+  quoteForMessage,
+  scanExpression,
+  type RuntimeExpression,
+} from "./expression.js";
 
 export type ComparisonOperator = "==" | "!=" | "<" | "<=" | ">" | ">=";
 export type Accessor = string | number;
 
 export type ConditionNode =
   | { type: "literal"; value: string | number | boolean | null; offset: number }
-  | { type: "expression"; expression: RuntimeExpression; accessors: Accessor[]; offset: number; end: number }
+  | {
+      type: "expression";
+      expression: RuntimeExpression;
+      accessors: Accessor[];
+      offset: number;
+      end: number;
+    }
   /** `count` `!`s in a row: odd negates, even converts to a boolean. */
   | { type: "not"; count: number; operand: ConditionNode }
   | { type: "compare"; operator: ComparisonOperator; left: ConditionNode; right: ConditionNode }
@@ -52,7 +63,10 @@ export interface CompiledCondition {
 }
 
 /** Looks a runtime expression up at evaluation time. `found: false` makes it "missing". */
-export type ExpressionResolver = (expression: RuntimeExpression) => { found: boolean; value?: unknown };
+export type ExpressionResolver = (expression: RuntimeExpression) => {
+  found: boolean;
+  value?: unknown;
+};
 
 const MAX_NESTING = 200;
 const MAX_COMPARE_DEPTH = 1000;
@@ -103,7 +117,10 @@ export function conditionExpressions(compiled: CompiledCondition): readonly Runt
 }
 
 /** Evaluates a compiled condition; never throws on odd data (a throwing resolver propagates). */
-export function evaluateCondition(compiled: CompiledCondition, resolve: ExpressionResolver): boolean {
+export function evaluateCondition(
+  compiled: CompiledCondition,
+  resolve: ExpressionResolver,
+): boolean {
   return truthy(evaluate(compiled.root, resolve));
 }
 
@@ -131,7 +148,11 @@ function tokenize(text: string): Token[] {
         tokens.push({ t: "op", op: ch, offset: i++ });
         continue;
       case "{":
-        if (next !== "$") fail(`"{" at offset ${i} must open an embedded expression such as {$statusCode}; use "(" to group`, i);
+        if (next !== "$")
+          fail(
+            `"{" at offset ${i} must open an embedded expression such as {$statusCode}; use "(" to group`,
+            i,
+          );
         tokens.push({ t: "op", op: "{", offset: i++ });
         continue;
       case "=":
@@ -170,28 +191,53 @@ function tokenize(text: string): Token[] {
         continue;
       }
       case '"':
-        fail(`Double quote at offset ${i}; strings in conditions use single quotes, as in 'available'`, i);
+        fail(
+          `Double quote at offset ${i}; strings in conditions use single quotes, as in 'available'`,
+          i,
+        );
         break;
       case "$": {
         const start = i;
         const scanned = scanExpression(text, i, "condition");
         const [accessors, end] = readAccessors(text, scanned.end, fail);
-        tokens.push({ t: "value", node: { type: "expression", expression: scanned.expression, accessors, offset: start, end }, offset: start });
+        tokens.push({
+          t: "value",
+          node: {
+            type: "expression",
+            expression: scanned.expression,
+            accessors,
+            offset: start,
+            end,
+          },
+          offset: start,
+        });
         i = end;
         continue;
       }
       case "[":
       case "]":
-        fail(`"${ch}" at offset ${i}: an index like [0] must directly follow a runtime expression`, i);
+        fail(
+          `"${ch}" at offset ${i}: an index like [0] must directly follow a runtime expression`,
+          i,
+        );
         break;
     }
     if (ch === "-" || ch === "." || (code >= 0x30 && code <= 0x39)) {
       NUMBER.lastIndex = i;
       const match = NUMBER.exec(text);
-      if (match === null) fail(`${JSON.stringify(ch)} at offset ${i} does not start a number (write -1, 0.5, 2e3)`, i);
+      if (match === null)
+        fail(
+          `${JSON.stringify(ch)} at offset ${i} does not start a number (write -1, 0.5, 2e3)`,
+          i,
+        );
       const end = i + match![0].length;
-      if (end < text.length && /[A-Za-z0-9_.$]/.test(text[end]!)) fail(`Malformed number at offset ${i}: ${JSON.stringify(text.slice(i, end + 1))}`, i);
-      tokens.push({ t: "value", node: { type: "literal", value: Number(match![0]), offset: i }, offset: i });
+      if (end < text.length && /[A-Za-z0-9_.$]/.test(text[end]!))
+        fail(`Malformed number at offset ${i}: ${JSON.stringify(text.slice(i, end + 1))}`, i);
+      tokens.push({
+        t: "value",
+        node: { type: "literal", value: Number(match![0]), offset: i },
+        offset: i,
+      });
       i = end;
       continue;
     }
@@ -204,18 +250,26 @@ function tokenize(text: string): Token[] {
       i += word[0].length;
       continue;
     }
-    fail(`Unexpected ${JSON.stringify(String.fromCodePoint(text.codePointAt(i)!))} at offset ${i}`, i);
+    fail(
+      `Unexpected ${JSON.stringify(String.fromCodePoint(text.codePointAt(i)!))} at offset ${i}`,
+      i,
+    );
   }
   tokens.push({ t: "end", offset: text.length });
   return tokens;
 }
 
-function readString(text: string, start: number, fail: (message: string, offset: number) => never): [string, number] {
+function readString(
+  text: string,
+  start: number,
+  fail: (message: string, offset: number) => never,
+): [string, number] {
   let out = "";
   let run = start + 1;
   for (;;) {
     const close = text.indexOf("'", run);
-    if (close < 0) return fail(`String opened at offset ${start} is not closed; end it with '`, start);
+    if (close < 0)
+      return fail(`String opened at offset ${start} is not closed; end it with '`, start);
     out += text.slice(run, close);
     if (text[close + 1] !== "'") return [out, close + 1];
     out += "'";
@@ -223,7 +277,11 @@ function readString(text: string, start: number, fail: (message: string, offset:
   }
 }
 
-function readAccessors(text: string, start: number, fail: (message: string, offset: number) => never): [Accessor[], number] {
+function readAccessors(
+  text: string,
+  start: number,
+  fail: (message: string, offset: number) => never,
+): [Accessor[], number] {
   const accessors: Accessor[] = [];
   let i = start;
   for (;;) {
@@ -236,7 +294,11 @@ function readAccessors(text: string, start: number, fail: (message: string, offs
       } else {
         let j = i + 1;
         while (j < text.length && text.charCodeAt(j) >= 0x30 && text.charCodeAt(j) <= 0x39) j++;
-        if (j === i + 1) fail(`Index at offset ${open} must be a whole number or a quoted key, as in [0] or ['id']`, i + 1);
+        if (j === i + 1)
+          fail(
+            `Index at offset ${open} must be a whole number or a quoted key, as in [0] or ['id']`,
+            i + 1,
+          );
         accessors.push(Number(text.slice(i + 1, j)));
         i = j;
       }
@@ -263,9 +325,11 @@ function literalWord(word: string): boolean | null | undefined {
 
 function wordMessage(word: string, offset: number): string {
   const lower = word.toLowerCase();
-  if (lower === "true" || lower === "false" || lower === "null") return `"${word}" at offset ${offset}: literals are lower case, write ${lower}`;
+  if (lower === "true" || lower === "false" || lower === "null")
+    return `"${word}" at offset ${offset}: literals are lower case, write ${lower}`;
   const operator = { and: "&&", or: "||", not: "!", eq: "==", ne: "!=" }[lower];
-  if (operator !== undefined) return `"${word}" at offset ${offset} is not an operator here; write ${operator}`;
+  if (operator !== undefined)
+    return `"${word}" at offset ${offset} is not an operator here; write ${operator}`;
   return `Unknown word "${word}" at offset ${offset}; write strings in single quotes ('${word}') and runtime expressions with "$" ($inputs.${word})`;
 }
 
@@ -285,12 +349,20 @@ class Parser {
   ) {}
 
   parse(): ConditionNode {
-    if (this.tokens.length === 1) this.fail(`The condition is empty; write one such as $statusCode == 200`, 0);
+    if (this.tokens.length === 1)
+      this.fail(`The condition is empty; write one such as $statusCode == 200`, 0);
     const root = this.or();
     const token = this.peek();
     if (token.t !== "end") {
-      if (token.t === "op" && (token.op === ")" || token.op === "}")) this.fail(`Unexpected "${token.op}" at offset ${token.offset} with nothing to close`, token.offset);
-      this.fail(`Expected an operator (==, &&, || ...) at offset ${token.offset}, found ${this.describe(token)}`, token.offset);
+      if (token.t === "op" && (token.op === ")" || token.op === "}"))
+        this.fail(
+          `Unexpected "${token.op}" at offset ${token.offset} with nothing to close`,
+          token.offset,
+        );
+      this.fail(
+        `Expected an operator (==, &&, || ...) at offset ${token.offset}, found ${this.describe(token)}`,
+        token.offset,
+      );
     }
     return root;
   }
@@ -325,7 +397,10 @@ class Parser {
     const right = this.unary();
     const after = this.peek();
     if (after.t === "op" && COMPARISONS.has(after.op)) {
-      this.fail(`Comparisons do not chain: "${after.op}" at offset ${after.offset} follows another comparison; join them with && or group with ( )`, after.offset);
+      this.fail(
+        `Comparisons do not chain: "${after.op}" at offset ${after.offset} follows another comparison; join them with && or group with ( )`,
+        after.offset,
+      );
     }
     return { type: "compare", operator: token.op as ComparisonOperator, left, right };
   }
@@ -347,14 +422,21 @@ class Parser {
       return token.node;
     }
     if (token.t === "op" && (token.op === "(" || token.op === "{")) {
-      if (++this.depth > MAX_NESTING) this.fail(`Groups nest deeper than ${MAX_NESTING} levels at offset ${token.offset}`, token.offset);
+      if (++this.depth > MAX_NESTING)
+        this.fail(
+          `Groups nest deeper than ${MAX_NESTING} levels at offset ${token.offset}`,
+          token.offset,
+        );
       this.index++;
       const inner = this.or();
       const close = this.peek();
       const closer = CLOSER[token.op];
       if (close.t !== "op" || close.op !== closer) {
         const found = close.t === "end" ? "the end of the condition" : this.describe(close);
-        this.fail(`"${token.op}" at offset ${token.offset} is not closed: expected "${closer}" at offset ${close.offset}, found ${found}`, close.offset);
+        this.fail(
+          `"${token.op}" at offset ${token.offset} is not closed: expected "${closer}" at offset ${close.offset}, found ${found}`,
+          close.offset,
+        );
       }
       this.index++;
       this.depth--;
@@ -363,7 +445,10 @@ class Parser {
     const previous = this.tokens[this.index - 1];
     const after = previous?.t === "op" ? ` after "${previous.op}"` : "";
     const found = token.t === "end" ? "the end of the condition" : this.describe(token);
-    return this.fail(`Expected a value (a runtime expression, number, 'string', true, false or null)${after} at offset ${token.offset}, found ${found}`, token.offset);
+    return this.fail(
+      `Expected a value (a runtime expression, number, 'string', true, false or null)${after} at offset ${token.offset}, found ${found}`,
+      token.offset,
+    );
   }
 
   private peek(): Token {
@@ -379,11 +464,17 @@ class Parser {
     if (token.t === "op") return `"${token.op}"`;
     if (token.t === "end") return "the end";
     const node = token.node;
-    return node.type === "expression" ? `"${this.text.slice(node.offset, node.end)}"` : JSON.stringify(node.type === "literal" ? node.value : null);
+    return node.type === "expression"
+      ? `"${this.text.slice(node.offset, node.end)}"`
+      : JSON.stringify(node.type === "literal" ? node.value : null);
   }
 
   private fail(message: string, offset: number): never {
-    throw conditionError(`${message} (in the condition ${quoteForMessage(this.text)})`, this.text, offset);
+    throw conditionError(
+      `${message} (in the condition ${quoteForMessage(this.text)})`,
+      this.text,
+      offset,
+    );
   }
 }
 
@@ -417,14 +508,25 @@ function evaluate(node: ConditionNode, resolve: ExpressionResolver): unknown {
   }
 }
 
-function lookup(node: Extract<ConditionNode, { type: "expression" }>, resolve: ExpressionResolver): unknown {
+function lookup(
+  node: Extract<ConditionNode, { type: "expression" }>,
+  resolve: ExpressionResolver,
+): unknown {
   const result = resolve(node.expression);
   let value: unknown = result.found ? result.value : MISSING;
   if (value === undefined) return MISSING;
   for (const accessor of node.accessors) {
     if (Array.isArray(value) && typeof accessor === "number") {
-      value = accessor < value.length && Object.prototype.hasOwnProperty.call(value, accessor) ? value[accessor] : MISSING;
-    } else if (typeof value === "object" && value !== null && !Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, accessor)) {
+      value =
+        accessor < value.length && Object.prototype.hasOwnProperty.call(value, accessor)
+          ? value[accessor]
+          : MISSING;
+    } else if (
+      typeof value === "object" &&
+      value !== null &&
+      !Array.isArray(value) &&
+      Object.prototype.hasOwnProperty.call(value, accessor)
+    ) {
       value = (value as Record<string, unknown>)[String(accessor)];
     } else {
       return MISSING;
@@ -468,7 +570,8 @@ function looseEquals(a: unknown, b: unknown, depth: number): boolean {
   if (isNullish(a) || isNullish(b)) return isNullish(a) && isNullish(b);
   const ta = typeof a;
   const tb = typeof b;
-  if (ta === "string" && tb === "string") return (a as string).toLowerCase() === (b as string).toLowerCase();
+  if (ta === "string" && tb === "string")
+    return (a as string).toLowerCase() === (b as string).toLowerCase();
   if (ta === "number" && tb === "number") return a === b;
   if (ta === "number" && tb === "string") return numericString(b as string) === a;
   if (ta === "string" && tb === "number") return numericString(a as string) === b;
@@ -486,7 +589,14 @@ function looseEquals(a: unknown, b: unknown, depth: number): boolean {
   if (ka.length !== kb.length) return false;
   for (const key of ka) {
     if (!Object.prototype.hasOwnProperty.call(b, key)) return false;
-    if (!looseEquals((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], depth + 1)) return false;
+    if (
+      !looseEquals(
+        (a as Record<string, unknown>)[key],
+        (b as Record<string, unknown>)[key],
+        depth + 1,
+      )
+    )
+      return false;
   }
   return true;
 }
@@ -494,7 +604,8 @@ function looseEquals(a: unknown, b: unknown, depth: number): boolean {
 function ordering(a: unknown, b: unknown): number | undefined {
   const na = typeof a === "number" ? a : typeof a === "string" ? numericString(a) : undefined;
   const nb = typeof b === "number" ? b : typeof b === "string" ? numericString(b) : undefined;
-  if (na !== undefined && nb !== undefined) return Number.isNaN(na) || Number.isNaN(nb) ? undefined : na < nb ? -1 : na > nb ? 1 : 0;
+  if (na !== undefined && nb !== undefined)
+    return Number.isNaN(na) || Number.isNaN(nb) ? undefined : na < nb ? -1 : na > nb ? 1 : 0;
   if (typeof a === "string" && typeof b === "string") {
     const la = a.toLowerCase();
     const lb = b.toLowerCase();

@@ -101,7 +101,8 @@ export function resolveExpression(expression: RuntimeExpression, scope: Evaluati
         const value = response.headers.get(source.name);
         return value === null ? MISSING : { found: true, value };
       }
-      if (source.type === "body") return response.body === undefined ? MISSING : at(response.body, source.pointer);
+      if (source.type === "body")
+        return response.body === undefined ? MISSING : at(response.body, source.pointer);
       return MISSING; // a response has no query or path
     }
     case "inputs":
@@ -110,18 +111,29 @@ export function resolveExpression(expression: RuntimeExpression, scope: Evaluati
       return scope.outputs ? within(scope.outputs, expression.name, expression.pointer) : MISSING;
     case "steps": {
       const outputs = scope.steps[expression.stepId];
-      return outputs === undefined || !Object.hasOwn(scope.steps, expression.stepId) ? MISSING : within(outputs, expression.name, expression.pointer);
+      return outputs === undefined || !Object.hasOwn(scope.steps, expression.stepId)
+        ? MISSING
+        : within(outputs, expression.name, expression.pointer);
     }
     case "workflows": {
       const workflow = scope.doc.workflows.get(expression.workflowId);
-      const values = workflow === undefined ? undefined : expression.field === "inputs" ? workflow.inputs : workflow.outputs;
+      const values =
+        workflow === undefined
+          ? undefined
+          : expression.field === "inputs"
+            ? workflow.inputs
+            : workflow.outputs;
       return values === undefined ? MISSING : within(values, expression.name, expression.pointer);
     }
     case "sourceDescriptions": {
       const source = scope.doc.sources.get(expression.name);
       if (!source) return MISSING;
-      if (expression.reference === "url") return source.url !== undefined ? { found: true, value: source.url } : own(source.entry, "url");
-      if (expression.reference === "name" || expression.reference === "type") return own(source.entry, expression.reference);
+      if (expression.reference === "url")
+        return source.url !== undefined
+          ? { found: true, value: source.url }
+          : own(source.entry, "url");
+      if (expression.reference === "name" || expression.reference === "type")
+        return own(source.entry, expression.reference);
       return MISSING;
     }
     case "components": {
@@ -137,7 +149,11 @@ function own(record: Record<string, unknown>, name: string): Lookup {
   return Object.hasOwn(record, name) ? { found: true, value: record[name] } : MISSING;
 }
 
-function within(record: Record<string, unknown>, name: string, pointer: readonly string[] | undefined): Lookup {
+function within(
+  record: Record<string, unknown>,
+  name: string,
+  pointer: readonly string[] | undefined,
+): Lookup {
   if (!Object.hasOwn(record, name)) return MISSING;
   const value = record[name];
   return pointer === undefined ? { found: true, value } : at(value, pointer);
@@ -152,7 +168,8 @@ function headerOf(headers: Record<string, string>, name: string): Lookup {
   if (Object.hasOwn(headers, name)) return { found: true, value: headers[name] };
   const lower = name.toLowerCase();
   const values: string[] = [];
-  for (const key of Object.keys(headers)) if (key.toLowerCase() === lower) values.push(headers[key]!);
+  for (const key of Object.keys(headers))
+    if (key.toLowerCase() === lower) values.push(headers[key]!);
   return values.length === 0 ? MISSING : { found: true, value: values.join(", ") };
 }
 
@@ -218,7 +235,13 @@ export function evaluateValue(raw: unknown, resolve: ExpressionResolver): Lookup
 /** How an embedded value reads inside a string: strings as they are, everything else as JSON. */
 export function textOf(value: unknown): string {
   if (typeof value === "string") return value;
-  if (value === null || typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  if (
+    value === null ||
+    typeof value === "number" ||
+    typeof value === "boolean" ||
+    typeof value === "bigint"
+  )
+    return String(value);
   try {
     return JSON.stringify(value) ?? "";
   } catch {

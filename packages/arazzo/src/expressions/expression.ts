@@ -38,7 +38,13 @@ export type RuntimeExpression =
   | { kind: "inputs"; name: string; pointer?: string[] }
   | { kind: "outputs"; name: string; pointer?: string[] }
   | { kind: "steps"; stepId: string; field: "outputs"; name: string; pointer?: string[] }
-  | { kind: "workflows"; workflowId: string; field: "inputs" | "outputs"; name: string; pointer?: string[] }
+  | {
+      kind: "workflows";
+      workflowId: string;
+      field: "inputs" | "outputs";
+      name: string;
+      pointer?: string[];
+    }
   | { kind: "sourceDescriptions"; name: string; reference: string }
   | { kind: "components"; type: ComponentType; name: string };
 
@@ -55,11 +61,28 @@ export interface ScannedExpression {
   end: number;
 }
 
-const ROOTS = ["url", "method", "statusCode", "request", "response", "inputs", "outputs", "steps", "workflows", "sourceDescriptions", "components"] as const;
+const ROOTS = [
+  "url",
+  "method",
+  "statusCode",
+  "request",
+  "response",
+  "inputs",
+  "outputs",
+  "steps",
+  "workflows",
+  "sourceDescriptions",
+  "components",
+] as const;
 type Root = (typeof ROOTS)[number];
 const ROOT_BY_LOWER = new Map<string, Root>(ROOTS.map((root) => [root.toLowerCase(), root]));
 const SOURCES = ["header", "query", "path", "body"] as const;
-const COMPONENT_TYPES: readonly ComponentType[] = ["parameters", "successActions", "failureActions", "inputs"];
+const COMPONENT_TYPES: readonly ComponentType[] = [
+  "parameters",
+  "successActions",
+  "failureActions",
+  "inputs",
+];
 
 // Character classes for ASCII, as bit flags in one table (the scanner runs on every criterion).
 const IDENT = 1; // identifier: ALPHA / DIGIT / "." / "-" / "_"
@@ -98,7 +121,11 @@ export function parseExpression(text: string): RuntimeExpression {
       : ch === "{" || ch === "}"
         ? ` Braces only wrap a whole embedded expression, as in "{$inputs.id}".`
         : "";
-    throw expressionError(`Unexpected ${JSON.stringify(ch)} at offset ${end} after the runtime expression "${text.slice(0, end)}" in ${quoteForMessage(text)}.${hint}`, text, end);
+    throw expressionError(
+      `Unexpected ${JSON.stringify(ch)} at offset ${end} after the runtime expression "${text.slice(0, end)}" in ${quoteForMessage(text)}.${hint}`,
+      text,
+      end,
+    );
   }
   return expression;
 }
@@ -108,7 +135,11 @@ export function parseExpression(text: string): RuntimeExpression {
  * returns it with the offset where it ends; what follows is the caller's business. Throws
  * SluiceError("invalid-expression") with `details.offset` (into `text`) when none starts there.
  */
-export function scanExpression(text: string, start: number, context: ScanContext = "condition"): ScannedExpression {
+export function scanExpression(
+  text: string,
+  start: number,
+  context: ScanContext = "condition",
+): ScannedExpression {
   return new Scanner(text, start, context).scan();
 }
 
@@ -118,7 +149,10 @@ export function looksLikeExpression(text: string): boolean {
   let i = 1;
   while (i < text.length && has(text.charCodeAt(i), WORD)) i++;
   const word = text.slice(1, i).toLowerCase();
-  return ROOT_BY_LOWER.has(word) || (word.length >= 2 && closest(word, [...ROOT_BY_LOWER.keys()]) !== undefined);
+  return (
+    ROOT_BY_LOWER.has(word) ||
+    (word.length >= 2 && closest(word, [...ROOT_BY_LOWER.keys()]) !== undefined)
+  );
 }
 
 /** The canonical text of an expression; `parseExpression(expressionToString(e))` equals `e`. */
@@ -131,7 +165,10 @@ export function expressionToString(expression: RuntimeExpression): string {
     case "request":
     case "response": {
       const source = expression.source;
-      const tail = source.type === "body" ? `body${pointerSuffix(source.pointer)}` : `${source.type}.${source.name}`;
+      const tail =
+        source.type === "body"
+          ? `body${pointerSuffix(source.pointer)}`
+          : `${source.type}.${source.name}`;
       return `$${expression.kind}.${tail}`;
     }
     case "inputs":
@@ -166,7 +203,10 @@ class Scanner {
   scan(): ScannedExpression {
     const { text } = this;
     if (text.charCodeAt(this.pos) !== 0x24) {
-      this.fail(`Expected a runtime expression starting with "$" at offset ${this.pos} in ${quoteForMessage(text)}.`, this.pos);
+      this.fail(
+        `Expected a runtime expression starting with "$" at offset ${this.pos} in ${quoteForMessage(text)}.`,
+        this.pos,
+      );
     }
     this.pos++;
     const word = this.word();
@@ -174,8 +214,14 @@ class Scanner {
     if (root === undefined) {
       const guess = closest(word.toLowerCase(), [...ROOT_BY_LOWER.keys()]);
       const suggestion = guess === undefined ? "" : ` Did you mean "$${ROOT_BY_LOWER.get(guess)}"?`;
-      const what = word === "" ? `"$" at offset ${this.start} is not followed by an expression root` : `Unknown runtime expression root "$${word}" at offset ${this.start}`;
-      this.fail(`${what} in ${quoteForMessage(text)}.${suggestion} Roots: ${ROOTS.map((r) => `$${r}`).join(", ")}.`, this.start);
+      const what =
+        word === ""
+          ? `"$" at offset ${this.start} is not followed by an expression root`
+          : `Unknown runtime expression root "$${word}" at offset ${this.start}`;
+      this.fail(
+        `${what} in ${quoteForMessage(text)}.${suggestion} Roots: ${ROOTS.map((r) => `$${r}`).join(", ")}.`,
+        this.start,
+      );
     }
     const expression = this.afterRoot(root);
     return { expression, end: this.pos };
@@ -193,7 +239,11 @@ class Scanner {
       case "inputs":
       case "outputs": {
         this.dot(`$${root}`);
-        const name = this.identifier(IDENT, `${root === "inputs" ? "an input" : "an output"} name`, `$${root}.`);
+        const name = this.identifier(
+          IDENT,
+          `${root === "inputs" ? "an input" : "an output"} name`,
+          `$${root}.`,
+        );
         const pointer = this.optionalPointer();
         return pointer === undefined ? { kind: root, name } : { kind: root, name, pointer };
       }
@@ -212,9 +262,17 @@ class Scanner {
         this.dot("$workflows");
         const workflowId = this.identifier(STRICT, "a workflow id", "$workflows.");
         this.dot(`$workflows.${workflowId}`);
-        const field = this.keyword(["inputs", "outputs"], `$workflows.${workflowId}`, `$workflows.${workflowId}.outputs.<name>`);
+        const field = this.keyword(
+          ["inputs", "outputs"],
+          `$workflows.${workflowId}`,
+          `$workflows.${workflowId}.outputs.<name>`,
+        );
         this.dot(`$workflows.${workflowId}.${field}`);
-        const name = this.identifier(IDENT, field === "inputs" ? "an input name" : "an output name", `$workflows.${workflowId}.${field}.`);
+        const name = this.identifier(
+          IDENT,
+          field === "inputs" ? "an input name" : "an output name",
+          `$workflows.${workflowId}.${field}.`,
+        );
         const pointer = this.optionalPointer();
         const base = { kind: "workflows" as const, workflowId, field, name };
         return pointer === undefined ? base : { ...base, pointer };
@@ -224,7 +282,9 @@ class Scanner {
         const name = this.identifier(STRICT, "a source description name", "$sourceDescriptions.");
         this.dot(`$sourceDescriptions.${name}`);
         // An operationId, workflowId or field name: OpenAPI puts no limit on operationIds' characters.
-        const reference = this.freeText(`an operationId, workflowId or field name after "$sourceDescriptions.${name}."`);
+        const reference = this.freeText(
+          `an operationId, workflowId or field name after "$sourceDescriptions.${name}."`,
+        );
         return { kind: "sourceDescriptions", name, reference };
       }
       case "components": {
@@ -252,7 +312,8 @@ class Scanner {
         if (!has(code, TCHAR) || isStop(code, this.context)) break;
         this.pos++;
       }
-      if (this.pos === begin) this.missing(`a header name (an RFC 9110 token) after "$${root}.header."`);
+      if (this.pos === begin)
+        this.missing(`a header name (an RFC 9110 token) after "$${root}.header."`);
       return { type, name: this.text.slice(begin, this.pos) };
     }
     return { type, name: this.freeText(`a ${type} parameter name after "$${root}.${type}."`) };
@@ -270,7 +331,10 @@ class Scanner {
       this.pos++;
       return;
     }
-    this.fail(`Expected "." after "${after}" at offset ${this.pos} in ${quoteForMessage(this.text)}.`, this.pos);
+    this.fail(
+      `Expected "." after "${after}" at offset ${this.pos} in ${quoteForMessage(this.text)}.`,
+      this.pos,
+    );
   }
 
   private keyword<K extends string>(allowed: readonly K[], after: string, example: string): K {
@@ -279,8 +343,14 @@ class Scanner {
     const lower = word.toLowerCase();
     const found = allowed.find((k) => k.toLowerCase() === lower);
     if (found !== undefined) return found;
-    const guess = closest(lower, allowed.map((k) => k.toLowerCase()));
-    const suggestion = guess === undefined ? "" : ` Did you mean "${allowed.find((k) => k.toLowerCase() === guess)}"?`;
+    const guess = closest(
+      lower,
+      allowed.map((k) => k.toLowerCase()),
+    );
+    const suggestion =
+      guess === undefined
+        ? ""
+        : ` Did you mean "${allowed.find((k) => k.toLowerCase() === guess)}"?`;
     const got = word === "" ? "nothing" : `"${word}"`;
     return this.fail(
       `Expected ${allowed.map((k) => `"${k}"`).join(" or ")} after "${after}." at offset ${begin} in ${quoteForMessage(this.text)}, found ${got}.${suggestion} Example: ${example}.`,
@@ -292,7 +362,8 @@ class Scanner {
     const begin = this.pos;
     while (this.pos < this.text.length && has(this.text.charCodeAt(this.pos), flag)) this.pos++;
     if (this.pos === begin) {
-      const allowed = flag === STRICT ? `letters, digits, "-" and "_"` : `letters, digits, ".", "-" and "_"`;
+      const allowed =
+        flag === STRICT ? `letters, digits, "-" and "_"` : `letters, digits, ".", "-" and "_"`;
       this.missing(`${what} after "${after}" (${allowed})`);
     }
     return this.text.slice(begin, this.pos);
@@ -300,7 +371,8 @@ class Scanner {
 
   private freeText(what: string): string {
     const begin = this.pos;
-    while (this.pos < this.text.length && !isStop(this.text.charCodeAt(this.pos), this.context)) this.pos++;
+    while (this.pos < this.text.length && !isStop(this.text.charCodeAt(this.pos), this.context))
+      this.pos++;
     if (this.pos === begin) this.missing(what);
     return this.text.slice(begin, this.pos);
   }
@@ -309,19 +381,29 @@ class Scanner {
     if (this.text.charCodeAt(this.pos) !== 0x23) return undefined;
     this.pos++;
     const begin = this.pos;
-    while (this.pos < this.text.length && !isStop(this.text.charCodeAt(this.pos), this.context)) this.pos++;
+    while (this.pos < this.text.length && !isStop(this.text.charCodeAt(this.pos), this.context))
+      this.pos++;
     try {
       return parsePointer(this.text.slice(begin, this.pos), begin);
     } catch (error) {
       if (!SluiceError.is(error)) throw error;
       const offset = typeof error.details?.offset === "number" ? error.details.offset : begin;
-      return this.fail(`${error.message.replace(/\.$/, "")} (in the runtime expression "${this.text.slice(this.start, this.pos)}").`, offset);
+      return this.fail(
+        `${error.message.replace(/\.$/, "")} (in the runtime expression "${this.text.slice(this.start, this.pos)}").`,
+        offset,
+      );
     }
   }
 
   private missing(what: string): never {
-    const found = this.pos < this.text.length ? `found ${JSON.stringify(this.text[this.pos])}` : "found the end of the text";
-    return this.fail(`Expected ${what} at offset ${this.pos} in ${quoteForMessage(this.text)}, ${found}.`, this.pos);
+    const found =
+      this.pos < this.text.length
+        ? `found ${JSON.stringify(this.text[this.pos])}`
+        : "found the end of the text";
+    return this.fail(
+      `Expected ${what} at offset ${this.pos} in ${quoteForMessage(this.text)}, ${found}.`,
+      this.pos,
+    );
   }
 
   private fail(message: string, offset: number): never {

@@ -3,7 +3,18 @@ import { formatPointer, parsePointer, resolvePointer } from "./json-pointer.js";
 import { errorOf } from "../../../../test/support/error-of.js";
 
 // The example document of RFC 6901 §5.
-const RFC_DOC = { foo: ["bar", "baz"], "": 0, "a/b": 1, "c%d": 2, "e^f": 3, "g|h": 4, "i\\j": 5, 'k"l': 6, " ": 7, "m~n": 8 };
+const RFC_DOC = {
+  foo: ["bar", "baz"],
+  "": 0,
+  "a/b": 1,
+  "c%d": 2,
+  "e^f": 3,
+  "g|h": 4,
+  "i\\j": 5,
+  'k"l': 6,
+  " ": 7,
+  "m~n": 8,
+};
 
 describe("parsePointer", () => {
   it("splits and decodes tokens", () => {
@@ -62,7 +73,8 @@ describe("resolvePointer", () => {
       ["/ ", 7],
       ["/m~0n", 8],
     ];
-    for (const [pointer, value] of cases) expect(resolvePointer(RFC_DOC, parsePointer(pointer))).toEqual({ found: true, value });
+    for (const [pointer, value] of cases)
+      expect(resolvePointer(RFC_DOC, parsePointer(pointer))).toEqual({ found: true, value });
   });
 
   it("finds falsy values and null", () => {
@@ -95,7 +107,9 @@ describe("resolvePointer", () => {
       expect(resolvePointer({ a: {} }, ["a", key])).toEqual({ found: false });
     }
     expect(resolvePointer([], ["constructor"])).toEqual({ found: false });
-    expect(resolvePointer(Object.create({ inherited: 1 }), ["inherited"])).toEqual({ found: false });
+    expect(resolvePointer(Object.create({ inherited: 1 }), ["inherited"])).toEqual({
+      found: false,
+    });
   });
 
   it("finds own keys named like prototype members", () => {
@@ -118,6 +132,7 @@ describe("formatPointer", () => {
     expect(formatPointer([])).toBe("");
     expect(formatPointer([""])).toBe("/");
     expect(formatPointer(["a/b", "m~n", "~1"])).toBe("/a~1b/m~0n/~01");
-    for (const tokens of [["x"], ["", ""], ["/~", "~/"], ["é", " ", "0"]]) expect(parsePointer(formatPointer(tokens))).toEqual(tokens);
+    for (const tokens of [["x"], ["", ""], ["/~", "~/"], ["é", " ", "0"]])
+      expect(parsePointer(formatPointer(tokens))).toEqual(tokens);
   });
 });

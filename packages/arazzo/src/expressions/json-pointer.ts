@@ -66,7 +66,8 @@ export function resolvePointer(value: unknown, tokens: readonly string[]): Point
     if (Array.isArray(current)) {
       if (!ARRAY_INDEX.test(token)) return NOT_FOUND;
       const index = Number(token);
-      if (index >= current.length || !Object.prototype.hasOwnProperty.call(current, index)) return NOT_FOUND;
+      if (index >= current.length || !Object.prototype.hasOwnProperty.call(current, index))
+        return NOT_FOUND;
       current = current[index];
     } else if (typeof current === "object" && current !== null) {
       if (!Object.prototype.hasOwnProperty.call(current, token)) return NOT_FOUND;

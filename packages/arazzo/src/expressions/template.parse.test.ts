@@ -4,8 +4,14 @@ import { errorOf } from "../../../../test/support/error-of.js";
 
 describe("parseTemplate", () => {
   it("makes a value that is exactly one expression a whole-value expression", () => {
-    expect(parseTemplate("$inputs.petOrderRequest")).toEqual({ kind: "expression", expression: { kind: "inputs", name: "petOrderRequest" } });
-    expect(parseTemplate("$response.body#/a b")).toEqual({ kind: "expression", expression: { kind: "response", source: { type: "body", pointer: ["a b"] } } });
+    expect(parseTemplate("$inputs.petOrderRequest")).toEqual({
+      kind: "expression",
+      expression: { kind: "inputs", name: "petOrderRequest" },
+    });
+    expect(parseTemplate("$response.body#/a b")).toEqual({
+      kind: "expression",
+      expression: { kind: "response", source: { type: "body", pointer: ["a b"] } },
+    });
   });
 
   it("splits the specification's operationPath template", () => {
@@ -13,7 +19,12 @@ describe("parseTemplate", () => {
     expect(parseTemplate(text)).toEqual({
       kind: "interpolated",
       parts: [
-        { kind: "expression", expression: { kind: "sourceDescriptions", name: "petstoreDescription", reference: "url" }, offset: 0, end: 45 },
+        {
+          kind: "expression",
+          expression: { kind: "sourceDescriptions", name: "petstoreDescription", reference: "url" },
+          offset: 0,
+          end: 45,
+        },
         { kind: "literal", text: "#/paths/~1pet~1findByStatus/get" },
       ],
     });
@@ -22,7 +33,14 @@ describe("parseTemplate", () => {
   it("keeps a lone {$...} a string template (embedded values become text)", () => {
     expect(parseTemplate("{$inputs.quantity}")).toEqual({
       kind: "interpolated",
-      parts: [{ kind: "expression", expression: { kind: "inputs", name: "quantity" }, offset: 0, end: 18 }],
+      parts: [
+        {
+          kind: "expression",
+          expression: { kind: "inputs", name: "quantity" },
+          offset: 0,
+          end: 18,
+        },
+      ],
     });
   });
 
@@ -41,7 +59,13 @@ describe("parseTemplate", () => {
     // The example's last "$inputs.scope}" has no "{": a bare expression (as if braced, with a warning), then a literal "}".
     expect(template.kind === "interpolated" && template.parts.slice(-3)).toEqual([
       { kind: "literal", text: "&scope=" },
-      { kind: "expression", expression: { kind: "inputs", name: "scope" }, offset: text.length - 14, end: text.length - 1, bare: true },
+      {
+        kind: "expression",
+        expression: { kind: "inputs", name: "scope" },
+        offset: text.length - 14,
+        end: text.length - 1,
+        bare: true,
+      },
       { kind: "literal", text: "}" },
     ]);
   });
@@ -76,8 +100,12 @@ describe("parseTemplate", () => {
   });
 
   it("lets embedded query names and pointers hold spaces and operators", () => {
-    expect(templateExpressions(parseTemplate("a {$request.query.x y} b"))).toEqual([{ kind: "request", source: { type: "query", name: "x y" } }]);
-    expect(templateExpressions(parseTemplate("{$response.body#/a==b}"))).toEqual([{ kind: "response", source: { type: "body", pointer: ["a==b"] } }]);
+    expect(templateExpressions(parseTemplate("a {$request.query.x y} b"))).toEqual([
+      { kind: "request", source: { type: "query", name: "x y" } },
+    ]);
+    expect(templateExpressions(parseTemplate("{$response.body#/a==b}"))).toEqual([
+      { kind: "response", source: { type: "body", pointer: ["a==b"] } },
+    ]);
   });
 
   it("returns plain text as a literal", () => {
@@ -86,7 +114,8 @@ describe("parseTemplate", () => {
     expect(parseTemplate("$5.00")).toEqual({ kind: "literal", text: "$5.00" });
     expect(parseTemplate("$HOME/bin")).toEqual({ kind: "literal", text: "$HOME/bin" });
     // JSON Schema keywords in payloads are not near misses of a root.
-    for (const text of ["$ref", "$schema", "$id", "$defs", "$comment", "$anchor"]) expect(parseTemplate(text)).toEqual({ kind: "literal", text });
+    for (const text of ["$ref", "$schema", "$id", "$defs", "$comment", "$anchor"])
+      expect(parseTemplate(text)).toEqual({ kind: "literal", text });
     expect(templateExpressions(parseTemplate("plain"))).toEqual([]);
   });
 

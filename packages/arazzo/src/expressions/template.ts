@@ -18,7 +18,13 @@
  * any other (`$HOME`, `US$5`) is literal text.
  */
 import { SluiceError } from "sluice/internal";
-import { looksLikeExpression, parseExpression, quoteForMessage, scanExpression, type RuntimeExpression } from "./expression.js";
+import {
+  looksLikeExpression,
+  parseExpression,
+  quoteForMessage,
+  scanExpression,
+  type RuntimeExpression,
+} from "./expression.js";
 
 export type TemplatePart =
   | { kind: "literal"; text: string }
@@ -63,7 +69,8 @@ export function parseTemplate(text: string): Template {
       continue;
     }
     if (text.charCodeAt(end) !== 0x7d) {
-      const found = end < text.length ? `found ${JSON.stringify(text[end])}` : "reached the end of the text";
+      const found =
+        end < text.length ? `found ${JSON.stringify(text[end])}` : "reached the end of the text";
       throw new SluiceError(
         "invalid-expression",
         `The embedded expression opened by "{" at offset ${i} in ${quoteForMessage(text)} must end with "}" at offset ${end}, ${found}. Write it as "{${text.slice(i + 1, end)}}".`,
@@ -92,7 +99,11 @@ function isBareExpressionAt(text: string, i: number): boolean {
 
 /** The value with every bare expression braced: the standard form a warning suggests. */
 export function bracedRewrite(text: string, template: Template): string | undefined {
-  if (template.kind !== "interpolated" || !template.parts.some((part) => part.kind === "expression" && part.bare)) return undefined;
+  if (
+    template.kind !== "interpolated" ||
+    !template.parts.some((part) => part.kind === "expression" && part.bare)
+  )
+    return undefined;
   let out = "";
   let at = 0;
   for (const part of template.parts) {

@@ -14,18 +14,40 @@ export interface CallFrame {
 /** Calls shown at each end of a longer chain. */
 const SHOWN_AT_EACH_END = 2;
 
-export function calledWorkflowFailed(step: string, workflow: string, inner: SerializedError | undefined): SluiceError {
-  const nested = inner !== undefined && Array.isArray(inner.details?.calls) ? (inner.details as { calls: CallFrame[]; cause?: SerializedError }) : undefined;
+export function calledWorkflowFailed(
+  step: string,
+  workflow: string,
+  inner: SerializedError | undefined,
+): SluiceError {
+  const nested =
+    inner !== undefined && Array.isArray(inner.details?.calls)
+      ? (inner.details as { calls: CallFrame[]; cause?: SerializedError })
+      : undefined;
   const calls: CallFrame[] = [{ step, workflow }, ...(nested?.calls ?? [])];
   const cause = nested ? nested.cause : inner;
   const details: Record<string, unknown> = { workflow, calls };
-  if (cause !== undefined) details.cause = { code: cause.code, message: cause.message, ...(cause.step ? { step: cause.step } : {}), ...(cause.details ? { details: cause.details } : {}) };
-  return new SluiceError("step-failed", `${chainText(calls)}${cause ? `: ${cause.message}` : "."}`, { details });
+  if (cause !== undefined)
+    details.cause = {
+      code: cause.code,
+      message: cause.message,
+      ...(cause.step ? { step: cause.step } : {}),
+      ...(cause.details ? { details: cause.details } : {}),
+    };
+  return new SluiceError(
+    "step-failed",
+    `${chainText(calls)}${cause ? `: ${cause.message}` : "."}`,
+    { details },
+  );
 }
 
 function chainText(calls: readonly CallFrame[]): string {
-  const text = (frame: CallFrame) => `Step "${frame.step}": the workflow it calls, "${frame.workflow}", failed`;
+  const text = (frame: CallFrame) =>
+    `Step "${frame.step}": the workflow it calls, "${frame.workflow}", failed`;
   if (calls.length <= SHOWN_AT_EACH_END * 2 + 1) return calls.map(text).join(": ");
   const hidden = calls.length - SHOWN_AT_EACH_END * 2;
-  return [...calls.slice(0, SHOWN_AT_EACH_END).map(text), `... (${hidden} nested calls, listed in details.calls) ...`, ...calls.slice(-SHOWN_AT_EACH_END).map(text)].join(": ");
+  return [
+    ...calls.slice(0, SHOWN_AT_EACH_END).map(text),
+    `... (${hidden} nested calls, listed in details.calls) ...`,
+    ...calls.slice(-SHOWN_AT_EACH_END).map(text),
+  ].join(": ");
 }

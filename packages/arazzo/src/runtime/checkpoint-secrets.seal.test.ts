@@ -3,17 +3,32 @@ import { lostOutputSteps, reviveCheckpoint, sealCheckpoint } from "./checkpoint-
 import { Masker } from "./secrets.js";
 
 describe("checkpoint secrets", () => {
-  const inputs = new Map([["pw-123456", "pin"], ["4242", "code"]]);
+  const inputs = new Map([
+    ["pw-123456", "pin"],
+    ["4242", "code"],
+  ]);
 
   it("replaces input secrets by markers, whole or inside text, and learned ones by their masked text", () => {
     const masker = new Masker(["pw-123456", 4242]);
     masker.add("Bearer tok-learned");
-    const checkpoint = { inputs: { pin: "pw-123456", code: 4242, user: "bo" }, outputs: { call: { url: "http://h/x?key=pw-123456&n=1", auth: "Bearer tok-learned" }, login: { session: "tok-learned" } } };
+    const checkpoint = {
+      inputs: { pin: "pw-123456", code: 4242, user: "bo" },
+      outputs: {
+        call: { url: "http://h/x?key=pw-123456&n=1", auth: "Bearer tok-learned" },
+        login: { session: "tok-learned" },
+      },
+    };
     const sealed = sealCheckpoint(checkpoint, inputs, masker);
     const text = JSON.stringify(sealed);
     for (const secret of ["pw-123456", "4242", "tok-learned"]) expect(text).not.toContain(secret);
     expect(lostOutputSteps((sealed as typeof checkpoint).outputs)).toEqual(["call", "login"]);
-    const revived = reviveCheckpoint(sealed, new Map<string, unknown>([["pin", "pw-123456"], ["code", 4242]])) as typeof checkpoint;
+    const revived = reviveCheckpoint(
+      sealed,
+      new Map<string, unknown>([
+        ["pin", "pw-123456"],
+        ["code", 4242],
+      ]),
+    ) as typeof checkpoint;
     expect(revived.inputs).toEqual(checkpoint.inputs);
     expect(revived.outputs.call).toEqual({ url: "http://h/x?key=pw-123456&n=1", auth: "***" });
     expect(revived.outputs.login.session).toBe("***");

@@ -8,10 +8,21 @@
  * been reported already; what is left unresolved here is an internal error.
  */
 import { SluiceError } from "sluice/internal";
-import { compileCondition, evaluateCondition, type ExpressionResolver } from "../expressions/condition.js";
+import {
+  compileCondition,
+  evaluateCondition,
+  type ExpressionResolver,
+} from "../expressions/condition.js";
 import type { DocumentScope } from "../expressions/context.js";
 import type { IndexedOperation, LoadedDocument, LoadResult } from "../document/load.js";
-import { createModel, isObj, list, lookupComponent, type DocInfo, type Obj } from "../document/reference-model.js";
+import {
+  createModel,
+  isObj,
+  list,
+  lookupComponent,
+  type DocInfo,
+  type Obj,
+} from "../document/reference-model.js";
 
 export interface RunnableCriterion {
   source: string;
@@ -104,7 +115,10 @@ export class CompiledRun {
     for (const [name, url] of Object.entries(options.serverUrls ?? {})) {
       const target = this.findSource(name);
       if (target === undefined) {
-        throw new SluiceError("invalid-usage", `--source-url ${name}=${url}: no source description is named "${name}". Names: ${[...this.root.info.sources.keys()].join(", ") || "(none)"}.`);
+        throw new SluiceError(
+          "invalid-usage",
+          `--source-url ${name}=${url}: no source description is named "${name}". Names: ${[...this.root.info.sources.keys()].join(", ") || "(none)"}.`,
+        );
       }
       this.servers.set(target, url);
     }
@@ -119,7 +133,11 @@ export class CompiledRun {
   select(ids: readonly string[]): string[] {
     const keys = ids.map((id) => {
       const wf = this.root.info.workflows.get(id);
-      if (!wf) throw new SluiceError("invalid-usage", `The document has no workflow "${id}". Its workflows: ${this.workflowIds().join(", ")}.`);
+      if (!wf)
+        throw new SluiceError(
+          "invalid-usage",
+          `The document has no workflow "${id}". Its workflows: ${this.workflowIds().join(", ")}.`,
+        );
       return this.key(this.root, id);
     });
     const queue = [...keys];
@@ -135,7 +153,8 @@ export class CompiledRun {
       for (const next of this.reachable(doc, info.obj)) queue.push(next);
     }
     const qualified = seen.size > 1;
-    for (const [doc, obj, index, key] of pending) this.workflows.set(key, this.compileWorkflow(doc, obj, index, key, qualified));
+    for (const [doc, obj, index, key] of pending)
+      this.workflows.set(key, this.compileWorkflow(doc, obj, index, key, qualified));
     return keys;
   }
 
@@ -158,7 +177,11 @@ export class CompiledRun {
       const url = loaded.sources?.get(entry.name);
       sources.set(entry.name, url === undefined ? { entry } : { entry, url });
     }
-    const doc: RunnableDocument = { info, label, scope: { value: info.value, sources, workflows: new Map() } };
+    const doc: RunnableDocument = {
+      info,
+      label,
+      scope: { value: info.value, sources, workflows: new Map() },
+    };
     this.docs.set(loaded.url, doc);
     return doc;
   }
@@ -179,7 +202,8 @@ export class CompiledRun {
     const m = /^\$sourceDescriptions\.([A-Za-z0-9_-]+)\.(.+)$/.exec(ref);
     if (!m) return this.key(doc, ref);
     const source = doc.info.sources.get(m[1]!);
-    if (!source?.loaded || source.kind !== "arazzo") throw new SluiceError("internal", `Source "${m[1]}" is not a loaded Arazzo document.`);
+    if (!source?.loaded || source.kind !== "arazzo")
+      throw new SluiceError("internal", `Source "${m[1]}" is not a loaded Arazzo document.`);
     const other = this.document(source.loaded, doc.label === "" ? m[1]! : `${doc.label}.${m[1]}`);
     return this.key(other, m[2]!);
   }
@@ -196,7 +220,8 @@ export class CompiledRun {
 
   private reachable(doc: RunnableDocument, wf: Obj): string[] {
     const out: string[] = [];
-    for (const dep of list(wf.dependsOn)) if (typeof dep === "string") out.push(this.workflowKey(doc, dep));
+    for (const dep of list(wf.dependsOn))
+      if (typeof dep === "string") out.push(this.workflowKey(doc, dep));
     const actions = [...list(wf.successActions), ...list(wf.failureActions)];
     for (const step of list(wf.steps)) {
       if (!isObj(step)) continue;
@@ -205,20 +230,37 @@ export class CompiledRun {
     }
     for (const raw of actions) {
       const action = this.actionObject(doc, raw);
-      if (isObj(action) && typeof action.workflowId === "string") out.push(this.workflowKey(doc, action.workflowId));
+      if (isObj(action) && typeof action.workflowId === "string")
+        out.push(this.workflowKey(doc, action.workflowId));
     }
     return out;
   }
 
   // ---- workflows and steps ---------------------------------------------------------------------------
 
-  private compileWorkflow(doc: RunnableDocument, obj: Obj, index: number, key: string, qualified: boolean): RunnableWorkflow {
+  private compileWorkflow(
+    doc: RunnableDocument,
+    obj: Obj,
+    index: number,
+    key: string,
+    qualified: boolean,
+  ): RunnableWorkflow {
     const id = obj.workflowId as string;
     const label = doc.label === "" ? id : `${doc.label}.${id}`;
     const wfParams = this.parameters(doc, obj.parameters);
     const wfSuccess = this.actions(doc, obj.successActions, "success");
     const wfFailure = this.actions(doc, obj.failureActions, "failure");
-    const steps = list(obj.steps).map((raw, i) => this.compileStep(doc, raw as Obj, i, qualified ? `${label}/${(raw as Obj).stepId}` : String((raw as Obj).stepId), wfParams, wfSuccess, wfFailure));
+    const steps = list(obj.steps).map((raw, i) =>
+      this.compileStep(
+        doc,
+        raw as Obj,
+        i,
+        qualified ? `${label}/${(raw as Obj).stepId}` : String((raw as Obj).stepId),
+        wfParams,
+        wfSuccess,
+        wfFailure,
+      ),
+    );
     return {
       key,
       id,
@@ -230,11 +272,21 @@ export class CompiledRun {
       stepIndex: new Map(steps.map((s) => [s.id, s.index])),
       outputs: isObj(obj.outputs) ? Object.entries(obj.outputs) : [],
       inputsSchema: obj.inputs,
-      dependsOn: list(obj.dependsOn).filter((d): d is string => typeof d === "string").map((d) => this.workflowKey(doc, d)),
+      dependsOn: list(obj.dependsOn)
+        .filter((d): d is string => typeof d === "string")
+        .map((d) => this.workflowKey(doc, d)),
     };
   }
 
-  private compileStep(doc: RunnableDocument, obj: Obj, index: number, recordName: string, wfParams: RunnableParameter[], wfSuccess: RunnableAction[], wfFailure: RunnableAction[]): RunnableStep {
+  private compileStep(
+    doc: RunnableDocument,
+    obj: Obj,
+    index: number,
+    recordName: string,
+    wfParams: RunnableParameter[],
+    wfSuccess: RunnableAction[],
+    wfFailure: RunnableAction[],
+  ): RunnableStep {
     const step: RunnableStep = {
       id: obj.stepId as string,
       index,
@@ -250,21 +302,39 @@ export class CompiledRun {
     if (typeof obj.workflowId === "string") {
       step.calls = this.workflowKey(doc, obj.workflowId);
       // Parameters of a step that calls a workflow are the called workflow's inputs, by name.
-      step.parameters = mergeParameters(wfParams.filter((p) => p.in === undefined), own);
+      step.parameters = mergeParameters(
+        wfParams.filter((p) => p.in === undefined),
+        own,
+      );
     } else {
       const op = this.operation(doc, obj);
-      step.operation = { op, serverUrl: this.servers.get(op.source) ?? op.servers[0]?.url, method: op.method.toUpperCase(), path: op.path };
-      step.parameters = mergeParameters(wfParams.filter((p) => p.in !== undefined), own.filter((p) => p.in !== undefined));
+      step.operation = {
+        op,
+        serverUrl: this.servers.get(op.source) ?? op.servers[0]?.url,
+        method: op.method.toUpperCase(),
+        path: op.path,
+      };
+      step.parameters = mergeParameters(
+        wfParams.filter((p) => p.in !== undefined),
+        own.filter((p) => p.in !== undefined),
+      );
       if (isObj(obj.requestBody)) {
         // No contentType: the operation's first request media type says how to serialize (1.0.1 Request Body Object).
         const declared = op.requestBody?.contentTypes[0];
-        step.requestBody = obj.requestBody.contentType === undefined && declared !== undefined ? { ...obj.requestBody, contentType: declared } : obj.requestBody;
+        step.requestBody =
+          obj.requestBody.contentType === undefined && declared !== undefined
+            ? { ...obj.requestBody, contentType: declared }
+            : obj.requestBody;
       }
     }
     const poll = obj["x-sluice-poll"];
     if (isObj(poll)) {
-      const intervalMs = typeof poll.intervalMs === "number" && poll.intervalMs >= 0 ? poll.intervalMs : 1000;
-      const timeoutMs = typeof poll.timeoutMs === "number" && poll.timeoutMs > 0 ? poll.timeoutMs : Number.POSITIVE_INFINITY;
+      const intervalMs =
+        typeof poll.intervalMs === "number" && poll.intervalMs >= 0 ? poll.intervalMs : 1000;
+      const timeoutMs =
+        typeof poll.timeoutMs === "number" && poll.timeoutMs > 0
+          ? poll.timeoutMs
+          : Number.POSITIVE_INFINITY;
       step.poll = { intervalMs, timeoutMs };
     }
     return step;
@@ -272,7 +342,10 @@ export class CompiledRun {
 
   private operation(doc: RunnableDocument, step: Obj): IndexedOperation {
     const fail = (): never => {
-      throw new SluiceError("internal", `Step "${String(step.stepId)}": its operation cannot be found (validation should have said why).`);
+      throw new SluiceError(
+        "internal",
+        `Step "${String(step.stepId)}": its operation cannot be found (validation should have said why).`,
+      );
     };
     if (typeof step.operationPath === "string") {
       const m = /^\{\$sourceDescriptions\.([A-Za-z0-9_-]+)\.url\}(#.*)$/.exec(step.operationPath);
@@ -296,10 +369,18 @@ export class CompiledRun {
       let param: Obj | undefined = item;
       if (typeof item.reference === "string") {
         const found = lookupComponent(doc.info, item.reference);
-        param = isObj(found) ? (Object.hasOwn(item, "value") ? { ...found, value: item.value } : found) : undefined;
+        param = isObj(found)
+          ? Object.hasOwn(item, "value")
+            ? { ...found, value: item.value }
+            : found
+          : undefined;
       }
       if (!param || typeof param.name !== "string") continue;
-      out.push(typeof param.in === "string" ? { name: param.name, in: param.in, value: param.value } : { name: param.name, value: param.value });
+      out.push(
+        typeof param.in === "string"
+          ? { name: param.name, in: param.in, value: param.value }
+          : { name: param.name, value: param.value },
+      );
     }
     return out;
   }
@@ -311,14 +392,26 @@ export class CompiledRun {
     return isObj(found) ? found : undefined;
   }
 
-  private actions(doc: RunnableDocument, raw: unknown, kind: "success" | "failure"): RunnableAction[] {
+  private actions(
+    doc: RunnableDocument,
+    raw: unknown,
+    kind: "success" | "failure",
+  ): RunnableAction[] {
     const out: RunnableAction[] = [];
     for (const item of list(raw)) {
       const a = this.actionObject(doc, item);
       if (!a || typeof a.name !== "string" || typeof a.type !== "string") continue;
-      const type = a.type === "goto" || a.type === "end" || (a.type === "retry" && kind === "failure") ? a.type : undefined;
+      const type =
+        a.type === "goto" || a.type === "end" || (a.type === "retry" && kind === "failure")
+          ? a.type
+          : undefined;
       if (!type) continue;
-      const action: RunnableAction = { name: a.name, type, retryLimit: typeof a.retryLimit === "number" ? a.retryLimit : 1, criteria: list(a.criteria).map((c) => this.criterion(c)) };
+      const action: RunnableAction = {
+        name: a.name,
+        type,
+        retryLimit: typeof a.retryLimit === "number" ? a.retryLimit : 1,
+        criteria: list(a.criteria).map((c) => this.criterion(c)),
+      };
       if (typeof a.stepId === "string") action.stepId = a.stepId;
       if (typeof a.workflowId === "string") action.workflow = this.workflowKey(doc, a.workflowId);
       if (typeof a.retryAfter === "number") action.retryAfterMs = a.retryAfter * 1000;
@@ -336,9 +429,17 @@ export class CompiledRun {
     }
     const type = typeof c.type === "string" ? c.type : String((c.type as Obj).type);
     const criteria = this.options.criteria;
-    if (!criteria) throw new SluiceError("internal", `Criterion "${source}" needs the criteria module, which was not loaded.`);
+    if (!criteria)
+      throw new SluiceError(
+        "internal",
+        `Criterion "${source}" needs the criteria module, which was not loaded.`,
+      );
     const compiled = criteria.compileCriterion(c as never);
-    return { source: criteria.describeCriterion(compiled), type, test: (resolve) => criteria.evaluateCriterion(compiled, resolve) };
+    return {
+      source: criteria.describeCriterion(compiled),
+      type,
+      test: (resolve) => criteria.evaluateCriterion(compiled, resolve),
+    };
   }
 }
 
@@ -348,10 +449,12 @@ export function needsCriteriaModule(loaded: LoadResult): boolean {
     if (depth > 64 || typeof value !== "object" || value === null) return false;
     if (Array.isArray(value)) return value.some((v) => visit(v, depth + 1));
     const obj = value as Obj;
-    if (typeof obj.condition === "string" && obj.type !== undefined && obj.type !== "simple") return true;
+    if (typeof obj.condition === "string" && obj.type !== undefined && obj.type !== "simple")
+      return true;
     return Object.values(obj).some((v) => visit(v, depth + 1));
   };
-  for (const doc of loaded.documents.values()) if (doc.kind === "arazzo" && visit(doc.value, 0)) return true;
+  for (const doc of loaded.documents.values())
+    if (doc.kind === "arazzo" && visit(doc.value, 0)) return true;
   return false;
 }
 
@@ -366,7 +469,10 @@ function paramKey(p: RunnableParameter): string {
   return p.in === "header" ? `header:${p.name.toLowerCase()}` : `${p.in ?? ""}:${p.name}`;
 }
 
-function mergeParameters(inherited: RunnableParameter[], own: RunnableParameter[]): RunnableParameter[] {
+function mergeParameters(
+  inherited: RunnableParameter[],
+  own: RunnableParameter[],
+): RunnableParameter[] {
   if (inherited.length === 0) return own;
   const keys = new Set(own.map(paramKey));
   return [...inherited.filter((p) => !keys.has(paramKey(p))), ...own];

@@ -50,10 +50,18 @@ export interface ArazzoDescription {
 }
 
 /** Validates `file` (throwing its diagnostics as one invalid-document error) and describes it. */
-export async function describeArazzo(file: string, options: { workflowId?: string; fetch?: typeof fetch } = {}): Promise<ArazzoDescription> {
-  const { diagnostics, loaded } = await validateArazzo(file, options.fetch ? { fetch: options.fetch } : {});
+export async function describeArazzo(
+  file: string,
+  options: { workflowId?: string; fetch?: typeof fetch } = {},
+): Promise<ArazzoDescription> {
+  const { diagnostics, loaded } = await validateArazzo(
+    file,
+    options.fetch ? { fetch: options.fetch } : {},
+  );
   if (diagnostics.length > 0) throw diagnosticsError(diagnostics, { relativeTo: process.cwd() });
-  const compiled = new CompiledRun(loaded, { criteria: needsCriteriaModule(loaded) ? await import("../criteria/criteria.js") : undefined });
+  const compiled = new CompiledRun(loaded, {
+    criteria: needsCriteriaModule(loaded) ? await import("../criteria/criteria.js") : undefined,
+  });
   const ids = options.workflowId === undefined ? compiled.workflowIds() : [options.workflowId];
   const keys = compiled.select(ids);
   const info = compiled.root.info.value.info as Record<string, unknown> | undefined;
@@ -67,20 +75,47 @@ export async function describeArazzo(file: string, options: { workflowId?: strin
     const inputs: DescribedInput[] = [];
     for (const [name, prop] of inputProperties(wf.inputsSchema, doc)) {
       const p = typeof prop === "object" && prop !== null ? (prop as Record<string, unknown>) : {};
-      const type = Array.isArray(p.type) ? p.type.join(" | ") : typeof p.type === "string" ? p.type : "any";
-      const input: DescribedInput = { name, type, required: required.has(name), secret: isSecretInput(name, prop), env: envVarOf(name) };
+      const type = Array.isArray(p.type)
+        ? p.type.join(" | ")
+        : typeof p.type === "string"
+          ? p.type
+          : "any";
+      const input: DescribedInput = {
+        name,
+        type,
+        required: required.has(name),
+        secret: isSecretInput(name, prop),
+        env: envVarOf(name),
+      };
       if (typeof p.description === "string") input.description = p.description;
       inputs.push(input);
     }
     const steps = wf.steps.map((step): DescribedStep => {
       const obj = step.obj;
       const d: DescribedStep = step.operation
-        ? { stepId: step.id, kind: "operation", target: String(obj.operationId ?? obj.operationPath), method: step.operation.method, path: step.operation.path }
-        : { stepId: step.id, kind: "workflow", target: String(obj.workflowId), workflow: compiled.workflow(step.calls!).label };
+        ? {
+            stepId: step.id,
+            kind: "operation",
+            target: String(obj.operationId ?? obj.operationPath),
+            method: step.operation.method,
+            path: step.operation.path,
+          }
+        : {
+            stepId: step.id,
+            kind: "workflow",
+            target: String(obj.workflowId),
+            workflow: compiled.workflow(step.calls!).label,
+          };
       if (typeof obj.description === "string") d.description = obj.description;
       return d;
     });
-    const described: DescribedWorkflow = { workflowId: wf.id, inputs, dependsOn: wf.dependsOn.map((k) => compiled.workflow(k).label), steps, outputs: wf.outputs.map(([name]) => name) };
+    const described: DescribedWorkflow = {
+      workflowId: wf.id,
+      inputs,
+      dependsOn: wf.dependsOn.map((k) => compiled.workflow(k).label),
+      steps,
+      outputs: wf.outputs.map(([name]) => name),
+    };
     if (typeof wf.obj.summary === "string") described.summary = wf.obj.summary;
     out.workflows.push(described);
   }

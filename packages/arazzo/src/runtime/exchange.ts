@@ -13,9 +13,20 @@ import type { Masker } from "./secrets.js";
 /** The longest body an exchange keeps. */
 export const MAX_EXCHANGE_BODY = 64 * 1024;
 
-export function exchangeOf(request: BuiltRequest, response: HttpResponse | undefined, failure: Error | undefined, criteria: HttpExchange["criteria"]): HttpExchange {
-  const exchange: HttpExchange = { request: { method: request.method, url: request.url, headers: { ...request.headers } }, criteria };
-  if (request.body !== undefined) exchange.request.body = capBody(typeof request.body === "string" ? request.body : `<${request.body.byteLength} bytes>`);
+export function exchangeOf(
+  request: BuiltRequest,
+  response: HttpResponse | undefined,
+  failure: Error | undefined,
+  criteria: HttpExchange["criteria"],
+): HttpExchange {
+  const exchange: HttpExchange = {
+    request: { method: request.method, url: request.url, headers: { ...request.headers } },
+    criteria,
+  };
+  if (request.body !== undefined)
+    exchange.request.body = capBody(
+      typeof request.body === "string" ? request.body : `<${request.body.byteLength} bytes>`,
+    );
   if (response) {
     exchange.response = { status: response.status, headers: Object.fromEntries(response.headers) };
     if (response.text !== "") exchange.response.body = capBody(response.text);
@@ -30,7 +41,11 @@ export function maskExchange(exchange: HttpExchange, masker: Masker): HttpExchan
   if (masker.empty) return exchange;
   const { request, response } = exchange;
   const masked: HttpExchange = {
-    request: { method: request.method, url: masker.text(request.url), headers: masker.headers(request.headers) },
+    request: {
+      method: request.method,
+      url: masker.text(request.url),
+      headers: masker.headers(request.headers),
+    },
     criteria: exchange.criteria.map((c) => ({ ...c, condition: masker.text(c.condition) })),
   };
   if (request.body !== undefined) masked.request.body = masker.text(request.body);
@@ -43,5 +58,7 @@ export function maskExchange(exchange: HttpExchange, masker: Masker): HttpExchan
 }
 
 function capBody(text: string): string {
-  return text.length > MAX_EXCHANGE_BODY ? `${text.slice(0, MAX_EXCHANGE_BODY)}... (${text.length} characters)` : text;
+  return text.length > MAX_EXCHANGE_BODY
+    ? `${text.slice(0, MAX_EXCHANGE_BODY)}... (${text.length} characters)`
+    : text;
 }

@@ -14,8 +14,18 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const body = Buffer.concat(chunks).toString();
     switch (req.url) {
       case "/json":
-        res.writeHead(200, { "content-type": "application/problem+json; charset=utf-8", "X-Mixed-Case": "yes" });
-        return res.end(JSON.stringify({ ok: true, got: body, method: req.method, length: req.headers["content-length"] ?? null }));
+        res.writeHead(200, {
+          "content-type": "application/problem+json; charset=utf-8",
+          "X-Mixed-Case": "yes",
+        });
+        return res.end(
+          JSON.stringify({
+            ok: true,
+            got: body,
+            method: req.method,
+            length: req.headers["content-length"] ?? null,
+          }),
+        );
       case "/text":
         res.writeHead(200, { "content-type": "text/plain" });
         return res.end("plain words");
@@ -45,14 +55,22 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((resolve) => {
-  server.closeAllConnections();
-  server.close(() => resolve());
-}));
+afterAll(
+  () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+);
 
 describe("sendRequest", () => {
   it("reads JSON bodies (any +json type), sends bodies with their length, and looks headers up case-insensitively", async () => {
-    const response = await sendRequest({ url: `${base}/json`, method: "POST", headers: { "Content-Type": "text/plain" }, body: "héllo" });
+    const response = await sendRequest({
+      url: `${base}/json`,
+      method: "POST",
+      headers: { "Content-Type": "text/plain" },
+      body: "héllo",
+    });
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ ok: true, got: "héllo", method: "POST", length: "6" });
     expect(response.headers.get("x-mixed-case")).toBe("yes");
@@ -61,10 +79,14 @@ describe("sendRequest", () => {
   });
 
   it("keeps text as text, flags JSON that does not parse, decodes gzip, and gives no body for 204", async () => {
-    expect((await sendRequest({ url: `${base}/text`, method: "GET", headers: {} })).body).toBe("plain words");
+    expect((await sendRequest({ url: `${base}/text`, method: "GET", headers: {} })).body).toBe(
+      "plain words",
+    );
     const broken = await sendRequest({ url: `${base}/broken`, method: "GET", headers: {} });
     expect(broken).toMatchObject({ body: "{not json", malformedJson: true });
-    expect((await sendRequest({ url: `${base}/gzip`, method: "GET", headers: {} })).body).toEqual({ zipped: true });
+    expect((await sendRequest({ url: `${base}/gzip`, method: "GET", headers: {} })).body).toEqual({
+      zipped: true,
+    });
     const empty = await sendRequest({ url: `${base}/empty`, method: "GET", headers: {} });
     expect(empty.status).toBe(204);
     expect(empty.body).toBeUndefined();
@@ -78,29 +100,48 @@ describe("sendRequest", () => {
 
   it("reuses the connection from call to call", async () => {
     ports.length = 0;
-    for (let i = 0; i < 3; i++) await sendRequest({ url: `${base}/text`, method: "GET", headers: {} });
+    for (let i = 0; i < 3; i++)
+      await sendRequest({ url: `${base}/text`, method: "GET", headers: {} });
     expect(new Set(ports).size).toBe(1);
   });
 
   it("fails with http-failed (retryable, timedOut) when the attempt times out", async () => {
-    const error = await sendRequest({ url: `${base}/slow`, method: "GET", headers: {} }, { timeoutMs: 50 }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "http-failed", retryable: true, details: { timedOut: true } });
+    const error = await sendRequest(
+      { url: `${base}/slow`, method: "GET", headers: {} },
+      { timeoutMs: 50 },
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: "http-failed",
+      retryable: true,
+      details: { timedOut: true },
+    });
     expect((error as Error).message).toContain("timed out after 50 ms");
   });
 
   it("fails with cancelled when the run's signal is aborted", async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 20);
-    await expect(sendRequest({ url: `${base}/slow`, method: "GET", headers: {} }, { signal: controller.signal })).rejects.toMatchObject({ code: "cancelled" });
+    await expect(
+      sendRequest(
+        { url: `${base}/slow`, method: "GET", headers: {} },
+        { signal: controller.signal },
+      ),
+    ).rejects.toMatchObject({ code: "cancelled" });
   });
 
   it("can send through an injected fetch", async () => {
     const seen: string[] = [];
     const fake = (async (url: string | URL | Request) => {
       seen.push(String(url));
-      return new Response(JSON.stringify({ fake: true }), { status: 201, headers: { "content-type": "application/json", "retry-after": "3" } });
+      return new Response(JSON.stringify({ fake: true }), {
+        status: 201,
+        headers: { "content-type": "application/json", "retry-after": "3" },
+      });
     }) as typeof fetch;
-    const response = await sendRequest({ url: "http://example.invalid/x", method: "GET", headers: {} }, { fetch: fake });
+    const response = await sendRequest(
+      { url: "http://example.invalid/x", method: "GET", headers: {} },
+      { fetch: fake },
+    );
     expect(response).toMatchObject({ status: 201, body: { fake: true } });
     expect(response.headers.get("Retry-After")).toBe("3");
     expect(seen).toEqual(["http://example.invalid/x"]);
@@ -119,9 +160,10 @@ describe("retryAfterMs", () => {
   });
 
   it("gives undefined for anything else, and never throws (seeded fuzz)", () => {
-    for (const bad of [undefined, null, "", "soon", "-1", "1.5", "1e3", "Mon, 99 Foo 2025"]) expect(retryAfterMs(bad, now)).toBeUndefined();
+    for (const bad of [undefined, null, "", "soon", "-1", "1.5", "1e3", "Mon, 99 Foo 2025"])
+      expect(retryAfterMs(bad, now)).toBeUndefined();
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const alphabet = "0123456789 ,:-+ADFGJMNOSTWadehinorstuyMonTueGMT\t\n";
     for (let i = 0; i < 5000; i++) {
       let text = "";
@@ -135,7 +177,22 @@ describe("retryAfterMs", () => {
 
 describe("isJsonContentType", () => {
   it("accepts application/json and +json types, with parameters", () => {
-    for (const type of ["application/json", "Application/JSON; charset=utf-8", "application/problem+json", "application/vnd.api+json;v=2"]) expect(isJsonContentType(type)).toBe(true);
-    for (const type of [null, undefined, "", "text/json", "application/jsonl", "application/json-seq", "text/plain"]) expect(isJsonContentType(type)).toBe(false);
+    for (const type of [
+      "application/json",
+      "Application/JSON; charset=utf-8",
+      "application/problem+json",
+      "application/vnd.api+json;v=2",
+    ])
+      expect(isJsonContentType(type)).toBe(true);
+    for (const type of [
+      null,
+      undefined,
+      "",
+      "text/json",
+      "application/jsonl",
+      "application/json-seq",
+      "text/plain",
+    ])
+      expect(isJsonContentType(type)).toBe(false);
   });
 });

@@ -8,7 +8,12 @@
  * `+json` type, RFC 6839), else as text; gzip, deflate and br bodies are decoded. A body that claims
  * JSON but does not parse is kept as text (criteria can still look at it) and flagged.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+} from "node:http";
 import { createRequire } from "node:module";
 import { SluiceError } from "sluice/internal";
 
@@ -50,7 +55,8 @@ const JSON_TYPE = /^application\/(?:[\w.!#$%&'*^`|~-]+\+)?json\s*(?:;|$)/i;
 const httpAgent = new HttpAgent({ keepAlive: true });
 const builtin = createRequire(import.meta.url);
 // node:https (and TLS with it) and node:zlib are loaded the first time an https URL or a compressed body needs them.
-let https: { request: typeof import("node:https").request; agent: import("node:https").Agent } | undefined;
+let https:
+  { request: typeof import("node:https").request; agent: import("node:https").Agent } | undefined;
 let zlib: typeof import("node:zlib") | undefined;
 
 function httpsModule(): NonNullable<typeof https> {
@@ -71,15 +77,22 @@ export function isJsonContentType(contentType: string | null | undefined): boole
  * `http-failed` (retryable; `details.timedOut` when the attempt's timeout fired) when no response
  * came, or `cancelled` when the run was cancelled.
  */
-export async function sendRequest(request: HttpRequest, options: SendOptions = {}): Promise<HttpResponse> {
+export async function sendRequest(
+  request: HttpRequest,
+  options: SendOptions = {},
+): Promise<HttpResponse> {
   const started = performance.now();
   const signals: AbortSignal[] = [];
   let timeout: AbortSignal | undefined;
-  if (options.timeoutMs !== undefined) signals.push((timeout = AbortSignal.timeout(options.timeoutMs)));
+  if (options.timeoutMs !== undefined)
+    signals.push((timeout = AbortSignal.timeout(options.timeoutMs)));
   if (options.signal) signals.push(options.signal);
-  const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+  const signal =
+    signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
   try {
-    const { status, headers, bytes } = options.fetch ? await viaFetch(options.fetch, request, signal) : await viaNode(request, signal);
+    const { status, headers, bytes } = options.fetch
+      ? await viaFetch(options.fetch, request, signal)
+      : await viaNode(request, signal);
     const text = bytes.toString("utf8");
     let body: unknown = text === "" ? undefined : text;
     let malformedJson: boolean | undefined;
@@ -90,25 +103,43 @@ export async function sendRequest(request: HttpRequest, options: SendOptions = {
         malformedJson = true;
       }
     }
-    const out: HttpResponse = { status, headers, body, text, durationMs: performance.now() - started };
+    const out: HttpResponse = {
+      status,
+      headers,
+      body,
+      text,
+      durationMs: performance.now() - started,
+    };
     if (malformedJson) out.malformedJson = true;
     return out;
   } catch (error) {
     const durationMs = performance.now() - started;
     if (options.signal?.aborted) {
-      throw new SluiceError("cancelled", `${request.method} ${request.url} was cancelled with the run.`, { cause: error });
+      throw new SluiceError(
+        "cancelled",
+        `${request.method} ${request.url} was cancelled with the run.`,
+        { cause: error },
+      );
     }
     if (timeout?.aborted) {
-      throw new SluiceError("http-failed", `${request.method} ${request.url} timed out after ${options.timeoutMs} ms (the per-attempt timeout, --timeout).`, {
-        cause: error,
-        details: { timedOut: true, durationMs },
-      });
+      throw new SluiceError(
+        "http-failed",
+        `${request.method} ${request.url} timed out after ${options.timeoutMs} ms (the per-attempt timeout, --timeout).`,
+        {
+          cause: error,
+          details: { timedOut: true, durationMs },
+        },
+      );
     }
     if (SluiceError.is(error)) throw error;
-    throw new SluiceError("http-failed", `${request.method} ${request.url} failed: ${describeNetworkError(error)}. Check the server is up and the source's server URL (--source-url NAME=URL points a source elsewhere).`, {
-      cause: error,
-      details: { durationMs },
-    });
+    throw new SluiceError(
+      "http-failed",
+      `${request.method} ${request.url} failed: ${describeNetworkError(error)}. Check the server is up and the source's server URL (--source-url NAME=URL points a source elsewhere).`,
+      {
+        cause: error,
+        details: { durationMs },
+      },
+    );
   }
 }
 
@@ -121,34 +152,61 @@ interface RawResponse {
 function viaNode(request: HttpRequest, signal: AbortSignal | undefined): Promise<RawResponse> {
   const url = new URL(request.url);
   const secure = url.protocol === "https:";
-  if (!secure && url.protocol !== "http:") return Promise.reject(new SluiceError("http-failed", `${request.url}: only http and https URLs can be called.`));
+  if (!secure && url.protocol !== "http:")
+    return Promise.reject(
+      new SluiceError("http-failed", `${request.url}: only http and https URLs can be called.`),
+    );
   const headers: Record<string, string> = { ...request.headers };
-  const body = request.body === undefined ? undefined : typeof request.body === "string" ? Buffer.from(request.body, "utf8") : request.body;
-  if (body !== undefined && !hasHeader(headers, "content-length")) headers["content-length"] = String(body.byteLength);
+  const body =
+    request.body === undefined
+      ? undefined
+      : typeof request.body === "string"
+        ? Buffer.from(request.body, "utf8")
+        : request.body;
+  if (body !== undefined && !hasHeader(headers, "content-length"))
+    headers["content-length"] = String(body.byteLength);
   if (!hasHeader(headers, "accept")) headers.accept = "*/*";
   if (!hasHeader(headers, "user-agent")) headers["user-agent"] = "sluice";
   return new Promise<RawResponse>((resolve, reject) => {
     const tls = secure ? httpsModule() : undefined;
     const send = tls ? tls.request : httpRequest;
-    const req = send(url, { method: request.method, headers, agent: tls ? tls.agent : httpAgent, signal }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("error", reject);
-      res.on("end", () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, headers: nodeHeaders(res.headers), bytes: decode(Buffer.concat(chunks), res.headers["content-encoding"]) });
-        } catch (error) {
-          reject(error);
-        }
-      });
-    });
+    const req = send(
+      url,
+      { method: request.method, headers, agent: tls ? tls.agent : httpAgent, signal },
+      (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", reject);
+        res.on("end", () => {
+          try {
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: nodeHeaders(res.headers),
+              bytes: decode(Buffer.concat(chunks), res.headers["content-encoding"]),
+            });
+          } catch (error) {
+            reject(error);
+          }
+        });
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
 }
 
-async function viaFetch(fetchImpl: typeof fetch, request: HttpRequest, signal: AbortSignal | undefined): Promise<RawResponse> {
-  const response = await fetchImpl(request.url, { method: request.method, headers: request.headers, body: request.body, signal, redirect: "manual" });
+async function viaFetch(
+  fetchImpl: typeof fetch,
+  request: HttpRequest,
+  signal: AbortSignal | undefined,
+): Promise<RawResponse> {
+  const response = await fetchImpl(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+    signal,
+    redirect: "manual",
+  });
   const bytes = Buffer.from(await response.arrayBuffer());
   const entries: Array<[string, string]> = [];
   response.headers.forEach((value, name) => entries.push([name, value]));
@@ -157,7 +215,8 @@ async function viaFetch(fetchImpl: typeof fetch, request: HttpRequest, signal: A
 
 function nodeHeaders(raw: IncomingHttpHeaders): ResponseHeaders {
   const entries: Array<[string, string]> = [];
-  for (const [name, value] of Object.entries(raw)) if (value !== undefined) entries.push([name, Array.isArray(value) ? value.join(", ") : value]);
+  for (const [name, value] of Object.entries(raw))
+    if (value !== undefined) entries.push([name, Array.isArray(value) ? value.join(", ") : value]);
   return listHeaders(entries);
 }
 
@@ -175,7 +234,8 @@ function listHeaders(entries: Array<[string, string]>): ResponseHeaders {
 function decode(bytes: Buffer, encoding: string | undefined): Buffer {
   if (encoding === undefined || bytes.length === 0) return bytes;
   const coding = encoding.trim().toLowerCase();
-  if (coding !== "gzip" && coding !== "x-gzip" && coding !== "deflate" && coding !== "br") return bytes;
+  if (coding !== "gzip" && coding !== "x-gzip" && coding !== "deflate" && coding !== "br")
+    return bytes;
   zlib ??= builtin("node:zlib") as typeof import("node:zlib");
   if (coding === "deflate") return zlib.inflateSync(bytes);
   return coding === "br" ? zlib.brotliDecompressSync(bytes) : zlib.gunzipSync(bytes);
@@ -190,7 +250,10 @@ function hasHeader(headers: Record<string, string>, lower: string): boolean {
  * Milliseconds to wait that a Retry-After value asks for (RFC 9110 §10.2.3): a number of seconds,
  * or an HTTP date (in the past: 0). Undefined when absent or unreadable.
  */
-export function retryAfterMs(value: string | null | undefined, now: number = Date.now()): number | undefined {
+export function retryAfterMs(
+  value: string | null | undefined,
+  now: number = Date.now(),
+): number | undefined {
   if (value === null || value === undefined) return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
@@ -203,7 +266,11 @@ export function retryAfterMs(value: string | null | undefined, now: number = Dat
 }
 
 function describeNetworkError(error: unknown): string {
-  const own = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const own = error as {
+    code?: string;
+    message?: string;
+    cause?: { code?: string; message?: string };
+  };
   const code = own?.code ?? own?.cause?.code;
   if (code === "ECONNREFUSED") return "connection refused";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found";

@@ -48,7 +48,9 @@ export function inputProperties(schema: unknown, doc: unknown): Map<string, unkn
   const visit = (node: unknown, depth: number): void => {
     const s = derefSchema(node, doc);
     if (!isObj(s) || depth > 16) return;
-    if (isObj(s.properties)) for (const [name, prop] of Object.entries(s.properties)) if (!out.has(name)) out.set(name, derefSchema(prop, doc));
+    if (isObj(s.properties))
+      for (const [name, prop] of Object.entries(s.properties))
+        if (!out.has(name)) out.set(name, derefSchema(prop, doc));
     if (Array.isArray(s.allOf)) for (const part of s.allOf) visit(part, depth + 1);
   };
   visit(schema, 0);
@@ -61,7 +63,8 @@ export function requiredInputs(schema: unknown, doc: unknown): string[] {
   const visit = (node: unknown, depth: number): void => {
     const s = derefSchema(node, doc);
     if (!isObj(s) || depth > 16) return;
-    if (Array.isArray(s.required)) for (const name of s.required) if (typeof name === "string") out.add(name);
+    if (Array.isArray(s.required))
+      for (const name of s.required) if (typeof name === "string") out.add(name);
     if (Array.isArray(s.allOf)) for (const part of s.allOf) visit(part, depth + 1);
   };
   visit(schema, 0);
@@ -71,13 +74,19 @@ export function requiredInputs(schema: unknown, doc: unknown): string[] {
 /** Names of the inputs whose values are secret. */
 export function secretInputs(schema: unknown, doc: unknown, given: Obj): Set<string> {
   const out = new Set<string>();
-  for (const [name, prop] of inputProperties(schema, doc)) if (isSecretInput(name, prop)) out.add(name);
+  for (const [name, prop] of inputProperties(schema, doc))
+    if (isSecretInput(name, prop)) out.add(name);
   for (const name of Object.keys(given)) if (isSecretInput(name, undefined)) out.add(name);
   return out;
 }
 
 /** `given` completed with the declared inputs found in the environment. */
-export function withEnvInputs(schema: unknown, doc: unknown, given: Obj, env: Record<string, string | undefined>): Obj {
+export function withEnvInputs(
+  schema: unknown,
+  doc: unknown,
+  given: Obj,
+  env: Record<string, string | undefined>,
+): Obj {
   const out: Obj = { ...given };
   for (const [name, prop] of inputProperties(schema, doc)) {
     if (Object.hasOwn(out, name)) continue;
@@ -100,7 +109,10 @@ export function withDefaultsAndTypes(schema: unknown, doc: unknown, given: Obj):
     const value = out[name];
     if (!Object.hasOwn(out, name)) {
       if (Object.hasOwn(prop, "default")) out[name] = structuredClone(prop.default);
-    } else if (prop.type === "string" && (typeof value === "number" || typeof value === "boolean" || value === null)) {
+    } else if (
+      prop.type === "string" &&
+      (typeof value === "number" || typeof value === "boolean" || value === null)
+    ) {
       out[name] = String(value);
     }
   }
@@ -108,7 +120,11 @@ export function withDefaultsAndTypes(schema: unknown, doc: unknown, given: Obj):
 }
 
 /** Refuses given inputs that none of these workflows declares (environment inputs are only read for declared names). */
-export function checkKnownInputs(given: Obj, declared: ReadonlySet<string>, workflows: readonly string[]): void {
+export function checkKnownInputs(
+  given: Obj,
+  declared: ReadonlySet<string>,
+  workflows: readonly string[],
+): void {
   const unknown = Object.keys(given).filter((name) => !declared.has(name));
   if (unknown.length === 0) return;
   const names = [...declared];
@@ -116,7 +132,10 @@ export function checkKnownInputs(given: Obj, declared: ReadonlySet<string>, work
     const near = closest(name, names);
     return `"${name}"${near === undefined ? "" : ` (did you mean "${near}"?)`}`;
   });
-  const which = workflows.length === 1 ? `workflow "${workflows[0]}"` : `workflows ${workflows.map((w) => `"${w}"`).join(", ")}`;
+  const which =
+    workflows.length === 1
+      ? `workflow "${workflows[0]}"`
+      : `workflows ${workflows.map((w) => `"${w}"`).join(", ")}`;
   throw new SluiceError(
     "invalid-inputs",
     `Unknown input${unknown.length > 1 ? "s" : ""} ${described.join(", ")}: ${which} declare${workflows.length === 1 ? "s" : ""} ${names.length > 0 ? `the inputs ${names.join(", ")}` : "no inputs"}.`,
@@ -137,7 +156,13 @@ export function parseLoosely(text: string): unknown {
  * Checks `inputs` against the workflow's inputs schema; throws SluiceError("invalid-inputs") that
  * names every bad input. `schemaPointer` is where the schema sits in `doc` (for ajv's $refs).
  */
-export async function validateInputs(workflowId: string, schema: unknown, doc: Obj, schemaPointer: string, inputs: Obj): Promise<void> {
+export async function validateInputs(
+  workflowId: string,
+  schema: unknown,
+  doc: Obj,
+  schemaPointer: string,
+  inputs: Obj,
+): Promise<void> {
   if (schema === undefined) return;
   let problems: InputProblem[];
   const simple = new SimpleValidator(doc);
@@ -148,7 +173,11 @@ export async function validateInputs(workflowId: string, schema: unknown, doc: O
     problems = await validateWithAjv(doc, schemaPointer, inputs);
   }
   if (problems.length === 0) return;
-  const list = problems.map((p) => (p.input === undefined ? p.message : `input "${p.input}"${p.path.split("/").length > 2 ? ` at ${p.path}` : ""} ${p.message}`));
+  const list = problems.map((p) =>
+    p.input === undefined
+      ? p.message
+      : `input "${p.input}"${p.path.split("/").length > 2 ? ` at ${p.path}` : ""} ${p.message}`,
+  );
   throw new SluiceError(
     "invalid-inputs",
     `The inputs of workflow "${workflowId}" are invalid: ${list.join("; ")}. Give inputs with --input name=value, --inputs '{...}' (or @file.json), or SLUICE_INPUT_<NAME> environment variables.`,
@@ -158,10 +187,70 @@ export async function validateInputs(workflowId: string, schema: unknown, doc: O
 
 // ---- a validator for the common keywords ----------------------------------------------------------
 
-const ANNOTATIONS = new Set(["title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly", "$comment", "$schema", "$id", "format", "example", "nullable"]);
-const SIMPLE = new Set([...ANNOTATIONS, "type", "properties", "required", "additionalProperties", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern", "items", "minItems", "maxItems", "$ref", "allOf", "multipleOf"]);
+const ANNOTATIONS = new Set([
+  "title",
+  "description",
+  "default",
+  "examples",
+  "deprecated",
+  "readOnly",
+  "writeOnly",
+  "$comment",
+  "$schema",
+  "$id",
+  "format",
+  "example",
+  "nullable",
+]);
+const SIMPLE = new Set([
+  ...ANNOTATIONS,
+  "type",
+  "properties",
+  "required",
+  "additionalProperties",
+  "enum",
+  "const",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "minLength",
+  "maxLength",
+  "pattern",
+  "items",
+  "minItems",
+  "maxItems",
+  "$ref",
+  "allOf",
+  "multipleOf",
+]);
 /** Formats ajv-formats checks; any other format is only an annotation. */
-const CHECKED_FORMATS = new Set(["date", "time", "date-time", "iso-time", "iso-date-time", "duration", "uri", "uri-reference", "uri-template", "url", "email", "hostname", "ipv4", "ipv6", "regex", "uuid", "json-pointer", "json-pointer-uri-fragment", "relative-json-pointer", "byte", "int32", "int64", "float", "double"]);
+const CHECKED_FORMATS = new Set([
+  "date",
+  "time",
+  "date-time",
+  "iso-time",
+  "iso-date-time",
+  "duration",
+  "uri",
+  "uri-reference",
+  "uri-template",
+  "url",
+  "email",
+  "hostname",
+  "ipv4",
+  "ipv6",
+  "regex",
+  "uuid",
+  "json-pointer",
+  "json-pointer-uri-fragment",
+  "relative-json-pointer",
+  "byte",
+  "int32",
+  "int64",
+  "float",
+  "double",
+]);
 
 class SimpleValidator {
   constructor(private readonly doc: unknown) {}
@@ -178,10 +267,22 @@ class SimpleValidator {
     }
     const ref = typeof node.$ref === "string" ? derefSchema(node, this.doc) : undefined;
     if (ref !== undefined && (ref === node || !this.supports(ref, depth + 1))) return false;
-    if (isObj(node.properties) && !Object.values(node.properties).every((p) => this.supports(p, depth + 1))) return false;
+    if (
+      isObj(node.properties) &&
+      !Object.values(node.properties).every((p) => this.supports(p, depth + 1))
+    )
+      return false;
     if (node.items !== undefined && !this.supports(node.items, depth + 1)) return false;
-    if (node.additionalProperties !== undefined && !this.supports(node.additionalProperties, depth + 1)) return false;
-    if (node.allOf !== undefined && !(Array.isArray(node.allOf) && node.allOf.every((p) => this.supports(p, depth + 1)))) return false;
+    if (
+      node.additionalProperties !== undefined &&
+      !this.supports(node.additionalProperties, depth + 1)
+    )
+      return false;
+    if (
+      node.allOf !== undefined &&
+      !(Array.isArray(node.allOf) && node.allOf.every((p) => this.supports(p, depth + 1)))
+    )
+      return false;
     return true;
   }
 
@@ -194,24 +295,41 @@ class SimpleValidator {
     if (node === false) return report("is not allowed");
     if (!isObj(node)) return;
     if (typeof node.$ref === "string") this.check(derefSchema(node, this.doc), value, path, out);
-    if (Array.isArray(node.allOf)) for (const part of node.allOf) this.check(part, value, path, out);
+    if (Array.isArray(node.allOf))
+      for (const part of node.allOf) this.check(part, value, path, out);
     if (node.type !== undefined) {
       const types = Array.isArray(node.type) ? node.type : [node.type];
-      if (!types.some((t) => hasType(value, t as string))) return report(`must be ${types.join(" or ")} (got ${typeName(value)})`);
+      if (!types.some((t) => hasType(value, t as string)))
+        return report(`must be ${types.join(" or ")} (got ${typeName(value)})`);
     }
-    if (Array.isArray(node.enum) && !node.enum.some((e) => deepEqual(e, value))) report(`must be one of ${node.enum.map((e) => JSON.stringify(e)).join(", ")} (got ${JSON.stringify(value)})`);
-    if (Object.hasOwn(node, "const") && !deepEqual(node.const, value)) report(`must be ${JSON.stringify(node.const)}`);
+    if (Array.isArray(node.enum) && !node.enum.some((e) => deepEqual(e, value)))
+      report(
+        `must be one of ${node.enum.map((e) => JSON.stringify(e)).join(", ")} (got ${JSON.stringify(value)})`,
+      );
+    if (Object.hasOwn(node, "const") && !deepEqual(node.const, value))
+      report(`must be ${JSON.stringify(node.const)}`);
     if (typeof value === "number") {
-      if (typeof node.minimum === "number" && value < node.minimum) report(`must be >= ${node.minimum}`);
-      if (typeof node.maximum === "number" && value > node.maximum) report(`must be <= ${node.maximum}`);
-      if (typeof node.exclusiveMinimum === "number" && value <= node.exclusiveMinimum) report(`must be > ${node.exclusiveMinimum}`);
-      if (typeof node.exclusiveMaximum === "number" && value >= node.exclusiveMaximum) report(`must be < ${node.exclusiveMaximum}`);
-      if (typeof node.multipleOf === "number" && node.multipleOf > 0 && !Number.isInteger(value / node.multipleOf)) report(`must be a multiple of ${node.multipleOf}`);
+      if (typeof node.minimum === "number" && value < node.minimum)
+        report(`must be >= ${node.minimum}`);
+      if (typeof node.maximum === "number" && value > node.maximum)
+        report(`must be <= ${node.maximum}`);
+      if (typeof node.exclusiveMinimum === "number" && value <= node.exclusiveMinimum)
+        report(`must be > ${node.exclusiveMinimum}`);
+      if (typeof node.exclusiveMaximum === "number" && value >= node.exclusiveMaximum)
+        report(`must be < ${node.exclusiveMaximum}`);
+      if (
+        typeof node.multipleOf === "number" &&
+        node.multipleOf > 0 &&
+        !Number.isInteger(value / node.multipleOf)
+      )
+        report(`must be a multiple of ${node.multipleOf}`);
     }
     if (typeof value === "string") {
       const length = [...value].length;
-      if (typeof node.minLength === "number" && length < node.minLength) report(`must have at least ${node.minLength} characters`);
-      if (typeof node.maxLength === "number" && length > node.maxLength) report(`must have at most ${node.maxLength} characters`);
+      if (typeof node.minLength === "number" && length < node.minLength)
+        report(`must have at least ${node.minLength} characters`);
+      if (typeof node.maxLength === "number" && length > node.maxLength)
+        report(`must have at most ${node.maxLength} characters`);
       if (typeof node.pattern === "string") {
         let regex: RegExp | undefined;
         try {
@@ -219,26 +337,39 @@ class SimpleValidator {
         } catch {
           regex = undefined;
         }
-        if (regex && !regex.test(value)) report(`must match the pattern ${JSON.stringify(node.pattern)}`);
+        if (regex && !regex.test(value))
+          report(`must match the pattern ${JSON.stringify(node.pattern)}`);
       }
     }
     if (Array.isArray(value)) {
-      if (typeof node.minItems === "number" && value.length < node.minItems) report(`must have at least ${node.minItems} items`);
-      if (typeof node.maxItems === "number" && value.length > node.maxItems) report(`must have at most ${node.maxItems} items`);
-      if (node.items !== undefined) value.forEach((item, i) => this.check(node.items, item, `${path}/${i}`, out));
+      if (typeof node.minItems === "number" && value.length < node.minItems)
+        report(`must have at least ${node.minItems} items`);
+      if (typeof node.maxItems === "number" && value.length > node.maxItems)
+        report(`must have at most ${node.maxItems} items`);
+      if (node.items !== undefined)
+        value.forEach((item, i) => this.check(node.items, item, `${path}/${i}`, out));
     }
     if (isObj(value)) {
       if (Array.isArray(node.required)) {
         for (const name of node.required) {
-          if (typeof name === "string" && !Object.hasOwn(value, name)) report("is required", path === "" ? name : input, `${path}/${encodeToken(name)}`);
+          if (typeof name === "string" && !Object.hasOwn(value, name))
+            report("is required", path === "" ? name : input, `${path}/${encodeToken(name)}`);
         }
       }
       const props = isObj(node.properties) ? node.properties : {};
       for (const [name, item] of Object.entries(value)) {
         const at = `${path}/${encodeToken(name)}`;
         if (Object.hasOwn(props, name)) this.check(props[name], item, at, out);
-        else if (node.additionalProperties === false) report(path === "" ? `is not an input of this workflow (its inputs: ${Object.keys(props).join(", ") || "none"})` : "is not allowed here", path === "" ? name : input, at);
-        else if (node.additionalProperties !== undefined) this.check(node.additionalProperties, item, at, out);
+        else if (node.additionalProperties === false)
+          report(
+            path === ""
+              ? `is not an input of this workflow (its inputs: ${Object.keys(props).join(", ") || "none"})`
+              : "is not allowed here",
+            path === "" ? name : input,
+            at,
+          );
+        else if (node.additionalProperties !== undefined)
+          this.check(node.additionalProperties, item, at, out);
       }
     }
   }
@@ -269,8 +400,10 @@ function typeName(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") return "an object";
-  if (typeof value === "number") return Number.isInteger(value) ? `the integer ${value}` : `the number ${value}`;
-  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)}`;
+  if (typeof value === "number")
+    return Number.isInteger(value) ? `the integer ${value}` : `the number ${value}`;
+  if (typeof value === "string")
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)}`;
   return `${typeof value} ${String(value)}`;
 }
 
@@ -278,17 +411,28 @@ function typeName(value: unknown): string {
 
 const DOC_ID = "https://sluice.invalid/arazzo-document";
 
-async function validateWithAjv(doc: Obj, schemaPointer: string, inputs: Obj): Promise<InputProblem[]> {
-  const [{ Ajv2020 }, formats] = await Promise.all([import("ajv/dist/2020.js"), import("ajv-formats")]);
+async function validateWithAjv(
+  doc: Obj,
+  schemaPointer: string,
+  inputs: Obj,
+): Promise<InputProblem[]> {
+  const [{ Ajv2020 }, formats] = await Promise.all([
+    import("ajv/dist/2020.js"),
+    import("ajv-formats"),
+  ]);
   const ajv = new Ajv2020({ strict: false, allErrors: true, logger: false, validateSchema: false });
   const addFormats = (formats as unknown as { default: (a: unknown) => void }).default;
   addFormats(ajv);
   let validate;
   try {
     ajv.addSchema(doc, DOC_ID);
-    validate = ajv.compile({ $ref: `${DOC_ID}#${schemaPointer.split("/").map(encodeURIComponent).join("/")}` });
+    validate = ajv.compile({
+      $ref: `${DOC_ID}#${schemaPointer.split("/").map(encodeURIComponent).join("/")}`,
+    });
   } catch (error) {
-    return [{ path: "", message: `the inputs schema cannot be compiled: ${(error as Error).message}` }];
+    return [
+      { path: "", message: `the inputs schema cannot be compiled: ${(error as Error).message}` },
+    ];
   }
   if (validate(inputs)) return [];
   return (validate.errors ?? []).map((e) => {
@@ -298,7 +442,10 @@ async function validateWithAjv(doc: Obj, schemaPointer: string, inputs: Obj): Pr
     if (e.keyword === "required" && typeof params.missingProperty === "string") {
       path = `${path}/${encodeToken(params.missingProperty)}`;
       message = "is required";
-    } else if (e.keyword === "additionalProperties" && typeof params.additionalProperty === "string") {
+    } else if (
+      e.keyword === "additionalProperties" &&
+      typeof params.additionalProperty === "string"
+    ) {
       path = `${path}/${encodeToken(params.additionalProperty)}`;
       message = e.instancePath === "" ? "is not an input of this workflow" : "is not allowed here";
     } else if (e.keyword === "enum" && Array.isArray(params.allowedValues)) {
@@ -346,7 +493,10 @@ function deepEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   const ka = Object.keys(a);
   const kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && deepEqual((a as Obj)[k], (b as Obj)[k]));
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => Object.hasOwn(b, k) && deepEqual((a as Obj)[k], (b as Obj)[k]))
+  );
 }
 
 function isObj(value: unknown): value is Obj {

@@ -26,7 +26,12 @@
  */
 import { SluiceError, type SerializedError, type StepStatus } from "sluice/internal";
 import type { RunnableAction, RunnableStep, RunnableWorkflow } from "./compile.js";
-import { evaluateValue, resolverFor, type EvaluationScope, type ResponseFacts } from "../expressions/context.js";
+import {
+  evaluateValue,
+  resolverFor,
+  type EvaluationScope,
+  type ResponseFacts,
+} from "../expressions/context.js";
 import { retryAfterMs, sendRequest, type HttpResponse } from "./http.js";
 import { stepError } from "./recorder.js";
 import { buildRequest, type BuiltRequest, type RequestInput } from "./request.js";
@@ -104,11 +109,17 @@ export async function runFrame(ctx: RunContext, st: FrameState): Promise<Workflo
           st.steps[step.id]!.status = "cancelled";
           ctx.recorder.stepEnded(step.recordName, "cancelled");
         }
-        const outcome: WorkflowOutcome = { success: false, outputs: {}, cancelled: true, error: stepError(error) };
+        const outcome: WorkflowOutcome = {
+          success: false,
+          outputs: {},
+          cancelled: true,
+          error: stepError(error),
+        };
         ctx.workflowEnded(wf, st, outcome);
         return outcome;
       }
-      if (!SluiceError.is(error) || (error.code !== "loop-limit" && error.code !== "http-failed")) throw error;
+      if (!SluiceError.is(error) || (error.code !== "loop-limit" && error.code !== "http-failed"))
+        throw error;
       const step = wf.steps[st.next];
       if (step) {
         const summary = (st.steps[step.id] ??= { status: "failed", attempts: 0 });
@@ -121,10 +132,20 @@ export async function runFrame(ctx: RunContext, st: FrameState): Promise<Workflo
   return finishWorkflow(ctx, wf, st, inputs);
 }
 
-function finishWorkflow(ctx: RunContext, wf: RunnableWorkflow, st: FrameState, inputs: Obj): WorkflowOutcome {
+function finishWorkflow(
+  ctx: RunContext,
+  wf: RunnableWorkflow,
+  st: FrameState,
+  inputs: Obj,
+): WorkflowOutcome {
   // `$statusCode` and `$response.*` in workflow outputs are the workflow's last response.
   const last = lastResponses.get(st);
-  const resolve = resolverFor({ doc: wf.doc.scope, inputs, steps: st.outputs, ...(last ? { response: last } : {}) });
+  const resolve = resolverFor({
+    doc: wf.doc.scope,
+    inputs,
+    steps: st.outputs,
+    ...(last ? { response: last } : {}),
+  });
   const outputs: Obj = {};
   const missing: string[] = [];
   for (const [name, raw] of wf.outputs) {
@@ -150,7 +171,14 @@ function finishWorkflow(ctx: RunContext, wf: RunnableWorkflow, st: FrameState, i
 
 // ---- one execution ------------------------------------------------------------------------------------
 
-async function executeStep(ctx: RunContext, wf: RunnableWorkflow, st: FrameState, step: RunnableStep, inputs: Obj, detour = false): Promise<void> {
+async function executeStep(
+  ctx: RunContext,
+  wf: RunnableWorkflow,
+  st: FrameState,
+  step: RunnableStep,
+  inputs: Obj,
+  detour = false,
+): Promise<void> {
   if (st.waitUntil !== undefined) {
     const wait = st.waitUntil - ctx.now();
     if (wait > 0) await ctx.sleep(wait);
@@ -171,18 +199,33 @@ async function executeStep(ctx: RunContext, wf: RunnableWorkflow, st: FrameState
       if (found.found) callInputs[p.name] = found.value;
     }
     // As a retry's detour, the failed step (st.next) runs again once the call ended.
-    st.call = detour ? { frame: newFrame(step.calls, callInputs), then: "retry", step: st.next } : { frame: newFrame(step.calls, callInputs), then: "step", step: step.index };
+    st.call = detour
+      ? { frame: newFrame(step.calls, callInputs), then: "retry", step: st.next }
+      : { frame: newFrame(step.calls, callInputs), then: "step", step: step.index };
     return;
   }
   const op = step.operation!;
   if (op.serverUrl === undefined || !/^https?:\/\//i.test(op.serverUrl)) {
-    throw new SluiceError("http-failed", `Step "${step.id}" calls ${op.method} ${op.path}, but its OpenAPI description gives no absolute server URL${op.serverUrl ? ` ("${op.serverUrl}")` : ""}. Point the source at a server with --source-url NAME=http://host:port.`);
+    throw new SluiceError(
+      "http-failed",
+      `Step "${step.id}" calls ${op.method} ${op.path}, but its OpenAPI description gives no absolute server URL${op.serverUrl ? ` ("${op.serverUrl}")` : ""}. Point the source at a server with --source-url NAME=http://host:port.`,
+    );
   }
   let built: BuiltRequest;
   try {
-    built = buildRequest({ method: op.method, serverUrl: op.serverUrl, pathTemplate: op.path, parameters: step.parameters as RequestInput["parameters"], requestBody: step.requestBody }, resolve);
+    built = buildRequest(
+      {
+        method: op.method,
+        serverUrl: op.serverUrl,
+        pathTemplate: op.path,
+        parameters: step.parameters as RequestInput["parameters"],
+        requestBody: step.requestBody,
+      },
+      resolve,
+    );
   } catch (error) {
-    if (!SluiceError.is(error) || error.code === "internal" || error.code === "cancelled") throw error;
+    if (!SluiceError.is(error) || error.code === "internal" || error.code === "cancelled")
+      throw error;
     // A request that cannot be built (a value missing, a body that cannot be encoded) fails the step.
     ctx.recorder.stepStarted(step.recordName, summary.attempts);
     keepOutputs(step, st, resolve);
@@ -202,11 +245,22 @@ async function executeStep(ctx: RunContext, wf: RunnableWorkflow, st: FrameState
     const found = evaluateValue(p.value, resolve);
     if (found.found) (p.in === "query" ? query : path)[p.name] = found.value;
   }
-  scope.request = { url: built.url, method: built.method, headers: built.headers, query, path, hasBody: built.body !== undefined, body: built.bodyValue };
+  scope.request = {
+    url: built.url,
+    method: built.method,
+    headers: built.headers,
+    query,
+    path,
+    hasBody: built.body !== undefined,
+    body: built.bodyValue,
+  };
   let response: HttpResponse | undefined;
   let failure: SluiceError | undefined;
   try {
-    response = await sendRequest({ url: built.url, method: built.method, headers: built.headers, body: built.body }, { timeoutMs: ctx.timeoutMs, signal: ctx.signal, fetch: ctx.fetch });
+    response = await sendRequest(
+      { url: built.url, method: built.method, headers: built.headers, body: built.body },
+      { timeoutMs: ctx.timeoutMs, signal: ctx.signal, fetch: ctx.fetch },
+    );
   } catch (error) {
     if (!SluiceError.is(error) || error.code !== "http-failed") throw error;
     failure = error;
@@ -224,7 +278,11 @@ async function executeStep(ctx: RunContext, wf: RunnableWorkflow, st: FrameState
       const held = criterion.test(resolve);
       criteria.push({ condition: criterion.source, type: criterion.type, held });
       if (held || failure) continue;
-      failure = new SluiceError("criteria-failed", `Step "${step.id}": its success criterion ${JSON.stringify(criterion.source)} does not hold (${built.method} ${built.url} answered ${response.status}${bodyStart(response.text)}).`, { details: { criterion: criterion.source, statusCode: response.status } });
+      failure = new SluiceError(
+        "criteria-failed",
+        `Step "${step.id}": its success criterion ${JSON.stringify(criterion.source)} does not hold (${built.method} ${built.url} answered ${response.status}${bodyStart(response.text)}).`,
+        { details: { criterion: criterion.source, statusCode: response.status } },
+      );
     }
   }
   ctx.recorder.stepExchange(step.recordName, exchangeOf(built, response, failure, criteria));
@@ -240,7 +298,15 @@ async function finishCall(ctx: RunContext, wf: RunnableWorkflow, st: FrameState)
   if (outcome.cancelled) throw cancelledError();
   st.call = undefined;
   if (call.then === "transfer") {
-    st.end = outcome.success ? { success: true } : { success: false, error: outcome.error ?? { code: "step-failed", message: `Workflow "${call.frame.wf}" failed.` } };
+    st.end = outcome.success
+      ? { success: true }
+      : {
+          success: false,
+          error: outcome.error ?? {
+            code: "step-failed",
+            message: `Workflow "${call.frame.wf}" failed.`,
+          },
+        };
     return;
   }
   const step = wf.steps[call.step]!;
@@ -249,7 +315,12 @@ async function finishCall(ctx: RunContext, wf: RunnableWorkflow, st: FrameState)
     return;
   }
   const summary = st.steps[step.id]!;
-  const scope: EvaluationScope = { doc: wf.doc.scope, inputs: st.inputs, steps: st.outputs, outputs: outcome.outputs };
+  const scope: EvaluationScope = {
+    doc: wf.doc.scope,
+    inputs: st.inputs,
+    steps: st.outputs,
+    outputs: outcome.outputs,
+  };
   if (outcome.response) {
     lastResponses.set(st, outcome.response);
     scope.response = outcome.response;
@@ -263,7 +334,11 @@ async function finishCall(ctx: RunContext, wf: RunnableWorkflow, st: FrameState)
   } else {
     for (const criterion of step.successCriteria) {
       if (criterion.test(resolve)) continue;
-      failure = new SluiceError("criteria-failed", `Step "${step.id}": its success criterion ${JSON.stringify(criterion.source)} does not hold for the outputs of workflow "${callee.label}".`, { details: { criterion: criterion.source } });
+      failure = new SluiceError(
+        "criteria-failed",
+        `Step "${step.id}": its success criterion ${JSON.stringify(criterion.source)} does not hold for the outputs of workflow "${callee.label}".`,
+        { details: { criterion: criterion.source } },
+      );
       break;
     }
   }
@@ -273,14 +348,23 @@ async function finishCall(ctx: RunContext, wf: RunnableWorkflow, st: FrameState)
 }
 
 /** A retry's stepId: that step runs once (its actions are not followed), then the failed step again. */
-async function runDetour(ctx: RunContext, wf: RunnableWorkflow, st: FrameState, inputs: Obj): Promise<void> {
+async function runDetour(
+  ctx: RunContext,
+  wf: RunnableWorkflow,
+  st: FrameState,
+  inputs: Obj,
+): Promise<void> {
   const detour = st.detour!;
   st.detour = undefined;
   st.next = detour.then;
   await executeStep(ctx, wf, st, wf.steps[detour.run]!, inputs, true);
 }
 
-function keepOutputs(step: RunnableStep, st: FrameState, resolve: ReturnType<typeof resolverFor>): void {
+function keepOutputs(
+  step: RunnableStep,
+  st: FrameState,
+  resolve: ReturnType<typeof resolverFor>,
+): void {
   if (step.outputs.length === 0) return;
   const outputs: Obj = {};
   for (const [name, raw] of step.outputs) {
@@ -290,14 +374,28 @@ function keepOutputs(step: RunnableStep, st: FrameState, resolve: ReturnType<typ
   st.outputs[step.id] = outputs;
 }
 
-function settle(ctx: RunContext, step: RunnableStep, summary: StepSummary, failure: SluiceError | undefined): void {
+function settle(
+  ctx: RunContext,
+  step: RunnableStep,
+  summary: StepSummary,
+  failure: SluiceError | undefined,
+): void {
   summary.status = failure ? "failed" : "succeeded";
   ctx.recorder.stepEnded(step.recordName, summary.status, failure ? stepError(failure) : undefined);
 }
 
 // ---- actions ------------------------------------------------------------------------------------------
 
-async function afterExecution(ctx: RunContext, wf: RunnableWorkflow, st: FrameState, step: RunnableStep, summary: StepSummary, resolve: ReturnType<typeof resolverFor>, failure: SluiceError | undefined, response: HttpResponse | undefined): Promise<void> {
+async function afterExecution(
+  ctx: RunContext,
+  wf: RunnableWorkflow,
+  st: FrameState,
+  step: RunnableStep,
+  summary: StepSummary,
+  resolve: ReturnType<typeof resolverFor>,
+  failure: SluiceError | undefined,
+  response: HttpResponse | undefined,
+): Promise<void> {
   settle(ctx, step, summary, failure);
   if (step.operation) ctx.emitStep(wf, step, summary, failure);
   const holds = (action: RunnableAction) => action.criteria.every((c) => c.test(resolve));
@@ -305,7 +403,11 @@ async function afterExecution(ctx: RunContext, wf: RunnableWorkflow, st: FrameSt
     if (st.retries) delete st.retries[step.id];
     const action = step.onSuccess.find(holds);
     if (!action) return forward(st, step.index + 1);
-    ctx.recorder.log(step.recordName, "info", `success action "${action.name}": ${describeAction(action)}`);
+    ctx.recorder.log(
+      step.recordName,
+      "info",
+      `success action "${action.name}": ${describeAction(action)}`,
+    );
     if (action.type === "end") {
       st.poll = undefined;
       st.end = { success: true };
@@ -330,15 +432,25 @@ async function afterExecution(ctx: RunContext, wf: RunnableWorkflow, st: FrameSt
       counts[action.name] = used + 1;
       const header = retryAfterMs(response?.headers.get("retry-after"));
       const delayMs = header ?? action.retryAfterMs ?? 0;
-      ctx.recorder.log(step.recordName, "warn", `failure action "${action.name}": retry ${used + 1} of ${action.retryLimit} in ${Math.round(delayMs)} ms${header !== undefined ? " (the response's Retry-After)" : ""}: ${failure.message}`);
+      ctx.recorder.log(
+        step.recordName,
+        "warn",
+        `failure action "${action.name}": retry ${used + 1} of ${action.retryLimit} in ${Math.round(delayMs)} ms${header !== undefined ? " (the response's Retry-After)" : ""}: ${failure.message}`,
+      );
       if (delayMs > 0) st.waitUntil = ctx.now() + delayMs;
-      if (action.workflow !== undefined) st.call = { frame: newFrame(action.workflow, st.inputs), then: "retry", step: step.index };
-      else if (action.stepId !== undefined) st.detour = { run: wf.stepIndex.get(action.stepId)!, then: step.index };
+      if (action.workflow !== undefined)
+        st.call = { frame: newFrame(action.workflow, st.inputs), then: "retry", step: step.index };
+      else if (action.stepId !== undefined)
+        st.detour = { run: wf.stepIndex.get(action.stepId)!, then: step.index };
       st.next = step.index;
       return;
     }
     delete st.retries[step.id];
-    ctx.recorder.log(step.recordName, "warn", `failure action "${action.name}": ${describeAction(action)}: ${failure.message}`);
+    ctx.recorder.log(
+      step.recordName,
+      "warn",
+      `failure action "${action.name}": ${describeAction(action)}: ${failure.message}`,
+    );
     if (action.type === "end") {
       st.end = { success: false, error: stepError(failure) };
     } else if (action.workflow !== undefined) {
@@ -371,18 +483,29 @@ export const POLL_MAX_WAIT_MS = 30_000;
  * x-sluice-poll's timeoutMs, else the run's poll timeout (--poll-timeout, 1 hour), from its first jump
  * back; the wait and that start are in the checkpoint, so a resumed run keeps the pace.
  */
-function loopWait(ctx: RunContext, st: FrameState, step: RunnableStep, response: HttpResponse | undefined): void {
+function loopWait(
+  ctx: RunContext,
+  st: FrameState,
+  step: RunnableStep,
+  response: HttpResponse | undefined,
+): void {
   const now = ctx.now();
   const loop = st.loop!;
   if (st.poll?.step !== step.id) st.poll = { step: step.id, since: now };
   const custom = step.poll;
   const header = custom ? undefined : retryAfterMs(response?.headers.get("retry-after"), now);
-  const paced = custom ? custom.intervalMs : st.poll.waitMs === undefined ? POLL_FIRST_WAIT_MS : Math.min(st.poll.waitMs * 2, POLL_MAX_WAIT_MS);
+  const paced = custom
+    ? custom.intervalMs
+    : st.poll.waitMs === undefined
+      ? POLL_FIRST_WAIT_MS
+      : Math.min(st.poll.waitMs * 2, POLL_MAX_WAIT_MS);
   const waitMs = header !== undefined ? Math.max(header, paced) : paced;
   const timeoutMs = custom ? custom.timeoutMs : ctx.pollTimeoutMs;
   const elapsed = now - st.poll.since;
   if (elapsed + waitMs > timeoutMs) {
-    const bound = custom ? `its x-sluice-poll timeoutMs of ${timeoutMs} ms` : `the poll timeout of ${timeoutMs} ms (--poll-timeout)`;
+    const bound = custom
+      ? `its x-sluice-poll timeoutMs of ${timeoutMs} ms`
+      : `the poll timeout of ${timeoutMs} ms (--poll-timeout)`;
     throw new SluiceError(
       "loop-limit",
       `Step "${step.id}" polled for ${elapsed} ms; polling again after ${waitMs} ms would pass ${bound}: the ${loop.kind} from "${loop.from}" back to "${loop.to}" never ended. Raise the timeout, or check what the criteria of that action wait for.`,
@@ -392,12 +515,17 @@ function loopWait(ctx: RunContext, st: FrameState, step: RunnableStep, response:
   // The backoff goes on from its own pace: a long Retry-After once does not double into later waits.
   st.poll.waitMs = paced;
   if (waitMs > 0) st.waitUntil = now + waitMs;
-  ctx.recorder.log(step.recordName, "debug", `polling again in ${waitMs} ms (${elapsed} ms of ${timeoutMs} ms used)`);
+  ctx.recorder.log(
+    step.recordName,
+    "debug",
+    `polling again in ${waitMs} ms (${elapsed} ms of ${timeoutMs} ms used)`,
+  );
 }
 
 function describeAction(action: RunnableAction): string {
   if (action.type === "end") return "end the workflow";
-  if (action.workflow !== undefined) return `${action.type} workflow ${action.workflow.slice(action.workflow.lastIndexOf("#") + 1)}`;
+  if (action.workflow !== undefined)
+    return `${action.type} workflow ${action.workflow.slice(action.workflow.lastIndexOf("#") + 1)}`;
   if (action.stepId !== undefined) return `${action.type} step "${action.stepId}"`;
   return action.type;
 }

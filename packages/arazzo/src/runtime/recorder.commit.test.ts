@@ -29,14 +29,19 @@ describe("Recorder.commit", () => {
       const recorder = new Recorder(store, "run-1", new Masker(["s3cret"]));
       await recorder.start({ pipeline: "flow", params: {}, source: SOURCE }, ["flow/a", "flow/b"]);
       recorder.stepStarted("flow/a", 1);
-      recorder.log("flow/a", "info", "GET /x?token=s3cret -> 200", { headers: { authorization: "s3cret" } });
+      recorder.log("flow/a", "info", "GET /x?token=s3cret -> 200", {
+        headers: { authorization: "s3cret" },
+      });
       await recorder.commit({ v: 1, next: 0, secret: false });
       let found = await store.getRun("run-1");
       expect(found?.run.checkpoint).toEqual({ v: 1, next: 0, secret: false });
       expect(found?.run.status).toBe("running");
       expect(found?.run.pipeline).toBe("flow");
       expect(found?.run.heartbeatAt).toBeGreaterThan(0);
-      expect(found?.steps.find((s) => s.step === "flow/a")).toMatchObject({ status: "running", attempts: 1 });
+      expect(found?.steps.find((s) => s.step === "flow/a")).toMatchObject({
+        status: "running",
+        attempts: 1,
+      });
       expect(found?.steps.find((s) => s.step === "flow/b")).toMatchObject({ status: "pending" });
       const logs = await store.readLogs("run-1");
       expect(logs.map((l) => l.message)).toEqual(["GET /x?token=*** -> 200"]);
@@ -48,7 +53,10 @@ describe("Recorder.commit", () => {
       expect(found?.run.checkpoint).toEqual({ v: 1, next: 1 });
       expect(found?.steps.find((s) => s.step === "flow/a")).toMatchObject({ status: "succeeded" });
       await recorder.finish({ status: "succeeded", finishedAt: Date.now() });
-      expect((await store.getRun("run-1"))?.run).toMatchObject({ status: "succeeded", checkpoint: { v: 1, next: 1 } });
+      expect((await store.getRun("run-1"))?.run).toMatchObject({
+        status: "succeeded",
+        checkpoint: { v: 1, next: 1 },
+      });
     });
   }
 

@@ -8,8 +8,21 @@
  * commits once before each step execution: the state after the previous execution, and this step's
  * "running" record, are stored before the call is sent, so a resumed run never repeats a finished call.
  */
-import { ownerFields, RunRecording, serializeError, type HttpExchange, type LogLevel, type LogRecord, type MaybePromise, type RunCheckpoints, type RunRecord, type RunStore, type SerializedError, type StepRunRecord, type StepStatus } from "sluice/internal";
-
+import {
+  ownerFields,
+  RunRecording,
+  serializeError,
+  type HttpExchange,
+  type LogLevel,
+  type LogRecord,
+  type MaybePromise,
+  type RunCheckpoints,
+  type RunRecord,
+  type RunStore,
+  type SerializedError,
+  type StepRunRecord,
+  type StepStatus,
+} from "sluice/internal";
 
 import type { Masker } from "./secrets.js";
 import { maskExchange } from "./exchange.js";
@@ -32,16 +45,35 @@ export class Recorder {
   }
 
   /** Creates (or, resuming, reopens) the run record and lists every step as pending. */
-  async start(record: Omit<RunRecord, "runId" | "status" | "startedAt">, stepNames: readonly string[], resume?: { run: RunRecord; existing: StepRunRecord[] }): Promise<void> {
+  async start(
+    record: Omit<RunRecord, "runId" | "status" | "startedAt">,
+    stepNames: readonly string[],
+    resume?: { run: RunRecord; existing: StepRunRecord[] },
+  ): Promise<void> {
     const now = Date.now();
     // Exactly one claimant continues a resumed run (claimed against the record its checkpoint was read from).
-    await this.recording.open({ ...record, status: "running", ...ownerFields(), heartbeatAt: now, startedAt: now }, { resume: resume?.run, unrefHeartbeat: true });
+    await this.recording.open(
+      { ...record, status: "running", ...ownerFields(), heartbeatAt: now, startedAt: now },
+      { resume: resume?.run, unrefHeartbeat: true },
+    );
     // Steps the crash recovery (or a cancel) left cancelled have not run: pending again until they do.
-    for (const step of resume?.existing ?? []) this.steps.set(step.step, step.status === "cancelled" ? { ...step, status: "pending", reason: "forced" } : step);
+    for (const step of resume?.existing ?? [])
+      this.steps.set(
+        step.step,
+        step.status === "cancelled" ? { ...step, status: "pending", reason: "forced" } : step,
+      );
     const fresh: StepRunRecord[] = [];
     for (const name of stepNames) {
       if (this.steps.has(name)) continue;
-      const step: StepRunRecord = { runId: this.runId, step: name, identity: name, status: "pending", reason: "forced", cached: false, attempts: 0 };
+      const step: StepRunRecord = {
+        runId: this.runId,
+        step: name,
+        identity: name,
+        status: "pending",
+        reason: "forced",
+        cached: false,
+        attempts: 0,
+      };
       this.steps.set(name, step);
       fresh.push(step);
     }
@@ -66,7 +98,8 @@ export class Recorder {
     step.finishedAt = now;
     step.durationMs = now - (step.startedAt ?? now);
     step.error = error === undefined ? undefined : this.maskError(error);
-    if (status === "skipped") step.reason = error === undefined ? "condition-false" : "upstream-failed";
+    if (status === "skipped")
+      step.reason = error === undefined ? "condition-false" : "upstream-failed";
     if (status === "cancelled") step.reason = "cancelled";
     this.dirty.add(name);
   }
@@ -79,7 +112,13 @@ export class Recorder {
         step.reason = cancelled ? "cancelled" : runFailed ? "upstream-failed" : "condition-false";
         this.dirty.add(name);
       } else if (step.status === "running") {
-        this.stepEnded(name, cancelled ? "cancelled" : "failed", cancelled ? undefined : { code: "internal", message: "The step was still running when its run ended." });
+        this.stepEnded(
+          name,
+          cancelled ? "cancelled" : "failed",
+          cancelled
+            ? undefined
+            : { code: "internal", message: "The step was still running when its run ended." },
+        );
       }
     }
   }
@@ -148,7 +187,15 @@ export class Recorder {
   private step(name: string): StepRunRecord {
     let step = this.steps.get(name);
     if (!step) {
-      step = { runId: this.runId, step: name, identity: name, status: "pending", reason: "forced", cached: false, attempts: 0 };
+      step = {
+        runId: this.runId,
+        step: name,
+        identity: name,
+        status: "pending",
+        reason: "forced",
+        cached: false,
+        attempts: 0,
+      };
       this.steps.set(name, step);
     }
     return step;

@@ -31,7 +31,17 @@ export interface RunContext {
   /** Runs a called workflow's frame (after its dependsOn); `checkInputs` for a workflowId step's call. */
   runCall(frame: FrameState, checkInputs: boolean): Promise<WorkflowOutcome>;
   workflowEnded(wf: RunnableWorkflow, st: FrameState, outcome: WorkflowOutcome): void;
-  logCall(step: RunnableStep, request: BuiltRequest, response: HttpResponse | undefined, failure: Error | undefined): void;
+  logCall(
+    step: RunnableStep,
+    request: BuiltRequest,
+    response: HttpResponse | undefined,
+    failure: Error | undefined,
+  ): void;
   logFailure(step: RunnableStep, error: Error): void;
-  emitStep(wf: RunnableWorkflow, step: RunnableStep, summary: StepSummary, failure: Error | undefined): void;
+  emitStep(
+    wf: RunnableWorkflow,
+    step: RunnableStep,
+    summary: StepSummary,
+    failure: Error | undefined,
+  ): void;
 }

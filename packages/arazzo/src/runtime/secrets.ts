@@ -11,7 +11,13 @@
 import { MASK, maskText } from "sluice/internal";
 
 export const SECRET_NAME = /token|secret|password|apikey|api_key|authorization/i;
-const SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"]);
+const SECRET_HEADERS = new Set([
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+  "set-cookie",
+  "x-api-key",
+]);
 
 /** Whether a header's value is always masked. */
 export function isSecretHeader(name: string): boolean {
@@ -67,7 +73,10 @@ export class Masker {
   /** Header fields for a log: secret headers' values replaced whole, others masked as text. */
   headers(headers: Record<string, string> | Iterable<[string, string]>): Record<string, string> {
     const out: Record<string, string> = {};
-    const entries = Symbol.iterator in headers ? (headers as Iterable<[string, string]>) : Object.entries(headers);
+    const entries =
+      Symbol.iterator in headers
+        ? (headers as Iterable<[string, string]>)
+        : Object.entries(headers);
     for (const [name, value] of entries) out[name] = isSecretHeader(name) ? MASK : this.text(value);
     return out;
   }
@@ -77,7 +86,8 @@ export class Masker {
     if (typeof value !== "object" || value === null || depth > 64) return value;
     if (Array.isArray(value)) return value.map((item) => this.deep(item, depth + 1));
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[this.text(key)] = this.deep(item, depth + 1);
+    for (const [key, item] of Object.entries(value))
+      out[this.text(key)] = this.deep(item, depth + 1);
     return out;
   }
 }

@@ -4,8 +4,13 @@ import type { Serializer } from "../core/index.js";
 import { decodeValue, encodeValue, refOf, type EncodedValue } from "./codec.js";
 
 // Encoding may be asynchronous (datasets load Arrow first): await both sides.
-const encode = async (value: unknown, step = "s", serializer?: Serializer<unknown>): Promise<EncodedValue> => await encodeValue(value, step, serializer);
-const roundTrip = async (value: unknown): Promise<unknown> => await decodeValue(await encode(value));
+const encode = async (
+  value: unknown,
+  step = "s",
+  serializer?: Serializer<unknown>,
+): Promise<EncodedValue> => await encodeValue(value, step, serializer);
+const roundTrip = async (value: unknown): Promise<unknown> =>
+  await decodeValue(await encode(value));
 const textOf = (encoded: EncodedValue) => (encoded.kind === "json" ? encoded.text : "");
 
 describe("encodeValue / decodeValue: round trips", () => {
@@ -194,12 +199,18 @@ describe("encodeValue: refusals", () => {
 
   it("accepts the same object twice when it is not circular", async () => {
     const shared = { a: 1 };
-    expect(await roundTrip({ x: shared, y: shared, n: NaN })).toEqual({ x: { a: 1 }, y: { a: 1 }, n: NaN });
+    expect(await roundTrip({ x: shared, y: shared, n: NaN })).toEqual({
+      x: { a: 1 },
+      y: { a: 1 },
+      n: NaN,
+    });
   });
 
   it("refuses values nested in Maps and Sets", () => {
     class Thing {}
-    expect(errorOf(() => encodeValue(new Map([["k", new Thing()]]), "m")).code).toBe("unstorable-output");
+    expect(errorOf(() => encodeValue(new Map([["k", new Thing()]]), "m")).code).toBe(
+      "unstorable-output",
+    );
     expect(errorOf(() => encodeValue(new Set([() => 1]), "m")).code).toBe("unstorable-output");
   });
 });

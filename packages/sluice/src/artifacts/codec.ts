@@ -1,5 +1,15 @@
 import { SluiceError, sha256, type MaybePromise, type Serializer } from "../core/index.js";
-import { arrowBytesToTable, arrowToRecords, inferRecordsInfo, isArrowTable, isRecordTable, recordsToArrow, tableToArrow, withArrow, type DatasetInfo } from "./dataset.js";
+import {
+  arrowBytesToTable,
+  arrowToRecords,
+  inferRecordsInfo,
+  isArrowTable,
+  isRecordTable,
+  recordsToArrow,
+  tableToArrow,
+  withArrow,
+  type DatasetInfo,
+} from "./dataset.js";
 
 /**
  * A step output turned into what is stored: JSON text; raw bytes for Buffers and Uint8Arrays; Arrow
@@ -8,7 +18,11 @@ import { arrowBytesToTable, arrowToRecords, inferRecordsInfo, isArrowTable, isRe
  */
 export type EncodedValue =
   | { readonly kind: "json"; readonly text: string; readonly info?: DatasetInfo }
-  | { readonly kind: "blob" | "records" | "table"; readonly bytes: Uint8Array; readonly info?: DatasetInfo };
+  | {
+      readonly kind: "blob" | "records" | "table";
+      readonly bytes: Uint8Array;
+      readonly info?: DatasetInfo;
+    };
 
 export type ArtifactKind = EncodedValue["kind"];
 
@@ -27,13 +41,21 @@ const TAG = "$sluice";
  * (class instances, functions, symbols, cycles) is refused with an error naming the step and where
  * in the value it sits, unless the step declares a serializer.
  */
-export function encodeValue(value: unknown, step: string, serializer?: Serializer<unknown>): MaybePromise<EncodedValue> {
+export function encodeValue(
+  value: unknown,
+  step: string,
+  serializer?: Serializer<unknown>,
+): MaybePromise<EncodedValue> {
   let stored = value;
   if (serializer) {
     try {
       stored = serializer.encode(value);
     } catch (error) {
-      throw new SluiceError("unstorable-output", `step "${step}": its serializer's encode() failed: ${(error as Error)?.message ?? String(error)}`, { step, cause: error });
+      throw new SluiceError(
+        "unstorable-output",
+        `step "${step}": its serializer's encode() failed: ${(error as Error)?.message ?? String(error)}`,
+        { step, cause: error },
+      );
     }
   }
   if (stored instanceof Uint8Array) return { kind: "blob", bytes: stored };
@@ -60,9 +82,18 @@ export function encodeValue(value: unknown, step: string, serializer?: Serialize
     try {
       text = JSON.stringify(stored);
     } catch (error) {
-      throw new SluiceError("unstorable-output", `step "${step}": its serializer's encode() returned a value JSON cannot hold: ${(error as Error).message}`, { step, cause: error });
+      throw new SluiceError(
+        "unstorable-output",
+        `step "${step}": its serializer's encode() returned a value JSON cannot hold: ${(error as Error).message}`,
+        { step, cause: error },
+      );
     }
-    if (text === undefined) throw new SluiceError("unstorable-output", `step "${step}": its serializer's encode() returned nothing; return JSON-able data or bytes.`, { step });
+    if (text === undefined)
+      throw new SluiceError(
+        "unstorable-output",
+        `step "${step}": its serializer's encode() returned nothing; return JSON-able data or bytes.`,
+        { step },
+      );
     return { kind: "json", text };
   }
   const special = needsTags(stored, step, "", new Set());
@@ -70,10 +101,14 @@ export function encodeValue(value: unknown, step: string, serializer?: Serialize
   return { kind: "json", text: text === undefined ? `{"${TAG}":"undefined"}` : text };
 }
 
-export function decodeValue(encoded: EncodedValue, serializer?: Serializer<unknown>): MaybePromise<unknown> {
+export function decodeValue(
+  encoded: EncodedValue,
+  serializer?: Serializer<unknown>,
+): MaybePromise<unknown> {
   if (encoded.kind !== "json") {
     const { bytes } = encoded;
-    if (encoded.kind === "records") return withArrow(() => arrowToRecords(arrowBytesToTable(bytes)));
+    if (encoded.kind === "records")
+      return withArrow(() => arrowToRecords(arrowBytesToTable(bytes)));
     if (encoded.kind === "table") return withArrow(() => arrowBytesToTable(bytes));
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     return serializer ? serializer.decode(buffer) : buffer;
@@ -98,7 +133,8 @@ export function contentHashOf(value: unknown): string | undefined {
 }
 
 export function refOf(encoded: EncodedValue): ArtifactRef {
-  if (encoded.kind === "json") return { hash: sha256(encoded.text), kind: "json", size: Buffer.byteLength(encoded.text) };
+  if (encoded.kind === "json")
+    return { hash: sha256(encoded.text), kind: "json", size: Buffer.byteLength(encoded.text) };
   return { hash: sha256(encoded.bytes), kind: encoded.kind, size: encoded.bytes.byteLength };
 }
 
@@ -147,7 +183,8 @@ function needsTags(value: unknown, step: string, path: string, ancestors: Set<ob
     for (const key of Object.keys(object)) {
       if (key === TAG) special = true;
       const member = (object as Record<string, unknown>)[key];
-      if (member !== undefined && needsTags(member, step, path ? `${path}.${key}` : key, ancestors)) special = true;
+      if (member !== undefined && needsTags(member, step, path ? `${path}.${key}` : key, ancestors))
+        special = true;
     }
   }
   ancestors.delete(object);
@@ -175,15 +212,22 @@ function tag(value: unknown): unknown {
   }
   if (typeof value === "bigint") return { [TAG]: "bigint", v: value.toString() };
   if (typeof value !== "object" || value === null) return value;
-  if (value instanceof Date) return { [TAG]: "date", v: Number.isNaN(value.getTime()) ? null : value.toISOString() };
-  if (value instanceof Uint8Array) return { [TAG]: "bytes", v: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") };
+  if (value instanceof Date)
+    return { [TAG]: "date", v: Number.isNaN(value.getTime()) ? null : value.toISOString() };
+  if (value instanceof Uint8Array)
+    return {
+      [TAG]: "bytes",
+      v: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64"),
+    };
   // Array.from visits empty slots too (map skips them), so they come back as undefined, not null.
   if (Array.isArray(value)) return Array.from(value, (item) => tag(item));
-  if (value instanceof Map) return { [TAG]: "map", v: [...value].map(([k, v]) => [tag(k), tag(v)]) };
+  if (value instanceof Map)
+    return { [TAG]: "map", v: [...value].map(([k, v]) => [tag(k), tag(v)]) };
   if (value instanceof Set) return { [TAG]: "set", v: [...value].map((item) => tag(item)) };
   // No prototype, so that an own "__proto__" key stays a key.
   const copy: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  for (const [key, member] of Object.entries(value)) if (member !== undefined) copy[key] = tag(member);
+  for (const [key, member] of Object.entries(value))
+    if (member !== undefined) copy[key] = tag(member);
   // An object of the user's own with a "$sluice" key: stored as [key, value] pairs so it is not read as a tag.
   return TAG in copy ? { [TAG]: "object", v: Object.entries(copy) } : copy;
 }

@@ -33,7 +33,8 @@ const KIND = Symbol.for("sluice.kind");
 export type OutputTag = "dataset" | "model" | "metrics";
 
 function tag<T>(value: T, kind: OutputTag): T {
-  if (typeof value === "object" && value !== null) Object.defineProperty(value, KIND, { value: kind, enumerable: false, configurable: true });
+  if (typeof value === "object" && value !== null)
+    Object.defineProperty(value, KIND, { value: kind, enumerable: false, configurable: true });
   return value;
 }
 
@@ -45,39 +46,70 @@ export const model = <T>(value: T): T => tag(value, "model");
 export const metrics = <T>(value: T): T => tag(value, "metrics");
 
 export function tagOf(value: unknown): OutputTag | undefined {
-  return typeof value === "object" && value !== null ? ((value as Record<symbol, OutputTag | undefined>)[KIND] ?? undefined) : undefined;
+  return typeof value === "object" && value !== null
+    ? ((value as Record<symbol, OutputTag | undefined>)[KIND] ?? undefined)
+    : undefined;
 }
 
 export function isArrowTable(value: unknown): value is ArrowTable {
   if (typeof value !== "object" || value === null) return false;
-  const candidate = value as { schema?: { fields?: unknown }; numRows?: unknown; toArray?: unknown };
-  return Array.isArray(candidate.schema?.fields) && typeof candidate.numRows === "number" && typeof candidate.toArray === "function";
+  const candidate = value as {
+    schema?: { fields?: unknown };
+    numRows?: unknown;
+    toArray?: unknown;
+  };
+  return (
+    Array.isArray(candidate.schema?.fields) &&
+    typeof candidate.numRows === "number" &&
+    typeof candidate.toArray === "function"
+  );
 }
 
 /** An array of flat records with the same columns and primitive values: what is stored as an Arrow dataset. */
 export function isRecordTable(value: unknown): value is Array<Record<string, Cell>> {
   if (!Array.isArray(value) || value.length === 0) return false;
   const first = value[0];
-  if (typeof first !== "object" || first === null || Object.getPrototypeOf(first) !== Object.prototype) return false;
+  if (
+    typeof first !== "object" ||
+    first === null ||
+    Object.getPrototypeOf(first) !== Object.prototype
+  )
+    return false;
   const columns = Object.keys(first);
   if (columns.length === 0) return false;
   for (const row of value) {
-    if (typeof row !== "object" || row === null || Object.getPrototypeOf(row) !== Object.prototype) return false;
+    if (typeof row !== "object" || row === null || Object.getPrototypeOf(row) !== Object.prototype)
+      return false;
     const keys = Object.keys(row);
     if (keys.length !== columns.length) return false;
     for (let i = 0; i < keys.length; i++) {
       if (keys[i] !== columns[i]) return false;
       const cell = (row as Record<string, unknown>)[keys[i]!];
-      if (cell !== null && typeof cell !== "string" && typeof cell !== "boolean" && !(typeof cell === "number" && Number.isFinite(cell) && !Object.is(cell, -0))) return false;
+      if (
+        cell !== null &&
+        typeof cell !== "string" &&
+        typeof cell !== "boolean" &&
+        !(typeof cell === "number" && Number.isFinite(cell) && !Object.is(cell, -0))
+      )
+        return false;
     }
   }
   return true;
 }
 
 /** Encodes records as Arrow IPC, or returns undefined when Arrow would not give back equal records. */
-export function recordsToArrow(records: Array<Record<string, Cell>>): { bytes: Uint8Array; info: DatasetInfo } | undefined {
+export function recordsToArrow(
+  records: Array<Record<string, Cell>>,
+): { bytes: Uint8Array; info: DatasetInfo } | undefined {
   const { Table, tableToIPC, tableFromIPC } = loadedArrow();
-  const table = new Table(Object.fromEntries(Object.keys(records[0]!).map((name) => [name, columnVector(records.map((row) => row[name]!))])));
+  const table = new Table(
+    Object.fromEntries(
+      Object.keys(records[0]!).map((name) => [
+        name,
+        columnVector(records.map((row) => row[name]!)),
+      ]),
+    ),
+  );
   const bytes = tableToIPC(table, "file");
   const back = arrowToRecords(tableFromIPC(bytes));
   if (!sameRecords(records, back)) return undefined;
@@ -92,9 +124,14 @@ export function recordsToArrow(records: Array<Record<string, Cell>>): { bytes: U
 function columnVector(values: Cell[]) {
   const { vectorFromArray, Int64, Float64 } = loadedArrow();
   const numbers = values.filter((value) => value !== null);
-  if (numbers.length === 0 || !numbers.every((value) => typeof value === "number")) return vectorFromArray(values);
-  if (!numbers.every((value) => Number.isSafeInteger(value))) return vectorFromArray(values, new Float64());
-  return vectorFromArray(values.map((value) => (value === null ? null : BigInt(value as number))), new Int64());
+  if (numbers.length === 0 || !numbers.every((value) => typeof value === "number"))
+    return vectorFromArray(values);
+  if (!numbers.every((value) => Number.isSafeInteger(value)))
+    return vectorFromArray(values, new Float64());
+  return vectorFromArray(
+    values.map((value) => (value === null ? null : BigInt(value as number))),
+    new Int64(),
+  );
 }
 
 export function tableToArrow(table: ArrowTable): { bytes: Uint8Array; info: DatasetInfo } {
@@ -119,7 +156,11 @@ export function arrowToRecords(table: ArrowTable): Array<Record<string, unknown>
 
 /** An Int64 cell (a bigint) as a number when it fits one exactly, so records read back equal those stored. */
 function plainNumber(cell: unknown): unknown {
-  return typeof cell === "bigint" && cell <= BigInt(Number.MAX_SAFE_INTEGER) && cell >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(cell) : cell;
+  return typeof cell === "bigint" &&
+    cell <= BigInt(Number.MAX_SAFE_INTEGER) &&
+    cell >= BigInt(Number.MIN_SAFE_INTEGER)
+    ? Number(cell)
+    : cell;
 }
 
 /** Column names and types of records kept as JSON (not Arrow): types as JavaScript sees them. */
@@ -128,7 +169,15 @@ export function inferRecordsInfo(records: Array<Record<string, Cell>>): DatasetI
     const types = new Set<string>();
     for (const row of records) {
       const cell = row[name];
-      types.add(cell === null ? "null" : typeof cell === "number" ? (Number.isInteger(cell) ? "integer" : "float") : typeof cell);
+      types.add(
+        cell === null
+          ? "null"
+          : typeof cell === "number"
+            ? Number.isInteger(cell)
+              ? "integer"
+              : "float"
+            : typeof cell,
+      );
     }
     if (types.has("float")) types.delete("integer");
     return { name, type: [...types].sort().join(" | ") };

@@ -1,4 +1,14 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { SluiceError, isPromise, sha256, type MaybePromise } from "../core/index.js";
 import type { ArtifactStore } from "./artifact-store.js";
@@ -14,7 +24,12 @@ export interface ArtifactIndex {
    * May commit later; the promise (if any) resolves once the row is stored. A row already stored under
    * the hash is kept, unless its inline value no longer matches the hash (damaged): then it is replaced.
    */
-  putArtifact(row: { hash: string; kind: ArtifactKind; size: number; inline?: string }): MaybePromise<void>;
+  putArtifact(row: {
+    hash: string;
+    kind: ArtifactKind;
+    size: number;
+    inline?: string;
+  }): MaybePromise<void>;
 }
 
 /**
@@ -34,7 +49,12 @@ export class FileArtifactStore implements ArtifactStore {
     let stored: MaybePromise<void>;
     if (encoded.kind === "json" && ref.size < INLINE_LIMIT_BYTES) {
       // Content-addressed: a row already stored under this hash holds these bytes, and the index keeps it.
-      stored = this.index.putArtifact({ hash: ref.hash, kind: "json", size: ref.size, inline: encoded.text });
+      stored = this.index.putArtifact({
+        hash: ref.hash,
+        kind: "json",
+        size: ref.size,
+        inline: encoded.text,
+      });
     } else {
       const known = this.index.getArtifact(ref.hash);
       if (known && (known.inline !== undefined || existsSync(this.pathOf(ref.hash)))) return ref;
@@ -47,7 +67,8 @@ export class FileArtifactStore implements ArtifactStore {
   get(ref: ArtifactRef): EncodedValue | undefined {
     const row = this.index.getArtifact(ref.hash);
     // Inline values are checked like files: a damaged database page must not be served as an output.
-    if (row?.inline !== undefined) return sha256(row.inline) === ref.hash ? { kind: "json", text: row.inline } : undefined;
+    if (row?.inline !== undefined)
+      return sha256(row.inline) === ref.hash ? { kind: "json", text: row.inline } : undefined;
     const path = this.pathOf(ref.hash);
     let bytes: Buffer;
     try {
@@ -59,7 +80,9 @@ export class FileArtifactStore implements ArtifactStore {
       rmSync(path, { force: true });
       return undefined;
     }
-    return ref.kind === "json" ? { kind: "json", text: bytes.toString("utf8") } : { kind: ref.kind, bytes };
+    return ref.kind === "json"
+      ? { kind: "json", text: bytes.toString("utf8") }
+      : { kind: ref.kind, bytes };
   }
 
   /**
@@ -82,11 +105,15 @@ export class FileArtifactStore implements ArtifactStore {
   private writeFile(hash: string, bytes: Uint8Array): void {
     const dir = join(this.root, hash.slice(0, 2));
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const temporary = join(dir, `.${hash}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+    const temporary = join(
+      dir,
+      `.${hash}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`,
+    );
     const fd = openSync(temporary, "w", 0o600);
     try {
       let written = 0;
-      while (written < bytes.byteLength) written += writeSync(fd, bytes, written, bytes.byteLength - written);
+      while (written < bytes.byteLength)
+        written += writeSync(fd, bytes, written, bytes.byteLength - written);
       fsyncSync(fd);
     } catch (error) {
       closeSync(fd);

@@ -2,7 +2,15 @@
 export type { ArtifactStore } from "./artifact-store.js";
 export { contentHashOf, decodeValue, encodeValue, refOf } from "./codec.js";
 export type { ArtifactKind, ArtifactRef, EncodedValue } from "./codec.js";
-export { dataset, metrics, model, tagOf, arrowToRecords, arrowBytesToTable, withArrow } from "./dataset.js";
+export {
+  dataset,
+  metrics,
+  model,
+  tagOf,
+  arrowToRecords,
+  arrowBytesToTable,
+  withArrow,
+} from "./dataset.js";
 export type { DatasetInfo, OutputTag } from "./dataset.js";
 export { MemoryArtifactStore } from "./memory-artifact-store.js";
 export { FileArtifactStore, INLINE_LIMIT_BYTES } from "./file-artifact-store.js";

@@ -16,7 +16,8 @@ export function reportError(error: unknown, json: boolean): number {
     process.stdout.write(`${JSON.stringify({ error: rest }, null, 2)}\n`);
   } else {
     process.stderr.write(`error [${serialized.code}]: ${serialized.message}\n`);
-    if (!input && serialized.stack && process.env.SLUICE_DEBUG) process.stderr.write(`${serialized.stack}\n`);
+    if (!input && serialized.stack && process.env.SLUICE_DEBUG)
+      process.stderr.write(`${serialized.stack}\n`);
   }
   if (SluiceError.is(error) && error.code === "unreachable") return EXIT.unreachable;
   return input ? EXIT.invalid : EXIT.failed;
@@ -28,6 +29,10 @@ export function usageError(message: string): SluiceError {
 
 /** Exits with `process.exitCode` once what was written to stdout and stderr has been handed to the OS. */
 export async function exitWhenFlushed(): Promise<never> {
-  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write("", () => resolve()))));
+  await Promise.all(
+    [process.stdout, process.stderr].map(
+      (stream) => new Promise<void>((resolve) => stream.write("", () => resolve())),
+    ),
+  );
   process.exit();
 }

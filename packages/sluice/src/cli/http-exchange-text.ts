@@ -14,8 +14,14 @@ type Exchange = NonNullable<wire.StepRun["http"]>;
 export function httpSection(steps: readonly wire.StepRun[], full: boolean): string[] {
   const calls = steps.filter((step) => step.http !== undefined);
   if (calls.length === 0) return [];
-  const lines = ["", full ? "HTTP calls (the last of each step):" : "HTTP calls (the last of each step; --http shows headers and bodies):"];
-  for (const step of calls) lines.push(...exchangeLines(step.name, step.status === "failed", step.http!, full));
+  const lines = [
+    "",
+    full
+      ? "HTTP calls (the last of each step):"
+      : "HTTP calls (the last of each step; --http shows headers and bodies):",
+  ];
+  for (const step of calls)
+    lines.push(...exchangeLines(step.name, step.status === "failed", step.http!, full));
   return lines;
 }
 
@@ -25,18 +31,25 @@ function exchangeLines(name: string, failed: boolean, http: Exchange, full: bool
   const indent = "      ";
   if (full) {
     lines.push(...headerLines(http.request.headers, indent));
-    if (http.request.body !== undefined) lines.push(`${indent}request body:`, ...bodyLines(http.request.body, `${indent}  `));
+    if (http.request.body !== undefined)
+      lines.push(`${indent}request body:`, ...bodyLines(http.request.body, `${indent}  `));
   }
   if (http.error !== undefined) lines.push(`${indent}${pc.red(http.error)}`);
   for (const criterion of http.criteria) {
     const type = criterion.type === "simple" ? "" : pc.dim(` (${criterion.type})`);
-    lines.push(`${indent}${criterion.held ? pc.green("held    ") : pc.red("not held")} ${criterion.condition}${type}`);
+    lines.push(
+      `${indent}${criterion.held ? pc.green("held    ") : pc.red("not held")} ${criterion.condition}${type}`,
+    );
   }
   const response = http.response;
   if (!response) return lines;
   if (full) {
-    lines.push(`${indent}response ${response.status}:`, ...headerLines(response.headers, `${indent}  `));
-    if (response.body !== undefined) lines.push(`${indent}response body:`, ...bodyLines(response.body, `${indent}  `));
+    lines.push(
+      `${indent}response ${response.status}:`,
+      ...headerLines(response.headers, `${indent}  `),
+    );
+    if (response.body !== undefined)
+      lines.push(`${indent}response body:`, ...bodyLines(response.body, `${indent}  `));
   } else if ((failed || http.criteria.some((c) => !c.held)) && response.body) {
     lines.push(`${indent}body: ${bodyStart(response.body)}`);
   }
@@ -44,7 +57,11 @@ function exchangeLines(name: string, failed: boolean, http: Exchange, full: bool
 }
 
 function statusText(status: number): string {
-  return status >= 200 && status < 300 ? pc.green(String(status)) : status >= 400 ? pc.red(String(status)) : pc.yellow(String(status));
+  return status >= 200 && status < 300
+    ? pc.green(String(status))
+    : status >= 400
+      ? pc.red(String(status))
+      : pc.yellow(String(status));
 }
 
 function headerLines(headers: Record<string, string>, indent: string): string[] {
@@ -65,5 +82,7 @@ function bodyLines(body: string, indent: string): string[] {
 /** The body on one line, cut, so a failure shows what the server said without flooding the terminal. */
 function bodyStart(body: string): string {
   const line = body.replace(/\s+/g, " ").trim();
-  return line.length > BODY_START_CHARS ? `${line.slice(0, BODY_START_CHARS)}... (${body.length} chars)` : line;
+  return line.length > BODY_START_CHARS
+    ? `${line.slice(0, BODY_START_CHARS)}... (${body.length} chars)`
+    : line;
 }

@@ -20,23 +20,56 @@ if (process.argv.includes("--no-color")) {
   process.argv = process.argv.filter((arg) => arg !== "--no-color");
 }
 
-const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const version = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  }
+).version;
 const wantsJson = process.argv.includes("--json");
 
 const program = new Command("sluice")
-  .description("Typed pipelines for data and ML work: preview what will run and why, run what is needed.")
+  .description(
+    "Typed pipelines for data and ML work: preview what will run and why, run what is needed.",
+  )
   .version(version, "-V, --version")
   .exitOverride()
   .showHelpAfterError("(add --help for usage)")
-  .addHelpText("after", "\nEvery command takes --no-color (or NO_COLOR=1) for output without colours.");
+  .addHelpText(
+    "after",
+    "\nEvery command takes --no-color (or NO_COLOR=1) for output without colours.",
+  );
 
-const homeOption = () => new Option("--home <dir>", "the sluice home folder (default: SLUICE_HOME, else .sluice in the workspace root: the nearest folder up with sluice.config.* or package.json)");
-const paramOption = () => new Option("-p, --param <key=value>", "a parameter; values parse as JSON when they can (repeatable)").argParser(collect);
-const paramsOption = () => new Option("--params <json>", "all the run's parameters as a JSON object, or @file.json holding one; --param values win");
-const paramSetOption = () => new Option("--param-set <file>", 'a JSON file of named parameter sets ({ "name": { ...params } }), every set checked first');
-const noCheckDependenciesOption = () => new Option("--no-check-dependencies", "a step whose own output exists for its code and params is complete whatever its upstream says");
-const targetOption = () => new Option("-t, --target <step>", "only this step and what it needs (repeatable)").argParser(collect);
-const forceOption = () => new Option("--force <step>", "rerun this step even if complete (repeatable)").argParser(collect);
+const homeOption = () =>
+  new Option(
+    "--home <dir>",
+    "the sluice home folder (default: SLUICE_HOME, else .sluice in the workspace root: the nearest folder up with sluice.config.* or package.json)",
+  );
+const paramOption = () =>
+  new Option(
+    "-p, --param <key=value>",
+    "a parameter; values parse as JSON when they can (repeatable)",
+  ).argParser(collect);
+const paramsOption = () =>
+  new Option(
+    "--params <json>",
+    "all the run's parameters as a JSON object, or @file.json holding one; --param values win",
+  );
+const paramSetOption = () =>
+  new Option(
+    "--param-set <file>",
+    'a JSON file of named parameter sets ({ "name": { ...params } }), every set checked first',
+  );
+const noCheckDependenciesOption = () =>
+  new Option(
+    "--no-check-dependencies",
+    "a step whose own output exists for its code and params is complete whatever its upstream says",
+  );
+const targetOption = () =>
+  new Option("-t, --target <step>", "only this step and what it needs (repeatable)").argParser(
+    collect,
+  );
+const forceOption = () =>
+  new Option("--force <step>", "rerun this step even if complete (repeatable)").argParser(collect);
 
 program
   .command("run")
@@ -50,13 +83,20 @@ program
   .option("-c, --concurrency <n>", "how many steps may run at once")
   .option("--json", "print the run result as JSON on stdout, and nothing else")
   .option("-q, --quiet", "no live tree, no summary")
-  .option("--log-level <level>", "show step logs at this level and above: debug, info, warn, error", "info")
+  .option(
+    "--log-level <level>",
+    "show step logs at this level and above: debug, info, warn, error",
+    "info",
+  )
   .addOption(homeOption())
   .option("--in-memory", "record nothing on disk: runs and outputs live in this process only")
   .addOption(paramSetOption())
   .addOption(paramsOption())
   .addOption(noCheckDependenciesOption())
-  .option("--only <step>", "run this step alone, its upstream read from the store (refused when some upstream has no stored output)")
+  .option(
+    "--only <step>",
+    "run this step alone, its upstream read from the store (refused when some upstream has no stored output)",
+  )
   .action(async (file: string, options) => {
     const { runCommand } = await import("./commands/run.js");
     process.exitCode = await runCommand(file, options);
@@ -64,7 +104,9 @@ program
 
 program
   .command("reset")
-  .description("Invalidate a step and everything downstream of it, so the next run recomputes them.")
+  .description(
+    "Invalidate a step and everything downstream of it, so the next run recomputes them.",
+  )
   .argument("<file>", "a TypeScript or JavaScript module exporting a pipeline")
   .argument("<step>", "the step to reset")
   .option("--pipeline <name>", "the exported pipeline, when the module has several")
@@ -81,13 +123,19 @@ program
 
 program
   .command("resume")
-  .description("Continue a failed, cancelled or crashed run: finished steps are reused, the rest runs.")
+  .description(
+    "Continue a failed, cancelled or crashed run: finished steps are reused, the rest runs.",
+  )
   .argument("<run-id>", "the run to resume (see sluice runs)")
   .addOption(paramOption().makeOptionMandatory(false))
   .addOption(homeOption())
   .option("--json", "print the run result as JSON on stdout, and nothing else")
   .option("-q, --quiet", "no live tree, no summary")
-  .option("--log-level <level>", "show step logs at this level and above: debug, info, warn, error", "info")
+  .option(
+    "--log-level <level>",
+    "show step logs at this level and above: debug, info, warn, error",
+    "info",
+  )
   .action(async (runId: string, options) => {
     const { resumeCommand } = await import("./commands/run.js");
     process.exitCode = await resumeCommand(runId, options);
@@ -95,7 +143,9 @@ program
 
 program
   .command("rerun")
-  .description("Run again with an earlier run's parameters: every step, or --from STEP and everything downstream of it.")
+  .description(
+    "Run again with an earlier run's parameters: every step, or --from STEP and everything downstream of it.",
+  )
   .argument("<run-id>", "the run whose parameters to use (see sluice runs)")
   .option("--from <step>", "rerun this step and its downstream; the rest is reused")
   .addOption(paramOption().makeOptionMandatory(false))
@@ -103,7 +153,11 @@ program
   .addOption(homeOption())
   .option("--json", "print the run result as JSON on stdout, and nothing else")
   .option("-q, --quiet", "no live tree, no summary")
-  .option("--log-level <level>", "show step logs at this level and above: debug, info, warn, error", "info")
+  .option(
+    "--log-level <level>",
+    "show step logs at this level and above: debug, info, warn, error",
+    "info",
+  )
   .action(async (runId: string, options) => {
     const { rerunCommand } = await import("./commands/run.js");
     process.exitCode = await rerunCommand(runId, options);
@@ -111,7 +165,9 @@ program
 
 program
   .command("output")
-  .description("Load a finished step's output for the given parameters (d6tflow's outputLoad), or say why there is none.")
+  .description(
+    "Load a finished step's output for the given parameters (d6tflow's outputLoad), or say why there is none.",
+  )
   .argument("<file>", "a TypeScript or JavaScript module exporting a pipeline")
   .argument("<step>", "the step whose output to load")
   .option("--pipeline <name>", "the exported pipeline, when the module has several")
@@ -126,11 +182,14 @@ program
   });
 
 addRemoteOptions(
-    program
+  program
     .command("runs")
     .description("List recent runs with their status, start and duration.")
     .option("--pipeline <name>", "only runs of this pipeline")
-    .option("--status <status>", "only runs with this status: queued, running, succeeded, failed, cancelled")
+    .option(
+      "--status <status>",
+      "only runs with this status: queued, running, succeeded, failed, cancelled",
+    )
     .option("-n, --limit <n>", "how many runs to list", "20")
     .option("--metrics", "a column per metric the runs recorded (ctx.metric, metrics() outputs)")
     .addOption(homeOption())
@@ -141,9 +200,11 @@ addRemoteOptions(
 });
 
 addRemoteOptions(
-    program
+  program
     .command("show")
-    .description("A run's status and, per step, status, reason, attempts, duration, cache key and output; the first failure first.")
+    .description(
+      "A run's status and, per step, status, reason, attempts, duration, cache key and output; the first failure first.",
+    )
     .argument("<run-id>", "the run (see sluice runs)")
     .addOption(homeOption())
     .option("--http", "with each Arazzo step's HTTP call, print its headers and bodies")
@@ -154,7 +215,7 @@ addRemoteOptions(
 });
 
 addRemoteOptions(
-    program
+  program
     .command("logs")
     .description("What a run's steps logged (ctx.log and console output), with timestamps.")
     .argument("<run-id>", "the run (see sluice runs)")
@@ -169,7 +230,9 @@ addRemoteOptions(
 
 program
   .command("gc")
-  .description("Remove old runs and the stored outputs nothing needs; the newest output of every step is kept.")
+  .description(
+    "Remove old runs and the stored outputs nothing needs; the newest output of every step is kept.",
+  )
   .option("--keep-last <n>", "keep the newest N runs of each pipeline")
   .option("--older-than <age>", "only remove runs older than this (30d, 12h, 45m)")
   .option("--dry-run", "only say what would be removed")
@@ -181,9 +244,11 @@ program
   });
 
 addRemoteOptions(
-    program
+  program
     .command("datasets")
-    .description("The catalog of datasets (and models, metrics) by pipeline and step, newest output of each.")
+    .description(
+      "The catalog of datasets (and models, metrics) by pipeline and step, newest output of each.",
+    )
     .option("--pipeline <name>", "only this pipeline's")
     .addOption(homeOption())
     .option("--json", "print JSON"),
@@ -193,7 +258,7 @@ addRemoteOptions(
 });
 
 addRemoteOptions(
-    program
+  program
     .command("schema")
     .description("A dataset's columns and types.")
     .argument("<dataset>", "pipeline/step, a step name, or an artifact hash prefix")
@@ -205,7 +270,7 @@ addRemoteOptions(
 });
 
 addRemoteOptions(
-    program
+  program
     .command("head")
     .description("The first rows of a dataset.")
     .argument("<dataset>", "pipeline/step, a step name, or an artifact hash prefix")
@@ -218,10 +283,15 @@ addRemoteOptions(
 });
 
 addRemoteOptions(
-    program
+  program
     .command("lineage")
-    .description("Where an artifact came from and what was made from it: upstream and downstream artifacts and steps.")
-    .argument("<artifact-or-step>", "an artifact hash (or its first 12+ hex digits), pipeline/step or step")
+    .description(
+      "Where an artifact came from and what was made from it: upstream and downstream artifacts and steps.",
+    )
+    .argument(
+      "<artifact-or-step>",
+      "an artifact hash (or its first 12+ hex digits), pipeline/step or step",
+    )
     .option("--depth <n>", "how many levels each way", "10")
     .addOption(homeOption())
     .option("--json", "print JSON"),
@@ -251,7 +321,9 @@ program
 
 program
   .command("graph")
-  .description("Print the execution order with each step's dependencies, or Mermaid / Graphviz source, or JSON.")
+  .description(
+    "Print the execution order with each step's dependencies, or Mermaid / Graphviz source, or JSON.",
+  )
   .argument("<file>", "a TypeScript or JavaScript module exporting a pipeline")
   .option("--pipeline <name>", "the exported pipeline, when the module has several")
   .option("-f, --format <format>", "text, mermaid, dot or json", "text")
@@ -261,20 +333,39 @@ program
     process.exitCode = await graphCommand(file, options);
   });
 
-const arazzo = program.command("arazzo").description("Validate, run and describe Arazzo 1.0 API workflow documents.");
-const sourceUrlOption = () => new Option("--source-url <name=url>", "send this source description's operations to this server instead of its OpenAPI servers (repeatable)").argParser(collect);
-const sourceFileOption = () => new Option("--source-file <name=path>", "load this source description from a local copy instead of its url (repeatable)").argParser(collect);
-const localFilesOption = () => new Option("--allow-local-files", "let the document name sources by absolute path or file: URL (relative paths need no flag)");
+const arazzo = program
+  .command("arazzo")
+  .description("Validate, run and describe Arazzo 1.0 API workflow documents.");
+const sourceUrlOption = () =>
+  new Option(
+    "--source-url <name=url>",
+    "send this source description's operations to this server instead of its OpenAPI servers (repeatable)",
+  ).argParser(collect);
+const sourceFileOption = () =>
+  new Option(
+    "--source-file <name=path>",
+    "load this source description from a local copy instead of its url (repeatable)",
+  ).argParser(collect);
+const localFilesOption = () =>
+  new Option(
+    "--allow-local-files",
+    "let the document name sources by absolute path or file: URL (relative paths need no flag)",
+  );
 
 arazzo
   .command("validate")
-  .description("Check an Arazzo document and the descriptions it uses; every problem as file:line:column: message (hint).")
+  .description(
+    "Check an Arazzo document and the descriptions it uses; every problem as file:line:column: message (hint).",
+  )
   .argument("<file>", "an Arazzo document (YAML or JSON), path or http(s) URL")
   .addOption(sourceUrlOption())
   .addOption(sourceFileOption())
   .addOption(localFilesOption())
   .option("--json", "print { valid, workflows, diagnostics, warnings } as JSON")
-  .option("--strict", "forms sluice accepts with a warning (a runtime expression without braces, a JSONPath comparison) are errors")
+  .option(
+    "--strict",
+    "forms sluice accepts with a warning (a runtime expression without braces, a JSONPath comparison) are errors",
+  )
   .action(async (file: string, options) => {
     const { arazzoValidateCommand } = await arazzoCommands();
     process.exitCode = await arazzoValidateCommand(file, options);
@@ -282,18 +373,41 @@ arazzo
 
 arazzo
   .command("run")
-  .description("Validate, then run a workflow (or every workflow) of an Arazzo document, recorded as a run.")
+  .description(
+    "Validate, then run a workflow (or every workflow) of an Arazzo document, recorded as a run.",
+  )
   .argument("<file>", "an Arazzo document (YAML or JSON), path or http(s) URL")
-  .option("-w, --workflow <id>", "the workflow to run (its dependsOn run first); default: every workflow")
-  .addOption(new Option("-i, --input <name=value>", "a workflow input; values parse as JSON when they can (repeatable)").argParser(collect))
-  .option("--inputs <json|@file>", "workflow inputs as a JSON object, or @file.json; inputs not given are read from SLUICE_INPUT_<NAME>")
+  .option(
+    "-w, --workflow <id>",
+    "the workflow to run (its dependsOn run first); default: every workflow",
+  )
+  .addOption(
+    new Option(
+      "-i, --input <name=value>",
+      "a workflow input; values parse as JSON when they can (repeatable)",
+    ).argParser(collect),
+  )
+  .option(
+    "--inputs <json|@file>",
+    "workflow inputs as a JSON object, or @file.json; inputs not given are read from SLUICE_INPUT_<NAME>",
+  )
   .addOption(sourceUrlOption())
   .addOption(sourceFileOption())
   .addOption(localFilesOption())
-  .option("--max-steps <n>", "step executions allowed in the run, retries and polls included", "1000")
+  .option(
+    "--max-steps <n>",
+    "step executions allowed in the run, retries and polls included",
+    "1000",
+  )
   .option("--timeout <ms>", "timeout of each HTTP attempt, in milliseconds")
-  .option("--poll-timeout <age>", "how long a poll loop without x-sluice-poll may go on: 90s, 30m, 2h or milliseconds (default 1h)")
-  .option("--json", "print { runId, workflowId, success, outputs, steps } as JSON on stdout, and nothing else")
+  .option(
+    "--poll-timeout <age>",
+    "how long a poll loop without x-sluice-poll may go on: 90s, 30m, 2h or milliseconds (default 1h)",
+  )
+  .option(
+    "--json",
+    "print { runId, workflowId, success, outputs, steps } as JSON on stdout, and nothing else",
+  )
   .option("-q, --quiet", "no step lines, no summary")
   .addOption(homeOption())
   .action(async (file: string, options) => {
@@ -303,7 +417,9 @@ arazzo
 
 arazzo
   .command("fix")
-  .description("Rewrite the forms sluice accepts with a warning into the standard form; writes FILE's .fixed copy unless --write.")
+  .description(
+    "Rewrite the forms sluice accepts with a warning into the standard form; writes FILE's .fixed copy unless --write.",
+  )
   .argument("<file>", "a local Arazzo document (YAML or JSON)")
   .option("--out <file>", "where to write the fixed document (default: NAME.fixed.EXT beside it)")
   .option("--write", "rewrite FILE itself")
@@ -314,7 +430,9 @@ arazzo
 
 arazzo
   .command("describe")
-  .description("Show an Arazzo document's workflows: inputs (names, types, required), steps and outputs.")
+  .description(
+    "Show an Arazzo document's workflows: inputs (names, types, required), steps and outputs.",
+  )
   .argument("<file>", "an Arazzo document (YAML or JSON), path or http(s) URL")
   .option("-w, --workflow <id>", "only this workflow")
   .option("--json", "print JSON")
@@ -324,9 +442,11 @@ arazzo
   });
 
 addRemoteOptions(
-    program
+  program
     .command("compare")
-    .description("What differs between two runs: params, metrics (with deltas), the definition they ran, the steps that differed.")
+    .description(
+      "What differs between two runs: params, metrics (with deltas), the definition they ran, the steps that differed.",
+    )
     .argument("<run-a>", "the first run")
     .argument("<run-b>", "the second run")
     .addOption(homeOption())
@@ -338,11 +458,16 @@ addRemoteOptions(
 
 program
   .command("freeze")
-  .description("Write a pipeline's frozen snapshot (graph, code fingerprints, parameter schemas, version, SHA-256) as JSON, or compare it with an earlier one.")
+  .description(
+    "Write a pipeline's frozen snapshot (graph, code fingerprints, parameter schemas, version, SHA-256) as JSON, or compare it with an earlier one.",
+  )
   .argument("<file>", "a TypeScript or JavaScript module exporting a pipeline")
   .option("--pipeline <name>", "the exported pipeline, when the module has several")
   .option("-o, --out <file>", "write the snapshot here (atomically) instead of stdout")
-  .option("--compare <snapshot.json>", "list the steps added, removed and changed since that snapshot")
+  .option(
+    "--compare <snapshot.json>",
+    "list the steps added, removed and changed since that snapshot",
+  )
   .option("--json", "with --compare: print the comparison as JSON")
   .action(async (file: string, options) => {
     const { freezeCommand } = await import("./commands/freeze.js");
@@ -355,8 +480,14 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
-    const benign = error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help";
-    if (!benign && wantsJson) process.stdout.write(`${JSON.stringify({ error: { code: "invalid-usage", message: error.message.replace(/^error: /, "") } }, null, 2)}\n`);
+    const benign =
+      error.code === "commander.helpDisplayed" ||
+      error.code === "commander.version" ||
+      error.code === "commander.help";
+    if (!benign && wantsJson)
+      process.stdout.write(
+        `${JSON.stringify({ error: { code: "invalid-usage", message: error.message.replace(/^error: /, "") } }, null, 2)}\n`,
+      );
     process.exitCode = benign ? EXIT.ok : EXIT.invalid;
   } else {
     process.exitCode = reportError(error, wantsJson);

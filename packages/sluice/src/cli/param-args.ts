@@ -6,14 +6,24 @@ import { usageError } from "./exit.js";
  * Turns repeated `--param key=value` (or `--input`) into an object. A value that parses as JSON is
  * taken as JSON (`n=3` is a number, `ok=true` a boolean, `xs=[1,2]` an array), anything else as a string.
  */
-export function parseParamArgs(pairs: readonly string[], flag = "--param", example = "rows=100"): Record<string, unknown> {
+export function parseParamArgs(
+  pairs: readonly string[],
+  flag = "--param",
+  example = "rows=100",
+): Record<string, unknown> {
   const params: Record<string, unknown> = {};
   for (const pair of pairs) {
     const at = pair.indexOf("=");
-    if (at <= 0) throw usageError(`${flag} expects key=value, got ${JSON.stringify(pair)}. Example: ${flag} ${example}`);
+    if (at <= 0)
+      throw usageError(
+        `${flag} expects key=value, got ${JSON.stringify(pair)}. Example: ${flag} ${example}`,
+      );
     const key = pair.slice(0, at).trim();
     const value = parseValue(pair.slice(at + 1));
-    refuseForbiddenKeys(isForbiddenKey(key) ? key : forbiddenKeyPath(value, key), `${flag} ${key}=...`);
+    refuseForbiddenKeys(
+      isForbiddenKey(key) ? key : forbiddenKeyPath(value, key),
+      `${flag} ${key}=...`,
+    );
     params[key] = value;
   }
   return params;
@@ -21,27 +31,41 @@ export function parseParamArgs(pairs: readonly string[], flag = "--param", examp
 
 /** A JSON document the CLI reads (params, inputs) may not hold __proto__, constructor or prototype keys. */
 export function refuseForbiddenKeys(path: string | undefined, where: string): void {
-  if (path !== undefined) throw usageError(`${where}: the key "${path}" is not allowed (__proto__, constructor and prototype are refused in any JSON sluice reads).`);
+  if (path !== undefined)
+    throw usageError(
+      `${where}: the key "${path}" is not allowed (__proto__, constructor and prototype are refused in any JSON sluice reads).`,
+    );
 }
 
 /** `--flag '{...}'` or `--flag @file.json`: a JSON object (`--params`, Arazzo's `--inputs`). */
-export function readJsonObjectOption(option: string, flag: string, example: string, code: ErrorCode = "invalid-usage"): Record<string, unknown> {
+export function readJsonObjectOption(
+  option: string,
+  flag: string,
+  example: string,
+  code: ErrorCode = "invalid-usage",
+): Record<string, unknown> {
   const where = `${flag} ${option.startsWith("@") ? option : "'{...}'"}`;
   let text = option;
   if (option.startsWith("@")) {
     try {
       text = readFileSync(option.slice(1), "utf8");
     } catch (error) {
-      throw usageError(`${flag} ${option}: cannot read ${option.slice(1)} (${(error as Error).message}).`);
+      throw usageError(
+        `${flag} ${option}: cannot read ${option.slice(1)} (${(error as Error).message}).`,
+      );
     }
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new SluiceError(code, `${where}: not JSON (${(error as Error).message}). Give a JSON object such as '${example}', or @file.json holding one.`);
+    throw new SluiceError(
+      code,
+      `${where}: not JSON (${(error as Error).message}). Give a JSON object such as '${example}', or @file.json holding one.`,
+    );
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new SluiceError(code, `${where} must be a JSON object such as '${example}'.`);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new SluiceError(code, `${where} must be a JSON object such as '${example}'.`);
   refuseForbiddenKeys(forbiddenKeyPath(parsed), where);
   return parsed as Record<string, unknown>;
 }
@@ -52,21 +76,34 @@ export function readParamSets(path: string): Record<string, Record<string, unkno
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw usageError(`--param-set ${path}: ${(error as Error).message}. Give a JSON file like { "small": { "rows": 10 }, "large": { "rows": 1000 } }.`);
+    throw usageError(
+      `--param-set ${path}: ${(error as Error).message}. Give a JSON file like { "small": { "rows": 10 }, "large": { "rows": 1000 } }.`,
+    );
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
-    throw usageError(`--param-set ${path} must hold a non-empty JSON object of named parameter sets, like { "small": { "rows": 10 } }.`);
+  if (
+    typeof parsed !== "object" ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    Object.keys(parsed).length === 0
+  ) {
+    throw usageError(
+      `--param-set ${path} must hold a non-empty JSON object of named parameter sets, like { "small": { "rows": 10 } }.`,
+    );
   }
   refuseForbiddenKeys(forbiddenKeyPath(parsed), `--param-set ${path}`);
   for (const [name, params] of Object.entries(parsed)) {
-    if (typeof params !== "object" || params === null || Array.isArray(params)) throw usageError(`--param-set ${path}: set "${name}" must be an object of parameters.`);
+    if (typeof params !== "object" || params === null || Array.isArray(params))
+      throw usageError(`--param-set ${path}: set "${name}" must be an object of parameters.`);
   }
   return parsed as Record<string, Record<string, unknown>>;
 }
 
 /** One run's params: `--params '{...}'` or `--params @file.json`, then each `--param` over them. */
 export function runParams(options: { params?: string; param?: string[] }): Record<string, unknown> {
-  const base = options.params === undefined ? {} : readJsonObjectOption(options.params, "--params", '{"rows": 100}');
+  const base =
+    options.params === undefined
+      ? {}
+      : readJsonObjectOption(options.params, "--params", '{"rows": 100}');
   return { ...base, ...parseParamArgs(options.param ?? []) };
 }
 

@@ -45,12 +45,21 @@ async function loadPart<T>(part: keyof typeof PARTS): Promise<T> {
   try {
     return (await import(specifier)) as T;
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && String((error as Error).message).includes(`'${name}`);
+    const missing =
+      (error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" &&
+      String((error as Error).message).includes(`'${name}`);
     if (!missing) throw error;
-    throw new SluiceError("invalid-usage", `This command needs the package ${name} (${does}), which is not installed beside sluice. Install it: npm install ${name}@${sluiceVersion()}`);
+    throw new SluiceError(
+      "invalid-usage",
+      `This command needs the package ${name} (${does}), which is not installed beside sluice. Install it: npm install ${name}@${sluiceVersion()}`,
+    );
   }
 }
 
 function sluiceVersion(): string {
-  return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  return (
+    JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    }
+  ).version;
 }

@@ -20,8 +20,14 @@ export interface ProgressView {
   close(): void;
 }
 
-export function createProgressView(options: { stream: NodeJS.WriteStream; live: boolean; logLevel: LogLevel }): ProgressView {
-  return options.live ? new LiveTree(options.stream, options.logLevel) : new PlainLines(options.stream, options.logLevel);
+export function createProgressView(options: {
+  stream: NodeJS.WriteStream;
+  live: boolean;
+  logLevel: LogLevel;
+}): ProgressView {
+  return options.live
+    ? new LiveTree(options.stream, options.logLevel)
+    : new PlainLines(options.stream, options.logLevel);
 }
 
 function icon(view: StepView, frame: number): string {
@@ -52,7 +58,12 @@ function describe(result: StepResult): string {
 }
 
 function logLine(event: Extract<SluiceEvent, { type: "step:log" }>): string {
-  const level = event.level === "error" ? pc.red(event.level) : event.level === "warn" ? pc.yellow(event.level) : pc.dim(event.level);
+  const level =
+    event.level === "error"
+      ? pc.red(event.level)
+      : event.level === "warn"
+        ? pc.yellow(event.level)
+        : pc.dim(event.level);
   return `${pc.dim(`[${event.step}]`)} ${level} ${event.message}`;
 }
 
@@ -76,7 +87,13 @@ class LiveTree implements ProgressView {
   onEvent(event: SluiceEvent): void {
     switch (event.type) {
       case "run:start":
-        for (const step of event.steps) this.views.set(step.name, { name: step.name, deps: step.deps, state: "pending", attempt: 0 });
+        for (const step of event.steps)
+          this.views.set(step.name, {
+            name: step.name,
+            deps: step.deps,
+            state: "pending",
+            attempt: 0,
+          });
         break;
       case "step:start": {
         const view = this.views.get(event.step);
@@ -126,14 +143,28 @@ class LiveTree implements ProgressView {
     if (views.length <= rows) {
       text = formatTree(
         views.map((view) => {
-          const detail = view.state === "done" ? pc.dim(` ${describe(view.result!)}`) : view.state === "running" && view.attempt > 1 ? pc.dim(` attempt ${view.attempt}`) : "";
-          return { name: view.name, deps: view.deps, label: `${icon(view, this.frame)} ${view.name}${detail}` };
+          const detail =
+            view.state === "done"
+              ? pc.dim(` ${describe(view.result!)}`)
+              : view.state === "running" && view.attempt > 1
+                ? pc.dim(` attempt ${view.attempt}`)
+                : "";
+          return {
+            name: view.name,
+            deps: view.deps,
+            label: `${icon(view, this.frame)} ${view.name}${detail}`,
+          };
         }),
       ).replace(/└─--\[(.*)\]/g, "└─ $1");
     } else {
       const running = views.filter((view) => view.state === "running");
-      const lines = [`${this.done}/${views.length} steps finished, ${running.length} running, ${this.failed} failed`];
-      for (const view of running.slice(0, rows - 2)) lines.push(`  ${icon(view, this.frame)} ${view.name}${view.attempt > 1 ? ` (attempt ${view.attempt})` : ""}`);
+      const lines = [
+        `${this.done}/${views.length} steps finished, ${running.length} running, ${this.failed} failed`,
+      ];
+      for (const view of running.slice(0, rows - 2))
+        lines.push(
+          `  ${icon(view, this.frame)} ${view.name}${view.attempt > 1 ? ` (attempt ${view.attempt})` : ""}`,
+        );
       text = lines.join("\n");
     }
     this.clear();
@@ -151,11 +182,19 @@ class PlainLines implements ProgressView {
 
   onEvent(event: SluiceEvent): void {
     if (event.type === "step:end") {
-      const view: StepView = { name: event.step, deps: [], state: "done", attempt: event.result.attempts, result: event.result };
+      const view: StepView = {
+        name: event.step,
+        deps: [],
+        state: "done",
+        attempt: event.result.attempts,
+        result: event.result,
+      };
       this.stream.write(`${icon(view, 0)} ${event.step} ${pc.dim(describe(event.result))}\n`);
     } else if (event.type === "step:retry" && LEVEL_RANK[this.logLevel] > LEVEL_RANK.warn) {
       // The engine logs each retry at warn; this line stands in only when warnings are not shown.
-      this.stream.write(`${pc.yellow("↻")} ${event.step} attempt ${event.attempt} failed (${event.error.message}); retrying in ${Math.round(event.delayMs)} ms\n`);
+      this.stream.write(
+        `${pc.yellow("↻")} ${event.step} attempt ${event.attempt} failed (${event.error.message}); retrying in ${Math.round(event.delayMs)} ms\n`,
+      );
     } else if (event.type === "step:log" && LEVEL_RANK[event.level] >= LEVEL_RANK[this.logLevel]) {
       this.stream.write(`${logLine(event)}\n`);
     }

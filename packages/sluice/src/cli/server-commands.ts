@@ -4,12 +4,22 @@ import { collect } from "./param-args.js";
 import { serverCommands } from "./parts.js";
 import { addRemoteOptions } from "./remote.js";
 
-export function registerServerCommands(program: Command, version: string, homeOption: () => Option): void {
-  const configOption = () => new Option("--config <file|dir>", "the workspace config (sluice.config.ts/.js/.json), or its folder (default: the working directory)");
+export function registerServerCommands(
+  program: Command,
+  version: string,
+  homeOption: () => Option,
+): void {
+  const configOption = () =>
+    new Option(
+      "--config <file|dir>",
+      "the workspace config (sluice.config.ts/.js/.json), or its folder (default: the working directory)",
+    );
 
   program
     .command("server")
-    .description("Serve the HTTP API for the workspace's flows (sluice.config.*): trigger, inspect, stream runs.")
+    .description(
+      "Serve the HTTP API for the workspace's flows (sluice.config.*): trigger, inspect, stream runs.",
+    )
     .addOption(configOption())
     .option("--port <port>", "the port to listen on", "8080")
     .option("--host <host>", "the address to bind", "127.0.0.1")
@@ -22,7 +32,9 @@ export function registerServerCommands(program: Command, version: string, homeOp
 
   program
     .command("openapi")
-    .description("Print the HTTP API's OpenAPI 3.1 document (what /api/openapi.json serves), or write it to a file.")
+    .description(
+      "Print the HTTP API's OpenAPI 3.1 document (what /api/openapi.json serves), or write it to a file.",
+    )
     .option("-o, --out <file>", "write it here (atomically) instead of stdout")
     .action(async (options: { out?: string }) => {
       const { openapiCommand } = await serverCommands();
@@ -31,7 +43,9 @@ export function registerServerCommands(program: Command, version: string, homeOp
 
   program
     .command("flows")
-    .description("List (and register) the flows of the workspace: name, version, definition hash, params.")
+    .description(
+      "List (and register) the flows of the workspace: name, version, definition hash, params.",
+    )
     .addOption(configOption())
     .addOption(homeOption())
     .option("--json", "print JSON")
@@ -43,10 +57,20 @@ export function registerServerCommands(program: Command, version: string, homeOp
   addRemoteOptions(
     program
       .command("trigger")
-      .description("Trigger a flow by name: on a server (--server, SLUICE_SERVER), or here from the workspace (waits).")
+      .description(
+        "Trigger a flow by name: on a server (--server, SLUICE_SERVER), or here from the workspace (waits).",
+      )
       .argument("<flow>", "the flow's name (see sluice flows)")
-      .addOption(new Option("-p, --param <key=value>", "a parameter; values parse as JSON when they can (repeatable)").argParser(collect))
-      .option("--wait", "wait for the run to end (polling its light status) and exit 1 if it failed")
+      .addOption(
+        new Option(
+          "-p, --param <key=value>",
+          "a parameter; values parse as JSON when they can (repeatable)",
+        ).argParser(collect),
+      )
+      .option(
+        "--wait",
+        "wait for the run to end (polling its light status) and exit 1 if it failed",
+      )
       .option("--idempotency-key <key>", "the same key returns the same run, never a second one")
       .option("--flow-version <version>", "refuse unless this is the version the server has loaded")
       .addOption(configOption())
@@ -57,7 +81,9 @@ export function registerServerCommands(program: Command, version: string, homeOp
     process.exitCode = await triggerCommand(flow, options);
   });
 
-  const keys = program.command("keys").description("API keys for the server: create (shown once), list, revoke.");
+  const keys = program
+    .command("keys")
+    .description("API keys for the server: create (shown once), list, revoke.");
   keys
     .command("create")
     .description("Create an API key for a project and print it (only its hash is stored).")

@@ -4,12 +4,17 @@
  */
 import type { SluiceEvent } from "../engine/index.js";
 
-export function stillRunningNotices(write: (line: string) => void, everyMs = 30_000): { onEvent(event: SluiceEvent): void; dispose(): void } {
+export function stillRunningNotices(
+  write: (line: string) => void,
+  everyMs = 30_000,
+): { onEvent(event: SluiceEvent): void; dispose(): void } {
   const running = new Map<string, number>();
   const timer = setInterval(() => {
     if (running.size === 0) return;
     const now = Date.now();
-    const steps = [...running].map(([step, since]) => `"${step}" (${Math.round((now - since) / 1000)} s)`);
+    const steps = [...running].map(
+      ([step, since]) => `"${step}" (${Math.round((now - since) / 1000)} s)`,
+    );
     write(`still running: ${steps.join(", ")}; Ctrl-C cancels the run\n`);
   }, everyMs);
   timer.unref();

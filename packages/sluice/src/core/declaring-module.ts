@@ -32,6 +32,9 @@ export function declaringFolder(): string {
 }
 
 /** Each of `files` as an absolute path: relative ones from `folder`. */
-export function resolveFiles(files: readonly string[], folder: string): Readonly<Record<string, string>> {
+export function resolveFiles(
+  files: readonly string[],
+  folder: string,
+): Readonly<Record<string, string>> {
   return Object.freeze(Object.fromEntries(files.map((file) => [file, resolve(folder, file)])));
 }

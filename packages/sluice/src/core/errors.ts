@@ -21,13 +21,13 @@ export const ERROR_CODES = {
   "step-timeout": { http: 504, input: false, retryable: true },
   "output-invalid": { http: 500, input: false, retryable: false },
   "unstorable-output": { http: 500, input: false, retryable: false },
-  "cancelled": { http: 499, input: false, retryable: false },
+  cancelled: { http: 499, input: false, retryable: false },
   "not-found": { http: 404, input: true, retryable: false },
   "store-corrupt": { http: 500, input: false, retryable: false },
   "store-too-new": { http: 500, input: false, retryable: false },
   "store-full": { http: 507, input: false, retryable: false },
   "store-unwritable": { http: 500, input: false, retryable: false },
-  "crashed": { http: 500, input: false, retryable: true },
+  crashed: { http: 500, input: false, retryable: true },
   "invalid-document": { http: 400, input: true, retryable: false },
   "invalid-expression": { http: 400, input: true, retryable: false },
   "invalid-inputs": { http: 400, input: true, retryable: false },
@@ -35,13 +35,13 @@ export const ERROR_CODES = {
   "criteria-failed": { http: 500, input: false, retryable: false },
   "loop-limit": { http: 500, input: false, retryable: false },
   "invalid-request": { http: 400, input: true, retryable: false },
-  "unauthorized": { http: 401, input: true, retryable: false },
-  "forbidden": { http: 403, input: true, retryable: false },
-  "conflict": { http: 409, input: true, retryable: false },
-  "superseded": { http: 409, input: false, retryable: false },
+  unauthorized: { http: 401, input: true, retryable: false },
+  forbidden: { http: 403, input: true, retryable: false },
+  conflict: { http: 409, input: true, retryable: false },
+  superseded: { http: 409, input: false, retryable: false },
   "payload-too-large": { http: 413, input: true, retryable: false },
-  "unreachable": { http: 503, input: false, retryable: true },
-  "internal": { http: 500, input: false, retryable: false },
+  unreachable: { http: 503, input: false, retryable: true },
+  internal: { http: 500, input: false, retryable: false },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -86,7 +86,11 @@ export class SluiceError extends Error {
 
   /** True for sluice errors, also those made by another copy of the package (brand, not instanceof). */
   static is(value: unknown): value is SluiceError {
-    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+    return (
+      typeof value === "object" &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[BRAND] === true
+    );
   }
 
   /** Whether this error means the user's input is wrong (CLI exit code 2). */
@@ -104,16 +108,31 @@ export class SluiceError extends Error {
 }
 
 /** Turns anything thrown by user code into a SerializedError without losing its message or stack. */
-export function serializeError(error: unknown, mask: (text: string) => string = (text) => text): SerializedError {
+export function serializeError(
+  error: unknown,
+  mask: (text: string) => string = (text) => text,
+): SerializedError {
   // Masked before it is cut, so that no cut can leave part of a secret unmasked.
   const text = (value: string) => capText(mask(value));
-  if (SluiceError.is(error)) return { ...error.toJSON(), message: text(error.message), ...(error.stack ? { stack: text(error.stack) } : {}) };
+  if (SluiceError.is(error))
+    return {
+      ...error.toJSON(),
+      message: text(error.message),
+      ...(error.stack ? { stack: text(error.stack) } : {}),
+    };
   if (error instanceof Error) {
     const own = (error as { code?: unknown }).code;
     const code = typeof own === "string" ? own : "step-failed";
-    return { code, message: text(error.message), ...(error.stack ? { stack: text(error.stack) } : {}) };
+    return {
+      code,
+      message: text(error.message),
+      ...(error.stack ? { stack: text(error.stack) } : {}),
+    };
   }
-  return { code: "step-failed", message: text(typeof error === "string" ? error : safeString(error)) };
+  return {
+    code: "step-failed",
+    message: text(typeof error === "string" ? error : safeString(error)),
+  };
 }
 
 /** Longest error message or stack that is recorded; longer ones keep their head and tail. */

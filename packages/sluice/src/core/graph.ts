@@ -98,7 +98,10 @@ export function buildGraph(pipeline: string, roots: readonly AnyStep[]): Pipelin
       dependents[deps[i]!]!.push(newIndex);
     }
     const inputs = inputsOf[original]!.map((input): ResolvedInput => {
-      const moved: { name: string; from: number; field?: string; optional?: boolean } = { name: input.name, from: position[input.from]! };
+      const moved: { name: string; from: number; field?: string; optional?: boolean } = {
+        name: input.name,
+        from: position[input.from]!,
+      };
       if (input.field !== undefined) moved.field = input.field;
       if (input.optional) moved.optional = true;
       return moved;
@@ -126,7 +129,13 @@ export function buildGraph(pipeline: string, roots: readonly AnyStep[]): Pipelin
       else params.set(name, [node.name]);
     }
   }
-  return { pipeline, nodes, byName: new Map(nodes.map((node) => [node.name, node])), params, secretParams };
+  return {
+    pipeline,
+    nodes,
+    byName: new Map(nodes.map((node) => [node.name, node])),
+    params,
+    secretParams,
+  };
 }
 
 /** The nodes `targets` need (themselves and everything upstream), in topological order. */
@@ -246,26 +255,43 @@ function indexOutputs(steps: readonly AnyStep[]): Map<string, Producer> {
           { step: step.name, details: { output, steps: [other, step.name] } },
         );
       }
-      producers.set(output, { step: index, field: declared && declared.length > 1 ? output : undefined });
+      producers.set(output, {
+        step: index,
+        field: declared && declared.length > 1 ? output : undefined,
+      });
     }
   }
   return producers;
 }
 
-function resolveInputs(step: AnyStep, indexOf: Map<AnyStep, number>, producers: Map<string, Producer>, steps: readonly AnyStep[]): ResolvedInput[] {
+function resolveInputs(
+  step: AnyStep,
+  indexOf: Map<AnyStep, number>,
+  producers: Map<string, Producer>,
+  steps: readonly AnyStep[],
+): ResolvedInput[] {
   const def = step.definition;
   return def.inputs.map((input) => {
     if (input.kind === "ref") {
       const from = indexOf.get(input.step)!;
       const producer = steps[from]!.definition;
-      if (input.field !== undefined && producer.outputs && producer.outputs.length > 1 && !producer.outputs.includes(input.field)) {
+      if (
+        input.field !== undefined &&
+        producer.outputs &&
+        producer.outputs.length > 1 &&
+        !producer.outputs.includes(input.field)
+      ) {
         throw new SluiceError(
           "missing-input",
           `step "${def.name}": input "${input.name}" reads output "${input.field}" of step "${producer.name}", which declares only ${producer.outputs.map((o) => `"${o}"`).join(", ")}. Use one of those.`,
-          { step: def.name, details: { input: input.name, from: producer.name, field: input.field } },
+          {
+            step: def.name,
+            details: { input: input.name, from: producer.name, field: input.field },
+          },
         );
       }
-      const outputName = input.field ?? (producer.outputs?.length === 1 ? producer.outputs[0]! : producer.name);
+      const outputName =
+        input.field ?? (producer.outputs?.length === 1 ? producer.outputs[0]! : producer.name);
       checkSchemas(steps[from]!, outputName, step, input.name);
       const resolved = { name: input.name, from, field: fieldOf(producer, input.field) };
       return input.optional ? { ...resolved, optional: true } : resolved;
@@ -291,7 +317,12 @@ function fieldOf(producer: StepDefinition, field: string | undefined): string | 
   return field;
 }
 
-function checkSchemas(producer: AnyStep, outputName: string, consumer: AnyStep, inputName: string): void {
+function checkSchemas(
+  producer: AnyStep,
+  outputName: string,
+  consumer: AnyStep,
+  inputName: string,
+): void {
   if (!producer.definition.hasSchemas || !consumer.definition.hasSchemas) return;
   const produced = producer.definition.schemas[outputName];
   const expected = consumer.definition.schemas[inputName];
@@ -301,12 +332,19 @@ function checkSchemas(producer: AnyStep, outputName: string, consumer: AnyStep, 
     throw new SluiceError(
       "schema-mismatch",
       `step "${consumer.name}": input "${inputName}" expects ${problem.expected} but step "${producer.name}" produces ${problem.produced} as "${outputName}"${problem.path ? ` (at ${problem.path})` : ""}. Make the two schemas agree.`,
-      { step: consumer.name, details: { input: inputName, from: producer.name, output: outputName, path: problem.path } },
+      {
+        step: consumer.name,
+        details: { input: inputName, from: producer.name, output: outputName, path: problem.path },
+      },
     );
   }
 }
 
-function topologicalOrder(pipeline: string, steps: readonly AnyStep[], depsOf: readonly number[][]): number[] {
+function topologicalOrder(
+  pipeline: string,
+  steps: readonly AnyStep[],
+  depsOf: readonly number[][],
+): number[] {
   const remaining = depsOf.map((deps) => deps.length);
   const dependents: number[][] = steps.map(() => []);
   depsOf.forEach((deps, index) => deps.forEach((dep) => dependents[dep]!.push(index)));
@@ -329,7 +367,10 @@ function topologicalOrder(pipeline: string, steps: readonly AnyStep[], depsOf: r
   }
   const cycle = path.slice(visitedAt.get(current)!).reverse();
   cycle.push(cycle[0]!);
-  throw cycleError(pipeline, cycle.map((index) => steps[index]!.name));
+  throw cycleError(
+    pipeline,
+    cycle.map((index) => steps[index]!.name),
+  );
 }
 
 function cycleError(pipeline: string, names: string[]): SluiceError {
@@ -366,7 +407,11 @@ function editDistance(a: string, b: string, limit: number): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     previous = current;
   }
@@ -384,7 +429,11 @@ export function skipConditions(graph: PipelineGraph): Map<number, string[]> {
   for (const node of graph.nodes) {
     const names = new Set<string>(node.def.when ? [node.name] : []);
     for (const dep of node.deps) {
-      if (node.afterOnly.has(dep) || node.inputs.every((input) => input.from !== dep || input.optional)) continue;
+      if (
+        node.afterOnly.has(dep) ||
+        node.inputs.every((input) => input.from !== dep || input.optional)
+      )
+        continue;
       for (const name of found.get(dep) ?? []) names.add(name);
     }
     if (names.size > 0) found.set(node.index, [...names]);

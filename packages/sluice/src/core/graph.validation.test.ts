@@ -15,8 +15,14 @@ function rotations(names: readonly string[]): string[] {
 function expectCycle(graphOf: () => unknown, members: readonly string[], reversedToo = true): void {
   const error = errorOf(graphOf);
   expect(error.code).toBe("dependency-cycle");
-  const printed = [...rotations(members), ...(reversedToo ? rotations([...members].reverse()) : [])];
-  expect(printed.some((text) => error.message.includes(text)), `message: ${error.message}`).toBe(true);
+  const printed = [
+    ...rotations(members),
+    ...(reversedToo ? rotations([...members].reverse()) : []),
+  ];
+  expect(
+    printed.some((text) => error.message.includes(text)),
+    `message: ${error.message}`,
+  ).toBe(true);
   const cycle = error.details?.cycle as string[];
   expect(cycle).toHaveLength(members.length + 1);
   expect(cycle[0]).toBe(cycle.at(-1));
@@ -36,14 +42,22 @@ describe("buildGraph: structure", () => {
     const graph = buildGraph("diamond", [d]);
     expect(namesOf(graph.nodes).sort()).toEqual(["a", "b", "c", "d"]);
     graph.nodes.forEach((node, i) => expect(node.index).toBe(i));
-    for (const node of graph.nodes) for (const dep of node.deps) expect(dep).toBeLessThan(node.index);
+    for (const node of graph.nodes)
+      for (const dep of node.deps) expect(dep).toBeLessThan(node.index);
     expect(positionOf(graph, "a")).toBe(0);
     expect(positionOf(graph, "d")).toBe(3);
     expect(graph.byName.get("d")!.depNames).toEqual(["b", "c"]);
     expect(graph.byName.get("d")!.deps).toEqual([positionOf(graph, "b"), positionOf(graph, "c")]);
-    expect(graph.byName.get("a")!.dependents.map((i) => graph.nodes[i]!.name).sort()).toEqual(["b", "c"]);
+    expect(
+      graph.byName
+        .get("a")!
+        .dependents.map((i) => graph.nodes[i]!.name)
+        .sort(),
+    ).toEqual(["b", "c"]);
     expect(graph.byName.get("d")!.dependents).toEqual([]);
-    expect(graph.byName.get("d")!.inputs.map((input) => [input.name, graph.nodes[input.from]!.name])).toEqual([
+    expect(
+      graph.byName.get("d")!.inputs.map((input) => [input.name, graph.nodes[input.from]!.name]),
+    ).toEqual([
       ["b", "b"],
       ["c", "c"],
     ]);
@@ -82,7 +96,10 @@ describe("buildGraph: structure", () => {
 
   it("lists a step read through several fields once as a dependency", () => {
     const train = step("train", { run: () => ({ model: [1], loss: 0.5 }) });
-    const report = step("report", { inputs: { model: train.out("model"), loss: train.out("loss") }, run: ({ model, loss }) => model.length + loss });
+    const report = step("report", {
+      inputs: { model: train.out("model"), loss: train.out("loss") },
+      run: ({ model, loss }) => model.length + loss,
+    });
     const graph = buildGraph("p", [report]);
     const node = graph.byName.get("report")!;
     expect(node.depNames).toEqual(["train"]);
@@ -94,7 +111,11 @@ describe("buildGraph: structure", () => {
 
   it("wires name-based inputs to the step that outputs that name", () => {
     const load = step("load", { outputs: ["X", "y"], run: () => ({ X: [[1]], y: [0] }) });
-    const fit = step("fit", { inputs: ["X", "y"], outputs: ["model"], run: ({ X, y }) => ({ X, y }) });
+    const fit = step("fit", {
+      inputs: ["X", "y"],
+      outputs: ["model"],
+      run: ({ X, y }) => ({ X, y }),
+    });
     const graph = buildGraph("p", [fit, load]);
     expect(namesOf(graph.nodes)).toEqual(["load", "fit"]);
     const inputs = graph.byName.get("fit")!.inputs;
@@ -109,7 +130,9 @@ describe("buildGraph: structure", () => {
     const byName = step("byName", { inputs: ["data"], run: ({ data }) => data });
     const byOut = step("byOut", { inputs: { d: load.out("data" as never) }, run: ({ d }) => d });
     const graph = buildGraph("p", [load, byName, byOut]);
-    expect(graph.byName.get("byName")!.inputs).toEqual([{ name: "data", from: positionOf(graph, "load") }]);
+    expect(graph.byName.get("byName")!.inputs).toEqual([
+      { name: "data", from: positionOf(graph, "load") },
+    ]);
     expect(graph.byName.get("byOut")!.inputs[0]!.field).toBeUndefined();
   });
 
@@ -123,9 +146,20 @@ describe("buildGraph: structure", () => {
     expect(graph.nodes).toHaveLength(10_000);
     expect(graph.nodes[0]!.name).toBe("s0");
     expect(graph.nodes[9_999]!.name).toBe("s9999");
-    expect(upstreamClosure(graph, ["s5"]).map((n) => n.name)).toEqual(["s0", "s1", "s2", "s3", "s4", "s5"]);
+    expect(upstreamClosure(graph, ["s5"]).map((n) => n.name)).toEqual([
+      "s0",
+      "s1",
+      "s2",
+      "s3",
+      "s4",
+      "s5",
+    ]);
     expect(upstreamClosure(graph, ["s9999"])).toHaveLength(10_000);
-    expect(downstreamClosure(graph, ["s9997"]).map((n) => n.name)).toEqual(["s9997", "s9998", "s9999"]);
+    expect(downstreamClosure(graph, ["s9997"]).map((n) => n.name)).toEqual([
+      "s9997",
+      "s9998",
+      "s9999",
+    ]);
   });
 
   it("builds a 10000-step chain of `after` edges", () => {
@@ -147,7 +181,12 @@ describe("buildGraph: closures", () => {
 
   it("returns the targets and everything upstream, in topological order", () => {
     expect(namesOf(upstreamClosure(graph, ["b"]))).toEqual(["a", "b"]);
-    expect(namesOf(upstreamClosure(graph, ["c", "other"])).sort()).toEqual(["a", "b", "c", "other"]);
+    expect(namesOf(upstreamClosure(graph, ["c", "other"])).sort()).toEqual([
+      "a",
+      "b",
+      "c",
+      "other",
+    ]);
     expect(namesOf(upstreamClosure(graph, ["a"]))).toEqual(["a"]);
   });
 
@@ -168,7 +207,9 @@ describe("buildGraph: closures", () => {
     const down = errorOf(() => downstreamClosure(graph, ["cc"]));
     expect(down.code).toBe("unknown-step");
     expect(down.message).toContain('Did you mean "c"');
-    expect(errorOf(() => upstreamClosure(graph, ["completely-different"])).message).not.toContain("Did you mean");
+    expect(errorOf(() => upstreamClosure(graph, ["completely-different"])).message).not.toContain(
+      "Did you mean",
+    );
   });
 });
 
@@ -241,13 +282,18 @@ describe("buildGraph: validation", () => {
   it("reports two different step objects with the same name", () => {
     const first = step("load", { run: () => 1 });
     const second = step("load", { run: () => 2 });
-    const user = step("user", { inputs: { first, second }, run: ({ first, second }) => first + second });
+    const user = step("user", {
+      inputs: { first, second },
+      run: ({ first, second }) => first + second,
+    });
     const error = errorOf(() => buildGraph("p", [user]));
     expect(error.code).toBe("duplicate-step");
     expect(error.message).toContain('"load"');
     expect(errorOf(() => buildGraph("p", [first, second])).code).toBe("duplicate-step");
     // The same object reached twice is fine.
-    expect(() => buildGraph("p", [first, first, step("u", { inputs: { first }, run: ({ first }) => first })])).not.toThrow();
+    expect(() =>
+      buildGraph("p", [first, first, step("u", { inputs: { first }, run: ({ first }) => first })]),
+    ).not.toThrow();
   });
 
   it("rejects an input named `params` when the step is made", () => {
@@ -262,8 +308,16 @@ describe("buildGraph: validation", () => {
   });
 
   it("reports schema mismatches between connected steps, with the path", () => {
-    const make = step("make", { outputs: ["x"], schemas: { x: z.array(z.string()) }, run: () => ["a"] });
-    const use = step("use", { inputs: ["x"], schemas: { x: z.array(z.number()) }, run: ({ x }) => x });
+    const make = step("make", {
+      outputs: ["x"],
+      schemas: { x: z.array(z.string()) },
+      run: () => ["a"],
+    });
+    const use = step("use", {
+      inputs: ["x"],
+      schemas: { x: z.array(z.number()) },
+      run: ({ x }) => x,
+    });
     const error = errorOf(() => buildGraph("p", [make, use]));
     expect(error.code).toBe("schema-mismatch");
     expect(error.message).toContain('step "use"');
@@ -275,40 +329,80 @@ describe("buildGraph: validation", () => {
   });
 
   it("reports a nested schema mismatch with the full path", () => {
-    const make = step("make", { outputs: ["rows"], schemas: { rows: z.array(z.object({ label: z.string() })) }, run: () => [{ label: "a" }] });
-    const use = step("use", { inputs: ["rows"], schemas: { rows: z.array(z.object({ label: z.number() })) }, run: ({ rows }) => rows });
+    const make = step("make", {
+      outputs: ["rows"],
+      schemas: { rows: z.array(z.object({ label: z.string() })) },
+      run: () => [{ label: "a" }],
+    });
+    const use = step("use", {
+      inputs: ["rows"],
+      schemas: { rows: z.array(z.object({ label: z.number() })) },
+      run: ({ rows }) => rows,
+    });
     const error = errorOf(() => buildGraph("p", [make, use]));
     expect(error.code).toBe("schema-mismatch");
     expect(error.details?.path).toBe("items.label");
   });
 
   it("accepts compatible schemas (integer into number, extra producer fields)", () => {
-    const ints = step("ints", { outputs: ["n"], schemas: { n: z.array(z.number().int()) }, run: () => [1] });
-    const nums = step("nums", { inputs: ["n"], schemas: { n: z.array(z.number()) }, run: ({ n }) => n });
+    const ints = step("ints", {
+      outputs: ["n"],
+      schemas: { n: z.array(z.number().int()) },
+      run: () => [1],
+    });
+    const nums = step("nums", {
+      inputs: ["n"],
+      schemas: { n: z.array(z.number()) },
+      run: ({ n }) => n,
+    });
     expect(() => buildGraph("p", [ints, nums])).not.toThrow();
     const make = step("make", {
       outputs: ["x"],
       schemas: { x: z.object({ n: z.number().int(), extra: z.string() }) },
       run: () => ({ n: 1, extra: "e" }),
     });
-    const use = step("use", { inputs: ["x"], schemas: { x: z.object({ n: z.number() }) }, run: ({ x }) => x.n });
+    const use = step("use", {
+      inputs: ["x"],
+      schemas: { x: z.object({ n: z.number() }) },
+      run: ({ x }) => x.n,
+    });
     expect(() => buildGraph("p", [make, use])).not.toThrow();
   });
 
   it("rejects the reverse direction (number into integer, missing required field)", () => {
     const nums = step("nums", { outputs: ["n"], schemas: { n: z.number() }, run: () => 1.5 });
-    const ints = step("ints", { inputs: ["n"], schemas: { n: z.number().int() }, run: ({ n }) => n });
+    const ints = step("ints", {
+      inputs: ["n"],
+      schemas: { n: z.number().int() },
+      run: ({ n }) => n,
+    });
     expect(errorOf(() => buildGraph("p", [nums, ints])).code).toBe("schema-mismatch");
-    const make = step("make", { outputs: ["x"], schemas: { x: z.object({ n: z.number() }) }, run: () => ({ n: 1 }) });
-    const needs = step("needs", { inputs: ["x"], schemas: { x: z.object({ other: z.number() }) }, run: ({ x }) => x });
+    const make = step("make", {
+      outputs: ["x"],
+      schemas: { x: z.object({ n: z.number() }) },
+      run: () => ({ n: 1 }),
+    });
+    const needs = step("needs", {
+      inputs: ["x"],
+      schemas: { x: z.object({ other: z.number() }) },
+      run: ({ x }) => x,
+    });
     const error = errorOf(() => buildGraph("p", [make, needs]));
     expect(error.code).toBe("schema-mismatch");
     expect(error.message).toContain('"other"');
   });
 
   it("checks schemas on `.out()` inputs of multi-output producers too", () => {
-    const load = step("load", { outputs: ["X", "y"], schemas: { y: z.array(z.string()) }, run: () => ({ X: [1], y: ["a"] }) });
-    const use = step("use", { inputs: { labels: load.out("y" as never) }, schemas: { labels: z.array(z.number()) }, run: ({ labels }) => labels });
+    const load = step("load", {
+      outputs: ["X", "y"],
+      schemas: { y: z.array(z.string()) },
+      run: () => ({ X: [1], y: ["a"] }),
+    });
+    const use = step("use", {
+      inputs: { labels: load.out("y" as never) },
+      schemas: { labels: z.array(z.number()) },
+      run: ({ labels }) => labels,
+    });
     const error = errorOf(() => buildGraph("p", [use]));
     expect(error.code).toBe("schema-mismatch");
     expect(error.message).toContain('input "labels"');
@@ -331,7 +425,10 @@ describe("buildGraph: validation", () => {
 
 describe("buildGraph: parameters", () => {
   it("collects every declared parameter with the steps that declare it", () => {
-    const a = step("a", { params: { seed: z.number(), rows: z.number().default(1) }, run: () => 1 });
+    const a = step("a", {
+      params: { seed: z.number(), rows: z.number().default(1) },
+      run: () => 1,
+    });
     const b = step("b", { inputs: { a }, params: { seed: z.number() }, run: ({ a }) => a });
     const graph = buildGraph("p", [b]);
     expect(graph.params.get("seed")).toEqual(["a", "b"]);

@@ -27,13 +27,22 @@ describe("canonicalJson", () => {
   });
 
   it("is JSON that parses back to the value, for plain JSON values", () => {
-    const value = { s: 'quote " and \\ and é', n: -1.5e-7, t: true, f: false, z: null, nested: [[], {}, [{}]] };
+    const value = {
+      s: 'quote " and \\ and é',
+      n: -1.5e-7,
+      t: true,
+      f: false,
+      z: null,
+      nested: [[], {}, [{}]],
+    };
     expect(JSON.parse(canonicalJson(value))).toEqual(value);
   });
 
   it("drops undefined members as JSON does, and writes Dates as ISO text", () => {
     expect(canonicalJson({ a: 1, b: undefined })).toBe(canonicalJson({ a: 1 }));
-    expect(canonicalJson({ when: new Date("2026-01-02T03:04:05.000Z") })).toBe('{"when":"2026-01-02T03:04:05.000Z"}');
+    expect(canonicalJson({ when: new Date("2026-01-02T03:04:05.000Z") })).toBe(
+      '{"when":"2026-01-02T03:04:05.000Z"}',
+    );
   });
 
   it("writes values JSON cannot hold as text instead of failing or writing null", () => {

@@ -1,11 +1,15 @@
 import * as crypto from "node:crypto";
 
 // crypto.hash (Node >= 20.12) hashes in one call, about twice as fast as createHash for small inputs.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: "hex") => string }).hash;
+const oneShot = (
+  crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: "hex") => string }
+).hash;
 
 /** SHA-256 of a string or bytes, as lowercase hex. */
 export function sha256(data: string | Uint8Array): string {
-  return oneShot ? oneShot("sha256", data, "hex") : crypto.createHash("sha256").update(data).digest("hex");
+  return oneShot
+    ? oneShot("sha256", data, "hex")
+    : crypto.createHash("sha256").update(data).digest("hex");
 }
 
 /** SHA-256 over several parts; the separator keeps ("ab","c") and ("a","bc") apart. */

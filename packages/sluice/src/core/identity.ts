@@ -7,11 +7,17 @@ const paramsHashes = new Map<string, string>();
  * another parameter set is another instance, whose outputs never replace this one's). Stored next to
  * the pipeline and step names, the identity string itself is `step@paramsHash`.
  */
-export function identityOf(step: string, params: Record<string, unknown>, secrets?: ReadonlySet<string>): { identity: string; paramsHash: string } {
+export function identityOf(
+  step: string,
+  params: Record<string, unknown>,
+  secrets?: ReadonlySet<string>,
+): { identity: string; paramsHash: string } {
   let canonical = "{}";
   for (const _ in params) {
     // Secret values (tokens, passwords) are not part of what the step computes, nor of any printed key.
-    canonical = canonicalJson(secrets && secrets.size > 0 ? withoutSecrets(params, secrets) : params);
+    canonical = canonicalJson(
+      secrets && secrets.size > 0 ? withoutSecrets(params, secrets) : params,
+    );
     break;
   }
   let paramsHash = paramsHashes.get(canonical);
@@ -22,7 +28,10 @@ export function identityOf(step: string, params: Record<string, unknown>, secret
   return { identity: `${step}@${paramsHash.slice(0, 16)}`, paramsHash };
 }
 
-function withoutSecrets(params: Record<string, unknown>, secrets: ReadonlySet<string>): Record<string, unknown> {
+function withoutSecrets(
+  params: Record<string, unknown>,
+  secrets: ReadonlySet<string>,
+): Record<string, unknown> {
   const kept: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(params)) if (!secrets.has(name)) kept[name] = value;
   return kept;

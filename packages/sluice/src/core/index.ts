@@ -35,7 +35,14 @@ export type {
   RunParams,
   StepRunParams,
 } from "./step.js";
-export { buildGraph, closest, downstreamClosure, skipConditions, unknownStep, upstreamClosure } from "./graph.js";
+export {
+  buildGraph,
+  closest,
+  downstreamClosure,
+  skipConditions,
+  unknownStep,
+  upstreamClosure,
+} from "./graph.js";
 export type { GraphNode, PipelineGraph, ResolvedInput } from "./graph.js";
 export { declaredParams, effectiveParams, resolveParams } from "./params.js";
 export { identityOf } from "./identity.js";

@@ -5,7 +5,18 @@
  */
 import { SluiceError } from "./errors.js";
 import type { SerializedError } from "./errors.js";
-import { normalizeRetry, step, stepOf, type ParamShape, type ParamValues, type RetryOptions, type Source, type Step, type StepContext, type StepRunParams } from "./step.js";
+import {
+  normalizeRetry,
+  step,
+  stepOf,
+  type ParamShape,
+  type ParamValues,
+  type RetryOptions,
+  type Source,
+  type Step,
+  type StepContext,
+  type StepRunParams,
+} from "./step.js";
 
 export interface MapItemArgs<Item, P> {
   item: Item;
@@ -49,22 +60,64 @@ export interface MapResult<R> {
  * Declares a map step.
  * @example const scores = map("score", { over: docs, concurrency: 8, retry: 3, minSuccessRatio: 0.95, run: ({ item }) => score(item) });
  */
-export function map<Item, R, P extends ParamShape = {}, Upstream = {}, const Name extends string = string>(
+export function map<
+  Item,
+  R,
+  P extends ParamShape = {},
+  Upstream = {},
+  const Name extends string = string,
+>(
   name: Name,
   options: MapOptions<Item, R, P, Upstream>,
-): Step<MapResult<Awaited<R>>, StepRunParams<P, { over: Source<readonly Item[], Upstream> }, []>, Name> {
+): Step<
+  MapResult<Awaited<R>>,
+  StepRunParams<P, { over: Source<readonly Item[], Upstream> }, []>,
+  Name
+> {
   if (typeof options !== "object" || options === null || typeof options.run !== "function") {
-    throw new SluiceError("invalid-pipeline", `map "${name}": \`run\` must be a function of one item: map("${name}", { over: items, run: ({ item }) => ... }).`, { step: name });
+    throw new SluiceError(
+      "invalid-pipeline",
+      `map "${name}": \`run\` must be a function of one item: map("${name}", { over: items, run: ({ item }) => ... }).`,
+      { step: name },
+    );
   }
   const concurrency = options.concurrency ?? 8;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new SluiceError("invalid-pipeline", `map "${name}": concurrency must be a whole number of at least 1, got ${String(concurrency)}.`, { step: name });
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new SluiceError(
+      "invalid-pipeline",
+      `map "${name}": concurrency must be a whole number of at least 1, got ${String(concurrency)}.`,
+      { step: name },
+    );
   const ratio = options.minSuccessRatio ?? 1;
-  if (typeof ratio !== "number" || !(ratio >= 0 && ratio <= 1)) throw new SluiceError("invalid-pipeline", `map "${name}": minSuccessRatio must be a number from 0 to 1, got ${String(ratio)}.`, { step: name });
-  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
-    throw new SluiceError("invalid-pipeline", `map "${name}": timeoutMs must be a positive number of milliseconds, got ${String(options.timeoutMs)}.`, { step: name });
+  if (typeof ratio !== "number" || !(ratio >= 0 && ratio <= 1))
+    throw new SluiceError(
+      "invalid-pipeline",
+      `map "${name}": minSuccessRatio must be a number from 0 to 1, got ${String(ratio)}.`,
+      { step: name },
+    );
+  if (
+    options.timeoutMs !== undefined &&
+    !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)
+  ) {
+    throw new SluiceError(
+      "invalid-pipeline",
+      `map "${name}": timeoutMs must be a positive number of milliseconds, got ${String(options.timeoutMs)}.`,
+      { step: name },
+    );
   }
   // A plain step carries the inputs, params and fingerprint (of the item body); the engine sees `map`.
-  const base = step(name, { inputs: { over: options.over }, params: options.params, run: options.run as never, version: options.version, description: options.description });
-  const spec = { concurrency, minSuccessRatio: ratio, retry: normalizeRetry(name, options.retry), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) };
+  const base = step(name, {
+    inputs: { over: options.over },
+    params: options.params,
+    run: options.run as never,
+    version: options.version,
+    description: options.description,
+  });
+  const spec = {
+    concurrency,
+    minSuccessRatio: ratio,
+    retry: normalizeRetry(name, options.retry),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  };
   return stepOf(name, Object.freeze({ ...base.definition, map: Object.freeze(spec) }));
 }

@@ -12,14 +12,26 @@ export function declaredParams(graph: PipelineGraph): ReadonlyMap<string, readon
  * parsed values (defaults applied) of the params that step declares. Steps that declare none share
  * one empty object. Unknown names and invalid values throw one SluiceError listing every problem.
  */
-export function resolveParams(graph: PipelineGraph, given: Record<string, unknown>, nodes: readonly GraphNode[] = graph.nodes): Array<Record<string, unknown>> {
+export function resolveParams(
+  graph: PipelineGraph,
+  given: Record<string, unknown>,
+  nodes: readonly GraphNode[] = graph.nodes,
+): Array<Record<string, unknown>> {
   refusePrototypeKeys(given);
   const declared = declaredParams(graph);
-  const problems: Array<{ code: "unknown-param" | "invalid-param"; message: string; param: string; step?: string }> = [];
+  const problems: Array<{
+    code: "unknown-param" | "invalid-param";
+    message: string;
+    param: string;
+    step?: string;
+  }> = [];
   for (const name of Object.keys(given)) {
     if (declared.has(name)) continue;
     const suggestion = closest(name, [...declared.keys()]);
-    const known = declared.size > 0 ? `Parameters of this pipeline: ${[...declared.keys()].join(", ")}.` : "This pipeline declares no parameters.";
+    const known =
+      declared.size > 0
+        ? `Parameters of this pipeline: ${[...declared.keys()].join(", ")}.`
+        : "This pipeline declares no parameters.";
     problems.push({
       code: "unknown-param",
       param: name,
@@ -40,7 +52,10 @@ export function resolveParams(graph: PipelineGraph, given: Record<string, unknow
         continue;
       }
       const issue = result.error.issues[0];
-      const detail = given[name] === undefined ? "it is required and has no default" : (issue?.message ?? "invalid value");
+      const detail =
+        given[name] === undefined
+          ? "it is required and has no default"
+          : (issue?.message ?? "invalid value");
       problems.push({
         code: "invalid-param",
         param: name,
@@ -52,8 +67,14 @@ export function resolveParams(graph: PipelineGraph, given: Record<string, unknow
   }
   if (problems.length > 0) {
     const first = problems[0]!;
-    const message = problems.length === 1 ? first.message : `${problems.length} parameter problems:\n- ${problems.map((p) => p.message).join("\n- ")}`;
-    throw new SluiceError(first.code, message, { step: first.step, details: { param: first.param, problems } });
+    const message =
+      problems.length === 1
+        ? first.message
+        : `${problems.length} parameter problems:\n- ${problems.map((p) => p.message).join("\n- ")}`;
+    throw new SluiceError(first.code, message, {
+      step: first.step,
+      details: { param: first.param, problems },
+    });
   }
   return perNode;
 }
@@ -63,10 +84,13 @@ export function resolveParams(graph: PipelineGraph, given: Record<string, unknow
  * result; where two steps declare one name, the first decides. Values JSON cannot hold are their text,
  * so that the result can be recorded.
  */
-export function effectiveParams(perNode: ReadonlyArray<Record<string, unknown>>): Record<string, unknown> {
+export function effectiveParams(
+  perNode: ReadonlyArray<Record<string, unknown>>,
+): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const params of perNode) {
-    for (const name in params) if (!Object.hasOwn(values, name)) values[name] = jsonSafe(params[name]);
+    for (const name in params)
+      if (!Object.hasOwn(values, name)) values[name] = jsonSafe(params[name]);
   }
   return values;
 }
@@ -85,5 +109,9 @@ function refusePrototypeKeys(given: Record<string, unknown>): void {
   const proto = Object.getPrototypeOf(given);
   const path = proto !== Object.prototype && proto !== null ? "__proto__" : forbiddenKeyPath(given);
   if (path === undefined) return;
-  throw new SluiceError("invalid-param", `Parameter key "${path}" is not allowed: __proto__, constructor and prototype are refused anywhere in params.`, { details: { param: path } });
+  throw new SluiceError(
+    "invalid-param",
+    `Parameter key "${path}" is not allowed: __proto__, constructor and prototype are refused anywhere in params.`,
+    { details: { param: path } },
+  );
 }

@@ -5,8 +5,15 @@ import { buildGraph } from "./graph.js";
 import { resolveParams } from "./params.js";
 import { step } from "./step.js";
 
-const load = step("load", { params: { rows: z.number().int().default(10), seed: z.number() }, run: ({ params }) => params.rows });
-const fit = step("fit", { inputs: { load }, params: { rate: z.number().positive().default(0.1), seed: z.number() }, run: ({ load }) => load });
+const load = step("load", {
+  params: { rows: z.number().int().default(10), seed: z.number() },
+  run: ({ params }) => params.rows,
+});
+const fit = step("fit", {
+  inputs: { load },
+  params: { rate: z.number().positive().default(0.1), seed: z.number() },
+  run: ({ load }) => load,
+});
 const report = step("report", { inputs: { fit }, run: ({ fit }) => fit });
 const graph = buildGraph("p", [report]);
 const index = (name: string) => graph.byName.get(name)!.index;
@@ -17,7 +24,8 @@ interface Problem {
   step?: string;
   message: string;
 }
-const problemsOf = (error: { details?: Record<string, unknown> }) => error.details?.problems as Problem[];
+const problemsOf = (error: { details?: Record<string, unknown> }) =>
+  error.details?.problems as Problem[];
 
 describe("resolveParams", () => {
   it("applies defaults and gives each step only the params it declares", () => {
@@ -29,8 +37,15 @@ describe("resolveParams", () => {
   });
 
   it("refuses __proto__, constructor and prototype keys at any depth, and params whose prototype one of them bent", () => {
-    for (const given of [JSON.parse('{"seed":1,"__proto__":{"rows":7}}'), { seed: 1, rows: JSON.parse('{"constructor":{}}') }, Object.assign({}, JSON.parse('{"__proto__":{"seed":7}}'))]) {
-      expect(errorOf(() => resolveParams(graph, given))).toMatchObject({ code: "invalid-param", message: expect.stringContaining("is not allowed") });
+    for (const given of [
+      JSON.parse('{"seed":1,"__proto__":{"rows":7}}'),
+      { seed: 1, rows: JSON.parse('{"constructor":{}}') },
+      Object.assign({}, JSON.parse('{"__proto__":{"seed":7}}')),
+    ]) {
+      expect(errorOf(() => resolveParams(graph, given))).toMatchObject({
+        code: "invalid-param",
+        message: expect.stringContaining("is not allowed"),
+      });
     }
     // A value inherited through a prototype is never read as a param.
     const bent = Object.create({ rows: 7 }) as Record<string, unknown>;
@@ -39,10 +54,19 @@ describe("resolveParams", () => {
   });
 
   it("uses given values over defaults, parsed by the schema", () => {
-    const coerced = step("coerced", { params: { n: z.coerce.number().default(1), tag: z.string().transform((s) => s.toUpperCase()) }, run: () => 1 });
+    const coerced = step("coerced", {
+      params: {
+        n: z.coerce.number().default(1),
+        tag: z.string().transform((s) => s.toUpperCase()),
+      },
+      run: () => 1,
+    });
     const perNode = resolveParams(buildGraph("q", [coerced]), { n: "5", tag: "abc" });
     expect(perNode[0]).toEqual({ n: 5, tag: "ABC" });
-    expect(resolveParams(graph, { seed: 1, rows: 3, rate: 2 })[index("load")]).toEqual({ rows: 3, seed: 1 });
+    expect(resolveParams(graph, { seed: 1, rows: 3, rate: 2 })[index("load")]).toEqual({
+      rows: 3,
+      seed: 1,
+    });
   });
 
   it("rejects an unknown parameter and suggests the near one", () => {
@@ -88,7 +112,9 @@ describe("resolveParams", () => {
   });
 
   it("reports every problem in one error", () => {
-    const error = errorOf(() => resolveParams(graph, { seed: 1, rowz: 5, rate: "fast", rows: 1.5 }));
+    const error = errorOf(() =>
+      resolveParams(graph, { seed: 1, rowz: 5, rate: "fast", rows: 1.5 }),
+    );
     const problems = problemsOf(error);
     expect(problems).toHaveLength(3);
     expect(problems.map((p) => [p.code, p.param]).sort()).toEqual([
@@ -107,6 +133,8 @@ describe("resolveParams", () => {
     expect(perNode[loadNode.index]).toEqual({ rows: 10, seed: 2 });
     expect(perNode[index("fit")]).toEqual({});
     expect(() => resolveParams(graph, { seed: 2, rate: -1 }, [loadNode])).not.toThrow();
-    expect(errorOf(() => resolveParams(graph, { seed: 2, nope: 1 }, [loadNode])).code).toBe("unknown-param");
+    expect(errorOf(() => resolveParams(graph, { seed: 2, nope: 1 }, [loadNode])).code).toBe(
+      "unknown-param",
+    );
   });
 });

@@ -21,7 +21,10 @@ type JsonSchema = {
  * as JSON Schema (transforms, custom checks) are not compared. Uses the schemas' own toJSONSchema()
  * so that zod itself is not loaded by pipelines that declare no schemas.
  */
-export function checkConnection(produced: z.ZodType, expected: z.ZodType): SchemaProblem | undefined {
+export function checkConnection(
+  produced: z.ZodType,
+  expected: z.ZodType,
+): SchemaProblem | undefined {
   let producedSchema: JsonSchema;
   let expectedSchema: JsonSchema;
   try {
@@ -33,22 +36,37 @@ export function checkConnection(produced: z.ZodType, expected: z.ZodType): Schem
   return compare(producedSchema, expectedSchema, "");
 }
 
-function compare(produced: JsonSchema, expected: JsonSchema, path: string): SchemaProblem | undefined {
+function compare(
+  produced: JsonSchema,
+  expected: JsonSchema,
+  path: string,
+): SchemaProblem | undefined {
   const expectedTypes = typesOf(expected);
   const producedTypes = typesOf(produced);
   if (expectedTypes === undefined || producedTypes === undefined) return undefined;
   for (const type of producedTypes) {
-    const accepted = expectedTypes.includes(type) || (type === "integer" && expectedTypes.includes("number"));
-    if (!accepted) return { expected: describe(expectedTypes), produced: describe(producedTypes), path };
+    const accepted =
+      expectedTypes.includes(type) || (type === "integer" && expectedTypes.includes("number"));
+    if (!accepted)
+      return { expected: describe(expectedTypes), produced: describe(producedTypes), path };
   }
-  if (producedTypes.length === 1 && producedTypes[0] === "array" && produced.items && expected.items) {
+  if (
+    producedTypes.length === 1 &&
+    producedTypes[0] === "array" &&
+    produced.items &&
+    expected.items
+  ) {
     return compare(produced.items, expected.items, join(path, "items"));
   }
   if (producedTypes.length === 1 && producedTypes[0] === "object" && expected.properties) {
     const producedProperties = produced.properties ?? {};
     for (const key of expected.required ?? []) {
       if (!(key in producedProperties)) {
-        return { expected: `an object with property "${key}"`, produced: "an object without it", path };
+        return {
+          expected: `an object with property "${key}"`,
+          produced: "an object without it",
+          path,
+        };
       }
     }
     for (const [key, schema] of Object.entries(expected.properties)) {
@@ -78,7 +96,15 @@ function typesOf(schema: JsonSchema): string[] | undefined {
 }
 
 function describe(types: string[]): string {
-  const words = types.map((type) => (type === "array" ? "an array" : type === "object" ? "an object" : type === "integer" ? "an integer" : `a ${type}`));
+  const words = types.map((type) =>
+    type === "array"
+      ? "an array"
+      : type === "object"
+        ? "an object"
+        : type === "integer"
+          ? "an integer"
+          : `a ${type}`,
+  );
   return words.join(" or ");
 }
 

@@ -31,14 +31,20 @@ function secretWithin(schema: unknown, depth: number): boolean {
   const internals = (schema as { _zod?: { def?: Record<string, unknown>; parent?: unknown } })._zod;
   if (internals === undefined) return false;
   const def = internals.def ?? {};
-  return [internals.parent, def.innerType, def.in, def.out].some((inner) => inner !== undefined && secretWithin(inner, depth + 1));
+  return [internals.parent, def.innerType, def.in, def.out].some(
+    (inner) => inner !== undefined && secretWithin(inner, depth + 1),
+  );
 }
 
 /** A copy of `params` with the values of secret parameters replaced by the mask. */
-export function maskParams(params: Record<string, unknown>, secrets: ReadonlySet<string>): Record<string, unknown> {
+export function maskParams(
+  params: Record<string, unknown>,
+  secrets: ReadonlySet<string>,
+): Record<string, unknown> {
   if (secrets.size === 0) return params;
   const masked: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(params)) masked[name] = secrets.has(name) && value !== undefined ? MASK : value;
+  for (const [name, value] of Object.entries(params))
+    masked[name] = secrets.has(name) && value !== undefined ? MASK : value;
   return masked;
 }
 

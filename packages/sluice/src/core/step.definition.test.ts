@@ -4,23 +4,31 @@ import { errorOf } from "../../../../test/support/error-of.js";
 import { isStep, step } from "./step.js";
 
 describe("step(): names", () => {
-  it.each(["", "1load", "has space", "a/b", "ünïcode", "-dash", ".dot", "a:b"])("rejects the name %j", (name) => {
-    const error = errorOf(() => step(name, { run: () => 1 }));
-    expect(error.code).toBe("invalid-pipeline");
-    expect(error.message).toContain(JSON.stringify(name));
-  });
+  it.each(["", "1load", "has space", "a/b", "ünïcode", "-dash", ".dot", "a:b"])(
+    "rejects the name %j",
+    (name) => {
+      const error = errorOf(() => step(name, { run: () => 1 }));
+      expect(error.code).toBe("invalid-pipeline");
+      expect(error.message).toContain(JSON.stringify(name));
+    },
+  );
 
   it("rejects a name that is not a string", () => {
-    expect(errorOf(() => step(42 as unknown as string, { run: () => 1 })).code).toBe("invalid-pipeline");
+    expect(errorOf(() => step(42 as unknown as string, { run: () => 1 })).code).toBe(
+      "invalid-pipeline",
+    );
   });
 
-  it.each(["load", "_private", "train.v2", "fit-model", "A1_b.c-d"])("accepts the name %j", (name) => {
-    const made = step(name, { run: () => 1 });
-    expect(made.name).toBe(name);
-    expect(made.definition.name).toBe(name);
-    expect(made.kind).toBe("step");
-    expect(isStep(made)).toBe(true);
-  });
+  it.each(["load", "_private", "train.v2", "fit-model", "A1_b.c-d"])(
+    "accepts the name %j",
+    (name) => {
+      const made = step(name, { run: () => 1 });
+      expect(made.name).toBe(name);
+      expect(made.definition.name).toBe(name);
+      expect(made.kind).toBe("step");
+      expect(isStep(made)).toBe(true);
+    },
+  );
 });
 
 describe("step(): options", () => {
@@ -45,17 +53,32 @@ describe("step(): options", () => {
     expect(def.files).toEqual([]);
     expect(def.hasSchemas).toBe(false);
     expect(def.isAsync).toBe(false);
-    expect(def.retry).toEqual({ attempts: 1, backoff: "exponential", delayMs: 100, maxDelayMs: 30_000, jitter: true });
+    expect(def.retry).toEqual({
+      attempts: 1,
+      backoff: "exponential",
+      delayMs: 100,
+      maxDelayMs: 30_000,
+      jitter: true,
+    });
   });
 
   it("knows an async body", () => {
     expect(step("s", { run: async () => 1 }).definition.isAsync).toBe(true);
-    expect(step("t", { run: async function named() { return 1; } }).definition.isAsync).toBe(true);
+    expect(
+      step("t", {
+        run: async function named() {
+          return 1;
+        },
+      }).definition.isAsync,
+    ).toBe(true);
   });
 
   it("normalizes inputs given by step, by field and by name", () => {
     const load = step("load", { run: () => ({ a: 1 }) });
-    const byRef = step("byRef", { inputs: { raw: load, a: load.out("a") }, run: ({ raw, a }) => raw.a + a });
+    const byRef = step("byRef", {
+      inputs: { raw: load, a: load.out("a") },
+      run: ({ raw, a }) => raw.a + a,
+    });
     expect(byRef.definition.inputs).toEqual([
       { name: "raw", kind: "ref", step: load },
       { name: "a", kind: "ref", step: load, field: "a" },
@@ -65,7 +88,9 @@ describe("step(): options", () => {
   });
 
   it("rejects inputs that are not steps or step outputs", () => {
-    const error = errorOf(() => step("s", { inputs: { raw: { kind: "step" } } as never, run: () => 1 }));
+    const error = errorOf(() =>
+      step("s", { inputs: { raw: { kind: "step" } } as never, run: () => 1 }),
+    );
     expect(error.code).toBe("invalid-pipeline");
     expect(error.message).toContain('input "raw"');
     expect(errorOf(() => step("s", { inputs: [""], run: () => 1 })).code).toBe("invalid-pipeline");
@@ -81,7 +106,9 @@ describe("step(): options", () => {
     const error = errorOf(() => step("s", { params: { rows: 10 } as never, run: () => 1 }));
     expect(error.code).toBe("invalid-pipeline");
     expect(error.message).toContain('"rows"');
-    expect(step("t", { params: { rows: z.number() }, run: () => 1 }).definition.paramNames).toEqual(["rows"]);
+    expect(step("t", { params: { rows: z.number() }, run: () => 1 }).definition.paramNames).toEqual(
+      ["rows"],
+    );
   });
 
   it("rejects empty or repeated output names", () => {
@@ -102,30 +129,58 @@ describe("step(): options", () => {
 
 describe("step(): retry", () => {
   it("takes a number as the number of attempts", () => {
-    expect(step("s", { retry: 3, run: () => 1 }).definition.retry).toEqual({ attempts: 3, backoff: "exponential", delayMs: 100, maxDelayMs: 30_000, jitter: true });
+    expect(step("s", { retry: 3, run: () => 1 }).definition.retry).toEqual({
+      attempts: 3,
+      backoff: "exponential",
+      delayMs: 100,
+      maxDelayMs: 30_000,
+      jitter: true,
+    });
   });
 
   it("keeps given retry options and fills the others", () => {
-    const retry = step("s", { retry: { attempts: 4, backoff: "linear", delayMs: 5, jitter: false }, run: () => 1 }).definition.retry;
-    expect(retry).toEqual({ attempts: 4, backoff: "linear", delayMs: 5, maxDelayMs: 30_000, jitter: false });
+    const retry = step("s", {
+      retry: { attempts: 4, backoff: "linear", delayMs: 5, jitter: false },
+      run: () => 1,
+    }).definition.retry;
+    expect(retry).toEqual({
+      attempts: 4,
+      backoff: "linear",
+      delayMs: 5,
+      maxDelayMs: 30_000,
+      jitter: false,
+    });
   });
 
-  it.each([0, 1.5, -1, NaN, Infinity])("rejects %s attempts, as a number or in an object", (attempts) => {
-    const short = errorOf(() => step("s", { retry: attempts, run: () => 1 }));
-    expect(short.code).toBe("invalid-pipeline");
-    expect(short.message).toContain("retry.attempts");
-    expect(errorOf(() => step("s", { retry: { attempts }, run: () => 1 })).code).toBe("invalid-pipeline");
-  });
+  it.each([0, 1.5, -1, NaN, Infinity])(
+    "rejects %s attempts, as a number or in an object",
+    (attempts) => {
+      const short = errorOf(() => step("s", { retry: attempts, run: () => 1 }));
+      expect(short.code).toBe("invalid-pipeline");
+      expect(short.message).toContain("retry.attempts");
+      expect(errorOf(() => step("s", { retry: { attempts }, run: () => 1 })).code).toBe(
+        "invalid-pipeline",
+      );
+    },
+  );
 
   it("rejects negative delays and unknown backoffs", () => {
-    expect(errorOf(() => step("s", { retry: { attempts: 2, delayMs: -1 }, run: () => 1 })).code).toBe("invalid-pipeline");
-    expect(errorOf(() => step("s", { retry: { attempts: 2, maxDelayMs: -5 }, run: () => 1 })).code).toBe("invalid-pipeline");
-    expect(errorOf(() => step("s", { retry: { attempts: 2, backoff: "random" as never }, run: () => 1 })).code).toBe("invalid-pipeline");
+    expect(
+      errorOf(() => step("s", { retry: { attempts: 2, delayMs: -1 }, run: () => 1 })).code,
+    ).toBe("invalid-pipeline");
+    expect(
+      errorOf(() => step("s", { retry: { attempts: 2, maxDelayMs: -5 }, run: () => 1 })).code,
+    ).toBe("invalid-pipeline");
+    expect(
+      errorOf(() => step("s", { retry: { attempts: 2, backoff: "random" as never }, run: () => 1 }))
+        .code,
+    ).toBe("invalid-pipeline");
   });
 });
 
 describe("step(): fingerprint", () => {
-  const fingerprint = (options: Parameters<typeof step>[1], name = "s") => step(name, options).definition.fingerprint;
+  const fingerprint = (options: Parameters<typeof step>[1], name = "s") =>
+    step(name, options).definition.fingerprint;
 
   it("is the same for the same source, whatever the step's name", () => {
     expect(fingerprint({ run: () => 1 }, "a")).toBe(fingerprint({ run: () => 1 }, "b"));

@@ -20,18 +20,28 @@ export type ParamValues<P> = { [K in keyof P]: P[K] extends z.ZodType ? z.output
  * `undefined` (`.optional()`, `.default(...)`) may be left out.
  */
 export type RunParams<P> = Simplify<
-  { [K in keyof P as undefined extends InputOf<P[K]> ? K : never]?: InputOf<P[K]> } & { [K in keyof P as undefined extends InputOf<P[K]> ? never : K]: InputOf<P[K]> }
+  { [K in keyof P as undefined extends InputOf<P[K]> ? K : never]?: InputOf<P[K]> } & {
+    [K in keyof P as undefined extends InputOf<P[K]> ? never : K]: InputOf<P[K]>;
+  }
 >;
 type InputOf<T> = T extends z.ZodType ? z.input<T> : never;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
-type UnionToIntersection<U> = (U extends unknown ? (union: U) => void : never) extends (intersection: infer I) => void ? I : never;
+type UnionToIntersection<U> = (U extends unknown ? (union: U) => void : never) extends (
+  intersection: infer I,
+) => void
+  ? I
+  : never;
 
 /** The run parameters a source's step and everything upstream of it declare (a type only). */
 export type ParamsOf<X> = X extends Source<unknown, infer Params> ? Params : {};
 /** Params of the steps behind inputs; inputs wired by name cannot be followed, so any params are allowed. */
-type UpstreamParams<I> = I extends readonly string[] ? Record<string, unknown> : UnionToIntersection<{ [K in keyof I]: ParamsOf<I[K]> }[keyof I]>;
+type UpstreamParams<I> = I extends readonly string[]
+  ? Record<string, unknown>
+  : UnionToIntersection<{ [K in keyof I]: ParamsOf<I[K]> }[keyof I]>;
 /** What a step's run takes: its own params and those of every step upstream of it. */
-export type StepRunParams<P, I, A extends readonly AnyStep[]> = Simplify<RunParams<P> & UpstreamParams<I> & UnionToIntersection<ParamsOf<A[number]>>>;
+export type StepRunParams<P, I, A extends readonly AnyStep[]> = Simplify<
+  RunParams<P> & UpstreamParams<I> & UnionToIntersection<ParamsOf<A[number]>>
+>;
 
 /** Something that can feed a step input: a whole step's output, or one field of it (`step.out("x")`). */
 export interface Source<T, Params = {}> {
@@ -61,14 +71,20 @@ export interface OptionalInput<T, Params = {}> extends Source<T | undefined, Par
 export function optional<T, Params>(source: Source<T, Params>): Source<T | undefined, Params> {
   const inner = source as unknown as AnyStep | OutputRef<unknown>;
   if (!isStep(inner) && (inner as Partial<OutputRef<unknown>>)?.kind !== "output") {
-    throw new Err("invalid-pipeline", "optional() takes a step or a step output (optional(enrich), optional(enrich.out(\"rows\"))).");
+    throw new Err(
+      "invalid-pipeline",
+      'optional() takes a step or a step output (optional(enrich), optional(enrich.out("rows"))).',
+    );
   }
   const wrapped: OptionalInput<T, Params> = { kind: "optional", source: inner };
   return wrapped;
 }
 
 /** A step: a unit of work with typed inputs, outputs and parameters. Made by `step()`. */
-export interface Step<Out = unknown, Params = {}, Name extends string = string> extends Source<Out, Params> {
+export interface Step<Out = unknown, Params = {}, Name extends string = string> extends Source<
+  Out,
+  Params
+> {
   readonly kind: "step";
   readonly name: Name;
   /** The normalized, untyped definition the planner and engine work with. */
@@ -137,7 +153,13 @@ export interface Serializer<T> {
   decode(stored: unknown): T;
 }
 
-export interface StepOptions<P extends ParamShape, I extends InputSpec, S extends SchemaShape, R, A extends readonly AnyStep[] = readonly AnyStep[]> {
+export interface StepOptions<
+  P extends ParamShape,
+  I extends InputSpec,
+  S extends SchemaShape,
+  R,
+  A extends readonly AnyStep[] = readonly AnyStep[],
+> {
   /** Parameters by name (zod schemas); write before `run` so their types flow into it. */
   params?: P;
   /** Upstream steps by key (`{ raw }`, `{ model: train.out("model") }`) or output names (`["X_train"]`). */
@@ -151,7 +173,11 @@ export interface StepOptions<P extends ParamShape, I extends InputSpec, S extend
   /** false: the step is skipped (reason `condition-false`), and so are steps that consume its output. */
   when?: (args: StepArgs<I, P, S>, ctx: StepContext) => boolean | Promise<boolean>;
   /** A fallback value once the last attempt failed; the step then succeeds, flagged `fallback`. */
-  onFailure?: (args: StepArgs<I, P, S>, error: SluiceError, ctx: StepContext) => NoInfer<Awaited<R>> | Promise<NoInfer<Awaited<R>>>;
+  onFailure?: (
+    args: StepArgs<I, P, S>,
+    error: SluiceError,
+    ctx: StepContext,
+  ) => NoInfer<Awaited<R>> | Promise<NoInfer<Awaited<R>>>;
   /** The body. Its return value is the step's output. */
   run: (args: StepArgs<I, P, S>, ctx: StepContext) => R;
   /** Attempts and backoff, or just the number of attempts. */
@@ -187,7 +213,13 @@ export interface StepOptions<P extends ParamShape, I extends InputSpec, S extend
 }
 
 export type InputBinding =
-  | { readonly name: string; readonly kind: "ref"; readonly step: AnyStep; readonly field?: string; readonly optional?: boolean }
+  | {
+      readonly name: string;
+      readonly kind: "ref";
+      readonly step: AnyStep;
+      readonly field?: string;
+      readonly optional?: boolean;
+    }
   | { readonly name: string; readonly kind: "name"; readonly outputName: string };
 
 /** Untyped, normalized form of a step, what the planner and engine read. */
@@ -256,20 +288,34 @@ export function step<
 >(name: Name, options: StepOptions<P, I, S, R, A>): Step<Awaited<R>, StepRunParams<P, I, A>, Name> {
   checkStepName(name);
   if (typeof options !== "object" || options === null || typeof options.run !== "function") {
-    throw new Err("invalid-pipeline", `step "${name}": \`run\` must be a function. Give the step a body: step("${name}", { run: () => ... }).`, { step: name });
+    throw new Err(
+      "invalid-pipeline",
+      `step "${name}": \`run\` must be a function. Give the step a body: step("${name}", { run: () => ... }).`,
+      { step: name },
+    );
   }
-  return stepOf(name, normalize(name, options as unknown as StepOptions<ParamShape, InputSpec, SchemaShape, unknown>));
+  return stepOf(
+    name,
+    normalize(name, options as unknown as StepOptions<ParamShape, InputSpec, SchemaShape, unknown>),
+  );
 }
 
 /** A step object around a normalized definition (step() and map() make theirs with it). */
-export function stepOf<T, Params = {}, Name extends string = string>(name: Name, definition: StepDefinition): Step<T, Params, Name> {
+export function stepOf<T, Params = {}, Name extends string = string>(
+  name: Name,
+  definition: StepDefinition,
+): Step<T, Params, Name> {
   const self: Step<T, Params, Name> = {
     kind: "step",
     name,
     definition,
     out(field) {
       if (typeof field !== "string" || field.length === 0) {
-        throw new Err("invalid-pipeline", `step "${name}": out() needs the name of an output field, e.g. ${name}.out("model").`, { step: name });
+        throw new Err(
+          "invalid-pipeline",
+          `step "${name}": out() needs the name of an output field, e.g. ${name}.out("model").`,
+          { step: name },
+        );
       }
       return Object.freeze({ kind: "output", step: self, field }) as OutputRef<never, Params>;
     },
@@ -279,7 +325,12 @@ export function stepOf<T, Params = {}, Name extends string = string>(name: Name,
 
 /** True for values made by `step()`. */
 export function isStep(value: unknown): value is AnyStep {
-  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "step" && "definition" in value;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as { kind?: unknown }).kind === "step" &&
+    "definition" in value
+  );
 }
 
 function checkStepName(name: unknown): asserts name is string {
@@ -292,23 +343,42 @@ function checkStepName(name: unknown): asserts name is string {
   }
 }
 
-function normalize(name: string, options: StepOptions<ParamShape, InputSpec, SchemaShape, unknown>): StepDefinition {
+function normalize(
+  name: string,
+  options: StepOptions<ParamShape, InputSpec, SchemaShape, unknown>,
+): StepDefinition {
   const inputs = normalizeInputs(name, options.inputs);
-  const outputs = options.outputs === undefined ? undefined : normalizeOutputs(name, options.outputs);
+  const outputs =
+    options.outputs === undefined ? undefined : normalizeOutputs(name, options.outputs);
   const after = options.after ?? [];
   for (const [index, dependency] of after.entries()) {
     if (!isStep(dependency)) {
-      throw new Err("invalid-pipeline", `step "${name}": after[${index}] is not a step. List step objects made by step(), e.g. after: [load].`, { step: name });
+      throw new Err(
+        "invalid-pipeline",
+        `step "${name}": after[${index}] is not a step. List step objects made by step(), e.g. after: [load].`,
+        { step: name },
+      );
     }
   }
   const params = options.params ?? {};
   for (const [param, schema] of Object.entries(params)) {
     if (typeof (schema as { safeParse?: unknown })?.safeParse !== "function") {
-      throw new Err("invalid-pipeline", `step "${name}": parameter "${param}" must be a zod schema, e.g. ${param}: z.number().default(1).`, { step: name, details: { param } });
+      throw new Err(
+        "invalid-pipeline",
+        `step "${name}": parameter "${param}" must be a zod schema, e.g. ${param}: z.number().default(1).`,
+        { step: name, details: { param } },
+      );
     }
   }
-  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
-    throw new Err("invalid-pipeline", `step "${name}": timeoutMs must be a positive number of milliseconds, got ${String(options.timeoutMs)}.`, { step: name });
+  if (
+    options.timeoutMs !== undefined &&
+    !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)
+  ) {
+    throw new Err(
+      "invalid-pipeline",
+      `step "${name}": timeoutMs must be a positive number of milliseconds, got ${String(options.timeoutMs)}.`,
+      { step: name },
+    );
   }
   return {
     name,
@@ -341,18 +411,27 @@ function normalizeInputs(name: string, inputs: InputSpec | undefined): InputBind
   if (Array.isArray(inputs)) {
     return inputs.map((outputName, index) => {
       if (typeof outputName !== "string" || outputName.length === 0) {
-        throw new Err("invalid-pipeline", `step "${name}": inputs[${index}] must be an output name (a non-empty string).`, { step: name });
+        throw new Err(
+          "invalid-pipeline",
+          `step "${name}": inputs[${index}] must be an output name (a non-empty string).`,
+          { step: name },
+        );
       }
       if (outputName === RESERVED_INPUT) throw reservedInput(name);
       return { name: outputName, kind: "name", outputName };
     });
   }
   if (typeof inputs !== "object" || inputs === null) {
-    throw new Err("invalid-pipeline", `step "${name}": inputs must be an object of steps ({ raw: load }) or a list of output names.`, { step: name });
+    throw new Err(
+      "invalid-pipeline",
+      `step "${name}": inputs must be an object of steps ({ raw: load }) or a list of output names.`,
+      { step: name },
+    );
   }
   return Object.entries(inputs as Record<string, unknown>).map(([key, given]) => {
     if (key === RESERVED_INPUT) throw reservedInput(name);
-    const optionalInput = (given as Partial<OptionalInput<unknown>> | undefined)?.kind === "optional";
+    const optionalInput =
+      (given as Partial<OptionalInput<unknown>> | undefined)?.kind === "optional";
     const source = optionalInput ? (given as OptionalInput<unknown>).source : given;
     const flag = optionalInput ? { optional: true } : {};
     if (isStep(source)) return { name: key, kind: "ref", step: source, ...flag };
@@ -369,56 +448,107 @@ function normalizeInputs(name: string, inputs: InputSpec | undefined): InputBind
 }
 
 function checkIsolate(name: string, isolate: unknown): "thread" {
-  if (isolate !== "thread") throw new Err("invalid-pipeline", `step "${name}": isolate must be "thread" (or left out), got ${JSON.stringify(isolate)}.`, { step: name });
+  if (isolate !== "thread")
+    throw new Err(
+      "invalid-pipeline",
+      `step "${name}": isolate must be "thread" (or left out), got ${JSON.stringify(isolate)}.`,
+      { step: name },
+    );
   return isolate;
 }
 
 function reservedInput(name: string): Err {
-  return new Err("reserved-name", `step "${name}": "params" is reserved for parameters and cannot be an input name. Rename the input.`, {
-    step: name,
-    details: { input: RESERVED_INPUT },
-  });
+  return new Err(
+    "reserved-name",
+    `step "${name}": "params" is reserved for parameters and cannot be an input name. Rename the input.`,
+    {
+      step: name,
+      details: { input: RESERVED_INPUT },
+    },
+  );
 }
 
 function normalizeOutputs(name: string, outputs: readonly string[]): string[] {
   if (!Array.isArray(outputs) || outputs.length === 0) {
-    throw new Err("invalid-pipeline", `step "${name}": outputs must be a non-empty list of names, e.g. outputs: ["model"].`, { step: name });
+    throw new Err(
+      "invalid-pipeline",
+      `step "${name}": outputs must be a non-empty list of names, e.g. outputs: ["model"].`,
+      { step: name },
+    );
   }
   const seen = new Set<string>();
   for (const output of outputs) {
     if (typeof output !== "string" || output.length === 0) {
-      throw new Err("invalid-pipeline", `step "${name}": every output name must be a non-empty string.`, { step: name });
+      throw new Err(
+        "invalid-pipeline",
+        `step "${name}": every output name must be a non-empty string.`,
+        { step: name },
+      );
     }
-    if (seen.has(output)) throw new Err("duplicate-output", `step "${name}" lists output "${output}" twice. Remove one.`, { step: name, details: { output } });
+    if (seen.has(output))
+      throw new Err(
+        "duplicate-output",
+        `step "${name}" lists output "${output}" twice. Remove one.`,
+        { step: name, details: { output } },
+      );
     seen.add(output);
   }
   return [...outputs];
 }
 
-function normalizeFiles(name: string, files: readonly string[] | undefined): Pick<StepDefinition, "files" | "filePaths"> {
+function normalizeFiles(
+  name: string,
+  files: readonly string[] | undefined,
+): Pick<StepDefinition, "files" | "filePaths"> {
   if (files === undefined) return NO_FILES;
-  if (!Array.isArray(files) || files.some((file) => typeof file !== "string" || file.length === 0)) {
-    throw new Err("invalid-pipeline", `step "${name}": files must be a list of file paths, e.g. files: ["data/train.csv"].`, { step: name });
+  if (
+    !Array.isArray(files) ||
+    files.some((file) => typeof file !== "string" || file.length === 0)
+  ) {
+    throw new Err(
+      "invalid-pipeline",
+      `step "${name}": files must be a list of file paths, e.g. files: ["data/train.csv"].`,
+      { step: name },
+    );
   }
   return { files: [...files], filePaths: resolveFiles(files, declaringFolder()) };
 }
 
-const NO_FILES = Object.freeze({ files: Object.freeze([]) as readonly string[], filePaths: Object.freeze({}) as Readonly<Record<string, string>> });
+const NO_FILES = Object.freeze({
+  files: Object.freeze([]) as readonly string[],
+  filePaths: Object.freeze({}) as Readonly<Record<string, string>>,
+});
 
-export function normalizeRetry(name: string, retry: number | RetryOptions | undefined): NormalizedRetry {
-  const options: RetryOptions = typeof retry === "number" ? { attempts: retry } : (retry ?? { attempts: 1 });
+export function normalizeRetry(
+  name: string,
+  retry: number | RetryOptions | undefined,
+): NormalizedRetry {
+  const options: RetryOptions =
+    typeof retry === "number" ? { attempts: retry } : (retry ?? { attempts: 1 });
   const attempts = options.attempts;
   if (!Number.isInteger(attempts) || attempts < 1) {
-    throw new Err("invalid-pipeline", `step "${name}": retry.attempts must be a whole number of at least 1, got ${String(attempts)}.`, { step: name });
+    throw new Err(
+      "invalid-pipeline",
+      `step "${name}": retry.attempts must be a whole number of at least 1, got ${String(attempts)}.`,
+      { step: name },
+    );
   }
   const delayMs = options.delayMs ?? 100;
   const maxDelayMs = options.maxDelayMs ?? 30_000;
   if (!(delayMs >= 0) || !(maxDelayMs >= 0)) {
-    throw new Err("invalid-pipeline", `step "${name}": retry delays must be zero or more milliseconds.`, { step: name });
+    throw new Err(
+      "invalid-pipeline",
+      `step "${name}": retry delays must be zero or more milliseconds.`,
+      { step: name },
+    );
   }
   const backoff = options.backoff ?? "exponential";
   if (!["exponential", "linear", "fixed"].includes(backoff)) {
-    throw new Err("invalid-pipeline", `step "${name}": retry.backoff must be "exponential", "linear" or "fixed", got ${JSON.stringify(backoff)}.`, { step: name });
+    throw new Err(
+      "invalid-pipeline",
+      `step "${name}": retry.backoff must be "exponential", "linear" or "fixed", got ${JSON.stringify(backoff)}.`,
+      { step: name },
+    );
   }
   return { attempts, backoff, delayMs, maxDelayMs, jitter: options.jitter ?? true };
 }
@@ -427,12 +557,17 @@ export function normalizeRetry(name: string, retry: number | RetryOptions | unde
  * The code fingerprint: the source text of the step's own functions, its version and output names.
  * It cannot see code those functions call (helpers, libraries): bump `version` when that changes.
  */
-function fingerprintOf(options: StepOptions<ParamShape, InputSpec, SchemaShape, unknown>, outputs: readonly string[] | undefined): string {
+function fingerprintOf(
+  options: StepOptions<ParamShape, InputSpec, SchemaShape, unknown>,
+  outputs: readonly string[] | undefined,
+): string {
   const parts = [
     String(options.run),
     options.when ? String(options.when) : "",
     options.onFailure ? String(options.onFailure) : "",
-    options.serializer ? `${String(options.serializer.encode)}|${String(options.serializer.decode)}` : "",
+    options.serializer
+      ? `${String(options.serializer.encode)}|${String(options.serializer.decode)}`
+      : "",
     options.version ?? "",
     outputs ? outputs.join(",") : "",
   ];

@@ -3,7 +3,14 @@
 export const RUN_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export const STEP_STATUSES = ["pending", "running", "succeeded", "skipped", "failed", "cancelled"] as const;
+export const STEP_STATUSES = [
+  "pending",
+  "running",
+  "succeeded",
+  "skipped",
+  "failed",
+  "cancelled",
+] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
 export const PLAN_STATUSES = ["pending", "complete", "dynamic"] as const;

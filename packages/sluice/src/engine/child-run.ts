@@ -1,4 +1,11 @@
-import { isPromise, SluiceError, type MaybePromise, type NormalizedRetry, type StepContext, type StepLogger } from "../core/index.js";
+import {
+  isPromise,
+  SluiceError,
+  type MaybePromise,
+  type NormalizedRetry,
+  type StepContext,
+  type StepLogger,
+} from "../core/index.js";
 import { AttemptControl, type Executor } from "../executors/index.js";
 import type { Stores } from "./engine.js";
 import { withStepConsole } from "./console-capture.js";
@@ -33,7 +40,9 @@ export interface ChildCall {
   isAsync: boolean;
 }
 
-export type ChildOutcome = { ok: true; value: unknown; attempts: number } | { ok: false; error: SluiceError; attempts: number };
+export type ChildOutcome =
+  | { ok: true; value: unknown; attempts: number }
+  | { ok: false; error: SluiceError; attempts: number };
 
 /**
  * Runs children's bodies for a step: each attempt with its own control, all aborted together with the
@@ -44,7 +53,12 @@ export class ChildAttempts {
   private readonly live = new Set<AttemptControl>();
 
   constructor(private readonly run: ChildRun) {
-    if (!run.control.aborted) run.control.signal.addEventListener("abort", () => this.live.forEach((c) => c.abort(run.control.reason)), { once: true });
+    if (!run.control.aborted)
+      run.control.signal.addEventListener(
+        "abort",
+        () => this.live.forEach((c) => c.abort(run.control.reason)),
+        { once: true },
+      );
   }
 
   attempt(call: ChildCall, attempt = 1): MaybePromise<ChildOutcome> {
@@ -55,8 +69,18 @@ export class ChildAttempts {
     let pending: unknown;
     try {
       const ctx = run.contextOf(call.name, attempt, control);
-      const execute = () => run.executor.execute({ step: call.name, body: call.body, args: call.args, ctx, control, timeoutMs: call.timeoutMs });
-      pending = run.captureConsole ? withStepConsole(() => ctx.log, execute, call.isAsync) : execute();
+      const execute = () =>
+        run.executor.execute({
+          step: call.name,
+          body: call.body,
+          args: call.args,
+          ctx,
+          control,
+          timeoutMs: call.timeoutMs,
+        });
+      pending = run.captureConsole
+        ? withStepConsole(() => ctx.log, execute, call.isAsync)
+        : execute();
     } catch (error) {
       this.live.delete(control);
       return this.failed(call, attempt, error);
@@ -79,10 +103,17 @@ export class ChildAttempts {
 
   private failed(call: ChildCall, attempt: number, thrown: unknown): MaybePromise<ChildOutcome> {
     const { run } = this;
-    const error = SluiceError.is(thrown) ? thrown : new SluiceError("step-failed", thrown instanceof Error ? thrown.message : String(thrown), { step: call.name, cause: thrown });
+    const error = SluiceError.is(thrown)
+      ? thrown
+      : new SluiceError("step-failed", thrown instanceof Error ? thrown.message : String(thrown), {
+          step: call.name,
+          cause: thrown,
+        });
     if (!run.control.aborted && attempt < call.retry.attempts && error.retryable) {
       const delayMs = retryDelay(call.retry, attempt);
-      run.loggerOf(call.name).warn(`attempt ${attempt} failed: ${error.message}; retrying in ${Math.round(delayMs)} ms`);
+      run
+        .loggerOf(call.name)
+        .warn(`attempt ${attempt} failed: ${error.message}; retrying in ${Math.round(delayMs)} ms`);
       return sleep(delayMs, run.control.signal).then(
         () => this.attempt(call, attempt + 1),
         (): ChildOutcome => ({ ok: false, error, attempts: attempt }),

@@ -12,8 +12,19 @@ import {
   type StepLogger,
   type StepStatus,
 } from "../core/index.js";
-import { encodeValue, refOf, tagOf, type ArtifactStore, type EncodedValue } from "../artifacts/index.js";
-import { AttemptControl, InProcessExecutor, type Executor, type ThreadExecutor } from "../executors/index.js";
+import {
+  encodeValue,
+  refOf,
+  tagOf,
+  type ArtifactStore,
+  type EncodedValue,
+} from "../artifacts/index.js";
+import {
+  AttemptControl,
+  InProcessExecutor,
+  type Executor,
+  type ThreadExecutor,
+} from "../executors/index.js";
 import { threadExecutorFor } from "./isolation.js";
 import { cacheKeyOf, type Plan } from "../planner/index.js";
 import type { CompletionStore, DatasetCatalog, RunStore, StepRunRecord } from "../store/index.js";
@@ -29,7 +40,14 @@ import { runMap } from "./map-step.js";
 import { metricRecord, metricsOfOutput } from "./metrics.js";
 import { Context, makeLogger } from "./step-context.js";
 import { recordOf, resultOf, type StepState } from "./step-state.js";
-import { argsOf, blockedBy, inputHashesOf, inputKeysOf, readOutputs, type OutputLoader } from "./step-inputs.js";
+import {
+  argsOf,
+  blockedBy,
+  inputHashesOf,
+  inputKeysOf,
+  readOutputs,
+  type OutputLoader,
+} from "./step-inputs.js";
 import { ownerFields } from "./owner.js";
 import { RunRecording } from "./run-recording.js";
 import { newRunId } from "./run-id.js";
@@ -77,7 +95,6 @@ export interface ExecuteOptions {
   project?: string;
   flow?: { version: string; hash: string };
 }
-
 
 /** Runs a plan: the run state machine (ready set, concurrency, retries, timeouts, cancellation, records). */
 export function executeRun(options: ExecuteOptions): Promise<RunResult> {
@@ -132,7 +149,11 @@ class RunExecution {
     this.executor = options.executor ?? new InProcessExecutor();
     this.states = new Array(options.graph.nodes.length);
     this.slots = new Slots(options.concurrency);
-    this.loader = { runId: this.runId, artifacts: options.stores.artifacts, completions: options.stores.completions };
+    this.loader = {
+      runId: this.runId,
+      artifacts: options.stores.artifacts,
+      completions: options.stores.completions,
+    };
     this.logs = new RunLogs(options.stores.runs, this.runId, (flush) => {
       if (!this.closed) this.track(flush());
     });
@@ -171,7 +192,9 @@ class RunExecution {
       pipeline: graph.pipeline,
       status: "running" as const,
       params: this.options.params,
-      ...(this.options.effectiveParams === undefined ? {} : { effectiveParams: this.options.effectiveParams }),
+      ...(this.options.effectiveParams === undefined
+        ? {}
+        : { effectiveParams: this.options.effectiveParams }),
       targets: this.options.targets ? [...this.options.targets] : undefined,
       source: this.options.source,
       ...ownerFields(),
@@ -179,10 +202,20 @@ class RunExecution {
       ...(this.options.project === undefined ? {} : { project: this.options.project }),
       ...(this.options.flow === undefined ? {} : { flow: this.options.flow }),
     };
-    const resumed = this.options.resume && !this.options.adopt ? await stores.runs.findRun(this.runId) : undefined;
-    if (this.options.resume && !this.options.adopt && !resumed) throw new SluiceError("not-found", `No run ${this.runId} to resume. List runs with: sluice runs`);
+    const resumed =
+      this.options.resume && !this.options.adopt
+        ? await stores.runs.findRun(this.runId)
+        : undefined;
+    if (this.options.resume && !this.options.adopt && !resumed)
+      throw new SluiceError(
+        "not-found",
+        `No run ${this.runId} to resume. List runs with: sluice runs`,
+      );
     // Exactly one claimant continues a resumed (or adopted) run; the claim also fences it against any former owner.
-    await this.recording.open({ ...record, startedAt: this.startedAt }, { resume: resumed, adopt: this.options.adopt });
+    await this.recording.open(
+      { ...record, startedAt: this.startedAt },
+      { resume: resumed, adopt: this.options.adopt },
+    );
     try {
       await stores.runs.putSteps(this.ordered.map((state) => recordOf(this.runId, state)));
     } catch (error) {
@@ -194,10 +227,21 @@ class RunExecution {
     this.emit("run:start", {
       runId: this.runId,
       pipeline: graph.pipeline,
-      steps: plan.steps.map((step) => ({ name: step.name, status: step.status, reason: step.reason, deps: [...step.deps] })),
+      steps: plan.steps.map((step) => ({
+        name: step.name,
+        status: step.status,
+        reason: step.reason,
+        deps: [...step.deps],
+      })),
     });
     if (this.options.onEvent) {
-      for (const state of this.ordered) if (state.finished) this.emit("step:end", { runId: this.runId, step: state.node.name, result: resultOf(state) });
+      for (const state of this.ordered)
+        if (state.finished)
+          this.emit("step:end", {
+            runId: this.runId,
+            step: state.node.name,
+            result: resultOf(state),
+          });
     }
 
     const signal = this.options.signal;
@@ -225,10 +269,15 @@ class RunExecution {
   }
 
   private pump(): void {
-    while (!this.cancelled && this.active < Math.max(MAX_IN_FLIGHT, this.options.concurrency) && this.head < this.ready.length) {
+    while (
+      !this.cancelled &&
+      this.active < Math.max(MAX_IN_FLIGHT, this.options.concurrency) &&
+      this.head < this.ready.length
+    ) {
       this.launch(this.ready[this.head++]!);
     }
-    if (this.active === 0 && (this.cancelled || this.head === this.ready.length)) this.resolveDone();
+    if (this.active === 0 && (this.cancelled || this.head === this.ready.length))
+      this.resolveDone();
   }
 
   private launch(state: StepState): void {
@@ -271,13 +320,30 @@ class RunExecution {
     if (blocked) return this.settle(state, "skipped", blocked);
     const { node } = state;
     const def = node.def;
-    const pendingArgs = argsOf(state, this.states, this.options.paramsByNode[state.node.index]!, this.loader);
+    const pendingArgs = argsOf(
+      state,
+      this.states,
+      this.options.paramsByNode[state.node.index]!,
+      this.loader,
+    );
     const args = isPromise(pendingArgs) ? await pendingArgs : pendingArgs;
-    if (state.planned.status === "pending" && state.planned.reason !== "forced" && def.cache && state.planned.cacheKey === undefined) {
+    if (
+      state.planned.status === "pending" &&
+      state.planned.reason !== "forced" &&
+      def.cache &&
+      state.planned.cacheKey === undefined
+    ) {
       // The plan could not know this key (an upstream had to run first): check it now.
       const inputHashes = inputHashesOf(state, this.states);
-      state.cacheKey = cacheKeyOf(this.options.graph.pipeline, node, state.planned.paramsHash, inputHashes);
-      const found = this.options.plan.completionAt ? this.options.plan.completionAt(state.cacheKey) : this.options.stores.completions.findCompletion(state.cacheKey);
+      state.cacheKey = cacheKeyOf(
+        this.options.graph.pipeline,
+        node,
+        state.planned.paramsHash,
+        inputHashes,
+      );
+      const found = this.options.plan.completionAt
+        ? this.options.plan.completionAt(state.cacheKey)
+        : this.options.stores.completions.findCompletion(state.cacheKey);
       const completion = isPromise(found) ? await found : found;
       if (completion && completion.invalidatedAt === undefined && !completion.itemsFailed) {
         state.cached = true;
@@ -287,19 +353,37 @@ class RunExecution {
         return this.settle(state, "succeeded", state.reason);
       }
     } else if (state.cacheKey === undefined) {
-      state.cacheKey = cacheKeyOf(this.options.graph.pipeline, node, state.planned.paramsHash, inputHashesOf(state, this.states));
+      state.cacheKey = cacheKeyOf(
+        this.options.graph.pipeline,
+        node,
+        state.planned.paramsHash,
+        inputHashesOf(state, this.states),
+      );
     }
 
     let logger: StepLogger | undefined;
     const log = () => (logger ??= this.loggerFor(node.name));
     if (def.when) {
-      const ctx = new Context(this.runId, node.name, 0, new AttemptControl(), log, undefined, def.filePaths);
+      const ctx = new Context(
+        this.runId,
+        node.name,
+        0,
+        new AttemptControl(),
+        log,
+        undefined,
+        def.filePaths,
+      );
       let go: boolean;
       try {
         const answer = def.when(args as never, ctx);
         go = isPromise(answer) ? await answer : answer;
       } catch (error) {
-        return this.settle(state, "failed", state.reason, wrapError(error, node.name, this.runId, "its `when` condition threw"));
+        return this.settle(
+          state,
+          "failed",
+          state.reason,
+          wrapError(error, node.name, this.runId, "its `when` condition threw"),
+        );
       }
       if (!go) return this.settle(state, "skipped", "condition-false");
     }
@@ -325,8 +409,16 @@ class RunExecution {
       lastError = outcome;
       if (attempt < def.retry.attempts && lastError.retryable) {
         const delayMs = retryDelay(def.retry, attempt);
-        log().warn(`attempt ${attempt} failed: ${lastError.message}; retrying in ${Math.round(delayMs)} ms`);
-        this.emit("step:retry", { runId: this.runId, step: node.name, attempt, delayMs, error: this.serialized(lastError) });
+        log().warn(
+          `attempt ${attempt} failed: ${lastError.message}; retrying in ${Math.round(delayMs)} ms`,
+        );
+        this.emit("step:retry", {
+          runId: this.runId,
+          step: node.name,
+          attempt,
+          delayMs,
+          error: this.serialized(lastError),
+        });
         try {
           await sleep(delayMs, this.runControl.signal);
         } catch {
@@ -338,7 +430,15 @@ class RunExecution {
     }
     const error = lastError!;
     if (def.onFailure) {
-      const ctx = new Context(this.runId, node.name, state.attempts, this.runControl, log, undefined, def.filePaths);
+      const ctx = new Context(
+        this.runId,
+        node.name,
+        state.attempts,
+        this.runControl,
+        log,
+        undefined,
+        def.filePaths,
+      );
       try {
         const value = await def.onFailure(args as never, error, ctx);
         checkOutput(state.node.def, value, this.runId);
@@ -349,32 +449,78 @@ class RunExecution {
         state.error = this.serialized(error);
         return this.settle(state, "succeeded", state.reason);
       } catch (fallbackError) {
-        return this.settle(state, "failed", state.reason, wrapError(fallbackError, node.name, this.runId, "its onFailure fallback threw"));
+        return this.settle(
+          state,
+          "failed",
+          state.reason,
+          wrapError(fallbackError, node.name, this.runId, "its onFailure fallback threw"),
+        );
       }
     }
     return this.settle(state, "failed", state.reason, error);
   }
 
   /** One execution of the body, its output checked and stored; undefined on success, else the error. */
-  private attempt(state: StepState, args: Record<string, unknown>, attempt: number, log: () => StepLogger): MaybePromise<SluiceError | undefined> {
+  private attempt(
+    state: StepState,
+    args: Record<string, unknown>,
+    attempt: number,
+    log: () => StepLogger,
+  ): MaybePromise<SluiceError | undefined> {
     const { node } = state;
     const def = node.def;
     const control = new AttemptControl();
     this.running.add(control);
-    const ctx = new Context(this.runId, node.name, attempt, control, log, (name, value) => this.logs.metric(metricRecord(this.runId, node.name, name, value)), def.filePaths);
-    if (this.options.onEvent) this.emit("step:start", { runId: this.runId, step: node.name, attempt });
+    const ctx = new Context(
+      this.runId,
+      node.name,
+      attempt,
+      control,
+      log,
+      (name, value) => this.logs.metric(metricRecord(this.runId, node.name, name, value)),
+      def.filePaths,
+    );
+    if (this.options.onEvent)
+      this.emit("step:start", { runId: this.runId, step: node.name, attempt });
     const started = Date.now();
     const call = { step: node.name, body: def.run, args, ctx, control, timeoutMs: def.timeoutMs };
     // Inside the try below: a thread pool that cannot be made (no module known) fails this step, not the run.
-    const run = () => (def.isolate === "thread" ? (this.threads ??= threadExecutorFor(this.options.source, this.options.graph.pipeline, node.name)) : this.executor).execute(call);
+    const run = () =>
+      (def.isolate === "thread"
+        ? (this.threads ??= threadExecutorFor(
+            this.options.source,
+            this.options.graph.pipeline,
+            node.name,
+          ))
+        : this.executor
+      ).execute(call);
     const execute = def.map
-      ? () => runMap({ ...this.childRun(state, control), spec: def.map!, body: def.run, isAsync: def.isAsync, fingerprint: def.fingerprint, paramsHash: state.planned.paramsHash, params: args.params as Record<string, unknown> }, args.over)
+      ? () =>
+          runMap(
+            {
+              ...this.childRun(state, control),
+              spec: def.map!,
+              body: def.run,
+              isAsync: def.isAsync,
+              fingerprint: def.fingerprint,
+              paramsHash: state.planned.paramsHash,
+              params: args.params as Record<string, unknown>,
+            },
+            args.over,
+          )
       : def.dynamic
         ? () => runDynamic({ ...this.childRun(state, control), parentKey: state.cacheKey! }, run)
         : run;
     let value: unknown;
     try {
-      value = this.options.captureConsole === false ? execute() : withStepConsole(log, execute, def.isAsync || def.map !== undefined || def.dynamic === true);
+      value =
+        this.options.captureConsole === false
+          ? execute()
+          : withStepConsole(
+              log,
+              execute,
+              def.isAsync || def.map !== undefined || def.dynamic === true,
+            );
     } catch (error) {
       this.running.delete(control);
       return wrapError(error, node.name, this.runId);
@@ -395,19 +541,47 @@ class RunExecution {
   /** What a map's items (map-step.ts) or a dynamic step's children (dynamic-step.ts) need of this run. */
   private childRun(state: StepState, control: AttemptControl): ChildRun {
     const step = state.node.name;
-    const onMetric = (name: string, value: number) => this.logs.metric(metricRecord(this.runId, step, name, value));
+    const onMetric = (name: string, value: number) =>
+      this.logs.metric(metricRecord(this.runId, step, name, value));
     const loggerOf = (name: string) => this.loggerFor(name);
-    const contextOf = (name: string, attempt: number, c: AttemptControl) => new Context(this.runId, name, attempt, c, () => loggerOf(name), onMetric, state.node.def.filePaths);
+    const contextOf = (name: string, attempt: number, c: AttemptControl) =>
+      new Context(
+        this.runId,
+        name,
+        attempt,
+        c,
+        () => loggerOf(name),
+        onMetric,
+        state.node.def.filePaths,
+      );
     const captureConsole = this.options.captureConsole !== false;
-    return { runId: this.runId, pipeline: this.options.graph.pipeline, step, stores: this.options.stores, executor: this.executor, control, contextOf, loggerOf, captureConsole };
+    return {
+      runId: this.runId,
+      pipeline: this.options.graph.pipeline,
+      step,
+      stores: this.options.stores,
+      executor: this.executor,
+      control,
+      contextOf,
+      loggerOf,
+      captureConsole,
+    };
   }
 
-  private keepOutput(state: StepState, value: unknown, control: AttemptControl): MaybePromise<SluiceError | undefined> {
+  private keepOutput(
+    state: StepState,
+    value: unknown,
+    control: AttemptControl,
+  ): MaybePromise<SluiceError | undefined> {
     this.running.delete(control);
     try {
       checkOutput(state.node.def, value, this.runId);
       const stored = this.store(state, value, true);
-      if (isPromise(stored)) return stored.then(() => undefined, (error: unknown) => wrapError(error, state.node.name, this.runId));
+      if (isPromise(stored))
+        return stored.then(
+          () => undefined,
+          (error: unknown) => wrapError(error, state.node.name, this.runId),
+        );
       return undefined;
     } catch (error) {
       return wrapError(error, state.node.name, this.runId);
@@ -417,7 +591,10 @@ class RunExecution {
   /** An error as it may be recorded and shown: secret values masked in its message and stack (then cut to size). */
   private serialized(error: unknown): SerializedError {
     const secrets = this.options.secretValues ?? [];
-    return serializeError(error, secrets.length === 0 ? undefined : (text) => maskText(text, secrets));
+    return serializeError(
+      error,
+      secrets.length === 0 ? undefined : (text) => maskText(text, secrets),
+    );
   }
 
   /**
@@ -427,13 +604,24 @@ class RunExecution {
    * body ever acts on an upstream whose completion could still be lost.
    */
   private store(state: StepState, value: unknown, complete: boolean): MaybePromise<void> {
-    if (this.closed) throw new SluiceError("cancelled", `step "${state.node.name}" ended after its run was cancelled; its output is not kept.`, { runId: this.runId });
+    if (this.closed)
+      throw new SluiceError(
+        "cancelled",
+        `step "${state.node.name}" ended after its run was cancelled; its output is not kept.`,
+        { runId: this.runId },
+      );
     const encoded = encodeValue(value, state.node.name, state.node.def.serializer);
-    if (isPromise(encoded)) return encoded.then((ready) => this.storeEncoded(state, value, ready, complete));
+    if (isPromise(encoded))
+      return encoded.then((ready) => this.storeEncoded(state, value, ready, complete));
     return this.storeEncoded(state, value, encoded, complete);
   }
 
-  private storeEncoded(state: StepState, value: unknown, encoded: EncodedValue, complete: boolean): void {
+  private storeEncoded(
+    state: StepState,
+    value: unknown,
+    encoded: EncodedValue,
+    complete: boolean,
+  ): void {
     const { node } = state;
     const ref = refOf(encoded);
     state.fieldHashes = fieldHashesOf(this.options.graph, node, value);
@@ -453,7 +641,9 @@ class RunExecution {
       inputHashes: inputHashesOf(state, this.states),
       ...inputKeysOf(state, this.states),
       ...(state.fieldHashes ? { fieldHashes: state.fieldHashes } : {}),
-      ...(node.def.map && (value as MapResult<unknown>).failures > 0 ? { itemsFailed: (value as MapResult<unknown>).failures } : {}),
+      ...(node.def.map && (value as MapResult<unknown>).failures > 0
+        ? { itemsFailed: (value as MapResult<unknown>).failures }
+        : {}),
       output: ref,
       runId: this.runId,
       createdAt: Date.now(),
@@ -467,7 +657,18 @@ class RunExecution {
     if (tag && catalog) {
       const { info } = encoded;
       this.track(
-        catalog.recordDataset({ hash: ref.hash, pipeline: completion.pipeline, step: node.name, runId: this.runId, tag, kind: ref.kind, size: ref.size, rows: info?.rows, columns: info?.columns, createdAt: completion.createdAt }),
+        catalog.recordDataset({
+          hash: ref.hash,
+          pipeline: completion.pipeline,
+          step: node.name,
+          runId: this.runId,
+          tag,
+          kind: ref.kind,
+          size: ref.size,
+          rows: info?.rows,
+          columns: info?.columns,
+          createdAt: completion.createdAt,
+        }),
         state,
       );
     }
@@ -498,7 +699,8 @@ class RunExecution {
     }
     this.track(this.logs.flush(), state);
     this.track(this.options.stores.runs.putSteps([recordOf(this.runId, state)]), state);
-    if (this.options.onEvent) this.emit("step:end", { runId: this.runId, step: state.node.name, result: resultOf(state) });
+    if (this.options.onEvent)
+      this.emit("step:end", { runId: this.runId, step: state.node.name, result: resultOf(state) });
   }
 
   private async finish(): Promise<RunResult> {
@@ -523,22 +725,45 @@ class RunExecution {
     await this.threads?.close();
     // Every queued write of this run is committed (or has failed) before the run is reported finished.
     await this.recording.settle();
-    const { outputs, texts, unreadable } = await readOutputs(this.ordered, this.loader, this.options.loadOutputs ?? "all");
+    const { outputs, texts, unreadable } = await readOutputs(
+      this.ordered,
+      this.loader,
+      this.options.loadOutputs ?? "all",
+    );
     // A run never reports an output it could not read (missing, or failing its hash check): that step failed.
     for (const { state, error } of unreadable) {
       state.error = this.serialized(error);
       this.firstFailure ??= { step: state.node.name, error: state.error };
     }
     if (unreadable.length > 0) {
-      await Promise.resolve(stores.runs.putSteps(unreadable.map(({ state }) => recordOf(this.runId, state)))).catch((error: unknown) => (this.storeError ??= error));
+      await Promise.resolve(
+        stores.runs.putSteps(unreadable.map(({ state }) => recordOf(this.runId, state))),
+      ).catch((error: unknown) => (this.storeError ??= error));
     }
     const anyFailed = this.ordered.some((state) => state.status === "failed");
-    let status: RunStatus = this.storeError !== undefined ? "failed" : this.cancelled ? "cancelled" : anyFailed ? "failed" : "succeeded";
+    let status: RunStatus =
+      this.storeError !== undefined
+        ? "failed"
+        : this.cancelled
+          ? "cancelled"
+          : anyFailed
+            ? "failed"
+            : "succeeded";
     const finishedAt = Date.now();
     // A run another process took over (superseded) is theirs to record.
     const superseded = SluiceError.is(this.storeError) && this.storeError.code === "superseded";
     try {
-      await this.recording.finish(superseded ? undefined : { status, reason: status === "cancelled" ? "cancelled" : undefined, finishedAt, durationMs: finishedAt - this.startedAt, error: this.firstFailure?.error });
+      await this.recording.finish(
+        superseded
+          ? undefined
+          : {
+              status,
+              reason: status === "cancelled" ? "cancelled" : undefined,
+              finishedAt,
+              durationMs: finishedAt - this.startedAt,
+              error: this.firstFailure?.error,
+            },
+      );
     } catch (error) {
       // The end could not be recorded (a full disk): the result still says what happened, and once this
       // process is gone the run reads as crashed (resumable) instead of running.
@@ -566,7 +791,14 @@ class RunExecution {
   private loggerFor(step: string): StepLogger {
     return makeLogger(this.runId, step, this.options.secretValues ?? [], (record) => {
       this.logs.log(record);
-      this.emit("step:log", { runId: this.runId, step, level: record.level, message: record.message, time: record.time, ...(record.data === undefined ? {} : { data: record.data }) });
+      this.emit("step:log", {
+        runId: this.runId,
+        step,
+        level: record.level,
+        message: record.message,
+        time: record.time,
+        ...(record.data === undefined ? {} : { data: record.data }),
+      });
     });
   }
 

@@ -3,10 +3,27 @@ import type { RunResult, StepResult } from "./result.js";
 
 /** Every event a run emits, by name: one map that the CLI, logging and (later) the server consume. */
 export interface SluiceEventMap {
-  "run:start": { runId: string; pipeline: string; steps: Array<{ name: string; status: PlanStatus; reason: string; deps: string[] }> };
+  "run:start": {
+    runId: string;
+    pipeline: string;
+    steps: Array<{ name: string; status: PlanStatus; reason: string; deps: string[] }>;
+  };
   "step:start": { runId: string; step: string; attempt: number };
-  "step:retry": { runId: string; step: string; attempt: number; delayMs: number; error: SerializedError };
-  "step:log": { runId: string; step: string; level: LogLevel; message: string; time: number; data?: unknown };
+  "step:retry": {
+    runId: string;
+    step: string;
+    attempt: number;
+    delayMs: number;
+    error: SerializedError;
+  };
+  "step:log": {
+    runId: string;
+    step: string;
+    level: LogLevel;
+    message: string;
+    time: number;
+    data?: unknown;
+  };
   "step:end": { runId: string; step: string; result: StepResult };
   "run:end": { runId: string; result: RunResult };
 }
@@ -14,6 +31,8 @@ export interface SluiceEventMap {
 export type SluiceEventName = keyof SluiceEventMap;
 
 /** One event: its `type` and the fields of SluiceEventMap[type]. */
-export type SluiceEvent = { [K in SluiceEventName]: { type: K } & SluiceEventMap[K] }[SluiceEventName];
+export type SluiceEvent = {
+  [K in SluiceEventName]: { type: K } & SluiceEventMap[K];
+}[SluiceEventName];
 
 export type SluiceEventListener = (event: SluiceEvent) => void;

@@ -1,7 +1,12 @@
 /** Engine: runs a plan (ready queue, concurrency, retries, timeouts, cancel, when, fallbacks) and records it. */
 export { executeRun } from "./engine.js";
 export type { ExecuteOptions, Stores } from "./engine.js";
-export type { SluiceEvent, SluiceEventListener, SluiceEventMap, SluiceEventName } from "./events.js";
+export type {
+  SluiceEvent,
+  SluiceEventListener,
+  SluiceEventMap,
+  SluiceEventName,
+} from "./events.js";
 export { RunResult } from "./result.js";
 export type { ExecutionSummary, FirstFailure, OutputRefJson, StepResult } from "./result.js";
 export { retryDelay, sleep } from "./retry.js";
@@ -10,5 +15,16 @@ export { newRunId } from "./run-id.js";
 export { recoverCrashedRuns } from "./recovery.js";
 export { RunRecording } from "./run-recording.js";
 export type { RunOpening } from "./run-recording.js";
-export { adoptRun, HEARTBEAT_MS, LEASE_MS, isOrphaned, newClaim, ownerAlive, ownerFields, ownerName, shownRun, takeRun } from "./owner.js";
+export {
+  adoptRun,
+  HEARTBEAT_MS,
+  LEASE_MS,
+  isOrphaned,
+  newClaim,
+  ownerAlive,
+  ownerFields,
+  ownerName,
+  shownRun,
+  takeRun,
+} from "./owner.js";
 export { checkResumable } from "./resume-check.js";

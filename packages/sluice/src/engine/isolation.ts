@@ -4,7 +4,11 @@ import { SluiceError } from "../core/index.js";
 import { ThreadExecutor } from "../executors/index.js";
 
 /** The run's thread pool, made when its first thread-isolated step runs. */
-export function threadExecutorFor(source: { file: string } | undefined, pipeline: string, step: string): ThreadExecutor {
+export function threadExecutorFor(
+  source: { file: string } | undefined,
+  pipeline: string,
+  step: string,
+): ThreadExecutor {
   if (!source) {
     throw new SluiceError(
       "invalid-usage",

@@ -6,8 +6,24 @@
  * body is called without promises in between (thousands of trivial items cost little), with a pause
  * every few hundred items so that commits, timers and cancellation get their turn.
  */
-import { contentHashOf, decodeValue, encodeValue, refOf, type EncodedValue } from "../artifacts/index.js";
-import { hashParts, isPromise, serializeError, SluiceError, type MapResult, type MapSpec, type MaybePromise, type SerializedError, type StepContext } from "../core/index.js";
+import {
+  contentHashOf,
+  decodeValue,
+  encodeValue,
+  refOf,
+  type EncodedValue,
+} from "../artifacts/index.js";
+import {
+  hashParts,
+  isPromise,
+  serializeError,
+  SluiceError,
+  type MapResult,
+  type MapSpec,
+  type MaybePromise,
+  type SerializedError,
+  type StepContext,
+} from "../core/index.js";
 import type { CompletionSummary, StepRunRecord } from "../store/index.js";
 import { ChildAttempts, type ChildOutcome, type ChildRun } from "./child-run.js";
 
@@ -31,11 +47,19 @@ interface ItemOutcome {
 
 export async function runMap(run: MapRun, items: unknown): Promise<MapResult<unknown>> {
   if (!Array.isArray(items)) {
-    throw new SluiceError("output-invalid", `map "${run.step}": its \`over\` input must be an array, got ${items === null ? "null" : typeof items}.`, { step: run.step, runId: run.runId, retryable: false });
+    throw new SluiceError(
+      "output-invalid",
+      `map "${run.step}": its \`over\` input must be an array, got ${items === null ? "null" : typeof items}.`,
+      { step: run.step, runId: run.runId, retryable: false },
+    );
   }
   const map = new MapExecution(run, items);
   await map.loadKnown();
-  await Promise.all(Array.from({ length: Math.min(run.spec.concurrency, Math.max(items.length, 1)) }, () => map.worker()));
+  await Promise.all(
+    Array.from({ length: Math.min(run.spec.concurrency, Math.max(items.length, 1)) }, () =>
+      map.worker(),
+    ),
+  );
   return map.finish();
 }
 
@@ -60,7 +84,8 @@ class MapExecution {
 
   async loadKnown(): Promise<void> {
     const itemStep = `${this.run.step}[]`;
-    for (const summary of await this.run.stores.completions.completionsOf(this.run.pipeline)) if (summary.step === itemStep) this.known.set(summary.cacheKey, summary);
+    for (const summary of await this.run.stores.completions.completionsOf(this.run.pipeline))
+      if (summary.step === itemStep) this.known.set(summary.cacheKey, summary);
   }
 
   async worker(): Promise<void> {
@@ -87,14 +112,29 @@ class MapExecution {
     const { run, items, errors } = this;
     if (run.control.aborted) throw run.control.reason;
     errors.sort((a, b) => a.index - b.index);
-    const result: MapResult<unknown> = { total: items.length, successes: items.length - errors.length, failures: errors.length, cached: this.cached, outputs: this.outputs, errors };
+    const result: MapResult<unknown> = {
+      total: items.length,
+      successes: items.length - errors.length,
+      failures: errors.length,
+      cached: this.cached,
+      outputs: this.outputs,
+      errors,
+    };
     const ratio = items.length === 0 ? 1 : result.successes / items.length;
     if (ratio < run.spec.minSuccessRatio) {
-      const first = errors.slice(0, 3).map((e) => `[${e.index}] ${e.error.message}`).join("; ");
+      const first = errors
+        .slice(0, 3)
+        .map((e) => `[${e.index}] ${e.error.message}`)
+        .join("; ");
       throw new SluiceError(
         "step-failed",
         `map "${run.step}": ${errors.length} of ${items.length} items failed (${(ratio * 100).toFixed(1)}% succeeded, below minSuccessRatio ${run.spec.minSuccessRatio}). First errors: ${first}`,
-        { step: run.step, runId: run.runId, retryable: false, details: { total: items.length, failures: errors.length, errors: errors.slice(0, 10) } },
+        {
+          step: run.step,
+          runId: run.runId,
+          retryable: false,
+          details: { total: items.length, failures: errors.length, errors: errors.slice(0, 10) },
+        },
       );
     }
     return result;
@@ -104,7 +144,10 @@ class MapExecution {
     // The store hands out one promise per group commit: one reaction each is enough.
     if (!isPromise(written) || this.writes.has(written)) return;
     this.writes.add(written);
-    written.then(() => this.writes.delete(written), () => undefined);
+    written.then(
+      () => this.writes.delete(written),
+      () => undefined,
+    );
   }
 
   /** One item: its output reused from an earlier run, or computed (with retries) and stored. */
@@ -112,8 +155,27 @@ class MapExecution {
     const { run } = this;
     const item = this.items[index];
     const itemHash = contentHashOf(item);
-    const cacheKey = itemHash === undefined ? undefined : hashParts(["map-item", run.pipeline, run.step, run.fingerprint, run.paramsHash, itemHash]);
-    const record: StepRunRecord = { runId: run.runId, step: `${run.step}[${index}]`, identity: `${run.step}[]@${(itemHash ?? String(index)).slice(0, 16)}`, status: "succeeded", reason: "missing-output", cached: false, attempts: 0, startedAt: Date.now() };
+    const cacheKey =
+      itemHash === undefined
+        ? undefined
+        : hashParts([
+            "map-item",
+            run.pipeline,
+            run.step,
+            run.fingerprint,
+            run.paramsHash,
+            itemHash,
+          ]);
+    const record: StepRunRecord = {
+      runId: run.runId,
+      step: `${run.step}[${index}]`,
+      identity: `${run.step}[]@${(itemHash ?? String(index)).slice(0, 16)}`,
+      status: "succeeded",
+      reason: "missing-output",
+      cached: false,
+      attempts: 0,
+      startedAt: Date.now(),
+    };
     if (cacheKey !== undefined) record.cacheKey = cacheKey;
     const item$ = { index, item, itemHash, cacheKey, record };
     const summary = cacheKey === undefined ? undefined : this.known.get(cacheKey);
@@ -122,7 +184,10 @@ class MapExecution {
         const encoded = await run.stores.artifacts.get(summary.output);
         if (!encoded) return this.attempt(item$); // missing or corrupted: computed again
         const value = await decodeValue(encoded);
-        return { record: ended(record, { cached: true, reason: "complete", output: summary.output }), value };
+        return {
+          record: ended(record, { cached: true, reason: "complete", output: summary.output }),
+          value,
+        };
       })();
     }
     return this.attempt(item$);
@@ -130,7 +195,14 @@ class MapExecution {
 
   private attempt(it: ItemState): MaybePromise<ItemOutcome> {
     const { run } = this;
-    const outcome = this.attempts.attempt({ name: it.record.step, body: run.body, args: { item: it.item, index: it.index, params: run.params }, retry: run.spec.retry, timeoutMs: run.spec.timeoutMs, isAsync: run.isAsync });
+    const outcome = this.attempts.attempt({
+      name: it.record.step,
+      body: run.body,
+      args: { item: it.item, index: it.index, params: run.params },
+      retry: run.spec.retry,
+      timeoutMs: run.spec.timeoutMs,
+      isAsync: run.isAsync,
+    });
     const settle = (o: ChildOutcome) => {
       it.record.attempts = o.attempts;
       return o.ok ? this.succeeded(it, o.value) : this.failed(it, o.error);
@@ -145,7 +217,11 @@ class MapExecution {
     } catch (error) {
       return this.failed(it, error);
     }
-    if (isPromise(encoded)) return encoded.then((ready) => this.stored(it, value, ready), (error: unknown) => this.failed(it, error));
+    if (isPromise(encoded))
+      return encoded.then(
+        (ready) => this.stored(it, value, ready),
+        (error: unknown) => this.failed(it, error),
+      );
     return this.stored(it, value, encoded);
   }
 
@@ -176,7 +252,13 @@ class MapExecution {
 
   private failed(it: ItemState, thrown: unknown): ItemOutcome {
     const { stack: _stack, ...error } = serializeError(thrown);
-    return { record: ended(it.record, { status: this.run.control.aborted ? "cancelled" : "failed", error }), error };
+    return {
+      record: ended(it.record, {
+        status: this.run.control.aborted ? "cancelled" : "failed",
+        error,
+      }),
+      error,
+    };
   }
 }
 
@@ -192,4 +274,3 @@ function ended(record: StepRunRecord, extra: Partial<StepRunRecord>): StepRunRec
   const finishedAt = Date.now();
   return Object.assign(record, extra, { finishedAt, durationMs: finishedAt - record.startedAt! });
 }
-

@@ -28,15 +28,20 @@ function processStartedAt(pid: number): number | undefined {
     // Fields after the command name (which may hold spaces): the 22nd field, starttime, in clock ticks (100/s).
     const ticks = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
     bootTimeMs ??= Number(/^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"))?.[1]) * 1000;
-    return Number.isFinite(ticks) && Number.isFinite(bootTimeMs) ? bootTimeMs + ticks * 10 : undefined;
+    return Number.isFinite(ticks) && Number.isFinite(bootTimeMs)
+      ? bootTimeMs + ticks * 10
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
-const THIS_PROCESS_STARTED = processStartedAt(process.pid) ?? Math.round(Date.now() - process.uptime() * 1000);
+const THIS_PROCESS_STARTED =
+  processStartedAt(process.pid) ?? Math.round(Date.now() - process.uptime() * 1000);
 
-export function ownerFields(): Required<Pick<RunRecord, "ownerPid" | "ownerHost" | "ownerStartedAt">> {
+export function ownerFields(): Required<
+  Pick<RunRecord, "ownerPid" | "ownerHost" | "ownerStartedAt">
+> {
   return { ownerPid: process.pid, ownerHost: THIS_HOST, ownerStartedAt: THIS_PROCESS_STARTED };
 }
 
@@ -46,7 +51,11 @@ export function ownerName(run: RunRecord): string {
 }
 
 function isThisProcess(run: RunRecord): boolean {
-  return run.ownerHost === THIS_HOST && run.ownerPid === process.pid && (run.ownerStartedAt === undefined || run.ownerStartedAt === THIS_PROCESS_STARTED);
+  return (
+    run.ownerHost === THIS_HOST &&
+    run.ownerPid === process.pid &&
+    (run.ownerStartedAt === undefined || run.ownerStartedAt === THIS_PROCESS_STARTED)
+  );
 }
 
 /** Whether the process that owns the run may still be running it. */
@@ -82,10 +91,21 @@ export async function claimRun(runs: RunStore, run: RunRecord): Promise<string> 
   const live = run.status === "running" || (run.status === "queued" && !isThisProcess(run));
   if (live && ownerAlive(run)) throw ownedError(run);
   if (run.status === "succeeded") {
-    throw new SluiceError("conflict", `Run ${run.runId} already succeeded (run by process ${ownerName(run)}); there is nothing to resume.`, { runId: run.runId, details: { owner: ownerName(run) } });
+    throw new SluiceError(
+      "conflict",
+      `Run ${run.runId} already succeeded (run by process ${ownerName(run)}); there is nothing to resume.`,
+      { runId: run.runId, details: { owner: ownerName(run) } },
+    );
   }
   const claim = newClaim();
-  if (!(await runs.casRun(run.runId, run.claim, { status: "running", ...ownerFields(), heartbeatAt: Date.now(), claim }))) {
+  if (
+    !(await runs.casRun(run.runId, run.claim, {
+      status: "running",
+      ...ownerFields(),
+      heartbeatAt: Date.now(),
+      claim,
+    }))
+  ) {
     const now = await runs.findRun(run.runId);
     throw ownedError(now ?? run);
   }
@@ -95,10 +115,14 @@ export async function claimRun(runs: RunStore, run: RunRecord): Promise<string> 
 
 /** A run another live process owns: refused, naming that process. */
 export function ownedError(run: RunRecord): SluiceError {
-  return new SluiceError("conflict", `Run ${run.runId} is being run by process ${ownerName(run)}; nothing was run. Wait for it to end (sluice runs), or stop that process first.`, {
-    runId: run.runId,
-    details: { owner: ownerName(run) },
-  });
+  return new SluiceError(
+    "conflict",
+    `Run ${run.runId} is being run by process ${ownerName(run)}; nothing was run. Wait for it to end (sluice runs), or stop that process first.`,
+    {
+      runId: run.runId,
+      details: { owner: ownerName(run) },
+    },
+  );
 }
 
 /**
@@ -106,11 +130,21 @@ export function ownedError(run: RunRecord): SluiceError {
  * resumed (`resumed`: its record as read from the store) is claimed first (claimRun), and its end is
  * cleared. Either way the store fences the run with the claim.
  */
-export async function takeRun(runs: RunStore, run: Omit<RunRecord, "claim">, resumed?: RunRecord): Promise<void> {
+export async function takeRun(
+  runs: RunStore,
+  run: Omit<RunRecord, "claim">,
+  resumed?: RunRecord,
+): Promise<void> {
   if (resumed) {
     await claimRun(runs, resumed);
     const { runId, startedAt: _kept, ...fields } = run;
-    await runs.updateRun(runId, { ...fields, reason: undefined, finishedAt: undefined, durationMs: undefined, error: undefined });
+    await runs.updateRun(runId, {
+      ...fields,
+      reason: undefined,
+      finishedAt: undefined,
+      durationMs: undefined,
+      error: undefined,
+    });
     return;
   }
   const claim = newClaim();
@@ -123,7 +157,11 @@ export async function takeRun(runs: RunStore, run: Omit<RunRecord, "claim">, res
  * created with: nothing is read back, and what the trigger recorded stays. Refused when another
  * process took the run meanwhile (its claim changed).
  */
-export async function adoptRun(runs: RunStore, run: Omit<RunRecord, "claim" | "startedAt">, claim: string): Promise<void> {
+export async function adoptRun(
+  runs: RunStore,
+  run: Omit<RunRecord, "claim" | "startedAt">,
+  claim: string,
+): Promise<void> {
   const { runId, ...fields } = run;
   if (!(await runs.casRun(runId, claim, { ...fields, status: "running" }))) {
     const now = await runs.findRun(runId);

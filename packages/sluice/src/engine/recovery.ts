@@ -8,9 +8,15 @@ import { isOrphaned, ownerName } from "./owner.js";
  * drops the claim, so a dead-looking owner that wakes up has its writes refused. Finished steps keep
  * their outputs, so resuming redoes none of them. Returns the runs marked.
  */
-export async function recoverCrashedRuns(runs: RunStore, now: number = Date.now()): Promise<string[]> {
+export async function recoverCrashedRuns(
+  runs: RunStore,
+  now: number = Date.now(),
+): Promise<string[]> {
   const marked: string[] = [];
-  const live = [...(await runs.listRuns({ status: "running" })), ...(await runs.listRuns({ status: "queued" }))];
+  const live = [
+    ...(await runs.listRuns({ status: "running" })),
+    ...(await runs.listRuns({ status: "queued" })),
+  ];
   for (const run of live) {
     if (!isOrphaned(run, now)) continue;
     const owner = ownerName(run);
@@ -20,14 +26,22 @@ export async function recoverCrashedRuns(runs: RunStore, now: number = Date.now(
       finishedAt: now,
       durationMs: now - run.startedAt,
       claim: undefined,
-      error: run.error ?? { code: "crashed", message: `The process that ran this run (${owner}) died; resume it with: sluice resume ${run.runId}` },
+      error: run.error ?? {
+        code: "crashed",
+        message: `The process that ran this run (${owner}) died; resume it with: sluice resume ${run.runId}`,
+      },
     });
     if (!claimed) continue;
     const detail = await runs.getRun(run.runId);
     const fixes: StepRunRecord[] = [];
     for (const step of detail?.steps ?? []) {
       if (step.status === "running") {
-        fixes.push({ ...step, status: "failed", finishedAt: now, error: { code: "crashed", message: `The process running this step (${owner}) died.` } });
+        fixes.push({
+          ...step,
+          status: "failed",
+          finishedAt: now,
+          error: { code: "crashed", message: `The process running this step (${owner}) died.` },
+        });
       } else if (step.status === "pending") {
         fixes.push({ ...step, status: "cancelled", reason: "cancelled" });
       }

@@ -92,7 +92,15 @@ export class RunResult<Outputs = Record<string, unknown>> {
   }
 
   summary(): ExecutionSummary {
-    const summary: ExecutionSummary = { scheduled: [], complete: [], ran: [], cached: [], skipped: [], failed: [], cancelled: [] };
+    const summary: ExecutionSummary = {
+      scheduled: [],
+      complete: [],
+      ran: [],
+      cached: [],
+      skipped: [],
+      failed: [],
+      cancelled: [],
+    };
     for (const step of Object.values(this.steps)) {
       summary.scheduled.push(step.name);
       if (step.status === "succeeded") {
@@ -101,7 +109,8 @@ export class RunResult<Outputs = Record<string, unknown>> {
         else summary.cached.push(step.name);
       } else if (step.status === "skipped") summary.skipped.push(step.name);
       else if (step.status === "failed") summary.failed.push(step.name);
-      else if (step.status === "cancelled" || step.status === "pending") summary.cancelled.push(step.name);
+      else if (step.status === "cancelled" || step.status === "pending")
+        summary.cancelled.push(step.name);
     }
     return summary;
   }
@@ -117,8 +126,10 @@ export class RunResult<Outputs = Record<string, unknown>> {
       if (!step.output) continue;
       const text = this.#outputTexts.get(step.name);
       const small = step.output.size < INLINE_LIMIT;
-      if (step.output.kind === "json" && small && text !== undefined) outputs[step.name] = parseForJson(text);
-      else if (step.output.kind === "records" && small && step.name in this.outputs) outputs[step.name] = this.outputs[step.name];
+      if (step.output.kind === "json" && small && text !== undefined)
+        outputs[step.name] = parseForJson(text);
+      else if (step.output.kind === "records" && small && step.name in this.outputs)
+        outputs[step.name] = this.outputs[step.name];
       else outputs[step.name] = { $ref: step.output };
     }
     return {

@@ -11,11 +11,20 @@ import { isOrphaned, ownedError, ownerName } from "./owner.js";
  * The run, when it may be resumed; otherwise a `not-found` or `conflict` error saying why, with
  * `startAgain` (how to start a new run instead) when it already succeeded.
  */
-export function checkResumable(runId: string, run: RunRecord | undefined, startAgain: string): RunRecord {
+export function checkResumable(
+  runId: string,
+  run: RunRecord | undefined,
+  startAgain: string,
+): RunRecord {
   if (!run) throw new SluiceError("not-found", `No run ${runId}. List runs with: sluice runs`);
   if (run.status === "succeeded") {
-    throw new SluiceError("conflict", `Run ${runId} already succeeded (run by process ${ownerName(run)}); there is nothing to resume. ${startAgain}`, { runId, details: { owner: ownerName(run) } });
+    throw new SluiceError(
+      "conflict",
+      `Run ${runId} already succeeded (run by process ${ownerName(run)}); there is nothing to resume. ${startAgain}`,
+      { runId, details: { owner: ownerName(run) } },
+    );
   }
-  if ((run.status === "running" || run.status === "queued") && !isOrphaned(run)) throw ownedError(run);
+  if ((run.status === "running" || run.status === "queued") && !isOrphaned(run))
+    throw ownedError(run);
   return run;
 }

@@ -5,7 +5,11 @@ import type { NormalizedRetry } from "../core/index.js";
  * the wait is between half and all of the computed delay ("equal jitter"), so steps that failed
  * together do not all retry at the same moment.
  */
-export function retryDelay(policy: NormalizedRetry, failedAttempt: number, random: () => number = Math.random): number {
+export function retryDelay(
+  policy: NormalizedRetry,
+  failedAttempt: number,
+  random: () => number = Math.random,
+): number {
   let delay: number;
   if (policy.backoff === "fixed") delay = policy.delayMs;
   else if (policy.backoff === "linear") delay = policy.delayMs * failedAttempt;

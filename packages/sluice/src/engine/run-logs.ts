@@ -35,9 +35,20 @@ export class RunLogs {
   /** The log's last word on a failed step: its error, code and first stack lines (`sluice logs --tail 1`). */
   failure(step: string, error: SerializedError, attempts: number): void {
     const after = attempts > 1 ? ` after ${attempts} attempts` : "";
-    const frames = error.stack?.split("\n").filter((line) => /^\s+at /.test(line)).slice(0, 8) ?? [];
+    const frames =
+      error.stack
+        ?.split("\n")
+        .filter((line) => /^\s+at /.test(line))
+        .slice(0, 8) ?? [];
     const message = [`failed${after} [${error.code}]: ${error.message}`, ...frames].join("\n");
-    this.logs.push({ runId: this.runId, step, time: Date.now(), level: "error", message: capText(message), data: { code: error.code } });
+    this.logs.push({
+      runId: this.runId,
+      step,
+      time: Date.now(),
+      level: "error",
+      message: capText(message),
+      data: { code: error.code },
+    });
   }
 
   /** Writes what is buffered (queued with the run's other writes). */

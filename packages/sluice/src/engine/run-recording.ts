@@ -40,7 +40,9 @@ export class RunRecording {
     }
     // A failed heartbeat is not the run's failure: the writes that matter fail on their own.
     this.heartbeat = setInterval(() => {
-      Promise.resolve(this.runs.updateRun(this.runId, { heartbeatAt: Date.now() })).catch(() => undefined);
+      Promise.resolve(this.runs.updateRun(this.runId, { heartbeatAt: Date.now() })).catch(
+        () => undefined,
+      );
     }, HEARTBEAT_MS);
     if (opening.unrefHeartbeat) this.heartbeat.unref();
   }

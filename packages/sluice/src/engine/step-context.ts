@@ -1,4 +1,11 @@
-import { capText, maskText, SluiceError, type LogLevel, type StepContext, type StepLogger } from "../core/index.js";
+import {
+  capText,
+  maskText,
+  SluiceError,
+  type LogLevel,
+  type StepContext,
+  type StepLogger,
+} from "../core/index.js";
 import type { AttemptControl } from "../executors/index.js";
 import type { LogRecord } from "../store/index.js";
 
@@ -22,7 +29,12 @@ export class Context implements StepContext {
   ) {}
 
   metric(name: string, value: number): void {
-    if (!this.onMetric) throw new SluiceError("invalid-usage", `step "${this.step}": ctx.metric() can be called from the step's run body only.`, { step: this.step });
+    if (!this.onMetric)
+      throw new SluiceError(
+        "invalid-usage",
+        `step "${this.step}": ctx.metric() can be called from the step's run body only.`,
+        { step: this.step },
+      );
     this.onMetric(name, value);
   }
 
@@ -37,11 +49,21 @@ export class Context implements StepContext {
 }
 
 /** A step's logger: `log(message)` at info, `log.debug/info/warn/error`; secret values are masked. */
-export function makeLogger(runId: string, step: string, secrets: readonly string[], sink: (record: LogRecord) => void): StepLogger {
+export function makeLogger(
+  runId: string,
+  step: string,
+  secrets: readonly string[],
+  sink: (record: LogRecord) => void,
+): StepLogger {
   const write = (level: LogLevel) => (message: string, data?: unknown) => {
-    const text = capText(secrets.length > 0 ? maskText(String(message), secrets) : String(message), MAX_LOG_TEXT);
+    const text = capText(
+      secrets.length > 0 ? maskText(String(message), secrets) : String(message),
+      MAX_LOG_TEXT,
+    );
     const record: LogRecord = { runId, step, time: Date.now(), level, message: text };
-    if (data !== undefined) record.data = secrets.length > 0 ? JSON.parse(maskText(JSON.stringify(data) ?? "null", secrets)) : data;
+    if (data !== undefined)
+      record.data =
+        secrets.length > 0 ? JSON.parse(maskText(JSON.stringify(data) ?? "null", secrets)) : data;
     sink(record);
   };
   const logger = write("info") as StepLogger;

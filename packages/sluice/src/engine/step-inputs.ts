@@ -20,17 +20,27 @@ export function isAbsent(input: ResolvedInput, upstream: StepState): boolean {
 export const ABSENT_INPUT_HASH = "absent";
 
 /** Content hashes of the step's inputs (upstream outputs, declared files): what its cache key covers. */
-export function inputHashesOf(state: StepState, states: ReadonlyArray<StepState | undefined>): Record<string, string> {
-  const hashes: Record<string, string> = state.planned.fileHashes ? { ...state.planned.fileHashes } : {};
+export function inputHashesOf(
+  state: StepState,
+  states: ReadonlyArray<StepState | undefined>,
+): Record<string, string> {
+  const hashes: Record<string, string> = state.planned.fileHashes
+    ? { ...state.planned.fileHashes }
+    : {};
   for (const input of state.node.inputs) {
     const upstream = states[input.from]!;
-    hashes[input.name] = isAbsent(input, upstream) ? ABSENT_INPUT_HASH : inputHashOf({ output: upstream.ref!, fieldHashes: upstream.fieldHashes }, input.field);
+    hashes[input.name] = isAbsent(input, upstream)
+      ? ABSENT_INPUT_HASH
+      : inputHashOf({ output: upstream.ref!, fieldHashes: upstream.fieldHashes }, input.field);
   }
   return hashes;
 }
 
 /** For a completion: the completion each input came from, by input name (lineage by step instance). */
-export function inputKeysOf(state: StepState, states: ReadonlyArray<StepState | undefined>): { inputKeys?: Record<string, string> } {
+export function inputKeysOf(
+  state: StepState,
+  states: ReadonlyArray<StepState | undefined>,
+): { inputKeys?: Record<string, string> } {
   let keys: Record<string, string> | undefined;
   for (const input of state.node.inputs) {
     const key = states[input.from]!.completionKey;
@@ -40,20 +50,37 @@ export function inputKeysOf(state: StepState, states: ReadonlyArray<StepState | 
 }
 
 /** A step's inputs by name, and its params; waits only when some input must be read from the artifact store. */
-export function argsOf(state: StepState, states: ReadonlyArray<StepState | undefined>, params: Record<string, unknown>, loader: OutputLoader): MaybePromise<Record<string, unknown>> {
+export function argsOf(
+  state: StepState,
+  states: ReadonlyArray<StepState | undefined>,
+  params: Record<string, unknown>,
+  loader: OutputLoader,
+): MaybePromise<Record<string, unknown>> {
   for (const input of state.node.inputs) {
     const upstream = states[input.from]!;
-    if (!upstream.hasValue && !isAbsent(input, upstream)) return loadThenArgs(state, states, params, loader);
+    if (!upstream.hasValue && !isAbsent(input, upstream))
+      return loadThenArgs(state, states, params, loader);
   }
   return buildArgs(state, states, params, loader.runId);
 }
 
-async function loadThenArgs(state: StepState, states: ReadonlyArray<StepState | undefined>, params: Record<string, unknown>, loader: OutputLoader): Promise<Record<string, unknown>> {
-  for (const input of state.node.inputs) if (!isAbsent(input, states[input.from]!)) await valueOf(states[input.from]!, loader);
+async function loadThenArgs(
+  state: StepState,
+  states: ReadonlyArray<StepState | undefined>,
+  params: Record<string, unknown>,
+  loader: OutputLoader,
+): Promise<Record<string, unknown>> {
+  for (const input of state.node.inputs)
+    if (!isAbsent(input, states[input.from]!)) await valueOf(states[input.from]!, loader);
   return buildArgs(state, states, params, loader.runId);
 }
 
-function buildArgs(state: StepState, states: ReadonlyArray<StepState | undefined>, params: Record<string, unknown>, runId: string): Record<string, unknown> {
+function buildArgs(
+  state: StepState,
+  states: ReadonlyArray<StepState | undefined>,
+  params: Record<string, unknown>,
+  runId: string,
+): Record<string, unknown> {
   const args: Record<string, unknown> = { params };
   for (const input of state.node.inputs) {
     const upstream = states[input.from]!;
@@ -70,7 +97,12 @@ function buildArgs(state: StepState, states: ReadonlyArray<StepState | undefined
       throw new SluiceError(
         "output-invalid",
         `step "${state.node.name}": input "${input.name}" reads field "${input.field}" of step "${upstream.node.name}", whose output has no such field. Return an object with "${input.field}" from "${upstream.node.name}", or wire the whole output.`,
-        { step: state.node.name, runId, retryable: false, details: { input: input.name, from: upstream.node.name, field: input.field } },
+        {
+          step: state.node.name,
+          runId,
+          retryable: false,
+          details: { input: input.name, from: upstream.node.name, field: input.field },
+        },
       );
     }
     args[input.name] = (value as Record<string, unknown>)[input.field];
@@ -79,7 +111,10 @@ function buildArgs(state: StepState, states: ReadonlyArray<StepState | undefined
 }
 
 /** Why this step cannot run because of its upstream, if it cannot. */
-export function blockedBy(state: StepState, states: ReadonlyArray<StepState | undefined>): "upstream-failed" | "condition-false" | undefined {
+export function blockedBy(
+  state: StepState,
+  states: ReadonlyArray<StepState | undefined>,
+): "upstream-failed" | "condition-false" | undefined {
   let conditionSkip = false;
   for (const dep of state.node.deps) {
     const upstream = states[dep]!;
@@ -87,7 +122,11 @@ export function blockedBy(state: StepState, states: ReadonlyArray<StepState | un
     if (upstream.status === "skipped") {
       if (upstream.reason === "upstream-failed") return "upstream-failed";
       // An `after` dependency, or one read only through optional() inputs, does not pass its skip on.
-      if (!state.node.afterOnly.has(dep) && !state.node.inputs.every((input) => input.from !== dep || input.optional)) conditionSkip = true;
+      if (
+        !state.node.afterOnly.has(dep) &&
+        !state.node.inputs.every((input) => input.from !== dep || input.optional)
+      )
+        conditionSkip = true;
     }
   }
   return conditionSkip ? "condition-false" : undefined;
@@ -97,7 +136,11 @@ export function blockedBy(state: StepState, states: ReadonlyArray<StepState | un
  * The outputs a run's result holds: every succeeded step's (`all`), or only those computed in this run
  * (`ran`). A step whose output cannot be read is set failed, with no output, and listed with the error.
  */
-export async function readOutputs(states: readonly StepState[], loader: OutputLoader, which: "all" | "ran") {
+export async function readOutputs(
+  states: readonly StepState[],
+  loader: OutputLoader,
+  which: "all" | "ran",
+) {
   const outputs: Record<string, unknown> = {};
   const texts = new Map<string, string>();
   const unreadable: Array<{ state: StepState; error: unknown }> = [];
@@ -125,7 +168,8 @@ export function valueOf(state: StepState, loader: OutputLoader): MaybePromise<un
     const encoded = await loader.artifacts.get(state.ref!);
     if (!encoded) {
       // Missing or failing its hash check: never served. Forget the completion so the next run recomputes it.
-      if (state.cacheKey !== undefined) await loader.completions.deleteCompletions([state.cacheKey]);
+      if (state.cacheKey !== undefined)
+        await loader.completions.deleteCompletions([state.cacheKey]);
       throw new SluiceError(
         "not-found",
         `The stored output of step "${state.node.name}" (artifact ${state.ref!.hash.slice(0, 12)}) is missing or corrupted, so it was not used. Run again: "${state.node.name}" will be recomputed.`,

@@ -70,5 +70,7 @@ export function resultOf(state: StepState): StepResult {
 }
 
 function durationOf(state: StepState): number {
-  return state.startedAt !== undefined && state.finishedAt !== undefined ? state.finishedAt - state.startedAt : 0;
+  return state.startedAt !== undefined && state.finishedAt !== undefined
+    ? state.finishedAt - state.startedAt
+    : 0;
 }

@@ -3,8 +3,15 @@ import type { ExecutionSummary } from "./result.js";
 const LIST_LIMIT = 8;
 
 /** The execution summary as text, as Luigi and d6tflow print it after a run. */
-export function formatSummary(summary: ExecutionSummary, status: string, durationMs: number): string {
-  const lines = [`===== sluice execution summary =====`, `Scheduled ${count(summary.scheduled.length)}:`];
+export function formatSummary(
+  summary: ExecutionSummary,
+  status: string,
+  durationMs: number,
+): string {
+  const lines = [
+    `===== sluice execution summary =====`,
+    `Scheduled ${count(summary.scheduled.length)}:`,
+  ];
   const groups: Array<[string, string[]]> = [
     ["ran", summary.ran],
     ["complete (nothing to do)", summary.complete],

@@ -27,11 +27,15 @@ export class InProcessExecutor implements Executor {
       if (call.timeoutMs !== undefined) {
         timer = setTimeout(() => {
           control.abort(
-            new SluiceError("step-timeout", `step "${call.step}" timed out after ${call.timeoutMs} ms (attempt ${call.ctx.attempt}).`, {
-              step: call.step,
-              runId: call.ctx.runId,
-              details: { timeoutMs: call.timeoutMs, attempt: call.ctx.attempt },
-            }),
+            new SluiceError(
+              "step-timeout",
+              `step "${call.step}" timed out after ${call.timeoutMs} ms (attempt ${call.ctx.attempt}).`,
+              {
+                step: call.step,
+                runId: call.ctx.runId,
+                details: { timeoutMs: call.timeoutMs, attempt: call.ctx.attempt },
+              },
+            ),
           );
         }, call.timeoutMs);
       }
@@ -50,5 +54,9 @@ export class InProcessExecutor implements Executor {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }

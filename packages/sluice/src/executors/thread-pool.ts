@@ -16,7 +16,12 @@ const WORKER = new URL("./thread-worker.js", import.meta.url);
 /** tinypool is loaded when a thread is first needed: most runs never need one. */
 async function newPool(threads?: number): Promise<Tinypool> {
   const { default: Pool } = await import("tinypool");
-  return new Pool({ filename: WORKER.href, minThreads: 0, maxThreads: threads ?? availableParallelism(), idleTimeout: 1000 });
+  return new Pool({
+    filename: WORKER.href,
+    minThreads: 0,
+    maxThreads: threads ?? availableParallelism(),
+    idleTimeout: 1000,
+  });
 }
 
 /** Where a thread-isolated step is found again: its module and its pipeline's name. */
@@ -49,8 +54,19 @@ export class ThreadExecutor implements Executor {
         controller.abort();
       }, call.timeoutMs);
     });
-    const task: ThreadTask = { kind: "step", moduleUrl: this.location.moduleUrl, pipeline: this.location.pipeline, step: call.step, args: call.args, runId: call.ctx.runId, attempt: call.ctx.attempt, started: port2 };
-    return (pool.run(task, { signal: controller.signal, transferList: [port2] }) as Promise<ThreadResult>).then(
+    const task: ThreadTask = {
+      kind: "step",
+      moduleUrl: this.location.moduleUrl,
+      pipeline: this.location.pipeline,
+      step: call.step,
+      args: call.args,
+      runId: call.ctx.runId,
+      attempt: call.ctx.attempt,
+      started: port2,
+    };
+    return (
+      pool.run(task, { signal: controller.signal, transferList: [port2] }) as Promise<ThreadResult>
+    ).then(
       (result) => {
         done();
         for (const { level, message, data } of result.logs) call.ctx.log[level](message, data);
@@ -60,11 +76,15 @@ export class ThreadExecutor implements Executor {
       (error: unknown) => {
         done();
         if (timedOut) {
-          throw new SluiceError("step-timeout", `step "${call.step}" timed out after ${call.timeoutMs} ms (attempt ${call.ctx.attempt}); its thread was terminated.`, {
-            step: call.step,
-            runId: call.ctx.runId,
-            details: { timeoutMs: call.timeoutMs, attempt: call.ctx.attempt },
-          });
+          throw new SluiceError(
+            "step-timeout",
+            `step "${call.step}" timed out after ${call.timeoutMs} ms (attempt ${call.ctx.attempt}); its thread was terminated.`,
+            {
+              step: call.step,
+              runId: call.ctx.runId,
+              details: { timeoutMs: call.timeoutMs, attempt: call.ctx.attempt },
+            },
+          );
         }
         if (control.aborted) throw control.reason;
         throw error;
@@ -88,11 +108,31 @@ export class ThreadExecutor implements Executor {
  * items and results structured-cloneable.
  * @example const scores = await parallelMap(import.meta.url, "score", docs, { workers: 2 });
  */
-export async function parallelMap<T, R>(moduleUrl: string | URL, exportName: string, items: readonly T[], options: { workers?: number } = {}): Promise<R[]> {
-  const url = typeof moduleUrl === "string" && !moduleUrl.startsWith("file:") ? pathToFileURL(moduleUrl).href : String(moduleUrl);
+export async function parallelMap<T, R>(
+  moduleUrl: string | URL,
+  exportName: string,
+  items: readonly T[],
+  options: { workers?: number } = {},
+): Promise<R[]> {
+  const url =
+    typeof moduleUrl === "string" && !moduleUrl.startsWith("file:")
+      ? pathToFileURL(moduleUrl).href
+      : String(moduleUrl);
   const pool = await newPool(options.workers);
   try {
-    return await Promise.all(items.map(async (item) => ((await pool.run({ kind: "call", moduleUrl: url, exportName, item } satisfies ThreadTask)) as ThreadResult).value as R));
+    return await Promise.all(
+      items.map(
+        async (item) =>
+          (
+            (await pool.run({
+              kind: "call",
+              moduleUrl: url,
+              exportName,
+              item,
+            } satisfies ThreadTask)) as ThreadResult
+          ).value as R,
+      ),
+    );
   } finally {
     await pool.destroy();
   }

@@ -8,7 +8,16 @@ import { fileURLToPath } from "node:url";
 import type { MessagePort } from "node:worker_threads";
 
 export type ThreadTask =
-  | { kind: "step"; moduleUrl: string; pipeline: string; step: string; args: unknown; runId: string; attempt: number; started: MessagePort }
+  | {
+      kind: "step";
+      moduleUrl: string;
+      pipeline: string;
+      step: string;
+      args: unknown;
+      runId: string;
+      attempt: number;
+      started: MessagePort;
+    }
   | { kind: "call"; moduleUrl: string; exportName: string; item: unknown };
 
 export interface ThreadResult {
@@ -38,14 +47,41 @@ function load(moduleUrl: string): Promise<Record<string, unknown>> {
 interface PipelineLike {
   kind: "pipeline";
   name: string;
-  graph(): { byName: ReadonlyMap<string, { def: { run: (args: unknown, ctx: unknown) => unknown; filePaths: Readonly<Record<string, string>> } }> };
+  graph(): {
+    byName: ReadonlyMap<
+      string,
+      {
+        def: {
+          run: (args: unknown, ctx: unknown) => unknown;
+          filePaths: Readonly<Record<string, string>>;
+        };
+      }
+    >;
+  };
 }
 
-function findStep(module: Record<string, unknown>, moduleUrl: string, pipeline: string, step: string) {
-  const found = Object.values(module).find((value): value is PipelineLike => typeof value === "object" && value !== null && (value as PipelineLike).kind === "pipeline" && (value as PipelineLike).name === pipeline);
-  if (!found) throw new Error(`isolate "thread": ${moduleUrl} exports no pipeline named "${pipeline}"; a thread-isolated step's pipeline must be exported by the module it is defined in.`);
+function findStep(
+  module: Record<string, unknown>,
+  moduleUrl: string,
+  pipeline: string,
+  step: string,
+) {
+  const found = Object.values(module).find(
+    (value): value is PipelineLike =>
+      typeof value === "object" &&
+      value !== null &&
+      (value as PipelineLike).kind === "pipeline" &&
+      (value as PipelineLike).name === pipeline,
+  );
+  if (!found)
+    throw new Error(
+      `isolate "thread": ${moduleUrl} exports no pipeline named "${pipeline}"; a thread-isolated step's pipeline must be exported by the module it is defined in.`,
+    );
   const node = found.graph().byName.get(step);
-  if (!node) throw new Error(`isolate "thread": pipeline "${pipeline}" in ${moduleUrl} has no step "${step}" when imported again; define steps at the module's top level.`);
+  if (!node)
+    throw new Error(
+      `isolate "thread": pipeline "${pipeline}" in ${moduleUrl} has no step "${step}" when imported again; define steps at the module's top level.`,
+    );
   return node.def;
 }
 
@@ -55,14 +91,27 @@ export default async function runTask(task: ThreadTask): Promise<ThreadResult> {
   const metrics: ThreadResult["metrics"] = [];
   if (task.kind === "call") {
     const fn = module[task.exportName];
-    if (typeof fn !== "function") throw new Error(`parallelMap: ${task.moduleUrl} has no exported function "${task.exportName}".`);
+    if (typeof fn !== "function")
+      throw new Error(
+        `parallelMap: ${task.moduleUrl} has no exported function "${task.exportName}".`,
+      );
     return { value: await fn(task.item), logs, metrics };
   }
   const { run, filePaths } = findStep(module, task.moduleUrl, task.pipeline, task.step);
-  const write = (level: ThreadResult["logs"][number]["level"]) => (message: string, data?: unknown) => {
-    logs.push(data === undefined ? { level, message: String(message) } : { level, message: String(message), data });
-  };
-  const log = Object.assign(write("info"), { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") });
+  const write =
+    (level: ThreadResult["logs"][number]["level"]) => (message: string, data?: unknown) => {
+      logs.push(
+        data === undefined
+          ? { level, message: String(message) }
+          : { level, message: String(message), data },
+      );
+    };
+  const log = Object.assign(write("info"), {
+    debug: write("debug"),
+    info: write("info"),
+    warn: write("warn"),
+    error: write("error"),
+  });
   const ctx = {
     runId: task.runId,
     step: task.step,

@@ -17,9 +17,18 @@ export interface FlowDefinition {
   paramsSchema: SnapshotJson["paramsSchema"];
 }
 
-export function flowDefinition(graph: PipelineGraph, options: { version?: string; description?: string } = {}): FlowDefinition {
+export function flowDefinition(
+  graph: PipelineGraph,
+  options: { version?: string; description?: string } = {},
+): FlowDefinition {
   const snapshot = snapshotOf(graph, options.version).toJSON();
-  const definition: FlowDefinition = { name: graph.pipeline, version: versionLabel(options.version, snapshot.hash), hash: snapshot.hash, steps: snapshot.steps, paramsSchema: snapshot.paramsSchema };
+  const definition: FlowDefinition = {
+    name: graph.pipeline,
+    version: versionLabel(options.version, snapshot.hash),
+    hash: snapshot.hash,
+    steps: snapshot.steps,
+    paramsSchema: snapshot.paramsSchema,
+  };
   if (options.description !== undefined) definition.description = options.description;
   return definition;
 }

@@ -4,8 +4,21 @@
  * its idempotency key, then start it in this process by adopting the queued run (queued → running
  * under the claim it was created with; nothing is read back or rewritten).
  */
-import { canonicalJson, maskParams, resolveParams, SluiceError, unknownStep } from "../core/index.js";
-import { newClaim, newRunId, ownerFields, type RunResult, type SluiceEventListener, type Stores } from "../engine/index.js";
+import {
+  canonicalJson,
+  maskParams,
+  resolveParams,
+  SluiceError,
+  unknownStep,
+} from "../core/index.js";
+import {
+  newClaim,
+  newRunId,
+  ownerFields,
+  type RunResult,
+  type SluiceEventListener,
+  type Stores,
+} from "../engine/index.js";
 import type { RunRecord, RunStore, TriggerStore } from "../store/index.js";
 import { checkFlowVersion, type Workspace, type WorkspaceFlow } from "./workspace.js";
 
@@ -33,7 +46,10 @@ export function findFlow(workspace: Workspace, name: string): WorkspaceFlow {
   const flow = workspace.flows.get(name);
   if (flow) return flow;
   const known = [...workspace.flows.keys()];
-  throw new SluiceError("not-found", `No flow "${name}" in project "${workspace.project}". Flows: ${known.length > 0 ? known.join(", ") : "none"}.`);
+  throw new SluiceError(
+    "not-found",
+    `No flow "${name}" in project "${workspace.project}". Flows: ${known.length > 0 ? known.join(", ") : "none"}.`,
+  );
 }
 
 /**
@@ -54,7 +70,8 @@ export async function queueTrigger(
   const graph = pipeline.graph();
   const params = request.params ?? {};
   resolveParams(graph, params); // invalid params are the caller's mistake, found before any run exists
-  for (const step of [...(request.targets ?? []), ...(request.force ?? [])]) if (!graph.byName.has(step)) throw unknownStep(graph, step);
+  for (const step of [...(request.targets ?? []), ...(request.force ?? [])])
+    if (!graph.byName.has(step)) throw unknownStep(graph, step);
   const masked = maskParams(params, graph.secretParams);
   const run: RunRecord = {
     runId: newRunId(),
@@ -73,11 +90,19 @@ export async function queueTrigger(
   const claimed = await stores.triggers.createTriggeredRun(run, idempotencyKey);
   if (claimed.created) return { flow, run, created: true, params };
   const earlier = await stores.runs.findRun(claimed.runId);
-  if (!earlier) throw new SluiceError("internal", `Idempotency key names run ${claimed.runId}, which is missing.`);
+  if (!earlier)
+    throw new SluiceError(
+      "internal",
+      `Idempotency key names run ${claimed.runId}, which is missing.`,
+    );
   if (earlier.pipeline !== name || canonicalJson(earlier.params) !== canonicalJson(masked)) {
-    throw new SluiceError("conflict", `Idempotency-Key "${idempotencyKey}" was used for another request (run ${earlier.runId} of flow "${earlier.pipeline}" with other params). Use a new key for a new run.`, {
-      details: { runId: earlier.runId },
-    });
+    throw new SluiceError(
+      "conflict",
+      `Idempotency-Key "${idempotencyKey}" was used for another request (run ${earlier.runId} of flow "${earlier.pipeline}" with other params). Use a new key for a new run.`,
+      {
+        details: { runId: earlier.runId },
+      },
+    );
   }
   return { flow, run: earlier, created: false, params };
 }
@@ -91,9 +116,17 @@ export interface StartOptions {
 }
 
 /** Starts a run `queueTrigger` created, in this process: the engine adopts it under its claim. */
-export function startQueued(queued: QueuedTrigger, request: TriggerRequest, options: StartOptions): Promise<RunResult> {
+export function startQueued(
+  queued: QueuedTrigger,
+  request: TriggerRequest,
+  options: StartOptions,
+): Promise<RunResult> {
   const { flow, run, params } = queued;
-  if (!queued.created || run.claim === undefined) throw new SluiceError("internal", `Run ${run.runId} was not queued by this trigger; there is nothing to start.`);
+  if (!queued.created || run.claim === undefined)
+    throw new SluiceError(
+      "internal",
+      `Run ${run.runId} was not queued by this trigger; there is nothing to start.`,
+    );
   return flow.pipeline.run({
     runId: run.runId,
     adopt: { claim: run.claim },

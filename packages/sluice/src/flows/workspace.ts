@@ -11,13 +11,16 @@ import { flowDefinition, type FlowDefinition } from "./definition.js";
 import { exportedPipelines, importModule, type Pipeline, CONFIG_NAMES } from "../runtime/index.js";
 import type { FlowVersionStore } from "../store/index.js";
 
-
-
 const PROJECT_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 const configSchema = z
   .object({
-    project: z.string().regex(PROJECT_KEY, "a project key is 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit"),
+    project: z
+      .string()
+      .regex(
+        PROJECT_KEY,
+        "a project key is 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit",
+      ),
     pipelines: z.array(z.string().min(1)).min(1, "name at least one pipeline module"),
   })
   .strict();
@@ -44,17 +47,28 @@ export interface Workspace {
 export async function registerFlows(workspace: Workspace, store: FlowVersionStore): Promise<void> {
   const registeredAt = Date.now();
   for (const { name, definition } of workspace.flows.values()) {
-    await store.registerFlowVersion({ project: workspace.project, flow: name, version: definition.version, hash: definition.hash, registeredAt });
+    await store.registerFlowVersion({
+      project: workspace.project,
+      flow: name,
+      version: definition.version,
+      hash: definition.hash,
+      registeredAt,
+    });
   }
 }
 
 /** Refuses to run a flow when the caller asked for a version (label or hash) other than the loaded one. */
 export function checkFlowVersion(flow: WorkspaceFlow, requested: string | undefined): void {
   const { definition } = flow;
-  if (requested === undefined || requested === definition.version || requested === definition.hash) return;
-  throw new SluiceError("conflict", `Flow "${flow.name}" has version ${definition.version} (hash ${definition.hash.slice(0, 12)}) loaded, not ${requested}. Omit the version to run the loaded one, or load that version's code.`, {
-    details: { loaded: definition.version, requested },
-  });
+  if (requested === undefined || requested === definition.version || requested === definition.hash)
+    return;
+  throw new SluiceError(
+    "conflict",
+    `Flow "${flow.name}" has version ${definition.version} (hash ${definition.hash.slice(0, 12)}) loaded, not ${requested}. Omit the version to run the loaded one, or load that version's code.`,
+    {
+      details: { loaded: definition.version, requested },
+    },
+  );
 }
 
 /** The config file in `dir`, if there is one. */
@@ -68,7 +82,10 @@ export function findConfig(dir: string = process.cwd()): string | undefined {
 
 /** Loads the config (a file, or the one in a folder) and every pipeline module it names. */
 export async function loadWorkspace(configOrDir: string = process.cwd()): Promise<Workspace> {
-  const configPath = existsSync(configOrDir) && statSync(configOrDir).isFile() ? resolve(configOrDir) : findConfig(configOrDir);
+  const configPath =
+    existsSync(configOrDir) && statSync(configOrDir).isFile()
+      ? resolve(configOrDir)
+      : findConfig(configOrDir);
   if (configPath === undefined || !existsSync(configPath)) {
     throw new SluiceError(
       "invalid-usage",
@@ -82,14 +99,24 @@ export async function loadWorkspace(configOrDir: string = process.cwd()): Promis
     const file = resolve(root, entry);
     const module = await importModule(file, `Pipeline module (${configPath}, pipelines[${index}])`);
     const pipelines = exportedPipelines(module);
-    if (pipelines.length === 0) throw new SluiceError("invalid-pipeline", `${file} (${configPath}, pipelines[${index}]) exports no pipeline. Export one made by pipeline().`);
+    if (pipelines.length === 0)
+      throw new SluiceError(
+        "invalid-pipeline",
+        `${file} (${configPath}, pipelines[${index}]) exports no pipeline. Export one made by pipeline().`,
+      );
     for (const [exportName, pipeline] of pipelines) {
       const known = flows.get(pipeline.name);
       if (known?.pipeline === pipeline) continue; // the same pipeline exported twice (named and default)
       if (known) {
-        throw new SluiceError("invalid-pipeline", `Two pipelines are named "${pipeline.name}": in ${known.file} and ${file}. Flow names must be unique in project "${config.project}"; rename one.`);
+        throw new SluiceError(
+          "invalid-pipeline",
+          `Two pipelines are named "${pipeline.name}": in ${known.file} and ${file}. Flow names must be unique in project "${config.project}"; rename one.`,
+        );
       }
-      const definition = flowDefinition(pipeline.graph(), { version: pipeline.options.version, description: pipeline.options.description });
+      const definition = flowDefinition(pipeline.graph(), {
+        version: pipeline.options.version,
+        description: pipeline.options.description,
+      });
       flows.set(pipeline.name, { name: pipeline.name, pipeline, definition, file, exportName });
     }
   }
@@ -102,7 +129,10 @@ async function readConfig(path: string): Promise<WorkspaceConfig> {
     try {
       raw = JSON.parse(readFileSync(path, "utf8"));
     } catch (error) {
-      throw new SluiceError("invalid-usage", `${path} is not valid JSON: ${(error as Error).message}.`);
+      throw new SluiceError(
+        "invalid-usage",
+        `${path} is not valid JSON: ${(error as Error).message}.`,
+      );
     }
   } else {
     const module = await importModule(path, "Workspace config");
@@ -110,10 +140,16 @@ async function readConfig(path: string): Promise<WorkspaceConfig> {
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(config)"}: ${issue.message}`);
-    throw new SluiceError("invalid-usage", `${path} is not a valid sluice config:\n- ${problems.join("\n- ")}\nExpected { project: "key", pipelines: ["./module.ts", ...] }.`, {
-      details: { path, problems },
-    });
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(config)"}: ${issue.message}`,
+    );
+    throw new SluiceError(
+      "invalid-usage",
+      `${path} is not a valid sluice config:\n- ${problems.join("\n- ")}\nExpected { project: "key", pipelines: ["./module.ts", ...] }.`,
+      {
+        details: { path, problems },
+      },
+    );
   }
   return parsed.data;
 }

@@ -1,5 +1,17 @@
 import { readFileSync } from "node:fs";
-import { SluiceError, hashParts, identityOf, isPromise, sha256, unknownStep, type MaybePromise, type GraphNode, type PipelineGraph, type PlanStatus, type Reason } from "../core/index.js";
+import {
+  SluiceError,
+  hashParts,
+  identityOf,
+  isPromise,
+  sha256,
+  unknownStep,
+  type MaybePromise,
+  type GraphNode,
+  type PipelineGraph,
+  type PlanStatus,
+  type Reason,
+} from "../core/index.js";
 import type { ArtifactStore } from "../artifacts/index.js";
 import type { Completion, CompletionStore, CompletionSummary } from "../store/index.js";
 
@@ -52,9 +64,17 @@ export interface Plan {
 }
 
 /** The cache key of a step instance: code, params and the content of every input. */
-export function cacheKeyOf(pipeline: string, node: GraphNode, paramsHash: string, inputHashes: Record<string, string>): string {
+export function cacheKeyOf(
+  pipeline: string,
+  node: GraphNode,
+  paramsHash: string,
+  inputHashes: Record<string, string>,
+): string {
   const parts = [pipeline, node.name, node.def.fingerprint, paramsHash];
-  for (const input of node.inputs) parts.push(`${input.name}=${inputHashes[input.name]}${input.field === undefined ? "" : `#${input.field}`}`);
+  for (const input of node.inputs)
+    parts.push(
+      `${input.name}=${inputHashes[input.name]}${input.field === undefined ? "" : `#${input.field}`}`,
+    );
   for (const file of node.def.files) parts.push(`file:${file}=${inputHashes[`file:${file}`]}`);
   return hashParts(parts);
 }
@@ -74,7 +94,10 @@ export async function planRun(
 ): Promise<Plan> {
   const forced = new Set(options.force ?? []);
   for (const name of forced) if (!graph.byName.has(name)) throw unknownStep(graph, name);
-  const lookup = nodes.length >= PRELOAD_FROM ? await preloaded(completions, graph.pipeline) : direct(completions);
+  const lookup =
+    nodes.length >= PRELOAD_FROM
+      ? await preloaded(completions, graph.pipeline)
+      : direct(completions);
   const planned = new Array<PlannedStep | undefined>(graph.nodes.length);
   const steps: PlannedStep[] = [];
   for (const node of nodes) {
@@ -87,7 +110,8 @@ export async function planRun(
     let cacheKey: string | undefined;
     if (!upstreamPending) {
       inputHashes = fileHashes ? { ...fileHashes } : {};
-      for (const input of node.inputs) inputHashes[input.name] = inputHashOf(planned[input.from]!.completion!, input.field);
+      for (const input of node.inputs)
+        inputHashes[input.name] = inputHashOf(planned[input.from]!.completion!, input.field);
       cacheKey = cacheKeyOf(graph.pipeline, node, paramsHash, inputHashes);
     }
     let status: PlanStatus = "pending";
@@ -117,7 +141,14 @@ export async function planRun(
         const summary = isPromise(found) ? await found : found;
         const full = summary && lookup.full(summary);
         const latest = isPromise(full) ? await full : full;
-        if (options.checkDependencies === false && latest && !latest.invalidatedAt && !latest.itemsFailed && latest.paramsHash === paramsHash && latest.codeHash === node.def.fingerprint) {
+        if (
+          options.checkDependencies === false &&
+          latest &&
+          !latest.invalidatedAt &&
+          !latest.itemsFailed &&
+          latest.paramsHash === paramsHash &&
+          latest.codeHash === node.def.fingerprint
+        ) {
           status = "complete";
           reason = "complete";
           completion = latest;
@@ -126,18 +157,39 @@ export async function planRun(
         }
       }
     }
-    const result: PlannedStep = { name: node.name, index: node.index, status, reason, identity, paramsHash, params, deps: node.depNames, cacheKey, inputHashes, completion, fileHashes, ...(itemsFailed ? { itemsFailed } : {}) };
+    const result: PlannedStep = {
+      name: node.name,
+      index: node.index,
+      status,
+      reason,
+      identity,
+      paramsHash,
+      params,
+      deps: node.depNames,
+      cacheKey,
+      inputHashes,
+      completion,
+      fileHashes,
+      ...(itemsFailed ? { itemsFailed } : {}),
+    };
     planned[node.index] = result;
     steps.push(result);
   }
   if (artifacts) await recheckOutputs(steps, planned, artifacts);
   const kept = options.checkDependencies === false ? withoutUnneeded(steps, graph) : steps;
-  const plan: Plan = { pipeline: graph.pipeline, steps: kept, byName: new Map(kept.map((step) => [step.name, step])) };
+  const plan: Plan = {
+    pipeline: graph.pipeline,
+    steps: kept,
+    byName: new Map(kept.map((step) => [step.name, step])),
+  };
   return lookup.preloaded ? { ...plan, completionAt: lookup.preloaded } : plan;
 }
 
 /** What a consumer's key covers of an upstream output: the field it reads when that field has a hash, else all of it. */
-export function inputHashOf(upstream: Pick<Completion, "output" | "fieldHashes">, field: string | undefined): string {
+export function inputHashOf(
+  upstream: Pick<Completion, "output" | "fieldHashes">,
+  field: string | undefined,
+): string {
   return (field !== undefined ? upstream.fieldHashes?.[field] : undefined) ?? upstream.output.hash;
 }
 
@@ -169,7 +221,8 @@ async function preloaded(completions: CompletionStore, pipeline: string): Promis
   for (const completion of await completions.completionsOf(pipeline)) {
     byKey.set(completion.cacheKey, completion);
     const current = latest.get(completion.step);
-    if (!current || current.createdAt <= completion.createdAt) latest.set(completion.step, completion);
+    if (!current || current.createdAt <= completion.createdAt)
+      latest.set(completion.step, completion);
   }
   const find = (key: string) => byKey.get(key);
   return {
@@ -192,7 +245,8 @@ function withoutUnneeded(steps: PlannedStep[], graph: PipelineGraph): PlannedSte
     const step = steps[i]!;
     const node = graph.nodes[step.index]!;
     if (!node.dependents.some((dependent) => inPlan[dependent])) needed[step.index] = 1;
-    if (needed[step.index] && step.status === "pending") for (const dep of node.deps) needed[dep] = 1;
+    if (needed[step.index] && step.status === "pending")
+      for (const dep of node.deps) needed[dep] = 1;
   }
   return steps.filter((step) => needed[step.index] || step.status === "complete");
 }
@@ -222,13 +276,22 @@ function hashFiles(node: GraphNode): Record<string, string> {
  * (`missing-output`); at run time its inputs are read from their own outputs. Only existence is
  * checked here; the content hash (of files and inline values alike) is verified when an output is read.
  */
-async function recheckOutputs(steps: PlannedStep[], planned: Array<PlannedStep | undefined>, artifacts: ArtifactStore): Promise<void> {
+async function recheckOutputs(
+  steps: PlannedStep[],
+  planned: Array<PlannedStep | undefined>,
+  artifacts: ArtifactStore,
+): Promise<void> {
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;
     if (step.status !== "complete") continue;
     const found = artifacts.has(step.completion!.output);
     if (isPromise(found) ? await found : found) continue;
-    steps[i] = planned[step.index] = { ...step, status: "pending", reason: "missing-output", completion: undefined };
+    steps[i] = planned[step.index] = {
+      ...step,
+      status: "pending",
+      reason: "missing-output",
+      completion: undefined,
+    };
   }
 }
 
@@ -244,8 +307,10 @@ function whyPending(
   if (latest.paramsHash !== paramsHash) return "params-changed";
   if (latest.invalidatedAt !== undefined) return "reset";
   if (latest.codeHash !== node.def.fingerprint) return "code-changed";
-  for (const [file, hash] of Object.entries(fileHashes ?? {})) if (latest.inputHashes[file] !== hash) return "input-data-changed";
+  for (const [file, hash] of Object.entries(fileHashes ?? {}))
+    if (latest.inputHashes[file] !== hash) return "input-data-changed";
   if (upstreamPending) return "upstream-changed";
-  for (const input of node.inputs) if (latest.inputHashes[input.name] !== inputHashes?.[input.name]) return "upstream-changed";
+  for (const input of node.inputs)
+    if (latest.inputHashes[input.name] !== inputHashes?.[input.name]) return "upstream-changed";
   return "missing-output";
 }

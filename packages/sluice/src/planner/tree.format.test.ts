@@ -52,7 +52,11 @@ describe("formatTree", () => {
   });
 
   it("handles a 5000-deep chain with capped indentation", () => {
-    const items = Array.from({ length: 5000 }, (_, i) => ({ name: `s${i}`, label: `s${i}`, deps: i === 0 ? [] : [`s${i - 1}`] }));
+    const items = Array.from({ length: 5000 }, (_, i) => ({
+      name: `s${i}`,
+      label: `s${i}`,
+      deps: i === 0 ? [] : [`s${i - 1}`],
+    }));
     let text = "";
     expect(() => (text = formatTree(items))).not.toThrow();
     const lines = text.split("\n");

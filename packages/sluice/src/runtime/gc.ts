@@ -28,7 +28,10 @@ const TEMPORARY_FILE_AGE_MS = 60 * 60 * 1000;
 
 export async function collectGarbage(home: SluiceHome, options: GcOptions): Promise<GcResult> {
   if (options.keepLast === undefined && options.olderThanMs === undefined) {
-    throw new SluiceError("invalid-usage", "Say what to remove: --keep-last N (keep the newest N runs of each pipeline) and/or --older-than 30d.");
+    throw new SluiceError(
+      "invalid-usage",
+      "Say what to remove: --keep-last N (keep the newest N runs of each pipeline) and/or --older-than 30d.",
+    );
   }
   // Never collect from a damaged database: what it says is referenced cannot be trusted.
   home.maintenance.checkIntegrity();
@@ -40,7 +43,8 @@ export async function collectGarbage(home: SluiceHome, options: GcOptions): Prom
     const rank = (seen.get(run.pipeline) ?? 0) + 1;
     seen.set(run.pipeline, rank);
     const beyondKeep = options.keepLast === undefined || rank > options.keepLast;
-    const oldEnough = options.olderThanMs === undefined || now - run.startedAt > options.olderThanMs;
+    const oldEnough =
+      options.olderThanMs === undefined || now - run.startedAt > options.olderThanMs;
     if (beyondKeep && oldEnough) doomed.push(run.runId);
   }
   const dryRun = options.dryRun ?? false;
@@ -57,7 +61,13 @@ export async function collectGarbage(home: SluiceHome, options: GcOptions): Prom
     }
   }
   if (!dryRun) removeStaleTemporaryFiles(home.artifacts.root, now);
-  return { runs: found.runs, completions: found.completions, artifacts: found.artifacts.length, bytesFreed, dryRun };
+  return {
+    runs: found.runs,
+    completions: found.completions,
+    artifacts: found.artifacts.length,
+    bytesFreed,
+    dryRun,
+  };
 }
 
 /** Leftovers of writes interrupted by a crash (never renamed into place). */
@@ -86,7 +96,13 @@ function safeList(dir: string): string[] {
 /** "30d", "12h", "45m", "10s" or a number of milliseconds. */
 export function parseAge(text: string, flag = "--older-than"): number {
   const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/.exec(text.trim());
-  if (!match) throw new SluiceError("invalid-usage", `${flag} expects a duration like 30d, 12h, 45m or 10s; got "${text}".`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[(match[2] ?? "ms") as "ms"];
+  if (!match)
+    throw new SluiceError(
+      "invalid-usage",
+      `${flag} expects a duration like 30d, 12h, 45m or 10s; got "${text}".`,
+    );
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[
+    (match[2] ?? "ms") as "ms"
+  ];
   return Number(match[1]) * unit;
 }

@@ -30,7 +30,10 @@ export function resolveHomePath(explicit?: string): string {
  * Opens (creating when missing) the home at `path`, migrates its database, and (unless `recover` is
  * false: read-only commands) records runs whose owner died as crashed.
  */
-export async function openHome(path: string = resolveHomePath(), { recover = true }: { recover?: boolean } = {}): Promise<SluiceHome> {
+export async function openHome(
+  path: string = resolveHomePath(),
+  { recover = true }: { recover?: boolean } = {},
+): Promise<SluiceHome> {
   try {
     // Only its owner may read a home: runs, logs and outputs are private data (folders 0700, files 0600).
     makeFolders(join(path, "artifacts"));
@@ -38,12 +41,20 @@ export async function openHome(path: string = resolveHomePath(), { recover = tru
   } catch (error) {
     const failure = storeError(error, path);
     if (SluiceError.is(failure)) throw failure;
-    throw new SluiceError("store-unwritable", `Cannot create the sluice home ${path}: ${(error as Error).message}. Set SLUICE_HOME or --home to a writable folder.`, { cause: error });
+    throw new SluiceError(
+      "store-unwritable",
+      `Cannot create the sluice home ${path}: ${(error as Error).message}. Set SLUICE_HOME or --home to a writable folder.`,
+      { cause: error },
+    );
   }
   const { artifactRows, ...roles } = openSqliteRoles(join(path, "sluice.db"));
   const artifacts = new FileArtifactStore(join(path, "artifacts"), artifactRows);
   if (recover) await recoverCrashedRuns(roles.runs);
-  return Object.assign(roles, { path, artifacts, stores: { runs: roles.runs, completions: roles.completions, artifacts, catalog: roles.catalog } });
+  return Object.assign(roles, {
+    path,
+    artifacts,
+    stores: { runs: roles.runs, completions: roles.completions, artifacts, catalog: roles.catalog },
+  });
 }
 
 /**
@@ -52,7 +63,8 @@ export async function openHome(path: string = resolveHomePath(), { recover = tru
  */
 function makeFolders(path: string): void {
   const missing: string[] = [];
-  for (let dir = path; !existsSync(dir) && dirname(dir) !== dir; dir = dirname(dir)) missing.unshift(dir);
+  for (let dir = path; !existsSync(dir) && dirname(dir) !== dir; dir = dirname(dir))
+    missing.unshift(dir);
   for (const dir of missing) {
     try {
       mkdirSync(dir, { mode: 0o700 });

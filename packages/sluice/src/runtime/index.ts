@@ -11,10 +11,43 @@ export type { SluiceHome } from "./home.js";
 export { lineageJson, lineageStart } from "./lineage.js";
 export type { LineageLink, LineageStore } from "./lineage.js";
 export { exportedPipelines, importModule, loadPipeline } from "./module-loader.js";
-export { freeze, homeStores, isPipeline, memoryStores, pipeline, Pipeline, Preview } from "./pipeline.js";
-export type { PipelineOptions, PipelineOutputs, PipelineParams, PreviewOptions, PreviewStep, ResetOptions, ResetResult, RunOptions, Typed } from "./pipeline.js";
-export { canonicalText, compareSnapshots, readSnapshot, snapshotHash, snapshotOf, SNAPSHOT_FORMAT, versionLabel } from "./snapshot.js";
-export type { ParamsSchema, Snapshot, SnapshotComparison, SnapshotJson, SnapshotStep, StepChange } from "./snapshot.js";
+export {
+  freeze,
+  homeStores,
+  isPipeline,
+  memoryStores,
+  pipeline,
+  Pipeline,
+  Preview,
+} from "./pipeline.js";
+export type {
+  PipelineOptions,
+  PipelineOutputs,
+  PipelineParams,
+  PreviewOptions,
+  PreviewStep,
+  ResetOptions,
+  ResetResult,
+  RunOptions,
+  Typed,
+} from "./pipeline.js";
+export {
+  canonicalText,
+  compareSnapshots,
+  readSnapshot,
+  snapshotHash,
+  snapshotOf,
+  SNAPSHOT_FORMAT,
+  versionLabel,
+} from "./snapshot.js";
+export type {
+  ParamsSchema,
+  Snapshot,
+  SnapshotComparison,
+  SnapshotJson,
+  SnapshotStep,
+  StepChange,
+} from "./snapshot.js";
 export {
   artifactOfPrefix,
   compareRuns,

@@ -1,15 +1,37 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { buildGraph, canonicalJson, secret, step } from "../core/index.js";
-import { canonicalText, compareSnapshots, readSnapshot, snapshotHash, snapshotOf } from "./snapshot.js";
+import {
+  canonicalText,
+  compareSnapshots,
+  readSnapshot,
+  snapshotHash,
+  snapshotOf,
+} from "./snapshot.js";
 
 function graph(options: { trainCode?: string; extraStep?: boolean; lrDefault?: number } = {}) {
-  const load = step("load", { params: { rows: z.number().int().default(5) }, run: ({ params }) => params.rows });
+  const load = step("load", {
+    params: { rows: z.number().int().default(5) },
+    run: ({ params }) => params.rows,
+  });
   const body = options.trainCode ?? "({ load }) => load * 2";
   // eslint-disable-next-line no-new-func
-  const train = step("train", { inputs: { load }, params: { lr: z.number().default(options.lrDefault ?? 0.1), token: secret(z.string().optional()) }, run: new Function(`return ${body}`)() });
-  const report = step("report", { inputs: { train }, description: "a \"quoted\" report", run: ({ train }) => ({ train }) });
-  const roots = options.extraStep ? [report, step("audit", { inputs: { load }, run: () => 1 })] : [report];
+  const train = step("train", {
+    inputs: { load },
+    params: {
+      lr: z.number().default(options.lrDefault ?? 0.1),
+      token: secret(z.string().optional()),
+    },
+    run: new Function(`return ${body}`)(),
+  });
+  const report = step("report", {
+    inputs: { train },
+    description: 'a "quoted" report',
+    run: ({ train }) => ({ train }),
+  });
+  const roots = options.extraStep
+    ? [report, step("audit", { inputs: { load }, run: () => 1 })]
+    : [report];
   return buildGraph("training", roots);
 }
 
@@ -22,7 +44,11 @@ describe("frozen snapshots", () => {
     expect(snapshotHash(graph(), "1.2.0")).toBe(hash);
     expect(snapshotOf(graph(), "1.2.0").hash).toBe(hash);
     expect(snapshotOf(graph(), "1.3.0").hash).not.toBe(hash);
-    expect(snapshot.steps.map((s) => [s.name, s.deps])).toEqual([["load", []], ["train", ["load"]], ["report", ["train"]]]);
+    expect(snapshot.steps.map((s) => [s.name, s.deps])).toEqual([
+      ["load", []],
+      ["train", ["load"]],
+      ["report", ["train"]],
+    ]);
     expect(snapshot.paramsSchema.properties.token).toMatchObject({ writeOnly: true });
     expect(snapshot.verify()).toBe(true);
   });
@@ -40,13 +66,23 @@ describe("frozen snapshots", () => {
   });
 
   it("refuses JSON that is not a snapshot, naming the file and the fields", () => {
-    expect(() => readSnapshot({ format: "nope", steps: 3 }, "old.json")).toThrow(/old\.json is not a sluice snapshot[\s\S]*format[\s\S]*steps/);
+    expect(() => readSnapshot({ format: "nope", steps: 3 }, "old.json")).toThrow(
+      /old\.json is not a sluice snapshot[\s\S]*format[\s\S]*steps/,
+    );
   });
 
   it("compare lists added, removed and changed steps, and what changed", () => {
     const before = snapshotOf(graph(), "1.0.0");
-    expect(compareSnapshots(before, snapshotOf(graph(), "1.0.0"))).toMatchObject({ same: true, added: [], removed: [], changed: [] });
-    const after = snapshotOf(graph({ trainCode: "({ load }) => load * 3", extraStep: true, lrDefault: 0.2 }), "1.1.0");
+    expect(compareSnapshots(before, snapshotOf(graph(), "1.0.0"))).toMatchObject({
+      same: true,
+      added: [],
+      removed: [],
+      changed: [],
+    });
+    const after = snapshotOf(
+      graph({ trainCode: "({ load }) => load * 3", extraStep: true, lrDefault: 0.2 }),
+      "1.1.0",
+    );
     const comparison = compareSnapshots(before, after);
     expect(comparison.same).toBe(false);
     expect(comparison.version).toEqual({ from: "1.0.0", to: "1.1.0" });

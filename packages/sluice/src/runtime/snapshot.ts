@@ -5,7 +5,14 @@
  * says which steps were added, removed or changed, and how.
  */
 import type { z } from "zod";
-import { canonicalJson, isSecret, jsonSchemaOf, sha256, SluiceError, type PipelineGraph } from "../core/index.js";
+import {
+  canonicalJson,
+  isSecret,
+  jsonSchemaOf,
+  sha256,
+  SluiceError,
+  type PipelineGraph,
+} from "../core/index.js";
 
 export const SNAPSHOT_FORMAT = "sluice.snapshot/1" as const;
 
@@ -44,11 +51,22 @@ export interface Snapshot extends Readonly<SnapshotJson> {
 /** The snapshot of a pipeline's graph (see `freeze(pipeline)` for the public entry point). */
 export function snapshotOf(graph: PipelineGraph, version?: string): Snapshot {
   const steps: SnapshotStep[] = graph.nodes.map((node) => {
-    const step: SnapshotStep = { name: node.name, deps: [...node.depNames], params: [...node.def.paramNames], fingerprint: node.def.fingerprint };
+    const step: SnapshotStep = {
+      name: node.name,
+      deps: [...node.depNames],
+      params: [...node.def.paramNames],
+      fingerprint: node.def.fingerprint,
+    };
     if (node.def.description !== undefined) step.description = node.def.description;
     return step;
   });
-  const content = { format: SNAPSHOT_FORMAT as typeof SNAPSHOT_FORMAT, pipeline: graph.pipeline, version: version ?? null, steps, paramsSchema: paramsSchemaOf(graph) };
+  const content = {
+    format: SNAPSHOT_FORMAT as typeof SNAPSHOT_FORMAT,
+    pipeline: graph.pipeline,
+    version: version ?? null,
+    steps,
+    paramsSchema: paramsSchemaOf(graph),
+  };
   return sealed({ ...content, hash: hashOf(content) }, true);
 }
 
@@ -59,7 +77,17 @@ export function versionLabel(version: string | undefined, hash: string): string 
 
 /** The hash `snapshotOf(graph, version)` would have, without building the snapshot (every run records it). */
 export function snapshotHash(graph: PipelineGraph, version?: string): string {
-  const steps = graph.nodes.map((node) => stepText(node.name, node.depNames, node.def.paramNames, node.def.fingerprint, node.def.description)).join(",");
+  const steps = graph.nodes
+    .map((node) =>
+      stepText(
+        node.name,
+        node.depNames,
+        node.def.paramNames,
+        node.def.fingerprint,
+        node.def.description,
+      ),
+    )
+    .join(",");
   return sha256(contentText(graph.pipeline, version ?? null, steps, paramsSchemaOf(graph)));
 }
 
@@ -69,7 +97,9 @@ function paramsSchemaOf(graph: PipelineGraph): ParamsSchema {
   for (const [name, declaredBy] of graph.params) {
     const schema = graph.byName.get(declaredBy[0]!)!.def.params[name]!;
     const json = paramJsonSchema(schema);
-    properties[name] = isSecret(schema) ? { ...json, writeOnly: true, "x-sluice-secret": true } : json;
+    properties[name] = isSecret(schema)
+      ? { ...json, writeOnly: true, "x-sluice-secret": true }
+      : json;
     if (!schema.safeParse(undefined).success) required.push(name);
   }
   return { type: "object", properties, required: required.sort(), additionalProperties: false };
@@ -79,7 +109,11 @@ function paramsSchemaOf(graph: PipelineGraph): ParamsSchema {
 export function readSnapshot(value: unknown, where: string): Snapshot {
   const problems = snapshotProblems(value);
   if (problems.length > 0) {
-    throw new SluiceError("invalid-usage", `${where} is not a sluice snapshot (${SNAPSHOT_FORMAT}):\n- ${problems.join("\n- ")}\nWrite one with: sluice freeze FILE --out snapshot.json`, { details: { problems } });
+    throw new SluiceError(
+      "invalid-usage",
+      `${where} is not a sluice snapshot (${SNAPSHOT_FORMAT}):\n- ${problems.join("\n- ")}\nWrite one with: sluice freeze FILE --out snapshot.json`,
+      { details: { problems } },
+    );
   }
   return sealed(value as SnapshotJson);
 }
@@ -111,8 +145,10 @@ export function compareSnapshots(a: SnapshotJson, b: SnapshotJson): SnapshotComp
     if (!old) continue;
     const changes: StepChange["changes"] = [];
     if (old.fingerprint !== step.fingerprint) changes.push("code");
-    if (canonicalJson([...old.deps].sort()) !== canonicalJson([...step.deps].sort())) changes.push("deps");
-    if (canonicalJson([...old.params].sort()) !== canonicalJson([...step.params].sort())) changes.push("params");
+    if (canonicalJson([...old.deps].sort()) !== canonicalJson([...step.deps].sort()))
+      changes.push("deps");
+    if (canonicalJson([...old.params].sort()) !== canonicalJson([...step.params].sort()))
+      changes.push("params");
     if (changes.length > 0) changed.push({ step: step.name, changes });
   }
   const pa = a.paramsSchema.properties;
@@ -120,9 +156,18 @@ export function compareSnapshots(a: SnapshotJson, b: SnapshotJson): SnapshotComp
   const params = {
     added: Object.keys(pb).filter((k) => !(k in pa)),
     removed: Object.keys(pa).filter((k) => !(k in pb)),
-    changed: Object.keys(pb).filter((k) => k in pa && canonicalJson(pa[k]) !== canonicalJson(pb[k])),
+    changed: Object.keys(pb).filter(
+      (k) => k in pa && canonicalJson(pa[k]) !== canonicalJson(pb[k]),
+    ),
   };
-  return { same: a.hash === b.hash, version: a.version === b.version ? undefined : { from: a.version, to: b.version }, added, removed, changed, params };
+  return {
+    same: a.hash === b.hash,
+    version: a.version === b.version ? undefined : { from: a.version, to: b.version },
+    added,
+    removed,
+    changed,
+    params,
+  };
 }
 
 /**
@@ -135,19 +180,33 @@ function hashOf(content: Omit<SnapshotJson, "hash">): string {
 }
 
 export function canonicalText(content: Omit<SnapshotJson, "hash">): string {
-  const steps = content.steps.map((s) => stepText(s.name, s.deps, s.params, s.fingerprint, s.description)).join(",");
+  const steps = content.steps
+    .map((s) => stepText(s.name, s.deps, s.params, s.fingerprint, s.description))
+    .join(",");
   return contentText(content.pipeline, content.version, steps, content.paramsSchema);
 }
 
-function contentText(pipeline: string, version: string | null, steps: string, paramsSchema: ParamsSchema): string {
+function contentText(
+  pipeline: string,
+  version: string | null,
+  steps: string,
+  paramsSchema: ParamsSchema,
+): string {
   return `{"format":"${SNAPSHOT_FORMAT}","paramsSchema":${canonicalJson(paramsSchema)},"pipeline":${JSON.stringify(pipeline)},"steps":[${steps}],"version":${JSON.stringify(version)}}`;
 }
 
 // Step names and fingerprints need no escaping (names match core's STEP_NAME pattern, fingerprints are hex).
-function stepText(name: string, deps: readonly string[], params: readonly string[], fingerprint: string, description: string | undefined): string {
+function stepText(
+  name: string,
+  deps: readonly string[],
+  params: readonly string[],
+  fingerprint: string,
+  description: string | undefined,
+): string {
   const depsText = deps.length === 0 ? "[]" : `["${deps.join('","')}"]`;
   const paramsText = params.length === 0 ? "[]" : JSON.stringify(params);
-  const descriptionText = description === undefined ? "" : `"description":${JSON.stringify(description)},`;
+  const descriptionText =
+    description === undefined ? "" : `"description":${JSON.stringify(description)},`;
   return `{"deps":${depsText},${descriptionText}"fingerprint":"${fingerprint}","name":"${name}","params":${paramsText}}`;
 }
 
@@ -181,22 +240,37 @@ function paramJsonSchema(schema: z.ZodType): Record<string, unknown> {
 /** What keeps `value` from being a snapshot's JSON, one line per problem with its path. */
 function snapshotProblems(value: unknown): string[] {
   const problems: string[] = [];
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
   const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string");
   if (!isObject(value)) return ["(root): expected an object"];
   if (value.format !== SNAPSHOT_FORMAT) problems.push(`format: expected "${SNAPSHOT_FORMAT}"`);
   if (typeof value.pipeline !== "string") problems.push("pipeline: expected a string");
-  if (value.version !== null && typeof value.version !== "string") problems.push("version: expected a string or null");
-  if (typeof value.hash !== "string" || !/^[0-9a-f]{64}$/.test(value.hash)) problems.push("hash: expected 64 hex digits");
+  if (value.version !== null && typeof value.version !== "string")
+    problems.push("version: expected a string or null");
+  if (typeof value.hash !== "string" || !/^[0-9a-f]{64}$/.test(value.hash))
+    problems.push("hash: expected 64 hex digits");
   if (!Array.isArray(value.steps)) problems.push("steps: expected an array");
   else {
     value.steps.forEach((step, i) => {
-      if (!isObject(step) || typeof step.name !== "string" || !strings(step.deps) || !strings(step.params) || typeof step.fingerprint !== "string") {
+      if (
+        !isObject(step) ||
+        typeof step.name !== "string" ||
+        !strings(step.deps) ||
+        !strings(step.params) ||
+        typeof step.fingerprint !== "string"
+      ) {
         problems.push(`steps.${i}: expected { name, deps, params, fingerprint }`);
       }
     });
   }
   const params = value.paramsSchema;
-  if (!isObject(params) || params.type !== "object" || !isObject(params.properties) || !strings(params.required)) problems.push("paramsSchema: expected a JSON Schema object with properties and required");
+  if (
+    !isObject(params) ||
+    params.type !== "object" ||
+    !isObject(params.properties) ||
+    !strings(params.required)
+  )
+    problems.push("paramsSchema: expected a JSON Schema object with properties and required");
   return problems;
 }

@@ -6,7 +6,13 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
-export const CONFIG_NAMES = ["sluice.config.ts", "sluice.config.mts", "sluice.config.js", "sluice.config.mjs", "sluice.config.json"] as const;
+export const CONFIG_NAMES = [
+  "sluice.config.ts",
+  "sluice.config.mts",
+  "sluice.config.js",
+  "sluice.config.mjs",
+  "sluice.config.json",
+] as const;
 
 const ROOT_MARKERS = [...CONFIG_NAMES, "package.json"];
 

@@ -11,19 +11,32 @@ export interface StoreMaintenance {
   /** Throws `store-corrupt` when the store fails its integrity check. */
   checkIntegrity(): void;
   /** Deletes these runs and what only they kept (completions, artifact rows); with `dryRun` only counts. */
-  collectGarbage(runIds: readonly string[], dryRun: boolean): { runs: number; completions: number; artifacts: Array<{ hash: string; inline: boolean }> };
+  collectGarbage(
+    runIds: readonly string[],
+    dryRun: boolean,
+  ): { runs: number; completions: number; artifacts: Array<{ hash: string; inline: boolean }> };
 }
 
 /** Stored outputs found by a prefix of their hash (what the CLI prints is the first 12 hex digits). */
 export interface OutputIndex {
   /** Up to `limit` output hashes starting with `prefix` (lowercase hex), in hash order; only those of `pipelines` when given. */
-  outputHashesWithPrefix(prefix: string, options: { pipelines?: readonly string[]; limit: number }): MaybePromise<string[]>;
+  outputHashesWithPrefix(
+    prefix: string,
+    options: { pipelines?: readonly string[]; limit: number },
+  ): MaybePromise<string[]>;
 }
 
 /** The rows of stored artifacts (their kind, size, and small ones inline): what a file artifact store indexes by. */
 export interface ArtifactRows {
-  getArtifact(hash: string): { kind: "json" | "blob" | "records" | "table"; size: number; inline?: string } | undefined;
-  putArtifact(row: { hash: string; kind: "json" | "blob" | "records" | "table"; size: number; inline?: string }): MaybePromise<void>;
+  getArtifact(
+    hash: string,
+  ): { kind: "json" | "blob" | "records" | "table"; size: number; inline?: string } | undefined;
+  putArtifact(row: {
+    hash: string;
+    kind: "json" | "blob" | "records" | "table";
+    size: number;
+    inline?: string;
+  }): MaybePromise<void>;
 }
 
 /** What the server keeps besides runs: API keys, registered flow versions, idempotent triggers. */

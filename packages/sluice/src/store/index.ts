@@ -1,11 +1,34 @@
 /** Store: what runs, steps, logs and completions are recorded, behind small role interfaces. */
 export type { CompletionStore, DatasetCatalog, RunCheckpoints, RunStore } from "./run-store.js";
 export { keepsCheckpoints } from "./run-store.js";
-export type { Completion, CompletionSummary, DatasetRecord, LogRecord, MetricRecord, RunFilter, RunRecord, HttpExchange, StepRunRecord, StoredRef } from "./records.js";
+export type {
+  Completion,
+  CompletionSummary,
+  DatasetRecord,
+  LogRecord,
+  MetricRecord,
+  RunFilter,
+  RunRecord,
+  HttpExchange,
+  StepRunRecord,
+  StoredRef,
+} from "./records.js";
 export { DEFAULT_PROJECT } from "./records.js";
 export { MemoryStore } from "./memory-store.js";
 export { SqliteStore, storeError } from "./sqlite/sqlite-store.js";
 export { SqliteServerTables } from "./sqlite/server-tables.js";
 export { openSqliteRoles } from "./sqlite/roles.js";
-export type { ArtifactRows, OutputIndex, ServerTables, StoreMaintenance, StoreRoles } from "./home-roles.js";
-export type { ApiKeyRecord, ApiKeyStore, FlowVersionRecord, FlowVersionStore, TriggerStore } from "./server-records.js";
+export type {
+  ArtifactRows,
+  OutputIndex,
+  ServerTables,
+  StoreMaintenance,
+  StoreRoles,
+} from "./home-roles.js";
+export type {
+  ApiKeyRecord,
+  ApiKeyStore,
+  FlowVersionRecord,
+  FlowVersionStore,
+  TriggerStore,
+} from "./server-records.js";

@@ -1,5 +1,14 @@
 import { SluiceError } from "../core/index.js";
-import { DEFAULT_PROJECT, type Completion, type DatasetRecord, type LogRecord, type MetricRecord, type RunFilter, type RunRecord, type StepRunRecord } from "./records.js";
+import {
+  DEFAULT_PROJECT,
+  type Completion,
+  type DatasetRecord,
+  type LogRecord,
+  type MetricRecord,
+  type RunFilter,
+  type RunRecord,
+  type StepRunRecord,
+} from "./records.js";
 import type { CompletionStore, DatasetCatalog, RunCheckpoints, RunStore } from "./run-store.js";
 
 /**
@@ -31,12 +40,21 @@ export class MemoryStore implements RunStore, RunCheckpoints, CompletionStore, D
     Object.assign(run, structuredClone(patch));
   }
 
-  async commitCheckpoint(runId: string, checkpoint: unknown, heartbeatAt: number, pending: () => void): Promise<void> {
+  async commitCheckpoint(
+    runId: string,
+    checkpoint: unknown,
+    heartbeatAt: number,
+    pending: () => void,
+  ): Promise<void> {
     pending();
     await this.updateRun(runId, { checkpoint, heartbeatAt });
   }
 
-  async casRun(runId: string, expectedClaim: string | undefined, patch: Partial<Omit<RunRecord, "runId">>): Promise<boolean> {
+  async casRun(
+    runId: string,
+    expectedClaim: string | undefined,
+    patch: Partial<Omit<RunRecord, "runId">>,
+  ): Promise<boolean> {
     const run = this.runs.get(runId);
     if (!run || run.claim !== expectedClaim) return false;
     Object.assign(run, structuredClone(patch));
@@ -52,7 +70,11 @@ export class MemoryStore implements RunStore, RunCheckpoints, CompletionStore, D
     const claim = this.fences.get(runId);
     const run = this.runs.get(runId);
     if (claim === undefined || run === undefined || run.claim === claim) return;
-    throw new SluiceError("superseded", `Run ${runId} was taken over by another owner (${run.ownerPid ?? "?"}@${run.ownerHost ?? "?"}); this one stops writing it.`, { runId });
+    throw new SluiceError(
+      "superseded",
+      `Run ${runId} was taken over by another owner (${run.ownerPid ?? "?"}@${run.ownerHost ?? "?"}); this one stops writing it.`,
+      { runId },
+    );
   }
 
   // Hot-path methods answer synchronously (see MaybePromise).
@@ -68,7 +90,10 @@ export class MemoryStore implements RunStore, RunCheckpoints, CompletionStore, D
   async getRun(runId: string): Promise<{ run: RunRecord; steps: StepRunRecord[] } | undefined> {
     const run = this.runs.get(runId);
     if (!run) return undefined;
-    return { run: structuredClone(run), steps: [...this.steps.get(runId)!.values()].map((step) => ({ ...step })) };
+    return {
+      run: structuredClone(run),
+      steps: [...this.steps.get(runId)!.values()].map((step) => ({ ...step })),
+    };
   }
 
   findRun(runId: string): RunRecord | undefined {
@@ -78,19 +103,29 @@ export class MemoryStore implements RunStore, RunCheckpoints, CompletionStore, D
 
   async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
     const matching = [...this.runs.values()]
-      .filter((run) => (filter.pipeline === undefined || run.pipeline === filter.pipeline) && (filter.status === undefined || run.status === filter.status) && (filter.project === undefined || (run.project ?? DEFAULT_PROJECT) === filter.project))
+      .filter(
+        (run) =>
+          (filter.pipeline === undefined || run.pipeline === filter.pipeline) &&
+          (filter.status === undefined || run.status === filter.status) &&
+          (filter.project === undefined || (run.project ?? DEFAULT_PROJECT) === filter.project),
+      )
       .sort((a, b) => b.startedAt - a.startedAt || (a.runId < b.runId ? 1 : -1));
     return structuredClone(filter.limit === undefined ? matching : matching.slice(0, filter.limit));
   }
 
   recordMetrics(metrics: readonly MetricRecord[]): void {
-    for (const metric of metrics) this.metrics.set(`${metric.runId}\u0000${metric.step}\u0000${metric.name}`, { ...metric });
+    for (const metric of metrics)
+      this.metrics.set(`${metric.runId}\u0000${metric.step}\u0000${metric.name}`, { ...metric });
   }
 
   async readMetrics(runIds: readonly string[]): Promise<MetricRecord[]> {
     const wanted = new Set(runIds);
-    const order = (a: MetricRecord, b: MetricRecord) => compare(a.runId, b.runId) || compare(a.step, b.step) || compare(a.name, b.name);
-    return [...this.metrics.values()].filter((m) => wanted.has(m.runId)).map((m) => ({ ...m })).sort(order);
+    const order = (a: MetricRecord, b: MetricRecord) =>
+      compare(a.runId, b.runId) || compare(a.step, b.step) || compare(a.name, b.name);
+    return [...this.metrics.values()]
+      .filter((m) => wanted.has(m.runId))
+      .map((m) => ({ ...m }))
+      .sort(order);
   }
 
   appendLogs(logs: readonly LogRecord[]): void {
@@ -102,34 +137,59 @@ export class MemoryStore implements RunStore, RunCheckpoints, CompletionStore, D
     }
   }
 
-  async readLogs(runId: string, options: { step?: string; tail?: number } = {}): Promise<LogRecord[]> {
+  async readLogs(
+    runId: string,
+    options: { step?: string; tail?: number } = {},
+  ): Promise<LogRecord[]> {
     const { step } = options;
-    const all = (this.logs.get(runId) ?? []).filter((log) => step === undefined || log.step === step || log.step?.startsWith(`${step}[`) || log.step?.startsWith(`${step}/`));
+    const all = (this.logs.get(runId) ?? []).filter(
+      (log) =>
+        step === undefined ||
+        log.step === step ||
+        log.step?.startsWith(`${step}[`) ||
+        log.step?.startsWith(`${step}/`),
+    );
     return options.tail === undefined ? all : all.slice(Math.max(0, all.length - options.tail));
   }
 
   putCompletion(completion: Completion): void {
     this.checkFence(completion.runId);
-    completion = completion.invalidatedAt === undefined ? completion : { ...completion, invalidatedAt: undefined };
+    completion =
+      completion.invalidatedAt === undefined
+        ? completion
+        : { ...completion, invalidatedAt: undefined };
     this.completions.set(completion.cacheKey, completion);
     let byStep = this.latest.get(completion.pipeline);
     if (!byStep) this.latest.set(completion.pipeline, (byStep = new Map()));
     const current = byStep.get(completion.step);
-    if (!current || current.createdAt <= completion.createdAt) byStep.set(completion.step, completion);
+    if (!current || current.createdAt <= completion.createdAt)
+      byStep.set(completion.step, completion);
   }
 
   findCompletion(cacheKey: string): Completion | undefined {
     return this.completions.get(cacheKey);
   }
 
-  invalidateCompletions(pipeline: string, target: { cacheKeys?: readonly string[]; instances?: ReadonlyArray<{ step: string; identity: string }> }): number {
+  invalidateCompletions(
+    pipeline: string,
+    target: {
+      cacheKeys?: readonly string[];
+      instances?: ReadonlyArray<{ step: string; identity: string }>;
+    },
+  ): number {
     const keys = new Set(target.cacheKeys ?? []);
-    const instances = new Set((target.instances ?? []).map((instance) => `${instance.step}\u0000${instance.identity}`));
+    const instances = new Set(
+      (target.instances ?? []).map((instance) => `${instance.step}\u0000${instance.identity}`),
+    );
     const now = Date.now();
     let count = 0;
     for (const completion of this.completions.values()) {
       if (completion.pipeline !== pipeline || completion.invalidatedAt !== undefined) continue;
-      if (!keys.has(completion.cacheKey) && !instances.has(`${completion.step}\u0000${completion.identity}`)) continue;
+      if (
+        !keys.has(completion.cacheKey) &&
+        !instances.has(`${completion.step}\u0000${completion.identity}`)
+      )
+        continue;
       completion.invalidatedAt = now;
       count++;
     }
@@ -146,7 +206,12 @@ export class MemoryStore implements RunStore, RunCheckpoints, CompletionStore, D
       // Fall back to the newest remaining completion of that step.
       let newest: Completion | undefined;
       for (const other of this.completions.values()) {
-        if (other.pipeline === completion.pipeline && other.step === completion.step && (!newest || other.createdAt > newest.createdAt)) newest = other;
+        if (
+          other.pipeline === completion.pipeline &&
+          other.step === completion.step &&
+          (!newest || other.createdAt > newest.createdAt)
+        )
+          newest = other;
       }
       if (newest) byStep.set(completion.step, newest);
       else byStep.delete(completion.step);
@@ -158,15 +223,21 @@ export class MemoryStore implements RunStore, RunCheckpoints, CompletionStore, D
   }
 
   async producersOf(hash: string): Promise<Completion[]> {
-    return [...this.completions.values()].filter((c) => c.output.hash === hash || Object.values(c.fieldHashes ?? {}).includes(hash));
+    return [...this.completions.values()].filter(
+      (c) => c.output.hash === hash || Object.values(c.fieldHashes ?? {}).includes(hash),
+    );
   }
 
   async consumersOf(hash: string): Promise<Completion[]> {
-    return [...this.completions.values()].filter((completion) => Object.values(completion.inputHashes).includes(hash));
+    return [...this.completions.values()].filter((completion) =>
+      Object.values(completion.inputHashes).includes(hash),
+    );
   }
 
   async consumersOfInstance(cacheKey: string): Promise<Completion[]> {
-    return [...this.completions.values()].filter((completion) => Object.values(completion.inputKeys ?? {}).includes(cacheKey)).sort((a, b) => a.createdAt - b.createdAt);
+    return [...this.completions.values()]
+      .filter((completion) => Object.values(completion.inputKeys ?? {}).includes(cacheKey))
+      .sort((a, b) => a.createdAt - b.createdAt);
   }
 
   recordDataset(entry: DatasetRecord): void {
@@ -185,7 +256,9 @@ export class MemoryStore implements RunStore, RunCheckpoints, CompletionStore, D
   }
 
   async findDatasets(query: string): Promise<DatasetRecord[]> {
-    return this.datasets.filter((entry) => matchesDataset(entry, query)).sort((a, b) => b.createdAt - a.createdAt);
+    return this.datasets
+      .filter((entry) => matchesDataset(entry, query))
+      .sort((a, b) => b.createdAt - a.createdAt);
   }
 
   latestCompletion(pipeline: string, step: string): Completion | undefined {

@@ -148,7 +148,17 @@ export interface Completion {
  * What the planner needs of a completion to tell whether a step is complete (and, for a reset, that it
  * was); the full record comes from `findCompletion`.
  */
-export type CompletionSummary = Pick<Completion, "cacheKey" | "step" | "paramsHash" | "output" | "fieldHashes" | "createdAt" | "invalidatedAt" | "itemsFailed">;
+export type CompletionSummary = Pick<
+  Completion,
+  | "cacheKey"
+  | "step"
+  | "paramsHash"
+  | "output"
+  | "fieldHashes"
+  | "createdAt"
+  | "invalidatedAt"
+  | "itemsFailed"
+>;
 
 /** The project of runs recorded without one (a plain `sluice run` outside a workspace). */
 export const DEFAULT_PROJECT = "default";

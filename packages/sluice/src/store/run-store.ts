@@ -1,5 +1,14 @@
 import type { MaybePromise } from "../core/index.js";
-import type { Completion, CompletionSummary, DatasetRecord, LogRecord, MetricRecord, RunFilter, RunRecord, StepRunRecord } from "./records.js";
+import type {
+  Completion,
+  CompletionSummary,
+  DatasetRecord,
+  LogRecord,
+  MetricRecord,
+  RunFilter,
+  RunRecord,
+  StepRunRecord,
+} from "./records.js";
 
 /**
  * What is recorded about runs: the run, its steps and their logs. A write has happened (durably, for
@@ -19,7 +28,11 @@ export interface RunStore {
    * Compare-and-set on the run's claim: applies `patch` only if the run's `claim` is still
    * `expectedClaim` (undefined: none), atomically across processes. False when another claimant was first.
    */
-  casRun(runId: string, expectedClaim: string | undefined, patch: Partial<Omit<RunRecord, "runId">>): Promise<boolean>;
+  casRun(
+    runId: string,
+    expectedClaim: string | undefined,
+    patch: Partial<Omit<RunRecord, "runId">>,
+  ): Promise<boolean>;
   /**
    * Fencing: while set, this store commits this process's writes (steps, logs, completions, run
    * updates) only while the run's claim is still `claim`, and refuses them with `superseded` once
@@ -47,7 +60,12 @@ export interface RunCheckpoints {
    * Calls `pending` (which hands the run's buffered step and log writes to the store), then stores the
    * checkpoint and heartbeat: all in one commit where the store can (SQLite), in that order otherwise.
    */
-  commitCheckpoint(runId: string, checkpoint: unknown, heartbeatAt: number, pending: () => void): MaybePromise<void>;
+  commitCheckpoint(
+    runId: string,
+    checkpoint: unknown,
+    heartbeatAt: number,
+    pending: () => void,
+  ): MaybePromise<void>;
 }
 
 /** Whether a run store also keeps checkpoints (both built-in stores do; a custom one may not). */
@@ -69,7 +87,13 @@ export interface CompletionStore {
    * They no longer make a step complete but stay readable with `invalidatedAt`, so the planner can say
    * `reset`. Returns how many were invalidated.
    */
-  invalidateCompletions(pipeline: string, target: { cacheKeys?: readonly string[]; instances?: ReadonlyArray<{ step: string; identity: string }> }): MaybePromise<number>;
+  invalidateCompletions(
+    pipeline: string,
+    target: {
+      cacheKeys?: readonly string[];
+      instances?: ReadonlyArray<{ step: string; identity: string }>;
+    },
+  ): MaybePromise<number>;
   /**
    * A summary of every completion of a pipeline (invalidated ones too): lets the planner of a large
    * graph read them in one go, and cheaply (the full record of the few it needs comes from findCompletion).

@@ -50,5 +50,8 @@ export interface TriggerStore {
    * Creates `run` (normally `queued`), atomically with claiming `idempotencyKey` in the run's project:
    * when the key was claimed before, nothing is created and the earlier run's id is returned.
    */
-  createTriggeredRun(run: RunRecord, idempotencyKey?: string): Promise<{ runId: string; created: boolean }>;
+  createTriggeredRun(
+    run: RunRecord,
+    idempotencyKey?: string,
+  ): Promise<{ runId: string; created: boolean }>;
 }

@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import pc from "picocolors";
 import { SluiceError } from "../../core/index.js";
-import { compareSnapshots, readSnapshot, type SnapshotComparison, loadPipeline } from "../../runtime/index.js";
+import {
+  compareSnapshots,
+  readSnapshot,
+  type SnapshotComparison,
+  loadPipeline,
+} from "../../runtime/index.js";
 import { EXIT } from "../exit.js";
 import { writeFileAtomically } from "../write-file.js";
 
@@ -28,7 +33,9 @@ export async function freezeCommand(file: string, options: FreezeCommandOptions)
     return EXIT.ok;
   }
   writeFileAtomically(options.out, text);
-  process.stderr.write(`Wrote the snapshot of "${snapshot.pipeline}" (${snapshot.steps.length} steps, sha256 ${snapshot.hash.slice(0, 12)}) to ${options.out}\n`);
+  process.stderr.write(
+    `Wrote the snapshot of "${snapshot.pipeline}" (${snapshot.steps.length} steps, sha256 ${snapshot.hash.slice(0, 12)}) to ${options.out}\n`,
+  );
   return EXIT.ok;
 }
 
@@ -37,23 +44,34 @@ function readSnapshotFile(path: string) {
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new SluiceError("invalid-usage", `--compare ${path}: ${(error as Error).message}. Give a file written by sluice freeze --out.`);
+    throw new SluiceError(
+      "invalid-usage",
+      `--compare ${path}: ${(error as Error).message}. Give a file written by sluice freeze --out.`,
+    );
   }
   const snapshot = readSnapshot(json, path);
-  if (!snapshot.verify()) throw new SluiceError("invalid-usage", `${path} does not match its own hash: it was edited after sluice freeze wrote it. Freeze again.`);
+  if (!snapshot.verify())
+    throw new SluiceError(
+      "invalid-usage",
+      `${path} does not match its own hash: it was edited after sluice freeze wrote it. Freeze again.`,
+    );
   return snapshot;
 }
 
 function comparisonText(c: SnapshotComparison, from: string, to: string): string {
   if (c.same) return `Same definition (sha256 ${to.slice(0, 12)}).`;
   const lines = [`${from.slice(0, 12)} -> ${to.slice(0, 12)}`];
-  if (c.version) lines.push(`version: ${c.version.from ?? "(none)"} -> ${c.version.to ?? "(none)"}`);
+  if (c.version)
+    lines.push(`version: ${c.version.from ?? "(none)"} -> ${c.version.to ?? "(none)"}`);
   for (const step of c.added) lines.push(pc.green(`+ ${step}`));
   for (const step of c.removed) lines.push(pc.red(`- ${step}`));
-  for (const { step, changes } of c.changed) lines.push(pc.yellow(`~ ${step} (${changes.join(", ")})`));
+  for (const { step, changes } of c.changed)
+    lines.push(pc.yellow(`~ ${step} (${changes.join(", ")})`));
   const p = c.params;
   if (p.added.length + p.removed.length + p.changed.length > 0) {
-    lines.push(`params: ${[...p.added.map((n) => `+${n}`), ...p.removed.map((n) => `-${n}`), ...p.changed.map((n) => `~${n}`)].join(" ")}`);
+    lines.push(
+      `params: ${[...p.added.map((n) => `+${n}`), ...p.removed.map((n) => `-${n}`), ...p.changed.map((n) => `~${n}`)].join(" ")}`,
+    );
   }
   return lines.join("\n");
 }

@@ -1,9 +1,16 @@
 import { collectGarbage, parseAge, openHome, resolveHomePath } from "../../runtime/index.js";
 import { EXIT, usageError } from "../exit.js";
 
-export async function gcCommand(options: { keepLast?: string; olderThan?: string; dryRun?: boolean; json?: boolean; home?: string }): Promise<number> {
+export async function gcCommand(options: {
+  keepLast?: string;
+  olderThan?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  home?: string;
+}): Promise<number> {
   const keepLast = options.keepLast === undefined ? undefined : Number(options.keepLast);
-  if (keepLast !== undefined && (!Number.isInteger(keepLast) || keepLast < 0)) throw usageError(`--keep-last must be a whole number, got "${options.keepLast}".`);
+  if (keepLast !== undefined && (!Number.isInteger(keepLast) || keepLast < 0))
+    throw usageError(`--keep-last must be a whole number, got "${options.keepLast}".`);
   const olderThanMs = options.olderThan === undefined ? undefined : parseAge(options.olderThan);
   const home = await openHome(resolveHomePath(options.home));
   const result = await collectGarbage(home, { keepLast, olderThanMs, dryRun: options.dryRun });

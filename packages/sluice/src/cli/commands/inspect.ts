@@ -2,7 +2,17 @@ import pc from "picocolors";
 import { RUN_STATUSES, SluiceError, type RunStatus } from "../../core/index.js";
 import type { wire } from "@sluice/client";
 import { formatDuration } from "../../engine/index.js";
-import { resolveHomePath, homeStores, compareRuns, diffRuns, logJson, metricsOfRuns, runDetailJson, runJson, type ComparedRun } from "../../runtime/index.js";
+import {
+  resolveHomePath,
+  homeStores,
+  compareRuns,
+  diffRuns,
+  logJson,
+  metricsOfRuns,
+  runDetailJson,
+  runJson,
+  type ComparedRun,
+} from "../../runtime/index.js";
 import { EXIT, usageError } from "../exit.js";
 import type { ProjectClient } from "@sluice/client";
 import { remote, remoteProject, type RemoteOptions } from "../remote.js";
@@ -14,32 +24,57 @@ interface HomeOption extends RemoteOptions {
   json?: boolean;
 }
 
-export async function runsCommand(options: HomeOption & { pipeline?: string; status?: string; limit?: string; metrics?: boolean }): Promise<number> {
-  if (options.status !== undefined && !(RUN_STATUSES as readonly string[]).includes(options.status)) {
-    throw usageError(`--status must be one of ${RUN_STATUSES.join(", ")}; got "${options.status}".`);
+export async function runsCommand(
+  options: HomeOption & { pipeline?: string; status?: string; limit?: string; metrics?: boolean },
+): Promise<number> {
+  if (
+    options.status !== undefined &&
+    !(RUN_STATUSES as readonly string[]).includes(options.status)
+  ) {
+    throw usageError(
+      `--status must be one of ${RUN_STATUSES.join(", ")}; got "${options.status}".`,
+    );
   }
   const limit = options.limit === undefined ? 20 : Number(options.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit must be a whole number of at least 1, got "${options.limit}".`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw usageError(`--limit must be a whole number of at least 1, got "${options.limit}".`);
   const status = options.status as RunStatus | undefined;
   const server = await remoteProject(options);
   if (options.metrics) return runsWithMetrics(options, status, limit, server);
   const list: wire.RunSummary[] = server
     ? await remote(() => server.runs.list({ flow: options.pipeline, status, limit }))
-    : (await (await homeStores(options.home, { recover: false })).runs.listRuns({ pipeline: options.pipeline, status, limit })).map(runJson);
+    : (
+        await (
+          await homeStores(options.home, { recover: false })
+        ).runs.listRuns({ pipeline: options.pipeline, status, limit })
+      ).map(runJson);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ runs: list }, null, 2)}\n`);
     return EXIT.ok;
   }
   if (list.length === 0) {
-    process.stdout.write(`No runs in ${server ? `project "${server.key}"` : resolveHomePath(options.home)}.\n`);
+    process.stdout.write(
+      `No runs in ${server ? `project "${server.key}"` : resolveHomePath(options.home)}.\n`,
+    );
     return EXIT.ok;
   }
-  const rows = list.map((run) => [run.runId, run.pipeline, statusText(run), run.startedAt.replace("T", " ").slice(0, 19), run.durationMs === null ? "-" : formatDuration(run.durationMs)]);
-  process.stdout.write(`${table(["RUN", "PIPELINE", "STATUS", "STARTED (UTC)", "DURATION"], rows)}\n`);
+  const rows = list.map((run) => [
+    run.runId,
+    run.pipeline,
+    statusText(run),
+    run.startedAt.replace("T", " ").slice(0, 19),
+    run.durationMs === null ? "-" : formatDuration(run.durationMs),
+  ]);
+  process.stdout.write(
+    `${table(["RUN", "PIPELINE", "STATUS", "STARTED (UTC)", "DURATION"], rows)}\n`,
+  );
   return EXIT.ok;
 }
 
-export async function showCommand(runId: string, options: HomeOption & { http?: boolean }): Promise<number> {
+export async function showCommand(
+  runId: string,
+  options: HomeOption & { http?: boolean },
+): Promise<number> {
   const detail = await runDetail(runId, options);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(detail, null, 2)}\n`);
@@ -48,11 +83,18 @@ export async function showCommand(runId: string, options: HomeOption & { http?: 
   const lines: string[] = [];
   const { firstFailure } = detail;
   if (firstFailure) {
-    lines.push(pc.red(`First failure: ${firstFailure.step ? `step "${firstFailure.step}" ` : ""}[${firstFailure.error.code}]: ${firstFailure.error.message}`));
-    if (firstFailure.error.stack) lines.push(pc.dim(firstFailure.error.stack.split("\n").slice(1, 6).join("\n")), "");
+    lines.push(
+      pc.red(
+        `First failure: ${firstFailure.step ? `step "${firstFailure.step}" ` : ""}[${firstFailure.error.code}]: ${firstFailure.error.message}`,
+      ),
+    );
+    if (firstFailure.error.stack)
+      lines.push(pc.dim(firstFailure.error.stack.split("\n").slice(1, 6).join("\n")), "");
   }
   lines.push(`Run ${detail.runId} of pipeline "${detail.pipeline}": ${statusText(detail)}`);
-  lines.push(`Started ${detail.startedAt}${detail.durationMs === null ? "" : `, took ${formatDuration(detail.durationMs)}`}`);
+  lines.push(
+    `Started ${detail.startedAt}${detail.durationMs === null ? "" : `, took ${formatDuration(detail.durationMs)}`}`,
+  );
   if (Object.keys(detail.params).length > 0) lines.push(`Params ${JSON.stringify(detail.params)}`);
   lines.push("");
   const rows = detail.steps.map((step) => [
@@ -62,17 +104,26 @@ export async function showCommand(runId: string, options: HomeOption & { http?: 
     String(step.attempts),
     step.durationMs === undefined ? "-" : formatDuration(step.durationMs),
     step.cacheKey ? step.cacheKey.slice(0, 12) : "-",
-    step.output ? `${step.output.kind}:${step.output.hash.slice(0, 12)} (${step.output.size} B)` : "-",
+    step.output
+      ? `${step.output.kind}:${step.output.hash.slice(0, 12)} (${step.output.size} B)`
+      : "-",
   ]);
-  lines.push(table(["STEP", "STATUS", "REASON", "ATTEMPTS", "DURATION", "CACHE KEY", "OUTPUT"], rows));
+  lines.push(
+    table(["STEP", "STATUS", "REASON", "ATTEMPTS", "DURATION", "CACHE KEY", "OUTPUT"], rows),
+  );
   lines.push(...httpSection(detail.steps, options.http === true));
   process.stdout.write(`${lines.join("\n")}\n`);
   return EXIT.ok;
 }
 
-export async function logsCommand(runId: string, step: string | undefined, options: HomeOption & { tail?: string }): Promise<number> {
+export async function logsCommand(
+  runId: string,
+  step: string | undefined,
+  options: HomeOption & { tail?: string },
+): Promise<number> {
   const tail = options.tail === undefined ? undefined : Number(options.tail);
-  if (tail !== undefined && (!Number.isInteger(tail) || tail < 1)) throw usageError(`--tail must be a whole number of at least 1, got "${options.tail}".`);
+  if (tail !== undefined && (!Number.isInteger(tail) || tail < 1))
+    throw usageError(`--tail must be a whole number of at least 1, got "${options.tail}".`);
   const server = await remoteProject(options);
   let logs: wire.LogLine[];
   if (server) {
@@ -80,9 +131,16 @@ export async function logsCommand(runId: string, step: string | undefined, optio
   } else {
     const { runs } = await homeStores(options.home, { recover: false });
     const found = await runs.getRun(runId);
-    if (!found) throw new SluiceError("not-found", `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`);
+    if (!found)
+      throw new SluiceError(
+        "not-found",
+        `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`,
+      );
     if (step !== undefined && !found.steps.some((s) => s.step === step)) {
-      throw new SluiceError("not-found", `Run ${runId} has no step "${step}". Its steps: ${found.steps.map((s) => s.step).join(", ")}.`);
+      throw new SluiceError(
+        "not-found",
+        `Run ${runId} has no step "${step}". Its steps: ${found.steps.map((s) => s.step).join(", ")}.`,
+      );
     }
     logs = (await runs.readLogs(runId, { step, tail })).map(logJson);
   }
@@ -90,33 +148,60 @@ export async function logsCommand(runId: string, step: string | undefined, optio
     process.stdout.write(`${JSON.stringify({ runId, logs }, null, 2)}\n`);
     return EXIT.ok;
   }
-  for (const log of logs) process.stdout.write(`${log.time} ${pc.dim(`[${log.step ?? "-"}]`)} ${log.level.padEnd(5)} ${log.message}\n`);
+  for (const log of logs)
+    process.stdout.write(
+      `${log.time} ${pc.dim(`[${log.step ?? "-"}]`)} ${log.level.padEnd(5)} ${log.message}\n`,
+    );
   return EXIT.ok;
 }
 
 /** Runs with their metrics, one column per metric (named by metric, or step.metric when two steps share a name). */
-async function runsWithMetrics(options: HomeOption & { pipeline?: string }, status: RunStatus | undefined, limit: number, server: ProjectClient | undefined): Promise<number> {
+async function runsWithMetrics(
+  options: HomeOption & { pipeline?: string },
+  status: RunStatus | undefined,
+  limit: number,
+  server: ProjectClient | undefined,
+): Promise<number> {
   let runs: wire.RunSummary[];
   const metrics = new Map<string, Record<string, Record<string, number>>>();
   if (server) {
     runs = await remote(() => server.runs.list({ flow: options.pipeline, status, limit }));
-    for (const run of runs) metrics.set(run.runId, await remote(() => server.runs.metrics(run.runId)));
+    for (const run of runs)
+      metrics.set(run.runId, await remote(() => server.runs.metrics(run.runId)));
   } else {
     const stores = await homeStores(options.home, { recover: false });
     const records = await stores.runs.listRuns({ pipeline: options.pipeline, status, limit });
     runs = records.map(runJson);
-    for (const [runId, values] of await metricsOfRuns(stores, records.map((r) => r.runId))) metrics.set(runId, values);
+    for (const [runId, values] of await metricsOfRuns(
+      stores,
+      records.map((r) => r.runId),
+    ))
+      metrics.set(runId, values);
   }
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runs: runs.map((run) => ({ ...run, metrics: metrics.get(run.runId) ?? {} })) }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ runs: runs.map((run) => ({ ...run, metrics: metrics.get(run.runId) ?? {} })) }, null, 2)}\n`,
+    );
     return EXIT.ok;
   }
   const keys = new Map<string, { step: string; name: string }>();
-  for (const byStep of metrics.values()) for (const [step, values] of Object.entries(byStep)) for (const name of Object.keys(values)) keys.set(`${step}\u0000${name}`, { step, name });
+  for (const byStep of metrics.values())
+    for (const [step, values] of Object.entries(byStep))
+      for (const name of Object.keys(values)) keys.set(`${step}\u0000${name}`, { step, name });
   const columns = [...keys.values()];
   const shared = (name: string) => columns.filter((c) => c.name === name).length > 1;
-  const header = ["RUN", "PIPELINE", "STATUS", ...columns.map((c) => (shared(c.name) ? `${c.step}.${c.name}` : c.name))];
-  const rows = runs.map((run) => [run.runId, run.pipeline, statusText(run), ...columns.map((c) => formatMetric(metrics.get(run.runId)?.[c.step]?.[c.name]))]);
+  const header = [
+    "RUN",
+    "PIPELINE",
+    "STATUS",
+    ...columns.map((c) => (shared(c.name) ? `${c.step}.${c.name}` : c.name)),
+  ];
+  const rows = runs.map((run) => [
+    run.runId,
+    run.pipeline,
+    statusText(run),
+    ...columns.map((c) => formatMetric(metrics.get(run.runId)?.[c.step]?.[c.name])),
+  ]);
   process.stdout.write(`${rows.length === 0 ? "No runs." : table(header, rows)}\n`);
   return EXIT.ok;
 }
@@ -129,25 +214,71 @@ function formatMetric(value: number | undefined | null): string {
 /** What differs between two runs: params, metrics, the definition, and which steps differed. */
 export async function compareCommand(a: string, b: string, options: HomeOption): Promise<number> {
   const server = await remoteProject(options);
-  const diff = server ? diffRuns(await comparedRun(server, a), await comparedRun(server, b)) : await compareRuns(await homeStores(options.home, { recover: false }), a, b);
+  const diff = server
+    ? diffRuns(await comparedRun(server, a), await comparedRun(server, b))
+    : await compareRuns(await homeStores(options.home, { recover: false }), a, b);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(diff, null, 2)}\n`);
     return EXIT.ok;
   }
-  const lines = [`A ${a} (${diff.a.pipeline}, ${diff.a.status})`, `B ${b} (${diff.b.pipeline}, ${diff.b.status})`, ""];
-  if (!diff.definition.same) lines.push(`Definition: ${diff.definition.a?.version ?? "?"} (${diff.definition.a?.hash.slice(0, 12) ?? "?"}) -> ${diff.definition.b?.version ?? "?"} (${diff.definition.b?.hash.slice(0, 12) ?? "?"})`, "");
-  lines.push(diff.params.length === 0 ? "Params: the same" : table(["PARAM", "A", "B"], diff.params.map((p) => [p.name, JSON.stringify(p.a), JSON.stringify(p.b)])), "");
-  lines.push(diff.metrics.length === 0 ? "Metrics: none" : table(["STEP", "METRIC", "A", "B", "DELTA"], diff.metrics.map((m) => [m.step, m.name, formatMetric(m.a), formatMetric(m.b), m.delta === null ? "-" : (m.delta > 0 ? "+" : "") + formatMetric(m.delta)])), "");
-  const sideText = (s: { status: string; cached: boolean; cacheKey: string | null; output: string | null } | null) =>
-    s === null ? "(absent)" : `${s.status}${s.cached ? " (cached)" : ""}${s.cacheKey ? ` key ${s.cacheKey.slice(0, 12)}` : ""}${s.output ? ` output ${s.output.slice(0, 12)}` : ""}`;
-  lines.push(diff.steps.length === 0 ? "Steps: all the same" : table(["STEP DIFFERING", "A", "B"], diff.steps.map((s) => [s.step, sideText(s.a), sideText(s.b)])));
+  const lines = [
+    `A ${a} (${diff.a.pipeline}, ${diff.a.status})`,
+    `B ${b} (${diff.b.pipeline}, ${diff.b.status})`,
+    "",
+  ];
+  if (!diff.definition.same)
+    lines.push(
+      `Definition: ${diff.definition.a?.version ?? "?"} (${diff.definition.a?.hash.slice(0, 12) ?? "?"}) -> ${diff.definition.b?.version ?? "?"} (${diff.definition.b?.hash.slice(0, 12) ?? "?"})`,
+      "",
+    );
+  lines.push(
+    diff.params.length === 0
+      ? "Params: the same"
+      : table(
+          ["PARAM", "A", "B"],
+          diff.params.map((p) => [p.name, JSON.stringify(p.a), JSON.stringify(p.b)]),
+        ),
+    "",
+  );
+  lines.push(
+    diff.metrics.length === 0
+      ? "Metrics: none"
+      : table(
+          ["STEP", "METRIC", "A", "B", "DELTA"],
+          diff.metrics.map((m) => [
+            m.step,
+            m.name,
+            formatMetric(m.a),
+            formatMetric(m.b),
+            m.delta === null ? "-" : (m.delta > 0 ? "+" : "") + formatMetric(m.delta),
+          ]),
+        ),
+    "",
+  );
+  const sideText = (
+    s: { status: string; cached: boolean; cacheKey: string | null; output: string | null } | null,
+  ) =>
+    s === null
+      ? "(absent)"
+      : `${s.status}${s.cached ? " (cached)" : ""}${s.cacheKey ? ` key ${s.cacheKey.slice(0, 12)}` : ""}${s.output ? ` output ${s.output.slice(0, 12)}` : ""}`;
+  lines.push(
+    diff.steps.length === 0
+      ? "Steps: all the same"
+      : table(
+          ["STEP DIFFERING", "A", "B"],
+          diff.steps.map((s) => [s.step, sideText(s.a), sideText(s.b)]),
+        ),
+  );
   process.stdout.write(`${lines.join("\n")}\n`);
   return EXIT.ok;
 }
 
 /** A run of the server as `compare` reads it: its full status and its metrics. */
 async function comparedRun(server: ProjectClient, runId: string): Promise<ComparedRun> {
-  return { detail: await remote(() => server.runs.get(runId)), metrics: await remote(() => server.runs.metrics(runId)) };
+  return {
+    detail: await remote(() => server.runs.get(runId)),
+    metrics: await remote(() => server.runs.metrics(runId)),
+  };
 }
 
 async function runDetail(runId: string, options: HomeOption): Promise<wire.RunDetail> {
@@ -155,7 +286,11 @@ async function runDetail(runId: string, options: HomeOption): Promise<wire.RunDe
   if (server) return remote(() => server.runs.get(runId));
   const { runs } = await homeStores(options.home, { recover: false });
   const found = await runs.getRun(runId);
-  if (!found) throw new SluiceError("not-found", `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`);
+  if (!found)
+    throw new SluiceError(
+      "not-found",
+      `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`,
+    );
   return runDetailJson(found.run, found.steps) as wire.RunDetail;
 }
 

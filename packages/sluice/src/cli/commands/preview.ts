@@ -16,25 +16,46 @@ export interface PreviewCommandOptions {
   home?: string;
 }
 
-export async function previewCommand(file: string, options: PreviewCommandOptions): Promise<number> {
+export async function previewCommand(
+  file: string,
+  options: PreviewCommandOptions,
+): Promise<number> {
   const common = runParams(options);
   const pipeline = await loadPipeline(file, options.pipeline);
-  const plan = (params: Record<string, unknown>) => pipeline.preview({ params, targets: options.target, force: options.force, forceAll: options.forceAll, checkDependencies: options.checkDependencies === false ? false : undefined, home: options.home });
+  const plan = (params: Record<string, unknown>) =>
+    pipeline.preview({
+      params,
+      targets: options.target,
+      force: options.force,
+      forceAll: options.forceAll,
+      checkDependencies: options.checkDependencies === false ? false : undefined,
+      home: options.home,
+    });
   if (options.paramSet === undefined) {
     const preview = await plan(common);
-    process.stdout.write(options.json ? `${JSON.stringify(preview.toJSON(), null, 2)}\n` : planText(preview));
+    process.stdout.write(
+      options.json ? `${JSON.stringify(preview.toJSON(), null, 2)}\n` : planText(preview),
+    );
     return EXIT.ok;
   }
   // d6tflow's WorkflowMulti preview: one plan per named parameter set, every set checked first.
-  const sets = Object.fromEntries(Object.entries(readParamSets(options.paramSet)).map(([name, params]) => [name, { ...common, ...params }]));
+  const sets = Object.fromEntries(
+    Object.entries(readParamSets(options.paramSet)).map(([name, params]) => [
+      name,
+      { ...common, ...params },
+    ]),
+  );
   pipeline.checkParamSets(sets);
   const previews: Record<string, Preview> = {};
   for (const [name, params] of Object.entries(sets)) previews[name] = await plan(params);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ previews: Object.fromEntries(Object.entries(previews).map(([name, preview]) => [name, preview.toJSON()])) }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ previews: Object.fromEntries(Object.entries(previews).map(([name, preview]) => [name, preview.toJSON()])) }, null, 2)}\n`,
+    );
     return EXIT.ok;
   }
-  for (const [name, preview] of Object.entries(previews)) process.stdout.write(`${pc.bold(`== parameter set "${name}" ==`)}\n${planText(preview)}\n`);
+  for (const [name, preview] of Object.entries(previews))
+    process.stdout.write(`${pc.bold(`== parameter set "${name}" ==`)}\n${planText(preview)}\n`);
   return EXIT.ok;
 }
 

@@ -15,13 +15,20 @@ export interface ResetCommandOptions {
 }
 
 /** Invalidates a step and everything downstream, after asking on a terminal unless --yes. */
-export async function resetCommand(file: string, step: string, options: ResetCommandOptions): Promise<number> {
+export async function resetCommand(
+  file: string,
+  step: string,
+  options: ResetCommandOptions,
+): Promise<number> {
   const params = runParams(options);
   const pipeline = await loadPipeline(file, options.pipeline);
   const preview = await pipeline.reset(step, { params, home: options.home, dryRun: true });
   if (options.dryRun) {
     if (options.json) process.stdout.write(`${JSON.stringify(preview, null, 2)}\n`);
-    else process.stdout.write(`Would reset ${preview.steps.length} step(s): ${preview.steps.join(", ")}\n`);
+    else
+      process.stdout.write(
+        `Would reset ${preview.steps.length} step(s): ${preview.steps.join(", ")}\n`,
+      );
     return EXIT.ok;
   }
   if (!options.yes && !(process.stdin.isTTY && process.stderr.isTTY)) {
@@ -33,7 +40,9 @@ export async function resetCommand(file: string, step: string, options: ResetCom
   }
   if (!options.yes) {
     const prompt = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await prompt.question(`Reset ${preview.steps.length} step(s) of "${pipeline.name}" (${preview.steps.join(", ")})? Their next run recomputes them. [y/N] `);
+    const answer = await prompt.question(
+      `Reset ${preview.steps.length} step(s) of "${pipeline.name}" (${preview.steps.join(", ")})? Their next run recomputes them. [y/N] `,
+    );
     prompt.close();
     if (!/^y(es)?$/i.test(answer.trim())) {
       process.stderr.write("Nothing was reset.\n");
@@ -42,6 +51,9 @@ export async function resetCommand(file: string, step: string, options: ResetCom
   }
   const result = await pipeline.reset(step, { params, home: options.home });
   if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else process.stdout.write(`Reset ${result.steps.length} step(s): ${result.steps.join(", ")} (${result.invalidated} stored output(s) invalidated).\n`);
+  else
+    process.stdout.write(
+      `Reset ${result.steps.length} step(s): ${result.steps.join(", ")} (${result.invalidated} stored output(s) invalidated).\n`,
+    );
   return EXIT.ok;
 }

@@ -2,7 +2,14 @@ import pc from "picocolors";
 import { LOG_LEVELS, MASK, SluiceError, type LogLevel } from "../../core/index.js";
 import { resolve } from "node:path";
 import { checkResumable, formatSummary, type RunResult } from "../../engine/index.js";
-import { resolveHomePath, homeStores, memoryStores, type Pipeline, type RunOptions, loadPipeline } from "../../runtime/index.js";
+import {
+  resolveHomePath,
+  homeStores,
+  memoryStores,
+  type Pipeline,
+  type RunOptions,
+  loadPipeline,
+} from "../../runtime/index.js";
 import { keepsCheckpoints, type RunRecord } from "../../store/index.js";
 import { arazzoCommands } from "../parts.js";
 import { EXIT, usageError } from "../exit.js";
@@ -37,33 +44,64 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   const params = runParams(options);
   const pipeline = await loadPipeline(file, options.pipeline);
   pipeline.graph();
-  if (options.paramSet !== undefined) return runParamSets(pipeline, resolve(file), options, params, concurrency, logLevel);
+  if (options.paramSet !== undefined)
+    return runParamSets(pipeline, resolve(file), options, params, concurrency, logLevel);
   const stores = options.inMemory ? memoryStores() : undefined;
   const checkDependencies = options.checkDependencies === false ? false : undefined;
-  const choice = options.only !== undefined ? await onlyStep(pipeline, options.only, options, params, stores) : { targets: options.target, force: options.force, forceAll: options.forceAll, checkDependencies };
-  return executeWithProgress(pipeline, options, {
-    params,
-    ...choice,
-    concurrency,
-    home: options.home,
-    stores,
-    source: { file: resolve(file), exportName: options.pipeline },
-  }, logLevel);
+  const choice =
+    options.only !== undefined
+      ? await onlyStep(pipeline, options.only, options, params, stores)
+      : {
+          targets: options.target,
+          force: options.force,
+          forceAll: options.forceAll,
+          checkDependencies,
+        };
+  return executeWithProgress(
+    pipeline,
+    options,
+    {
+      params,
+      ...choice,
+      concurrency,
+      home: options.home,
+      stores,
+      source: { file: resolve(file), exportName: options.pipeline },
+    },
+    logLevel,
+  );
 }
 
 /**
  * `--only STEP`: that step runs alone (forced), its upstream read from the store, for debugging. Refused,
  * before anything runs, when an upstream step has no stored output for these params.
  */
-async function onlyStep(pipeline: Pipeline, step: string, options: RunCommandOptions, params: Record<string, unknown>, stores: RunOptions["stores"]): Promise<RunOptions> {
-  if (options.target?.length || options.force?.length || options.forceAll || options.checkDependencies === false) {
-    throw usageError("--only runs one step alone; it cannot be combined with --target, --force, --force-all or --no-check-dependencies.");
+async function onlyStep(
+  pipeline: Pipeline,
+  step: string,
+  options: RunCommandOptions,
+  params: Record<string, unknown>,
+  stores: RunOptions["stores"],
+): Promise<RunOptions> {
+  if (
+    options.target?.length ||
+    options.force?.length ||
+    options.forceAll ||
+    options.checkDependencies === false
+  ) {
+    throw usageError(
+      "--only runs one step alone; it cannot be combined with --target, --force, --force-all or --no-check-dependencies.",
+    );
   }
   const choice = { targets: [step], force: [step], checkDependencies: false };
-  const missing = (await pipeline.preview({ ...choice, params, home: options.home, stores })).steps.filter((planned) => planned.name !== step && planned.status !== "complete");
+  const missing = (
+    await pipeline.preview({ ...choice, params, home: options.home, stores })
+  ).steps.filter((planned) => planned.name !== step && planned.status !== "complete");
   if (missing.length > 0) {
     const list = missing.map((planned) => `${planned.name} (${planned.reason})`).join(", ");
-    throw usageError(`--only ${step}: its upstream has no stored output for these params: ${list}. Run them first (sluice run FILE --target ${step}), or drop --only.`);
+    throw usageError(
+      `--only ${step}: its upstream has no stored output for these params: ${list}. Run them first (sluice run FILE --target ${step}), or drop --only.`,
+    );
   }
   return choice;
 }
@@ -73,7 +111,11 @@ export async function rerunCommand(runId: string, options: RunCommandOptions): P
   const logLevel = parseLogLevel(options.logLevel);
   const { run } = await readRun(runId, options);
   const { pipeline, params } = await pipelineOfRun(run, options, "rerun");
-  const rerun = await pipeline.rerunOptions(runId, { fromStep: options.from, home: options.home, concurrency: parseConcurrency(options.concurrency) });
+  const rerun = await pipeline.rerunOptions(runId, {
+    fromStep: options.from,
+    home: options.home,
+    concurrency: parseConcurrency(options.concurrency),
+  });
   return executeWithProgress(pipeline, options, { ...rerun, params, source: run.source }, logLevel);
 }
 
@@ -81,19 +123,29 @@ export async function rerunCommand(runId: string, options: RunCommandOptions): P
 async function readRun(runId: string, options: RunCommandOptions) {
   const stores = await homeStores(options.home);
   const found = await stores.runs.getRun(runId);
-  if (!found) throw new SluiceError("not-found", `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`);
+  if (!found)
+    throw new SluiceError(
+      "not-found",
+      `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`,
+    );
   return { run: found.run, stores };
 }
 
 /** A run's pipeline, loaded again from the module it was started from, and its params; secret params must be given again. */
 async function pipelineOfRun(run: RunRecord, options: RunCommandOptions, verb: "resume" | "rerun") {
   const { runId } = run;
-  if (!run.source || run.source.kind === "arazzo") throw new SluiceError("invalid-usage", `Run ${runId} was not started from a pipeline file, so sluice cannot load it again; run the pipeline again instead.`);
+  if (!run.source || run.source.kind === "arazzo")
+    throw new SluiceError(
+      "invalid-usage",
+      `Run ${runId} was not started from a pipeline file, so sluice cannot load it again; run the pipeline again instead.`,
+    );
   const pipeline = await loadPipeline(run.source.file, run.source.exportName);
   const params = { ...run.params, ...runParams(options) };
   const missing = [...pipeline.graph().secretParams].filter((name) => params[name] === MASK);
   if (missing.length > 0) {
-    throw usageError(`Run ${runId} used secret parameter(s) ${missing.join(", ")}, which sluice does not store. Pass them again: sluice ${verb} ${runId} ${missing.map((n) => `--param ${n}=...`).join(" ")}`);
+    throw usageError(
+      `Run ${runId} used secret parameter(s) ${missing.join(", ")}, which sluice does not store. Pass them again: sluice ${verb} ${runId} ${missing.map((n) => `--param ${n}=...`).join(" ")}`,
+    );
   }
   return { pipeline, params };
 }
@@ -104,35 +156,66 @@ export async function resumeCommand(runId: string, options: RunCommandOptions): 
   const { run, stores } = await readRun(runId, options);
   if (run.source?.kind === "arazzo") {
     const { arazzoResumeCommand } = await arazzoCommands();
-    if (!keepsCheckpoints(stores.runs)) throw new SluiceError("invalid-usage", `Run ${runId} is an Arazzo run, and this store keeps no checkpoints to resume it from.`);
+    if (!keepsCheckpoints(stores.runs))
+      throw new SluiceError(
+        "invalid-usage",
+        `Run ${runId} is an Arazzo run, and this store keeps no checkpoints to resume it from.`,
+      );
     return arazzoResumeCommand(runId, options, stores.runs);
   }
   checkResumable(runId, run, "Start a new run with: sluice run");
   const { pipeline, params } = await pipelineOfRun(run, options, "resume");
-  return executeWithProgress(pipeline, options, {
-    params,
-    targets: run.targets,
-    home: options.home,
-    runId,
-    resume: true,
-    source: run.source,
-  }, logLevel);
+  return executeWithProgress(
+    pipeline,
+    options,
+    {
+      params,
+      targets: run.targets,
+      home: options.home,
+      runId,
+      resume: true,
+      source: run.source,
+    },
+    logLevel,
+  );
 }
 
 /** One run per named parameter set; steps with the same identity in several sets run once. */
-async function runParamSets(pipeline: Pipeline, file: string, options: RunCommandOptions, common: Record<string, unknown>, concurrency: number | undefined, logLevel: LogLevel): Promise<number> {
-  const sets = Object.fromEntries(Object.entries(readParamSets(options.paramSet!)).map(([name, params]) => [name, { ...common, ...params }]));
+async function runParamSets(
+  pipeline: Pipeline,
+  file: string,
+  options: RunCommandOptions,
+  common: Record<string, unknown>,
+  concurrency: number | undefined,
+  logLevel: LogLevel,
+): Promise<number> {
+  const sets = Object.fromEntries(
+    Object.entries(readParamSets(options.paramSet!)).map(([name, params]) => [
+      name,
+      { ...common, ...params },
+    ]),
+  );
   // Every set is checked before the first runs: exit 2 means nothing ran.
   pipeline.checkParamSets(sets);
   const stores = options.inMemory ? memoryStores() : await homeStores(options.home);
   const results: Record<string, RunResult> = {};
   const quiet = { ...options, json: true };
   for (const [name, params] of Object.entries(sets)) {
-    if (!options.json && !options.quiet) process.stderr.write(pc.bold(`\n== parameter set "${name}" ==\n`));
-    const code = await executeWithProgress(pipeline, options.json ? quiet : options, { params, concurrency, stores, source: { file, exportName: options.pipeline } }, logLevel, (result) => (results[name] = result));
+    if (!options.json && !options.quiet)
+      process.stderr.write(pc.bold(`\n== parameter set "${name}" ==\n`));
+    const code = await executeWithProgress(
+      pipeline,
+      options.json ? quiet : options,
+      { params, concurrency, stores, source: { file, exportName: options.pipeline } },
+      logLevel,
+      (result) => (results[name] = result),
+    );
     if (code === EXIT.interrupted) return code;
   }
-  if (options.json) process.stdout.write(`${JSON.stringify({ runs: Object.fromEntries(Object.entries(results).map(([name, result]) => [name, result.toJSON()])) }, null, 2)}\n`);
+  if (options.json)
+    process.stdout.write(
+      `${JSON.stringify({ runs: Object.fromEntries(Object.entries(results).map(([name, result]) => [name, result.toJSON()])) }, null, 2)}\n`,
+    );
   return Object.values(results).every((result) => result.success) ? EXIT.ok : EXIT.failed;
 }
 
@@ -144,16 +227,21 @@ async function executeWithProgress(
   keep?: (result: RunResult) => void,
 ): Promise<number> {
   const showProgress = !options.json && !options.quiet;
-  const view = showProgress ? createProgressView({ stream: process.stderr, live: process.stderr.isTTY === true, logLevel }) : undefined;
+  const view = showProgress
+    ? createProgressView({ stream: process.stderr, live: process.stderr.isTTY === true, logLevel })
+    : undefined;
   const interrupt = cancelOnInterrupt();
-  const notices = options.quiet ? undefined : stillRunningNotices((line) => process.stderr.write(pc.dim(line)));
+  const notices = options.quiet
+    ? undefined
+    : stillRunningNotices((line) => process.stderr.write(pc.dim(line)));
   try {
     const result = await pipeline.run({
       ...runOptions,
       // Only --json prints outputs: without it, complete steps' outputs need not be read back.
       loadOutputs: options.json ? "all" : "ran",
       signal: interrupt.signal,
-      onEvent: view || notices ? (event) => (view?.onEvent(event), notices?.onEvent(event)) : undefined,
+      onEvent:
+        view || notices ? (event) => (view?.onEvent(event), notices?.onEvent(event)) : undefined,
     });
     view?.close();
     if (keep) {
@@ -163,11 +251,19 @@ async function executeWithProgress(
     if (options.json) {
       process.stdout.write(`${JSON.stringify(result.toJSON(), null, 2)}\n`);
     } else {
-      if (!options.quiet) process.stdout.write(`${formatSummary(result.summary(), result.status, result.durationMs)}\n`);
+      if (!options.quiet)
+        process.stdout.write(
+          `${formatSummary(result.summary(), result.status, result.durationMs)}\n`,
+        );
       if (result.firstFailure) {
         const { step, error } = result.firstFailure;
-        process.stderr.write(pc.red(`First failure: ${step === undefined ? "" : `step "${step}" `}[${error.code}]: ${error.message}\n`));
-        if (error.stack && !options.quiet) process.stderr.write(pc.dim(`${error.stack.split("\n").slice(1, 6).join("\n")}\n`));
+        process.stderr.write(
+          pc.red(
+            `First failure: ${step === undefined ? "" : `step "${step}" `}[${error.code}]: ${error.message}\n`,
+          ),
+        );
+        if (error.stack && !options.quiet)
+          process.stderr.write(pc.dim(`${error.stack.split("\n").slice(1, 6).join("\n")}\n`));
       }
     }
     if (result.status === "cancelled") return EXIT.interrupted;
@@ -180,13 +276,18 @@ async function executeWithProgress(
 
 export function parseLogLevel(value: string | undefined): LogLevel {
   const level = value ?? "info";
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw usageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}; got "${level}".`);
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    throw usageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}; got "${level}".`);
   return level as LogLevel;
 }
 
 function parseConcurrency(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new SluiceError("invalid-usage", `--concurrency must be a whole number of at least 1, got "${value}".`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new SluiceError(
+      "invalid-usage",
+      `--concurrency must be a whole number of at least 1, got "${value}".`,
+    );
   return n;
 }

@@ -22,14 +22,28 @@ export interface TriggerCommandOptions extends RemoteOptions {
  * Triggers a flow by name: on the server given by --server / SLUICE_SERVER (waiting with --wait), or,
  * without one, runs the workspace's flow here (which always waits: this process runs it).
  */
-export async function triggerCommand(flow: string, options: TriggerCommandOptions): Promise<number> {
+export async function triggerCommand(
+  flow: string,
+  options: TriggerCommandOptions,
+): Promise<number> {
   const params = parseParamArgs(options.param ?? []);
   const server = await remoteProject(options);
   let run: wire.RunDetail | wire.TriggerResponse;
   if (server) {
-    const started = await remote(() => server.flow(flow).trigger({ params, ...(options.flowVersion ? { version: options.flowVersion } : {}), ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}) }));
-    if (!options.json) process.stderr.write(`Triggered run ${started.runId} of ${flow} (${started.flow?.version ?? "?"}) in project "${server.key}"${started.created ? "" : " (an earlier run with this idempotency key)"}.\n`);
-    run = options.wait ? await remote(() => server.runs.wait(started.runId, { noFail: true })) : started;
+    const started = await remote(() =>
+      server.flow(flow).trigger({
+        params,
+        ...(options.flowVersion ? { version: options.flowVersion } : {}),
+        ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
+      }),
+    );
+    if (!options.json)
+      process.stderr.write(
+        `Triggered run ${started.runId} of ${flow} (${started.flow?.version ?? "?"}) in project "${server.key}"${started.created ? "" : " (an earlier run with this idempotency key)"}.\n`,
+      );
+    run = options.wait
+      ? await remote(() => server.runs.wait(started.runId, { noFail: true }))
+      : started;
   } else {
     run = await runHere(flow, params, options);
   }
@@ -37,7 +51,12 @@ export async function triggerCommand(flow: string, options: TriggerCommandOption
   else if ("steps" in run) {
     const line = `Run ${run.runId}: ${run.status}${run.durationMs === null ? "" : ` in ${formatDuration(run.durationMs)}`}`;
     process.stdout.write(`${run.status === "succeeded" ? pc.green(line) : pc.red(line)}\n`);
-    if (run.firstFailure) process.stderr.write(pc.red(`First failure: step "${run.firstFailure.step ?? "-"}" [${run.firstFailure.error.code}]: ${run.firstFailure.error.message}\n`));
+    if (run.firstFailure)
+      process.stderr.write(
+        pc.red(
+          `First failure: step "${run.firstFailure.step ?? "-"}" [${run.firstFailure.error.code}]: ${run.firstFailure.error.message}\n`,
+        ),
+      );
   } else process.stdout.write(`${run.runId}\n`);
   if (!("steps" in run)) return EXIT.ok;
   if (run.status === "cancelled") return EXIT.interrupted;
@@ -48,15 +67,29 @@ export async function triggerCommand(flow: string, options: TriggerCommandOption
  * Runs the workspace's flow in this process, through the same trigger path as the server (checked,
  * queued with its idempotency key, then started); the same key again shows the earlier run.
  */
-async function runHere(flow: string, params: Record<string, unknown>, options: TriggerCommandOptions): Promise<wire.RunDetail> {
+async function runHere(
+  flow: string,
+  params: Record<string, unknown>,
+  options: TriggerCommandOptions,
+): Promise<wire.RunDetail> {
   const workspace = await loadWorkspace(options.config);
   const home = await openHome(options.home);
   const interrupt = cancelOnInterrupt();
   try {
     const request = { params, ...(options.flowVersion ? { version: options.flowVersion } : {}) };
-    const queued = await queueTrigger(workspace, { runs: home.runs, triggers: home.serverTables }, flow, request, options.idempotencyKey);
-    if (!queued.created && !options.json) process.stderr.write(`Run ${queued.run.runId} was triggered earlier with this idempotency key; showing it.\n`);
-    if (queued.created) await startQueued(queued, request, { stores: home.stores, signal: interrupt.signal });
+    const queued = await queueTrigger(
+      workspace,
+      { runs: home.runs, triggers: home.serverTables },
+      flow,
+      request,
+      options.idempotencyKey,
+    );
+    if (!queued.created && !options.json)
+      process.stderr.write(
+        `Run ${queued.run.runId} was triggered earlier with this idempotency key; showing it.\n`,
+      );
+    if (queued.created)
+      await startQueued(queued, request, { stores: home.stores, signal: interrupt.signal });
     const stored = (await home.runs.getRun(queued.run.runId))!;
     return runDetailJson(shownRun(stored.run), stored.steps) as wire.RunDetail;
   } finally {

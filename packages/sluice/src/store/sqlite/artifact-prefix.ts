@@ -12,7 +12,11 @@ const statements = new WeakMap<Database.Database, Database.Statement>();
  * Up to `limit` output hashes starting with `prefix` (lowercase hex), in hash order; only those of
  * `pipelines` when given. Reads see queued writes.
  */
-export function outputHashesWithPrefix(store: SqliteStore, prefix: string, options: { pipelines?: readonly string[]; limit: number }): string[] {
+export function outputHashesWithPrefix(
+  store: SqliteStore,
+  prefix: string,
+  options: { pipelines?: readonly string[]; limit: number },
+): string[] {
   store.flush();
   return store.guard(() => {
     let statement = statements.get(store.db);
@@ -27,6 +31,11 @@ export function outputHashesWithPrefix(store: SqliteStore, prefix: string, optio
     }
     // Every hash with the prefix sorts between it and the prefix followed by "g" (after every hex digit).
     const pipelines = options.pipelines === undefined ? null : JSON.stringify(options.pipelines);
-    return statement.all({ low: prefix, high: `${prefix}g`, pipelines, limit: options.limit }) as string[];
+    return statement.all({
+      low: prefix,
+      high: `${prefix}g`,
+      pipelines,
+      limit: options.limit,
+    }) as string[];
   });
 }

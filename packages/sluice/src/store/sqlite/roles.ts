@@ -17,7 +17,9 @@ export function openSqliteRoles(path: string): StoreRoles {
       return (serverTables ??= new SqliteServerTables(store));
     },
     maintenance: store,
-    outputs: { outputHashesWithPrefix: (prefix, options) => outputHashesWithPrefix(store, prefix, options) },
+    outputs: {
+      outputHashesWithPrefix: (prefix, options) => outputHashesWithPrefix(store, prefix, options),
+    },
     artifactRows: store,
     close: () => store.close(),
   };

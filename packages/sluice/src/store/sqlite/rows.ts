@@ -2,7 +2,14 @@
  * How records map to the SQLite store's rows and back: one place per table, so a column added by a
  * migration is added here once.
  */
-import type { Completion, CompletionSummary, DatasetRecord, RunRecord, StepRunRecord, StoredRef } from "../records.js";
+import type {
+  Completion,
+  CompletionSummary,
+  DatasetRecord,
+  RunRecord,
+  StepRunRecord,
+  StoredRef,
+} from "../records.js";
 
 export type Row = Record<string, unknown>;
 
@@ -31,7 +38,8 @@ export function runParams(run: RunRecord) {
     flow: run.flow === undefined ? null : JSON.stringify(run.flow),
     owner_started: run.ownerStartedAt ?? null,
     claim: run.claim ?? null,
-    effective_params: run.effectiveParams === undefined ? null : JSON.stringify(run.effectiveParams),
+    effective_params:
+      run.effectiveParams === undefined ? null : JSON.stringify(run.effectiveParams),
   };
 }
 
@@ -57,7 +65,8 @@ export function runFromRow(row: Row): RunRecord {
   if (row.flow !== null) run.flow = JSON.parse(row.flow as string);
   if (row.owner_started !== null) run.ownerStartedAt = row.owner_started as number;
   if (row.claim !== null) run.claim = row.claim as string;
-  if (row.effective_params !== null && row.effective_params !== undefined) run.effectiveParams = JSON.parse(row.effective_params as string);
+  if (row.effective_params !== null && row.effective_params !== undefined)
+    run.effectiveParams = JSON.parse(row.effective_params as string);
   return run;
 }
 
@@ -102,10 +111,38 @@ export function stepFromRow(row: Row): StepRunRecord {
   return step;
 }
 
-export type SummaryRow = [string, string, string, string, StoredRef["kind"], number, string | null, number, number | null, number | null];
+export type SummaryRow = [
+  string,
+  string,
+  string,
+  string,
+  StoredRef["kind"],
+  number,
+  string | null,
+  number,
+  number | null,
+  number | null,
+];
 
-export function summaryFromRow([cacheKey, step, paramsHash, hash, kind, size, fieldHashes, createdAt, invalidatedAt, itemsFailed]: SummaryRow): CompletionSummary {
-  const summary: CompletionSummary = { cacheKey, step, paramsHash, output: { hash, kind, size }, createdAt };
+export function summaryFromRow([
+  cacheKey,
+  step,
+  paramsHash,
+  hash,
+  kind,
+  size,
+  fieldHashes,
+  createdAt,
+  invalidatedAt,
+  itemsFailed,
+]: SummaryRow): CompletionSummary {
+  const summary: CompletionSummary = {
+    cacheKey,
+    step,
+    paramsHash,
+    output: { hash, kind, size },
+    createdAt,
+  };
   if (fieldHashes !== null) summary.fieldHashes = JSON.parse(fieldHashes);
   if (invalidatedAt !== null) summary.invalidatedAt = invalidatedAt;
   if (itemsFailed !== null) summary.itemsFailed = itemsFailed;
@@ -121,14 +158,22 @@ export function completionFromRow(row: Row): Completion {
     codeHash: row.code_hash as string,
     paramsHash: row.params_hash as string,
     inputHashes: JSON.parse(row.input_hashes as string),
-    output: { hash: row.output_hash as string, kind: row.output_kind as Completion["output"]["kind"], size: row.output_size as number },
+    output: {
+      hash: row.output_hash as string,
+      kind: row.output_kind as Completion["output"]["kind"],
+      size: row.output_size as number,
+    },
     runId: row.run_id as string,
     createdAt: row.created_at as number,
   };
-  if (row.invalidated_at !== null && row.invalidated_at !== undefined) completion.invalidatedAt = row.invalidated_at as number;
-  if (row.field_hashes !== null && row.field_hashes !== undefined) completion.fieldHashes = JSON.parse(row.field_hashes as string);
-  if (row.items_failed !== null && row.items_failed !== undefined) completion.itemsFailed = row.items_failed as number;
-  if (row.input_keys !== null && row.input_keys !== undefined) completion.inputKeys = JSON.parse(row.input_keys as string);
+  if (row.invalidated_at !== null && row.invalidated_at !== undefined)
+    completion.invalidatedAt = row.invalidated_at as number;
+  if (row.field_hashes !== null && row.field_hashes !== undefined)
+    completion.fieldHashes = JSON.parse(row.field_hashes as string);
+  if (row.items_failed !== null && row.items_failed !== undefined)
+    completion.itemsFailed = row.items_failed as number;
+  if (row.input_keys !== null && row.input_keys !== undefined)
+    completion.inputKeys = JSON.parse(row.input_keys as string);
   return completion;
 }
 

@@ -4,7 +4,13 @@
  */
 import type Database from "better-sqlite3";
 import { DEFAULT_PROJECT, type RunRecord } from "../records.js";
-import type { ApiKeyRecord, ApiKeyStore, FlowVersionRecord, FlowVersionStore, TriggerStore } from "../server-records.js";
+import type {
+  ApiKeyRecord,
+  ApiKeyStore,
+  FlowVersionRecord,
+  FlowVersionStore,
+  TriggerStore,
+} from "../server-records.js";
 import { RUN_COLUMNS, runParams, type Row } from "./rows.js";
 import type { SqliteStore } from "./sqlite-store.js";
 
@@ -17,7 +23,14 @@ export class SqliteServerTables implements ApiKeyStore, FlowVersionStore, Trigge
 
   async createApiKey(record: ApiKeyRecord, keyHash: string): Promise<void> {
     this.store.guard(() =>
-      this.statements.insertKey.run({ key_id: record.keyId, key_hash: keyHash, project: record.project, read_only: record.readOnly ? 1 : 0, name: record.name ?? null, created_at: record.createdAt }),
+      this.statements.insertKey.run({
+        key_id: record.keyId,
+        key_hash: keyHash,
+        project: record.project,
+        read_only: record.readOnly ? 1 : 0,
+        name: record.name ?? null,
+        created_at: record.createdAt,
+      }),
     );
   }
 
@@ -27,7 +40,9 @@ export class SqliteServerTables implements ApiKeyStore, FlowVersionStore, Trigge
   }
 
   async listApiKeys(project?: string): Promise<ApiKeyRecord[]> {
-    return (this.store.guard(() => this.statements.listKeys.all({ project: project ?? null })) as Row[]).map(keyFromRow);
+    return (
+      this.store.guard(() => this.statements.listKeys.all({ project: project ?? null })) as Row[]
+    ).map(keyFromRow);
   }
 
   async revokeApiKey(keyId: string, at: number): Promise<boolean> {
@@ -35,15 +50,34 @@ export class SqliteServerTables implements ApiKeyStore, FlowVersionStore, Trigge
   }
 
   async registerFlowVersion(record: FlowVersionRecord): Promise<void> {
-    this.store.guard(() => this.statements.registerFlow.run({ project: record.project, flow: record.flow, hash: record.hash, version: record.version, registered_at: record.registeredAt }));
+    this.store.guard(() =>
+      this.statements.registerFlow.run({
+        project: record.project,
+        flow: record.flow,
+        hash: record.hash,
+        version: record.version,
+        registered_at: record.registeredAt,
+      }),
+    );
   }
 
   async listFlowVersions(project: string, flow?: string): Promise<FlowVersionRecord[]> {
-    const rows = this.store.guard(() => this.statements.listFlows.all({ project, flow: flow ?? null })) as Row[];
-    return rows.map((row) => ({ project: row.project as string, flow: row.flow as string, hash: row.hash as string, version: row.version as string, registeredAt: row.registered_at as number }));
+    const rows = this.store.guard(() =>
+      this.statements.listFlows.all({ project, flow: flow ?? null }),
+    ) as Row[];
+    return rows.map((row) => ({
+      project: row.project as string,
+      flow: row.flow as string,
+      hash: row.hash as string,
+      version: row.version as string,
+      registeredAt: row.registered_at as number,
+    }));
   }
 
-  async createTriggeredRun(run: RunRecord, idempotencyKey?: string): Promise<{ runId: string; created: boolean }> {
+  async createTriggeredRun(
+    run: RunRecord,
+    idempotencyKey?: string,
+  ): Promise<{ runId: string; created: boolean }> {
     const project = run.project ?? DEFAULT_PROJECT;
     // IMMEDIATE: another process triggering with the same key waits for this one's commit, then sees its run.
     this.store.flush();
@@ -51,7 +85,8 @@ export class SqliteServerTables implements ApiKeyStore, FlowVersionStore, Trigge
       this.store.db
         .transaction(() => {
           if (idempotencyKey !== undefined) {
-            const earlier = this.statements.findIdempotent.get(project, idempotencyKey) as string | undefined;
+            const earlier = this.statements.findIdempotent.get(project, idempotencyKey) as
+              string | undefined;
             if (earlier !== undefined) return { runId: earlier, created: false };
             this.statements.claimIdempotent.run(project, idempotencyKey, run.runId, Date.now());
           }
@@ -64,7 +99,12 @@ export class SqliteServerTables implements ApiKeyStore, FlowVersionStore, Trigge
 }
 
 function keyFromRow(row: Row): ApiKeyRecord {
-  const key: ApiKeyRecord = { keyId: row.key_id as string, project: row.project as string, readOnly: row.read_only === 1, createdAt: row.created_at as number };
+  const key: ApiKeyRecord = {
+    keyId: row.key_id as string,
+    project: row.project as string,
+    readOnly: row.read_only === 1,
+    createdAt: row.created_at as number,
+  };
   if (row.name !== null) key.name = row.name as string;
   if (row.revoked_at !== null) key.revokedAt = row.revoked_at as number;
   return key;
@@ -72,17 +112,31 @@ function keyFromRow(row: Row): ApiKeyRecord {
 
 function prepare(db: Database.Database) {
   return {
-    insertKey: db.prepare(`INSERT INTO api_keys (key_id, key_hash, project, read_only, name, created_at) VALUES (@key_id, @key_hash, @project, @read_only, @name, @created_at)`),
-    findKey: db.prepare(`SELECT key_id, project, read_only, name, created_at, revoked_at FROM api_keys WHERE key_hash = ?`),
-    listKeys: db.prepare(`SELECT * FROM api_keys WHERE @project IS NULL OR project = @project ORDER BY created_at, key_id`),
-    revokeKey: db.prepare(`UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL`),
+    insertKey: db.prepare(
+      `INSERT INTO api_keys (key_id, key_hash, project, read_only, name, created_at) VALUES (@key_id, @key_hash, @project, @read_only, @name, @created_at)`,
+    ),
+    findKey: db.prepare(
+      `SELECT key_id, project, read_only, name, created_at, revoked_at FROM api_keys WHERE key_hash = ?`,
+    ),
+    listKeys: db.prepare(
+      `SELECT * FROM api_keys WHERE @project IS NULL OR project = @project ORDER BY created_at, key_id`,
+    ),
+    revokeKey: db.prepare(
+      `UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL`,
+    ),
     registerFlow: db.prepare(
       `INSERT INTO flow_versions (project, flow, hash, version, registered_at) VALUES (@project, @flow, @hash, @version, @registered_at)
        ON CONFLICT (project, flow, hash) DO UPDATE SET version = excluded.version, registered_at = excluded.registered_at`,
     ),
-    listFlows: db.prepare(`SELECT * FROM flow_versions WHERE project = @project AND (@flow IS NULL OR flow = @flow) ORDER BY registered_at DESC, flow, hash`),
-    findIdempotent: db.prepare(`SELECT run_id FROM idempotency_keys WHERE project = ? AND key = ?`).pluck(true),
-    claimIdempotent: db.prepare(`INSERT INTO idempotency_keys (project, key, run_id, created_at) VALUES (?, ?, ?, ?)`),
+    listFlows: db.prepare(
+      `SELECT * FROM flow_versions WHERE project = @project AND (@flow IS NULL OR flow = @flow) ORDER BY registered_at DESC, flow, hash`,
+    ),
+    findIdempotent: db
+      .prepare(`SELECT run_id FROM idempotency_keys WHERE project = ? AND key = ?`)
+      .pluck(true),
+    claimIdempotent: db.prepare(
+      `INSERT INTO idempotency_keys (project, key, run_id, created_at) VALUES (?, ?, ?, ?)`,
+    ),
     insertRun: db.prepare(`INSERT INTO runs ${RUN_COLUMNS}`),
   };
 }

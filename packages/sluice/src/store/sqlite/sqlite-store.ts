@@ -3,14 +3,41 @@ import { dirname } from "node:path";
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { SluiceError } from "../../core/index.js";
-import type { Completion, CompletionSummary, DatasetRecord, LogRecord, MetricRecord, RunFilter, RunRecord, StepRunRecord } from "../records.js";
+import type {
+  Completion,
+  CompletionSummary,
+  DatasetRecord,
+  LogRecord,
+  MetricRecord,
+  RunFilter,
+  RunRecord,
+  StepRunRecord,
+} from "../records.js";
 import type { CompletionStore, DatasetCatalog, RunCheckpoints, RunStore } from "../run-store.js";
 import { LATEST_VERSION, MIGRATIONS } from "./migrations.js";
 import { corruptError, quickCheck, storeError } from "./store-errors.js";
 
 export { storeError };
-import { completionFromRow, completionParams, datasetFromRow, runFromRow, runParams, safeJson, stepFromRow, stepParams, summaryFromRow, type Row, type SummaryRow } from "./rows.js";
-import { ROSTER_CACHE_KEYS, ROSTER_OUTPUT_HASHES, addToRoster, isRosterRecord, withRoster } from "./step-roster.js";
+import {
+  completionFromRow,
+  completionParams,
+  datasetFromRow,
+  runFromRow,
+  runParams,
+  safeJson,
+  stepFromRow,
+  stepParams,
+  summaryFromRow,
+  type Row,
+  type SummaryRow,
+} from "./rows.js";
+import {
+  ROSTER_CACHE_KEYS,
+  ROSTER_OUTPUT_HASHES,
+  addToRoster,
+  isRosterRecord,
+  withRoster,
+} from "./step-roster.js";
 import { prepare, type Statements } from "./statements.js";
 
 type ArtifactRow = { kind: "json" | "blob" | "records" | "table"; size: number; inline?: string };
@@ -82,10 +109,12 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
     try {
       // IMMEDIATE: the batch reads before it writes (fences, rosters); a deferred transaction would fail at
       // once (SQLITE_BUSY_SNAPSHOT) when another process committed between that read and the first write.
-      this.db.transaction(() => {
-        this.checkFences();
-        for (const write of writes) write();
-      }).immediate();
+      this.db
+        .transaction(() => {
+          this.checkFences();
+          for (const write of writes) write();
+        })
+        .immediate();
       batch.resolve();
     } catch (error) {
       batch.reject(this.failure(error));
@@ -123,7 +152,8 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
       try {
         this.statements.insertRun.run(runParams(run));
       } catch (error) {
-        if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") throw new Error(`run ${run.runId} exists already`);
+        if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY")
+          throw new Error(`run ${run.runId} exists already`);
         throw error;
       }
     });
@@ -144,13 +174,20 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
    * columns (updateRun would read the run row back, parse it, merge and rewrite every column: most of an
    * Arazzo step's cost once the checkpoint grows). A fenced run is checked as updateRun checks it.
    */
-  commitCheckpoint(runId: string, checkpoint: unknown, heartbeatAt: number, pending: () => void): void {
+  commitCheckpoint(
+    runId: string,
+    checkpoint: unknown,
+    heartbeatAt: number,
+    pending: () => void,
+  ): void {
     const text = JSON.stringify(checkpoint);
     this.transaction(() => {
       pending();
       this.flush();
-      if (this.fences.has(runId)) this.checkFence(runId, this.statements.getRun.get(runId) as Row | undefined);
-      if (this.statements.saveCheckpoint.run(text, heartbeatAt, runId).changes !== 1) throw new Error(`no run ${runId}`);
+      if (this.fences.has(runId))
+        this.checkFence(runId, this.statements.getRun.get(runId) as Row | undefined);
+      if (this.statements.saveCheckpoint.run(text, heartbeatAt, runId).changes !== 1)
+        throw new Error(`no run ${runId}`);
     });
   }
 
@@ -172,14 +209,20 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
     }
   }
 
-  casRun(runId: string, expectedClaim: string | undefined, patch: Partial<Omit<RunRecord, "runId">>): Promise<boolean> {
+  casRun(
+    runId: string,
+    expectedClaim: string | undefined,
+    patch: Partial<Omit<RunRecord, "runId">>,
+  ): Promise<boolean> {
     return this.async(() =>
-      this.db.transaction(() => {
-        const current = this.statements.getRun.get(runId) as Row | undefined;
-        if (!current || (current.claim ?? undefined) !== expectedClaim) return false;
-        this.statements.replaceRun.run(runParams({ ...runFromRow(current), ...patch, runId }));
-        return true;
-      }).immediate(),
+      this.db
+        .transaction(() => {
+          const current = this.statements.getRun.get(runId) as Row | undefined;
+          if (!current || (current.claim ?? undefined) !== expectedClaim) return false;
+          this.statements.replaceRun.run(runParams({ ...runFromRow(current), ...patch, runId }));
+          return true;
+        })
+        .immediate(),
     );
   }
 
@@ -195,7 +238,8 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
    * (refused()), so this process's other runs go on writing.
    */
   private checkFences(): void {
-    for (const runId of this.fences.keys()) this.checkFence(runId, this.statements.getRun.get(runId) as Row | undefined);
+    for (const runId of this.fences.keys())
+      this.checkFence(runId, this.statements.getRun.get(runId) as Row | undefined);
   }
 
   private checkFence(runId: string, row: Row | undefined): void {
@@ -203,14 +247,21 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
     if (earlier) throw earlier;
     const claim = this.fences.get(runId);
     if (claim === undefined || row === undefined || row.claim === claim) return;
-    const error = new SluiceError("superseded", `Run ${runId} was taken over by another process (${String(row.owner_pid ?? "?")}@${String(row.owner_host ?? "?")}); this process stops writing it.`, { runId });
+    const error = new SluiceError(
+      "superseded",
+      `Run ${runId} was taken over by another process (${String(row.owner_pid ?? "?")}@${String(row.owner_host ?? "?")}); this process stops writing it.`,
+      { runId },
+    );
     this.fences.delete(runId);
     this.superseded.set(runId, error);
     throw error;
   }
 
   /** A write of a run another process took over: refused at once. */
-  private refused<T>(records: readonly T[], runIdOf: (record: T) => string): Promise<void> | undefined {
+  private refused<T>(
+    records: readonly T[],
+    runIdOf: (record: T) => string,
+  ): Promise<void> | undefined {
     // The hot path: nothing is looked at (or allocated) unless some run was superseded.
     if (this.superseded.size === 0) return undefined;
     for (const record of records) {
@@ -237,7 +288,8 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
   /** Steps that have not started go to the run's roster; a row they had before (a resumed run) goes. */
   private putRoster(runId: string, records: StepRunRecord[]): void {
     const existing = this.statements.getRoster.get(runId) as string | undefined;
-    if (this.statements.hasStepRows.get(runId) !== undefined) for (const record of records) this.statements.deleteStep.run(runId, record.step);
+    if (this.statements.hasStepRows.get(runId) !== undefined)
+      for (const record of records) this.statements.deleteStep.run(runId, record.step);
     this.statements.putRoster.run(runId, addToRoster(existing, records));
   }
 
@@ -246,7 +298,10 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
       const row = this.statements.getRun.get(runId) as Row | undefined;
       if (!row) return undefined;
       const rows = (this.statements.getSteps.all(runId) as Row[]).map(stepFromRow);
-      return { run: runFromRow(row), steps: withRoster(rows, this.statements.getRoster.get(runId) as string | undefined, runId) };
+      return {
+        run: runFromRow(row),
+        steps: withRoster(rows, this.statements.getRoster.get(runId) as string | undefined, runId),
+      };
     });
   }
 
@@ -289,21 +344,39 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
     const refused = this.refused(metrics, (m) => m.runId);
     if (refused) return refused;
     return this.enqueue(() => {
-      for (const m of metrics) this.statements.putMetric.run(m.runId, m.step, m.name, m.value, m.time);
+      for (const m of metrics)
+        this.statements.putMetric.run(m.runId, m.step, m.name, m.value, m.time);
     });
   }
 
   readMetrics(runIds: readonly string[]): Promise<MetricRecord[]> {
     return this.async(() =>
-      [...new Set(runIds)].sort().flatMap((runId) => (this.statements.readMetrics.all(runId) as Row[]).map((r) => ({ runId, step: r.step as string, name: r.name as string, value: r.value as number, time: r.time as number }))),
+      [...new Set(runIds)].sort().flatMap((runId) =>
+        (this.statements.readMetrics.all(runId) as Row[]).map((r) => ({
+          runId,
+          step: r.step as string,
+          name: r.name as string,
+          value: r.value as number,
+          time: r.time as number,
+        })),
+      ),
     );
   }
 
   readLogs(runId: string, options: { step?: string; tail?: number } = {}): Promise<LogRecord[]> {
     return this.async(() => {
-      const rows = this.statements.readLogs.all({ run_id: runId, step: options.step ?? null, tail: options.tail ?? -1 }) as Row[];
+      const rows = this.statements.readLogs.all({
+        run_id: runId,
+        step: options.step ?? null,
+        tail: options.tail ?? -1,
+      }) as Row[];
       return rows.reverse().map((row) => {
-        const log: LogRecord = { runId: row.run_id as string, time: row.time as number, level: row.level as LogRecord["level"], message: row.message as string };
+        const log: LogRecord = {
+          runId: row.run_id as string,
+          time: row.time as number,
+          level: row.level as LogRecord["level"],
+          message: row.message as string,
+        };
         if (row.step !== null) log.step = row.step as string;
         if (row.data !== null) log.data = JSON.parse(row.data as string);
         return log;
@@ -315,9 +388,7 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
     const refused = this.refused([completion], (c) => c.runId);
     if (refused) return refused;
     this.queuedCompletions.set(completion.cacheKey, completion);
-    return this.enqueue(() =>
-      this.statements.putCompletion.run(completionParams(completion)),
-    );
+    return this.enqueue(() => this.statements.putCompletion.run(completionParams(completion)));
   }
 
   /** Artifact rows and small inline values (the artifacts folder's ArtifactIndex). */
@@ -326,7 +397,10 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
     if (queued) return queued;
     const row = this.guard(() => this.statements.getArtifact.get(hash) as Row | undefined);
     if (!row) return undefined;
-    const artifact: ArtifactRow = { kind: row.kind as ArtifactRow["kind"], size: row.size as number };
+    const artifact: ArtifactRow = {
+      kind: row.kind as ArtifactRow["kind"],
+      size: row.size as number,
+    };
     if (row.inline !== null) artifact.inline = row.inline as string;
     return artifact;
   }
@@ -334,7 +408,15 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
   putArtifact(row: { hash: string } & ArtifactRow): Promise<void> {
     this.queuedArtifacts.set(row.hash, row);
     const createdAt = Date.now();
-    return this.enqueue(() => this.statements.putArtifact.run({ hash: row.hash, kind: row.kind, size: row.size, inline: row.inline ?? null, created_at: createdAt }));
+    return this.enqueue(() =>
+      this.statements.putArtifact.run({
+        hash: row.hash,
+        kind: row.kind,
+        size: row.size,
+        inline: row.inline ?? null,
+        created_at: createdAt,
+      }),
+    );
   }
 
   findCompletion(cacheKey: string): Completion | undefined {
@@ -346,17 +428,34 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
 
   deleteCompletions(cacheKeys: readonly string[]): void {
     this.flush();
-    this.guard(() => this.db.transaction(() => cacheKeys.forEach((key) => this.statements.deleteCompletion.run(key)))());
+    this.guard(() =>
+      this.db.transaction(() =>
+        cacheKeys.forEach((key) => this.statements.deleteCompletion.run(key)),
+      )(),
+    );
   }
 
-  invalidateCompletions(pipeline: string, target: { cacheKeys?: readonly string[]; instances?: ReadonlyArray<{ step: string; identity: string }> }): number {
+  invalidateCompletions(
+    pipeline: string,
+    target: {
+      cacheKeys?: readonly string[];
+      instances?: ReadonlyArray<{ step: string; identity: string }>;
+    },
+  ): number {
     this.flush();
     const now = Date.now();
     return this.guard(() =>
       this.db.transaction(() => {
         let count = 0;
-        for (const key of target.cacheKeys ?? []) count += this.statements.invalidateKey.run({ now, pipeline, key }).changes;
-        for (const { step, identity } of target.instances ?? []) count += this.statements.invalidateInstance.run({ now, pipeline, step, identity }).changes;
+        for (const key of target.cacheKeys ?? [])
+          count += this.statements.invalidateKey.run({ now, pipeline, key }).changes;
+        for (const { step, identity } of target.instances ?? [])
+          count += this.statements.invalidateInstance.run({
+            now,
+            pipeline,
+            step,
+            identity,
+          }).changes;
         return count;
       })(),
     );
@@ -364,19 +463,27 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
 
   completionsOf(pipeline: string): Promise<CompletionSummary[]> {
     // Raw rows of just the columns a plan needs: reading 10000 full rows as objects costs several times more.
-    return this.async(() => (this.statements.completionsOf.all(pipeline) as SummaryRow[]).map(summaryFromRow));
+    return this.async(() =>
+      (this.statements.completionsOf.all(pipeline) as SummaryRow[]).map(summaryFromRow),
+    );
   }
 
   producersOf(hash: string): Promise<Completion[]> {
-    return this.async(() => (this.statements.producersOf.all({ hash }) as Row[]).map(completionFromRow));
+    return this.async(() =>
+      (this.statements.producersOf.all({ hash }) as Row[]).map(completionFromRow),
+    );
   }
 
   consumersOf(hash: string): Promise<Completion[]> {
-    return this.async(() => (this.statements.consumersOf.all(hash) as Row[]).map(completionFromRow));
+    return this.async(() =>
+      (this.statements.consumersOf.all(hash) as Row[]).map(completionFromRow),
+    );
   }
 
   consumersOfInstance(cacheKey: string): Promise<Completion[]> {
-    return this.async(() => (this.statements.consumersOfInstance.all(cacheKey) as Row[]).map(completionFromRow));
+    return this.async(() =>
+      (this.statements.consumersOfInstance.all(cacheKey) as Row[]).map(completionFromRow),
+    );
   }
 
   recordDataset(entry: DatasetRecord): Promise<void> {
@@ -397,7 +504,11 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
   }
 
   listDatasets(filter: { pipeline?: string } = {}): Promise<DatasetRecord[]> {
-    return this.async(() => (this.statements.listDatasets.all({ pipeline: filter.pipeline ?? null }) as Row[]).map(datasetFromRow));
+    return this.async(() =>
+      (this.statements.listDatasets.all({ pipeline: filter.pipeline ?? null }) as Row[]).map(
+        datasetFromRow,
+      ),
+    );
   }
 
   findDatasets(query: string): Promise<DatasetRecord[]> {
@@ -406,7 +517,12 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
       const rows = (
         slash > 0
           ? this.statements.datasetsOfStep.all(query.slice(0, slash), query.slice(slash + 1))
-          : [...(this.statements.datasetsOfStepName.all(query) as Row[]), ...(query.length >= 6 ? (this.statements.datasetsByHash.all(`${query}%`) as Row[]) : [])]
+          : [
+              ...(this.statements.datasetsOfStepName.all(query) as Row[]),
+              ...(query.length >= 6
+                ? (this.statements.datasetsByHash.all(`${query}%`) as Row[])
+                : []),
+            ]
       ) as Row[];
       return rows.map(datasetFromRow).sort((a, b) => b.createdAt - a.createdAt);
     });
@@ -418,10 +534,15 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
    * artifact rows nothing references any more and returns them, so their files can be removed.
    * With `dryRun`, changes nothing and returns what would go.
    */
-  collectGarbage(runIds: readonly string[], dryRun: boolean): { runs: number; completions: number; artifacts: Array<{ hash: string; inline: boolean }> } {
+  collectGarbage(
+    runIds: readonly string[],
+    dryRun: boolean,
+  ): { runs: number; completions: number; artifacts: Array<{ hash: string; inline: boolean }> } {
     this.flush();
     const work = () => {
-      this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS gc_runs (run_id TEXT PRIMARY KEY); DELETE FROM gc_runs;`);
+      this.db.exec(
+        `CREATE TEMP TABLE IF NOT EXISTS gc_runs (run_id TEXT PRIMARY KEY); DELETE FROM gc_runs;`,
+      );
       const add = this.db.prepare(`INSERT OR IGNORE INTO gc_runs VALUES (?)`);
       for (const runId of runIds) add.run(runId);
       // Kept: the newest valid completion of each step instance, and every completion a kept run made or
@@ -430,13 +551,25 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
           SELECT MAX(d.created_at) FROM completions d WHERE d.pipeline = c.pipeline AND d.step = c.step AND d.identity = c.identity AND d.invalidated_at IS NULL)
         UNION SELECT cache_key FROM step_runs WHERE cache_key IS NOT NULL AND run_id NOT IN (SELECT run_id FROM gc_runs)
         UNION ${ROSTER_CACHE_KEYS} AND r.run_id NOT IN (SELECT run_id FROM gc_runs)`;
-      const completions = this.db.prepare(`DELETE FROM completions WHERE run_id IN (SELECT run_id FROM gc_runs) AND cache_key NOT IN (${keep})`).run().changes;
-      this.db.prepare(`DELETE FROM datasets WHERE run_id IN (SELECT run_id FROM gc_runs) AND hash NOT IN (SELECT output_hash FROM completions)`).run();
+      const completions = this.db
+        .prepare(
+          `DELETE FROM completions WHERE run_id IN (SELECT run_id FROM gc_runs) AND cache_key NOT IN (${keep})`,
+        )
+        .run().changes;
+      this.db
+        .prepare(
+          `DELETE FROM datasets WHERE run_id IN (SELECT run_id FROM gc_runs) AND hash NOT IN (SELECT output_hash FROM completions)`,
+        )
+        .run();
       this.db.prepare(`DELETE FROM logs WHERE run_id IN (SELECT run_id FROM gc_runs)`).run();
       this.db.prepare(`DELETE FROM metrics WHERE run_id IN (SELECT run_id FROM gc_runs)`).run();
       this.db.prepare(`DELETE FROM step_runs WHERE run_id IN (SELECT run_id FROM gc_runs)`).run();
-      this.db.prepare(`DELETE FROM step_rosters WHERE run_id IN (SELECT run_id FROM gc_runs)`).run();
-      const runs = this.db.prepare(`DELETE FROM runs WHERE run_id IN (SELECT run_id FROM gc_runs)`).run().changes;
+      this.db
+        .prepare(`DELETE FROM step_rosters WHERE run_id IN (SELECT run_id FROM gc_runs)`)
+        .run();
+      const runs = this.db
+        .prepare(`DELETE FROM runs WHERE run_id IN (SELECT run_id FROM gc_runs)`)
+        .run().changes;
       const orphans = this.db
         .prepare(
           `SELECT hash, inline IS NOT NULL AS inline FROM artifacts WHERE hash NOT IN (SELECT output_hash FROM completions)
@@ -446,7 +579,11 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
         .all() as Array<{ hash: string; inline: number }>;
       const remove = this.db.prepare(`DELETE FROM artifacts WHERE hash = ?`);
       for (const orphan of orphans) remove.run(orphan.hash);
-      const result = { runs, completions, artifacts: orphans.map((o) => ({ hash: o.hash, inline: o.inline === 1 })) };
+      const result = {
+        runs,
+        completions,
+        artifacts: orphans.map((o) => ({ hash: o.hash, inline: o.inline === 1 })),
+      };
       if (dryRun) throw new DryRun(result);
       return result;
     };
@@ -460,7 +597,9 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
 
   latestCompletion(pipeline: string, step: string): Completion | undefined {
     this.flush();
-    const row = this.guard(() => this.statements.latestCompletion.get(pipeline, step) as Row | undefined);
+    const row = this.guard(
+      () => this.statements.latestCompletion.get(pipeline, step) as Row | undefined,
+    );
     return row ? completionFromRow(row) : undefined;
   }
 
@@ -551,5 +690,11 @@ function migrate(db: Database.Database, path: string): void {
 
 /** Thrown to roll a dry-run transaction back while keeping what it found. */
 class DryRun {
-  constructor(readonly result: { runs: number; completions: number; artifacts: Array<{ hash: string; inline: boolean }> }) {}
+  constructor(
+    readonly result: {
+      runs: number;
+      completions: number;
+      artifacts: Array<{ hash: string; inline: boolean }>;
+    },
+  ) {}
 }

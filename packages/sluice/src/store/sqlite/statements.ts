@@ -49,7 +49,11 @@ const SQL = {
 };
 
 /** Statements read as plain values (`pluck`) or as arrays of columns (`raw`). */
-const MODES: Partial<Record<keyof typeof SQL, "pluck" | "raw">> = { getRoster: "pluck", hasStepRows: "pluck", completionsOf: "raw" };
+const MODES: Partial<Record<keyof typeof SQL, "pluck" | "raw">> = {
+  getRoster: "pluck",
+  hasStepRows: "pluck",
+  completionsOf: "raw",
+};
 
 export type Statements = { readonly [K in keyof typeof SQL]: Database.Statement };
 
@@ -58,7 +62,8 @@ export function prepare(db: Database.Database): Statements {
   for (const [name, sql] of Object.entries(SQL)) {
     const statement = db.prepare(sql);
     const mode = MODES[name as keyof typeof SQL];
-    statements[name] = mode === "pluck" ? statement.pluck(true) : mode === "raw" ? statement.raw(true) : statement;
+    statements[name] =
+      mode === "pluck" ? statement.pluck(true) : mode === "raw" ? statement.raw(true) : statement;
   }
   return statements as Statements;
 }

@@ -18,12 +18,22 @@ export function storeError(error: unknown, path: string): unknown {
     );
   }
   if (code === "SQLITE_FULL" || code === "ENOSPC") {
-    return new SluiceError("store-full", `The disk holding ${path} is full (${message}). Free some space (sluice gc removes old runs) and run again; finished work is kept.`, {
-      cause: error,
-      details: { path },
-    });
+    return new SluiceError(
+      "store-full",
+      `The disk holding ${path} is full (${message}). Free some space (sluice gc removes old runs) and run again; finished work is kept.`,
+      {
+        cause: error,
+        details: { path },
+      },
+    );
   }
-  if (code === "EACCES" || code === "EPERM" || code === "EROFS" || code === "SQLITE_READONLY" || code === "SQLITE_CANTOPEN") {
+  if (
+    code === "EACCES" ||
+    code === "EPERM" ||
+    code === "EROFS" ||
+    code === "SQLITE_READONLY" ||
+    code === "SQLITE_CANTOPEN"
+  ) {
     return new SluiceError(
       "store-unwritable",
       `Cannot write the sluice store at ${path} (${message}). Check the folder's permissions, or set SLUICE_HOME / --home to a writable folder.`,
@@ -43,8 +53,15 @@ export function quickCheck(db: Database.Database): string[] {
   }
 }
 
-export function corruptError(path: string, problems: readonly string[], cause?: unknown): SluiceError {
-  const found = problems.length > 0 ? problems.slice(0, 3).join("; ") : (cause as Error | undefined)?.message ?? "damaged";
+export function corruptError(
+  path: string,
+  problems: readonly string[],
+  cause?: unknown,
+): SluiceError {
+  const found =
+    problems.length > 0
+      ? problems.slice(0, 3).join("; ")
+      : ((cause as Error | undefined)?.message ?? "damaged");
   return new SluiceError(
     "store-corrupt",
     `The sluice database ${path} is damaged (${found}). Nothing more is read from or written to it. Move it aside (finished outputs in the artifacts folder are kept) and run again to start a new one, or restore it from a backup.`,
