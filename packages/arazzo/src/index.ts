@@ -26,7 +26,7 @@ export type {
   ArazzoRunResult,
   ArazzoStepResult,
   ArazzoWorkflowResult,
-} from "./runtime/runner.js";
+} from "./runtime/run-types.js";
 export { describeArazzo } from "./runtime/describe.js";
 export type {
   ArazzoDescription,

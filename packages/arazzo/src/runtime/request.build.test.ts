@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SluiceError } from "sluice/internal";
-import {
-  buildRequest,
-  maskHeaders,
-  resolveValue,
-  type BuiltRequest,
-  type RequestInput,
-} from "./request.js";
+import { buildRequest, maskHeaders, type BuiltRequest, type RequestInput } from "./request.js";
+import { resolveValue } from "./request-values.js";
 import { resolverOf, prng } from "../test-support.test-helper.js";
 
 const BASE = {

@@ -1,5 +1,5 @@
 /**
- * What a running workflow frame needs from the run around it (runner.ts implements it): the
+ * What a running workflow frame needs from the run around it (session.ts implements it): the
  * compiled documents, recording, the step budget, cancellation, calls of other workflows.
  */
 import type { CompiledRun, RunnableStep, RunnableWorkflow } from "./compile.js";
