@@ -16,7 +16,8 @@ export {
 } from "./document/diagnostics.js";
 export type { Diagnostic, FormatOptions } from "./document/diagnostics.js";
 export { loadArazzo } from "./document/load.js";
-export type { IndexedOperation, LoadedDocument, LoadOptions, LoadResult } from "./document/load.js";
+export type { LoadedDocument, LoadOptions, LoadResult } from "./document/load.js";
+export type { IndexedOperation } from "./document/operation-index.js";
 export { runArazzo, resumeArazzoRun } from "./runtime/runner.js";
 export type {
   ArazzoClock,

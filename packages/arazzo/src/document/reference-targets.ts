@@ -5,7 +5,7 @@
 import { closest, SluiceError } from "sluice/internal";
 import { pointerOf, type DocPath } from "./diagnostics.js";
 import { parsePointer } from "../expressions/json-pointer.js";
-import type { IndexedOperation } from "./load.js";
+import type { IndexedOperation } from "./operation-index.js";
 import {
   isObj,
   list,

@@ -3,7 +3,7 @@
  * scope where it is evaluated. Records the dependsOn and call edges that the cycle check reads.
  */
 import type { DocPath } from "./diagnostics.js";
-import type { IndexedOperation } from "./load.js";
+import type { IndexedOperation } from "./operation-index.js";
 import { actions } from "./reference-actions.js";
 import { schemaRefs } from "./reference-components.js";
 import { criteria } from "./reference-criteria.js";

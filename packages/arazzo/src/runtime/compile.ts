@@ -14,7 +14,8 @@ import {
   type ExpressionResolver,
 } from "../expressions/condition.js";
 import type { DocumentScope } from "../expressions/context.js";
-import type { IndexedOperation, LoadedDocument, LoadResult } from "../document/load.js";
+import type { LoadedDocument, LoadResult } from "../document/load.js";
+import type { IndexedOperation } from "../document/operation-index.js";
 import {
   createModel,
   isObj,

@@ -6,6 +6,8 @@ import type {
   Completion,
   CompletionSummary,
   DatasetRecord,
+  LogRecord,
+  MetricRecord,
   RunRecord,
   StepRunRecord,
   StoredRef,
@@ -213,7 +215,80 @@ export function datasetFromRow(row: Row): DatasetRecord {
   return entry;
 }
 
-export function safeJson(value: unknown): string {
+export function datasetParams(entry: DatasetRecord) {
+  return {
+    hash: entry.hash,
+    pipeline: entry.pipeline,
+    step: entry.step,
+    run_id: entry.runId,
+    tag: entry.tag,
+    kind: entry.kind,
+    size: entry.size,
+    rows: entry.rows ?? null,
+    columns: entry.columns ? JSON.stringify(entry.columns) : null,
+    created_at: entry.createdAt,
+  };
+}
+
+export function logParams(log: LogRecord) {
+  return {
+    run_id: log.runId,
+    step: log.step ?? null,
+    time: log.time,
+    level: log.level,
+    message: log.message,
+    data: log.data === undefined ? null : safeJson(log.data),
+  };
+}
+
+export function logFromRow(row: Row): LogRecord {
+  const log: LogRecord = {
+    runId: row.run_id as string,
+    time: row.time as number,
+    level: row.level as LogRecord["level"],
+    message: row.message as string,
+  };
+  if (row.step !== null) log.step = row.step as string;
+  if (row.data !== null) log.data = JSON.parse(row.data as string);
+  return log;
+}
+
+export function metricFromRow(row: Row, runId: string): MetricRecord {
+  return {
+    runId,
+    step: row.step as string,
+    name: row.name as string,
+    value: row.value as number,
+    time: row.time as number,
+  };
+}
+
+export type ArtifactRow = {
+  kind: "json" | "blob" | "records" | "table";
+  size: number;
+  inline?: string;
+};
+
+export function artifactFromRow(row: Row): ArtifactRow {
+  const artifact: ArtifactRow = {
+    kind: row.kind as ArtifactRow["kind"],
+    size: row.size as number,
+  };
+  if (row.inline !== null) artifact.inline = row.inline as string;
+  return artifact;
+}
+
+export function artifactParams(row: { hash: string } & ArtifactRow, createdAt: number) {
+  return {
+    hash: row.hash,
+    kind: row.kind,
+    size: row.size,
+    inline: row.inline ?? null,
+    created_at: createdAt,
+  };
+}
+
+function safeJson(value: unknown): string {
   try {
     return JSON.stringify(value) ?? "null";
   } catch {

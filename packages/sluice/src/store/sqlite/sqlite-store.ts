@@ -1,6 +1,3 @@
-import { closeSync, mkdirSync, openSync } from "node:fs";
-import { dirname } from "node:path";
-import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { SluiceError } from "../../core/index.js";
 import type {
@@ -14,33 +11,34 @@ import type {
   StepRunRecord,
 } from "../records.js";
 import type { CompletionStore, DatasetCatalog, RunCheckpoints, RunStore } from "../run-store.js";
-import { LATEST_VERSION, MIGRATIONS } from "./migrations.js";
-import { corruptError, quickCheck, storeError } from "./store-errors.js";
+import { collectGarbage, type Collected } from "./garbage-collection.js";
+import { GroupCommit } from "./group-commit.js";
+import { openDatabase } from "./open-database.js";
+import { RunFences } from "./run-fences.js";
+import { corruptError, quickCheck, roomRetried, storeError } from "./store-errors.js";
 
 export { storeError };
 import {
+  artifactFromRow,
+  artifactParams,
   completionFromRow,
   completionParams,
   datasetFromRow,
+  datasetParams,
+  logFromRow,
+  logParams,
+  metricFromRow,
   runFromRow,
   runParams,
-  safeJson,
   stepFromRow,
   stepParams,
   summaryFromRow,
+  type ArtifactRow,
   type Row,
   type SummaryRow,
 } from "./rows.js";
-import {
-  ROSTER_CACHE_KEYS,
-  ROSTER_OUTPUT_HASHES,
-  addToRoster,
-  isRosterRecord,
-  withRoster,
-} from "./step-roster.js";
+import { addToRoster, isRosterRecord, withRoster } from "./step-roster.js";
 import { prepare, type Statements } from "./statements.js";
-
-type ArtifactRow = { kind: "json" | "blob" | "records" | "table"; size: number; inline?: string };
 
 /**
  * Runs, steps, logs and completions in one SQLite file (better-sqlite3, WAL).
@@ -54,14 +52,10 @@ type ArtifactRow = { kind: "json" | "blob" | "records" | "table"; size: number; 
 export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, DatasetCatalog {
   readonly db: Database.Database;
   private readonly statements: Statements;
-  private queue: Array<() => void> = [];
-  private batch?: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };
+  private readonly writes = new GroupCommit((batch) => this.commit(batch));
   private readonly queuedCompletions = new Map<string, Completion>();
   private readonly queuedArtifacts = new Map<string, ArtifactRow>();
-  /** Runs this process writes only while it holds their claim (fenceRun). */
-  private readonly fences = new Map<string, string>();
-  /** Runs another process took over: their writes are refused before they reach a batch. */
-  private readonly superseded = new Map<string, SluiceError>();
+  private readonly fences = new RunFences();
   /** Set once the database proved damaged: every later call is refused with it. */
   private malformed?: SluiceError;
 
@@ -75,22 +69,7 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
 
   /** Opens (creating and migrating as needed) the database at `path`. */
   static open(path: string): SqliteStore {
-    let db: Database.Database;
-    try {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      // Created 0600 before SQLite opens it: SQLite gives its WAL and shared-memory files the database's mode.
-      closeSync(openSync(path, "a", 0o600));
-      db = new (loadDriver())(path);
-      db.pragma("busy_timeout = 10000");
-      switchToWal(db);
-      db.pragma("synchronous = NORMAL");
-      // Checkpoint less often: a run's many small group commits touch the same pages again and again.
-      db.pragma("wal_autocheckpoint = 10000");
-      migrate(db, path);
-    } catch (error) {
-      throw storeError(error, path);
-    }
-    return new SqliteStore(path, db);
+    return new SqliteStore(path, openDatabase(path));
   }
 
   close(): void {
@@ -101,45 +80,26 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
 
   /** Commits every queued write now, in one transaction. */
   flush(): void {
-    const batch = this.batch;
-    if (!batch) return;
-    this.batch = undefined;
-    const writes = this.queue;
-    this.queue = [];
+    this.writes.flush();
+  }
+
+  /** One group commit: the queued writes in one transaction, refused whole if a fenced run was taken over. */
+  private commit(writes: ReadonlyArray<() => void>): void {
     try {
       // IMMEDIATE: the batch reads before it writes (fences, rosters); a deferred transaction would fail at
       // once (SQLITE_BUSY_SNAPSHOT) when another process committed between that read and the first write.
       this.db
         .transaction(() => {
-          this.checkFences();
+          this.fences.checkAll(this.statements.getRun);
           for (const write of writes) write();
         })
         .immediate();
-      batch.resolve();
     } catch (error) {
-      batch.reject(this.failure(error));
+      throw this.failure(error);
     } finally {
       this.queuedCompletions.clear();
       this.queuedArtifacts.clear();
     }
-  }
-
-  /** Queues a write for the next group commit; the promise resolves once it is committed. */
-  private enqueue(write: () => void): Promise<void> {
-    this.queue.push(write);
-    if (!this.batch) {
-      let resolve!: () => void;
-      let reject!: (error: unknown) => void;
-      const promise = new Promise<void>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      // Callers await it; this only keeps an unawaited failure from crashing the process.
-      promise.catch(() => undefined);
-      this.batch = { promise, resolve, reject };
-      setImmediate(() => this.flush());
-    }
-    return this.batch.promise;
   }
 
   /** Runs `fn` in one transaction (one commit): for batches of writes. */
@@ -163,10 +123,10 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
     const update = this.db.transaction(() => {
       const current = this.statements.getRun.get(runId) as Row | undefined;
       if (!current) throw new Error(`no run ${runId}`);
-      this.checkFence(runId, current);
+      this.fences.check(runId, current);
       this.statements.replaceRun.run(runParams({ ...runFromRow(current), ...patch, runId }));
     });
-    return this.async(() => this.roomRetried(() => update.immediate()));
+    return this.async(() => roomRetried(this.db, () => update.immediate()));
   }
 
   /**
@@ -185,28 +145,10 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
       pending();
       this.flush();
       if (this.fences.has(runId))
-        this.checkFence(runId, this.statements.getRun.get(runId) as Row | undefined);
+        this.fences.check(runId, this.statements.getRun.get(runId) as Row | undefined);
       if (this.statements.saveCheckpoint.run(text, heartbeatAt, runId).changes !== 1)
         throw new Error(`no run ${runId}`);
     });
-  }
-
-  /**
-   * Runs a write again once after a full disk refused it, having moved the WAL into the database file
-   * and truncated it: that often frees room for a small write such as a run's end.
-   */
-  private roomRetried<T>(write: () => T): T {
-    try {
-      return write();
-    } catch (error) {
-      if ((error as { code?: string }).code !== "SQLITE_FULL") throw error;
-      try {
-        this.db.pragma("wal_checkpoint(TRUNCATE)");
-      } catch {
-        // No room for that either: the retry reports the full disk.
-      }
-      return write();
-    }
   }
 
   casRun(
@@ -227,54 +169,13 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
   }
 
   fenceRun(runId: string, claim: string | undefined): void {
-    this.superseded.delete(runId);
-    if (claim === undefined) this.fences.delete(runId);
-    else this.fences.set(runId, claim);
-  }
-
-  /**
-   * Inside a transaction: refuses to go on when another owner took a run this process writes. The
-   * batch it was in fails whole; from then on that run's writes are refused before they are queued
-   * (refused()), so this process's other runs go on writing.
-   */
-  private checkFences(): void {
-    for (const runId of this.fences.keys())
-      this.checkFence(runId, this.statements.getRun.get(runId) as Row | undefined);
-  }
-
-  private checkFence(runId: string, row: Row | undefined): void {
-    const earlier = this.superseded.get(runId);
-    if (earlier) throw earlier;
-    const claim = this.fences.get(runId);
-    if (claim === undefined || row === undefined || row.claim === claim) return;
-    const error = new SluiceError(
-      "superseded",
-      `Run ${runId} was taken over by another process (${String(row.owner_pid ?? "?")}@${String(row.owner_host ?? "?")}); this process stops writing it.`,
-      { runId },
-    );
-    this.fences.delete(runId);
-    this.superseded.set(runId, error);
-    throw error;
-  }
-
-  /** A write of a run another process took over: refused at once. */
-  private refused<T>(
-    records: readonly T[],
-    runIdOf: (record: T) => string,
-  ): Promise<void> | undefined {
-    // The hot path: nothing is looked at (or allocated) unless some run was superseded.
-    if (this.superseded.size === 0) return undefined;
-    for (const record of records) {
-      const error = this.superseded.get(runIdOf(record));
-      if (error) return Promise.reject(error);
-    }
-    return undefined;
+    this.fences.set(runId, claim);
   }
 
   putSteps(steps: readonly StepRunRecord[]): Promise<void> {
-    const refused = this.refused(steps, (step) => step.runId);
+    const refused = this.fences.refused(steps, (step) => step.runId);
     if (refused) return refused;
-    return this.enqueue(() => {
+    return this.writes.enqueue(() => {
       const rostered = new Map<string, StepRunRecord[]>();
       for (const step of steps) {
         if (!isRosterRecord(step)) this.statements.putStep.run(stepParams(step));
@@ -324,26 +225,17 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
   }
 
   appendLogs(logs: readonly LogRecord[]): Promise<void> {
-    const refused = this.refused(logs, (log) => log.runId);
+    const refused = this.fences.refused(logs, (log) => log.runId);
     if (refused) return refused;
-    return this.enqueue(() => {
-      for (const log of logs) {
-        this.statements.insertLog.run({
-          run_id: log.runId,
-          step: log.step ?? null,
-          time: log.time,
-          level: log.level,
-          message: log.message,
-          data: log.data === undefined ? null : safeJson(log.data),
-        });
-      }
+    return this.writes.enqueue(() => {
+      for (const log of logs) this.statements.insertLog.run(logParams(log));
     });
   }
 
   recordMetrics(metrics: readonly MetricRecord[]): Promise<void> {
-    const refused = this.refused(metrics, (m) => m.runId);
+    const refused = this.fences.refused(metrics, (m) => m.runId);
     if (refused) return refused;
-    return this.enqueue(() => {
+    return this.writes.enqueue(() => {
       for (const m of metrics)
         this.statements.putMetric.run(m.runId, m.step, m.name, m.value, m.time);
     });
@@ -351,15 +243,11 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
 
   readMetrics(runIds: readonly string[]): Promise<MetricRecord[]> {
     return this.async(() =>
-      [...new Set(runIds)].sort().flatMap((runId) =>
-        (this.statements.readMetrics.all(runId) as Row[]).map((r) => ({
-          runId,
-          step: r.step as string,
-          name: r.name as string,
-          value: r.value as number,
-          time: r.time as number,
-        })),
-      ),
+      [...new Set(runIds)]
+        .sort()
+        .flatMap((runId) =>
+          (this.statements.readMetrics.all(runId) as Row[]).map((r) => metricFromRow(r, runId)),
+        ),
     );
   }
 
@@ -370,25 +258,17 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
         step: options.step ?? null,
         tail: options.tail ?? -1,
       }) as Row[];
-      return rows.reverse().map((row) => {
-        const log: LogRecord = {
-          runId: row.run_id as string,
-          time: row.time as number,
-          level: row.level as LogRecord["level"],
-          message: row.message as string,
-        };
-        if (row.step !== null) log.step = row.step as string;
-        if (row.data !== null) log.data = JSON.parse(row.data as string);
-        return log;
-      });
+      return rows.reverse().map(logFromRow);
     });
   }
 
   putCompletion(completion: Completion): Promise<void> {
-    const refused = this.refused([completion], (c) => c.runId);
+    const refused = this.fences.refused([completion], (c) => c.runId);
     if (refused) return refused;
     this.queuedCompletions.set(completion.cacheKey, completion);
-    return this.enqueue(() => this.statements.putCompletion.run(completionParams(completion)));
+    return this.writes.enqueue(() =>
+      this.statements.putCompletion.run(completionParams(completion)),
+    );
   }
 
   /** Artifact rows and small inline values (the artifacts folder's ArtifactIndex). */
@@ -396,26 +276,14 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
     const queued = this.queuedArtifacts.get(hash);
     if (queued) return queued;
     const row = this.guard(() => this.statements.getArtifact.get(hash) as Row | undefined);
-    if (!row) return undefined;
-    const artifact: ArtifactRow = {
-      kind: row.kind as ArtifactRow["kind"],
-      size: row.size as number,
-    };
-    if (row.inline !== null) artifact.inline = row.inline as string;
-    return artifact;
+    return row ? artifactFromRow(row) : undefined;
   }
 
   putArtifact(row: { hash: string } & ArtifactRow): Promise<void> {
     this.queuedArtifacts.set(row.hash, row);
     const createdAt = Date.now();
-    return this.enqueue(() =>
-      this.statements.putArtifact.run({
-        hash: row.hash,
-        kind: row.kind,
-        size: row.size,
-        inline: row.inline ?? null,
-        created_at: createdAt,
-      }),
+    return this.writes.enqueue(() =>
+      this.statements.putArtifact.run(artifactParams(row, createdAt)),
     );
   }
 
@@ -487,20 +355,7 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
   }
 
   recordDataset(entry: DatasetRecord): Promise<void> {
-    return this.enqueue(() =>
-      this.statements.insertDataset.run({
-        hash: entry.hash,
-        pipeline: entry.pipeline,
-        step: entry.step,
-        run_id: entry.runId,
-        tag: entry.tag,
-        kind: entry.kind,
-        size: entry.size,
-        rows: entry.rows ?? null,
-        columns: entry.columns ? JSON.stringify(entry.columns) : null,
-        created_at: entry.createdAt,
-      }),
-    );
+    return this.writes.enqueue(() => this.statements.insertDataset.run(datasetParams(entry)));
   }
 
   listDatasets(filter: { pipeline?: string } = {}): Promise<DatasetRecord[]> {
@@ -528,71 +383,8 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
     });
   }
 
-  /**
-   * Deletes these runs (their steps, logs, catalog entries) and the completions they made, except the
-   * newest valid completion of each step instance, which keeps that step complete. Then deletes the
-   * artifact rows nothing references any more and returns them, so their files can be removed.
-   * With `dryRun`, changes nothing and returns what would go.
-   */
-  collectGarbage(
-    runIds: readonly string[],
-    dryRun: boolean,
-  ): { runs: number; completions: number; artifacts: Array<{ hash: string; inline: boolean }> } {
-    this.flush();
-    const work = () => {
-      this.db.exec(
-        `CREATE TEMP TABLE IF NOT EXISTS gc_runs (run_id TEXT PRIMARY KEY); DELETE FROM gc_runs;`,
-      );
-      const add = this.db.prepare(`INSERT OR IGNORE INTO gc_runs VALUES (?)`);
-      for (const runId of runIds) add.run(runId);
-      // Kept: the newest valid completion of each step instance, and every completion a kept run made or
-      // reused (a step's identity leaves out inputs, so params a kept run used can mean another key).
-      const keep = `SELECT c.cache_key FROM completions c WHERE c.invalidated_at IS NULL AND c.created_at = (
-          SELECT MAX(d.created_at) FROM completions d WHERE d.pipeline = c.pipeline AND d.step = c.step AND d.identity = c.identity AND d.invalidated_at IS NULL)
-        UNION SELECT cache_key FROM step_runs WHERE cache_key IS NOT NULL AND run_id NOT IN (SELECT run_id FROM gc_runs)
-        UNION ${ROSTER_CACHE_KEYS} AND r.run_id NOT IN (SELECT run_id FROM gc_runs)`;
-      const completions = this.db
-        .prepare(
-          `DELETE FROM completions WHERE run_id IN (SELECT run_id FROM gc_runs) AND cache_key NOT IN (${keep})`,
-        )
-        .run().changes;
-      this.db
-        .prepare(
-          `DELETE FROM datasets WHERE run_id IN (SELECT run_id FROM gc_runs) AND hash NOT IN (SELECT output_hash FROM completions)`,
-        )
-        .run();
-      this.db.prepare(`DELETE FROM logs WHERE run_id IN (SELECT run_id FROM gc_runs)`).run();
-      this.db.prepare(`DELETE FROM metrics WHERE run_id IN (SELECT run_id FROM gc_runs)`).run();
-      this.db.prepare(`DELETE FROM step_runs WHERE run_id IN (SELECT run_id FROM gc_runs)`).run();
-      this.db
-        .prepare(`DELETE FROM step_rosters WHERE run_id IN (SELECT run_id FROM gc_runs)`)
-        .run();
-      const runs = this.db
-        .prepare(`DELETE FROM runs WHERE run_id IN (SELECT run_id FROM gc_runs)`)
-        .run().changes;
-      const orphans = this.db
-        .prepare(
-          `SELECT hash, inline IS NOT NULL AS inline FROM artifacts WHERE hash NOT IN (SELECT output_hash FROM completions)
-           AND hash NOT IN (SELECT json_extract(output, '$.hash') FROM step_runs WHERE output IS NOT NULL)
-           AND hash NOT IN (${ROSTER_OUTPUT_HASHES})`,
-        )
-        .all() as Array<{ hash: string; inline: number }>;
-      const remove = this.db.prepare(`DELETE FROM artifacts WHERE hash = ?`);
-      for (const orphan of orphans) remove.run(orphan.hash);
-      const result = {
-        runs,
-        completions,
-        artifacts: orphans.map((o) => ({ hash: o.hash, inline: o.inline === 1 })),
-      };
-      if (dryRun) throw new DryRun(result);
-      return result;
-    };
-    try {
-      return this.guard(() => this.db.transaction(work)());
-    } catch (error) {
-      if (error instanceof DryRun) return error.result;
-      throw error;
-    }
+  collectGarbage(runIds: readonly string[], dryRun: boolean): Collected {
+    return collectGarbage(this, runIds, dryRun);
   }
 
   latestCompletion(pipeline: string, step: string): Completion | undefined {
@@ -640,61 +432,4 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
       return Promise.reject(error);
     }
   }
-}
-
-const require = createRequire(import.meta.url);
-let driver: typeof Database | undefined;
-
-/** The native driver, loaded when a store is first opened (runs kept in memory never load it). */
-function loadDriver(): typeof Database {
-  driver ??= require("better-sqlite3") as typeof Database;
-  return driver;
-}
-
-/**
- * Turns on WAL. On a new file this needs the only lock on it, and SQLite answers SQLITE_BUSY at once
- * instead of waiting while another process is doing the same, so it is retried for a while.
- */
-function switchToWal(db: Database.Database): void {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      db.pragma("journal_mode = WAL");
-      return;
-    } catch (error) {
-      if ((error as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw error;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5 + Math.random() * 20);
-    }
-  }
-}
-
-function migrate(db: Database.Database, path: string): void {
-  const current = db.pragma("user_version", { simple: true }) as number;
-  if (current > LATEST_VERSION) {
-    throw new SluiceError(
-      "store-too-new",
-      `The sluice database ${path} has schema version ${current}, newer than this sluice understands (${LATEST_VERSION}). Upgrade sluice, or point SLUICE_HOME / --home at another folder.`,
-      { details: { path, version: current, supported: LATEST_VERSION } },
-    );
-  }
-  if (current === LATEST_VERSION) return;
-  // Every pending migration in one transaction: an upgrade happens entirely or not at all, and a new
-  // home is created with one commit. IMMEDIATE takes the write lock first, and the version is read
-  // again under it, so two processes opening a new home at once do not both migrate it.
-  db.transaction(() => {
-    const under = db.pragma("user_version", { simple: true }) as number;
-    for (const migration of MIGRATIONS) if (migration.version > under) db.exec(migration.sql);
-    db.pragma(`user_version = ${LATEST_VERSION}`);
-  }).immediate();
-}
-
-/** Thrown to roll a dry-run transaction back while keeping what it found. */
-class DryRun {
-  constructor(
-    readonly result: {
-      runs: number;
-      completions: number;
-      artifacts: Array<{ hash: string; inline: boolean }>;
-    },
-  ) {}
 }

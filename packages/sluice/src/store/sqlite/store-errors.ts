@@ -1,6 +1,7 @@
 /**
  * The SQLite store's errors as sluice reports them: each names the database file and what to do
  * (store-corrupt, store-full, store-unwritable), and a damaged database is confirmed by PRAGMA quick_check.
+ * A write a full disk refused is tried once more (roomRetried).
  */
 import type Database from "better-sqlite3";
 import { SluiceError } from "../../core/index.js";
@@ -67,4 +68,22 @@ export function corruptError(
     `The sluice database ${path} is damaged (${found}). Nothing more is read from or written to it. Move it aside (finished outputs in the artifacts folder are kept) and run again to start a new one, or restore it from a backup.`,
     { cause, details: { path, problems: problems.slice(0, 20) } },
   );
+}
+
+/**
+ * Runs a write again once after a full disk refused it, having moved the WAL into the database file
+ * and truncated it: that often frees room for a small write such as a run's end.
+ */
+export function roomRetried<T>(db: Database.Database, write: () => T): T {
+  try {
+    return write();
+  } catch (error) {
+    if ((error as { code?: string }).code !== "SQLITE_FULL") throw error;
+    try {
+      db.pragma("wal_checkpoint(TRUNCATE)");
+    } catch {
+      // No room for that either: the retry reports the full disk.
+    }
+    return write();
+  }
 }
