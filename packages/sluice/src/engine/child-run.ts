@@ -7,7 +7,7 @@ import {
   type StepLogger,
 } from "../core/index.js";
 import { AttemptControl, type Executor } from "../executors/index.js";
-import type { Stores } from "./engine.js";
+import type { Stores } from "./execute-options.js";
 import { withStepConsole } from "./console-capture.js";
 import { retryDelay, sleep } from "./retry.js";
 

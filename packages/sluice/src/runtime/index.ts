@@ -11,26 +11,20 @@ export type { SluiceHome } from "./home.js";
 export { lineageJson, lineageStart } from "./lineage.js";
 export type { LineageLink, LineageStore } from "./lineage.js";
 export { exportedPipelines, importModule, loadPipeline } from "./module-loader.js";
-export {
-  freeze,
-  homeStores,
-  isPipeline,
-  memoryStores,
-  pipeline,
-  Pipeline,
-  Preview,
-} from "./pipeline.js";
+export { freeze, isPipeline, pipeline, Pipeline } from "./pipeline.js";
 export type {
   PipelineOptions,
   PipelineOutputs,
   PipelineParams,
   PreviewOptions,
-  PreviewStep,
   ResetOptions,
   ResetResult,
   RunOptions,
   Typed,
-} from "./pipeline.js";
+} from "./pipeline-options.js";
+export { Preview } from "./preview.js";
+export type { PreviewStep } from "./preview.js";
+export { homeStores, memoryStores } from "./stores.js";
 export {
   canonicalText,
   compareSnapshots,

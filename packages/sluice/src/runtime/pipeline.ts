@@ -10,243 +10,38 @@ import {
   LOG_LEVELS,
   maskParams,
   resolveParams,
-  skipConditions,
   SluiceError,
   upstreamClosure,
+  embed,
   type AnyStep,
-  type LogLevel,
-  type ParamsOf,
   type Step,
   type PipelineGraph,
-  type PlanStatus,
-  type Reason,
+  type UseOptions,
 } from "../core/index.js";
 import { fileURLToPath } from "node:url";
-import {
-  decodeValue,
-  MemoryArtifactStore,
-  type ArtifactRef,
-  type EncodedValue,
-} from "../artifacts/index.js";
+import { decodeValue, type ArtifactRef, type EncodedValue } from "../artifacts/index.js";
 import { snapshotHash, snapshotOf, versionLabel, type Snapshot } from "./snapshot.js";
-import {
-  executeRun,
-  formatSummary,
-  recoverCrashedRuns,
-  type RunResult,
-  type SluiceEventListener,
-  type Stores,
-} from "../engine/index.js";
-import type { Executor } from "../executors/index.js";
-import { formatTree, planRun, type Plan, type PlanOptions } from "../planner/index.js";
-import { openHome, resolveHomePath } from "./home.js";
-import { embed, type UseOptions } from "../core/index.js";
-import { MemoryStore } from "../store/index.js";
+import { executeRun, formatSummary, type RunResult, type Stores } from "../engine/index.js";
+import { planRun, type Plan } from "../planner/index.js";
+import { withLogEcho } from "./log-echo.js";
+import type {
+  PipelineOptions,
+  PipelineOutputs,
+  PipelineParams,
+  PreviewOptions,
+  ResetOptions,
+  ResetResult,
+  RunOptions,
+  Typed,
+} from "./pipeline-options.js";
+import { Preview, previewSteps } from "./preview.js";
+import { homeStores } from "./stores.js";
 
 const BRAND = Symbol.for("sluice.pipeline");
 const DEFAULT_CONCURRENCY = 8;
 
-export interface PipelineOptions {
-  /** The steps to run; the steps they depend on are found automatically. */
-  steps: readonly AnyStep[];
-  /** How many step bodies may run at once. @defaultValue 8 */
-  concurrency?: number;
-  /** A version label, recorded with runs. */
-  version?: string;
-  description?: string;
-  /** false: a step is complete when its own output exists, whatever its upstream (d6tflow's check_dependencies). @defaultValue true */
-  checkDependencies?: boolean;
-  /**
-   * The module that defines this pipeline (`import.meta.url`): where `isolate: "thread"` steps are
-   * imported again, and what `sluice resume` loads. @defaultValue the file given to sluice run
-   */
-  module?: string;
-}
-
-export interface ResetOptions {
-  params?: Record<string, unknown>;
-  stores?: Stores;
-  home?: string;
-  /** Only say what would be invalidated (`invalidated` then counts the outputs that would be). */
-  dryRun?: boolean;
-}
-
-export interface ResetResult {
-  /** The step and everything downstream of it, in execution order. */
-  steps: string[];
-  /** How many stored completions were invalidated (0 on a dry run). */
-  invalidated: number;
-  dryRun: boolean;
-}
-
-export interface PreviewOptions extends PlanOptions {
-  /** Parameters by name, validated by the steps' zod schemas. */
-  params?: Record<string, unknown>;
-  /** Where runs and outputs are recorded. @defaultValue the home's embedded store (see `home`) */
-  stores?: Stores;
-  /** The sluice home folder, when `stores` is not given. @defaultValue SLUICE_HOME, else .sluice in the workspace root */
-  home?: string;
-}
-
-export interface RunOptions extends PreviewOptions {
-  concurrency?: number;
-  /** Abort it to cancel the run: running steps get it through `ctx.signal`; the run ends `cancelled`. */
-  signal?: AbortSignal;
-  /** Receives every event of the run (see SluiceEventMap). */
-  onEvent?: SluiceEventListener;
-  /** Echo steps' logs at this level and above to stderr. @defaultValue "silent" */
-  logLevel?: LogLevel | "silent";
-  /** Print the execution summary to stdout when the run ends. @defaultValue false */
-  summary?: boolean;
-  /** Where step bodies run. @defaultValue in-process */
-  executor?: Executor;
-  runId?: string;
-  /** With `runId`: continue that run, reusing its finished steps, instead of starting a new one. */
-  resume?: boolean;
-  /** With `runId`: start that queued run, which this process created under `claim` (see `queueTrigger`). */
-  adopt?: { claim: string };
-  /** Recorded with the run so the CLI can resume it: the module file and export the pipeline came from. */
-  source?: { file: string; exportName?: string };
-  /** The project the run is recorded in. @defaultValue DEFAULT_PROJECT ("default") */
-  project?: string;
-  /** The registered flow version this run was triggered from (set by the server). */
-  flow?: { version: string; hash: string };
-  /** "ran": `outputs` holds only values computed in this run, not those of complete steps read back. @defaultValue "all" */
-  loadOutputs?: "all" | "ran";
-}
-
-type UnionToIntersection<U> = (U extends unknown ? (union: U) => void : never) extends (
-  intersection: infer I,
-) => void
-  ? I
-  : never;
-/**
- * What a run of these steps takes: every param of theirs and their upstream steps', typed by its zod
- * schema (none at all when no step declares one).
- */
-export type PipelineParams<Steps extends readonly AnyStep[]> = FlatParams<
-  UnionToIntersection<ParamsOf<Steps[number]>>
->;
-type FlatParams<P> = keyof P extends never ? { [name: string]: never } : { [K in keyof P]: P[K] };
-/** The final steps' outputs by step name (steps whose name is a string literal). */
-export type PipelineOutputs<Steps extends readonly AnyStep[]> = {
-  [
-    S in Steps[number] as S extends Step<unknown, unknown, infer Name>
-      ? string extends Name
-        ? never
-        : Name
-      : never
-  ]: S extends Step<infer Out, unknown> ? Out : never;
-};
-
-/** Options whose `params` are typed by the pipeline (see pipeline()). */
-export type Typed<Options, Params> = Omit<Options, "params"> & { params?: Params };
-
-export interface PreviewStep {
-  name: string;
-  status: PlanStatus;
-  reason: Reason;
-  /** Steps this one depends on. */
-  deps: string[];
-  /** The params this step declares, as the run would see them. */
-  params: Record<string, unknown>;
-  /** The conditional steps (`when`) whose skip skips this one too (itself included); absent when none. */
-  conditions?: string[];
-  /** With reason `items-failed`: how many items of the map's last output failed (the run retries just those). */
-  itemsFailed?: number;
-}
-
-/**
- * What preview shows of a dynamic step's expansion: once it has run, the steps it expanded to
- * (complete); before, one `dynamic` placeholder, since they are only known at run time.
- */
-async function expansionRows(
-  step: string,
-  output: ArtifactRef | undefined,
-  stores: Stores,
-): Promise<PreviewStep[]> {
-  const encoded = output === undefined ? undefined : await stores.artifacts.get(output);
-  const value =
-    encoded === undefined ? undefined : ((await decodeValue(encoded)) as { expanded?: unknown });
-  if (!Array.isArray(value?.expanded))
-    return [
-      { name: `${step}/*`, status: "dynamic", reason: "missing-output", deps: [step], params: {} },
-    ];
-  return (value.expanded as string[]).map((child) => ({
-    name: `${step}/${child}`,
-    status: "complete" as const,
-    reason: "complete" as const,
-    deps: [step],
-    params: {},
-  }));
-}
-
 function modulePath(module: string): string {
   return module.startsWith("file:") ? fileURLToPath(module) : module;
-}
-
-/** How the tree says when a step runs only if conditions hold. */
-function conditionNote(step: PreviewStep): string {
-  if (!step.conditions) return "";
-  const others = step.conditions.filter((name) => name !== step.name);
-  const own = others.length < step.conditions.length ? "; runs only if its condition holds" : "";
-  return `${own}${others.length > 0 ? `; skipped if ${others.map((n) => `"${n}"`).join(", ")} ${others.length > 1 ? "are" : "is"} skipped` : ""}`;
-}
-
-/** What would run and why, without running anything. */
-export class Preview {
-  constructor(
-    readonly pipeline: string,
-    readonly steps: PreviewStep[],
-  ) {}
-
-  /** The plan as a dependency tree, final steps first, as d6tflow's preview prints it. */
-  toTree(): string {
-    return formatTree(
-      this.steps.map((step) => {
-        const params = Object.keys(step.params).length > 0 ? ` ${JSON.stringify(step.params)}` : "";
-        const failed =
-          step.itemsFailed === undefined
-            ? ""
-            : `, ${step.itemsFailed} ${step.itemsFailed === 1 ? "item" : "items"} to retry`;
-        const label =
-          step.status === "complete"
-            ? "complete"
-            : step.status === "dynamic"
-              ? `dynamic: known when "${step.deps[0]}" has run`
-              : `pending: ${step.reason}${failed}`;
-        return {
-          name: step.name,
-          deps: step.deps,
-          label: `${step.name}${params} (${label}${conditionNote(step)})`,
-        };
-      }),
-    );
-  }
-
-  toJSON(): {
-    pipeline: string;
-    steps: Array<{
-      name: string;
-      status: PlanStatus;
-      reason: Reason;
-      deps: string[];
-      conditions?: string[];
-      itemsFailed?: number;
-    }>;
-  } {
-    return {
-      pipeline: this.pipeline,
-      steps: this.steps.map(({ name, status, reason, deps, conditions, itemsFailed }) => ({
-        name,
-        status,
-        reason,
-        deps,
-        ...(conditions ? { conditions } : {}),
-        ...(itemsFailed === undefined ? {} : { itemsFailed }),
-      })),
-    };
-  }
 }
 
 /**
@@ -305,30 +100,7 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
   /** What `run()` with the same options would do, and why, for every step. */
   async preview(options: Typed<PreviewOptions, Params> = {}): Promise<Preview> {
     const { plan, graph, stores } = await this.plan(options, false);
-    const conditions = skipConditions(graph);
-    const steps: PreviewStep[] = [];
-    for (const step of plan.steps) {
-      const shown: PreviewStep = {
-        name: step.name,
-        status: step.status,
-        reason: step.reason,
-        deps: [...step.deps],
-        params: maskParams(step.params, graph.secretParams),
-      };
-      const skippedWith = conditions.get(step.index);
-      if (skippedWith) shown.conditions = skippedWith;
-      if (step.itemsFailed !== undefined) shown.itemsFailed = step.itemsFailed;
-      steps.push(shown);
-      if (graph.nodes[step.index]!.def.dynamic)
-        steps.push(
-          ...(await expansionRows(
-            step.name,
-            step.status === "complete" ? step.completion?.output : undefined,
-            stores,
-          )),
-        );
-    }
-    return new Preview(this.name, steps);
+    return new Preview(this.name, await previewSteps(graph, plan, stores));
   }
 
   /** Runs what the plan says: upstream first, independent steps in parallel. Never throws for a failed step. */
@@ -639,54 +411,4 @@ export function isPipeline(value: unknown): value is Pipeline {
     value !== null &&
     (value as Record<symbol, unknown>)[BRAND] === true
   );
-}
-
-/** A fresh set of in-memory stores: runs, completions and artifacts live as long as this object. */
-export function memoryStores(): Stores {
-  const store = new MemoryStore();
-  return { runs: store, completions: store, artifacts: new MemoryArtifactStore(), catalog: store };
-}
-
-const homes = new Map<string, Promise<Stores>>();
-const recovered = new Map<string, Promise<unknown>>();
-
-/**
- * The stores of a sluice home (default: SLUICE_HOME, else .sluice in the workspace root), opened once per process. Unless
- * `recover` is false (read-only commands, which show dead runs as crashed without writing), runs whose
- * owner died are first recorded as crashed.
- */
-export async function homeStores(
-  home?: string,
-  { recover = true }: { recover?: boolean } = {},
-): Promise<Stores> {
-  const path = resolveHomePath(home);
-  let opening = homes.get(path);
-  if (!opening) {
-    opening = openHome(path, { recover: false }).then((opened) => opened.stores);
-    opening.catch(() => homes.delete(path));
-    homes.set(path, opening);
-  }
-  const stores = await opening;
-  if (recover) {
-    let recovery = recovered.get(path);
-    if (!recovery) recovered.set(path, (recovery = recoverCrashedRuns(stores.runs)));
-    await recovery;
-  }
-  return stores;
-}
-
-const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
-
-function withLogEcho(
-  listener: SluiceEventListener | undefined,
-  level: LogLevel | "silent",
-): SluiceEventListener | undefined {
-  if (level === "silent") return listener;
-  const min = LEVEL_RANK[level];
-  return (event) => {
-    if (event.type === "step:log" && LEVEL_RANK[event.level] >= min) {
-      process.stderr.write(`[${event.step}] ${event.level}: ${event.message}\n`);
-    }
-    listener?.(event);
-  };
 }

@@ -1,0 +1,49 @@
+import type { PipelineGraph } from "../core/index.js";
+import type { ArtifactStore } from "../artifacts/index.js";
+import type { Executor } from "../executors/index.js";
+import type { Plan } from "../planner/index.js";
+import type { CompletionStore, DatasetCatalog, RunStore } from "../store/index.js";
+import type { SluiceEventListener } from "./events.js";
+
+/** The stores a run records into. */
+export interface Stores {
+  runs: RunStore;
+  completions: CompletionStore;
+  artifacts: ArtifactStore;
+  /** Where datasets, models and metrics are catalogued, if anywhere. */
+  catalog?: DatasetCatalog;
+}
+
+export interface ExecuteOptions {
+  graph: PipelineGraph;
+  plan: Plan;
+  /** Parsed params per graph node index (what each step declares). */
+  paramsByNode: ReadonlyArray<Record<string, unknown>>;
+  /** The params as given (secrets masked), for the run record. */
+  params: Record<string, unknown>;
+  /** Every param as the steps see it, defaults applied (secrets masked), for the run record. */
+  effectiveParams?: Record<string, unknown>;
+  /** Values of secret params, masked wherever logs or errors would show them. */
+  secretValues?: readonly string[];
+  targets?: readonly string[];
+  stores: Stores;
+  executor?: Executor;
+  /** How many step bodies may run at once. */
+  concurrency: number;
+  signal?: AbortSignal;
+  onEvent?: SluiceEventListener;
+  runId?: string;
+  /** Continue the existing run `runId` (after a crash or failure) instead of creating a new one. */
+  resume?: boolean;
+  /** Start the queued run `runId` that this process created under `claim` (a trigger) instead of creating one. */
+  adopt?: { claim: string };
+  /** Which outputs the result holds: all (reading complete steps' outputs back), or only those computed in this run. @defaultValue "all" */
+  loadOutputs?: "all" | "ran";
+  /** Attribute console output made inside step bodies to the step's log. @defaultValue true */
+  captureConsole?: boolean;
+  /** Where the pipeline came from, recorded so that `sluice resume` can load it again. */
+  source?: { file: string; exportName?: string };
+  /** The project the run belongs to, and the registered flow version it was triggered from. */
+  project?: string;
+  flow?: { version: string; hash: string };
+}

@@ -1,0 +1,38 @@
+import { MemoryArtifactStore } from "../artifacts/index.js";
+import { recoverCrashedRuns, type Stores } from "../engine/index.js";
+import { MemoryStore } from "../store/index.js";
+import { openHome, resolveHomePath } from "./home.js";
+
+/** A fresh set of in-memory stores: runs, completions and artifacts live as long as this object. */
+export function memoryStores(): Stores {
+  const store = new MemoryStore();
+  return { runs: store, completions: store, artifacts: new MemoryArtifactStore(), catalog: store };
+}
+
+const homes = new Map<string, Promise<Stores>>();
+const recovered = new Map<string, Promise<unknown>>();
+
+/**
+ * The stores of a sluice home (default: SLUICE_HOME, else .sluice in the workspace root), opened once per process. Unless
+ * `recover` is false (read-only commands, which show dead runs as crashed without writing), runs whose
+ * owner died are first recorded as crashed.
+ */
+export async function homeStores(
+  home?: string,
+  { recover = true }: { recover?: boolean } = {},
+): Promise<Stores> {
+  const path = resolveHomePath(home);
+  let opening = homes.get(path);
+  if (!opening) {
+    opening = openHome(path, { recover: false }).then((opened) => opened.stores);
+    opening.catch(() => homes.delete(path));
+    homes.set(path, opening);
+  }
+  const stores = await opening;
+  if (recover) {
+    let recovery = recovered.get(path);
+    if (!recovery) recovered.set(path, (recovery = recoverCrashedRuns(stores.runs)));
+    await recovery;
+  }
+  return stores;
+}
