@@ -11,6 +11,7 @@ import { measureArazzoParse } from "./arazzo-parse.mjs";
 import { measureMap } from "./map.mjs";
 import { measureThreads } from "./threads.mjs";
 import { measureServer } from "./server.mjs";
+import { measureStartup } from "./startup.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -153,6 +154,13 @@ const threadsTable = [
   `| ${threads.cores} cores | ${(threads.inProcessMs / 1000).toFixed(2)} s | ${(threads.threadsMs / 1000).toFixed(2)} s | ${threads.speedup.toFixed(2)}x |`,
 ].join("\n");
 
+const startup = measureStartup({ runs: Math.max(runs, 10) });
+const startupTable = [
+  "| CPU time, whole process, median | `node -e 0` | `sluice --version` | `sluice run` 1-step .ts, in memory |",
+  "|---|---:|---:|---:|",
+  `| ${startup.runs} interleaved runs each | ${startup.nodeMs.toFixed(0)} ms | ${startup.versionMs.toFixed(0)} ms (${startup.versionRatio.toFixed(2)}x) | ${startup.runMs.toFixed(0)} ms (${startup.runRatio.toFixed(2)}x) |`,
+].join("\n");
+
 const server = await measureServer();
 const serverTable = [
   "| light status (GET .../runs/{id}/light), 50 connections | p99 latency | trigger → first step start, median | p99 |",
@@ -164,6 +172,7 @@ for (const { mode, table } of sections) process.stdout.write(`\n${mode}\n${table
 process.stdout.write(`\narazzo\n${arazzoTable}\n\n${parseTable}\n`);
 process.stdout.write(`\nmap\n${mapTable}\n`);
 process.stdout.write(`\nthreads\n${threadsTable}\n`);
+process.stdout.write(`\nstart-up\n${startupTable}\n`);
 process.stdout.write(`\nserver\n${serverTable}\n`);
 
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
@@ -211,6 +220,13 @@ ${mapTable}
 median of ${runs} interleaved runs each (the thread pool's start and the module's import in each thread included).
 
 ${threadsTable}
+
+## Start-up
+
+CPU time (user + system, all threads) of whole processes, each preloading the same tiny reporter
+(\`bench/report-cpu.mjs\`); the three commands interleaved. Ratios are to \`node -e 0\` (targets: 1.3x and 1.5x).
+
+${startupTable}
 
 ## Server
 
