@@ -5,12 +5,7 @@
 // Standalone: `node bench/arazzo-parse.mjs` prints the figures; bench/run.mjs imports measureArazzoParse().
 import { fileURLToPath } from "node:url";
 import { loadArazzo } from "@sluice/arazzo";
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+import { median } from "./median.mjs";
 
 /** Serves `files` (URL → text) instead of the network. */
 const fetchOf = (files) => async (url) =>

@@ -8,6 +8,7 @@ import { createServer } from "node:http";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { median } from "./median.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -61,12 +62,6 @@ function startServer() {
     );
   });
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Whole-process wall time of one `sluice arazzo run` (the server answers from this process, so spawn asynchronously). */

@@ -12,6 +12,7 @@ import { measureMap } from "./map.mjs";
 import { measureThreads } from "./threads.mjs";
 import { measureServer } from "./server.mjs";
 import { measureStartup } from "./startup.mjs";
+import { median } from "./median.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -22,12 +23,6 @@ const workloads = {
   w3: "10 layers of N/10, two seeded-random parents each",
 };
 const tmp = mkdtempSync(join(os.tmpdir(), "sluice-bench-"));
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /** One whole `sluice` process: wall time in ms and peak RSS in MB. */
 function timeProcess(args, env) {
