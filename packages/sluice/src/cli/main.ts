@@ -68,6 +68,15 @@ const targetOption = () =>
   new Option("-t, --target <step>", "only this step and what it needs (repeatable)").argParser(
     collect,
   );
+// The output options of every command that runs a pipeline (run, resume, rerun).
+const jsonResultOption = () =>
+  new Option("--json", "print the run result as JSON on stdout, and nothing else");
+const quietOption = () => new Option("-q, --quiet", "no live tree, no summary");
+const logLevelOption = () =>
+  new Option(
+    "--log-level <level>",
+    "show step logs at this level and above: debug, info, warn, error",
+  ).default("info");
 const forceOption = () =>
   new Option("--force <step>", "rerun this step even if complete (repeatable)").argParser(collect);
 
@@ -81,13 +90,9 @@ program
   .addOption(forceOption())
   .option("--force-all", "rerun every step")
   .option("-c, --concurrency <n>", "how many steps may run at once")
-  .option("--json", "print the run result as JSON on stdout, and nothing else")
-  .option("-q, --quiet", "no live tree, no summary")
-  .option(
-    "--log-level <level>",
-    "show step logs at this level and above: debug, info, warn, error",
-    "info",
-  )
+  .addOption(jsonResultOption())
+  .addOption(quietOption())
+  .addOption(logLevelOption())
   .addOption(homeOption())
   .option("--in-memory", "record nothing on disk: runs and outputs live in this process only")
   .addOption(paramSetOption())
@@ -129,13 +134,9 @@ program
   .argument("<run-id>", "the run to resume (see sluice runs)")
   .addOption(paramOption().makeOptionMandatory(false))
   .addOption(homeOption())
-  .option("--json", "print the run result as JSON on stdout, and nothing else")
-  .option("-q, --quiet", "no live tree, no summary")
-  .option(
-    "--log-level <level>",
-    "show step logs at this level and above: debug, info, warn, error",
-    "info",
-  )
+  .addOption(jsonResultOption())
+  .addOption(quietOption())
+  .addOption(logLevelOption())
   .action(async (runId: string, options) => {
     const { resumeCommand } = await import("./commands/run.js");
     process.exitCode = await resumeCommand(runId, options);
@@ -151,13 +152,9 @@ program
   .addOption(paramOption().makeOptionMandatory(false))
   .option("-c, --concurrency <n>", "how many steps may run at once")
   .addOption(homeOption())
-  .option("--json", "print the run result as JSON on stdout, and nothing else")
-  .option("-q, --quiet", "no live tree, no summary")
-  .option(
-    "--log-level <level>",
-    "show step logs at this level and above: debug, info, warn, error",
-    "info",
-  )
+  .addOption(jsonResultOption())
+  .addOption(quietOption())
+  .addOption(logLevelOption())
   .action(async (runId: string, options) => {
     const { rerunCommand } = await import("./commands/run.js");
     process.exitCode = await rerunCommand(runId, options);
