@@ -82,7 +82,7 @@ export class RunManager {
     );
     if (queued.created)
       this.track(queued.run.runId, (signal) =>
-        startQueued(queued, request, {
+        startQueued(queued, {
           stores: this.home.stores,
           signal,
           onEvent: this.publisher(),

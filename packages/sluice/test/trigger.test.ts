@@ -30,7 +30,7 @@ describe("queueTrigger and startQueued", () => {
     expect(queued.created).toBe(true);
     const before = (await home.runs.findRun(queued.run.runId))!;
     expect(before.status).toBe("queued");
-    const result = await startQueued(queued, {}, { stores: home.stores });
+    const result = await startQueued(queued, { stores: home.stores });
     expect(result.status).toBe("succeeded");
     const after = (await home.runs.findRun(queued.run.runId))!;
     expect(after).toMatchObject({
@@ -48,7 +48,7 @@ describe("queueTrigger and startQueued", () => {
     const first = await queueTrigger(workspace, stores, "etl", {}, "key-2");
     const again = await queueTrigger(workspace, stores, "etl", {}, "key-2");
     expect(again).toMatchObject({ created: false, run: { runId: first.run.runId } });
-    expect(() => startQueued(again, {}, { stores: home!.stores })).toThrow(
+    expect(() => startQueued(again, { stores: home!.stores })).toThrow(
       /not queued by this trigger/,
     );
     // Params are checked before the key is looked at.
@@ -81,7 +81,7 @@ describe("queueTrigger and startQueued", () => {
     expect(
       await home.runs.casRun(queued.run.runId, queued.run.claim, { claim: "someone-else" }),
     ).toBe(true);
-    await expect(startQueued(queued, {}, { stores: home.stores })).rejects.toMatchObject({
+    await expect(startQueued(queued, { stores: home.stores })).rejects.toMatchObject({
       code: "conflict",
     });
     expect((await home.runs.findRun(queued.run.runId))!.status).toBe("queued");

@@ -2,13 +2,13 @@
  * The `sluice` command. Each command's module is imported only when that command runs, so
  * `sluice --help` and small runs start fast.
  */
-import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { collect } from "./param-args.js";
 import { EXIT, exitWhenFlushed, reportError } from "./exit.js";
 import { endOutputQuietlyWhenClosed } from "./closed-output.js";
 import { addRemoteOptions } from "./remote.js";
 import { arazzoCommands } from "./parts.js";
+import { SLUICE_VERSION } from "./version.js";
 import { registerServerCommands } from "./server-commands.js";
 
 endOutputQuietlyWhenClosed();
@@ -20,18 +20,13 @@ if (process.argv.includes("--no-color")) {
   process.argv = process.argv.filter((arg) => arg !== "--no-color");
 }
 
-const version = (
-  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  }
-).version;
 const wantsJson = process.argv.includes("--json");
 
 const program = new Command("sluice")
   .description(
     "Typed pipelines for data and ML work: preview what will run and why, run what is needed.",
   )
-  .version(version, "-V, --version")
+  .version(SLUICE_VERSION, "-V, --version")
   .exitOverride()
   .showHelpAfterError("(add --help for usage)")
   .addHelpText(
@@ -471,7 +466,7 @@ program
     process.exitCode = await freezeCommand(file, options);
   });
 
-registerServerCommands(program, version, homeOption);
+registerServerCommands(program, SLUICE_VERSION, homeOption);
 
 try {
   await program.parseAsync(process.argv);

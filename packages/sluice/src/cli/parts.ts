@@ -4,8 +4,8 @@
  * CLI declares every command (so `--help` lists them all), and a command whose package is not
  * installed says which one to install instead of failing on a module path.
  */
-import { readFileSync } from "node:fs";
 import { SluiceError } from "../core/index.js";
+import { SLUICE_VERSION } from "./version.js";
 
 const PARTS = {
   arazzo: { name: "@sluice/arazzo", does: "Arazzo workflows" },
@@ -51,15 +51,7 @@ async function loadPart<T>(part: keyof typeof PARTS): Promise<T> {
     if (!missing) throw error;
     throw new SluiceError(
       "invalid-usage",
-      `This command needs the package ${name} (${does}), which is not installed beside sluice. Install it: npm install ${name}@${sluiceVersion()}`,
+      `This command needs the package ${name} (${does}), which is not installed beside sluice. Install it: npm install ${name}@${SLUICE_VERSION}`,
     );
   }
-}
-
-function sluiceVersion(): string {
-  return (
-    JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-      version: string;
-    }
-  ).version;
 }

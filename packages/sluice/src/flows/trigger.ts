@@ -37,8 +37,8 @@ export interface QueuedTrigger {
   run: RunRecord;
   /** False when the idempotency key named an earlier run: nothing was queued, and nothing is to start. */
   created: boolean;
-  /** The params as given (secrets unmasked), for starting the run. */
-  params: Record<string, unknown>;
+  /** The request as given (secrets unmasked), for starting the run. */
+  request: TriggerRequest;
 }
 
 /** The workspace's flow `name`, or `not-found` listing the flows there are. */
@@ -88,7 +88,7 @@ export async function queueTrigger(
   };
   if (request.targets) run.targets = request.targets;
   const claimed = await stores.triggers.createTriggeredRun(run, idempotencyKey);
-  if (claimed.created) return { flow, run, created: true, params };
+  if (claimed.created) return { flow, run, created: true, request };
   const earlier = await stores.runs.findRun(claimed.runId);
   if (!earlier)
     throw new SluiceError(
@@ -104,7 +104,7 @@ export async function queueTrigger(
       },
     );
   }
-  return { flow, run: earlier, created: false, params };
+  return { flow, run: earlier, created: false, request };
 }
 
 export interface StartOptions {
@@ -116,12 +116,8 @@ export interface StartOptions {
 }
 
 /** Starts a run `queueTrigger` created, in this process: the engine adopts it under its claim. */
-export function startQueued(
-  queued: QueuedTrigger,
-  request: TriggerRequest,
-  options: StartOptions,
-): Promise<RunResult> {
-  const { flow, run, params } = queued;
+export function startQueued(queued: QueuedTrigger, options: StartOptions): Promise<RunResult> {
+  const { flow, run, request } = queued;
   if (!queued.created || run.claim === undefined)
     throw new SluiceError(
       "internal",
@@ -130,7 +126,7 @@ export function startQueued(
   return flow.pipeline.run({
     runId: run.runId,
     adopt: { claim: run.claim },
-    params,
+    params: request.params ?? {},
     targets: request.targets,
     force: request.force,
     forceAll: request.forceAll,

@@ -89,7 +89,7 @@ async function runHere(
         `Run ${queued.run.runId} was triggered earlier with this idempotency key; showing it.\n`,
       );
     if (queued.created)
-      await startQueued(queued, request, { stores: home.stores, signal: interrupt.signal });
+      await startQueued(queued, { stores: home.stores, signal: interrupt.signal });
     const stored = (await home.runs.getRun(queued.run.runId))!;
     return runDetailJson(shownRun(stored.run), stored.steps) as wire.RunDetail;
   } finally {
