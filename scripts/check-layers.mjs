@@ -20,16 +20,17 @@ const PACKAGES = {
 
 // Folders inside a package and the folders each may import. `throughIndex`: other folders are
 // reached only through their index.ts. "(root)" is the package's src/ itself (entry points).
-const sluiceBelow = ["core", "store", "artifacts", "planner", "executors", "engine"];
+const sluiceBelow = ["core", "loader", "store", "artifacts", "planner", "executors", "engine"];
 const FOLDERS = {
   sluice: {
     throughIndex: true,
     allowed: {
       core: [],
+      loader: ["core"],
       store: ["core"],
       artifacts: ["core"],
       planner: ["core", "store", "artifacts"],
-      executors: ["core"],
+      executors: ["core", "loader"],
       engine: ["core", "planner", "store", "artifacts", "executors"],
       runtime: sluiceBelow,
       flows: [...sluiceBelow, "runtime"],

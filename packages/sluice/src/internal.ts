@@ -4,6 +4,7 @@
  * these names may change in any release; user code imports "sluice".
  */
 export * from "./core/index.js";
+export * from "./loader/index.js";
 export * from "./store/index.js";
 export * from "./artifacts/index.js";
 export * from "./planner/index.js";

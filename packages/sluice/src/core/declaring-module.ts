@@ -10,6 +10,14 @@ import { fileURLToPath } from "node:url";
 /** sluice's own code (src/ or dist/): frames in it are not the declaring module. */
 const OWN_CODE = dirname(dirname(fileURLToPath(import.meta.url)));
 
+/** Files sluice compiled (TypeScript, loader/), each with the source file it stands for. */
+const compiledModules = new Map<string, string>();
+
+/** Records that `compiled` is the transpiled form of `source`, so its frames count as `source`'s. */
+export function recordCompiledModule(compiled: string, source: string): void {
+  compiledModules.set(compiled, source);
+}
+
 /** The folder of the module that called into sluice, or the working directory when none is found. */
 export function declaringFolder(): string {
   const original = Error.prepareStackTrace;
@@ -21,7 +29,8 @@ export function declaringFolder(): string {
     for (const frame of frames) {
       const name = frame.getFileName();
       if (!name || name.startsWith("node:")) continue;
-      const file = name.startsWith("file:") ? fileURLToPath(name) : name;
+      const path = name.startsWith("file:") ? fileURLToPath(name) : name;
+      const file = compiledModules.get(path) ?? path;
       if (isAbsolute(file) && !file.startsWith(OWN_CODE)) return dirname(file);
     }
   } finally {

@@ -3,9 +3,9 @@
  * step (by pipeline and step name: the module is imported again here, so no closure crosses threads)
  * or an exported function (parallelMap). Step logs and metrics are sent back with the result.
  */
-import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { MessagePort } from "node:worker_threads";
+import { importUserModule } from "../loader/index.js";
 
 export type ThreadTask =
   | {
@@ -26,19 +26,15 @@ export interface ThreadResult {
   metrics: Array<{ name: string; value: number }>;
 }
 
-const TYPESCRIPT = new Set([".ts", ".mts", ".cts", ".tsx"]);
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 
 function load(moduleUrl: string): Promise<Record<string, unknown>> {
   let loading = modules.get(moduleUrl);
   if (!loading) {
-    loading = (async () => {
-      if (TYPESCRIPT.has(extname(fileURLToPath(moduleUrl)))) {
-        const { register } = await import("tsx/esm/api");
-        register();
-      }
-      return (await import(moduleUrl)) as Record<string, unknown>;
-    })();
+    // The same loader as the main thread's, so a TypeScript module is the same compiled file.
+    loading = moduleUrl.startsWith("file:")
+      ? importUserModule(fileURLToPath(moduleUrl))
+      : (import(moduleUrl) as Promise<Record<string, unknown>>);
     modules.set(moduleUrl, loading);
   }
   return loading;

@@ -1,16 +1,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { SluiceError } from "../core/index.js";
+import { importUserModule } from "../loader/index.js";
 import { isPipeline, type Pipeline } from "./pipeline.js";
 
-const TYPESCRIPT = new Set([".ts", ".mts", ".cts", ".tsx"]);
-const MODULES = new Set([...TYPESCRIPT, ".js", ".mjs", ".cjs", ".jsx"]);
+const MODULES = new Set([".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs", ".jsx"]);
 
 /**
  * Loads a pipeline module and picks its pipeline: the default export, or the named export (or
- * pipeline name) given by `--pipeline`. TypeScript files are loaded through tsx, which is only
- * imported when one is asked for, so plain JavaScript pipelines start faster.
+ * pipeline name) given by `--pipeline`. TypeScript files are loaded through the compile cache
+ * (loader/typescript.ts).
  */
 export async function loadPipeline(file: string, wanted?: string): Promise<Pipeline> {
   const path = resolve(file);
@@ -24,7 +23,7 @@ export function exportedPipelines(module: Record<string, unknown>): Array<[strin
   >;
 }
 
-/** Imports a JavaScript or TypeScript module (tsx is loaded only for TypeScript). */
+/** Imports a JavaScript or TypeScript module, with an error that names the file when it fails. */
 export async function importModule(path: string, what: string): Promise<Record<string, unknown>> {
   if (!existsSync(path)) {
     throw new SluiceError(
@@ -34,13 +33,9 @@ export async function importModule(path: string, what: string): Promise<Record<s
   }
   const extension = extname(path).toLowerCase();
   if (!MODULES.has(extension)) throw notAModule(path, extension, what);
-  if (TYPESCRIPT.has(extension)) {
-    const { register } = await import("tsx/esm/api");
-    register();
-  }
   let module: Record<string, unknown>;
   try {
-    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    module = await importUserModule(path);
   } catch (error) {
     if (SluiceError.is(error)) throw error;
     const message = error instanceof Error ? error.message : String(error);
