@@ -29,6 +29,9 @@ try {
       cwd: before,
       stdio: "inherit",
     });
+    // Revisions that bundle the engine's JavaScript (scripts/bundle.mjs) need it to run.
+    if (existsSync(join(before, "scripts/bundle.mjs")))
+      execFileSync(process.execPath, ["scripts/bundle.mjs"], { cwd: before, stdio: "inherit" });
   } else {
     symlinkSync(join(root, "node_modules"), join(before, "node_modules"));
     execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], {

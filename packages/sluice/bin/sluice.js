@@ -8,11 +8,11 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
   process.stdout.write(`${version}\n`);
 } else {
-  import("../dist/cli/main.js").catch((error) => {
+  import("../dist/cli.js").catch((error) => {
     if (
       error &&
       error.code === "ERR_MODULE_NOT_FOUND" &&
-      String(error.message).includes("dist/cli/main.js")
+      String(error.message).includes("dist/cli.js")
     ) {
       process.stderr.write(
         "sluice is not built yet: run `npm install` (or `npm run build`) in the sluice package first.\n",

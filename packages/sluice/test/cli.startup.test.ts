@@ -42,7 +42,7 @@ const heavy = [
 describe("start-up", () => {
   it("a plain run loads none of the heavy optional modules", () => {
     const modules = loaded(["run", "bench/workload.mjs", "--quiet"]);
-    expect(modules.some((url) => url.endsWith("/dist/cli/main.js"))).toBe(true); // the hook saw the CLI
+    expect(modules.some((url) => url.endsWith("/dist/cli.js"))).toBe(true); // the hook saw the CLI
     expect(modules.filter((url) => heavy.some((part) => url.includes(part)))).toEqual([]);
   });
 

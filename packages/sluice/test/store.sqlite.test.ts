@@ -14,7 +14,7 @@ describeStoreConformance("sqlite", () => {
 
 /** Opens the store at `path` in a separate process; resolves with its exit code and output. */
 function openInChild(path: string): Promise<{ code: number | null; output: string }> {
-  const script = `import { SqliteStore } from ${JSON.stringify(new URL("../dist/store/index.js", import.meta.url).href)}; SqliteStore.open(process.argv[1]).close();`;
+  const script = `import { SqliteStore } from "sluice/internal"; SqliteStore.open(process.argv[1]).close();`;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--input-type=module", "-e", script, path], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -33,7 +33,7 @@ describe("SQLite store", () => {
       const results = await Promise.all([1, 2, 3, 4].map(() => openInChild(path)));
       for (const result of results) expect(result, result.output).toMatchObject({ code: 0 });
       const store = SqliteStore.open(path);
-      const { LATEST_VERSION } = await import("../dist/store/sqlite/migrations.js");
+      const { LATEST_VERSION } = await import("../src/store/sqlite/migrations.js");
       expect(store.db.pragma("user_version", { simple: true })).toBe(LATEST_VERSION);
       store.close();
     }
@@ -103,7 +103,7 @@ describe("SQLite store", () => {
 
   it("migrates a database made by an older sluice, keeping its data", async () => {
     const path = join(tempDir("sluice-sqlite-"), "sluice.db");
-    const { MIGRATIONS, LATEST_VERSION } = await import("../dist/store/sqlite/migrations.js");
+    const { MIGRATIONS, LATEST_VERSION } = await import("../src/store/sqlite/migrations.js");
     const db = new Database(path);
     db.exec(MIGRATIONS[0]!.sql);
     db.pragma("user_version = 1");

@@ -4,11 +4,12 @@
  * it runs in. Found from the call stack (only for steps that declare files): the first frame outside
  * sluice's own code.
  */
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { OWN_PACKAGE } from "./own-package.js";
 
 /** sluice's own code (src/ or dist/): frames in it are not the declaring module. */
-const OWN_CODE = dirname(dirname(fileURLToPath(import.meta.url)));
+const OWN_CODE = [join(OWN_PACKAGE, "src") + sep, join(OWN_PACKAGE, "dist") + sep];
 
 /** Files sluice compiled (TypeScript, loader/), each with the source file it stands for. */
 const compiledModules = new Map<string, string>();
@@ -31,7 +32,7 @@ export function declaringFolder(): string {
       if (!name || name.startsWith("node:")) continue;
       const path = name.startsWith("file:") ? fileURLToPath(name) : name;
       const file = compiledModules.get(path) ?? path;
-      if (isAbsolute(file) && !file.startsWith(OWN_CODE)) return dirname(file);
+      if (isAbsolute(file) && !OWN_CODE.some((own) => file.startsWith(own))) return dirname(file);
     }
   } finally {
     Error.prepareStackTrace = original;

@@ -4,14 +4,16 @@
  * main thread), and the pool replaces it.
  */
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { MessageChannel } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
 import type Tinypool from "tinypool";
-import { SluiceError } from "../core/index.js";
+import { OWN_PACKAGE, SluiceError } from "../core/index.js";
 import type { Executor, StepCall } from "./executor.js";
 import type { ThreadResult, ThreadTask } from "./thread-worker.js";
 
-const WORKER = new URL("./thread-worker.js", import.meta.url);
+/** The worker thread's module: an entry point of the bundle (scripts/bundle.mjs), at dist/'s top. */
+const WORKER = pathToFileURL(join(OWN_PACKAGE, "dist", "thread-worker.js"));
 
 /** tinypool is loaded when a thread is first needed: most runs never need one. */
 async function newPool(threads?: number): Promise<Tinypool> {
