@@ -55,6 +55,9 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
   private readonly writes = new GroupCommit((batch) => this.commit(batch));
   private readonly queuedCompletions = new Map<string, Completion>();
   private readonly queuedArtifacts = new Map<string, ArtifactRow>();
+  /** Step records for the next group commit, by run and step (putSteps). */
+  private queuedSteps = new Map<string, Map<string, StepRunRecord>>();
+  private stepsWritten?: Promise<void>;
   private readonly fences = new RunFences();
   /** Set once the database proved damaged: every later call is refused with it. */
   private malformed?: SluiceError;
@@ -99,6 +102,9 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
     } finally {
       this.queuedCompletions.clear();
       this.queuedArtifacts.clear();
+      // A batch that failed before its step records were written fails them with it.
+      this.queuedSteps = new Map();
+      this.stepsWritten = undefined;
     }
   }
 
@@ -172,18 +178,34 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
     this.fences.set(runId, claim);
   }
 
+  /**
+   * Step records wait in `queuedSteps` for the next group commit, the newest record of each step
+   * replacing an older one: a step that starts and ends within one batch costs one row write.
+   */
   putSteps(steps: readonly StepRunRecord[]): Promise<void> {
     const refused = this.fences.refused(steps, (step) => step.runId);
     if (refused) return refused;
-    return this.writes.enqueue(() => {
-      const rostered = new Map<string, StepRunRecord[]>();
-      for (const step of steps) {
-        if (!isRosterRecord(step)) this.statements.putStep.run(stepParams(step));
-        else if (rostered.has(step.runId)) rostered.get(step.runId)!.push(step);
-        else rostered.set(step.runId, [step]);
+    for (const step of steps) {
+      const runSteps = this.queuedSteps.get(step.runId);
+      if (runSteps) runSteps.set(step.step, step);
+      else this.queuedSteps.set(step.runId, new Map([[step.step, step]]));
+    }
+    this.stepsWritten ??= this.writes.enqueue(() => this.writeQueuedSteps());
+    return this.stepsWritten;
+  }
+
+  private writeQueuedSteps(): void {
+    const queued = this.queuedSteps;
+    this.queuedSteps = new Map();
+    this.stepsWritten = undefined;
+    for (const [runId, steps] of queued) {
+      const rostered: StepRunRecord[] = [];
+      for (const step of steps.values()) {
+        if (isRosterRecord(step)) rostered.push(step);
+        else this.statements.putStep.run(stepParams(step));
       }
-      for (const [runId, records] of rostered) this.putRoster(runId, records);
-    });
+      if (rostered.length > 0) this.putRoster(runId, rostered);
+    }
   }
 
   /** Steps that have not started go to the run's roster; a row they had before (a resumed run) goes. */
