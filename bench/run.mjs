@@ -12,6 +12,7 @@ import { measureMap } from "./map.mjs";
 import { measureThreads } from "./threads.mjs";
 import { measureServer } from "./server.mjs";
 import { measureStartup } from "./startup.mjs";
+import { measurePeers, peersAvailable, peersTable } from "./peers.mjs";
 import { median } from "./median.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -163,12 +164,18 @@ const serverTable = [
   `| ${server.lightRps.toFixed(0)} req/s | ${server.lightLatencyP99Ms} ms | ${server.triggerToStartMedianMs} ms | ${server.triggerToStartP99Ms} ms |`,
 ].join("\n");
 
+// The same workloads beside dask and doit, in this session (ratios are what the targets use).
+const peers = peersAvailable()
+  ? peersTable(measurePeers({ runs: Math.min(runs, 3) }))
+  : "Not measured: Python 3 with dask and doit was not found (Debian: `apt-get install python3-dask python3-doit`).";
+
 for (const { mode, table } of sections) process.stdout.write(`\n${mode}\n${table}\n`);
 process.stdout.write(`\narazzo\n${arazzoTable}\n\n${parseTable}\n`);
 process.stdout.write(`\nmap\n${mapTable}\n`);
 process.stdout.write(`\nthreads\n${threadsTable}\n`);
 process.stdout.write(`\nstart-up\n${startupTable}\n`);
 process.stdout.write(`\nserver\n${serverTable}\n`);
+process.stdout.write(`\npeers\n${peers}\n`);
 
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
 const machine = `${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`;
@@ -190,6 +197,16 @@ Workloads (trivial step bodies): ${Object.entries(workloads)
   .join("; ")}.
 
 ${sections.map(({ mode, table }) => `## ${mode === "memory" ? "In-memory" : "Durable"}\n\n${table}\n`).join("\n")}
+## Beside dask and doit
+
+The same workloads (one graph, bench/dag.mjs) through dask's synchronous scheduler, doit (one file per task) and
+sluice, interleaved in this session (\`node bench/peers.mjs\`). CPU time (user + system) of each whole process and
+its children, median of ${Math.min(runs, 3)}; the ratio to dask (or to doit's no-op) is beside each sluice figure. "Batched" is
+\`--durability batched\` (see docs/durability.md). The targets: in memory ≤ 1.0x dask; durable ≤ 1.5x dask on w2 and
+w3, ≤ 3x on w1 (≤ 1.5x batched); no-op and preview ≤ doit's no-op.
+
+${peers}
+
 ## Arazzo
 
 \`sluice arazzo run DOC --json\` (validation, durable recording in a fresh home) against a local HTTP server in the

@@ -49,6 +49,11 @@ const paramsOption = () =>
     "--params <json>",
     "all the run's parameters as a JSON object, or @file.json holding one; --param values win",
   );
+const durabilityOption = () =>
+  new Option(
+    "--durability <mode>",
+    "strict: a step runs once its inputs are committed; batched: steps do not wait and writes commit in batches, for chains of pure steps (a crash reruns the last batch) (default: the pipeline's, else strict)",
+  ).choices(["strict", "batched"]);
 const paramSetOption = () =>
   new Option(
     "--param-set <file>",
@@ -85,6 +90,7 @@ program
   .addOption(forceOption())
   .option("--force-all", "rerun every step")
   .option("-c, --concurrency <n>", "how many steps may run at once")
+  .addOption(durabilityOption())
   .addOption(jsonResultOption())
   .addOption(quietOption())
   .addOption(logLevelOption())
@@ -146,6 +152,7 @@ program
   .option("--from <step>", "rerun this step and its downstream; the rest is reused")
   .addOption(paramOption().makeOptionMandatory(false))
   .option("-c, --concurrency <n>", "how many steps may run at once")
+  .addOption(durabilityOption())
   .addOption(homeOption())
   .addOption(jsonResultOption())
   .addOption(quietOption())

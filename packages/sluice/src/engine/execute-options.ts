@@ -5,6 +5,16 @@ import type { Plan } from "../planner/index.js";
 import type { CompletionStore, DatasetCatalog, RunStore } from "../store/index.js";
 import type { SluiceEventListener } from "./events.js";
 
+/**
+ * When a step's body may run. "strict": only once its inputs' records (output, completion) are
+ * committed, so no body acts on an output a crash could still lose. "batched": at once; writes are
+ * committed in batches (group-commit limits), for long chains of pure steps. A crash then costs the
+ * last uncommitted batch: those steps, and any step that ran on their outputs, run again on resume
+ * (their side effects, if any, happen again).
+ */
+export type Durability = "strict" | "batched";
+export const DURABILITY_MODES: readonly Durability[] = ["strict", "batched"];
+
 /** The stores a run records into. */
 export interface Stores {
   runs: RunStore;
@@ -30,6 +40,8 @@ export interface ExecuteOptions {
   executor?: Executor;
   /** How many step bodies may run at once. */
   concurrency: number;
+  /** @defaultValue "strict" */
+  durability?: Durability;
   signal?: AbortSignal;
   onEvent?: SluiceEventListener;
   runId?: string;

@@ -1,6 +1,7 @@
 /** Engine: runs a plan (ready queue, concurrency, retries, timeouts, cancel, when, fallbacks) and records it. */
 export { executeRun } from "./engine.js";
-export type { ExecuteOptions, Stores } from "./execute-options.js";
+export { DURABILITY_MODES } from "./execute-options.js";
+export type { Durability, ExecuteOptions, Stores } from "./execute-options.js";
 export type {
   SluiceEvent,
   SluiceEventListener,

@@ -88,9 +88,11 @@ export async function runStep(run: RunState, state: StepState): Promise<void> {
     if (!go) return run.settle(state, "skipped", "condition-false");
   }
 
-  // The body must not act on inputs whose writes could still be lost.
-  const inputsWritten = upstreamWrites(state, run.states);
-  if (inputsWritten) await inputsWritten;
+  // The body must not act on inputs whose writes could still be lost (unless the run said it may).
+  if (run.options.durability !== "batched") {
+    const inputsWritten = upstreamWrites(state, run.states);
+    if (inputsWritten) await inputsWritten;
+  }
   state.status = "running";
   state.startedAt = Date.now();
   // Not waited for: a step that ends before the next commit has its "running" and final records

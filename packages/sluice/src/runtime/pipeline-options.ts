@@ -1,6 +1,6 @@
 /** What the Pipeline's methods take and return, and the params and outputs `pipeline()` infers from its steps. */
 import type { AnyStep, LogLevel, ParamsOf, Step } from "../core/index.js";
-import type { SluiceEventListener, Stores } from "../engine/index.js";
+import type { Durability, SluiceEventListener, Stores } from "../engine/index.js";
 import type { Executor } from "../executors/index.js";
 import type { PlanOptions } from "../planner/index.js";
 
@@ -9,6 +9,12 @@ export interface PipelineOptions {
   steps: readonly AnyStep[];
   /** How many step bodies may run at once. @defaultValue 8 */
   concurrency?: number;
+  /**
+   * "batched": steps do not wait for their inputs' records to be committed, for long chains of pure
+   * steps; a crash costs the last batch of writes (at most 1000, or 200 ms), rerun on resume.
+   * @defaultValue "strict"
+   */
+  durability?: Durability;
   /** A version label, recorded with runs. */
   version?: string;
   description?: string;
@@ -48,6 +54,8 @@ export interface PreviewOptions extends PlanOptions {
 
 export interface RunOptions extends PreviewOptions {
   concurrency?: number;
+  /** Overrides the pipeline's `durability`. */
+  durability?: Durability;
   /** Abort it to cancel the run: running steps get it through `ctx.signal`; the run ends `cancelled`. */
   signal?: AbortSignal;
   /** Receives every event of the run (see SluiceEventMap). */

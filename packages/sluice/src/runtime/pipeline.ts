@@ -21,7 +21,14 @@ import {
 import { fileURLToPath } from "node:url";
 import { decodeValue, type ArtifactRef, type EncodedValue } from "../artifacts/index.js";
 import { snapshotHash, snapshotOf, versionLabel, type Snapshot } from "./snapshot.js";
-import { executeRun, formatSummary, type RunResult, type Stores } from "../engine/index.js";
+import {
+  DURABILITY_MODES,
+  executeRun,
+  formatSummary,
+  type Durability,
+  type RunResult,
+  type Stores,
+} from "../engine/index.js";
 import { planRun, type Plan } from "../planner/index.js";
 import { withLogEcho } from "./log-echo.js";
 import type {
@@ -112,6 +119,8 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
         `concurrency must be a whole number of at least 1, got ${String(concurrency)}.`,
       );
     }
+    const durability = options.durability ?? this.options.durability;
+    checkDurability(durability, "durability");
     const logLevel = options.logLevel ?? "silent";
     if (logLevel !== "silent" && !LOG_LEVELS.includes(logLevel)) {
       throw new SluiceError(
@@ -136,6 +145,7 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
       stores,
       executor: options.executor,
       concurrency,
+      durability,
       signal: options.signal,
       onEvent: withLogEcho(options.onEvent, logLevel),
       runId: options.runId,
@@ -401,7 +411,20 @@ export function pipeline<const Steps extends readonly AnyStep[]>(
       `pipeline "${name}": concurrency must be a whole number of at least 1, got ${String(options.concurrency)}.`,
     );
   }
+  checkDurability(options.durability, `pipeline "${name}": durability`, "invalid-pipeline");
   return new Pipeline<PipelineParams<Steps>, PipelineOutputs<Steps>>(name, options);
+}
+
+function checkDurability(
+  value: unknown,
+  what: string,
+  code: "invalid-usage" | "invalid-pipeline" = "invalid-usage",
+): void {
+  if (value === undefined || DURABILITY_MODES.includes(value as Durability)) return;
+  throw new SluiceError(
+    code,
+    `${what} must be ${DURABILITY_MODES.map((mode) => JSON.stringify(mode)).join(" or ")}, got ${JSON.stringify(value)}.`,
+  );
 }
 
 /** True for values made by `pipeline()`, also from another copy of the package. */

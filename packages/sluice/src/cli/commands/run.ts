@@ -1,7 +1,12 @@
 import pc from "picocolors";
 import { LOG_LEVELS, MASK, SluiceError, type LogLevel } from "../../core/index.js";
 import { resolve } from "node:path";
-import { checkResumable, formatSummary, type RunResult } from "../../engine/index.js";
+import {
+  checkResumable,
+  formatSummary,
+  type Durability,
+  type RunResult,
+} from "../../engine/index.js";
 import {
   resolveHomePath,
   homeStores,
@@ -26,6 +31,7 @@ export interface RunCommandOptions {
   force?: string[];
   forceAll?: boolean;
   concurrency?: string;
+  durability?: string;
   json?: boolean;
   quiet?: boolean;
   logLevel?: string;
@@ -64,6 +70,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       params,
       ...choice,
       concurrency,
+      durability: options.durability as Durability | undefined, // commander checked the choice
       home: options.home,
       stores,
       source: { file: resolve(file), exportName: options.pipeline },
@@ -115,6 +122,7 @@ export async function rerunCommand(runId: string, options: RunCommandOptions): P
     fromStep: options.from,
     home: options.home,
     concurrency: parseConcurrency(options.concurrency),
+    durability: options.durability as Durability | undefined, // commander checked the choice
   });
   return executeWithProgress(pipeline, options, { ...rerun, params, source: run.source }, logLevel);
 }
@@ -206,7 +214,13 @@ async function runParamSets(
     const code = await executeWithProgress(
       pipeline,
       options.json ? quiet : options,
-      { params, concurrency, stores, source: { file, exportName: options.pipeline } },
+      {
+        params,
+        concurrency,
+        durability: options.durability as Durability | undefined,
+        stores,
+        source: { file, exportName: options.pipeline },
+      },
       logLevel,
       (result) => (results[name] = result),
     );

@@ -190,8 +190,11 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
       if (runSteps) runSteps.set(step.step, step);
       else this.queuedSteps.set(step.runId, new Map([[step.step, step]]));
     }
-    this.stepsWritten ??= this.writes.enqueue(() => this.writeQueuedSteps());
-    return this.stepsWritten;
+    if (this.stepsWritten) return this.stepsWritten;
+    const written = this.writes.enqueue(() => this.writeQueuedSteps());
+    // A full batch is committed within enqueue: then nothing is left queued.
+    if (this.queuedSteps.size > 0) this.stepsWritten = written;
+    return written;
   }
 
   private writeQueuedSteps(): void {
