@@ -88,16 +88,18 @@ export async function runStep(run: RunState, state: StepState): Promise<void> {
     if (!go) return run.settle(state, "skipped", "condition-false");
   }
 
-  // The body must not act on inputs whose writes could still be lost (unless the run said it may).
-  if (run.options.durability !== "batched") {
-    const inputsWritten = upstreamWrites(state, run.states);
-    if (inputsWritten) await inputsWritten;
-  }
   state.status = "running";
   state.startedAt = Date.now();
-  // Not waited for: a step that ends before the next commit has its "running" and final records
-  // merged into one write.
-  run.track(run.options.stores.runs.putSteps([recordOf(run.runId, state)]), state);
+  const recorded = run.options.stores.runs.putSteps([recordOf(run.runId, state)]);
+  if (run.options.durability === "batched") {
+    // Not waited for: the body may run before its inputs' writes and its own "running" record are
+    // committed (a step that ends within the batch then writes one record).
+    run.track(recorded, state);
+  } else if (isPromise(recorded)) {
+    // Committed before the body starts: a crash shows the step as the one that was running, and
+    // the inputs' writes, queued before it, are committed too.
+    await recorded;
+  }
   let lastError: SluiceError | undefined;
   for (let attempt = 1; attempt <= def.retry.attempts; attempt++) {
     const slot = run.slots.acquire();
@@ -164,18 +166,4 @@ export async function runStep(run: RunState, state: StepState): Promise<void> {
     }
   }
   return run.settle(state, "failed", state.reason, error);
-}
-
-/** The upstream outputs' writes still to be committed, or undefined when all are. */
-function upstreamWrites(
-  state: StepState,
-  states: ReadonlyArray<StepState | undefined>,
-): Promise<unknown> | undefined {
-  let pending: Array<Promise<unknown>> | undefined;
-  for (const dep of state.node.deps) {
-    const writing = states[dep]?.writing;
-    if (writing) (pending ??= []).push(writing);
-  }
-  if (pending === undefined) return undefined;
-  return pending.length === 1 ? pending[0] : Promise.all(pending);
 }

@@ -29,8 +29,6 @@ export interface StepState {
   loading?: Promise<unknown>;
   fallback?: boolean;
   error?: SerializedError;
-  /** Its output's writes (artifact, completion) while they are not committed: dependents' bodies wait. */
-  writing?: Promise<unknown>;
 }
 
 /** The step as the run store records it. */

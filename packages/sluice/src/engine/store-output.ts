@@ -8,9 +8,9 @@ import type { StepState } from "./step-state.js";
 
 /**
  * Stores the output and, for a real completion, the completion record. The writes are not waited
- * for here: they are queued in order (artifact, then completion) and dependents may start at once,
- * but a dependent's body runs only once they are committed (`state.writing`, see runStep), so no
- * body ever acts on an upstream whose completion could still be lost.
+ * for here: they are queued in order (artifact, then completion), dependents may start at once, and a
+ * dependent's own body runs only after its "running" record, queued after them, is committed, so no
+ * body ever acts on an upstream whose completion could still be lost (unless the run is "batched").
  */
 export function storeOutput(
   run: RunState,
@@ -45,10 +45,7 @@ function storeEncoded(
   state.hasValue = true;
   if (encoded.kind === "json") state.text = encoded.text;
   const put = run.options.stores.artifacts.put(encoded);
-  if (!complete) {
-    run.track(isPromise(put) ? put.then(() => undefined) : undefined, state);
-    return awaitedByDependents(state, put);
-  }
+  if (!complete) return run.track(isPromise(put) ? put.then(() => undefined) : undefined, state);
   const completion = {
     cacheKey: state.cacheKey!,
     pipeline: run.options.graph.pipeline,
@@ -67,9 +64,7 @@ function storeEncoded(
     createdAt: Date.now(),
   };
   run.track(isPromise(put) ? put.then(() => undefined) : undefined, state);
-  const completed = run.options.stores.completions.putCompletion(completion);
-  run.track(completed, state);
-  awaitedByDependents(state, put, completed);
+  run.track(run.options.stores.completions.putCompletion(completion), state);
   state.completionKey = completion.cacheKey;
   const tag = tagOf(value) ?? (encoded.info ? "dataset" : undefined);
   if (tag === "metrics") run.logs.metric(...metricsOfOutput(run.runId, node.name, value));
@@ -92,18 +87,4 @@ function storeEncoded(
       state,
     );
   }
-}
-
-/** Keeps the output's pending writes on the state until they are committed, for dependents to wait on. */
-function awaitedByDependents(state: StepState, ...writes: Array<MaybePromise<unknown>>): void {
-  const pending = writes.filter(isPromise);
-  if (pending.length === 0) return;
-  const writing = pending.length === 1 ? pending[0]! : Promise.all(pending);
-  state.writing = writing;
-  writing.then(
-    () => {
-      if (state.writing === writing) state.writing = undefined;
-    },
-    () => undefined, // run.track reports the failure
-  );
 }
