@@ -28,6 +28,8 @@ type Checks = {
   FlowList: Equal<Inferred<"FlowList">, client.FlowList>;
   FlowDetail: Equal<Inferred<"FlowDetail">, client.FlowDetail>;
   RunSummary: Equal<Inferred<"RunSummary">, client.RunSummary>;
+  RunTrigger: Equal<Inferred<"RunTrigger">, client.RunTrigger>;
+  ChildRun: Equal<Inferred<"ChildRun">, client.ChildRun>;
   RunList: Equal<Inferred<"RunList">, client.RunList>;
   OutputRef: Equal<Inferred<"OutputRef">, client.OutputRef>;
   StepRun: Equal<Inferred<"StepRun">, client.StepRun>;

@@ -28,5 +28,7 @@ export type LogLine = wire.LogLine;
 export type ProjectInfo = wire.Project;
 export type RunDetail = wire.RunDetail;
 export type RunSummary = wire.RunSummary;
+export type RunTrigger = wire.RunTrigger;
+export type ChildRun = wire.ChildRun;
 export type StepRun = wire.StepRun;
 export type TriggerResponse = wire.TriggerResponse;

@@ -112,6 +112,19 @@ export type FlowDetail = {
   versions: { version: string; hash: string; registeredAt: Timestamp }[];
 };
 
+/** What started a run: a person or script (manual), the API, a schedule's tick, a parent run's `runFlow` step, an event. */
+export type RunTrigger = {
+  kind: "manual" | "api" | "schedule" | "parent" | "event";
+  parentRunId?: string;
+  parentStep?: string;
+  scheduleId?: string;
+  /** The tick a schedule fired for (ms since the epoch). */
+  tickAt?: number;
+};
+
+/** A run that a `runFlow` step of another run started. */
+export type ChildRun = { runId: string; pipeline: string; status: RunStatus; parentStep?: string };
+
 /** A run in a list of runs, without its steps. */
 export type RunSummary = {
   runId: string;
@@ -125,6 +138,9 @@ export type RunSummary = {
   effectiveParams?: Record<string, unknown>;
   targets?: string[];
   flow?: { version: string; hash: string };
+  trigger?: RunTrigger;
+  /** The run whose `runFlow` step started this one (trigger.parentRunId). */
+  parentRunId?: string;
   startedAt: Timestamp;
   finishedAt: Timestamp | null;
   durationMs: number | null;
@@ -168,6 +184,8 @@ export type RunDetail = Flat<
   RunSummary & {
     firstFailure?: { step?: string; error: SerializedErrorBody };
     steps: StepRun[];
+    /** The runs its `runFlow` steps started, oldest first. */
+    children?: ChildRun[];
   }
 >;
 

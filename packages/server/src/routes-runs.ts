@@ -57,7 +57,8 @@ export function runRoutes(app: Api, manager: RunManager): void {
     async (c) => {
       const { runId } = c.req.valid("param");
       const found = await manager.ownRunDetail(runId);
-      return c.json(manager.errors.runDetail(runDetailJson(found.run, found.steps)), 200);
+      const children = (await manager.home.runs.listRuns({ parentRunId: runId })).reverse();
+      return c.json(manager.errors.runDetail(runDetailJson(found.run, found.steps, children)), 200);
     },
   );
 

@@ -81,6 +81,25 @@ export const FlowDetail = z
   })
   .meta({ id: "Flow" });
 
+export const RunTrigger = z
+  .object({
+    kind: z.enum(["manual", "api", "schedule", "parent", "event"]),
+    parentRunId: z.string().optional(),
+    parentStep: z.string().optional(),
+    scheduleId: z.string().optional(),
+    tickAt: z.number().optional().describe("the tick a schedule fired for (ms since the epoch)"),
+  })
+  .meta({ id: "RunTrigger" });
+
+export const ChildRun = z
+  .object({
+    runId: z.string(),
+    pipeline: z.string(),
+    status: z.enum(RUN_STATUSES),
+    parentStep: z.string().optional(),
+  })
+  .meta({ id: "ChildRun" });
+
 export const RunSummary = z
   .object({
     runId: z.string(),
@@ -96,6 +115,8 @@ export const RunSummary = z
       .describe("the params as the steps saw them, defaults included (secrets masked)"),
     targets: z.array(z.string()).optional(),
     flow: z.object({ version: z.string(), hash: z.string() }).optional(),
+    trigger: RunTrigger.optional(),
+    parentRunId: z.string().optional().describe("the run whose runFlow step started this one"),
     startedAt: timestamp,
     finishedAt: timestamp.nullable(),
     durationMs: z.number().nullable(),
@@ -155,6 +176,10 @@ export const StepRun = z
 export const RunDetail = RunSummary.extend({
   firstFailure: z.object({ step: z.string().optional(), error: SerializedErrorBody }).optional(),
   steps: z.array(StepRun),
+  children: z
+    .array(ChildRun)
+    .optional()
+    .describe("the runs its runFlow steps started, oldest first"),
 }).meta({ id: "Run" });
 
 export const LightStatus = z

@@ -118,6 +118,26 @@ export function describeStoreConformance(
         expect((await runs.getRun("r2"))!.run).toEqual(run("r2"));
       });
 
+      it("keeps what started a run, and lists a parent's children by parentRunId", async () => {
+        const { runs } = await fresh();
+        const child = run("c1", {
+          startedAt: 2000,
+          trigger: { kind: "parent", parentRunId: "p1", parentStep: "train" },
+        });
+        await runs.createRun(run("p1", { trigger: { kind: "manual" } }));
+        await runs.createRun(child);
+        await runs.createRun(
+          run("c2", { startedAt: 3000, trigger: { kind: "parent", parentRunId: "p1" } }),
+        );
+        await runs.createRun(run("other", { trigger: { kind: "parent", parentRunId: "p2" } }));
+        expect((await runs.getRun("c1"))!.run).toEqual(child);
+        expect((await runs.listRuns({ parentRunId: "p1" })).map((r) => r.runId)).toEqual([
+          "c2",
+          "c1",
+        ]);
+        expect(await runs.listRuns({ parentRunId: "nobody" })).toEqual([]);
+      });
+
       it("a duplicate createRun rejects and leaves the first run as it was", async () => {
         const { runs } = await fresh();
         await runs.createRun(run("r1", { pipeline: "first" }));

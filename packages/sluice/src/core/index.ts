@@ -47,7 +47,7 @@ export type { GraphNode, PipelineGraph, ResolvedInput } from "./graph.js";
 export { declaredParams, effectiveParams, resolveParams } from "./params.js";
 export { identityOf } from "./identity.js";
 export { isSecret, MASK, maskParams, maskText, secret } from "./secret.js";
-export { recordCompiledModule } from "./declaring-module.js";
+export { declaringFolder, recordCompiledModule } from "./declaring-module.js";
 export { OWN_PACKAGE } from "./own-package.js";
 export { forbiddenKeyPath, isForbiddenKey } from "./json-keys.js";
 export { isPromise } from "./maybe-promise.js";

@@ -70,6 +70,12 @@ class RunExecution extends RunState {
       heartbeatAt: this.startedAt,
       ...(this.options.project === undefined ? {} : { project: this.options.project }),
       ...(this.options.flow === undefined ? {} : { flow: this.options.flow }),
+      // A resumed or adopted run keeps the trigger it was recorded with, unless told otherwise.
+      ...(this.options.trigger !== undefined
+        ? { trigger: this.options.trigger }
+        : this.options.resume || this.options.adopt
+          ? {}
+          : { trigger: { kind: "manual" as const } }),
     };
     const resumed =
       this.options.resume && !this.options.adopt

@@ -2,7 +2,13 @@ import type { PipelineGraph } from "../core/index.js";
 import type { ArtifactStore } from "../artifacts/index.js";
 import type { Executor } from "../executors/index.js";
 import type { Plan } from "../planner/index.js";
-import type { CompletionStore, DatasetCatalog, RunStore } from "../store/index.js";
+import type {
+  CompletionStore,
+  DatasetCatalog,
+  RunStore,
+  RunTrigger,
+  TriggerStore,
+} from "../store/index.js";
 import type { SluiceEventListener } from "./events.js";
 
 /**
@@ -22,6 +28,8 @@ export interface Stores {
   artifacts: ArtifactStore;
   /** Where datasets, models and metrics are catalogued, if anywhere. */
   catalog?: DatasetCatalog;
+  /** Triggered runs and their idempotency keys (`runFlow` steps start child runs through it). */
+  triggers?: TriggerStore;
 }
 
 export interface ExecuteOptions {
@@ -58,4 +66,6 @@ export interface ExecuteOptions {
   /** The project the run belongs to, and the registered flow version it was triggered from. */
   project?: string;
   flow?: { version: string; hash: string };
+  /** What started the run, recorded with it. @defaultValue { kind: "manual" } */
+  trigger?: RunTrigger;
 }

@@ -29,3 +29,5 @@ export {
   takeRun,
 } from "./owner.js";
 export { checkResumable } from "./resume-check.js";
+export { Context } from "./step-context.js";
+export type { RunServices } from "./step-context.js";

@@ -16,6 +16,7 @@ import {
 } from "../executors/index.js";
 import type { SluiceEventListener, SluiceEventMap, SluiceEventName } from "./events.js";
 import type { ExecuteOptions } from "./execute-options.js";
+import type { RunServices } from "./step-context.js";
 import type { FirstFailure } from "./result.js";
 import { Slots } from "./slots.js";
 import { makeLogger } from "./step-context.js";
@@ -36,6 +37,8 @@ export const CANCEL_GRACE_MS = 3_000;
  */
 export class RunState {
   readonly runId: string;
+  /** Offered to bodies sluice provides (runFlow): see RunServices. */
+  readonly services: RunServices;
   readonly states: Array<StepState | undefined>;
   readonly ordered: StepState[] = [];
   /** Body slots: at most `concurrency` bodies at once. */
@@ -74,6 +77,7 @@ export class RunState {
     this.logs = new RunLogs(options.stores.runs, this.runId, (flush) => {
       if (!this.closed) this.track(flush());
     });
+    this.services = { runId: this.runId, stores: options.stores, project: options.project };
   }
 
   cancel(): void {

@@ -32,6 +32,7 @@ export function runAttempt(
     log,
     (name, value) => run.logs.metric(metricRecord(run.runId, node.name, name, value)),
     def.filePaths,
+    run.services,
   );
   if (run.options.onEvent) run.emit("step:start", { runId: run.runId, step: node.name, attempt });
   const started = Date.now();

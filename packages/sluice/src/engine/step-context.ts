@@ -8,15 +8,32 @@ import {
 } from "../core/index.js";
 import type { AttemptControl } from "../executors/index.js";
 import type { LogRecord } from "../store/index.js";
+import type { Stores } from "./execute-options.js";
 
 /** Longest log line that is recorded; longer ones keep their head and tail. */
 const MAX_LOG_TEXT = 64 * 1024;
 
 const NO_FILES: Readonly<Record<string, string>> = Object.freeze({});
 
+/**
+ * What the run offers the steps that start runs of their own (`runFlow`, flows/run-flow.ts): its
+ * stores, id and project. Not part of StepContext: user code never sees it.
+ */
+export interface RunServices {
+  readonly runId: string;
+  readonly stores: Stores;
+  readonly project?: string;
+}
+
 /** A step's context. Its signal and logger are made only if the body reads them. */
 export class Context implements StepContext {
   #logger?: StepLogger;
+  #services?: RunServices;
+
+  /** The run's services, for a body sluice itself provides (see RunServices). */
+  static servicesOf(ctx: StepContext): RunServices | undefined {
+    return ctx instanceof Context ? ctx.#services : undefined;
+  }
 
   constructor(
     readonly runId: string,
@@ -26,7 +43,10 @@ export class Context implements StepContext {
     private readonly makeLogger: () => StepLogger,
     private readonly onMetric?: (name: string, value: number) => void,
     readonly files: Readonly<Record<string, string>> = NO_FILES,
-  ) {}
+    services?: RunServices,
+  ) {
+    this.#services = services;
+  }
 
   metric(name: string, value: number): void {
     if (!this.onMetric)

@@ -8,3 +8,5 @@ export { checkFlowVersion, findConfig, loadWorkspace, registerFlows } from "./wo
 export type { Workspace, WorkspaceConfig, WorkspaceFlow } from "./workspace.js";
 export { findFlow, queueTrigger, startQueued } from "./trigger.js";
 export type { QueuedTrigger, StartOptions, TriggerRequest } from "./trigger.js";
+export { childRunsEnded, runFlow } from "./run-flow.js";
+export type { ChildRunOutput, RunFlowOptions } from "./run-flow.js";

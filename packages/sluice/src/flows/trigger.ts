@@ -19,7 +19,7 @@ import {
   type SluiceEventListener,
   type Stores,
 } from "../engine/index.js";
-import type { RunRecord, RunStore, TriggerStore } from "../store/index.js";
+import type { RunRecord, RunStore, RunTrigger, TriggerStore } from "../store/index.js";
 import { checkFlowVersion, type Workspace, type WorkspaceFlow } from "./workspace.js";
 
 export interface TriggerRequest {
@@ -29,6 +29,8 @@ export interface TriggerRequest {
   targets?: string[];
   force?: string[];
   forceAll?: boolean;
+  /** What is triggering it. @defaultValue { kind: "api" } */
+  trigger?: RunTrigger;
 }
 
 export interface QueuedTrigger {
@@ -85,6 +87,7 @@ export async function queueTrigger(
     ...ownerFields(),
     claim: newClaim(),
     heartbeatAt: Date.now(),
+    trigger: request.trigger ?? { kind: "api" },
   };
   if (request.targets) run.targets = request.targets;
   const claimed = await stores.triggers.createTriggeredRun(run, idempotencyKey);
@@ -136,6 +139,7 @@ export function startQueued(queued: QueuedTrigger, options: StartOptions): Promi
     source: { file: flow.file, exportName: flow.exportName },
     project: run.project,
     flow: run.flow,
+    trigger: run.trigger,
     loadOutputs: options.loadOutputs ?? "ran",
   });
 }

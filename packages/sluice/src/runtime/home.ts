@@ -53,7 +53,13 @@ export async function openHome(
   return Object.assign(roles, {
     path,
     artifacts,
-    stores: { runs: roles.runs, completions: roles.completions, artifacts, catalog: roles.catalog },
+    stores: {
+      runs: roles.runs,
+      completions: roles.completions,
+      artifacts,
+      catalog: roles.catalog,
+      triggers: roles.serverTables,
+    },
   });
 }
 

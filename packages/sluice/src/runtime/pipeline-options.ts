@@ -3,6 +3,7 @@ import type { AnyStep, LogLevel, ParamsOf, Step } from "../core/index.js";
 import type { Durability, SluiceEventListener, Stores } from "../engine/index.js";
 import type { Executor } from "../executors/index.js";
 import type { PlanOptions } from "../planner/index.js";
+import type { RunTrigger } from "../store/index.js";
 
 export interface PipelineOptions {
   /** The steps to run; the steps they depend on are found automatically. */
@@ -75,6 +76,8 @@ export interface RunOptions extends PreviewOptions {
   source?: { file: string; exportName?: string };
   /** The project the run is recorded in. @defaultValue DEFAULT_PROJECT ("default") */
   project?: string;
+  /** What started the run, recorded with it. @defaultValue { kind: "manual" } */
+  trigger?: RunTrigger;
   /** The registered flow version this run was triggered from (set by the server). */
   flow?: { version: string; hash: string };
   /** "ran": `outputs` holds only values computed in this run, not those of complete steps read back. @defaultValue "all" */

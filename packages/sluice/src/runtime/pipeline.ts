@@ -156,6 +156,7 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
         (this.options.module === undefined ? undefined : { file: modulePath(this.options.module) }),
       project: options.project,
       flow: options.flow ?? this.definitionRef(),
+      trigger: options.trigger,
       loadOutputs: options.loadOutputs,
     });
     if (options.summary)

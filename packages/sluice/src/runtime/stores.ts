@@ -6,7 +6,13 @@ import { openHome, resolveHomePath } from "./home.js";
 /** A fresh set of in-memory stores: runs, completions and artifacts live as long as this object. */
 export function memoryStores(): Stores {
   const store = new MemoryStore();
-  return { runs: store, completions: store, artifacts: new MemoryArtifactStore(), catalog: store };
+  return {
+    runs: store,
+    completions: store,
+    artifacts: new MemoryArtifactStore(),
+    catalog: store,
+    triggers: store,
+  };
 }
 
 const homes = new Map<string, Promise<Stores>>();

@@ -38,6 +38,8 @@ export function runJson(stored: RunRecord) {
     ...(run.effectiveParams ? { effectiveParams: run.effectiveParams } : {}),
     ...(run.targets ? { targets: run.targets } : {}),
     ...(run.flow ? { flow: run.flow } : {}),
+    ...(run.trigger ? { trigger: run.trigger } : {}),
+    ...(run.trigger?.parentRunId ? { parentRunId: run.trigger.parentRunId } : {}),
     startedAt: new Date(run.startedAt).toISOString(),
     finishedAt: running ? null : iso(run.finishedAt),
     durationMs: running ? null : (run.durationMs ?? null),
@@ -60,11 +62,31 @@ export function firstFailureOf(run: RunRecord, steps: readonly StepRunRecord[]) 
 }
 
 /** A run's full status, first failure first (as `sluice show --json` prints it). */
-export function runDetailJson(stored: RunRecord, stepRecords: readonly StepRunRecord[]) {
+export function runDetailJson(
+  stored: RunRecord,
+  stepRecords: readonly StepRunRecord[],
+  children: readonly RunRecord[] = [],
+) {
   const run = shownRun(stored);
   const steps = run === stored ? stepRecords : stepRecords.map((step) => crashedStep(step, run));
   const firstFailure = firstFailureOf(run, steps);
-  return { ...(firstFailure ? { firstFailure } : {}), ...runJson(run), steps: steps.map(stepJson) };
+  return {
+    ...(firstFailure ? { firstFailure } : {}),
+    ...runJson(run),
+    steps: steps.map(stepJson),
+    ...(children.length > 0 ? { children: children.map(childJson) } : {}),
+  };
+}
+
+/** A child run as its parent's detail lists it. */
+function childJson(stored: RunRecord) {
+  const run = shownRun(stored);
+  return {
+    runId: run.runId,
+    pipeline: run.pipeline,
+    status: run.status,
+    ...(run.trigger?.parentStep ? { parentStep: run.trigger.parentStep } : {}),
+  };
 }
 
 /** A step of a run shown as crashed, as the next writing command will record it. */

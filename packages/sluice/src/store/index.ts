@@ -9,6 +9,7 @@ export type {
   MetricRecord,
   RunFilter,
   RunRecord,
+  RunTrigger,
   HttpExchange,
   StepRunRecord,
   StoredRef,

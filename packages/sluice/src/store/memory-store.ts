@@ -10,12 +10,16 @@ import {
   type StepRunRecord,
 } from "./records.js";
 import type { CompletionStore, DatasetCatalog, RunCheckpoints, RunStore } from "./run-store.js";
+import type { TriggerStore } from "./server-records.js";
 
 /**
  * Runs and completions held in memory: for `--in-memory`, `memoryStores()` and tests.
  * Records passed in are kept as they are (callers hand over fresh objects); reads return copies.
  */
-export class MemoryStore implements RunStore, RunCheckpoints, CompletionStore, DatasetCatalog {
+export class MemoryStore
+  implements RunStore, RunCheckpoints, CompletionStore, DatasetCatalog, TriggerStore
+{
+  private readonly idempotencyKeys = new Map<string, string>();
   private readonly datasets: DatasetRecord[] = [];
   private readonly runs = new Map<string, RunRecord>();
   private readonly steps = new Map<string, Map<string, StepRunRecord>>();
@@ -101,13 +105,29 @@ export class MemoryStore implements RunStore, RunCheckpoints, CompletionStore, D
     return run === undefined ? undefined : structuredClone(run);
   }
 
+  /** Creates `run` unless `idempotencyKey` was claimed before in its project (TriggerStore). */
+  async createTriggeredRun(
+    run: RunRecord,
+    idempotencyKey?: string,
+  ): Promise<{ runId: string; created: boolean }> {
+    if (idempotencyKey !== undefined) {
+      const key = `${run.project ?? DEFAULT_PROJECT}\u0000${idempotencyKey}`;
+      const earlier = this.idempotencyKeys.get(key);
+      if (earlier !== undefined) return { runId: earlier, created: false };
+      this.idempotencyKeys.set(key, run.runId);
+    }
+    await this.createRun(run);
+    return { runId: run.runId, created: true };
+  }
+
   async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
     const matching = [...this.runs.values()]
       .filter(
         (run) =>
           (filter.pipeline === undefined || run.pipeline === filter.pipeline) &&
           (filter.status === undefined || run.status === filter.status) &&
-          (filter.project === undefined || (run.project ?? DEFAULT_PROJECT) === filter.project),
+          (filter.project === undefined || (run.project ?? DEFAULT_PROJECT) === filter.project) &&
+          (filter.parentRunId === undefined || run.trigger?.parentRunId === filter.parentRunId),
       )
       .sort((a, b) => b.startedAt - a.startedAt || (a.runId < b.runId ? 1 : -1));
     return structuredClone(filter.limit === undefined ? matching : matching.slice(0, filter.limit));

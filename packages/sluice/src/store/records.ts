@@ -22,6 +22,17 @@ export interface DatasetRecord {
   createdAt: number;
 }
 
+/** What started a run. */
+export interface RunTrigger {
+  kind: "manual" | "api" | "schedule" | "parent" | "event";
+  /** kind "parent": the run whose `runFlow` step started this one, and that step. */
+  parentRunId?: string;
+  parentStep?: string;
+  /** kind "schedule": the schedule and the tick it fired for (ms since the epoch). */
+  scheduleId?: string;
+  tickAt?: number;
+}
+
 export interface RunRecord {
   runId: string;
   pipeline: string;
@@ -51,6 +62,8 @@ export interface RunRecord {
   project?: string;
   /** The registered flow version the run was triggered from (by the server or `sluice trigger`). */
   flow?: { version: string; hash: string };
+  /** What started it; absent for runs recorded before sluice kept it (and for plain `sluice run`s, "manual"). */
+  trigger?: RunTrigger;
   /** The process that owns a running run, and its last sign of life: how a crashed run is told from a live one. */
   ownerPid?: number;
   ownerHost?: string;
@@ -168,5 +181,7 @@ export interface RunFilter {
   /** Runs of this project (those recorded without a project are in DEFAULT_PROJECT). */
   project?: string;
   status?: RunStatus;
+  /** The runs a `runFlow` step of this run started (RunRecord.trigger.parentRunId). */
+  parentRunId?: string;
   limit?: number;
 }

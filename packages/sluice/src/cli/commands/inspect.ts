@@ -95,6 +95,10 @@ export async function showCommand(
   lines.push(
     `Started ${detail.startedAt}${detail.durationMs === null ? "" : `, took ${formatDuration(detail.durationMs)}`}`,
   );
+  if (detail.trigger?.parentRunId)
+    lines.push(
+      `Started by run ${detail.trigger.parentRunId} (its step "${detail.trigger.parentStep ?? "?"}")`,
+    );
   if (Object.keys(detail.params).length > 0) lines.push(`Params ${JSON.stringify(detail.params)}`);
   lines.push("");
   const rows = detail.steps.map((step) => [
@@ -112,6 +116,20 @@ export async function showCommand(
     table(["STEP", "STATUS", "REASON", "ATTEMPTS", "DURATION", "CACHE KEY", "OUTPUT"], rows),
   );
   lines.push(...httpSection(detail.steps, options.http === true));
+  if (detail.children && detail.children.length > 0) {
+    lines.push("", "Child runs (started by runFlow steps):");
+    lines.push(
+      table(
+        ["STEP", "RUN", "FLOW", "STATUS"],
+        detail.children.map((child) => [
+          child.parentStep ?? "-",
+          child.runId,
+          child.pipeline,
+          child.status,
+        ]),
+      ),
+    );
+  }
   process.stdout.write(`${lines.join("\n")}\n`);
   return EXIT.ok;
 }
@@ -291,7 +309,8 @@ async function runDetail(runId: string, options: HomeOption): Promise<wire.RunDe
       "not-found",
       `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`,
     );
-  return runDetailJson(found.run, found.steps) as wire.RunDetail;
+  const children = (await runs.listRuns({ parentRunId: runId })).reverse();
+  return runDetailJson(found.run, found.steps, children) as wire.RunDetail;
 }
 
 function statusText(run: { status: string; reason?: string }): string {

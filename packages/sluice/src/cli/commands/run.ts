@@ -16,6 +16,7 @@ import {
   loadPipeline,
 } from "../../runtime/index.js";
 import { keepsCheckpoints, type RunRecord } from "../../store/index.js";
+import { childRunsEnded } from "../../flows/index.js";
 import { arazzoCommands } from "../parts.js";
 import { EXIT, usageError } from "../exit.js";
 import { cancelOnInterrupt } from "../interrupt.js";
@@ -257,6 +258,8 @@ async function executeWithProgress(
       onEvent:
         view || notices ? (event) => (view?.onEvent(event), notices?.onEvent(event)) : undefined,
     });
+    // Child runs its runFlow steps started without waiting run in this process: they end first.
+    await childRunsEnded();
     view?.close();
     if (keep) {
       keep(result);

@@ -76,7 +76,11 @@ async function runHere(
   const home = await openHome(options.home);
   const interrupt = cancelOnInterrupt();
   try {
-    const request = { params, ...(options.flowVersion ? { version: options.flowVersion } : {}) };
+    const request = {
+      params,
+      trigger: { kind: "manual" as const },
+      ...(options.flowVersion ? { version: options.flowVersion } : {}),
+    };
     const queued = await queueTrigger(
       workspace,
       { runs: home.runs, triggers: home.serverTables },

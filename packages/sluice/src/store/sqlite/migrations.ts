@@ -208,6 +208,14 @@ ALTER TABLE runs ADD COLUMN claim TEXT;`,
     // Every param as the run's steps saw it, defaults applied (see RunRecord.effectiveParams).
     sql: `ALTER TABLE runs ADD COLUMN effective_params TEXT;`,
   },
+  {
+    version: 15,
+    name: "run-trigger",
+    // What started a run (see RunTrigger); parent_run_id repeats trigger.parentRunId to list a run's children.
+    sql: `ALTER TABLE runs ADD COLUMN trigger TEXT;
+ALTER TABLE runs ADD COLUMN parent_run_id TEXT;
+CREATE INDEX runs_by_parent ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -16,8 +16,8 @@ import type {
 export type Row = Record<string, unknown>;
 
 /** The runs table's columns and the named parameters of runParams(), for INSERT statements. */
-export const RUN_COLUMNS = `(run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at, checkpoint, project, flow, owner_started, claim, effective_params)
-  VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at, @checkpoint, @project, @flow, @owner_started, @claim, @effective_params)`;
+export const RUN_COLUMNS = `(run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at, checkpoint, project, flow, owner_started, claim, effective_params, trigger, parent_run_id)
+  VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at, @checkpoint, @project, @flow, @owner_started, @claim, @effective_params, @trigger, @parent_run_id)`;
 
 export function runParams(run: RunRecord) {
   return {
@@ -42,6 +42,8 @@ export function runParams(run: RunRecord) {
     claim: run.claim ?? null,
     effective_params:
       run.effectiveParams === undefined ? null : JSON.stringify(run.effectiveParams),
+    trigger: run.trigger === undefined ? null : JSON.stringify(run.trigger),
+    parent_run_id: run.trigger?.parentRunId ?? null,
   };
 }
 
@@ -69,6 +71,8 @@ export function runFromRow(row: Row): RunRecord {
   if (row.claim !== null) run.claim = row.claim as string;
   if (row.effective_params !== null && row.effective_params !== undefined)
     run.effectiveParams = JSON.parse(row.effective_params as string);
+  if (row.trigger !== null && row.trigger !== undefined)
+    run.trigger = JSON.parse(row.trigger as string);
   return run;
 }
 

@@ -243,6 +243,7 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
         pipeline: filter.pipeline ?? null,
         status: filter.status ?? null,
         project: filter.project ?? null,
+        parent_run_id: filter.parentRunId ?? null,
         limit: filter.limit ?? -1,
       }) as Row[];
       return rows.map(runFromRow);

@@ -1,0 +1,128 @@
+// runFlow steps: the seed's flow of flows (flows A, B, C, D of project "examples", and a parent that runs
+// A, then B with a param A made and C side by side, then D), through the CLI on a real home.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { sluice, startSluice } from "../../../test/support/cli.js";
+import { tempDir } from "../../../test/support/temp-dir.js";
+
+const PARENT = "test/fixtures/flow-of-flows/parent.ts";
+
+interface ListedRun {
+  runId: string;
+  pipeline: string;
+  status: string;
+  parentRunId?: string;
+  trigger?: { kind: string; parentRunId?: string; parentStep?: string };
+}
+
+function runsOf(home: string): ListedRun[] {
+  const listed = sluice(["runs", "--json"], { home });
+  expect(listed.code, listed.stderr).toBe(0);
+  return listed.json().runs as ListedRun[];
+}
+
+function setup() {
+  const home = tempDir("sluice-flows-");
+  const log = join(tempDir("sluice-flows-log-"), "flows.log");
+  writeFileSync(log, "");
+  return { home, log, lines: () => readFileSync(log, "utf8").trim().split("\n").filter(Boolean) };
+}
+
+describe("runFlow", () => {
+  it("runs A, then B (with A's param) and C, then D, each a child run linked to the parent", () => {
+    const { home, log, lines } = setup();
+    const run = sluice(["run", PARENT, "--json"], { home, env: { FLOW_LOG: log } });
+    expect(run.code, run.stderr).toBe(0);
+    const result = run.json();
+    expect(result.outputs.B).toMatchObject({
+      status: "succeeded",
+      outputs: { "use-key": "some-random-piece-of-data".length },
+    });
+    const order = lines();
+    expect(order[0]).toBe("A");
+    expect(order.slice(1, 3).sort()).toEqual(["B key=some-random-piece-of-data", "C"]);
+    expect(order[3]).toBe("D");
+
+    const runs = runsOf(home);
+    const parent = runs.find((r) => r.pipeline === "parent-flow")!;
+    expect(parent.trigger).toEqual({ kind: "manual" });
+    const children = runs.filter((r) => r.parentRunId === parent.runId);
+    expect(children.map((r) => r.pipeline).sort()).toEqual(["A", "B", "C", "D"]);
+    for (const child of children) {
+      expect(child.status).toBe("succeeded");
+      expect(child.trigger).toEqual({
+        kind: "parent",
+        parentRunId: parent.runId,
+        parentStep: child.pipeline,
+      });
+    }
+    const shown = sluice(["show", parent.runId, "--json"], { home }).json();
+    expect(shown.children.map((c: { pipeline: string }) => c.pipeline).sort()).toEqual([
+      "A",
+      "B",
+      "C",
+      "D",
+    ]);
+    expect(sluice(["show", parent.runId], { home }).stdout).toContain("Child runs");
+  });
+
+  it("fails the parent with the child's first failure, and a resume continues that same child run", () => {
+    const { home, log } = setup();
+    const failed = sluice(["run", PARENT, "--json"], { home, env: { FLOW_LOG: log, FAIL_C: "1" } });
+    expect(failed.code).toBe(1);
+    const result = failed.json();
+    expect(result.firstFailure.step).toBe("C");
+    expect(result.firstFailure.error.message).toContain('step "crunch": the warehouse is down');
+    expect(result.steps.D.status).toBe("skipped");
+    const childC = runsOf(home).find((r) => r.pipeline === "C")!;
+    expect(childC.status).toBe("failed");
+
+    const resumed = sluice(["resume", result.runId, "--json"], { home, env: { FLOW_LOG: log } });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const runs = runsOf(home);
+    const runsOfC = runs.filter((r) => r.pipeline === "C");
+    expect(runsOfC.map((r) => [r.runId, r.status])).toEqual([[childC.runId, "succeeded"]]);
+    expect(runs.filter((r) => r.pipeline === "A")).toHaveLength(1);
+    expect(runs.filter((r) => r.pipeline === "D")).toHaveLength(1);
+  });
+
+  it("never starts a second child when the parent is killed between trigger and wait", async () => {
+    const { home, log, lines } = setup();
+    const gate = join(tempDir("sluice-flows-gate-"), "open");
+    const started = startSluice(["run", PARENT, "--quiet"], {
+      home,
+      env: { FLOW_LOG: log, SLOW_C: gate },
+    });
+    await started.waitForStderr("C: started");
+    started.child.kill("SIGKILL");
+    await started.result;
+    const parent = runsOf(home).find((r) => r.pipeline === "parent-flow")!;
+    const childC = runsOf(home).find((r) => r.pipeline === "C")!;
+
+    writeFileSync(gate, "");
+    const resumed = sluice(["resume", parent.runId, "--json"], {
+      home,
+      env: { FLOW_LOG: log, SLOW_C: gate },
+    });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const runs = runsOf(home);
+    for (const flow of ["A", "B", "C", "D"])
+      expect(
+        runs.filter((r) => r.pipeline === flow),
+        flow,
+      ).toHaveLength(1);
+    expect(runs.find((r) => r.pipeline === "C")).toMatchObject({
+      runId: childC.runId,
+      status: "succeeded",
+    });
+    expect(lines().filter((line) => line === "C")).toEqual(["C"]);
+  });
+
+  it("runs in memory too, where the children live in the same process", () => {
+    const { log, lines } = setup();
+    const run = sluice(["run", PARENT, "--in-memory", "--json"], { env: { FLOW_LOG: log } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(lines()).toHaveLength(4);
+  });
+});
