@@ -5,7 +5,6 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { z } from "zod";
 import { SluiceError } from "../core/index.js";
 import { flowDefinition, type FlowDefinition } from "./definition.js";
 import { exportedPipelines, importModule, type Pipeline, CONFIG_NAMES } from "../runtime/index.js";
@@ -13,19 +12,26 @@ import type { FlowVersionStore } from "../store/index.js";
 
 const PROJECT_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-const configSchema = z
-  .object({
-    project: z
-      .string()
-      .regex(
-        PROJECT_KEY,
-        "a project key is 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit",
-      ),
-    pipelines: z.array(z.string().min(1)).min(1, "name at least one pipeline module"),
-  })
-  .strict();
+/** The config's schema, made on first use: zod loads only for commands that read a workspace. */
+async function configSchema() {
+  const { z } = await import("zod");
+  return z
+    .object({
+      project: z
+        .string()
+        .regex(
+          PROJECT_KEY,
+          "a project key is 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit",
+        ),
+      pipelines: z.array(z.string().min(1)).min(1, "name at least one pipeline module"),
+    })
+    .strict();
+}
 
-export type WorkspaceConfig = z.infer<typeof configSchema>;
+export interface WorkspaceConfig {
+  project: string;
+  pipelines: string[];
+}
 
 export interface WorkspaceFlow {
   name: string;
@@ -138,7 +144,7 @@ async function readConfig(path: string): Promise<WorkspaceConfig> {
     const module = await importModule(path, "Workspace config");
     raw = module.default ?? module;
   }
-  const parsed = configSchema.safeParse(raw);
+  const parsed = (await configSchema()).safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(config)"}: ${issue.message}`,
