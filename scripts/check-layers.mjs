@@ -34,6 +34,7 @@ const FOLDERS = {
       engine: ["core", "planner", "store", "artifacts", "executors"],
       runtime: sluiceBelow,
       flows: [...sluiceBelow, "runtime"],
+      schedule: [...sluiceBelow, "runtime", "flows"],
       cli: null, // may import any folder
       "(root)": null,
     },

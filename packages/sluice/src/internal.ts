@@ -13,3 +13,4 @@ export * from "./engine/index.js";
 export * from "./runtime/index.js";
 export * from "./flows/index.js";
 export * from "./cli/index.js";
+export * from "./schedule/index.js";

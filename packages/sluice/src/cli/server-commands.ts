@@ -54,6 +54,60 @@ export function registerServerCommands(
       process.exitCode = await flowsCommand(options);
     });
 
+  program
+    .command("scheduler")
+    .description(
+      "Fire the workspace's schedules on their ticks until interrupted (one tick fires once across schedulers on a home).",
+    )
+    .addOption(configOption())
+    .addOption(homeOption())
+    .option("--once", "fire the ticks due now, wait for their runs, and exit")
+    .option("--now <iso>", "the clock stands still at this moment (backfills and tests)")
+    .action(async (options) => {
+      const { schedulerCommand } = await import("./commands/schedules.js");
+      process.exitCode = await schedulerCommand(options);
+    });
+
+  const schedules = program
+    .command("schedules")
+    .description("The workspace's schedules: list, pause, resume, trigger-now.");
+  schedules
+    .command("list")
+    .description("Each schedule with its next and last tick, and whether it is paused.")
+    .addOption(configOption())
+    .addOption(homeOption())
+    .option("--json", "print JSON")
+    .option("--now <iso>", "compute the next tick from this moment")
+    .action(async (options) => {
+      const { schedulesListCommand } = await import("./commands/schedules.js");
+      process.exitCode = await schedulesListCommand(options);
+    });
+  for (const [name, paused] of [
+    ["pause", true],
+    ["resume", false],
+  ] as const)
+    schedules
+      .command(name)
+      .description(`${paused ? "Pause" : "Resume"} a schedule, for every scheduler on this home.`)
+      .argument("<id>", "the schedule's id (see sluice schedules list)")
+      .addOption(configOption())
+      .addOption(homeOption())
+      .action(async (id: string, options) => {
+        const { schedulesPauseCommand } = await import("./commands/schedules.js");
+        process.exitCode = await schedulesPauseCommand(id, paused, options);
+      });
+  schedules
+    .command("trigger-now")
+    .description("Fire one tick of a schedule now, as it would fire, and wait for its run.")
+    .argument("<id>", "the schedule's id (see sluice schedules list)")
+    .addOption(configOption())
+    .addOption(homeOption())
+    .option("--json", "print JSON")
+    .action(async (id: string, options) => {
+      const { schedulesTriggerNowCommand } = await import("./commands/schedules.js");
+      process.exitCode = await schedulesTriggerNowCommand(id, options);
+    });
+
   addRemoteOptions(
     program
       .command("trigger")

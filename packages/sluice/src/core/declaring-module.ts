@@ -11,8 +11,14 @@ import { OWN_PACKAGE } from "./own-package.js";
 /** sluice's own code (src/ or dist/): frames in it are not the declaring module. */
 const OWN_CODE = [join(OWN_PACKAGE, "src") + sep, join(OWN_PACKAGE, "dist") + sep];
 
-/** Files sluice compiled (TypeScript, loader/), each with the source file it stands for. */
-const compiledModules = new Map<string, string>();
+/**
+ * Files sluice compiled (TypeScript, loader/), each with the source file it stands for. Shared by
+ * every copy of sluice in the process (a global CLI's and a project's own, or a test runner's): the
+ * copy that compiled a module is not always the one its steps call.
+ */
+const compiledModules: Map<string, string> = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for("sluice.compiledModules")
+] ??= new Map<string, string>()) as Map<string, string>;
 
 /** Records that `compiled` is the transpiled form of `source`, so its frames count as `source`'s. */
 export function recordCompiledModule(compiled: string, source: string): void {

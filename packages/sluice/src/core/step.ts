@@ -130,6 +130,8 @@ export interface StepContext {
   metric(name: string, value: number): void;
   /** The absolute path of each file the step declares in `files:`, by the path as declared. */
   readonly files: Readonly<Record<string, string>>;
+  /** In a run a schedule started: the tick it was fired for (not when it started). */
+  readonly scheduledAt?: Date;
 }
 
 export interface RetryOptions {

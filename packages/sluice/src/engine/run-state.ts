@@ -77,7 +77,12 @@ export class RunState {
     this.logs = new RunLogs(options.stores.runs, this.runId, (flush) => {
       if (!this.closed) this.track(flush());
     });
-    this.services = { runId: this.runId, stores: options.stores, project: options.project };
+    this.services = {
+      runId: this.runId,
+      stores: options.stores,
+      project: options.project,
+      trigger: options.trigger,
+    };
   }
 
   cancel(): void {

@@ -7,7 +7,7 @@ import {
   type StepLogger,
 } from "../core/index.js";
 import type { AttemptControl } from "../executors/index.js";
-import type { LogRecord } from "../store/index.js";
+import type { LogRecord, RunTrigger } from "../store/index.js";
 import type { Stores } from "./execute-options.js";
 
 /** Longest log line that is recorded; longer ones keep their head and tail. */
@@ -23,6 +23,7 @@ export interface RunServices {
   readonly runId: string;
   readonly stores: Stores;
   readonly project?: string;
+  readonly trigger?: RunTrigger;
 }
 
 /** A step's context. Its signal and logger are made only if the body reads them. */
@@ -56,6 +57,11 @@ export class Context implements StepContext {
         { step: this.step },
       );
     this.onMetric(name, value);
+  }
+
+  get scheduledAt(): Date | undefined {
+    const tickAt = this.#services?.trigger?.tickAt;
+    return tickAt === undefined ? undefined : new Date(tickAt);
   }
 
   get signal(): AbortSignal {

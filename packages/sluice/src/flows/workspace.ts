@@ -7,6 +7,13 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { SluiceError } from "../core/index.js";
 import { flowDefinition, type FlowDefinition } from "./definition.js";
+import {
+  CATCH_UP_POLICIES,
+  checkSchedules,
+  OVERLAP_POLICIES,
+  type Schedule,
+  type ScheduleConfig,
+} from "./schedules.js";
 import { exportedPipelines, importModule, type Pipeline, CONFIG_NAMES } from "../runtime/index.js";
 import type { FlowVersionStore } from "../store/index.js";
 
@@ -24,6 +31,26 @@ async function configSchema() {
           "a project key is 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit",
         ),
       pipelines: z.array(z.string().min(1)).min(1, "name at least one pipeline module"),
+      schedules: z
+        .array(
+          z
+            .object({
+              id: z.string().min(1).optional(),
+              flow: z.string().min(1),
+              cron: z.string().optional(),
+              every: z.string().optional(),
+              timezone: z.string().optional(),
+              params: z.record(z.string(), z.unknown()).optional(),
+              overlap: z.enum(OVERLAP_POLICIES).optional(),
+              catchUp: z.enum(CATCH_UP_POLICIES).optional(),
+              catchUpLimit: z.number().int().min(1).optional(),
+              enabled: z.boolean().optional(),
+              startDate: z.string().optional(),
+              endDate: z.string().optional(),
+            })
+            .strict(),
+        )
+        .optional(),
     })
     .strict();
 }
@@ -31,6 +58,7 @@ async function configSchema() {
 export interface WorkspaceConfig {
   project: string;
   pipelines: string[];
+  schedules?: ScheduleConfig[];
 }
 
 export interface WorkspaceFlow {
@@ -47,6 +75,8 @@ export interface Workspace {
   root: string;
   project: string;
   flows: Map<string, WorkspaceFlow>;
+  /** The config's schedules, checked against its flows. */
+  schedules: Schedule[];
 }
 
 /** Records that the workspace's flow definitions are registered now (a server start, `sluice flows`). */
@@ -126,7 +156,8 @@ export async function loadWorkspace(configOrDir: string = process.cwd()): Promis
       flows.set(pipeline.name, { name: pipeline.name, pipeline, definition, file, exportName });
     }
   }
-  return { configPath, root, project: config.project, flows };
+  const schedules = await checkSchedules(config.schedules ?? [], new Set(flows.keys()), configPath);
+  return { configPath, root, project: config.project, flows, schedules };
 }
 
 async function readConfig(path: string): Promise<WorkspaceConfig> {

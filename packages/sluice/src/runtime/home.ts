@@ -58,7 +58,10 @@ export async function openHome(
       completions: roles.completions,
       artifacts,
       catalog: roles.catalog,
-      triggers: roles.serverTables,
+      // A getter: the server's tables are prepared only when a runFlow step needs them.
+      get triggers() {
+        return roles.serverTables;
+      },
     },
   });
 }

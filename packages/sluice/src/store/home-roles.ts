@@ -3,6 +3,7 @@
  * use, so that none of them names a concrete store (a PostgreSQL one adds one factory, not edits).
  */
 import type { MaybePromise } from "../core/index.js";
+import type { ScheduleStore } from "./schedule-records.js";
 import type { CompletionStore, DatasetCatalog, RunCheckpoints, RunStore } from "./run-store.js";
 import type { ApiKeyStore, FlowVersionStore, TriggerStore } from "./server-records.js";
 
@@ -48,6 +49,7 @@ export interface StoreRoles {
   completions: CompletionStore;
   catalog: DatasetCatalog;
   serverTables: ServerTables;
+  schedules: ScheduleStore;
   maintenance: StoreMaintenance;
   outputs: OutputIndex;
   artifactRows: ArtifactRows;

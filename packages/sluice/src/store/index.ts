@@ -33,3 +33,4 @@ export type {
   FlowVersionStore,
   TriggerStore,
 } from "./server-records.js";
+export type { ScheduleStore, ScheduleTick } from "./schedule-records.js";

@@ -11,15 +11,18 @@ import {
 } from "./records.js";
 import type { CompletionStore, DatasetCatalog, RunCheckpoints, RunStore } from "./run-store.js";
 import type { TriggerStore } from "./server-records.js";
+import type { ScheduleStore, ScheduleTick } from "./schedule-records.js";
 
 /**
  * Runs and completions held in memory: for `--in-memory`, `memoryStores()` and tests.
  * Records passed in are kept as they are (callers hand over fresh objects); reads return copies.
  */
 export class MemoryStore
-  implements RunStore, RunCheckpoints, CompletionStore, DatasetCatalog, TriggerStore
+  implements RunStore, RunCheckpoints, CompletionStore, DatasetCatalog, TriggerStore, ScheduleStore
 {
   private readonly idempotencyKeys = new Map<string, string>();
+  private readonly ticks = new Map<string, ScheduleTick>();
+  private readonly paused = new Set<string>();
   private readonly datasets: DatasetRecord[] = [];
   private readonly runs = new Map<string, RunRecord>();
   private readonly steps = new Map<string, Map<string, StepRunRecord>>();
@@ -103,6 +106,49 @@ export class MemoryStore
   findRun(runId: string): RunRecord | undefined {
     const run = this.runs.get(runId);
     return run === undefined ? undefined : structuredClone(run);
+  }
+
+  claimTick(tick: ScheduleTick): boolean {
+    const key = `${tick.project}\u0000${tick.scheduleId}\u0000${tick.tickAt}`;
+    if (this.ticks.has(key)) return false;
+    this.ticks.set(key, { ...tick });
+    return true;
+  }
+
+  settleTick(
+    project: string,
+    scheduleId: string,
+    tickAt: number,
+    outcome: "started" | "skipped",
+    runId?: string,
+  ): void {
+    const tick = this.ticks.get(`${project}\u0000${scheduleId}\u0000${tickAt}`);
+    if (!tick) return;
+    tick.outcome = outcome;
+    if (runId !== undefined) tick.runId = runId;
+  }
+
+  lastTick(project: string, scheduleId: string): ScheduleTick | undefined {
+    let last: ScheduleTick | undefined;
+    for (const tick of this.ticks.values())
+      if (
+        tick.project === project &&
+        tick.scheduleId === scheduleId &&
+        tick.tickAt > (last?.tickAt ?? -Infinity)
+      )
+        last = tick;
+    return last && { ...last };
+  }
+
+  setSchedulePaused(project: string, scheduleId: string, paused: boolean): void {
+    if (paused) this.paused.add(`${project}\u0000${scheduleId}`);
+    else this.paused.delete(`${project}\u0000${scheduleId}`);
+  }
+
+  pausedSchedules(project: string): string[] {
+    return [...this.paused]
+      .filter((key) => key.startsWith(`${project}\u0000`))
+      .map((key) => key.slice(project.length + 1));
   }
 
   /** Creates `run` unless `idempotencyKey` was claimed before in its project (TriggerStore). */

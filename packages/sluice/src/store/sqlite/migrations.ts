@@ -216,6 +216,28 @@ ALTER TABLE runs ADD COLUMN claim TEXT;`,
 ALTER TABLE runs ADD COLUMN parent_run_id TEXT;
 CREATE INDEX runs_by_parent ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL;`,
   },
+  {
+    version: 16,
+    name: "schedules",
+    // Ticks taken by schedulers (the primary key makes a tick fire once) and schedules paused at run time.
+    sql: `
+CREATE TABLE schedule_ticks (
+  project TEXT NOT NULL,
+  schedule_id TEXT NOT NULL,
+  tick_at INTEGER NOT NULL,
+  fired_at INTEGER NOT NULL,
+  outcome TEXT,
+  run_id TEXT,
+  PRIMARY KEY (project, schedule_id, tick_at)
+) WITHOUT ROWID;
+CREATE TABLE schedule_state (
+  project TEXT NOT NULL,
+  schedule_id TEXT NOT NULL,
+  paused INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (project, schedule_id)
+) WITHOUT ROWID;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,6 +1,7 @@
 /** The SQLite store opened as the roles a home uses (see home-roles.ts): the one place a home meets SQLite. */
 import type { StoreRoles } from "../home-roles.js";
 import { outputHashesWithPrefix } from "./artifact-prefix.js";
+import { SqliteScheduleTables } from "./schedule-tables.js";
 import { SqliteServerTables } from "./server-tables.js";
 import { SqliteStore } from "./sqlite-store.js";
 
@@ -8,6 +9,7 @@ import { SqliteStore } from "./sqlite-store.js";
 export function openSqliteRoles(path: string): StoreRoles {
   const store = SqliteStore.open(path);
   let serverTables: SqliteServerTables | undefined;
+  let scheduleTables: SqliteScheduleTables | undefined;
   return {
     runs: store,
     completions: store,
@@ -15,6 +17,9 @@ export function openSqliteRoles(path: string): StoreRoles {
     // Prepared on first use: most commands never touch the server's tables.
     get serverTables() {
       return (serverTables ??= new SqliteServerTables(store));
+    },
+    get schedules() {
+      return (scheduleTables ??= new SqliteScheduleTables(store));
     },
     maintenance: store,
     outputs: {
