@@ -29,6 +29,9 @@ type Checks = {
   FlowDetail: Equal<Inferred<"FlowDetail">, client.FlowDetail>;
   RunSummary: Equal<Inferred<"RunSummary">, client.RunSummary>;
   RunTrigger: Equal<Inferred<"RunTrigger">, client.RunTrigger>;
+  ScheduleView: Equal<Inferred<"ScheduleView">, client.ScheduleView>;
+  ScheduleList: Equal<Inferred<"ScheduleList">, client.ScheduleList>;
+  TickResult: Equal<Inferred<"TickResult">, client.TickResult>;
   ChildRun: Equal<Inferred<"ChildRun">, client.ChildRun>;
   RunList: Equal<Inferred<"RunList">, client.RunList>;
   OutputRef: Equal<Inferred<"OutputRef">, client.OutputRef>;

@@ -151,6 +151,18 @@ export class ProjectClient {
       (await this.client.request<{ flows: wire.FlowSummary[] }>("GET", this.path("/flows"))).flows,
   };
 
+  /** The workspace's schedules (the server fires them): list, pause, resume, fire one tick now. */
+  readonly schedules = {
+    list: async (): Promise<wire.ScheduleView[]> =>
+      (await this.client.request<wire.ScheduleList>("GET", this.path("/schedules"))).schedules,
+    pause: (id: string): Promise<wire.ScheduleView> =>
+      this.client.request("POST", this.path(`/schedules/${encodeURIComponent(id)}/pause`)),
+    resume: (id: string): Promise<wire.ScheduleView> =>
+      this.client.request("POST", this.path(`/schedules/${encodeURIComponent(id)}/resume`)),
+    triggerNow: (id: string): Promise<wire.TickResult> =>
+      this.client.request("POST", this.path(`/schedules/${encodeURIComponent(id)}/trigger`)),
+  };
+
   flow(name: string): FlowClient {
     return new FlowClient(this.client, this, name, this.path(`/flows/${encodeURIComponent(name)}`));
   }

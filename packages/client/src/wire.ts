@@ -122,6 +122,37 @@ export type RunTrigger = {
   tickAt?: number;
 };
 
+/** A schedule of the workspace config, with its state. */
+export type ScheduleView = {
+  id: string;
+  flow: string;
+  /** A cron pattern, read in `timezone`; or null for an interval schedule. */
+  cron: string | null;
+  /** An interval schedule's period; null for a cron schedule. */
+  everyMs: number | null;
+  timezone: string;
+  overlap: "skip" | "queue" | "cancel-previous" | "allow";
+  catchUp: "none" | "latest" | "all";
+  enabled: boolean;
+  paused: boolean;
+  nextTickAt: Timestamp | null;
+  lastTick: {
+    tickAt: Timestamp;
+    outcome: "started" | "skipped" | null;
+    runId: string | null;
+  } | null;
+};
+
+export type ScheduleList = { schedules: ScheduleView[] };
+
+/** What a tick fired now (`POST .../schedules/{id}/trigger`) did. */
+export type TickResult = {
+  scheduleId: string;
+  tickAt: Timestamp;
+  outcome: "started" | "skipped" | "queued" | "taken";
+  runId?: string;
+};
+
 /** A run that a `runFlow` step of another run started. */
 export type ChildRun = { runId: string; pipeline: string; status: RunStatus; parentStep?: string };
 

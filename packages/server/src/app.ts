@@ -22,6 +22,7 @@ import { catalogRoutes } from "./routes-catalog.js";
 import { eventRoutes } from "./routes-events.js";
 import { flowRoutes } from "./routes-flows.js";
 import { runRoutes } from "./routes-runs.js";
+import { scheduleRoutes } from "./routes-schedules.js";
 
 export type Env = { Variables: { key?: ApiKeyRecord } };
 export type Api = OpenAPIHono<Env>;
@@ -174,6 +175,7 @@ export function buildApp(options: AppOptions): Api {
   runRoutes(app, options.manager);
   catalogRoutes(app, options.manager);
   eventRoutes(app, options.manager);
+  scheduleRoutes(app, options.manager);
 
   let document: ReturnType<typeof openApiDocument> | undefined; // the routes are fixed once built
   app.get("/api/openapi.json", (c) =>

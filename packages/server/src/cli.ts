@@ -15,6 +15,8 @@ interface ServerCommandOptions {
   port?: string;
   host?: string;
   insecureLocal?: boolean;
+  /** false with --no-scheduler. */
+  scheduler?: boolean;
 }
 
 export async function serverCommand(
@@ -30,6 +32,7 @@ export async function serverCommand(
     port,
     host: options.host,
     insecureLocal: options.insecureLocal,
+    scheduler: options.scheduler,
     version,
   });
   const { workspace } = server.manager;
@@ -45,6 +48,12 @@ export async function serverCommand(
     `sluice server: project "${workspace.project}", ${workspace.flows.size} flow(s) (${[...workspace.flows.keys()].join(", ")}), listening on ${server.url}\n`,
   );
   process.stderr.write(`  API described at ${server.url}/api/openapi.json\n`);
+  if (workspace.schedules.length > 0)
+    process.stderr.write(
+      options.scheduler === false
+        ? `  ${workspace.schedules.length} schedule(s) not fired here (--no-scheduler)\n`
+        : `  firing ${workspace.schedules.length} schedule(s): ${workspace.schedules.map((s) => s.id).join(", ")}\n`,
+    );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);

@@ -27,6 +27,7 @@ import {
   type Workspace,
   type WorkspaceFlow,
 } from "sluice/internal";
+import { Scheduler } from "sluice/internal";
 import { PublicErrors } from "./public-errors.js";
 
 export interface ServerTables extends ApiKeyStore, FlowVersionStore, TriggerStore {}
@@ -46,6 +47,8 @@ export class RunManager {
   private readonly subscribers = new Set<{ project: string; runId?: string; fn: Subscriber }>();
   /** How errors are sent to clients (REST and SSE): no stacks, no folders of this server. */
   readonly errors: PublicErrors;
+  /** Fires the workspace's schedules; its runs start through this manager (events, cancel). */
+  readonly scheduler: Scheduler;
 
   constructor(
     readonly home: SluiceHome,
@@ -53,6 +56,20 @@ export class RunManager {
     readonly tables: ServerTables,
   ) {
     this.errors = new PublicErrors({ "<home>": home.path, "<workspace>": workspace.root });
+    this.scheduler = new Scheduler({
+      workspace,
+      stores: { ...home.stores, triggers: tables },
+      schedules: home.schedules,
+      launch: async (flow, request, idempotencyKey) => {
+        const { run, created } = await this.trigger(flow, request, idempotencyKey);
+        return {
+          runId: run.runId,
+          created,
+          done: this.active.get(run.runId)?.done ?? Promise.resolve(),
+          cancel: () => this.active.get(run.runId)?.controller.abort(),
+        };
+      },
+    });
   }
 
   get project(): string {

@@ -18,6 +18,8 @@ export interface ServerOptions {
   host?: string;
   /** Serve without API keys; refused unless host is 127.0.0.1. */
   insecureLocal?: boolean;
+  /** false: do not fire the workspace's schedules (another process does). @defaultValue true */
+  scheduler?: boolean;
   maxBodyBytes?: number;
   version?: string;
 }
@@ -69,11 +71,14 @@ export class SluiceServer {
     });
     const { port } = http.address() as AddressInfo;
     url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    if (options.scheduler !== false && workspace.schedules.length > 0)
+      manager.scheduler.startLoop();
     return new SluiceServer(app, manager, http, home, url);
   }
 
   /** Stops accepting requests, cancels the runs it started (they can be resumed), closes the store. */
   async close(): Promise<void> {
+    await this.manager.scheduler.stop();
     await this.manager.close();
     await new Promise<void>((resolve) => {
       this.http.close(() => resolve());

@@ -81,6 +81,41 @@ export const FlowDetail = z
   })
   .meta({ id: "Flow" });
 
+export const ScheduleView = z
+  .object({
+    id: z.string(),
+    flow: z.string(),
+    cron: z.string().nullable().describe("a cron pattern read in timezone; null for an interval"),
+    everyMs: z.number().nullable().describe("an interval schedule's period; null for cron"),
+    timezone: z.string(),
+    overlap: z.enum(["skip", "queue", "cancel-previous", "allow"]),
+    catchUp: z.enum(["none", "latest", "all"]),
+    enabled: z.boolean(),
+    paused: z.boolean(),
+    nextTickAt: timestamp.nullable(),
+    lastTick: z
+      .object({
+        tickAt: timestamp,
+        outcome: z.enum(["started", "skipped"]).nullable(),
+        runId: z.string().nullable(),
+      })
+      .nullable(),
+  })
+  .meta({ id: "ScheduleView" });
+
+export const ScheduleList = z
+  .object({ schedules: z.array(ScheduleView) })
+  .meta({ id: "ScheduleList" });
+
+export const TickResult = z
+  .object({
+    scheduleId: z.string(),
+    tickAt: timestamp,
+    outcome: z.enum(["started", "skipped", "queued", "taken"]),
+    runId: z.string().optional(),
+  })
+  .meta({ id: "TickResult" });
+
 export const RunTrigger = z
   .object({
     kind: z.enum(["manual", "api", "schedule", "parent", "event"]),
@@ -332,3 +367,6 @@ export type DatasetRows = z.infer<typeof DatasetRows>;
 export type ArtifactMeta = z.infer<typeof ArtifactMeta>;
 export type Lineage = z.infer<typeof Lineage>;
 export type RunMetrics = z.infer<typeof RunMetrics>;
+export type ScheduleView = z.infer<typeof ScheduleView>;
+export type ScheduleList = z.infer<typeof ScheduleList>;
+export type TickResult = z.infer<typeof TickResult>;

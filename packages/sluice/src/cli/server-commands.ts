@@ -24,6 +24,7 @@ export function registerServerCommands(
     .option("--port <port>", "the port to listen on", "8080")
     .option("--host <host>", "the address to bind", "127.0.0.1")
     .option("--insecure-local", "do not require API keys (only allowed with --host 127.0.0.1)")
+    .option("--no-scheduler", "do not fire the workspace's schedules here (another process does)")
     .addOption(homeOption())
     .action(async (options) => {
       const { serverCommand } = await serverCommands();

@@ -9,7 +9,13 @@
  */
 import { SluiceError } from "../core/index.js";
 import type { Stores } from "../engine/index.js";
-import { queueTrigger, startQueued, type Schedule, type Workspace } from "../flows/index.js";
+import {
+  queueTrigger,
+  startQueued,
+  type Schedule,
+  type TriggerRequest,
+  type Workspace,
+} from "../flows/index.js";
 import type { RunRecord, ScheduleStore } from "../store/index.js";
 import { nextTick, ticksBetween } from "./ticks.js";
 
@@ -34,6 +40,13 @@ export interface TickEvent {
   runId?: string;
 }
 
+/** How a tick's run is triggered and started: the server passes its own (events, cancel through the API). */
+export type Launch = (
+  flow: string,
+  request: TriggerRequest,
+  idempotencyKey: string,
+) => Promise<{ runId: string; created: boolean; done: Promise<unknown>; cancel(): void }>;
+
 export interface SchedulerOptions {
   workspace: Workspace;
   /** Where runs are recorded; `triggers` is required (the idempotent trigger path). */
@@ -42,11 +55,13 @@ export interface SchedulerOptions {
   clock?: Clock;
   /** Hears what each tick did. */
   onTick?: (event: TickEvent) => void;
+  /** @defaultValue trigger and run in this process (queueTrigger, startQueued) */
+  launch?: Launch;
 }
 
 interface StartedRun {
   runId: string;
-  controller: AbortController;
+  cancel(): void;
   done: Promise<unknown>;
 }
 
@@ -152,21 +167,14 @@ export class Scheduler {
   }
 
   private async start(schedule: Schedule, tickAt: number): Promise<string> {
-    const { workspace, stores } = this.options;
-    const queued = await queueTrigger(
-      workspace,
-      { runs: stores.runs, triggers: stores.triggers! },
+    const launch =
+      this.options.launch ?? ((flow, request, key) => this.launchHere(flow, request, key));
+    const started = await launch(
       schedule.flow,
       { params: schedule.params, trigger: { kind: "schedule", scheduleId: schedule.id, tickAt } },
       `schedule:${schedule.id}:${tickAt}`,
     );
-    if (queued.created) {
-      const controller = new AbortController();
-      const started: StartedRun = {
-        runId: queued.run.runId,
-        controller,
-        done: startQueued(queued, { stores, signal: controller.signal }).catch(() => undefined),
-      };
+    if (started.created) {
       const mine = this.started.get(schedule.id) ?? new Set();
       this.started.set(schedule.id, mine);
       mine.add(started);
@@ -177,9 +185,31 @@ export class Scheduler {
       schedule.id,
       tickAt,
       "started",
-      queued.run.runId,
+      started.runId,
     );
-    return queued.run.runId;
+    return started.runId;
+  }
+
+  /** The default launch: the trigger path, and the run in this process. */
+  private async launchHere(flow: string, request: TriggerRequest, idempotencyKey: string) {
+    const { workspace, stores } = this.options;
+    const queued = await queueTrigger(
+      workspace,
+      { runs: stores.runs, triggers: stores.triggers! },
+      flow,
+      request,
+      idempotencyKey,
+    );
+    const controller = new AbortController();
+    const done = queued.created
+      ? startQueued(queued, { stores, signal: controller.signal }).catch(() => undefined)
+      : Promise.resolve();
+    return {
+      runId: queued.run.runId,
+      created: queued.created,
+      done,
+      cancel: () => controller.abort(),
+    };
   }
 
   /** overlap "queue": starts the tick's run once the runs before it have ended. */
@@ -196,7 +226,7 @@ export class Scheduler {
   }
 
   private cancelStarted(schedule: Schedule): void {
-    for (const run of this.started.get(schedule.id) ?? []) run.controller.abort();
+    for (const run of this.started.get(schedule.id) ?? []) run.cancel();
   }
 
   private follow(work: Promise<unknown>): void {
@@ -228,7 +258,7 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    for (const runs of this.started.values()) for (const run of runs) run.controller.abort();
+    for (const runs of this.started.values()) for (const run of runs) run.cancel();
     await this.idle();
   }
 

@@ -5,7 +5,7 @@
 import { SluiceError } from "../../core/index.js";
 import { loadWorkspace } from "../../flows/index.js";
 import { openHome } from "../../runtime/index.js";
-import { Scheduler, type Clock, type TickEvent } from "../../schedule/index.js";
+import { Scheduler, scheduleViews, type Clock, type TickEvent } from "../../schedule/index.js";
 import { EXIT } from "../exit.js";
 import { table } from "../table.js";
 
@@ -78,26 +78,7 @@ export async function schedulerCommand(options: ScheduleOptions): Promise<number
 export async function schedulesListCommand(options: ScheduleOptions): Promise<number> {
   const { home, scheduler, workspace } = await openScheduler(options);
   try {
-    const paused = new Set(await home.schedules.pausedSchedules(workspace.project));
-    const rows = [];
-    for (const schedule of workspace.schedules) {
-      const last = await home.schedules.lastTick(workspace.project, schedule.id);
-      rows.push({
-        id: schedule.id,
-        flow: schedule.flow,
-        cron: schedule.cron ?? null,
-        everyMs: schedule.everyMs ?? null,
-        timezone: schedule.timezone,
-        overlap: schedule.overlap,
-        catchUp: schedule.catchUp,
-        enabled: schedule.enabled,
-        paused: paused.has(schedule.id),
-        nextTickAt: iso(scheduler.nextTick(schedule)),
-        lastTick: last
-          ? { tickAt: iso(last.tickAt), outcome: last.outcome ?? null, runId: last.runId ?? null }
-          : null,
-      });
-    }
+    const rows = await scheduleViews(workspace, scheduler, home.schedules);
     if (options.json) {
       process.stdout.write(
         `${JSON.stringify({ project: workspace.project, schedules: rows }, null, 2)}\n`,
