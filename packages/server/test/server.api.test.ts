@@ -71,6 +71,10 @@ describe("meta routes", () => {
         "/api/projects/{project}/runs/{runId}/logs",
         "/api/projects/{project}/runs/{runId}/metrics",
         "/api/projects/{project}/runs/{runId}/resume",
+        "/api/projects/{project}/schedules",
+        "/api/projects/{project}/schedules/{id}/pause",
+        "/api/projects/{project}/schedules/{id}/resume",
+        "/api/projects/{project}/schedules/{id}/trigger",
       ].sort(),
     );
     expect(

@@ -65,6 +65,15 @@ describe("runFlow", () => {
       "D",
     ]);
     expect(sluice(["show", parent.runId], { home }).stdout).toContain("Child runs");
+    const tree = sluice(["runs", "--tree", "--json"], { home }).json().runs;
+    expect(tree.map((run: ListedRun) => run.pipeline)).toEqual(["parent-flow"]);
+    expect(tree[0].children.map((run: ListedRun) => run.pipeline).sort()).toEqual([
+      "A",
+      "B",
+      "C",
+      "D",
+    ]);
+    expect(sluice(["runs", "--tree"], { home }).stdout).toMatch(/└ \S+\s+A\s/);
   });
 
   it("fails the parent with the child's first failure, and a resume continues that same child run", () => {

@@ -191,6 +191,7 @@ addRemoteOptions(
     )
     .option("-n, --limit <n>", "how many runs to list", "20")
     .option("--metrics", "a column per metric the runs recorded (ctx.metric, metrics() outputs)")
+    .option("--tree", "children (runs started by runFlow steps) under their parent")
     .addOption(homeOption())
     .option("--json", "print JSON"),
 ).action(async (options) => {

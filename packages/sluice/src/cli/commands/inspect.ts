@@ -25,7 +25,13 @@ interface HomeOption extends RemoteOptions {
 }
 
 export async function runsCommand(
-  options: HomeOption & { pipeline?: string; status?: string; limit?: string; metrics?: boolean },
+  options: HomeOption & {
+    pipeline?: string;
+    status?: string;
+    limit?: string;
+    metrics?: boolean;
+    tree?: boolean;
+  },
 ): Promise<number> {
   if (
     options.status !== undefined &&
@@ -48,8 +54,10 @@ export async function runsCommand(
           await homeStores(options.home, { recover: false })
         ).runs.listRuns({ pipeline: options.pipeline, status, limit })
       ).map(runJson);
+  const shown = options.tree ? asTree(list) : list.map((run) => ({ run, depth: 0 }));
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runs: list }, null, 2)}\n`);
+    const runs = options.tree ? nested(list) : list;
+    process.stdout.write(`${JSON.stringify({ runs }, null, 2)}\n`);
     return EXIT.ok;
   }
   if (list.length === 0) {
@@ -58,8 +66,8 @@ export async function runsCommand(
     );
     return EXIT.ok;
   }
-  const rows = list.map((run) => [
-    run.runId,
+  const rows = shown.map(({ run, depth }) => [
+    `${depth > 0 ? `${"  ".repeat(depth - 1)}└ ` : ""}${run.runId}`,
     run.pipeline,
     statusText(run),
     run.startedAt.replace("T", " ").slice(0, 19),
@@ -171,6 +179,35 @@ export async function logsCommand(
       `${log.time} ${pc.dim(`[${log.step ?? "-"}]`)} ${log.level.padEnd(5)} ${log.message}\n`,
     );
   return EXIT.ok;
+}
+
+/** `--tree`: each listed run followed by the listed runs it started (runFlow), indented by depth. */
+function asTree(list: wire.RunSummary[]): Array<{ run: wire.RunSummary; depth: number }> {
+  const listed = new Set(list.map((run) => run.runId));
+  const childrenOf = new Map<string, wire.RunSummary[]>();
+  for (const run of list)
+    if (run.parentRunId && listed.has(run.parentRunId))
+      childrenOf.set(run.parentRunId, [...(childrenOf.get(run.parentRunId) ?? []), run]);
+  const shown: Array<{ run: wire.RunSummary; depth: number }> = [];
+  const visit = (run: wire.RunSummary, depth: number) => {
+    shown.push({ run, depth });
+    for (const child of [...(childrenOf.get(run.runId) ?? [])].reverse()) visit(child, depth + 1);
+  };
+  for (const run of list) if (!run.parentRunId || !listed.has(run.parentRunId)) visit(run, 0);
+  return shown;
+}
+
+/** `--tree --json`: the roots, each with `children` nested (oldest child first). */
+function nested(list: wire.RunSummary[]): unknown[] {
+  const roots: Array<Record<string, unknown>> = [];
+  const byId = new Map<string, Record<string, unknown> & { children: unknown[] }>();
+  for (const { run, depth } of asTree(list)) {
+    const node = { ...run, children: [] as unknown[] };
+    byId.set(run.runId, node);
+    if (depth === 0) roots.push(node);
+    else byId.get(run.parentRunId!)!.children.push(node);
+  }
+  return roots;
 }
 
 /** Runs with their metrics, one column per metric (named by metric, or step.metric when two steps share a name). */
