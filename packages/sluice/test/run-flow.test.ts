@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { sluice, startSluice } from "../../../test/support/cli.js";
+import { root, sluice, startSluice } from "../../../test/support/cli.js";
 import { tempDir } from "../../../test/support/temp-dir.js";
 
 const PARENT = "test/fixtures/flow-of-flows/parent.ts";
@@ -126,6 +126,26 @@ describe("runFlow", () => {
       status: "succeeded",
     });
     expect(lines().filter((line) => line === "C")).toEqual(["C"]);
+  });
+
+  it("examples/flow-of-flows: the weekday schedule fires the parent, whose children run in order", async () => {
+    const home = tempDir("sluice-flows-example-");
+    const cwd = join(root, "examples/flow-of-flows");
+    const fired = sluice(["scheduler", "--once", "--now", "2026-03-09T13:30:00Z"], { home, cwd });
+    expect(fired.code, fired.stderr).toBe(0);
+    expect(fired.stderr).toContain("2026-03-09T13:30:00.000Z weekday: started");
+    const [parent] = sluice(["runs", "--tree", "--json"], { home, cwd }).json().runs;
+    expect(parent).toMatchObject({ pipeline: "parent-flow", status: "succeeded" });
+    expect(parent.trigger).toEqual({
+      kind: "schedule",
+      scheduleId: "weekday",
+      tickAt: Date.parse("2026-03-09T13:30:00Z"),
+    });
+    const children = parent.children as ListedRun[];
+    expect(children.map((run) => run.pipeline).sort()).toEqual(["A", "B", "C", "D"]);
+    const d = children.find((run) => run.pipeline === "D")!;
+    const published = sluice(["show", d.runId, "--json"], { home, cwd }).json();
+    expect(published.status).toBe("succeeded");
   });
 
   it("runs in memory too, where the children live in the same process", () => {
