@@ -111,6 +111,24 @@ describe("the scheduler", () => {
     );
   });
 
+  it("a scheduler started less than a minute after a tick still fires it (sluice scheduler --once from cron)", async () => {
+    const { workspace, clock, set, opened } = await setUp([
+      { id: "tenth", flow: "A", cron: "*/10 * * * *" },
+    ]);
+    set("2026-03-09T13:00:40Z");
+    const scheduler = new Scheduler({
+      workspace,
+      stores: opened.stores,
+      schedules: opened.schedules,
+      clock,
+    });
+    const events = await scheduler.runDue(at("2026-03-09T13:00:40Z"));
+    await scheduler.idle();
+    expect(events.map((event) => [iso(event.tickAt), event.outcome])).toEqual([
+      ["2026-03-09T13:00:00.000Z", "started"],
+    ]);
+  });
+
   it.each([
     ["latest", 1],
     ["all", 6],

@@ -115,7 +115,9 @@ export class Scheduler {
 
   private async dueTicks(schedule: Schedule, now: number): Promise<number[]> {
     const last = await this.options.schedules.lastTick(this.project, schedule.id);
-    const from = last?.tickAt ?? this.startedAt - 1;
+    // A schedule that never fired looks back to the scheduler's start, and at least a minute, so a
+    // `sluice scheduler --once` run every minute (from the system's cron) fires each tick.
+    const from = last?.tickAt ?? Math.min(this.startedAt, now - GRACE_MS) - 1;
     const limit = schedule.catchUp === "all" ? schedule.catchUpLimit : 1;
     const due = ticksBetween(schedule, from, now, limit);
     if (schedule.catchUp === "none") return due.filter((tick) => now - tick <= GRACE_MS);
