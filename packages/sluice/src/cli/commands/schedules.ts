@@ -40,12 +40,9 @@ function fixedClock(now: string | undefined): Clock | undefined {
   return { now: () => time };
 }
 
-const iso = (time: number | undefined) =>
-  time === undefined ? null : new Date(time).toISOString();
-
 function tickLine(event: TickEvent): string {
   const run = event.runId ? ` run ${event.runId}` : "";
-  return `${iso(event.tickAt)} ${event.scheduleId}: ${event.outcome}${run}\n`;
+  return `${new Date(event.tickAt).toISOString()} ${event.scheduleId}: ${event.outcome}${run}\n`;
 }
 
 /** `sluice scheduler`: fires due ticks now and then on each tick, until SIGINT/SIGTERM (or once). */
