@@ -1,4 +1,4 @@
-// Schedules: tick computation (croner, DST), the scheduler on a real home with a clock the test moves,
+// Schedules: tick computation (croner, DST), the scheduler on a real home with a clock the test sets,
 // catch-up and overlap policies, two schedulers racing for one tick, and bad schedule configs.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -63,8 +63,9 @@ describe("the scheduler", () => {
   let home: SluiceHome | undefined;
   afterEach(() => home?.close());
 
-  async function setUp(schedules?: ScheduleConfig[]) {
-    home = await openHome(tempDir("sluice-sched-"));
+  /** A home, the fixture's workspace (or these schedules on it), and a scheduler started at `startedAt`. */
+  async function setUp(startedAt: string, schedules?: ScheduleConfig[]) {
+    const opened = (home = await openHome(tempDir("sluice-sched-")));
     const loaded = await loadWorkspace(FIXTURE);
     const workspace: Workspace = schedules
       ? {
@@ -72,21 +73,17 @@ describe("the scheduler", () => {
           schedules: await checkSchedules(schedules, new Set(loaded.flows.keys()), "test"),
         }
       : loaded;
-    let now = 0;
-    const clock = { now: () => now };
-    const set = (time: string) => (now = at(time));
-    return { workspace, clock, set, opened: home };
-  }
-
-  it("fires the weekday parent flow once per tick, and the parent runs its children", async () => {
-    const { workspace, clock, set, opened } = await setUp();
-    set("2026-03-09T13:00:00Z");
     const scheduler = new Scheduler({
       workspace,
       stores: opened.stores,
       schedules: opened.schedules,
-      clock,
+      clock: { now: () => at(startedAt) },
     });
+    return { workspace, scheduler, opened };
+  }
+
+  it("fires the weekday parent flow once per tick, and the parent runs its children", async () => {
+    const { workspace, scheduler, opened } = await setUp("2026-03-09T13:00:00Z");
     expect(await scheduler.runDue(at("2026-03-09T13:29:59Z"))).toEqual([]);
     const [fired] = await scheduler.runDue(at("2026-03-09T13:30:00Z"));
     expect(fired).toMatchObject({
@@ -112,16 +109,9 @@ describe("the scheduler", () => {
   });
 
   it("a scheduler started less than a minute after a tick still fires it (sluice scheduler --once from cron)", async () => {
-    const { workspace, clock, set, opened } = await setUp([
+    const { workspace, scheduler, opened } = await setUp("2026-03-09T13:00:40Z", [
       { id: "tenth", flow: "A", cron: "*/10 * * * *" },
     ]);
-    set("2026-03-09T13:00:40Z");
-    const scheduler = new Scheduler({
-      workspace,
-      stores: opened.stores,
-      schedules: opened.schedules,
-      clock,
-    });
     const events = await scheduler.runDue(at("2026-03-09T13:00:40Z"));
     await scheduler.idle();
     expect(events.map((event) => [iso(event.tickAt), event.outcome])).toEqual([
@@ -134,17 +124,10 @@ describe("the scheduler", () => {
     ["all", 6],
     ["none", 0],
   ] as const)("after an hour down, catch-up %s fires %i missed ticks", async (catchUp, fired) => {
-    const { workspace, clock, set, opened } = await setUp([
+    const { workspace, scheduler, opened } = await setUp("2026-03-09T12:00:30Z", [
       // overlap "allow": the missed ticks' runs do not wait for each other
       { id: "tenth", flow: "A", cron: "*/10 * * * *", catchUp, overlap: "allow" },
     ]);
-    set("2026-03-09T12:00:30Z");
-    const scheduler = new Scheduler({
-      workspace,
-      stores: opened.stores,
-      schedules: opened.schedules,
-      clock,
-    });
     const events = await scheduler.runDue(at("2026-03-09T13:05:00Z"));
     await scheduler.idle();
     expect(events.map((event) => event.outcome)).toEqual(Array(fired).fill("started"));
@@ -156,17 +139,10 @@ describe("the scheduler", () => {
     const gate = join(tempDir("sluice-sched-gate-"), "open");
     process.env.SLOW_C = gate;
     try {
-      const { workspace, clock, set, opened } = await setUp([
+      const { workspace, scheduler, opened } = await setUp("2026-03-09T13:00:30Z", [
         { id: "c-skip", flow: "C", every: "1m", overlap: "skip" },
         { id: "c-allow", flow: "C", every: "1m", overlap: "allow", enabled: true },
       ]);
-      set("2026-03-09T13:00:30Z");
-      const scheduler = new Scheduler({
-        workspace,
-        stores: opened.stores,
-        schedules: opened.schedules,
-        clock,
-      });
       const first = await scheduler.runDue(at("2026-03-09T13:01:00Z"));
       expect(first.map((e) => `${e.scheduleId}:${e.outcome}`)).toEqual([
         "c-skip:started",

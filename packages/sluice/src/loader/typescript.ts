@@ -91,6 +91,7 @@ export async function compileTree(entry: string): Promise<string | undefined> {
     for (const source of wave) {
       const cacheFile = cacheFileFor(source);
       if (cacheFile === undefined) return undefined;
+      recordCompiledModule(cacheFile, source);
       const key = cacheKey(source);
       const deps = cachedDeps(cacheFile, key);
       if (deps === undefined) stale.push({ source, cacheFile, key });
@@ -101,7 +102,6 @@ export async function compileTree(entry: string): Promise<string | undefined> {
       if (written === undefined) return undefined;
       next.push(...written);
     }
-    for (const source of wave) recordCompiledModule(cacheFileFor(source)!, source);
     wave = [...new Set(next)].filter((dep) => !seen.has(dep));
     for (const dep of wave) seen.add(dep);
   }

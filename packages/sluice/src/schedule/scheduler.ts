@@ -249,7 +249,9 @@ export class Scheduler {
       if (this.stopped) return;
       const now = this.clock.now();
       const next = Math.min(
-        ...this.options.workspace.schedules.map((s) => nextTick(s, now) ?? Infinity),
+        ...this.options.workspace.schedules
+          .filter((schedule) => schedule.enabled)
+          .map((schedule) => nextTick(schedule, now) ?? Infinity),
       );
       this.timer = setTimeout(loop, Math.max(0, Math.min(MAX_SLEEP_MS, next - now)));
     };
