@@ -14,7 +14,8 @@ type Timestamp = string;
 type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
 
 /** A step's status in a run (core/vocabulary.ts: STEP_STATUSES). */
-type StepStatus = "pending" | "running" | "succeeded" | "skipped" | "failed" | "cancelled";
+type StepStatus =
+  "pending" | "waiting" | "running" | "succeeded" | "skipped" | "failed" | "cancelled";
 
 /** Why the planner ran or skipped a step (core/vocabulary.ts: REASONS). */
 type Reason =
@@ -172,6 +173,8 @@ export type RunSummary = {
   trigger?: RunTrigger;
   /** The run whose `runFlow` step started this one (trigger.parentRunId). */
   parentRunId?: string;
+  /** What a queued run waits for: `limit runs of flow "train" 1/1`. */
+  waitingOn?: string;
   startedAt: Timestamp;
   finishedAt: Timestamp | null;
   durationMs: number | null;
@@ -198,6 +201,8 @@ export type StepRun = {
   durationMs?: number;
   output?: OutputRef;
   error?: SerializedErrorBody;
+  /** What a waiting step waits for: `limit gpu 2/2`. */
+  waitingOn?: string;
   /**
    * An Arazzo step's last HTTP exchange: secrets masked, bodies capped at 64 KiB, each success
    * criterion's result.

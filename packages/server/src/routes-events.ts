@@ -19,7 +19,7 @@ const sse = (description: string) => ({
       schema: z
         .string()
         .describe(
-          "events: snapshot, run:start, step:start, step:retry, step:log, step:end, run:end",
+          "events: snapshot, run:waiting, run:start, step:waiting, step:start, step:retry, step:log, step:end, run:end",
         ),
     },
   },

@@ -232,6 +232,7 @@ export class RunManager {
         flow: run.flow,
         loadOutputs: "ran",
         onEvent: this.publisher(),
+        runLimits: flow.runLimits,
       }),
     );
   }

@@ -152,6 +152,10 @@ export const RunSummary = z
     flow: z.object({ version: z.string(), hash: z.string() }).optional(),
     trigger: RunTrigger.optional(),
     parentRunId: z.string().optional().describe("the run whose runFlow step started this one"),
+    waitingOn: z
+      .string()
+      .optional()
+      .describe('what a queued run waits for, e.g. limit runs of flow "train" 1/1'),
     startedAt: timestamp,
     finishedAt: timestamp.nullable(),
     durationMs: z.number().nullable(),
@@ -183,6 +187,7 @@ export const StepRun = z
     durationMs: z.number().optional(),
     output: OutputRef.optional(),
     error: SerializedErrorBody.optional(),
+    waitingOn: z.string().optional().describe("what a waiting step waits for, e.g. limit gpu 2/2"),
     http: z
       .object({
         request: z.object({

@@ -190,6 +190,9 @@ class PlainLines implements ProgressView {
         result: event.result,
       };
       this.stream.write(`${icon(view, 0)} ${event.step} ${pc.dim(describe(event.result))}\n`);
+    } else if (event.type === "step:waiting" || event.type === "run:waiting") {
+      const what = event.type === "step:waiting" ? event.step : `run ${event.runId}`;
+      this.stream.write(`${pc.dim("…")} ${what} waits: ${event.waitingOn}\n`);
     } else if (event.type === "step:retry" && LEVEL_RANK[this.logLevel] > LEVEL_RANK.warn) {
       // The engine logs each retry at warn; this line stands in only when warnings are not shown.
       this.stream.write(

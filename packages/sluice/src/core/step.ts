@@ -212,6 +212,18 @@ export interface StepOptions<
   /** For outputs that are not plain JSON, such as model objects. */
   serializer?: Serializer<Awaited<R>>;
   description?: string;
+  /**
+   * A concurrency limit shared by every step (of any flow and run) that names the same key: at most
+   * `limit` of them run at once in all processes on the store; the others wait in order, shown
+   * `waiting` with `waitingOn: "limit gpu 2/2"`. Held from the first attempt to the last.
+   */
+  concurrency?: ConcurrencyLimit;
+}
+
+/** A named limit on steps running at once (see StepOptions.concurrency). */
+export interface ConcurrencyLimit {
+  readonly key: string;
+  readonly limit: number;
 }
 
 export type InputBinding =
@@ -258,6 +270,7 @@ export interface StepDefinition {
   readonly fingerprint: string;
   /** Set for a map step (map()): `run` is the item body, which the engine calls once per item. */
   readonly map?: MapSpec;
+  readonly concurrency?: ConcurrencyLimit;
 }
 
 /** How a map step runs its items (see map.ts). */
@@ -402,10 +415,31 @@ function normalize(
     ...(options.isolate === undefined ? {} : { isolate: checkIsolate(name, options.isolate) }),
     ...(options.dynamic ? { dynamic: true } : {}),
     ...normalizeFiles(name, options.files),
+    ...(options.concurrency === undefined
+      ? {}
+      : { concurrency: checkConcurrencyLimit(`step "${name}": concurrency`, options.concurrency) }),
     serializer: options.serializer as Serializer<unknown> | undefined,
     description: options.description,
     fingerprint: fingerprintOf(options, outputs),
   };
+}
+
+const LIMIT_KEY = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$/;
+
+/** A `{ key, limit }` as given, or an error naming `field` (steps and runFlow share it). */
+export function checkConcurrencyLimit(field: string, given: unknown): ConcurrencyLimit {
+  const { key, limit } = (given ?? {}) as Partial<ConcurrencyLimit>;
+  if (typeof key !== "string" || !LIMIT_KEY.test(key))
+    throw new Err(
+      "invalid-pipeline",
+      `${field}.key must be a name of letters, digits, '_', '.', ':', '/' or '-' (e.g. { key: "gpu", limit: 2 }), got ${JSON.stringify(key)}.`,
+    );
+  if (!Number.isInteger(limit) || (limit as number) < 1)
+    throw new Err(
+      "invalid-pipeline",
+      `${field}.limit must be a whole number of at least 1, got ${String(limit)}.`,
+    );
+  return Object.freeze({ key, limit: limit as number });
 }
 
 function normalizeInputs(name: string, inputs: InputSpec | undefined): InputBinding[] {

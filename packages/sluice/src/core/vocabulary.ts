@@ -5,6 +5,7 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const STEP_STATUSES = [
   "pending",
+  "waiting",
   "running",
   "succeeded",
   "skipped",

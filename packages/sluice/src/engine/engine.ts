@@ -5,7 +5,8 @@ import { finishRun } from "./run-finish.js";
 import { RunState } from "./run-state.js";
 import { runStep } from "./step-run.js";
 import { recordOf, resultOf, type StepState } from "./step-state.js";
-import { ownerFields } from "./owner.js";
+import { newClaim, ownerFields } from "./owner.js";
+import type { RunRecord } from "../store/index.js";
 
 /** Runs a plan: the run state machine (ready set, concurrency, retries, timeouts, cancellation, records). */
 export function executeRun(options: ExecuteOptions): Promise<RunResult> {
@@ -29,6 +30,14 @@ class RunExecution extends RunState {
   private active = 0;
 
   async start(): Promise<RunResult> {
+    try {
+      return await this.execute();
+    } finally {
+      await this.runSlots.release().catch(() => undefined);
+    }
+  }
+
+  private async execute(): Promise<RunResult> {
     const { graph, plan, stores } = this.options;
     this.startedAt = Date.now();
     for (const planned of plan.steps) {
@@ -66,6 +75,7 @@ class RunExecution extends RunState {
         : { effectiveParams: this.options.effectiveParams }),
       targets: this.options.targets ? [...this.options.targets] : undefined,
       source: this.options.source,
+      waitingOn: undefined,
       ...ownerFields(),
       heartbeatAt: this.startedAt,
       ...(this.options.project === undefined ? {} : { project: this.options.project }),
@@ -86,11 +96,23 @@ class RunExecution extends RunState {
         "not-found",
         `No run ${this.runId} to resume. List runs with: sluice runs`,
       );
+    let adopt = this.options.adopt;
+    if (this.runSlots.any) {
+      try {
+        await this.runSlots.take({
+          signal: this.options.signal,
+          onWaiting: async (waitingOn) => {
+            adopt = await this.recordQueued(record, { resumed, adopt }, waitingOn);
+            this.emit("run:waiting", { runId: this.runId, pipeline: graph.pipeline, waitingOn });
+          },
+        });
+      } catch (error) {
+        // Cancelled while queued: the run is recorded and ends cancelled, its steps not started.
+        if (!this.options.signal?.aborted) throw error;
+      }
+    }
     // Exactly one claimant continues a resumed (or adopted) run; the claim also fences it against any former owner.
-    await this.recording.open(
-      { ...record, startedAt: this.startedAt },
-      { resume: resumed, adopt: this.options.adopt },
-    );
+    await this.recording.open({ ...record, startedAt: this.startedAt }, { resume: resumed, adopt });
     try {
       await stores.runs.putSteps(this.ordered.map((state) => recordOf(this.runId, state)));
     } catch (error) {
@@ -129,6 +151,34 @@ class RunExecution extends RunState {
     await done;
     signal?.removeEventListener("abort", onAbort);
     return finishRun(this);
+  }
+
+  /**
+   * Shows the run `queued`, waiting on a run limit: a new run is created queued under a claim it then
+   * adopts; a queued run this process made (a trigger) records what it waits on; a resumed run keeps
+   * its record until it starts.
+   */
+  private async recordQueued(
+    record: Omit<RunRecord, "runId" | "startedAt">,
+    { resumed, adopt }: { resumed?: RunRecord; adopt?: { claim: string } },
+    waitingOn: string,
+  ): Promise<{ claim: string } | undefined> {
+    const { runs } = this.options.stores;
+    if (adopt) {
+      await runs.casRun(this.runId, adopt.claim, { waitingOn });
+      return adopt;
+    }
+    if (resumed) return undefined;
+    const claim = newClaim();
+    await runs.createRun({
+      ...record,
+      runId: this.runId,
+      status: "queued",
+      waitingOn,
+      startedAt: this.startedAt,
+      claim,
+    });
+    return { claim };
   }
 
   private pump(): void {

@@ -9,6 +9,10 @@ export interface SluiceEventMap {
     steps: Array<{ name: string; status: PlanStatus; reason: string; deps: string[] }>;
   };
   "step:start": { runId: string; step: string; attempt: number };
+  /** A step waits for a concurrency limit's slot (`waitingOn`: `limit gpu 2/2`). */
+  "step:waiting": { runId: string; step: string; waitingOn: string };
+  /** A run waits for a run limit's slot before it starts (it is `queued`). */
+  "run:waiting": { runId: string; pipeline: string; waitingOn: string };
   "step:retry": {
     runId: string;
     step: string;

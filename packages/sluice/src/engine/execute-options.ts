@@ -5,11 +5,13 @@ import type { Plan } from "../planner/index.js";
 import type {
   CompletionStore,
   DatasetCatalog,
+  LimitStore,
   RunStore,
   RunTrigger,
   TriggerStore,
 } from "../store/index.js";
 import type { SluiceEventListener } from "./events.js";
+import type { LimitSlot } from "./limits.js";
 
 /**
  * When a step's body may run. "strict": only once its inputs' records (output, completion) are
@@ -30,9 +32,13 @@ export interface Stores {
   catalog?: DatasetCatalog;
   /** Triggered runs and their idempotency keys (`runFlow` steps start child runs through it). */
   triggers?: TriggerStore;
+  /** Concurrency limits shared with other processes; without it, this process's own. */
+  limits?: LimitStore;
 }
 
 export interface ExecuteOptions {
+  /** Run limits to hold before the run starts (it is recorded `queued` while it waits). */
+  runLimits?: readonly LimitSlot[];
   graph: PipelineGraph;
   plan: Plan;
   /** Parsed params per graph node index (what each step declares). */

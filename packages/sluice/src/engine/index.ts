@@ -29,5 +29,7 @@ export {
   takeRun,
 } from "./owner.js";
 export { checkResumable } from "./resume-check.js";
+export { holdLimits, limitStoreOr, LIMIT_POLL_MS } from "./limits.js";
+export type { LimitSlot, WaitOptions } from "./limits.js";
 export { Context } from "./step-context.js";
 export type { RunServices } from "./step-context.js";

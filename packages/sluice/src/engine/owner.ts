@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { SluiceError } from "../core/index.js";
-import type { RunRecord, RunStore } from "../store/index.js";
+import type { LeaseOwner, RunRecord, RunStore } from "../store/index.js";
 
 /** A live run refreshes its heartbeat this often. */
 export const HEARTBEAT_MS = 5_000;
@@ -60,14 +60,24 @@ function isThisProcess(run: RunRecord): boolean {
 
 /** Whether the process that owns the run may still be running it. */
 export function ownerAlive(run: RunRecord, now: number = Date.now()): boolean {
-  if (run.ownerHost === THIS_HOST && run.ownerPid !== undefined) {
-    if (!pidAlive(run.ownerPid)) return false;
-    if (run.ownerStartedAt === undefined) return true;
-    const started = processStartedAt(run.ownerPid);
-    // Both start times come from /proc the same way; a second apart is another process that got the pid.
-    return started === undefined || Math.abs(started - run.ownerStartedAt) < 1000;
-  }
+  if (run.ownerHost === THIS_HOST && run.ownerPid !== undefined)
+    return !processGone({ host: run.ownerHost, pid: run.ownerPid, startedAt: run.ownerStartedAt });
   return now - (run.heartbeatAt ?? run.startedAt) <= LEASE_MS;
+}
+
+/** This process, as a limit lease names its holder's process. */
+export function thisProcess(): LeaseOwner {
+  return { host: THIS_HOST, pid: process.pid, startedAt: THIS_PROCESS_STARTED };
+}
+
+/** Whether `owner` is a process of this host that has ended (another host's processes are never known gone). */
+export function processGone(owner: LeaseOwner): boolean {
+  if (owner.host !== THIS_HOST) return false;
+  if (!pidAlive(owner.pid)) return true;
+  if (owner.startedAt === undefined) return false;
+  const started = processStartedAt(owner.pid);
+  // Both start times come from /proc the same way; a second apart is another process that got the pid.
+  return started !== undefined && Math.abs(started - owner.startedAt) >= 1000;
 }
 
 /** Whether a `running` (or `queued`) run's owner is provably gone: it crashed. */

@@ -19,6 +19,8 @@ import type { ExecuteOptions } from "./execute-options.js";
 import type { RunServices } from "./step-context.js";
 import type { FirstFailure } from "./result.js";
 import { Slots } from "./slots.js";
+import { limitStoreOr } from "./limits.js";
+import { RunSlots } from "./run-slots.js";
 import { makeLogger } from "./step-context.js";
 import { recordOf, resultOf, type StepState } from "./step-state.js";
 import type { OutputLoader } from "./step-inputs.js";
@@ -62,6 +64,8 @@ export class RunState {
   startedAt = 0;
   /** How outputs of steps that did not run in this process are read back. */
   readonly loader: OutputLoader;
+  /** The run's slots under run limits (see RunSlots). */
+  readonly runSlots: RunSlots;
 
   constructor(readonly options: ExecuteOptions) {
     this.runId = options.runId ?? newRunId();
@@ -77,11 +81,17 @@ export class RunState {
     this.logs = new RunLogs(options.stores.runs, this.runId, (flush) => {
       if (!this.closed) this.track(flush());
     });
+    this.runSlots = new RunSlots(
+      limitStoreOr(options.stores.limits),
+      options.runLimits ?? [],
+      this.runId,
+    );
     this.services = {
       runId: this.runId,
       stores: options.stores,
       project: options.project,
       trigger: options.trigger,
+      withoutRunSlots: (wait) => this.runSlots.without(wait, this.runControl.signal),
     };
   }
 

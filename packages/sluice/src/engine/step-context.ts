@@ -24,6 +24,8 @@ export interface RunServices {
   readonly stores: Stores;
   readonly project?: string;
   readonly trigger?: RunTrigger;
+  /** Runs `wait` with the run's limit slots given up (a parent waiting on a child run holds none). */
+  withoutRunSlots<T>(wait: () => Promise<T>): Promise<T>;
 }
 
 /** A step's context. Its signal and logger are made only if the body reads them. */

@@ -8,6 +8,7 @@ import { runAttempt } from "./step-attempt.js";
 import { Context } from "./step-context.js";
 import { recordOf, type StepState } from "./step-state.js";
 import { argsOf, blockedBy, inputHashesOf } from "./step-inputs.js";
+import { holdLimits, limitStoreOr } from "./limits.js";
 import { storeOutput } from "./store-output.js";
 
 /**
@@ -87,7 +88,49 @@ export async function runStep(run: RunState, state: StepState): Promise<void> {
     }
     if (!go) return run.settle(state, "skipped", "condition-false");
   }
+  if (!def.concurrency) return runBody(run, state, args, log);
+  let giveBack: () => Promise<void>;
+  try {
+    giveBack = await holdLimits(
+      limitStoreOr(run.options.stores.limits),
+      [{ ...def.concurrency, label: def.concurrency.key }],
+      `${run.runId}/${node.name}`,
+      { signal: run.runControl.signal, onWaiting: (waitingOn) => waitFor(run, state, waitingOn) },
+    );
+  } catch (error) {
+    if (run.cancelled) return run.settle(state, "cancelled", "cancelled");
+    return run.settle(
+      state,
+      "failed",
+      state.reason,
+      wrapError(error, node.name, run.runId, "waiting for its concurrency limit"),
+    );
+  }
+  state.waitingOn = undefined;
+  try {
+    return await runBody(run, state, args, log);
+  } finally {
+    await giveBack().catch(() => undefined);
+  }
+}
 
+/** Records and announces that the step waits for a limit's slot. */
+async function waitFor(run: RunState, state: StepState, waitingOn: string): Promise<void> {
+  state.status = "waiting";
+  state.waitingOn = waitingOn;
+  run.emit("step:waiting", { runId: run.runId, step: state.node.name, waitingOn });
+  await run.options.stores.runs.putSteps([recordOf(run.runId, state)]);
+}
+
+/** The step's "running" record, its attempts, and after the last failure its fallback. */
+async function runBody(
+  run: RunState,
+  state: StepState,
+  args: Record<string, unknown>,
+  log: () => StepLogger,
+): Promise<void> {
+  const { node } = state;
+  const def = node.def;
   state.status = "running";
   state.startedAt = Date.now();
   const recorded = run.options.stores.runs.putSteps([recordOf(run.runId, state)]);

@@ -29,6 +29,8 @@ export interface StepState {
   loading?: Promise<unknown>;
   fallback?: boolean;
   error?: SerializedError;
+  /** While `waiting`: the limit it waits for. */
+  waitingOn?: string;
 }
 
 /** The step as the run store records it. */
@@ -48,6 +50,7 @@ export function recordOf(runId: string, state: StepState): StepRunRecord {
     durationMs: durationOf(state),
     output: state.ref,
     error: state.error,
+    ...(state.waitingOn === undefined ? {} : { waitingOn: state.waitingOn }),
   };
 }
 

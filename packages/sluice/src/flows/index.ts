@@ -4,7 +4,13 @@
  */
 export { flowDefinition } from "./definition.js";
 export type { FlowDefinition, FlowStep } from "./definition.js";
-export { checkFlowVersion, findConfig, loadWorkspace, registerFlows } from "./workspace.js";
+export {
+  checkFlowVersion,
+  findConfig,
+  loadWorkspace,
+  projectRunLimit,
+  registerFlows,
+} from "./workspace.js";
 export type { Workspace, WorkspaceConfig, WorkspaceFlow } from "./workspace.js";
 export { findFlow, queueTrigger, startQueued } from "./trigger.js";
 export type { QueuedTrigger, StartOptions, TriggerRequest } from "./trigger.js";

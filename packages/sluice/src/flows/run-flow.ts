@@ -112,14 +112,16 @@ async function runChild(
   );
   const child = queued.run;
   ctx.log.info(`${queued.created ? "started" : "continuing"} run ${child.runId} of flow "${name}"`);
-  const finishing = queued.created
-    ? startQueued(queued, { stores: services.stores, signal: ctx.signal, loadOutputs: "ran" })
-    : continueRun(queued.flow, child, services, ctx.signal);
+  const finish = () =>
+    queued.created
+      ? startQueued(queued, { stores: services.stores, signal: ctx.signal, loadOutputs: "ran" })
+      : continueRun(queued.flow, child, services, ctx.signal);
   if (options.wait === false) {
-    keepUntilEnded(finishing);
+    keepUntilEnded(finish());
     return { runId: child.runId, status: queued.created ? "queued" : child.status, outputs: {} };
   }
-  const result = await finishing;
+  // The parent gives its run slots up while it waits: with a cap of 1, the child takes that one.
+  const result = await services.withoutRunSlots(finish);
   if (result.status !== "succeeded") {
     const first = result.firstFailure;
     throw new SluiceError(
@@ -156,6 +158,7 @@ async function continueRun(
         signal,
         source: { file: flow.file, exportName: flow.exportName },
         loadOutputs: "ran",
+        runLimits: flow.runLimits,
       });
     }
     if (signal.aborted) throw signal.reason;

@@ -15,6 +15,7 @@ import {
   newClaim,
   newRunId,
   ownerFields,
+  type LimitSlot,
   type RunResult,
   type SluiceEventListener,
   type Stores,
@@ -116,6 +117,8 @@ export interface StartOptions {
   onEvent?: SluiceEventListener;
   /** @defaultValue "ran" */
   loadOutputs?: "all" | "ran";
+  /** The run limits it waits for. @defaultValue the workspace's (its flow's `runLimits`) */
+  runLimits?: readonly LimitSlot[];
 }
 
 /** Starts a run `queueTrigger` created, in this process: the engine adopts it under its claim. */
@@ -141,5 +144,6 @@ export function startQueued(queued: QueuedTrigger, options: StartOptions): Promi
     flow: run.flow,
     trigger: run.trigger,
     loadOutputs: options.loadOutputs ?? "ran",
+    runLimits: options.runLimits ?? flow.runLimits,
   });
 }

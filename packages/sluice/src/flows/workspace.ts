@@ -16,6 +16,7 @@ import {
 } from "./schedules.js";
 import { exportedPipelines, importModule, type Pipeline, CONFIG_NAMES } from "../runtime/index.js";
 import type { FlowVersionStore } from "../store/index.js";
+import type { LimitSlot } from "../engine/index.js";
 
 const PROJECT_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -31,6 +32,7 @@ async function configSchema() {
           "a project key is 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit",
         ),
       pipelines: z.array(z.string().min(1)).min(1, "name at least one pipeline module"),
+      maxConcurrentRuns: z.number().int().min(1, "must be at least 1").optional(),
       schedules: z
         .array(
           z
@@ -58,6 +60,8 @@ async function configSchema() {
 export interface WorkspaceConfig {
   project: string;
   pipelines: string[];
+  /** At most this many runs of the project's flows run at once (all processes on the store). */
+  maxConcurrentRuns?: number;
   schedules?: ScheduleConfig[];
 }
 
@@ -68,6 +72,8 @@ export interface WorkspaceFlow {
   /** The module it came from (absolute) and its export name: recorded with runs, for resume. */
   file: string;
   exportName: string;
+  /** The workspace's cap on running runs, which its runs wait for (its own maxConcurrentRuns comes with the pipeline). */
+  runLimits: LimitSlot[];
 }
 
 export interface Workspace {
@@ -77,6 +83,13 @@ export interface Workspace {
   flows: Map<string, WorkspaceFlow>;
   /** The config's schedules, checked against its flows. */
   schedules: Schedule[];
+  /** The config's cap on running runs of the project, if any. */
+  maxConcurrentRuns?: number;
+}
+
+/** The limit of a project's running runs (a workspace's `maxConcurrentRuns`, or a server's cap). */
+export function projectRunLimit(project: string, limit: number): LimitSlot {
+  return { key: `runs:${project}`, limit, label: `runs of project "${project}"` };
 }
 
 /** Records that the workspace's flow definitions are registered now (a server start, `sluice flows`). */
@@ -131,6 +144,10 @@ export async function loadWorkspace(configOrDir: string = process.cwd()): Promis
   const config = await readConfig(configPath);
   const root = dirname(configPath);
   const flows = new Map<string, WorkspaceFlow>();
+  const runLimits =
+    config.maxConcurrentRuns === undefined
+      ? []
+      : [projectRunLimit(config.project, config.maxConcurrentRuns)];
   for (const [index, entry] of config.pipelines.entries()) {
     const file = resolve(root, entry);
     const module = await importModule(file, `Pipeline module (${configPath}, pipelines[${index}])`);
@@ -153,11 +170,27 @@ export async function loadWorkspace(configOrDir: string = process.cwd()): Promis
         version: pipeline.options.version,
         description: pipeline.options.description,
       });
-      flows.set(pipeline.name, { name: pipeline.name, pipeline, definition, file, exportName });
+      flows.set(pipeline.name, {
+        name: pipeline.name,
+        pipeline,
+        definition,
+        file,
+        exportName,
+        runLimits,
+      });
     }
   }
   const schedules = await checkSchedules(config.schedules ?? [], new Set(flows.keys()), configPath);
-  return { configPath, root, project: config.project, flows, schedules };
+  return {
+    configPath,
+    root,
+    project: config.project,
+    flows,
+    schedules,
+    ...(config.maxConcurrentRuns === undefined
+      ? {}
+      : { maxConcurrentRuns: config.maxConcurrentRuns }),
+  };
 }
 
 async function readConfig(path: string): Promise<WorkspaceConfig> {

@@ -62,6 +62,10 @@ export async function openHome(
       get triggers() {
         return roles.serverTables;
       },
+      // Prepared when a step or run with a concurrency limit first asks.
+      get limits() {
+        return roles.limits;
+      },
     },
   });
 }

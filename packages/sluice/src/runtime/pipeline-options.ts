@@ -1,6 +1,6 @@
 /** What the Pipeline's methods take and return, and the params and outputs `pipeline()` infers from its steps. */
 import type { AnyStep, LogLevel, ParamsOf, Step } from "../core/index.js";
-import type { Durability, SluiceEventListener, Stores } from "../engine/index.js";
+import type { Durability, LimitSlot, SluiceEventListener, Stores } from "../engine/index.js";
 import type { Executor } from "../executors/index.js";
 import type { PlanOptions } from "../planner/index.js";
 import type { RunTrigger } from "../store/index.js";
@@ -18,6 +18,11 @@ export interface PipelineOptions {
   durability?: Durability;
   /** A version label, recorded with runs. */
   version?: string;
+  /**
+   * At most this many runs of this pipeline (in its project) run at once, in every process on the
+   * store; the others are `queued` (`waitingOn: limit runs of flow "train" 1/1`) and start in order.
+   */
+  maxConcurrentRuns?: number;
   description?: string;
   /** false: a step is complete when its own output exists, whatever its upstream (d6tflow's check_dependencies). @defaultValue true */
   checkDependencies?: boolean;
@@ -82,6 +87,8 @@ export interface RunOptions extends PreviewOptions {
   flow?: { version: string; hash: string };
   /** "ran": `outputs` holds only values computed in this run, not those of complete steps read back. @defaultValue "all" */
   loadOutputs?: "all" | "ran";
+  /** Limits the run waits for before it starts, besides the pipeline's maxConcurrentRuns (a workspace's or server's cap). */
+  runLimits?: readonly LimitSlot[];
 }
 
 type UnionToIntersection<U> = (U extends unknown ? (union: U) => void : never) extends (

@@ -19,6 +19,7 @@ import {
   type UseOptions,
 } from "../core/index.js";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_PROJECT } from "../store/index.js";
 import { decodeValue, type ArtifactRef, type EncodedValue } from "../artifacts/index.js";
 import { snapshotHash, snapshotOf, versionLabel, type Snapshot } from "./snapshot.js";
 import {
@@ -28,6 +29,7 @@ import {
   type Durability,
   type RunResult,
   type Stores,
+  type LimitSlot,
 } from "../engine/index.js";
 import { planRun, type Plan } from "../planner/index.js";
 import { withLogEcho } from "./log-echo.js";
@@ -104,6 +106,23 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
     return this.#snapshot;
   }
 
+  /** The limits a run waits for before it starts: the caller's (a workspace's cap) and this flow's maxConcurrentRuns. */
+  private runLimits(
+    project: string = DEFAULT_PROJECT,
+    given: readonly LimitSlot[] = [],
+  ): LimitSlot[] {
+    const limits = [...given];
+    const max = this.options.maxConcurrentRuns;
+    if (max !== undefined) {
+      limits.push({
+        key: `flow:${project}/${this.name}`,
+        limit: max,
+        label: `runs of flow "${this.name}"`,
+      });
+    }
+    return limits;
+  }
+
   /** What `run()` with the same options would do, and why, for every step. */
   async preview(options: Typed<PreviewOptions, Params> = {}): Promise<Preview> {
     const { plan, graph, stores } = await this.plan(options, false);
@@ -158,6 +177,7 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
       flow: options.flow ?? this.definitionRef(),
       trigger: options.trigger,
       loadOutputs: options.loadOutputs,
+      runLimits: this.runLimits(options.project, options.runLimits),
     });
     if (options.summary)
       process.stdout.write(
@@ -413,6 +433,15 @@ export function pipeline<const Steps extends readonly AnyStep[]>(
     );
   }
   checkDurability(options.durability, `pipeline "${name}": durability`, "invalid-pipeline");
+  if (
+    options.maxConcurrentRuns !== undefined &&
+    (!Number.isInteger(options.maxConcurrentRuns) || options.maxConcurrentRuns < 1)
+  ) {
+    throw new SluiceError(
+      "invalid-pipeline",
+      `pipeline "${name}": maxConcurrentRuns must be a whole number of at least 1, got ${String(options.maxConcurrentRuns)}.`,
+    );
+  }
   return new Pipeline<PipelineParams<Steps>, PipelineOutputs<Steps>>(name, options);
 }
 

@@ -1,6 +1,6 @@
 import { MemoryArtifactStore } from "../artifacts/index.js";
 import { recoverCrashedRuns, type Stores } from "../engine/index.js";
-import { MemoryStore } from "../store/index.js";
+import { MemoryLimitStore, MemoryStore } from "../store/index.js";
 import { openHome, resolveHomePath } from "./home.js";
 
 /** A fresh set of in-memory stores: runs, completions and artifacts live as long as this object. */
@@ -12,6 +12,7 @@ export function memoryStores(): Stores {
     artifacts: new MemoryArtifactStore(),
     catalog: store,
     triggers: store,
+    limits: new MemoryLimitStore(),
   };
 }
 

@@ -40,6 +40,7 @@ export function runJson(stored: RunRecord) {
     ...(run.flow ? { flow: run.flow } : {}),
     ...(run.trigger ? { trigger: run.trigger } : {}),
     ...(run.trigger?.parentRunId ? { parentRunId: run.trigger.parentRunId } : {}),
+    ...(run.status === "queued" && run.waitingOn ? { waitingOn: run.waitingOn } : {}),
     startedAt: new Date(run.startedAt).toISOString(),
     finishedAt: running ? null : iso(run.finishedAt),
     durationMs: running ? null : (run.durationMs ?? null),
@@ -48,8 +49,14 @@ export function runJson(stored: RunRecord) {
 }
 
 export function stepJson(step: StepRunRecord) {
-  const { runId: _runId, step: name, ...rest } = step;
-  return { name, ...rest, startedAt: iso(step.startedAt), finishedAt: iso(step.finishedAt) };
+  const { runId: _runId, step: name, waitingOn, ...rest } = step;
+  return {
+    name,
+    ...rest,
+    ...(step.status === "waiting" && waitingOn ? { waitingOn } : {}),
+    startedAt: iso(step.startedAt),
+    finishedAt: iso(step.finishedAt),
+  };
 }
 
 /** The step that failed first (a crash only when nothing else failed), or the run's own error. */
@@ -100,7 +107,8 @@ function crashedStep(step: StepRunRecord, run: RunRecord): StepRunRecord {
         message: `The process running this step (${ownerName(run)}) died.`,
       },
     };
-  if (step.status === "pending") return { ...step, status: "cancelled", reason: "cancelled" };
+  if (step.status === "pending" || step.status === "waiting")
+    return { ...step, status: "cancelled", reason: "cancelled" };
   return step;
 }
 

@@ -3,6 +3,7 @@
  * use, so that none of them names a concrete store (a PostgreSQL one adds one factory, not edits).
  */
 import type { MaybePromise } from "../core/index.js";
+import type { LimitStore } from "./limit-records.js";
 import type { ScheduleStore } from "./schedule-records.js";
 import type { CompletionStore, DatasetCatalog, RunCheckpoints, RunStore } from "./run-store.js";
 import type { ApiKeyStore, FlowVersionStore, TriggerStore } from "./server-records.js";
@@ -50,6 +51,7 @@ export interface StoreRoles {
   catalog: DatasetCatalog;
   serverTables: ServerTables;
   schedules: ScheduleStore;
+  limits: LimitStore;
   maintenance: StoreMaintenance;
   outputs: OutputIndex;
   artifactRows: ArtifactRows;

@@ -34,3 +34,6 @@ export type {
   TriggerStore,
 } from "./server-records.js";
 export type { ScheduleStore, ScheduleTick } from "./schedule-records.js";
+export type { LeaseOwner, LimitLease, LimitRequest, LimitStore } from "./limit-records.js";
+export { admit } from "./limit-records.js";
+export { MemoryLimitStore } from "./memory-limits.js";

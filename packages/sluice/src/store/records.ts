@@ -75,6 +75,8 @@ export interface RunRecord {
    * claim is taken by compare-and-set (RunStore.casRun); a superseded owner's writes are refused.
    */
   claim?: string;
+  /** What a `queued` run waits on: `limit runs of flow "train" 1/1`. */
+  waitingOn?: string;
 }
 
 export interface StepRunRecord {
@@ -94,6 +96,8 @@ export interface StepRunRecord {
   error?: SerializedError;
   /** An HTTP step's last exchange (Arazzo): what was sent, what came back, and each criterion's result. */
   http?: HttpExchange;
+  /** What a `waiting` step waits on: `limit gpu 2/2`. */
+  waitingOn?: string;
 }
 
 /** An HTTP call as a step record keeps it: secrets masked, bodies capped (see arazzo/exchange.ts). */

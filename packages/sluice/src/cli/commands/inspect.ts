@@ -111,7 +111,10 @@ export async function showCommand(
   lines.push("");
   const rows = detail.steps.map((step) => [
     step.name,
-    step.status + (step.cached ? " (cached)" : "") + (step.fallback ? " (fallback)" : ""),
+    step.status +
+      (step.cached ? " (cached)" : "") +
+      (step.fallback ? " (fallback)" : "") +
+      (step.waitingOn ? ` (${step.waitingOn})` : ""),
     step.reason,
     String(step.attempts),
     step.durationMs === undefined ? "-" : formatDuration(step.durationMs),
@@ -350,6 +353,7 @@ async function runDetail(runId: string, options: HomeOption): Promise<wire.RunDe
   return runDetailJson(found.run, found.steps, children) as wire.RunDetail;
 }
 
-function statusText(run: { status: string; reason?: string }): string {
-  return run.reason ? `${run.status} (${run.reason})` : run.status;
+function statusText(run: { status: string; reason?: string; waitingOn?: string }): string {
+  const why = run.reason ?? run.waitingOn;
+  return why ? `${run.status} (${why})` : run.status;
 }

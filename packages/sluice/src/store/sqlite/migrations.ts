@@ -238,6 +238,27 @@ CREATE TABLE schedule_state (
   PRIMARY KEY (project, schedule_id)
 ) WITHOUT ROWID;`,
   },
+  {
+    version: 17,
+    name: "limit-leases",
+    // Concurrency limits across processes (see LimitStore): who holds or waits for a slot of a key; what a
+    // queued run or a waiting step waits on.
+    sql: `
+CREATE TABLE limit_leases (
+  key TEXT NOT NULL,
+  holder TEXT NOT NULL,
+  held INTEGER NOT NULL,
+  queued_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  owner_host TEXT NOT NULL,
+  owner_pid INTEGER NOT NULL,
+  owner_started_at INTEGER,
+  PRIMARY KEY (key, holder)
+) WITHOUT ROWID;
+CREATE INDEX limit_leases_by_holder ON limit_leases (holder);
+ALTER TABLE runs ADD COLUMN waiting_on TEXT;
+ALTER TABLE step_runs ADD COLUMN waiting_on TEXT;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

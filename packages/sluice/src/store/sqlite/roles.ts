@@ -1,6 +1,7 @@
 /** The SQLite store opened as the roles a home uses (see home-roles.ts): the one place a home meets SQLite. */
 import type { StoreRoles } from "../home-roles.js";
 import { outputHashesWithPrefix } from "./artifact-prefix.js";
+import { SqliteLimitTables } from "./limit-tables.js";
 import { SqliteScheduleTables } from "./schedule-tables.js";
 import { SqliteServerTables } from "./server-tables.js";
 import { SqliteStore } from "./sqlite-store.js";
@@ -10,6 +11,7 @@ export function openSqliteRoles(path: string): StoreRoles {
   const store = SqliteStore.open(path);
   let serverTables: SqliteServerTables | undefined;
   let scheduleTables: SqliteScheduleTables | undefined;
+  let limitTables: SqliteLimitTables | undefined;
   return {
     runs: store,
     completions: store,
@@ -20,6 +22,9 @@ export function openSqliteRoles(path: string): StoreRoles {
     },
     get schedules() {
       return (scheduleTables ??= new SqliteScheduleTables(store));
+    },
+    get limits() {
+      return (limitTables ??= new SqliteLimitTables(store));
     },
     maintenance: store,
     outputs: {

@@ -16,8 +16,8 @@ import type {
 export type Row = Record<string, unknown>;
 
 /** The runs table's columns and the named parameters of runParams(), for INSERT statements. */
-export const RUN_COLUMNS = `(run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at, checkpoint, project, flow, owner_started, claim, effective_params, trigger, parent_run_id)
-  VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at, @checkpoint, @project, @flow, @owner_started, @claim, @effective_params, @trigger, @parent_run_id)`;
+export const RUN_COLUMNS = `(run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at, checkpoint, project, flow, owner_started, claim, effective_params, trigger, parent_run_id, waiting_on)
+  VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at, @checkpoint, @project, @flow, @owner_started, @claim, @effective_params, @trigger, @parent_run_id, @waiting_on)`;
 
 export function runParams(run: RunRecord) {
   return {
@@ -44,6 +44,7 @@ export function runParams(run: RunRecord) {
       run.effectiveParams === undefined ? null : JSON.stringify(run.effectiveParams),
     trigger: run.trigger === undefined ? null : JSON.stringify(run.trigger),
     parent_run_id: run.trigger?.parentRunId ?? null,
+    waiting_on: run.waitingOn ?? null,
   };
 }
 
@@ -73,6 +74,8 @@ export function runFromRow(row: Row): RunRecord {
     run.effectiveParams = JSON.parse(row.effective_params as string);
   if (row.trigger !== null && row.trigger !== undefined)
     run.trigger = JSON.parse(row.trigger as string);
+  if (row.waiting_on !== null && row.waiting_on !== undefined)
+    run.waitingOn = row.waiting_on as string;
   return run;
 }
 
@@ -93,6 +96,7 @@ export function stepParams(step: StepRunRecord) {
     output: step.output ? JSON.stringify(step.output) : null,
     error: step.error ? JSON.stringify(step.error) : null,
     http: step.http ? JSON.stringify(step.http) : null,
+    waiting_on: step.waitingOn ?? null,
   };
 }
 
@@ -114,6 +118,8 @@ export function stepFromRow(row: Row): StepRunRecord {
   if (row.output !== null) step.output = JSON.parse(row.output as string);
   if (row.error !== null) step.error = JSON.parse(row.error as string);
   if (row.http !== null && row.http !== undefined) step.http = JSON.parse(row.http as string);
+  if (row.waiting_on !== null && row.waiting_on !== undefined)
+    step.waitingOn = row.waiting_on as string;
   return step;
 }
 

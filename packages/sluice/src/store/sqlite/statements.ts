@@ -11,8 +11,8 @@ const SQL = {
    AND (@project IS NULL OR COALESCE(project, 'default') = @project)
    AND (@parent_run_id IS NULL OR parent_run_id = @parent_run_id)
    ORDER BY started_at DESC, run_id DESC LIMIT @limit`,
-  putStep: `INSERT OR REPLACE INTO step_runs (run_id, step, identity, status, reason, cached, attempts, fallback, cache_key, started_at, finished_at, duration_ms, output, error, http)
-   VALUES (@run_id, @step, @identity, @status, @reason, @cached, @attempts, @fallback, @cache_key, @started_at, @finished_at, @duration_ms, @output, @error, @http)`,
+  putStep: `INSERT OR REPLACE INTO step_runs (run_id, step, identity, status, reason, cached, attempts, fallback, cache_key, started_at, finished_at, duration_ms, output, error, http, waiting_on)
+   VALUES (@run_id, @step, @identity, @status, @reason, @cached, @attempts, @fallback, @cache_key, @started_at, @finished_at, @duration_ms, @output, @error, @http, @waiting_on)`,
   getRoster: `SELECT steps FROM step_rosters WHERE run_id = ?`,
   putRoster: `INSERT OR REPLACE INTO step_rosters (run_id, steps) VALUES (?, ?)`,
   hasStepRows: `SELECT 1 FROM step_runs WHERE run_id = ? LIMIT 1`,
