@@ -15,6 +15,7 @@ import {
   resolveParams,
   SluiceError,
   startQueued,
+  withNotifications,
   type ApiKeyStore,
   type FlowVersionStore,
   type RunRecord,
@@ -231,7 +232,12 @@ export class RunManager {
         project: this.project,
         flow: run.flow,
         loadOutputs: "ran",
-        onEvent: this.publisher(),
+        onEvent: withNotifications(
+          flow.hooks,
+          { project: this.project, flow: flow.name },
+          this.home.stores,
+          this.publisher(),
+        ),
         runLimits: flow.runLimits,
       }),
     );

@@ -4,7 +4,13 @@
  */
 import { serve, type ServerType } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
-import { SluiceError, openHome, type SluiceHome, loadWorkspace } from "sluice/internal";
+import {
+  SluiceError,
+  loadWorkspace,
+  notificationsDelivered,
+  openHome,
+  type SluiceHome,
+} from "sluice/internal";
 import { buildApp, type Api } from "./app.js";
 import { RunManager } from "./run-manager.js";
 
@@ -80,6 +86,7 @@ export class SluiceServer {
   async close(): Promise<void> {
     await this.manager.scheduler.stop();
     await this.manager.close();
+    await notificationsDelivered();
     await new Promise<void>((resolve) => {
       this.http.close(() => resolve());
       (this.http as { closeAllConnections?: () => void }).closeAllConnections?.();

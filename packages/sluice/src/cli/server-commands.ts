@@ -69,6 +69,21 @@ export function registerServerCommands(
       process.exitCode = await schedulerCommand(options);
     });
 
+  program
+    .command("notifications")
+    .description(
+      "Delivery attempts of the workspace's notification hooks (its config's `on`), newest first.",
+    )
+    .addOption(configOption())
+    .addOption(homeOption())
+    .option("--run <id>", "only the notifications of this run")
+    .option("--limit <n>", "at most this many attempts (default 50)")
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      const { notificationsCommand } = await import("./commands/notifications.js");
+      process.exitCode = await notificationsCommand(options);
+    });
+
   const schedules = program
     .command("schedules")
     .description("The workspace's schedules: list, pause, resume, trigger-now.");

@@ -6,6 +6,7 @@ import type {
   CompletionStore,
   DatasetCatalog,
   LimitStore,
+  NotificationStore,
   RunStore,
   RunTrigger,
   TriggerStore,
@@ -34,6 +35,8 @@ export interface Stores {
   triggers?: TriggerStore;
   /** Concurrency limits shared with other processes; without it, this process's own. */
   limits?: LimitStore;
+  /** Where notification deliveries are recorded (runs of workspace flows with `on:` hooks). */
+  notifications?: NotificationStore;
 }
 
 export interface ExecuteOptions {

@@ -18,3 +18,10 @@ export { childRunsEnded, runFlow } from "./run-flow.js";
 export type { ChildRunOutput, RunFlowOptions } from "./run-flow.js";
 export { checkSchedules, CATCH_UP_POLICIES, OVERLAP_POLICIES } from "./schedules.js";
 export type { Schedule, ScheduleConfig } from "./schedules.js";
+export {
+  checkHooks,
+  notificationsDelivered,
+  NOTIFY_WHEN,
+  withNotifications,
+} from "./notifications.js";
+export type { NotificationHook, NotificationHookConfig, NotifyWhen } from "./notifications.js";

@@ -20,8 +20,15 @@ import {
   type SluiceEventListener,
   type Stores,
 } from "../engine/index.js";
-import type { RunRecord, RunStore, RunTrigger, TriggerStore } from "../store/index.js";
+import {
+  DEFAULT_PROJECT,
+  type RunRecord,
+  type RunStore,
+  type RunTrigger,
+  type TriggerStore,
+} from "../store/index.js";
 import { checkFlowVersion, type Workspace, type WorkspaceFlow } from "./workspace.js";
+import { withNotifications } from "./notifications.js";
 
 export interface TriggerRequest {
   params?: Record<string, unknown>;
@@ -138,7 +145,12 @@ export function startQueued(queued: QueuedTrigger, options: StartOptions): Promi
     forceAll: request.forceAll,
     stores: options.stores,
     signal: options.signal,
-    onEvent: options.onEvent,
+    onEvent: withNotifications(
+      flow.hooks,
+      { project: run.project ?? DEFAULT_PROJECT, flow: flow.name },
+      options.stores,
+      options.onEvent,
+    ),
     source: { file: flow.file, exportName: flow.exportName },
     project: run.project,
     flow: run.flow,

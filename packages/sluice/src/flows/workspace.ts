@@ -17,12 +17,35 @@ import {
 import { exportedPipelines, importModule, type Pipeline, CONFIG_NAMES } from "../runtime/index.js";
 import type { FlowVersionStore } from "../store/index.js";
 import type { LimitSlot } from "../engine/index.js";
+import {
+  checkHooks,
+  NOTIFY_WHEN,
+  type NotificationHook,
+  type NotificationHookConfig,
+  type NotifyWhen,
+} from "./notifications.js";
 
 const PROJECT_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** The config's schema, made on first use: zod loads only for commands that read a workspace. */
 async function configSchema() {
   const { z } = await import("zod");
+  const hook = z
+    .object({
+      id: z.string().min(1).optional(),
+      webhook: z.string().optional(),
+      command: z.string().min(1).optional(),
+      secretEnv: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "name an environment variable, e.g. SLUICE_HOOK_SECRET")
+        .optional(),
+      headers: z.record(z.string(), z.string()).optional(),
+      flows: z.array(z.string()).optional(),
+      retries: z.number().int().min(0).max(20).optional(),
+      retryDelayMs: z.number().int().min(0).optional(),
+      timeoutMs: z.number().int().min(1).optional(),
+    })
+    .strict();
   return z
     .object({
       project: z
@@ -33,6 +56,10 @@ async function configSchema() {
         ),
       pipelines: z.array(z.string().min(1)).min(1, "name at least one pipeline module"),
       maxConcurrentRuns: z.number().int().min(1, "must be at least 1").optional(),
+      on: z
+        .object(Object.fromEntries(NOTIFY_WHEN.map((when) => [when, z.array(hook).optional()])))
+        .strict()
+        .optional(),
       schedules: z
         .array(
           z
@@ -62,6 +89,8 @@ export interface WorkspaceConfig {
   pipelines: string[];
   /** At most this many runs of the project's flows run at once (all processes on the store). */
   maxConcurrentRuns?: number;
+  /** Notification hooks by what they wait for (see notifications.ts). */
+  on?: Partial<Record<NotifyWhen, NotificationHookConfig[]>>;
   schedules?: ScheduleConfig[];
 }
 
@@ -74,6 +103,8 @@ export interface WorkspaceFlow {
   exportName: string;
   /** The workspace's cap on running runs, which its runs wait for (its own maxConcurrentRuns comes with the pipeline). */
   runLimits: LimitSlot[];
+  /** The workspace's notification hooks (those for other flows included: each hook filters). */
+  hooks: NotificationHook[];
 }
 
 export interface Workspace {
@@ -85,6 +116,8 @@ export interface Workspace {
   schedules: Schedule[];
   /** The config's cap on running runs of the project, if any. */
   maxConcurrentRuns?: number;
+  /** The config's notification hooks, checked against its flows. */
+  hooks: NotificationHook[];
 }
 
 /** The limit of a project's running runs (a workspace's `maxConcurrentRuns`, or a server's cap). */
@@ -177,16 +210,20 @@ export async function loadWorkspace(configOrDir: string = process.cwd()): Promis
         file,
         exportName,
         runLimits,
+        hooks: [],
       });
     }
   }
   const schedules = await checkSchedules(config.schedules ?? [], new Set(flows.keys()), configPath);
+  const hooks = checkHooks(config.on, new Set(flows.keys()), configPath, root);
+  for (const flow of flows.values()) flow.hooks = hooks;
   return {
     configPath,
     root,
     project: config.project,
     flows,
     schedules,
+    hooks,
     ...(config.maxConcurrentRuns === undefined
       ? {}
       : { maxConcurrentRuns: config.maxConcurrentRuns }),

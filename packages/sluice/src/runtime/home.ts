@@ -66,6 +66,9 @@ export async function openHome(
       get limits() {
         return roles.limits;
       },
+      get notifications() {
+        return roles.notifications;
+      },
     },
   });
 }

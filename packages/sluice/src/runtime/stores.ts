@@ -1,6 +1,6 @@
 import { MemoryArtifactStore } from "../artifacts/index.js";
 import { recoverCrashedRuns, type Stores } from "../engine/index.js";
-import { MemoryLimitStore, MemoryStore } from "../store/index.js";
+import { MemoryLimitStore, MemoryNotificationStore, MemoryStore } from "../store/index.js";
 import { openHome, resolveHomePath } from "./home.js";
 
 /** A fresh set of in-memory stores: runs, completions and artifacts live as long as this object. */
@@ -13,6 +13,7 @@ export function memoryStores(): Stores {
     catalog: store,
     triggers: store,
     limits: new MemoryLimitStore(),
+    notifications: new MemoryNotificationStore(),
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { MaybePromise } from "../core/index.js";
 import type { LimitStore } from "./limit-records.js";
+import type { NotificationStore } from "./notification-records.js";
 import type { ScheduleStore } from "./schedule-records.js";
 import type { CompletionStore, DatasetCatalog, RunCheckpoints, RunStore } from "./run-store.js";
 import type { ApiKeyStore, FlowVersionStore, TriggerStore } from "./server-records.js";
@@ -52,6 +53,7 @@ export interface StoreRoles {
   serverTables: ServerTables;
   schedules: ScheduleStore;
   limits: LimitStore;
+  notifications: NotificationStore;
   maintenance: StoreMaintenance;
   outputs: OutputIndex;
   artifactRows: ArtifactRows;

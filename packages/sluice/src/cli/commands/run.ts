@@ -16,7 +16,7 @@ import {
   loadPipeline,
 } from "../../runtime/index.js";
 import { keepsCheckpoints, type RunRecord } from "../../store/index.js";
-import { childRunsEnded } from "../../flows/index.js";
+import { childRunsEnded, notificationsDelivered } from "../../flows/index.js";
 import { arazzoCommands } from "../parts.js";
 import { EXIT, usageError } from "../exit.js";
 import { cancelOnInterrupt } from "../interrupt.js";
@@ -260,6 +260,7 @@ async function executeWithProgress(
     });
     // Child runs its runFlow steps started without waiting run in this process: they end first.
     await childRunsEnded();
+    await notificationsDelivered();
     view?.close();
     if (keep) {
       keep(result);

@@ -3,7 +3,7 @@
  * `sluice schedules list | pause | resume | trigger-now`, on the local home.
  */
 import { SluiceError } from "../../core/index.js";
-import { loadWorkspace } from "../../flows/index.js";
+import { loadWorkspace, notificationsDelivered } from "../../flows/index.js";
 import { openHome } from "../../runtime/index.js";
 import { Scheduler, scheduleViews, type Clock, type TickEvent } from "../../schedule/index.js";
 import { EXIT } from "../exit.js";
@@ -67,6 +67,8 @@ export async function schedulerCommand(options: ScheduleOptions): Promise<number
     await scheduler.stop();
     return EXIT.ok;
   } finally {
+    // Notifications of the runs it started are delivered (or given up) before the store closes.
+    await notificationsDelivered();
     home.close();
   }
 }

@@ -2,7 +2,12 @@ import pc from "picocolors";
 import type { wire } from "@sluice/client";
 import { formatDuration, shownRun } from "../../engine/index.js";
 import { openHome, runDetailJson } from "../../runtime/index.js";
-import { loadWorkspace, queueTrigger, startQueued } from "../../flows/index.js";
+import {
+  loadWorkspace,
+  notificationsDelivered,
+  queueTrigger,
+  startQueued,
+} from "../../flows/index.js";
 import { EXIT } from "../exit.js";
 import { cancelOnInterrupt } from "../interrupt.js";
 import { parseParamArgs } from "../param-args.js";
@@ -98,6 +103,7 @@ async function runHere(
     return runDetailJson(shownRun(stored.run), stored.steps) as wire.RunDetail;
   } finally {
     interrupt.dispose();
+    await notificationsDelivered();
     home.close();
   }
 }

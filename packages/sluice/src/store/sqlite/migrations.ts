@@ -259,6 +259,29 @@ CREATE INDEX limit_leases_by_holder ON limit_leases (holder);
 ALTER TABLE runs ADD COLUMN waiting_on TEXT;
 ALTER TABLE step_runs ADD COLUMN waiting_on TEXT;`,
   },
+  {
+    version: 18,
+    name: "notification-attempts",
+    // Each attempt to deliver a run's event to a notification hook (see NotificationStore).
+    sql: `
+CREATE TABLE notification_attempts (
+  delivery_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  project TEXT NOT NULL,
+  hook TEXT NOT NULL,
+  event TEXT NOT NULL,
+  status TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  flow TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  ok INTEGER NOT NULL,
+  code INTEGER,
+  error TEXT,
+  will_retry INTEGER NOT NULL,
+  PRIMARY KEY (delivery_id, attempt)
+) WITHOUT ROWID;
+CREATE INDEX notification_attempts_by_time ON notification_attempts (project, at);`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -2,6 +2,7 @@
 import type { StoreRoles } from "../home-roles.js";
 import { outputHashesWithPrefix } from "./artifact-prefix.js";
 import { SqliteLimitTables } from "./limit-tables.js";
+import { SqliteNotificationTables } from "./notification-tables.js";
 import { SqliteScheduleTables } from "./schedule-tables.js";
 import { SqliteServerTables } from "./server-tables.js";
 import { SqliteStore } from "./sqlite-store.js";
@@ -12,6 +13,7 @@ export function openSqliteRoles(path: string): StoreRoles {
   let serverTables: SqliteServerTables | undefined;
   let scheduleTables: SqliteScheduleTables | undefined;
   let limitTables: SqliteLimitTables | undefined;
+  let notificationTables: SqliteNotificationTables | undefined;
   return {
     runs: store,
     completions: store,
@@ -25,6 +27,9 @@ export function openSqliteRoles(path: string): StoreRoles {
     },
     get limits() {
       return (limitTables ??= new SqliteLimitTables(store));
+    },
+    get notifications() {
+      return (notificationTables ??= new SqliteNotificationTables(store));
     },
     maintenance: store,
     outputs: {
