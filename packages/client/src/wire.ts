@@ -121,6 +121,8 @@ export type RunTrigger = {
   scheduleId?: string;
   /** The tick a schedule fired for (ms since the epoch). */
   tickAt?: number;
+  /** kind "event": the upstream run whose end started this one. */
+  upstreamRunId?: string;
 };
 
 /** A schedule of the workspace config, with its state. */
@@ -131,6 +133,8 @@ export type ScheduleView = {
   cron: string | null;
   /** An interval schedule's period; null for a cron schedule. */
   everyMs: number | null;
+  /** An event trigger: the upstream flow and the ends of its runs that start this flow. */
+  on: { flow: string; status: Array<"succeeded" | "failed" | "cancelled"> } | null;
   timezone: string;
   overlap: "skip" | "queue" | "cancel-previous" | "allow";
   catchUp: "none" | "latest" | "all";

@@ -87,6 +87,12 @@ export const ScheduleView = z
     flow: z.string(),
     cron: z.string().nullable().describe("a cron pattern read in timezone; null for an interval"),
     everyMs: z.number().nullable().describe("an interval schedule's period; null for cron"),
+    on: z
+      .object({ flow: z.string(), status: z.array(z.enum(["succeeded", "failed", "cancelled"])) })
+      .nullable()
+      .describe(
+        "an event trigger: the upstream flow and the ends of its runs that start this flow",
+      ),
     timezone: z.string(),
     overlap: z.enum(["skip", "queue", "cancel-previous", "allow"]),
     catchUp: z.enum(["none", "latest", "all"]),
@@ -123,6 +129,10 @@ export const RunTrigger = z
     parentStep: z.string().optional(),
     scheduleId: z.string().optional(),
     tickAt: z.number().optional().describe("the tick a schedule fired for (ms since the epoch)"),
+    upstreamRunId: z
+      .string()
+      .optional()
+      .describe("kind event: the upstream run whose end started this one"),
   })
   .meta({ id: "RunTrigger" });
 

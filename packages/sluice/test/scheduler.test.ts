@@ -9,6 +9,8 @@ import {
   loadWorkspace,
   nextTick,
   openHome,
+  queueTrigger,
+  startQueued,
   type ScheduleConfig,
   type SluiceHome,
   type Workspace,
@@ -160,6 +162,89 @@ describe("the scheduler", () => {
     } finally {
       delete process.env.SLOW_C;
     }
+  });
+});
+
+describe("event triggers", () => {
+  let home: SluiceHome | undefined;
+  afterEach(() => home?.close());
+
+  it("start a flow once per upstream run that ends in the watched state, across schedulers", async () => {
+    const opened = (home = await openHome(tempDir("sluice-events-")));
+    const loaded = await loadWorkspace(FIXTURE);
+    const workspace: Workspace = {
+      ...loaded,
+      schedules: await checkSchedules(
+        [
+          { id: "after-a", flow: "D", on: { flow: "A" } },
+          { id: "on-c-failure", flow: "A", on: { flow: "C", status: ["failed"] } },
+        ],
+        new Set(loaded.flows.keys()),
+        "test",
+      ),
+    };
+    const scheduler = () =>
+      new Scheduler({ workspace, stores: opened.stores, schedules: opened.schedules });
+    const first = scheduler();
+    const run = async (flow: string) => {
+      const queued = await queueTrigger(
+        workspace,
+        { runs: opened.runs, triggers: opened.serverTables },
+        flow,
+        {},
+      );
+      return (await startQueued(queued, { stores: opened.stores })).runId;
+    };
+    const a1 = await run("A");
+    const a2 = await run("A");
+    const fired = await first.runDue(Date.now());
+    await first.idle();
+    expect(fired.map((e) => `${e.scheduleId}:${e.outcome}`)).toEqual([
+      "after-a:started",
+      "after-a:started",
+    ]);
+    const ds = await opened.runs.listRuns({ pipeline: "D" });
+    expect(ds.map((r) => r.trigger?.upstreamRunId).sort()).toEqual([a1, a2].sort());
+    expect(ds.every((r) => r.trigger?.kind === "event" && r.status === "succeeded")).toBe(true);
+
+    // Neither this scheduler again nor another one on the store starts a second run for them.
+    expect(await first.runDue(Date.now())).toEqual([]);
+    expect(await scheduler().runDue(Date.now())).toEqual([]);
+
+    process.env.FAIL_C = "1";
+    try {
+      await run("C");
+    } finally {
+      delete process.env.FAIL_C;
+    }
+    await run("C"); // succeeded: "on-c-failure" waits only for failed runs
+    const second = scheduler();
+    const afterFailure = await second.runDue(Date.now());
+    await second.idle();
+    expect(afterFailure.map((e) => `${e.scheduleId}:${e.outcome}`)).toEqual([
+      "on-c-failure:started",
+    ]);
+    // The A it started ended: D follows, once.
+    const chained = await second.runDue(Date.now());
+    await second.idle();
+    expect(chained.map((e) => `${e.scheduleId}:${e.outcome}`)).toEqual(["after-a:started"]);
+    expect((await opened.runs.listRuns({ pipeline: "D" })).length).toBe(3);
+  });
+
+  it("refuse an event trigger on an unknown flow or state, naming the field", async () => {
+    await expect(
+      checkSchedules([{ flow: "A", on: { flow: "Z" } }], new Set(["A"]), "cfg"),
+    ).rejects.toThrow('cfg: schedules[0].on.flow names no flow of the workspace ("Z")');
+    await expect(
+      checkSchedules(
+        [{ flow: "A", on: { flow: "A", status: "done" as never } }],
+        new Set(["A"]),
+        "cfg",
+      ),
+    ).rejects.toThrow("schedules[0].on.status must be succeeded, failed, cancelled");
+    await expect(
+      checkSchedules([{ flow: "A", every: "1m", on: { flow: "A" } }], new Set(["A"]), "cfg"),
+    ).rejects.toThrow("give exactly one of cron");
   });
 });
 

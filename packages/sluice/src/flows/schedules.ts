@@ -7,6 +7,9 @@ import { SluiceError } from "../core/index.js";
 
 export const OVERLAP_POLICIES = ["skip", "queue", "cancel-previous", "allow"] as const;
 export const CATCH_UP_POLICIES = ["none", "latest", "all"] as const;
+/** The ends of an upstream run that an event trigger can wait for. */
+export const EVENT_STATUSES = ["succeeded", "failed", "cancelled"] as const;
+export type EventStatus = (typeof EVENT_STATUSES)[number];
 
 /** A schedule as written in the config. */
 export interface ScheduleConfig {
@@ -15,8 +18,10 @@ export interface ScheduleConfig {
   flow: string;
   /** A cron pattern (5 fields, or 6 with seconds; L, W and # too). Give `cron` or `every`. */
   cron?: string;
-  /** An interval: "30s", "15m", "2h", "1d". Give `cron` or `every`. */
+  /** An interval: "30s", "15m", "2h", "1d". Give `cron`, `every` or `on`. */
   every?: string;
+  /** An event trigger: the flow starts once per run of `on.flow` that ends in `status` (default "succeeded"). */
+  on?: { flow: string; status?: EventStatus | EventStatus[] };
   /** The IANA timezone the cron is read in. @defaultValue "UTC" */
   timezone?: string;
   params?: Record<string, unknown>;
@@ -39,6 +44,8 @@ export interface Schedule {
   flow: string;
   cron?: string;
   everyMs?: number;
+  /** An event trigger: runs of this flow (of the same project) ending in one of these states. */
+  on?: { flow: string; status: EventStatus[] };
   timezone: string;
   params: Record<string, unknown>;
   overlap: (typeof OVERLAP_POLICIES)[number];
@@ -82,8 +89,28 @@ export async function checkSchedules(
         `"${id}" is also schedules[${earlier}]'s id: give each schedule of one flow its own id.`,
       );
     seen.set(id, index);
-    if ((config.cron === undefined) === (config.every === undefined))
-      fail("cron", 'give exactly one of cron ("30 9 * * 1-5") and every ("15m").');
+    const whens = [config.cron, config.every, config.on].filter((when) => when !== undefined);
+    if (whens.length !== 1)
+      fail(
+        "cron",
+        'give exactly one of cron ("30 9 * * 1-5"), every ("15m") and on ({ "flow": "A", "status": "succeeded" }).',
+      );
+    let on: Schedule["on"];
+    if (config.on !== undefined) {
+      if (!flows.has(config.on.flow))
+        fail(
+          "on.flow",
+          `names no flow of the workspace ("${config.on.flow}"). Flows: ${[...flows].join(", ")}.`,
+        );
+      const statuses = [config.on.status ?? "succeeded"].flat();
+      for (const status of statuses)
+        if (!EVENT_STATUSES.includes(status))
+          fail(
+            "on.status",
+            `must be ${EVENT_STATUSES.join(", ")} (or a list of them); got "${String(status)}".`,
+          );
+      on = { flow: config.on.flow, status: statuses };
+    }
     const timezone = config.timezone ?? "UTC";
     if (!isTimezone(timezone))
       fail(
@@ -135,6 +162,7 @@ export async function checkSchedules(
     };
     if (config.cron !== undefined) schedule.cron = config.cron;
     if (everyMs !== undefined) schedule.everyMs = everyMs;
+    if (on !== undefined) schedule.on = on;
     const startAt = date("startDate");
     const endAt = date("endDate");
     if (startAt !== undefined) schedule.startAt = startAt;

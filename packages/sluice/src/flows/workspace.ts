@@ -10,6 +10,7 @@ import { flowDefinition, type FlowDefinition } from "./definition.js";
 import {
   CATCH_UP_POLICIES,
   checkSchedules,
+  EVENT_STATUSES,
   OVERLAP_POLICIES,
   type Schedule,
   type ScheduleConfig,
@@ -68,6 +69,15 @@ async function configSchema() {
               flow: z.string().min(1),
               cron: z.string().optional(),
               every: z.string().optional(),
+              on: z
+                .object({
+                  flow: z.string().min(1),
+                  status: z
+                    .union([z.enum(EVENT_STATUSES), z.array(z.enum(EVENT_STATUSES))])
+                    .optional(),
+                })
+                .strict()
+                .optional(),
               timezone: z.string().optional(),
               params: z.record(z.string(), z.unknown()).optional(),
               overlap: z.enum(OVERLAP_POLICIES).optional(),

@@ -16,7 +16,7 @@ import {
   type TriggerRequest,
   type Workspace,
 } from "../flows/index.js";
-import type { RunRecord, ScheduleStore } from "../store/index.js";
+import type { RunRecord, RunTrigger, ScheduleStore } from "../store/index.js";
 import { nextTick, ticksBetween } from "./ticks.js";
 
 export interface Clock {
@@ -31,6 +31,10 @@ const GRACE_MS = 60_000;
 const MAX_SLEEP_MS = 60_000;
 /** How often a queued tick looks whether the runs it waits for have ended. */
 const QUEUE_POLL_MS = 500;
+/** How often event triggers look for upstream runs that ended. */
+const EVENT_POLL_MS = 1000;
+/** At most this many newest upstream runs per state are looked at on each poll. */
+const EVENT_SCAN_LIMIT = 200;
 
 export interface TickEvent {
   scheduleId: string;
@@ -107,8 +111,66 @@ export class Scheduler {
     const paused = new Set(await this.options.schedules.pausedSchedules(this.project));
     for (const schedule of this.options.workspace.schedules) {
       if (!schedule.enabled || paused.has(schedule.id)) continue;
+      if (schedule.on) {
+        events.push(...(await this.fireEvents(schedule, now)));
+        continue;
+      }
       for (const tickAt of await this.dueTicks(schedule, now))
         events.push(await this.fire(schedule, tickAt));
+    }
+    return events;
+  }
+
+  /**
+   * An event trigger: one run per upstream run that ended (in a watched state) since the newest one
+   * it fired for (or the scheduler's start, and at least a minute back). The idempotency key names the
+   * upstream run, so of several schedulers, and across restarts, exactly one run starts for it.
+   */
+  private async fireEvents(schedule: Schedule, now: number): Promise<TickEvent[]> {
+    const { on } = schedule;
+    const { runs } = this.options.stores;
+    const last = await this.options.schedules.lastTick(this.project, schedule.id);
+    const from = last?.tickAt ?? Math.min(this.startedAt, now - GRACE_MS);
+    const ended: RunRecord[] = [];
+    for (const status of on!.status)
+      for (const run of await runs.listRuns({
+        pipeline: on!.flow,
+        project: this.project,
+        status,
+        limit: EVENT_SCAN_LIMIT,
+      }))
+        if ((run.finishedAt ?? 0) > from) ended.push(run);
+    ended.sort((a, b) => a.finishedAt! - b.finishedAt! || (a.runId < b.runId ? -1 : 1));
+    const events: TickEvent[] = [];
+    for (const upstream of ended) {
+      const tickAt = upstream.finishedAt!;
+      // Moves the trigger's mark past this run; two runs that ended in the same millisecond share a tick.
+      await this.options.schedules.claimTick({
+        project: this.project,
+        scheduleId: schedule.id,
+        tickAt,
+        firedAt: this.clock.now(),
+      });
+      const started = await this.launchRun(
+        schedule,
+        { kind: "event", scheduleId: schedule.id, upstreamRunId: upstream.runId, tickAt },
+        `event:${schedule.id}:${upstream.runId}`,
+      );
+      await this.options.schedules.settleTick(
+        this.project,
+        schedule.id,
+        tickAt,
+        "started",
+        started.runId,
+      );
+      const event: TickEvent = {
+        scheduleId: schedule.id,
+        tickAt,
+        outcome: started.created ? "started" : "taken",
+        runId: started.runId,
+      };
+      this.options.onTick?.(event);
+      events.push(event);
     }
     return events;
   }
@@ -169,19 +231,11 @@ export class Scheduler {
   }
 
   private async start(schedule: Schedule, tickAt: number): Promise<string> {
-    const launch =
-      this.options.launch ?? ((flow, request, key) => this.launchHere(flow, request, key));
-    const started = await launch(
-      schedule.flow,
-      { params: schedule.params, trigger: { kind: "schedule", scheduleId: schedule.id, tickAt } },
+    const started = await this.launchRun(
+      schedule,
+      { kind: "schedule", scheduleId: schedule.id, tickAt },
       `schedule:${schedule.id}:${tickAt}`,
     );
-    if (started.created) {
-      const mine = this.started.get(schedule.id) ?? new Set();
-      this.started.set(schedule.id, mine);
-      mine.add(started);
-      this.follow(started.done.then(() => mine.delete(started)));
-    }
     await this.options.schedules.settleTick(
       this.project,
       schedule.id,
@@ -190,6 +244,24 @@ export class Scheduler {
       started.runId,
     );
     return started.runId;
+  }
+
+  /** Triggers the schedule's flow and follows the run (stop() cancels it). */
+  private async launchRun(schedule: Schedule, trigger: RunTrigger, idempotencyKey: string) {
+    const launch =
+      this.options.launch ?? ((flow, request, key) => this.launchHere(flow, request, key));
+    const started = await launch(
+      schedule.flow,
+      { params: schedule.params, trigger },
+      idempotencyKey,
+    );
+    if (started.created) {
+      const mine = this.started.get(schedule.id) ?? new Set();
+      this.started.set(schedule.id, mine);
+      mine.add(started);
+      this.follow(started.done.then(() => mine.delete(started)));
+    }
+    return started;
   }
 
   /** The default launch: the trigger path, and the run in this process. */
@@ -248,10 +320,11 @@ export class Scheduler {
       }
       if (this.stopped) return;
       const now = this.clock.now();
+      const enabled = this.options.workspace.schedules.filter((schedule) => schedule.enabled);
       const next = Math.min(
-        ...this.options.workspace.schedules
-          .filter((schedule) => schedule.enabled)
-          .map((schedule) => nextTick(schedule, now) ?? Infinity),
+        ...enabled.map((schedule) =>
+          schedule.on ? now + EVENT_POLL_MS : (nextTick(schedule, now) ?? Infinity),
+        ),
       );
       this.timer = setTimeout(loop, Math.max(0, Math.min(MAX_SLEEP_MS, next - now)));
     };

@@ -21,6 +21,7 @@ function cronOf(schedule: Schedule): Cron {
 
 /** The first tick strictly after `after` (ms since the epoch), or undefined when there is none. */
 export function nextTick(schedule: Schedule, after: number): number | undefined {
+  if (schedule.on) return undefined; // an event trigger has no ticks of its own
   const from = Math.max(after, (schedule.startAt ?? -Infinity) - 1);
   let tick: number | undefined;
   if (schedule.everyMs !== undefined) {
@@ -44,7 +45,7 @@ export function ticksBetween(
 ): number[] {
   const low = Math.max(after, (schedule.startAt ?? -Infinity) - 1);
   const high = Math.min(until, schedule.endAt ?? Infinity);
-  if (high <= low) return [];
+  if (high <= low || schedule.on) return [];
   let ticks: number[];
   if (schedule.everyMs !== undefined) {
     const anchor = schedule.startAt ?? 0;

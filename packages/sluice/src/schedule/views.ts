@@ -20,6 +20,7 @@ export async function scheduleViews(
       flow: schedule.flow,
       cron: schedule.cron ?? null,
       everyMs: schedule.everyMs ?? null,
+      on: schedule.on ?? null,
       timezone: schedule.timezone,
       overlap: schedule.overlap,
       catchUp: schedule.catchUp,

@@ -31,6 +31,8 @@ export interface RunTrigger {
   /** kind "schedule": the schedule and the tick it fired for (ms since the epoch). */
   scheduleId?: string;
   tickAt?: number;
+  /** kind "event": the upstream run whose end started this one (scheduleId names the trigger). */
+  upstreamRunId?: string;
 }
 
 export interface RunRecord {

@@ -90,7 +90,9 @@ export async function schedulesListCommand(options: ScheduleOptions): Promise<nu
         rows.map((row) => [
           row.id,
           row.flow,
-          row.cron ?? `every ${String((row.everyMs ?? 0) / 1000)}s`,
+          row.on
+            ? `after ${row.on.flow} ${row.on.status.join("|")}`
+            : (row.cron ?? `every ${String((row.everyMs ?? 0) / 1000)}s`),
           row.timezone,
           !row.enabled ? "disabled" : row.paused ? "paused" : "active",
           row.nextTickAt ?? "-",
