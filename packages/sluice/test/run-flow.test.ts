@@ -30,6 +30,24 @@ function setup() {
 }
 
 describe("runFlow", () => {
+  it("preview names the flow each runFlow step would start", () => {
+    const { home } = setup();
+    const preview = sluice(["preview", PARENT, "--json"], { home });
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(
+      preview.json().steps.map((s: { name: string; runsFlow?: string }) => [s.name, s.runsFlow]),
+    ).toEqual([
+      ["A", "A"],
+      ["B", "B"],
+      ["C", "C"],
+      ["D", "D"],
+    ]);
+    expect(sluice(["preview", PARENT], { home }).stdout).toContain(
+      'C (pending: forced; starts a run of flow "C")',
+    );
+    expect(runsOf(home)).toEqual([]);
+  });
+
   it("runs A, then B (with A's param) and C, then D, each a child run linked to the parent", () => {
     const { home, log, lines } = setup();
     const run = sluice(["run", PARENT, "--json"], { home, env: { FLOW_LOG: log } });

@@ -271,6 +271,8 @@ export interface StepDefinition {
   /** Set for a map step (map()): `run` is the item body, which the engine calls once per item. */
   readonly map?: MapSpec;
   readonly concurrency?: ConcurrencyLimit;
+  /** Set for a runFlow step: the flow whose run it starts (preview names it). */
+  readonly childFlow?: string;
 }
 
 /** How a map step runs its items (see map.ts). */

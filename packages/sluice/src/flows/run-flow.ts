@@ -13,6 +13,7 @@ import {
   sha256,
   SluiceError,
   step,
+  stepOf,
   type AnyStep,
   type InputSpec,
   type RetryOptions,
@@ -64,7 +65,7 @@ export function runFlow<const I extends InputSpec = {}, const A extends readonly
   options: RunFlowOptions<I, A> = {},
 ) {
   const folder = declaringFolder();
-  return step(options.name ?? flow, {
+  const made = step(options.name ?? flow, {
     inputs: options.inputs,
     after: options.after,
     // Every run of the parent triggers (or finds again) its own child: the child's steps cache.
@@ -74,6 +75,8 @@ export function runFlow<const I extends InputSpec = {}, const A extends readonly
     run: (args, ctx): Promise<ChildRunOutput> =>
       runChild(flow, options as RunFlowOptions<InputSpec, readonly AnyStep[]>, folder, args, ctx),
   });
+  // The same step, knowing its child flow: preview says which flow it would start.
+  return stepOf(made.name, Object.freeze({ ...made.definition, childFlow: flow })) as typeof made;
 }
 
 async function runChild(

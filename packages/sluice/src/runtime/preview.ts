@@ -22,6 +22,8 @@ export interface PreviewStep {
   conditions?: string[];
   /** With reason `items-failed`: how many items of the map's last output failed (the run retries just those). */
   itemsFailed?: number;
+  /** A runFlow step: the flow whose run it would start (its own steps are planned when it starts). */
+  runsFlow?: string;
 }
 
 /**
@@ -76,6 +78,8 @@ export async function previewSteps(
     const skippedWith = conditions.get(step.index);
     if (skippedWith) shown.conditions = skippedWith;
     if (step.itemsFailed !== undefined) shown.itemsFailed = step.itemsFailed;
+    const childFlow = graph.nodes[step.index]!.def.childFlow;
+    if (childFlow !== undefined) shown.runsFlow = childFlow;
     steps.push(shown);
     if (graph.nodes[step.index]!.def.dynamic)
       steps.push(
@@ -111,10 +115,12 @@ export class Preview {
             : step.status === "dynamic"
               ? `dynamic: known when "${step.deps[0]}" has run`
               : `pending: ${step.reason}${failed}`;
+        const child =
+          step.runsFlow === undefined ? "" : `; starts a run of flow "${step.runsFlow}"`;
         return {
           name: step.name,
           deps: step.deps,
-          label: `${step.name}${params} (${label}${conditionNote(step)})`,
+          label: `${step.name}${params} (${label}${child}${conditionNote(step)})`,
         };
       }),
     );
@@ -129,18 +135,22 @@ export class Preview {
       deps: string[];
       conditions?: string[];
       itemsFailed?: number;
+      runsFlow?: string;
     }>;
   } {
     return {
       pipeline: this.pipeline,
-      steps: this.steps.map(({ name, status, reason, deps, conditions, itemsFailed }) => ({
-        name,
-        status,
-        reason,
-        deps,
-        ...(conditions ? { conditions } : {}),
-        ...(itemsFailed === undefined ? {} : { itemsFailed }),
-      })),
+      steps: this.steps.map(
+        ({ name, status, reason, deps, conditions, itemsFailed, runsFlow }) => ({
+          name,
+          status,
+          reason,
+          deps,
+          ...(conditions ? { conditions } : {}),
+          ...(itemsFailed === undefined ? {} : { itemsFailed }),
+          ...(runsFlow === undefined ? {} : { runsFlow }),
+        }),
+      ),
     };
   }
 }
