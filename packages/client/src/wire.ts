@@ -247,6 +247,8 @@ export type TriggerRequest = {
   targets?: string[];
   force?: string[];
   forceAll?: boolean;
+  /** The run (and its runFlow step) that starts this one: recorded as trigger kind "parent". */
+  parent?: { runId: string; step: string };
 };
 
 /** The run a trigger started (or found). */

@@ -111,7 +111,15 @@ export function flowRoutes(app: Api, manager: RunManager): void {
       const { flow } = c.req.valid("param");
       const key = c.req.valid("header")["idempotency-key"];
       const body = (c.req.header("content-type") ?? "").includes("json") ? c.req.valid("json") : {};
-      const { run, created } = await manager.trigger(flow, body ?? {}, key);
+      const { parent, ...request } = body ?? {};
+      const trigger = parent
+        ? { kind: "parent" as const, parentRunId: parent.runId, parentStep: parent.step }
+        : undefined;
+      const { run, created } = await manager.trigger(
+        flow,
+        { ...request, ...(trigger ? { trigger } : {}) },
+        key,
+      );
       return c.json({ ...manager.errors.withError(runJson(run)), created }, created ? 201 : 200);
     },
   );

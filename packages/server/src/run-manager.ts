@@ -104,6 +104,8 @@ export class RunManager {
           stores: this.home.stores,
           signal,
           onEvent: this.publisher(),
+          // The server runs children itself, whatever the workspace's `server` says.
+          childRuns: "local",
         }),
       );
     return { run: queued.run, created: queued.created };
@@ -239,6 +241,7 @@ export class RunManager {
           this.publisher(),
         ),
         runLimits: flow.runLimits,
+        childRuns: "local",
       }),
     );
   }

@@ -255,6 +255,13 @@ export const TriggerRequest = z
     targets: z.array(z.string()).optional(),
     force: z.array(z.string()).optional(),
     forceAll: z.boolean().optional(),
+    parent: z
+      .object({ runId: z.string().min(1), step: z.string().min(1) })
+      .strict()
+      .optional()
+      .describe(
+        "the run (and its runFlow step) that starts this one, perhaps in another store: recorded as trigger kind parent",
+      ),
   })
   .strict()
   .meta({ id: "TriggerRequest" });

@@ -96,6 +96,10 @@ program
   .addOption(logLevelOption())
   .addOption(homeOption())
   .option("--in-memory", "record nothing on disk: runs and outputs live in this process only")
+  .option(
+    "--server <url>",
+    "runFlow steps trigger their child runs on this sluice server (key from SLUICE_API_KEY; default: the workspace's server, else here)",
+  )
   .addOption(paramSetOption())
   .addOption(paramsOption())
   .addOption(noCheckDependenciesOption())

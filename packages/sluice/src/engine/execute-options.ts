@@ -13,6 +13,7 @@ import type {
 } from "../store/index.js";
 import type { SluiceEventListener } from "./events.js";
 import type { LimitSlot } from "./limits.js";
+import type { ChildRunsTarget } from "./step-context.js";
 
 /**
  * When a step's body may run. "strict": only once its inputs' records (output, completion) are
@@ -40,6 +41,8 @@ export interface Stores {
 }
 
 export interface ExecuteOptions {
+  /** Where runFlow steps trigger their children. @defaultValue the workspace's `server`, else this process */
+  childRuns?: ChildRunsTarget;
   /** Run limits to hold before the run starts (it is recorded `queued` while it waits). */
   runLimits?: readonly LimitSlot[];
   graph: PipelineGraph;

@@ -32,4 +32,4 @@ export { checkResumable } from "./resume-check.js";
 export { holdLimits, limitStoreOr, LIMIT_POLL_MS } from "./limits.js";
 export type { LimitSlot, WaitOptions } from "./limits.js";
 export { Context } from "./step-context.js";
-export type { RunServices } from "./step-context.js";
+export type { ChildRunsTarget, RunServices } from "./step-context.js";

@@ -92,6 +92,7 @@ export class RunState {
       project: options.project,
       trigger: options.trigger,
       withoutRunSlots: (wait) => this.runSlots.without(wait, this.runControl.signal),
+      ...(options.childRuns === undefined ? {} : { childRuns: options.childRuns }),
     };
   }
 

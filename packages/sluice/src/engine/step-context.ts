@@ -26,7 +26,12 @@ export interface RunServices {
   readonly trigger?: RunTrigger;
   /** Runs `wait` with the run's limit slots given up (a parent waiting on a child run holds none). */
   withoutRunSlots<T>(wait: () => Promise<T>): Promise<T>;
+  /** Where runFlow steps trigger their children: undefined for the workspace's choice. */
+  readonly childRuns?: ChildRunsTarget;
 }
+
+/** Where a run's `runFlow` children are triggered: in this process, or on a sluice server. */
+export type ChildRunsTarget = "local" | { url: string; apiKey?: string; project?: string };
 
 /** A step's context. Its signal and logger are made only if the body reads them. */
 export class Context implements StepContext {

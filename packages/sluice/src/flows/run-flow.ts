@@ -26,6 +26,7 @@ import type { RunStatus } from "../core/index.js";
 import type { RunRecord } from "../store/index.js";
 import { findConfig, loadWorkspace, type Workspace, type WorkspaceFlow } from "./workspace.js";
 import { queueTrigger, startQueued } from "./trigger.js";
+import { runRemoteChild } from "./remote-child.js";
 import { dirname } from "node:path";
 
 export interface RunFlowOptions<I extends InputSpec, A extends readonly AnyStep[]> {
@@ -87,21 +88,43 @@ async function runChild(
   ctx: StepContext,
 ): Promise<ChildRunOutput> {
   const services = Context.servicesOf(ctx);
-  if (!services?.stores.triggers)
+  if (!services)
+    throw new SluiceError(
+      "invalid-usage",
+      `step "${ctx.step}": runFlow("${name}") runs only inside a sluice run.`,
+      { step: ctx.step },
+    );
+  const workspace = await workspaceFor(options.config, folder);
+  const params = options.params ? options.params(args as never) : {};
+  const idempotencyKey = `runFlow:${sha256(canonicalJson([services.runId, ctx.step, name, params])).slice(0, 40)}`;
+  const target =
+    services.childRuns ?? (workspace.server === undefined ? "local" : { url: workspace.server });
+  if (target !== "local")
+    return runRemoteChild(
+      {
+        server: options.project === undefined ? target : { ...target, project: options.project },
+        workspace,
+        flow: name,
+        params,
+        ...(options.version === undefined ? {} : { version: options.version }),
+        idempotencyKey,
+        wait: options.wait !== false,
+      },
+      services,
+      ctx,
+    );
+  if (!services.stores.triggers)
     throw new SluiceError(
       "invalid-usage",
       `step "${ctx.step}": runFlow("${name}") runs only inside a sluice run whose stores can trigger runs (a sluice home, or memoryStores()).`,
       { step: ctx.step },
     );
-  const workspace = await workspaceFor(options.config, folder);
   if (options.project !== undefined && options.project !== workspace.project)
     throw new SluiceError(
       "not-found",
-      `step "${ctx.step}": runFlow("${name}") asks for project "${options.project}", but the workspace ${workspace.configPath} is project "${workspace.project}". Flows of other projects are triggered through their server.`,
+      `step "${ctx.step}": runFlow("${name}") asks for project "${options.project}", but the workspace ${workspace.configPath} is project "${workspace.project}". Flows of other projects are triggered through their server (the workspace's "server", or sluice run --server).`,
       { step: ctx.step },
     );
-  const params = options.params ? options.params(args as never) : {};
-  const idempotencyKey = `runFlow:${sha256(canonicalJson([services.runId, ctx.step, name, params])).slice(0, 40)}`;
   const queued = await queueTrigger(
     workspace,
     { runs: services.stores.runs, triggers: services.stores.triggers },
@@ -117,7 +140,12 @@ async function runChild(
   ctx.log.info(`${queued.created ? "started" : "continuing"} run ${child.runId} of flow "${name}"`);
   const finish = () =>
     queued.created
-      ? startQueued(queued, { stores: services.stores, signal: ctx.signal, loadOutputs: "ran" })
+      ? startQueued(queued, {
+          stores: services.stores,
+          signal: ctx.signal,
+          loadOutputs: "ran",
+          childRuns: services.childRuns,
+        })
       : continueRun(queued.flow, child, services, ctx.signal);
   if (options.wait === false) {
     keepUntilEnded(finish());
@@ -162,6 +190,7 @@ async function continueRun(
         source: { file: flow.file, exportName: flow.exportName },
         loadOutputs: "ran",
         runLimits: flow.runLimits,
+        childRuns: services.childRuns,
       });
     }
     if (signal.aborted) throw signal.reason;

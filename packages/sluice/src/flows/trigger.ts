@@ -15,6 +15,7 @@ import {
   newClaim,
   newRunId,
   ownerFields,
+  type ChildRunsTarget,
   type LimitSlot,
   type RunResult,
   type SluiceEventListener,
@@ -126,6 +127,8 @@ export interface StartOptions {
   loadOutputs?: "all" | "ran";
   /** The run limits it waits for. @defaultValue the workspace's (its flow's `runLimits`) */
   runLimits?: readonly LimitSlot[];
+  /** Where its runFlow steps trigger their children (a server's runs: "local"). */
+  childRuns?: ChildRunsTarget;
 }
 
 /** Starts a run `queueTrigger` created, in this process: the engine adopts it under its claim. */
@@ -157,5 +160,6 @@ export function startQueued(queued: QueuedTrigger, options: StartOptions): Promi
     trigger: run.trigger,
     loadOutputs: options.loadOutputs ?? "ran",
     runLimits: options.runLimits ?? flow.runLimits,
+    childRuns: options.childRuns,
   });
 }

@@ -57,6 +57,10 @@ async function configSchema() {
         ),
       pipelines: z.array(z.string().min(1)).min(1, "name at least one pipeline module"),
       maxConcurrentRuns: z.number().int().min(1, "must be at least 1").optional(),
+      server: z
+        .string()
+        .regex(/^https?:\/\//, "must be an http:// or https:// URL of a sluice server")
+        .optional(),
       on: z
         .object(Object.fromEntries(NOTIFY_WHEN.map((when) => [when, z.array(hook).optional()])))
         .strict()
@@ -99,6 +103,8 @@ export interface WorkspaceConfig {
   pipelines: string[];
   /** At most this many runs of the project's flows run at once (all processes on the store). */
   maxConcurrentRuns?: number;
+  /** The sluice server that runFlow steps of local runs trigger their children on (key: SLUICE_API_KEY). */
+  server?: string;
   /** Notification hooks by what they wait for (see notifications.ts). */
   on?: Partial<Record<NotifyWhen, NotificationHookConfig[]>>;
   schedules?: ScheduleConfig[];
@@ -128,6 +134,8 @@ export interface Workspace {
   maxConcurrentRuns?: number;
   /** The config's notification hooks, checked against its flows. */
   hooks: NotificationHook[];
+  /** The config's `server`: where runFlow steps of local runs trigger their children. */
+  server?: string;
 }
 
 /** The limit of a project's running runs (a workspace's `maxConcurrentRuns`, or a server's cap). */
@@ -234,6 +242,7 @@ export async function loadWorkspace(configOrDir: string = process.cwd()): Promis
     flows,
     schedules,
     hooks,
+    ...(config.server === undefined ? {} : { server: config.server }),
     ...(config.maxConcurrentRuns === undefined
       ? {}
       : { maxConcurrentRuns: config.maxConcurrentRuns }),

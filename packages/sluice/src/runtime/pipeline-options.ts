@@ -1,6 +1,12 @@
 /** What the Pipeline's methods take and return, and the params and outputs `pipeline()` infers from its steps. */
 import type { AnyStep, LogLevel, ParamsOf, Step } from "../core/index.js";
-import type { Durability, LimitSlot, SluiceEventListener, Stores } from "../engine/index.js";
+import type {
+  ChildRunsTarget,
+  Durability,
+  LimitSlot,
+  SluiceEventListener,
+  Stores,
+} from "../engine/index.js";
 import type { Executor } from "../executors/index.js";
 import type { PlanOptions } from "../planner/index.js";
 import type { RunTrigger } from "../store/index.js";
@@ -89,6 +95,8 @@ export interface RunOptions extends PreviewOptions {
   loadOutputs?: "all" | "ran";
   /** Limits the run waits for before it starts, besides the pipeline's maxConcurrentRuns (a workspace's or server's cap). */
   runLimits?: readonly LimitSlot[];
+  /** Where runFlow steps trigger their children. @defaultValue the workspace's `server`, else this process */
+  childRuns?: ChildRunsTarget;
 }
 
 type UnionToIntersection<U> = (U extends unknown ? (union: U) => void : never) extends (

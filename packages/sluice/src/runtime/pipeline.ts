@@ -178,6 +178,7 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
       trigger: options.trigger,
       loadOutputs: options.loadOutputs,
       runLimits: this.runLimits(options.project, options.runLimits),
+      childRuns: options.childRuns,
     });
     if (options.summary)
       process.stdout.write(

@@ -43,6 +43,8 @@ export interface RunCommandOptions {
   checkDependencies?: boolean;
   only?: string;
   from?: string;
+  /** --server URL: runFlow steps trigger their children on that server (key from SLUICE_API_KEY). */
+  server?: string;
 }
 
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
@@ -252,6 +254,9 @@ async function executeWithProgress(
   try {
     const result = await pipeline.run({
       ...runOptions,
+      ...(options.server === undefined
+        ? {}
+        : { childRuns: { url: options.server, apiKey: process.env.SLUICE_API_KEY } }),
       // Only --json prints outputs: without it, complete steps' outputs need not be read back.
       loadOutputs: options.json ? "all" : "ran",
       signal: interrupt.signal,
