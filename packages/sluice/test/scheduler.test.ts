@@ -15,6 +15,7 @@ import {
   type SluiceHome,
   type Workspace,
 } from "sluice/internal";
+import { memoryStores, pipeline, step } from "sluice";
 import { root, sluiceAsync } from "../../../test/support/cli.js";
 import { tempDir } from "../../../test/support/temp-dir.js";
 
@@ -162,6 +163,34 @@ describe("the scheduler", () => {
     } finally {
       delete process.env.SLOW_C;
     }
+  });
+});
+
+describe("ctx.scheduledAt", () => {
+  it("is the tick a run was started for, in the run and when it is resumed", async () => {
+    const seen: Array<string | undefined> = [];
+    let fail = true;
+    const report = step("report", {
+      cache: false,
+      run: (_args, ctx) => {
+        seen.push(ctx.scheduledAt?.toISOString());
+        if (fail) throw new Error("not yet");
+        return "ok";
+      },
+    });
+    const flow = pipeline("reporting", { steps: [report] });
+    const stores = memoryStores();
+    const tickAt = at("2026-03-09T13:30:00Z");
+    const first = await flow.run({
+      stores,
+      trigger: { kind: "schedule", scheduleId: "weekday", tickAt },
+    });
+    expect(first.status).toBe("failed");
+    fail = false;
+    const resumed = await flow.run({ stores, runId: first.runId, resume: true });
+    expect(resumed.status).toBe("succeeded");
+    expect(seen).toEqual(["2026-03-09T13:30:00.000Z", "2026-03-09T13:30:00.000Z"]);
+    expect(seen).toHaveLength(2);
   });
 });
 

@@ -96,6 +96,9 @@ class RunExecution extends RunState {
         "not-found",
         `No run ${this.runId} to resume. List runs with: sluice runs`,
       );
+    // A resumed run keeps what started it: its steps still see the tick (ctx.scheduledAt).
+    if (this.options.trigger === undefined && resumed?.trigger)
+      this.services = { ...this.services, trigger: resumed.trigger };
     let adopt = this.options.adopt;
     if (this.runSlots.any) {
       try {

@@ -40,7 +40,7 @@ export const CANCEL_GRACE_MS = 3_000;
 export class RunState {
   readonly runId: string;
   /** Offered to bodies sluice provides (runFlow): see RunServices. */
-  readonly services: RunServices;
+  services: RunServices;
   readonly states: Array<StepState | undefined>;
   readonly ordered: StepState[] = [];
   /** Body slots: at most `concurrency` bodies at once. */
