@@ -69,9 +69,14 @@ export function describeLimitStoreConformance(
       await limits.renewLimits(["x"], 5000);
       expect((await limits.acquireLimit(ask("b", 1001, 1))).acquired).toBe(true);
       expect((await limits.acquireLimit(ask("y", 1001, 1, "other"))).acquired).toBe(false);
+      // A refusal drops the key's lapsed leases (a's).
+      const refused = await limits.acquireLimit(ask("c", 1002, 1));
+      expect(refused.acquired).toBe(false);
+      expect(refused.leases.map((l) => l.holder).sort()).toEqual(["b", "c"]);
       const all = await limits.limitLeases();
       expect(all.map((l) => `${l.key}:${l.holder}:${l.held}`).sort()).toEqual([
         "gpu:b:true",
+        "gpu:c:false",
         "other:x:true",
         "other:y:false",
       ]);

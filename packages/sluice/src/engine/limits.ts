@@ -1,15 +1,20 @@
 /**
  * Concurrency limits: waiting in line for a slot of a key and holding it, on the store's LimitStore
- * so that every process on the store shares the count. A holder that waits asks again when a slot
- * is given back in this process, and at least every LIMIT_POLL_MS for the other processes; its
- * leases are renewed every HEARTBEAT_MS while held, and lapse LEASE_MS after its process died on
- * another host (on this host a dead holder is seen at once from the process table).
+ * so that every process on the store shares the count.
+ *
+ * Each process keeps its own line per key in front of the store: only the first holders of that line,
+ * as many as slots this process does not hold, ask the store (one transaction each); the others wait
+ * without touching the store until a slot given back here, or a success ahead of them, wakes the next. So a step under a limit costs one transaction to take its slot and one to give it back,
+ * however many wait. The first of a line that the store refuses asks again when a slot is given back
+ * here, and at least every LIMIT_POLL_MS for the other processes. Leases are renewed every
+ * HEARTBEAT_MS while held, and lapse LEASE_MS after their process died on another host (on this host
+ * a dead holder is seen at once from the process table).
  */
 import { SluiceError } from "../core/index.js";
 import { MemoryLimitStore, type LimitLease, type LimitStore } from "../store/index.js";
 import { HEARTBEAT_MS, LEASE_MS, processGone, thisProcess } from "./owner.js";
 
-/** How often a waiter asks the store again when no slot was given back in this process. */
+/** How often the first of a line asks the store again when no slot was given back in this process. */
 export const LIMIT_POLL_MS = 500;
 
 /** A slot under a limit: what to ask for and how messages name it. */
@@ -25,6 +30,11 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** Called once, when the holder has to wait, with what it waits on (`limit gpu 2/2`). */
   onWaiting?: (waitingOn: string) => void | Promise<void>;
+  /**
+   * Call onWaiting only once the wait lasted this long (not waited for): a short wait, such as a
+   * step's turn among steps of its own run, is not worth a record. @defaultValue at once, awaited
+   */
+  announceAfterMs?: number;
 }
 
 /** Limits of runs that use no store of their own (custom stores without `limits`) are this process's. */
@@ -34,9 +44,29 @@ export function limitStoreOr(store: LimitStore | undefined): LimitStore {
   return store ?? processLimits;
 }
 
-const wakeups = new Map<string, Set<() => void>>();
+/** This process's line for one key of one store. */
+interface Line {
+  /** Holders waiting, in the order they came; the first may ask the store. */
+  waiting: string[];
+  /** How to wake a waiting holder (set while it sleeps). */
+  wake: Map<string, () => void>;
+  /** Slots of the key this process holds. */
+  heldHere: number;
+  /** How many slots the store said were held, when it last refused: what waiters are shown. */
+  heldSeen: number;
+}
+
+const lines = new WeakMap<LimitStore, Map<string, Line>>();
 const renewed = new Map<LimitStore, Set<string>>();
 let renewal: NodeJS.Timeout | undefined;
+
+function lineOf(store: LimitStore, key: string): Line {
+  let byKey = lines.get(store);
+  if (!byKey) lines.set(store, (byKey = new Map()));
+  let line = byKey.get(key);
+  if (!line) byKey.set(key, (line = { waiting: [], wake: new Map(), heldHere: 0, heldSeen: 0 }));
+  return line;
+}
 
 /**
  * Waits in line until `holder` holds a slot of every limit in `slots` (taken in key order, so two
@@ -51,74 +81,147 @@ export async function holdLimits(
 ): Promise<() => Promise<void>> {
   const held: LimitSlot[] = [];
   const giveBack = async () => {
-    forget(store, holder);
     for (const slot of held.splice(0)) {
+      const line = lineOf(store, slot.key);
+      line.heldHere--;
       await store.releaseLimit(slot.key, holder);
-      for (const wake of wakeups.get(slot.key) ?? []) wake();
+      wakeFirst(line);
     }
+    forget(store, holder);
   };
-  let announced = false;
+  const waiting: Announcement = { announced: false };
+  remember(store, holder);
   try {
     for (const slot of [...slots].sort((a, b) => (a.key < b.key ? -1 : 1))) {
-      remember(store, holder);
-      for (;;) {
-        if (options.signal?.aborted) throw cancelledWhileWaiting(slot);
-        const { acquired, leases } = await store.acquireLimit({
-          key: slot.key,
-          limit: slot.limit,
-          holder,
-          owner: thisProcess(),
-          now: Date.now(),
-          ttlMs: LEASE_MS,
-        });
-        if (acquired) break;
-        const dead = leases.filter((lease) => lease.holder !== holder && processGone(lease.owner));
-        if (dead.length > 0) {
-          for (const lease of dead) await store.releaseLimit(lease.key, lease.holder);
-          continue;
-        }
-        if (!announced) {
-          announced = true;
-          await options.onWaiting?.(waitingOn(slot, leases));
-        }
-        await nextChance(slot.key, options.signal);
-      }
+      await takeSlot(store, slot, holder, options, waiting);
       held.push(slot);
     }
   } catch (error) {
-    for (const slot of slots) if (!held.includes(slot)) await store.releaseLimit(slot.key, holder);
     await giveBack();
     throw error;
+  } finally {
+    clearTimeout(waiting.timer);
   }
   return giveBack;
 }
 
-/** `limit gpu 2/2`: what a waiting holder shows. */
-function waitingOn(slot: LimitSlot, leases: readonly LimitLease[]): string {
-  const held = leases.filter((lease) => lease.held).length;
-  return `limit ${slot.label} ${held}/${slot.limit}`;
+/** Whether a holder has said it waits (or will say so, once its timer fires). */
+interface Announcement {
+  announced: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+async function takeSlot(
+  store: LimitStore,
+  slot: LimitSlot,
+  holder: string,
+  options: WaitOptions,
+  waiting: Announcement,
+): Promise<void> {
+  const line = lineOf(store, slot.key);
+  line.waiting.push(holder);
+  // Said with the count known when it is said (held here, or as the store last said).
+  const said = () => `limit ${slot.label} ${Math.max(line.heldSeen, line.heldHere)}/${slot.limit}`;
+  const announce = async () => {
+    if (waiting.announced || !options.onWaiting) return;
+    waiting.announced = true;
+    if (options.announceAfterMs === undefined) await options.onWaiting(said());
+    else waiting.timer = setTimeout(() => void options.onWaiting!(said()), options.announceAfterMs);
+  };
+  try {
+    for (;;) {
+      if (options.signal?.aborted) throw cancelledWhileWaiting(slot);
+      // The first (limit - held here) of the line may ask; the others would be refused anyway.
+      if (line.waiting.indexOf(holder) >= slot.limit - line.heldHere) {
+        await announce();
+        await sleep(line, holder, options.signal, false);
+        continue;
+      }
+      const { acquired, leases } = await store.acquireLimit({
+        key: slot.key,
+        limit: slot.limit,
+        holder,
+        owner: thisProcess(),
+        now: Date.now(),
+        ttlMs: LEASE_MS,
+      });
+      if (acquired) {
+        line.heldHere++;
+        return;
+      }
+      line.heldSeen = leases.filter((lease) => lease.held).length;
+      if (await releaseDead(store, holder, leases)) continue;
+      await announce();
+      await sleep(line, holder, options.signal, true);
+    }
+  } catch (error) {
+    // Its row in the store's line, if it asked.
+    await store.releaseLimit(slot.key, holder);
+    throw error;
+  } finally {
+    line.waiting.splice(line.waiting.indexOf(holder), 1);
+    // The next in line may ask now (a slot may be free, or the store will say).
+    wakeFirst(line);
+  }
+}
+
+/** Gives back the slots of holders whose process has ended on this host; true when there were some. */
+async function releaseDead(
+  store: LimitStore,
+  holder: string,
+  leases: readonly LimitLease[],
+): Promise<boolean> {
+  const dead = leases.filter((lease) => lease.holder !== holder && processGone(lease.owner));
+  for (const lease of dead) await store.releaseLimit(lease.key, lease.holder);
+  return dead.length > 0;
 }
 
 function cancelledWhileWaiting(slot: LimitSlot): SluiceError {
   return new SluiceError("cancelled", `Cancelled while waiting for limit ${slot.label}.`);
 }
 
-/** Resolves when a slot of `key` is given back in this process, after LIMIT_POLL_MS, or on abort. */
-function nextChance(key: string, signal: AbortSignal | undefined): Promise<void> {
+/**
+ * Sleeps until woken (a slot given back here, or its turn), on abort, and, for the first of the
+ * line (`poll`), after LIMIT_POLL_MS: another process may have given a slot back.
+ */
+function sleep(
+  line: Line,
+  holder: string,
+  signal: AbortSignal | undefined,
+  poll: boolean,
+): Promise<void> {
   return new Promise((resolve) => {
-    const waiters = wakeups.get(key) ?? new Set<() => void>();
-    wakeups.set(key, waiters);
     const done = () => {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      waiters.delete(done);
-      if (waiters.size === 0) wakeups.delete(key);
+      if (signal) abortWakes.get(signal)?.delete(done);
+      line.wake.delete(holder);
       resolve();
     };
-    const timer = setTimeout(done, LIMIT_POLL_MS);
-    waiters.add(done);
-    signal?.addEventListener("abort", done, { once: true });
+    const timer = poll ? setTimeout(done, LIMIT_POLL_MS) : undefined;
+    line.wake.set(holder, done);
+    if (signal) wakeOnAbort(signal, done);
   });
+}
+
+/** The sleepers to wake when a signal aborts: one listener per signal, however many steps of a run wait. */
+const abortWakes = new WeakMap<AbortSignal, Set<() => void>>();
+
+function wakeOnAbort(signal: AbortSignal, wake: () => void): void {
+  let wakes = abortWakes.get(signal);
+  if (!wakes) {
+    const all = (wakes = new Set());
+    abortWakes.set(signal, all);
+    signal.addEventListener("abort", () => [...all].forEach((fn) => fn()), { once: true });
+  }
+  wakes.add(wake);
+}
+
+/** Wakes the first waiter of the line that sleeps. */
+function wakeFirst(line: Line): void {
+  for (const holder of line.waiting) {
+    const wake = line.wake.get(holder);
+    if (wake) return wake();
+  }
 }
 
 function remember(store: LimitStore, holder: string): void {

@@ -95,7 +95,11 @@ export async function runStep(run: RunState, state: StepState): Promise<void> {
       limitStoreOr(run.options.stores.limits),
       [{ ...def.concurrency, label: def.concurrency.key }],
       `${run.runId}/${node.name}`,
-      { signal: run.runControl.signal, onWaiting: (waitingOn) => waitFor(run, state, waitingOn) },
+      {
+        signal: run.runControl.signal,
+        onWaiting: (waitingOn) => waitFor(run, state, waitingOn),
+        announceAfterMs: WAITING_SHOWN_AFTER_MS,
+      },
     );
   } catch (error) {
     if (run.cancelled) return run.settle(state, "cancelled", "cancelled");
@@ -110,16 +114,22 @@ export async function runStep(run: RunState, state: StepState): Promise<void> {
   try {
     return await runBody(run, state, args, log);
   } finally {
-    await giveBack().catch(() => undefined);
+    // Not waited for: the step's dependents need not wait for the slot's return to be committed
+    // (it is queued before their own asks); the run's end waits for it.
+    run.track(giveBack(), state);
   }
 }
 
+/** A step shows `waiting` once it waited this long for a limit's slot (a shorter wait is not worth a record). */
+const WAITING_SHOWN_AFTER_MS = 50;
+
 /** Records and announces that the step waits for a limit's slot. */
-async function waitFor(run: RunState, state: StepState, waitingOn: string): Promise<void> {
+function waitFor(run: RunState, state: StepState, waitingOn: string): void {
+  if (state.status !== "pending") return;
   state.status = "waiting";
   state.waitingOn = waitingOn;
   run.emit("step:waiting", { runId: run.runId, step: state.node.name, waitingOn });
-  await run.options.stores.runs.putSteps([recordOf(run.runId, state)]);
+  run.track(run.options.stores.runs.putSteps([recordOf(run.runId, state)]), state);
 }
 
 /** The step's "running" record, its attempts, and after the last failure its fallback. */

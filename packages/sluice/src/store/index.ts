@@ -35,7 +35,7 @@ export type {
 } from "./server-records.js";
 export type { ScheduleStore, ScheduleTick } from "./schedule-records.js";
 export type { LeaseOwner, LimitLease, LimitRequest, LimitStore } from "./limit-records.js";
-export { admit } from "./limit-records.js";
+export { admitted } from "./limit-records.js";
 export { MemoryLimitStore } from "./memory-limits.js";
 export type { DeliveryAttempt, NotificationStore } from "./notification-records.js";
 export { MemoryNotificationStore } from "./memory-notifications.js";

@@ -37,45 +37,35 @@ export interface LimitRequest {
  * so a holder that died frees its slot.
  */
 export interface LimitStore {
-  /** Joins the key's line (or keeps its place) and takes a slot when one is free for it; one transaction. */
+  /**
+   * Joins the key's line (or keeps its place, with a fresh expiry) and takes a slot when one is free
+   * for it (see `admitted`), atomically. A refusal also returns the key's live leases (who holds and
+   * who waits: a caller frees those of dead processes) and drops the lapsed ones.
+   */
   acquireLimit(request: LimitRequest): MaybePromise<{ acquired: boolean; leases: LimitLease[] }>;
   /** Leaves the key's line or gives its slot back. */
   releaseLimit(key: string, holder: string): MaybePromise<void>;
   /** Pushes back the expiry of every lease (held or waiting) of these holders. */
   renewLimits(holders: readonly string[], expiresAt: number): MaybePromise<void>;
-  /** The leases of a key (or of every key), lapsed ones included until the next acquire drops them. */
+  /** The leases of a key (or of every key), lapsed ones included until a refusal drops them. */
   limitLeases(key?: string): MaybePromise<LimitLease[]>;
 }
 
 /**
- * The admission rule both stores apply inside their transaction: lapsed leases are dropped, the
- * holder joins the line (or keeps its place) with a fresh expiry, and takes a slot when fewer than
- * `limit` are held and no earlier waiter is still in line for the free ones.
+ * The admission rule every store applies: a holder keeps a slot it holds, and takes one when the
+ * live leases held by others and the live waiters ahead of it in line (earlier `queuedAt`, then
+ * holder) are fewer than `limit`.
  */
-export function admit(
-  leases: readonly LimitLease[],
-  request: LimitRequest,
-): { mine: LimitLease; lapsed: LimitLease[]; leases: LimitLease[] } {
-  const { key, holder, limit, now, ttlMs, owner } = request;
-  const lapsed = leases.filter((lease) => lease.expiresAt < now && lease.holder !== holder);
-  const live = leases.filter((lease) => !lapsed.includes(lease) && lease.holder !== holder);
-  const earlier = leases.find((lease) => lease.holder === holder);
-  const mine: LimitLease = {
-    key,
-    holder,
-    held: earlier?.held ?? false,
-    queuedAt: earlier?.queuedAt ?? now,
-    expiresAt: now + ttlMs,
-    owner,
-  };
-  if (!mine.held) {
-    const held = live.filter((lease) => lease.held).length;
-    const ahead = live.filter((lease) => !lease.held && inLineBefore(lease, mine)).length;
-    if (held + ahead < limit) mine.held = true;
-  }
-  return { mine, lapsed, leases: [...live, mine] };
+export function admitted(
+  alreadyHeld: boolean,
+  heldByOthers: number,
+  waitingAhead: number,
+  limit: number,
+): boolean {
+  return alreadyHeld || heldByOthers + waitingAhead < limit;
 }
 
-function inLineBefore(a: LimitLease, b: LimitLease): boolean {
-  return a.queuedAt < b.queuedAt || (a.queuedAt === b.queuedAt && a.holder < b.holder);
+/** Whether lease `a` stands in line before a holder that joined at `queuedAt`. */
+export function inLineBefore(a: LimitLease, queuedAt: number, holder: string): boolean {
+  return a.queuedAt < queuedAt || (a.queuedAt === queuedAt && a.holder < holder);
 }

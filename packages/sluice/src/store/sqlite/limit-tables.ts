@@ -1,5 +1,10 @@
-/** The SQLite implementation of LimitStore (the table of migration 17), on the runs' database. */
-import { admit, type LimitLease, type LimitRequest, type LimitStore } from "../limit-records.js";
+/**
+ * The SQLite implementation of LimitStore (the table of migration 17), on the runs' database. Taking
+ * and giving back a slot ride on the store's group commit: many steps' leases share one transaction
+ * (an IMMEDIATE one, so processes are admitted one after the other), and a caller hears the answer
+ * once it is committed.
+ */
+import { admitted, type LimitLease, type LimitRequest, type LimitStore } from "../limit-records.js";
 import type { Row } from "./rows.js";
 import type { SqliteStore } from "./sqlite-store.js";
 
@@ -10,30 +15,39 @@ export class SqliteLimitTables implements LimitStore {
     this.statements = store.guard(() => prepare(store.db));
   }
 
-  acquireLimit(request: LimitRequest): { acquired: boolean; leases: LimitLease[] } {
-    // IMMEDIATE: the line is read and written under the database's write lock, so two processes
-    // asking at once are admitted one after the other.
-    return this.store.transaction(() => {
-      const rows = this.statements.ofKey.all(request.key) as Row[];
-      const { mine, lapsed, leases } = admit(rows.map(leaseOf), request);
-      for (const lease of lapsed) this.statements.remove.run(lease.key, lease.holder);
-      const { owner } = mine;
-      this.statements.upsert.run(
-        mine.key,
-        mine.holder,
-        mine.held ? 1 : 0,
-        mine.queuedAt,
-        mine.expiresAt,
-        owner.host,
-        owner.pid,
-        owner.startedAt ?? null,
-      );
-      return { acquired: mine.held, leases };
-    });
+  acquireLimit(request: LimitRequest): Promise<{ acquired: boolean; leases: LimitLease[] }> {
+    return this.store.inGroupCommit(() => this.admit(request));
   }
 
-  releaseLimit(key: string, holder: string): void {
-    this.store.guard(() => this.statements.remove.run(key, holder));
+  private admit(request: LimitRequest): { acquired: boolean; leases: LimitLease[] } {
+    const { key, holder, limit, now, ttlMs, owner } = request;
+    const { statements } = this;
+    const earlier = statements.mine.get(key, holder) as Row | undefined;
+    const queuedAt = (earlier?.queued_at as number | undefined) ?? now;
+    const heldByOthers = statements.heldByOthers.pluck().get(key, holder, now) as number;
+    const waitingAhead = statements.waitingAhead
+      .pluck()
+      .get(key, now, queuedAt, queuedAt, holder) as number;
+    const held = admitted(earlier?.held === 1, heldByOthers, waitingAhead, limit);
+    statements.upsert.run(
+      key,
+      holder,
+      held ? 1 : 0,
+      queuedAt,
+      now + ttlMs,
+      owner.host,
+      owner.pid,
+      owner.startedAt ?? null,
+    );
+    if (held) return { acquired: true, leases: [] };
+    statements.removeLapsed.run(key, now);
+    return { acquired: false, leases: (statements.ofKey.all(key) as Row[]).map(leaseOf) };
+  }
+
+  releaseLimit(key: string, holder: string): Promise<void> {
+    return this.store.inGroupCommit(() => {
+      this.statements.remove.run(key, holder);
+    });
   }
 
   renewLimits(holders: readonly string[], expiresAt: number): void {
@@ -69,13 +83,22 @@ function leaseOf(row: Row): LimitLease {
 
 function prepare(db: SqliteStore["db"]) {
   return {
-    ofKey: db.prepare(`SELECT * FROM limit_leases WHERE key = ? ORDER BY queued_at, holder`),
-    all: db.prepare(`SELECT * FROM limit_leases ORDER BY key, queued_at, holder`),
+    mine: db.prepare(`SELECT held, queued_at FROM limit_leases WHERE key = ? AND holder = ?`),
+    heldByOthers: db.prepare(
+      `SELECT count(*) FROM limit_leases WHERE key = ? AND held = 1 AND holder <> ? AND expires_at >= ?`,
+    ),
+    waitingAhead: db.prepare(
+      `SELECT count(*) FROM limit_leases WHERE key = ? AND held = 0 AND expires_at >= ?
+       AND (queued_at < ? OR (queued_at = ? AND holder < ?))`,
+    ),
     upsert: db.prepare(
       `INSERT INTO limit_leases (key, holder, held, queued_at, expires_at, owner_host, owner_pid, owner_started_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key, holder) DO UPDATE SET held = excluded.held, expires_at = excluded.expires_at`,
     ),
+    removeLapsed: db.prepare(`DELETE FROM limit_leases WHERE key = ? AND expires_at < ?`),
+    ofKey: db.prepare(`SELECT * FROM limit_leases WHERE key = ? ORDER BY queued_at, holder`),
+    all: db.prepare(`SELECT * FROM limit_leases ORDER BY key, queued_at, holder`),
     remove: db.prepare(`DELETE FROM limit_leases WHERE key = ? AND holder = ?`),
     renew: db.prepare(`UPDATE limit_leases SET expires_at = ? WHERE holder = ?`),
   };

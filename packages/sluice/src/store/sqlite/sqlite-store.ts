@@ -108,6 +108,12 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
     }
   }
 
+  /** Runs `write` in the next group commit; resolves with what it returned once that is committed. */
+  inGroupCommit<T>(write: () => T): Promise<T> {
+    let result: T;
+    return this.writes.enqueue(() => void (result = write())).then(() => result);
+  }
+
   /** Runs `fn` in one transaction (one commit): for batches of writes. */
   transaction<T>(fn: () => T): T {
     return this.guard(() => this.db.transaction(fn).immediate());
