@@ -11,6 +11,7 @@ import { measureArazzoParse } from "./arazzo-parse.mjs";
 import { measureMap } from "./map.mjs";
 import { measureThreads } from "./threads.mjs";
 import { measureServer } from "./server.mjs";
+import { flowsTables, measureFlows } from "./flows.mjs";
 import { measureStartup } from "./startup.mjs";
 import { measurePeers, peersAvailable, peersTable } from "./peers.mjs";
 import { median } from "./median.mjs";
@@ -164,6 +165,8 @@ const serverTable = [
   `| ${server.lightRps.toFixed(0)} req/s | ${server.lightLatencyP99Ms} ms | ${server.triggerToStartMedianMs} ms | ${server.triggerToStartP99Ms} ms |`,
 ].join("\n");
 
+const flows = flowsTables(await measureFlows({ runs: Math.max(runs, 7) }));
+
 // The same workloads beside dask and doit, in this session (ratios are what the targets use).
 const peers = peersAvailable()
   ? peersTable(measurePeers({ runs: Math.min(runs, 3) }))
@@ -175,6 +178,7 @@ process.stdout.write(`\nmap\n${mapTable}\n`);
 process.stdout.write(`\nthreads\n${threadsTable}\n`);
 process.stdout.write(`\nstart-up\n${startupTable}\n`);
 process.stdout.write(`\nserver\n${serverTable}\n`);
+process.stdout.write(`\nflows\n${flows}\n`);
 process.stdout.write(`\npeers\n${peers}\n`);
 
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
@@ -247,5 +251,16 @@ connections, ${server.seconds} s) runs on the same 2 cores. Trigger → start: $
 (new params each, so the first step really runs), from sending the request to the first step's recorded start.
 
 ${serverTable}
+
+## Flows of flows, schedules and limits
+
+\`node bench/flows.mjs\`. runFlow latency: one \`sluice server\` (bench/flows-workspace), alternately a plain
+trigger of flow \`child\` (from sending the POST to its first step's recorded start) and a trigger of \`parent\`,
+whose runFlow step starts a \`child\` (from that step's recorded start to the child's first step's). Idle scheduler: a
+\`sluice scheduler\` process with 1000 cron schedules of which none is due, its CPU from /proc over the window. Limits:
+W3 N=1000, durable, CPU of the whole process, interleaved: every step under a concurrency key (a limit of 1000 that
+never binds, and one of 8, as many as the run's body slots) and the flow under maxConcurrentRuns 4.
+
+${flows}
 `;
 writeFileSync(join(root, "bench", "RESULTS.md"), doc);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { root, sluice, startSluice } from "../../../test/support/cli.js";
 import { tempDir } from "../../../test/support/temp-dir.js";
+import { until } from "../../../test/support/until.js";
 
 const PARENT = "test/fixtures/flow-of-flows/parent.ts";
 
@@ -122,6 +123,19 @@ describe("runFlow", () => {
       env: { FLOW_LOG: log, SLOW_C: gate },
     });
     await started.waitForStderr("C: started");
+    // While it waits, the parent's step shows what it waits on: the child run.
+    const waiting = await until(
+      () => {
+        const parentRun = runsOf(home).find((r) => r.pipeline === "parent-flow");
+        const cRun = runsOf(home).find((r) => r.pipeline === "C");
+        if (!parentRun || !cRun) return undefined;
+        const shown = sluice(["show", parentRun.runId, "--json"], { home }).json();
+        const step = shown.steps.find((s: { name: string }) => s.name === "C");
+        return step?.status === "waiting" ? { step, cRun } : undefined;
+      },
+      { what: "the parent's step C to show waiting", intervalMs: 100 },
+    );
+    expect(waiting.step.waitingOn).toBe(`child run ${waiting.cRun.runId}`);
     started.child.kill("SIGKILL");
     await started.result;
     const parent = runsOf(home).find((r) => r.pipeline === "parent-flow")!;

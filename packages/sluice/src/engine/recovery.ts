@@ -35,14 +35,15 @@ export async function recoverCrashedRuns(
     const detail = await runs.getRun(run.runId);
     const fixes: StepRunRecord[] = [];
     for (const step of detail?.steps ?? []) {
-      if (step.status === "running") {
+      // A waiting step that had started (a runFlow step waiting on its child) was running.
+      if (step.status === "running" || (step.status === "waiting" && step.startedAt)) {
         fixes.push({
           ...step,
           status: "failed",
           finishedAt: now,
           error: { code: "crashed", message: `The process running this step (${owner}) died.` },
         });
-      } else if (step.status === "pending") {
+      } else if (step.status === "pending" || step.status === "waiting") {
         fixes.push({ ...step, status: "cancelled", reason: "cancelled" });
       }
     }

@@ -92,6 +92,7 @@ export class RunState {
       project: options.project,
       trigger: options.trigger,
       withoutRunSlots: (wait) => this.runSlots.without(wait, this.runControl.signal),
+      setWaiting: (step, waitingOn) => this.setWaiting(step, waitingOn),
       ...(options.childRuns === undefined ? {} : { childRuns: options.childRuns }),
     };
   }
@@ -106,6 +107,16 @@ export class RunState {
     this.slots.releaseAll();
     // Bodies that ignore their signal are not waited for beyond the grace time: the run ends cancelled.
     this.graceTimer = setTimeout(() => this.resolveDone(), CANCEL_GRACE_MS);
+  }
+
+  /** A running step waits on something (a child run), or runs again: recorded and announced. */
+  setWaiting(step: string, waitingOn: string | undefined): void {
+    const state = this.ordered.find((candidate) => candidate.node.name === step);
+    if (!state || state.finished || this.closed) return;
+    state.status = waitingOn === undefined ? "running" : "waiting";
+    state.waitingOn = waitingOn;
+    if (waitingOn !== undefined) this.emit("step:waiting", { runId: this.runId, step, waitingOn });
+    this.track(this.options.stores.runs.putSteps([recordOf(this.runId, state)]), state);
   }
 
   /** Follows a write that is not waited for: a failure stops the run, and the run's end waits for it. */

@@ -51,6 +51,7 @@ export async function runRemoteChild(
   const onAbort = () => void project.runs.cancel(started.runId).catch(() => undefined);
   ctx.signal.addEventListener("abort", onAbort, { once: true });
   let detail: wire.RunDetail;
+  services.setWaiting(ctx.step, `child run ${started.runId} on ${server.url}`);
   try {
     detail = await services.withoutRunSlots(() =>
       api("wait", () =>
@@ -63,6 +64,7 @@ export async function runRemoteChild(
     );
   } finally {
     ctx.signal.removeEventListener("abort", onAbort);
+    services.setWaiting(ctx.step, undefined);
   }
   if (detail.status !== "succeeded") {
     const first = detail.firstFailure;

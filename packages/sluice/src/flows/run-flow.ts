@@ -152,7 +152,10 @@ async function runChild(
     return { runId: child.runId, status: queued.created ? "queued" : child.status, outputs: {} };
   }
   // The parent gives its run slots up while it waits: with a cap of 1, the child takes that one.
-  const result = await services.withoutRunSlots(finish);
+  services.setWaiting(ctx.step, `child run ${child.runId}`);
+  const result = await services
+    .withoutRunSlots(finish)
+    .finally(() => services.setWaiting(ctx.step, undefined));
   if (result.status !== "succeeded") {
     const first = result.firstFailure;
     throw new SluiceError(

@@ -98,7 +98,7 @@ function childJson(stored: RunRecord) {
 
 /** A step of a run shown as crashed, as the next writing command will record it. */
 function crashedStep(step: StepRunRecord, run: RunRecord): StepRunRecord {
-  if (step.status === "running")
+  if (step.status === "running" || (step.status === "waiting" && step.startedAt))
     return {
       ...step,
       status: "failed",
