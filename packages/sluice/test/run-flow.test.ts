@@ -49,9 +49,14 @@ describe("runFlow", () => {
     expect(runsOf(home)).toEqual([]);
   });
 
-  it("runs A, then B (with A's param) and C, then D, each a child run linked to the parent", () => {
+  it("runs A, then B (with A's param) and C side by side in 2 run slots, then D, each a child run linked to the parent", () => {
     const { home, log, lines } = setup();
-    const run = sluice(["run", PARENT, "--json"], { home, env: { FLOW_LOG: log } });
+    // B and C each wait for the other to start: the run ends only if they run at once.
+    const run = sluice(["run", PARENT, "--json"], {
+      home,
+      env: { FLOW_LOG: log, RENDEZVOUS: tempDir("sluice-flows-meet-") },
+      timeoutMs: 25_000,
+    });
     expect(run.code, run.stderr).toBe(0);
     const result = run.json();
     expect(result.outputs.B).toMatchObject({
