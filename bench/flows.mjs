@@ -14,27 +14,11 @@ import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median } from "./median.mjs";
+import { startServer } from "./server.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "packages/sluice/bin/sluice.js");
 const workspace = join(root, "bench/flows-workspace");
-
-function startServer(home) {
-  const child = spawn(process.execPath, [bin, "server", "--port", "0", "--insecure-local"], {
-    cwd: workspace,
-    env: { ...process.env, SLUICE_HOME: home },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  return new Promise((resolve, reject) => {
-    let stderr = "";
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match) resolve({ child, base: `${match[1]}/api/projects/bench` });
-    });
-    child.once("exit", (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
-  });
-}
 
 async function json(url, init = {}) {
   const response = await fetch(url, {
@@ -59,7 +43,8 @@ const firstStart = (run) =>
 /** Plain trigger → first step, and runFlow step start → child's first step, alternated on one server. */
 export async function measureRunFlowLatency({ triggers = 40 } = {}) {
   const home = mkdtempSync(join(os.tmpdir(), "sluice-bench-flows-"));
-  const { child, base } = await startServer(home);
+  const { child, url } = await startServer(home, { cwd: workspace, args: ["--insecure-local"] });
+  const base = `${url}/api/projects/bench`;
   try {
     const plain = [];
     const nested = [];

@@ -12,12 +12,13 @@ import autocannon from "autocannon";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const workspace = join(root, "test/fixtures/workspace");
 
-function startServer(home) {
+/** A `sluice server` child process on a free port of 127.0.0.1, in the workspace `cwd`; resolves with its URL. */
+export function startServer(home, { cwd = workspace, args = [] } = {}) {
   const child = spawn(
     process.execPath,
-    [join(root, "packages/sluice/bin/sluice.js"), "server", "--port", "0"],
+    [join(root, "packages/sluice/bin/sluice.js"), "server", "--port", "0", ...args],
     {
-      cwd: workspace,
+      cwd,
       env: { ...process.env, SLUICE_HOME: home },
       stdio: ["ignore", "ignore", "pipe"],
     },

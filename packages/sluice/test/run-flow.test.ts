@@ -192,3 +192,30 @@ describe("runFlow", () => {
     expect(lines()).toHaveLength(4);
   });
 });
+
+describe("runFlow with wait: false", () => {
+  it("the parent's caller cancelling (Ctrl-C while the CLI waits for children) cancels the child", async () => {
+    const { childRunsEnded, memoryStores, pipeline, runFlow } = await import("sluice/internal");
+    const gate = join(tempDir("sluice-flows-gate-"), "never");
+    process.env.SLOW_C = gate;
+    try {
+      const stores = memoryStores();
+      const config = join(root, "test/fixtures/flow-of-flows/sluice.config.json");
+      const parent = pipeline("fire-and-forget", {
+        steps: [runFlow("C", { wait: false, config })],
+      });
+      const controller = new AbortController();
+      const result = await parent.run({ stores, signal: controller.signal });
+      expect(result.status).toBe("succeeded");
+      const childId = (result.outputs as { C: { runId: string } }).C.runId;
+      await until(async () => (await stores.runs.findRun(childId))?.status === "running", {
+        what: "the child to run",
+      });
+      controller.abort();
+      await childRunsEnded();
+      expect((await stores.runs.findRun(childId))?.status).toBe("cancelled");
+    } finally {
+      delete process.env.SLOW_C;
+    }
+  });
+});

@@ -93,6 +93,10 @@ export class RunState {
       trigger: options.trigger,
       withoutRunSlots: (wait) => this.runSlots.without(wait, this.runControl.signal),
       setWaiting: (step, waitingOn) => this.setWaiting(step, waitingOn),
+      // The run's cancel, or its caller's (a CLI's Ctrl-C while it waits for children started without waiting).
+      signal: options.signal
+        ? AbortSignal.any([this.runControl.signal, options.signal])
+        : this.runControl.signal,
       ...(options.childRuns === undefined ? {} : { childRuns: options.childRuns }),
     };
   }

@@ -28,6 +28,8 @@ export interface RunServices {
   withoutRunSlots<T>(wait: () => Promise<T>): Promise<T>;
   /** Where runFlow steps trigger their children: undefined for the workspace's choice. */
   readonly childRuns?: ChildRunsTarget;
+  /** Aborted when the run is cancelled (a step's own signal ends with its attempt). */
+  readonly signal: AbortSignal;
   /** Shows a running step as `waiting` on something (`child run R`), or, with undefined, running again. */
   setWaiting(step: string, waitingOn: string | undefined): void;
 }

@@ -138,23 +138,24 @@ async function runChild(
   );
   const child = queued.run;
   ctx.log.info(`${queued.created ? "started" : "continuing"} run ${child.runId} of flow "${name}"`);
-  const finish = () =>
+  const finish = (signal: AbortSignal) =>
     queued.created
       ? startQueued(queued, {
           stores: services.stores,
-          signal: ctx.signal,
+          signal,
           loadOutputs: "ran",
           childRuns: services.childRuns,
         })
-      : continueRun(queued.flow, child, services, ctx.signal);
+      : continueRun(queued.flow, child, services, signal);
   if (options.wait === false) {
-    keepUntilEnded(finish());
+    // It outlives this step's attempt: the parent run's cancel (Ctrl-C) cancels it.
+    keepUntilEnded(finish(services.signal));
     return { runId: child.runId, status: queued.created ? "queued" : child.status, outputs: {} };
   }
   // The parent gives its run slots up while it waits: with a cap of 1, the child takes that one.
   services.setWaiting(ctx.step, `child run ${child.runId}`);
   const result = await services
-    .withoutRunSlots(finish)
+    .withoutRunSlots(() => finish(ctx.signal))
     .finally(() => services.setWaiting(ctx.step, undefined));
   if (result.status !== "succeeded") {
     const first = result.firstFailure;

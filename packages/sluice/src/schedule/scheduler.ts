@@ -156,13 +156,6 @@ export class Scheduler {
         { kind: "event", scheduleId: schedule.id, upstreamRunId: upstream.runId, tickAt },
         `event:${schedule.id}:${upstream.runId}`,
       );
-      await this.options.schedules.settleTick(
-        this.project,
-        schedule.id,
-        tickAt,
-        "started",
-        started.runId,
-      );
       const event: TickEvent = {
         scheduleId: schedule.id,
         tickAt,
@@ -236,18 +229,15 @@ export class Scheduler {
       { kind: "schedule", scheduleId: schedule.id, tickAt },
       `schedule:${schedule.id}:${tickAt}`,
     );
-    await this.options.schedules.settleTick(
-      this.project,
-      schedule.id,
-      tickAt,
-      "started",
-      started.runId,
-    );
     return started.runId;
   }
 
-  /** Triggers the schedule's flow and follows the run (stop() cancels it). */
-  private async launchRun(schedule: Schedule, trigger: RunTrigger, idempotencyKey: string) {
+  /** Triggers the schedule's flow, follows the run (stop() cancels it) and records it as its tick's. */
+  private async launchRun(
+    schedule: Schedule,
+    trigger: RunTrigger & { tickAt: number },
+    idempotencyKey: string,
+  ) {
     const launch =
       this.options.launch ?? ((flow, request, key) => this.launchHere(flow, request, key));
     const started = await launch(
@@ -261,6 +251,13 @@ export class Scheduler {
       mine.add(started);
       this.follow(started.done.then(() => mine.delete(started)));
     }
+    await this.options.schedules.settleTick(
+      this.project,
+      schedule.id,
+      trigger.tickAt,
+      "started",
+      started.runId,
+    );
     return started;
   }
 
