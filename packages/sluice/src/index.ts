@@ -68,8 +68,8 @@ export type {
   StepChange,
 } from "./runtime/index.js";
 export { openHome, resolveHomePath } from "./runtime/index.js";
-export { runFlow } from "./flows/index.js";
-export type { ChildRunOutput, RunFlowOptions } from "./flows/index.js";
+export { flowName, runFlow } from "./flows/index.js";
+export type { ChildRunOutput, FlowName, RunFlowOptions } from "./flows/index.js";
 export type { SluiceHome } from "./runtime/index.js";
 export type { UseOptions } from "./core/index.js";
 export type {

@@ -31,6 +31,17 @@ function setup() {
 }
 
 describe("runFlow", () => {
+  it("refuses a runFlow step naming no flow of the workspace before anything runs (exit 2)", () => {
+    const { home } = setup();
+    const run = sluice(["run", "test/fixtures/flow-of-flows/unknown-child.ts"], { home });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'step "Nope": runFlow("Nope") names no flow of project "examples"',
+    );
+    expect(run.stderr).toContain("Its flows: A, B, C, D, parent-flow.");
+    expect(runsOf(home)).toEqual([]);
+  });
+
   it("preview names the flow each runFlow step would start", () => {
     const { home } = setup();
     const preview = sluice(["preview", PARENT, "--json"], { home });

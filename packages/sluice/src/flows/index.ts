@@ -14,8 +14,8 @@ export {
 export type { Workspace, WorkspaceConfig, WorkspaceFlow } from "./workspace.js";
 export { findFlow, queueTrigger, startQueued } from "./trigger.js";
 export type { QueuedTrigger, StartOptions, TriggerRequest } from "./trigger.js";
-export { childRunsEnded, runFlow } from "./run-flow.js";
-export type { ChildRunOutput, RunFlowOptions } from "./run-flow.js";
+export { checkChildFlows, childRunsEnded, flowName, runFlow } from "./run-flow.js";
+export type { ChildRunOutput, FlowName, RunFlowOptions } from "./run-flow.js";
 export { checkSchedules, CATCH_UP_POLICIES, OVERLAP_POLICIES } from "./schedules.js";
 export type { Schedule, ScheduleConfig } from "./schedules.js";
 export {

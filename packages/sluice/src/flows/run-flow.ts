@@ -17,19 +17,50 @@ import {
   type AnyStep,
   type InputSpec,
   type RetryOptions,
+  type PipelineGraph,
   type StepArgs,
   type StepContext,
+  type StepDefinition,
 } from "../core/index.js";
 import { decodeValue } from "../artifacts/index.js";
-import { Context, ownerAlive, type RunResult, type RunServices } from "../engine/index.js";
+import {
+  Context,
+  ownerAlive,
+  type ChildRunsTarget,
+  type RunResult,
+  type RunServices,
+} from "../engine/index.js";
 import type { RunStatus } from "../core/index.js";
 import type { RunRecord } from "../store/index.js";
+import type { Pipeline } from "../runtime/index.js";
 import { findConfig, loadWorkspace, type Workspace, type WorkspaceFlow } from "./workspace.js";
 import { queueTrigger, startQueued } from "./trigger.js";
 import { runRemoteChild } from "./remote-child.js";
 import { dirname } from "node:path";
 
-export interface RunFlowOptions<I extends InputSpec, A extends readonly AnyStep[]> {
+declare const flowParams: unique symbol;
+
+/**
+ * A flow's name that carries the type of its params, so `runFlow` checks what `params` returns:
+ * `runFlow(flowName<typeof training>("training"), { params: () => ({ lr: 0.1 }) })` (`import type` is enough).
+ * A plain string is a FlowName whose params are not known.
+ */
+export type FlowName<Params = Record<string, unknown>> = string & {
+  readonly [flowParams]?: Params;
+};
+
+/** The name of a flow whose pipeline type is `F`, typed with its params (see FlowName). */
+export function flowName<F extends Pipeline<any, any>>(
+  name: string,
+): FlowName<F extends Pipeline<infer Params, any> ? Params : never> {
+  return name;
+}
+
+export interface RunFlowOptions<
+  I extends InputSpec,
+  A extends readonly AnyStep[],
+  P = Record<string, unknown>,
+> {
   /** The step's name. @defaultValue the flow's name */
   name?: string;
   /** The flow's project: the workspace's own (a workspace is one project). */
@@ -38,8 +69,8 @@ export interface RunFlowOptions<I extends InputSpec, A extends readonly AnyStep[
   inputs?: I;
   /** Steps that must finish first although no data flows from them. */
   after?: A;
-  /** The child run's params, made from this step's inputs. @defaultValue no params */
-  params?: (inputs: StepArgs<I, {}>) => Record<string, unknown>;
+  /** The child run's params, made from this step's inputs (typed when `flow` is a FlowName). @defaultValue no params */
+  params?: (inputs: StepArgs<I, {}>) => P;
   /** true: wait for the child run and take on its outcome; false: succeed once it is started. @defaultValue true */
   wait?: boolean;
   /** The flow version (label or hash) expected; refused when the workspace has another. */
@@ -61,10 +92,11 @@ export interface ChildRunOutput {
   outputs: Record<string, unknown>;
 }
 
-export function runFlow<const I extends InputSpec = {}, const A extends readonly AnyStep[] = []>(
-  flow: string,
-  options: RunFlowOptions<I, A> = {},
-) {
+export function runFlow<
+  const I extends InputSpec = {},
+  const A extends readonly AnyStep[] = [],
+  P = Record<string, unknown>,
+>(flow: FlowName<P>, options: RunFlowOptions<I, A, P> = {}) {
   const folder = declaringFolder();
   const made = step(options.name ?? flow, {
     inputs: options.inputs,
@@ -77,7 +109,43 @@ export function runFlow<const I extends InputSpec = {}, const A extends readonly
       runChild(flow, options as RunFlowOptions<InputSpec, readonly AnyStep[]>, folder, args, ctx),
   });
   // The same step, knowing its child flow: preview says which flow it would start.
-  return stepOf(made.name, Object.freeze({ ...made.definition, childFlow: flow })) as typeof made;
+  const withChild = stepOf(made.name, Object.freeze({ ...made.definition, childFlow: flow }));
+  childLookups.set(withChild.definition, {
+    config: options.config,
+    folder,
+    project: options.project,
+  });
+  return withChild as typeof made;
+}
+
+/** Where each runFlow step looks for its workspace, by its definition (for checkChildFlows). */
+const childLookups = new WeakMap<
+  StepDefinition,
+  { config?: string; folder: string; project?: string }
+>();
+
+/**
+ * Checks, before a run, that every runFlow step of the graph names a flow of its workspace (those
+ * triggered on a server, or in another project, are checked by the server when they start).
+ */
+export async function checkChildFlows(
+  graph: PipelineGraph,
+  childRuns?: ChildRunsTarget,
+): Promise<void> {
+  for (const node of graph.nodes) {
+    const name = node.def.childFlow;
+    const lookup = childLookups.get(node.def);
+    if (name === undefined || lookup === undefined) continue;
+    const workspace = await workspaceFor(lookup.config, lookup.folder);
+    const remote = (childRuns ?? (workspace.server ? "server" : "local")) !== "local";
+    if (remote || (lookup.project !== undefined && lookup.project !== workspace.project)) continue;
+    if (!workspace.flows.has(name))
+      throw new SluiceError(
+        "not-found",
+        `step "${node.name}": runFlow("${name}") names no flow of project "${workspace.project}" (${workspace.configPath}). Its flows: ${[...workspace.flows.keys()].join(", ")}.`,
+        { step: node.name },
+      );
+  }
 }
 
 async function runChild(
@@ -95,7 +163,7 @@ async function runChild(
       { step: ctx.step },
     );
   const workspace = await workspaceFor(options.config, folder);
-  const params = options.params ? options.params(args as never) : {};
+  const params = (options.params ? options.params(args as never) : {}) as Record<string, unknown>;
   const idempotencyKey = `runFlow:${sha256(canonicalJson([services.runId, ctx.step, name, params])).slice(0, 40)}`;
   const target =
     services.childRuns ?? (workspace.server === undefined ? "local" : { url: workspace.server });

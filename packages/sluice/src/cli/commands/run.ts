@@ -16,7 +16,7 @@ import {
   loadPipeline,
 } from "../../runtime/index.js";
 import { keepsCheckpoints, type RunRecord } from "../../store/index.js";
-import { childRunsEnded, notificationsDelivered } from "../../flows/index.js";
+import { checkChildFlows, childRunsEnded, notificationsDelivered } from "../../flows/index.js";
 import { arazzoCommands } from "../parts.js";
 import { EXIT, usageError } from "../exit.js";
 import { cancelOnInterrupt } from "../interrupt.js";
@@ -52,7 +52,11 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   const concurrency = parseConcurrency(options.concurrency);
   const params = runParams(options);
   const pipeline = await loadPipeline(file, options.pipeline);
-  pipeline.graph();
+  // runFlow steps name flows of their workspace: a wrong name is refused before anything runs.
+  await checkChildFlows(
+    pipeline.graph(),
+    options.server === undefined ? undefined : { url: options.server },
+  );
   if (options.paramSet !== undefined)
     return runParamSets(pipeline, resolve(file), options, params, concurrency, logLevel);
   const stores = options.inMemory ? memoryStores() : undefined;
