@@ -51,6 +51,13 @@ type Checks = {
   Lineage: Equal<Inferred<"Lineage">, client.Lineage>;
   RunMetrics: Equal<Inferred<"RunMetrics">, client.RunMetrics>;
   Health: Equal<Inferred<"Health">, client.Health>;
+  Whoami: Equal<Inferred<"Whoami">, client.Whoami>;
+  PreviewRequest: Equal<Inferred<"PreviewRequest">, client.PreviewRequest>;
+  PreviewStep: Equal<Inferred<"PreviewStep">, client.PreviewStep>;
+  FlowPreview: Equal<Inferred<"FlowPreview">, client.FlowPreview>;
+  ResetRequest: Equal<Inferred<"ResetRequest">, client.ResetRequest>;
+  ResetResult: Equal<Inferred<"ResetResult">, client.ResetResult>;
+  RunComparison: Equal<Inferred<"RunComparison">, client.RunComparison>;
 };
 
 // Each check below is an empty object that must have a key per schema concerned: it compiles only

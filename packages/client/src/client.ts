@@ -74,6 +74,11 @@ export class SluiceClient {
     this.fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
+  /** The caller's project and whether its key is read-only. */
+  whoami(): Promise<wire.Whoami> {
+    return this.request("GET", "/api/whoami");
+  }
+
   health(): Promise<{ ok: boolean; version: string }> {
     return this.request("GET", "/api/health");
   }
@@ -262,6 +267,11 @@ export class ProjectClient {
     };
   }
 
+  /** What differs from run `a` to run `b`: params, metrics with deltas, the steps that differed. */
+  compare(a: string, b: string): Promise<wire.RunComparison> {
+    return this.client.request("GET", this.path(`/compare${query({ a, b })}`));
+  }
+
   lineage(ref: string, options: { depth?: number } = {}): Promise<wire.Lineage> {
     return this.client.request(
       "GET",
@@ -280,6 +290,19 @@ export class FlowClient {
 
   get(): Promise<wire.FlowDetail> {
     return this.client.request("GET", this.base);
+  }
+
+  /** What a run with these params would do, and why (runs nothing; a read-only key may ask). */
+  preview(options: wire.PreviewRequest = {}): Promise<wire.FlowPreview> {
+    return this.client.request("POST", `${this.base}/preview`, { body: options });
+  }
+
+  /** Invalidates `step` and its downstream for these params; with `dryRun`, only says which. */
+  reset(
+    step: string,
+    options: { params?: Record<string, unknown>; dryRun?: boolean } = {},
+  ): Promise<wire.ResetResult> {
+    return this.client.request("POST", `${this.base}/reset`, { body: { step, ...options } });
   }
 
   /** Starts a run. Retried on network errors with one Idempotency-Key, so a retry never starts a second run. */

@@ -333,3 +333,72 @@ export type RunMetrics = {
 
 /** The server's health check. */
 export type Health = { ok: boolean; version: string };
+
+/** Who the caller is: its project, and whether its key may act (a UI hides what it may not do). */
+export type Whoami = {
+  project: string;
+  readOnly: boolean;
+  /** "none": a server started with --insecure-local. */
+  auth: "api-key" | "none";
+  keyId?: string;
+  name?: string;
+};
+
+/** What a preview takes: the params a run would get, and what to target or force. */
+export type PreviewRequest = {
+  params?: Record<string, unknown>;
+  targets?: string[];
+  force?: string[];
+  forceAll?: boolean;
+};
+
+/** A step of a preview: its plan status and the reason. */
+export type PreviewStep = {
+  name: string;
+  status: "pending" | "complete" | "dynamic";
+  reason: Reason;
+  deps: string[];
+  /** The params it declares (secrets masked). */
+  params: Record<string, unknown>;
+  conditions?: string[];
+  itemsFailed?: number;
+  /** A runFlow step: the flow whose run it starts. */
+  runsFlow?: string;
+};
+
+/** What a run with some params would do, and why. */
+export type FlowPreview = { flow: string; version: string; hash: string; steps: PreviewStep[] };
+
+/** A reset of a step and its downstream for some params (dryRun: only say what). */
+export type ResetRequest = { step: string; params?: Record<string, unknown>; dryRun?: boolean };
+
+/** What a reset invalidated (or would). */
+export type ResetResult = { steps: string[]; invalidated: number; dryRun: boolean };
+
+/** A step's side in a comparison (null: it did not run in that run). */
+type ComparedStep = {
+  status: string;
+  cached: boolean;
+  cacheKey: string | null;
+  output: string | null;
+} | null;
+
+/** Two runs compared: params, metrics with deltas (b - a), and the steps that differed. */
+export type RunComparison = {
+  a: RunSummary;
+  b: RunSummary;
+  definition: {
+    a: { version: string; hash: string } | null;
+    b: { version: string; hash: string } | null;
+    same: boolean;
+  };
+  params: { name: string; a: unknown; b: unknown }[];
+  metrics: {
+    step: string;
+    name: string;
+    a: number | null;
+    b: number | null;
+    delta: number | null;
+  }[];
+  steps: { step: string; a: ComparedStep; b: ComparedStep }[];
+};

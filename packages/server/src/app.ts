@@ -21,6 +21,8 @@ import type { RunManager } from "./run-manager.js";
 import { catalogRoutes } from "./routes-catalog.js";
 import { eventRoutes } from "./routes-events.js";
 import { flowRoutes } from "./routes-flows.js";
+import { planRoutes } from "./routes-plans.js";
+import { errorResponses, json } from "./route-parts.js";
 import { runRoutes } from "./routes-runs.js";
 import { scheduleRoutes } from "./routes-schedules.js";
 
@@ -40,6 +42,8 @@ export interface AppOptions {
 
 /** Routes anyone may call: they hold no data (the OpenAPI document is also what the start-up message points to). */
 const OPEN_ROUTES = new Set(["/api/health", "/api/openapi.json"]);
+/** POST routes that change nothing, which a read-only key may call. */
+const READ_ONLY_POSTS = /^\/api\/projects\/[^/]+\/flows\/[^/]+\/preview$/;
 
 export function buildApp(options: AppOptions): Api {
   const app: Api = new OpenAPIHono<Env>({
@@ -107,7 +111,9 @@ export function buildApp(options: AppOptions): Api {
     if (OPEN_ROUTES.has(c.req.path) || options.insecureLocal) return next();
     const key = await authenticate(options.manager.tables, c.req.header("authorization"));
     if (SluiceError.is(key)) return fail(c, key);
-    if (key.readOnly && c.req.method !== "GET" && c.req.method !== "HEAD") {
+    const reads =
+      c.req.method === "GET" || c.req.method === "HEAD" || READ_ONLY_POSTS.test(c.req.path);
+    if (key.readOnly && !reads) {
       return fail(
         c,
         new SluiceError(
@@ -171,7 +177,33 @@ export function buildApp(options: AppOptions): Api {
     scheme: "bearer",
     description: "A key made by `sluice keys create`.",
   });
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/whoami",
+      operationId: "whoami",
+      tags: ["meta"],
+      summary: "The caller's project and whether its key is read-only",
+      responses: { 200: json(wire.Whoami, "who the caller is"), ...errorResponses(401) },
+    }),
+    (c) => {
+      const key = c.get("key");
+      return c.json(
+        key
+          ? {
+              project: key.project,
+              readOnly: key.readOnly,
+              auth: "api-key" as const,
+              keyId: key.keyId,
+              ...(key.name ? { name: key.name } : {}),
+            }
+          : { project: options.manager.project, readOnly: false, auth: "none" as const },
+        200,
+      );
+    },
+  );
   flowRoutes(app, options.manager);
+  planRoutes(app, options.manager);
   runRoutes(app, options.manager);
   catalogRoutes(app, options.manager);
   eventRoutes(app, options.manager);

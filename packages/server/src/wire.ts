@@ -5,7 +5,7 @@
  * The shapes are those of sluice's runtime/views.ts, which the CLI's --json output uses too.
  */
 import { z } from "zod";
-import { LOG_LEVELS, REASONS, RUN_STATUSES, STEP_STATUSES } from "sluice/internal";
+import { LOG_LEVELS, PLAN_STATUSES, REASONS, RUN_STATUSES, STEP_STATUSES } from "sluice/internal";
 
 const timestamp = z.string().describe("ISO 8601 time (UTC)");
 
@@ -372,6 +372,102 @@ export const RunMetrics = z
 
 export const Health = z.object({ ok: z.boolean(), version: z.string() }).meta({ id: "Health" });
 
+export const Whoami = z
+  .object({
+    project: z.string().describe("the project this key (or this local server) serves"),
+    readOnly: z.boolean().describe("true: it may not trigger, cancel, resume or reset"),
+    auth: z.enum(["api-key", "none"]).describe("none: a server started with --insecure-local"),
+    keyId: z.string().optional(),
+    name: z.string().optional(),
+  })
+  .meta({ id: "Whoami", description: "Who the caller is, so a UI shows only what it may do." });
+
+export const PreviewRequest = z
+  .object({
+    params: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("the params a run would get, validated by the flow's schemas"),
+    targets: z.array(z.string()).optional(),
+    force: z.array(z.string()).optional(),
+    forceAll: z.boolean().optional(),
+  })
+  .strict()
+  .meta({ id: "PreviewRequest" });
+
+export const PreviewStep = z
+  .object({
+    name: z.string(),
+    status: z.enum(PLAN_STATUSES),
+    reason: z.enum(REASONS),
+    deps: z.array(z.string()),
+    params: z.record(z.string(), z.unknown()).describe("the params it declares (secrets masked)"),
+    conditions: z.array(z.string()).optional(),
+    itemsFailed: z.number().int().optional(),
+    runsFlow: z.string().optional().describe("a runFlow step: the flow whose run it starts"),
+  })
+  .meta({ id: "PreviewStep" });
+
+export const FlowPreview = z
+  .object({
+    flow: z.string(),
+    version: z.string(),
+    hash: z.string(),
+    steps: z.array(PreviewStep),
+  })
+  .meta({ id: "FlowPreview", description: "What a run with these params would do, and why." });
+
+export const ResetRequest = z
+  .object({
+    step: z.string().min(1).describe("the step to reset; its downstream is reset with it"),
+    params: z.record(z.string(), z.unknown()).optional(),
+    dryRun: z.boolean().optional().describe("only say what would be invalidated"),
+  })
+  .strict()
+  .meta({ id: "ResetRequest" });
+
+export const ResetResult = z
+  .object({
+    steps: z.array(z.string()).describe("the step and its downstream"),
+    invalidated: z.number().int().describe("stored outputs invalidated (or that would be)"),
+    dryRun: z.boolean(),
+  })
+  .meta({ id: "ResetResult" });
+
+const ComparedStep = z
+  .object({
+    status: z.string(),
+    cached: z.boolean(),
+    cacheKey: z.string().nullable(),
+    output: z.string().nullable(),
+  })
+  .nullable();
+
+export const RunComparison = z
+  .object({
+    a: RunSummary,
+    b: RunSummary,
+    definition: z.object({
+      a: z.object({ version: z.string(), hash: z.string() }).nullable(),
+      b: z.object({ version: z.string(), hash: z.string() }).nullable(),
+      same: z.boolean(),
+    }),
+    params: z.array(z.object({ name: z.string(), a: z.unknown(), b: z.unknown() })),
+    metrics: z.array(
+      z.object({
+        step: z.string(),
+        name: z.string(),
+        a: z.number().nullable(),
+        b: z.number().nullable(),
+        delta: z.number().nullable().describe("b - a"),
+      }),
+    ),
+    steps: z
+      .array(z.object({ step: z.string(), a: ComparedStep, b: ComparedStep }))
+      .describe("the steps that differed (cache key, or how they ended)"),
+  })
+  .meta({ id: "RunComparison" });
+
 export type ErrorBody = z.infer<typeof ErrorBody>;
 export type ProjectInfo = z.infer<typeof Project>;
 export type FlowSummary = z.infer<typeof FlowSummary>;
@@ -392,3 +488,9 @@ export type RunMetrics = z.infer<typeof RunMetrics>;
 export type ScheduleView = z.infer<typeof ScheduleView>;
 export type ScheduleList = z.infer<typeof ScheduleList>;
 export type TickResult = z.infer<typeof TickResult>;
+export type Whoami = z.infer<typeof Whoami>;
+export type PreviewRequest = z.infer<typeof PreviewRequest>;
+export type FlowPreview = z.infer<typeof FlowPreview>;
+export type ResetRequest = z.infer<typeof ResetRequest>;
+export type ResetResult = z.infer<typeof ResetResult>;
+export type RunComparison = z.infer<typeof RunComparison>;

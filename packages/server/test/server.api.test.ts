@@ -53,6 +53,7 @@ describe("meta routes", () => {
         "/api/health",
         "/api/projects",
         "/api/projects/{project}/artifacts/{hash}",
+        "/api/projects/{project}/compare",
         "/api/projects/{project}/artifacts/{hash}/content",
         "/api/projects/{project}/datasets",
         "/api/projects/{project}/datasets/{dataset}",
@@ -60,6 +61,8 @@ describe("meta routes", () => {
         "/api/projects/{project}/events",
         "/api/projects/{project}/flows",
         "/api/projects/{project}/flows/{flow}",
+        "/api/projects/{project}/flows/{flow}/preview",
+        "/api/projects/{project}/flows/{flow}/reset",
         "/api/projects/{project}/flows/{flow}/runs",
         "/api/projects/{project}/lineage/{ref}",
         "/api/projects/{project}/runs",
@@ -75,6 +78,7 @@ describe("meta routes", () => {
         "/api/projects/{project}/schedules/{id}/pause",
         "/api/projects/{project}/schedules/{id}/resume",
         "/api/projects/{project}/schedules/{id}/trigger",
+        "/api/whoami",
       ].sort(),
     );
     expect(
