@@ -3,6 +3,7 @@
  * zod schemas (@sluice/server, src/wire.ts) at compile time.
  * Uses the global fetch; no other dependency.
  */
+import { readSse } from "./sse.js";
 import type * as wire from "./wire.js";
 
 export interface ClientOptions {
@@ -89,6 +90,35 @@ export class SluiceClient {
 
   project(key: string): ProjectClient {
     return new ProjectClient(this, key);
+  }
+
+  /**
+   * A server-sent event stream, read with fetch (the key goes in a header, never in the URL): each
+   * event as JSON, until the server ends the stream or `signal` aborts (the iteration then ends).
+   */
+  async *stream(path: string, signal?: AbortSignal): AsyncGenerator<wire.ServerEvent> {
+    const headers: Record<string, string> = { accept: "text/event-stream" };
+    if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
+    let response: Response;
+    try {
+      response = await this.fetchFn(`${this.baseUrl}${path}`, { headers, signal });
+    } catch (error) {
+      if (signal?.aborted) return;
+      throw new SluiceApiError(
+        0,
+        "unreachable",
+        `Cannot reach the sluice server at ${this.baseUrl} (${networkReason(error)})`,
+        { server: this.baseUrl },
+      );
+    }
+    if (!response.ok) throw await apiError(response);
+    if (!response.body) return;
+    try {
+      for await (const message of readSse(response.body))
+        yield JSON.parse(message.data) as wire.ServerEvent;
+    } catch (error) {
+      if (!signal?.aborted) throw error;
+    }
   }
 
   /** One API call: JSON in and out; an error answer becomes a SluiceApiError. Idempotent calls are retried on network errors. */
@@ -201,6 +231,9 @@ export class ProjectClient {
       this.client.request("POST", this.path(`/runs/${encodeURIComponent(runId)}/resume`), {
         body: options,
       }),
+    /** The run's events, live: a `snapshot` first, then each event until `run:end` (or `signal` aborts). */
+    events: (runId: string, options: { signal?: AbortSignal } = {}) =>
+      this.client.stream(this.path(`/runs/${encodeURIComponent(runId)}/events`), options.signal),
     /** Polls the light status (with backoff) until the run ends; resolves with its full status. */
     wait: async (runId: string, options: WaitOptions = {}): Promise<wire.RunDetail> => {
       const started = Date.now();
@@ -265,6 +298,11 @@ export class ProjectClient {
       download: (): Promise<Uint8Array> =>
         this.client.request("GET", `${base}/content`, { raw: true }),
     };
+  }
+
+  /** Every event of the project's runs, live, until `signal` aborts. */
+  events(options: { signal?: AbortSignal } = {}): AsyncGenerator<wire.ServerEvent> {
+    return this.client.stream(this.path("/events"), options.signal);
   }
 
   /** What differs from run `a` to run `b`: params, metrics with deltas, the steps that differed. */

@@ -402,3 +402,13 @@ export type RunComparison = {
   }[];
   steps: { step: string; a: ComparedStep; b: ComparedStep }[];
 };
+
+/**
+ * An event of the server-sent streams: `snapshot` (a run's light status, first), `run:waiting`,
+ * `run:start`, `step:waiting`, `step:start`, `step:retry`, `step:log`, `step:end`, `run:end`
+ * (with `status`, `success` and `firstFailure`); each with the run's `runId` and `project`.
+ */
+export type ServerEvent = { type: string; project: string; runId?: string } & Record<
+  string,
+  unknown
+>;

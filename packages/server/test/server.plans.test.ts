@@ -100,6 +100,30 @@ describe("previews, resets, comparisons and who am I", () => {
     ).rejects.toMatchObject({ status: 403 });
   });
 
+  it("streams a run's events to the typed client with the key in a header, snapshot first, until run:end", async () => {
+    const { writer } = await start();
+    const project = writer.project("demo");
+    const started = await project.flow("training").trigger({ params: { rows: 2, waitMs: 300 } });
+    const seen: string[] = [];
+    for await (const event of project.runs.events(started.runId)) {
+      seen.push(event.type);
+      expect(event.runId ?? started.runId).toBe(started.runId);
+      if (event.type === "run:end") expect(event.success).toBe(true);
+    }
+    expect(seen[0]).toBe("snapshot");
+    expect(seen.at(-1)).toBe("run:end");
+    expect(seen).toContain("step:end");
+    // The project's stream ends when the caller aborts it.
+    const controller = new AbortController();
+    const events = project.events({ signal: controller.signal });
+    const next = events.next();
+    controller.abort();
+    expect((await next).done).toBe(true);
+    // A bad key is refused before any event.
+    const stranger = new SluiceClient({ baseUrl: server!.url, apiKey: "sluice_nope_x" });
+    await expect(stranger.project("demo").events().next()).rejects.toMatchObject({ status: 401 });
+  });
+
   it("compares two runs: params, metrics with deltas, and the steps that differed", async () => {
     const { writer } = await start();
     const project = writer.project("demo");
