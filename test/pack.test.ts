@@ -21,6 +21,7 @@ const PACKAGES = {
   client: "@sluice/client",
   server: "@sluice/server",
   arazzo: "@sluice/arazzo",
+  ui: "@sluice/ui",
 } as const;
 type Part = keyof typeof PACKAGES;
 
@@ -118,6 +119,11 @@ describe.runIf(enabled)("the packed packages", () => {
           "README.md",
         ]),
       );
+    // The web UI ships built: the server serves these files, and needs no front-end package.
+    expect(contents.ui).toEqual(
+      expect.arrayContaining(["dist/index.html", "index.js", "index.d.ts", "README.md"]),
+    );
+    expect(contents.ui.filter((path) => path.startsWith("src/"))).toEqual([]);
     for (const list of Object.values(contents))
       expect(list.filter((path) => /\.test(-helper)?\.(ts|js)$/.test(path))).toEqual([]);
     // The examples are copied in only while packing.

@@ -23,6 +23,7 @@ import { eventRoutes } from "./routes-events.js";
 import { flowRoutes } from "./routes-flows.js";
 import { planRoutes } from "./routes-plans.js";
 import { errorResponses, json } from "./route-parts.js";
+import { serveUi } from "./ui-files.js";
 import { runRoutes } from "./routes-runs.js";
 import { scheduleRoutes } from "./routes-schedules.js";
 
@@ -213,6 +214,8 @@ export function buildApp(options: AppOptions): Api {
   app.get("/api/openapi.json", (c) =>
     c.json((document ??= openApiDocument(app, options.version, options.listeningUrl?.()))),
   );
+  // Everything else is the web UI (its own login page takes the key; its data comes from /api).
+  app.get("*", (c) => (c.req.path.startsWith("/api/") ? c.notFound() : serveUi(c)));
   return app;
 }
 

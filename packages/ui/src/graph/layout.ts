@@ -1,0 +1,55 @@
+// Node positions of a flow's graph. Below ELK_MAX_NODES, ELK's layered layout in a web worker (the page
+// stays responsive); above, layers by topological depth, computed here in one pass (ELK's cost grows
+// too fast for thousands of nodes).
+export const NODE_WIDTH = 180;
+export const NODE_HEIGHT = 44;
+export const ELK_MAX_NODES = 1000;
+
+export interface GraphStep {
+  name: string;
+  deps: string[];
+}
+
+export type Positions = Map<string, { x: number; y: number }>;
+
+/** Columns by depth (longest path from a root), rows in the order steps come. */
+export function depthLayout(steps: readonly GraphStep[]): Positions {
+  const depth = new Map<string, number>();
+  const rows = new Map<number, number>();
+  const positions: Positions = new Map();
+  // Steps come in dependency order (the server sends the graph topologically sorted).
+  for (const step of steps) {
+    const d = step.deps.reduce((most, dep) => Math.max(most, (depth.get(dep) ?? -1) + 1), 0);
+    depth.set(step.name, d);
+    const row = rows.get(d) ?? 0;
+    rows.set(d, row + 1);
+    positions.set(step.name, { x: d * (NODE_WIDTH + 60), y: row * (NODE_HEIGHT + 16) });
+  }
+  return positions;
+}
+
+/** ELK's layered layout, in a worker; falls back to the depth layout if the worker fails. */
+export function elkLayout(steps: readonly GraphStep[]): Promise<Positions> {
+  return new Promise((resolve) => {
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL("./layout.worker.ts", import.meta.url), { type: "module" });
+    } catch {
+      resolve(depthLayout(steps));
+      return;
+    }
+    worker.onmessage = (event: MessageEvent<Array<[string, number, number]>>) => {
+      worker.terminate();
+      resolve(new Map(event.data.map(([name, x, y]) => [name, { x, y }])));
+    };
+    worker.onerror = () => {
+      worker.terminate();
+      resolve(depthLayout(steps));
+    };
+    worker.postMessage(steps.map((step) => ({ name: step.name, deps: step.deps })));
+  });
+}
+
+export function layout(steps: readonly GraphStep[]): Promise<Positions> {
+  return steps.length > ELK_MAX_NODES ? Promise.resolve(depthLayout(steps)) : elkLayout(steps);
+}

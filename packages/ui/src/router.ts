@@ -1,0 +1,65 @@
+// Deep links for every page, which survive a reload (the server answers index.html for app paths):
+// the path is the state. `navigate` pushes a path; `useRoute` re-renders on back and forward.
+import { useEffect, useState } from "react";
+
+export type Route =
+  | { page: "flows" }
+  | { page: "flow"; flow: string }
+  | { page: "runs" }
+  | { page: "run"; runId: string; step?: string }
+  | { page: "schedules" }
+  | { page: "login" };
+
+export function parseRoute(path: string, search: string): Route {
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === "flows" && parts[1]) return { page: "flow", flow: parts[1] };
+  if (parts[0] === "runs" && parts[1]) {
+    const step = new URLSearchParams(search).get("step") ?? undefined;
+    return { page: "run", runId: parts[1], ...(step ? { step } : {}) };
+  }
+  if (parts[0] === "runs") return { page: "runs" };
+  if (parts[0] === "schedules") return { page: "schedules" };
+  if (parts[0] === "login") return { page: "login" };
+  return { page: "flows" };
+}
+
+export function hrefOf(route: Route): string {
+  switch (route.page) {
+    case "flow":
+      return `/flows/${encodeURIComponent(route.flow)}`;
+    case "run":
+      return `/runs/${encodeURIComponent(route.runId)}${route.step ? `?step=${encodeURIComponent(route.step)}` : ""}`;
+    case "runs":
+      return "/runs";
+    case "schedules":
+      return "/schedules";
+    case "login":
+      return "/login";
+    default:
+      return "/";
+  }
+}
+
+const listeners = new Set<() => void>();
+
+export function navigate(route: Route, replace = false): void {
+  const href = hrefOf(route);
+  if (replace) history.replaceState(null, "", href);
+  else history.pushState(null, "", href);
+  for (const listener of listeners) listener();
+}
+
+export function useRoute(): Route {
+  const read = () => parseRoute(location.pathname, location.search);
+  const [route, setRoute] = useState(read);
+  useEffect(() => {
+    const update = () => setRoute(read());
+    listeners.add(update);
+    addEventListener("popstate", update);
+    return () => {
+      listeners.delete(update);
+      removeEventListener("popstate", update);
+    };
+  }, []);
+  return route;
+}
