@@ -8,6 +8,8 @@ import { Login } from "./pages/Login.js";
 import { RunPage } from "./pages/RunPage.js";
 import { Runs } from "./pages/Runs.js";
 import { Schedules } from "./pages/Schedules.js";
+import { Datasets } from "./pages/Datasets.js";
+import { Compare } from "./pages/Compare.js";
 import { navigate, useRoute } from "./router.js";
 import { errorText, isUnauthorized, signIn, signOut, storedKey, type Session } from "./session.js";
 
@@ -58,6 +60,7 @@ export function App() {
           <Link to={{ page: "flows" }}>Flows</Link>
           <Link to={{ page: "runs" }}>Runs</Link>
           <Link to={{ page: "schedules" }}>Schedules</Link>
+          <Link to={{ page: "datasets" }}>Datasets</Link>
         </nav>
         <span className="me">
           {session.me.project}
@@ -78,6 +81,10 @@ export function App() {
           <RunPage key={route.runId} session={session} runId={route.runId} step={route.step} />
         ) : route.page === "schedules" ? (
           <Schedules session={session} />
+        ) : route.page === "datasets" || route.page === "dataset" ? (
+          <Datasets session={session} name={route.page === "dataset" ? route.name : undefined} />
+        ) : route.page === "compare" ? (
+          <Compare session={session} a={route.a} b={route.b} />
         ) : (
           <Flows session={session} />
         )}

@@ -8,6 +8,9 @@ export type Route =
   | { page: "runs" }
   | { page: "run"; runId: string; step?: string }
   | { page: "schedules" }
+  | { page: "datasets" }
+  | { page: "dataset"; name: string }
+  | { page: "compare"; a: string; b: string }
   | { page: "login" };
 
 export function parseRoute(path: string, search: string): Route {
@@ -19,6 +22,13 @@ export function parseRoute(path: string, search: string): Route {
   }
   if (parts[0] === "runs") return { page: "runs" };
   if (parts[0] === "schedules") return { page: "schedules" };
+  if (parts[0] === "datasets" && parts[1])
+    return { page: "dataset", name: parts.slice(1).join("/") };
+  if (parts[0] === "datasets") return { page: "datasets" };
+  if (parts[0] === "compare") {
+    const query = new URLSearchParams(search);
+    return { page: "compare", a: query.get("a") ?? "", b: query.get("b") ?? "" };
+  }
   if (parts[0] === "login") return { page: "login" };
   return { page: "flows" };
 }
@@ -33,6 +43,12 @@ export function hrefOf(route: Route): string {
       return "/runs";
     case "schedules":
       return "/schedules";
+    case "datasets":
+      return "/datasets";
+    case "dataset":
+      return `/datasets/${route.name.split("/").map(encodeURIComponent).join("/")}`;
+    case "compare":
+      return `/compare?a=${encodeURIComponent(route.a)}&b=${encodeURIComponent(route.b)}`;
     case "login":
       return "/login";
     default:

@@ -115,6 +115,34 @@ describe.runIf(available)("the web UI", () => {
     await page.close();
   });
 
+  it("shows a run's timeline, a dataset's schema and first rows, and two runs compared", async () => {
+    const page = await signedIn(writer.key, "/runs");
+    await page.getByRole("heading", { name: "Runs" }).waitFor();
+    const picks = page.getByRole("checkbox");
+    await picks.first().waitFor();
+    expect(await picks.count()).toBeGreaterThanOrEqual(2);
+    await picks.nth(0).check();
+    await picks.nth(1).check();
+    await page.screenshot({ path: join(shots, "runs.png") });
+    await page.getByRole("link", { name: "Compare the 2 picked runs" }).click();
+    await page.getByRole("heading", { name: "Compare runs" }).waitFor();
+    await page.getByRole("heading", { name: "Steps that differed" }).waitFor();
+    await page.screenshot({ path: join(shots, "compare.png") });
+
+    await page.goto(`${server.url}/runs`);
+    await page.getByRole("table").getByRole("link").first().click();
+    await page.getByRole("figure", { name: "Timeline of the run's steps" }).waitFor();
+
+    await page.getByRole("link", { name: "Datasets" }).click();
+    await page.getByRole("link", { name: "training/load" }).first().click();
+    const schema = page.getByRole("table", { name: "Schema" });
+    await schema.getByText("label").waitFor();
+    expect(await schema.getByRole("row").count()).toBe(4); // header + id, score, label
+    await page.getByRole("table", { name: "First rows" }).getByText('"row-0"').waitFor();
+    await page.screenshot({ path: join(shots, "dataset.png") });
+    await page.close();
+  });
+
   it("shows a read-only key no action, and sends a revoked key back to the login page", async () => {
     const readOnly = await signedIn(reader, "/flows/training");
     await readOnly.getByText("This key is read-only").waitFor();

@@ -5,6 +5,7 @@ import type { LogLine, RunDetail } from "@sluice/client";
 import { useEffect, useMemo, useState } from "react";
 import { ErrorBox, Link, Status, duration, time } from "../components.js";
 import { FlowGraph } from "../graph/FlowGraph.js";
+import { Timeline } from "../timeline-view.js";
 import { navigate } from "../router.js";
 import { noteFailure, type Session } from "../session.js";
 
@@ -178,6 +179,7 @@ export function RunPage({
         statusOf={statusOf}
         onSelect={(name) => navigate({ page: "run", runId, step: name })}
       />
+      <Timeline steps={run.steps} now={Date.now()} />
       <table aria-label="Steps of the run">
         <thead>
           <tr>

@@ -10,6 +10,13 @@ export function Runs({ session }: { session: Session }) {
   const project = session.client.project(session.me.project);
   const [flow, setFlow] = useState("");
   const [status, setStatus] = useState("");
+  const [picked, setPicked] = useState<string[]>([]);
+  const pick = (runId: string, on: boolean) =>
+    setPicked((now) =>
+      on
+        ? [...now.filter((id) => id !== runId), runId].slice(-2)
+        : now.filter((id) => id !== runId),
+    );
   const runs = useLoad(
     () =>
       project.runs.list({
@@ -38,11 +45,19 @@ export function Runs({ session }: { session: Session }) {
         <button type="button" onClick={runs.reload}>
           Refresh
         </button>
+        {picked.length === 2 ? (
+          <Link to={{ page: "compare", a: picked[0]!, b: picked[1]! }}>
+            Compare the 2 picked runs
+          </Link>
+        ) : (
+          <span className="hint">Pick two runs to compare them.</span>
+        )}
       </div>
       {runs.error ? <ErrorBox error={runs.error} /> : null}
       <table>
         <thead>
           <tr>
+            <th scope="col">Pick</th>
             <th scope="col">Run</th>
             <th scope="col">Flow</th>
             <th scope="col">Status</th>
@@ -54,6 +69,14 @@ export function Runs({ session }: { session: Session }) {
         <tbody>
           {(runs.data ?? []).map((run) => (
             <tr key={run.runId}>
+              <td>
+                <input
+                  type="checkbox"
+                  aria-label={`pick ${run.runId}`}
+                  checked={picked.includes(run.runId)}
+                  onChange={(e) => pick(run.runId, e.target.checked)}
+                />
+              </td>
               <td>
                 <Link to={{ page: "run", runId: run.runId }}>{run.runId}</Link>
               </td>

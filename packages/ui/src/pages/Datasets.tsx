@@ -1,0 +1,108 @@
+// Data: the catalog's datasets, models and metrics; one opened shows its schema, first rows, and a
+// download of its artifact (hash-verified by the server).
+import { useState } from "react";
+import { ErrorBox, Link, time } from "../components.js";
+import { useLoad } from "../hooks.js";
+import { noteFailure, type Session } from "../session.js";
+
+export function Datasets({ session, name }: { session: Session; name?: string }) {
+  const project = session.client.project(session.me.project);
+  const list = useLoad(() => project.datasets.list(), []);
+  return (
+    <section>
+      <h1>Datasets</h1>
+      {list.error ? <ErrorBox error={list.error} /> : null}
+      <div className="columns">
+        <div className="side">
+          <ul className="plain">
+            {(list.data ?? []).map((d) => (
+              <li key={`${d.dataset}:${d.hash}`}>
+                <Link to={{ page: "dataset", name: d.dataset }}>{d.dataset}</Link>{" "}
+                <small>
+                  {d.tag}, {d.rows ?? "?"} rows, {time(d.createdAt)}
+                </small>
+              </li>
+            ))}
+          </ul>
+        </div>
+        <div className="main">{name ? <DatasetView session={session} name={name} /> : null}</div>
+      </div>
+    </section>
+  );
+}
+
+function DatasetView({ session, name }: { session: Session; name: string }) {
+  const dataset = session.client.project(session.me.project).dataset(name);
+  const schema = useLoad(() => dataset.schema(), [name]);
+  const rows = useLoad(() => dataset.rows(10), [name]);
+  const [error, setError] = useState<unknown>();
+  const download = async () => {
+    try {
+      const hash = schema.data!.artifact;
+      const bytes = await session.client.project(session.me.project).artifact(hash).download();
+      const url = URL.createObjectURL(new Blob([bytes as BlobPart]));
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = `${name.replace(/[^\w.-]+/g, "_")}-${hash.slice(0, 12)}`;
+      a.click();
+      URL.revokeObjectURL(url);
+    } catch (failure) {
+      noteFailure(failure);
+      setError(failure);
+    }
+  };
+  if (schema.error) return <ErrorBox error={schema.error} title={`Dataset ${name}`} />;
+  if (!schema.data) return <p aria-busy="true">Loading {name}…</p>;
+  const columns = schema.data.columns.map((c) => c.name);
+  return (
+    <div>
+      <h2>{name}</h2>
+      <p>
+        {schema.data.tag}, {schema.data.rows ?? "?"} rows, artifact{" "}
+        <code>{schema.data.artifact.slice(0, 12)}</code>{" "}
+        <button type="button" onClick={download}>
+          Download
+        </button>
+      </p>
+      {error ? <ErrorBox error={error} /> : null}
+      <table aria-label="Schema">
+        <thead>
+          <tr>
+            <th scope="col">Column</th>
+            <th scope="col">Type</th>
+          </tr>
+        </thead>
+        <tbody>
+          {schema.data.columns.map((c) => (
+            <tr key={c.name}>
+              <td>{c.name}</td>
+              <td>{c.type}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {rows.data ? (
+        <table aria-label="First rows">
+          <thead>
+            <tr>
+              {columns.map((c) => (
+                <th scope="col" key={c}>
+                  {c}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.data.rows.map((row, i) => (
+              <tr key={i}>
+                {columns.map((c) => (
+                  <td key={c}>{JSON.stringify(row[c])}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </div>
+  );
+}
