@@ -63,6 +63,7 @@ export function App() {
           <Link to={{ page: "datasets" }}>Datasets</Link>
         </nav>
         <span className="me">
+          <ThemeSwitch />
           {session.me.project}
           {session.me.readOnly ? " · read-only" : ""}
           {session.me.auth === "api-key" ? (
@@ -112,4 +113,24 @@ function SessionGuard({
     return () => clearInterval(timer);
   }, [session, onExpired]);
   return <>{children}</>;
+}
+
+/** Light or dark, kept in local storage; until chosen, the system's preference. */
+function ThemeSwitch() {
+  const [theme, setTheme] = useState(() => localStorage.getItem("sluice.theme") ?? "system");
+  useEffect(() => {
+    if (theme === "system") delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = theme;
+    localStorage.setItem("sluice.theme", theme);
+  }, [theme]);
+  return (
+    <label>
+      Theme{" "}
+      <select value={theme} onChange={(event) => setTheme(event.target.value)}>
+        <option value="system">system</option>
+        <option value="light">light</option>
+        <option value="dark">dark</option>
+      </select>
+    </label>
+  );
 }

@@ -75,6 +75,7 @@ describe.runIf(available)("the web UI", () => {
     await page.waitForURL(/\/runs\/[^/]+$/);
     await page.locator("h1 [data-status=succeeded]").waitFor({ timeout: 20_000 });
     expect(await page.getByTestId("events-seen").textContent()).toMatch(/[1-9]\d* live event/);
+    await page.getByTestId("flow-graph").locator(".react-flow__node").nth(1).waitFor();
     await page.screenshot({ path: join(shots, "run.png") });
     // A deep link survives a reload.
     const runUrl = page.url();
@@ -132,6 +133,16 @@ describe.runIf(available)("the web UI", () => {
     await page.goto(`${server.url}/runs`);
     await page.getByRole("table").getByRole("link").first().click();
     await page.getByRole("figure", { name: "Timeline of the run's steps" }).waitFor();
+    await page.getByText("Params and metrics").click();
+    await page.getByRole("list", { name: "Metrics" }).getByText("train · accuracy = 0.9").waitFor();
+    // The dark theme, chosen in the header, kept across pages.
+    await page.getByLabel("Theme").selectOption("dark");
+    const background = () =>
+      page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    expect(await background()).toBe("rgb(13, 17, 23)");
+    await page.screenshot({ path: join(shots, "run-dark.png") });
+    await page.getByLabel("Theme").selectOption("light");
+    expect(await background()).toBe("rgb(255, 255, 255)");
 
     await page.getByRole("link", { name: "Datasets" }).click();
     await page.getByRole("link", { name: "training/load" }).first().click();

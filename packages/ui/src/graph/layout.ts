@@ -28,25 +28,42 @@ export function depthLayout(steps: readonly GraphStep[]): Positions {
   return positions;
 }
 
-/** ELK's layered layout, in a worker; falls back to the depth layout if the worker fails. */
+let worker: Worker | undefined;
+let nextRequest = 0;
+const waiting = new Map<number, (positions: Positions | undefined) => void>();
+
+/** One ELK worker for the page (starting one parses ELK again), answering requests by id. */
+function elkWorker(): Worker | undefined {
+  if (worker) return worker;
+  try {
+    worker = new Worker(new URL("./layout.worker.ts", import.meta.url), { type: "module" });
+  } catch {
+    return undefined;
+  }
+  worker.onmessage = (
+    event: MessageEvent<{ id: number; nodes: Array<[string, number, number]> }>,
+  ) => {
+    const { id, nodes } = event.data;
+    waiting.get(id)?.(new Map(nodes.map(([name, x, y]) => [name, { x, y }])));
+    waiting.delete(id);
+  };
+  worker.onerror = () => {
+    for (const answer of waiting.values()) answer(undefined);
+    waiting.clear();
+    worker?.terminate();
+    worker = undefined;
+  };
+  return worker;
+}
+
+/** ELK's layered layout, in the worker; the depth layout if the worker fails. */
 export function elkLayout(steps: readonly GraphStep[]): Promise<Positions> {
+  const target = elkWorker();
+  if (!target) return Promise.resolve(depthLayout(steps));
+  const id = nextRequest++;
   return new Promise((resolve) => {
-    let worker: Worker;
-    try {
-      worker = new Worker(new URL("./layout.worker.ts", import.meta.url), { type: "module" });
-    } catch {
-      resolve(depthLayout(steps));
-      return;
-    }
-    worker.onmessage = (event: MessageEvent<Array<[string, number, number]>>) => {
-      worker.terminate();
-      resolve(new Map(event.data.map(([name, x, y]) => [name, { x, y }])));
-    };
-    worker.onerror = () => {
-      worker.terminate();
-      resolve(depthLayout(steps));
-    };
-    worker.postMessage(steps.map((step) => ({ name: step.name, deps: step.deps })));
+    waiting.set(id, (positions) => resolve(positions ?? depthLayout(steps)));
+    target.postMessage({ id, steps: steps.map((step) => ({ name: step.name, deps: step.deps })) });
   });
 }
 

@@ -1,11 +1,11 @@
-// ELK's layered layout off the main thread: steps in, [name, x, y] out.
+// ELK's layered layout off the main thread: { id, steps } in, { id, nodes: [name, x, y][] } out.
 import ELK from "elkjs/lib/elk.bundled.js";
 import { NODE_HEIGHT, NODE_WIDTH, type GraphStep } from "./layout.js";
 
 const elk = new ELK();
 
-self.onmessage = async (event: MessageEvent<GraphStep[]>) => {
-  const steps = event.data;
+self.onmessage = async (event: MessageEvent<{ id: number; steps: GraphStep[] }>) => {
+  const { id, steps } = event.data;
   const graph = await elk.layout({
     id: "flow",
     layoutOptions: {
@@ -23,5 +23,8 @@ self.onmessage = async (event: MessageEvent<GraphStep[]>) => {
       })),
     ),
   });
-  self.postMessage((graph.children ?? []).map((node) => [node.id, node.x ?? 0, node.y ?? 0]));
+  self.postMessage({
+    id,
+    nodes: (graph.children ?? []).map((node) => [node.id, node.x ?? 0, node.y ?? 0]),
+  });
 };

@@ -6,6 +6,7 @@ import { useEffect, useMemo, useState } from "react";
 import { ErrorBox, Link, Status, duration, time } from "../components.js";
 import { FlowGraph } from "../graph/FlowGraph.js";
 import { Timeline } from "../timeline-view.js";
+import { StepDetail } from "./StepDetail.js";
 import { navigate } from "../router.js";
 import { noteFailure, type Session } from "../session.js";
 
@@ -23,7 +24,7 @@ export function RunPage({
   const [error, setError] = useState<unknown>();
   const [events, setEvents] = useState(0);
   const [logs, setLogs] = useState<LogLine[]>([]);
-  const [filter, setFilter] = useState("");
+  const [metrics, setMetrics] = useState<Record<string, Record<string, number>>>({});
   const [graph, setGraph] = useState<Array<{ name: string; deps: string[] }>>();
 
   useEffect(() => {
@@ -93,6 +94,19 @@ export function RunPage({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [run?.pipeline]);
 
+  useEffect(() => {
+    if (run?.running !== false) return;
+    let current = true;
+    project.runs.metrics(runId).then(
+      (found) => current && setMetrics(found),
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [runId, run?.running]);
+
   const statusOf = useMemo(() => {
     const byName = new Map((run?.steps ?? []).map((s) => [s.name, s.status]));
     return (name: string) => byName.get(name);
@@ -119,9 +133,7 @@ export function RunPage({
     ...(graph ?? []),
     ...run.steps.filter((s) => !known.has(s.name)).map((s) => ({ name: s.name, deps: [] })),
   ];
-  const shownLogs = logs.filter((line) =>
-    line.message.toLowerCase().includes(filter.toLowerCase()),
-  );
+  const selectedStep = step ? run.steps.find((s) => s.name === step) : undefined;
   return (
     <section>
       <h1>
@@ -180,6 +192,33 @@ export function RunPage({
         onSelect={(name) => navigate({ page: "run", runId, step: name })}
       />
       <Timeline steps={run.steps} now={Date.now()} />
+      <details>
+        <summary>Params and metrics</summary>
+        <pre data-testid="run-params">{JSON.stringify(run.params, null, 2)}</pre>
+        <ul aria-label="Metrics">
+          {Object.entries(metrics).flatMap(([stepName, values]) =>
+            Object.entries(values).map(([metric, value]) => (
+              <li key={`${stepName}/${metric}`}>
+                {stepName} · {metric} = {value}
+              </li>
+            )),
+          )}
+        </ul>
+      </details>
+      {run.children && run.children.length > 0 ? (
+        <div>
+          <h2>Child runs</h2>
+          <ul>
+            {run.children.map((child) => (
+              <li key={child.runId}>
+                <Link to={{ page: "run", runId: child.runId }}>{child.runId}</Link> {child.pipeline}{" "}
+                <Status status={child.status} />
+                {child.parentStep ? <small> from step {child.parentStep}</small> : null}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
       <table aria-label="Steps of the run">
         <thead>
           <tr>
@@ -207,22 +246,7 @@ export function RunPage({
           ))}
         </tbody>
       </table>
-      {step ? (
-        <div className="logs">
-          <h2>Log of {step}</h2>
-          <label htmlFor="log-search">Search</label>
-          <input
-            id="log-search"
-            type="search"
-            value={filter}
-            onChange={(e) => setFilter(e.target.value)}
-          />
-          <pre data-testid="step-log">
-            {shownLogs.map((line) => `${line.time} ${line.level} ${line.message}`).join("\n") ||
-              "(no lines)"}
-          </pre>
-        </div>
-      ) : null}
+      {selectedStep ? <StepDetail step={selectedStep} logs={logs} /> : null}
     </section>
   );
 }
