@@ -23,7 +23,8 @@ if (!available)
 
 const shots = join(root, "packages/ui/test-results/screenshots");
 
-describe.runIf(available)("the web UI", () => {
+// A browser on a shared 2-core machine is slow: each test gets two minutes.
+describe.runIf(available)("the web UI", { timeout: 120_000 }, () => {
   let browser: Browser;
   let server: SluiceServer;
   let home: string;

@@ -11,7 +11,16 @@ import {
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useEffect, useMemo, useState } from "react";
-import { layout, NODE_HEIGHT, NODE_WIDTH, type GraphStep, type Positions } from "./layout.js";
+import { CanvasGraph } from "./CanvasGraph.js";
+import {
+  depthLayout,
+  ELK_MAX_NODES,
+  elkLayout,
+  NODE_HEIGHT,
+  NODE_WIDTH,
+  type GraphStep,
+  type Positions,
+} from "./layout.js";
 
 export interface GraphProps {
   steps: readonly GraphStep[];
@@ -24,10 +33,15 @@ export interface GraphProps {
 
 export function FlowGraph({ steps, statusOf, noteOf, onSelect }: GraphProps) {
   const [positions, setPositions] = useState<Positions>();
+  const [ready, setReady] = useState(false);
   const shape = steps.map((s) => `${s.name}<${s.deps.join(",")}`).join(";");
   useEffect(() => {
     let current = true;
-    void layout(steps).then((found) => current && setPositions(found));
+    // The depth layout at once (one pass), then ELK's when its worker has it: the graph is usable
+    // while ELK computes.
+    setPositions(depthLayout(steps));
+    if (steps.length <= ELK_MAX_NODES)
+      void elkLayout(steps).then((found) => current && setPositions(found));
     return () => {
       current = false;
     };
@@ -35,7 +49,7 @@ export function FlowGraph({ steps, statusOf, noteOf, onSelect }: GraphProps) {
   }, [shape]);
   const nodes = useMemo<Node[]>(
     () =>
-      positions
+      positions && steps.length <= ELK_MAX_NODES
         ? steps.map((step) => {
             const status = statusOf?.(step.name) ?? "pending";
             const note = noteOf?.(step.name);
@@ -69,9 +83,16 @@ export function FlowGraph({ steps, statusOf, noteOf, onSelect }: GraphProps) {
     [steps],
   );
   if (!positions) return <p aria-busy="true">Laying out {steps.length} steps…</p>;
+  if (steps.length > ELK_MAX_NODES)
+    return (
+      <div className="graph" data-testid="flow-graph">
+        <CanvasGraph steps={steps} positions={positions} statusOf={statusOf} onSelect={onSelect} />
+      </div>
+    );
   return (
-    <div className="graph" data-testid="flow-graph">
+    <div className="graph" data-testid="flow-graph" data-ready={ready ? "true" : undefined}>
       <ReactFlow
+        onInit={() => setReady(true)}
         nodes={nodes}
         edges={edges}
         fitView

@@ -1,6 +1,6 @@
-// Node positions of a flow's graph. Below ELK_MAX_NODES, ELK's layered layout in a web worker (the page
-// stays responsive); above, layers by topological depth, computed here in one pass (ELK's cost grows
-// too fast for thousands of nodes).
+// Node positions of a flow's graph: layers by topological depth, computed in one pass (at once, and the
+// only layout above ELK_MAX_NODES, where ELK's cost grows too fast), and ELK's layered layout in a web
+// worker (the page stays responsive) for graphs up to that size.
 export const NODE_WIDTH = 180;
 export const NODE_HEIGHT = 44;
 export const ELK_MAX_NODES = 1000;
@@ -65,8 +65,4 @@ export function elkLayout(steps: readonly GraphStep[]): Promise<Positions> {
     waiting.set(id, (positions) => resolve(positions ?? depthLayout(steps)));
     target.postMessage({ id, steps: steps.map((step) => ({ name: step.name, deps: step.deps })) });
   });
-}
-
-export function layout(steps: readonly GraphStep[]): Promise<Positions> {
-  return steps.length > ELK_MAX_NODES ? Promise.resolve(depthLayout(steps)) : elkLayout(steps);
 }

@@ -1,0 +1,113 @@
+// Web UI benchmark (issue 17), headless chromium against a `sluice server` (bench/ui-workspace: W3 at
+// 100 and 10000 steps), in one session:
+// - a flow page's graph interactive: from navigation to the graph drawn and ready (median of RUNS);
+// - panning it: the frame intervals (requestAnimationFrame) while the mouse drags it, mean;
+// - the app's initial JavaScript, gzip-compressed.
+// Targets: 10000 steps within 3x the 100-step time, pan frames within 2x, initial JS ≤ 300 KB.
+// Standalone: `node bench/ui.mjs`; needs /usr/bin/chromium (apt-get install -y chromium).
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { chromium } from "playwright-core";
+import { median } from "./median.mjs";
+import { startServer } from "./server.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const CHROMIUM = process.env.SLUICE_CHROMIUM ?? "/usr/bin/chromium";
+
+export function initialJsGzipBytes() {
+  const assets = join(root, "packages/ui/dist/assets");
+  const html = readFileSync(join(root, "packages/ui/dist/index.html"), "utf8");
+  return readdirSync(assets)
+    .filter((file) => file.endsWith(".js") && html.includes(file))
+    .reduce((sum, file) => sum + gzipSync(readFileSync(join(assets, file))).length, 0);
+}
+
+async function open(page, url) {
+  const started = performance.now();
+  await page.goto(url);
+  await page
+    .locator(
+      "[data-testid=flow-graph] [data-ready=true], [data-testid=flow-graph][data-ready=true]",
+    )
+    .first()
+    .waitFor({ timeout: 120_000 });
+  return performance.now() - started;
+}
+
+/** Mean interval between animation frames while the mouse drags the graph. */
+async function panFrameMs(page) {
+  const box = await page.getByTestId("flow-graph").boundingBox();
+  await page.evaluate(() => {
+    window.__frames = [];
+    const tick = (time) => {
+      window.__frames.push(time);
+      if (window.__frames.length < 10_000 && !window.__stop) requestAnimationFrame(tick);
+    };
+    window.__stop = false;
+    requestAnimationFrame(tick);
+  });
+  const x = box.x + box.width / 2;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  for (let i = 0; i < 60; i++)
+    await page.mouse.move(x + (i % 20) * 10 - 100, y + (i % 7) * 5, { steps: 2 });
+  await page.mouse.up();
+  const frames = await page.evaluate(() => {
+    window.__stop = true;
+    return window.__frames;
+  });
+  const intervals = frames.slice(1).map((t, i) => t - frames[i]);
+  return intervals.reduce((a, b) => a + b, 0) / Math.max(1, intervals.length);
+}
+
+export async function measureUi({ runs = 3 } = {}) {
+  const home = mkdtempSync(join(os.tmpdir(), "sluice-bench-ui-"));
+  const { child, url } = await startServer(home, {
+    cwd: join(root, "bench/ui-workspace"),
+    args: ["--insecure-local"],
+  });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  try {
+    const figures = {};
+    for (const n of [100, 10000]) {
+      const opens = [];
+      const pans = [];
+      for (let i = 0; i < runs; i++) {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        opens.push(await open(page, `${url}/flows/w3-${n}`));
+        pans.push(await panFrameMs(page));
+        await page.close();
+      }
+      figures[n] = { interactiveMs: median(opens), panFrameMs: median(pans) };
+    }
+    return { ...figures, initialJsKb: initialJsGzipBytes() / 1024, runs };
+  } finally {
+    await browser.close();
+    child.kill("SIGTERM");
+    await new Promise((resolve) => child.once("exit", resolve));
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+export function uiTable(f) {
+  return [
+    "| graph page, W3 | interactive (median) | pan: mean frame interval |",
+    "|---|---:|---:|",
+    `| 100 steps (xyflow, ELK in a worker) | ${f[100].interactiveMs.toFixed(0)} ms | ${f[100].panFrameMs.toFixed(1)} ms |`,
+    `| 10000 steps (canvas, depth layout) | ${f[10000].interactiveMs.toFixed(0)} ms (${(f[10000].interactiveMs / f[100].interactiveMs).toFixed(2)}x; target ≤ 3x) | ${f[10000].panFrameMs.toFixed(1)} ms (${(f[10000].panFrameMs / f[100].panFrameMs).toFixed(2)}x; target ≤ 2x) |`,
+    "",
+    `Initial JavaScript: ${f.initialJsKb.toFixed(0)} KB gzip-compressed (target ≤ 300 KB); the ELK worker loads only for a graph.`,
+  ].join("\n");
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const figures = await measureUi({ runs: Number(process.env.BENCH_RUNS ?? 3) });
+  process.stdout.write(`${uiTable(figures)}\n`);
+}
