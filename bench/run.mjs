@@ -2,7 +2,7 @@
 // whole process, in two modes: in-memory (--in-memory) and durable (SQLite store + artifact files in a
 // fresh home). Prints tables and writes bench/RESULTS.md. BENCH_RUNS sets samples per point (default 5).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -167,6 +167,11 @@ const serverTable = [
 
 const flows = flowsTables(await measureFlows({ runs: Math.max(runs, 7) }));
 
+// The web UI in headless chromium, when there is one (apt-get install -y chromium).
+const ui = existsSync(process.env.SLUICE_CHROMIUM ?? "/usr/bin/chromium")
+  ? await import("./ui.mjs").then(async ({ measureUi, uiTable }) => uiTable(await measureUi()))
+  : "Not measured: no chromium (`apt-get install -y chromium`, or set SLUICE_CHROMIUM).";
+
 // The same workloads beside dask and doit, in this session (ratios are what the targets use).
 const peers = peersAvailable()
   ? peersTable(measurePeers({ runs: Math.min(runs, 3) }))
@@ -179,6 +184,7 @@ process.stdout.write(`\nthreads\n${threadsTable}\n`);
 process.stdout.write(`\nstart-up\n${startupTable}\n`);
 process.stdout.write(`\nserver\n${serverTable}\n`);
 process.stdout.write(`\nflows\n${flows}\n`);
+process.stdout.write(`\nweb UI\n${ui}\n`);
 process.stdout.write(`\npeers\n${peers}\n`);
 
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
@@ -262,5 +268,13 @@ W3 N=1000, durable, CPU of the whole process, interleaved: every step under a co
 never binds, and one of 8, as many as the run's body slots) and the flow under maxConcurrentRuns 4.
 
 ${flows}
+
+## Web UI
+
+\`node bench/ui.mjs\`: headless chromium (Debian's) against a \`sluice server\` serving bench/ui-workspace (W3 at 100 and
+10000 steps). Interactive: from navigating to a flow page to its graph drawn and ready, median of 3 new pages. Pan:
+the mean interval between animation frames while the mouse drags the graph (about 16.7 ms at 60 frames a second).
+
+${ui}
 `;
 writeFileSync(join(root, "bench", "RESULTS.md"), doc);
