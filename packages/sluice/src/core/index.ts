@@ -9,12 +9,13 @@ export type { ErrorCode, SerializedError, SluiceErrorOptions } from "./errors.js
 export { canonicalJson, hashParts, sha256 } from "./hash.js";
 export { REASONS, RUN_STATUSES, STEP_STATUSES, PLAN_STATUSES, LOG_LEVELS } from "./vocabulary.js";
 export type { LogLevel, PlanStatus, Reason, RunStatus, StepStatus } from "./vocabulary.js";
-export { checkConcurrencyLimit, isStep, optional, step, stepOf } from "./step.js";
+export { isStep, optional, step, stepOf } from "./step.js";
+export { checkConcurrencyLimit } from "./concurrency-limit.js";
+export type { ConcurrencyLimit } from "./concurrency-limit.js";
 export { map } from "./map.js";
 export type { MapItemArgs, MapOptions, MapResult } from "./map.js";
 export type {
   AnyStep,
-  ConcurrencyLimit,
   InputBinding,
   MapSpec,
   InputSpec,

@@ -3,10 +3,10 @@
  * instance (so adding 10 items to 1000 runs 10), with its own concurrency, retries and a minimum share
  * of items that must succeed. The engine runs the items (engine/map-step.ts).
  */
+import { normalizeRetry } from "./retry-options.js";
 import { SluiceError } from "./errors.js";
 import type { SerializedError } from "./errors.js";
 import {
-  normalizeRetry,
   step,
   stepOf,
   type ParamShape,

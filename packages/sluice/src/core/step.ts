@@ -1,5 +1,7 @@
 import type { z } from "zod";
 import type { SluiceError } from "./errors.js";
+import { checkConcurrencyLimit, type ConcurrencyLimit } from "./concurrency-limit.js";
+import { normalizeRetry } from "./retry-options.js";
 import { SluiceError as Err } from "./errors.js";
 import { sha256 } from "./hash.js";
 import { declaringFolder, resolveFiles } from "./declaring-module.js";
@@ -220,12 +222,6 @@ export interface StepOptions<
   concurrency?: ConcurrencyLimit;
 }
 
-/** A named limit on steps running at once (see StepOptions.concurrency). */
-export interface ConcurrencyLimit {
-  readonly key: string;
-  readonly limit: number;
-}
-
 export type InputBinding =
   | {
       readonly name: string;
@@ -426,24 +422,6 @@ function normalize(
   };
 }
 
-const LIMIT_KEY = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$/;
-
-/** A `{ key, limit }` as given, or an error naming `field` (steps and runFlow share it). */
-export function checkConcurrencyLimit(field: string, given: unknown): ConcurrencyLimit {
-  const { key, limit } = (given ?? {}) as Partial<ConcurrencyLimit>;
-  if (typeof key !== "string" || !LIMIT_KEY.test(key))
-    throw new Err(
-      "invalid-pipeline",
-      `${field}.key must be a name of letters, digits, '_', '.', ':', '/' or '-' (e.g. { key: "gpu", limit: 2 }), got ${JSON.stringify(key)}.`,
-    );
-  if (!Number.isInteger(limit) || (limit as number) < 1)
-    throw new Err(
-      "invalid-pipeline",
-      `${field}.limit must be a whole number of at least 1, got ${String(limit)}.`,
-    );
-  return Object.freeze({ key, limit: limit as number });
-}
-
 function normalizeInputs(name: string, inputs: InputSpec | undefined): InputBinding[] {
   if (inputs === undefined) return [];
   if (Array.isArray(inputs)) {
@@ -556,40 +534,6 @@ const NO_FILES = Object.freeze({
   files: Object.freeze([]) as readonly string[],
   filePaths: Object.freeze({}) as Readonly<Record<string, string>>,
 });
-
-export function normalizeRetry(
-  name: string,
-  retry: number | RetryOptions | undefined,
-): NormalizedRetry {
-  const options: RetryOptions =
-    typeof retry === "number" ? { attempts: retry } : (retry ?? { attempts: 1 });
-  const attempts = options.attempts;
-  if (!Number.isInteger(attempts) || attempts < 1) {
-    throw new Err(
-      "invalid-pipeline",
-      `step "${name}": retry.attempts must be a whole number of at least 1, got ${String(attempts)}.`,
-      { step: name },
-    );
-  }
-  const delayMs = options.delayMs ?? 100;
-  const maxDelayMs = options.maxDelayMs ?? 30_000;
-  if (!(delayMs >= 0) || !(maxDelayMs >= 0)) {
-    throw new Err(
-      "invalid-pipeline",
-      `step "${name}": retry delays must be zero or more milliseconds.`,
-      { step: name },
-    );
-  }
-  const backoff = options.backoff ?? "exponential";
-  if (!["exponential", "linear", "fixed"].includes(backoff)) {
-    throw new Err(
-      "invalid-pipeline",
-      `step "${name}": retry.backoff must be "exponential", "linear" or "fixed", got ${JSON.stringify(backoff)}.`,
-      { step: name },
-    );
-  }
-  return { attempts, backoff, delayMs, maxDelayMs, jitter: options.jitter ?? true };
-}
 
 /**
  * The code fingerprint: the source text of the step's own functions, its version and output names.
