@@ -15,3 +15,16 @@ function w3(n) {
 
 export const small = w3(100);
 export const large = w3(10000);
+
+// "ticker": waits `startAfterMs`, then a chain of `steps` steps of 10 ms each: about 100 steps (200 step
+// events) a second for a run page to follow.
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const ticks = [];
+ticks.push(
+  step("wait", { cache: false, run: () => sleep(Number(process.env.TICKER_START_MS ?? 2000)) }),
+);
+for (let i = 1; i <= 300; i++)
+  ticks.push(
+    step(`tick${i}`, { inputs: { previous: ticks[i - 1] }, cache: false, run: () => sleep(10) }),
+  );
+export const ticker = pipeline("ticker", { steps: [ticks[ticks.length - 1]] });
