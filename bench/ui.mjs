@@ -81,7 +81,7 @@ async function followRun(browser, url) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(`${url}/runs/${runId}`);
   await page.getByTestId("events-seen").waitFor();
-  // The bench's own subscription, from about the same moment (the run waits 2 s before its first tick).
+  // The bench's own subscription, also before the first tick (the run waits 5 s for both).
   let sent = 0;
   let endedAt = 0;
   const stream = await fetch(`${base}/runs/${runId}/events`, {
@@ -110,6 +110,8 @@ async function followRun(browser, url) {
 
 export async function measureUi({ runs = 3 } = {}) {
   const home = mkdtempSync(join(os.tmpdir(), "sluice-bench-ui-"));
+  // The ticker's first step waits this long: the page and the bench both subscribe before its events.
+  process.env.TICKER_START_MS = "5000";
   const { child, url } = await startServer(home, {
     cwd: join(root, "bench/ui-workspace"),
     args: ["--insecure-local"],

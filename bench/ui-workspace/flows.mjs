@@ -16,7 +16,7 @@ function w3(n) {
 export const small = w3(100);
 export const large = w3(10000);
 
-// "ticker": waits `startAfterMs`, then a chain of `steps` steps of 10 ms each: about 100 steps (200 step
+// "ticker": waits TICKER_START_MS (default 2000), then a chain of `steps` steps of 10 ms each: about 100 steps (200 step
 // events) a second for a run page to follow.
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const ticks = [];

@@ -40,3 +40,4 @@ export type FlowPreview = wire.FlowPreview;
 export type PreviewStep = wire.PreviewStep;
 export type ResetResult = wire.ResetResult;
 export type RunComparison = wire.RunComparison;
+export type ServerEvent = wire.ServerEvent;

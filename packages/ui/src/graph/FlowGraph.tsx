@@ -32,7 +32,11 @@ export interface GraphProps {
 }
 
 export function FlowGraph({ steps, statusOf, noteOf, onSelect }: GraphProps) {
-  const [positions, setPositions] = useState<Positions>();
+  const [layout, setLayout] = useState<{ positions: Positions; round: number }>();
+  const positions = layout?.positions;
+  // Each new layout is fitted to the view (the ReactFlow below is mounted again for it).
+  const setPositions = (found: Positions) =>
+    setLayout((previous) => ({ positions: found, round: (previous?.round ?? 0) + 1 }));
   const [ready, setReady] = useState(false);
   const shape = steps.map((s) => `${s.name}<${s.deps.join(",")}`).join(";");
   useEffect(() => {
@@ -92,6 +96,7 @@ export function FlowGraph({ steps, statusOf, noteOf, onSelect }: GraphProps) {
   return (
     <div className="graph" data-testid="flow-graph" data-ready={ready ? "true" : undefined}>
       <ReactFlow
+        key={layout?.round}
         onInit={() => setReady(true)}
         nodes={nodes}
         edges={edges}

@@ -1,12 +1,13 @@
 // A run, live: its first failure at the top, the graph coloured by step status, the steps table, the
 // selected step's log lines; server-sent events (read with fetch, the key in a header) refresh it as
 // they come, so nothing polls. Cancel and resume for a key that may act.
-import type { LogLine, RunDetail } from "@sluice/client";
+import type { LogLine, RunDetail, ServerEvent } from "@sluice/client";
 import { useEffect, useMemo, useState } from "react";
 import { ErrorBox, Link, Status, duration, time } from "../components.js";
 import { FlowGraph } from "../graph/FlowGraph.js";
 import { Timeline } from "../timeline-view.js";
 import { StepDetail } from "./StepDetail.js";
+import { applyEvent, needsRead } from "../live-run.js";
 import { navigate } from "../router.js";
 import { noteFailure, type Session } from "../session.js";
 
@@ -50,10 +51,24 @@ export function RunPage({
     void refresh();
     void (async () => {
       try {
+        // Events are applied once per animation frame, however fast they come: the page keeps up.
+        let queued: ServerEvent[] = [];
+        let frame = 0;
+        const flush = () => {
+          frame = 0;
+          const batch = queued;
+          queued = [];
+          setEvents((n) => n + batch.length);
+          setRun((current) => (current ? batch.reduce(applyEvent, current) : current));
+          // Run events (start, end, queueing) need the run read again.
+          if (batch.some(needsRead)) void refresh();
+        };
         for await (const event of project.runs.events(runId, { signal: controller.signal })) {
-          setEvents((n) => n + 1);
-          if (event.type !== "step:log") void refresh();
+          queued.push(event);
+          frame ||= requestAnimationFrame(flush);
         }
+        if (frame) cancelAnimationFrame(frame);
+        if (queued.length > 0) flush();
         void refresh();
       } catch (failure) {
         if (!controller.signal.aborted) noteFailure(failure);
