@@ -424,26 +424,19 @@ export function pipeline<const Steps extends readonly AnyStep[]>(
       );
     }
   });
-  if (
-    options.concurrency !== undefined &&
-    (!Number.isInteger(options.concurrency) || options.concurrency < 1)
-  ) {
-    throw new SluiceError(
-      "invalid-pipeline",
-      `pipeline "${name}": concurrency must be a whole number of at least 1, got ${String(options.concurrency)}.`,
-    );
-  }
+  checkCount(options.concurrency, `pipeline "${name}": concurrency`);
   checkDurability(options.durability, `pipeline "${name}": durability`, "invalid-pipeline");
-  if (
-    options.maxConcurrentRuns !== undefined &&
-    (!Number.isInteger(options.maxConcurrentRuns) || options.maxConcurrentRuns < 1)
-  ) {
-    throw new SluiceError(
-      "invalid-pipeline",
-      `pipeline "${name}": maxConcurrentRuns must be a whole number of at least 1, got ${String(options.maxConcurrentRuns)}.`,
-    );
-  }
+  checkCount(options.maxConcurrentRuns, `pipeline "${name}": maxConcurrentRuns`);
   return new Pipeline<PipelineParams<Steps>, PipelineOutputs<Steps>>(name, options);
+}
+
+/** A count option (concurrency, maxConcurrentRuns), if given: a whole number of at least 1. */
+function checkCount(value: number | undefined, what: string): void {
+  if (value === undefined || (Number.isInteger(value) && value >= 1)) return;
+  throw new SluiceError(
+    "invalid-pipeline",
+    `${what} must be a whole number of at least 1, got ${String(value)}.`,
+  );
 }
 
 function checkDurability(
