@@ -52,6 +52,7 @@ export interface ArazzoRunCommandOptions extends SourceUrlOption {
   pollTimeout?: string;
   timeout?: string;
   home?: string;
+  project?: string;
 }
 
 /** `sluice arazzo fix FILE`: the document with each unambiguous warning's rewrite applied. */
@@ -167,6 +168,7 @@ export async function arazzoRunCommand(
         maxSteps,
         timeoutMs,
         pollTimeoutMs,
+        project: options.project,
         runs: home.runs,
         signal,
         onEvent,

@@ -48,6 +48,8 @@ type LineageLink = {
   step: string;
   artifact: string;
   runId: string;
+  /** The instance one link nearer the start this one was reached from. */
+  via: { pipeline: string; step: string; runId: string };
 };
 
 /** Every error response has this shape. */
@@ -85,6 +87,12 @@ export type FlowStep = {
   params: string[];
   fingerprint: string;
   description?: string;
+  /** map: runs over items; dynamic: expands at run time; flow: starts a run of a flow. */
+  kind: "step" | "map" | "dynamic" | "flow";
+  /** The deps that only order this step (`after`): no data passes. */
+  after?: string[];
+  /** The sub-pipeline (`use()`) the step comes from, outermost first ("outer.inner"). */
+  group?: string;
 };
 
 /** A flow in a list of flows. */
@@ -364,6 +372,10 @@ export type PreviewStep = {
   itemsFailed?: number;
   /** A runFlow step: the flow whose run it starts. */
   runsFlow?: string;
+  /** Its cache key, known when every upstream step is complete. */
+  cacheKey?: string;
+  /** What the cache key is made of: code fingerprint, params hash, each input's content hash once known. */
+  keyInputs?: { code: string; params: string; inputs?: Record<string, string> };
 };
 
 /** What a run with some params would do, and why. */

@@ -1,7 +1,7 @@
 /** Routes: projects, flows (with graph, parameter schema and versions), and triggering a run. */
 import { createRoute, z } from "@hono/zod-openapi";
 import * as wire from "./wire.js";
-import { runJson } from "sluice/internal";
+import { runJson, type WorkspaceFlow } from "sluice/internal";
 import type { Api } from "./app.js";
 import { errorResponses, json, projectParam } from "./route-parts.js";
 import type { RunManager } from "./run-manager.js";
@@ -65,7 +65,8 @@ export function flowRoutes(app: Api, manager: RunManager): void {
       responses: { 200: json(wire.FlowDetail, "the flow"), ...errorResponses(401, 403, 404) },
     }),
     async (c) => {
-      const { definition: d } = manager.flow(c.req.valid("param").flow);
+      const flow = manager.flow(c.req.valid("param").flow);
+      const d = flow.definition;
       const versions = await manager.tables.listFlowVersions(manager.project, d.name);
       return c.json(
         {
@@ -74,7 +75,7 @@ export function flowRoutes(app: Api, manager: RunManager): void {
           version: d.version,
           hash: d.hash,
           ...(d.description ? { description: d.description } : {}),
-          graph: { steps: d.steps },
+          graph: { steps: graphSteps(flow) },
           paramsSchema: d.paramsSchema,
           versions: versions.map((v) => ({
             version: v.version,
@@ -123,4 +124,22 @@ export function flowRoutes(app: Api, manager: RunManager): void {
       return c.json({ ...manager.errors.withError(runJson(run)), created }, created ? 201 : 200);
     },
   );
+}
+
+/** The registered steps, with what the live graph adds for a UI: kind, order-only deps, sub-pipeline. */
+function graphSteps(flow: WorkspaceFlow): wire.FlowStep[] {
+  const graph = flow.pipeline.graph();
+  return flow.definition.steps.map((step) => {
+    const node = graph.byName.get(step.name);
+    if (!node) return { ...step, kind: "step" };
+    const def = node.def;
+    const kind = def.map ? "map" : def.dynamic ? "dynamic" : def.childFlow ? "flow" : "step";
+    const after = [...node.afterOnly].map((index) => graph.nodes[index]!.name);
+    return {
+      ...step,
+      kind,
+      ...(after.length > 0 ? { after } : {}),
+      ...(def.group !== undefined ? { group: def.group } : {}),
+    };
+  });
 }

@@ -49,6 +49,17 @@ export const FlowStep = z
     params: z.array(z.string()),
     fingerprint: z.string(),
     description: z.string().optional(),
+    kind: z
+      .enum(["step", "map", "dynamic", "flow"])
+      .describe("map: runs over items; dynamic: expands at run time; flow: starts a run of a flow"),
+    after: z
+      .array(z.string())
+      .optional()
+      .describe("The deps that only order this step (`after`), no data passes"),
+    group: z
+      .string()
+      .optional()
+      .describe('The sub-pipeline (`use()`) the step comes from, outermost first ("outer.inner")'),
   })
   .meta({ id: "FlowStep" });
 
@@ -344,6 +355,9 @@ const LineageLink = z.object({
   step: z.string(),
   artifact: z.string(),
   runId: z.string(),
+  via: z
+    .object({ pipeline: z.string(), step: z.string(), runId: z.string() })
+    .describe("the instance one link nearer the start this one was reached from"),
 });
 export const Lineage = z
   .object({
@@ -405,6 +419,21 @@ export const PreviewStep = z
     conditions: z.array(z.string()).optional(),
     itemsFailed: z.number().int().optional(),
     runsFlow: z.string().optional().describe("a runFlow step: the flow whose run it starts"),
+    cacheKey: z
+      .string()
+      .optional()
+      .describe("its cache key, known when every upstream step is complete"),
+    keyInputs: z
+      .object({
+        code: z.string().describe("the code fingerprint"),
+        params: z.string().describe("the hash of its params"),
+        inputs: z
+          .record(z.string(), z.string())
+          .optional()
+          .describe("each input's content hash (and declared files'), once known"),
+      })
+      .optional()
+      .describe("what the cache key is made of"),
   })
   .meta({ id: "PreviewStep" });
 
@@ -472,6 +501,7 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 export type ProjectInfo = z.infer<typeof Project>;
 export type FlowSummary = z.infer<typeof FlowSummary>;
 export type FlowDetail = z.infer<typeof FlowDetail>;
+export type FlowStep = z.infer<typeof FlowStep>;
 export type RunSummary = z.infer<typeof RunSummary>;
 export type RunDetail = z.infer<typeof RunDetail>;
 export type StepRun = z.infer<typeof StepRun>;

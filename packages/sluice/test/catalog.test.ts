@@ -115,6 +115,14 @@ describe("lineage through one field of an output", () => {
       "validate",
     ]);
     const split = lineage.upstream.find((l: { step: string }) => l.step === "split");
+    // Each link names the instance it was reached from: its edge in a lineage graph.
+    const via = (step: string) =>
+      lineage.upstream.find((l: { step: string }) => l.step === step).via.step;
+    expect(via("train")).toBe("evaluate");
+    expect(via("load")).toBe("validate");
+    expect(
+      lineage.upstream.find((l: { step: string }) => l.step === "train").depth,
+    ).toBe(1);
     expect(
       sluice(["show", lineage.madeBy[0].runId, "--json"], { home })
         .json()

@@ -37,6 +37,27 @@ function build() {
 }
 
 describe("sub-pipelines", () => {
+  it("nests: a used pipeline's own sub-pipelines come with it, named outermost first", async () => {
+    const leaf = step("leaf", { run: () => 1 });
+    const inner = pipeline("inner", { steps: [leaf] });
+    const twice = step("twice", {
+      inputs: ["inner.leaf"],
+      run: ({ "inner.leaf": n }: { "inner.leaf": number }) => n * 2,
+    });
+    const middle = pipeline("middle", { steps: [twice] }).use(inner, {});
+    const last = step("last", {
+      inputs: ["middle.twice"],
+      run: ({ "middle.twice": n }: { "middle.twice": number }) => n + 1,
+    });
+    const outer = pipeline("outer", { steps: [last] }).use(middle, {});
+    expect(outer.graph().nodes.map((n) => [n.name, n.def.group])).toEqual([
+      ["middle.inner.leaf", "middle.inner"],
+      ["middle.twice", "middle"],
+      ["last", undefined],
+    ]);
+    expect((await outer.run({ stores: memoryStores() })).outputs.last).toBe(3);
+  });
+
   it("embeds the child's steps under its name, wired to the parent by the mappings", async () => {
     const { calls, main } = build();
     expect(main.graph().nodes.map((n) => [n.name, n.depNames])).toEqual([
@@ -44,6 +65,13 @@ describe("sub-pipelines", () => {
       ["prep.dropEmpty", ["load"]],
       ["prep.cleaned", ["prep.dropEmpty"]],
       ["count", ["prep.cleaned"]],
+    ]);
+    // Each embedded step knows its sub-pipeline (a UI collapses them into one node).
+    expect(main.graph().nodes.map((n) => n.def.group)).toEqual([
+      undefined,
+      "prep",
+      "prep",
+      undefined,
     ]);
     const stores = memoryStores();
     const result = await main.run({ stores });

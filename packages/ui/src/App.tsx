@@ -79,7 +79,13 @@ export function App() {
         ) : route.page === "runs" ? (
           <Runs session={session} />
         ) : route.page === "run" ? (
-          <RunPage key={route.runId} session={session} runId={route.runId} step={route.step} />
+          <RunPage
+            key={route.runId}
+            session={session}
+            runId={route.runId}
+            step={route.step}
+            line={route.line}
+          />
         ) : route.page === "schedules" ? (
           <Schedules session={session} />
         ) : route.page === "datasets" || route.page === "dataset" ? (

@@ -6,7 +6,7 @@ export type Route =
   | { page: "flows" }
   | { page: "flow"; flow: string }
   | { page: "runs" }
-  | { page: "run"; runId: string; step?: string }
+  | { page: "run"; runId: string; step?: string; line?: number }
   | { page: "schedules" }
   | { page: "datasets" }
   | { page: "dataset"; name: string }
@@ -17,8 +17,15 @@ export function parseRoute(path: string, search: string): Route {
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   if (parts[0] === "flows" && parts[1]) return { page: "flow", flow: parts[1] };
   if (parts[0] === "runs" && parts[1]) {
-    const step = new URLSearchParams(search).get("step") ?? undefined;
-    return { page: "run", runId: parts[1], ...(step ? { step } : {}) };
+    const query = new URLSearchParams(search);
+    const step = query.get("step") ?? undefined;
+    const line = Number(query.get("line"));
+    return {
+      page: "run",
+      runId: parts[1],
+      ...(step ? { step } : {}),
+      ...(step && Number.isInteger(line) && line > 0 ? { line } : {}),
+    };
   }
   if (parts[0] === "runs") return { page: "runs" };
   if (parts[0] === "schedules") return { page: "schedules" };
@@ -38,7 +45,7 @@ export function hrefOf(route: Route): string {
     case "flow":
       return `/flows/${encodeURIComponent(route.flow)}`;
     case "run":
-      return `/runs/${encodeURIComponent(route.runId)}${route.step ? `?step=${encodeURIComponent(route.step)}` : ""}`;
+      return `/runs/${encodeURIComponent(route.runId)}${route.step ? `?step=${encodeURIComponent(route.step)}${route.line ? `&line=${route.line}` : ""}` : ""}`;
     case "runs":
       return "/runs";
     case "schedules":

@@ -101,6 +101,8 @@ export interface ArazzoRunOptions extends CommonOptions {
   /** Let the document name sources by absolute path or `file:` URL (see LoadOptions.allowLocalFiles). */
   allowLocalFiles?: boolean;
   runId?: string;
+  /** The project the run is recorded under (a server of that project lists it); default "default". */
+  project?: string;
 }
 
 export interface ArazzoResumeOptions extends CommonOptions {

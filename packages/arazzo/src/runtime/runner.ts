@@ -124,6 +124,7 @@ export async function runArazzo(options: ArazzoRunOptions): Promise<ArazzoRunRes
       pipeline,
       params,
       source: { file: compiled.loaded.root.url, exportName: options.workflowId, kind: "arazzo" },
+      ...(options.project !== undefined ? { project: options.project } : {}),
     },
     session.stepNames(),
   );

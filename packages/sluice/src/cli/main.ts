@@ -413,6 +413,10 @@ arazzo
     "print { runId, workflowId, success, outputs, steps } as JSON on stdout, and nothing else",
   )
   .option("-q, --quiet", "no step lines, no summary")
+  .option(
+    "--project <key>",
+    "record the run under this project, so a server of that project lists it (default: default)",
+  )
   .addOption(homeOption())
   .action(async (file: string, options) => {
     const { arazzoRunCommand } = await arazzoCommands();

@@ -269,6 +269,8 @@ export interface StepDefinition {
   readonly concurrency?: ConcurrencyLimit;
   /** Set for a runFlow step: the flow whose run it starts (preview names it). */
   readonly childFlow?: string;
+  /** Set for a step embedded by `use()`: its sub-pipeline, outermost first ("outer.inner"). */
+  readonly group?: string;
 }
 
 /** How a map step runs its items (see map.ts). */

@@ -99,6 +99,7 @@ export function embed(child: ChildPipeline, options: UseOptions): AnyStep[] {
       Object.freeze({
         ...def,
         name,
+        group: def.group === undefined ? prefix : `${prefix}.${def.group}`,
         inputs,
         outputs: renamed,
         schemas,

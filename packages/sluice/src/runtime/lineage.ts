@@ -22,6 +22,8 @@ export interface LineageLink {
   step: string;
   artifact: string;
   runId: string;
+  /** The instance one link nearer the start that this one was reached from (its edge in a lineage graph). */
+  via: { pipeline: string; step: string; runId: string };
 }
 
 /**
@@ -117,6 +119,7 @@ async function walk(
           step: other.step,
           artifact: other.output.hash,
           runId: other.runId,
+          via: { pipeline: completion.pipeline, step: completion.step, runId: completion.runId },
         });
         found.push(other);
       }

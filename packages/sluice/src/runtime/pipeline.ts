@@ -93,7 +93,9 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
   ): Pipeline<Params & ChildParams, Outputs> {
     if ((child as unknown) === this)
       throw new SluiceError("invalid-pipeline", `pipeline "${this.name}" cannot use itself.`);
-    this.#embedded.push(...embed(child as Pipeline, options));
+    // The child's own steps and those it embeds itself: sub-pipelines nest.
+    const steps = [...child.options.steps, ...(child as Pipeline).#embedded];
+    this.#embedded.push(...embed({ name: child.name, options: { steps } }, options));
     this.#graph = undefined;
     this.#snapshot = undefined;
     this.#snapshotHash = undefined;

@@ -24,6 +24,10 @@ export interface PreviewStep {
   itemsFailed?: number;
   /** A runFlow step: the flow whose run it would start (its own steps are planned when it starts). */
   runsFlow?: string;
+  /** Its cache key, known when every upstream step is complete. */
+  cacheKey?: string;
+  /** What the cache key is made of: the code fingerprint, the params' hash, each input's content hash once known. */
+  keyInputs?: { code: string; params: string; inputs?: Record<string, string> };
 }
 
 /**
@@ -78,10 +82,16 @@ export async function previewSteps(
     const skippedWith = conditions.get(step.index);
     if (skippedWith) shown.conditions = skippedWith;
     if (step.itemsFailed !== undefined) shown.itemsFailed = step.itemsFailed;
-    const childFlow = graph.nodes[step.index]!.def.childFlow;
-    if (childFlow !== undefined) shown.runsFlow = childFlow;
+    const def = graph.nodes[step.index]!.def;
+    if (def.childFlow !== undefined) shown.runsFlow = def.childFlow;
+    if (step.cacheKey !== undefined) shown.cacheKey = step.cacheKey;
+    shown.keyInputs = {
+      code: def.fingerprint,
+      params: step.paramsHash,
+      ...(step.inputHashes ? { inputs: { ...step.inputHashes } } : {}),
+    };
     steps.push(shown);
-    if (graph.nodes[step.index]!.def.dynamic)
+    if (def.dynamic)
       steps.push(
         ...(await expansionRows(
           step.name,

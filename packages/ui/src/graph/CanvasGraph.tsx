@@ -53,20 +53,27 @@ export function CanvasGraph({ steps, positions, statusOf, onSelect }: Props) {
       const bottom = top + height / k;
       const visible = (p: { x: number; y: number }) =>
         p.x + NODE_WIDTH >= left && p.x <= right && p.y + NODE_HEIGHT >= top && p.y <= bottom;
-      context.beginPath();
-      for (const step of steps) {
-        const to = positions.get(step.name);
-        if (!to) continue;
-        for (const dep of step.deps) {
-          const from = positions.get(dep);
-          if (!from || (!visible(from) && !visible(to))) continue;
-          context.moveTo(from.x + NODE_WIDTH, from.y + NODE_HEIGHT / 2);
-          context.lineTo(to.x, to.y + NODE_HEIGHT / 2);
+      // Data edges solid, order-only (`after`) edges dashed: one path each.
+      for (const orderOnly of [false, true]) {
+        context.beginPath();
+        for (const step of steps) {
+          const to = positions.get(step.name);
+          if (!to) continue;
+          const after = step.after;
+          for (const dep of step.deps) {
+            if ((after?.includes(dep) ?? false) !== orderOnly) continue;
+            const from = positions.get(dep);
+            if (!from || (!visible(from) && !visible(to))) continue;
+            context.moveTo(from.x + NODE_WIDTH, from.y + NODE_HEIGHT / 2);
+            context.lineTo(to.x, to.y + NODE_HEIGHT / 2);
+          }
         }
+        context.setLineDash(orderOnly ? [6 / k, 4 / k] : []);
+        context.strokeStyle = colors.line;
+        context.lineWidth = 1 / k;
+        context.stroke();
       }
-      context.strokeStyle = colors.line;
-      context.lineWidth = 1 / k;
-      context.stroke();
+      context.setLineDash([]);
       const labels = k > 0.45;
       context.font = "13px system-ui, sans-serif";
       context.textBaseline = "middle";

@@ -8,6 +8,8 @@ export const ELK_MAX_NODES = 1000;
 export interface GraphStep {
   name: string;
   deps: string[];
+  /** The deps that only order the step (`after`): drawn dashed. */
+  after?: string[];
 }
 
 export type Positions = Map<string, { x: number; y: number }>;

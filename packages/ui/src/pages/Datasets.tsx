@@ -1,8 +1,11 @@
-// Data: the catalog's datasets, models and metrics; one opened shows its schema, first rows, and a
-// download of its artifact (hash-verified by the server).
-import { useState } from "react";
+// Data: the catalog's datasets, models and metrics; one opened shows its schema, first rows, a
+// download of its artifact (hash-verified by the server) and its lineage graph.
+import { useMemo, useState } from "react";
 import { ErrorBox, Link, time } from "../components.js";
+import { FlowGraph } from "../graph/FlowGraph.js";
+import { lineageGraph } from "../graph/lineage-graph.js";
 import { useLoad } from "../hooks.js";
+import { navigate } from "../router.js";
 import { noteFailure, type Session } from "../session.js";
 
 export function Datasets({ session, name }: { session: Session; name?: string }) {
@@ -103,6 +106,44 @@ function DatasetView({ session, name }: { session: Session; name: string }) {
           </tbody>
         </table>
       ) : null}
+      <LineageView session={session} artifact={schema.data.artifact} />
     </div>
+  );
+}
+
+/** The steps upstream of a dataset and downstream of it, up to three links away; a click opens the run. */
+function LineageView({ session, artifact }: { session: Session; artifact: string }) {
+  const lineage = useLoad(
+    () => session.client.project(session.me.project).lineage(artifact, { depth: 3 }),
+    [artifact],
+  );
+  const graph = useMemo(() => lineage.data && lineageGraph(lineage.data), [lineage.data]);
+  if (lineage.error) return <ErrorBox error={lineage.error} title="Lineage" />;
+  if (!graph) return <p aria-busy="true">Loading lineage…</p>;
+  const side = (name: string) => graph.side.get(name);
+  return (
+    <section aria-label="Lineage">
+      <h3>Lineage</h3>
+      <FlowGraph
+        steps={graph.steps}
+        statusOf={(name) => (side(name) === "this" ? "complete" : undefined)}
+        noteOf={(name) => (side(name) === "this" ? "this dataset" : side(name))}
+        onSelect={(name) => {
+          const made = graph.runOf.get(name);
+          if (made) navigate({ page: "run", runId: made.runId, step: made.step });
+        }}
+      />
+      <ul className="plain" aria-label="Lineage steps">
+        {graph.steps.map((step) => {
+          const made = graph.runOf.get(step.name)!;
+          return (
+            <li key={step.name}>
+              <small>{side(step.name) === "this" ? "made by" : side(step.name)}</small>{" "}
+              <Link to={{ page: "run", runId: made.runId, step: made.step }}>{step.name}</Link>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
   );
 }

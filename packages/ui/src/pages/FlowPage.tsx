@@ -1,8 +1,9 @@
 // A flow: its graph coloured by what a run would do and why (preview with the form's params), a table
-// view beside it, trigger (hidden for a read-only key) and reset a step with its effect shown first.
-import type { FlowPreview } from "@sluice/client";
+// view beside it, the selected step's cache-key inputs, trigger (hidden for a read-only key), reset and
+// force a step with their effect shown first, the flow's versions and its params' schema.
+import type { FlowPreview, PreviewStep } from "@sluice/client";
 import { useMemo, useState } from "react";
-import { ErrorBox, Link, Status } from "../components.js";
+import { ErrorBox, Link, Status, time } from "../components.js";
 import { FlowGraph } from "../graph/FlowGraph.js";
 import { useLoad } from "../hooks.js";
 import { ParamsForm, type ParamsSchema } from "../params-form.js";
@@ -29,6 +30,7 @@ export function FlowPage({ session, name }: { session: Session; name: string }) 
     steps: string[];
     invalidated: number;
   }>();
+  const [forcePlan, setForcePlan] = useState<{ step: string; steps: string[] }>();
   const [search, setSearch] = useState("");
 
   const byName = useMemo(
@@ -39,6 +41,27 @@ export function FlowPage({ session, name }: { session: Session; name: string }) 
     setActionError(undefined);
     try {
       const run = await flowClient.trigger({ params: values.params });
+      navigate({ page: "run", runId: run.runId });
+    } catch (error) {
+      noteFailure(error);
+      setActionError(error);
+    }
+  };
+  const planForce = async (step: string) => {
+    setActionError(undefined);
+    try {
+      const plan = await flowClient.preview({ params: values.params, force: [step] });
+      const steps = plan.steps.filter((s) => s.status !== "complete").map((s) => s.name);
+      setForcePlan({ step, steps });
+    } catch (error) {
+      noteFailure(error);
+      setActionError(error);
+    }
+  };
+  const confirmForce = async () => {
+    if (!forcePlan) return;
+    try {
+      const run = await flowClient.trigger({ params: values.params, force: [forcePlan.step] });
       navigate({ page: "run", runId: run.runId });
     } catch (error) {
       noteFailure(error);
@@ -96,9 +119,14 @@ export function FlowPage({ session, name }: { session: Session; name: string }) 
                 Trigger run
               </button>
               {selected ? (
-                <button type="button" onClick={() => planReset(selected)}>
-                  Reset {selected}…
-                </button>
+                <>
+                  <button type="button" onClick={() => planReset(selected)}>
+                    Reset {selected}…
+                  </button>
+                  <button type="button" onClick={() => planForce(selected)}>
+                    Force {selected}…
+                  </button>
+                </>
               ) : null}
             </div>
           )}
@@ -117,9 +145,52 @@ export function FlowPage({ session, name }: { session: Session; name: string }) 
               </button>
             </div>
           ) : null}
+          {forcePlan ? (
+            <div role="dialog" aria-label="Confirm force" className="confirm">
+              <p>
+                A run forcing <strong>{forcePlan.step}</strong> runs {forcePlan.steps.length}{" "}
+                step(s): {forcePlan.steps.join(", ")}.
+              </p>
+              <button type="button" onClick={confirmForce}>
+                Run {forcePlan.steps.length} step(s)
+              </button>
+              <button type="button" onClick={() => setForcePlan(undefined)}>
+                Not now
+              </button>
+            </div>
+          ) : null}
+          {selected && byName.get(selected) ? <CacheKey step={byName.get(selected)!} /> : null}
           <p>
             <Link to={{ page: "runs" }}>Runs of this project</Link>
           </p>
+          <h2>Versions</h2>
+          <table aria-label="Versions">
+            <thead>
+              <tr>
+                <th scope="col">Version</th>
+                <th scope="col">Hash</th>
+                <th scope="col">Registered</th>
+              </tr>
+            </thead>
+            <tbody>
+              {flow.versions.map((v) => (
+                <tr key={v.hash} aria-current={v.hash === flow.hash ? "true" : undefined}>
+                  <td>
+                    {v.version}
+                    {v.hash === flow.hash ? <small> (loaded)</small> : null}
+                  </td>
+                  <td>
+                    <code>{v.hash.slice(0, 12)}</code>
+                  </td>
+                  <td>{time(v.registeredAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <details>
+            <summary>Parameter schema</summary>
+            <pre data-testid="params-schema">{JSON.stringify(flow.paramsSchema, null, 2)}</pre>
+          </details>
         </div>
         <div className="main">
           {preview.error ? <ErrorBox error={preview.error} title="Preview" /> : null}
@@ -130,6 +201,7 @@ export function FlowPage({ session, name }: { session: Session; name: string }) 
               const planned = byName.get(step);
               return planned && planned.status !== "complete" ? planned.reason : undefined;
             }}
+            titleOf={(step) => keyTitle(byName.get(step))}
             onSelect={setSelected}
           />
           <label htmlFor="step-search">Find a step</label>
@@ -179,6 +251,58 @@ export function FlowPage({ session, name }: { session: Session; name: string }) 
           ) : null}
         </div>
       </div>
+    </section>
+  );
+}
+
+/** A hover's text: what the step's cache key is made of. */
+function keyTitle(step: PreviewStep | undefined): string | undefined {
+  const key = step?.keyInputs;
+  if (!key) return undefined;
+  const inputs = Object.entries(key.inputs ?? {}).map(
+    ([name, hash]) => `${name} ${hash.slice(0, 12)}`,
+  );
+  return [
+    `code ${key.code.slice(0, 12)}`,
+    `params ${key.params.slice(0, 12)}`,
+    ...(key.inputs ? inputs : ["inputs: known once upstream has run"]),
+  ].join("\n");
+}
+
+/** The selected step: its plan, and what its cache key is made of. */
+function CacheKey({ step }: { step: PreviewStep }) {
+  const key = step.keyInputs;
+  return (
+    <section aria-label={`Cache key of ${step.name}`}>
+      <h2>{step.name}</h2>
+      <p>
+        <Status status={step.status} /> {step.reason}
+        {step.runsFlow ? ` · starts a run of flow ${step.runsFlow}` : ""}
+      </p>
+      {key ? (
+        <dl className="key-inputs">
+          <dt>Cache key</dt>
+          <dd>
+            <code>{step.cacheKey ?? "known once upstream has run"}</code>
+          </dd>
+          <dt>Code</dt>
+          <dd>
+            <code>{key.code}</code>
+          </dd>
+          <dt>Params</dt>
+          <dd>
+            <code>{key.params}</code> {JSON.stringify(step.params)}
+          </dd>
+          {Object.entries(key.inputs ?? {}).map(([name, hash]) => (
+            <div key={name}>
+              <dt>Input {name}</dt>
+              <dd>
+                <code>{hash}</code>
+              </dd>
+            </div>
+          ))}
+        </dl>
+      ) : null}
     </section>
   );
 }

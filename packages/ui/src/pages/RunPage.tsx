@@ -4,6 +4,7 @@
 import type { LogLine, RunDetail, ServerEvent } from "@sluice/client";
 import { useEffect, useMemo, useState } from "react";
 import { ErrorBox, Link, Status, duration, time } from "../components.js";
+import { parentOf } from "../graph/collapse.js";
 import { FlowGraph } from "../graph/FlowGraph.js";
 import { Timeline } from "../timeline-view.js";
 import { StepDetail } from "./StepDetail.js";
@@ -15,10 +16,12 @@ export function RunPage({
   session,
   runId,
   step,
+  line,
 }: {
   session: Session;
   runId: string;
   step?: string;
+  line?: number;
 }) {
   const project = session.client.project(session.me.project);
   const [run, setRun] = useState<RunDetail>();
@@ -144,9 +147,15 @@ export function RunPage({
       <p aria-busy="true">Loading run {runId}…</p>
     );
   const known = new Set((graph ?? []).map((s) => s.name));
+  // A map item or dynamic child hangs off its step (folded into it until expanded).
   const graphSteps = [
     ...(graph ?? []),
-    ...run.steps.filter((s) => !known.has(s.name)).map((s) => ({ name: s.name, deps: [] })),
+    ...run.steps
+      .filter((s) => !known.has(s.name))
+      .map((s) => {
+        const parent = parentOf(s.name, known);
+        return { name: s.name, deps: parent ? [parent] : [] };
+      }),
   ];
   const selectedStep = step ? run.steps.find((s) => s.name === step) : undefined;
   return (
@@ -261,7 +270,9 @@ export function RunPage({
           ))}
         </tbody>
       </table>
-      {selectedStep ? <StepDetail step={selectedStep} logs={logs} /> : null}
+      {selectedStep ? (
+        <StepDetail runId={runId} step={selectedStep} logs={logs} line={line} />
+      ) : null}
     </section>
   );
 }

@@ -1,11 +1,31 @@
 // The selected step of a run: an Arazzo step's HTTP exchange (request, response, each criterion's result);
-// its log lines with a search.
+// its log lines with a search, each line numbered with a link to itself (a deep link that survives a
+// reload: the linked line is scrolled to and marked).
 import type { LogLine, StepRun } from "@sluice/client";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import { Link } from "../components.js";
 
-export function StepDetail({ step, logs }: { step: StepRun; logs: LogLine[] }) {
+export function StepDetail({
+  runId,
+  step,
+  logs,
+  line,
+}: {
+  runId: string;
+  step: StepRun;
+  logs: LogLine[];
+  line?: number;
+}) {
   const [filter, setFilter] = useState("");
-  const shown = logs.filter((line) => line.message.toLowerCase().includes(filter.toLowerCase()));
+  const numbered = logs.map((entry, i) => ({ entry, number: i + 1 }));
+  const shown = numbered.filter(({ entry }) =>
+    entry.message.toLowerCase().includes(filter.toLowerCase()),
+  );
+  const marked = useRef<HTMLLIElement>(null);
+  const hasLine = line !== undefined && line <= logs.length;
+  useEffect(() => {
+    if (hasLine) marked.current?.scrollIntoView({ block: "center" });
+  }, [hasLine, line]);
   return (
     <div className="logs">
       {step.http ? (
@@ -44,10 +64,26 @@ export function StepDetail({ step, logs }: { step: StepRun; logs: LogLine[] }) {
         value={filter}
         onChange={(e) => setFilter(e.target.value)}
       />
-      <pre data-testid="step-log">
-        {shown.map((line) => `${line.time} ${line.level} ${line.message}`).join("\n") ||
-          "(no lines)"}
-      </pre>
+      <ol className="log-lines" data-testid="step-log" aria-label={`Log lines of ${step.name}`}>
+        {shown.map(({ entry, number }) => (
+          <li
+            key={number}
+            ref={number === line ? marked : undefined}
+            aria-current={number === line ? "true" : undefined}
+          >
+            <Link
+              to={{ page: "run", runId, step: step.name, line: number }}
+              label={`line ${number}`}
+            >
+              {number}
+            </Link>
+            <span>
+              {entry.time} {entry.level} {entry.message}
+            </span>
+          </li>
+        ))}
+        {shown.length === 0 ? <li>(no lines)</li> : null}
+      </ol>
     </div>
   );
 }
