@@ -182,6 +182,8 @@ export type RunSummary = {
   effectiveParams?: Record<string, unknown>;
   targets?: string[];
   flow?: { version: string; hash: string };
+  /** An Arazzo workflow's run (`sluice arazzo run`): its steps are HTTP calls; absent for a flow's run. */
+  kind?: "arazzo";
   trigger?: RunTrigger;
   /** The run whose `runFlow` step started this one (trigger.parentRunId). */
   parentRunId?: string;

@@ -171,6 +171,12 @@ export const RunSummary = z
       .describe("the params as the steps saw them, defaults included (secrets masked)"),
     targets: z.array(z.string()).optional(),
     flow: z.object({ version: z.string(), hash: z.string() }).optional(),
+    kind: z
+      .literal("arazzo")
+      .optional()
+      .describe(
+        "an Arazzo workflow's run (`sluice arazzo run`): its steps are HTTP calls; absent for a flow's run",
+      ),
     trigger: RunTrigger.optional(),
     parentRunId: z.string().optional().describe("the run whose runFlow step started this one"),
     waitingOn: z

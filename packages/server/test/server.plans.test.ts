@@ -5,8 +5,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { SluiceClient, type ProjectClient } from "@sluice/client";
 import { createApiKey, SluiceServer } from "@sluice/server";
 import { openHome } from "sluice/internal";
+import { join } from "node:path";
 import { tempDir } from "../../../test/support/temp-dir.js";
-import { workspaceDir } from "../../../test/support/sluice-server.js";
+import { root, workspaceDir } from "../../../test/support/sluice-server.js";
 
 describe("previews, resets, comparisons and who am I", () => {
   let server: SluiceServer | undefined;
@@ -15,13 +16,13 @@ describe("previews, resets, comparisons and who am I", () => {
     server = undefined;
   });
 
-  async function start() {
+  async function start(config = workspaceDir) {
     const home = tempDir("sluice-plans-");
     const opened = await openHome(home);
     const writer = await createApiKey(opened.serverTables, { project: "demo", name: "ci" });
     const reader = await createApiKey(opened.serverTables, { project: "demo", readOnly: true });
     opened.close();
-    server = await SluiceServer.start({ config: workspaceDir, home, port: 0 });
+    server = await SluiceServer.start({ config, home, port: 0 });
     const as = (key: string) => new SluiceClient({ baseUrl: server!.url, apiKey: key });
     return { writer: as(writer.key), reader: as(reader.key), writerId: writer.record.keyId };
   }
@@ -66,6 +67,43 @@ describe("previews, resets, comparisons and who am I", () => {
     await expect(flow.preview({ params: { rows: -1 } })).rejects.toMatchObject({ status: 400 });
     // Previewing changed nothing: no run was started.
     expect(await reader.project("demo").runs.list()).toHaveLength(1);
+  });
+
+  it("says what each step's cache key is made of, which changes with what changes the key", async () => {
+    const { writer } = await start();
+    const flow = writer.project("demo").flow("training");
+    const first = await flow.preview({ params: { rows: 3 } });
+    const load = first.steps[0]!;
+    expect(load.keyInputs).toEqual({
+      code: expect.any(String),
+      params: expect.any(String),
+      inputs: {},
+    });
+    expect(load.cacheKey).toMatch(/^[0-9a-f]{64}$/);
+    // train's inputs are known only once load has run.
+    expect(first.steps[1]!.cacheKey).toBeUndefined();
+    expect(first.steps[1]!.keyInputs!.inputs).toBeUndefined();
+    await run(writer.project("demo"), { rows: 3 });
+    const after = await flow.preview({ params: { rows: 3 } });
+    expect(after.steps[0]!.cacheKey).toBe(load.cacheKey);
+    expect(Object.keys(after.steps[1]!.keyInputs!.inputs!)).toEqual(["load"]);
+    const other = await flow.preview({ params: { rows: 4 } });
+    expect(other.steps[0]!.keyInputs!.params).not.toBe(load.keyInputs!.params);
+    expect(other.steps[0]!.keyInputs!.code).toBe(load.keyInputs!.code);
+    // A secret's value is in no hash shown: the params hash is the same with any token.
+    const withToken = await flow.preview({ params: { rows: 3, token: "s3cret" } });
+    expect(withToken.steps[1]!.keyInputs!.params).toBe(after.steps[1]!.keyInputs!.params);
+  });
+
+  it("describes a flow's graph for a UI: each step's kind, its order-only deps and its sub-pipeline", async () => {
+    const { reader } = await start(join(root, "test/fixtures/ui-workspace"));
+    const flow = await reader.project("demo").flow("composed").get();
+    const steps = Object.fromEntries(flow.graph.steps.map((s) => [s.name, s]));
+    expect(steps.square).toMatchObject({ kind: "map", deps: ["numbers"] });
+    expect(steps["prep.dropOdd"]).toMatchObject({ kind: "step", group: "prep" });
+    expect(steps.report).toMatchObject({ after: ["audit"] });
+    expect(steps.report!.deps).toEqual(expect.arrayContaining(["prep.scale", "square", "audit"]));
+    expect(steps.numbers!.group).toBeUndefined();
   });
 
   it("resets a step and its downstream, saying first what a dry run would invalidate", async () => {

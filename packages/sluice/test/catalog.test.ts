@@ -120,9 +120,7 @@ describe("lineage through one field of an output", () => {
       lineage.upstream.find((l: { step: string }) => l.step === step).via.step;
     expect(via("train")).toBe("evaluate");
     expect(via("load")).toBe("validate");
-    expect(
-      lineage.upstream.find((l: { step: string }) => l.step === "train").depth,
-    ).toBe(1);
+    expect(lineage.upstream.find((l: { step: string }) => l.step === "train").depth).toBe(1);
     expect(
       sluice(["show", lineage.madeBy[0].runId, "--json"], { home })
         .json()

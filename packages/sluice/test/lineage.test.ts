@@ -44,6 +44,7 @@ describe("lineage when two steps make identical bytes", () => {
         step: "TaskGetData",
         artifact: run.steps.TaskGetData.output.hash,
         runId: run.runId,
+        via: { pipeline: "d6t", step: "TaskPreprocess", runId: run.runId },
       },
     ]);
 

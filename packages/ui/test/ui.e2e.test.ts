@@ -1,6 +1,7 @@
 // The web UI end to end: Debian's chromium (through playwright-core) against a real `sluice server` on
-// 127.0.0.1 serving test/fixtures/workspace (flow "training": load → train). Screenshots of the main
-// pages go to packages/ui/test-results/screenshots/. Outside CI, without /usr/bin/chromium, the tests are
+// 127.0.0.1 serving test/fixtures/ui-workspace (flow "training": load → train; flow "composed": a
+// sub-pipeline, a map and an after edge). Screenshots of the main pages go to
+// packages/ui/test-results/screenshots/. Outside CI, without /usr/bin/chromium, the tests are
 // skipped with one line saying how to install it.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -8,9 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { createApiKey, SluiceServer } from "@sluice/server";
 import { openHome } from "sluice/internal";
-import { root } from "../../../test/support/cli.js";
+import { root, sluiceAsync } from "../../../test/support/cli.js";
 import { tempDir } from "../../../test/support/temp-dir.js";
-import { workspaceDir } from "../../../test/support/sluice-server.js";
+import { contrastProblems } from "./contrast.js";
+
+const workspaceDir = join(root, "test/fixtures/ui-workspace");
 
 const CHROMIUM = process.env.SLUICE_CHROMIUM ?? "/usr/bin/chromium";
 const available = existsSync(CHROMIUM);
@@ -92,7 +95,10 @@ describe.runIf(available)("the web UI", { timeout: 120_000 }, () => {
     const failure = page.getByRole("alert").filter({ hasText: "First failure" });
     await expect(failure.textContent()).resolves.toContain("training diverged");
     await failure.getByRole("link", { name: "train" }).click();
-    await expect(page.getByTestId("step-log").textContent()).resolves.toContain("training on");
+    await page
+      .getByTestId("step-log")
+      .getByText(/training on/)
+      .waitFor();
     await page.screenshot({ path: join(shots, "failed-run.png") });
     await page.close();
   });
@@ -152,6 +158,165 @@ describe.runIf(available)("the web UI", { timeout: 120_000 }, () => {
     expect(await schema.getByRole("row").count()).toBe(4); // header + id, score, label
     await page.getByRole("table", { name: "First rows" }).getByText('"row-0"').waitFor();
     await page.screenshot({ path: join(shots, "dataset.png") });
+    await page.close();
+  });
+
+  it("collapses a sub-pipeline and a map's items, shows a step's cache key, and forces a step after showing what runs", async () => {
+    const page = await signedIn(writer.key, "/flows/composed");
+    await page.getByRole("heading", { name: /Flow composed/ }).waitFor();
+    const graph = page.getByTestId("flow-graph");
+    const nodes = graph.locator(".react-flow__node");
+    // audit, numbers, square, report and the collapsed sub-pipeline prep.
+    await graph.locator(".node-group").waitFor();
+    await expect.poll(() => nodes.count()).toBe(5);
+    await graph.locator(".edge-after").first().waitFor({ state: "attached" });
+    await page.getByRole("button", { name: /Expand sub-pipeline prep \(2 steps\)/ }).click();
+    await expect.poll(() => nodes.count()).toBe(6);
+    expect(await graph.locator(".node-group").count()).toBe(0);
+
+    const table = page.getByRole("table", { name: "Steps and what a run would do" });
+    await page.getByRole("button", { name: "Trigger run" }).click();
+    await page.locator("h1 [data-status=succeeded]").waitFor({ timeout: 20_000 });
+    // The run's map items are folded into the map step until expanded.
+    const runGraph = page.getByTestId("flow-graph");
+    await page.getByRole("button", { name: /Expand square \(6 items\)/ }).click();
+    await runGraph.getByText("square[5]").waitFor();
+
+    await page.goto(`${server.url}/flows/composed`);
+    await table.getByText("complete").first().waitFor();
+    await table.getByRole("button", { name: "numbers" }).click();
+    const key = page.getByRole("region", { name: "Cache key of numbers" });
+    await key.getByText("Code").waitFor();
+    const preview = await page.evaluate(async () => {
+      const keyText = sessionStorage.getItem("sluice.apiKey") ?? "";
+      const response = await fetch("/api/projects/demo/flows/composed/preview", {
+        method: "POST",
+        headers: { authorization: `Bearer ${keyText}`, "content-type": "application/json" },
+        body: "{}",
+      });
+      return (await response.json()) as { steps: { name: string; keyInputs: { code: string } }[] };
+    });
+    const numbers = preview.steps.find((s) => s.name === "numbers")!;
+    await key.getByText(numbers.keyInputs.code).waitFor();
+    await page.screenshot({ path: join(shots, "flow-cache-key.png") });
+
+    await page.getByRole("button", { name: "Force numbers…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Confirm force" });
+    // numbers and what depends on it: square, prep.dropOdd, prep.scale, report (not audit).
+    await expect(dialog.textContent()).resolves.toMatch(/runs 5 step\(s\)/);
+    expect(await dialog.textContent()).not.toContain("audit");
+    await dialog.getByRole("button", { name: "Run 5 step(s)" }).click();
+    await page.waitForURL(/\/runs\/[^/]+$/);
+    await page.locator("h1 [data-status=succeeded]").waitFor({ timeout: 20_000 });
+    const steps = page.getByRole("table", { name: "Steps of the run" });
+    await expect(steps.locator("tr[data-step=audit]").textContent()).resolves.toContain("cached");
+    await expect(steps.locator("tr[data-step=numbers]").textContent()).resolves.toContain("forced");
+    await page.close();
+  });
+
+  it("links to a log line that survives a reload, and shows a dataset's lineage", async () => {
+    const page = await signedIn(writer.key, "/flows/training");
+    await page.getByLabel(/^rows/).fill("7");
+    await page.getByRole("button", { name: "Trigger run" }).click();
+    await page.locator("h1 [data-status=succeeded]").waitFor({ timeout: 20_000 });
+    await page
+      .getByRole("table", { name: "Steps of the run" })
+      .getByRole("link", { name: "load" })
+      .click();
+    const log = page.getByTestId("step-log");
+    await log.getByText(/loading 7 rows/).waitFor();
+    await log.getByRole("link", { name: "line 1" }).click();
+    await page.waitForURL(/line=1$/);
+    await page.reload();
+    await page
+      .getByTestId("step-log")
+      .locator('li[aria-current="true"]')
+      .getByText(/loading 7 rows/)
+      .waitFor();
+
+    await page.goto(`${server.url}/datasets/training/load`);
+    const lineage = page.getByRole("region", { name: "Lineage" });
+    const links = lineage.getByRole("list", { name: "Lineage steps" });
+    await links.getByRole("link", { name: "training/train" }).waitFor();
+    await expect(links.textContent()).resolves.toMatch(/made by\s*training\/load/);
+    await expect(links.textContent()).resolves.toMatch(/downstream\s*training\/train/);
+    expect(await lineage.getByTestId("flow-graph").locator(".react-flow__edge").count()).toBe(1);
+    await page.screenshot({ path: join(shots, "lineage.png") });
+    await links.getByRole("link", { name: "training/train" }).click();
+    await page.waitForURL(/\/runs\/[^/]+\?step=train$/);
+    await page.close();
+  });
+
+  it("shows an Arazzo run's HTTP exchanges and criteria, the key masked", async () => {
+    const example = join(root, "examples/run-and-poll");
+    const result = await sluiceAsync(
+      [
+        "arazzo",
+        "run",
+        join(example, "run-and-poll.arazzo.yaml"),
+        "--json",
+        "--source-url",
+        `sluice=${server.url}`,
+        "--input",
+        "project=demo",
+        "--input",
+        "flow=training",
+        "--project",
+        "demo",
+      ],
+      { cwd: example, home, env: { SLUICE_INPUT_APIKEY: writer.key }, timeoutMs: 60_000 },
+    );
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    const { runId } = JSON.parse(result.stdout) as { runId: string };
+    const page = await signedIn(writer.key, `/runs/${runId}?step=trigger`);
+    await page.locator("h1 [data-status=succeeded]").waitFor();
+    await page.getByText("Arazzo workflow run-and-poll").waitFor();
+    // Its steps, chained in the order they ran: check-flow → trigger → poll → details.
+    await expect
+      .poll(() => page.getByTestId("flow-graph").locator(".react-flow__edge").count())
+      .toBe(3);
+    const request = page.getByTestId("http-request");
+    await expect(request.textContent()).resolves.toMatch(
+      /^POST http:\/\/127\.0\.0\.1:\d+\/api\/projects\/demo\/flows\/training\/runs/,
+    );
+    await expect(page.getByTestId("http-response").textContent()).resolves.toMatch(/^20[12]/);
+    await page
+      .getByRole("list", { name: "Success criteria" })
+      .getByText(/\$statusCode/)
+      .first()
+      .waitFor();
+    expect(await page.content()).not.toContain(writer.key);
+    await page.screenshot({ path: join(shots, "arazzo-run.png") });
+    await page.close();
+  });
+
+  it("is usable from the keyboard with a visible focus, and its text passes WCAG AA contrast in both themes", async () => {
+    const page = await signedIn(writer.key, "/runs");
+    await page.getByRole("heading", { name: "Runs" }).waitFor();
+    // Tab reaches the main navigation; the focused link shows an outline; Enter follows it.
+    let reached = "";
+    for (let i = 0; i < 15 && reached !== "Flows"; i++) {
+      await page.keyboard.press("Tab");
+      reached = await page.evaluate(() => (document.activeElement as HTMLElement).innerText ?? "");
+    }
+    expect(reached).toBe("Flows");
+    const outline = await page.evaluate(() => {
+      const style = getComputedStyle(document.activeElement!);
+      return { style: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+    });
+    expect(outline.style).not.toBe("none");
+    expect(outline.width).toBeGreaterThanOrEqual(2);
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Flows of demo" }).waitFor();
+
+    for (const path of ["/runs", "/flows/training", "/flows/composed", "/schedules", "/datasets"])
+      for (const theme of ["light", "dark"]) {
+        await page.goto(`${server.url}${path}`);
+        await page.getByLabel("Theme").selectOption(theme);
+        await page.locator("main h1").first().waitFor();
+        await page.locator("[aria-busy=true]").first().waitFor({ state: "detached" });
+        expect(await page.evaluate(contrastProblems), `${path} in the ${theme} theme`).toEqual([]);
+      }
     await page.close();
   });
 

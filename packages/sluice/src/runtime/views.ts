@@ -38,6 +38,7 @@ export function runJson(stored: RunRecord) {
     ...(run.effectiveParams ? { effectiveParams: run.effectiveParams } : {}),
     ...(run.targets ? { targets: run.targets } : {}),
     ...(run.flow ? { flow: run.flow } : {}),
+    ...(run.source?.kind === "arazzo" ? { kind: "arazzo" as const } : {}),
     ...(run.trigger ? { trigger: run.trigger } : {}),
     ...(run.trigger?.parentRunId ? { parentRunId: run.trigger.parentRunId } : {}),
     ...(run.status === "queued" && run.waitingOn ? { waitingOn: run.waitingOn } : {}),

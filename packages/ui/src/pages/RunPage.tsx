@@ -96,8 +96,9 @@ export function RunPage({
   }, [runId, step, run?.status, events]);
 
   // The flow's graph gives the edges; steps only this run has (map items, dynamic children) come without.
+  // An Arazzo run has no flow: its steps are HTTP calls, drawn in the order they were recorded.
   useEffect(() => {
-    if (!run?.pipeline) return;
+    if (!run?.pipeline || run.kind === "arazzo") return;
     let current = true;
     project
       .flow(run.pipeline)
@@ -110,7 +111,7 @@ export function RunPage({
       current = false;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [run?.pipeline]);
+  }, [run?.pipeline, run?.kind]);
 
   useEffect(() => {
     if (run?.running !== false) return;
@@ -146,10 +147,14 @@ export function RunPage({
     ) : (
       <p aria-busy="true">Loading run {runId}…</p>
     );
-  const known = new Set((graph ?? []).map((s) => s.name));
+  const flowGraph =
+    run.kind === "arazzo"
+      ? run.steps.map((s, i) => ({ name: s.name, deps: i > 0 ? [run.steps[i - 1]!.name] : [] }))
+      : graph;
+  const known = new Set((flowGraph ?? []).map((s) => s.name));
   // A map item or dynamic child hangs off its step (folded into it until expanded).
   const graphSteps = [
-    ...(graph ?? []),
+    ...(flowGraph ?? []),
     ...run.steps
       .filter((s) => !known.has(s.name))
       .map((s) => {
@@ -164,8 +169,14 @@ export function RunPage({
         Run {run.runId} <Status status={run.status} />
       </h1>
       <p>
-        Flow <Link to={{ page: "flow", flow: run.pipeline }}>{run.pipeline}</Link>, started{" "}
-        {time(run.startedAt)}
+        {run.kind === "arazzo" ? (
+          <>Arazzo workflow {run.pipeline}</>
+        ) : (
+          <>
+            Flow <Link to={{ page: "flow", flow: run.pipeline }}>{run.pipeline}</Link>
+          </>
+        )}
+        , started {time(run.startedAt)}
         {run.durationMs !== null ? `, took ${duration(run.durationMs)}` : ""}; trigger{" "}
         {run.trigger?.kind ?? "manual"}
         {run.parentRunId ? (
