@@ -18,6 +18,10 @@ export interface ClientOptions {
 export interface RunFilter {
   flow?: string;
   status?: wire.RunSummary["status"];
+  /** Runs started this way (manual: by hand or a script). */
+  trigger?: wire.RunTrigger["kind"];
+  /** Runs started at or after this time (an ISO 8601 timestamp). */
+  since?: string;
   limit?: number;
 }
 

@@ -27,17 +27,26 @@ export function runRoutes(app: Api, manager: RunManager): void {
         query: z.object({
           flow: z.string().optional(),
           status: z.enum(RUN_STATUSES).optional(),
+          trigger: wire.RunTrigger.shape.kind
+            .optional()
+            .describe("runs started this way (manual: by hand or a script)"),
+          since: z.iso
+            .datetime({ offset: true })
+            .optional()
+            .describe("runs started at or after this time (ISO 8601)"),
           limit: z.coerce.number().int().min(1).max(1000).optional(),
         }),
       },
       responses: { 200: json(wire.RunList, "runs"), ...errorResponses(400, 401, 403, 404) },
     }),
     async (c) => {
-      const { flow, status, limit } = c.req.valid("query");
+      const { flow, status, trigger, since, limit } = c.req.valid("query");
       const runs = await manager.home.runs.listRuns({
         project: manager.project,
         pipeline: flow,
         status,
+        trigger,
+        ...(since !== undefined ? { since: Date.parse(since) } : {}),
         limit: limit ?? 50,
       });
       return c.json({ runs: runs.map((run) => manager.errors.withError(runJson(run))) }, 200);

@@ -174,5 +174,14 @@ describe("previews, resets, comparisons and who am I", () => {
     expect(diff.metrics).toEqual([{ step: "train", name: "accuracy", a: 0.9, b: 0.9, delta: 0 }]);
     expect(diff.definition.same).toBe(true);
     await expect(project.compare(a.runId, "nope")).rejects.toMatchObject({ status: 404 });
+    // The list filters by how runs were started and since when (what the UI's runs page asks).
+    expect((await project.runs.list({ trigger: "api" })).map((r) => r.runId).sort()).toEqual(
+      [a.runId, b.runId].sort(),
+    );
+    expect(await project.runs.list({ trigger: "schedule" })).toEqual([]);
+    const later = new Date(Date.now() + 60_000).toISOString();
+    expect(await project.runs.list({ since: later })).toEqual([]);
+    expect(await project.runs.list({ since: "2000-01-01T00:00:00Z" })).toHaveLength(2);
+    await expect(project.runs.list({ since: "yesterday" })).rejects.toMatchObject({ status: 400 });
   });
 });

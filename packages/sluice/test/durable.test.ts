@@ -72,6 +72,14 @@ describe("the embedded store", () => {
     expect(
       sluice(["runs", "--json", "--pipeline", "basic", "--limit", "1"], { home }).json().runs,
     ).toHaveLength(1);
+    // By how they were started and since when.
+    expect(
+      sluice(["runs", "--json", "--trigger", "manual", "--since", "1h"], { home }).json().runs,
+    ).toHaveLength(2);
+    expect(sluice(["runs", "--json", "--trigger", "schedule"], { home }).json().runs).toEqual([]);
+    const wrong = sluice(["runs", "--trigger", "cron"], { home });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("--trigger must be one of manual, api, schedule, parent, event");
     const shown = sluice(["show", failed.runId, "--json"], { home }).json();
     expect(Object.keys(shown)[0]).toBe("firstFailure");
     expect(shown.firstFailure).toMatchObject({

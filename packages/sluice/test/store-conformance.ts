@@ -136,6 +136,13 @@ export function describeStoreConformance(
           "c1",
         ]);
         expect(await runs.listRuns({ parentRunId: "nobody" })).toEqual([]);
+        // By how they were started (none recorded: by hand) and since when.
+        const ids = (found: { runId: string }[]) => found.map((r) => r.runId).sort();
+        expect(ids(await runs.listRuns({ trigger: "parent" }))).toEqual(["c1", "c2", "other"]);
+        expect(ids(await runs.listRuns({ trigger: "manual" }))).toEqual(["p1"]);
+        expect(await runs.listRuns({ trigger: "schedule" })).toEqual([]);
+        expect(ids(await runs.listRuns({ since: 2000 }))).toEqual(["c1", "c2"]);
+        expect(ids(await runs.listRuns({ since: 2001, trigger: "parent" }))).toEqual(["c2"]);
       });
 
       it("a duplicate createRun rejects and leaves the first run as it was", async () => {

@@ -77,7 +77,7 @@ export function App() {
         {route.page === "flow" ? (
           <FlowPage key={route.flow} session={session} name={route.flow} />
         ) : route.page === "runs" ? (
-          <Runs session={session} />
+          <Runs session={session} filter={route.filter ?? {}} />
         ) : route.page === "run" ? (
           <RunPage
             key={route.runId}

@@ -5,13 +5,23 @@ import { useEffect, useState } from "react";
 export type Route =
   | { page: "flows" }
   | { page: "flow"; flow: string }
-  | { page: "runs" }
+  | { page: "runs"; filter?: RunsFilter }
   | { page: "run"; runId: string; step?: string; line?: number }
   | { page: "schedules" }
   | { page: "datasets" }
   | { page: "dataset"; name: string }
   | { page: "compare"; a: string; b: string }
   | { page: "login" };
+
+/** The runs list's filters, kept in the URL (a filtered list is a deep link too). */
+export interface RunsFilter {
+  flow?: string;
+  status?: string;
+  trigger?: string;
+  /** How far back: "1h", "24h" or "7d". */
+  since?: string;
+}
+const FILTER_KEYS = ["flow", "status", "trigger", "since"] as const;
 
 export function parseRoute(path: string, search: string): Route {
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
@@ -27,7 +37,15 @@ export function parseRoute(path: string, search: string): Route {
       ...(step && Number.isInteger(line) && line > 0 ? { line } : {}),
     };
   }
-  if (parts[0] === "runs") return { page: "runs" };
+  if (parts[0] === "runs") {
+    const query = new URLSearchParams(search);
+    const filter: RunsFilter = {};
+    for (const key of FILTER_KEYS) {
+      const value = query.get(key);
+      if (value) filter[key] = value;
+    }
+    return { page: "runs", ...(Object.keys(filter).length > 0 ? { filter } : {}) };
+  }
   if (parts[0] === "schedules") return { page: "schedules" };
   if (parts[0] === "datasets" && parts[1])
     return { page: "dataset", name: parts.slice(1).join("/") };
@@ -46,8 +64,11 @@ export function hrefOf(route: Route): string {
       return `/flows/${encodeURIComponent(route.flow)}`;
     case "run":
       return `/runs/${encodeURIComponent(route.runId)}${route.step ? `?step=${encodeURIComponent(route.step)}${route.line ? `&line=${route.line}` : ""}` : ""}`;
-    case "runs":
-      return "/runs";
+    case "runs": {
+      const query = new URLSearchParams();
+      for (const key of FILTER_KEYS) if (route.filter?.[key]) query.set(key, route.filter[key]);
+      return query.size > 0 ? `/runs?${query}` : "/runs";
+    }
     case "schedules":
       return "/schedules";
     case "datasets":

@@ -3,7 +3,7 @@
 // sub-pipeline, a map and an after edge). Screenshots of the main pages go to
 // packages/ui/test-results/screenshots/. Outside CI, without /usr/bin/chromium, the tests are
 // skipped with one line saying how to install it.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -137,7 +137,20 @@ describe.runIf(available)("the web UI", { timeout: 120_000 }, () => {
     await page.getByRole("heading", { name: "Steps that differed" }).waitFor();
     await page.screenshot({ path: join(shots, "compare.png") });
 
+    // Filters live in the URL: a filtered list survives a reload.
     await page.goto(`${server.url}/runs`);
+    const rows = page.getByRole("table").locator("tbody tr");
+    await rows.first().waitFor();
+    await page.getByLabel("Trigger").selectOption("schedule");
+    await page.waitForURL(/trigger=schedule/);
+    await expect.poll(() => rows.count()).toBe(0);
+    await page.getByLabel("Trigger").selectOption("api");
+    await page.getByLabel("Started").selectOption("1h");
+    await page.waitForURL(/since=1h/);
+    await page.reload();
+    await rows.first().waitFor();
+    expect(await page.getByLabel("Trigger").inputValue()).toBe("api");
+    expect(await rows.count()).toBeGreaterThanOrEqual(2);
     await page.getByRole("table").getByRole("link").first().click();
     await page.getByRole("figure", { name: "Timeline of the run's steps" }).waitFor();
     await page.getByText("Params and metrics").click();
@@ -225,6 +238,14 @@ describe.runIf(available)("the web UI", { timeout: 120_000 }, () => {
       .click();
     const log = page.getByTestId("step-log");
     await log.getByText(/loading 7 rows/).waitFor();
+    // The step's output downloads, the size it says.
+    const output = page.getByTestId("step-output");
+    const size = Number((await output.textContent())!.match(/(\d+) bytes/)![1]);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      output.getByRole("button", { name: "Download output" }).click(),
+    ]);
+    expect(statSync((await download.path())!).size).toBe(size);
     await log.getByRole("link", { name: "line 1" }).click();
     await page.waitForURL(/line=1$/);
     await page.reload();

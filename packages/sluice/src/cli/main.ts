@@ -193,6 +193,11 @@ addRemoteOptions(
       "--status <status>",
       "only runs with this status: queued, running, succeeded, failed, cancelled",
     )
+    .option(
+      "--trigger <kind>",
+      "only runs started this way: manual, api, schedule, parent (a runFlow step), event",
+    )
+    .option("--since <age>", "only runs started within this age: 30m, 12h, 7d")
     .option("-n, --limit <n>", "how many runs to list", "20")
     .option("--metrics", "a column per metric the runs recorded (ctx.metric, metrics() outputs)")
     .option("--tree", "children (runs started by runFlow steps) under their parent")

@@ -173,7 +173,9 @@ export class MemoryStore
           (filter.pipeline === undefined || run.pipeline === filter.pipeline) &&
           (filter.status === undefined || run.status === filter.status) &&
           (filter.project === undefined || (run.project ?? DEFAULT_PROJECT) === filter.project) &&
-          (filter.parentRunId === undefined || run.trigger?.parentRunId === filter.parentRunId),
+          (filter.parentRunId === undefined || run.trigger?.parentRunId === filter.parentRunId) &&
+          (filter.trigger === undefined || (run.trigger?.kind ?? "manual") === filter.trigger) &&
+          (filter.since === undefined || run.startedAt >= filter.since),
       )
       .sort((a, b) => b.startedAt - a.startedAt || (a.runId < b.runId ? 1 : -1));
     return structuredClone(filter.limit === undefined ? matching : matching.slice(0, filter.limit));

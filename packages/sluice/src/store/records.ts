@@ -189,5 +189,9 @@ export interface RunFilter {
   status?: RunStatus;
   /** The runs a `runFlow` step of this run started (RunRecord.trigger.parentRunId). */
   parentRunId?: string;
+  /** Runs started this way (a run recorded without a trigger was started by hand: "manual"). */
+  trigger?: RunTrigger["kind"];
+  /** Runs started at or after this time (ms since the epoch). */
+  since?: number;
   limit?: number;
 }

@@ -4,6 +4,7 @@ import { useMemo, useState } from "react";
 import { ErrorBox, Link, time } from "../components.js";
 import { FlowGraph } from "../graph/FlowGraph.js";
 import { lineageGraph } from "../graph/lineage-graph.js";
+import { downloadArtifact } from "../download.js";
 import { useLoad } from "../hooks.js";
 import { navigate } from "../router.js";
 import { noteFailure, type Session } from "../session.js";
@@ -41,14 +42,7 @@ function DatasetView({ session, name }: { session: Session; name: string }) {
   const [error, setError] = useState<unknown>();
   const download = async () => {
     try {
-      const hash = schema.data!.artifact;
-      const bytes = await session.client.project(session.me.project).artifact(hash).download();
-      const url = URL.createObjectURL(new Blob([bytes as BlobPart]));
-      const a = document.createElement("a");
-      a.href = url;
-      a.download = `${name.replace(/[^\w.-]+/g, "_")}-${hash.slice(0, 12)}`;
-      a.click();
-      URL.revokeObjectURL(url);
+      await downloadArtifact(session, schema.data!.artifact, name);
     } catch (failure) {
       noteFailure(failure);
       setError(failure);

@@ -282,7 +282,7 @@ export function RunPage({
         </tbody>
       </table>
       {selectedStep ? (
-        <StepDetail runId={runId} step={selectedStep} logs={logs} line={line} />
+        <StepDetail session={session} runId={runId} step={selectedStep} logs={logs} line={line} />
       ) : null}
     </section>
   );

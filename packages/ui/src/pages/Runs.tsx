@@ -1,15 +1,24 @@
-// Runs: a list filtered by flow and status, newest first, with what triggered each.
+// Runs: a list filtered by flow, status, trigger and time, newest first, with what triggered each. The
+// filters are in the URL, so a filtered list is a deep link.
 import { useState } from "react";
 import { ErrorBox, Link, Status, duration, time } from "../components.js";
 import { useLoad } from "../hooks.js";
+import { navigate, type RunsFilter } from "../router.js";
 import type { Session } from "../session.js";
 
 const STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+const TRIGGERS = ["manual", "api", "schedule", "parent", "event"] as const;
+const SINCE: Record<string, { label: string; ms: number }> = {
+  "1h": { label: "the last hour", ms: 3_600_000 },
+  "24h": { label: "the last 24 hours", ms: 86_400_000 },
+  "7d": { label: "the last 7 days", ms: 604_800_000 },
+};
 
-export function Runs({ session }: { session: Session }) {
+export function Runs({ session, filter }: { session: Session; filter: RunsFilter }) {
   const project = session.client.project(session.me.project);
-  const [flow, setFlow] = useState("");
-  const [status, setStatus] = useState("");
+  const setFilter = (change: Partial<RunsFilter>) =>
+    navigate({ page: "runs", filter: { ...filter, ...change } }, true);
+  const { flow = "", status = "", trigger = "", since = "" } = filter;
   const [picked, setPicked] = useState<string[]>([]);
   const pick = (runId: string, on: boolean) =>
     setPicked((now) =>
@@ -22,23 +31,45 @@ export function Runs({ session }: { session: Session }) {
       project.runs.list({
         ...(flow ? { flow } : {}),
         ...(status ? { status: status as (typeof STATUSES)[number] } : {}),
+        ...(trigger ? { trigger: trigger as (typeof TRIGGERS)[number] } : {}),
+        ...(SINCE[since] ? { since: new Date(Date.now() - SINCE[since].ms).toISOString() } : {}),
         limit: 200,
       }),
-    [flow, status],
+    [flow, status, trigger, since],
   );
   return (
     <section>
       <h1>Runs</h1>
       <div className="filters">
         <label>
-          Flow <input value={flow} onChange={(e) => setFlow(e.target.value)} />
+          Flow <input value={flow} onChange={(e) => setFilter({ flow: e.target.value })} />
         </label>
         <label>
           Status{" "}
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
+          <select value={status} onChange={(e) => setFilter({ status: e.target.value })}>
             <option value="">any</option>
             {STATUSES.map((s) => (
               <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Trigger{" "}
+          <select value={trigger} onChange={(e) => setFilter({ trigger: e.target.value })}>
+            <option value="">any</option>
+            {TRIGGERS.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Started{" "}
+          <select value={since} onChange={(e) => setFilter({ since: e.target.value })}>
+            <option value="">any time</option>
+            {Object.entries(SINCE).map(([value, { label }]) => (
+              <option key={value} value={value}>
+                in {label}
+              </option>
             ))}
           </select>
         </label>

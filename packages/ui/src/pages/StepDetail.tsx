@@ -3,19 +3,32 @@
 // reload: the linked line is scrolled to and marked).
 import type { LogLine, StepRun } from "@sluice/client";
 import { useEffect, useRef, useState } from "react";
-import { Link } from "../components.js";
+import { ErrorBox, Link } from "../components.js";
+import { downloadArtifact } from "../download.js";
+import { noteFailure, type Session } from "../session.js";
 
 export function StepDetail({
+  session,
   runId,
   step,
   logs,
   line,
 }: {
+  session: Session;
   runId: string;
   step: StepRun;
   logs: LogLine[];
   line?: number;
 }) {
+  const [downloadError, setDownloadError] = useState<unknown>();
+  const download = async (hash: string) => {
+    try {
+      await downloadArtifact(session, hash, step.name);
+    } catch (failure) {
+      noteFailure(failure);
+      setDownloadError(failure);
+    }
+  };
   const [filter, setFilter] = useState("");
   const numbered = logs.map((entry, i) => ({ entry, number: i + 1 }));
   const shown = numbered.filter(({ entry }) =>
@@ -56,6 +69,16 @@ export function StepDetail({
           </ul>
         </>
       ) : null}
+      {step.output ? (
+        <p data-testid="step-output">
+          Output <code>{step.output.hash.slice(0, 12)}</code> ({step.output.kind},{" "}
+          {step.output.size} bytes){" "}
+          <button type="button" onClick={() => download(step.output!.hash)}>
+            Download output
+          </button>
+        </p>
+      ) : null}
+      {downloadError ? <ErrorBox error={downloadError} title="Download" /> : null}
       <h2>Log of {step.name}</h2>
       <label htmlFor="log-search">Search</label>
       <input

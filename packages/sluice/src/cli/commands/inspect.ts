@@ -9,10 +9,12 @@ import {
   diffRuns,
   logJson,
   metricsOfRuns,
+  parseAge,
   runDetailJson,
   runJson,
   type ComparedRun,
 } from "../../runtime/index.js";
+import type { RunFilter } from "../../store/index.js";
 import { EXIT, usageError } from "../exit.js";
 import type { ProjectClient } from "@sluice/client";
 import { remote, remoteProject, type RemoteOptions } from "../remote.js";
@@ -28,32 +30,21 @@ export async function runsCommand(
   options: HomeOption & {
     pipeline?: string;
     status?: string;
+    trigger?: string;
+    since?: string;
     limit?: string;
     metrics?: boolean;
     tree?: boolean;
   },
 ): Promise<number> {
-  if (
-    options.status !== undefined &&
-    !(RUN_STATUSES as readonly string[]).includes(options.status)
-  ) {
-    throw usageError(
-      `--status must be one of ${RUN_STATUSES.join(", ")}; got "${options.status}".`,
-    );
-  }
-  const limit = options.limit === undefined ? 20 : Number(options.limit);
-  if (!Number.isInteger(limit) || limit < 1)
-    throw usageError(`--limit must be a whole number of at least 1, got "${options.limit}".`);
-  const status = options.status as RunStatus | undefined;
+  const filter = runFilterOf(options);
   const server = await remoteProject(options);
-  if (options.metrics) return runsWithMetrics(options, status, limit, server);
+  if (options.metrics) return runsWithMetrics(options, filter, server);
   const list: wire.RunSummary[] = server
-    ? await remote(() => server.runs.list({ flow: options.pipeline, status, limit }))
-    : (
-        await (
-          await homeStores(options.home, { recover: false })
-        ).runs.listRuns({ pipeline: options.pipeline, status, limit })
-      ).map(runJson);
+    ? await remote(() => server.runs.list(remoteFilter(filter)))
+    : (await (await homeStores(options.home, { recover: false })).runs.listRuns(filter)).map(
+        runJson,
+      );
   const shown = options.tree ? asTree(list) : list.map((run) => ({ run, depth: 0 }));
   if (options.json) {
     const runs = options.tree ? nested(list) : list;
@@ -213,22 +204,74 @@ function nested(list: wire.RunSummary[]): unknown[] {
   return roots;
 }
 
+const TRIGGER_KINDS = ["manual", "api", "schedule", "parent", "event"] as const;
+
+/** `sluice runs`' filter from its options, each checked with an error that names the option. */
+function runFilterOf(options: {
+  pipeline?: string;
+  status?: string;
+  trigger?: string;
+  since?: string;
+  limit?: string;
+}): RunFilter & { limit: number } {
+  if (
+    options.status !== undefined &&
+    !(RUN_STATUSES as readonly string[]).includes(options.status)
+  ) {
+    throw usageError(
+      `--status must be one of ${RUN_STATUSES.join(", ")}; got "${options.status}".`,
+    );
+  }
+  if (
+    options.trigger !== undefined &&
+    !(TRIGGER_KINDS as readonly string[]).includes(options.trigger)
+  ) {
+    throw usageError(
+      `--trigger must be one of ${TRIGGER_KINDS.join(", ")}; got "${options.trigger}".`,
+    );
+  }
+  const limit = options.limit === undefined ? 20 : Number(options.limit);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw usageError(`--limit must be a whole number of at least 1, got "${options.limit}".`);
+  return {
+    ...(options.pipeline !== undefined ? { pipeline: options.pipeline } : {}),
+    ...(options.status !== undefined ? { status: options.status as RunStatus } : {}),
+    ...(options.trigger !== undefined
+      ? { trigger: options.trigger as (typeof TRIGGER_KINDS)[number] }
+      : {}),
+    ...(options.since !== undefined
+      ? { since: Date.now() - parseAge(options.since, "--since") }
+      : {}),
+    limit,
+  };
+}
+
+/** The same filter as the API takes it. */
+function remoteFilter(filter: RunFilter & { limit: number }) {
+  return {
+    flow: filter.pipeline,
+    status: filter.status,
+    trigger: filter.trigger,
+    since: filter.since === undefined ? undefined : new Date(filter.since).toISOString(),
+    limit: filter.limit,
+  };
+}
+
 /** Runs with their metrics, one column per metric (named by metric, or step.metric when two steps share a name). */
 async function runsWithMetrics(
-  options: HomeOption & { pipeline?: string },
-  status: RunStatus | undefined,
-  limit: number,
+  options: HomeOption,
+  filter: RunFilter & { limit: number },
   server: ProjectClient | undefined,
 ): Promise<number> {
   let runs: wire.RunSummary[];
   const metrics = new Map<string, Record<string, Record<string, number>>>();
   if (server) {
-    runs = await remote(() => server.runs.list({ flow: options.pipeline, status, limit }));
+    runs = await remote(() => server.runs.list(remoteFilter(filter)));
     for (const run of runs)
       metrics.set(run.runId, await remote(() => server.runs.metrics(run.runId)));
   } else {
     const stores = await homeStores(options.home, { recover: false });
-    const records = await stores.runs.listRuns({ pipeline: options.pipeline, status, limit });
+    const records = await stores.runs.listRuns(filter);
     runs = records.map(runJson);
     for (const [runId, values] of await metricsOfRuns(
       stores,

@@ -250,6 +250,8 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
         status: filter.status ?? null,
         project: filter.project ?? null,
         parent_run_id: filter.parentRunId ?? null,
+        trigger: filter.trigger ?? null,
+        since: filter.since ?? null,
         limit: filter.limit ?? -1,
       }) as Row[];
       return rows.map(runFromRow);

@@ -10,6 +10,8 @@ const SQL = {
   listRuns: `SELECT * FROM runs WHERE (@pipeline IS NULL OR pipeline = @pipeline) AND (@status IS NULL OR status = @status)
    AND (@project IS NULL OR COALESCE(project, 'default') = @project)
    AND (@parent_run_id IS NULL OR parent_run_id = @parent_run_id)
+   AND (@trigger IS NULL OR COALESCE(json_extract(trigger, '$.kind'), 'manual') = @trigger)
+   AND (@since IS NULL OR started_at >= @since)
    ORDER BY started_at DESC, run_id DESC LIMIT @limit`,
   putStep: `INSERT OR REPLACE INTO step_runs (run_id, step, identity, status, reason, cached, attempts, fallback, cache_key, started_at, finished_at, duration_ms, output, error, http, waiting_on)
    VALUES (@run_id, @step, @identity, @status, @reason, @cached, @attempts, @fallback, @cache_key, @started_at, @finished_at, @duration_ms, @output, @error, @http, @waiting_on)`,
