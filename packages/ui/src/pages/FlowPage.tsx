@@ -37,58 +37,41 @@ export function FlowPage({ session, name }: { session: Session; name: string }) 
     () => new Map((preview.data?.steps ?? []).map((step) => [step.name, step])),
     [preview.data],
   );
-  const trigger = async () => {
-    setActionError(undefined);
-    try {
-      const run = await flowClient.trigger({ params: values.params });
-      navigate({ page: "run", runId: run.runId });
-    } catch (error) {
-      noteFailure(error);
-      setActionError(error);
-    }
+  // Every action shows the server's refusal in place (never a blank page).
+  const act =
+    <A extends unknown[]>(action: (...args: A) => Promise<void>) =>
+    async (...args: A) => {
+      setActionError(undefined);
+      try {
+        await action(...args);
+      } catch (error) {
+        noteFailure(error);
+        setActionError(error);
+      }
+    };
+  const startRun = async (force?: string[]) => {
+    const run = await flowClient.trigger({ params: values.params, ...(force ? { force } : {}) });
+    navigate({ page: "run", runId: run.runId });
   };
-  const planForce = async (step: string) => {
-    setActionError(undefined);
-    try {
-      const plan = await flowClient.preview({ params: values.params, force: [step] });
-      const steps = plan.steps.filter((s) => s.status !== "complete").map((s) => s.name);
-      setForcePlan({ step, steps });
-    } catch (error) {
-      noteFailure(error);
-      setActionError(error);
-    }
-  };
-  const confirmForce = async () => {
-    if (!forcePlan) return;
-    try {
-      const run = await flowClient.trigger({ params: values.params, force: [forcePlan.step] });
-      navigate({ page: "run", runId: run.runId });
-    } catch (error) {
-      noteFailure(error);
-      setActionError(error);
-    }
-  };
-  const planReset = async (step: string) => {
-    setActionError(undefined);
-    try {
-      const plan = await flowClient.reset(step, { params: values.params, dryRun: true });
-      setResetPlan({ step, steps: plan.steps, invalidated: plan.invalidated });
-    } catch (error) {
-      noteFailure(error);
-      setActionError(error);
-    }
-  };
-  const confirmReset = async () => {
+  const trigger = act(() => startRun());
+  const planForce = act(async (step: string) => {
+    const plan = await flowClient.preview({ params: values.params, force: [step] });
+    const steps = plan.steps.filter((s) => s.status !== "complete").map((s) => s.name);
+    setForcePlan({ step, steps });
+  });
+  const confirmForce = act(async () => {
+    if (forcePlan) await startRun([forcePlan.step]);
+  });
+  const planReset = act(async (step: string) => {
+    const plan = await flowClient.reset(step, { params: values.params, dryRun: true });
+    setResetPlan({ step, steps: plan.steps, invalidated: plan.invalidated });
+  });
+  const confirmReset = act(async () => {
     if (!resetPlan) return;
-    try {
-      await flowClient.reset(resetPlan.step, { params: values.params });
-      setResetPlan(undefined);
-      setRound((n) => n + 1);
-    } catch (error) {
-      noteFailure(error);
-      setActionError(error);
-    }
-  };
+    await flowClient.reset(resetPlan.step, { params: values.params });
+    setResetPlan(undefined);
+    setRound((n) => n + 1);
+  });
 
   if (detail.error) return <ErrorBox error={detail.error} title={`Flow ${name}`} />;
   if (!detail.data) return <p aria-busy="true">Loading flow {name}…</p>;
