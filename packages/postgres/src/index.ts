@@ -1,0 +1,8 @@
+/**
+ * @sluice/postgres: sluice's stores on a shared PostgreSQL database, for teams and for more than one
+ * machine. `PostgresStore.open({ url })` creates or migrates sluice's tables and plays the run,
+ * checkpoint, completion and catalog roles.
+ */
+export { PostgresStore } from "./postgres-store.js";
+export { shownUrl, type PostgresOptions } from "./connect.js";
+export { LATEST_VERSION } from "./migrations.js";

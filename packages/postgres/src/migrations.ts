@@ -1,0 +1,138 @@
+/**
+ * The PostgreSQL schema, as numbered migrations applied in order. The version a database is at is in
+ * `sluice_schema`; a database of a newer sluice is refused, never written. Several processes opening one
+ * database at once migrate it once: the migration runs under a transaction-scoped advisory lock.
+ *
+ * Records are kept whole as JSON text (`record`; text, not jsonb, so every string round-trips, a NUL
+ * escape included), beside the columns that queries filter and sort by.
+ */
+import type { PoolClient } from "pg";
+import { SluiceError } from "sluice/internal";
+
+export interface Migration {
+  version: number;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE runs (
+  run_id text PRIMARY KEY,
+  pipeline text NOT NULL,
+  project text,
+  status text NOT NULL,
+  started_at bigint NOT NULL,
+  parent_run_id text,
+  trigger_kind text,
+  claim text,
+  record text NOT NULL
+);
+CREATE INDEX runs_by_start ON runs (started_at DESC, run_id DESC);
+CREATE INDEX runs_by_parent ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL;
+
+CREATE TABLE step_runs (
+  run_id text NOT NULL,
+  step text NOT NULL,
+  started_at bigint,
+  record text NOT NULL,
+  PRIMARY KEY (run_id, step)
+);
+
+CREATE TABLE logs (
+  id bigserial PRIMARY KEY,
+  run_id text NOT NULL,
+  step text,
+  record text NOT NULL
+);
+CREATE INDEX logs_by_run ON logs (run_id, id);
+
+CREATE TABLE metrics (
+  run_id text NOT NULL,
+  step text NOT NULL,
+  name text NOT NULL,
+  value double precision NOT NULL,
+  time bigint NOT NULL,
+  PRIMARY KEY (run_id, step, name)
+);
+
+CREATE TABLE completions (
+  cache_key text PRIMARY KEY,
+  pipeline text NOT NULL,
+  step text NOT NULL,
+  identity text NOT NULL,
+  output_hash text NOT NULL,
+  created_at bigint NOT NULL,
+  invalidated_at bigint,
+  record text NOT NULL
+);
+CREATE INDEX completions_by_step ON completions (pipeline, step, created_at DESC);
+CREATE INDEX completions_by_output ON completions (output_hash);
+
+-- What lineage follows: an input's content hash, an input's cache key, an output field's hash.
+CREATE TABLE completion_links (
+  cache_key text NOT NULL REFERENCES completions ON DELETE CASCADE,
+  kind text NOT NULL,
+  value text NOT NULL
+);
+CREATE INDEX completion_links_by_value ON completion_links (kind, value);
+CREATE INDEX completion_links_by_key ON completion_links (cache_key);
+
+CREATE TABLE datasets (
+  id bigserial PRIMARY KEY,
+  hash text NOT NULL,
+  pipeline text NOT NULL,
+  step text NOT NULL,
+  created_at bigint NOT NULL,
+  record text NOT NULL
+);
+CREATE INDEX datasets_by_step ON datasets (pipeline, step, created_at DESC, id DESC);
+CREATE INDEX datasets_by_hash ON datasets (hash text_pattern_ops);
+`,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** An arbitrary constant naming sluice's migration lock among the database's advisory locks. */
+const MIGRATION_LOCK = 0x51_1c_e0_01;
+
+/**
+ * Brings the schema of `client`'s database to LATEST_VERSION (in `schema`, created when missing);
+ * refuses one that is newer.
+ */
+export async function migrate(
+  client: PoolClient,
+  where: string,
+  schema: string | undefined,
+): Promise<void> {
+  await client.query("BEGIN");
+  try {
+    await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+    // Under the lock: two processes creating one schema at once would collide.
+    if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(
+      "CREATE TABLE IF NOT EXISTS sluice_schema (only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row), version integer NOT NULL)",
+    );
+    const found = await client.query<{ version: number }>("SELECT version FROM sluice_schema");
+    const current = found.rows[0]?.version ?? 0;
+    if (current > LATEST_VERSION)
+      throw new SluiceError(
+        "store-too-new",
+        `The PostgreSQL database ${where} was written by a newer sluice (schema ${current}; this one knows ${LATEST_VERSION}). Upgrade sluice to use it; nothing was written.`,
+        { details: { schema: current, known: LATEST_VERSION } },
+      );
+    for (const migration of MIGRATIONS)
+      if (migration.version > current) await client.query(migration.sql);
+    if (current < LATEST_VERSION)
+      await client.query(
+        "INSERT INTO sluice_schema (only_row, version) VALUES (true, $1) ON CONFLICT (only_row) DO UPDATE SET version = excluded.version",
+        [LATEST_VERSION],
+      );
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,516 @@
+/**
+ * Runs, steps, logs, metrics, completions and the dataset catalog on PostgreSQL: the same roles as the
+ * SQLite store (RunStore, RunCheckpoints, CompletionStore, DatasetCatalog), so that several processes
+ * and machines share one history. Hot-path writes are group-committed (write-batch.ts); every read
+ * first commits what this process queued, so it sees its own writes in order.
+ */
+import type { Pool, PoolClient } from "pg";
+import {
+  SluiceError,
+  type Completion,
+  type CompletionStore,
+  type CompletionSummary,
+  type DatasetCatalog,
+  type DatasetRecord,
+  type LogRecord,
+  type MetricRecord,
+  type RunCheckpoints,
+  type RunFilter,
+  type RunRecord,
+  type RunStore,
+  type StepRunRecord,
+} from "sluice/internal";
+import { connectionError, openPool, shownUrl, target, type PostgresOptions } from "./connect.js";
+import { migrate } from "./migrations.js";
+import { RunFences } from "./run-fences.js";
+import { WriteBatch } from "./write-batch.js";
+
+type Patch = Partial<Omit<RunRecord, "runId">>;
+
+export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore, DatasetCatalog {
+  private readonly fences = new RunFences();
+  private readonly writes: WriteBatch;
+
+  private constructor(
+    readonly pool: Pool,
+    /** The database as messages name it (no password). */
+    readonly where: string,
+  ) {
+    this.writes = new WriteBatch(pool, (client) => this.fences.checkAll(client));
+  }
+
+  /** Connects, and creates or migrates sluice's tables (refusing a database of a newer sluice). */
+  static async open(options: PostgresOptions): Promise<PostgresStore> {
+    const pool = await openPool(options);
+    const where = shownUrl(options.url);
+    try {
+      const client = await pool.connect();
+      try {
+        await migrate(client, where, options.schema);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      if (SluiceError.is(error)) throw error;
+      throw connectionError(error, target(options.url));
+    }
+    return new PostgresStore(pool, where);
+  }
+
+  async close(): Promise<void> {
+    await this.writes.flush();
+    await this.pool.end();
+  }
+
+  /** Commits every queued write now; resolves once they are committed. */
+  flush(): Promise<void> {
+    return this.writes.flush();
+  }
+
+  /** A read (or an unbatched write) after this process's queued writes are committed. */
+  private async query<R extends object = Record<string, unknown>>(
+    sql: string,
+    values: unknown[] = [],
+  ): Promise<R[]> {
+    await this.writes.flush();
+    return (await this.pool.query<R>(sql, values)).rows;
+  }
+
+  /** `fn` in one transaction, after this process's queued writes. */
+  private async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    await this.writes.flush();
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await fn(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  // Runs
+
+  async createRun(run: RunRecord): Promise<void> {
+    try {
+      await this.query(
+        `INSERT INTO runs (run_id, pipeline, project, status, started_at, parent_run_id, trigger_kind, claim, record)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        runValues(run),
+      );
+    } catch (error) {
+      if ((error as { code?: string }).code === "23505")
+        throw new Error(`run ${run.runId} exists already`);
+      throw error;
+    }
+  }
+
+  updateRun(runId: string, patch: Patch): Promise<void> {
+    return this.transaction(async (client) => {
+      const current = await lockedRun(client, runId);
+      if (!current) throw new Error(`no run ${runId}`);
+      this.fences.check(runId, current);
+      await replaceRun(client, merged(current, patch, runId));
+    });
+  }
+
+  casRun(runId: string, expectedClaim: string | undefined, patch: Patch): Promise<boolean> {
+    return this.transaction(async (client) => {
+      const current = await lockedRun(client, runId);
+      if (!current || current.claim !== expectedClaim) return false;
+      await replaceRun(client, merged(current, patch, runId));
+      return true;
+    });
+  }
+
+  fenceRun(runId: string, claim: string | undefined): void {
+    this.fences.set(runId, claim);
+  }
+
+  /** The run's pending writes (queued by `pending`) and its checkpoint, committed in one transaction. */
+  commitCheckpoint(
+    runId: string,
+    checkpoint: unknown,
+    heartbeatAt: number,
+    pending: () => void,
+  ): Promise<void> {
+    pending();
+    const saved = this.writes.enqueue(async (client) => {
+      const current = await lockedRun(client, runId);
+      if (!current) throw new Error(`no run ${runId}`);
+      if (this.fences.has(runId)) this.fences.check(runId, current);
+      await replaceRun(client, { ...current, checkpoint, heartbeatAt });
+    });
+    void this.writes.flush();
+    return saved;
+  }
+
+  async getRun(runId: string): Promise<{ run: RunRecord; steps: StepRunRecord[] } | undefined> {
+    const run = await this.findRun(runId);
+    if (!run) return undefined;
+    const steps = await this.pool.query<{ record: string }>(
+      "SELECT record FROM step_runs WHERE run_id = $1 ORDER BY COALESCE(started_at, 9e15), step",
+      [runId],
+    );
+    return { run, steps: steps.rows.map((row) => JSON.parse(row.record) as StepRunRecord) };
+  }
+
+  async findRun(runId: string): Promise<RunRecord | undefined> {
+    const rows = await this.query<{ record: string }>("SELECT record FROM runs WHERE run_id = $1", [
+      runId,
+    ]);
+    return rows[0] ? (JSON.parse(rows[0].record) as RunRecord) : undefined;
+  }
+
+  async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
+    const rows = await this.query<{ record: string }>(
+      `SELECT record FROM runs
+       WHERE ($1::text IS NULL OR pipeline = $1) AND ($2::text IS NULL OR status = $2)
+         AND ($3::text IS NULL OR COALESCE(project, 'default') = $3)
+         AND ($4::text IS NULL OR parent_run_id = $4)
+         AND ($5::text IS NULL OR COALESCE(trigger_kind, 'manual') = $5)
+         AND ($6::bigint IS NULL OR started_at >= $6)
+       ORDER BY started_at DESC, run_id DESC LIMIT $7`,
+      [
+        filter.pipeline ?? null,
+        filter.status ?? null,
+        filter.project ?? null,
+        filter.parentRunId ?? null,
+        filter.trigger ?? null,
+        filter.since ?? null,
+        filter.limit ?? null,
+      ],
+    );
+    return rows.map((row) => JSON.parse(row.record) as RunRecord);
+  }
+
+  // Steps, logs, metrics
+
+  putSteps(steps: readonly StepRunRecord[]): Promise<void> {
+    const refused = this.fences.refused(steps, (step) => step.runId);
+    if (refused) return refused;
+    // The newest record of a step wins: one row per (run, step) in the statement.
+    const latest = new Map(steps.map((step) => [`${step.runId}\u0000${step.step}`, step]));
+    const records = [...latest.values()];
+    return this.writes.enqueue(async (client) => {
+      await client.query(
+        `INSERT INTO step_runs (run_id, step, started_at, record)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[])
+         ON CONFLICT (run_id, step) DO UPDATE SET started_at = excluded.started_at, record = excluded.record`,
+        [
+          records.map((s) => s.runId),
+          records.map((s) => s.step),
+          records.map((s) => s.startedAt ?? null),
+          records.map((s) => JSON.stringify(s)),
+        ],
+      );
+    });
+  }
+
+  appendLogs(logs: readonly LogRecord[]): Promise<void> {
+    const refused = this.fences.refused(logs, (log) => log.runId);
+    if (refused) return refused;
+    return this.writes.enqueue(async (client) => {
+      await client.query(
+        `INSERT INTO logs (run_id, step, record)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
+        [
+          logs.map((l) => l.runId),
+          logs.map((l) => l.step ?? null),
+          logs.map((l) => JSON.stringify(l)),
+        ],
+      );
+    });
+  }
+
+  async readLogs(
+    runId: string,
+    options: { step?: string; tail?: number } = {},
+  ): Promise<LogRecord[]> {
+    // A step's logs include its map items' (`score[3]`) and dynamic children's (`sweep/a`).
+    const rows = await this.query<{ record: string }>(
+      `SELECT record FROM logs WHERE run_id = $1
+         AND ($2::text IS NULL OR step = $2 OR left(step, length($2) + 1) IN ($2 || '[', $2 || '/'))
+       ORDER BY id DESC LIMIT $3`,
+      [runId, options.step ?? null, options.tail ?? null],
+    );
+    return rows.reverse().map((row) => JSON.parse(row.record) as LogRecord);
+  }
+
+  recordMetrics(metrics: readonly MetricRecord[]): Promise<void> {
+    const refused = this.fences.refused(metrics, (m) => m.runId);
+    if (refused) return refused;
+    const latest = new Map(metrics.map((m) => [`${m.runId}\u0000${m.step}\u0000${m.name}`, m]));
+    const rows = [...latest.values()];
+    return this.writes.enqueue(async (client) => {
+      await client.query(
+        `INSERT INTO metrics (run_id, step, name, value, time)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::bigint[])
+         ON CONFLICT (run_id, step, name) DO UPDATE SET value = excluded.value, time = excluded.time`,
+        [
+          rows.map((m) => m.runId),
+          rows.map((m) => m.step),
+          rows.map((m) => m.name),
+          rows.map((m) => m.value),
+          rows.map((m) => m.time),
+        ],
+      );
+    });
+  }
+
+  async readMetrics(runIds: readonly string[]): Promise<MetricRecord[]> {
+    const rows = await this.query<{
+      run_id: string;
+      step: string;
+      name: string;
+      value: number;
+      time: string;
+    }>(
+      "SELECT run_id, step, name, value, time FROM metrics WHERE run_id = ANY($1) ORDER BY run_id, step, name",
+      [[...new Set(runIds)]],
+    );
+    return rows.map((r) => ({
+      runId: r.run_id,
+      step: r.step,
+      name: r.name,
+      value: r.value,
+      time: Number(r.time),
+    }));
+  }
+
+  // Completions
+
+  putCompletion(completion: Completion): Promise<void> {
+    const refused = this.fences.refused([completion], (c) => c.runId);
+    if (refused) return refused;
+    return this.writes.enqueue(async (client) => {
+      const { invalidatedAt: _dropped, ...record } = completion;
+      await client.query("DELETE FROM completion_links WHERE cache_key = $1", [
+        completion.cacheKey,
+      ]);
+      await client.query(
+        `INSERT INTO completions (cache_key, pipeline, step, identity, output_hash, created_at, invalidated_at, record)
+         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)
+         ON CONFLICT (cache_key) DO UPDATE SET pipeline = excluded.pipeline, step = excluded.step,
+           identity = excluded.identity, output_hash = excluded.output_hash,
+           created_at = excluded.created_at, invalidated_at = NULL, record = excluded.record`,
+        [
+          completion.cacheKey,
+          completion.pipeline,
+          completion.step,
+          completion.identity,
+          completion.output.hash,
+          completion.createdAt,
+          JSON.stringify(record),
+        ],
+      );
+      const links = linksOf(completion);
+      if (links.length > 0)
+        await client.query(
+          `INSERT INTO completion_links (cache_key, kind, value)
+           SELECT $1, * FROM unnest($2::text[], $3::text[])`,
+          [completion.cacheKey, links.map((l) => l.kind), links.map((l) => l.value)],
+        );
+    });
+  }
+
+  async findCompletion(cacheKey: string): Promise<Completion | undefined> {
+    const rows = await this.query<CompletionRow>(
+      "SELECT record, invalidated_at FROM completions WHERE cache_key = $1",
+      [cacheKey],
+    );
+    return rows[0] ? completionOf(rows[0]) : undefined;
+  }
+
+  async latestCompletion(pipeline: string, step: string): Promise<Completion | undefined> {
+    const rows = await this.query<CompletionRow>(
+      `SELECT record, invalidated_at FROM completions WHERE pipeline = $1 AND step = $2
+       ORDER BY created_at DESC LIMIT 1`,
+      [pipeline, step],
+    );
+    return rows[0] ? completionOf(rows[0]) : undefined;
+  }
+
+  async deleteCompletions(cacheKeys: readonly string[]): Promise<void> {
+    await this.query("DELETE FROM completions WHERE cache_key = ANY($1)", [[...cacheKeys]]);
+  }
+
+  invalidateCompletions(
+    pipeline: string,
+    target: {
+      cacheKeys?: readonly string[];
+      instances?: ReadonlyArray<{ step: string; identity: string }>;
+    },
+  ): Promise<number> {
+    const now = Date.now();
+    const instances = target.instances ?? [];
+    return this.transaction(async (client) => {
+      const result = await client.query(
+        `UPDATE completions SET invalidated_at = $1
+         WHERE pipeline = $2 AND invalidated_at IS NULL
+           AND (cache_key = ANY($3)
+             OR (step, identity) IN (SELECT * FROM unnest($4::text[], $5::text[])))`,
+        [
+          now,
+          pipeline,
+          [...(target.cacheKeys ?? [])],
+          instances.map((i) => i.step),
+          instances.map((i) => i.identity),
+        ],
+      );
+      return result.rowCount ?? 0;
+    });
+  }
+
+  async completionsOf(pipeline: string): Promise<CompletionSummary[]> {
+    const rows = await this.query<CompletionRow>(
+      "SELECT record, invalidated_at FROM completions WHERE pipeline = $1",
+      [pipeline],
+    );
+    return rows.map((row) => {
+      const c = completionOf(row);
+      const summary: CompletionSummary = {
+        cacheKey: c.cacheKey,
+        step: c.step,
+        paramsHash: c.paramsHash,
+        output: c.output,
+        createdAt: c.createdAt,
+      };
+      if (c.fieldHashes) summary.fieldHashes = c.fieldHashes;
+      if (c.invalidatedAt !== undefined) summary.invalidatedAt = c.invalidatedAt;
+      if (c.itemsFailed) summary.itemsFailed = c.itemsFailed;
+      return summary;
+    });
+  }
+
+  /** The completions whose output (or one of its fields) has this content hash. */
+  async producersOf(hash: string): Promise<Completion[]> {
+    return this.completionsWhere(
+      `output_hash = $1 OR cache_key IN (SELECT cache_key FROM completion_links WHERE kind = 'field' AND value = $1)`,
+      hash,
+    );
+  }
+
+  /** The completions one of whose inputs had this content hash. */
+  async consumersOf(hash: string): Promise<Completion[]> {
+    return this.completionsWhere(
+      `cache_key IN (SELECT cache_key FROM completion_links WHERE kind = 'input' AND value = $1)`,
+      hash,
+    );
+  }
+
+  /** The completions one of whose inputs came from this instance (cache key). */
+  async consumersOfInstance(cacheKey: string): Promise<Completion[]> {
+    return this.completionsWhere(
+      `cache_key IN (SELECT cache_key FROM completion_links WHERE kind = 'key' AND value = $1)`,
+      cacheKey,
+    );
+  }
+
+  private async completionsWhere(where: string, value: string): Promise<Completion[]> {
+    const rows = await this.query<CompletionRow>(
+      `SELECT record, invalidated_at FROM completions WHERE ${where} ORDER BY created_at`,
+      [value],
+    );
+    return rows.map(completionOf);
+  }
+
+  // Dataset catalog
+
+  recordDataset(entry: DatasetRecord): Promise<void> {
+    return this.writes.enqueue(async (client) => {
+      await client.query(
+        "INSERT INTO datasets (hash, pipeline, step, created_at, record) VALUES ($1, $2, $3, $4, $5)",
+        [entry.hash, entry.pipeline, entry.step, entry.createdAt, JSON.stringify(entry)],
+      );
+    });
+  }
+
+  async listDatasets(filter: { pipeline?: string } = {}): Promise<DatasetRecord[]> {
+    const rows = await this.query<{ record: string }>(
+      `SELECT DISTINCT ON (pipeline, step) record, created_at FROM datasets
+       WHERE ($1::text IS NULL OR pipeline = $1)
+       ORDER BY pipeline, step, created_at DESC, id DESC`,
+      [filter.pipeline ?? null],
+    );
+    return rows
+      .map((row) => JSON.parse(row.record) as DatasetRecord)
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  async findDatasets(query: string): Promise<DatasetRecord[]> {
+    const slash = query.indexOf("/");
+    const rows =
+      slash > 0
+        ? await this.query<{ record: string }>(
+            "SELECT record FROM datasets WHERE pipeline = $1 AND step = $2 ORDER BY created_at DESC, id DESC",
+            [query.slice(0, slash), query.slice(slash + 1)],
+          )
+        : await this.query<{ record: string }>(
+            `SELECT record FROM datasets WHERE step = $1 OR ($2::text IS NOT NULL AND hash LIKE $2)
+             ORDER BY created_at DESC, id DESC`,
+            [query, query.length >= 6 ? `${query.replace(/[\\%_]/g, "\\$&")}%` : null],
+          );
+    return rows.map((row) => JSON.parse(row.record) as DatasetRecord);
+  }
+}
+
+type CompletionRow = { record: string; invalidated_at: string | null };
+
+function completionOf(row: CompletionRow): Completion {
+  const completion = JSON.parse(row.record) as Completion;
+  if (row.invalidated_at !== null) completion.invalidatedAt = Number(row.invalidated_at);
+  return completion;
+}
+
+/** What lineage queries follow from a completion. */
+function linksOf(completion: Completion): Array<{ kind: string; value: string }> {
+  return [
+    ...Object.values(completion.inputHashes).map((value) => ({ kind: "input", value })),
+    ...Object.values(completion.inputKeys ?? {}).map((value) => ({ kind: "key", value })),
+    ...Object.values(completion.fieldHashes ?? {}).map((value) => ({ kind: "field", value })),
+  ];
+}
+
+function runValues(run: RunRecord): unknown[] {
+  return [
+    run.runId,
+    run.pipeline,
+    run.project ?? null,
+    run.status,
+    run.startedAt,
+    run.trigger?.parentRunId ?? null,
+    run.trigger?.kind ?? null,
+    run.claim ?? null,
+    JSON.stringify(run),
+  ];
+}
+
+/** A patch applied to a run: a field set to undefined is removed (how a resumed run forgets its end). */
+function merged(current: RunRecord, patch: Patch, runId: string): RunRecord {
+  const next: Record<string, unknown> = { ...current, ...patch, runId };
+  for (const [key, value] of Object.entries(next)) if (value === undefined) delete next[key];
+  return next as unknown as RunRecord;
+}
+
+async function lockedRun(client: PoolClient, runId: string): Promise<RunRecord | undefined> {
+  const rows = await client.query<{ record: string }>(
+    "SELECT record FROM runs WHERE run_id = $1 FOR UPDATE",
+    [runId],
+  );
+  return rows.rows[0] ? (JSON.parse(rows.rows[0].record) as RunRecord) : undefined;
+}
+
+async function replaceRun(client: PoolClient, run: RunRecord): Promise<void> {
+  const [runId, ...values] = runValues(run);
+  await client.query(
+    `UPDATE runs SET pipeline = $2, project = $3, status = $4, started_at = $5, parent_run_id = $6,
+       trigger_kind = $7, claim = $8, record = $9 WHERE run_id = $1`,
+    [runId, ...values],
+  );
+}

@@ -1,0 +1,77 @@
+/**
+ * Group commit on PostgreSQL: writes are queued, then committed together in one transaction on the next
+ * turn of the event loop (or at once past MAX_WRITES); the promise a write returns resolves once its
+ * batch is committed. One batch is written at a time, so writes commit in the order they were queued.
+ * `before` runs first in each transaction (the fence check), and can refuse the whole batch.
+ */
+import type { Pool, PoolClient } from "pg";
+
+export type Write = (client: PoolClient) => Promise<void>;
+
+const MAX_WRITES = 1000;
+
+interface Batch {
+  writes: Write[];
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export class WriteBatch {
+  private open?: Batch;
+  /** The batch being written (its promise), so the next waits for it. */
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly before: (client: PoolClient) => Promise<void>,
+  ) {}
+
+  /** Queues a write for the next commit; resolves once it is committed. */
+  enqueue(write: Write): Promise<void> {
+    const batch = (this.open ??= this.newBatch());
+    batch.writes.push(write);
+    if (batch.writes.length >= MAX_WRITES) void this.flush();
+    return batch.promise;
+  }
+
+  /** Commits what is queued now; resolves once every write queued so far is committed (or failed). */
+  flush(): Promise<void> {
+    const batch = this.open;
+    if (batch) {
+      this.open = undefined;
+      this.writing = this.writing.then(() => this.commit(batch));
+    }
+    return this.writing;
+  }
+
+  private newBatch(): Batch {
+    let resolve!: () => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Callers await it; this only keeps an unawaited failure from crashing the process.
+    promise.catch(() => undefined);
+    setImmediate(() => void this.flush());
+    return { writes: [], promise, resolve, reject };
+  }
+
+  private async commit(batch: Batch): Promise<void> {
+    let client: PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      await client.query("BEGIN");
+      await this.before(client);
+      for (const write of batch.writes) await write(client);
+      await client.query("COMMIT");
+      batch.resolve();
+    } catch (error) {
+      await client?.query("ROLLBACK").catch(() => undefined);
+      batch.reject(error);
+    } finally {
+      client?.release();
+    }
+  }
+}
