@@ -6,3 +6,7 @@
 export { PostgresStore } from "./postgres-store.js";
 export { shownUrl, type PostgresOptions } from "./connect.js";
 export { LATEST_VERSION } from "./migrations.js";
+export { PostgresServerTables } from "./server-tables.js";
+export { PostgresScheduleTables } from "./schedule-tables.js";
+export { PostgresLimitTables } from "./limit-tables.js";
+export { PostgresNotificationTables } from "./notification-tables.js";

@@ -89,6 +89,76 @@ CREATE TABLE datasets (
 );
 CREATE INDEX datasets_by_step ON datasets (pipeline, step, created_at DESC, id DESC);
 CREATE INDEX datasets_by_hash ON datasets (hash text_pattern_ops);
+
+-- The server's tables: API keys (their SHA-256 only), registered flow versions, idempotent triggers.
+CREATE TABLE api_keys (
+  key_id text PRIMARY KEY,
+  key_hash text NOT NULL UNIQUE,
+  project text NOT NULL,
+  read_only boolean NOT NULL,
+  name text,
+  created_at bigint NOT NULL,
+  revoked_at bigint
+);
+CREATE TABLE flow_versions (
+  project text NOT NULL,
+  flow text NOT NULL,
+  hash text NOT NULL,
+  version text NOT NULL,
+  registered_at bigint NOT NULL,
+  PRIMARY KEY (project, flow, hash)
+);
+CREATE TABLE idempotency_keys (
+  project text NOT NULL,
+  key text NOT NULL,
+  run_id text NOT NULL,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (project, key)
+);
+
+-- Schedules: each tick claimed once (the primary key is the lock), and which schedules are paused.
+CREATE TABLE schedule_ticks (
+  project text NOT NULL,
+  schedule_id text NOT NULL,
+  tick_at bigint NOT NULL,
+  fired_at bigint NOT NULL,
+  outcome text,
+  run_id text,
+  PRIMARY KEY (project, schedule_id, tick_at)
+);
+CREATE TABLE schedule_state (
+  project text NOT NULL,
+  schedule_id text NOT NULL,
+  paused boolean NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (project, schedule_id)
+);
+
+-- Concurrency limits: a lease per holder of a key, held or waiting in line.
+CREATE TABLE limit_leases (
+  key text NOT NULL,
+  holder text NOT NULL,
+  held boolean NOT NULL,
+  queued_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  owner_host text NOT NULL,
+  owner_pid integer NOT NULL,
+  owner_started_at bigint,
+  PRIMARY KEY (key, holder)
+);
+CREATE INDEX limit_leases_by_holder ON limit_leases (holder);
+
+-- Notification deliveries, one row per attempt.
+CREATE TABLE notification_attempts (
+  delivery_id text NOT NULL,
+  attempt integer NOT NULL,
+  project text NOT NULL,
+  run_id text NOT NULL,
+  at bigint NOT NULL,
+  record text NOT NULL,
+  PRIMARY KEY (delivery_id, attempt)
+);
+CREATE INDEX notification_attempts_by_project ON notification_attempts (project, at DESC);
 `,
   },
 ];

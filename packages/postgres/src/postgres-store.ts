@@ -27,6 +27,9 @@ import { WriteBatch } from "./write-batch.js";
 
 type Patch = Partial<Omit<RunRecord, "runId">>;
 
+export const INSERT_RUN = `INSERT INTO runs (run_id, pipeline, project, status, started_at, parent_run_id, trigger_kind, claim, record)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+
 export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore, DatasetCatalog {
   private readonly fences = new RunFences();
   private readonly writes: WriteBatch;
@@ -69,7 +72,7 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
   }
 
   /** A read (or an unbatched write) after this process's queued writes are committed. */
-  private async query<R extends object = Record<string, unknown>>(
+  async query<R extends object = Record<string, unknown>>(
     sql: string,
     values: unknown[] = [],
   ): Promise<R[]> {
@@ -78,7 +81,7 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
   }
 
   /** `fn` in one transaction, after this process's queued writes. */
-  private async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     await this.writes.flush();
     const client = await this.pool.connect();
     try {
@@ -98,11 +101,7 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
 
   async createRun(run: RunRecord): Promise<void> {
     try {
-      await this.query(
-        `INSERT INTO runs (run_id, pipeline, project, status, started_at, parent_run_id, trigger_kind, claim, record)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        runValues(run),
-      );
+      await this.query(INSERT_RUN, runValues(run));
     } catch (error) {
       if ((error as { code?: string }).code === "23505")
         throw new Error(`run ${run.runId} exists already`);
@@ -477,7 +476,8 @@ function linksOf(completion: Completion): Array<{ kind: string; value: string }>
   ];
 }
 
-function runValues(run: RunRecord): unknown[] {
+/** The values of INSERT_RUN for a run. */
+export function runValues(run: RunRecord): unknown[] {
   return [
     run.runId,
     run.pipeline,

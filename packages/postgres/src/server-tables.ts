@@ -1,0 +1,129 @@
+/** The server's roles on PostgreSQL: API keys (by hash), flow versions, idempotent triggers. */
+import {
+  DEFAULT_PROJECT,
+  type ApiKeyRecord,
+  type ApiKeyStore,
+  type FlowVersionRecord,
+  type FlowVersionStore,
+  type RunRecord,
+  type TriggerStore,
+} from "sluice/internal";
+import { INSERT_RUN, runValues, type PostgresStore } from "./postgres-store.js";
+
+interface KeyRow {
+  key_id: string;
+  project: string;
+  read_only: boolean;
+  name: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export class PostgresServerTables implements ApiKeyStore, FlowVersionStore, TriggerStore {
+  constructor(private readonly store: PostgresStore) {}
+
+  async createApiKey(record: ApiKeyRecord, keyHash: string): Promise<void> {
+    await this.store.query(
+      `INSERT INTO api_keys (key_id, key_hash, project, read_only, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [
+        record.keyId,
+        keyHash,
+        record.project,
+        record.readOnly,
+        record.name ?? null,
+        record.createdAt,
+      ],
+    );
+  }
+
+  async findApiKey(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    const rows = await this.store.query<KeyRow>("SELECT * FROM api_keys WHERE key_hash = $1", [
+      keyHash,
+    ]);
+    return rows[0] ? keyOf(rows[0]) : undefined;
+  }
+
+  async listApiKeys(project?: string): Promise<ApiKeyRecord[]> {
+    const rows = await this.store.query<KeyRow>(
+      "SELECT * FROM api_keys WHERE $1::text IS NULL OR project = $1 ORDER BY created_at, key_id",
+      [project ?? null],
+    );
+    return rows.map(keyOf);
+  }
+
+  async revokeApiKey(keyId: string, at: number): Promise<boolean> {
+    const rows = await this.store.query(
+      "UPDATE api_keys SET revoked_at = $1 WHERE key_id = $2 AND revoked_at IS NULL RETURNING key_id",
+      [at, keyId],
+    );
+    return rows.length > 0;
+  }
+
+  async registerFlowVersion(record: FlowVersionRecord): Promise<void> {
+    await this.store.query(
+      `INSERT INTO flow_versions (project, flow, hash, version, registered_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (project, flow, hash) DO UPDATE SET version = excluded.version, registered_at = excluded.registered_at`,
+      [record.project, record.flow, record.hash, record.version, record.registeredAt],
+    );
+  }
+
+  async listFlowVersions(project: string, flow?: string): Promise<FlowVersionRecord[]> {
+    const rows = await this.store.query<{
+      project: string;
+      flow: string;
+      hash: string;
+      version: string;
+      registered_at: string;
+    }>(
+      `SELECT * FROM flow_versions WHERE project = $1 AND ($2::text IS NULL OR flow = $2)
+       ORDER BY registered_at DESC, flow, hash`,
+      [project, flow ?? null],
+    );
+    return rows.map((row) => ({
+      project: row.project,
+      flow: row.flow,
+      hash: row.hash,
+      version: row.version,
+      registeredAt: Number(row.registered_at),
+    }));
+  }
+
+  /** The run and its idempotency key in one transaction: of two servers with one key, one creates. */
+  createTriggeredRun(
+    run: RunRecord,
+    idempotencyKey?: string,
+  ): Promise<{ runId: string; created: boolean }> {
+    const project = run.project ?? DEFAULT_PROJECT;
+    return this.store.transaction(async (client) => {
+      if (idempotencyKey !== undefined) {
+        const claimed = await client.query<{ run_id: string }>(
+          `INSERT INTO idempotency_keys (project, key, run_id, created_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (project, key) DO NOTHING RETURNING run_id`,
+          [project, idempotencyKey, run.runId, Date.now()],
+        );
+        if (claimed.rows.length === 0) {
+          // Claimed by another: its row is committed (the insert waited for it), so it can be read.
+          const earlier = await client.query<{ run_id: string }>(
+            "SELECT run_id FROM idempotency_keys WHERE project = $1 AND key = $2",
+            [project, idempotencyKey],
+          );
+          return { runId: earlier.rows[0]!.run_id, created: false };
+        }
+      }
+      await client.query(INSERT_RUN, runValues(run));
+      return { runId: run.runId, created: true };
+    });
+  }
+}
+
+function keyOf(row: KeyRow): ApiKeyRecord {
+  const key: ApiKeyRecord = {
+    keyId: row.key_id,
+    project: row.project,
+    readOnly: row.read_only,
+    createdAt: Number(row.created_at),
+  };
+  if (row.name !== null) key.name = row.name;
+  if (row.revoked_at !== null) key.revokedAt = Number(row.revoked_at);
+  return key;
+}
