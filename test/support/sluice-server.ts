@@ -45,8 +45,12 @@ export async function createKey(
   return result.json();
 }
 
-export async function startServer(home: string, args: string[] = []): Promise<RunningServer> {
-  const server = startSluice(["server", "--port", "0", ...args], inWorkspace(home));
+export async function startServer(
+  home: string,
+  args: string[] = [],
+  env: Record<string, string | undefined> = {},
+): Promise<RunningServer> {
+  const server = startSluice(["server", "--port", "0", ...args], inWorkspace(home, env));
   let url: string;
   try {
     [, url] = (await server.waitForStderr(/listening on (http:\/\/\S+)/)) as [string, string];

@@ -20,7 +20,6 @@ import {
 import {
   parseAge,
   openHome,
-  resolveHomePath,
   type RunCheckpoints,
   type RunStore,
   EXIT,
@@ -155,7 +154,7 @@ export async function arazzoRunCommand(
   const timeoutMs = positiveInt(options.timeout, "--timeout");
   const pollTimeoutMs =
     options.pollTimeout === undefined ? undefined : parseAge(options.pollTimeout, "--poll-timeout");
-  const home = await openHome(resolveHomePath(options.home));
+  const home = await openHome(options.home);
   try {
     return await withInterrupt(options, (signal, onEvent) =>
       runArazzo({

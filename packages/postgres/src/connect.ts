@@ -7,9 +7,12 @@ import pg from "pg";
 import { SluiceError } from "sluice/internal";
 
 export interface PostgresOptions {
-  /** postgres://user:password@host:port/database */
+  /** postgres://user:password@host:port/database[?schema=name] */
   url: string;
-  /** A schema to keep sluice's tables in (created when missing); default: the user's search_path. */
+  /**
+   * A schema to keep sluice's tables in (created when missing); default: the URL's `schema` parameter,
+   * else the user's search_path.
+   */
   schema?: string;
   /** Most connections the pool opens. @defaultValue 10 */
   maxConnections?: number;
@@ -43,10 +46,21 @@ export function target(url: string): {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** The URL without sluice's own `schema` parameter, and that schema. */
+export function splitSchema(url: string): { url: string; schema?: string } {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get("schema") ?? undefined;
+  if (schema === undefined) return { url };
+  parsed.searchParams.delete("schema");
+  return { url: parsed.toString(), schema };
+}
+
 export async function openPool(options: PostgresOptions): Promise<pg.Pool> {
   let where: ReturnType<typeof target>;
   try {
     where = target(options.url);
+    const split = splitSchema(options.url);
+    options = { ...options, url: split.url, schema: options.schema ?? split.schema };
   } catch {
     throw new SluiceError(
       "invalid-usage",

@@ -10,3 +10,5 @@ export { PostgresServerTables } from "./server-tables.js";
 export { PostgresScheduleTables } from "./schedule-tables.js";
 export { PostgresLimitTables } from "./limit-tables.js";
 export { PostgresNotificationTables } from "./notification-tables.js";
+export { PostgresArtifactStore } from "./artifact-store.js";
+export { openPostgresHome } from "./home.js";

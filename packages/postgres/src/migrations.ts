@@ -36,6 +36,8 @@ CREATE TABLE step_runs (
   run_id text NOT NULL,
   step text NOT NULL,
   started_at bigint,
+  cache_key text,
+  output_hash text,
   record text NOT NULL,
   PRIMARY KEY (run_id, step)
 );
@@ -63,6 +65,7 @@ CREATE TABLE completions (
   step text NOT NULL,
   identity text NOT NULL,
   output_hash text NOT NULL,
+  run_id text NOT NULL,
   created_at bigint NOT NULL,
   invalidated_at bigint,
   record text NOT NULL
@@ -84,11 +87,21 @@ CREATE TABLE datasets (
   hash text NOT NULL,
   pipeline text NOT NULL,
   step text NOT NULL,
+  run_id text NOT NULL,
   created_at bigint NOT NULL,
   record text NOT NULL
 );
 CREATE INDEX datasets_by_step ON datasets (pipeline, step, created_at DESC, id DESC);
 CREATE INDEX datasets_by_hash ON datasets (hash text_pattern_ops);
+
+-- Artifacts kept in the database (a stack's "artifacts": "postgres"), addressed by their SHA-256.
+CREATE TABLE artifacts (
+  hash text PRIMARY KEY,
+  kind text NOT NULL,
+  size bigint NOT NULL,
+  bytes bytea NOT NULL,
+  created_at bigint NOT NULL
+);
 
 -- The server's tables: API keys (their SHA-256 only), registered flow versions, idempotent triggers.
 CREATE TABLE api_keys (

@@ -20,7 +20,14 @@ import {
   type RunStore,
   type StepRunRecord,
 } from "sluice/internal";
-import { connectionError, openPool, shownUrl, target, type PostgresOptions } from "./connect.js";
+import {
+  connectionError,
+  openPool,
+  shownUrl,
+  splitSchema,
+  target,
+  type PostgresOptions,
+} from "./connect.js";
 import { migrate } from "./migrations.js";
 import { RunFences } from "./run-fences.js";
 import { WriteBatch } from "./write-batch.js";
@@ -49,7 +56,7 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
     try {
       const client = await pool.connect();
       try {
-        await migrate(client, where, options.schema);
+        await migrate(client, where, options.schema ?? splitSchema(options.url).schema);
       } finally {
         client.release();
       }
@@ -64,6 +71,11 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
   async close(): Promise<void> {
     await this.writes.flush();
     await this.pool.end();
+  }
+
+  /** Queues a write for the next group commit (artifacts ride on it, ordered before what names them). */
+  write(write: (client: PoolClient) => Promise<void>): Promise<void> {
+    return this.writes.enqueue(write);
   }
 
   /** Commits every queued write now; resolves once they are committed. */
@@ -198,13 +210,16 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
     const records = [...latest.values()];
     return this.writes.enqueue(async (client) => {
       await client.query(
-        `INSERT INTO step_runs (run_id, step, started_at, record)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[])
-         ON CONFLICT (run_id, step) DO UPDATE SET started_at = excluded.started_at, record = excluded.record`,
+        `INSERT INTO step_runs (run_id, step, started_at, cache_key, output_hash, record)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[])
+         ON CONFLICT (run_id, step) DO UPDATE SET started_at = excluded.started_at,
+           cache_key = excluded.cache_key, output_hash = excluded.output_hash, record = excluded.record`,
         [
           records.map((s) => s.runId),
           records.map((s) => s.step),
           records.map((s) => s.startedAt ?? null),
+          records.map((s) => s.cacheKey ?? null),
+          records.map((s) => s.output?.hash ?? null),
           records.map((s) => JSON.stringify(s)),
         ],
       );
@@ -293,10 +308,10 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
         completion.cacheKey,
       ]);
       await client.query(
-        `INSERT INTO completions (cache_key, pipeline, step, identity, output_hash, created_at, invalidated_at, record)
-         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)
+        `INSERT INTO completions (cache_key, pipeline, step, identity, output_hash, run_id, created_at, invalidated_at, record)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)
          ON CONFLICT (cache_key) DO UPDATE SET pipeline = excluded.pipeline, step = excluded.step,
-           identity = excluded.identity, output_hash = excluded.output_hash,
+           identity = excluded.identity, output_hash = excluded.output_hash, run_id = excluded.run_id,
            created_at = excluded.created_at, invalidated_at = NULL, record = excluded.record`,
         [
           completion.cacheKey,
@@ -304,6 +319,7 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
           completion.step,
           completion.identity,
           completion.output.hash,
+          completion.runId,
           completion.createdAt,
           JSON.stringify(record),
         ],
@@ -424,8 +440,15 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
   recordDataset(entry: DatasetRecord): Promise<void> {
     return this.writes.enqueue(async (client) => {
       await client.query(
-        "INSERT INTO datasets (hash, pipeline, step, created_at, record) VALUES ($1, $2, $3, $4, $5)",
-        [entry.hash, entry.pipeline, entry.step, entry.createdAt, JSON.stringify(entry)],
+        "INSERT INTO datasets (hash, pipeline, step, run_id, created_at, record) VALUES ($1, $2, $3, $4, $5, $6)",
+        [
+          entry.hash,
+          entry.pipeline,
+          entry.step,
+          entry.runId,
+          entry.createdAt,
+          JSON.stringify(entry),
+        ],
       );
     });
   }

@@ -1,7 +1,9 @@
-// The PostgreSQL server, schedule, limit and notification tables against the contracts every store
-// runs; a second connection is a second process (another server or scheduler) on the same database.
+// The PostgreSQL server, schedule, limit and notification tables and the artifacts in the database
+// against the contracts every store runs; a second connection is a second process (another server or
+// scheduler) on the same database.
 import { describe } from "vitest";
 import {
+  PostgresArtifactStore,
   PostgresLimitTables,
   PostgresNotificationTables,
   PostgresScheduleTables,
@@ -14,6 +16,7 @@ import {
   describeScheduleStoreConformance,
 } from "../../sluice/test/schedule-store-conformance.js";
 import { describeLimitStoreConformance } from "../../sluice/test/limit-store-conformance.js";
+import { describeArtifactStoreConformance } from "../../sluice/test/artifact-store-conformance.js";
 import { PG_URL, dropSchema, freshSchema } from "../../../test/support/postgres.js";
 
 /** A store in a fresh schema, and more connections to it; closing closes them all and drops it. */
@@ -61,6 +64,11 @@ describe.runIf(PG_URL)("PostgreSQL roles", () => {
     const { store, another, close } = await fresh();
     const second = new PostgresLimitTables(await another());
     return { limits: new PostgresLimitTables(store), secondConnection: () => second, close };
+  });
+
+  describeArtifactStoreConformance("postgres", async () => {
+    const { store, close } = await fresh();
+    return { artifacts: new PostgresArtifactStore(store), close };
   });
 
   describeNotificationStoreConformance("postgres", async () => {

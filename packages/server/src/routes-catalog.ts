@@ -166,7 +166,7 @@ export function catalogRoutes(app: Api, manager: RunManager): void {
     }),
     async (c) => {
       const { ref } = await artifactRef(c.req.valid("param").hash);
-      const encoded = manager.home.artifacts.get(ref);
+      const encoded = await manager.home.artifacts.get(ref);
       if (!encoded)
         throw new SluiceError(
           "not-found",

@@ -13,3 +13,8 @@ describeArtifactStoreConformance("files", () => {
     close: () => index.close(),
   };
 });
+
+// Files only, no index: a folder machines share beside a shared database.
+describeArtifactStoreConformance("files only", () => ({
+  artifacts: FileArtifactStore.filesOnly(join(tempDir("sluice-artifacts-"), "artifacts")),
+}));

@@ -32,6 +32,9 @@ export interface ArtifactIndex {
   }): MaybePromise<void>;
 }
 
+/** No index: every artifact is a file (filesOnly). */
+const NO_INDEX: ArtifactIndex = { getArtifact: () => undefined, putArtifact: () => undefined };
+
 /**
  * Content-addressed artifacts: small JSON inline in the index, everything else as files named by
  * their SHA-256 under `root`. Files are written to a temporary name, fsynced and renamed, so a
@@ -42,12 +45,22 @@ export class FileArtifactStore implements ArtifactStore {
   constructor(
     readonly root: string,
     private readonly index: ArtifactIndex,
+    /** JSON smaller than this lives inline in the index; 0: everything is a file. */
+    private readonly inlineLimit = INLINE_LIMIT_BYTES,
   ) {}
+
+  /**
+   * Every artifact a file under `root`, with no index: for a folder several machines share beside a
+   * shared database (each reads what another wrote, checked against its hash).
+   */
+  static filesOnly(root: string): FileArtifactStore {
+    return new FileArtifactStore(root, NO_INDEX, 0);
+  }
 
   put(encoded: EncodedValue): MaybePromise<ArtifactRef> {
     const ref = refOf(encoded);
     let stored: MaybePromise<void>;
-    if (encoded.kind === "json" && ref.size < INLINE_LIMIT_BYTES) {
+    if (encoded.kind === "json" && ref.size < this.inlineLimit) {
       // Content-addressed: a row already stored under this hash holds these bytes, and the index keeps it.
       stored = this.index.putArtifact({
         hash: ref.hash,
@@ -56,7 +69,9 @@ export class FileArtifactStore implements ArtifactStore {
         inline: encoded.text,
       });
     } else {
-      const known = this.index.getArtifact(ref.hash);
+      // Without an index a file is looked for; with one, only a hash it knows.
+      const known: { inline?: string } | undefined =
+        this.index === NO_INDEX ? {} : this.index.getArtifact(ref.hash);
       if (known && (known.inline !== undefined || existsSync(this.pathOf(ref.hash)))) return ref;
       this.writeFile(ref.hash, encoded.kind === "json" ? Buffer.from(encoded.text) : encoded.bytes);
       stored = this.index.putArtifact({ hash: ref.hash, kind: ref.kind, size: ref.size });
@@ -91,7 +106,7 @@ export class FileArtifactStore implements ArtifactStore {
    * completion that refers to it, so only file outputs need a look.
    */
   has(ref: ArtifactRef): boolean {
-    if (ref.kind === "json" && ref.size < INLINE_LIMIT_BYTES) return true;
+    if (ref.kind === "json" && ref.size < this.inlineLimit) return true;
     const row = this.index.getArtifact(ref.hash);
     if (row?.inline !== undefined) return true;
     return existsSync(this.pathOf(ref.hash));

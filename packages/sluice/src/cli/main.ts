@@ -32,7 +32,16 @@ const program = new Command("sluice")
   .addHelpText(
     "after",
     "\nEvery command takes --no-color (or NO_COLOR=1) for output without colours.",
-  );
+  )
+  .option(
+    "--stack <name>",
+    "use this stack of the workspace config's stacks (or SLUICE_STACK), e.g. a shared PostgreSQL",
+  )
+  // Every command opens its home through the stack resolution, which reads SLUICE_STACK.
+  .hook("preAction", (command) => {
+    const stack = command.opts<{ stack?: string }>().stack;
+    if (stack !== undefined) process.env.SLUICE_STACK = stack;
+  });
 
 const homeOption = () =>
   new Option(

@@ -57,6 +57,14 @@ async function configSchema() {
         ),
       pipelines: z.array(z.string().min(1)).min(1, "name at least one pipeline module"),
       maxConcurrentRuns: z.number().int().min(1, "must be at least 1").optional(),
+      // Where runs live (read by the stack resolution, runtime/stack.ts): checked here too.
+      store: z.string().min(1).optional(),
+      stacks: z
+        .record(
+          z.string(),
+          z.object({ store: z.string().min(1), artifacts: z.string().min(1).optional() }).strict(),
+        )
+        .optional(),
       server: z
         .string()
         .regex(/^https?:\/\//, "must be an http:// or https:// URL of a sluice server")

@@ -5,6 +5,7 @@
  */
 import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { FileArtifactStore } from "../artifacts/index.js";
 import { SluiceError } from "../core/index.js";
 import type { SluiceHome } from "./home.js";
 
@@ -34,7 +35,7 @@ export async function collectGarbage(home: SluiceHome, options: GcOptions): Prom
     );
   }
   // Never collect from a damaged database: what it says is referenced cannot be trusted.
-  home.maintenance.checkIntegrity();
+  await home.maintenance.checkIntegrity();
   const now = Date.now();
   const seen = new Map<string, number>();
   const doomed: string[] = [];
@@ -48,11 +49,12 @@ export async function collectGarbage(home: SluiceHome, options: GcOptions): Prom
     if (beyondKeep && oldEnough) doomed.push(run.runId);
   }
   const dryRun = options.dryRun ?? false;
-  const found = home.maintenance.collectGarbage(doomed, dryRun);
+  const found = await home.maintenance.collectGarbage(doomed, dryRun);
   let bytesFreed = 0;
+  const files = home.artifacts instanceof FileArtifactStore ? home.artifacts : undefined;
   for (const artifact of found.artifacts) {
-    if (artifact.inline) continue;
-    const path = home.artifacts.pathOf(artifact.hash);
+    if (artifact.inline || !files) continue;
+    const path = files.pathOf(artifact.hash);
     try {
       bytesFreed += statSync(path).size;
       if (!dryRun) rmSync(path, { force: true });
@@ -60,7 +62,7 @@ export async function collectGarbage(home: SluiceHome, options: GcOptions): Prom
       // Already gone.
     }
   }
-  if (!dryRun) removeStaleTemporaryFiles(home.artifacts.root, now);
+  if (!dryRun && files) removeStaleTemporaryFiles(files.root, now);
   return {
     runs: found.runs,
     completions: found.completions,

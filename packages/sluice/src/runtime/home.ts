@@ -1,14 +1,16 @@
 /**
  * The sluice home: the folder that holds the embedded store (`sluice.db`, SQLite) and the artifacts
  * folder. `--home` or SLUICE_HOME name it; by default it is `.sluice` in the workspace root (the nearest
- * folder from the working directory up with a sluice config or package.json).
+ * folder from the working directory up with a sluice config or package.json). A PostgreSQL stack
+ * (stack.ts) is opened as a home too, by @sluice/postgres: the same roles on a shared database.
  */
 import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { FileArtifactStore } from "../artifacts/index.js";
+import { FileArtifactStore, type ArtifactStore } from "../artifacts/index.js";
 import { SluiceError } from "../core/index.js";
 import { recoverCrashedRuns, type Stores } from "../engine/index.js";
 import { openSqliteRoles, storeError, type StoreRoles } from "../store/index.js";
+import { resolveStack, type StackTarget } from "./stack.js";
 import { workspaceRoot } from "./workspace-root.js";
 
 /**
@@ -16,9 +18,10 @@ import { workspaceRoot } from "./workspace-root.js";
  * never the concrete store, and its artifacts; `stores` is what a run records into.
  */
 export interface SluiceHome extends Omit<StoreRoles, "artifactRows"> {
+  /** The home folder, or the stack's database as messages name it (no password). */
   readonly path: string;
   readonly stores: Stores;
-  readonly artifacts: FileArtifactStore;
+  readonly artifacts: ArtifactStore;
 }
 
 export function resolveHomePath(explicit?: string): string {
@@ -27,12 +30,50 @@ export function resolveHomePath(explicit?: string): string {
 }
 
 /**
- * Opens (creating when missing) the home at `path`, migrates its database, and (unless `recover` is
- * false: read-only commands) records runs whose owner died as crashed.
+ * Opens (creating when missing) the home at `home`, or the stack chosen as stack.ts says when it is not
+ * given, migrates its database, and (unless `recover` is false: read-only commands) records runs whose
+ * owner died as crashed.
  */
 export async function openHome(
-  path: string = resolveHomePath(),
+  home?: string,
   { recover = true }: { recover?: boolean } = {},
+): Promise<SluiceHome> {
+  return openStack(await resolveStack(home), { recover });
+}
+
+export async function openStack(
+  target: StackTarget,
+  options: { recover: boolean },
+): Promise<SluiceHome> {
+  if (target.kind === "postgres") {
+    const { openPostgresHome } = await postgresPackage();
+    return openPostgresHome(target, options);
+  }
+  return openFolderHome(target.path, options);
+}
+
+/** @sluice/postgres, loaded when a stack names PostgreSQL; a clear error when it is not installed. */
+async function postgresPackage(): Promise<{
+  openPostgresHome(
+    target: Extract<StackTarget, { kind: "postgres" }>,
+    options: { recover: boolean },
+  ): Promise<SluiceHome>;
+}> {
+  const name = "@sluice/postgres";
+  try {
+    return await import(name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw error;
+    throw new SluiceError(
+      "invalid-usage",
+      `A PostgreSQL stack needs the package ${name}, which is not installed beside sluice. Install it: npm install ${name}`,
+    );
+  }
+}
+
+async function openFolderHome(
+  path: string,
+  { recover }: { recover: boolean },
 ): Promise<SluiceHome> {
   try {
     // Only its owner may read a home: runs, logs and outputs are private data (folders 0700, files 0600).

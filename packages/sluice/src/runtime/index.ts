@@ -6,7 +6,7 @@
  */
 export { collectGarbage, parseAge } from "./gc.js";
 export type { GcOptions, GcResult } from "./gc.js";
-export { openHome, resolveHomePath } from "./home.js";
+export { openHome, openStack, resolveHomePath } from "./home.js";
 export type { SluiceHome } from "./home.js";
 export { lineageJson, lineageStart } from "./lineage.js";
 export type { LineageLink, LineageStore } from "./lineage.js";
@@ -62,3 +62,5 @@ export {
 } from "./views.js";
 export type { ComparedRun, RecordStores, RunMetrics } from "./views.js";
 export { CONFIG_NAMES, workspaceRoot } from "./workspace-root.js";
+export { resolveStack } from "./stack.js";
+export type { StackTarget } from "./stack.js";

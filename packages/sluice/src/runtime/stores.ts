@@ -1,7 +1,8 @@
 import { MemoryArtifactStore } from "../artifacts/index.js";
 import { recoverCrashedRuns, type Stores } from "../engine/index.js";
 import { MemoryLimitStore, MemoryNotificationStore, MemoryStore } from "../store/index.js";
-import { openHome, resolveHomePath } from "./home.js";
+import { openStack } from "./home.js";
+import { resolveStack } from "./stack.js";
 
 /** A fresh set of in-memory stores: runs, completions and artifacts live as long as this object. */
 export function memoryStores(): Stores {
@@ -21,7 +22,7 @@ const homes = new Map<string, Promise<Stores>>();
 const recovered = new Map<string, Promise<unknown>>();
 
 /**
- * The stores of a sluice home (default: SLUICE_HOME, else .sluice in the workspace root), opened once per process. Unless
+ * The stores of a sluice home or stack (stack.ts says which), opened once per process. Unless
  * `recover` is false (read-only commands, which show dead runs as crashed without writing), runs whose
  * owner died are first recorded as crashed.
  */
@@ -29,10 +30,11 @@ export async function homeStores(
   home?: string,
   { recover = true }: { recover?: boolean } = {},
 ): Promise<Stores> {
-  const path = resolveHomePath(home);
+  const target = await resolveStack(home);
+  const path = target.kind === "home" ? target.path : target.url;
   let opening = homes.get(path);
   if (!opening) {
-    opening = openHome(path, { recover: false }).then((opened) => opened.stores);
+    opening = openStack(target, { recover: false }).then((opened) => opened.stores);
     opening.catch(() => homes.delete(path));
     homes.set(path, opening);
   }

@@ -190,7 +190,7 @@ export async function datasetRows(
   entry: DatasetRecord,
   n: number,
 ): Promise<{ rows: Array<Record<string, unknown>>; total: number }> {
-  const encoded = home.artifacts.get({
+  const encoded = await home.artifacts.get({
     hash: entry.hash,
     kind: entry.kind,
     size: entry.size,

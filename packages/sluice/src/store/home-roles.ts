@@ -12,12 +12,19 @@ import type { ApiKeyStore, FlowVersionStore, TriggerStore } from "./server-recor
 /** Upkeep of a durable store: its health check and garbage collection. */
 export interface StoreMaintenance {
   /** Throws `store-corrupt` when the store fails its integrity check. */
-  checkIntegrity(): void;
-  /** Deletes these runs and what only they kept (completions, artifact rows); with `dryRun` only counts. */
+  checkIntegrity(): MaybePromise<void>;
+  /**
+   * Deletes these runs and what only they kept (completions, artifact rows); with `dryRun` only counts.
+   * `inline` artifacts lived in the store itself; the others are files the caller removes.
+   */
   collectGarbage(
     runIds: readonly string[],
     dryRun: boolean,
-  ): { runs: number; completions: number; artifacts: Array<{ hash: string; inline: boolean }> };
+  ): MaybePromise<{
+    runs: number;
+    completions: number;
+    artifacts: Array<{ hash: string; inline: boolean }>;
+  }>;
 }
 
 /** Stored outputs found by a prefix of their hash (what the CLI prints is the first 12 hex digits). */

@@ -29,7 +29,7 @@ export async function datasetsCommand(
     ? await remote(() => server.datasets.list({ flow: options.pipeline }))
     : (
         await (
-          await openHome(resolveHomePath(options.home), { recover: false })
+          await openHome(options.home, { recover: false })
         ).catalog.listDatasets({ pipeline: options.pipeline })
       ).map(datasetJson);
   if (options.json) {
@@ -61,9 +61,7 @@ export async function schemaCommand(query: string, options: CatalogOptions): Pro
   const server = await remoteProject(options);
   const schema: wire.DatasetSchema = server
     ? await remote(() => server.dataset(query).schema())
-    : schemaJson(
-        await findDataset(await openHome(resolveHomePath(options.home), { recover: false }), query),
-      );
+    : schemaJson(await findDataset(await openHome(options.home, { recover: false }), query));
   if (options.json) {
     process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     return EXIT.ok;
@@ -103,7 +101,7 @@ export async function headCommand(
   if (server) {
     found = await remote(() => server.dataset(query).rows(n));
   } else {
-    const home = await openHome(resolveHomePath(options.home), { recover: false });
+    const home = await openHome(options.home, { recover: false });
     const entry = await findDataset(home, query);
     found = {
       dataset: `${entry.pipeline}/${entry.step}`,
@@ -139,7 +137,7 @@ export async function lineageCommand(
   if (server) {
     lineage = await remote(() => server.lineage(query, { depth }));
   } else {
-    const home = await openHome(resolveHomePath(options.home), { recover: false });
+    const home = await openHome(options.home, { recover: false });
     lineage = await lineageJson(
       home,
       await lineageStart(home, await lineageQuery(home, query)),

@@ -1,4 +1,4 @@
-import { collectGarbage, parseAge, openHome, resolveHomePath } from "../../runtime/index.js";
+import { collectGarbage, parseAge, openHome } from "../../runtime/index.js";
 import { EXIT, usageError } from "../exit.js";
 
 export async function gcCommand(options: {
@@ -12,7 +12,7 @@ export async function gcCommand(options: {
   if (keepLast !== undefined && (!Number.isInteger(keepLast) || keepLast < 0))
     throw usageError(`--keep-last must be a whole number, got "${options.keepLast}".`);
   const olderThanMs = options.olderThan === undefined ? undefined : parseAge(options.olderThan);
-  const home = await openHome(resolveHomePath(options.home));
+  const home = await openHome(options.home);
   const result = await collectGarbage(home, { keepLast, olderThanMs, dryRun: options.dryRun });
   if (options.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

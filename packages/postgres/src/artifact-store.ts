@@ -1,0 +1,46 @@
+/**
+ * Artifacts in the PostgreSQL database (bytea), for stacks without a shared folder: content-addressed
+ * by the SHA-256 of their bytes and checked against it when read, exactly as the file store does (a
+ * row whose bytes no longer match is treated as missing). A write rides on the store's group commit,
+ * so it is committed before (or with) the completion that names it.
+ */
+import { createHash } from "node:crypto";
+import { refOf, type ArtifactRef, type ArtifactStore, type EncodedValue } from "sluice/internal";
+import type { PostgresStore } from "./postgres-store.js";
+
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+export class PostgresArtifactStore implements ArtifactStore {
+  constructor(private readonly store: PostgresStore) {}
+
+  async put(encoded: EncodedValue): Promise<ArtifactRef> {
+    const ref = refOf(encoded);
+    const bytes = encoded.kind === "json" ? Buffer.from(encoded.text) : Buffer.from(encoded.bytes);
+    await this.store.write(async (client) => {
+      // Content-addressed: a row under this hash holds these bytes, unless they were damaged since.
+      await client.query(
+        `INSERT INTO artifacts (hash, kind, size, bytes, created_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (hash) DO UPDATE SET bytes = excluded.bytes WHERE artifacts.bytes <> excluded.bytes`,
+        [ref.hash, ref.kind, ref.size, bytes, Date.now()],
+      );
+    });
+    return ref;
+  }
+
+  async get(ref: ArtifactRef): Promise<EncodedValue | undefined> {
+    const rows = await this.store.query<{ bytes: Buffer }>(
+      "SELECT bytes FROM artifacts WHERE hash = $1",
+      [ref.hash],
+    );
+    const bytes = rows[0]?.bytes;
+    if (!bytes || sha256(bytes) !== ref.hash) return undefined;
+    return ref.kind === "json"
+      ? { kind: "json", text: bytes.toString("utf8") }
+      : { kind: ref.kind, bytes };
+  }
+
+  async has(ref: ArtifactRef): Promise<boolean> {
+    const rows = await this.store.query("SELECT 1 FROM artifacts WHERE hash = $1", [ref.hash]);
+    return rows.length > 0;
+  }
+}
