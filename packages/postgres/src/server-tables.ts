@@ -59,6 +59,13 @@ export class PostgresServerTables implements ApiKeyStore, FlowVersionStore, Trig
     return rows.length > 0;
   }
 
+  async exportApiKeys(): Promise<Array<ApiKeyRecord & { keyHash: string }>> {
+    const rows = await this.store.query<KeyRow & { key_hash: string }>(
+      "SELECT * FROM api_keys ORDER BY created_at, key_id",
+    );
+    return rows.map((row) => ({ ...keyOf(row), keyHash: row.key_hash }));
+  }
+
   async registerFlowVersion(record: FlowVersionRecord): Promise<void> {
     await this.store.query(
       `INSERT INTO flow_versions (project, flow, hash, version, registered_at) VALUES ($1, $2, $3, $4, $5)

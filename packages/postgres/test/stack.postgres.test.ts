@@ -87,6 +87,31 @@ describe.runIf(PG_URL)("a PostgreSQL stack", () => {
     expect(missing.stderr).toContain("Its stacks: prod, local");
   });
 
+  it("moves a home's history and API keys to PostgreSQL with export and import; the cache comes along", async () => {
+    const home = tempDir("sluice-local-");
+    const local = sluice(["run", "examples/iris/pipeline.ts", "--json"], { home }).json();
+    const made = await sluiceAsync(["keys", "create", "--project", "demo", "--json"], {
+      cwd: join(root, "test/fixtures/workspace"),
+      home,
+    });
+    expect(made.code, made.stderr).toBe(0);
+    const file = join(tempDir("sluice-export-"), "history.jsonl");
+    expect(sluice(["export", file], { home }).code).toBe(0);
+
+    const env = { SLUICE_STORE: freshStore() };
+    const imported = sluice(["import", file, "--json"], { env });
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.json()).toMatchObject({ runs: 1, completions: 6, keys: 1 });
+    expect(sluice(["runs", "--json"], { env }).json().runs[0].runId).toBe(local.runId);
+    const keys = await sluiceAsync(["keys", "list", "--json"], {
+      cwd: join(root, "test/fixtures/workspace"),
+      env,
+    });
+    expect(JSON.stringify(keys.json())).toContain(made.json().keyId);
+    const next = sluice(["run", "examples/iris/pipeline.ts", "--json"], { env }).json();
+    expect(next.summary.cached).toEqual(expect.arrayContaining(["validate", "train", "report"]));
+  });
+
   it("says, exit 3, that the database is unreachable, naming host and port, without a stack trace", () => {
     const url = new URL(PG_URL!);
     url.port = "1";

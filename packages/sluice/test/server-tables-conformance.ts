@@ -58,6 +58,19 @@ export function describeServerTablesConformance(
         ]);
         expect(await tables.revokeApiKey("k2", 5)).toBe(true);
         expect(await tables.revokeApiKey("k2", 6)).toBe(false);
+        // What `sluice export` copies to another stack: every key with its hash, oldest first.
+        expect(await tables.exportApiKeys()).toEqual([
+          { keyId: "k1", project: "demo", readOnly: false, createdAt: 1, keyHash: "hash-1" },
+          {
+            keyId: "k2",
+            project: "other",
+            readOnly: true,
+            name: "ci",
+            createdAt: 2,
+            revokedAt: 5,
+            keyHash: "hash-2",
+          },
+        ]);
         expect(await tables.revokeApiKey("missing", 6)).toBe(false);
         expect((await tables.findApiKey("hash-2"))!.revokedAt).toBe(5);
       });

@@ -261,6 +261,32 @@ program
     process.exitCode = await gcCommand(options);
   });
 
+program
+  .command("export")
+  .description(
+    "Write this stack's history (runs, logs, cached outputs, catalog, artifacts, API keys) to a file another stack imports.",
+  )
+  .argument("<file>", "the file to write (JSON Lines; written whole or not at all)")
+  .addOption(homeOption())
+  .option("--json", "print what was exported as JSON")
+  .action(async (file: string, options) => {
+    const { exportCommand } = await import("./commands/transfer.js");
+    process.exitCode = await exportCommand(file, options);
+  });
+
+program
+  .command("import")
+  .description(
+    "Add the history of a `sluice export` file to this stack (e.g. --stack prod); what it has already is skipped.",
+  )
+  .argument("<file>", "a file written by sluice export")
+  .addOption(homeOption())
+  .option("--json", "print what was imported as JSON")
+  .action(async (file: string, options) => {
+    const { importCommand } = await import("./commands/transfer.js");
+    process.exitCode = await importCommand(file, options);
+  });
+
 addRemoteOptions(
   program
     .command("datasets")

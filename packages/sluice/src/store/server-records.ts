@@ -25,6 +25,8 @@ export interface ApiKeyStore {
   listApiKeys(project?: string): Promise<ApiKeyRecord[]>;
   /** Revokes a key by id; false when there is no such key. */
   revokeApiKey(keyId: string, at: number): Promise<boolean>;
+  /** Every key with its hash, oldest first: what `sluice export` copies to another stack. */
+  exportApiKeys(): Promise<Array<ApiKeyRecord & { keyHash: string }>>;
 }
 
 export interface FlowVersionRecord {

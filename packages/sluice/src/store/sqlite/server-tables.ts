@@ -49,6 +49,12 @@ export class SqliteServerTables implements ApiKeyStore, FlowVersionStore, Trigge
     return this.store.guard(() => this.statements.revokeKey.run(at, keyId).changes) > 0;
   }
 
+  async exportApiKeys(): Promise<Array<ApiKeyRecord & { keyHash: string }>> {
+    return (this.store.guard(() => this.statements.listKeys.all({ project: null })) as Row[]).map(
+      (row) => ({ ...keyFromRow(row), keyHash: row.key_hash as string }),
+    );
+  }
+
   async registerFlowVersion(record: FlowVersionRecord): Promise<void> {
     this.store.guard(() =>
       this.statements.registerFlow.run({
