@@ -12,14 +12,17 @@ import autocannon from "autocannon";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const workspace = join(root, "test/fixtures/workspace");
 
-/** A `sluice server` child process on a free port of 127.0.0.1, in the workspace `cwd`; resolves with its URL. */
-export function startServer(home, { cwd = workspace, args = [] } = {}) {
+/**
+ * A `sluice server` child process on a free port of 127.0.0.1, in the workspace `cwd`; resolves with its
+ * URL. `store`: a SLUICE_STORE (a PostgreSQL stack) instead of the home.
+ */
+export function startServer(home, { cwd = workspace, args = [], store } = {}) {
   const child = spawn(
     process.execPath,
     [join(root, "packages/sluice/bin/sluice.js"), "server", "--port", "0", ...args],
     {
       cwd,
-      env: { ...process.env, SLUICE_HOME: home },
+      env: { ...process.env, SLUICE_HOME: home, ...(store ? { SLUICE_STORE: store } : {}) },
       stdio: ["ignore", "ignore", "pipe"],
     },
   );
@@ -61,15 +64,16 @@ async function waitDone(base, key, runId) {
   }
 }
 
-export async function measureServer({ seconds = 5, connections = 50, triggers = 100 } = {}) {
+export async function measureServer({ seconds = 5, connections = 50, triggers = 100, store } = {}) {
   const home = mkdtempSync(join(os.tmpdir(), "sluice-bench-server-"));
+  const env = { ...process.env, SLUICE_HOME: home, ...(store ? { SLUICE_STORE: store } : {}) };
   const created = spawnSync(
     process.execPath,
     [join(root, "packages/sluice/bin/sluice.js"), "keys", "create", "--project", "demo"],
-    { cwd: workspace, env: { ...process.env, SLUICE_HOME: home }, encoding: "utf8" },
+    { cwd: workspace, env, encoding: "utf8" },
   );
   const key = created.stdout.trim();
-  const { child, url } = await startServer(home);
+  const { child, url } = await startServer(home, { store });
   const base = `${url}/api/projects/demo`;
   try {
     // Trigger-to-start: from sending the POST to the first step's recorded start (one clock: same machine).

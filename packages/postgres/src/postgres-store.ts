@@ -30,7 +30,7 @@ import {
 } from "./connect.js";
 import { migrate } from "./migrations.js";
 import { RunFences } from "./run-fences.js";
-import { WriteBatch } from "./write-batch.js";
+import { CoalescedWrite, WriteBatch } from "./write-batch.js";
 
 type Patch = Partial<Omit<RunRecord, "runId">>;
 
@@ -40,6 +40,12 @@ export const INSERT_RUN = `INSERT INTO runs (run_id, pipeline, project, status, 
 export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore, DatasetCatalog {
   private readonly fences = new RunFences();
   private readonly writes: WriteBatch;
+  // One statement per batch for each kind of record (write-batch.ts).
+  private readonly stepWrites: CoalescedWrite<StepRunRecord>;
+  private readonly logWrites: CoalescedWrite<LogRecord>;
+  private readonly metricWrites: CoalescedWrite<MetricRecord>;
+  private readonly completionWrites: CoalescedWrite<Completion>;
+  private readonly artifactWrites: CoalescedWrite<ArtifactRow>;
 
   private constructor(
     readonly pool: Pool,
@@ -47,6 +53,19 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
     readonly where: string,
   ) {
     this.writes = new WriteBatch(pool, (client) => this.fences.checkAll(client));
+    this.stepWrites = new CoalescedWrite(
+      this.writes,
+      writeSteps,
+      (s) => `${s.runId}\u0000${s.step}`,
+    );
+    this.logWrites = new CoalescedWrite(this.writes, writeLogs);
+    this.metricWrites = new CoalescedWrite(
+      this.writes,
+      writeMetrics,
+      (m) => `${m.runId}\u0000${m.step}\u0000${m.name}`,
+    );
+    this.completionWrites = new CoalescedWrite(this.writes, writeCompletions, (c) => c.cacheKey);
+    this.artifactWrites = new CoalescedWrite(this.writes, writeArtifacts, (a) => a.hash);
   }
 
   /** Connects, and creates or migrates sluice's tables (refusing a database of a newer sluice). */
@@ -71,11 +90,6 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
   async close(): Promise<void> {
     await this.writes.flush();
     await this.pool.end();
-  }
-
-  /** Queues a write for the next group commit (artifacts ride on it, ordered before what names them). */
-  write(write: (client: PoolClient) => Promise<void>): Promise<void> {
-    return this.writes.enqueue(write);
   }
 
   /** Commits every queued write now; resolves once they are committed. */
@@ -203,43 +217,11 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
   // Steps, logs, metrics
 
   putSteps(steps: readonly StepRunRecord[]): Promise<void> {
-    const refused = this.fences.refused(steps, (step) => step.runId);
-    if (refused) return refused;
-    // The newest record of a step wins: one row per (run, step) in the statement.
-    const latest = new Map(steps.map((step) => [`${step.runId}\u0000${step.step}`, step]));
-    const records = [...latest.values()];
-    return this.writes.enqueue(async (client) => {
-      await client.query(
-        `INSERT INTO step_runs (run_id, step, started_at, cache_key, output_hash, record)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[])
-         ON CONFLICT (run_id, step) DO UPDATE SET started_at = excluded.started_at,
-           cache_key = excluded.cache_key, output_hash = excluded.output_hash, record = excluded.record`,
-        [
-          records.map((s) => s.runId),
-          records.map((s) => s.step),
-          records.map((s) => s.startedAt ?? null),
-          records.map((s) => s.cacheKey ?? null),
-          records.map((s) => s.output?.hash ?? null),
-          records.map((s) => JSON.stringify(s)),
-        ],
-      );
-    });
+    return this.fences.refused(steps, (step) => step.runId) ?? this.stepWrites.add(steps);
   }
 
   appendLogs(logs: readonly LogRecord[]): Promise<void> {
-    const refused = this.fences.refused(logs, (log) => log.runId);
-    if (refused) return refused;
-    return this.writes.enqueue(async (client) => {
-      await client.query(
-        `INSERT INTO logs (run_id, step, record)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
-        [
-          logs.map((l) => l.runId),
-          logs.map((l) => l.step ?? null),
-          logs.map((l) => JSON.stringify(l)),
-        ],
-      );
-    });
+    return this.fences.refused(logs, (log) => log.runId) ?? this.logWrites.add(logs);
   }
 
   async readLogs(
@@ -257,24 +239,7 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
   }
 
   recordMetrics(metrics: readonly MetricRecord[]): Promise<void> {
-    const refused = this.fences.refused(metrics, (m) => m.runId);
-    if (refused) return refused;
-    const latest = new Map(metrics.map((m) => [`${m.runId}\u0000${m.step}\u0000${m.name}`, m]));
-    const rows = [...latest.values()];
-    return this.writes.enqueue(async (client) => {
-      await client.query(
-        `INSERT INTO metrics (run_id, step, name, value, time)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::bigint[])
-         ON CONFLICT (run_id, step, name) DO UPDATE SET value = excluded.value, time = excluded.time`,
-        [
-          rows.map((m) => m.runId),
-          rows.map((m) => m.step),
-          rows.map((m) => m.name),
-          rows.map((m) => m.value),
-          rows.map((m) => m.time),
-        ],
-      );
-    });
+    return this.fences.refused(metrics, (m) => m.runId) ?? this.metricWrites.add(metrics);
   }
 
   async readMetrics(runIds: readonly string[]): Promise<MetricRecord[]> {
@@ -300,38 +265,14 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
   // Completions
 
   putCompletion(completion: Completion): Promise<void> {
-    const refused = this.fences.refused([completion], (c) => c.runId);
-    if (refused) return refused;
-    return this.writes.enqueue(async (client) => {
-      const { invalidatedAt: _dropped, ...record } = completion;
-      await client.query("DELETE FROM completion_links WHERE cache_key = $1", [
-        completion.cacheKey,
-      ]);
-      await client.query(
-        `INSERT INTO completions (cache_key, pipeline, step, identity, output_hash, run_id, created_at, invalidated_at, record)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)
-         ON CONFLICT (cache_key) DO UPDATE SET pipeline = excluded.pipeline, step = excluded.step,
-           identity = excluded.identity, output_hash = excluded.output_hash, run_id = excluded.run_id,
-           created_at = excluded.created_at, invalidated_at = NULL, record = excluded.record`,
-        [
-          completion.cacheKey,
-          completion.pipeline,
-          completion.step,
-          completion.identity,
-          completion.output.hash,
-          completion.runId,
-          completion.createdAt,
-          JSON.stringify(record),
-        ],
-      );
-      const links = linksOf(completion);
-      if (links.length > 0)
-        await client.query(
-          `INSERT INTO completion_links (cache_key, kind, value)
-           SELECT $1, * FROM unnest($2::text[], $3::text[])`,
-          [completion.cacheKey, links.map((l) => l.kind), links.map((l) => l.value)],
-        );
-    });
+    return (
+      this.fences.refused([completion], (c) => c.runId) ?? this.completionWrites.add([completion])
+    );
+  }
+
+  /** An artifact's row, written with the batch (before the completion that names it commits). */
+  putArtifactRow(row: ArtifactRow): Promise<void> {
+    return this.artifactWrites.add([row]);
   }
 
   async findCompletion(cacheKey: string): Promise<Completion | undefined> {
@@ -483,6 +424,103 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
 }
 
 type CompletionRow = { record: string; invalidated_at: string | null };
+
+/** An artifact kept in the database: its hash, kind, size and bytes. */
+export interface ArtifactRow {
+  hash: string;
+  kind: string;
+  size: number;
+  bytes: Buffer;
+}
+
+async function writeSteps(client: PoolClient, steps: StepRunRecord[]): Promise<void> {
+  await client.query(
+    `INSERT INTO step_runs (run_id, step, started_at, cache_key, output_hash, record)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[])
+     ON CONFLICT (run_id, step) DO UPDATE SET started_at = excluded.started_at,
+       cache_key = excluded.cache_key, output_hash = excluded.output_hash, record = excluded.record`,
+    [
+      steps.map((s) => s.runId),
+      steps.map((s) => s.step),
+      steps.map((s) => s.startedAt ?? null),
+      steps.map((s) => s.cacheKey ?? null),
+      steps.map((s) => s.output?.hash ?? null),
+      steps.map((s) => JSON.stringify(s)),
+    ],
+  );
+}
+
+async function writeLogs(client: PoolClient, logs: LogRecord[]): Promise<void> {
+  await client.query(
+    `INSERT INTO logs (run_id, step, record) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
+    [logs.map((l) => l.runId), logs.map((l) => l.step ?? null), logs.map((l) => JSON.stringify(l))],
+  );
+}
+
+async function writeMetrics(client: PoolClient, metrics: MetricRecord[]): Promise<void> {
+  await client.query(
+    `INSERT INTO metrics (run_id, step, name, value, time)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::bigint[])
+     ON CONFLICT (run_id, step, name) DO UPDATE SET value = excluded.value, time = excluded.time`,
+    [
+      metrics.map((m) => m.runId),
+      metrics.map((m) => m.step),
+      metrics.map((m) => m.name),
+      metrics.map((m) => m.value),
+      metrics.map((m) => m.time),
+    ],
+  );
+}
+
+/** Completions replace those under the same keys (valid again), with their lineage links. */
+async function writeCompletions(client: PoolClient, completions: Completion[]): Promise<void> {
+  const keys = completions.map((c) => c.cacheKey);
+  await client.query("DELETE FROM completion_links WHERE cache_key = ANY($1)", [keys]);
+  await client.query(
+    `INSERT INTO completions (cache_key, pipeline, step, identity, output_hash, run_id, created_at, invalidated_at, record)
+     SELECT k, p, s, i, o, r, c, NULL, rec
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])
+       AS t(k, p, s, i, o, r, c, rec)
+     ON CONFLICT (cache_key) DO UPDATE SET pipeline = excluded.pipeline, step = excluded.step,
+       identity = excluded.identity, output_hash = excluded.output_hash, run_id = excluded.run_id,
+       created_at = excluded.created_at, invalidated_at = NULL, record = excluded.record`,
+    [
+      keys,
+      completions.map((c) => c.pipeline),
+      completions.map((c) => c.step),
+      completions.map((c) => c.identity),
+      completions.map((c) => c.output.hash),
+      completions.map((c) => c.runId),
+      completions.map((c) => c.createdAt),
+      completions.map(({ invalidatedAt: _dropped, ...record }) => JSON.stringify(record)),
+    ],
+  );
+  const links = completions.flatMap((c) =>
+    linksOf(c).map((link) => ({ key: c.cacheKey, ...link })),
+  );
+  if (links.length > 0)
+    await client.query(
+      `INSERT INTO completion_links (cache_key, kind, value)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
+      [links.map((l) => l.key), links.map((l) => l.kind), links.map((l) => l.value)],
+    );
+}
+
+/** Content-addressed: a row under a hash holds those bytes, unless they were damaged since. */
+async function writeArtifacts(client: PoolClient, rows: ArtifactRow[]): Promise<void> {
+  await client.query(
+    `INSERT INTO artifacts (hash, kind, size, bytes, created_at)
+     SELECT h, k, s, b, $5 FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[]) AS t(h, k, s, b)
+     ON CONFLICT (hash) DO UPDATE SET bytes = excluded.bytes WHERE artifacts.bytes <> excluded.bytes`,
+    [
+      rows.map((r) => r.hash),
+      rows.map((r) => r.kind),
+      rows.map((r) => r.size),
+      rows.map((r) => r.bytes),
+      Date.now(),
+    ],
+  );
+}
 
 function completionOf(row: CompletionRow): Completion {
   const completion = JSON.parse(row.record) as Completion;

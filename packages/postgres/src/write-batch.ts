@@ -75,3 +75,40 @@ export class WriteBatch {
     }
   }
 }
+
+/**
+ * Records of one kind written by one statement per batch: each `add` joins the records queued in the
+ * batch not yet written (the newest record of a key replacing an older one), and resolves with that
+ * batch's commit. A step's record, completion and artifact cost one statement per batch, not one each.
+ */
+export class CoalescedWrite<T> {
+  private pending = new Map<unknown, T>();
+  private queued?: Promise<void>;
+  private next = 0;
+
+  constructor(
+    private readonly batch: WriteBatch,
+    private readonly write: (client: PoolClient, records: T[]) => Promise<void>,
+    /** Records with the same key replace each other; without, every record is kept. */
+    private readonly keyOf?: (record: T) => string,
+  ) {}
+
+  add(records: readonly T[]): Promise<void> {
+    for (const record of records) this.pending.set(this.keyOf?.(record) ?? this.next++, record);
+    if (this.queued) return this.queued;
+    const queued = this.batch.enqueue(async (client) => {
+      const taken = [...this.pending.values()];
+      this.pending = new Map();
+      this.queued = undefined;
+      if (taken.length > 0) await this.write(client, taken);
+    });
+    // A batch refused before this write ran (a fenced run) fails whole: its records go with it.
+    queued.catch(() => {
+      if (this.queued !== queued) return;
+      this.queued = undefined;
+      this.pending = new Map();
+    });
+    this.queued = queued;
+    return queued;
+  }
+}
