@@ -19,7 +19,11 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const python = "/usr/bin/python3";
 export const PG_URL = process.env.SLUICE_BENCH_PG ?? process.env.SLUICE_TEST_PG;
 
-/** CPU seconds the PostgreSQL server's processes have used so far. */
+/**
+ * CPU seconds the PostgreSQL server's processes have used so far: the live ones' own time, and the
+ * time of the backends that have exited, which the postmaster that reaped them counts as its
+ * children's (cutime, cstime).
+ */
 function postgresCpu() {
   const ticks = 100; // USER_HZ on Linux
   let total = 0;
@@ -32,7 +36,7 @@ function postgresCpu() {
     }
     if (!stat.includes("(postgres)")) continue;
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    total += (Number(fields[11]) + Number(fields[12])) / ticks;
+    total += fields.slice(11, 15).reduce((sum, field) => sum + Number(field), 0) / ticks;
   }
   return total;
 }

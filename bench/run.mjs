@@ -172,6 +172,14 @@ const ui = existsSync(process.env.SLUICE_CHROMIUM ?? "/usr/bin/chromium")
   ? await import("./ui.mjs").then(async ({ measureUi, uiTable }) => uiTable(await measureUi()))
   : "Not measured: no chromium (`apt-get install -y chromium`, or set SLUICE_CHROMIUM).";
 
+// The PostgreSQL stack beside SQLite, when a database is named (SLUICE_BENCH_PG or SLUICE_TEST_PG).
+const postgres = await import("./postgres.mjs").then(
+  async ({ PG_URL, measurePostgres, postgresTable }) =>
+    PG_URL
+      ? postgresTable(await measurePostgres({ runs: Math.min(runs, 3) }))
+      : "Not measured: set SLUICE_BENCH_PG to a postgres:// URL (`sudo bash scripts/test-postgres.sh` prints one).",
+);
+
 // The same workloads beside dask and doit, in this session (ratios are what the targets use).
 const peers = peersAvailable()
   ? peersTable(measurePeers({ runs: Math.min(runs, 3) }))
@@ -185,6 +193,7 @@ process.stdout.write(`\nstart-up\n${startupTable}\n`);
 process.stdout.write(`\nserver\n${serverTable}\n`);
 process.stdout.write(`\nflows\n${flows}\n`);
 process.stdout.write(`\nweb UI\n${ui}\n`);
+process.stdout.write(`\npostgresql\n${postgres}\n`);
 process.stdout.write(`\npeers\n${peers}\n`);
 
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
@@ -276,5 +285,14 @@ ${flows}
 the mean interval between animation frames while the mouse drags the graph (about 16.7 ms at 60 frames a second).
 
 ${ui}
+
+## PostgreSQL
+
+\`node bench/postgres.mjs\`: a durable run of the same workloads at N = 1000 in a fresh home (SQLite) and in a fresh
+schema of PostgreSQL (created before it is measured), CPU of the whole sluice process and its children, median of
+${Math.min(runs, 3)}; the PostgreSQL server's own CPU during those runs (its processes in /proc) beside them. Then light-status
+reads from a \`sluice server\` on each store, as in the server section.
+
+${postgres}
 `;
 writeFileSync(join(root, "bench", "RESULTS.md"), doc);

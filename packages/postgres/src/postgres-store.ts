@@ -101,9 +101,12 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
   async query<R extends object = Record<string, unknown>>(
     sql: string,
     values: unknown[] = [],
+    /** Names a hot statement: each connection prepares it once, then only executes it. */
+    name?: string,
   ): Promise<R[]> {
     await this.writes.flush();
-    return (await this.pool.query<R>(sql, values)).rows;
+    return (await this.pool.query<R>(name ? { name, text: sql, values } : { text: sql, values }))
+      .rows;
   }
 
   /** `fn` in one transaction, after this process's queued writes. */
@@ -186,9 +189,11 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
   }
 
   async findRun(runId: string): Promise<RunRecord | undefined> {
-    const rows = await this.query<{ record: string }>("SELECT record FROM runs WHERE run_id = $1", [
-      runId,
-    ]);
+    const rows = await this.query<{ record: string }>(
+      "SELECT record FROM runs WHERE run_id = $1",
+      [runId],
+      "sluice-find-run",
+    );
     return rows[0] ? (JSON.parse(rows[0].record) as RunRecord) : undefined;
   }
 

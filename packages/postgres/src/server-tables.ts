@@ -37,9 +37,12 @@ export class PostgresServerTables implements ApiKeyStore, FlowVersionStore, Trig
   }
 
   async findApiKey(keyHash: string): Promise<ApiKeyRecord | undefined> {
-    const rows = await this.store.query<KeyRow>("SELECT * FROM api_keys WHERE key_hash = $1", [
-      keyHash,
-    ]);
+    // Every request asks: a prepared statement.
+    const rows = await this.store.query<KeyRow>(
+      "SELECT * FROM api_keys WHERE key_hash = $1",
+      [keyHash],
+      "sluice-find-api-key",
+    );
     return rows[0] ? keyOf(rows[0]) : undefined;
   }
 

@@ -155,7 +155,9 @@ export function describeServerTablesConformance(
           tables.createTriggeredRun(queued("x1"), "same"),
           second.createTriggeredRun(queued("x2"), "same"),
         ]);
-        expect(results.map((r) => r.runId)).toEqual(["x1", "x1"]);
+        // Concurrent: either may win, but both answer with the one run it created.
+        expect(results[0]!.runId).toBe(results[1]!.runId);
+        expect(["x1", "x2"]).toContain(results[0]!.runId);
         expect(results.filter((r) => r.created)).toHaveLength(1);
       });
     });

@@ -62,7 +62,7 @@ export {
 } from "./views.js";
 export type { ComparedRun, RecordStores, RunMetrics } from "./views.js";
 export { CONFIG_NAMES, workspaceRoot } from "./workspace-root.js";
-export { resolveStack } from "./stack.js";
+export { resolveStack, stackName } from "./stack.js";
 export type { StackTarget } from "./stack.js";
 export { EXPORT_FORMAT, exportHistory, importHistory } from "./transfer.js";
 export type { TransferCounts } from "./transfer.js";

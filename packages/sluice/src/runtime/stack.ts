@@ -124,3 +124,16 @@ function stackFields(raw: unknown, path: string): Omit<StackConfig, "path"> {
     ...(config.stacks !== undefined ? { stacks } : {}),
   };
 }
+
+/** Where a command's runs live, as messages name it: the home folder, or the database without its password. */
+export async function stackName(explicitHome?: string): Promise<string> {
+  const target = await resolveStack(explicitHome);
+  if (target.kind === "home") return target.path;
+  try {
+    const url = new URL(target.url);
+    if (url.password) url.password = "***";
+    return url.toString();
+  } catch {
+    return "the PostgreSQL stack";
+  }
+}

@@ -2,7 +2,7 @@ import pc from "picocolors";
 import { formatDuration } from "../../engine/index.js";
 import {
   openHome,
-  resolveHomePath,
+  stackName,
   datasetJson,
   datasetRows,
   findDataset,
@@ -38,7 +38,7 @@ export async function datasetsCommand(
   }
   if (entries.length === 0) {
     process.stdout.write(
-      `No datasets in ${server ? `project "${server.key}"` : resolveHomePath(options.home)}. Steps that return arrays of records, Arrow tables, or values wrapped in dataset(), model() or metrics() are catalogued.\n`,
+      `No datasets in ${server ? `project "${server.key}"` : await stackName(options.home)}. Steps that return arrays of records, Arrow tables, or values wrapped in dataset(), model() or metrics() are catalogued.\n`,
     );
     return EXIT.ok;
   }

@@ -3,7 +3,7 @@ import { RUN_STATUSES, SluiceError, type RunStatus } from "../../core/index.js";
 import type { wire } from "@sluice/client";
 import { formatDuration } from "../../engine/index.js";
 import {
-  resolveHomePath,
+  stackName,
   homeStores,
   compareRuns,
   diffRuns,
@@ -53,7 +53,7 @@ export async function runsCommand(
   }
   if (list.length === 0) {
     process.stdout.write(
-      `No runs in ${server ? `project "${server.key}"` : resolveHomePath(options.home)}.\n`,
+      `No runs in ${server ? `project "${server.key}"` : await stackName(options.home)}.\n`,
     );
     return EXIT.ok;
   }
@@ -154,7 +154,7 @@ export async function logsCommand(
     if (!found)
       throw new SluiceError(
         "not-found",
-        `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`,
+        `No run ${runId} in ${await stackName(options.home)}. List runs with: sluice runs`,
       );
     if (step !== undefined && !found.steps.some((s) => s.step === step)) {
       throw new SluiceError(
@@ -390,7 +390,7 @@ async function runDetail(runId: string, options: HomeOption): Promise<wire.RunDe
   if (!found)
     throw new SluiceError(
       "not-found",
-      `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`,
+      `No run ${runId} in ${await stackName(options.home)}. List runs with: sluice runs`,
     );
   const children = (await runs.listRuns({ parentRunId: runId })).reverse();
   return runDetailJson(found.run, found.steps, children) as wire.RunDetail;

@@ -8,7 +8,7 @@ import {
   type RunResult,
 } from "../../engine/index.js";
 import {
-  resolveHomePath,
+  stackName,
   homeStores,
   memoryStores,
   type Pipeline,
@@ -141,7 +141,7 @@ async function readRun(runId: string, options: RunCommandOptions) {
   if (!found)
     throw new SluiceError(
       "not-found",
-      `No run ${runId} in ${resolveHomePath(options.home)}. List runs with: sluice runs`,
+      `No run ${runId} in ${await stackName(options.home)}. List runs with: sluice runs`,
     );
   return { run: found.run, stores };
 }
