@@ -6,6 +6,7 @@
  */
 import type { Pool, PoolClient } from "pg";
 import {
+  RunFences,
   SluiceError,
   type Completion,
   type CompletionStore,
@@ -29,7 +30,7 @@ import {
   type PostgresOptions,
 } from "./connect.js";
 import { migrate } from "./migrations.js";
-import { RunFences } from "./run-fences.js";
+import { checkFences } from "./run-fences.js";
 import { CoalescedWrite, WriteBatch } from "./write-batch.js";
 
 type Patch = Partial<Omit<RunRecord, "runId">>;
@@ -52,7 +53,7 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
     /** The database as messages name it (no password). */
     readonly where: string,
   ) {
-    this.writes = new WriteBatch(pool, (client) => this.fences.checkAll(client));
+    this.writes = new WriteBatch(pool, (client) => checkFences(this.fences, client));
     this.stepWrites = new CoalescedWrite(
       this.writes,
       writeSteps,

@@ -60,14 +60,7 @@ export async function exportHistory(home: SluiceHome, file: string): Promise<Tra
   const write = async (line: Line) => {
     if (!out.write(`${JSON.stringify(line)}\n`)) await once(out, "drain");
   };
-  const counts: TransferCounts = {
-    runs: 0,
-    completions: 0,
-    datasets: 0,
-    artifacts: 0,
-    keys: 0,
-    flowVersions: 0,
-  };
+  const counts = noCounts();
   try {
     await write({
       type: "header",
@@ -143,15 +136,7 @@ export async function exportHistory(home: SluiceHome, file: string): Promise<Tra
 }
 
 export async function importHistory(home: SluiceHome, file: string): Promise<TransferCounts> {
-  const counts: Required<TransferCounts> = {
-    runs: 0,
-    completions: 0,
-    datasets: 0,
-    artifacts: 0,
-    keys: 0,
-    flowVersions: 0,
-    skipped: 0,
-  };
+  const counts: Required<TransferCounts> = { ...noCounts(), skipped: 0 };
   const importedRuns = new Set<string>();
   let number = 0;
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
@@ -253,6 +238,10 @@ export async function importHistory(home: SluiceHome, file: string): Promise<Tra
   }
   if (number === 0) throw invalid(`${file} is empty, not a sluice export.`);
   return counts;
+}
+
+function noCounts(): TransferCounts {
+  return { runs: 0, completions: 0, datasets: 0, artifacts: 0, keys: 0, flowVersions: 0 };
 }
 
 function invalid(message: string): SluiceError {

@@ -39,3 +39,5 @@ export { admitted } from "./limit-records.js";
 export { MemoryLimitStore } from "./memory-limits.js";
 export type { DeliveryAttempt, NotificationStore } from "./notification-records.js";
 export { MemoryNotificationStore } from "./memory-notifications.js";
+export { RunFences } from "./run-fences.js";
+export type { ClaimHolder } from "./run-fences.js";

@@ -14,7 +14,7 @@ import type { CompletionStore, DatasetCatalog, RunCheckpoints, RunStore } from "
 import { collectGarbage, type Collected } from "./garbage-collection.js";
 import { GroupCommit } from "./group-commit.js";
 import { openDatabase } from "./open-database.js";
-import { RunFences } from "./run-fences.js";
+import { RunFences, type ClaimHolder } from "../run-fences.js";
 import { corruptError, quickCheck, roomRetried, storeError } from "./store-errors.js";
 
 export { storeError };
@@ -93,7 +93,11 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
       // once (SQLITE_BUSY_SNAPSHOT) when another process committed between that read and the first write.
       this.db
         .transaction(() => {
-          this.fences.checkAll(this.statements.getRun);
+          for (const runId of this.fences.fencedRuns())
+            this.fences.check(
+              runId,
+              holderOf(this.statements.getRun.get(runId) as Row | undefined),
+            );
           for (const write of writes) write();
         })
         .immediate();
@@ -135,7 +139,7 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
     const update = this.db.transaction(() => {
       const current = this.statements.getRun.get(runId) as Row | undefined;
       if (!current) throw new Error(`no run ${runId}`);
-      this.fences.check(runId, current);
+      this.fences.check(runId, holderOf(current));
       this.statements.replaceRun.run(runParams({ ...runFromRow(current), ...patch, runId }));
     });
     return this.async(() => roomRetried(this.db, () => update.immediate()));
@@ -157,7 +161,7 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
       pending();
       this.flush();
       if (this.fences.has(runId))
-        this.fences.check(runId, this.statements.getRun.get(runId) as Row | undefined);
+        this.fences.check(runId, holderOf(this.statements.getRun.get(runId) as Row | undefined));
       if (this.statements.saveCheckpoint.run(text, heartbeatAt, runId).changes !== 1)
         throw new Error(`no run ${runId}`);
     });
@@ -466,4 +470,15 @@ export class SqliteStore implements RunStore, RunCheckpoints, CompletionStore, D
       return Promise.reject(error);
     }
   }
+}
+
+/** Who holds a run, from its row. */
+function holderOf(row: Row | undefined): ClaimHolder | undefined {
+  return (
+    row && {
+      claim: row.claim as string | null,
+      ownerPid: row.owner_pid as number | null,
+      ownerHost: row.owner_host as string | null,
+    }
+  );
 }

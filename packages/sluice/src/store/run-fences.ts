@@ -1,10 +1,16 @@
 /**
- * The runs this process writes only while it holds their claim (fenceRun), and the runs another
- * process took over from it, whose writes are refused.
+ * The runs a process writes only while it holds their claim (fenceRun), and the runs another process
+ * took over from it, whose writes are refused. Shared by the durable stores: each reads the runs'
+ * current claims inside its write transaction and calls `check`.
  */
-import type Database from "better-sqlite3";
-import { SluiceError } from "../../core/index.js";
-import type { Row } from "./rows.js";
+import { SluiceError } from "../core/index.js";
+
+/** Who holds a run now, as its record says. */
+export interface ClaimHolder {
+  claim?: string | null;
+  ownerPid?: number | null;
+  ownerHost?: string | null;
+}
 
 export class RunFences {
   /** Runs this process writes only while it holds their claim (fenceRun). */
@@ -22,23 +28,24 @@ export class RunFences {
     return this.claims.has(runId);
   }
 
+  /** The runs whose claim a write transaction must check. */
+  fencedRuns(): string[] {
+    return [...this.claims.keys()];
+  }
+
   /**
    * Inside a transaction: refuses to go on when another owner took a run this process writes. The
    * batch it was in fails whole; from then on that run's writes are refused before they are queued
    * (refused()), so this process's other runs go on writing.
    */
-  checkAll(getRun: Database.Statement): void {
-    for (const runId of this.claims.keys()) this.check(runId, getRun.get(runId) as Row | undefined);
-  }
-
-  check(runId: string, row: Row | undefined): void {
+  check(runId: string, holder: ClaimHolder | undefined): void {
     const earlier = this.superseded.get(runId);
     if (earlier) throw earlier;
     const claim = this.claims.get(runId);
-    if (claim === undefined || row === undefined || row.claim === claim) return;
+    if (claim === undefined || holder === undefined || holder.claim === claim) return;
     const error = new SluiceError(
       "superseded",
-      `Run ${runId} was taken over by another process (${String(row.owner_pid ?? "?")}@${String(row.owner_host ?? "?")}); this process stops writing it.`,
+      `Run ${runId} was taken over by another process (${String(holder.ownerPid ?? "?")}@${String(holder.ownerHost ?? "?")}); this process stops writing it.`,
       { runId },
     );
     this.claims.delete(runId);
