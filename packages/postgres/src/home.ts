@@ -64,6 +64,6 @@ export async function openPostgresHome(
       limits,
       notifications,
     },
-    close: () => void store.close(),
+    close: () => void serverTables.close().then(() => store.close()),
   };
 }

@@ -1,4 +1,7 @@
-/** The server's roles on PostgreSQL: API keys (by hash), flow versions, idempotent triggers. */
+/**
+ * The server's roles on PostgreSQL: API keys (by hash, looked up through a cache the database keeps
+ * valid: key-cache.ts), flow versions, idempotent triggers.
+ */
 import {
   DEFAULT_PROJECT,
   type ApiKeyRecord,
@@ -8,6 +11,7 @@ import {
   type RunRecord,
   type TriggerStore,
 } from "sluice/internal";
+import { KEYS_CHANGED, KeyCache } from "./key-cache.js";
 import { INSERT_RUN, runValues, type PostgresStore } from "./postgres-store.js";
 
 interface KeyRow {
@@ -20,10 +24,19 @@ interface KeyRow {
 }
 
 export class PostgresServerTables implements ApiKeyStore, FlowVersionStore, TriggerStore {
-  constructor(private readonly store: PostgresStore) {}
+  private readonly keys: KeyCache;
+
+  constructor(private readonly store: PostgresStore) {
+    this.keys = new KeyCache(store.pool.options);
+  }
+
+  /** Stops listening for key changes. */
+  close(): Promise<void> {
+    return this.keys.close();
+  }
 
   async createApiKey(record: ApiKeyRecord, keyHash: string): Promise<void> {
-    await this.store.query(
+    await this.changeKeys(
       `INSERT INTO api_keys (key_id, key_hash, project, read_only, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
       [
         record.keyId,
@@ -36,14 +49,27 @@ export class PostgresServerTables implements ApiKeyStore, FlowVersionStore, Trig
     );
   }
 
-  async findApiKey(keyHash: string): Promise<ApiKeyRecord | undefined> {
-    // Every request asks: a prepared statement.
-    const rows = await this.store.query<KeyRow>(
-      "SELECT * FROM api_keys WHERE key_hash = $1",
-      [keyHash],
-      "sluice-find-api-key",
-    );
-    return rows[0] ? keyOf(rows[0]) : undefined;
+  findApiKey(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    return this.keys.find(keyHash, async () => {
+      // Asked on every request the cache cannot answer: a prepared statement.
+      const rows = await this.store.query<KeyRow>(
+        "SELECT * FROM api_keys WHERE key_hash = $1",
+        [keyHash],
+        "sluice-find-api-key",
+      );
+      return rows[0] ? keyOf(rows[0]) : undefined;
+    });
+  }
+
+  /** A change of keys and its notification in one transaction: every server's cache hears it at commit. */
+  private async changeKeys(sql: string, values: unknown[]): Promise<number> {
+    const changed = await this.store.transaction(async (client) => {
+      const result = await client.query(sql, values);
+      await client.query("SELECT pg_notify($1, '')", [KEYS_CHANGED]);
+      return result.rowCount ?? 0;
+    });
+    this.keys.clear();
+    return changed;
   }
 
   async listApiKeys(project?: string): Promise<ApiKeyRecord[]> {
@@ -55,11 +81,11 @@ export class PostgresServerTables implements ApiKeyStore, FlowVersionStore, Trig
   }
 
   async revokeApiKey(keyId: string, at: number): Promise<boolean> {
-    const rows = await this.store.query(
-      "UPDATE api_keys SET revoked_at = $1 WHERE key_id = $2 AND revoked_at IS NULL RETURNING key_id",
+    const changed = await this.changeKeys(
+      "UPDATE api_keys SET revoked_at = $1 WHERE key_id = $2 AND revoked_at IS NULL",
       [at, keyId],
     );
-    return rows.length > 0;
+    return changed > 0;
   }
 
   async exportApiKeys(): Promise<Array<ApiKeyRecord & { keyHash: string }>> {

@@ -42,11 +42,15 @@ describe.runIf(PG_URL)("PostgreSQL roles", () => {
     const { store, another, close } = await fresh();
     // The suite asks for the second connection synchronously: open it first.
     const second = new PostgresServerTables(await another());
+    const tables = new PostgresServerTables(store);
     return {
-      tables: new PostgresServerTables(store),
+      tables,
       runs: store,
       secondConnection: () => second,
-      close,
+      close: async () => {
+        await Promise.all([tables.close(), second.close()]);
+        await close();
+      },
     };
   });
 

@@ -8,6 +8,7 @@ import { SluiceClient } from "@sluice/client";
 import { sluice, sluiceAsync, root } from "../../../test/support/cli.js";
 import { startServer, type RunningServer } from "../../../test/support/sluice-server.js";
 import { tempDir } from "../../../test/support/temp-dir.js";
+import { until } from "../../../test/support/until.js";
 import { PG_URL, dropSchema, freshSchema } from "../../../test/support/postgres.js";
 
 const schemas: string[] = [];
@@ -159,6 +160,24 @@ describe.runIf(PG_URL)("a PostgreSQL stack", () => {
       ]);
       // Both servers registered the workspace's flows in the one database.
       expect((await b!.flow("training").get()).versions).toHaveLength(1);
+      // A key revoked elsewhere (another process) is refused by both servers, each of which had
+      // just accepted it (and keeps keys it looked up until the database says one changed).
+      await a!.runs.list();
+      await b!.runs.list();
+      const revoked = await sluiceAsync(["keys", "revoke", made.json().keyId], {
+        cwd: join(root, "test/fixtures/workspace"),
+        env,
+      });
+      expect(revoked.code, revoked.stderr).toBe(0);
+      for (const project of [a!, b!])
+        await until(
+          () =>
+            project.runs.list().then(
+              () => false,
+              (error: { status?: number }) => error.status === 401,
+            ),
+          { what: "the revoked key refused by each server" },
+        );
     });
   });
 });
