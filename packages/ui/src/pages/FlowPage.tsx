@@ -2,7 +2,7 @@
 // view beside it, the selected step's cache-key inputs, trigger (hidden for a read-only key), reset and
 // force a step with their effect shown first, the flow's versions and its params' schema.
 import type { FlowPreview, PreviewStep } from "@sluice/client";
-import { useMemo, useState } from "react";
+import { useMemo, useState, type ReactNode } from "react";
 import { ErrorBox, Link, Status, time } from "../components.js";
 import { FlowGraph } from "../graph/FlowGraph.js";
 import { useLoad } from "../hooks.js";
@@ -115,32 +115,28 @@ export function FlowPage({ session, name }: { session: Session; name: string }) 
           )}
           {actionError ? <ErrorBox error={actionError} title="The server refused" /> : null}
           {resetPlan ? (
-            <div role="dialog" aria-label="Confirm reset" className="confirm">
-              <p>
-                Resetting <strong>{resetPlan.step}</strong> invalidates {resetPlan.invalidated}{" "}
-                stored output(s) of: {resetPlan.steps.join(", ")}. The next run recomputes them.
-              </p>
-              <button type="button" onClick={confirmReset}>
-                Reset {resetPlan.steps.length} step(s)
-              </button>
-              <button type="button" onClick={() => setResetPlan(undefined)}>
-                Keep them
-              </button>
-            </div>
+            <Confirm
+              label="Confirm reset"
+              confirm={`Reset ${resetPlan.steps.length} step(s)`}
+              cancel="Keep them"
+              onConfirm={confirmReset}
+              onCancel={() => setResetPlan(undefined)}
+            >
+              Resetting <strong>{resetPlan.step}</strong> invalidates {resetPlan.invalidated} stored
+              output(s) of: {resetPlan.steps.join(", ")}. The next run recomputes them.
+            </Confirm>
           ) : null}
           {forcePlan ? (
-            <div role="dialog" aria-label="Confirm force" className="confirm">
-              <p>
-                A run forcing <strong>{forcePlan.step}</strong> runs {forcePlan.steps.length}{" "}
-                step(s): {forcePlan.steps.join(", ")}.
-              </p>
-              <button type="button" onClick={confirmForce}>
-                Run {forcePlan.steps.length} step(s)
-              </button>
-              <button type="button" onClick={() => setForcePlan(undefined)}>
-                Not now
-              </button>
-            </div>
+            <Confirm
+              label="Confirm force"
+              confirm={`Run ${forcePlan.steps.length} step(s)`}
+              cancel="Not now"
+              onConfirm={confirmForce}
+              onCancel={() => setForcePlan(undefined)}
+            >
+              A run forcing <strong>{forcePlan.step}</strong> runs {forcePlan.steps.length} step(s):{" "}
+              {forcePlan.steps.join(", ")}.
+            </Confirm>
           ) : null}
           {selected && byName.get(selected) ? <CacheKey step={byName.get(selected)!} /> : null}
           <p>
@@ -287,5 +283,34 @@ function CacheKey({ step }: { step: PreviewStep }) {
         </dl>
       ) : null}
     </section>
+  );
+}
+
+/** An action's effect, said before it is taken: confirm or cancel. */
+function Confirm({
+  label,
+  confirm,
+  cancel,
+  onConfirm,
+  onCancel,
+  children,
+}: {
+  label: string;
+  confirm: string;
+  cancel: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <div role="dialog" aria-label={label} className="confirm">
+      <p>{children}</p>
+      <button type="button" onClick={onConfirm}>
+        {confirm}
+      </button>
+      <button type="button" onClick={onCancel}>
+        {cancel}
+      </button>
+    </div>
   );
 }
