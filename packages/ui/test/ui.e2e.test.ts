@@ -261,7 +261,10 @@ describe.runIf(available)("the web UI", { timeout: 120_000 }, () => {
     await links.getByRole("link", { name: "training/train" }).waitFor();
     await expect(links.textContent()).resolves.toMatch(/made by\s*training\/load/);
     await expect(links.textContent()).resolves.toMatch(/downstream\s*training\/train/);
-    expect(await lineage.getByTestId("flow-graph").locator(".react-flow__edge").count()).toBe(1);
+    // Edges are drawn once the nodes are measured: wait for them.
+    await expect
+      .poll(() => lineage.getByTestId("flow-graph").locator(".react-flow__edge").count())
+      .toBe(1);
     await page.screenshot({ path: join(shots, "lineage.png") });
     await links.getByRole("link", { name: "training/train" }).click();
     await page.waitForURL(/\/runs\/[^/]+\?step=train$/);
