@@ -36,6 +36,18 @@ export class PostgresArtifactStore implements ArtifactStore {
       : { kind: ref.kind, bytes };
   }
 
+  /** Which of these are not stored: one query for a whole plan's outputs. */
+  async missing(refs: readonly ArtifactRef[]): Promise<ReadonlySet<string>> {
+    const hashes = [...new Set(refs.map((ref) => ref.hash))];
+    if (hashes.length === 0) return new Set();
+    const rows = await this.store.query<{ hash: string }>(
+      "SELECT hash FROM artifacts WHERE hash = ANY($1)",
+      [hashes],
+    );
+    const stored = new Set(rows.map((row) => row.hash));
+    return new Set(hashes.filter((hash) => !stored.has(hash)));
+  }
+
   async has(ref: ArtifactRef): Promise<boolean> {
     const rows = await this.store.query("SELECT 1 FROM artifacts WHERE hash = $1", [ref.hash]);
     return rows.length > 0;

@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SluiceClient } from "@sluice/client";
+import pg from "pg";
 import { sluice, sluiceAsync, root } from "../../../test/support/cli.js";
 import { startServer, type RunningServer } from "../../../test/support/sluice-server.js";
 import { tempDir } from "../../../test/support/temp-dir.js";
@@ -86,6 +87,24 @@ describe.runIf(PG_URL)("a PostgreSQL stack", () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('No stack "staging"');
     expect(missing.stderr).toContain("Its stacks: prod, local");
+  });
+
+  it("plans an output gone from the database as missing (every output's presence asked in one query)", async () => {
+    const env = { SLUICE_STORE: freshStore() };
+    const ran = sluice(["run", "test/fixtures/basic.ts", "--json"], { env }).json();
+    const numbers = sluice(["show", ran.runId, "--json"], { env })
+      .json()
+      .steps.find((step: { name: string }) => step.name === "numbers");
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    const schema = new URL(env.SLUICE_STORE).searchParams.get("schema");
+    await client.query(`DELETE FROM ${schema}.artifacts WHERE hash = $1`, [numbers.output.hash]);
+    await client.end();
+    const preview = sluice(["preview", "test/fixtures/basic.ts", "--json"], { env }).json();
+    const planned = (name: string) =>
+      preview.steps.find((step: { name: string }) => step.name === name);
+    expect(planned("numbers")).toMatchObject({ status: "pending", reason: "missing-output" });
+    expect(planned("label")).toMatchObject({ status: "complete" });
   });
 
   it("moves a home's history and API keys to PostgreSQL with export and import; the cache comes along", async () => {

@@ -77,6 +77,12 @@ export function describeArtifactStoreConformance(
       const ref = await artifacts.put(bytes("blob", "42"));
       expect(await artifacts.has(ref)).toBe(true);
       expect(await artifacts.has(await artifacts.put(json("42")))).toBe(true);
+      // A store that answers for many at once says the same as has() for each.
+      if (artifacts.missing) {
+        const unknown = { hash: sha256("never stored blob"), kind: "blob" as const, size: 12 };
+        expect([...(await artifacts.missing([ref, unknown, unknown]))]).toEqual([unknown.hash]);
+        expect((await artifacts.missing([])).size).toBe(0);
+      }
     });
 
     it("keeps large and empty contents whole", async () => {

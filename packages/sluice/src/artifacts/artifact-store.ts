@@ -17,4 +17,9 @@ export interface ArtifactStore {
    * inline JSON), so the planner's check of 10000 outputs costs no lookups; `get` stays the authority.
    */
   has(ref: ArtifactRef): MaybePromise<boolean>;
+  /**
+   * Optional: which of these are missing, in one call (what planning asks of every complete step); a
+   * store where each `has` is a round trip to a server answers here instead.
+   */
+  missing?(refs: readonly ArtifactRef[]): MaybePromise<ReadonlySet<string>>;
 }

@@ -281,11 +281,21 @@ async function recheckOutputs(
   planned: Array<PlannedStep | undefined>,
   artifacts: ArtifactStore,
 ): Promise<void> {
+  // A store that answers for many outputs at once is asked once.
+  const missing = artifacts.missing
+    ? await artifacts.missing(
+        steps.filter((s) => s.status === "complete").map((s) => s.completion!.output),
+      )
+    : undefined;
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;
     if (step.status !== "complete") continue;
-    const found = artifacts.has(step.completion!.output);
-    if (isPromise(found) ? await found : found) continue;
+    if (missing) {
+      if (!missing.has(step.completion!.output.hash)) continue;
+    } else {
+      const found = artifacts.has(step.completion!.output);
+      if (isPromise(found) ? await found : found) continue;
+    }
     steps[i] = planned[step.index] = {
       ...step,
       status: "pending",
