@@ -180,6 +180,13 @@ const postgres = await import("./postgres.mjs").then(
       : "Not measured: set SLUICE_BENCH_PG to a postgres:// URL (`sudo bash scripts/test-postgres.sh` prints one).",
 );
 
+// graphile-worker's own throughput and pickup: the baseline of sluice's workers (issue 19).
+const graphile = await import("./graphile.mjs").then(async ({ measureGraphile, graphileTable }) =>
+  process.env.SLUICE_BENCH_PG || process.env.SLUICE_TEST_PG
+    ? graphileTable(await measureGraphile())
+    : "Not measured: set SLUICE_BENCH_PG to a postgres:// URL.",
+);
+
 // The same workloads beside dask and doit, in this session (ratios are what the targets use).
 const peers = peersAvailable()
   ? peersTable(measurePeers({ runs: Math.min(runs, 3) }))
@@ -194,6 +201,7 @@ process.stdout.write(`\nserver\n${serverTable}\n`);
 process.stdout.write(`\nflows\n${flows}\n`);
 process.stdout.write(`\nweb UI\n${ui}\n`);
 process.stdout.write(`\npostgresql\n${postgres}\n`);
+process.stdout.write(`\ngraphile-worker\n${graphile}\n`);
 process.stdout.write(`\npeers\n${peers}\n`);
 
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
@@ -294,5 +302,13 @@ ${Math.min(runs, 3)}; the PostgreSQL server's own CPU during those runs (its pro
 reads from a \`sluice server\` on each store, as in the server section.
 
 ${postgres}
+
+## graphile-worker
+
+\`node bench/graphile.mjs\`: graphile-worker's own no-op jobs per second through 1 and 2 worker processes (started
+and idle before the jobs are added) on the same PostgreSQL, and its pickup latency (an idle worker, one job added,
+until it starts): the baseline sluice's workers are compared with.
+
+${graphile}
 `;
 writeFileSync(join(root, "bench", "RESULTS.md"), doc);
