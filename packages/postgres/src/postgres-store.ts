@@ -93,11 +93,6 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
     await this.pool.end();
   }
 
-  /** Commits every queued write now; resolves once they are committed. */
-  flush(): Promise<void> {
-    return this.writes.flush();
-  }
-
   /** A read (or an unbatched write) after this process's queued writes are committed. */
   async query<R extends object = Record<string, unknown>>(
     sql: string,
