@@ -6,6 +6,7 @@
  * body is called without promises in between (thousands of trivial items cost little), with a pause
  * every few hundred items so that commits, timers and cancellation get their turn.
  */
+import { mapSucceeds } from "./transitions.js";
 import {
   contentHashOf,
   decodeValue,
@@ -120,8 +121,8 @@ class MapExecution {
       outputs: this.outputs,
       errors,
     };
-    const ratio = items.length === 0 ? 1 : result.successes / items.length;
-    if (ratio < run.spec.minSuccessRatio) {
+    if (!mapSucceeds(result.successes, items.length, run.spec.minSuccessRatio)) {
+      const ratio = result.successes / items.length;
       const first = errors
         .slice(0, 3)
         .map((e) => `[${e.index}] ${e.error.message}`)

@@ -4,6 +4,7 @@ import { RunResult, type StepResult } from "./result.js";
 import type { RunState } from "./run-state.js";
 import { recordOf, resultOf } from "./step-state.js";
 import { readOutputs } from "./step-inputs.js";
+import { runOutcome } from "./transitions.js";
 
 /**
  * Ends the run: steps that never ran are recorded cancelled, every queued write is waited for, the
@@ -47,14 +48,11 @@ export async function finishRun(run: RunState): Promise<RunResult> {
     ).catch((error: unknown) => (run.storeError ??= error));
   }
   const anyFailed = run.ordered.some((state) => state.status === "failed");
-  let status: RunStatus =
-    run.storeError !== undefined
-      ? "failed"
-      : run.cancelled
-        ? "cancelled"
-        : anyFailed
-          ? "failed"
-          : "succeeded";
+  let status: RunStatus = runOutcome({
+    storeFailed: run.storeError !== undefined,
+    cancelled: run.cancelled,
+    anyFailed,
+  });
   const finishedAt = Date.now();
   // A run another process took over (superseded) is theirs to record.
   const superseded = SluiceError.is(run.storeError) && run.storeError.code === "superseded";

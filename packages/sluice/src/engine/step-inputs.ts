@@ -110,28 +110,6 @@ function buildArgs(
   return args;
 }
 
-/** Why this step cannot run because of its upstream, if it cannot. */
-export function blockedBy(
-  state: StepState,
-  states: ReadonlyArray<StepState | undefined>,
-): "upstream-failed" | "condition-false" | undefined {
-  let conditionSkip = false;
-  for (const dep of state.node.deps) {
-    const upstream = states[dep]!;
-    if (upstream.status === "failed" || upstream.status === "cancelled") return "upstream-failed";
-    if (upstream.status === "skipped") {
-      if (upstream.reason === "upstream-failed") return "upstream-failed";
-      // An `after` dependency, or one read only through optional() inputs, does not pass its skip on.
-      if (
-        !state.node.afterOnly.has(dep) &&
-        !state.node.inputs.every((input) => input.from !== dep || input.optional)
-      )
-        conditionSkip = true;
-    }
-  }
-  return conditionSkip ? "condition-false" : undefined;
-}
-
 /**
  * The outputs a run's result holds: every succeeded step's (`all`), or only those computed in this run
  * (`ran`). A step whose output cannot be read is set failed, with no output, and listed with the error.

@@ -1,13 +1,14 @@
 import { isPromise, type SluiceError, type StepLogger } from "../core/index.js";
 import { AttemptControl } from "../executors/index.js";
 import { cacheKeyOf } from "../planner/index.js";
-import { retryDelay, sleep } from "./retry.js";
+import { sleep } from "./retry.js";
 import { checkOutput, wrapError } from "./output-check.js";
 import type { RunState } from "./run-state.js";
 import { runAttempt } from "./step-attempt.js";
 import { Context } from "./step-context.js";
 import { recordOf, type StepState } from "./step-state.js";
-import { argsOf, blockedBy, inputHashesOf } from "./step-inputs.js";
+import { argsOf, inputHashesOf } from "./step-inputs.js";
+import { afterFailedAttempt, blockedBy } from "./transitions.js";
 import { holdLimits, limitStoreOr } from "./limits.js";
 import { storeOutput } from "./store-output.js";
 
@@ -17,7 +18,7 @@ import { storeOutput } from "./store-output.js";
  * retryable) and, after the last failure, its `onFailure` fallback. Settles the step on every way out.
  */
 export async function runStep(run: RunState, state: StepState): Promise<void> {
-  const blocked = blockedBy(state, run.states);
+  const blocked = blockedBy(state.node, (index) => run.states[index]!);
   if (blocked) return run.settle(state, "skipped", blocked);
   const { node } = state;
   const def = node.def;
@@ -168,8 +169,9 @@ async function runBody(
     if (outcome === undefined) return run.settle(state, "succeeded", state.reason);
     if (run.cancelled) return run.settle(state, "cancelled", "cancelled");
     lastError = outcome;
-    if (attempt < def.retry.attempts && lastError.retryable) {
-      const delayMs = retryDelay(def.retry, attempt);
+    const next = afterFailedAttempt(def.retry, def.onFailure !== undefined, attempt, lastError);
+    if (next.next === "retry") {
+      const { delayMs } = next;
       log().warn(
         `attempt ${attempt} failed: ${lastError.message}; retrying in ${Math.round(delayMs)} ms`,
       );
