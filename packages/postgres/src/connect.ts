@@ -81,6 +81,8 @@ export async function openPool(options: PostgresOptions): Promise<pg.Pool> {
   // An idle connection the server drops (a restart) is replaced by the next query; this keeps the
   // pool's error from crashing the process meanwhile.
   pool.on("error", () => undefined);
+  // The same for a checked-out connection the server drops (graphile-worker shares this pool, and asks for it).
+  pool.on("connect", (client) => client.on("error", () => undefined));
   try {
     (await pool.connect()).release();
   } catch (error) {

@@ -14,6 +14,7 @@ import { collectGarbage } from "./garbage-collection.js";
 import { PostgresLimitTables } from "./limit-tables.js";
 import { PostgresNotificationTables } from "./notification-tables.js";
 import { PostgresStore } from "./postgres-store.js";
+import { cancelDispatchedRun, dispatchRun, queueSchema } from "./dispatch.js";
 import { PostgresScheduleTables } from "./schedule-tables.js";
 import { PostgresServerTables } from "./server-tables.js";
 
@@ -63,6 +64,14 @@ export async function openPostgresHome(
       triggers: serverTables,
       limits,
       notifications,
+      ...(target.executor === "workers"
+        ? {
+            dispatcher: {
+              dispatch: (run) => dispatchRun(store, queueSchema(target.url), run),
+              cancel: (runId) => cancelDispatchedRun(store, runId),
+            },
+          }
+        : {}),
     },
     close: () => void serverTables.close().then(() => store.close()),
   };

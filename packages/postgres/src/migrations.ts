@@ -174,6 +174,53 @@ CREATE TABLE notification_attempts (
 CREATE INDEX notification_attempts_by_project ON notification_attempts (project, at DESC);
 `,
   },
+  {
+    version: 2,
+    sql: `
+-- Runs dispatched to workers (dispatch.ts): the flow and snapshot their steps need, the plan of the
+-- steps to run (JSON, without params), and how many of them are not done.
+CREATE TABLE dispatch_runs (
+  run_id text PRIMARY KEY,
+  flow text NOT NULL,
+  version text NOT NULL,
+  snapshot_hash text NOT NULL,
+  plan text NOT NULL,
+  steps_left integer NOT NULL,
+  failed integer NOT NULL DEFAULT 0,
+  first_failure text,
+  cancel_requested boolean NOT NULL DEFAULT false
+);
+
+-- Each step to run: blocked (upstream not done), queued (its job is in the queue), running (token =
+-- the attempt a worker holds; a completion with another token is refused) or done.
+CREATE TABLE dispatch_steps (
+  run_id text NOT NULL,
+  step text NOT NULL,
+  queue text NOT NULL,
+  remaining integer NOT NULL,
+  dependents text[] NOT NULL,
+  state text NOT NULL,
+  token integer NOT NULL DEFAULT 0,
+  worker_id text,
+  PRIMARY KEY (run_id, step)
+);
+CREATE INDEX dispatch_steps_by_worker ON dispatch_steps (worker_id) WHERE worker_id IS NOT NULL;
+
+-- Live workers (sluice worker) and their heartbeats; a worker past its lease is swept by the others.
+CREATE TABLE workers (
+  worker_id text PRIMARY KEY,
+  host text NOT NULL,
+  pid integer NOT NULL,
+  queues text[] NOT NULL,
+  concurrency integer NOT NULL,
+  flows text NOT NULL,
+  started_at bigint NOT NULL,
+  heartbeat_at bigint NOT NULL,
+  graphile_ids text[] NOT NULL DEFAULT '{}',
+  stopping boolean NOT NULL DEFAULT false
+);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

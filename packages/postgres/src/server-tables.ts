@@ -12,7 +12,8 @@ import {
   type TriggerStore,
 } from "sluice/internal";
 import { KEYS_CHANGED, KeyCache } from "./key-cache.js";
-import { INSERT_RUN, runValues, type PostgresStore } from "./postgres-store.js";
+import type { PostgresStore } from "./postgres-store.js";
+import { INSERT_RUN, runValues } from "./record-writes.js";
 
 interface KeyRow {
   key_id: string;

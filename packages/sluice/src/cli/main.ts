@@ -116,6 +116,10 @@ program
     "--only <step>",
     "run this step alone, its upstream read from the store (refused when some upstream has no stored output)",
   )
+  .option(
+    "--no-wait",
+    "on a stack with workers: print the run's id once it is queued, instead of following it to its end",
+  )
   .action(async (file: string, options) => {
     const { runCommand } = await import("./commands/run.js");
     process.exitCode = await runCommand(file, options);

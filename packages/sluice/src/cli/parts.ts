@@ -1,6 +1,7 @@
 /**
  * sluice's other packages, loaded when a command needs them: `sluice arazzo ...` (and resuming an
- * Arazzo run) needs @sluice/arazzo; `sluice server`, `openapi` and `keys` need @sluice/server. The
+ * Arazzo run) needs @sluice/arazzo; `sluice server`, `openapi` and `keys` need @sluice/server;
+ * `sluice worker` and `workers` need @sluice/postgres. The
  * CLI declares every command (so `--help` lists them all), and a command whose package is not
  * installed says which one to install instead of failing on a module path.
  */
@@ -10,6 +11,7 @@ import { SLUICE_VERSION } from "./version.js";
 const PARTS = {
   arazzo: { name: "@sluice/arazzo", does: "Arazzo workflows" },
   server: { name: "@sluice/server", does: "the HTTP API server and its keys" },
+  postgres: { name: "@sluice/postgres", does: "the PostgreSQL stack and its workers" },
 } as const;
 
 /** A command of another package: returns the exit code. Options are checked by that package. */
@@ -29,6 +31,15 @@ export interface ServerCommands {
   keysCreateCommand: Command;
   keysListCommand: Command;
   keysRevokeCommand: Command;
+}
+
+export interface WorkerCommands {
+  workerCommand: Command;
+  workersCommand: Command;
+}
+
+export function workerCommands(): Promise<WorkerCommands> {
+  return loadPart<WorkerCommands>("postgres");
 }
 
 export function arazzoCommands(): Promise<ArazzoCommands> {

@@ -1,7 +1,7 @@
 /** Registers the server-side commands: `sluice server`, `sluice keys ...`, `sluice flows`. */
 import { Option, type Command } from "commander";
 import { collect } from "./param-args.js";
-import { serverCommands } from "./parts.js";
+import { serverCommands, workerCommands } from "./parts.js";
 import { addRemoteOptions } from "./remote.js";
 
 export function registerServerCommands(
@@ -40,6 +40,36 @@ export function registerServerCommands(
     .action(async (options: { out?: string }) => {
       const { openapiCommand } = await serverCommands();
       process.exitCode = await openapiCommand(options, version);
+    });
+
+  program
+    .command("worker")
+    .description(
+      'Execute steps of runs dispatched to a PostgreSQL stack (its config says executor: "workers"), with the workspace\'s flows.',
+    )
+    .addOption(configOption())
+    .option("-c, --concurrency <n>", "how many steps this worker runs at once", "4")
+    .option(
+      "--queues <names>",
+      "the queues it serves, comma-separated (steps name theirs with queue:)",
+      "default",
+    )
+    .addOption(homeOption())
+    .action(async (options) => {
+      const { workerCommand } = await workerCommands();
+      process.exitCode = await workerCommand(options);
+    });
+
+  program
+    .command("workers")
+    .description(
+      "List the stack's live workers: host, queues, concurrency, running steps, last heartbeat.",
+    )
+    .addOption(homeOption())
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      const { workersCommand } = await workerCommands();
+      process.exitCode = await workersCommand(options);
     });
 
   program

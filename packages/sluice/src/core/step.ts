@@ -200,6 +200,11 @@ export interface StepOptions<
    */
   isolate?: "thread";
   /**
+   * The worker queue the step runs on when its run is dispatched to a stack's workers (`sluice worker
+   * --queues gpu`); ignored by runs in one process. @defaultValue "default"
+   */
+  queue?: string;
+  /**
    * true: the body returns steps built at run time (e.g. one per learning rate in a config), which the
    * engine then runs inside this run as `name/child`; this step's output is their outputs by name.
    * Preview shows the expansion as `dynamic` until this step has run. @defaultValue false
@@ -255,6 +260,7 @@ export interface StepDefinition {
   readonly version?: string;
   readonly cache: boolean;
   readonly isolate?: "thread";
+  readonly queue?: string;
   readonly dynamic?: boolean;
   /** As declared: the cache key names them so. */
   readonly files: readonly string[];
@@ -413,6 +419,7 @@ function normalize(
     version: options.version,
     cache: options.cache ?? true,
     ...(options.isolate === undefined ? {} : { isolate: checkIsolate(name, options.isolate) }),
+    ...(options.queue === undefined ? {} : { queue: checkQueue(name, options.queue) }),
     ...(options.dynamic ? { dynamic: true } : {}),
     ...normalizeFiles(name, options.files),
     ...(options.concurrency === undefined
@@ -473,6 +480,19 @@ function checkIsolate(name: string, isolate: unknown): "thread" {
       { step: name },
     );
   return isolate;
+}
+
+/** A queue name as graphile-worker task names carry it: letters, digits, "-" and "_". */
+const QUEUE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+function checkQueue(name: string, queue: unknown): string {
+  if (typeof queue !== "string" || !QUEUE_NAME.test(queue))
+    throw new Err(
+      "invalid-pipeline",
+      `step "${name}": queue must be a name of letters, digits, "-" or "_" (e.g. "gpu"), got ${JSON.stringify(queue)}.`,
+      { step: name },
+    );
+  return queue;
 }
 
 function reservedInput(name: string): Err {

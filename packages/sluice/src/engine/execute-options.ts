@@ -7,12 +7,14 @@ import type {
   DatasetCatalog,
   LimitStore,
   NotificationStore,
+  RunRecord,
   RunStore,
   RunTrigger,
   TriggerStore,
 } from "../store/index.js";
 import type { SluiceEventListener } from "./events.js";
 import type { LimitSlot } from "./limits.js";
+import type { DispatchPlan } from "./dispatch-plan.js";
 import type { ChildRunsTarget } from "./step-context.js";
 
 /**
@@ -38,6 +40,23 @@ export interface Stores {
   limits?: LimitStore;
   /** Where notification deliveries are recorded (runs of workspace flows with `on:` hooks). */
   notifications?: NotificationStore;
+  /** A stack whose runs its workers execute (`sluice worker`): runs are dispatched there, not run here. */
+  dispatcher?: RunDispatcher;
+}
+
+/** Hands runs to a stack's workers (@sluice/postgres). */
+export interface RunDispatcher {
+  /** Records the run and queues its ready steps, at once. */
+  dispatch(run: { record: RunRecord; flow: DispatchedFlow; plan: DispatchPlan }): Promise<void>;
+  /** Cancels a dispatched run; false when it is not (or no longer) on the workers. */
+  cancel(runId: string): Promise<boolean>;
+}
+
+/** The flow a dispatched run's steps need: workers run them only with this snapshot loaded. */
+export interface DispatchedFlow {
+  name: string;
+  version: string;
+  hash: string;
 }
 
 export interface ExecuteOptions {

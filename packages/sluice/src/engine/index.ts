@@ -1,7 +1,21 @@
 /** Engine: runs a plan (ready queue, concurrency, retries, timeouts, cancel, when, fallbacks) and records it. */
 export { executeRun } from "./engine.js";
+export { executeStepJob } from "./step-job.js";
+export { DEFAULT_QUEUE, dispatchPlan } from "./dispatch-plan.js";
+export type { DispatchedStep, DispatchPlan, PlannedStepData } from "./dispatch-plan.js";
+export type { StepJob, StepJobOutcome, UpstreamRecord } from "./step-job.js";
+export { afterFailedAttempt, blockedBy, mapSucceeds, runOutcome } from "./transitions.js";
+export type { AfterFailure, UpstreamOutcome } from "./transitions.js";
 export { DURABILITY_MODES } from "./execute-options.js";
-export type { Durability, ExecuteOptions, Stores } from "./execute-options.js";
+export type {
+  DispatchedFlow,
+  Durability,
+  ExecuteOptions,
+  RunDispatcher,
+  Stores,
+} from "./execute-options.js";
+export { followRun } from "./follow-run.js";
+export type { FollowOptions } from "./follow-run.js";
 export type {
   SluiceEvent,
   SluiceEventListener,

@@ -84,6 +84,8 @@ export function processGone(owner: LeaseOwner): boolean {
 export function isOrphaned(run: RunRecord, now: number = Date.now()): boolean {
   // A queued run is owned too: the server that accepted it starts it at once.
   if (run.status !== "running" && run.status !== "queued") return false;
+  // A run on workers has no owner process: its steps' leases are the workers' (see @sluice/postgres).
+  if (run.executor === "workers") return false;
   return !ownerAlive(run, now);
 }
 

@@ -147,9 +147,14 @@ export class RunState {
       }
     }
     this.track(this.logs.flush(), state);
-    this.track(this.options.stores.runs.putSteps([recordOf(this.runId, state)]), state);
+    this.recordSettled(state);
     if (this.options.onEvent)
       this.emit("step:end", { runId: this.runId, step: state.node.name, result: resultOf(state) });
+  }
+
+  /** Writes a settled step's record (a worker's step job keeps it, to commit it fenced: step-job.ts). */
+  protected recordSettled(state: StepState): void {
+    this.track(this.options.stores.runs.putSteps([recordOf(this.runId, state)]), state);
   }
 
   /** An error as it may be recorded and shown: secret values masked in its message and stack (then cut to size). */

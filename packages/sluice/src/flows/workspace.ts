@@ -62,7 +62,13 @@ async function configSchema() {
       stacks: z
         .record(
           z.string(),
-          z.object({ store: z.string().min(1), artifacts: z.string().min(1).optional() }).strict(),
+          z
+            .object({
+              store: z.string().min(1),
+              artifacts: z.string().min(1).optional(),
+              executor: z.literal("workers").optional(),
+            })
+            .strict(),
         )
         .optional(),
       server: z

@@ -33,6 +33,7 @@ import {
 } from "../engine/index.js";
 import { planRun, type Plan } from "../planner/index.js";
 import { withLogEcho } from "./log-echo.js";
+import { enqueueRun, runOnWorkers, type PlannedRun } from "./dispatch-run.js";
 import type {
   PipelineOptions,
   PipelineOutputs,
@@ -151,6 +152,14 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
     }
     const { graph, plan, paramsByNode, stores } = await this.plan(options);
     const given = (options.params ?? {}) as Record<string, unknown>;
+    if (stores.dispatcher) {
+      const planned = { graph, plan, paramsByNode, stores, ...this.dispatchedAs(options) };
+      return (await runOnWorkers(planned, stores.dispatcher, {
+        ...options,
+        params: given,
+        onEvent: withLogEcho(options.onEvent, logLevel),
+      })) as RunResult<Outputs>;
+    }
     const secretValues = [...graph.secretParams]
       .map((name) => given[name])
       .filter((value) => value !== undefined && value !== null)
@@ -187,6 +196,37 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
         `${formatSummary(result.summary(), result.status, result.durationMs)}\n`,
       );
     return result as RunResult<Outputs>;
+  }
+
+  /**
+   * Dispatches a run to the workers of its stack (one whose config says `executor: "workers"`) and
+   * returns its id without waiting; follow it with `sluice logs`, the server or `run()`'s records.
+   */
+  async enqueue(options: Typed<RunOptions, Params> = {}): Promise<string> {
+    const { graph, plan, paramsByNode, stores } = await this.plan(options);
+    if (!stores.dispatcher)
+      throw new SluiceError(
+        "invalid-usage",
+        `pipeline "${this.name}": this stack has no workers to enqueue runs for. Name a stack with "executor": "workers", or use run().`,
+      );
+    const planned = { graph, plan, paramsByNode, stores, ...this.dispatchedAs(options) };
+    return enqueueRun(planned, stores.dispatcher, {
+      ...options,
+      params: (options.params ?? {}) as Record<string, unknown>,
+    });
+  }
+
+  /** The flow and source a dispatched run records: workers load the flow of this name and snapshot. */
+  private dispatchedAs(
+    options: Pick<RunOptions, "source" | "flow">,
+  ): Pick<PlannedRun, "flow" | "source"> {
+    const source =
+      options.source ??
+      (this.options.module === undefined ? undefined : { file: modulePath(this.options.module) });
+    return {
+      flow: { name: this.name, ...(options.flow ?? this.definitionRef()) },
+      ...(source ? { source } : {}),
+    };
   }
 
   /**

@@ -22,11 +22,14 @@ export type StackTarget =
       artifacts: string;
       /** The stack's name, when one was chosen by name. */
       name?: string;
+      /** "workers": runs are dispatched to the stack's workers (`sluice worker`) instead of run in the calling process. */
+      executor?: "workers";
     };
 
 interface StackEntry {
   store: string;
   artifacts?: string;
+  executor?: "workers";
 }
 
 interface StackConfig {
@@ -51,7 +54,15 @@ export async function resolveStack(explicitHome?: string): Promise<StackTarget> 
         { details: { stack: stackName, known } },
       );
     }
-    return target(entry.store, entry.artifacts, dirname(config.path), stackName);
+    const chosen = target(entry.store, entry.artifacts, dirname(config.path), stackName);
+    if (entry.executor === undefined) return chosen;
+    if (chosen.kind !== "postgres")
+      throw new SluiceError(
+        "invalid-usage",
+        `${config.path}: stacks.${stackName}.executor "workers" needs a PostgreSQL store (workers share runs through the database).`,
+        { details: { path: config.path, field: `stacks.${stackName}.executor` } },
+      );
+    return { ...chosen, executor: entry.executor };
   }
   if (process.env.SLUICE_STORE) return target(process.env.SLUICE_STORE, undefined, process.cwd());
   if (process.env.SLUICE_HOME) return { kind: "home", path: resolve(process.env.SLUICE_HOME) };
@@ -111,12 +122,21 @@ function stackFields(raw: unknown, path: string): Omit<StackConfig, "path"> {
         'must be an object of named stacks: { "prod": { "store": "postgres://..." } }',
       );
     for (const [stackName, entry] of Object.entries(config.stacks)) {
-      const e = entry as { store?: unknown; artifacts?: unknown };
+      const e = entry as { store?: unknown; artifacts?: unknown; executor?: unknown };
       if (typeof e?.store !== "string")
         throw problem(`stacks.${stackName}.store`, "must be a postgres:// URL or a home folder");
       if (e.artifacts !== undefined && typeof e.artifacts !== "string")
         throw problem(`stacks.${stackName}.artifacts`, 'must be "postgres" or a shared folder');
-      stacks[stackName] = { store: e.store, ...(e.artifacts ? { artifacts: e.artifacts } : {}) };
+      if (e.executor !== undefined && e.executor !== "workers")
+        throw problem(
+          `stacks.${stackName}.executor`,
+          'must be "workers" (runs go to `sluice worker` processes) or be left out (runs run in the calling process)',
+        );
+      stacks[stackName] = {
+        store: e.store,
+        ...(e.artifacts ? { artifacts: e.artifacts } : {}),
+        ...(e.executor ? { executor: e.executor } : {}),
+      };
     }
   }
   return {

@@ -79,6 +79,11 @@ export interface RunRecord {
   claim?: string;
   /** What a `queued` run waits on: `limit runs of flow "train" 1/1`. */
   waitingOn?: string;
+  /**
+   * "workers": the run was dispatched to its stack's workers (`sluice worker`). No process owns it: it
+   * goes on while its steps are in the database's queue, and a worker's death costs only its steps.
+   */
+  executor?: "workers";
 }
 
 export interface StepRunRecord {

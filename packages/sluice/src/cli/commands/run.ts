@@ -45,6 +45,8 @@ export interface RunCommandOptions {
   from?: string;
   /** --server URL: runFlow steps trigger their children on that server (key from SLUICE_API_KEY). */
   server?: string;
+  /** false with --no-wait: on a stack with workers, print the run id once queued. */
+  wait?: boolean;
 }
 
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
@@ -59,6 +61,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   );
   if (options.paramSet !== undefined)
     return runParamSets(pipeline, resolve(file), options, params, concurrency, logLevel);
+  if (options.wait === false) return enqueueCommand(pipeline, file, options, params);
   const stores = options.inMemory ? memoryStores() : undefined;
   const checkDependencies = options.checkDependencies === false ? false : undefined;
   const choice =
@@ -84,6 +87,34 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     },
     logLevel,
   );
+}
+
+/** `--no-wait`: the run is dispatched to the stack's workers; its id is printed at once. */
+async function enqueueCommand(
+  pipeline: Pipeline,
+  file: string,
+  options: RunCommandOptions,
+  params: Record<string, unknown>,
+): Promise<number> {
+  if (options.inMemory || options.only !== undefined)
+    throw usageError(
+      "--no-wait dispatches a run to the stack's workers: it cannot be combined with --in-memory or --only.",
+    );
+  const runId = await pipeline.enqueue({
+    params,
+    targets: options.target,
+    force: options.force,
+    forceAll: options.forceAll,
+    home: options.home,
+    source: { file: resolve(file), exportName: options.pipeline },
+  });
+  if (options.json) process.stdout.write(`${JSON.stringify({ runId, status: "running" })}\n`);
+  else process.stdout.write(`${runId}\n`);
+  if (!options.quiet && !options.json)
+    process.stderr.write(
+      pc.dim(`Queued for the workers. Follow it: sluice show ${runId}; sluice logs ${runId}\n`),
+    );
+  return EXIT.ok;
 }
 
 /**

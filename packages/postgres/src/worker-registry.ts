@@ -1,0 +1,143 @@
+/**
+ * The workers of a stack, as the database knows them: registered at start, a heartbeat while alive
+ * (which also tells a worker which of its runs were cancelled), gone at stop. Any worker sweeps those
+ * past their lease: their graphile-worker jobs are unlocked and their steps' attempts given up (the
+ * token moves on, so a finisher that was only slow is refused), and the steps run again elsewhere.
+ */
+import type { PostgresStore } from "./postgres-store.js";
+
+export interface WorkerRecord {
+  workerId: string;
+  host: string;
+  pid: number;
+  queues: string[];
+  concurrency: number;
+  /** The flows it runs, with their versions. */
+  flows: Array<{ name: string; version: string; hash: string }>;
+  startedAt: number;
+  heartbeatAt: number;
+  stopping: boolean;
+  /** The steps it runs now: `run/step`. */
+  running: string[];
+}
+
+export async function registerWorker(
+  store: PostgresStore,
+  worker: Omit<WorkerRecord, "startedAt" | "heartbeatAt" | "stopping" | "running">,
+): Promise<void> {
+  const now = Date.now();
+  await store.query(
+    `INSERT INTO workers (worker_id, host, pid, queues, concurrency, flows, started_at, heartbeat_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
+    [
+      worker.workerId,
+      worker.host,
+      worker.pid,
+      worker.queues,
+      worker.concurrency,
+      JSON.stringify(worker.flows),
+      now,
+    ],
+  );
+}
+
+/** Proves the worker alive; returns which of `runIds` were cancelled. */
+export async function beat(
+  store: PostgresStore,
+  workerId: string,
+  graphileIds: readonly string[],
+  runIds: readonly string[],
+  stopping: boolean,
+): Promise<string[]> {
+  await store.query(
+    "UPDATE workers SET heartbeat_at = $2, graphile_ids = $3, stopping = $4 WHERE worker_id = $1",
+    [workerId, Date.now(), graphileIds, stopping],
+    "sluice_worker_beat",
+  );
+  if (runIds.length === 0) return [];
+  const rows = await store.query<{ run_id: string }>(
+    "SELECT run_id FROM dispatch_runs WHERE run_id = ANY($1) AND cancel_requested",
+    [runIds],
+  );
+  return rows.map((row) => row.run_id);
+}
+
+/** Sweeps the workers whose last heartbeat is before `deadline`; returns lines saying what it did. */
+export async function sweepWorkers(
+  store: PostgresStore,
+  schema: string,
+  deadline: number,
+): Promise<string[]> {
+  return store.transaction(async (client) => {
+    const dead = await client.query<{ worker_id: string; host: string; graphile_ids: string[] }>(
+      "DELETE FROM workers WHERE heartbeat_at < $1 RETURNING worker_id, host, graphile_ids",
+      [deadline],
+    );
+    if (dead.rows.length === 0) return [];
+    const ids = dead.rows.flatMap((row) => row.graphile_ids);
+    if (ids.length > 0) await client.query(`SELECT ${schema}.force_unlock_workers($1)`, [ids]);
+    const steps = await client.query<{ run_id: string; step: string; worker_id: string }>(
+      `UPDATE dispatch_steps s SET state = 'queued', token = token + 1, worker_id = NULL
+       FROM (SELECT run_id, step, worker_id FROM dispatch_steps
+             WHERE worker_id = ANY($1) AND state = 'running' FOR UPDATE) old
+       WHERE s.run_id = old.run_id AND s.step = old.step
+       RETURNING s.run_id, s.step, old.worker_id`,
+      [dead.rows.map((row) => row.worker_id)],
+    );
+    const now = Date.now();
+    const logs = steps.rows.map((row) => ({
+      runId: row.run_id,
+      step: row.step,
+      time: now,
+      level: "warn",
+      message: `worker ${row.worker_id} stopped answering (no heartbeat within its lease); step "${row.step}" runs again on another worker.`,
+    }));
+    if (logs.length > 0)
+      await client.query(
+        `INSERT INTO logs (run_id, step, record) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
+        [logs.map((l) => l.runId), logs.map((l) => l.step), logs.map((l) => JSON.stringify(l))],
+      );
+    return [
+      ...dead.rows.map(
+        (row) => `swept worker ${row.worker_id} on ${row.host}: no heartbeat within its lease.`,
+      ),
+      ...logs.map((log) => `run ${log.runId}: ${log.message}`),
+    ];
+  });
+}
+
+export async function unregisterWorker(store: PostgresStore, workerId: string): Promise<void> {
+  await store.query("DELETE FROM workers WHERE worker_id = $1", [workerId]);
+}
+
+/** The live workers, with the steps each runs now. */
+export async function listWorkers(store: PostgresStore): Promise<WorkerRecord[]> {
+  const rows = await store.query<{
+    worker_id: string;
+    host: string;
+    pid: number;
+    queues: string[];
+    concurrency: number;
+    flows: string;
+    started_at: string;
+    heartbeat_at: string;
+    stopping: boolean;
+    running: string[] | null;
+  }>(
+    `SELECT w.*, (SELECT array_agg(d.run_id || '/' || d.step ORDER BY d.run_id, d.step)
+                  FROM dispatch_steps d WHERE d.worker_id = w.worker_id AND d.state = 'running') AS running
+     FROM workers w ORDER BY w.host, w.started_at`,
+  );
+  return rows.map((row) => ({
+    workerId: row.worker_id,
+    host: row.host,
+    pid: row.pid,
+    queues: row.queues,
+    concurrency: row.concurrency,
+    flows: JSON.parse(row.flows) as WorkerRecord["flows"],
+    startedAt: Number(row.started_at),
+    heartbeatAt: Number(row.heartbeat_at),
+    stopping: row.stopping,
+    running: row.running ?? [],
+  }));
+}

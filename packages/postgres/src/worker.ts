@@ -1,0 +1,358 @@
+/**
+ * `sluice worker`: executes the steps of runs dispatched to a PostgreSQL stack (dispatch.ts), as
+ * graphile-worker jobs of the queues it serves, with the pipelines of its workspace (`pipelines:`).
+ * A step runs the engine's own way (executeStepJob) and its end is committed fenced with the run's next
+ * jobs. The worker proves itself alive with a heartbeat; every worker sweeps those past their lease, so
+ * a killed worker's steps run again elsewhere. Cancels reach running steps through the heartbeat.
+ */
+import { EventEmitter } from "node:events";
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import { Logger, run, type JobHelpers, type Runner, type Task } from "graphile-worker";
+import {
+  DEFAULT_QUEUE,
+  MASK,
+  SluiceError,
+  executeStepJob,
+  resolveParams,
+  serializeError,
+  type PipelineGraph,
+  type PlannedStepData,
+  type RunRecord,
+  type StepRunRecord,
+  type Stores,
+  type UpstreamRecord,
+  type WorkspaceFlow,
+} from "sluice/internal";
+import {
+  completeStep,
+  dispatchedRun,
+  installQueue,
+  startStep,
+  taskOf,
+  type StepJobPayload,
+} from "./dispatch.js";
+import type { PostgresStore } from "./postgres-store.js";
+import { sweepWorkers, registerWorker, beat, unregisterWorker } from "./worker-registry.js";
+
+export interface WorkerOptions {
+  store: PostgresStore;
+  /** The stack's stores (artifacts in the database or a shared folder). */
+  stores: Stores;
+  /** graphile-worker's schema (queueSchema). */
+  schema: string;
+  /** The connection graphile-worker opens (the store's URL without sluice's `schema` parameter). */
+  connectionString: string;
+  /** The workspace's flows, by name: the code this worker runs. */
+  flows: ReadonlyMap<string, WorkspaceFlow>;
+  /** @defaultValue 4 */
+  concurrency?: number;
+  /** @defaultValue ["default"] */
+  queues?: readonly string[];
+  /** A worker whose heartbeat is older than this is swept: its steps run again elsewhere. @defaultValue 30000 */
+  leaseMs?: number;
+  /** @defaultValue 2000 */
+  heartbeatMs?: number;
+  /** Lines about what the worker does (refusals, sweeps, cancels). */
+  onLine?: (line: string) => void;
+}
+
+export interface SluiceWorker {
+  readonly workerId: string;
+  /** Takes no new steps, lets running ones finish, then leaves. */
+  stop(): Promise<void>;
+  /** Resolves when the worker has stopped. */
+  readonly done: Promise<void>;
+}
+
+/** How long a refused step waits before it is offered again (to any worker). */
+const REFUSED_RETRY_MS = 5_000;
+
+interface RunContext {
+  record: RunRecord;
+  /** The module this worker loaded the flow from (a thread-isolated step imports it again). */
+  source: { file: string; exportName: string };
+  graph: PipelineGraph;
+  planned: Record<string, PlannedStepData>;
+}
+
+export async function startWorker(options: WorkerOptions): Promise<SluiceWorker> {
+  const { store, schema } = options;
+  const concurrency = options.concurrency ?? 4;
+  const queues = options.queues?.length ? [...options.queues] : [DEFAULT_QUEUE];
+  const leaseMs = options.leaseMs ?? 30_000;
+  const heartbeatMs = options.heartbeatMs ?? 2_000;
+  const say = options.onLine ?? (() => undefined);
+  const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const graphileIds: string[] = [];
+  /** Running steps: `run/step` → its cancel. */
+  const running = new Map<string, { runId: string; abort: AbortController }>();
+  const contexts = new Map<string, Promise<RunContext | undefined>>();
+
+  await installQueue(store, schema);
+  await registerWorker(store, {
+    workerId,
+    host: hostname(),
+    pid: process.pid,
+    queues,
+    concurrency,
+    flows: [...options.flows.values()].map((flow) => ({
+      name: flow.name,
+      version: flow.definition.version,
+      hash: flow.definition.hash,
+    })),
+  });
+
+  const contextOf = (runId: string, graph: PipelineGraph, source: RunContext["source"]) => {
+    let found = contexts.get(runId);
+    if (!found) {
+      found = loadContext(store, runId, graph, source);
+      found.catch(() => contexts.delete(runId));
+      contexts.set(runId, found);
+      // Kept while the run is likely to have more steps for this worker; a small bound on memory.
+      if (contexts.size > 64) contexts.delete(contexts.keys().next().value!);
+    }
+    return found;
+  };
+
+  const task: Task = async (payload, helpers) => {
+    const job = payload as StepJobPayload;
+    const flow = options.flows.get(job.flow);
+    if (!flow || flow.definition.hash !== job.hash) return refuse(store, job, flow, helpers, say);
+    const start = await startStep(store, job.run, job.step, workerId);
+    if (!start) return; // done already: a job left from before a sweep or a cancel
+    const graph = flow.pipeline.graph();
+    const context = await contextOf(job.run, graph, {
+      file: flow.file,
+      exportName: flow.exportName,
+    });
+    if (!context) return;
+    const key = `${job.run}/${job.step}`;
+    const abort = new AbortController();
+    running.set(key, { runId: job.run, abort });
+    if (start.cancelled) abort.abort();
+    try {
+      const record = await runOneStep(store, options.stores, context, job.step, abort.signal);
+      const outcome = await completeStep(store, schema, {
+        runId: job.run,
+        token: start.token,
+        record: record.record,
+        completions: record.completions,
+      });
+      if (outcome === "fenced")
+        say(
+          `step ${job.step} of run ${job.run}: attempt ${start.token} was given to another worker meanwhile; its end is not recorded.`,
+        );
+    } finally {
+      running.delete(key);
+    }
+  };
+
+  const events = new EventEmitter();
+  events.on("worker:create", ({ worker }: { worker: { workerId: string } }) =>
+    graphileIds.push(worker.workerId),
+  );
+  const runner: Runner = await run({
+    connectionString: options.connectionString,
+    schema,
+    concurrency,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    maxPoolSize: concurrency + 2,
+    taskList: Object.fromEntries(queues.map((queue) => [taskOf(queue), task])),
+    logger: new Logger(() => (level, message) => {
+      if (level === "error") say(`queue: ${message}`);
+    }),
+    events,
+  });
+
+  let stopping = false;
+  const heartbeat = setInterval(() => {
+    void (async () => {
+      const runIds = [...new Set([...running.values()].map((entry) => entry.runId))];
+      const cancelled = await beat(store, workerId, graphileIds, runIds, stopping);
+      for (const entry of running.values())
+        if (cancelled.includes(entry.runId) && !entry.abort.signal.aborted) {
+          say(`run ${entry.runId} was cancelled: its steps here stop.`);
+          entry.abort.abort();
+        }
+      const swept = await sweepWorkers(store, schema, Date.now() - leaseMs);
+      for (const line of swept) say(line);
+    })().catch((error: unknown) =>
+      say(`heartbeat: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }, heartbeatMs);
+
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      stopping = true;
+      await runner.stop();
+      clearInterval(heartbeat);
+      await unregisterWorker(store, workerId).catch(() => undefined);
+    })());
+  const done = runner.promise.then(
+    () => stop(),
+    () => stop(),
+  );
+  return { workerId, stop, done };
+}
+
+/** A step whose run needs code this worker does not have: said in the run's log and the step's record, then offered again later. */
+async function refuse(
+  store: PostgresStore,
+  job: StepJobPayload,
+  flow: WorkspaceFlow | undefined,
+  helpers: JobHelpers,
+  say: (line: string) => void,
+): Promise<void> {
+  const has = flow
+    ? `flow "${job.flow}" version ${flow.definition.version} (snapshot ${flow.definition.hash.slice(0, 12)})`
+    : `no flow "${job.flow}" in its workspace`;
+  const message = `worker ${hostname()} (pid ${process.pid}) refused step "${job.step}": it has ${has}; the run needs version ${job.version} (snapshot ${job.hash.slice(0, 12)}). Start a worker with that version's code.`;
+  say(message);
+  await store.appendLogs([
+    { runId: job.run, step: job.step, time: Date.now(), level: "warn", message },
+  ]);
+  const rows = await store.query<{ record: string }>(
+    "SELECT record FROM step_runs WHERE run_id = $1 AND step = $2",
+    [job.run, job.step],
+  );
+  const record = rows[0] ? (JSON.parse(rows[0].record) as StepRunRecord) : undefined;
+  if (record && record.status === "pending")
+    await store.putSteps([{ ...record, waitingOn: `a worker with version ${job.version}` }]);
+  await helpers.addJob(helpers.job.task_identifier, job, {
+    runAt: new Date(Date.now() + REFUSED_RETRY_MS),
+    maxAttempts: 25,
+  });
+}
+
+async function loadContext(
+  store: PostgresStore,
+  runId: string,
+  graph: PipelineGraph,
+  source: RunContext["source"],
+): Promise<RunContext | undefined> {
+  const [dispatched, record] = await Promise.all([
+    dispatchedRun(store, runId),
+    store.findRun(runId),
+  ]);
+  if (!dispatched || !record) return undefined;
+  return { record, source, graph, planned: dispatched.planned };
+}
+
+/** The step, executed the engine's way; a problem before its body (its params, its upstream) fails it. */
+async function runOneStep(
+  store: PostgresStore,
+  stores: Stores,
+  context: RunContext,
+  step: string,
+  signal: AbortSignal,
+): ReturnType<typeof executeStepJob> {
+  const { graph, record } = context;
+  const node = graph.byName.get(step);
+  const planned = context.planned[step];
+  try {
+    if (!node || !planned)
+      throw new SluiceError(
+        "store-corrupt",
+        `Run ${record.runId} has no planned step "${step}" in pipeline "${graph.pipeline}".`,
+      );
+    const given = givenParams(record, graph, step);
+    const params = resolveParams(graph, given.params, [node])[node.index]!;
+    return await executeStepJob({
+      runId: record.runId,
+      graph,
+      step,
+      planned: { ...planned, params },
+      params,
+      upstream: await upstreamOf(store, record.runId, graph, node.index),
+      stores,
+      secretValues: given.secretValues,
+      source: context.source,
+      ...(record.project === undefined ? {} : { project: record.project }),
+      ...(record.trigger === undefined ? {} : { trigger: record.trigger }),
+      signal,
+    });
+  } catch (error) {
+    const now = Date.now();
+    return {
+      record: {
+        runId: record.runId,
+        step,
+        identity: planned?.identity ?? step,
+        status: "failed",
+        reason: planned?.reason ?? "missing-output",
+        cached: false,
+        attempts: 0,
+        startedAt: now,
+        finishedAt: now,
+        durationMs: 0,
+        error: serializeError(error),
+      },
+      completions: [],
+    };
+  }
+}
+
+/**
+ * The run's params as the step takes them: the record keeps secrets masked, so a worker reads each
+ * secret the step declares from its own environment, `SLUICE_SECRET_<NAME>`.
+ */
+function givenParams(
+  record: RunRecord,
+  graph: PipelineGraph,
+  step: string,
+): { params: Record<string, unknown>; secretValues: string[] } {
+  const params = { ...record.params };
+  const secretValues: string[] = [];
+  for (const name of graph.secretParams) {
+    if (params[name] !== MASK || !graph.params.get(name)?.includes(step)) continue;
+    const variable = `SLUICE_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+    const value = process.env[variable];
+    if (value === undefined)
+      throw new SluiceError(
+        "invalid-usage",
+        `Secret parameter "${name}" is not stored with the run; set ${variable} in the environment of the workers.`,
+      );
+    params[name] = value;
+    secretValues.push(value);
+  }
+  return { params, secretValues };
+}
+
+/** The records of the step's upstream steps (and the field hashes of those it reads fields of). */
+async function upstreamOf(
+  store: PostgresStore,
+  runId: string,
+  graph: PipelineGraph,
+  index: number,
+): Promise<Map<string, UpstreamRecord>> {
+  const node = graph.nodes[index]!;
+  const upstream = new Map<string, UpstreamRecord>();
+  if (node.deps.length === 0) return upstream;
+  const names = node.deps.map((dep) => graph.nodes[dep]!.name);
+  const rows = await store.query<{ record: string }>(
+    "SELECT record FROM step_runs WHERE run_id = $1 AND step = ANY($2)",
+    [runId, names],
+    "sluice_upstream_records",
+  );
+  for (const { record } of rows) {
+    const step = JSON.parse(record) as StepRunRecord;
+    upstream.set(step.step, {
+      status: step.status,
+      reason: step.reason,
+      ...(step.output ? { output: step.output } : {}),
+      ...(step.cacheKey === undefined ? {} : { cacheKey: step.cacheKey }),
+      ...(step.fallback ? { fallback: true } : {}),
+    });
+  }
+  for (const input of node.inputs) {
+    if (input.field === undefined) continue;
+    const from = upstream.get(graph.nodes[input.from]!.name);
+    if (!from?.cacheKey || from.fieldHashes) continue;
+    const completion = await store.findCompletion(from.cacheKey);
+    if (completion?.fieldHashes) from.fieldHashes = completion.fieldHashes;
+  }
+  return upstream;
+}

@@ -1,0 +1,170 @@
+/**
+ * One step of a run, executed on its own, as a worker executes a job: its upstream steps known from
+ * their records, then the same way to its end as in a whole run (runStep: the skip rules, the cache
+ * check once its inputs are known, `when`, attempts and retries, the fallback, map items). The step's
+ * final record and its completions are handed back instead of written, for the worker to commit in
+ * one fenced transaction with the run's next steps; artifacts, logs and metrics are written as usual.
+ */
+import type { ArtifactRef } from "../artifacts/index.js";
+import { SluiceError, type PipelineGraph, type Reason, type StepStatus } from "../core/index.js";
+import type { PlannedStep } from "../planner/index.js";
+import type { Completion, CompletionStore, RunTrigger, StepRunRecord } from "../store/index.js";
+import type { SluiceEventListener } from "./events.js";
+import type { Stores } from "./execute-options.js";
+import { RunState } from "./run-state.js";
+import { runStep } from "./step-run.js";
+import { recordOf, type StepState } from "./step-state.js";
+
+/** What a step job knows of an upstream step: its record, and the field hashes of its completion. */
+export interface UpstreamRecord {
+  status: StepStatus;
+  reason: Reason;
+  output?: ArtifactRef;
+  cacheKey?: string;
+  /** A fallback value: an output with no completion behind it. */
+  fallback?: boolean;
+  fieldHashes?: Record<string, string>;
+}
+
+export interface StepJob {
+  runId: string;
+  graph: PipelineGraph;
+  step: string;
+  /** The step as the run's plan had it (made where the run was enqueued). */
+  planned: PlannedStep;
+  /** The params the step declares, parsed. */
+  params: Record<string, unknown>;
+  /** Every upstream step's record, by step name. */
+  upstream: ReadonlyMap<string, UpstreamRecord>;
+  stores: Stores;
+  secretValues?: readonly string[];
+  source?: { file: string; exportName?: string };
+  project?: string;
+  trigger?: RunTrigger;
+  /** Aborted to cancel the step (the run was cancelled, or the worker is stopping). */
+  signal?: AbortSignal;
+  onEvent?: SluiceEventListener;
+}
+
+export interface StepJobOutcome {
+  /** The step's final record, to commit. */
+  record: StepRunRecord;
+  /** The completions the step made (its own, its map items'), to commit with it. */
+  completions: Completion[];
+}
+
+export async function executeStepJob(job: StepJob): Promise<StepJobOutcome> {
+  const node = job.graph.byName.get(job.step);
+  if (!node)
+    throw new SluiceError(
+      "not-found",
+      `Pipeline "${job.graph.pipeline}" has no step "${job.step}" (run ${job.runId}).`,
+    );
+  const completions: Completion[] = [];
+  const paramsByNode: Array<Record<string, unknown>> = [];
+  paramsByNode[node.index] = job.params;
+  const run = new StepJobRun({
+    graph: job.graph,
+    plan: { pipeline: job.graph.pipeline, steps: [job.planned], byName: new Map() },
+    paramsByNode,
+    params: {},
+    secretValues: job.secretValues,
+    stores: { ...job.stores, completions: deferringPuts(job.stores.completions, completions) },
+    concurrency: 1,
+    runId: job.runId,
+    source: job.source,
+    project: job.project,
+    trigger: job.trigger,
+    onEvent: job.onEvent,
+  });
+  for (const dep of node.deps) {
+    const upstreamNode = job.graph.nodes[dep]!;
+    const record = job.upstream.get(upstreamNode.name);
+    if (!record)
+      throw new SluiceError(
+        "store-corrupt",
+        `Run ${job.runId}: step "${job.step}" is ready but its upstream "${upstreamNode.name}" has no record.`,
+      );
+    run.states[dep] = upstreamState(upstreamNode, record);
+  }
+  const planned = job.planned;
+  const state: StepState = {
+    node,
+    planned,
+    status: "pending",
+    reason: planned.reason,
+    cached: false,
+    attempts: 0,
+    remaining: 0,
+    finished: false,
+    cacheKey: planned.cacheKey,
+    hasValue: false,
+  };
+  run.states[node.index] = state;
+  run.ordered.push(state);
+  run.startedAt = Date.now();
+  const onAbort = () => run.cancel();
+  if (job.signal?.aborted) run.cancel();
+  else job.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    await runStep(run, state);
+  } catch (error) {
+    run.settle(state, "failed", state.reason, error);
+  } finally {
+    job.signal?.removeEventListener("abort", onAbort);
+  }
+  if (!state.finished) run.settle(state, "cancelled", "cancelled");
+  run.closed = true;
+  clearTimeout(run.graceTimer);
+  await run.threads?.close();
+  await Promise.resolve(run.logs.flush()).catch((error: unknown) => (run.storeError ??= error));
+  await run.recording.settle();
+  if (run.storeError !== undefined && state.status !== "failed") {
+    // An output that could not be written is not an output: the step failed.
+    state.status = "failed";
+    state.error = run.serialized(run.storeError);
+  }
+  return {
+    record: recordOf(job.runId, state),
+    completions: state.status === "succeeded" ? completions : [],
+  };
+}
+
+/** A RunState for one step: its settled record is kept for the caller's transaction, not written. */
+class StepJobRun extends RunState {
+  override resolveDone = (): void => undefined;
+
+  protected override recordSettled(): void {}
+}
+
+/** The completion store as the step sees it: reads go through; completions are kept for the caller to commit. */
+function deferringPuts(store: CompletionStore, kept: Completion[]): CompletionStore {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === "putCompletion")
+        return (completion: Completion) => void kept.push(completion);
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+function upstreamState(node: PipelineGraph["nodes"][number], record: UpstreamRecord): StepState {
+  const succeeded = record.status === "succeeded";
+  return {
+    node,
+    // An upstream step's plan is not needed: only its outcome and output are read.
+    planned: undefined as unknown as PlannedStep,
+    status: record.status,
+    reason: record.reason,
+    cached: true,
+    attempts: 0,
+    remaining: 0,
+    finished: true,
+    cacheKey: record.cacheKey,
+    completionKey: succeeded && !record.fallback ? record.cacheKey : undefined,
+    ref: record.output,
+    fieldHashes: record.fieldHashes,
+    hasValue: false,
+  };
+}
