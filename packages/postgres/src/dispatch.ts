@@ -47,6 +47,11 @@ export interface StepJobPayload {
   hash: string;
 }
 
+/** The job flag naming the snapshot a step needs: a worker that refused it once forbids the flag (worker.ts). */
+export function snapshotFlag(hash: string): string {
+  return `snapshot:${hash}`;
+}
+
 /** The graphile-worker task that runs steps of `queue`. */
 export function taskOf(queue: string): string {
   return `sluice:${queue}`;
@@ -129,7 +134,7 @@ async function addJobs(
     `SELECT count(${schema}.add_job(
        'sluice:' || q,
        json_build_object('run', $1::text, 'step', s, 'flow', $2::text, 'version', $3::text, 'hash', $4::text),
-       max_attempts := 25))
+       max_attempts := 25, flags := ARRAY['snapshot:' || $4::text]))
      FROM unnest($5::text[], $6::text[]) AS t(s, q)`,
     [
       runId,
@@ -247,7 +252,7 @@ async function queueReady(
                'sluice:' || ready.queue,
                json_build_object('run', $1::text, 'step', ready.step, 'flow', r.flow,
                  'version', r.version, 'hash', r.snapshot_hash),
-               max_attempts := 25))
+               max_attempts := 25, flags := ARRAY['snapshot:' || r.snapshot_hash]))
              FROM ready JOIN dispatch_runs r ON r.run_id = $1
              WHERE ready.state = 'queued' AND NOT r.cancel_requested`,
     },

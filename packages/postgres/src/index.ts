@@ -12,3 +12,17 @@ export { PostgresLimitTables } from "./limit-tables.js";
 export { PostgresNotificationTables } from "./notification-tables.js";
 export { PostgresArtifactStore } from "./artifact-store.js";
 export { openPostgresHome } from "./home.js";
+export {
+  cancelDispatchedRun,
+  completeStep,
+  dispatchRun,
+  installQueue,
+  queueSchema,
+  startStep,
+  taskOf,
+} from "./dispatch.js";
+export type { DispatchedFlow, StepJobPayload } from "./dispatch.js";
+export { startWorker } from "./worker.js";
+export type { SluiceWorker, WorkerOptions } from "./worker.js";
+export { listWorkers } from "./worker-registry.js";
+export type { WorkerRecord } from "./worker-registry.js";

@@ -28,6 +28,7 @@ import {
   completeStep,
   dispatchedRun,
   installQueue,
+  snapshotFlag,
   startStep,
   taskOf,
   type StepJobPayload,
@@ -65,8 +66,8 @@ export interface SluiceWorker {
   readonly done: Promise<void>;
 }
 
-/** How long a refused step waits before it is offered again (to any worker). */
-const REFUSED_RETRY_MS = 5_000;
+/** How long a refused step waits before it is offered again (to the workers that did not refuse its snapshot). */
+const REFUSED_RETRY_MS = 1_000;
 
 interface RunContext {
   record: RunRecord;
@@ -88,6 +89,8 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   /** Running steps: `run/step` → its cancel. */
   const running = new Map<string, { runId: string; abort: AbortController }>();
   const contexts = new Map<string, Promise<RunContext | undefined>>();
+  /** Snapshots this worker refused: it takes no more jobs flagged with them. */
+  const refused = new Set<string>();
 
   await installQueue(store, schema);
   await registerWorker(store, {
@@ -149,8 +152,9 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   };
 
   const events = new EventEmitter();
-  events.on("worker:create", ({ worker }: { worker: { workerId: string } }) =>
-    graphileIds.push(worker.workerId),
+  // graphile-worker locks jobs under its pool's id: what a sweep unlocks when this worker dies.
+  events.on("pool:create", ({ workerPool }: { workerPool: { id: string } }) =>
+    graphileIds.push(workerPool.id),
   );
   const runner: Runner = await run({
     connectionString: options.connectionString,
@@ -160,6 +164,7 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     pollInterval: 1000,
     maxPoolSize: concurrency + 2,
     taskList: Object.fromEntries(queues.map((queue) => [taskOf(queue), task])),
+    forbiddenFlags: () => [...refused],
     logger: new Logger(() => (level, message) => {
       if (level === "error") say(`queue: ${message}`);
     }),
@@ -224,6 +229,7 @@ async function refuse(
   await helpers.addJob(helpers.job.task_identifier, job, {
     runAt: new Date(Date.now() + REFUSED_RETRY_MS),
     maxAttempts: 25,
+    flags: [snapshotFlag(job.hash)],
   });
 }
 

@@ -1,0 +1,276 @@
+// Runs on a stack's workers (`sluice worker`, graphile-worker on a real PostgreSQL), through the real CLI:
+// a run dispatched and followed to its end, queues, --no-wait, the flow version a worker refuses, a
+// killed worker's step run again elsewhere with a late finisher fenced, a cancel reaching another
+// process's step, and a SIGTERM that drains a worker. Steps show which process ran them with marker
+// files (test/fixtures/workers-workspace/pipelines.ts).
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { PostgresStore, completeStep, queueSchema } from "@sluice/postgres";
+import { sluice, sluiceAsync, startSluice, type SluiceProcess } from "../../../test/support/cli.js";
+import { tempDir } from "../../../test/support/temp-dir.js";
+import { until } from "../../../test/support/until.js";
+import { PG_URL, dropSchema, freshSchema } from "../../../test/support/postgres.js";
+
+const workspace = "test/fixtures/workers-workspace";
+const schemas: string[] = [];
+const started: SluiceProcess[] = [];
+
+afterEach(() => {
+  for (const process of started.splice(0)) process.child.kill("SIGKILL");
+});
+afterAll(async () => {
+  for (const schema of schemas) {
+    await dropSchema(schema);
+    await dropSchema(`${schema}_jobs`);
+  }
+});
+
+/** A fresh stack (its own schema) and marker folder, and the environment of every process on it. */
+function freshStack() {
+  const schema = freshSchema();
+  schemas.push(schema);
+  const url = new URL(PG_URL!);
+  url.searchParams.set("schema", schema);
+  const marks = tempDir("sluice-marks-");
+  const env = {
+    SLUICE_TEST_STORE: url.toString(),
+    SLUICE_TEST_MARKS: marks,
+    SLUICE_STACK: "prod",
+    // A short lease, so that a killed worker is swept within the test.
+    SLUICE_WORKER_LEASE_MS: "1500",
+    SLUICE_WORKER_HEARTBEAT_MS: "200",
+  };
+  return { url: url.toString(), marks, env };
+}
+
+type Stack = ReturnType<typeof freshStack>;
+
+/** Starts a worker of the stack and waits until it is registered. */
+async function startWorker(
+  stack: Stack,
+  args: string[] = [],
+  cwd = workspace,
+): Promise<SluiceProcess> {
+  const worker = startSluice(["worker", ...args], { env: stack.env, cwd, home: undefined });
+  started.push(worker);
+  await worker.waitForStderr(/worker \S+ on postgres/, 30_000);
+  return worker;
+}
+
+/** Which process (pid) left the marker `<step>-<pid>`, once one has. */
+function markedBy(stack: Stack, step: string): number[] {
+  return readdirSync(stack.marks)
+    .filter((name) => name.startsWith(`${step}-`))
+    .map((name) => Number(name.slice(step.length + 1)));
+}
+
+function cli(stack: Stack, args: string[]) {
+  return sluice(args, { env: stack.env, cwd: workspace });
+}
+
+function runOf(stack: Stack, runId: string) {
+  const shown = cli(stack, ["show", runId, "--json"]);
+  expect(shown.code, shown.stderr).toBe(0);
+  return shown.json() as {
+    status: string;
+    steps: Array<{ name: string; status: string; attempts: number; reason: string }>;
+  };
+}
+
+function stepOf(run: ReturnType<typeof runOf>, name: string) {
+  return run.steps.find((step) => step.name === name)!;
+}
+
+describe.runIf(PG_URL)("runs on workers", () => {
+  it("dispatches a run to two workers and follows it to its end: outputs, retries, one record per step, the workers listed", async () => {
+    const stack = freshStack();
+    await Promise.all([startWorker(stack, ["-c", "2"]), startWorker(stack, ["-c", "2"])]);
+    const run = await sluiceAsync(["run", "pipelines.ts", "--pipeline", "fanout", "--json"], {
+      env: stack.env,
+      cwd: workspace,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const result = run.json();
+    expect(result.outputs.join).toEqual({ total: 50, flaky: 4 });
+    expect(result.steps.flaky).toMatchObject({ status: "succeeded", attempts: 2 });
+    const shown = runOf(stack, result.runId);
+    expect(shown.status).toBe("succeeded");
+    expect(shown.steps.map((step) => step.name).sort()).toEqual([
+      "double",
+      "flaky",
+      "join",
+      "load",
+      "triple",
+    ]);
+    // Run again: complete steps are not dispatched.
+    const again = cli(stack, ["run", "pipelines.ts", "--pipeline", "fanout", "--json"]).json();
+    expect(again.summary.cached.length + again.summary.complete.length).toBeGreaterThanOrEqual(5);
+    expect(again.summary.ran).toEqual([]);
+    const workers = cli(stack, ["workers", "--json"]).json().workers;
+    expect(workers).toHaveLength(2);
+    expect(workers[0]).toMatchObject({ queues: ["default"], concurrency: 2, running: [] });
+    expect(workers[0].flows.map((flow: { name: string }) => flow.name)).toContain("fanout");
+  });
+
+  it("fails a run whose step fails and skips what is downstream, exiting 1", async () => {
+    const stack = freshStack();
+    await startWorker(stack);
+    const run = await sluiceAsync(["run", "pipelines.ts", "--pipeline", "failing", "--json"], {
+      env: stack.env,
+      cwd: workspace,
+    });
+    expect(run.code, run.stderr).toBe(1);
+    const result = run.json();
+    expect(result.status).toBe("failed");
+    expect(result.steps.broken.status).toBe("failed");
+    expect(result.steps.downstream).toMatchObject({ status: "skipped", reason: "upstream-failed" });
+  });
+
+  it('routes a step with queue: "gpu" to a worker serving that queue only; --no-wait prints the run id', async () => {
+    const stack = freshStack();
+    await startWorker(stack);
+    const queued = cli(stack, ["run", "pipelines.ts", "--pipeline", "gpu", "--no-wait"]);
+    expect(queued.code, queued.stderr).toBe(0);
+    const runId = queued.stdout.trim();
+    await until(() => stepOf(runOf(stack, runId), "load").status === "succeeded", {
+      what: "load to run on the default worker",
+    });
+    expect(stepOf(runOf(stack, runId), "onGpu").status).toBe("pending");
+    const gpuWorker = await startWorker(stack, ["--queues", "gpu"]);
+    await until(() => runOf(stack, runId).status === "succeeded", { what: "the run to end" });
+    expect(markedBy(stack, "onGpu")).toEqual([gpuWorker.child.pid]);
+  });
+
+  it("runs a killed worker's step again on another after its lease; the killed attempt's late end is fenced", async () => {
+    const stack = freshStack();
+    const first = await startWorker(stack);
+    const runId = cli(stack, [
+      "run",
+      "pipelines.ts",
+      "--pipeline",
+      "slowFlow",
+      "--no-wait",
+    ]).stdout.trim();
+    await until(() => markedBy(stack, "slow").includes(first.child.pid!), {
+      what: "the slow step to start on the first worker",
+    });
+    const second = await startWorker(stack);
+    first.child.kill("SIGKILL");
+    await until(() => markedBy(stack, "slow").includes(second.child.pid!), {
+      what: "the slow step to run again on the second worker",
+    });
+    // The first attempt (token 1) finishing now, as a worker that was only slow would: refused.
+    const store = await PostgresStore.open({ url: stack.url });
+    try {
+      const late = await completeStep(store, queueSchema(stack.url), {
+        runId,
+        token: 1,
+        record: {
+          runId,
+          step: "slow",
+          identity: "slow",
+          status: "succeeded",
+          reason: "missing-output",
+          cached: false,
+          attempts: 1,
+        },
+        completions: [],
+      });
+      expect(late).toBe("fenced");
+    } finally {
+      await store.close();
+    }
+    writeFileSync(join(stack.marks, "release"), "");
+    await until(() => runOf(stack, runId).status === "succeeded", { what: "the run to end" });
+    const output = cli(stack, [
+      "output",
+      "pipelines.ts",
+      "slow",
+      "--pipeline",
+      "slowFlow",
+      "--json",
+    ]);
+    expect(output.code, output.stderr).toBe(0);
+    // The output recorded is the second worker's.
+    expect(JSON.parse(output.stdout)).toBe(second.child.pid);
+    const logs = cli(stack, ["logs", runId]).stdout;
+    expect(logs).toContain("stopped answering");
+  });
+
+  it("cancels a run from the CLI that follows it: the step running in a worker stops, the run ends cancelled (exit 130)", async () => {
+    const stack = freshStack();
+    const worker = await startWorker(stack);
+    const follower = startSluice(["run", "pipelines.ts", "--pipeline", "slowFlow", "--json"], {
+      env: stack.env,
+      cwd: workspace,
+    });
+    started.push(follower);
+    await until(() => markedBy(stack, "slow").includes(worker.child.pid!), {
+      what: "the slow step to start in the worker",
+    });
+    follower.child.kill("SIGINT");
+    const ended = await follower.result;
+    expect(ended.code, ended.stderr).toBe(130);
+    const result = ended.json();
+    expect(result.status).toBe("cancelled");
+    expect(result.steps.slow.status).toBe("cancelled");
+    expect(result.steps.afterSlow.status).toBe("cancelled");
+    expect(existsSync(join(stack.marks, "release"))).toBe(false);
+  });
+
+  it("drains a worker on SIGTERM: it finishes its running step, then leaves", async () => {
+    const stack = freshStack();
+    const worker = await startWorker(stack);
+    const runId = cli(stack, [
+      "run",
+      "pipelines.ts",
+      "--pipeline",
+      "slowFlow",
+      "--no-wait",
+    ]).stdout.trim();
+    await until(() => markedBy(stack, "slow").includes(worker.child.pid!), {
+      what: "the slow step to start",
+    });
+    worker.child.kill("SIGTERM");
+    await worker.waitForStderr("taking no new steps");
+    await until(() => cli(stack, ["workers", "--json"]).json().workers[0]?.stopping === true, {
+      what: "the worker to show as stopping",
+    });
+    expect(worker.child.exitCode).toBeNull();
+    writeFileSync(join(stack.marks, "release"), "");
+    const ended = await worker.result;
+    expect(ended.code, ended.stderr).toBe(0);
+    // It finished the step it had, and took no new one: afterSlow waits for another worker.
+    const run = runOf(stack, runId);
+    expect(stepOf(run, "slow").status).toBe("succeeded");
+    expect(stepOf(run, "afterSlow").status).toBe("pending");
+    await startWorker(stack);
+    await until(() => runOf(stack, runId).status === "succeeded", { what: "the run to end" });
+  });
+
+  it("refuses a step of a flow version the worker does not have, saying both versions, until a worker that has it runs it", async () => {
+    const stack = freshStack();
+    await startWorker(stack, [], "test/fixtures/workers-workspace-v2");
+    const runId = cli(stack, [
+      "run",
+      "pipelines.ts",
+      "--pipeline",
+      "fanout",
+      "--no-wait",
+    ]).stdout.trim();
+    await until(() => cli(stack, ["logs", runId]).stdout.includes("refused step"), {
+      what: "the worker of the other version to refuse the step",
+    });
+    const logs = cli(stack, ["logs", runId]).stdout;
+    expect(logs).toMatch(
+      /it has flow "fanout" version \S+ \(snapshot [0-9a-f]{12}\); the run needs version \S+/,
+    );
+    expect(runOf(stack, runId).status).toBe("running");
+    await startWorker(stack);
+    await until(() => runOf(stack, runId).status === "succeeded", {
+      what: "the run to end on a worker with its version",
+      timeoutMs: 25_000,
+    });
+  });
+});
