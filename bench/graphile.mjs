@@ -65,7 +65,11 @@ async function pickup(schema, samples = 50) {
   return median(latencies);
 }
 
-export async function measureGraphile({ jobs = [1000, 10000], concurrency = 8 } = {}) {
+export async function measureGraphile({
+  jobs = [1000, 10000],
+  concurrency = 8,
+  processes: counts = [1, 2],
+} = {}) {
   const schemas = [];
   const fresh = () => {
     const name = `graphile_bench_${process.pid}_${schemas.length}`;
@@ -75,7 +79,7 @@ export async function measureGraphile({ jobs = [1000, 10000], concurrency = 8 } 
   try {
     const rows = [];
     for (const n of jobs)
-      for (const processes of [1, 2])
+      for (const processes of counts)
         rows.push({
           n,
           processes,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { optional, pipeline, step, type NormalizedRetry } from "../index.js";
+import { optional, pipeline, step } from "../index.js";
+import type { NormalizedRetry } from "../core/index.js";
 import { afterFailedAttempt, blockedBy, mapSucceeds, runOutcome } from "./transitions.js";
 
 const retry: NormalizedRetry = {
