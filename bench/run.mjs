@@ -180,12 +180,15 @@ const postgres = await import("./postgres.mjs").then(
       : "Not measured: set SLUICE_BENCH_PG to a postgres:// URL (`sudo bash scripts/test-postgres.sh` prints one).",
 );
 
-// graphile-worker's own throughput and pickup: the baseline of sluice's workers (issue 19).
-const graphile = await import("./graphile.mjs").then(async ({ measureGraphile, graphileTable }) =>
-  process.env.SLUICE_BENCH_PG || process.env.SLUICE_TEST_PG
-    ? graphileTable(await measureGraphile())
-    : "Not measured: set SLUICE_BENCH_PG to a postgres:// URL.",
-);
+// sluice's workers beside graphile-worker's own throughput and pickup, same worker counts (issue 19).
+const graphile = await import("./workers.mjs").then(async ({ measureWorkers, workersTable }) => {
+  if (!process.env.SLUICE_BENCH_PG && !process.env.SLUICE_TEST_PG)
+    return "Not measured: set SLUICE_BENCH_PG to a postgres:// URL.";
+  const { measureGraphile } = await import("./graphile.mjs");
+  const shape = { sizes: [1000, 10000], processes: [1, 2, 4] };
+  const baseline = await measureGraphile({ jobs: shape.sizes, processes: shape.processes });
+  return workersTable(await measureWorkers(shape), baseline);
+});
 
 // The same workloads beside dask and doit, in this session (ratios are what the targets use).
 const peers = peersAvailable()
@@ -303,11 +306,12 @@ reads from a \`sluice server\` on each store, as in the server section.
 
 ${postgres}
 
-## graphile-worker
+## Workers
 
-\`node bench/graphile.mjs\`: graphile-worker's own no-op jobs per second through 1 and 2 worker processes (started
-and idle before the jobs are added) on the same PostgreSQL, and its pickup latency (an idle worker, one job added,
-until it starts): the baseline sluice's workers are compared with.
+\`node bench/workers.mjs\`: W1-W3 dispatched to 1, 2 and 4 \`sluice worker\` processes (concurrency 8 each) on one
+PostgreSQL, steps per second from the run's dispatch to its end, beside graphile-worker's own no-op jobs per second
+through the same number of worker processes (bench/graphile.mjs, started and idle before the jobs are added), and
+the pickup of each (an idle worker, one run or job added, until its step or job starts).
 
 ${graphile}
 `;
