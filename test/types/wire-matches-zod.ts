@@ -31,6 +31,8 @@ type Checks = {
   RunTrigger: Equal<Inferred<"RunTrigger">, client.RunTrigger>;
   ScheduleView: Equal<Inferred<"ScheduleView">, client.ScheduleView>;
   ScheduleList: Equal<Inferred<"ScheduleList">, client.ScheduleList>;
+  WorkerView: Equal<Inferred<"WorkerView">, client.WorkerView>;
+  WorkerList: Equal<Inferred<"WorkerList">, client.WorkerList>;
   TickResult: Equal<Inferred<"TickResult">, client.TickResult>;
   ChildRun: Equal<Inferred<"ChildRun">, client.ChildRun>;
   RunList: Equal<Inferred<"RunList">, client.RunList>;

@@ -190,6 +190,11 @@ export class ProjectClient {
       (await this.client.request<{ flows: wire.FlowSummary[] }>("GET", this.path("/flows"))).flows,
   };
 
+  /** The live workers of the server's stack (`sluice worker`); none when its runs run in the server. */
+  async workers(): Promise<wire.WorkerView[]> {
+    return (await this.client.request<wire.WorkerList>("GET", this.path("/workers"))).workers;
+  }
+
   /** The workspace's schedules (the server fires them): list, pause, resume, fire one tick now. */
   readonly schedules = {
     list: async (): Promise<wire.ScheduleView[]> =>

@@ -158,6 +158,23 @@ export type ScheduleView = {
 
 export type ScheduleList = { schedules: ScheduleView[] };
 
+/** A worker of a stack whose runs go to workers (`sluice worker`). */
+export type WorkerView = {
+  workerId: string;
+  host: string;
+  pid: number;
+  queues: string[];
+  concurrency: number;
+  flows: { name: string; version: string; hash: string }[];
+  startedAt: Timestamp;
+  heartbeatAt: Timestamp;
+  stopping: boolean;
+  /** The steps it runs now, as `run/step`. */
+  running: string[];
+};
+
+export type WorkerList = { workers: WorkerView[] };
+
 /** What a tick fired now (`POST .../schedules/{id}/trigger`) did. */
 export type TickResult = {
   scheduleId: string;

@@ -13,8 +13,11 @@
 import type { PoolClient } from "pg";
 import { makeWorkerUtils, Logger } from "graphile-worker";
 import {
+  SluiceError,
   runOutcome,
   type Completion,
+  type DispatchedFlow,
+  type DispatchedRun,
   type DispatchPlan,
   type RunRecord,
   type SerializedError,
@@ -30,13 +33,6 @@ import {
   writeCompletions,
   writeSteps,
 } from "./record-writes.js";
-
-/** The flow a run's jobs need: a worker runs a step only with this snapshot loaded. */
-export interface DispatchedFlow {
-  name: string;
-  version: string;
-  hash: string;
-}
 
 /** A step job's payload. */
 export interface StepJobPayload {
@@ -89,13 +85,34 @@ export function installQueue(store: PostgresStore, schema: string): Promise<void
 export async function dispatchRun(
   store: PostgresStore,
   schema: string,
-  run: { record: RunRecord; flow: DispatchedFlow; plan: DispatchPlan },
+  run: DispatchedRun,
 ): Promise<void> {
-  await installQueue(store, schema);
+  try {
+    await writeDispatch(store, schema, run);
+  } catch (error) {
+    // The queue's tables are made on first use (a worker's start makes them too): not checked on every dispatch.
+    if (!queueMissing(error)) throw error;
+    await installQueue(store, schema);
+    await writeDispatch(store, schema, run);
+  }
+}
+
+/** Whether an error says graphile-worker's schema or functions are not there yet. */
+function queueMissing(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === "3F000" || code === "42883" || code === "42P01";
+}
+
+async function writeDispatch(
+  store: PostgresStore,
+  schema: string,
+  run: DispatchedRun,
+): Promise<void> {
   const { record, flow, plan } = run;
   const runId = record.runId;
   await store.transaction(async (client) => {
-    await client.query(INSERT_RUN, runValues(record));
+    if (run.adopt) await replaceQueued(client, record, run.adopt.claim);
+    else await client.query(INSERT_RUN, runValues(record));
     if (plan.records.length > 0) await writeSteps(client, plan.records);
     await client.query(
       `INSERT INTO dispatch_runs (run_id, flow, version, snapshot_hash, plan, steps_left)
@@ -119,6 +136,21 @@ export async function dispatchRun(
     const ready = steps.filter((s) => s.remaining === 0);
     await addJobs(client, schema, flow, runId, ready);
     if (steps.length === 0) await finishRun(client, runId, { cancelled: false, failed: 0 });
+  });
+}
+
+/** The queued run a trigger recorded under `claim` becomes the dispatched run (keeping when and how it was triggered). */
+async function replaceQueued(client: PoolClient, record: RunRecord, claim: string): Promise<void> {
+  const queued = await lockedRun(client, record.runId);
+  if (!queued || queued.claim !== claim)
+    throw new SluiceError(
+      "superseded",
+      `Run ${record.runId} is no longer the queued run this process recorded; it is not dispatched again.`,
+    );
+  await replaceRun(client, {
+    ...record,
+    startedAt: queued.startedAt,
+    ...(queued.trigger ? { trigger: queued.trigger } : {}),
   });
 }
 

@@ -15,6 +15,7 @@ import { PostgresLimitTables } from "./limit-tables.js";
 import { PostgresNotificationTables } from "./notification-tables.js";
 import { PostgresStore } from "./postgres-store.js";
 import { cancelDispatchedRun, dispatchRun, queueSchema } from "./dispatch.js";
+import { listWorkers } from "./worker-registry.js";
 import { PostgresScheduleTables } from "./schedule-tables.js";
 import { PostgresServerTables } from "./server-tables.js";
 
@@ -56,6 +57,7 @@ export async function openPostgresHome(
         ).map((row) => row.output_hash),
     },
     artifacts,
+    workers: { listWorkers: () => listWorkers(store) },
     stores: {
       runs: store,
       completions: store,

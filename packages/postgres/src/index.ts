@@ -21,7 +21,7 @@ export {
   startStep,
   taskOf,
 } from "./dispatch.js";
-export type { DispatchedFlow, StepJobPayload } from "./dispatch.js";
+export type { StepJobPayload } from "./dispatch.js";
 export { startWorker } from "./worker.js";
 export type { SluiceWorker, WorkerOptions } from "./worker.js";
 export { listWorkers } from "./worker-registry.js";

@@ -4,22 +4,11 @@
  * past their lease: their graphile-worker jobs are unlocked and their steps' attempts given up (the
  * token moves on, so a finisher that was only slow is refused), and the steps run again elsewhere.
  */
+import type { WorkerInfo } from "sluice/internal";
 import type { PostgresStore } from "./postgres-store.js";
 
-export interface WorkerRecord {
-  workerId: string;
-  host: string;
-  pid: number;
-  queues: string[];
-  concurrency: number;
-  /** The flows it runs, with their versions. */
-  flows: Array<{ name: string; version: string; hash: string }>;
-  startedAt: number;
-  heartbeatAt: number;
-  stopping: boolean;
-  /** The steps it runs now: `run/step`. */
-  running: string[];
-}
+/** A worker as the database records it (sluice's WorkerInfo). */
+export type WorkerRecord = WorkerInfo;
 
 export async function registerWorker(
   store: PostgresStore,

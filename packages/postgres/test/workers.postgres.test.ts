@@ -7,6 +7,7 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { PostgresStore, completeStep, queueSchema } from "@sluice/postgres";
+import { SluiceClient } from "@sluice/client";
 import { sluice, sluiceAsync, startSluice, type SluiceProcess } from "../../../test/support/cli.js";
 import { tempDir } from "../../../test/support/temp-dir.js";
 import { until } from "../../../test/support/until.js";
@@ -78,6 +79,16 @@ function runOf(stack: Stack, runId: string) {
   };
 }
 
+/** Queues a run of slowFlow (--no-wait) and waits until its slow step runs on `worker`; its run id. */
+async function slowRunStartedOn(stack: Stack, worker: SluiceProcess): Promise<string> {
+  const queued = cli(stack, ["run", "pipelines.ts", "--pipeline", "slowFlow", "--no-wait"]);
+  expect(queued.code, queued.stderr).toBe(0);
+  await until(() => markedBy(stack, "slow").includes(worker.child.pid!), {
+    what: `the slow step to start on worker ${worker.child.pid}`,
+  });
+  return queued.stdout.trim();
+}
+
 function stepOf(run: ReturnType<typeof runOf>, name: string) {
   return run.steps.find((step) => step.name === name)!;
 }
@@ -145,16 +156,7 @@ describe.runIf(PG_URL)("runs on workers", () => {
   it("runs a killed worker's step again on another after its lease; the killed attempt's late end is fenced", async () => {
     const stack = freshStack();
     const first = await startWorker(stack);
-    const runId = cli(stack, [
-      "run",
-      "pipelines.ts",
-      "--pipeline",
-      "slowFlow",
-      "--no-wait",
-    ]).stdout.trim();
-    await until(() => markedBy(stack, "slow").includes(first.child.pid!), {
-      what: "the slow step to start on the first worker",
-    });
+    const runId = await slowRunStartedOn(stack, first);
     const second = await startWorker(stack);
     first.child.kill("SIGKILL");
     await until(() => markedBy(stack, "slow").includes(second.child.pid!), {
@@ -222,16 +224,7 @@ describe.runIf(PG_URL)("runs on workers", () => {
   it("drains a worker on SIGTERM: it finishes its running step, then leaves", async () => {
     const stack = freshStack();
     const worker = await startWorker(stack);
-    const runId = cli(stack, [
-      "run",
-      "pipelines.ts",
-      "--pipeline",
-      "slowFlow",
-      "--no-wait",
-    ]).stdout.trim();
-    await until(() => markedBy(stack, "slow").includes(worker.child.pid!), {
-      what: "the slow step to start",
-    });
+    const runId = await slowRunStartedOn(stack, worker);
     worker.child.kill("SIGTERM");
     await worker.waitForStderr("taking no new steps");
     await until(() => cli(stack, ["workers", "--json"]).json().workers[0]?.stopping === true, {
@@ -272,5 +265,73 @@ describe.runIf(PG_URL)("runs on workers", () => {
       what: "the run to end on a worker with its version",
       timeoutMs: 25_000,
     });
+  });
+
+  it("takes a server's triggers to the workers: the API lists the workers, cancels a run on them, and a stopping server leaves its runs running", async () => {
+    const stack = freshStack();
+    const worker = await startWorker(stack);
+    const startServer = async () => {
+      const server = startSluice(["server", "--port", "0", "--insecure-local"], {
+        env: stack.env,
+        cwd: workspace,
+        home: undefined,
+      });
+      started.push(server);
+      const [, url] = (await server.waitForStderr(/listening on (http:\/\/\S+)/)) as string[];
+      return { server, project: new SluiceClient({ baseUrl: url! }).project("workers") };
+    };
+    const { server, project } = await startServer();
+    const workers = await project.workers();
+    expect(workers).toHaveLength(1);
+    expect(workers[0]).toMatchObject({ pid: worker.child.pid, queues: ["default"], running: [] });
+
+    const done = await project.flow("fanout").run({ wait: true });
+    expect(done.status).toBe("succeeded");
+    expect(done.steps.map((step) => step.status)).toEqual(Array(5).fill("succeeded"));
+
+    // Cancelled through the API while its step runs in the worker.
+    const cancelled = await project.flow("slowFlow").trigger({});
+    await until(() => markedBy(stack, "slow").includes(worker.child.pid!), {
+      what: "the slow step to start in the worker",
+    });
+    expect((await project.workers())[0]!.running).toEqual([`${cancelled.runId}/slow`]);
+    await project.runs.cancel(cancelled.runId);
+    // wait() rejects for a run that did not succeed, with the run.
+    const ended = await project.runs
+      .wait(cancelled.runId)
+      .catch((error: { run: Awaited<ReturnType<typeof project.runs.get>> }) => error.run);
+    expect(ended.status).toBe("cancelled");
+    expect(ended.steps.find((step) => step.name === "slow")!.status).toBe("cancelled");
+
+    // A run the server started goes on on the workers after the server stops.
+    const lasting = await project.flow("slowFlow").trigger({});
+    await until(
+      async () => (await project.workers())[0]!.running.includes(`${lasting.runId}/slow`),
+      { what: "the next slow step to start" },
+    );
+    server.child.kill("SIGTERM");
+    expect((await server.result).code).toBe(0);
+    expect(runOf(stack, lasting.runId).status).toBe("running");
+    writeFileSync(join(stack.marks, "release"), "");
+    await until(() => runOf(stack, lasting.runId).status === "succeeded", {
+      what: "the run to end on the workers without its server",
+    });
+    const again = await startServer();
+    expect((await again.project.runs.get(lasting.runId)).status).toBe("succeeded");
+  });
+
+  it("cancels a run on workers from any machine with sluice cancel", async () => {
+    const stack = freshStack();
+    const worker = await startWorker(stack);
+    const runId = await slowRunStartedOn(stack, worker);
+    const cancel = cli(stack, ["cancel", runId]);
+    expect(cancel.code, cancel.stderr).toBe(0);
+    await until(() => runOf(stack, runId).status === "cancelled", {
+      what: "the run to end cancelled",
+    });
+    expect(stepOf(runOf(stack, runId), "afterSlow").status).toBe("cancelled");
+    const again = cli(stack, ["cancel", runId]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain("has already ended (cancelled)");
   });
 });

@@ -1,4 +1,4 @@
-/** Routes: the workspace's schedules, pausing and resuming them, and firing one tick now. */
+/** Routes: the workspace's schedules (pausing and resuming them, firing one tick now) and the stack's workers. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { scheduleViews } from "sluice/internal";
 import * as wire from "./wire.js";
@@ -26,6 +26,32 @@ export function scheduleRoutes(app: Api, manager: RunManager): void {
         manager.home.schedules,
       );
       return c.json({ schedules }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/projects/{project}/workers",
+      operationId: "listWorkers",
+      tags: ["workers"],
+      summary:
+        "The live workers of the stack (sluice worker): host, queues, concurrency, running steps, heartbeat",
+      request: { params: projectParam },
+      responses: { 200: json(wire.WorkerList, "workers"), ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      const workers = (await manager.home.workers?.listWorkers()) ?? [];
+      return c.json(
+        {
+          workers: workers.map((worker) => ({
+            ...worker,
+            startedAt: new Date(worker.startedAt).toISOString(),
+            heartbeatAt: new Date(worker.heartbeatAt).toISOString(),
+          })),
+        },
+        200,
+      );
     },
   );
 

@@ -14,6 +14,7 @@ import {
   registerFlows,
   resolveParams,
   SluiceError,
+  stopFollowing,
   startQueued,
   withNotifications,
   type ApiKeyStore,
@@ -122,6 +123,9 @@ export class RunManager {
       await active.done;
       return (await this.home.runs.findRun(runId))!;
     }
+    const dispatcher = this.home.stores.dispatcher;
+    if (run.executor === "workers" && dispatcher && (await dispatcher.cancel(runId)))
+      return (await this.home.runs.findRun(runId))!;
     if (run.status === "running" || run.status === "queued") {
       throw new SluiceError(
         "conflict",
@@ -208,10 +212,13 @@ export class RunManager {
     return () => this.subscribers.delete(entry);
   }
 
-  /** Cancels every run still going (they end `cancelled`, resumable) and waits for them. */
+  /**
+   * Cancels every run still going here (they end `cancelled`, resumable) and waits for them; runs on
+   * the stack's workers go on, only no longer followed here.
+   */
   async close(): Promise<void> {
     for (const { controller } of this.active.values())
-      controller.abort(new SluiceError("cancelled", "The server stopped."));
+      controller.abort(stopFollowing("The server stopped."));
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
   }
 

@@ -124,6 +124,25 @@ export const ScheduleList = z
   .object({ schedules: z.array(ScheduleView) })
   .meta({ id: "ScheduleList" });
 
+export const WorkerView = z
+  .object({
+    workerId: z.string(),
+    host: z.string(),
+    pid: z.number(),
+    queues: z.array(z.string()).describe("the queues it serves"),
+    concurrency: z.number().describe("how many steps it runs at once"),
+    flows: z
+      .array(z.object({ name: z.string(), version: z.string(), hash: z.string() }))
+      .describe("the flows it has: it runs steps of these versions only"),
+    startedAt: timestamp,
+    heartbeatAt: timestamp,
+    stopping: z.boolean().describe("draining: it takes no new steps"),
+    running: z.array(z.string()).describe("the steps it runs now, as run/step"),
+  })
+  .meta({ id: "WorkerView" });
+
+export const WorkerList = z.object({ workers: z.array(WorkerView) }).meta({ id: "WorkerList" });
+
 export const TickResult = z
   .object({
     scheduleId: z.string(),
@@ -523,6 +542,8 @@ export type Lineage = z.infer<typeof Lineage>;
 export type RunMetrics = z.infer<typeof RunMetrics>;
 export type ScheduleView = z.infer<typeof ScheduleView>;
 export type ScheduleList = z.infer<typeof ScheduleList>;
+export type WorkerView = z.infer<typeof WorkerView>;
+export type WorkerList = z.infer<typeof WorkerList>;
 export type TickResult = z.infer<typeof TickResult>;
 export type Whoami = z.infer<typeof Whoami>;
 export type PreviewRequest = z.infer<typeof PreviewRequest>;

@@ -8,6 +8,7 @@ import { Login } from "./pages/Login.js";
 import { RunPage } from "./pages/RunPage.js";
 import { Runs } from "./pages/Runs.js";
 import { Schedules } from "./pages/Schedules.js";
+import { Workers } from "./pages/Workers.js";
 import { Datasets } from "./pages/Datasets.js";
 import { Compare } from "./pages/Compare.js";
 import { navigate, useRoute } from "./router.js";
@@ -60,6 +61,7 @@ export function App() {
           <Link to={{ page: "flows" }}>Flows</Link>
           <Link to={{ page: "runs" }}>Runs</Link>
           <Link to={{ page: "schedules" }}>Schedules</Link>
+          <Link to={{ page: "workers" }}>Workers</Link>
           <Link to={{ page: "datasets" }}>Datasets</Link>
         </nav>
         <span className="me">
@@ -88,6 +90,8 @@ export function App() {
           />
         ) : route.page === "schedules" ? (
           <Schedules session={session} />
+        ) : route.page === "workers" ? (
+          <Workers session={session} />
         ) : route.page === "datasets" || route.page === "dataset" ? (
           <Datasets session={session} name={route.page === "dataset" ? route.name : undefined} />
         ) : route.page === "compare" ? (

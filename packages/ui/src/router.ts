@@ -8,6 +8,7 @@ export type Route =
   | { page: "runs"; filter?: RunsFilter }
   | { page: "run"; runId: string; step?: string; line?: number }
   | { page: "schedules" }
+  | { page: "workers" }
   | { page: "datasets" }
   | { page: "dataset"; name: string }
   | { page: "compare"; a: string; b: string }
@@ -47,6 +48,7 @@ export function parseRoute(path: string, search: string): Route {
     return { page: "runs", ...(Object.keys(filter).length > 0 ? { filter } : {}) };
   }
   if (parts[0] === "schedules") return { page: "schedules" };
+  if (parts[0] === "workers") return { page: "workers" };
   if (parts[0] === "datasets" && parts[1])
     return { page: "dataset", name: parts.slice(1).join("/") };
   if (parts[0] === "datasets") return { page: "datasets" };
@@ -71,6 +73,8 @@ export function hrefOf(route: Route): string {
     }
     case "schedules":
       return "/schedules";
+    case "workers":
+      return "/workers";
     case "datasets":
       return "/datasets";
     case "dataset":

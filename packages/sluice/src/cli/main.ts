@@ -236,6 +236,18 @@ addRemoteOptions(
   process.exitCode = await showCommand(runId, options);
 });
 
+program
+  .command("cancel")
+  .description(
+    "Cancel a run on the stack's workers (a run in one process is cancelled there, with Ctrl-C).",
+  )
+  .argument("<run-id>", "the run (see sluice runs)")
+  .addOption(homeOption())
+  .action(async (runId: string, options) => {
+    const { cancelCommand } = await import("./commands/cancel.js");
+    process.exitCode = await cancelCommand(runId, options);
+  });
+
 addRemoteOptions(
   program
     .command("logs")

@@ -46,10 +46,21 @@ export interface Stores {
 
 /** Hands runs to a stack's workers (@sluice/postgres). */
 export interface RunDispatcher {
-  /** Records the run and queues its ready steps, at once. */
-  dispatch(run: { record: RunRecord; flow: DispatchedFlow; plan: DispatchPlan }): Promise<void>;
+  /**
+   * Records the run and queues its ready steps, at once. With `adopt`: the run is the queued one a
+   * trigger recorded under that claim (a server's), which the dispatched record replaces.
+   */
+  dispatch(run: DispatchedRun): Promise<void>;
   /** Cancels a dispatched run; false when it is not (or no longer) on the workers. */
   cancel(runId: string): Promise<boolean>;
+}
+
+/** What a run is dispatched with. */
+export interface DispatchedRun {
+  record: RunRecord;
+  flow: DispatchedFlow;
+  plan: DispatchPlan;
+  adopt?: { claim: string };
 }
 
 /** The flow a dispatched run's steps need: workers run them only with this snapshot loaded. */

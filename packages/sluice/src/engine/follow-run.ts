@@ -4,7 +4,7 @@
  * live view, `pipeline.run()` and the server show it alike; a cancel of the caller's signal cancels the
  * run; the result is read back once it has ended.
  */
-import type { PipelineGraph } from "../core/index.js";
+import { SluiceError, type PipelineGraph } from "../core/index.js";
 import type { RunRecord, StepRunRecord } from "../store/index.js";
 import type { SluiceEventListener } from "./events.js";
 import { sleep } from "./retry.js";
@@ -29,6 +29,21 @@ export interface FollowOptions {
 
 const ENDED = new Set(["succeeded", "failed", "cancelled"]);
 
+/**
+ * An abort reason that stops following a dispatched run without cancelling it (a server that stops:
+ * the run goes on on the workers). A run in this process ends cancelled whatever the reason.
+ */
+export function stopFollowing(message: string): SluiceError {
+  return new SluiceError("cancelled", message, { details: { stopFollowing: true } });
+}
+
+function onlyStopsFollowing(reason: unknown): boolean {
+  return (
+    SluiceError.is(reason) &&
+    (reason.details as { stopFollowing?: boolean } | undefined)?.stopFollowing === true
+  );
+}
+
 export async function followRun(options: FollowOptions): Promise<RunResult> {
   const { stores, runId, onEvent } = options;
   const pollMs = options.pollMs ?? 200;
@@ -44,10 +59,12 @@ export async function followRun(options: FollowOptions): Promise<RunResult> {
     }
   };
   for (;;) {
-    if (options.signal?.aborted) cancelling ??= options.cancel().catch(() => undefined);
+    const stopping = options.signal?.aborted === true && onlyStopsFollowing(options.signal.reason);
+    if (options.signal?.aborted && !stopping)
+      cancelling ??= options.cancel().catch(() => undefined);
     const run = await stores.runs.findRun(runId);
     if (!run) throw new Error(`Run ${runId} is not in the store.`);
-    const ended = ENDED.has(run.status);
+    const ended = ENDED.has(run.status) || stopping;
     if (onEvent || ended) {
       const detail = await stores.runs.getRun(runId);
       const steps = detail?.steps ?? [];

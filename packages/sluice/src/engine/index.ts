@@ -9,12 +9,13 @@ export type { AfterFailure, UpstreamOutcome } from "./transitions.js";
 export { DURABILITY_MODES } from "./execute-options.js";
 export type {
   DispatchedFlow,
+  DispatchedRun,
   Durability,
   ExecuteOptions,
   RunDispatcher,
   Stores,
 } from "./execute-options.js";
-export { followRun } from "./follow-run.js";
+export { followRun, stopFollowing } from "./follow-run.js";
 export type { FollowOptions } from "./follow-run.js";
 export type {
   SluiceEvent,

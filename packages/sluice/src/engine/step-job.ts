@@ -71,6 +71,9 @@ export async function executeStepJob(job: StepJob): Promise<StepJobOutcome> {
     secretValues: job.secretValues,
     stores: { ...job.stores, completions: deferringPuts(job.stores.completions, completions) },
     concurrency: 1,
+    // Its inputs' records were committed before its job was queued: the "running" record need not be
+    // waited for before the body (the final record is committed, fenced, by the caller).
+    durability: "batched",
     runId: job.runId,
     source: job.source,
     project: job.project,

@@ -50,7 +50,12 @@ export async function enqueueRun(
     ...(planned.source ? { source: planned.source } : {}),
     ...(options.project === undefined ? {} : { project: options.project }),
   };
-  await dispatcher.dispatch({ record, flow, plan: dispatchPlan(runId, graph, plan) });
+  await dispatcher.dispatch({
+    record,
+    flow,
+    plan: dispatchPlan(runId, graph, plan),
+    ...(options.adopt ? { adopt: options.adopt } : {}),
+  });
   return runId;
 }
 

@@ -9,7 +9,12 @@ import { dirname, join, resolve } from "node:path";
 import { FileArtifactStore, type ArtifactStore } from "../artifacts/index.js";
 import { SluiceError } from "../core/index.js";
 import { recoverCrashedRuns, type Stores } from "../engine/index.js";
-import { openSqliteRoles, storeError, type StoreRoles } from "../store/index.js";
+import {
+  openSqliteRoles,
+  storeError,
+  type StoreRoles,
+  type WorkerRegistry,
+} from "../store/index.js";
 import { resolveStack, type StackTarget } from "./stack.js";
 import { workspaceRoot } from "./workspace-root.js";
 
@@ -22,6 +27,8 @@ export interface SluiceHome extends Omit<StoreRoles, "artifactRows"> {
   readonly path: string;
   readonly stores: Stores;
   readonly artifacts: ArtifactStore;
+  /** The stack's workers (a PostgreSQL stack); none for a home folder. */
+  readonly workers?: WorkerRegistry;
 }
 
 export function resolveHomePath(explicit?: string): string {

@@ -49,6 +49,30 @@ export interface ArtifactRows {
   }): MaybePromise<void>;
 }
 
+/** A worker of a stack whose runs go to workers (`sluice worker`), as the stack knows it. */
+export interface WorkerInfo {
+  workerId: string;
+  host: string;
+  pid: number;
+  /** The queues it serves. */
+  queues: string[];
+  /** How many steps it runs at once. */
+  concurrency: number;
+  /** The flows it has, with their versions: it runs steps of these snapshots only. */
+  flows: Array<{ name: string; version: string; hash: string }>;
+  startedAt: number;
+  heartbeatAt: number;
+  /** Draining: it takes no new steps. */
+  stopping: boolean;
+  /** The steps it runs now, `run/step`. */
+  running: string[];
+}
+
+/** The live workers of a stack (a stack with no workers has none to list). */
+export interface WorkerRegistry {
+  listWorkers(): Promise<WorkerInfo[]>;
+}
+
 /** What the server keeps besides runs: API keys, registered flow versions, idempotent triggers. */
 export type ServerTables = ApiKeyStore & FlowVersionStore & TriggerStore;
 

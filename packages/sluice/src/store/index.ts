@@ -25,6 +25,8 @@ export type {
   ServerTables,
   StoreMaintenance,
   StoreRoles,
+  WorkerInfo,
+  WorkerRegistry,
 } from "./home-roles.js";
 export type {
   ApiKeyRecord,
