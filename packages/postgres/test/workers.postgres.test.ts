@@ -3,12 +3,19 @@
 // killed worker's step run again elsewhere with a late finisher fenced, a cancel reaching another
 // process's step, and a SIGTERM that drains a worker. Steps show which process ran them with marker
 // files (test/fixtures/workers-workspace/pipelines.ts).
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { PostgresStore, completeStep, queueSchema } from "@sluice/postgres";
 import { SluiceClient } from "@sluice/client";
-import { sluice, sluiceAsync, startSluice, type SluiceProcess } from "../../../test/support/cli.js";
+import { chromium } from "playwright-core";
+import {
+  root,
+  sluice,
+  sluiceAsync,
+  startSluice,
+  type SluiceProcess,
+} from "../../../test/support/cli.js";
 import { tempDir } from "../../../test/support/temp-dir.js";
 import { until } from "../../../test/support/until.js";
 import { PG_URL, dropSchema, freshSchema } from "../../../test/support/postgres.js";
@@ -65,6 +72,35 @@ function markedBy(stack: Stack, step: string): number[] {
     .filter((name) => name.startsWith(`${step}-`))
     .map((name) => Number(name.slice(step.length + 1)));
 }
+
+const CHROMIUM = process.env.SLUICE_CHROMIUM ?? "/usr/bin/chromium";
+
+/** The web UI's Workers page (in chromium, when there is one) shows the worker and links the step it runs. */
+async function expectWorkersPage(url: string, pid: number, running: string): Promise<void> {
+  if (!existsSync(CHROMIUM)) {
+    if (process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs it.`);
+    return;
+  }
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${url}/workers`);
+    const link = page.getByRole("link", { name: running });
+    await link.waitFor({ timeout: 20_000 });
+    expect(await page.getByText(`pid ${pid}`).count()).toBe(1);
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: join(shots, "workers.png") });
+    await link.click();
+    await page.waitForURL(/\/runs\//, { timeout: 20_000 });
+  } finally {
+    await browser.close();
+  }
+}
+
+const shots = join(root, "packages/ui/test-results/screenshots");
 
 function cli(stack: Stack, args: string[]) {
   return sluice(args, { env: stack.env, cwd: workspace });
@@ -278,9 +314,9 @@ describe.runIf(PG_URL)("runs on workers", () => {
       });
       started.push(server);
       const [, url] = (await server.waitForStderr(/listening on (http:\/\/\S+)/)) as string[];
-      return { server, project: new SluiceClient({ baseUrl: url! }).project("workers") };
+      return { server, url: url!, project: new SluiceClient({ baseUrl: url! }).project("workers") };
     };
-    const { server, project } = await startServer();
+    const { server, url, project } = await startServer();
     const workers = await project.workers();
     expect(workers).toHaveLength(1);
     expect(workers[0]).toMatchObject({ pid: worker.child.pid, queues: ["default"], running: [] });
@@ -295,6 +331,7 @@ describe.runIf(PG_URL)("runs on workers", () => {
       what: "the slow step to start in the worker",
     });
     expect((await project.workers())[0]!.running).toEqual([`${cancelled.runId}/slow`]);
+    await expectWorkersPage(url, worker.child.pid!, `${cancelled.runId}/slow`);
     await project.runs.cancel(cancelled.runId);
     // wait() rejects for a run that did not succeed, with the run.
     const ended = await project.runs
