@@ -18,9 +18,8 @@ import {
   type Completion,
   type DispatchedFlow,
   type DispatchedRun,
-  type DispatchPlan,
+  type PlannedStepData,
   type RunRecord,
-  type SerializedError,
   type StepRunRecord,
 } from "sluice/internal";
 import { splitSchema } from "./connect.js";
@@ -115,27 +114,25 @@ async function writeDispatch(
     else await client.query(INSERT_RUN, runValues(record));
     if (plan.records.length > 0) await writeSteps(client, plan.records);
     await client.query(
-      `INSERT INTO dispatch_runs (run_id, flow, version, snapshot_hash, plan, steps_left)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [runId, flow.name, flow.version, flow.hash, JSON.stringify(plan.planned), plan.steps.length],
+      `INSERT INTO dispatch_runs (run_id, flow, version, snapshot_hash) VALUES ($1, $2, $3, $4)`,
+      [runId, flow.name, flow.version, flow.hash],
     );
     const steps = plan.steps;
     await client.query(
-      `INSERT INTO dispatch_steps (run_id, step, queue, remaining, dependents, state)
-       SELECT $1, s, q, r, ARRAY(SELECT json_array_elements_text(d::json)),
-              CASE WHEN r = 0 THEN 'queued' ELSE 'blocked' END
-       FROM unnest($2::text[], $3::text[], $4::int[], $5::text[]) AS t(s, q, r, d)`,
+      `INSERT INTO dispatch_steps (run_id, step, queue, remaining, planned, state)
+       SELECT $1, s, q, r, p, CASE WHEN r = 0 THEN 'queued' ELSE 'blocked' END
+       FROM unnest($2::text[], $3::text[], $4::int[], $5::text[]) AS t(s, q, r, p)`,
       [
         runId,
         steps.map((s) => s.step),
         steps.map((s) => s.queue),
         steps.map((s) => s.remaining),
-        steps.map((s) => JSON.stringify(s.dependents)),
+        steps.map((s) => JSON.stringify(plan.planned[s.step])),
       ],
     );
     const ready = steps.filter((s) => s.remaining === 0);
     await addJobs(client, schema, flow, runId, ready);
-    if (steps.length === 0) await finishRun(client, runId, { cancelled: false, failed: 0 });
+    if (steps.length === 0) await finishRun(client, runId, false);
   });
 }
 
@@ -179,142 +176,187 @@ async function addJobs(
   );
 }
 
-/** A worker takes the step's next attempt: its token, or undefined when the step is done (a stale job). */
-export async function startStep(
-  store: PostgresStore,
-  runId: string,
-  step: string,
-  workerId: string,
-): Promise<{ token: number; cancelled: boolean } | undefined> {
-  const rows = await store.query<{ token: number; cancelled: boolean }>(
-    `UPDATE dispatch_steps d SET state = 'running', token = token + 1, worker_id = $3
-     FROM dispatch_runs r
-     WHERE d.run_id = $1 AND d.step = $2 AND d.state IN ('queued', 'running') AND r.run_id = d.run_id
-     RETURNING d.token, r.cancel_requested AS cancelled`,
-    [runId, step, workerId],
-    "sluice_start_step",
-  );
-  return rows[0];
+/** What a worker learns when it takes a step's attempt. */
+export interface StartedStep {
+  /** The attempt's token: its completion is recorded only while the token is current. */
+  token: number;
+  cancelled: boolean;
+  /** The step as the run's plan has it. */
+  planned: PlannedStepData;
+  /** The records of the step's upstream steps. */
+  upstream: StepRunRecord[];
+  /** The run's record, when asked for. */
+  run?: RunRecord;
 }
 
-/** What the run's plan holds for its steps to run (see dispatchPlan), read once per run by a worker. */
-export async function dispatchedRun(
+/**
+ * A worker takes the step's next attempt, in one statement: the token moves on, the step's record
+ * says it runs, and its plan, its upstream steps' records and (with `withRun`) the run's record come
+ * back. Undefined when the step is done already (a stale job).
+ */
+export async function startStep(
   store: PostgresStore,
-  runId: string,
-): Promise<{ flow: DispatchedFlow; planned: DispatchPlan["planned"] } | undefined> {
+  start: {
+    runId: string;
+    step: string;
+    workerId: string;
+    upstream: readonly string[];
+    withRun: boolean;
+  },
+): Promise<StartedStep | undefined> {
   const rows = await store.query<{
-    flow: string;
-    version: string;
-    snapshot_hash: string;
-    plan: string;
-  }>("SELECT flow, version, snapshot_hash, plan FROM dispatch_runs WHERE run_id = $1", [runId]);
+    token: number;
+    cancelled: boolean;
+    planned: string;
+    upstream: string[] | null;
+    run: string | null;
+  }>(
+    `WITH started AS (
+       UPDATE dispatch_steps d SET state = 'running', token = token + 1, worker_id = $3
+       FROM dispatch_runs r
+       WHERE d.run_id = $1 AND d.step = $2 AND d.state IN ('queued', 'running') AND r.run_id = d.run_id
+       RETURNING d.token, d.planned, r.cancel_requested AS cancelled
+     ), shown AS (
+       UPDATE step_runs SET started_at = $4, record = (record::jsonb
+         || jsonb_build_object('status', 'running', 'startedAt', $4::bigint, 'attempts', 1))::text
+       WHERE run_id = $1 AND step = $2 AND EXISTS (SELECT 1 FROM started)
+     )
+     SELECT token, cancelled, planned,
+       ARRAY(SELECT record FROM step_runs WHERE run_id = $1 AND step = ANY($5)) AS upstream,
+       CASE WHEN $6 THEN (SELECT record FROM runs WHERE run_id = $1) END AS run
+     FROM started`,
+    [start.runId, start.step, start.workerId, Date.now(), [...start.upstream], start.withRun],
+    "sluice_start_step",
+  );
   const row = rows[0];
   if (!row) return undefined;
   return {
-    flow: { name: row.flow, version: row.version, hash: row.snapshot_hash },
-    planned: JSON.parse(row.plan) as DispatchPlan["planned"],
+    token: row.token,
+    cancelled: row.cancelled,
+    planned: JSON.parse(row.planned) as PlannedStepData,
+    upstream: (row.upstream ?? []).map((record) => JSON.parse(record) as StepRunRecord),
+    ...(row.run ? { run: JSON.parse(row.run) as RunRecord } : {}),
   };
 }
 
 /**
  * Commits the step's end: its record and completions, the jobs of the dependents it made ready and,
  * when it was the run's last step, the run's end. "fenced" (nothing written) when the attempt is no
- * longer this worker's.
+ * longer this worker's. No row is updated by every completion of a run (a hot row serializes them
+ * and costs PostgreSQL a new row version each time): the run's end is found from its open steps.
  */
 export async function completeStep(
   store: PostgresStore,
   schema: string,
-  end: { runId: string; token: number; record: StepRunRecord; completions: readonly Completion[] },
+  end: {
+    runId: string;
+    token: number;
+    record: StepRunRecord;
+    completions: readonly Completion[];
+    /** The steps that read this one (those the run does not run have no row and are passed over). */
+    dependents: readonly string[];
+  },
 ): Promise<"recorded" | "fenced"> {
   const { runId, record } = end;
-  return store.transaction(async (client) => {
-    const mine = await client.query<{ dependents: string[] }>(
-      {
-        name: "sluice_fence_step",
-        text: `UPDATE dispatch_steps SET state = 'done', worker_id = NULL
-               WHERE run_id = $1 AND step = $2 AND token = $3 AND state = 'running'
-               RETURNING dependents`,
-      },
-      [runId, record.step, end.token],
-    );
-    if (mine.rows.length === 0) return "fenced";
-    await writeSteps(client, [record]);
-    if (end.completions.length > 0) await writeCompletions(client, [...end.completions]);
-    const dependents = mine.rows[0]!.dependents;
-    if (dependents.length > 0) await queueReady(client, schema, runId, dependents);
-    const failed = record.status === "failed" ? 1 : 0;
-    const failure = failed ? JSON.stringify(record.error ?? null) : null;
-    const left = await client.query<{
-      steps_left: number;
-      failed: number;
-      cancel_requested: boolean;
-    }>(
-      {
-        name: "sluice_step_done",
-        text: `UPDATE dispatch_runs SET steps_left = steps_left - 1, failed = failed + $2,
-                 first_failure = COALESCE(first_failure, $3)
-               WHERE run_id = $1 RETURNING steps_left, failed, cancel_requested`,
-      },
-      [runId, failed, failure],
-    );
-    const run = left.rows[0];
-    if (run && run.steps_left === 0)
-      await finishRun(client, runId, { cancelled: run.cancel_requested, failed: run.failed });
-    return "recorded";
-  });
+  let othersRunning = false;
+  try {
+    await store.transaction(async (client) => {
+      await writeSteps(client, [record]);
+      if (end.completions.length > 0) await writeCompletions(client, [...end.completions]);
+      const done = await client.query<{ waiting_left: boolean; running_left: boolean }>(
+        { name: `sluice_step_done_${schema}`, text: stepDone(schema) },
+        [runId, record.step, end.token, record.status, [...end.dependents]],
+      );
+      const row = done.rows[0];
+      // Not this worker's attempt any more: what it wrote above is rolled back.
+      if (!row) throw FENCED;
+      if (!row.waiting_left && !row.running_left) await finishIfDone(client, runId);
+      othersRunning = !row.waiting_left && row.running_left;
+    });
+  } catch (error) {
+    if (error === FENCED) return "fenced";
+    throw error;
+  }
+  // Only running steps were left: they may have ended meanwhile, each seeing this one still open
+  // (not committed yet). Looked at again now, so that one of the last completions ends the run.
+  if (othersRunning) await store.transaction((client) => finishIfDone(client, runId));
+  return "recorded";
 }
 
-/** Counts the step done for each dependent; those with nothing left to wait for are queued (unless the run was cancelled). */
-async function queueReady(
-  client: PoolClient,
-  schema: string,
-  runId: string,
-  dependents: string[],
-): Promise<void> {
-  await client.query(
-    {
-      name: `sluice_queue_ready_${schema}`,
-      text: `WITH ready AS (
-               UPDATE dispatch_steps d SET remaining = d.remaining - 1,
-                 state = CASE WHEN d.remaining = 1 THEN 'queued' ELSE d.state END
-               WHERE d.run_id = $1 AND d.step = ANY($2) AND d.state = 'blocked'
-               RETURNING d.step, d.queue, d.state
-             )
-             SELECT count(${schema}.add_job(
-               'sluice:' || ready.queue,
-               json_build_object('run', $1::text, 'step', ready.step, 'flow', r.flow,
-                 'version', r.version, 'hash', r.snapshot_hash),
-               max_attempts := 25, flags := ARRAY['snapshot:' || r.snapshot_hash]))
-             FROM ready JOIN dispatch_runs r ON r.run_id = $1
-             WHERE ready.state = 'queued' AND NOT r.cancel_requested`,
-    },
-    [runId, dependents],
+/** Thrown inside completeStep's transaction to roll it back when the attempt was fenced. */
+const FENCED = new Error("fenced");
+
+/**
+ * A step's end, one statement: the step done with its outcome (only with the current token), each
+ * dependent's count down (an index lookup each, by name) and a job for those with nothing left to wait
+ * for (unless the run was cancelled); and whether other steps of the run are still waiting or
+ * running. No row back: fenced.
+ */
+function stepDone(schema: string): string {
+  return `WITH mine AS (
+      UPDATE dispatch_steps SET state = 'done', outcome = $4, worker_id = NULL
+      WHERE run_id = $1 AND step = $2 AND token = $3 AND state = 'running'
+      RETURNING step
+    ), ready AS (
+      UPDATE dispatch_steps d SET remaining = d.remaining - 1,
+        state = CASE WHEN d.remaining = 1 THEN 'queued' ELSE d.state END
+      WHERE d.run_id = $1 AND d.step = ANY($5) AND d.state = 'blocked'
+        AND EXISTS (SELECT 1 FROM mine)
+      RETURNING d.step, d.queue, d.state
+    ), jobs AS (
+      SELECT ${schema}.add_job(
+        'sluice:' || ready.queue,
+        json_build_object('run', $1::text, 'step', ready.step, 'flow', r.flow,
+          'version', r.version, 'hash', r.snapshot_hash),
+        max_attempts := 25, flags := ARRAY['snapshot:' || r.snapshot_hash])
+      FROM ready JOIN dispatch_runs r ON r.run_id = $1
+      WHERE ready.state = 'queued' AND NOT r.cancel_requested
+    )
+    SELECT
+      EXISTS (
+        SELECT 1 FROM dispatch_steps WHERE run_id = $1 AND state IN ('blocked', 'queued')
+      ) AS waiting_left,
+      EXISTS (
+        SELECT 1 FROM dispatch_steps WHERE run_id = $1 AND state = 'running' AND step <> $2
+      ) AS running_left,
+      (SELECT count(*) FROM jobs) AS queued
+    FROM mine`;
+}
+
+/**
+ * Ends the run if none of its steps is open: under the run's row lock, so that of several last
+ * completions looking at once, one ends it (the others find its dispatch rows gone).
+ */
+async function finishIfDone(client: PoolClient, runId: string): Promise<void> {
+  const run = await client.query<{ cancel_requested: boolean }>(
+    "SELECT cancel_requested FROM dispatch_runs WHERE run_id = $1 FOR UPDATE",
+    [runId],
   );
+  if (run.rows.length === 0) return;
+  const open = await client.query(
+    "SELECT 1 FROM dispatch_steps WHERE run_id = $1 AND state <> 'done' LIMIT 1",
+    [runId],
+  );
+  if (open.rows.length > 0) return;
+  await finishRun(client, runId, run.rows[0]!.cancel_requested);
 }
 
-/** Records the run's end (by the engine's rule) and drops its dispatch rows. */
-async function finishRun(
-  client: PoolClient,
-  runId: string,
-  end: { cancelled: boolean; failed: number },
-): Promise<void> {
+/** Records the run's end (by the engine's rule: its first failure, if any) and drops its dispatch rows. */
+async function finishRun(client: PoolClient, runId: string, cancelled: boolean): Promise<void> {
   const current = await lockedRun(client, runId);
-  const failure = await client.query<{ first_failure: string | null }>(
-    "SELECT first_failure FROM dispatch_runs WHERE run_id = $1",
+  const failures = await client.query<{ record: string }>(
+    `SELECT s.record FROM dispatch_steps d JOIN step_runs s ON s.run_id = d.run_id AND s.step = d.step
+     WHERE d.run_id = $1 AND d.outcome = 'failed'`,
     [runId],
   );
   await client.query("DELETE FROM dispatch_steps WHERE run_id = $1", [runId]);
   await client.query("DELETE FROM dispatch_runs WHERE run_id = $1", [runId]);
   if (!current) return;
-  const status = runOutcome({
-    storeFailed: false,
-    cancelled: end.cancelled,
-    anyFailed: end.failed > 0,
-  });
+  const failed = failures.rows
+    .map((row) => JSON.parse(row.record) as StepRunRecord)
+    .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0));
+  const status = runOutcome({ storeFailed: false, cancelled, anyFailed: failed.length > 0 });
   const finishedAt = Date.now();
-  const error = failure.rows[0]?.first_failure
-    ? (JSON.parse(failure.rows[0].first_failure) as SerializedError | null)
-    : null;
   const next: RunRecord = {
     ...current,
     status,
@@ -322,6 +364,7 @@ async function finishRun(
     durationMs: finishedAt - current.startedAt,
   };
   if (status === "cancelled") next.reason = "cancelled";
+  const error = failed.find((step) => step.error)?.error;
   if (error) next.error = error;
   await replaceRun(client, next);
 }
@@ -333,13 +376,13 @@ async function finishRun(
  */
 export async function cancelDispatchedRun(store: PostgresStore, runId: string): Promise<boolean> {
   return store.transaction(async (client) => {
-    const run = await client.query<{ steps_left: number; failed: number }>(
-      "SELECT steps_left, failed FROM dispatch_runs WHERE run_id = $1 FOR UPDATE",
+    const run = await client.query(
+      "UPDATE dispatch_runs SET cancel_requested = true WHERE run_id = $1 RETURNING run_id",
       [runId],
     );
     if (run.rows.length === 0) return false;
     const stopped = await client.query<{ step: string }>(
-      `UPDATE dispatch_steps SET state = 'done'
+      `UPDATE dispatch_steps SET state = 'done', outcome = 'cancelled'
        WHERE run_id = $1 AND state IN ('blocked', 'queued') RETURNING step`,
       [runId],
     );
@@ -358,13 +401,7 @@ export async function cancelDispatchedRun(store: PostgresStore, runId: string): 
         })),
       );
     }
-    const left = run.rows[0]!.steps_left - steps.length;
-    await client.query(
-      "UPDATE dispatch_runs SET cancel_requested = true, steps_left = $2 WHERE run_id = $1",
-      [runId, left],
-    );
-    if (left === 0)
-      await finishRun(client, runId, { cancelled: true, failed: run.rows[0]!.failed });
+    await finishIfDone(client, runId);
     return true;
   });
 }

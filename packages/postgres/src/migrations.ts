@@ -177,34 +177,36 @@ CREATE INDEX notification_attempts_by_project ON notification_attempts (project,
   {
     version: 2,
     sql: `
--- Runs dispatched to workers (dispatch.ts): the flow and snapshot their steps need, the plan of the
--- steps to run (JSON, without params), and how many of them are not done.
+-- Runs dispatched to workers (dispatch.ts): the flow and snapshot their steps need, and whether a
+-- cancel was asked for.
 CREATE TABLE dispatch_runs (
   run_id text PRIMARY KEY,
   flow text NOT NULL,
   version text NOT NULL,
   snapshot_hash text NOT NULL,
-  plan text NOT NULL,
-  steps_left integer NOT NULL,
-  failed integer NOT NULL DEFAULT 0,
-  first_failure text,
   cancel_requested boolean NOT NULL DEFAULT false
 );
 
--- Each step to run: blocked (upstream not done), queued (its job is in the queue), running (token =
--- the attempt a worker holds; a completion with another token is refused) or done.
+-- Each step to run (its dependents are the graph's, which workers have): blocked (upstream not done),
+-- queued (its job is in the queue), running (token = the attempt a worker holds; a completion with
+-- another token is refused) or done.
 CREATE TABLE dispatch_steps (
   run_id text NOT NULL,
   step text NOT NULL,
   queue text NOT NULL,
   remaining integer NOT NULL,
-  dependents text[] NOT NULL,
+  -- The step as the run's plan has it (JSON, without params).
+  planned text NOT NULL,
   state text NOT NULL,
+  -- Once done: the step's status (the run's end reads its failures from it).
+  outcome text,
   token integer NOT NULL DEFAULT 0,
   worker_id text,
   PRIMARY KEY (run_id, step)
 );
 CREATE INDEX dispatch_steps_by_worker ON dispatch_steps (worker_id) WHERE worker_id IS NOT NULL;
+-- A run's open steps, found without reading its done ones (whether the run has ended).
+CREATE INDEX dispatch_steps_open ON dispatch_steps (run_id, state) WHERE state <> 'done';
 
 -- Live workers (sluice worker) and their heartbeats; a worker past its lease is swept by the others.
 CREATE TABLE workers (

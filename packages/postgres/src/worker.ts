@@ -17,7 +17,6 @@ import {
   resolveParams,
   serializeError,
   type PipelineGraph,
-  type PlannedStepData,
   type RunRecord,
   type StepRunRecord,
   type Stores,
@@ -26,11 +25,11 @@ import {
 } from "sluice/internal";
 import {
   completeStep,
-  dispatchedRun,
   installQueue,
   snapshotFlag,
   startStep,
   taskOf,
+  type StartedStep,
   type StepJobPayload,
 } from "./dispatch.js";
 import type { PostgresStore } from "./postgres-store.js";
@@ -69,12 +68,12 @@ export interface SluiceWorker {
 /** How long a refused step waits before it is offered again (to the workers that did not refuse its snapshot). */
 const REFUSED_RETRY_MS = 1_000;
 
+/** What a step needs of its run and flow. */
 interface RunContext {
   record: RunRecord;
   /** The module this worker loaded the flow from (a thread-isolated step imports it again). */
   source: { file: string; exportName: string };
   graph: PipelineGraph;
-  planned: Record<string, PlannedStepData>;
 }
 
 export async function startWorker(options: WorkerOptions): Promise<SluiceWorker> {
@@ -88,7 +87,8 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   const graphileIds: string[] = [];
   /** Running steps: `run/step` → its cancel. */
   const running = new Map<string, { runId: string; abort: AbortController }>();
-  const contexts = new Map<string, Promise<RunContext | undefined>>();
+  /** Records of runs this worker ran steps of, read once per run (what a step needs of them does not change). */
+  const runs = new Map<string, RunRecord>();
   /** Snapshots this worker refused: it takes no more jobs flagged with them. */
   const refused = new Set<string>();
 
@@ -106,41 +106,49 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     })),
   });
 
-  const contextOf = (runId: string, graph: PipelineGraph, source: RunContext["source"]) => {
-    let found = contexts.get(runId);
-    if (!found) {
-      found = loadContext(store, runId, graph, source);
-      found.catch(() => contexts.delete(runId));
-      contexts.set(runId, found);
-      // Kept while the run is likely to have more steps for this worker; a small bound on memory.
-      if (contexts.size > 64) contexts.delete(contexts.keys().next().value!);
-    }
-    return found;
-  };
-
   const task: Task = async (payload, helpers) => {
     const job = payload as StepJobPayload;
     const flow = options.flows.get(job.flow);
     if (!flow || flow.definition.hash !== job.hash) return refuse(store, job, flow, helpers, say);
-    const start = await startStep(store, job.run, job.step, workerId);
-    if (!start) return; // done already: a job left from before a sweep or a cancel
     const graph = flow.pipeline.graph();
-    const context = await contextOf(job.run, graph, {
-      file: flow.file,
-      exportName: flow.exportName,
+    const node = graph.byName.get(job.step);
+    const start = await startStep(store, {
+      runId: job.run,
+      step: job.step,
+      workerId,
+      upstream: node ? node.deps.map((dep) => graph.nodes[dep]!.name) : [],
+      withRun: !runs.has(job.run),
     });
-    if (!context) return;
+    if (!start) return; // done already: a job left from before a sweep or a cancel
+    if (start.run) {
+      runs.set(job.run, start.run);
+      // Kept while the run is likely to have more steps for this worker; a small bound on memory.
+      if (runs.size > 64) runs.delete(runs.keys().next().value!);
+    }
+    const context: RunContext = {
+      record: (start.run ?? runs.get(job.run))!,
+      source: { file: flow.file, exportName: flow.exportName },
+      graph,
+    };
     const key = `${job.run}/${job.step}`;
     const abort = new AbortController();
     running.set(key, { runId: job.run, abort });
     if (start.cancelled) abort.abort();
     try {
-      const record = await runOneStep(store, options.stores, context, job.step, abort.signal);
+      const record = await runOneStep(
+        store,
+        options.stores,
+        context,
+        job.step,
+        start,
+        abort.signal,
+      );
       const outcome = await completeStep(store, schema, {
         runId: job.run,
         token: start.token,
         record: record.record,
         completions: record.completions,
+        dependents: node ? node.dependents.map((index) => graph.nodes[index]!.name) : [],
       });
       if (outcome === "fenced")
         say(
@@ -233,36 +241,22 @@ async function refuse(
   });
 }
 
-async function loadContext(
-  store: PostgresStore,
-  runId: string,
-  graph: PipelineGraph,
-  source: RunContext["source"],
-): Promise<RunContext | undefined> {
-  const [dispatched, record] = await Promise.all([
-    dispatchedRun(store, runId),
-    store.findRun(runId),
-  ]);
-  if (!dispatched || !record) return undefined;
-  return { record, source, graph, planned: dispatched.planned };
-}
-
 /** The step, executed the engine's way; a problem before its body (its params, its upstream) fails it. */
 async function runOneStep(
   store: PostgresStore,
   stores: Stores,
   context: RunContext,
   step: string,
+  { planned, upstream }: StartedStep,
   signal: AbortSignal,
 ): ReturnType<typeof executeStepJob> {
   const { graph, record } = context;
   const node = graph.byName.get(step);
-  const planned = context.planned[step];
   try {
-    if (!node || !planned)
+    if (!node)
       throw new SluiceError(
         "store-corrupt",
-        `Run ${record.runId} has no planned step "${step}" in pipeline "${graph.pipeline}".`,
+        `Run ${record.runId} has step "${step}", which pipeline "${graph.pipeline}" has not.`,
       );
     const given = givenParams(record, graph, step);
     const params = resolveParams(graph, given.params, [node])[node.index]!;
@@ -272,7 +266,7 @@ async function runOneStep(
       step,
       planned: { ...planned, params },
       params,
-      upstream: await upstreamOf(store, record.runId, graph, node.index),
+      upstream: await upstreamOf(store, upstream, graph, node.index),
       stores,
       secretValues: given.secretValues,
       source: context.source,
@@ -286,9 +280,9 @@ async function runOneStep(
       record: {
         runId: record.runId,
         step,
-        identity: planned?.identity ?? step,
+        identity: planned.identity,
         status: "failed",
-        reason: planned?.reason ?? "missing-output",
+        reason: planned.reason,
         cached: false,
         attempts: 0,
         startedAt: now,
@@ -327,24 +321,16 @@ function givenParams(
   return { params, secretValues };
 }
 
-/** The records of the step's upstream steps (and the field hashes of those it reads fields of). */
+/** The step's upstream records as the engine reads them (with the field hashes of those it reads fields of). */
 async function upstreamOf(
   store: PostgresStore,
-  runId: string,
+  records: readonly StepRunRecord[],
   graph: PipelineGraph,
   index: number,
 ): Promise<Map<string, UpstreamRecord>> {
   const node = graph.nodes[index]!;
   const upstream = new Map<string, UpstreamRecord>();
-  if (node.deps.length === 0) return upstream;
-  const names = node.deps.map((dep) => graph.nodes[dep]!.name);
-  const rows = await store.query<{ record: string }>(
-    "SELECT record FROM step_runs WHERE run_id = $1 AND step = ANY($2)",
-    [runId, names],
-    "sluice_upstream_records",
-  );
-  for (const { record } of rows) {
-    const step = JSON.parse(record) as StepRunRecord;
+  for (const step of records)
     upstream.set(step.step, {
       status: step.status,
       reason: step.reason,
@@ -352,7 +338,6 @@ async function upstreamOf(
       ...(step.cacheKey === undefined ? {} : { cacheKey: step.cacheKey }),
       ...(step.fallback ? { fallback: true } : {}),
     });
-  }
   for (const input of node.inputs) {
     if (input.field === undefined) continue;
     const from = upstream.get(graph.nodes[input.from]!.name);

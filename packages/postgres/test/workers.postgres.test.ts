@@ -214,6 +214,7 @@ describe.runIf(PG_URL)("runs on workers", () => {
           attempts: 1,
         },
         completions: [],
+        dependents: ["afterSlow"],
       });
       expect(late).toBe("fenced");
     } finally {

@@ -1,7 +1,7 @@
 /**
  * A planned run as a stack's workers take it (@sluice/postgres): every planned step's first record
  * (a complete step succeeded and cached, the others pending), and for each step that must run, its
- * queue, how many of its upstream steps must finish before it is ready, and its dependents. Pure: the
+ * queue and how many of its upstream steps must finish before it is ready. Pure: the
  * counters are what the engine's ready queue keeps in memory (engine.ts), kept in the database instead.
  */
 import type { PipelineGraph } from "../core/index.js";
@@ -16,8 +16,6 @@ export interface DispatchedStep {
   queue: string;
   /** Upstream steps of this run not finished yet: the step is ready at 0. */
   remaining: number;
-  /** The run's steps that wait for this one. */
-  dependents: string[];
 }
 
 /** What a worker needs of a planned step: the plan without its params (they may hold secrets). */
@@ -58,9 +56,6 @@ export function dispatchPlan(runId: string, graph: PipelineGraph, plan: Plan): D
       step: planned.name,
       queue: node.def.queue ?? DEFAULT_QUEUE,
       remaining: node.deps.filter((dep) => toRun.has(dep)).length,
-      dependents: node.dependents
-        .filter((dependent) => toRun.has(dependent))
-        .map((dependent) => graph.nodes[dependent]!.name),
     });
   }
   return { records, steps, planned: plannedByName };

@@ -3,12 +3,19 @@
  * their records, then the same way to its end as in a whole run (runStep: the skip rules, the cache
  * check once its inputs are known, `when`, attempts and retries, the fallback, map items). The step's
  * final record and its completions are handed back instead of written, for the worker to commit in
- * one fenced transaction with the run's next steps; artifacts, logs and metrics are written as usual.
+ * one fenced transaction with the run's next steps, and its "running" record is the worker's to write
+ * (as it takes the attempt); artifacts, logs and metrics are written as usual.
  */
 import type { ArtifactRef } from "../artifacts/index.js";
 import { SluiceError, type PipelineGraph, type Reason, type StepStatus } from "../core/index.js";
 import type { PlannedStep } from "../planner/index.js";
-import type { Completion, CompletionStore, RunTrigger, StepRunRecord } from "../store/index.js";
+import type {
+  Completion,
+  CompletionStore,
+  RunStore,
+  RunTrigger,
+  StepRunRecord,
+} from "../store/index.js";
 import type { SluiceEventListener } from "./events.js";
 import type { Stores } from "./execute-options.js";
 import { RunState } from "./run-state.js";
@@ -69,7 +76,11 @@ export async function executeStepJob(job: StepJob): Promise<StepJobOutcome> {
     paramsByNode,
     params: {},
     secretValues: job.secretValues,
-    stores: { ...job.stores, completions: deferringPuts(job.stores.completions, completions) },
+    stores: {
+      ...job.stores,
+      runs: withoutRunningRecord(job.stores.runs),
+      completions: deferringPuts(job.stores.completions, completions),
+    },
     concurrency: 1,
     // Its inputs' records were committed before its job was queued: the "running" record need not be
     // waited for before the body (the final record is committed, fenced, by the caller).
@@ -138,6 +149,24 @@ class StepJobRun extends RunState {
   override resolveDone = (): void => undefined;
 
   protected override recordSettled(): void {}
+}
+
+/**
+ * The run store as the step sees it, without the step's "running" record: the caller records that
+ * when it takes the attempt (a worker, with the attempt's token), so it is not written twice.
+ */
+function withoutRunningRecord(store: RunStore): RunStore {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === "putSteps")
+        return (steps: readonly StepRunRecord[]) => {
+          const others = steps.filter((step) => step.status !== "running");
+          return others.length === 0 ? undefined : target.putSteps(others);
+        };
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 /** The completion store as the step sees it: reads go through; completions are kept for the caller to commit. */
