@@ -1,7 +1,8 @@
 // sluice's workers (issue 19) beside graphile-worker's own figures (bench/graphile.mjs), in one session:
 // W1-W3 (bench/dag.mjs) dispatched to 1, 2 and 4 `sluice worker` processes (concurrency 8 each) on one
 // PostgreSQL, as steps per second from the run's dispatch to its end (the run record's start and end),
-// and the pickup of a one-step run by idle workers (dispatch to the step's start, median of 20).
+// and the pickup of a one-step run by an idle worker (from a warm process, enqueue to the step's
+// start, median of 20: bench/workers-pickup.mjs).
 // Needs SLUICE_BENCH_PG (or SLUICE_TEST_PG). Standalone: `node bench/workers.mjs [sizes] [processes]`,
 // e.g. `node bench/workers.mjs 1000,10000 1,2,4`.
 import { spawn, spawnSync } from "node:child_process";
@@ -75,27 +76,15 @@ async function timedRun({ env, client, schema }) {
   return (record.finishedAt - record.startedAt) / 1000;
 }
 
-/** Dispatch to the step's start of one-step runs on idle workers, median of `samples`. */
-async function pickup(context, samples = 20) {
-  const latencies = [];
-  for (let i = 0; i < samples; i++) {
-    const run = spawnSync(
-      process.execPath,
-      [bin, "run", "../workload.mjs", "--json", "--force-all"],
-      { cwd, env: context.env, encoding: "utf8" },
-    );
-    if (run.status !== 0) throw new Error(run.stderr);
-    const { runId } = JSON.parse(run.stdout);
-    const rows = await context.client.query(
-      `SELECT r.record AS run, s.record AS step FROM ${context.schema}.runs r
-       JOIN ${context.schema}.step_runs s ON s.run_id = r.run_id WHERE r.run_id = $1`,
-      [runId],
-    );
-    latencies.push(
-      JSON.parse(rows.rows[0].step).startedAt - JSON.parse(rows.rows[0].run).startedAt,
-    );
-  }
-  return median(latencies);
+/** Enqueue to the step's start of one-step runs on an idle worker, from a warm process (workers-pickup.mjs). */
+async function pickup({ env }) {
+  const child = spawnSync(process.execPath, ["../workers-pickup.mjs", "20"], {
+    cwd,
+    env,
+    encoding: "utf8",
+  });
+  if (child.status !== 0) throw new Error(`pickup failed: ${child.stderr}`);
+  return Number(child.stdout.trim());
 }
 
 export async function measureWorkers({ sizes = [1000, 10000], processes = [1, 2, 4] } = {}) {

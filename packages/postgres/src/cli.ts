@@ -82,12 +82,16 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
     if (signals === 1) {
       say(`${signal}: taking no new steps; finishing the running ones (again to stop now).`);
       void worker.stop();
-    } else {
-      // Its steps are handed back by the sweep once its lease expires.
-      say(
-        `${signal} again: stopping now; running steps run again elsewhere after this worker's lease.`,
-      );
-      process.exit(EXIT.interrupted);
+    } else if (signals === 2) {
+      say(`${signal} again: stopping now; its running steps are handed back to the other workers.`);
+      void worker
+        .handBack()
+        .catch((error: unknown) =>
+          say(
+            `could not hand its steps back (${error instanceof Error ? error.message : String(error)}); they run again elsewhere after this worker's lease.`,
+          ),
+        )
+        .finally(() => process.exit(EXIT.interrupted));
     }
   };
   process.on("SIGTERM", onSignal);

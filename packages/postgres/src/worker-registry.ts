@@ -1,9 +1,11 @@
 /**
  * The workers of a stack, as the database knows them: registered at start, a heartbeat while alive
- * (which also tells a worker which of its runs were cancelled), gone at stop. Any worker sweeps those
+ * (which also tells a worker which of its runs were cancelled), gone at stop (handing its running
+ * steps back when it stops at once). Any worker sweeps those
  * past their lease: their graphile-worker jobs are unlocked and their steps' attempts given up (the
  * token moves on, so a finisher that was only slow is refused), and the steps run again elsewhere.
  */
+import type { PoolClient } from "pg";
 import type { WorkerInfo } from "sluice/internal";
 import type { PostgresStore } from "./postgres-store.js";
 
@@ -63,36 +65,73 @@ export async function sweepWorkers(
       [deadline],
     );
     if (dead.rows.length === 0) return [];
-    const ids = dead.rows.flatMap((row) => row.graphile_ids);
-    if (ids.length > 0) await client.query(`SELECT ${schema}.force_unlock_workers($1)`, [ids]);
-    const steps = await client.query<{ run_id: string; step: string; worker_id: string }>(
-      `UPDATE dispatch_steps s SET state = 'queued', token = token + 1, worker_id = NULL
-       FROM (SELECT run_id, step, worker_id FROM dispatch_steps
-             WHERE worker_id = ANY($1) AND state = 'running' FOR UPDATE) old
-       WHERE s.run_id = old.run_id AND s.step = old.step
-       RETURNING s.run_id, s.step, old.worker_id`,
-      [dead.rows.map((row) => row.worker_id)],
+    const lines = await releaseSteps(
+      client,
+      schema,
+      dead.rows,
+      (worker, step) =>
+        `worker ${worker} stopped answering (no heartbeat within its lease); step "${step}" runs again on another worker.`,
     );
-    const now = Date.now();
-    const logs = steps.rows.map((row) => ({
-      runId: row.run_id,
-      step: row.step,
-      time: now,
-      level: "warn",
-      message: `worker ${row.worker_id} stopped answering (no heartbeat within its lease); step "${row.step}" runs again on another worker.`,
-    }));
-    if (logs.length > 0)
-      await client.query(
-        `INSERT INTO logs (run_id, step, record) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
-        [logs.map((l) => l.runId), logs.map((l) => l.step), logs.map((l) => JSON.stringify(l))],
-      );
     return [
       ...dead.rows.map(
         (row) => `swept worker ${row.worker_id} on ${row.host}: no heartbeat within its lease.`,
       ),
-      ...logs.map((log) => `run ${log.runId}: ${log.message}`),
+      ...lines,
     ];
   });
+}
+
+/**
+ * A worker stopping at once (a second SIGTERM) hands its steps back: their attempts are given up
+ * (the token moves on) and their jobs unlocked, so other workers take them now, not after a lease.
+ */
+export async function handBack(
+  store: PostgresStore,
+  schema: string,
+  worker: { workerId: string; graphileIds: readonly string[] },
+): Promise<string[]> {
+  return store.transaction(async (client) => {
+    await client.query("DELETE FROM workers WHERE worker_id = $1", [worker.workerId]);
+    return releaseSteps(
+      client,
+      schema,
+      [{ worker_id: worker.workerId, graphile_ids: [...worker.graphileIds] }],
+      (id, step) => `worker ${id} stopped; step "${step}" runs again on another worker.`,
+    );
+  });
+}
+
+/** Gives up the running steps of these workers and unlocks their jobs; a log line in each run says so. */
+async function releaseSteps(
+  client: PoolClient,
+  schema: string,
+  workers: ReadonlyArray<{ worker_id: string; graphile_ids: string[] }>,
+  say: (worker: string, step: string) => string,
+): Promise<string[]> {
+  const ids = workers.flatMap((row) => row.graphile_ids);
+  if (ids.length > 0) await client.query(`SELECT ${schema}.force_unlock_workers($1)`, [ids]);
+  const steps = await client.query<{ run_id: string; step: string; worker_id: string }>(
+    `UPDATE dispatch_steps s SET state = 'queued', token = token + 1, worker_id = NULL
+     FROM (SELECT run_id, step, worker_id FROM dispatch_steps
+           WHERE worker_id = ANY($1) AND state = 'running' FOR UPDATE) old
+     WHERE s.run_id = old.run_id AND s.step = old.step
+     RETURNING s.run_id, s.step, old.worker_id`,
+    [workers.map((row) => row.worker_id)],
+  );
+  const now = Date.now();
+  const logs = steps.rows.map((row) => ({
+    runId: row.run_id,
+    step: row.step,
+    time: now,
+    level: "warn",
+    message: say(row.worker_id, row.step),
+  }));
+  if (logs.length > 0)
+    await client.query(
+      `INSERT INTO logs (run_id, step, record) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
+      [logs.map((l) => l.runId), logs.map((l) => l.step), logs.map((l) => JSON.stringify(l))],
+    );
+  return logs.map((log) => `run ${log.runId}: ${log.message}`);
 }
 
 export async function unregisterWorker(store: PostgresStore, workerId: string): Promise<void> {

@@ -33,7 +33,13 @@ import {
   type StepJobPayload,
 } from "./dispatch.js";
 import type { PostgresStore } from "./postgres-store.js";
-import { sweepWorkers, registerWorker, beat, unregisterWorker } from "./worker-registry.js";
+import {
+  beat,
+  handBack,
+  registerWorker,
+  sweepWorkers,
+  unregisterWorker,
+} from "./worker-registry.js";
 
 export interface WorkerOptions {
   store: PostgresStore;
@@ -61,6 +67,8 @@ export interface SluiceWorker {
   readonly workerId: string;
   /** Takes no new steps, lets running ones finish, then leaves. */
   stop(): Promise<void>;
+  /** Stops now: running steps are cancelled here and handed back to the other workers. */
+  handBack(): Promise<void>;
   /** Resolves when the worker has stopped. */
   readonly done: Promise<void>;
 }
@@ -204,11 +212,18 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
       clearInterval(heartbeat);
       await unregisterWorker(store, workerId).catch(() => undefined);
     })());
+  const giveBack = async () => {
+    stopping = true;
+    clearInterval(heartbeat);
+    // Given up first, then cancelled here: the cancelled attempts' ends are refused (fenced).
+    for (const line of await handBack(store, schema, { workerId, graphileIds })) say(line);
+    for (const entry of running.values()) entry.abort.abort();
+  };
   const done = runner.promise.then(
     () => stop(),
     () => stop(),
   );
-  return { workerId, stop, done };
+  return { workerId, stop, handBack: giveBack, done };
 }
 
 /** A step whose run needs code this worker does not have: said in the run's log and the step's record, then offered again later. */

@@ -279,6 +279,27 @@ describe.runIf(PG_URL)("runs on workers", () => {
     await until(() => runOf(stack, runId).status === "succeeded", { what: "the run to end" });
   });
 
+  it("hands a worker's running step back on a second SIGTERM: another worker runs it at once, the first attempt's end refused", async () => {
+    const stack = freshStack();
+    // A lease far longer than the test: only the hand-back can give the step to the second worker.
+    stack.env.SLUICE_WORKER_LEASE_MS = "600000";
+    const first = await startWorker(stack);
+    const runId = await slowRunStartedOn(stack, first);
+    const second = await startWorker(stack);
+    first.child.kill("SIGTERM");
+    await first.waitForStderr("taking no new steps");
+    first.child.kill("SIGTERM");
+    expect((await first.result).code).toBe(130);
+    await until(() => markedBy(stack, "slow").includes(second.child.pid!), {
+      what: "the slow step to run again on the second worker",
+    });
+    writeFileSync(join(stack.marks, "release"), "");
+    await until(() => runOf(stack, runId).status === "succeeded", { what: "the run to end" });
+    const slow = stepOf(runOf(stack, runId), "slow");
+    expect(slow.status).toBe("succeeded");
+    expect(cli(stack, ["logs", runId]).stdout).toContain('stopped; step "slow" runs again');
+  });
+
   it("refuses a step of a flow version the worker does not have, saying both versions, until a worker that has it runs it", async () => {
     const stack = freshStack();
     await startWorker(stack, [], "test/fixtures/workers-workspace-v2");
