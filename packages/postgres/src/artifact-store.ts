@@ -28,6 +28,7 @@ export class PostgresArtifactStore implements ArtifactStore {
     const rows = await this.store.query<{ bytes: Buffer }>(
       "SELECT bytes FROM artifacts WHERE hash = $1",
       [ref.hash],
+      "sluice_artifact_bytes",
     );
     const bytes = rows[0]?.bytes;
     if (!bytes || sha256(bytes) !== ref.hash) return undefined;

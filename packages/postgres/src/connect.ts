@@ -76,7 +76,12 @@ export async function openPool(options: PostgresOptions): Promise<pg.Pool> {
     connectionString: options.url,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: 10_000,
-    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    // Named (prepared) statements are sluice's hot ones, by primary key or over unnest() arrays: one
+    // generic plan each, instead of planning them again at every call.
+    options: [
+      "-c plan_cache_mode=force_generic_plan",
+      ...(options.schema ? [`-c search_path=${options.schema}`] : []),
+    ].join(" "),
   });
   // An idle connection the server drops (a restart) is replaced by the next query; this keeps the
   // pool's error from crashing the process meanwhile.

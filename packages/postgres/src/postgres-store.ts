@@ -289,6 +289,7 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
     const rows = await this.query<CompletionRow>(
       "SELECT record, invalidated_at FROM completions WHERE cache_key = $1",
       [cacheKey],
+      "sluice_find_completion",
     );
     return rows[0] ? completionOf(rows[0]) : undefined;
   }

@@ -23,12 +23,13 @@ export interface ArtifactRow {
 }
 
 export async function writeSteps(client: PoolClient, steps: StepRunRecord[]): Promise<void> {
-  await client.query(
-    `INSERT INTO step_runs (run_id, step, started_at, cache_key, output_hash, record)
+  await client.query({
+    name: "sluice_write_steps",
+    text: `INSERT INTO step_runs (run_id, step, started_at, cache_key, output_hash, record)
      SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[])
      ON CONFLICT (run_id, step) DO UPDATE SET started_at = excluded.started_at,
        cache_key = excluded.cache_key, output_hash = excluded.output_hash, record = excluded.record`,
-    [
+    values: [
       steps.map((s) => s.runId),
       steps.map((s) => s.step),
       steps.map((s) => s.startedAt ?? null),
@@ -36,7 +37,7 @@ export async function writeSteps(client: PoolClient, steps: StepRunRecord[]): Pr
       steps.map((s) => s.output?.hash ?? null),
       steps.map((s) => JSON.stringify(s)),
     ],
-  );
+  });
 }
 
 export async function writeLogs(client: PoolClient, logs: LogRecord[]): Promise<void> {
@@ -67,16 +68,26 @@ export async function writeCompletions(
   completions: Completion[],
 ): Promise<void> {
   const keys = completions.map((c) => c.cacheKey);
-  await client.query("DELETE FROM completion_links WHERE cache_key = ANY($1)", [keys]);
-  await client.query(
-    `INSERT INTO completions (cache_key, pipeline, step, identity, output_hash, run_id, created_at, invalidated_at, record)
-     SELECT k, p, s, i, o, r, c, NULL, rec
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])
-       AS t(k, p, s, i, o, r, c, rec)
-     ON CONFLICT (cache_key) DO UPDATE SET pipeline = excluded.pipeline, step = excluded.step,
-       identity = excluded.identity, output_hash = excluded.output_hash, run_id = excluded.run_id,
-       created_at = excluded.created_at, invalidated_at = NULL, record = excluded.record`,
-    [
+  const links = completions.flatMap((c) =>
+    linksOf(c).map((link) => ({ key: c.cacheKey, ...link })),
+  );
+  // One statement (one round trip): the old links go, the completions are saved, the new links added.
+  await client.query({
+    name: "sluice_write_completions",
+    text: `WITH gone AS (
+       DELETE FROM completion_links WHERE cache_key = ANY($1)
+     ), saved AS (
+       INSERT INTO completions (cache_key, pipeline, step, identity, output_hash, run_id, created_at, invalidated_at, record)
+       SELECT k, p, s, i, o, r, c, NULL, rec
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])
+         AS t(k, p, s, i, o, r, c, rec)
+       ON CONFLICT (cache_key) DO UPDATE SET pipeline = excluded.pipeline, step = excluded.step,
+         identity = excluded.identity, output_hash = excluded.output_hash, run_id = excluded.run_id,
+         created_at = excluded.created_at, invalidated_at = NULL, record = excluded.record
+     )
+     INSERT INTO completion_links (cache_key, kind, value)
+     SELECT * FROM unnest($9::text[], $10::text[], $11::text[])`,
+    values: [
       keys,
       completions.map((c) => c.pipeline),
       completions.map((c) => c.step),
@@ -85,17 +96,11 @@ export async function writeCompletions(
       completions.map((c) => c.runId),
       completions.map((c) => c.createdAt),
       completions.map(({ invalidatedAt: _dropped, ...record }) => JSON.stringify(record)),
+      links.map((l) => l.key),
+      links.map((l) => l.kind),
+      links.map((l) => l.value),
     ],
-  );
-  const links = completions.flatMap((c) =>
-    linksOf(c).map((link) => ({ key: c.cacheKey, ...link })),
-  );
-  if (links.length > 0)
-    await client.query(
-      `INSERT INTO completion_links (cache_key, kind, value)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
-      [links.map((l) => l.key), links.map((l) => l.kind), links.map((l) => l.value)],
-    );
+  });
 }
 
 /** Content-addressed: a row under a hash holds those bytes, unless they were damaged since. */
