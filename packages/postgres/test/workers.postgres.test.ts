@@ -17,10 +17,15 @@ import {
   type SluiceProcess,
 } from "../../../test/support/cli.js";
 import { tempDir } from "../../../test/support/temp-dir.js";
-import { until } from "../../../test/support/until.js";
+import { until as untilDefault, type UntilOptions } from "../../../test/support/until.js";
 import { PG_URL, dropSchema, freshSchema } from "../../../test/support/postgres.js";
 
 const workspace = "test/fixtures/workers-workspace";
+
+/** until() with a minute by default: worker and CLI processes on a loaded 2-core machine are slow. */
+function until<T>(probe: () => T | Promise<T>, options: UntilOptions) {
+  return untilDefault(probe, { timeoutMs: 60_000, intervalMs: 50, ...options });
+}
 const schemas: string[] = [];
 const started: SluiceProcess[] = [];
 
@@ -129,7 +134,8 @@ function stepOf(run: ReturnType<typeof runOf>, name: string) {
   return run.steps.find((step) => step.name === name)!;
 }
 
-describe.runIf(PG_URL)("runs on workers", () => {
+// Each test starts worker processes and runs the CLI many times: on a loaded 2-core machine, minutes.
+describe.runIf(PG_URL)("runs on workers", { timeout: 120_000 }, () => {
   it("dispatches a run to two workers and follows it to its end: outputs, retries, one record per step, the workers listed", async () => {
     const stack = freshStack();
     await Promise.all([startWorker(stack, ["-c", "2"]), startWorker(stack, ["-c", "2"])]);
@@ -321,7 +327,7 @@ describe.runIf(PG_URL)("runs on workers", () => {
     await startWorker(stack);
     await until(() => runOf(stack, runId).status === "succeeded", {
       what: "the run to end on a worker with its version",
-      timeoutMs: 25_000,
+      timeoutMs: 60_000,
     });
   });
 
