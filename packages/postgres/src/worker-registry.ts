@@ -12,14 +12,27 @@ import type { PostgresStore } from "./postgres-store.js";
 /** A worker as the database records it (sluice's WorkerInfo). */
 export type WorkerRecord = WorkerInfo;
 
-export async function registerWorker(
+/** What a worker registers as: itself, what it serves and the flows it has. */
+export type WorkerRegistration = Omit<
+  WorkerRecord,
+  "startedAt" | "heartbeatAt" | "stopping" | "running"
+> & { startedAt: number };
+
+/**
+ * Proves the worker alive (registering it again if a sweep removed it meanwhile: a worker that was only
+ * slow stays listed, with the ids its jobs are locked under); returns which of `runIds` were cancelled.
+ */
+export async function beat(
   store: PostgresStore,
-  worker: Omit<WorkerRecord, "startedAt" | "heartbeatAt" | "stopping" | "running">,
-): Promise<void> {
-  const now = Date.now();
+  worker: WorkerRegistration,
+  now: { graphileIds: readonly string[]; runIds: readonly string[]; stopping: boolean },
+): Promise<string[]> {
   await store.query(
-    `INSERT INTO workers (worker_id, host, pid, queues, concurrency, flows, started_at, heartbeat_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
+    `INSERT INTO workers (worker_id, host, pid, queues, concurrency, flows, started_at, heartbeat_at,
+       graphile_ids, stopping)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (worker_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at,
+       graphile_ids = excluded.graphile_ids, stopping = excluded.stopping`,
     [
       worker.workerId,
       worker.host,
@@ -27,28 +40,17 @@ export async function registerWorker(
       worker.queues,
       worker.concurrency,
       JSON.stringify(worker.flows),
-      now,
+      worker.startedAt,
+      Date.now(),
+      now.graphileIds,
+      now.stopping,
     ],
-  );
-}
-
-/** Proves the worker alive; returns which of `runIds` were cancelled. */
-export async function beat(
-  store: PostgresStore,
-  workerId: string,
-  graphileIds: readonly string[],
-  runIds: readonly string[],
-  stopping: boolean,
-): Promise<string[]> {
-  await store.query(
-    "UPDATE workers SET heartbeat_at = $2, graphile_ids = $3, stopping = $4 WHERE worker_id = $1",
-    [workerId, Date.now(), graphileIds, stopping],
     "sluice_worker_beat",
   );
-  if (runIds.length === 0) return [];
+  if (now.runIds.length === 0) return [];
   const rows = await store.query<{ run_id: string }>(
     "SELECT run_id FROM dispatch_runs WHERE run_id = ANY($1) AND cancel_requested",
-    [runIds],
+    [now.runIds],
   );
   return rows.map((row) => row.run_id);
 }

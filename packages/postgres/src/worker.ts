@@ -36,9 +36,9 @@ import type { PostgresStore } from "./postgres-store.js";
 import {
   beat,
   handBack,
-  registerWorker,
   sweepWorkers,
   unregisterWorker,
+  type WorkerRegistration,
 } from "./worker-registry.js";
 
 export interface WorkerOptions {
@@ -101,7 +101,7 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   const refused = new Set<string>();
 
   await installQueue(store, schema);
-  await registerWorker(store, {
+  const registration: WorkerRegistration = {
     workerId,
     host: hostname(),
     pid: process.pid,
@@ -112,7 +112,9 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
       version: flow.definition.version,
       hash: flow.definition.hash,
     })),
-  });
+    startedAt: Date.now(),
+  };
+  await beat(store, registration, { graphileIds, runIds: [], stopping: false });
 
   const task: Task = async (payload, helpers) => {
     const job = payload as StepJobPayload;
@@ -191,7 +193,7 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   const heartbeat = setInterval(() => {
     void (async () => {
       const runIds = [...new Set([...running.values()].map((entry) => entry.runId))];
-      const cancelled = await beat(store, workerId, graphileIds, runIds, stopping);
+      const cancelled = await beat(store, registration, { graphileIds, runIds, stopping });
       for (const entry of running.values())
         if (cancelled.includes(entry.runId) && !entry.abort.signal.aborted) {
           say(`run ${entry.runId} was cancelled: its steps here stop.`);

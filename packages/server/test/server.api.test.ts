@@ -78,6 +78,7 @@ describe("meta routes", () => {
         "/api/projects/{project}/schedules/{id}/pause",
         "/api/projects/{project}/schedules/{id}/resume",
         "/api/projects/{project}/schedules/{id}/trigger",
+        "/api/projects/{project}/workers",
         "/api/whoami",
       ].sort(),
     );
@@ -150,6 +151,8 @@ describe("access control", () => {
     expect(post.json.error.message).toContain("read-only");
     expect((await api(server, reader, "POST", `${P}/runs/x/cancel`)).status).toBe(403);
     expect((await api(server, reader, "POST", `${P}/runs/x/resume`)).status).toBe(403);
+    // A home folder's runs run in the server: no workers to list.
+    expect((await api(server, reader, "GET", `${P}/workers`)).json).toEqual({ workers: [] });
   });
 
   it("does not let one project's key see another project", async () => {

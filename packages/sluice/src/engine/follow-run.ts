@@ -23,8 +23,17 @@ export interface FollowOptions {
   cancel: () => Promise<unknown>;
   /** @defaultValue "all" */
   loadOutputs?: "all" | "ran";
-  /** @defaultValue 200 */
+  /** How often the run's record is read (whether it ended). @defaultValue 200 */
   pollMs?: number;
+}
+
+/**
+ * How often its steps and logs are read for the events: every poll for a small run; for a large one
+ * less often (reading 10,000 step records five times a second would load the database more than
+ * the workers do), at most every 2 s.
+ */
+function detailEveryMs(graph: PipelineGraph, pollMs: number): number {
+  return Math.min(2_000, Math.max(pollMs, graph.nodes.length / 5));
 }
 
 const ENDED = new Set(["succeeded", "failed", "cancelled"]);
@@ -47,6 +56,8 @@ function onlyStopsFollowing(reason: unknown): boolean {
 export async function followRun(options: FollowOptions): Promise<RunResult> {
   const { stores, runId, onEvent } = options;
   const pollMs = options.pollMs ?? 200;
+  const detailMs = detailEveryMs(options.graph, pollMs);
+  let detailAt = 0;
   const seen = new Map<string, string>();
   let logsSeen = 0;
   let started = false;
@@ -65,7 +76,8 @@ export async function followRun(options: FollowOptions): Promise<RunResult> {
     const run = await stores.runs.findRun(runId);
     if (!run) throw new Error(`Run ${runId} is not in the store.`);
     const ended = ENDED.has(run.status) || stopping;
-    if (onEvent || ended) {
+    if (ended || (onEvent && Date.now() - detailAt >= detailMs)) {
+      detailAt = Date.now();
       const detail = await stores.runs.getRun(runId);
       const steps = detail?.steps ?? [];
       if (onEvent) {
