@@ -76,18 +76,19 @@ export async function openPool(options: PostgresOptions): Promise<pg.Pool> {
     connectionString: options.url,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: 10_000,
-    // Named (prepared) statements are sluice's hot ones, by primary key or over unnest() arrays: one
-    // generic plan each, instead of planning them again at every call.
-    options: [
-      "-c plan_cache_mode=force_generic_plan",
-      ...(options.schema ? [`-c search_path=${options.schema}`] : []),
-    ].join(" "),
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   // An idle connection the server drops (a restart) is replaced by the next query; this keeps the
   // pool's error from crashing the process meanwhile.
   pool.on("error", () => undefined);
   // The same for a checked-out connection the server drops (graphile-worker shares this pool, and asks for it).
-  pool.on("connect", (client) => client.on("error", () => undefined));
+  pool.on("connect", (client) => {
+    client.on("error", () => undefined);
+    // Named (prepared) statements are sluice's hot ones, by primary key or over unnest() arrays: one
+    // generic plan each, instead of planning them again at every call. Sent first on each new
+    // connection (the client queues it before any other query); a server that refuses it plans as usual.
+    client.query("SET plan_cache_mode = force_generic_plan").catch(() => undefined);
+  });
   try {
     (await pool.connect()).release();
   } catch (error) {
