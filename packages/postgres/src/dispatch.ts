@@ -111,6 +111,7 @@ async function writeDispatch(
   const runId = record.runId;
   await store.transaction(async (client) => {
     if (run.adopt) await replaceQueued(client, record, run.adopt.claim);
+    else if (run.resume) await replaceEnded(client, record);
     else await client.query(INSERT_RUN, runValues(record));
     if (plan.records.length > 0) await writeSteps(client, plan.records);
     await client.query(
@@ -149,6 +150,22 @@ async function replaceQueued(client: PoolClient, record: RunRecord, claim: strin
     startedAt: queued.startedAt,
     ...(queued.trigger ? { trigger: queued.trigger } : {}),
   });
+}
+
+/** A run that ended (failed, cancelled) goes on: its record says running again, keeping how it was triggered. */
+async function replaceEnded(client: PoolClient, record: RunRecord): Promise<void> {
+  const ended = await lockedRun(client, record.runId);
+  if (!ended)
+    throw new SluiceError(
+      "not-found",
+      `No run ${record.runId} to resume. List runs with: sluice runs`,
+    );
+  if (ended.status === "running" || ended.status === "queued" || ended.status === "succeeded")
+    throw new SluiceError(
+      "conflict",
+      `Run ${record.runId} is ${ended.status}; only a failed or cancelled run is resumed.`,
+    );
+  await replaceRun(client, { ...record, ...(ended.trigger ? { trigger: ended.trigger } : {}) });
 }
 
 async function addJobs(

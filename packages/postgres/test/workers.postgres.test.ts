@@ -306,6 +306,25 @@ describe.runIf(PG_URL)("runs on workers", { timeout: 120_000 }, () => {
     expect(cli(stack, ["logs", runId]).stdout).toContain('stopped; step "slow" runs again');
   });
 
+  it("resumes a failed run on the workers under its id: finished steps reused, the failed one run again", async () => {
+    const stack = freshStack();
+    await startWorker(stack);
+    const failed = cli(stack, ["run", "pipelines.ts", "--pipeline", "resumable", "--json"]);
+    expect(failed.code, failed.stderr).toBe(1);
+    const { runId } = failed.json();
+    writeFileSync(join(stack.marks, "fixed"), "");
+    const resumed = cli(stack, ["resume", runId, "--json"]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const result = resumed.json();
+    expect(result.runId).toBe(runId);
+    expect(result.steps.load).toMatchObject({ status: "succeeded", cached: true });
+    expect(result.steps.fragile).toMatchObject({ status: "succeeded", cached: false });
+    expect(runOf(stack, runId).status).toBe("succeeded");
+    // A run that succeeded is not resumed again.
+    const again = cli(stack, ["resume", runId]);
+    expect(again.code).toBe(2);
+  });
+
   it("refuses a step of a flow version the worker does not have, saying both versions, until a worker that has it runs it", async () => {
     const stack = freshStack();
     await startWorker(stack, [], "test/fixtures/workers-workspace-v2");

@@ -61,6 +61,8 @@ export interface DispatchedRun {
   flow: DispatchedFlow;
   plan: DispatchPlan;
   adopt?: { claim: string };
+  /** The run exists and has ended (failed, cancelled): it is dispatched again under its id, its finished steps reused. */
+  resume?: boolean;
 }
 
 /** The flow a dispatched run's steps need: workers run them only with this snapshot loaded. */

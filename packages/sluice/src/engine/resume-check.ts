@@ -24,6 +24,12 @@ export function checkResumable(
       { runId, details: { owner: ownerName(run) } },
     );
   }
+  if ((run.status === "running" || run.status === "queued") && run.executor === "workers")
+    throw new SluiceError(
+      "conflict",
+      `Run ${runId} is still running on the stack's workers; wait for it to end, or cancel it first: sluice cancel ${runId}`,
+      { runId },
+    );
   if ((run.status === "running" || run.status === "queued") && !isOrphaned(run))
     throw ownedError(run);
   return run;

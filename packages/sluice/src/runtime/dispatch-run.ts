@@ -55,6 +55,7 @@ export async function enqueueRun(
     flow,
     plan: dispatchPlan(runId, graph, plan),
     ...(options.adopt ? { adopt: options.adopt } : {}),
+    ...(options.resume ? { resume: true } : {}),
   });
   return runId;
 }
