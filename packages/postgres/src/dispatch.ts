@@ -152,7 +152,10 @@ async function replaceQueued(client: PoolClient, record: RunRecord, claim: strin
   });
 }
 
-/** A run that ended (failed, cancelled) goes on: its record says running again, keeping how it was triggered. */
+/**
+ * A run that ended (failed, cancelled) goes on: its record says running again, keeping how it was
+ * triggered. (A server that resumes it records it `queued` first, under its own claim.)
+ */
 async function replaceEnded(client: PoolClient, record: RunRecord): Promise<void> {
   const ended = await lockedRun(client, record.runId);
   if (!ended)
@@ -160,7 +163,7 @@ async function replaceEnded(client: PoolClient, record: RunRecord): Promise<void
       "not-found",
       `No run ${record.runId} to resume. List runs with: sluice runs`,
     );
-  if (ended.status === "running" || ended.status === "queued" || ended.status === "succeeded")
+  if (ended.status === "running" || ended.status === "succeeded")
     throw new SluiceError(
       "conflict",
       `Run ${record.runId} is ${ended.status}; only a failed or cancelled run is resumed.`,

@@ -402,6 +402,10 @@ describe.runIf(PG_URL)("runs on workers", { timeout: 120_000 }, () => {
     });
     const again = await startServer();
     expect((await again.project.runs.get(lasting.runId)).status).toBe("succeeded");
+    // The run cancelled earlier, resumed through the API: dispatched again, it ends on the workers.
+    await again.project.runs.resume(cancelled.runId);
+    const resumed = await again.project.runs.wait(cancelled.runId);
+    expect(resumed.status).toBe("succeeded");
   });
 
   it("cancels a run on workers from any machine with sluice cancel", async () => {
