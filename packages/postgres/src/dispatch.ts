@@ -222,6 +222,8 @@ export async function startStep(
     workerId: string;
     upstream: readonly string[];
     withRun: boolean;
+    /** The graphile-worker job that runs it (a sweep deletes it when it gives the step away). */
+    jobId: string;
   },
 ): Promise<StartedStep | undefined> {
   const rows = await store.query<{
@@ -232,7 +234,7 @@ export async function startStep(
     run: string | null;
   }>(
     `WITH started AS (
-       UPDATE dispatch_steps d SET state = 'running', token = token + 1, worker_id = $3
+       UPDATE dispatch_steps d SET state = 'running', token = token + 1, worker_id = $3, job_id = $7
        FROM dispatch_runs r
        WHERE d.run_id = $1 AND d.step = $2 AND d.state IN ('queued', 'running') AND r.run_id = d.run_id
        RETURNING d.token, d.planned, r.cancel_requested AS cancelled
@@ -245,7 +247,15 @@ export async function startStep(
        ARRAY(SELECT record FROM step_runs WHERE run_id = $1 AND step = ANY($5)) AS upstream,
        CASE WHEN $6 THEN (SELECT record FROM runs WHERE run_id = $1) END AS run
      FROM started`,
-    [start.runId, start.step, start.workerId, Date.now(), [...start.upstream], start.withRun],
+    [
+      start.runId,
+      start.step,
+      start.workerId,
+      Date.now(),
+      [...start.upstream],
+      start.withRun,
+      start.jobId,
+    ],
     "sluice_start_step",
   );
   const row = rows[0];

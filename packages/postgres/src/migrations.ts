@@ -202,6 +202,8 @@ CREATE TABLE dispatch_steps (
   outcome text,
   token integer NOT NULL DEFAULT 0,
   worker_id text,
+  -- The graphile-worker job of the running attempt (deleted when a sweep gives the step away).
+  job_id bigint,
   PRIMARY KEY (run_id, step)
 );
 CREATE INDEX dispatch_steps_by_worker ON dispatch_steps (worker_id) WHERE worker_id IS NOT NULL;

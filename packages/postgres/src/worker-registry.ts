@@ -112,12 +112,29 @@ async function releaseSteps(
 ): Promise<string[]> {
   const ids = workers.flatMap((row) => row.graphile_ids);
   if (ids.length > 0) await client.query(`SELECT ${schema}.force_unlock_workers($1)`, [ids]);
+  // Each released step gets a new job, and its old one is deleted: a worker that was only slow would
+  // otherwise complete (delete) the old job after its attempt was refused, leaving the step no job;
+  // and an old job unlocked beside a new one would run the step twice.
   const steps = await client.query<{ run_id: string; step: string; worker_id: string }>(
-    `UPDATE dispatch_steps s SET state = 'queued', token = token + 1, worker_id = NULL
-     FROM (SELECT run_id, step, worker_id FROM dispatch_steps
-           WHERE worker_id = ANY($1) AND state = 'running' FOR UPDATE) old
-     WHERE s.run_id = old.run_id AND s.step = old.step
-     RETURNING s.run_id, s.step, old.worker_id`,
+    `WITH released AS (
+       UPDATE dispatch_steps s SET state = 'queued', token = token + 1, worker_id = NULL, job_id = NULL
+       FROM (SELECT run_id, step, worker_id, job_id FROM dispatch_steps
+             WHERE worker_id = ANY($1) AND state = 'running' FOR UPDATE) old
+       WHERE s.run_id = old.run_id AND s.step = old.step
+       RETURNING s.run_id, s.step, s.queue, old.worker_id, old.job_id
+     ), gone AS (
+       SELECT ${schema}.complete_jobs(ARRAY(SELECT job_id FROM released WHERE job_id IS NOT NULL))
+     ), requeued AS (
+       SELECT ${schema}.add_job(
+         'sluice:' || released.queue,
+         json_build_object('run', released.run_id, 'step', released.step, 'flow', r.flow,
+           'version', r.version, 'hash', r.snapshot_hash),
+         max_attempts := 25, flags := ARRAY['snapshot:' || r.snapshot_hash])
+       FROM released JOIN dispatch_runs r ON r.run_id = released.run_id
+     )
+     SELECT run_id, step, worker_id, (SELECT count(*) FROM gone) AS deleted,
+       (SELECT count(*) FROM requeued) AS queued
+     FROM released`,
     [workers.map((row) => row.worker_id)],
   );
   const now = Date.now();

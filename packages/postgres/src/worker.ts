@@ -128,6 +128,7 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
       workerId,
       upstream: node ? node.deps.map((dep) => graph.nodes[dep]!.name) : [],
       withRun: !runs.has(job.run),
+      jobId: helpers.job.id,
     });
     if (!start) return; // done already: a job left from before a sweep or a cancel
     if (start.run) {

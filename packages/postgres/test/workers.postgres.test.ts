@@ -243,6 +243,22 @@ describe.runIf(PG_URL)("runs on workers", { timeout: 120_000 }, () => {
     expect(logs).toContain("stopped answering");
   });
 
+  it("gives the step of a worker that stalled past its lease a new job: the stalled attempt's end is refused, and the step still runs to its end", async () => {
+    const stack = freshStack();
+    const stalled = await startWorker(stack);
+    // Serves another queue: it only sweeps.
+    await startWorker(stack, ["--queues", "other"]);
+    const runId = await slowRunStartedOn(stack, stalled);
+    stalled.child.kill("SIGSTOP");
+    await until(() => cli(stack, ["logs", runId]).stdout.includes("stopped answering"), {
+      what: "the stalled worker to be swept",
+    });
+    writeFileSync(join(stack.marks, "release"), "");
+    stalled.child.kill("SIGCONT");
+    await until(() => runOf(stack, runId).status === "succeeded", { what: "the run to end" });
+    expect(stepOf(runOf(stack, runId), "afterSlow").status).toBe("succeeded");
+  });
+
   it("cancels a run from the CLI that follows it: the step running in a worker stops, the run ends cancelled (exit 130)", async () => {
     const stack = freshStack();
     const worker = await startWorker(stack);
