@@ -380,6 +380,7 @@ async function finishRun(client: PoolClient, runId: string, cancelled: boolean):
     [runId],
   );
   await client.query("DELETE FROM dispatch_steps WHERE run_id = $1", [runId]);
+  await client.query("DELETE FROM dispatch_units WHERE run_id = $1", [runId]);
   await client.query("DELETE FROM dispatch_runs WHERE run_id = $1", [runId]);
   if (!current) return;
   const failed = failures.rows

@@ -225,6 +225,25 @@ CREATE TABLE workers (
 );
 `,
   },
+  {
+    version: 3,
+    sql: `
+-- A step's map items or dynamic children shared with the workers (units.ts): each unit open (its job
+-- queued), running (token = the claim a worker holds; a result with another token is refused) or done
+-- with its result (the records of its items or child, JSON). Dropped with the run's dispatch rows.
+CREATE TABLE dispatch_units (
+  run_id text NOT NULL,
+  step text NOT NULL,
+  key text NOT NULL,
+  input text NOT NULL,
+  state text NOT NULL,
+  token integer NOT NULL DEFAULT 0,
+  worker_id text,
+  result text,
+  PRIMARY KEY (run_id, step, key)
+);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

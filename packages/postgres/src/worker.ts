@@ -14,10 +14,14 @@ import {
   MASK,
   SluiceError,
   executeStepJob,
+  executeUnitJob,
   resolveParams,
   serializeError,
   type PipelineGraph,
   type RunRecord,
+  type ClaimedUnit,
+  type FanOut,
+  type UnitResult,
   type StepRunRecord,
   type Stores,
   type UpstreamRecord,
@@ -33,6 +37,7 @@ import {
   type StepJobPayload,
 } from "./dispatch.js";
 import type { PostgresStore } from "./postgres-store.js";
+import { claimUnit, finishUnit, unitFanOut, unitTaskOf, type UnitJobPayload } from "./units.js";
 import {
   beat,
   handBack,
@@ -100,6 +105,12 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   /** Snapshots this worker refused: it takes no more jobs flagged with them. */
   const refused = new Set<string>();
 
+  const remember = (record: RunRecord) => {
+    runs.set(record.runId, record);
+    // Kept while the run is likely to have more steps for this worker; a small bound on memory.
+    if (runs.size > 64) runs.delete(runs.keys().next().value!);
+  };
+
   await installQueue(store, schema);
   const registration: WorkerRegistration = {
     workerId,
@@ -131,11 +142,7 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
       jobId: helpers.job.id,
     });
     if (!start) return; // done already: a job left from before a sweep or a cancel
-    if (start.run) {
-      runs.set(job.run, start.run);
-      // Kept while the run is likely to have more steps for this worker; a small bound on memory.
-      if (runs.size > 64) runs.delete(runs.keys().next().value!);
-    }
+    if (start.run) remember(start.run);
     const context: RunContext = {
       record: (start.run ?? runs.get(job.run))!,
       source: { file: flow.file, exportName: flow.exportName },
@@ -145,6 +152,13 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     const abort = new AbortController();
     running.set(key, { runId: job.run, abort });
     if (start.cancelled) abort.abort();
+    const fanOut = unitFanOut(store, schema, {
+      runId: job.run,
+      workerId,
+      flow: { name: job.flow, version: job.version, hash: job.hash },
+      queue: node?.def.queue ?? DEFAULT_QUEUE,
+      leaseMs,
+    });
     try {
       const record = await runOneStep(
         store,
@@ -153,6 +167,7 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
         job.step,
         start,
         abort.signal,
+        fanOut,
       );
       const outcome = await completeStep(store, schema, {
         runId: job.run,
@@ -164,6 +179,34 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
       if (outcome === "fenced")
         say(
           `step ${job.step} of run ${job.run}: attempt ${start.token} was given to another worker meanwhile; its end is not recorded.`,
+        );
+    } finally {
+      running.delete(key);
+    }
+  };
+
+  /** A unit of a step's map items or dynamic children; a worker without the run's snapshot leaves it to the step's own. */
+  const unitTask: Task = async (payload) => {
+    const job = payload as UnitJobPayload;
+    const flow = options.flows.get(job.flow);
+    if (!flow || flow.definition.hash !== job.hash) return;
+    const unit = await claimUnit(store, job, workerId);
+    if (!unit) return; // taken by the step's own job or another worker
+    const graph = flow.pipeline.graph();
+    const key = `${job.run}/${job.step}#${job.key}`;
+    const abort = new AbortController();
+    running.set(key, { runId: job.run, abort });
+    try {
+      const record = runs.get(job.run) ?? (await runRecord(store, job.run));
+      if (!record) return;
+      remember(record);
+      const result = await runUnit(store, options.stores, graph, record, unit, abort.signal, {
+        file: flow.file,
+        exportName: flow.exportName,
+      });
+      if (!(await finishUnit(store, job.run, unit, result)))
+        say(
+          `unit ${job.key} of step ${job.step} (run ${job.run}) was given to another worker meanwhile; its end is not recorded.`,
         );
     } finally {
       running.delete(key);
@@ -182,7 +225,12 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     noHandleSignals: true,
     pollInterval: 1000,
     maxPoolSize: concurrency + 2,
-    taskList: Object.fromEntries(queues.map((queue) => [taskOf(queue), task])),
+    taskList: Object.fromEntries(
+      queues.flatMap((queue) => [
+        [taskOf(queue), task],
+        [unitTaskOf(queue), unitTask],
+      ]),
+    ),
     forbiddenFlags: () => [...refused],
     logger: new Logger(() => (level, message) => {
       if (level === "error") say(`queue: ${message}`);
@@ -267,6 +315,7 @@ async function runOneStep(
   step: string,
   { planned, upstream }: StartedStep,
   signal: AbortSignal,
+  fanOut: FanOut,
 ): ReturnType<typeof executeStepJob> {
   const { graph, record } = context;
   const node = graph.byName.get(step);
@@ -291,6 +340,7 @@ async function runOneStep(
       ...(record.project === undefined ? {} : { project: record.project }),
       ...(record.trigger === undefined ? {} : { trigger: record.trigger }),
       signal,
+      fanOut,
     });
   } catch (error) {
     const now = Date.now();
@@ -311,6 +361,61 @@ async function runOneStep(
       completions: [],
     };
   }
+}
+
+async function runRecord(store: PostgresStore, runId: string): Promise<RunRecord | undefined> {
+  const rows = await store.query<{ record: string }>("SELECT record FROM runs WHERE run_id = $1", [
+    runId,
+  ]);
+  return rows[0] && (JSON.parse(rows[0].record) as RunRecord);
+}
+
+/** A unit of the step's items or children, executed the engine's way, with what its step reads. */
+async function runUnit(
+  store: PostgresStore,
+  stores: Stores,
+  graph: PipelineGraph,
+  record: RunRecord,
+  unit: ClaimedUnit,
+  signal: AbortSignal,
+  source: { file: string; exportName: string },
+): Promise<UnitResult> {
+  const node = graph.byName.get(unit.step);
+  if (!node)
+    throw new SluiceError(
+      "store-corrupt",
+      `Run ${record.runId} has step "${unit.step}", which pipeline "${graph.pipeline}" has not.`,
+    );
+  const given = givenParams(record, graph, unit.step);
+  const params = resolveParams(graph, given.params, [node])[node.index]!;
+  // A dynamic step's body runs again to build the children: it reads the step's inputs.
+  const upstreamNames =
+    unit.input.kind === "child" ? node.deps.map((d) => graph.nodes[d]!.name) : [];
+  const rows =
+    upstreamNames.length === 0
+      ? []
+      : await store.query<{ record: string }>(
+          "SELECT record FROM step_runs WHERE run_id = $1 AND step = ANY($2)",
+          [record.runId, upstreamNames],
+        );
+  const upstreamRecords = rows.map((row) => JSON.parse(row.record) as StepRunRecord);
+  return executeUnitJob({
+    runId: record.runId,
+    graph,
+    step: unit.step,
+    params,
+    upstream:
+      unit.input.kind === "child"
+        ? await upstreamOf(store, upstreamRecords, graph, node.index)
+        : new Map(),
+    stores,
+    secretValues: given.secretValues,
+    source,
+    ...(record.project === undefined ? {} : { project: record.project }),
+    ...(record.trigger === undefined ? {} : { trigger: record.trigger }),
+    signal,
+    unit,
+  });
 }
 
 /**

@@ -243,6 +243,100 @@ describe.runIf(PG_URL)("runs on workers", { timeout: 120_000 }, () => {
     expect(logs).toContain("stopped answering");
   });
 
+  it("fans a map's items out to the workers: items run in two processes, each recorded, the output gathered in order; a rerun reuses them", async () => {
+    const stack = freshStack();
+    await Promise.all([startWorker(stack, ["-c", "2"]), startWorker(stack, ["-c", "2"])]);
+    const run = await sluiceAsync(["run", "pipelines.ts", "--pipeline", "mapFlow", "--json"], {
+      env: stack.env,
+      cwd: workspace,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const result = run.json();
+    expect(result.outputs.squares.outputs).toEqual(
+      Array.from({ length: 12 }, (_, i) => (i + 1) * (i + 1)),
+    );
+    expect(result.outputs.sumSquares).toBe(650);
+    // Every item ran once, in one of two processes (each item waits until items ran in two).
+    const itemMarks = readdirSync(stack.marks).filter((name) => name.startsWith("item"));
+    expect(itemMarks).toHaveLength(12);
+    expect(new Set(itemMarks.map((name) => name.split("-")[1])).size).toBe(2);
+    const shown = runOf(stack, result.runId);
+    const items = shown.steps.filter((step) => step.name.startsWith("squares["));
+    expect(items).toHaveLength(12);
+    expect(items.every((step) => step.status === "succeeded")).toBe(true);
+    const again = cli(stack, ["run", "pipelines.ts", "--pipeline", "mapFlow", "--json"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json().summary.ran).toEqual([]);
+    expect(readdirSync(stack.marks).filter((name) => name.startsWith("item"))).toHaveLength(12);
+  });
+
+  it("fans a dynamic step's children out to the workers, wave by wave, and gathers their outputs", async () => {
+    const stack = freshStack();
+    // One slot each: the worker running the dynamic step's own job takes no child jobs, so its
+    // second fit (the two wait for each other) can only run in the other worker.
+    await Promise.all([startWorker(stack, ["-c", "1"]), startWorker(stack, ["-c", "1"])]);
+    const run = await sluiceAsync(["run", "pipelines.ts", "--pipeline", "sweepFlow", "--json"], {
+      env: stack.env,
+      cwd: workspace,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const result = run.json();
+    expect(result.outputs.sweep).toEqual({
+      expanded: ["prep", "fit_a", "fit_b"],
+      outputs: { prep: 11, fit_a: 111, fit_b: 211 },
+    });
+    const fits = readdirSync(stack.marks).filter((name) => name.startsWith("child-"));
+    expect(fits).toHaveLength(2);
+    expect(new Set(fits.map((name) => name.split("-")[2])).size).toBe(2);
+    const shown = runOf(stack, result.runId);
+    expect(
+      shown.steps
+        .filter((step) => step.name.startsWith("sweep/"))
+        .map((step) => [step.name, step.status])
+        .sort(),
+    ).toEqual([
+      ["sweep/fit_a", "succeeded"],
+      ["sweep/fit_b", "succeeded"],
+      ["sweep/prep", "succeeded"],
+    ]);
+  });
+
+  it("offers a killed worker's map items again after its lease: the step's own job runs them, the run completes", async () => {
+    const stack = freshStack();
+    // One slot: the map step's own job holds it, so only the second worker takes item jobs.
+    const owner = await startWorker(stack, ["-c", "1"]);
+    const helper = await startWorker(stack, ["-c", "3"]);
+    const queued = cli(stack, ["run", "pipelines.ts", "--pipeline", "heldMap", "--no-wait"]);
+    expect(queued.code, queued.stderr).toBe(0);
+    const runId = queued.stdout.trim();
+    const heldBy = (pid: number) =>
+      readdirSync(stack.marks).filter(
+        (name) => name.startsWith("held") && name.endsWith(`-${pid}`),
+      );
+    await until(() => heldBy(helper.child.pid!).length === 3, {
+      what: "the helper worker to hold three items",
+    });
+    const lost = heldBy(helper.child.pid!).map((name) => name.split("-")[0]);
+    helper.child.kill("SIGKILL");
+    writeFileSync(join(stack.marks, "release"), "");
+    await until(() => runOf(stack, runId).status === "succeeded", { what: "the run to end" });
+    // The killed worker's items ran again, in the step's own worker.
+    for (const item of lost)
+      expect(existsSync(join(stack.marks, `${item}-${owner.child.pid}`))).toBe(true);
+    const output = cli(stack, [
+      "output",
+      "pipelines.ts",
+      "held",
+      "--pipeline",
+      "heldMap",
+      "--json",
+    ]);
+    expect(output.code, output.stderr).toBe(0);
+    expect(JSON.parse(output.stdout).outputs).toEqual(
+      Array.from({ length: 12 }, (_, i) => (i + 1) * 10),
+    );
+  });
+
   it("gives the step of a worker that stalled past its lease a new job: the stalled attempt's end is refused, and the step still runs to its end", async () => {
     const stack = freshStack();
     const stalled = await startWorker(stack);

@@ -10,6 +10,7 @@ import { AttemptControl, type Executor } from "../executors/index.js";
 import type { Stores } from "./execute-options.js";
 import { withStepConsole } from "./console-capture.js";
 import { retryDelay, sleep } from "./retry.js";
+import type { FanOut } from "./fan-out.js";
 
 /** What the instances a step runs inside itself (a map's items, a dynamic step's children) need of the run. */
 export interface ChildRun {
@@ -27,6 +28,8 @@ export interface ChildRun {
   loggerOf(name: string): StepLogger;
   /** Whether console output in a child's body is recorded as the child's log (the run's `captureConsole`). */
   captureConsole: boolean;
+  /** On a stack's workers: where the step shares its items or children with the other workers. */
+  fanOut?: FanOut;
 }
 
 /** One child body to run, with its retry policy and per-attempt timeout. */

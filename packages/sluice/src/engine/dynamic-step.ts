@@ -4,6 +4,11 @@
  * error), in dependency order and in parallel where they can. Each child's cache key covers the
  * parent's key, its own name and code and its inputs' content, so a rerun or resume of the same
  * parent reuses the children that finished. The parent's output is the children's outputs by name.
+ *
+ * On a stack's workers (run.fanOut) the children are shared, a unit each (fan-out.ts), in waves: those
+ * whose inputs have ended are published, run by any worker serving the step's queue (which runs the
+ * dynamic body again to build them: it must build the same steps from the same inputs) and by the
+ * step's own job, then the next wave.
  */
 import {
   contentHashOf,
@@ -26,6 +31,7 @@ import {
 } from "../core/index.js";
 import type { CompletionSummary, StepRunRecord } from "../store/index.js";
 import { ChildAttempts, type ChildRun } from "./child-run.js";
+import { workThrough, type ChildUnitInput, type FanOut } from "./fan-out.js";
 
 export interface Expansion extends ChildRun {
   /** The dynamic step's own cache key: part of every child's. */
@@ -65,6 +71,29 @@ export async function runExpansion(
   run: Expansion,
   steps: AnyStep[],
 ): Promise<{ expanded: string[]; outputs: Record<string, unknown> }> {
+  const graph = childGraph(run, steps);
+  const known = new Map<string, CompletionSummary>();
+  const childStep = `${run.step}/`;
+  for (const summary of await run.stores.completions.completionsOf(run.pipeline))
+    if (summary.step.startsWith(childStep)) known.set(summary.cacheKey, summary);
+  const lookup = (key: string) => known.get(key);
+  const { failures, outputs } = run.fanOut
+    ? await shareChildren(run, graph, lookup, run.fanOut)
+    : await runChildrenHere(run, graph, lookup);
+  if (run.control.aborted) throw run.control.reason;
+  if (failures.length > 0) {
+    const first = failures[0]!;
+    throw new SluiceError(
+      "step-failed",
+      `dynamic step "${run.step}": ${failures.length} of its ${graph.nodes.length} steps failed; first "${first.step}": ${first.error.message}`,
+      { step: run.step, retryable: false, details: { failures } },
+    );
+  }
+  return { expanded: graph.nodes.map((n) => n.name), outputs };
+}
+
+/** The graph of the steps a dynamic step returned (which take no params). */
+export function childGraph(run: Pick<Expansion, "pipeline" | "step">, steps: AnyStep[]): Graph {
   const graph = buildGraph(`${run.pipeline}/${run.step}`, steps);
   for (const node of graph.nodes) {
     if (node.def.paramNames.length > 0) {
@@ -75,13 +104,28 @@ export async function runExpansion(
       );
     }
   }
-  const known = new Map<string, CompletionSummary>();
-  const childStep = `${run.step}/`;
-  for (const summary of await run.stores.completions.completionsOf(run.pipeline))
-    if (summary.step.startsWith(childStep)) known.set(summary.cacheKey, summary);
+  return graph;
+}
+
+type Graph = ReturnType<typeof buildGraph>;
+/** A child's stored completion by cache key, if any. */
+type KnownCompletion = (cacheKey: string) => MaybePromise<CompletionSummary | undefined>;
+type ChildValue = { value: unknown; hash: string } | undefined;
+
+interface ChildrenOutcome {
+  failures: Array<{ step: string; error: SerializedError }>;
+  outputs: Record<string, unknown>;
+}
+
+/** Every child in this process, each as soon as its inputs are there. */
+async function runChildrenHere(
+  run: Expansion,
+  graph: Graph,
+  known: KnownCompletion,
+): Promise<ChildrenOutcome> {
   const attempts = new ChildAttempts(run);
-  const values = new Map<number, Promise<{ value: unknown; hash: string } | undefined>>();
-  const failures: Array<{ step: string; error: SerializedError }> = [];
+  const values = new Map<number, Promise<ChildValue>>();
+  const failures: ChildrenOutcome["failures"] = [];
   const outputs: Record<string, unknown> = {};
   for (const node of graph.nodes) {
     values.set(
@@ -89,17 +133,7 @@ export async function runExpansion(
       Promise.all(node.deps.map((dep) => values.get(dep)!)).then(async (upstream) => {
         const name = `${run.step}/${node.name}`;
         if (upstream.some((u) => u === undefined) || run.control.aborted) {
-          await run.stores.runs.putSteps([
-            {
-              runId: run.runId,
-              step: name,
-              identity: name,
-              status: "skipped",
-              reason: run.control.aborted ? "cancelled" : "upstream-failed",
-              cached: false,
-              attempts: 0,
-            },
-          ]);
+          await run.stores.runs.putSteps([skippedChild(run, name)]);
           return undefined;
         }
         const outcome = await runChild(run, attempts, node, name, values, known);
@@ -114,16 +148,148 @@ export async function runExpansion(
     );
   }
   await Promise.all(values.values());
-  if (run.control.aborted) throw run.control.reason;
-  if (failures.length > 0) {
-    const first = failures[0]!;
+  return { failures, outputs };
+}
+
+function skippedChild(run: Expansion, name: string): StepRunRecord {
+  return {
+    runId: run.runId,
+    step: name,
+    identity: name,
+    status: "skipped",
+    reason: run.control.aborted ? "cancelled" : "upstream-failed",
+    cached: false,
+    attempts: 0,
+  };
+}
+
+/** The children shared with the workers, wave by wave: each wave those whose inputs have all ended. */
+async function shareChildren(
+  run: Expansion,
+  graph: Graph,
+  known: KnownCompletion,
+  fanOut: FanOut,
+): Promise<ChildrenOutcome> {
+  await fanOut.clear(run.step);
+  const ended = new Map<number, { ref: ArtifactRef; value?: unknown; here: boolean } | undefined>();
+  const failures: ChildrenOutcome["failures"] = [];
+  const heldHere = new Map<string, unknown>();
+  while (ended.size < graph.nodes.length && !run.control.aborted) {
+    const wave = graph.nodes.filter(
+      (node) => !ended.has(node.index) && node.deps.every((dep) => ended.has(dep)),
+    );
+    const units: Array<{ key: string; input: ChildUnitInput }> = [];
+    for (const node of wave) {
+      if (node.deps.some((dep) => ended.get(dep) === undefined)) {
+        await run.stores.runs.putSteps([skippedChild(run, `${run.step}/${node.name}`)]);
+        ended.set(node.index, undefined);
+        continue;
+      }
+      const deps: ChildUnitInput["deps"] = {};
+      for (const dep of node.deps) {
+        const ref = ended.get(dep)!.ref;
+        deps[graph.nodes[dep]!.name] = { ref, hash: ref.hash };
+      }
+      units.push({
+        key: node.name,
+        input: { kind: "child", fingerprint: node.def.fingerprint, parentKey: run.parentKey, deps },
+      });
+    }
+    if (units.length === 0) continue;
+    await fanOut.publish(run.step, units);
+    const ranHere = new Set<string>();
+    const results = await workThrough(
+      fanOut,
+      run.step,
+      run.control,
+      async (unit) => {
+        const node = graph.byName.get(unit.key);
+        const input = unit.input as ChildUnitInput;
+        const outcome = await runChildUnit(run, graph, node, unit.key, input, known);
+        if (!outcome.error) heldHere.set(unit.key, outcome.value);
+        return { records: [outcome.record] };
+      },
+      ranHere,
+    );
+    for (const { key } of units) {
+      const node = graph.byName.get(key)!;
+      const record = results.get(key)?.records[0];
+      if (record?.status === "succeeded" && record.output) {
+        ended.set(node.index, { ref: record.output, here: ranHere.has(key) });
+      } else {
+        ended.set(node.index, undefined);
+        failures.push({
+          step: key,
+          error: record?.error ?? { code: "step-failed", message: "no outcome recorded" },
+        });
+      }
+    }
+  }
+  const outputs: Record<string, unknown> = {};
+  for (const node of graph.nodes) {
+    const child = ended.get(node.index);
+    if (!child) continue;
+    outputs[node.name] = child.here
+      ? heldHere.get(node.name)
+      : await readChild(run, child.ref, node);
+  }
+  return { failures, outputs };
+}
+
+async function readChild(run: Expansion, ref: ArtifactRef, node: GraphNode): Promise<unknown> {
+  const encoded = await run.stores.artifacts.get(ref);
+  if (!encoded)
     throw new SluiceError(
+      "store-corrupt",
+      `dynamic step "${run.step}": the output of "${node.name}" (${ref.hash}) is missing from the artifact store.`,
+      { step: run.step, runId: run.runId },
+    );
+  return decodeValue(encoded, node.def.serializer);
+}
+
+/**
+ * One child, as a unit (on the step's own job or another worker): its inputs read from their
+ * children's outputs, then run (or reused) and its record written.
+ */
+export async function runChildUnit(
+  run: Expansion,
+  graph: Graph,
+  node: GraphNode | undefined,
+  key: string,
+  input: ChildUnitInput,
+  known: KnownCompletion,
+): Promise<ChildResult> {
+  const name = `${run.step}/${key}`;
+  if (node?.def.fingerprint !== input.fingerprint) {
+    const error = new SluiceError(
       "step-failed",
-      `dynamic step "${run.step}": ${failures.length} of its ${graph.nodes.length} steps failed; first "${first.step}": ${first.error.message}`,
-      { step: run.step, retryable: false, details: { failures } },
+      `dynamic step "${run.step}": its body built ${node ? `a different "${key}"` : `no step "${key}"`} on this worker, unlike on the step's own; a dynamic step must build the same steps from the same inputs.`,
+      { step: name, retryable: false },
+    );
+    const { stack: _stack, ...serialized } = serializeError(error);
+    const record = { ...skippedChild(run, name), status: "failed" as const, error: serialized };
+    await run.stores.runs.putSteps([record]);
+    return { record, error: serialized };
+  }
+  const values = new Map<number, Promise<ChildValue>>();
+  for (const dep of node.deps) {
+    const upstream = graph.nodes[dep]!;
+    const given = input.deps[upstream.name]!;
+    values.set(
+      dep,
+      readChild(run, given.ref, upstream).then((value) => ({ value, hash: given.hash })),
     );
   }
-  return { expanded: graph.nodes.map((n) => n.name), outputs };
+  const outcome = await runChild(
+    { ...run, parentKey: input.parentKey },
+    new ChildAttempts(run),
+    node,
+    name,
+    values,
+    known,
+  );
+  await run.stores.runs.putSteps([outcome.record]);
+  return outcome;
 }
 
 async function runChild(
@@ -131,8 +297,8 @@ async function runChild(
   attempts: ChildAttempts,
   node: GraphNode,
   name: string,
-  values: ReadonlyMap<number, Promise<{ value: unknown; hash: string } | undefined>>,
-  known: ReadonlyMap<string, CompletionSummary>,
+  values: ReadonlyMap<number, Promise<ChildValue>>,
+  known: KnownCompletion,
 ): Promise<ChildResult> {
   const args: Record<string, unknown> = { params: {} };
   const hashes: Record<string, string> = {};
@@ -167,7 +333,8 @@ async function runChild(
   };
   const end = (extra: Partial<StepRunRecord>) =>
     Object.assign(record, extra, { finishedAt: Date.now(), durationMs: Date.now() - startedAt });
-  const summary = known.get(cacheKey);
+  const found = known(cacheKey);
+  const summary = isPromise(found) ? await found : found;
   if (summary && summary.invalidatedAt === undefined) {
     const encoded = await run.stores.artifacts.get(summary.output);
     if (encoded)

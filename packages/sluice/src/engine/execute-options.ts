@@ -16,6 +16,7 @@ import type { SluiceEventListener } from "./events.js";
 import type { LimitSlot } from "./limits.js";
 import type { DispatchPlan } from "./dispatch-plan.js";
 import type { ChildRunsTarget } from "./step-context.js";
+import type { FanOut } from "./fan-out.js";
 
 /**
  * When a step's body may run. "strict": only once its inputs' records (output, completion) are
@@ -112,4 +113,6 @@ export interface ExecuteOptions {
   flow?: { version: string; hash: string };
   /** What started the run, recorded with it. @defaultValue { kind: "manual" } */
   trigger?: RunTrigger;
+  /** On a stack's workers: map items and dynamic children are shared with the other workers through it. */
+  fanOut?: FanOut;
 }

@@ -1,6 +1,16 @@
 /** Engine: runs a plan (ready queue, concurrency, retries, timeouts, cancel, when, fallbacks) and records it. */
 export { executeRun } from "./engine.js";
 export { executeStepJob } from "./step-job.js";
+export { executeUnitJob } from "./unit-job.js";
+export type { UnitJob } from "./unit-job.js";
+export type {
+  ChildUnitInput,
+  ClaimedUnit,
+  FanOut,
+  MapUnitInput,
+  UnitInput,
+  UnitResult,
+} from "./fan-out.js";
 export { DEFAULT_QUEUE, dispatchPlan } from "./dispatch-plan.js";
 export type { DispatchedStep, DispatchPlan, PlannedStepData } from "./dispatch-plan.js";
 export type { StepJob, StepJobOutcome, UpstreamRecord } from "./step-job.js";

@@ -5,6 +5,9 @@
  * resumed run redoes only the items not finished. Items run `concurrency` at a time. A synchronous
  * body is called without promises in between (thousands of trivial items cost little), with a pause
  * every few hundred items so that commits, timers and cancellation get their turn.
+ *
+ * On a stack's workers (run.fanOut) the items not reused are shared: published in units (fan-out.ts),
+ * run by any worker serving the step's queue and by the step's own job, then gathered here.
  */
 import { mapSucceeds } from "./transitions.js";
 import {
@@ -27,6 +30,7 @@ import {
 } from "../core/index.js";
 import type { CompletionSummary, StepRunRecord } from "../store/index.js";
 import { ChildAttempts, type ChildOutcome, type ChildRun } from "./child-run.js";
+import { chunked, workThrough, type FanOut, type MapUnitInput } from "./fan-out.js";
 
 export interface MapRun extends ChildRun {
   spec: MapSpec;
@@ -56,12 +60,65 @@ export async function runMap(run: MapRun, items: unknown): Promise<MapResult<unk
   }
   const map = new MapExecution(run, items);
   await map.loadKnown();
-  await Promise.all(
-    Array.from({ length: Math.min(run.spec.concurrency, Math.max(items.length, 1)) }, () =>
-      map.worker(),
-    ),
-  );
+  if (run.fanOut && items.length > 0) await shareItems(map, run, items, run.fanOut);
+  else await map.runItems();
   return map.finish();
+}
+
+/** Items are shared in at most this many units: enough to spread over many workers, few enough that a unit's overhead stays small. */
+const MOST_UNITS = 128;
+
+/** Reuses what it can here, then shares the other items with the workers and gathers their results. */
+async function shareItems(
+  map: MapExecution,
+  run: MapRun,
+  items: unknown[],
+  fanOut: FanOut,
+): Promise<void> {
+  await fanOut.clear(run.step);
+  const { reused, fresh } = map.split();
+  await map.runItems(reused);
+  const units = await Promise.all(
+    chunked(fresh, MOST_UNITS).map(async (indices, n) => {
+      const encoded = await encodeValue(
+        indices.map((index) => items[index]),
+        `${run.step}[]`,
+      );
+      await run.stores.artifacts.put(encoded);
+      const input: MapUnitInput = {
+        kind: "map",
+        indices,
+        items: refOf(encoded),
+        paramsHash: run.paramsHash,
+      };
+      return { key: String(n), input };
+    }),
+  );
+  if (units.length === 0) return;
+  await fanOut.publish(run.step, units);
+  const ranHere = new Set<string>();
+  const results = await workThrough(
+    fanOut,
+    run.step,
+    run.control,
+    async (unit) => ({ records: await map.runItems((unit.input as MapUnitInput).indices) }),
+    ranHere,
+  );
+  for (const [key, result] of results) if (!ranHere.has(key)) await map.absorb(result.records);
+}
+
+/**
+ * A unit of a map's items taken by a worker (unit-job.ts): `items` are the unit's, in the order of
+ * `indices`. Their records are written as they end, as in a whole map, and handed back.
+ */
+export async function runMapUnit(
+  run: MapRun,
+  indices: readonly number[],
+  items: readonly unknown[],
+): Promise<StepRunRecord[]> {
+  const all: unknown[] = [];
+  indices.forEach((index, n) => (all[index] = items[n]));
+  return new MapExecution(run, all).runItems(indices);
 }
 
 class MapExecution {
@@ -69,6 +126,9 @@ class MapExecution {
   private readonly errors: Array<{ index: number; error: SerializedError }> = [];
   private cached = 0;
   private next = 0;
+  /** The indices to run (all items when undefined), and the records of those run, for a unit's result. */
+  private order: readonly number[] | undefined;
+  private ran: StepRunRecord[] = [];
   /** Writes are queued, not waited for one by one (the store group-commits them); finish() waits for all. */
   private readonly writes = new Set<Promise<void>>();
   /** The item completions stored so far, read once instead of looked up per item. */
@@ -89,14 +149,70 @@ class MapExecution {
       if (summary.step === itemStep) this.known.set(summary.cacheKey, summary);
   }
 
-  async worker(): Promise<void> {
+  /** Runs the items at `order` (all when undefined), `concurrency` at a time; their records once written. */
+  async runItems(order?: readonly number[]): Promise<StepRunRecord[]> {
+    this.order = order;
+    this.next = 0;
+    this.ran = [];
+    const count = order ? order.length : this.items.length;
+    await Promise.all(
+      Array.from({ length: Math.min(this.run.spec.concurrency, Math.max(count, 1)) }, () =>
+        this.worker(),
+      ),
+    );
+    await Promise.all(this.writes);
+    return this.ran;
+  }
+
+  /** The indices of items with a completion to reuse, and of the others. */
+  split(): { reused: number[]; fresh: number[] } {
+    const reused: number[] = [];
+    const fresh: number[] = [];
+    this.items.forEach((item, index) => {
+      const key = this.cacheKeyOf(contentHashOf(item));
+      const summary = key === undefined ? undefined : this.known.get(key);
+      (summary && summary.invalidatedAt === undefined ? reused : fresh).push(index);
+    });
+    return { reused, fresh };
+  }
+
+  /** Takes in the records of items another worker ran: their outputs read back, their errors kept. */
+  async absorb(records: readonly StepRunRecord[]): Promise<void> {
+    const prefix = this.run.step.length + 1;
+    await Promise.all(
+      records.map(async (record) => {
+        const index = Number(record.step.slice(prefix, -1));
+        if (record.cached) this.cached++;
+        if (record.error || !record.output) {
+          this.errors.push({
+            index,
+            error: record.error ?? { code: "step-failed", message: "no output recorded" },
+          });
+          return;
+        }
+        const encoded = await this.run.stores.artifacts.get(record.output);
+        if (!encoded)
+          throw new SluiceError(
+            "store-corrupt",
+            `map "${this.run.step}": the output of item ${index} (${record.output.hash}) is missing from the artifact store.`,
+            { step: this.run.step, runId: this.run.runId },
+          );
+        this.outputs[index] = await decodeValue(encoded);
+      }),
+    );
+  }
+
+  private async worker(): Promise<void> {
     let sinceYield = 0;
-    while (this.next < this.items.length && !this.run.control.aborted) {
-      const index = this.next++;
+    const { order } = this;
+    const count = order ? order.length : this.items.length;
+    while (this.next < count && !this.run.control.aborted) {
+      const index = order ? order[this.next++]! : this.next++;
       const pending = this.item(index);
       const outcome = isPromise(pending) ? await pending : pending;
       // Each item's record is written when it ends, so `sluice show` and a crash see every finished item.
       this.track(this.run.stores.runs.putSteps([outcome.record]));
+      this.ran.push(outcome.record);
       if (outcome.error) this.errors.push({ index, error: outcome.error });
       else this.outputs[index] = outcome.value;
       if (outcome.record.cached) this.cached++;
@@ -151,22 +267,19 @@ class MapExecution {
     );
   }
 
+  private cacheKeyOf(itemHash: string | undefined): string | undefined {
+    const { run } = this;
+    return itemHash === undefined
+      ? undefined
+      : hashParts(["map-item", run.pipeline, run.step, run.fingerprint, run.paramsHash, itemHash]);
+  }
+
   /** One item: its output reused from an earlier run, or computed (with retries) and stored. */
   private item(index: number): MaybePromise<ItemOutcome> {
     const { run } = this;
     const item = this.items[index];
     const itemHash = contentHashOf(item);
-    const cacheKey =
-      itemHash === undefined
-        ? undefined
-        : hashParts([
-            "map-item",
-            run.pipeline,
-            run.step,
-            run.fingerprint,
-            run.paramsHash,
-            itemHash,
-          ]);
+    const cacheKey = this.cacheKeyOf(itemHash);
     const record: StepRunRecord = {
       runId: run.runId,
       step: `${run.step}[${index}]`,

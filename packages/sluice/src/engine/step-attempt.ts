@@ -93,7 +93,7 @@ export function runAttempt(
 }
 
 /** What a map's items (map-step.ts) or a dynamic step's children (dynamic-step.ts) need of this run. */
-function childRun(run: RunState, state: StepState, control: AttemptControl): ChildRun {
+export function childRun(run: RunState, state: StepState, control: AttemptControl): ChildRun {
   const step = state.node.name;
   const onMetric = (name: string, value: number) =>
     run.logs.metric(metricRecord(run.runId, step, name, value));
@@ -119,6 +119,7 @@ function childRun(run: RunState, state: StepState, control: AttemptControl): Chi
     contextOf,
     loggerOf,
     captureConsole,
+    ...(run.options.fanOut ? { fanOut: run.options.fanOut } : {}),
   };
 }
 

@@ -18,6 +18,7 @@ import type {
 } from "../store/index.js";
 import type { SluiceEventListener } from "./events.js";
 import type { Stores } from "./execute-options.js";
+import type { FanOut } from "./fan-out.js";
 import { RunState } from "./run-state.js";
 import { runStep } from "./step-run.js";
 import { recordOf, type StepState } from "./step-state.js";
@@ -51,6 +52,8 @@ export interface StepJob {
   /** Aborted to cancel the step (the run was cancelled, or the worker is stopping). */
   signal?: AbortSignal;
   onEvent?: SluiceEventListener;
+  /** Where the step shares its map items or dynamic children with the other workers. */
+  fanOut?: FanOut;
 }
 
 export interface StepJobOutcome {
@@ -61,61 +64,8 @@ export interface StepJobOutcome {
 }
 
 export async function executeStepJob(job: StepJob): Promise<StepJobOutcome> {
-  const node = job.graph.byName.get(job.step);
-  if (!node)
-    throw new SluiceError(
-      "not-found",
-      `Pipeline "${job.graph.pipeline}" has no step "${job.step}" (run ${job.runId}).`,
-    );
   const completions: Completion[] = [];
-  const paramsByNode: Array<Record<string, unknown>> = [];
-  paramsByNode[node.index] = job.params;
-  const run = new StepJobRun({
-    graph: job.graph,
-    plan: { pipeline: job.graph.pipeline, steps: [job.planned], byName: new Map() },
-    paramsByNode,
-    params: {},
-    secretValues: job.secretValues,
-    stores: {
-      ...job.stores,
-      runs: withoutRunningRecord(job.stores.runs),
-      completions: deferringPuts(job.stores.completions, completions),
-    },
-    concurrency: 1,
-    // Its inputs' records were committed before its job was queued: the "running" record need not be
-    // waited for before the body (the final record is committed, fenced, by the caller).
-    durability: "batched",
-    runId: job.runId,
-    source: job.source,
-    project: job.project,
-    trigger: job.trigger,
-    onEvent: job.onEvent,
-  });
-  for (const dep of node.deps) {
-    const upstreamNode = job.graph.nodes[dep]!;
-    const record = job.upstream.get(upstreamNode.name);
-    if (!record)
-      throw new SluiceError(
-        "store-corrupt",
-        `Run ${job.runId}: step "${job.step}" is ready but its upstream "${upstreamNode.name}" has no record.`,
-      );
-    run.states[dep] = upstreamState(upstreamNode, record);
-  }
-  const planned = job.planned;
-  const state: StepState = {
-    node,
-    planned,
-    status: "pending",
-    reason: planned.reason,
-    cached: false,
-    attempts: 0,
-    remaining: 0,
-    finished: false,
-    cacheKey: planned.cacheKey,
-    hasValue: false,
-  };
-  run.states[node.index] = state;
-  run.ordered.push(state);
+  const { run, state } = jobRun(job, job.planned, completions);
   run.startedAt = Date.now();
   const onAbort = () => run.cancel();
   if (job.signal?.aborted) run.cancel();
@@ -128,11 +78,7 @@ export async function executeStepJob(job: StepJob): Promise<StepJobOutcome> {
     job.signal?.removeEventListener("abort", onAbort);
   }
   if (!state.finished) run.settle(state, "cancelled", "cancelled");
-  run.closed = true;
-  clearTimeout(run.graceTimer);
-  await run.threads?.close();
-  await Promise.resolve(run.logs.flush()).catch((error: unknown) => (run.storeError ??= error));
-  await run.recording.settle();
+  await closeJobRun(run);
   if (run.storeError !== undefined && state.status !== "failed") {
     // An output that could not be written is not an output: the step failed.
     state.status = "failed";
@@ -144,8 +90,86 @@ export async function executeStepJob(job: StepJob): Promise<StepJobOutcome> {
   };
 }
 
+/**
+ * The run a job executes its step in: its upstream steps known from their records, and the step's
+ * own state. With `kept`, the step's completions are kept there for the caller to commit.
+ */
+export function jobRun(
+  job: Omit<StepJob, "planned">,
+  planned: PlannedStep | undefined,
+  kept?: Completion[],
+): { run: StepJobRun; state: StepState } {
+  const node = job.graph.byName.get(job.step);
+  if (!node)
+    throw new SluiceError(
+      "not-found",
+      `Pipeline "${job.graph.pipeline}" has no step "${job.step}" (run ${job.runId}).`,
+    );
+  const paramsByNode: Array<Record<string, unknown>> = [];
+  paramsByNode[node.index] = job.params;
+  const run = new StepJobRun({
+    graph: job.graph,
+    plan: { pipeline: job.graph.pipeline, steps: planned ? [planned] : [], byName: new Map() },
+    paramsByNode,
+    params: {},
+    secretValues: job.secretValues,
+    stores: {
+      ...job.stores,
+      runs: withoutRunningRecord(job.stores.runs),
+      completions: kept ? deferringPuts(job.stores.completions, kept) : job.stores.completions,
+    },
+    concurrency: 1,
+    // Its inputs' records were committed before its job was queued: the "running" record need not be
+    // waited for before the body (the final record is committed, fenced, by the caller).
+    durability: "batched",
+    runId: job.runId,
+    source: job.source,
+    project: job.project,
+    trigger: job.trigger,
+    onEvent: job.onEvent,
+    ...(job.fanOut ? { fanOut: job.fanOut } : {}),
+  });
+  for (const dep of node.deps) {
+    const upstreamNode = job.graph.nodes[dep]!;
+    const record = job.upstream.get(upstreamNode.name);
+    // A unit of map items reads no input of its step (its items come with it).
+    if (!record && !planned) continue;
+    if (!record)
+      throw new SluiceError(
+        "store-corrupt",
+        `Run ${job.runId}: step "${job.step}" is ready but its upstream "${upstreamNode.name}" has no record.`,
+      );
+    run.states[dep] = upstreamState(upstreamNode, record);
+  }
+  const state: StepState = {
+    node,
+    // A unit's job (unit-job.ts) reads only the step's node and inputs, not its plan.
+    planned: planned ?? (undefined as unknown as PlannedStep),
+    status: "pending",
+    reason: planned?.reason ?? "missing-output",
+    cached: false,
+    attempts: 0,
+    remaining: 0,
+    finished: false,
+    cacheKey: planned?.cacheKey,
+    hasValue: false,
+  };
+  run.states[node.index] = state;
+  run.ordered.push(state);
+  return { run, state };
+}
+
+/** Ends a job's run: its threads closed, its logs and writes flushed (a failed write kept as its storeError). */
+export async function closeJobRun(run: StepJobRun): Promise<void> {
+  run.closed = true;
+  clearTimeout(run.graceTimer);
+  await run.threads?.close();
+  await Promise.resolve(run.logs.flush()).catch((error: unknown) => (run.storeError ??= error));
+  await run.recording.settle();
+}
+
 /** A RunState for one step: its settled record is kept for the caller's transaction, not written. */
-class StepJobRun extends RunState {
+export class StepJobRun extends RunState {
   override resolveDone = (): void => undefined;
 
   protected override recordSettled(): void {}
