@@ -24,6 +24,7 @@ import {
 } from "sluice/internal";
 import { splitSchema } from "./connect.js";
 import type { PostgresStore } from "./postgres-store.js";
+import { releaseRunSlots, takeRunSlots } from "./run-slots.js";
 import {
   INSERT_RUN,
   lockedRun,
@@ -107,16 +108,29 @@ async function writeDispatch(
   schema: string,
   run: DispatchedRun,
 ): Promise<void> {
-  const { record, flow, plan } = run;
-  const runId = record.runId;
+  const { flow, plan } = run;
+  const runId = run.record.runId;
+  const limits = run.limits ?? [];
   await store.transaction(async (client) => {
+    // A run that cannot take its run limits' slots waits in line, queued, its ready steps without jobs.
+    const waitingOn = await takeRunSlots(client, runId, limits);
+    const record: RunRecord =
+      waitingOn === undefined ? run.record : { ...run.record, status: "queued", waitingOn };
     if (run.adopt) await replaceQueued(client, record, run.adopt.claim);
     else if (run.resume) await replaceEnded(client, record);
     else await client.query(INSERT_RUN, runValues(record));
     if (plan.records.length > 0) await writeSteps(client, plan.records);
     await client.query(
-      `INSERT INTO dispatch_runs (run_id, flow, version, snapshot_hash) VALUES ($1, $2, $3, $4)`,
-      [runId, flow.name, flow.version, flow.hash],
+      `INSERT INTO dispatch_runs (run_id, flow, version, snapshot_hash, limits, waiting)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [
+        runId,
+        flow.name,
+        flow.version,
+        flow.hash,
+        limits.length > 0 ? JSON.stringify(limits) : null,
+        waitingOn !== undefined,
+      ],
     );
     const steps = plan.steps;
     await client.query(
@@ -131,9 +145,15 @@ async function writeDispatch(
         steps.map((s) => JSON.stringify(plan.planned[s.step])),
       ],
     );
-    const ready = steps.filter((s) => s.remaining === 0);
-    await addJobs(client, schema, flow, runId, ready);
-    if (steps.length === 0) await finishRun(client, runId, false);
+    if (waitingOn === undefined)
+      await addJobs(
+        client,
+        schema,
+        flow,
+        runId,
+        steps.filter((s) => s.remaining === 0),
+      );
+    if (steps.length === 0) await finishRun(client, schema, runId, false);
   });
 }
 
@@ -193,6 +213,20 @@ async function addJobs(
       steps.map((s) => s.step),
       steps.map((s) => s.queue),
     ],
+  );
+}
+
+/** Jobs for the run's steps that are ready (a run that waited for its run limits' slots and now starts). */
+async function queueReadySteps(client: PoolClient, schema: string, runId: string): Promise<void> {
+  await client.query(
+    `SELECT count(${schema}.add_job(
+       'sluice:' || s.queue,
+       json_build_object('run', s.run_id, 'step', s.step, 'flow', r.flow, 'version', r.version,
+         'hash', r.snapshot_hash),
+       max_attempts := 25, flags := ARRAY['snapshot:' || r.snapshot_hash]))
+     FROM dispatch_steps s JOIN dispatch_runs r ON r.run_id = s.run_id
+     WHERE s.run_id = $1 AND s.state = 'queued'`,
+    [runId],
   );
 }
 
@@ -300,7 +334,7 @@ export async function completeStep(
       const row = done.rows[0];
       // Not this worker's attempt any more: what it wrote above is rolled back.
       if (!row) throw FENCED;
-      if (!row.waiting_left && !row.running_left) await finishIfDone(client, runId);
+      if (!row.waiting_left && !row.running_left) await finishIfDone(client, schema, runId);
       othersRunning = !row.waiting_left && row.running_left;
     });
   } catch (error) {
@@ -309,7 +343,7 @@ export async function completeStep(
   }
   // Only running steps were left: they may have ended meanwhile, each seeing this one still open
   // (not committed yet). Looked at again now, so that one of the last completions ends the run.
-  if (othersRunning) await store.transaction((client) => finishIfDone(client, runId));
+  if (othersRunning) await store.transaction((client) => finishIfDone(client, schema, runId));
   return "recorded";
 }
 
@@ -357,7 +391,7 @@ function stepDone(schema: string): string {
  * Ends the run if none of its steps is open: under the run's row lock, so that of several last
  * completions looking at once, one ends it (the others find its dispatch rows gone).
  */
-async function finishIfDone(client: PoolClient, runId: string): Promise<void> {
+async function finishIfDone(client: PoolClient, schema: string, runId: string): Promise<void> {
   const run = await client.query<{ cancel_requested: boolean }>(
     "SELECT cancel_requested FROM dispatch_runs WHERE run_id = $1 FOR UPDATE",
     [runId],
@@ -368,11 +402,19 @@ async function finishIfDone(client: PoolClient, runId: string): Promise<void> {
     [runId],
   );
   if (open.rows.length > 0) return;
-  await finishRun(client, runId, run.rows[0]!.cancel_requested);
+  await finishRun(client, schema, runId, run.rows[0]!.cancel_requested);
 }
 
-/** Records the run's end (by the engine's rule: its first failure, if any) and drops its dispatch rows. */
-async function finishRun(client: PoolClient, runId: string, cancelled: boolean): Promise<void> {
+/**
+ * Records the run's end (by the engine's rule: its first failure, if any), drops its dispatch rows,
+ * and gives its run limits' slots back (starting the runs waiting for them).
+ */
+async function finishRun(
+  client: PoolClient,
+  schema: string,
+  runId: string,
+  cancelled: boolean,
+): Promise<void> {
   const current = await lockedRun(client, runId);
   const failures = await client.query<{ record: string }>(
     `SELECT s.record FROM dispatch_steps d JOIN step_runs s ON s.run_id = d.run_id AND s.step = d.step
@@ -382,6 +424,8 @@ async function finishRun(client: PoolClient, runId: string, cancelled: boolean):
   await client.query("DELETE FROM dispatch_steps WHERE run_id = $1", [runId]);
   await client.query("DELETE FROM dispatch_units WHERE run_id = $1", [runId]);
   await client.query("DELETE FROM dispatch_runs WHERE run_id = $1", [runId]);
+  for (const started of await releaseRunSlots(client, runId))
+    await queueReadySteps(client, schema, started);
   if (!current) return;
   const failed = failures.rows
     .map((row) => JSON.parse(row.record) as StepRunRecord)
@@ -405,7 +449,11 @@ async function finishRun(client: PoolClient, runId: string, cancelled: boolean):
  * done), the run is marked so that running steps' workers abort them, and the run ends once they have.
  * False when the run is not (or no longer) on workers.
  */
-export async function cancelDispatchedRun(store: PostgresStore, runId: string): Promise<boolean> {
+export async function cancelDispatchedRun(
+  store: PostgresStore,
+  schema: string,
+  runId: string,
+): Promise<boolean> {
   return store.transaction(async (client) => {
     const run = await client.query(
       "UPDATE dispatch_runs SET cancel_requested = true WHERE run_id = $1 RETURNING run_id",
@@ -432,7 +480,7 @@ export async function cancelDispatchedRun(store: PostgresStore, runId: string): 
         })),
       );
     }
-    await finishIfDone(client, runId);
+    await finishIfDone(client, schema, runId);
     return true;
   });
 }

@@ -70,7 +70,7 @@ export async function openPostgresHome(
         ? {
             dispatcher: {
               dispatch: (run) => dispatchRun(store, queueSchema(target.url), run),
-              cancel: (runId) => cancelDispatchedRun(store, runId),
+              cancel: (runId) => cancelDispatchedRun(store, queueSchema(target.url), runId),
             },
           }
         : {}),

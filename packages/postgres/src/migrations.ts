@@ -242,6 +242,9 @@ CREATE TABLE dispatch_units (
   result text,
   PRIMARY KEY (run_id, step, key)
 );
+
+-- A dispatched run's run limits (JSON), and whether it waits in line for them (run-slots.ts).
+ALTER TABLE dispatch_runs ADD COLUMN limits text, ADD COLUMN waiting boolean NOT NULL DEFAULT false;
 `,
   },
 ];

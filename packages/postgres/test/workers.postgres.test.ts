@@ -337,6 +337,37 @@ describe.runIf(PG_URL)("runs on workers", { timeout: 120_000 }, () => {
     );
   });
 
+  it("holds a flow's maxConcurrentRuns on the workers: a second run waits queued, its step not started, until the first ends", async () => {
+    const stack = freshStack();
+    await startWorker(stack, ["-c", "2"]);
+    const enqueue = () => {
+      const queued = cli(stack, ["run", "pipelines.ts", "--pipeline", "single", "--no-wait"]);
+      expect(queued.code, queued.stderr).toBe(0);
+      return queued.stdout.trim();
+    };
+    const soloMarks = () => readdirSync(stack.marks).filter((name) => name.startsWith("solo"));
+    const first = enqueue();
+    await until(() => soloMarks().length === 1, { what: "the first run's step to start" });
+    const second = enqueue();
+    const waiting = cli(stack, ["show", second, "--json"]).json();
+    expect(waiting.status).toBe("queued");
+    expect(waiting.waitingOn).toBe('limit runs of flow "single" 1/1');
+    expect(stepOf(waiting, "solo").status).toBe("pending");
+    // The worker has a free slot: only the limit keeps the second run's step from starting.
+    expect(soloMarks()).toHaveLength(1);
+    writeFileSync(join(stack.marks, "release"), "");
+    await until(() => runOf(stack, second).status === "succeeded", {
+      what: "the second run to end",
+    });
+    expect(runOf(stack, first).status).toBe("succeeded");
+    expect(soloMarks()).toHaveLength(2);
+    const ended = cli(stack, ["show", first, "--json"]).json();
+    const started = cli(stack, ["show", second, "--json"]).json();
+    expect(Date.parse(stepOf(started, "solo").startedAt)).toBeGreaterThanOrEqual(
+      Date.parse(ended.finishedAt),
+    );
+  });
+
   it("gives the step of a worker that stalled past its lease a new job: the stalled attempt's end is refused, and the step still runs to its end", async () => {
     const stack = freshStack();
     const stalled = await startWorker(stack);

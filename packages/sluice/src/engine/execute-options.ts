@@ -64,6 +64,8 @@ export interface DispatchedRun {
   adopt?: { claim: string };
   /** The run exists and has ended (failed, cancelled): it is dispatched again under its id, its finished steps reused. */
   resume?: boolean;
+  /** Run limits whose slots the run takes before its steps are queued (it waits in line, queued, until it can). */
+  limits?: readonly LimitSlot[];
 }
 
 /** The flow a dispatched run's steps need: workers run them only with this snapshot loaded. */

@@ -9,6 +9,7 @@ import {
   followRun,
   newRunId,
   type DispatchedFlow,
+  type LimitSlot,
   type RunDispatcher,
   type RunResult,
   type SluiceEventListener,
@@ -25,6 +26,8 @@ export interface PlannedRun {
   stores: Stores;
   flow: DispatchedFlow;
   source?: { file: string; exportName?: string };
+  /** Run limits (the flow's maxConcurrentRuns, a workspace's cap) the run waits for on the workers. */
+  limits?: readonly LimitSlot[];
 }
 
 /** Records the run and queues it for the workers; returns its id at once. */
@@ -56,6 +59,7 @@ export async function enqueueRun(
     plan: dispatchPlan(runId, graph, plan),
     ...(options.adopt ? { adopt: options.adopt } : {}),
     ...(options.resume ? { resume: true } : {}),
+    ...(planned.limits?.length ? { limits: planned.limits } : {}),
   });
   return runId;
 }

@@ -218,14 +218,15 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
 
   /** The flow and source a dispatched run records: workers load the flow of this name and snapshot. */
   private dispatchedAs(
-    options: Pick<RunOptions, "source" | "flow">,
-  ): Pick<PlannedRun, "flow" | "source"> {
+    options: Pick<RunOptions, "source" | "flow" | "project" | "runLimits">,
+  ): Pick<PlannedRun, "flow" | "source" | "limits"> {
     const source =
       options.source ??
       (this.options.module === undefined ? undefined : { file: modulePath(this.options.module) });
     return {
       flow: { name: this.name, ...(options.flow ?? this.definitionRef()) },
       ...(source ? { source } : {}),
+      limits: this.runLimits(options.project, options.runLimits),
     };
   }
 
