@@ -171,8 +171,13 @@ export async function listWorkers(store: PostgresStore): Promise<WorkerRecord[]>
     stopping: boolean;
     running: string[] | null;
   }>(
-    `SELECT w.*, (SELECT array_agg(d.run_id || '/' || d.step ORDER BY d.run_id, d.step)
-                  FROM dispatch_steps d WHERE d.worker_id = w.worker_id AND d.state = 'running') AS running
+    // A step it runs, or whose map items or dynamic children (units) it runs some of.
+    `SELECT w.*, (SELECT array_agg(DISTINCT r.entry ORDER BY r.entry) FROM (
+                    SELECT d.run_id || '/' || d.step AS entry FROM dispatch_steps d
+                    WHERE d.worker_id = w.worker_id AND d.state = 'running'
+                    UNION
+                    SELECT u.run_id || '/' || u.step FROM dispatch_units u
+                    WHERE u.worker_id = w.worker_id AND u.state = 'running') r) AS running
      FROM workers w ORDER BY w.host, w.started_at`,
   );
   return rows.map((row) => ({

@@ -316,6 +316,11 @@ describe.runIf(PG_URL)("runs on workers", { timeout: 120_000 }, () => {
     await until(() => heldBy(helper.child.pid!).length === 3, {
       what: "the helper worker to hold three items",
     });
+    // Listed as running the map step it runs items of.
+    const listed = cli(stack, ["workers", "--json"])
+      .json()
+      .workers.find((worker: { pid: number }) => worker.pid === helper.child.pid);
+    expect(listed.running).toEqual([`${runId}/held`]);
     const lost = heldBy(helper.child.pid!).map((name) => name.split("-")[0]);
     helper.child.kill("SIGKILL");
     writeFileSync(join(stack.marks, "release"), "");
