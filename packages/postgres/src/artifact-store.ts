@@ -7,10 +7,19 @@
 import { createHash } from "node:crypto";
 import { refOf, type ArtifactRef, type ArtifactStore, type EncodedValue } from "sluice/internal";
 import type { PostgresStore } from "./postgres-store.js";
+import { artifactRow } from "./record-writes.js";
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
+/** Artifacts this process wrote lately, kept to be read back without a query (a chain's next step reads its input). */
+const KEPT_BYTES = 32 * 1024 * 1024;
+const KEPT_LARGEST = 256 * 1024;
+
 export class PostgresArtifactStore implements ArtifactStore {
+  /** By hash, oldest first; content-addressed, so never stale. */
+  private readonly kept = new Map<string, { encoded: EncodedValue; size: number }>();
+  private keptBytes = 0;
+
   constructor(private readonly store: PostgresStore) {}
 
   /**
@@ -19,12 +28,26 @@ export class PostgresArtifactStore implements ArtifactStore {
    */
   put(encoded: EncodedValue): ArtifactRef {
     const ref = refOf(encoded);
-    const bytes = encoded.kind === "json" ? Buffer.from(encoded.text) : Buffer.from(encoded.bytes);
-    void this.store.putArtifactRow({ hash: ref.hash, kind: ref.kind, size: ref.size, bytes });
+    void this.store.putArtifactRow(artifactRow(encoded, ref));
+    this.remember(encoded, ref);
     return ref;
   }
 
+  /** Keeps a value written (by put, or by a worker's completion) to be read back without a query. */
+  remember(encoded: EncodedValue, ref = refOf(encoded)): void {
+    if (ref.size > KEPT_LARGEST || this.kept.has(ref.hash)) return;
+    this.kept.set(ref.hash, { encoded, size: ref.size });
+    this.keptBytes += ref.size;
+    for (const [hash, { size }] of this.kept) {
+      if (this.keptBytes <= KEPT_BYTES) break;
+      this.kept.delete(hash);
+      this.keptBytes -= size;
+    }
+  }
+
   async get(ref: ArtifactRef): Promise<EncodedValue | undefined> {
+    const kept = this.kept.get(ref.hash);
+    if (kept) return kept.encoded;
     const rows = await this.store.query<{ bytes: Buffer }>(
       "SELECT bytes FROM artifacts WHERE hash = $1",
       [ref.hash],

@@ -30,7 +30,13 @@ import {
   lockedRun,
   replaceRun,
   runValues,
-  writeCompletions,
+  artifactValues,
+  completionCtes,
+  completionValues,
+  upsertArtifacts,
+  type ArtifactRow,
+  stepValues,
+  upsertSteps,
   writeSteps,
 } from "./record-writes.js";
 
@@ -303,11 +309,21 @@ export async function startStep(
   };
 }
 
+/** A dependent the completing worker goes on with itself (see completeStep's `continueOn`). */
+export interface ContinuedStep extends StartedStep {
+  step: string;
+}
+
 /**
- * Commits the step's end: its record and completions, the jobs of the dependents it made ready and,
- * when it was the run's last step, the run's end. "fenced" (nothing written) when the attempt is no
- * longer this worker's. No row is updated by every completion of a run (a hot row serializes them
- * and costs PostgreSQL a new row version each time): the run's end is found from its open steps.
+ * Commits the step's end in one statement: its record, completions and artifacts, the jobs of the
+ * dependents it made ready and, once nothing is left to queue, a look at whether the run has ended.
+ * "fenced" (nothing written) when the attempt is no longer this worker's. No row is updated by every
+ * completion of a run (a hot row serializes them and costs PostgreSQL a new row version each time):
+ * the run's end is found from its open steps.
+ *
+ * With `continueOn`, one dependent made ready (of a queue the worker serves) is not queued: its
+ * attempt is taken for this worker in the same statement and comes back as `next`, so a chain does
+ * not go through the queue at every step. It is held like any running step: a sweep gives it a job.
  */
 export async function completeStep(
   store: PostgresStore,
@@ -317,56 +333,105 @@ export async function completeStep(
     token: number;
     record: StepRunRecord;
     completions: readonly Completion[];
+    /** Artifacts the step made, written with its end (a stack whose artifacts are in the database). */
+    artifacts?: readonly ArtifactRow[];
     /** The steps that read this one (those the run does not run have no row and are passed over). */
     dependents: readonly string[];
+    continueOn?: {
+      workerId: string;
+      queues: readonly string[];
+      /** The steps a dependent reads (their records come back with it). */
+      upstreamOf: (step: string) => readonly string[];
+    };
   },
-): Promise<"recorded" | "fenced"> {
-  const { runId, record } = end;
-  let othersRunning = false;
-  try {
-    await store.transaction(async (client) => {
-      await writeSteps(client, [record]);
-      if (end.completions.length > 0) await writeCompletions(client, [...end.completions]);
-      const done = await client.query<{ waiting_left: boolean; running_left: boolean }>(
-        { name: `sluice_step_done_${schema}`, text: stepDone(schema) },
-        [runId, record.step, end.token, record.status, [...end.dependents]],
-      );
-      const row = done.rows[0];
-      // Not this worker's attempt any more: what it wrote above is rolled back.
-      if (!row) throw FENCED;
-      if (!row.waiting_left && !row.running_left) await finishIfDone(client, schema, runId);
-      othersRunning = !row.waiting_left && row.running_left;
-    });
-  } catch (error) {
-    if (error === FENCED) return "fenced";
-    throw error;
-  }
-  // Only running steps were left: they may have ended meanwhile, each seeing this one still open
-  // (not committed yet). Looked at again now, so that one of the last completions ends the run.
-  if (othersRunning) await store.transaction((client) => finishIfDone(client, schema, runId));
-  return "recorded";
+): Promise<{ status: "recorded" | "fenced"; next?: ContinuedStep }> {
+  const { runId, record, continueOn } = end;
+  // One statement, committed on its own: fenced, it writes nothing.
+  const rows = await store.query<{
+    waiting_left: boolean;
+    next: { step: string; token: number; planned: string; upstream: string[] | null } | null;
+  }>(
+    stepDone(schema),
+    [
+      runId,
+      record.step,
+      end.token,
+      record.status,
+      [...end.dependents],
+      continueOn ? [...continueOn.queues] : [],
+      continueOn?.workerId ?? null,
+      Date.now(),
+      continueOn
+        ? JSON.stringify(
+            Object.fromEntries(end.dependents.map((d) => [d, continueOn.upstreamOf(d)])),
+          )
+        : "{}",
+      ...stepValues([record]),
+      ...completionValues(end.completions),
+      ...artifactValues(end.artifacts ?? []),
+    ],
+    `sluice_step_done_${schema}`,
+  );
+  const row = rows[0];
+  if (!row) return { status: "fenced" };
+  // Nothing left to queue: the run may have ended. Looked at under the run's row lock, after this
+  // commit, so that of several last completions at once one ends it.
+  if (!row.waiting_left) await store.transaction((client) => finishIfDone(client, schema, runId));
+  if (!row.next) return { status: "recorded" };
+  return {
+    status: "recorded",
+    next: {
+      step: row.next.step,
+      token: row.next.token,
+      cancelled: false,
+      planned: JSON.parse(row.next.planned) as PlannedStepData,
+      // Read as the statement began: this step's own record is the one it wrote.
+      upstream: (row.next.upstream ?? []).map((text) => {
+        const upstream = JSON.parse(text) as StepRunRecord;
+        return upstream.step === record.step ? record : upstream;
+      }),
+    },
+  };
 }
 
-/** Thrown inside completeStep's transaction to roll it back when the attempt was fenced. */
-const FENCED = new Error("fenced");
-
 /**
- * A step's end, one statement: the step done with its outcome (only with the current token), each
+ * A step's end, one statement: the step done with its outcome (only with the current token), its
+ * record ($10-$15), completions ($16-$26) and artifacts ($27-$31) written (likewise), each
  * dependent's count down (an index lookup each, by name) and a job for those with nothing left to wait
- * for (unless the run was cancelled); and whether other steps of the run are still waiting or
- * running. No row back: fenced.
+ * for (unless the run was cancelled), except the one the worker goes on with ($7: its id; taken as a
+ * step starts, shown running, its upstream records read by the names in $9); and whether other
+ * steps of the run are still waiting (as before this statement). No row back: fenced.
  */
 function stepDone(schema: string): string {
+  const recorded = "EXISTS (SELECT 1 FROM mine)";
   return `WITH mine AS (
       UPDATE dispatch_steps SET state = 'done', outcome = $4, worker_id = NULL
       WHERE run_id = $1 AND step = $2 AND token = $3 AND state = 'running'
       RETURNING step
+    ), step_record AS (
+      ${upsertSteps(10, recorded)}
+    ), ${completionCtes("completion", 16, recorded)}, artifact_rows AS (
+      ${upsertArtifacts(27, recorded)}
+    ), pick AS (
+      SELECT d.step FROM dispatch_steps d JOIN dispatch_runs r ON r.run_id = d.run_id
+      WHERE $7::text IS NOT NULL AND d.run_id = $1 AND d.step = ANY($5) AND d.state = 'blocked'
+        AND d.remaining = 1 AND d.queue = ANY($6) AND NOT r.cancel_requested
+      ORDER BY d.step LIMIT 1
     ), ready AS (
       UPDATE dispatch_steps d SET remaining = d.remaining - 1,
-        state = CASE WHEN d.remaining = 1 THEN 'queued' ELSE d.state END
+        state = CASE WHEN d.remaining > 1 THEN d.state
+                     WHEN d.step IN (SELECT step FROM pick) THEN 'running' ELSE 'queued' END,
+        token = CASE WHEN d.remaining = 1 AND d.step IN (SELECT step FROM pick)
+                     THEN d.token + 1 ELSE d.token END,
+        worker_id = CASE WHEN d.remaining = 1 AND d.step IN (SELECT step FROM pick)
+                         THEN $7::text ELSE d.worker_id END
       WHERE d.run_id = $1 AND d.step = ANY($5) AND d.state = 'blocked'
         AND EXISTS (SELECT 1 FROM mine)
-      RETURNING d.step, d.queue, d.state
+      RETURNING d.step, d.queue, d.state, d.token, d.planned
+    ), shown AS (
+      UPDATE step_runs SET started_at = $8, record = (record::jsonb
+        || jsonb_build_object('status', 'running', 'startedAt', $8::bigint, 'attempts', 1))::text
+      WHERE run_id = $1 AND step IN (SELECT step FROM ready WHERE state = 'running')
     ), jobs AS (
       SELECT ${schema}.add_job(
         'sluice:' || ready.queue,
@@ -380,10 +445,11 @@ function stepDone(schema: string): string {
       EXISTS (
         SELECT 1 FROM dispatch_steps WHERE run_id = $1 AND state IN ('blocked', 'queued')
       ) AS waiting_left,
-      EXISTS (
-        SELECT 1 FROM dispatch_steps WHERE run_id = $1 AND state = 'running' AND step <> $2
-      ) AS running_left,
-      (SELECT count(*) FROM jobs) AS queued
+      (SELECT count(*) FROM jobs) AS queued,
+      (SELECT json_build_object('step', ready.step, 'token', ready.token, 'planned', ready.planned,
+         'upstream', ARRAY(SELECT s.record FROM step_runs s WHERE s.run_id = $1
+                           AND s.step IN (SELECT jsonb_array_elements_text($9::jsonb -> ready.step))))
+       FROM ready WHERE ready.state = 'running') AS next
     FROM mine`;
 }
 

@@ -114,9 +114,32 @@ export class PostgresStore implements RunStore, RunCheckpoints, CompletionStore,
       .rows;
   }
 
-  /** `fn` in one transaction, after this process's queued writes. */
+  /**
+   * `fn` in one transaction, after this process's queued writes, which are written first in the same
+   * transaction (one commit for both). If it fails, the queued writes are committed on their own
+   * (they are not the caller's to lose), and `fn` runs again alone if they were what failed.
+   */
   async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    await this.writes.flush();
+    const queued = await this.writes.take();
+    if (!queued) return this.alone(fn);
+    let applied = false;
+    let result: T;
+    try {
+      result = await this.alone(async (client) => {
+        await this.writes.apply(client, queued);
+        applied = true;
+        return fn(client);
+      });
+    } catch (error) {
+      await this.writes.settle(queued, false).catch(() => undefined);
+      if (!applied) return this.alone(fn);
+      throw error;
+    }
+    await this.writes.settle(queued, true);
+    return result;
+  }
+
+  private async alone<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");

@@ -33,10 +33,13 @@ import {
   snapshotFlag,
   startStep,
   taskOf,
+  type ContinuedStep,
   type StartedStep,
   type StepJobPayload,
 } from "./dispatch.js";
 import type { PostgresStore } from "./postgres-store.js";
+import { PostgresArtifactStore } from "./artifact-store.js";
+import { artifactRow } from "./record-writes.js";
 import { claimUnit, finishUnit, unitFanOut, unitTaskOf, type UnitJobPayload } from "./units.js";
 import {
   beat,
@@ -105,6 +108,13 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   /** Snapshots this worker refused: it takes no more jobs flagged with them. */
   const refused = new Set<string>();
 
+  /** Artifacts in the database: a step's are written with its end (and kept here to be read back). */
+  const artifactsHere =
+    options.stores.artifacts instanceof PostgresArtifactStore
+      ? options.stores.artifacts
+      : undefined;
+  /** Set once the worker stops taking steps (it then goes on with no dependent itself). */
+  let stopping = false;
   const remember = (record: RunRecord) => {
     runs.set(record.runId, record);
     // Kept while the run is likely to have more steps for this worker; a small bound on memory.
@@ -132,12 +142,15 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     const flow = options.flows.get(job.flow);
     if (!flow || flow.definition.hash !== job.hash) return refuse(store, job, flow, helpers, say);
     const graph = flow.pipeline.graph();
-    const node = graph.byName.get(job.step);
+    const upstreamOf = (step: string) => {
+      const node = graph.byName.get(step);
+      return node ? node.deps.map((dep) => graph.nodes[dep]!.name) : [];
+    };
     const start = await startStep(store, {
       runId: job.run,
       step: job.step,
       workerId,
-      upstream: node ? node.deps.map((dep) => graph.nodes[dep]!.name) : [],
+      upstream: upstreamOf(job.step),
       withRun: !runs.has(job.run),
       jobId: helpers.job.id,
     });
@@ -148,7 +161,21 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
       source: { file: flow.file, exportName: flow.exportName },
       graph,
     };
-    const key = `${job.run}/${job.step}`;
+    // The step, then the dependent its completion handed to this worker, and so on down a chain.
+    let next: ContinuedStep | undefined = { ...start, step: job.step };
+    while (next) next = await runStep(job, context, next, upstreamOf);
+  };
+
+  /** One step to its end, committed; the dependent this worker goes on with, if any. */
+  const runStep = async (
+    job: StepJobPayload,
+    context: RunContext,
+    start: ContinuedStep,
+    upstreamOf: (step: string) => readonly string[],
+  ): Promise<ContinuedStep | undefined> => {
+    const { graph } = context;
+    const node = graph.byName.get(start.step);
+    const key = `${job.run}/${start.step}`;
     const abort = new AbortController();
     running.set(key, { runId: job.run, abort });
     if (start.cancelled) abort.abort();
@@ -164,7 +191,7 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
         store,
         options.stores,
         context,
-        job.step,
+        start.step,
         start,
         abort.signal,
         fanOut,
@@ -174,12 +201,18 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
         token: start.token,
         record: record.record,
         completions: record.completions,
+        artifacts: record.artifacts.map((encoded) => artifactRow(encoded)),
         dependents: node ? node.dependents.map((index) => graph.nodes[index]!.name) : [],
+        // A stopping worker takes nothing more: the dependents get jobs.
+        ...(stopping ? {} : { continueOn: { workerId, queues, upstreamOf } }),
       });
-      if (outcome === "fenced")
+      // Read back without a query by the dependent this worker may go on with.
+      if (artifactsHere) for (const encoded of record.artifacts) artifactsHere.remember(encoded);
+      if (outcome.status === "fenced")
         say(
-          `step ${job.step} of run ${job.run}: attempt ${start.token} was given to another worker meanwhile; its end is not recorded.`,
+          `step ${start.step} of run ${job.run}: attempt ${start.token} was given to another worker meanwhile; its end is not recorded.`,
         );
+      return outcome.next;
     } finally {
       running.delete(key);
     }
@@ -238,7 +271,6 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     events,
   });
 
-  let stopping = false;
   const heartbeat = setInterval(() => {
     void (async () => {
       const runIds = [...new Set([...running.values()].map((entry) => entry.runId))];
@@ -341,6 +373,7 @@ async function runOneStep(
       ...(record.trigger === undefined ? {} : { trigger: record.trigger }),
       signal,
       fanOut,
+      keepArtifacts: stores.artifacts instanceof PostgresArtifactStore,
     });
   } catch (error) {
     const now = Date.now();
@@ -359,6 +392,7 @@ async function runOneStep(
         error: serializeError(error),
       },
       completions: [],
+      artifacts: [],
     };
   }
 }

@@ -10,7 +10,7 @@ export type Write = (client: PoolClient) => Promise<void>;
 
 const MAX_WRITES = 1000;
 
-interface Batch {
+export interface Batch {
   writes: Write[];
   promise: Promise<void>;
   resolve: () => void;
@@ -42,6 +42,33 @@ export class WriteBatch {
       this.open = undefined;
       this.writing = this.writing.then(() => this.commit(batch));
     }
+    return this.writing;
+  }
+
+  /**
+   * Takes what is queued now, after the batch being written: the caller writes it (apply) in its own
+   * transaction, so the two cost one commit, then settles it (settle).
+   */
+  async take(): Promise<Batch | undefined> {
+    await this.writing;
+    const batch = this.open;
+    this.open = undefined;
+    return batch;
+  }
+
+  /** A taken batch's writes, in the caller's transaction. */
+  async apply(client: PoolClient, batch: Batch): Promise<void> {
+    await this.before(client);
+    for (const write of batch.writes) await write(client);
+  }
+
+  /** A taken batch once the caller's transaction ended: resolved if it committed, else committed on its own. */
+  settle(batch: Batch, committed: boolean): Promise<void> {
+    if (committed) {
+      batch.resolve();
+      return Promise.resolve();
+    }
+    this.writing = this.writing.then(() => this.commit(batch));
     return this.writing;
   }
 

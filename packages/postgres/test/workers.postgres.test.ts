@@ -222,7 +222,7 @@ describe.runIf(PG_URL)("runs on workers", { timeout: 120_000 }, () => {
         completions: [],
         dependents: ["afterSlow"],
       });
-      expect(late).toBe("fenced");
+      expect(late).toEqual({ status: "fenced" });
     } finally {
       await store.close();
     }

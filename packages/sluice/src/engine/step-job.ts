@@ -6,7 +6,12 @@
  * one fenced transaction with the run's next steps, and its "running" record is the worker's to write
  * (as it takes the attempt); artifacts, logs and metrics are written as usual.
  */
-import type { ArtifactRef } from "../artifacts/index.js";
+import {
+  refOf,
+  type ArtifactRef,
+  type ArtifactStore,
+  type EncodedValue,
+} from "../artifacts/index.js";
 import { SluiceError, type PipelineGraph, type Reason, type StepStatus } from "../core/index.js";
 import type { PlannedStep } from "../planner/index.js";
 import type {
@@ -54,6 +59,12 @@ export interface StepJob {
   onEvent?: SluiceEventListener;
   /** Where the step shares its map items or dynamic children with the other workers. */
   fanOut?: FanOut;
+  /**
+   * The step's artifacts come back with its outcome, for the caller to commit with its end (a stack
+   * whose artifacts are in its database), instead of being written as the step goes. Not for a map or
+   * dynamic step, whose items' and children's artifacts other workers read while it runs.
+   */
+  keepArtifacts?: boolean;
 }
 
 export interface StepJobOutcome {
@@ -61,11 +72,14 @@ export interface StepJobOutcome {
   record: StepRunRecord;
   /** The completions the step made (its own, its map items'), to commit with it. */
   completions: Completion[];
+  /** With `keepArtifacts`: the artifacts the step made, to commit with it. */
+  artifacts: EncodedValue[];
 }
 
 export async function executeStepJob(job: StepJob): Promise<StepJobOutcome> {
   const completions: Completion[] = [];
-  const { run, state } = jobRun(job, job.planned, completions);
+  const artifacts: EncodedValue[] = [];
+  const { run, state } = jobRun(job, job.planned, completions, artifacts);
   run.startedAt = Date.now();
   const onAbort = () => run.cancel();
   if (job.signal?.aborted) run.cancel();
@@ -87,6 +101,7 @@ export async function executeStepJob(job: StepJob): Promise<StepJobOutcome> {
   return {
     record: recordOf(job.runId, state),
     completions: state.status === "succeeded" ? completions : [],
+    artifacts,
   };
 }
 
@@ -98,6 +113,7 @@ export function jobRun(
   job: Omit<StepJob, "planned">,
   planned: PlannedStep | undefined,
   kept?: Completion[],
+  keptArtifacts?: EncodedValue[],
 ): { run: StepJobRun; state: StepState } {
   const node = job.graph.byName.get(job.step);
   if (!node)
@@ -105,6 +121,8 @@ export function jobRun(
       "not-found",
       `Pipeline "${job.graph.pipeline}" has no step "${job.step}" (run ${job.runId}).`,
     );
+  const keepArtifacts =
+    keptArtifacts && job.keepArtifacts && !node.def.map && node.def.dynamic !== true;
   const paramsByNode: Array<Record<string, unknown>> = [];
   paramsByNode[node.index] = job.params;
   const run = new StepJobRun({
@@ -117,6 +135,9 @@ export function jobRun(
       ...job.stores,
       runs: withoutRunningRecord(job.stores.runs),
       completions: kept ? deferringPuts(job.stores.completions, kept) : job.stores.completions,
+      artifacts: keepArtifacts
+        ? keepingArtifacts(job.stores.artifacts, keptArtifacts)
+        : job.stores.artifacts,
     },
     concurrency: 1,
     // Its inputs' records were committed before its job was queued: the "running" record need not be
@@ -203,6 +224,32 @@ function deferringPuts(store: CompletionStore, kept: Completion[]): CompletionSt
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+}
+
+/** The artifact store as the step sees it: its puts kept for the caller to commit, and read back from there. */
+function keepingArtifacts(store: ArtifactStore, kept: EncodedValue[]): ArtifactStore {
+  const byHash = new Map<string, EncodedValue>();
+  return {
+    put(encoded) {
+      const ref = refOf(encoded);
+      if (!byHash.has(ref.hash)) {
+        byHash.set(ref.hash, encoded);
+        kept.push(encoded);
+      }
+      return ref;
+    },
+    get: (ref) => byHash.get(ref.hash) ?? store.get(ref),
+    has: (ref) => byHash.has(ref.hash) || store.has(ref),
+    ...(store.missing
+      ? {
+          missing: async (refs: readonly ArtifactRef[]) => {
+            const missing = new Set(await store.missing!(refs));
+            for (const hash of byHash.keys()) missing.delete(hash);
+            return missing;
+          },
+        }
+      : {}),
+  };
 }
 
 function upstreamState(node: PipelineGraph["nodes"][number], record: UpstreamRecord): StepState {
