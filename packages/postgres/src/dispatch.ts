@@ -16,7 +16,6 @@ import {
   SluiceError,
   runOutcome,
   type Completion,
-  type DispatchedFlow,
   type DispatchedRun,
   type PlannedStepData,
   type RunRecord,
@@ -117,6 +116,26 @@ async function writeDispatch(
   const { flow, plan } = run;
   const runId = run.record.runId;
   const limits = run.limits ?? [];
+  const steps = plan.steps;
+  const ready = steps.filter((s) => s.remaining === 0);
+  if (!run.adopt && !run.resume && limits.length === 0 && steps.length > 0) {
+    // The common case in one statement (one round trip, committed on its own): the run's record,
+    // its steps' records, its dispatch rows and its ready steps' jobs.
+    await store.query(
+      `WITH new_run AS (${INSERT_RUN}), records AS (${upsertSteps(10)}),
+         dispatched AS (${INSERT_DISPATCH_RUN(16)}), rows AS (${INSERT_DISPATCH_STEPS(22)}),
+         jobs AS (${queueJobs(schema, 26)})
+       SELECT count(*) FROM jobs`,
+      [
+        ...runValues(run.record),
+        ...stepValues(plan.records),
+        ...dispatchRunValues(run, false),
+        ...dispatchStepValues(run),
+        ...jobValues(ready),
+      ],
+    );
+    return;
+  }
   await store.transaction(async (client) => {
     // A run that cannot take its run limits' slots waits in line, queued, its ready steps without jobs.
     const waitingOn = await takeRunSlots(client, runId, limits);
@@ -126,41 +145,71 @@ async function writeDispatch(
     else if (run.resume) await replaceEnded(client, record);
     else await client.query(INSERT_RUN, runValues(record));
     if (plan.records.length > 0) await writeSteps(client, plan.records);
-    await client.query(
-      `INSERT INTO dispatch_runs (run_id, flow, version, snapshot_hash, limits, waiting)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [
-        runId,
-        flow.name,
-        flow.version,
-        flow.hash,
-        limits.length > 0 ? JSON.stringify(limits) : null,
-        waitingOn !== undefined,
-      ],
-    );
-    const steps = plan.steps;
-    await client.query(
-      `INSERT INTO dispatch_steps (run_id, step, queue, remaining, planned, state)
-       SELECT $1, s, q, r, p, CASE WHEN r = 0 THEN 'queued' ELSE 'blocked' END
-       FROM unnest($2::text[], $3::text[], $4::int[], $5::text[]) AS t(s, q, r, p)`,
-      [
-        runId,
-        steps.map((s) => s.step),
-        steps.map((s) => s.queue),
-        steps.map((s) => s.remaining),
-        steps.map((s) => JSON.stringify(plan.planned[s.step])),
-      ],
-    );
-    if (waitingOn === undefined)
-      await addJobs(
-        client,
-        schema,
-        flow,
-        runId,
-        steps.filter((s) => s.remaining === 0),
+    await client.query(INSERT_DISPATCH_RUN(1), dispatchRunValues(run, waitingOn !== undefined));
+    await client.query(INSERT_DISPATCH_STEPS(2), [runId, ...dispatchStepValues(run)]);
+    if (waitingOn === undefined && ready.length > 0)
+      await client.query(
+        `SELECT count(*) FROM (${queueJobs(schema, 5, "$1", "$2", "$3", "$4")}) j`,
+        [runId, flow.name, flow.version, flow.hash, ...jobValues(ready)],
       );
     if (steps.length === 0) await finishRun(client, schema, runId, false);
   });
+}
+
+/** The dispatch_runs row, its six parameters from $`first` (dispatchRunValues). */
+const INSERT_DISPATCH_RUN = (first: number) =>
+  `INSERT INTO dispatch_runs (run_id, flow, version, snapshot_hash, limits, waiting)
+   VALUES ($${first}, $${first + 1}, $${first + 2}, $${first + 3}, $${first + 4}, $${first + 5})`;
+
+function dispatchRunValues(run: DispatchedRun, waiting: boolean): unknown[] {
+  const limits = run.limits ?? [];
+  return [
+    run.record.runId,
+    run.flow.name,
+    run.flow.version,
+    run.flow.hash,
+    limits.length > 0 ? JSON.stringify(limits) : null,
+    waiting,
+  ];
+}
+
+/** The dispatch_steps rows of run `runIdParam`, their four arrays from $`first` (dispatchStepValues). */
+const INSERT_DISPATCH_STEPS = (first: number, runIdParam = "$1") =>
+  `INSERT INTO dispatch_steps (run_id, step, queue, remaining, planned, state)
+   SELECT ${runIdParam}, s, q, r, p, CASE WHEN r = 0 THEN 'queued' ELSE 'blocked' END
+   FROM unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::int[], $${first + 3}::text[])
+     AS t(s, q, r, p)`;
+
+function dispatchStepValues({ plan }: DispatchedRun): unknown[] {
+  return [
+    plan.steps.map((s) => s.step),
+    plan.steps.map((s) => s.queue),
+    plan.steps.map((s) => s.remaining),
+    plan.steps.map((s) => JSON.stringify(plan.planned[s.step])),
+  ];
+}
+
+/**
+ * A job for each of the steps and queues in the two arrays at $`first` (jobValues), of the run and
+ * flow named by the other parameters (by default those of INSERT_DISPATCH_RUN at $16: its flow, version and hash).
+ */
+function queueJobs(
+  schema: string,
+  first: number,
+  run = "$1",
+  flow = "$17",
+  version = "$18",
+  hash = "$19",
+): string {
+  return `SELECT ${schema}.add_job(
+       'sluice:' || q,
+       json_build_object('run', ${run}::text, 'step', s, 'flow', ${flow}::text, 'version', ${version}::text, 'hash', ${hash}::text),
+       max_attempts := 25, flags := ARRAY['snapshot:' || ${hash}::text])
+     FROM unnest($${first}::text[], $${first + 1}::text[]) AS t(s, q)`;
+}
+
+function jobValues(steps: ReadonlyArray<{ step: string; queue: string }>): unknown[] {
+  return [steps.map((s) => s.step), steps.map((s) => s.queue)];
 }
 
 /** The queued run a trigger recorded under `claim` becomes the dispatched run (keeping when and how it was triggered). */
@@ -195,31 +244,6 @@ async function replaceEnded(client: PoolClient, record: RunRecord): Promise<void
       `Run ${record.runId} is ${ended.status}; only a failed or cancelled run is resumed.`,
     );
   await replaceRun(client, { ...record, ...(ended.trigger ? { trigger: ended.trigger } : {}) });
-}
-
-async function addJobs(
-  client: PoolClient,
-  schema: string,
-  flow: DispatchedFlow,
-  runId: string,
-  steps: ReadonlyArray<{ step: string; queue: string }>,
-): Promise<void> {
-  if (steps.length === 0) return;
-  await client.query(
-    `SELECT count(${schema}.add_job(
-       'sluice:' || q,
-       json_build_object('run', $1::text, 'step', s, 'flow', $2::text, 'version', $3::text, 'hash', $4::text),
-       max_attempts := 25, flags := ARRAY['snapshot:' || $4::text]))
-     FROM unnest($5::text[], $6::text[]) AS t(s, q)`,
-    [
-      runId,
-      flow.name,
-      flow.version,
-      flow.hash,
-      steps.map((s) => s.step),
-      steps.map((s) => s.queue),
-    ],
-  );
 }
 
 /** Jobs for the run's steps that are ready (a run that waited for its run limits' slots and now starts). */
