@@ -385,11 +385,7 @@ export async function completeStep(
       continueOn ? [...continueOn.queues] : [],
       continueOn?.workerId ?? null,
       Date.now(),
-      continueOn
-        ? JSON.stringify(
-            Object.fromEntries(end.dependents.map((d) => [d, continueOn.upstreamOf(d)])),
-          )
-        : "{}",
+      continueOn ? JSON.stringify(continuable(end.dependents, continueOn.upstreamOf)) : "{}",
       ...stepValues([record]),
       ...completionValues(end.completions),
       ...artifactValues(end.artifacts ?? []),
@@ -419,6 +415,24 @@ export async function completeStep(
 }
 
 /**
+ * The dependents a worker may go on with, with the steps each reads (their records come back with
+ * it): not a join of many steps, whose list would be sent with every one of its upstream's ends.
+ */
+function continuable(
+  dependents: readonly string[],
+  upstreamOf: (step: string) => readonly string[],
+): Record<string, readonly string[]> {
+  const names: Record<string, readonly string[]> = {};
+  for (const dependent of dependents) {
+    const upstream = upstreamOf(dependent);
+    if (upstream.length <= MOST_UPSTREAM_CONTINUED) names[dependent] = upstream;
+  }
+  return names;
+}
+
+const MOST_UPSTREAM_CONTINUED = 32;
+
+/**
  * A step's end, one statement: the step done with its outcome (only with the current token), its
  * record ($10-$15), completions ($16-$26) and artifacts ($27-$31) written (likewise), each
  * dependent's count down (an index lookup each, by name) and a job for those with nothing left to wait
@@ -439,7 +453,7 @@ function stepDone(schema: string): string {
     ), pick AS (
       SELECT d.step FROM dispatch_steps d JOIN dispatch_runs r ON r.run_id = d.run_id
       WHERE $7::text IS NOT NULL AND d.run_id = $1 AND d.step = ANY($5) AND d.state = 'blocked'
-        AND d.remaining = 1 AND d.queue = ANY($6) AND NOT r.cancel_requested
+        AND d.remaining = 1 AND d.queue = ANY($6) AND $9::jsonb ? d.step AND NOT r.cancel_requested
       ORDER BY d.step LIMIT 1
     ), ready AS (
       UPDATE dispatch_steps d SET remaining = d.remaining - 1,
@@ -466,13 +480,17 @@ function stepDone(schema: string): string {
       WHERE ready.state = 'queued' AND NOT r.cancel_requested
     )
     SELECT
-      EXISTS (
+      -- A dependent counted down is open, so the run goes on: only a completion that counted none
+      -- down (a last step) looks for other waiting steps (an index scan that grows with the run's
+      -- dead rows until they are vacuumed).
+      CASE WHEN EXISTS (SELECT 1 FROM ready) THEN true ELSE EXISTS (
         SELECT 1 FROM dispatch_steps WHERE run_id = $1 AND state IN ('blocked', 'queued')
-      ) AS waiting_left,
+      ) END AS waiting_left,
       (SELECT count(*) FROM jobs) AS queued,
       (SELECT json_build_object('step', ready.step, 'token', ready.token, 'planned', ready.planned,
          'upstream', ARRAY(SELECT s.record FROM step_runs s WHERE s.run_id = $1
-                           AND s.step IN (SELECT jsonb_array_elements_text($9::jsonb -> ready.step))))
+                           AND s.step = ANY (ARRAY(
+                             SELECT jsonb_array_elements_text($9::jsonb -> ready.step)))))
        FROM ready WHERE ready.state = 'running') AS next
     FROM mine`;
 }

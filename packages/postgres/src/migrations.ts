@@ -243,6 +243,11 @@ CREATE TABLE dispatch_units (
   PRIMARY KEY (run_id, step, key)
 );
 
+-- A run's open steps by name: a completion looks its dependents up here or by the primary key (on
+-- (run_id, state), a generic plan scanned every blocked step of the run for them).
+DROP INDEX dispatch_steps_open;
+CREATE INDEX dispatch_steps_open ON dispatch_steps (run_id, step) WHERE state <> 'done';
+
 -- A dispatched run's run limits (JSON), and whether it waits in line for them (run-slots.ts).
 ALTER TABLE dispatch_runs ADD COLUMN limits text, ADD COLUMN waiting boolean NOT NULL DEFAULT false;
 `,

@@ -123,10 +123,15 @@ export class CoalescedWrite<T> {
   add(records: readonly T[]): Promise<void> {
     for (const record of records) this.pending.set(this.keyOf?.(record) ?? this.next++, record);
     if (this.queued) return this.queued;
+    // Taken once, when the batch first runs; written again if that transaction rolled back and the
+    // batch is committed again on its own (PostgresStore.transaction).
+    let taken: T[] | undefined;
     const queued = this.batch.enqueue(async (client) => {
-      const taken = [...this.pending.values()];
-      this.pending = new Map();
-      this.queued = undefined;
+      if (!taken) {
+        taken = [...this.pending.values()];
+        this.pending = new Map();
+        this.queued = undefined;
+      }
       if (taken.length > 0) await this.write(client, taken);
     });
     // A batch refused before this write ran (a fenced run) fails whole: its records go with it.

@@ -25,6 +25,49 @@ describe.runIf(PG_URL)("PostgreSQL store", () => {
     return { runs: store, completions: store, catalog: store, close };
   });
 
+  it("writes the records queued before a transaction in it, and still commits them when the transaction fails", async () => {
+    const { store, close } = await openFresh();
+    const step = (name: string) => ({
+      runId: "r1",
+      step: name,
+      identity: name,
+      status: "succeeded" as const,
+      reason: "missing-output" as const,
+      cached: false,
+      attempts: 1,
+    });
+    const stepsOf = async () =>
+      ((await store.getRun("r1"))?.steps ?? []).map((record) => record.step).sort();
+    try {
+      await store.createRun({
+        runId: "r1",
+        pipeline: "p",
+        status: "running",
+        params: {},
+        startedAt: 1,
+      });
+      // Queued (group commit), then a transaction: the queued record is written first, in it.
+      const queued = store.putSteps([step("a")]);
+      await store.transaction(async (client) => {
+        const seen = await client.query("SELECT 1 FROM step_runs WHERE step = 'a'");
+        expect(seen.rows).toHaveLength(1);
+      });
+      await queued;
+      // A transaction that fails: what was queued before it is not lost with it.
+      const kept = store.putSteps([step("b")]);
+      await expect(
+        store.transaction(async (client) => {
+          await client.query("SELECT 1");
+          throw new Error("the caller's own failure");
+        }),
+      ).rejects.toThrow("the caller's own failure");
+      await kept;
+      expect(await stepsOf()).toEqual(["a", "b"]);
+    } finally {
+      await close();
+    }
+  });
+
   it("migrates a new schema once when several processes open it at the same moment", async () => {
     const schema = freshSchema();
     const stores = await Promise.all(
