@@ -340,7 +340,7 @@ export interface ContinuedStep extends StartedStep {
 
 /**
  * Commits the step's end in one statement: its record, completions and artifacts, the jobs of the
- * dependents it made ready and, once nothing is left to queue, a look at whether the run has ended.
+ * dependents it made ready and, when it counted none down, a look at whether the run has ended.
  * "fenced" (nothing written) when the attempt is no longer this worker's. No row is updated by every
  * completion of a run (a hot row serializes them and costs PostgreSQL a new row version each time):
  * the run's end is found from its open steps.
@@ -372,7 +372,7 @@ export async function completeStep(
   const { runId, record, continueOn } = end;
   // One statement, committed on its own: fenced, it writes nothing.
   const rows = await store.query<{
-    waiting_left: boolean;
+    counted_down: boolean;
     next: { step: string; token: number; planned: string; upstream: string[] | null } | null;
   }>(
     stepDone(schema),
@@ -394,9 +394,11 @@ export async function completeStep(
   );
   const row = rows[0];
   if (!row) return { status: "fenced" };
-  // Nothing left to queue: the run may have ended. Looked at under the run's row lock, after this
-  // commit, so that of several last completions at once one ends it.
-  if (!row.waiting_left) await store.transaction((client) => finishIfDone(client, schema, runId));
+  // A dependent counted down is still open, so the run goes on. A completion that counted none down
+  // (the last step of a branch) looks whether the run has ended: after its commit, under the run's
+  // row lock, with what every completion committed by then. (Not from the statement's own snapshot:
+  // a completion committed while it ran would be missed, and the last one to commit must see it.)
+  if (!row.counted_down) await store.transaction((client) => finishIfDone(client, schema, runId));
   if (!row.next) return { status: "recorded" };
   return {
     status: "recorded",
@@ -437,8 +439,8 @@ const MOST_UPSTREAM_CONTINUED = 32;
  * record ($10-$15), completions ($16-$26) and artifacts ($27-$31) written (likewise), each
  * dependent's count down (an index lookup each, by name) and a job for those with nothing left to wait
  * for (unless the run was cancelled), except the one the worker goes on with ($7: its id; taken as a
- * step starts, shown running, its upstream records read by the names in $9); and whether other
- * steps of the run are still waiting (as before this statement). No row back: fenced.
+ * step starts, shown running, its upstream records read by the names in $9); and whether it
+ * counted a dependent down. No row back: fenced.
  */
 function stepDone(schema: string): string {
   const recorded = "EXISTS (SELECT 1 FROM mine)";
@@ -480,12 +482,7 @@ function stepDone(schema: string): string {
       WHERE ready.state = 'queued' AND NOT r.cancel_requested
     )
     SELECT
-      -- A dependent counted down is open, so the run goes on: only a completion that counted none
-      -- down (a last step) looks for other waiting steps (an index scan that grows with the run's
-      -- dead rows until they are vacuumed).
-      CASE WHEN EXISTS (SELECT 1 FROM ready) THEN true ELSE EXISTS (
-        SELECT 1 FROM dispatch_steps WHERE run_id = $1 AND state IN ('blocked', 'queued')
-      ) END AS waiting_left,
+      EXISTS (SELECT 1 FROM ready) AS counted_down,
       (SELECT count(*) FROM jobs) AS queued,
       (SELECT json_build_object('step', ready.step, 'token', ready.token, 'planned', ready.planned,
          'upstream', ARRAY(SELECT s.record FROM step_runs s WHERE s.run_id = $1
