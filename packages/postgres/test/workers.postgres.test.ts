@@ -130,6 +130,16 @@ async function slowRunStartedOn(stack: Stack, worker: SluiceProcess): Promise<st
   return queued.stdout.trim();
 }
 
+/** Runs the pipeline on the stack through the CLI, following it; its JSON result once it succeeded. */
+async function runToEnd(stack: Stack, pipeline: string) {
+  const run = await sluiceAsync(["run", "pipelines.ts", "--pipeline", pipeline, "--json"], {
+    env: stack.env,
+    cwd: workspace,
+  });
+  expect(run.code, run.stderr).toBe(0);
+  return run.json();
+}
+
 function stepOf(run: ReturnType<typeof runOf>, name: string) {
   return run.steps.find((step) => step.name === name)!;
 }
@@ -139,12 +149,7 @@ describe.runIf(PG_URL)("runs on workers", { timeout: 120_000 }, () => {
   it("dispatches a run to two workers and follows it to its end: outputs, retries, one record per step, the workers listed", async () => {
     const stack = freshStack();
     await Promise.all([startWorker(stack, ["-c", "2"]), startWorker(stack, ["-c", "2"])]);
-    const run = await sluiceAsync(["run", "pipelines.ts", "--pipeline", "fanout", "--json"], {
-      env: stack.env,
-      cwd: workspace,
-    });
-    expect(run.code, run.stderr).toBe(0);
-    const result = run.json();
+    const result = await runToEnd(stack, "fanout");
     expect(result.outputs.join).toEqual({ total: 50, flaky: 4 });
     expect(result.steps.flaky).toMatchObject({ status: "succeeded", attempts: 2 });
     const shown = runOf(stack, result.runId);
@@ -246,12 +251,7 @@ describe.runIf(PG_URL)("runs on workers", { timeout: 120_000 }, () => {
   it("fans a map's items out to the workers: items run in two processes, each recorded, the output gathered in order; a rerun reuses them", async () => {
     const stack = freshStack();
     await Promise.all([startWorker(stack, ["-c", "2"]), startWorker(stack, ["-c", "2"])]);
-    const run = await sluiceAsync(["run", "pipelines.ts", "--pipeline", "mapFlow", "--json"], {
-      env: stack.env,
-      cwd: workspace,
-    });
-    expect(run.code, run.stderr).toBe(0);
-    const result = run.json();
+    const result = await runToEnd(stack, "mapFlow");
     expect(result.outputs.squares.outputs).toEqual(
       Array.from({ length: 12 }, (_, i) => (i + 1) * (i + 1)),
     );
@@ -275,12 +275,7 @@ describe.runIf(PG_URL)("runs on workers", { timeout: 120_000 }, () => {
     // One slot each: the worker running the dynamic step's own job takes no child jobs, so its
     // second fit (the two wait for each other) can only run in the other worker.
     await Promise.all([startWorker(stack, ["-c", "1"]), startWorker(stack, ["-c", "1"])]);
-    const run = await sluiceAsync(["run", "pipelines.ts", "--pipeline", "sweepFlow", "--json"], {
-      env: stack.env,
-      cwd: workspace,
-    });
-    expect(run.code, run.stderr).toBe(0);
-    const result = run.json();
+    const result = await runToEnd(stack, "sweepFlow");
     expect(result.outputs.sweep).toEqual({
       expanded: ["prep", "fit_a", "fit_b"],
       outputs: { prep: 11, fit_a: 111, fit_b: 211 },

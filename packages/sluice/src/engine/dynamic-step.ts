@@ -31,7 +31,7 @@ import {
 } from "../core/index.js";
 import type { CompletionSummary, StepRunRecord } from "../store/index.js";
 import { ChildAttempts, type ChildRun } from "./child-run.js";
-import { workThrough, type ChildUnitInput, type FanOut } from "./fan-out.js";
+import { shareUnits, type ChildUnitInput, type FanOut } from "./fan-out.js";
 
 export interface Expansion extends ChildRun {
   /** The dynamic step's own cache key: part of every child's. */
@@ -195,12 +195,10 @@ async function shareChildren(
         input: { kind: "child", fingerprint: node.def.fingerprint, parentKey: run.parentKey, deps },
       });
     }
-    if (units.length === 0) continue;
-    await fanOut.publish(run.step, units);
-    const ranHere = new Set<string>();
-    const results = await workThrough(
+    const { results, ranHere } = await shareUnits(
       fanOut,
       run.step,
+      units,
       run.control,
       async (unit) => {
         const node = graph.byName.get(unit.key);
@@ -209,7 +207,6 @@ async function shareChildren(
         if (!outcome.error) heldHere.set(unit.key, outcome.value);
         return { records: [outcome.record] };
       },
-      ranHere,
     );
     for (const { key } of units) {
       const node = graph.byName.get(key)!;

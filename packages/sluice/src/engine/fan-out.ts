@@ -63,17 +63,20 @@ export interface FanOut {
 const LONGEST_WAIT_MS = 500;
 
 /**
- * Works through the step's published units with the other workers: takes and runs units until none
- * is left to take, then waits (short pauses first) for those others hold, taking any offered again.
- * Resolves with every unit's result; `ranHere` collects the keys this worker ran.
+ * Publishes the step's units, then works through them with the other workers: takes and runs units
+ * until none is left to take, then waits (short pauses first) for those others hold, taking any
+ * offered again. Resolves with every unit's result, and which of them ran here.
  */
-export async function workThrough(
+export async function shareUnits(
   fanOut: FanOut,
   step: string,
+  units: ReadonlyArray<{ key: string; input: UnitInput }>,
   control: AttemptControl,
   runUnit: (unit: ClaimedUnit) => Promise<UnitResult>,
-  ranHere: Set<string>,
-): Promise<Map<string, UnitResult>> {
+): Promise<{ results: Map<string, UnitResult>; ranHere: Set<string> }> {
+  const ranHere = new Set<string>();
+  if (units.length === 0) return { results: new Map(), ranHere };
+  await fanOut.publish(step, units);
   let pauseMs = 5;
   for (;;) {
     for (let unit = await fanOut.claim(step); unit; unit = await fanOut.claim(step)) {
@@ -83,7 +86,8 @@ export async function workThrough(
       pauseMs = 5;
     }
     if (control.aborted) throw control.reason;
-    if ((await fanOut.unfinished(step)) === 0) return fanOut.results(step);
+    if ((await fanOut.unfinished(step)) === 0)
+      return { results: await fanOut.results(step), ranHere };
     await sleep(pauseMs, control.signal);
     pauseMs = Math.min(pauseMs * 2, LONGEST_WAIT_MS);
   }

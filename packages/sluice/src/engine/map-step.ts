@@ -30,7 +30,7 @@ import {
 } from "../core/index.js";
 import type { CompletionSummary, StepRunRecord } from "../store/index.js";
 import { ChildAttempts, type ChildOutcome, type ChildRun } from "./child-run.js";
-import { chunked, workThrough, type FanOut, type MapUnitInput } from "./fan-out.js";
+import { chunked, shareUnits, type FanOut, type MapUnitInput } from "./fan-out.js";
 
 export interface MapRun extends ChildRun {
   spec: MapSpec;
@@ -94,15 +94,14 @@ async function shareItems(
       return { key: String(n), input };
     }),
   );
-  if (units.length === 0) return;
-  await fanOut.publish(run.step, units);
-  const ranHere = new Set<string>();
-  const results = await workThrough(
+  const { results, ranHere } = await shareUnits(
     fanOut,
     run.step,
+    units,
     run.control,
-    async (unit) => ({ records: await map.runItems((unit.input as MapUnitInput).indices) }),
-    ranHere,
+    async (unit) => ({
+      records: await map.runItems((unit.input as MapUnitInput).indices),
+    }),
   );
   for (const [key, result] of results) if (!ranHere.has(key)) await map.absorb(result.records);
 }
