@@ -550,6 +550,33 @@ async function finishRun(
 }
 
 /**
+ * Gives a running step's attempt back to the queue (the token moves on, a new job): for a step a
+ * worker went on with itself, which has no job of its own to be tried again, when its end could not be
+ * recorded (a lost connection). False when the attempt is no longer this one.
+ */
+export async function requeueStep(
+  store: PostgresStore,
+  schema: string,
+  attempt: { runId: string; step: string; token: number },
+): Promise<boolean> {
+  const rows = await store.query<{ queued: string }>(
+    `WITH released AS (
+       UPDATE dispatch_steps SET state = 'queued', token = token + 1, worker_id = NULL, job_id = NULL
+       WHERE run_id = $1 AND step = $2 AND token = $3 AND state = 'running'
+       RETURNING run_id, step, queue
+     )
+     SELECT count(${schema}.add_job(
+       'sluice:' || released.queue,
+       json_build_object('run', released.run_id, 'step', released.step, 'flow', r.flow,
+         'version', r.version, 'hash', r.snapshot_hash),
+       max_attempts := 25, flags := ARRAY['snapshot:' || r.snapshot_hash])) AS queued
+     FROM released JOIN dispatch_runs r ON r.run_id = released.run_id`,
+    [attempt.runId, attempt.step, attempt.token],
+  );
+  return Number(rows[0]?.queued ?? 0) > 0;
+}
+
+/**
  * Cancels a dispatched run: its steps not started end cancelled now (their jobs, if queued, find them
  * done), the run is marked so that running steps' workers abort them, and the run ends once they have.
  * False when the run is not (or no longer) on workers.

@@ -18,6 +18,7 @@ export {
   dispatchRun,
   installQueue,
   queueSchema,
+  requeueStep,
   startStep,
   taskOf,
 } from "./dispatch.js";

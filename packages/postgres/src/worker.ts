@@ -30,6 +30,7 @@ import {
 import {
   completeStep,
   installQueue,
+  requeueStep,
   snapshotFlag,
   startStep,
   taskOf,
@@ -113,6 +114,8 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     options.stores.artifacts instanceof PostgresArtifactStore
       ? options.stores.artifacts
       : undefined;
+  /** Steps this worker went on with whose end could not be recorded: given back to the queue by the heartbeat. */
+  const giveBackLater = new Map<string, { runId: string; step: string; token: number }>();
   /** Set once the worker stops taking steps (it then goes on with no dependent itself). */
   let stopping = false;
   const remember = (record: RunRecord) => {
@@ -162,8 +165,27 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
       graph,
     };
     // The step, then the dependent its completion handed to this worker, and so on down a chain.
-    let next: ContinuedStep | undefined = { ...start, step: job.step };
-    while (next) next = await runStep(job, context, next, upstreamOf);
+    let next: ContinuedStep | undefined = await runStep(
+      job,
+      context,
+      { ...start, step: job.step },
+      upstreamOf,
+    );
+    while (next) {
+      const continued: ContinuedStep = next;
+      try {
+        next = await runStep(job, context, continued, upstreamOf);
+      } catch (error) {
+        // Its end was not recorded and it has no job to be tried again: it goes back to the queue
+        // (on a later heartbeat if the database cannot be reached now).
+        giveBackLater.set(`${job.run}/${continued.step}`, {
+          runId: job.run,
+          step: continued.step,
+          token: continued.token,
+        });
+        throw error;
+      }
+    }
   };
 
   /** One step to its end, committed; the dependent this worker goes on with, if any. */
@@ -280,6 +302,10 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
           say(`run ${entry.runId} was cancelled: its steps here stop.`);
           entry.abort.abort();
         }
+      for (const [key, attempt] of giveBackLater) {
+        await requeueStep(store, schema, attempt);
+        giveBackLater.delete(key);
+      }
       const swept = await sweepWorkers(store, schema, Date.now() - leaseMs);
       for (const line of swept) say(line);
     })().catch((error: unknown) =>

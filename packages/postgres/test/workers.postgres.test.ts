@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { PostgresStore, completeStep, queueSchema } from "@sluice/postgres";
+import { PostgresStore, completeStep, queueSchema, requeueStep } from "@sluice/postgres";
 import { SluiceClient } from "@sluice/client";
 import { chromium } from "playwright-core";
 import {
@@ -366,6 +366,31 @@ describe.runIf(PG_URL)("runs on workers", { timeout: 120_000 }, () => {
     expect(Date.parse(stepOf(started, "solo").startedAt)).toBeGreaterThanOrEqual(
       Date.parse(ended.finishedAt),
     );
+  });
+
+  it("gives a step a worker went on with back to the queue when its end could not be recorded", async () => {
+    const stack = freshStack();
+    const queued = cli(stack, ["run", "pipelines.ts", "--pipeline", "slowFlow", "--no-wait"]);
+    expect(queued.code, queued.stderr).toBe(0);
+    const runId = queued.stdout.trim();
+    const schema = queueSchema(stack.url);
+    const store = await PostgresStore.open({ url: stack.url });
+    try {
+      // As a worker that went on with "warm" itself: its attempt (token 1) running, no job of its own.
+      await store.query(`SELECT ${schema}.complete_jobs(ARRAY(SELECT id FROM ${schema}.jobs))`);
+      await store.query(
+        "UPDATE dispatch_steps SET state = 'running', token = 1, worker_id = 'gone' WHERE run_id = $1 AND step = 'warm'",
+        [runId],
+      );
+      expect(await requeueStep(store, schema, { runId, step: "warm", token: 1 })).toBe(true);
+      // Once: the token moved on, so the same attempt is not given back twice.
+      expect(await requeueStep(store, schema, { runId, step: "warm", token: 1 })).toBe(false);
+    } finally {
+      await store.close();
+    }
+    await startWorker(stack);
+    writeFileSync(join(stack.marks, "release"), "");
+    await until(() => runOf(stack, runId).status === "succeeded", { what: "the run to end" });
   });
 
   it("gives the step of a worker that stalled past its lease a new job: the stalled attempt's end is refused, and the step still runs to its end", async () => {
