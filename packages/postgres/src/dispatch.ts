@@ -3,9 +3,9 @@
  * job. Every change is one transaction:
  * - dispatch: the run's record, its steps' first records, its dispatch rows and the jobs of its ready steps;
  * - start: a worker takes a step's next attempt (its token);
- * - complete: the step's record and completions, fenced by the token (a late finisher of an attempt the
- *   sweep gave to another worker is refused), its now-ready dependents' jobs, and the run's end once
- *   no step is left;
+ * - complete (step-end.ts): the step's record and completions, fenced by the token (a late finisher of
+ *   an attempt the sweep gave to another worker is refused), its now-ready dependents' jobs, and the
+ *   run's end once no step is left (run-end.ts);
  * - cancel: the steps not started end cancelled; workers running the others hear of it (worker.ts).
  * The counters follow the engine's ready queue (engine.ts); what a step's outcome is, is decided by the
  * engine's own rules (executeStepJob, transitions.ts).
@@ -14,8 +14,6 @@ import type { PoolClient } from "pg";
 import { makeWorkerUtils, Logger } from "graphile-worker";
 import {
   SluiceError,
-  runOutcome,
-  type Completion,
   type DispatchedRun,
   type PlannedStepData,
   type RunRecord,
@@ -23,17 +21,13 @@ import {
 } from "sluice/internal";
 import { splitSchema } from "./connect.js";
 import type { PostgresStore } from "./postgres-store.js";
-import { releaseRunSlots, takeRunSlots } from "./run-slots.js";
+import { takeRunSlots } from "./run-slots.js";
+import { finishIfDone, finishRun } from "./run-end.js";
 import {
   INSERT_RUN,
   lockedRun,
   replaceRun,
   runValues,
-  artifactValues,
-  completionCtes,
-  completionValues,
-  upsertArtifacts,
-  type ArtifactRow,
   stepValues,
   upsertSteps,
   writeSteps,
@@ -246,21 +240,6 @@ async function replaceEnded(client: PoolClient, record: RunRecord): Promise<void
   await replaceRun(client, { ...record, ...(ended.trigger ? { trigger: ended.trigger } : {}) });
 }
 
-/** Jobs for the run's steps that are ready (a run that waited for its run limits' slots and now starts). */
-async function queueReadySteps(client: PoolClient, schema: string, runId: string): Promise<void> {
-  await client.query(
-    `SELECT count(${schema}.add_job(
-       'sluice:' || s.queue,
-       json_build_object('run', s.run_id, 'step', s.step, 'flow', r.flow, 'version', r.version,
-         'hash', r.snapshot_hash),
-       max_attempts := 25, flags := ARRAY['snapshot:' || r.snapshot_hash]))
-     FROM dispatch_steps s JOIN dispatch_runs r ON r.run_id = s.run_id
-     WHERE s.run_id = $1 AND s.state = 'queued'`,
-    [runId],
-  );
-}
-
-/** What a worker learns when it takes a step's attempt. */
 export interface StartedStep {
   /** The attempt's token: its completion is recorded only while the token is current. */
   token: number;
@@ -331,249 +310,6 @@ export async function startStep(
     upstream: (row.upstream ?? []).map((record) => JSON.parse(record) as StepRunRecord),
     ...(row.run ? { run: JSON.parse(row.run) as RunRecord } : {}),
   };
-}
-
-/** A dependent the completing worker goes on with itself (see completeStep's `continueOn`). */
-export interface ContinuedStep extends StartedStep {
-  step: string;
-}
-
-/**
- * Commits the step's end in one statement: its record, completions and artifacts, the jobs of the
- * dependents it made ready and, when it counted none down, a look at whether the run has ended.
- * "fenced" (nothing written) when the attempt is no longer this worker's. No row is updated by every
- * completion of a run (a hot row serializes them and costs PostgreSQL a new row version each time):
- * the run's end is found from its open steps.
- *
- * With `continueOn`, one dependent made ready (of a queue the worker serves) is not queued: its
- * attempt is taken for this worker in the same statement and comes back as `next`, so a chain does
- * not go through the queue at every step. It is held like any running step: a sweep gives it a job.
- */
-export async function completeStep(
-  store: PostgresStore,
-  schema: string,
-  end: {
-    runId: string;
-    token: number;
-    record: StepRunRecord;
-    completions: readonly Completion[];
-    /** Artifacts the step made, written with its end (a stack whose artifacts are in the database). */
-    artifacts?: readonly ArtifactRow[];
-    /** The steps that read this one (those the run does not run have no row and are passed over). */
-    dependents: readonly string[];
-    continueOn?: {
-      workerId: string;
-      queues: readonly string[];
-      /** The steps a dependent reads (their records come back with it). */
-      upstreamOf: (step: string) => readonly string[];
-    };
-  },
-): Promise<{ status: "recorded" | "fenced"; next?: ContinuedStep }> {
-  const { runId, record, continueOn } = end;
-  // One statement, committed on its own: fenced, it writes nothing.
-  const rows = await store.query<{
-    counted_down: boolean;
-    next: { step: string; token: number; planned: string; upstream: string[] | null } | null;
-  }>(
-    stepDone(schema),
-    [
-      runId,
-      record.step,
-      end.token,
-      record.status,
-      [...end.dependents],
-      continueOn ? [...continueOn.queues] : [],
-      continueOn?.workerId ?? null,
-      Date.now(),
-      continueOn ? JSON.stringify(continuable(end.dependents, continueOn.upstreamOf)) : "{}",
-      ...stepValues([record]),
-      ...completionValues(end.completions),
-      ...artifactValues(end.artifacts ?? []),
-    ],
-    `sluice_step_done_${schema}`,
-  );
-  const row = rows[0];
-  if (!row) return { status: "fenced" };
-  // A dependent counted down is still open, so the run goes on. A completion that counted none down
-  // (the last step of a branch) looks whether the run has ended: after its commit, under the run's
-  // row lock, with what every completion committed by then. (Not from the statement's own snapshot:
-  // a completion committed while it ran would be missed, and the last one to commit must see it.)
-  if (!row.counted_down) await store.transaction((client) => finishIfDone(client, schema, runId));
-  if (!row.next) return { status: "recorded" };
-  return {
-    status: "recorded",
-    next: {
-      step: row.next.step,
-      token: row.next.token,
-      cancelled: false,
-      planned: JSON.parse(row.next.planned) as PlannedStepData,
-      // Read as the statement began: this step's own record is the one it wrote.
-      upstream: (row.next.upstream ?? []).map((text) => {
-        const upstream = JSON.parse(text) as StepRunRecord;
-        return upstream.step === record.step ? record : upstream;
-      }),
-    },
-  };
-}
-
-/**
- * The dependents a worker may go on with, with the steps each reads (their records come back with
- * it): not a join of many steps, whose list would be sent with every one of its upstream's ends.
- */
-function continuable(
-  dependents: readonly string[],
-  upstreamOf: (step: string) => readonly string[],
-): Record<string, readonly string[]> {
-  const names: Record<string, readonly string[]> = {};
-  for (const dependent of dependents) {
-    const upstream = upstreamOf(dependent);
-    if (upstream.length <= MOST_UPSTREAM_CONTINUED) names[dependent] = upstream;
-  }
-  return names;
-}
-
-const MOST_UPSTREAM_CONTINUED = 32;
-
-/**
- * A step's end, one statement: the step done with its outcome (only with the current token), its
- * record ($10-$15), completions ($16-$26) and artifacts ($27-$31) written (likewise), each
- * dependent's count down (an index lookup each, by name) and a job for those with nothing left to wait
- * for (unless the run was cancelled), except the one the worker goes on with ($7: its id; taken as a
- * step starts, shown running, its upstream records read by the names in $9); and whether it
- * counted a dependent down. No row back: fenced.
- */
-function stepDone(schema: string): string {
-  const recorded = "EXISTS (SELECT 1 FROM mine)";
-  return `WITH mine AS (
-      UPDATE dispatch_steps SET state = 'done', outcome = $4, worker_id = NULL
-      WHERE run_id = $1 AND step = $2 AND token = $3 AND state = 'running'
-      RETURNING step
-    ), step_record AS (
-      ${upsertSteps(10, recorded)}
-    ), ${completionCtes("completion", 16, recorded)}, artifact_rows AS (
-      ${upsertArtifacts(27, recorded)}
-    ), pick AS (
-      SELECT d.step FROM dispatch_steps d JOIN dispatch_runs r ON r.run_id = d.run_id
-      WHERE $7::text IS NOT NULL AND d.run_id = $1 AND d.step = ANY($5) AND d.state = 'blocked'
-        AND d.remaining = 1 AND d.queue = ANY($6) AND $9::jsonb ? d.step AND NOT r.cancel_requested
-      ORDER BY d.step LIMIT 1
-    ), ready AS (
-      UPDATE dispatch_steps d SET remaining = d.remaining - 1,
-        state = CASE WHEN d.remaining > 1 THEN d.state
-                     WHEN d.step IN (SELECT step FROM pick) THEN 'running' ELSE 'queued' END,
-        token = CASE WHEN d.remaining = 1 AND d.step IN (SELECT step FROM pick)
-                     THEN d.token + 1 ELSE d.token END,
-        worker_id = CASE WHEN d.remaining = 1 AND d.step IN (SELECT step FROM pick)
-                         THEN $7::text ELSE d.worker_id END
-      WHERE d.run_id = $1 AND d.step = ANY($5) AND d.state = 'blocked'
-        AND EXISTS (SELECT 1 FROM mine)
-      RETURNING d.step, d.queue, d.state, d.token, d.planned
-    ), shown AS (
-      UPDATE step_runs SET started_at = $8, record = (record::jsonb
-        || jsonb_build_object('status', 'running', 'startedAt', $8::bigint, 'attempts', 1))::text
-      WHERE run_id = $1 AND step IN (SELECT step FROM ready WHERE state = 'running')
-    ), jobs AS (
-      SELECT ${schema}.add_job(
-        'sluice:' || ready.queue,
-        json_build_object('run', $1::text, 'step', ready.step, 'flow', r.flow,
-          'version', r.version, 'hash', r.snapshot_hash),
-        max_attempts := 25, flags := ARRAY['snapshot:' || r.snapshot_hash])
-      FROM ready JOIN dispatch_runs r ON r.run_id = $1
-      WHERE ready.state = 'queued' AND NOT r.cancel_requested
-    )
-    SELECT
-      EXISTS (SELECT 1 FROM ready) AS counted_down,
-      (SELECT count(*) FROM jobs) AS queued,
-      (SELECT json_build_object('step', ready.step, 'token', ready.token, 'planned', ready.planned,
-         'upstream', ARRAY(SELECT s.record FROM step_runs s WHERE s.run_id = $1
-                           AND s.step = ANY (ARRAY(
-                             SELECT jsonb_array_elements_text($9::jsonb -> ready.step)))))
-       FROM ready WHERE ready.state = 'running') AS next
-    FROM mine`;
-}
-
-/**
- * Ends the run if none of its steps is open: under the run's row lock, so that of several last
- * completions looking at once, one ends it (the others find its dispatch rows gone).
- */
-async function finishIfDone(client: PoolClient, schema: string, runId: string): Promise<void> {
-  const run = await client.query<{ cancel_requested: boolean }>(
-    "SELECT cancel_requested FROM dispatch_runs WHERE run_id = $1 FOR UPDATE",
-    [runId],
-  );
-  if (run.rows.length === 0) return;
-  const open = await client.query(
-    "SELECT 1 FROM dispatch_steps WHERE run_id = $1 AND state <> 'done' LIMIT 1",
-    [runId],
-  );
-  if (open.rows.length > 0) return;
-  await finishRun(client, schema, runId, run.rows[0]!.cancel_requested);
-}
-
-/**
- * Records the run's end (by the engine's rule: its first failure, if any), drops its dispatch rows,
- * and gives its run limits' slots back (starting the runs waiting for them).
- */
-async function finishRun(
-  client: PoolClient,
-  schema: string,
-  runId: string,
-  cancelled: boolean,
-): Promise<void> {
-  const current = await lockedRun(client, runId);
-  const failures = await client.query<{ record: string }>(
-    `SELECT s.record FROM dispatch_steps d JOIN step_runs s ON s.run_id = d.run_id AND s.step = d.step
-     WHERE d.run_id = $1 AND d.outcome = 'failed'`,
-    [runId],
-  );
-  await client.query("DELETE FROM dispatch_steps WHERE run_id = $1", [runId]);
-  await client.query("DELETE FROM dispatch_units WHERE run_id = $1", [runId]);
-  await client.query("DELETE FROM dispatch_runs WHERE run_id = $1", [runId]);
-  for (const started of await releaseRunSlots(client, runId))
-    await queueReadySteps(client, schema, started);
-  if (!current) return;
-  const failed = failures.rows
-    .map((row) => JSON.parse(row.record) as StepRunRecord)
-    .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0));
-  const status = runOutcome({ storeFailed: false, cancelled, anyFailed: failed.length > 0 });
-  const finishedAt = Date.now();
-  const next: RunRecord = {
-    ...current,
-    status,
-    finishedAt,
-    durationMs: finishedAt - current.startedAt,
-  };
-  if (status === "cancelled") next.reason = "cancelled";
-  const error = failed.find((step) => step.error)?.error;
-  if (error) next.error = error;
-  await replaceRun(client, next);
-}
-
-/**
- * Gives a running step's attempt back to the queue (the token moves on, a new job): for a step a
- * worker went on with itself, which has no job of its own to be tried again, when its end could not be
- * recorded (a lost connection). False when the attempt is no longer this one.
- */
-export async function requeueStep(
-  store: PostgresStore,
-  schema: string,
-  attempt: { runId: string; step: string; token: number },
-): Promise<boolean> {
-  const rows = await store.query<{ queued: string }>(
-    `WITH released AS (
-       UPDATE dispatch_steps SET state = 'queued', token = token + 1, worker_id = NULL, job_id = NULL
-       WHERE run_id = $1 AND step = $2 AND token = $3 AND state = 'running'
-       RETURNING run_id, step, queue
-     )
-     SELECT count(${schema}.add_job(
-       'sluice:' || released.queue,
-       json_build_object('run', released.run_id, 'step', released.step, 'flow', r.flow,
-         'version', r.version, 'hash', r.snapshot_hash),
-       max_attempts := 25, flags := ARRAY['snapshot:' || r.snapshot_hash])) AS queued
-     FROM released JOIN dispatch_runs r ON r.run_id = released.run_id`,
-    [attempt.runId, attempt.step, attempt.token],
-  );
-  return Number(rows[0]?.queued ?? 0) > 0;
 }
 
 /**

@@ -14,15 +14,14 @@ export { PostgresArtifactStore } from "./artifact-store.js";
 export { openPostgresHome } from "./home.js";
 export {
   cancelDispatchedRun,
-  completeStep,
   dispatchRun,
   installQueue,
   queueSchema,
-  requeueStep,
   startStep,
   taskOf,
 } from "./dispatch.js";
 export type { StepJobPayload } from "./dispatch.js";
+export { completeStep, requeueStep } from "./step-end.js";
 export { startWorker } from "./worker.js";
 export type { SluiceWorker, WorkerOptions } from "./worker.js";
 export { listWorkers } from "./worker-registry.js";

@@ -28,17 +28,15 @@ import {
   type WorkspaceFlow,
 } from "sluice/internal";
 import {
-  completeStep,
   installQueue,
-  requeueStep,
   snapshotFlag,
   startStep,
   taskOf,
-  type ContinuedStep,
   type StartedStep,
   type StepJobPayload,
 } from "./dispatch.js";
 import type { PostgresStore } from "./postgres-store.js";
+import { completeStep, requeueStep, type ContinuedStep } from "./step-end.js";
 import { PostgresArtifactStore } from "./artifact-store.js";
 import { artifactRow } from "./record-writes.js";
 import { claimUnit, finishUnit, unitFanOut, unitTaskOf, type UnitJobPayload } from "./units.js";
