@@ -16,6 +16,8 @@ const PACKAGES = {
   sluice: { name: "sluice", uses: ["@sluice/client"] },
   server: { name: "@sluice/server", uses: ["sluice", "@sluice/client"] },
   arazzo: { name: "@sluice/arazzo", uses: ["sluice"] },
+  postgres: { name: "@sluice/postgres", uses: ["sluice", "@sluice/client"] },
+  duckdb: { name: "@sluice/duckdb", uses: ["sluice"] },
 };
 
 // Folders inside a package and the folders each may import. `throughIndex`: other folders are

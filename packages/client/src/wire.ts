@@ -24,6 +24,7 @@ type Reason =
   | "code-changed"
   | "upstream-changed"
   | "input-data-changed"
+  | "upstream-schema-changed"
   | "forced"
   | "reset"
   | "items-failed"
@@ -36,7 +37,7 @@ type Reason =
 type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** How an artifact is stored. */
-type ArtifactKind = "json" | "blob" | "records" | "table";
+type ArtifactKind = "json" | "blob" | "records" | "table" | "parquet";
 
 /** A table's column. */
 type Column = { name: string; type: string };

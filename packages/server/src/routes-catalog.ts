@@ -23,6 +23,7 @@ const CONTENT_TYPES = {
   blob: "application/octet-stream",
   records: "application/vnd.apache.arrow.stream",
   table: "application/vnd.apache.arrow.stream",
+  parquet: "application/vnd.apache.parquet",
 } as const;
 
 export function catalogRoutes(app: Api, manager: RunManager): void {

@@ -213,7 +213,7 @@ export const RunList = z.object({ runs: z.array(RunSummary) }).meta({ id: "RunLi
 export const OutputRef = z
   .object({
     hash: z.string(),
-    kind: z.enum(["json", "blob", "records", "table"]),
+    kind: z.enum(["json", "blob", "records", "table", "parquet"]),
     size: z.number().int(),
   })
   .meta({ id: "OutputRef" });
@@ -330,7 +330,7 @@ export const Dataset = z
     step: z.string(),
     runId: z.string(),
     tag: z.enum(["dataset", "model", "metrics"]),
-    kind: z.enum(["json", "blob", "records", "table"]),
+    kind: z.enum(["json", "blob", "records", "table", "parquet"]),
     size: z.number().int(),
     rows: z.number().int().optional(),
     columns: z.array(Column).optional(),
@@ -360,7 +360,7 @@ export const DatasetRows = z
 export const ArtifactMeta = z
   .object({
     hash: z.string(),
-    kind: z.enum(["json", "blob", "records", "table"]),
+    kind: z.enum(["json", "blob", "records", "table", "parquet"]),
     size: z.number().int(),
     madeBy: z.array(z.object({ pipeline: z.string(), step: z.string(), runId: z.string() })),
   })

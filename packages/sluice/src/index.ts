@@ -49,6 +49,8 @@ export type {
   StepLogger,
   StepOptions,
   StepStatus,
+  DatasetColumn,
+  DeriveColumns,
 } from "./core/index.js";
 export {
   pipeline,
@@ -120,6 +122,10 @@ export {
   dataset,
   model,
   metrics,
+  describeDataset,
+  isParquetDataset,
+  parquetDataset,
+  parquetRecords,
 } from "./artifacts/index.js";
 export type {
   ArtifactIndex,
@@ -129,6 +135,7 @@ export type {
   DatasetInfo,
   EncodedValue,
   OutputTag,
+  ParquetDataset,
 } from "./artifacts/index.js";
 export type { Executor, StepCall, StepLocation } from "./executors/index.js";
 export { AttemptControl, InProcessExecutor, ThreadExecutor } from "./executors/index.js";

@@ -10,16 +10,17 @@ import {
   withArrow,
   type DatasetInfo,
 } from "./dataset.js";
+import { describedInfoOf, isParquetDataset, parquetDataset } from "./parquet-dataset.js";
 
 /**
  * A step output turned into what is stored: JSON text; raw bytes for Buffers and Uint8Arrays; Arrow
- * IPC bytes for datasets, given back as records (an array of flat records) or as an Arrow table.
- * `info` describes a dataset's rows and columns.
+ * IPC bytes for datasets, given back as records (an array of flat records) or as an Arrow table;
+ * Parquet bytes for a Parquet dataset. `info` describes a dataset's rows and columns.
  */
 export type EncodedValue =
   | { readonly kind: "json"; readonly text: string; readonly info?: DatasetInfo }
   | {
-      readonly kind: "blob" | "records" | "table";
+      readonly kind: "blob" | "records" | "table" | "parquet";
       readonly bytes: Uint8Array;
       readonly info?: DatasetInfo;
     };
@@ -60,6 +61,12 @@ export function encodeValue(
   }
   if (stored instanceof Uint8Array) return { kind: "blob", bytes: stored };
   if (!serializer) {
+    if (isParquetDataset(stored))
+      return {
+        kind: "parquet",
+        bytes: stored.bytes,
+        ...(stored.info ? { info: stored.info } : {}),
+      };
     if (isArrowTable(stored)) {
       const table = stored;
       return withArrow((): EncodedValue => {
@@ -98,7 +105,12 @@ export function encodeValue(
   }
   const special = needsTags(stored, step, "", new Set());
   const text = JSON.stringify(special ? tag(stored) : stored);
-  return { kind: "json", text: text === undefined ? `{"${TAG}":"undefined"}` : text };
+  const info = describedInfoOf(stored);
+  return {
+    kind: "json",
+    text: text === undefined ? `{"${TAG}":"undefined"}` : text,
+    ...(info ? { info } : {}),
+  };
 }
 
 export function decodeValue(
@@ -110,6 +122,7 @@ export function decodeValue(
     if (encoded.kind === "records")
       return withArrow(() => arrowToRecords(arrowBytesToTable(bytes)));
     if (encoded.kind === "table") return withArrow(() => arrowBytesToTable(bytes));
+    if (encoded.kind === "parquet") return parquetDataset(bytes, encoded.info);
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     return serializer ? serializer.decode(buffer) : buffer;
   }
@@ -123,6 +136,7 @@ export function decodeValue(
  */
 export function contentHashOf(value: unknown): string | undefined {
   if (value instanceof Uint8Array) return sha256(value);
+  if (isParquetDataset(value)) return sha256(value.bytes);
   if (isArrowTable(value)) return undefined;
   try {
     const special = needsTags(value, "", "", new Set());

@@ -15,3 +15,10 @@ export type { DatasetInfo, OutputTag } from "./dataset.js";
 export { MemoryArtifactStore } from "./memory-artifact-store.js";
 export { FileArtifactStore, INLINE_LIMIT_BYTES } from "./file-artifact-store.js";
 export type { ArtifactIndex } from "./file-artifact-store.js";
+export {
+  describeDataset,
+  isParquetDataset,
+  parquetDataset,
+  parquetRecords,
+} from "./parquet-dataset.js";
+export type { ParquetDataset } from "./parquet-dataset.js";

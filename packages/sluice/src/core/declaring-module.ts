@@ -25,8 +25,12 @@ export function recordCompiledModule(compiled: string, source: string): void {
   compiledModules.set(compiled, source);
 }
 
-/** The folder of the module that called into sluice, or the working directory when none is found. */
-export function declaringFolder(): string {
+/**
+ * The folder of the module that called into sluice, or the working directory when none is found.
+ * `alsoOwn`: folders of sluice's other packages (a recipe library) whose frames are skipped too.
+ */
+export function declaringFolder(alsoOwn: readonly string[] = []): string {
+  const own = [...OWN_CODE, ...alsoOwn.map((folder) => folder + sep)];
   const original = Error.prepareStackTrace;
   const limit = Error.stackTraceLimit;
   try {
@@ -38,7 +42,7 @@ export function declaringFolder(): string {
       if (!name || name.startsWith("node:")) continue;
       const path = name.startsWith("file:") ? fileURLToPath(name) : name;
       const file = compiledModules.get(path) ?? path;
-      if (isAbsolute(file) && !OWN_CODE.some((own) => file.startsWith(own))) return dirname(file);
+      if (isAbsolute(file) && !own.some((folder) => file.startsWith(folder))) return dirname(file);
     }
   } finally {
     Error.prepareStackTrace = original;

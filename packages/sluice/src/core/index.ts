@@ -36,6 +36,8 @@ export type {
   StepOptions,
   RunParams,
   StepRunParams,
+  DatasetColumn,
+  DeriveColumns,
 } from "./step.js";
 export {
   buildGraph,

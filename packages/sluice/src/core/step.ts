@@ -220,6 +220,13 @@ export interface StepOptions<
   serializer?: Serializer<Awaited<R>>;
   description?: string;
   /**
+   * For a step whose output is a dataset: derives its columns from its input datasets' columns (by
+   * input name; undefined where not known yet) before anything runs, for preview and for the check
+   * before a run. Throw a SluiceError "schema-mismatch" naming the column to refuse the run (exit 2);
+   * return undefined when the columns cannot be known before running. The DuckDB recipes set it.
+   */
+  deriveColumns?: DeriveColumns;
+  /**
    * A concurrency limit shared by every step (of any flow and run) that names the same key: at most
    * `limit` of them run at once in all processes on the store; the others wait in order, shown
    * `waiting` with `waitingOn: "limit gpu 2/2"`. Held from the first attempt to the last.
@@ -236,6 +243,16 @@ export type InputBinding =
       readonly optional?: boolean;
     }
   | { readonly name: string; readonly kind: "name"; readonly outputName: string };
+
+/** A dataset column as the catalog records it. */
+export interface DatasetColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+export type DeriveColumns = (
+  inputs: Readonly<Record<string, readonly DatasetColumn[] | undefined>>,
+) => Promise<readonly DatasetColumn[] | undefined>;
 
 /** Untyped, normalized form of a step, what the planner and engine read. */
 export interface StepDefinition {
@@ -277,6 +294,7 @@ export interface StepDefinition {
   readonly childFlow?: string;
   /** Set for a step embedded by `use()`: its sub-pipeline, outermost first ("outer.inner"). */
   readonly group?: string;
+  readonly deriveColumns?: DeriveColumns;
 }
 
 /** How a map step runs its items (see map.ts). */
@@ -428,6 +446,7 @@ function normalize(
     serializer: options.serializer as Serializer<unknown> | undefined,
     description: options.description,
     fingerprint: fingerprintOf(options, outputs),
+    ...(options.deriveColumns ? { deriveColumns: options.deriveColumns } : {}),
   };
 }
 

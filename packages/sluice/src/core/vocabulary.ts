@@ -23,6 +23,7 @@ export const REASONS = [
   "code-changed",
   "upstream-changed",
   "input-data-changed",
+  "upstream-schema-changed",
   "forced",
   "reset",
   "items-failed",

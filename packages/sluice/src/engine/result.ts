@@ -2,7 +2,7 @@ import type { Reason, RunStatus, SerializedError, StepStatus } from "../core/ind
 
 export interface OutputRefJson {
   readonly hash: string;
-  readonly kind: "json" | "blob" | "records" | "table";
+  readonly kind: "json" | "blob" | "records" | "table" | "parquet";
   readonly size: number;
 }
 

@@ -11,6 +11,7 @@ import {
   type PipelineGraph,
   type PlanStatus,
   type Reason,
+  type DatasetColumn,
 } from "../core/index.js";
 import type { ArtifactStore } from "../artifacts/index.js";
 import type { Completion, CompletionStore, CompletionSummary } from "../store/index.js";
@@ -61,6 +62,8 @@ export interface Plan {
    * meanwhile is missed, which costs a recomputation, never a wrong reuse.
    */
   readonly completionAt?: (cacheKey: string) => CompletionSummary | undefined;
+  /** Each dataset step's output columns, where derived before the run (steps with `deriveColumns`). */
+  readonly columns?: ReadonlyMap<string, readonly DatasetColumn[]>;
 }
 
 /** The cache key of a step instance: code, params and the content of every input. */

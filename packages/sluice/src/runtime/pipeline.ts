@@ -45,6 +45,7 @@ import type {
   Typed,
 } from "./pipeline-options.js";
 import { Preview, previewSteps } from "./preview.js";
+import { deriveDatasetSchemas } from "./dataset-schemas.js";
 import { homeStores } from "./stores.js";
 
 const BRAND = Symbol.for("sluice.pipeline");
@@ -414,7 +415,7 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
       ...options,
       checkDependencies: options.checkDependencies ?? this.options.checkDependencies,
     };
-    const plan = await planRun(
+    const planned = await planRun(
       graph,
       nodes,
       paramsByNode,
@@ -422,6 +423,7 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
       planOptions,
       stores.artifacts,
     );
+    const plan = await deriveDatasetSchemas(graph, planned, stores);
     return { graph, plan, paramsByNode, stores };
   }
 }

@@ -1,6 +1,7 @@
 /** What preview shows: every planned step and why it would run or not, as a tree or as JSON. */
 import {
   maskParams,
+  type DatasetColumn,
   skipConditions,
   type PipelineGraph,
   type PlanStatus,
@@ -28,6 +29,8 @@ export interface PreviewStep {
   cacheKey?: string;
   /** What the cache key is made of: the code fingerprint, the params' hash, each input's content hash once known. */
   keyInputs?: { code: string; params: string; inputs?: Record<string, string> };
+  /** A dataset step's output columns, derived before the run (DuckDB recipes). */
+  columns?: DatasetColumn[];
 }
 
 /**
@@ -63,6 +66,14 @@ function conditionNote(step: PreviewStep): string {
   return `${own}${others.length > 0 ? `; skipped if ${others.map((n) => `"${n}"`).join(", ")} ${others.length > 1 ? "are" : "is"} skipped` : ""}`;
 }
 
+/** The derived columns of a dataset step, as the tree shows them: names, the first eight. */
+function columnsNote(step: PreviewStep): string {
+  if (!step.columns) return "";
+  const names = step.columns.slice(0, 8).map((column) => column.name);
+  const more = step.columns.length > 8 ? `, +${step.columns.length - 8} more` : "";
+  return ` [${names.join(", ")}${more}]`;
+}
+
 /** The rows of a preview: every planned step (its params masked) and, after a dynamic step, its expansion. */
 export async function previewSteps(
   graph: PipelineGraph,
@@ -85,6 +96,8 @@ export async function previewSteps(
     const def = graph.nodes[step.index]!.def;
     if (def.childFlow !== undefined) shown.runsFlow = def.childFlow;
     if (step.cacheKey !== undefined) shown.cacheKey = step.cacheKey;
+    const columns = plan.columns?.get(step.name);
+    if (columns) shown.columns = columns.map((column) => ({ ...column }));
     shown.keyInputs = {
       code: def.fingerprint,
       params: step.paramsHash,
@@ -130,7 +143,7 @@ export class Preview {
         return {
           name: step.name,
           deps: step.deps,
-          label: `${step.name}${params} (${label}${child}${conditionNote(step)})`,
+          label: `${step.name}${params} (${label}${child}${conditionNote(step)})${columnsNote(step)}`,
         };
       }),
     );
@@ -146,12 +159,13 @@ export class Preview {
       conditions?: string[];
       itemsFailed?: number;
       runsFlow?: string;
+      columns?: DatasetColumn[];
     }>;
   } {
     return {
       pipeline: this.pipeline,
       steps: this.steps.map(
-        ({ name, status, reason, deps, conditions, itemsFailed, runsFlow }) => ({
+        ({ name, status, reason, deps, conditions, itemsFailed, runsFlow, columns }) => ({
           name,
           status,
           reason,
@@ -159,6 +173,7 @@ export class Preview {
           ...(conditions ? { conditions } : {}),
           ...(itemsFailed === undefined ? {} : { itemsFailed }),
           ...(runsFlow === undefined ? {} : { runsFlow }),
+          ...(columns ? { columns } : {}),
         }),
       ),
     };

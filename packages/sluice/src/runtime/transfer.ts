@@ -180,7 +180,7 @@ export async function importHistory(home: SluiceHome, file: string): Promise<Tra
             line.text !== undefined
               ? { kind: "json", text: line.text }
               : {
-                  kind: line.ref.kind as "blob" | "records" | "table",
+                  kind: line.ref.kind as "blob" | "records" | "table" | "parquet",
                   bytes: Buffer.from(line.base64 ?? "", "base64"),
                 };
           const stored = await home.artifacts.put(encoded);

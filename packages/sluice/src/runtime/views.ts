@@ -2,7 +2,13 @@
  * The JSON views of runs, steps, logs and datasets (lineage.ts: lineage): one shape for `sluice ... --json`
  * and for the HTTP API (the client's types come from core/wire.ts, which describes these).
  */
-import { arrowToRecords, decodeValue, type ArtifactRef } from "../artifacts/index.js";
+import {
+  arrowToRecords,
+  decodeValue,
+  isParquetDataset,
+  parquetRecords,
+  type ArtifactRef,
+} from "../artifacts/index.js";
 import { canonicalJson, SluiceError } from "../core/index.js";
 import type { wire } from "@sluice/client";
 import { ownerName, shownRun } from "../engine/index.js";
@@ -201,6 +207,8 @@ export async function datasetRows(
       `The stored data of ${entry.pipeline}/${entry.step} (artifact ${entry.hash.slice(0, 12)}) is missing or corrupted. Run the pipeline again to recompute it.`,
     );
   const value = await decodeValue(encoded);
+  if (isParquetDataset(value))
+    return { rows: await parquetRecords(value, n), total: value.info?.rows ?? entry.rows ?? 0 };
   const records = entry.kind === "table" ? arrowToRecords(value as never) : value;
   if (!Array.isArray(records))
     throw new SluiceError(

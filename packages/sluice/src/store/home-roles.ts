@@ -40,10 +40,12 @@ export interface OutputIndex {
 export interface ArtifactRows {
   getArtifact(
     hash: string,
-  ): { kind: "json" | "blob" | "records" | "table"; size: number; inline?: string } | undefined;
+  ):
+    | { kind: "json" | "blob" | "records" | "table" | "parquet"; size: number; inline?: string }
+    | undefined;
   putArtifact(row: {
     hash: string;
-    kind: "json" | "blob" | "records" | "table";
+    kind: "json" | "blob" | "records" | "table" | "parquet";
     size: number;
     inline?: string;
   }): MaybePromise<void>;

@@ -3,7 +3,7 @@ import type { LogLevel, Reason, RunStatus, SerializedError, StepStatus } from ".
 /** A stored output's address, as the artifacts folder defines it (kept structural to avoid a layer edge). */
 export interface StoredRef {
   readonly hash: string;
-  readonly kind: "json" | "blob" | "records" | "table";
+  readonly kind: "json" | "blob" | "records" | "table" | "parquet";
   readonly size: number;
 }
 

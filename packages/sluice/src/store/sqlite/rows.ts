@@ -274,7 +274,7 @@ export function metricFromRow(row: Row, runId: string): MetricRecord {
 }
 
 export type ArtifactRow = {
-  kind: "json" | "blob" | "records" | "table";
+  kind: "json" | "blob" | "records" | "table" | "parquet";
   size: number;
   inline?: string;
 };
