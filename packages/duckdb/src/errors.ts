@@ -48,7 +48,7 @@ export function missingColumn(
   const meant = closest(column, names);
   return new SluiceError(
     "schema-mismatch",
-    `recipe "${recipe}": column "${column}" does not exist in ${where} (its columns: ${names.join(", ")}).${meant ? ` Did you mean "${meant}"?` : ""} Fix the column name in the recipe, or the step that makes ${where}.`,
+    `recipe "${recipe}": column "${column}" does not exist in ${where} (its columns: ${names.join(", ")}).${meant ? ` Did you mean "${meant}"?` : ""} Fix the column name in the recipe, or the step that makes that input.`,
     {
       step: recipe,
       retryable: false,

@@ -60,3 +60,6 @@ export type { Aggregation, PrepareOp, SortKey, WindowFunction } from "./expressi
 export { acceptedValues, assertRows, notNull, rowCount, unique } from "./checks.js";
 export type { Check } from "./checks.js";
 export { tableStep, toArrow, toRecords } from "./code-steps.js";
+export { syncToTable } from "./sync.js";
+export type { SyncOptions, SyncResult } from "./sync.js";
+export type { SchemaMode, WriteMode } from "./sync-plan.js";

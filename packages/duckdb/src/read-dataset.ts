@@ -6,10 +6,9 @@
  * fails naming the file, line and column. A glob is expanded when the pipeline module is loaded.
  */
 import { readdirSync, statSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { isAbsolute, join, resolve, sep } from "node:path";
 import { SluiceError, describeDataset, step, type DatasetColumn, type Step } from "sluice";
-import { declaringFolder } from "sluice/internal";
+import { callerFolder } from "./own-code.js";
 import { withSession, type Session } from "./database.js";
 import type { CsvOptions, FileFormat, FilesDataset } from "./datasets.js";
 import { explain } from "./errors.js";
@@ -27,14 +26,11 @@ export interface ReadDatasetOptions {
   description?: string;
 }
 
-/** This package's own folder: its frames are not the module that declares a dataset. */
-const OWN_FOLDER = dirname(dirname(fileURLToPath(import.meta.url)));
-
 export function readDataset<const Name extends string>(
   name: Name,
   options: ReadDatasetOptions,
 ): Step<FilesDataset, {}, Name> {
-  const folder = declaringFolder([OWN_FOLDER]);
+  const folder = callerFolder();
   const patterns = typeof options.path === "string" ? [options.path] : [...options.path];
   const paths = patterns.flatMap((pattern) => expand(name, resolve(folder, pattern), pattern));
   const format = options.format ?? formatOf(name, paths[0]!);
