@@ -13,7 +13,7 @@ import { withSession, type Session } from "./database.js";
 import type { CsvOptions, FileFormat, FilesDataset } from "./datasets.js";
 import { explain } from "./errors.js";
 import { describe } from "./inputs.js";
-import { readFiles } from "./sql-text.js";
+import { ident, readFiles } from "./sql-text.js";
 
 export interface ReadDatasetOptions {
   /** A file, a glob ("data/*.parquet"; * and ? within one folder level) or a list of either; relative to the declaring module's folder. */
@@ -56,7 +56,11 @@ export function readDataset<const Name extends string>(
         const typed = format === "parquet" ? source() : source(columns);
         let rows: number;
         try {
-          const result = await session.db.runAndReadAll(`SELECT count(*) AS n FROM ${typed}`);
+          // Counting each column converts every value (count(*) alone would not read them).
+          const counts = columns.map((c) => `count(${ident(c.name)})`).join(", ");
+          const result = await session.db.runAndReadAll(
+            `SELECT count(*) AS n${counts ? `, ${counts}` : ""} FROM ${typed}`,
+          );
           rows = Number(result.getRowObjectsJson()[0]!["n"]);
         } catch (error) {
           throw explain(error, name, columns);

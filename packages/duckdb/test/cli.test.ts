@@ -1,0 +1,105 @@
+// Recipes through the real CLI and server, as a user drives them: the seed's aggregate + join example
+// previewed (columns shown before anything runs), run, rerun from cache; its schema and rows through
+// `sluice schema`, `sluice head` and the HTTP API; and a recipe naming a column its input lacks,
+// refused with exit 2 before anything runs.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { SluiceClient } from "@sluice/client";
+import { root, sluice, startSluice } from "../../../test/support/cli.js";
+import { createKey } from "../../../test/support/sluice-server.js";
+import { tempDir } from "../../../test/support/temp-dir.js";
+
+const example = "examples/recipes/aggregate-join.ts";
+
+describe("recipes through the CLI", () => {
+  it("previews the columns, runs the example, reuses it, and shows its schema and rows", () => {
+    const home = tempDir();
+    const preview = sluice(["preview", example, "--json"], { home });
+    expect(preview.code).toBe(0);
+    const join = preview
+      .json()
+      .steps.find((s: { name: string }) => s.name === "join_ML_TRAINING_DATA");
+    expect(join).toMatchObject({ status: "pending", reason: "missing-output" });
+    expect(join.columns.map((c: { name: string }) => c.name)).toEqual([
+      "patient_id",
+      "age",
+      "sex",
+      "readmitted",
+      "lab_tests",
+      "distinct_tests",
+      "mean_value",
+      "last_taken_on",
+      "notes",
+      "mean_words",
+    ]);
+    const run = sluice(["run", example], { home });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout + run.stderr).toContain("7 ran");
+    const again = sluice(["run", example], { home });
+    expect(again.stdout + again.stderr).toContain("7 complete");
+
+    const schema = sluice(["schema", "ml_training_data/join_ML_TRAINING_DATA", "--json"], { home });
+    expect(schema.code).toBe(0);
+    // The columns recorded when it ran are the ones preview derived.
+    expect(schema.json().columns).toEqual(join.columns);
+    expect(schema.json()).toMatchObject({ kind: "parquet", rows: 60 });
+    const head = sluice(
+      ["head", "ml_training_data/group_CLINICAL_NOTES_AGG", "-n", "2", "--json"],
+      { home },
+    );
+    expect(head.json().rows).toHaveLength(2);
+    expect(Object.keys(head.json().rows[0])).toEqual(["patient_id", "notes", "mean_words"]);
+  });
+
+  it("refuses a recipe naming a missing column with exit 2 before anything runs", () => {
+    const dir = tempDir(".tmp-", join(root, "packages/duckdb/test"));
+    const file = join(dir, "bad.ts");
+    writeFileSync(
+      file,
+      `import { pipeline } from "sluice";
+import { count, group, readDataset } from "@sluice/duckdb";
+const labs = readDataset("labs", { path: ${JSON.stringify(join(root, "examples/recipes/data/lab_results.csv"))} });
+const agg = group("agg", { input: labs, by: ["patientid"], aggregations: { n: count() } });
+export default pipeline("bad", { steps: [agg] });
+`,
+    );
+    const home = tempDir();
+    for (const command of ["preview", "run"]) {
+      const result = sluice([command, file], { home });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain('column "patientid" does not exist in input "labs"');
+      expect(result.stderr).toContain('Did you mean "patient_id"?');
+    }
+    expect(sluice(["runs", "--json"], { home }).json().runs).toEqual([]);
+  });
+
+  it("serves a recipe output's schema and rows over the HTTP API", async () => {
+    const home = tempDir();
+    const cwd = join(root, "packages/duckdb/test/fixtures/workspace");
+    const { key } = await createKey(home, "recipes");
+    const server = startSluice(["server", "--port", "0"], { home, cwd });
+    try {
+      const [, url] = (await server.waitForStderr(/listening on (http:\/\/\S+)/)) as [
+        string,
+        string,
+      ];
+      const client = new SluiceClient({ baseUrl: url, apiKey: key }).project("recipes");
+      const job = await client.flow("ml_training_data").run({ wait: true, noFail: true });
+      expect(job.status).toBe("succeeded");
+      const schema = await client.dataset("ml_training_data/group_LAB_RESULTS_AGG").schema();
+      expect(schema.columns).toEqual([
+        { name: "patient_id", type: "BIGINT" },
+        { name: "lab_tests", type: "BIGINT" },
+        { name: "distinct_tests", type: "BIGINT" },
+        { name: "mean_value", type: "DOUBLE" },
+        { name: "last_taken_on", type: "DATE" },
+      ]);
+      const rows = await client.dataset("ml_training_data/group_LAB_RESULTS_AGG").rows(1);
+      expect(rows.rows[0]).toMatchObject({ patient_id: 1 });
+    } finally {
+      server.child.kill("SIGTERM");
+      await server.result;
+    }
+  });
+});
