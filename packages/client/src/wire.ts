@@ -396,6 +396,8 @@ export type PreviewStep = {
   cacheKey?: string;
   /** What the cache key is made of: code fingerprint, params hash, each input's content hash once known. */
   keyInputs?: { code: string; params: string; inputs?: Record<string, string> };
+  /** A dataset step's output columns, derived before the run (DuckDB recipes). */
+  columns?: Array<{ name: string; type: string }>;
 };
 
 /** What a run with some params would do, and why. */

@@ -14,6 +14,7 @@ import { verifyCheckColumns, type Check } from "./checks.js";
 import { materialize, storable } from "./materialize.js";
 import { literal } from "./sql-text.js";
 import { explain } from "./errors.js";
+import { duckColumns } from "./column-types.js";
 
 /** The version of the SQL the recipes build: part of every recipe's fingerprint. */
 const RECIPES_VERSION = "1";
@@ -71,7 +72,7 @@ async function deriveColumns(
   for (const input of Object.keys(spec.inputs)) {
     const given = known[input];
     if (!given) return undefined;
-    columns[input] = given;
+    columns[input] = duckColumns(given);
   }
   const query = spec.query(columns);
   if (spec.derivable === false) return undefined;

@@ -16,6 +16,7 @@ import {
 } from "sluice";
 import { callerFolder } from "./own-code.js";
 import { withSession } from "./database.js";
+import { duckColumns } from "./column-types.js";
 import { explain } from "./errors.js";
 import { bindInput } from "./inputs.js";
 import { planSync, type SchemaMode, type SyncSpec, type WriteMode } from "./sync-plan.js";
@@ -111,7 +112,7 @@ export function syncToTable<const Name extends string>(
       // Only an existing table can conflict; "create" with "replace" makes a new one.
       if (columns && !(spec.schema === "create" && spec.mode === "replace"))
         await withTarget(name, connection(), folder, async (target) =>
-          planSync(target.dialect, spec, columns, await target.columns(spec.table)),
+          planSync(target.dialect, spec, duckColumns(columns), await target.columns(spec.table)),
         );
       return undefined;
     },

@@ -85,6 +85,12 @@ export default pipeline("bad", { steps: [agg] });
         string,
       ];
       const client = new SluiceClient({ baseUrl: url, apiKey: key }).project("recipes");
+      const preview = await client.flow("ml_training_data").preview();
+      expect(preview.steps.find((s) => s.name === "group_CLINICAL_NOTES_AGG")?.columns).toEqual([
+        { name: "patient_id", type: "BIGINT" },
+        { name: "notes", type: "BIGINT" },
+        { name: "mean_words", type: "DOUBLE" },
+      ]);
       const job = await client.flow("ml_training_data").run({ wait: true, noFail: true });
       expect(job.status).toBe("succeeded");
       const schema = await client.dataset("ml_training_data/group_LAB_RESULTS_AGG").schema();

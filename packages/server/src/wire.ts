@@ -459,6 +459,10 @@ export const PreviewStep = z
       })
       .optional()
       .describe("what the cache key is made of"),
+    columns: z
+      .array(Column)
+      .optional()
+      .describe("a dataset step's output columns, derived before the run (DuckDB recipes)"),
   })
   .meta({ id: "PreviewStep" });
 

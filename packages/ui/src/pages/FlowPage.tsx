@@ -282,6 +282,27 @@ function CacheKey({ step }: { step: PreviewStep }) {
           ))}
         </dl>
       ) : null}
+      {step.columns ? (
+        <table aria-label={`Columns of ${step.name}`}>
+          <caption>Output columns, derived before the run</caption>
+          <thead>
+            <tr>
+              <th scope="col">Column</th>
+              <th scope="col">Type</th>
+            </tr>
+          </thead>
+          <tbody>
+            {step.columns.map((column) => (
+              <tr key={column.name}>
+                <td>{column.name}</td>
+                <td>
+                  <code>{column.type}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
     </section>
   );
 }
