@@ -17,6 +17,8 @@ import { measurePeers, peersAvailable, peersTable } from "./peers.mjs";
 import { median } from "./median.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+const RECIPES_NOTE =
+  "`node bench/recipes.mjs`: generated Parquet files (bench/.tmp/recipes), one process. sluice runs each as a pipeline (readDataset, then the recipe) on the embedded default store, forced to rerun; DuckDB directly runs the same query as `COPY (query) TO file (FORMAT parquet)`; plain TypeScript reads the Parquet files with hyparquet and groups or joins with a Map. Medians of 5 alternating samples after a warm-up.";
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const sizes = [100, 1000, 10000];
 const workloads = {
@@ -190,6 +192,11 @@ const graphile = await import("./workers.mjs").then(async ({ measureWorkers, wor
   return workersTable(await measureWorkers(shape), baseline);
 });
 
+// Recipes on DuckDB beside the same queries through @duckdb/node-api and plain TypeScript (issue 20).
+const recipes = await import("./recipes.mjs").then(async ({ measureRecipes, recipesTable }) =>
+  recipesTable(await measureRecipes({ runs: Math.min(runs, 5) })),
+);
+
 // The same workloads beside dask and doit, in this session (ratios are what the targets use).
 const peers = peersAvailable()
   ? peersTable(measurePeers({ runs: Math.min(runs, 3) }))
@@ -314,5 +321,11 @@ through the same number of worker processes (bench/graphile.mjs, started and idl
 the pickup of each (an idle worker, one run or job added, until its step or job starts).
 
 ${graphile}
+
+## Recipes on DuckDB
+
+${RECIPES_NOTE}
+
+${recipes}
 `;
 writeFileSync(join(root, "bench", "RESULTS.md"), doc);

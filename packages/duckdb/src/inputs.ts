@@ -25,7 +25,13 @@ export async function bindInput(
   } catch (error) {
     throw explain(error, recipe, isFilesDataset(value) ? value.columns : []);
   }
-  return describe(session, `SELECT * FROM ${ident(name)}`, recipe);
+  // Files and Parquet datasets carry their columns: no need to ask DuckDB.
+  const known = isFilesDataset(value)
+    ? value.columns
+    : isParquetDataset(value)
+      ? value.info?.columns
+      : undefined;
+  return known ? [...known] : describe(session, `SELECT * FROM ${ident(name)}`, recipe);
 }
 
 /** The columns (names and DuckDB types) a query returns, without running it. */

@@ -56,8 +56,10 @@ export function readDataset<const Name extends string>(
         const typed = format === "parquet" ? source() : source(columns);
         let rows: number;
         try {
-          // Counting each column converts every value (count(*) alone would not read them).
-          const counts = columns.map((c) => `count(${ident(c.name)})`).join(", ");
+          // Counting each column of a text format converts every value (count(*) alone would not
+          // read them); Parquet values are typed already, and its count is in the metadata.
+          const counts =
+            format === "parquet" ? "" : columns.map((c) => `count(${ident(c.name)})`).join(", ");
           const result = await session.db.runAndReadAll(
             `SELECT count(*) AS n${counts ? `, ${counts}` : ""} FROM ${typed}`,
           );

@@ -44,11 +44,22 @@ export function recipeStep<const Name extends string>(
   spec: RecipeSpec,
 ): Step<ParquetDataset, {}, Name> {
   const checks = spec.checks ?? [];
+  const derivedBefore = new Map<string, Promise<readonly DatasetColumn[] | undefined>>();
   return step(name, {
     inputs: spec.inputs,
     version: `recipe ${RECIPES_VERSION} ${fingerprintOf(spec.definition, checks)}`,
     ...(spec.description ? { description: spec.description } : {}),
-    deriveColumns: (known) => deriveColumns(name, spec, known),
+    deriveColumns: (known) => {
+      // Planning a recipe again over the same input columns (every run plans) asks DuckDB once.
+      const key = JSON.stringify(known);
+      let derived = derivedBefore.get(key);
+      if (!derived) {
+        derived = deriveColumns(name, spec, known);
+        derivedBefore.set(key, derived);
+        derived.catch(() => derivedBefore.delete(key));
+      }
+      return derived;
+    },
     run: (inputs: Record<string, unknown>) =>
       withSession(async (session) => {
         const columns: Record<string, DatasetColumn[]> = {};

@@ -1,10 +1,9 @@
-import { readFileSync } from "node:fs";
+import { fileHash } from "./file-hashes.js";
 import {
   SluiceError,
   hashParts,
   identityOf,
   isPromise,
-  sha256,
   unknownStep,
   type MaybePromise,
   type GraphNode,
@@ -259,9 +258,9 @@ function hashFiles(node: GraphNode): Record<string, string> {
   const hashes: Record<string, string> = {};
   for (const file of node.def.files) {
     const path = node.def.filePaths[file]!;
-    let content: Buffer;
+    let hash: string;
     try {
-      content = readFileSync(path);
+      hash = fileHash(path);
     } catch (error) {
       throw new SluiceError(
         "missing-input",
@@ -269,7 +268,7 @@ function hashFiles(node: GraphNode): Record<string, string> {
         { step: node.name, details: { file, path } },
       );
     }
-    hashes[`file:${file}`] = sha256(content);
+    hashes[`file:${file}`] = hash;
   }
   return hashes;
 }
