@@ -38,7 +38,11 @@ export const cleanOrders = prepare("clean_orders", {
     derive("month", "strftime(ordered_on, '%Y-%m')"),
     dedupe("order_id"),
   ],
-  checks: [unique("order_id"), acceptedValues("currency", ["EUR", "USD"]), assertRows("amount > 0")],
+  checks: [
+    unique("order_id"),
+    acceptedValues("currency", ["EUR", "USD"]),
+    assertRows("amount > 0"),
+  ],
 });
 
 export const monthly = group("monthly", {

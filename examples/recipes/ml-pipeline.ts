@@ -38,7 +38,11 @@ export const train = tableStep("train", {
     const predicted = model.predict(matrix(test));
     const truth = labels(test);
     const correct = predicted.filter((label, i) => label === truth[i]).length;
-    return metrics({ accuracy: correct / truth.length, trainRows: train.length, testRows: test.length });
+    return metrics({
+      accuracy: correct / truth.length,
+      trainRows: train.length,
+      testRows: test.length,
+    });
   },
 });
 
