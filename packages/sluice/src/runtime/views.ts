@@ -210,11 +210,18 @@ export async function datasetRows(
   if (isParquetDataset(value))
     return { rows: await parquetRecords(value, n), total: value.info?.rows ?? entry.rows ?? 0 };
   const records = entry.kind === "table" ? arrowToRecords(value as never) : value;
-  if (!Array.isArray(records))
+  if (!Array.isArray(records)) {
+    const files = (value as { files?: Array<{ path?: unknown }> } | null)?.files;
+    if (entry.columns && Array.isArray(files))
+      throw new SluiceError(
+        "invalid-usage",
+        `${entry.pipeline}/${entry.step} is read in place from ${files.map((f) => String(f.path)).join(", ")}; sluice stores its schema (sluice schema), not its rows. Look at the files, or at the rows of a recipe that reads it.`,
+      );
     throw new SluiceError(
       "invalid-usage",
       `${entry.pipeline}/${entry.step} is not tabular (a ${entry.tag}); only datasets have rows.`,
     );
+  }
   return { rows: records.slice(0, n) as Array<Record<string, unknown>>, total: records.length };
 }
 
