@@ -146,10 +146,18 @@ export function contentHashOf(value: unknown): string | undefined {
   }
 }
 
+/** References already computed, by encoded value: the engine and the store both ask, and a large value's hash is not free. */
+const refs = new WeakMap<EncodedValue, ArtifactRef>();
+
 export function refOf(encoded: EncodedValue): ArtifactRef {
-  if (encoded.kind === "json")
-    return { hash: sha256(encoded.text), kind: "json", size: Buffer.byteLength(encoded.text) };
-  return { hash: sha256(encoded.bytes), kind: encoded.kind, size: encoded.bytes.byteLength };
+  let ref = refs.get(encoded);
+  if (ref) return ref;
+  ref =
+    encoded.kind === "json"
+      ? { hash: sha256(encoded.text), kind: "json", size: Buffer.byteLength(encoded.text) }
+      : { hash: sha256(encoded.bytes), kind: encoded.kind, size: encoded.bytes.byteLength };
+  refs.set(encoded, ref);
+  return ref;
 }
 
 function parseJson(text: string): unknown {
