@@ -2,13 +2,15 @@
 // previewed (columns shown before anything runs), run, rerun from cache; its schema and rows through
 // `sluice schema`, `sluice head` and the HTTP API; and a recipe naming a column its input lacks,
 // refused with exit 2 before anything runs.
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SluiceClient } from "@sluice/client";
 import { root, sluice, startSluice } from "../../../test/support/cli.js";
 import { createKey } from "../../../test/support/sluice-server.js";
 import { tempDir } from "../../../test/support/temp-dir.js";
+import { PG_URL, dropSchema, freshSchema } from "../../../test/support/postgres.js";
+import pg from "pg";
 
 const example = "examples/recipes/aggregate-join.ts";
 
@@ -50,6 +52,12 @@ describe("recipes through the CLI", () => {
     );
     expect(head.json().rows).toHaveLength(2);
     expect(Object.keys(head.json().rows[0])).toEqual(["patient_id", "notes", "mean_words"]);
+    const output = sluice(["output", example, "group_CLINICAL_NOTES_AGG", "--json"], { home });
+    const notes = sluice(["schema", "ml_training_data/group_CLINICAL_NOTES_AGG", "--json"], {
+      home,
+    });
+    expect(output.json()).toHaveLength(notes.json().rows);
+    expect(output.json()[0]).toEqual(head.json().rows[0]);
   });
 
   it("refuses a recipe naming a missing column with exit 2 before anything runs", () => {
@@ -108,4 +116,48 @@ export default pipeline("bad", { steps: [agg] });
       await server.result;
     }
   });
+
+  it.runIf(PG_URL)(
+    "loads the ETL example into PostgreSQL with the connection from the environment, and keeps its password out of every record",
+    async () => {
+      const schema = freshSchema();
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      try {
+        await client.query(`CREATE SCHEMA ${schema}`);
+        const url = new URL(PG_URL!);
+        url.searchParams.set("options", `-c search_path=${schema}`);
+        const home = tempDir();
+        const run = sluice(["run", "examples/recipes/etl-warehouse.ts"], {
+          home,
+          env: { WAREHOUSE_URL: url.toString() },
+        });
+        expect(run.code, run.stderr).toBe(0);
+        const loaded = await client.query(`SELECT count(*)::int AS n FROM ${schema}.orders_eur`);
+        expect(loaded.rows[0].n).toBeGreaterThan(0);
+        const output = sluice(
+          ["output", "examples/recipes/etl-warehouse.ts", "sync_orders", "--json"],
+          {
+            home,
+            env: { WAREHOUSE_URL: url.toString() },
+          },
+        );
+        expect(output.stdout).toContain('"rowsWritten"');
+        const secret = `:${url.password}@`;
+        expect(run.stdout + run.stderr + output.stdout).not.toContain(secret);
+        for (const file of filesUnder(home))
+          expect(readFileSync(file, "latin1")).not.toContain(secret);
+      } finally {
+        await client.end();
+        await dropSchema(schema);
+      }
+    },
+  );
 });
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}

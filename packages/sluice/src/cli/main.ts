@@ -190,7 +190,10 @@ program
   .addOption(paramOption())
   .addOption(paramsOption())
   .option("--json", "print the output as JSON (a dataset as an array of records)")
-  .option("-o, --out <file>", "write the output as stored: JSON, Arrow IPC for a dataset, or bytes")
+  .option(
+    "-o, --out <file>",
+    "write the output as stored: JSON, Arrow IPC or Parquet for a dataset, or bytes",
+  )
   .addOption(homeOption())
   .action(async (file: string, step: string, options) => {
     const { outputCommand } = await import("./commands/output.js");

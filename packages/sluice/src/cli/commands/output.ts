@@ -1,13 +1,15 @@
 /**
  * `sluice output FILE STEP`: loads a finished step's output for the given params, as a run would reuse
  * it (d6tflow's `outputLoad`), or says why there is none. Shown as a table (datasets) or JSON; `--json`
- * prints it as JSON; `--out` writes it as stored (JSON, Arrow IPC for datasets, bytes).
+ * prints it as JSON; `--out` writes it as stored (JSON, Arrow IPC or Parquet for datasets, bytes).
  */
 import pc from "picocolors";
 import {
   arrowBytesToTable,
   arrowToRecords,
   decodeValue,
+  parquetDataset,
+  parquetRecords,
   withArrow,
   type EncodedValue,
 } from "../../artifacts/index.js";
@@ -26,6 +28,15 @@ export interface OutputCommandOptions {
   home?: string;
 }
 
+/** What --out writes, by artifact kind. */
+const FORMS = {
+  json: "JSON",
+  blob: "bytes",
+  records: "Arrow IPC",
+  table: "Arrow IPC",
+  parquet: "Parquet",
+} as const;
+
 /** Rows a table shows on a terminal; --json and --out give them all. */
 const SHOWN_ROWS = 20;
 
@@ -43,7 +54,7 @@ export async function outputCommand(
   const { ref, encoded } = await pipeline.storedOutput(step, { params, home: options.home });
   if (options.out !== undefined) {
     writeFileAtomically(options.out, encoded.kind === "json" ? encoded.text : encoded.bytes);
-    const form = encoded.kind === "json" ? "JSON" : encoded.kind === "blob" ? "bytes" : "Arrow IPC";
+    const form = FORMS[encoded.kind];
     process.stderr.write(
       `wrote ${options.out}: the output of "${step}" (${form}, ${ref.size} bytes, artifact ${ref.hash.slice(0, 12)})\n`,
     );
@@ -82,11 +93,12 @@ export async function outputCommand(
   return EXIT.ok;
 }
 
-/** A dataset's rows (records or an Arrow table), or undefined for any other value. */
+/** A dataset's rows (records, an Arrow table or Parquet), or undefined for any other value. */
 async function datasetRecords(
   encoded: EncodedValue,
 ): Promise<Array<Record<string, unknown>> | undefined> {
   if (encoded.kind === "json") return undefined;
+  if (encoded.kind === "parquet") return parquetRecords(parquetDataset(encoded.bytes));
   return withArrow(() =>
     arrowToRecords(arrowBytesToTable((encoded as { bytes: Uint8Array }).bytes)),
   );
