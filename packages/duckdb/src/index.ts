@@ -63,3 +63,6 @@ export { tableStep, toArrow, toRecords } from "./code-steps.js";
 export { syncToTable } from "./sync.js";
 export type { SyncOptions, SyncResult } from "./sync.js";
 export type { SchemaMode, WriteMode } from "./sync-plan.js";
+export { readTable } from "./read-table.js";
+export type { ReadTableOptions } from "./read-table.js";
+export type { Connection } from "./connection.js";

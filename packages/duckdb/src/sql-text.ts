@@ -46,7 +46,20 @@ export function readFiles(
     `nullstr = ${literal(csv.nullString ?? "")}`,
     "quote = '\"'",
     "escape = '\"'",
+    // A quoted empty field ("") is an empty string; only an unquoted one is missing (as PostgreSQL reads CSV).
+    "allow_quoted_nulls = false",
   ];
   if (columns) options.push(`columns = ${columnsStruct(columns)}`, "auto_detect = false");
   return `read_csv(${list}, ${options.join(", ")})`;
+}
+
+/** "schema.table" or "table", as [schema, table]. */
+export function splitName(table: string): [string | undefined, string] {
+  const dot = table.indexOf(".");
+  return dot < 0 ? [undefined, table] : [table.slice(0, dot), table.slice(dot + 1)];
+}
+
+export function quoted(table: string): string {
+  const [schema, name] = splitName(table);
+  return schema === undefined ? ident(name) : `${ident(schema)}.${ident(name)}`;
 }

@@ -5,7 +5,6 @@
  * the row counts. Where the dataset's columns are known before the run, the table is checked then
  * too, so a conflict stops the run before anything runs (exit 2).
  */
-import { resolve } from "node:path";
 import {
   SluiceError,
   step,
@@ -20,9 +19,13 @@ import { duckColumns } from "./column-types.js";
 import { explain } from "./errors.js";
 import { bindInput } from "./inputs.js";
 import { planSync, type SchemaMode, type SyncSpec, type WriteMode } from "./sync-plan.js";
-import { postgresTarget } from "./sync-postgres.js";
-import { sqliteTarget } from "./sync-sqlite.js";
-import type { SyncTarget } from "./sync-target.js";
+import {
+  connectionUrl,
+  masked,
+  shownConnection,
+  withDatabase,
+  type Connection,
+} from "./connection.js";
 
 export interface SyncOptions {
   input: AnyStep;
@@ -31,7 +34,7 @@ export interface SyncOptions {
    * module's folder). Keep passwords out of code: pass a function, e.g. () => process.env.WAREHOUSE_URL!.
    * The password is never logged nor stored.
    */
-  connection: string | (() => string);
+  connection: Connection;
   /** "table" or "schema.table". */
   table: string;
   /** "create": create the table (anew, with mode "replace"); "check": it must exist with compatible columns; "evolve": add the dataset's new columns. @defaultValue "create" */
@@ -91,18 +94,9 @@ export function syncToTable<const Name extends string>(
       name,
       `mode "upsert" needs key: the column(s) that identify a row, e.g. key: "id".`,
     );
-  const connection = () => {
-    const given =
-      typeof options.connection === "function" ? options.connection() : options.connection;
-    if (typeof given !== "string" || given === "")
-      throw invalid(
-        name,
-        "connection is empty: give a postgres:// URL or sqlite:path (is the environment variable set?).",
-      );
-    return given;
-  };
-  const shown =
-    typeof options.connection === "string" ? masked(options.connection) : "(from a function)";
+  const what = `syncToTable "${name}"`;
+  const connection = () => connectionUrl(what, name, options.connection);
+  const shown = shownConnection(options.connection);
   return step(name, {
     inputs: { input: options.input },
     version: JSON.stringify({ sync: 1, ...spec, connection: shown }),
@@ -111,7 +105,7 @@ export function syncToTable<const Name extends string>(
       const columns = known["input"];
       // Only an existing table can conflict; "create" with "replace" makes a new one.
       if (columns && !(spec.schema === "create" && spec.mode === "replace"))
-        await withTarget(name, connection(), folder, async (target) =>
+        await withDatabase(what, name, connection(), folder, async (target) =>
           planSync(target.dialect, spec, duckColumns(columns), await target.columns(spec.table)),
         );
       return undefined;
@@ -120,7 +114,7 @@ export function syncToTable<const Name extends string>(
       withSession(async (session) => {
         const columns: DatasetColumn[] = await bindInput(session, name, "input", input);
         const url = connection();
-        const result = await withTarget(name, url, folder, async (target) => {
+        const result = await withDatabase(what, name, url, folder, async (target) => {
           const plan = planSync(target.dialect, spec, columns, await target.columns(spec.table));
           try {
             const counts = await target.write(plan, session, `"input"`);
@@ -146,48 +140,6 @@ export function syncToTable<const Name extends string>(
         } satisfies SyncResult;
       }),
   }) as unknown as Step<SyncResult, {}, Name>;
-}
-
-/** Opens the target, runs the work, closes it; a target that cannot be opened is "unreachable", named without its password. */
-async function withTarget<T>(
-  name: string,
-  url: string,
-  folder: string,
-  work: (target: SyncTarget) => Promise<T>,
-): Promise<T> {
-  let target: SyncTarget;
-  try {
-    if (/^postgres(ql)?:\/\//.test(url)) target = await postgresTarget(url);
-    else if (url.startsWith("sqlite:"))
-      target = await sqliteTarget(
-        resolve(folder, url.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "")),
-      );
-    else
-      throw invalid(name, `connection ${masked(url)} is neither postgres://... nor sqlite:path.`);
-  } catch (error) {
-    if (error instanceof SluiceError) throw error;
-    throw new SluiceError(
-      "unreachable",
-      `syncToTable "${name}": cannot open ${masked(url)}: ${(error as Error).message.replaceAll(passwordOf(url) ?? "\u0000", "***")}. Check the address and that the database runs. Nothing was written.`,
-      { step: name, cause: error },
-    );
-  }
-  try {
-    return await work(target);
-  } finally {
-    await target.close();
-  }
-}
-
-/** The connection with its password replaced by ***. */
-export function masked(url: string): string {
-  const password = passwordOf(url);
-  return password ? url.replace(`:${password}@`, ":***@") : url;
-}
-
-function passwordOf(url: string): string | undefined {
-  const match = /^[a-z]+:\/\/[^:/@]*:([^@]*)@/i.exec(url);
-  return match?.[1] || undefined;
 }
 
 function invalid(name: string, message: string): SluiceError {

@@ -6,7 +6,15 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SluiceError, memoryStores, pipeline, step, type Stores } from "sluice";
-import { syncToTable, type SyncOptions, type SyncResult } from "@sluice/duckdb";
+import {
+  count,
+  group,
+  readTable,
+  syncToTable,
+  toRecords,
+  type SyncOptions,
+  type SyncResult,
+} from "@sluice/duckdb";
 import { tempDir } from "../../../test/support/temp-dir.js";
 import { PG_URL, dropSchema, freshSchema } from "../../../test/support/postgres.js";
 
@@ -166,6 +174,56 @@ describe("syncToTable to SQLite", () => {
   });
 });
 
+describe("readTable from SQLite", () => {
+  it("reads a table or a query as a dataset, its columns known before the run, and always reads it again", async () => {
+    const file = join(tempDir(), "source.db");
+    const db = new Database(file);
+    db.exec(
+      "CREATE TABLE visits (id INTEGER, city TEXT, spent REAL); INSERT INTO visits VALUES (1, 'Paris', 2.5), (2, 'Lyon', NULL), (3, 'Paris', 4)",
+    );
+    const visits = readTable("visits", {
+      connection: `sqlite:${file}`,
+      table: "visits",
+      orderBy: ["id"],
+    });
+    const perCity = group("per_city", {
+      input: visits,
+      by: ["city"],
+      aggregations: { n: count() },
+    });
+    const flow = pipeline("tables", { steps: [perCity] });
+    const stores = memoryStores();
+    const preview = (await flow.preview({ stores })).toJSON().steps;
+    expect(preview.find((s) => s.name === "visits")!.columns).toEqual([
+      { name: "id", type: "BIGINT" },
+      { name: "city", type: "VARCHAR" },
+      { name: "spent", type: "DOUBLE" },
+    ]);
+    const first = await flow.run({ stores });
+    const outputs = first.outputs as Record<string, unknown>;
+    expect(await toRecords(outputs["per_city"])).toEqual([
+      { city: "Lyon", n: 1 },
+      { city: "Paris", n: 2 },
+    ]);
+    // Unchanged rows: the table is read again, and its consumer is reused.
+    const again = await flow.run({ stores });
+    expect(again.steps["visits"]).toMatchObject({ status: "succeeded", cached: false });
+    expect(again.steps["per_city"]).toMatchObject({ cached: true });
+    db.exec("INSERT INTO visits VALUES (4, 'Nice', 1)");
+    const changed = await flow.run({ stores });
+    expect(changed.steps["per_city"]).toMatchObject({ status: "succeeded", cached: false });
+    const query = readTable("big", {
+      connection: `sqlite:${file}`,
+      query: "SELECT id FROM visits WHERE spent > 2 ORDER BY id",
+    });
+    const read = await pipeline("tables", { steps: [query] }).run({ stores });
+    expect(await toRecords((read.outputs as Record<string, unknown>)["big"])).toEqual([
+      { id: 1 },
+      { id: 3 },
+    ]);
+  });
+});
+
 describe.runIf(PG_URL)("syncToTable to PostgreSQL", () => {
   const schema = freshSchema();
   let client: pg.Client;
@@ -251,5 +309,24 @@ describe.runIf(PG_URL)("syncToTable to PostgreSQL", () => {
     expect(error).toMatchObject({ code: "unreachable" });
     expect(error.message).toContain(`cannot open postgres://${url.username}:***@127.0.0.1:1/`);
     expect(error.message).not.toContain(`:${url.password}@`);
+  });
+
+  it("reads back what it synced with readTable, types and nulls intact", async () => {
+    const table = `${schema}.round_trip`;
+    await client.query(
+      `CREATE TABLE ${table} (id bigint, name text, amount numeric(8,2), day date, ok boolean, at timestamptz)`,
+    );
+    await client.query(
+      `INSERT INTO ${table} VALUES (1, 'a,"b"', 1.25, '2026-01-02', true, '2026-01-02 03:04:05+00'), (2, '', NULL, NULL, false, NULL)`,
+    );
+    const source = readTable("source", { connection: PG_URL!, table, orderBy: ["id"] });
+    const result = await pipeline("tables", { steps: [source] }).run({ stores: memoryStores() });
+    expect(result.status).toBe("succeeded");
+    const rows = await toRecords((result.outputs as Record<string, unknown>)["source"]);
+    expect(rows.map((r) => [r["id"], r["name"], r["amount"], r["ok"]])).toEqual([
+      [1, 'a,"b"', 1.25, true],
+      [2, "", null, false],
+    ]);
+    expect(rows[1]!["day"]).toBeNull();
   });
 });

@@ -1,17 +1,26 @@
 /**
- * Sync to SQLite: rows stream from DuckDB in chunks into prepared INSERTs, inside one transaction
- * with the table's creation or changes, so a failed sync leaves the table as it was.
+ * SQLite as a sync target and a source. A sync streams rows from DuckDB in chunks into prepared
+ * INSERTs, in one transaction with the table's creation or changes, so a failed sync leaves the
+ * table as it was. A read exports a table or query as JSON lines, typed by its declared types.
  */
 import type { Session } from "./database.js";
 import type { SyncPlan } from "./sync-plan.js";
-import type { SyncTarget } from "./sync-target.js";
-import { ident } from "./sql-text.js";
-import { quoted, splitName } from "./sync-postgres.js";
+import type { DatasetColumn } from "sluice";
+import type { SqlDatabase, TableSource } from "./sql-database.js";
+import { writeFile } from "node:fs/promises";
+import { ident, quoted, readFiles, splitName } from "./sql-text.js";
+import { tableFamily } from "./sql-types.js";
 
-export async function sqliteTarget(path: string): Promise<SyncTarget> {
+export async function sqliteDatabase(path: string): Promise<SqlDatabase> {
   const { default: Database } = await import("better-sqlite3");
   const db = new Database(path, { fileMustExist: false });
   db.pragma("busy_timeout = 10000");
+  const describe = async (source: TableSource): Promise<DatasetColumn[]> => {
+    return db
+      .prepare(selectOf(source))
+      .columns()
+      .map((column) => ({ name: column.name, type: duckTypeOf(column.type) }));
+  };
   return {
     dialect: "sqlite",
     async columns(table) {
@@ -63,10 +72,45 @@ export async function sqliteTarget(path: string): Promise<SyncTarget> {
         throw error;
       }
     },
+    describe,
+    async export(source, session) {
+      const columns = await describe(source);
+      const lines: string[] = [];
+      for (const row of db.prepare(selectOf(source)).raw().iterate() as Iterable<unknown[]>)
+        lines.push(
+          JSON.stringify(Object.fromEntries(columns.map((c, i) => [c.name, jsonCell(row[i])]))),
+        );
+      const path = session.scratchFile("export.jsonl");
+      await writeFile(path, lines.length ? `${lines.join("\n")}\n` : "");
+      return readFiles("json", [path], columns);
+    },
     close: () => {
       db.close();
     },
   };
+}
+
+function selectOf(source: TableSource): string {
+  return "table" in source ? `SELECT * FROM ${quoted(source.table)}` : source.query;
+}
+
+/** A column's declared SQLite type as DuckDB reads its values; an expression (no declared type) as VARCHAR. */
+function duckTypeOf(declared: string | null): string {
+  if (!declared) return "VARCHAR";
+  const family = tableFamily("sqlite", declared);
+  return family === "int"
+    ? "BIGINT"
+    : family === "float" || family === "numeric"
+      ? "DOUBLE"
+      : family === "bytes"
+        ? "BLOB"
+        : "VARCHAR";
+}
+
+function jsonCell(cell: unknown): unknown {
+  if (typeof cell === "bigint") return cell.toString();
+  if (cell instanceof Uint8Array) return Buffer.from(cell).toString("base64");
+  return cell;
 }
 
 /**

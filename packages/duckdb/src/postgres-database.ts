@@ -1,23 +1,32 @@
 /**
- * Sync to PostgreSQL: rows go from DuckDB to a CSV file and into the table with COPY, all in one
- * transaction with the table's creation or changes, so a failed sync leaves the table as it was.
+ * PostgreSQL as a sync target and a source. A sync sends rows from DuckDB to a CSV file and into the
+ * table with COPY, in one transaction with the table's creation or changes, so a failed sync leaves
+ * the table as it was. A read exports a table or query with COPY TO, typed by its columns' types.
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import type { Session } from "./database.js";
 import type { SyncPlan } from "./sync-plan.js";
-import type { SyncTarget } from "./sync-target.js";
-import { ident, literal } from "./sql-text.js";
+import type { DatasetColumn } from "sluice";
+import type { SqlDatabase, TableSource } from "./sql-database.js";
+import { ident, literal, quoted, readFiles, splitName } from "./sql-text.js";
 
 type PgClient = import("pg").Client;
 
-export async function postgresTarget(url: string): Promise<SyncTarget> {
+export async function postgresDatabase(url: string): Promise<SqlDatabase> {
   const { default: pg } = await import("pg");
   const client: PgClient = new pg.Client({
     connectionString: url,
     connectionTimeoutMillis: 10_000,
   });
   await client.connect();
+  const describe = async (source: TableSource): Promise<DatasetColumn[]> => {
+    const result = await client.query(`SELECT * FROM (${selectOf(source)}) AS q LIMIT 0`);
+    return result.fields.map((field) => ({
+      name: field.name,
+      type: duckTypeOfOid(field.dataTypeID),
+    }));
+  };
   return {
     dialect: "postgres",
     async columns(table) {
@@ -69,8 +78,43 @@ export async function postgresTarget(url: string): Promise<SyncTarget> {
         throw error;
       }
     },
+    describe,
+    async export(source, session) {
+      const columns = await describe(source);
+      const csv = session.scratchFile("export.csv");
+      const { to } = await import("pg-copy-streams");
+      const copy = client.query(
+        to(`COPY (${selectOf(source)}) TO STDOUT (FORMAT csv, HEADER false)`),
+      );
+      await pipeline(copy, createWriteStream(csv));
+      return readFiles("csv", [csv], columns, { header: false });
+    },
     close: () => client.end(),
   };
+}
+
+function selectOf(source: TableSource): string {
+  return "table" in source ? `SELECT * FROM ${quoted(source.table)}` : source.query;
+}
+
+/** PostgreSQL's built-in type OIDs (pg_type) and the DuckDB type their text reads as; others are VARCHAR. */
+const OID_TYPES: Record<number, string> = {
+  16: "BOOLEAN",
+  20: "BIGINT",
+  21: "SMALLINT",
+  23: "INTEGER",
+  700: "FLOAT",
+  701: "DOUBLE",
+  1700: "DOUBLE",
+  1082: "DATE",
+  1114: "TIMESTAMP",
+  1184: "TIMESTAMP WITH TIME ZONE",
+  1083: "TIME",
+  2950: "UUID",
+};
+
+function duckTypeOfOid(oid: number): string {
+  return OID_TYPES[oid] ?? "VARCHAR";
 }
 
 function createSql(table: string, plan: SyncPlan): string {
@@ -91,15 +135,4 @@ function upsertSql(table: string, plan: SyncPlan): string {
 async function count(client: PgClient, table: string): Promise<number> {
   const result = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
   return Number(result.rows[0]!.n);
-}
-
-/** "schema.table" or "table", as [schema, table]. */
-export function splitName(table: string): [string | undefined, string] {
-  const dot = table.indexOf(".");
-  return dot < 0 ? [undefined, table] : [table.slice(0, dot), table.slice(dot + 1)];
-}
-
-export function quoted(table: string): string {
-  const [schema, name] = splitName(table);
-  return schema === undefined ? ident(name) : `${ident(schema)}.${ident(name)}`;
 }
