@@ -13,7 +13,7 @@ import {
   type Step,
   type StepContext,
 } from "sluice";
-import { withArrow } from "sluice/internal";
+import { plainNumbers, withArrow } from "sluice/internal";
 import { withSession } from "./database.js";
 import { isFilesDataset } from "./datasets.js";
 import { missingColumn } from "./errors.js";
@@ -30,11 +30,11 @@ export async function toRecords(dataset: unknown): Promise<Row[]> {
     return withSession(async (session) => {
       await bindInput(session, "toRecords", "input", dataset);
       const result = await session.db.runAndReadAll(`SELECT * FROM ${ident("input")}`);
-      return result.getRowObjectsJS().map(plainRow);
+      return result.getRowObjectsJS().map(plainNumbers);
     });
   const table = dataset as { toArray?: () => Array<{ toJSON(): Row }> };
   if (typeof table?.toArray === "function")
-    return table.toArray().map((row) => plainRow(row.toJSON()));
+    return table.toArray().map((row) => plainNumbers(row.toJSON()));
   throw new SluiceError(
     "step-failed",
     `toRecords: the value is not a dataset (a ${typeof dataset}).`,
@@ -47,17 +47,6 @@ export async function toArrow(dataset: unknown): Promise<import("apache-arrow").
   if (Array.isArray(table?.schema?.fields)) return dataset as import("apache-arrow").Table;
   const records = await toRecords(dataset);
   return withArrow((arrow) => arrow.tableFromJSON(records as Array<Record<string, unknown>>));
-}
-
-function plainRow(row: Row): Row {
-  for (const [key, cell] of Object.entries(row))
-    if (
-      typeof cell === "bigint" &&
-      cell <= BigInt(Number.MAX_SAFE_INTEGER) &&
-      cell >= BigInt(Number.MIN_SAFE_INTEGER)
-    )
-      row[key] = Number(cell);
-  return row;
 }
 
 /**

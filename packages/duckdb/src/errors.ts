@@ -4,38 +4,8 @@
  * problems found before a run and records the message on the step otherwise.
  */
 import { SluiceError } from "sluice";
+import { closest } from "sluice/internal";
 import type { DatasetColumn } from "sluice";
-
-/** The known name closest to `name` (by edit distance, case-insensitive), when one is close enough. */
-export function closest(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of known) {
-    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3))
-    ? best
-    : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++)
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    previous = current;
-  }
-  return previous[b.length]!;
-}
 
 /** "column "x" does not exist in input "orders" (its columns: ...). Did you mean "y"?" as a schema-mismatch. */
 export function missingColumn(

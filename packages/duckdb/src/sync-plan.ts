@@ -5,7 +5,7 @@
  * Every conflict is refused here, naming the column, so a refused sync leaves the table as it was.
  */
 import { SluiceError, type DatasetColumn } from "sluice";
-import { closest } from "./errors.js";
+import { closest } from "sluice/internal";
 import { accepts, duckFamily, sqlTypeFor, tableFamily, type Dialect } from "./sql-types.js";
 
 export type SchemaMode = "create" | "check" | "evolve";

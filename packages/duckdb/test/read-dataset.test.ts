@@ -9,22 +9,13 @@ import { describe, expect, it } from "vitest";
 import { SluiceError, memoryStores, pipeline } from "sluice";
 import { count, group, readDataset, sum, toRecords } from "@sluice/duckdb";
 import { tempDir } from "../../../test/support/temp-dir.js";
+import { errorOf } from "../../../test/support/error-of.js";
 
 async function writeParquet(path: string, select: string): Promise<void> {
   const db = await DuckDBInstance.create(":memory:");
   const connection = await db.connect();
   await connection.run(`COPY (${select}) TO '${path}' (FORMAT parquet)`);
   connection.closeSync();
-}
-
-function thrown(fn: () => unknown): SluiceError {
-  try {
-    fn();
-  } catch (error) {
-    if (SluiceError.is(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a SluiceError");
 }
 
 async function failureOf(steps: Parameters<typeof pipeline>[1]["steps"]): Promise<string> {
@@ -113,7 +104,7 @@ describe("readDataset", () => {
 
   it("refuses missing files and Parquet files whose columns are not the declared ones", async () => {
     const dir = tempDir();
-    const missing = thrown(() => readDataset("gone", { path: join(dir, "nothing-*.csv") }));
+    const missing = errorOf(() => readDataset("gone", { path: join(dir, "nothing-*.csv") }));
     expect(missing).toMatchObject({ code: "missing-input" });
     expect(missing.message).toContain("no file matches");
     await writeParquet(join(dir, "p.parquet"), "select 1::bigint as id, 'x' as name");

@@ -48,3 +48,36 @@ export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return "–";
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
+
+/** A dataset's columns and their types, as a table named `label`. */
+export function ColumnsTable({
+  label,
+  caption,
+  columns,
+}: {
+  label: string;
+  caption?: string;
+  columns: ReadonlyArray<{ name: string; type: string }>;
+}) {
+  return (
+    <table aria-label={label}>
+      {caption ? <caption>{caption}</caption> : null}
+      <thead>
+        <tr>
+          <th scope="col">Column</th>
+          <th scope="col">Type</th>
+        </tr>
+      </thead>
+      <tbody>
+        {columns.map((column) => (
+          <tr key={column.name}>
+            <td>{column.name}</td>
+            <td>
+              <code>{column.type}</code>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -155,7 +155,7 @@ export function arrowToRecords(table: ArrowTable): Array<Record<string, unknown>
 }
 
 /** An Int64 cell (a bigint) as a number when it fits one exactly, so records read back equal those stored. */
-function plainNumber(cell: unknown): unknown {
+export function plainNumber(cell: unknown): unknown {
   return typeof cell === "bigint" &&
     cell <= BigInt(Number.MAX_SAFE_INTEGER) &&
     cell >= BigInt(Number.MIN_SAFE_INTEGER)

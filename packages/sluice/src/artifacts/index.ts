@@ -20,5 +20,6 @@ export {
   isParquetDataset,
   parquetDataset,
   parquetRecords,
+  plainNumbers,
 } from "./parquet-dataset.js";
 export type { ParquetDataset } from "./parquet-dataset.js";

@@ -3,7 +3,7 @@
  * its bytes, content-addressed like any output, with its rows and columns recorded in the catalog.
  * A value that describes a dataset kept elsewhere (files read in place) carries its info the same way.
  */
-import type { DatasetInfo } from "./dataset.js";
+import { plainNumber, type DatasetInfo } from "./dataset.js";
 
 const PARQUET = Symbol.for("sluice.parquet");
 const INFO = Symbol.for("sluice.datasetInfo");
@@ -61,13 +61,11 @@ export async function parquetRecords(
     file: file as ArrayBuffer,
     ...(limit === undefined ? {} : { rowEnd: limit }),
   });
-  for (const row of rows)
-    for (const [key, cell] of Object.entries(row))
-      if (
-        typeof cell === "bigint" &&
-        cell <= BigInt(Number.MAX_SAFE_INTEGER) &&
-        cell >= BigInt(Number.MIN_SAFE_INTEGER)
-      )
-        row[key] = Number(cell);
-  return rows;
+  return rows.map(plainNumbers);
+}
+
+/** A row with its Int64 cells (bigints) as numbers where they fit one exactly. */
+export function plainNumbers(row: Record<string, unknown>): Record<string, unknown> {
+  for (const [key, cell] of Object.entries(row)) row[key] = plainNumber(cell);
+  return row;
 }

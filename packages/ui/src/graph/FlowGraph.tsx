@@ -108,6 +108,11 @@ export function FlowGraph({ steps, statusOf, noteOf, titleOf, onSelect }: GraphP
               sourcePosition: Position.Right,
               targetPosition: Position.Left,
               style: { width: NODE_WIDTH, height: NODE_HEIGHT },
+              // Known dimensions: React Flow shows the node at once instead of keeping it hidden
+              // until a ResizeObserver measures it (which a remount for a new layout could leave
+              // waiting, so a node stayed hidden).
+              width: NODE_WIDTH,
+              height: NODE_HEIGHT,
               ariaLabel: `${step.group ? "sub-pipeline" : "step"} ${label}: ${status}${note ? `, ${note}` : ""}`,
             };
           })

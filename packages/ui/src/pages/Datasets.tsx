@@ -1,7 +1,7 @@
 // Data: the catalog's datasets, models and metrics; one opened shows its schema, first rows, a
 // download of its artifact (hash-verified by the server) and its lineage graph.
 import { useMemo, useState } from "react";
-import { ErrorBox, Link, time } from "../components.js";
+import { ColumnsTable, ErrorBox, Link, time } from "../components.js";
 import { FlowGraph } from "../graph/FlowGraph.js";
 import { lineageGraph } from "../graph/lineage-graph.js";
 import { downloadArtifact } from "../download.js";
@@ -62,22 +62,7 @@ function DatasetView({ session, name }: { session: Session; name: string }) {
         </button>
       </p>
       {error ? <ErrorBox error={error} /> : null}
-      <table aria-label="Schema">
-        <thead>
-          <tr>
-            <th scope="col">Column</th>
-            <th scope="col">Type</th>
-          </tr>
-        </thead>
-        <tbody>
-          {schema.data.columns.map((c) => (
-            <tr key={c.name}>
-              <td>{c.name}</td>
-              <td>{c.type}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ColumnsTable label="Schema" columns={schema.data.columns} />
       {rows.data ? (
         <table aria-label="First rows">
           <thead>

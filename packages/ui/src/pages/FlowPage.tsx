@@ -3,7 +3,7 @@
 // force a step with their effect shown first, the flow's versions and its params' schema.
 import type { FlowPreview, PreviewStep } from "@sluice/client";
 import { useMemo, useState, type ReactNode } from "react";
-import { ErrorBox, Link, Status, time } from "../components.js";
+import { ColumnsTable, ErrorBox, Link, Status, time } from "../components.js";
 import { FlowGraph } from "../graph/FlowGraph.js";
 import { useLoad } from "../hooks.js";
 import { ParamsForm, type ParamsSchema } from "../params-form.js";
@@ -283,25 +283,11 @@ function CacheKey({ step }: { step: PreviewStep }) {
         </dl>
       ) : null}
       {step.columns ? (
-        <table aria-label={`Columns of ${step.name}`}>
-          <caption>Output columns, derived before the run</caption>
-          <thead>
-            <tr>
-              <th scope="col">Column</th>
-              <th scope="col">Type</th>
-            </tr>
-          </thead>
-          <tbody>
-            {step.columns.map((column) => (
-              <tr key={column.name}>
-                <td>{column.name}</td>
-                <td>
-                  <code>{column.type}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ColumnsTable
+          label={`Columns of ${step.name}`}
+          caption="Output columns, derived before the run"
+          columns={step.columns}
+        />
       ) : null}
     </section>
   );
