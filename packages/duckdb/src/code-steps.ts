@@ -3,6 +3,7 @@
  * table) as records or as an Arrow table, and declare the columns a step expects of its inputs so
  * that a missing one stops the preview or the run before anything runs (exit 2, naming it).
  */
+import { createHash } from "node:crypto";
 import {
   SluiceError,
   isParquetDataset,
@@ -37,7 +38,7 @@ export async function toRecords(dataset: unknown): Promise<Row[]> {
     return table.toArray().map((row) => plainNumbers(row.toJSON()));
   throw new SluiceError(
     "step-failed",
-    `toRecords: the value is not a dataset (a ${typeof dataset}).`,
+    `toRecords: the value is not a dataset (it is ${dataset === null ? "null" : `a ${typeof dataset}`}). Pass the output of readDataset, readTable, a recipe, or a step that returns records or an Arrow table.`,
   );
 }
 
@@ -71,7 +72,8 @@ export function tableStep<const Name extends string, const I extends Record<stri
   const expects = (options.expects ?? {}) as Record<string, readonly string[] | undefined>;
   return step(name, {
     inputs: options.inputs as Record<string, AnyStep>,
-    ...(options.version ? { version: options.version } : {}),
+    // The body sluice fingerprints is the wrapper below: the user's own body and version go in here.
+    version: `${options.version ?? ""} ${createHash("sha256").update(options.run.toString()).digest("hex")}`,
     ...(options.description ? { description: options.description } : {}),
     deriveColumns: async (known) => {
       for (const [input, columns] of Object.entries(known))
@@ -104,5 +106,5 @@ function checkExpected(
 ): void {
   for (const column of expected ?? [])
     if (!columns.some((c) => c.name === column))
-      throw missingColumn(name, column, `input "${input}"`, columns);
+      throw missingColumn(name, column, `input "${input}"`, columns, "step");
 }

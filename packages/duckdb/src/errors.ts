@@ -13,12 +13,13 @@ export function missingColumn(
   column: string,
   where: string,
   columns: readonly DatasetColumn[],
+  what: "recipe" | "step" = "recipe",
 ): SluiceError {
   const names = columns.map((c) => c.name);
   const meant = closest(column, names);
   return new SluiceError(
     "schema-mismatch",
-    `recipe "${recipe}": column "${column}" does not exist in ${where} (its columns: ${names.join(", ")}).${meant ? ` Did you mean "${meant}"?` : ""} Fix the column name in the recipe, or the step that makes that input.`,
+    `${what} "${recipe}": column "${column}" does not exist in ${where} (its columns: ${names.join(", ")}).${meant ? ` Did you mean "${meant}"?` : ""} Fix the column name in the ${what}, or the step that makes that input.`,
     {
       step: recipe,
       retryable: false,

@@ -286,6 +286,21 @@ describe("recipes", () => {
     expect(result.outputs["report"]).toEqual({ groups: 3 });
   });
 
+  it("a TypeScript step over datasets reruns when its own body changes (code-changed)", async () => {
+    const stores = memoryStores();
+    const o = orders();
+    const first = tableStep("count_rows", { inputs: { o }, run: ({ o }) => o.length });
+    await pipeline("recipes", { steps: [first] }).run({ stores });
+    const same = tableStep("count_rows", { inputs: { o }, run: ({ o }) => o.length });
+    const edited = tableStep("count_rows", { inputs: { o }, run: ({ o }) => o.length * 2 });
+    const reasonOf = async (s: AnyStep) =>
+      (await pipeline("recipes", { steps: [s] }).preview({ stores }))
+        .toJSON()
+        .steps.find((p) => p.name === "count_rows")!.reason;
+    expect(await reasonOf(same)).toBe("complete");
+    expect(await reasonOf(edited)).toBe("code-changed");
+  });
+
   it("mixes TypeScript steps and recipes: records and Arrow tables in, records and Arrow out", async () => {
     const scores = step("scores", {
       run: () => [
