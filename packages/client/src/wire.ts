@@ -200,6 +200,8 @@ export type RunSummary = {
   effectiveParams?: Record<string, unknown>;
   targets?: string[];
   flow?: { version: string; hash: string };
+  /** The context (dev, prod...) whose params the run took. */
+  context?: string;
   /** An Arazzo workflow's run (`sluice arazzo run`): its steps are HTTP calls; absent for a flow's run. */
   kind?: "arazzo";
   trigger?: RunTrigger;
@@ -275,6 +277,8 @@ export type TriggerRequest = {
   targets?: string[];
   force?: string[];
   forceAll?: boolean;
+  /** A context of the workspace (dev, prod...) whose params the run takes; `params` win. */
+  context?: string;
   /** The run (and its runFlow step) that starts this one: recorded as trigger kind "parent". */
   parent?: { runId: string; step: string };
 };
@@ -378,6 +382,8 @@ export type PreviewRequest = {
   targets?: string[];
   force?: string[];
   forceAll?: boolean;
+  /** A context of the workspace whose params the run would take; `params` win. */
+  context?: string;
 };
 
 /** A step of a preview: its plan status and the reason. */
@@ -401,7 +407,18 @@ export type PreviewStep = {
 };
 
 /** What a run with some params would do, and why. */
-export type FlowPreview = { flow: string; version: string; hash: string; steps: PreviewStep[] };
+export type FlowPreview = {
+  flow: string;
+  version: string;
+  hash: string;
+  /** With a context: each param it sets, beside its default (secrets masked). */
+  context?: {
+    name: string;
+    source: string;
+    params: Array<{ param: string; value: unknown; default?: unknown; required?: true }>;
+  };
+  steps: PreviewStep[];
+};
 
 /** A reset of a step and its downstream for some params (dryRun: only say what). */
 export type ResetRequest = { step: string; params?: Record<string, unknown>; dryRun?: boolean };

@@ -36,12 +36,14 @@ export function planRoutes(app: Api, manager: RunManager): void {
         ...body,
         params: body?.params ?? {},
         stores: manager.home.stores,
+        ...(body?.context ? { contextsFrom: flow.root } : {}),
       });
       return c.json(
         {
           flow: flow.name,
           version: flow.definition.version,
           hash: flow.definition.hash,
+          ...(preview.context ? { context: preview.context } : {}),
           steps: preview.steps,
         },
         200,

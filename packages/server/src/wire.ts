@@ -190,6 +190,7 @@ export const RunSummary = z
       .describe("the params as the steps saw them, defaults included (secrets masked)"),
     targets: z.array(z.string()).optional(),
     flow: z.object({ version: z.string(), hash: z.string() }).optional(),
+    context: z.string().optional().describe("the context (dev, prod...) whose params the run took"),
     kind: z
       .literal("arazzo")
       .optional()
@@ -291,6 +292,11 @@ export const TriggerRequest = z
     targets: z.array(z.string()).optional(),
     force: z.array(z.string()).optional(),
     forceAll: z.boolean().optional(),
+    context: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("a context of the workspace (dev, prod...) whose params the run takes; params win"),
     parent: z
       .object({ runId: z.string().min(1), step: z.string().min(1) })
       .strict()
@@ -430,6 +436,11 @@ export const PreviewRequest = z
     targets: z.array(z.string()).optional(),
     force: z.array(z.string()).optional(),
     forceAll: z.boolean().optional(),
+    context: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("a context of the workspace whose params the run would take; params win"),
   })
   .strict()
   .meta({ id: "PreviewRequest" });
@@ -471,6 +482,21 @@ export const FlowPreview = z
     flow: z.string(),
     version: z.string(),
     hash: z.string(),
+    context: z
+      .object({
+        name: z.string(),
+        source: z.string().describe("the file (or config field) it was read from"),
+        params: z.array(
+          z.object({
+            param: z.string(),
+            value: z.unknown(),
+            default: z.unknown().optional(),
+            required: z.literal(true).optional(),
+          }),
+        ),
+      })
+      .optional()
+      .describe("with a context: each param it sets, beside its default (secrets masked)"),
     steps: z.array(PreviewStep),
   })
   .meta({ id: "FlowPreview", description: "What a run with these params would do, and why." });

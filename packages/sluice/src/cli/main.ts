@@ -53,6 +53,11 @@ const paramOption = () =>
     "-p, --param <key=value>",
     "a parameter; values parse as JSON when they can (repeatable)",
   ).argParser(collect);
+const contextOption = () =>
+  new Option(
+    "--context <name>",
+    "take the params of this context (contexts/NAME.json, or the workspace config's contexts); --param values win",
+  );
 const paramsOption = () =>
   new Option(
     "--params <json>",
@@ -111,6 +116,7 @@ program
   )
   .addOption(paramSetOption())
   .addOption(paramsOption())
+  .addOption(contextOption())
   .addOption(noCheckDependenciesOption())
   .option(
     "--only <step>",
@@ -376,6 +382,7 @@ program
   .addOption(paramSetOption())
   .addOption(noCheckDependenciesOption())
   .option("--json", 'print { "steps": [{ "name", "status", "reason" }] } on stdout')
+  .addOption(contextOption())
   .addOption(homeOption())
   .action(async (file: string, options) => {
     const { previewCommand } = await import("./commands/preview.js");

@@ -171,6 +171,10 @@ export function registerServerCommands(
         "--wait",
         "wait for the run to end (polling its light status) and exit 1 if it failed",
       )
+      .option(
+        "--context <name>",
+        "take the params of this context of the workspace (contexts/NAME.json or the config's contexts); --param values win",
+      )
       .option("--idempotency-key <key>", "the same key returns the same run, never a second one")
       .option("--flow-version <version>", "refuse unless this is the version the server has loaded")
       .addOption(configOption())

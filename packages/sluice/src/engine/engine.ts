@@ -80,6 +80,7 @@ class RunExecution extends RunState {
       heartbeatAt: this.startedAt,
       ...(this.options.project === undefined ? {} : { project: this.options.project }),
       ...(this.options.flow === undefined ? {} : { flow: this.options.flow }),
+      ...(this.options.context === undefined ? {} : { context: this.options.context }),
       // A resumed or adopted run keeps the trigger it was recorded with, unless told otherwise.
       ...(this.options.trigger !== undefined
         ? { trigger: this.options.trigger }

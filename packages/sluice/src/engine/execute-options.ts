@@ -113,6 +113,8 @@ export interface ExecuteOptions {
   /** The project the run belongs to, and the registered flow version it was triggered from. */
   project?: string;
   flow?: { version: string; hash: string };
+  /** The context whose params the run took, recorded with it. */
+  context?: string;
   /** What started the run, recorded with it. @defaultValue { kind: "manual" } */
   trigger?: RunTrigger;
   /** On a stack's workers: map items and dynamic children are shared with the other workers through it. */

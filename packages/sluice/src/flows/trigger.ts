@@ -30,6 +30,7 @@ import {
 } from "../store/index.js";
 import { checkFlowVersion, type Workspace, type WorkspaceFlow } from "./workspace.js";
 import { withNotifications } from "./notifications.js";
+import { readContexts, resolveContext } from "../runtime/index.js";
 
 export interface TriggerRequest {
   params?: Record<string, unknown>;
@@ -40,6 +41,8 @@ export interface TriggerRequest {
   forceAll?: boolean;
   /** What is triggering it. @defaultValue { kind: "api" } */
   trigger?: RunTrigger;
+  /** A context of the workspace whose params the run takes, under `params`. */
+  context?: string;
 }
 
 export interface QueuedTrigger {
@@ -79,6 +82,10 @@ export async function queueTrigger(
   const { definition, pipeline } = flow;
   checkFlowVersion(flow, request.version);
   const graph = pipeline.graph();
+  if (request.context !== undefined) {
+    const context = resolveContext(await readContexts(flow.root), request.context, graph);
+    request = { ...request, params: { ...context.params, ...(request.params ?? {}) } };
+  }
   const params = request.params ?? {};
   resolveParams(graph, params); // invalid params are the caller's mistake, found before any run exists
   for (const step of [...(request.targets ?? []), ...(request.force ?? [])])
@@ -97,6 +104,7 @@ export async function queueTrigger(
     claim: newClaim(),
     heartbeatAt: Date.now(),
     trigger: request.trigger ?? { kind: "api" },
+    ...(request.context === undefined ? {} : { context: request.context }),
   };
   if (request.targets) run.targets = request.targets;
   const claimed = await stores.triggers.createTriggeredRun(run, idempotencyKey);
@@ -157,6 +165,8 @@ export function startQueued(queued: QueuedTrigger, options: StartOptions): Promi
     source: { file: flow.file, exportName: flow.exportName },
     project: run.project,
     flow: run.flow,
+    // The params above already hold the context's; naming it records it (resolved again, the same).
+    ...(run.context === undefined ? {} : { context: run.context, contextsFrom: flow.root }),
     trigger: run.trigger,
     loadOutputs: options.loadOutputs ?? "ran",
     runLimits: options.runLimits ?? flow.runLimits,

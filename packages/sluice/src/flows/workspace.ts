@@ -108,6 +108,8 @@ async function configSchema() {
             .strict(),
         )
         .optional(),
+      // Checked in detail when a context is used (runtime/contexts.ts), with the pipeline's params.
+      contexts: z.record(z.string(), z.unknown()).optional(),
     })
     .strict();
 }
@@ -135,6 +137,8 @@ export interface WorkspaceFlow {
   runLimits: LimitSlot[];
   /** The workspace's notification hooks (those for other flows included: each hook filters). */
   hooks: NotificationHook[];
+  /** The workspace's root: where its contexts are found (the config's, and contexts/NAME.json). */
+  root: string;
 }
 
 export interface Workspace {
@@ -243,6 +247,7 @@ export async function loadWorkspace(configOrDir: string = process.cwd()): Promis
         exportName,
         runLimits,
         hooks: [],
+        root,
       });
     }
   }

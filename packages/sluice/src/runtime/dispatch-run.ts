@@ -52,6 +52,7 @@ export async function enqueueRun(
     ...(options.targets ? { targets: [...options.targets] } : {}),
     ...(planned.source ? { source: planned.source } : {}),
     ...(options.project === undefined ? {} : { project: options.project }),
+    ...(options.context === undefined ? {} : { context: options.context }),
   };
   await dispatcher.dispatch({
     record,

@@ -23,6 +23,8 @@ export type {
   Typed,
 } from "./pipeline-options.js";
 export { Preview } from "./preview.js";
+export { contextChanges, readContexts, resolveContext } from "./contexts.js";
+export type { ContextEntry, ContextPreview, ResolvedContext } from "./contexts.js";
 export type { PreviewStep } from "./preview.js";
 export { homeStores, memoryStores } from "./stores.js";
 export {

@@ -58,6 +58,13 @@ export interface ResetResult {
 export interface PreviewOptions extends PlanOptions {
   /** Parameters by name, validated by the steps' zod schemas. */
   params?: Record<string, unknown>;
+  /**
+   * A context (dev, prod...) whose params the run takes, under `params` (given ones win); recorded
+   * with the run. See readContexts for where contexts are defined.
+   */
+  context?: string;
+  /** The folder contexts are looked for from, up. @defaultValue the folder of `source.file`, else the working directory */
+  contextsFrom?: string;
   /** Where runs and outputs are recorded. @defaultValue the home's embedded store (see `home`) */
   stores?: Stores;
   /** The sluice home folder, when `stores` is not given. @defaultValue SLUICE_HOME, else .sluice in the workspace root */

@@ -18,6 +18,7 @@ import {
   type PipelineGraph,
   type UseOptions,
 } from "../core/index.js";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_PROJECT } from "../store/index.js";
 import { decodeValue, type ArtifactRef, type EncodedValue } from "../artifacts/index.js";
@@ -46,6 +47,7 @@ import type {
 } from "./pipeline-options.js";
 import { Preview, previewSteps } from "./preview.js";
 import { deriveDatasetSchemas } from "./dataset-schemas.js";
+import { contextChanges, readContexts, resolveContext, type ResolvedContext } from "./contexts.js";
 import { homeStores } from "./stores.js";
 
 const BRAND = Symbol.for("sluice.pipeline");
@@ -128,13 +130,33 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
   }
 
   /** What `run()` with the same options would do, and why, for every step. */
-  async preview(options: Typed<PreviewOptions, Params> = {}): Promise<Preview> {
+  async preview(requested: Typed<PreviewOptions, Params> = {}): Promise<Preview> {
+    const { options, context } = await this.withContext(requested);
     const { plan, graph, stores } = await this.plan(options, false);
-    return new Preview(this.name, await previewSteps(graph, plan, stores));
+    return new Preview(
+      this.name,
+      await previewSteps(graph, plan, stores),
+      context && contextChanges(graph, context),
+    );
+  }
+
+  /** The options with the context's params under the given ones, and the context resolved. */
+  private async withContext<
+    O extends Typed<PreviewOptions, Params> & { source?: { file: string } },
+  >(options: O): Promise<{ options: O; context?: ResolvedContext }> {
+    if (options.context === undefined) return { options };
+    const from =
+      options.contextsFrom ??
+      (options.source ? dirname(options.source.file) : undefined) ??
+      process.cwd();
+    const context = resolveContext(await readContexts(from), options.context, this.graph());
+    const params = { ...context.params, ...((options.params ?? {}) as object) } as Params;
+    return { options: { ...options, params }, context };
   }
 
   /** Runs what the plan says: upstream first, independent steps in parallel. Never throws for a failed step. */
-  async run(options: Typed<RunOptions, Params> = {}): Promise<RunResult<Outputs>> {
+  async run(requested: Typed<RunOptions, Params> = {}): Promise<RunResult<Outputs>> {
+    const { options } = await this.withContext(requested);
     const concurrency = options.concurrency ?? this.options.concurrency ?? DEFAULT_CONCURRENCY;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new SluiceError(
@@ -187,6 +209,7 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
         (this.options.module === undefined ? undefined : { file: modulePath(this.options.module) }),
       project: options.project,
       flow: options.flow ?? this.definitionRef(),
+      ...(options.context === undefined ? {} : { context: options.context }),
       trigger: options.trigger,
       loadOutputs: options.loadOutputs,
       runLimits: this.runLimits(options.project, options.runLimits),
@@ -203,7 +226,8 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
    * Dispatches a run to the workers of its stack (one whose config says `executor: "workers"`) and
    * returns its id without waiting; follow it with `sluice logs`, the server or `run()`'s records.
    */
-  async enqueue(options: Typed<RunOptions, Params> = {}): Promise<string> {
+  async enqueue(requested: Typed<RunOptions, Params> = {}): Promise<string> {
+    const { options } = await this.withContext(requested);
     const { graph, plan, paramsByNode, stores } = await this.plan(options);
     if (!stores.dispatcher)
       throw new SluiceError(

@@ -10,6 +10,7 @@ import {
 import { decodeValue, type ArtifactRef } from "../artifacts/index.js";
 import type { Stores } from "../engine/index.js";
 import { formatTree, type Plan } from "../planner/index.js";
+import type { ContextPreview } from "./contexts.js";
 
 export interface PreviewStep {
   name: string;
@@ -121,7 +122,20 @@ export class Preview {
   constructor(
     readonly pipeline: string,
     readonly steps: PreviewStep[],
+    /** With a context: the params it sets, beside their defaults. */
+    readonly context?: ContextPreview,
   ) {}
+
+  /** What the context changes from the defaults, one line per param (empty without a context). */
+  contextText(): string {
+    if (!this.context) return "";
+    const { name, source, params } = this.context;
+    const lines = params.map(
+      ({ param, value, default: fallback, required }) =>
+        `  ${param}: ${required ? "(required)" : JSON.stringify(fallback)} -> ${JSON.stringify(value)}${!required && JSON.stringify(fallback) === JSON.stringify(value) ? " (same as the default)" : ""}`,
+    );
+    return `Context ${name} (${source})${lines.length ? `:\n${lines.join("\n")}` : ": sets no params"}\n`;
+  }
 
   /** The plan as a dependency tree, final steps first, as d6tflow's preview prints it. */
   toTree(): string {
@@ -151,6 +165,7 @@ export class Preview {
 
   toJSON(): {
     pipeline: string;
+    context?: ContextPreview;
     steps: Array<{
       name: string;
       status: PlanStatus;
@@ -164,6 +179,7 @@ export class Preview {
   } {
     return {
       pipeline: this.pipeline,
+      ...(this.context ? { context: this.context } : {}),
       steps: this.steps.map(
         ({ name, status, reason, deps, conditions, itemsFailed, runsFlow, columns }) => ({
           name,

@@ -44,6 +44,7 @@ export function runJson(stored: RunRecord) {
     ...(run.effectiveParams ? { effectiveParams: run.effectiveParams } : {}),
     ...(run.targets ? { targets: run.targets } : {}),
     ...(run.flow ? { flow: run.flow } : {}),
+    ...(run.context ? { context: run.context } : {}),
     ...(run.source?.kind === "arazzo" ? { kind: "arazzo" as const } : {}),
     ...(run.trigger ? { trigger: run.trigger } : {}),
     ...(run.trigger?.parentRunId ? { parentRunId: run.trigger.parentRunId } : {}),

@@ -64,6 +64,8 @@ export interface RunRecord {
   project?: string;
   /** The registered flow version the run was triggered from (by the server or `sluice trigger`). */
   flow?: { version: string; hash: string };
+  /** The context (dev, prod...) whose params the run took, if it was given one. */
+  context?: string;
   /** What started it; absent for runs recorded before sluice kept it (and for plain `sluice run`s, "manual"). */
   trigger?: RunTrigger;
   /** The process that owns a running run, and its last sign of life: how a crashed run is told from a live one. */

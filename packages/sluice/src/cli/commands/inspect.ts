@@ -98,6 +98,7 @@ export async function showCommand(
     lines.push(
       `Started by run ${detail.trigger.parentRunId} (its step "${detail.trigger.parentStep ?? "?"}")`,
     );
+  if (detail.context) lines.push(`Context ${detail.context}`);
   if (Object.keys(detail.params).length > 0) lines.push(`Params ${JSON.stringify(detail.params)}`);
   lines.push("");
   const rows = detail.steps.map((step) => [

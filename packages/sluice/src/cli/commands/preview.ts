@@ -1,6 +1,8 @@
 import pc from "picocolors";
 import { loadPipeline, type Preview } from "../../runtime/index.js";
+import { dirname, resolve } from "node:path";
 import { readParamSets, runParams } from "../param-args.js";
+import { useContextStack } from "../context-stack.js";
 import { EXIT } from "../exit.js";
 
 export interface PreviewCommandOptions {
@@ -14,6 +16,7 @@ export interface PreviewCommandOptions {
   checkDependencies?: boolean;
   json?: boolean;
   home?: string;
+  context?: string;
 }
 
 export async function previewCommand(
@@ -22,9 +25,13 @@ export async function previewCommand(
 ): Promise<number> {
   const common = runParams(options);
   const pipeline = await loadPipeline(file, options.pipeline);
+  if (options.context !== undefined) await useContextStack(pipeline, file, options.context);
   const plan = (params: Record<string, unknown>) =>
     pipeline.preview({
       params,
+      ...(options.context === undefined
+        ? {}
+        : { context: options.context, contextsFrom: dirname(resolve(file)) }),
       targets: options.target,
       force: options.force,
       forceAll: options.forceAll,
@@ -61,5 +68,5 @@ export async function previewCommand(
 
 function planText(preview: Preview): string {
   const pending = preview.steps.filter((step) => step.status === "pending").length;
-  return `${preview.toTree()}\n\n${pending} of ${preview.steps.length} steps would run; ${preview.steps.length - pending} complete.\n`;
+  return `${preview.contextText()}${preview.toTree()}\n\n${pending} of ${preview.steps.length} steps would run; ${preview.steps.length - pending} complete.\n`;
 }

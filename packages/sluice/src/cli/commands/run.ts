@@ -1,6 +1,6 @@
 import pc from "picocolors";
 import { LOG_LEVELS, MASK, SluiceError, type LogLevel } from "../../core/index.js";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import {
   checkResumable,
   formatSummary,
@@ -21,6 +21,7 @@ import { arazzoCommands } from "../parts.js";
 import { EXIT, usageError } from "../exit.js";
 import { cancelOnInterrupt } from "../interrupt.js";
 import { readParamSets, runParams } from "../param-args.js";
+import { useContextStack } from "../context-stack.js";
 import { createProgressView } from "../progress.js";
 import { stillRunningNotices } from "../still-running.js";
 
@@ -47,6 +48,8 @@ export interface RunCommandOptions {
   server?: string;
   /** false with --no-wait: on a stack with workers, print the run id once queued. */
   wait?: boolean;
+  /** --context NAME: the context whose params the run takes (under --param). */
+  context?: string;
 }
 
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
@@ -54,6 +57,11 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   const concurrency = parseConcurrency(options.concurrency);
   const params = runParams(options);
   const pipeline = await loadPipeline(file, options.pipeline);
+  const context =
+    options.context === undefined
+      ? {}
+      : { context: options.context, contextsFrom: dirname(resolve(file)) };
+  if (options.context !== undefined) await useContextStack(pipeline, file, options.context);
   // runFlow steps name flows of their workspace: a wrong name is refused before anything runs.
   await checkChildFlows(
     pipeline.graph(),
@@ -61,7 +69,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   );
   if (options.paramSet !== undefined)
     return runParamSets(pipeline, resolve(file), options, params, concurrency, logLevel);
-  if (options.wait === false) return enqueueCommand(pipeline, file, options, params);
+  if (options.wait === false) return enqueueCommand(pipeline, file, options, params, context);
   const stores = options.inMemory ? memoryStores() : undefined;
   const checkDependencies = options.checkDependencies === false ? false : undefined;
   const choice =
@@ -78,6 +86,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     options,
     {
       params,
+      ...context,
       ...choice,
       concurrency,
       durability: options.durability as Durability | undefined, // commander checked the choice
@@ -95,6 +104,7 @@ async function enqueueCommand(
   file: string,
   options: RunCommandOptions,
   params: Record<string, unknown>,
+  context: { context?: string; contextsFrom?: string },
 ): Promise<number> {
   if (options.inMemory || options.only !== undefined)
     throw usageError(
@@ -102,6 +112,7 @@ async function enqueueCommand(
     );
   const runId = await pipeline.enqueue({
     params,
+    ...context,
     targets: options.target,
     force: options.force,
     forceAll: options.forceAll,

@@ -19,6 +19,7 @@ export interface TriggerCommandOptions extends RemoteOptions {
   json?: boolean;
   idempotencyKey?: string;
   flowVersion?: string;
+  context?: string;
   config?: string;
   home?: string;
 }
@@ -38,6 +39,7 @@ export async function triggerCommand(
     const started = await remote(() =>
       server.flow(flow).trigger({
         params,
+        ...(options.context ? { context: options.context } : {}),
         ...(options.flowVersion ? { version: options.flowVersion } : {}),
         ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
       }),
@@ -84,6 +86,7 @@ async function runHere(
     const request = {
       params,
       trigger: { kind: "manual" as const },
+      ...(options.context ? { context: options.context } : {}),
       ...(options.flowVersion ? { version: options.flowVersion } : {}),
     };
     const queued = await queueTrigger(

@@ -282,6 +282,12 @@ CREATE TABLE notification_attempts (
 ) WITHOUT ROWID;
 CREATE INDEX notification_attempts_by_time ON notification_attempts (project, at);`,
   },
+  {
+    version: 19,
+    name: "run-context",
+    // The context (dev, prod...) whose params a run took (RunRecord.context).
+    sql: `ALTER TABLE runs ADD COLUMN context TEXT;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -16,8 +16,8 @@ import type {
 export type Row = Record<string, unknown>;
 
 /** The runs table's columns and the named parameters of runParams(), for INSERT statements. */
-export const RUN_COLUMNS = `(run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at, checkpoint, project, flow, owner_started, claim, effective_params, trigger, parent_run_id, waiting_on)
-  VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at, @checkpoint, @project, @flow, @owner_started, @claim, @effective_params, @trigger, @parent_run_id, @waiting_on)`;
+export const RUN_COLUMNS = `(run_id, pipeline, status, reason, params, targets, source, started_at, finished_at, duration_ms, error, owner_pid, owner_host, heartbeat_at, checkpoint, project, flow, owner_started, claim, effective_params, trigger, parent_run_id, waiting_on, context)
+  VALUES (@run_id, @pipeline, @status, @reason, @params, @targets, @source, @started_at, @finished_at, @duration_ms, @error, @owner_pid, @owner_host, @heartbeat_at, @checkpoint, @project, @flow, @owner_started, @claim, @effective_params, @trigger, @parent_run_id, @waiting_on, @context)`;
 
 export function runParams(run: RunRecord) {
   return {
@@ -45,6 +45,7 @@ export function runParams(run: RunRecord) {
     trigger: run.trigger === undefined ? null : JSON.stringify(run.trigger),
     parent_run_id: run.trigger?.parentRunId ?? null,
     waiting_on: run.waitingOn ?? null,
+    context: run.context ?? null,
   };
 }
 
@@ -76,6 +77,7 @@ export function runFromRow(row: Row): RunRecord {
     run.trigger = JSON.parse(row.trigger as string);
   if (row.waiting_on !== null && row.waiting_on !== undefined)
     run.waitingOn = row.waiting_on as string;
+  if (row.context !== null && row.context !== undefined) run.context = row.context as string;
   return run;
 }
 
