@@ -183,7 +183,7 @@ export const report = step("report", {
   },
 });
 
-export default pipeline("iris", { steps: [report] });
+export default pipeline("iris", { version: "1.0.0", steps: [report] });
 
 /** A tiny seeded PRNG (mulberry32), so the split is the same on every run and machine. */
 function mulberry32(seed: number): () => number {

@@ -64,6 +64,7 @@ export async function openPostgresHome(
       artifacts,
       catalog: store,
       triggers: serverTables,
+      versions: serverTables,
       limits,
       notifications,
       ...(target.executor === "workers"

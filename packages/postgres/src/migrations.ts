@@ -252,6 +252,13 @@ CREATE INDEX dispatch_steps_open ON dispatch_steps (run_id, step) WHERE state <>
 ALTER TABLE dispatch_runs ADD COLUMN limits text, ADD COLUMN waiting boolean NOT NULL DEFAULT false;
 `,
   },
+  {
+    version: 4,
+    sql: `
+-- A registered definition's frozen snapshot (FlowVersionRecord.snapshot), for compare --version.
+ALTER TABLE flow_versions ADD COLUMN snapshot text;
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -98,10 +98,27 @@ export class PostgresServerTables implements ApiKeyStore, FlowVersionStore, Trig
 
   async registerFlowVersion(record: FlowVersionRecord): Promise<void> {
     await this.store.query(
-      `INSERT INTO flow_versions (project, flow, hash, version, registered_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (project, flow, hash) DO UPDATE SET version = excluded.version, registered_at = excluded.registered_at`,
-      [record.project, record.flow, record.hash, record.version, record.registeredAt],
+      `INSERT INTO flow_versions (project, flow, hash, version, registered_at, snapshot) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (project, flow, hash) DO UPDATE SET version = excluded.version, registered_at = excluded.registered_at,
+         snapshot = coalesce(excluded.snapshot, flow_versions.snapshot)`,
+      [
+        record.project,
+        record.flow,
+        record.hash,
+        record.version,
+        record.registeredAt,
+        record.snapshot === undefined ? null : JSON.stringify(record.snapshot),
+      ],
     );
+  }
+
+  async flowSnapshot(project: string, flow: string, hash: string): Promise<unknown | undefined> {
+    const rows = await this.store.query<{ snapshot: string | null }>(
+      `SELECT snapshot FROM flow_versions WHERE project = $1 AND flow = $2 AND hash = $3`,
+      [project, flow, hash],
+    );
+    const text = rows[0]?.snapshot;
+    return typeof text === "string" ? JSON.parse(text) : undefined;
   }
 
   async listFlowVersions(project: string, flow?: string): Promise<FlowVersionRecord[]> {
@@ -111,8 +128,9 @@ export class PostgresServerTables implements ApiKeyStore, FlowVersionStore, Trig
       hash: string;
       version: string;
       registered_at: string;
+      has_snapshot: boolean;
     }>(
-      `SELECT * FROM flow_versions WHERE project = $1 AND ($2::text IS NULL OR flow = $2)
+      `SELECT project, flow, hash, version, registered_at, snapshot IS NOT NULL AS has_snapshot FROM flow_versions WHERE project = $1 AND ($2::text IS NULL OR flow = $2)
        ORDER BY registered_at DESC, flow, hash`,
       [project, flow ?? null],
     );
@@ -122,6 +140,7 @@ export class PostgresServerTables implements ApiKeyStore, FlowVersionStore, Trig
       hash: row.hash,
       version: row.version,
       registeredAt: Number(row.registered_at),
+      hasSnapshot: row.has_snapshot,
     }));
   }
 

@@ -123,6 +123,28 @@ export function describeServerTablesConformance(
         ]);
         expect(await tables.listFlowVersions("other")).toEqual([]);
       });
+
+      it("keeps a definition's snapshot once given, and lists whether one is kept", async () => {
+        const { tables } = await fresh();
+        const snapshot = {
+          format: "sluice.snapshot/1",
+          pipeline: "training",
+          steps: [{ name: "a" }],
+        };
+        const base = { project: "demo", flow: "training", version: "1.0.0", hash: "h1" };
+        await tables.registerFlowVersion({ ...base, registeredAt: 1 });
+        expect(await tables.flowSnapshot("demo", "training", "h1")).toBeUndefined();
+        expect((await tables.listFlowVersions("demo", "training"))[0]!.hasSnapshot).toBe(false);
+        await tables.registerFlowVersion({ ...base, registeredAt: 2, snapshot });
+        // A later registration without one (a server start) keeps it.
+        await tables.registerFlowVersion({ ...base, registeredAt: 3 });
+        expect(await tables.flowSnapshot("demo", "training", "h1")).toEqual(snapshot);
+        expect((await tables.listFlowVersions("demo", "training"))[0]).toMatchObject({
+          registeredAt: 3,
+          hasSnapshot: true,
+        });
+        expect(await tables.flowSnapshot("demo", "training", "other")).toBeUndefined();
+      });
     });
 
     describe("idempotent triggers", () => {

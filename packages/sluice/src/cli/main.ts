@@ -26,7 +26,6 @@ const program = new Command("sluice")
   .description(
     "Typed pipelines for data and ML work: preview what will run and why, run what is needed.",
   )
-  .version(SLUICE_VERSION, "-V, --version")
   .exitOverride()
   .showHelpAfterError("(add --help for usage)")
   .addHelpText(
@@ -42,6 +41,10 @@ const program = new Command("sluice")
     const stack = command.opts<{ stack?: string }>().stack;
     if (stack !== undefined) process.env.SLUICE_STACK = stack;
   });
+// The program's own -V/--version only without a subcommand: `sluice compare --version v1 FILE` is
+// compare's option (a program option would be recognised after the subcommand too).
+if (!process.argv.slice(2).some((arg) => !arg.startsWith("-")))
+  program.version(SLUICE_VERSION, "-V, --version");
 
 const homeOption = () =>
   new Option(
@@ -129,6 +132,20 @@ program
   .action(async (file: string, options) => {
     const { runCommand } = await import("./commands/run.js");
     process.exitCode = await runCommand(file, options);
+  });
+
+program
+  .command("versions")
+  .description(
+    "List a pipeline's versions (each run records its version and definition) with their first and last runs and last outcome.",
+  )
+  .argument("<pipeline>", "the pipeline's name")
+  .option("--project <key>", "the project its runs are recorded in")
+  .addOption(homeOption())
+  .option("--json", "print JSON")
+  .action(async (pipeline: string, options) => {
+    const { versionsCommand } = await import("./commands/versions.js");
+    process.exitCode = await versionsCommand(pipeline, options);
   });
 
 program
@@ -519,13 +536,31 @@ addRemoteOptions(
   program
     .command("compare")
     .description(
-      "What differs between two runs: params, metrics (with deltas), the definition they ran, the steps that differed.",
+      "What differs between two runs: params, metrics (with deltas), the definition they ran, the steps that differed. With --version V FILE: today's definition in FILE beside the one recorded for version V, and their latest runs' metrics.",
     )
-    .argument("<run-a>", "the first run")
-    .argument("<run-b>", "the second run")
+    .argument("<run-a>", "the first run (with --version: the pipeline module)")
+    .argument("[run-b]", "the second run")
+    .option(
+      "--version <version>",
+      "compare the pipeline module given as <run-a> with this recorded version (a label, or a hash prefix)",
+    )
+    .option(
+      "--pipeline <name>",
+      "with --version: the exported pipeline, when the module has several",
+    )
     .addOption(homeOption())
     .option("--json", "print JSON"),
-).action(async (a: string, b: string, options) => {
+).action(async (a: string, b: string | undefined, options) => {
+  const { usageError } = await import("./exit.js");
+  if (options.version !== undefined) {
+    if (b !== undefined)
+      throw usageError("--version compares one pipeline module: give FILE only.");
+    const { compareVersionCommand } = await import("./commands/versions.js");
+    process.exitCode = await compareVersionCommand(a, options.version, options);
+    return;
+  }
+  if (b === undefined)
+    throw usageError("compare needs two runs (sluice compare RUN_A RUN_B), or --version V FILE.");
   const { compareCommand } = await import("./commands/inspect.js");
   process.exitCode = await compareCommand(a, b, options);
 });

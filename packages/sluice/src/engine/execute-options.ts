@@ -5,6 +5,7 @@ import type { Plan } from "../planner/index.js";
 import type {
   CompletionStore,
   DatasetCatalog,
+  FlowVersionStore,
   LimitStore,
   NotificationStore,
   RunRecord,
@@ -39,6 +40,8 @@ export interface Stores {
   triggers?: TriggerStore;
   /** Concurrency limits shared with other processes; without it, this process's own. */
   limits?: LimitStore;
+  /** The registered definitions of flows, with their snapshots: every run registers its own. */
+  versions?: FlowVersionStore;
   /** Where notification deliveries are recorded (runs of workspace flows with `on:` hooks). */
   notifications?: NotificationStore;
   /** A stack whose runs its workers execute (`sluice worker`): runs are dispatched there, not run here. */

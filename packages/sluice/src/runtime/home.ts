@@ -110,6 +110,9 @@ async function openFolderHome(
       get triggers() {
         return roles.serverTables;
       },
+      get versions() {
+        return roles.serverTables;
+      },
       // Prepared when a step or run with a concurrency limit first asks.
       get limits() {
         return roles.limits;

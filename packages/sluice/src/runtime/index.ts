@@ -24,6 +24,8 @@ export type {
 } from "./pipeline-options.js";
 export { Preview } from "./preview.js";
 export { contextChanges, readContexts, resolveContext } from "./contexts.js";
+export { compareWithVersion, listVersions, pickVersion, registerVersion } from "./versions.js";
+export type { VersionComparison, VersionSummary } from "./versions.js";
 export type { ContextEntry, ContextPreview, ResolvedContext } from "./contexts.js";
 export type { PreviewStep } from "./preview.js";
 export { homeStores, memoryStores } from "./stores.js";

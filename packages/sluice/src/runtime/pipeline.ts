@@ -47,6 +47,7 @@ import type {
 } from "./pipeline-options.js";
 import { Preview, previewSteps } from "./preview.js";
 import { deriveDatasetSchemas } from "./dataset-schemas.js";
+import { compareWithVersion, registerVersion, type VersionComparison } from "./versions.js";
 import { contextChanges, readContexts, resolveContext, type ResolvedContext } from "./contexts.js";
 import { homeStores } from "./stores.js";
 
@@ -174,6 +175,7 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
       );
     }
     const { graph, plan, paramsByNode, stores } = await this.plan(options);
+    await this.registerVersion(stores, options);
     const given = (options.params ?? {}) as Record<string, unknown>;
     if (stores.dispatcher) {
       const planned = { graph, plan, paramsByNode, stores, ...this.dispatchedAs(options) };
@@ -229,6 +231,7 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
   async enqueue(requested: Typed<RunOptions, Params> = {}): Promise<string> {
     const { options } = await this.withContext(requested);
     const { graph, plan, paramsByNode, stores } = await this.plan(options);
+    await this.registerVersion(stores, options);
     if (!stores.dispatcher)
       throw new SluiceError(
         "invalid-usage",
@@ -406,6 +409,39 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
       force,
       forceAll: from === undefined,
     };
+  }
+
+  /** Every run registers the definition it runs, with its snapshot (once per process and store). */
+  private registerVersion(
+    stores: Stores,
+    options: Pick<RunOptions, "project" | "flow">,
+  ): Promise<void> {
+    return registerVersion(
+      stores,
+      options.project ?? DEFAULT_PROJECT,
+      this.name,
+      () => this.freeze(),
+      options.flow ?? this.definitionRef(),
+    );
+  }
+
+  /**
+   * Compares this definition with the one recorded for `version` (a version label, or a hash prefix):
+   * steps added, removed and changed (code, deps, params), and the metrics of the latest run of each,
+   * side by side. flowyml's `pipeline.compare_with("v0.9.0")`.
+   */
+  async compareWith(
+    version: string,
+    options: { stores?: Stores; home?: string; project?: string } = {},
+  ): Promise<VersionComparison> {
+    const stores = options.stores ?? (await homeStores(options.home, { recover: false }));
+    return compareWithVersion(
+      stores,
+      options.project ?? DEFAULT_PROJECT,
+      this.freeze(),
+      this.definitionRef(),
+      version,
+    );
   }
 
   /** What a run records of the definition it ran: the version label (else the hash's start) and the snapshot hash. */

@@ -36,15 +36,24 @@ export interface FlowVersionRecord {
   version: string;
   /** SHA-256 of the flow's definition: graph, parameter schemas and code fingerprints. */
   hash: string;
-  /** When this definition was last registered (a server start or `sluice flows`). */
+  /** When this definition was last registered (a server start, `sluice flows`, or a run of it). */
   registeredAt: number;
+  /**
+   * The definition's frozen snapshot (JSON, as `sluice freeze` writes it), when registered with one:
+   * what `sluice compare --version` compares today's definition with. Kept once given.
+   */
+  snapshot?: unknown;
+  /** In a listing (which leaves snapshots out): whether one is kept. */
+  hasSnapshot?: boolean;
 }
 
 export interface FlowVersionStore {
   /** Records that this definition is registered now (a definition seen before gets a new time). */
   registerFlowVersion(record: FlowVersionRecord): Promise<void>;
-  /** Newest registration first. */
+  /** Newest registration first (without snapshots). */
   listFlowVersions(project: string, flow?: string): Promise<FlowVersionRecord[]>;
+  /** The snapshot registered with a definition, if one was. */
+  flowSnapshot(project: string, flow: string, hash: string): Promise<unknown | undefined>;
 }
 
 export interface TriggerStore {

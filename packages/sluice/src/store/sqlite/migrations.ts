@@ -288,6 +288,12 @@ CREATE INDEX notification_attempts_by_time ON notification_attempts (project, at
     // The context (dev, prod...) whose params a run took (RunRecord.context).
     sql: `ALTER TABLE runs ADD COLUMN context TEXT;`,
   },
+  {
+    version: 20,
+    name: "flow-snapshots",
+    // A registered definition's frozen snapshot (FlowVersionRecord.snapshot), for compare --version.
+    sql: `ALTER TABLE flow_versions ADD COLUMN snapshot TEXT;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -63,8 +63,15 @@ export class SqliteServerTables implements ApiKeyStore, FlowVersionStore, Trigge
         hash: record.hash,
         version: record.version,
         registered_at: record.registeredAt,
+        snapshot: record.snapshot === undefined ? null : JSON.stringify(record.snapshot),
       }),
     );
+  }
+
+  async flowSnapshot(project: string, flow: string, hash: string): Promise<unknown | undefined> {
+    const text = this.store.guard(() => this.statements.flowSnapshot.get(project, flow, hash)) as
+      string | null | undefined;
+    return typeof text === "string" ? JSON.parse(text) : undefined;
   }
 
   async listFlowVersions(project: string, flow?: string): Promise<FlowVersionRecord[]> {
@@ -77,6 +84,7 @@ export class SqliteServerTables implements ApiKeyStore, FlowVersionStore, Trigge
       hash: row.hash as string,
       version: row.version as string,
       registeredAt: row.registered_at as number,
+      hasSnapshot: row.has_snapshot === 1,
     }));
   }
 
@@ -131,12 +139,16 @@ function prepare(db: Database.Database) {
       `UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL`,
     ),
     registerFlow: db.prepare(
-      `INSERT INTO flow_versions (project, flow, hash, version, registered_at) VALUES (@project, @flow, @hash, @version, @registered_at)
-       ON CONFLICT (project, flow, hash) DO UPDATE SET version = excluded.version, registered_at = excluded.registered_at`,
+      `INSERT INTO flow_versions (project, flow, hash, version, registered_at, snapshot) VALUES (@project, @flow, @hash, @version, @registered_at, @snapshot)
+       ON CONFLICT (project, flow, hash) DO UPDATE SET version = excluded.version, registered_at = excluded.registered_at,
+         snapshot = coalesce(excluded.snapshot, flow_versions.snapshot)`,
     ),
     listFlows: db.prepare(
-      `SELECT * FROM flow_versions WHERE project = @project AND (@flow IS NULL OR flow = @flow) ORDER BY registered_at DESC, flow, hash`,
+      `SELECT project, flow, hash, version, registered_at, snapshot IS NOT NULL AS has_snapshot FROM flow_versions WHERE project = @project AND (@flow IS NULL OR flow = @flow) ORDER BY registered_at DESC, flow, hash`,
     ),
+    flowSnapshot: db
+      .prepare(`SELECT snapshot FROM flow_versions WHERE project = ? AND flow = ? AND hash = ?`)
+      .pluck(true),
     findIdempotent: db
       .prepare(`SELECT run_id FROM idempotency_keys WHERE project = ? AND key = ?`)
       .pluck(true),
