@@ -140,7 +140,8 @@ export const train = step("train", {
     });
     forest.train(data.features, data.labels);
     ctx.log(`trained ${params.trees} trees on ${data.labels.length} rows`);
-    return model(forest); // tagged so `sluice datasets` lists it as a model
+    // Tagged as a model: listed by `sluice datasets`, and registered as "iris" when the run succeeds.
+    return model(forest, { name: "iris" });
   },
   // The model is a class instance, not plain data: store it as its own JSON form and load it back.
   serializer: {

@@ -288,6 +288,27 @@ export class ProjectClient {
       ).datasets,
   };
 
+  /** The model registry: every registered version, by name then newest first. */
+  readonly models = {
+    list: async (): Promise<wire.Model[]> =>
+      (await this.client.request<{ models: wire.Model[] }>("GET", this.path("/models"))).models,
+  };
+
+  /** A registered model by name: one version (or the one at a stage), and promotions. */
+  model(name: string) {
+    const base = this.path(`/models/${encodeURIComponent(name)}/versions`);
+    return {
+      /** A version ("3"), or the version at a stage ("production"). */
+      get: (version: string): Promise<wire.Model> =>
+        this.client.request("GET", `${base}/${encodeURIComponent(version)}`),
+      /** Puts a version at a stage (recorded with this key's name); the one there before moves to archive. */
+      promote: (version: string, stage: wire.ModelStage): Promise<wire.Model> =>
+        this.client.request("POST", `${base}/${encodeURIComponent(version)}/promote`, {
+          body: { stage },
+        }),
+    };
+  }
+
   /** A dataset by "pipeline/step", step name or artifact hash prefix. */
   dataset(name: string) {
     const base = this.path(`/datasets/${encodeURIComponent(name)}`);

@@ -463,3 +463,31 @@ export type ServerEvent = { type: string; project: string; runId?: string } & Re
   string,
   unknown
 >;
+
+/** Where a model version stands. */
+export type ModelStage = "staging" | "production" | "archive";
+
+/** A registered model version. */
+export type Model = {
+  project: string;
+  name: string;
+  version: string;
+  /** Absent until promoted. */
+  stage?: ModelStage;
+  /** The run that made it. */
+  runId: string;
+  pipeline: string;
+  step: string;
+  artifact: { hash: string; kind: ArtifactKind; size: number };
+  /** The run's params (secrets masked). */
+  params: Record<string, unknown>;
+  /** The run's metrics by step and name. */
+  metrics: Record<string, Record<string, number>>;
+  /** The definition that made it: version label and snapshot hash. */
+  flow: { version: string; hash: string };
+  /** Lineage: the content hash of each input of the step that made it. */
+  inputs: Record<string, string>;
+  /** Each promotion: the stage, who (the API key's name or id) and when (ISO 8601). */
+  promotions: Array<{ stage: ModelStage; by: string; at: string }>;
+  createdAt: string;
+};

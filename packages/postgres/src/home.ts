@@ -2,6 +2,7 @@
  * A PostgreSQL stack opened as a sluice home: every role of the store on the shared database, and the
  * artifacts in it or in a shared folder. What `sluice` loads when a stack names PostgreSQL.
  */
+import { PostgresModelTables } from "./model-tables.js";
 import {
   FileArtifactStore,
   recoverCrashedRuns,
@@ -27,6 +28,7 @@ export async function openPostgresHome(
   const serverTables = new PostgresServerTables(store);
   const limits = new PostgresLimitTables(store);
   const notifications = new PostgresNotificationTables(store);
+  const models = new PostgresModelTables(store);
   const artifacts: ArtifactStore =
     target.artifacts === "postgres"
       ? new PostgresArtifactStore(store)
@@ -41,6 +43,7 @@ export async function openPostgresHome(
     schedules: new PostgresScheduleTables(store),
     limits,
     notifications,
+    models,
     maintenance: {
       // PostgreSQL checks its own pages; there is no file of ours to check.
       checkIntegrity: () => undefined,
@@ -65,6 +68,7 @@ export async function openPostgresHome(
       catalog: store,
       triggers: serverTables,
       versions: serverTables,
+      models,
       limits,
       notifications,
       ...(target.executor === "workers"

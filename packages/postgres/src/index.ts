@@ -9,6 +9,7 @@ export { LATEST_VERSION } from "./migrations.js";
 export { PostgresServerTables } from "./server-tables.js";
 export { PostgresScheduleTables } from "./schedule-tables.js";
 export { PostgresLimitTables } from "./limit-tables.js";
+export { PostgresModelTables } from "./model-tables.js";
 export { PostgresNotificationTables } from "./notification-tables.js";
 export { PostgresArtifactStore } from "./artifact-store.js";
 export { openPostgresHome } from "./home.js";

@@ -259,6 +259,23 @@ ALTER TABLE dispatch_runs ADD COLUMN limits text, ADD COLUMN waiting boolean NOT
 ALTER TABLE flow_versions ADD COLUMN snapshot text;
 `,
   },
+  {
+    version: 5,
+    sql: `
+-- The model registry (ModelRegistry): each version's record as JSON, its stage and artifact as
+-- columns for lookups; seq orders a name's versions.
+CREATE TABLE models (
+  project text NOT NULL,
+  name text NOT NULL,
+  version text NOT NULL,
+  seq integer NOT NULL,
+  stage text,
+  artifact_hash text NOT NULL,
+  record text NOT NULL,
+  PRIMARY KEY (project, name, version)
+);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -5,6 +5,7 @@ import { describe } from "vitest";
 import {
   PostgresArtifactStore,
   PostgresLimitTables,
+  PostgresModelTables,
   PostgresNotificationTables,
   PostgresScheduleTables,
   PostgresServerTables,
@@ -17,6 +18,7 @@ import {
 } from "../../sluice/test/schedule-store-conformance.js";
 import { describeLimitStoreConformance } from "../../sluice/test/limit-store-conformance.js";
 import { describeArtifactStoreConformance } from "../../sluice/test/artifact-store-conformance.js";
+import { describeModelRegistryConformance } from "../../sluice/test/model-registry-conformance.js";
 import { PG_URL, dropSchema, freshSchema } from "../../../test/support/postgres.js";
 
 /** A store in a fresh schema, and more connections to it; closing closes them all and drops it. */
@@ -73,6 +75,15 @@ describe.runIf(PG_URL)("PostgreSQL roles", () => {
   describeArtifactStoreConformance("postgres", async () => {
     const { store, close } = await fresh();
     return { artifacts: new PostgresArtifactStore(store), close };
+  });
+
+  describeModelRegistryConformance("postgres", async () => {
+    const { store, another, close } = await fresh();
+    return {
+      models: new PostgresModelTables(store),
+      second: new PostgresModelTables(await another()),
+      close,
+    };
   });
 
   describeNotificationStoreConformance("postgres", async () => {

@@ -19,6 +19,7 @@ import { authenticate } from "./keys.js";
 import type { PublicErrors } from "./public-errors.js";
 import type { RunManager } from "./run-manager.js";
 import { catalogRoutes } from "./routes-catalog.js";
+import { modelRoutes } from "./routes-models.js";
 import { eventRoutes } from "./routes-events.js";
 import { flowRoutes } from "./routes-flows.js";
 import { planRoutes } from "./routes-plans.js";
@@ -207,6 +208,7 @@ export function buildApp(options: AppOptions): Api {
   planRoutes(app, options.manager);
   runRoutes(app, options.manager);
   catalogRoutes(app, options.manager);
+  modelRoutes(app, options.manager);
   eventRoutes(app, options.manager);
   scheduleRoutes(app, options.manager);
 

@@ -52,6 +52,10 @@ export type {
   DatasetColumn,
   DeriveColumns,
 } from "./core/index.js";
+export { registeredModel } from "./runtime/index.js";
+export type { VersionComparison, VersionSummary } from "./runtime/index.js";
+export type { ModelRecord, ModelStage, ModelPromotion, ModelRegistry } from "./store/index.js";
+export type { ModelOptions } from "./artifacts/index.js";
 export {
   pipeline,
   isPipeline,

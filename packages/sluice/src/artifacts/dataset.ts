@@ -40,8 +40,30 @@ function tag<T>(value: T, kind: OutputTag): T {
 
 /** Marks a step's output as a dataset (tabular data: an array of records or an Arrow table). */
 export const dataset = <T>(value: T): T => tag(value, "dataset");
-/** Marks a step's output as a model. */
-export const model = <T>(value: T): T => tag(value, "model");
+const MODEL_OPTIONS = Symbol.for("sluice.modelOptions");
+
+/** How a model output is registered: under `name` (the step's name by default), as `version` (counted up by default). */
+export interface ModelOptions {
+  name?: string;
+  version?: string;
+}
+
+/**
+ * Marks a step's output as a model: when its run succeeds it is registered in the model registry
+ * (`sluice models`), under the step's name unless `name` says otherwise.
+ */
+export const model = <T>(value: T, options: ModelOptions = {}): T => {
+  const tagged = tag(value, "model");
+  if (typeof tagged === "object" && tagged !== null)
+    Object.defineProperty(tagged, MODEL_OPTIONS, { value: options, configurable: true });
+  return tagged;
+};
+
+export function modelOptionsOf(value: unknown): ModelOptions {
+  return typeof value === "object" && value !== null
+    ? ((value as Record<symbol, ModelOptions | undefined>)[MODEL_OPTIONS] ?? {})
+    : {};
+}
 /** Marks a step's output as metrics (an object of numbers); numeric fields are recorded as run metrics later. */
 export const metrics = <T>(value: T): T => tag(value, "metrics");
 

@@ -7,11 +7,12 @@ export {
   metrics,
   model,
   tagOf,
+  modelOptionsOf,
   arrowToRecords,
   arrowBytesToTable,
   withArrow,
 } from "./dataset.js";
-export type { DatasetInfo, OutputTag } from "./dataset.js";
+export type { DatasetInfo, ModelOptions, OutputTag } from "./dataset.js";
 export { MemoryArtifactStore } from "./memory-artifact-store.js";
 export { FileArtifactStore, INLINE_LIMIT_BYTES } from "./file-artifact-store.js";
 export type { ArtifactIndex } from "./file-artifact-store.js";

@@ -6,6 +6,7 @@ import type {
   CompletionStore,
   DatasetCatalog,
   FlowVersionStore,
+  ModelRegistry,
   LimitStore,
   NotificationStore,
   RunRecord,
@@ -40,6 +41,8 @@ export interface Stores {
   triggers?: TriggerStore;
   /** Concurrency limits shared with other processes; without it, this process's own. */
   limits?: LimitStore;
+  /** The model registry: outputs tagged model() are registered there when their run succeeds. */
+  models?: ModelRegistry;
   /** The registered definitions of flows, with their snapshots: every run registers its own. */
   versions?: FlowVersionStore;
   /** Where notification deliveries are recorded (runs of workspace flows with `on:` hooks). */

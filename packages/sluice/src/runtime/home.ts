@@ -113,6 +113,9 @@ async function openFolderHome(
       get versions() {
         return roles.serverTables;
       },
+      get models() {
+        return roles.models;
+      },
       // Prepared when a step or run with a concurrency limit first asks.
       get limits() {
         return roles.limits;

@@ -25,6 +25,13 @@ export type {
 export { Preview } from "./preview.js";
 export { contextChanges, readContexts, resolveContext } from "./contexts.js";
 export { compareWithVersion, listVersions, pickVersion, registerVersion } from "./versions.js";
+export {
+  findModelOrFail,
+  parseModelRef,
+  registeredModel,
+  registerRunModels,
+  withRunStores,
+} from "./models.js";
 export type { VersionComparison, VersionSummary } from "./versions.js";
 export type { ContextEntry, ContextPreview, ResolvedContext } from "./contexts.js";
 export type { PreviewStep } from "./preview.js";

@@ -48,6 +48,7 @@ import type {
 import { Preview, previewSteps } from "./preview.js";
 import { deriveDatasetSchemas } from "./dataset-schemas.js";
 import { compareWithVersion, registerVersion, type VersionComparison } from "./versions.js";
+import { registerRunModels, withRunStores } from "./models.js";
 import { contextChanges, readContexts, resolveContext, type ResolvedContext } from "./contexts.js";
 import { homeStores } from "./stores.js";
 
@@ -189,33 +190,43 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
       .map((name) => given[name])
       .filter((value) => value !== undefined && value !== null)
       .map(String);
-    const result = await executeRun({
-      graph,
-      plan,
-      paramsByNode,
-      params: maskParams(given, graph.secretParams),
-      effectiveParams: maskParams(effectiveParams(paramsByNode), graph.secretParams),
-      secretValues,
-      targets: options.targets,
-      stores,
-      executor: options.executor,
-      concurrency,
-      durability,
-      signal: options.signal,
-      onEvent: withLogEcho(options.onEvent, logLevel),
-      runId: options.runId,
-      resume: options.resume,
-      adopt: options.adopt,
-      source:
-        options.source ??
-        (this.options.module === undefined ? undefined : { file: modulePath(this.options.module) }),
-      project: options.project,
+    const project = options.project ?? DEFAULT_PROJECT;
+    const result = await withRunStores(stores, project, () =>
+      executeRun({
+        graph,
+        plan,
+        paramsByNode,
+        params: maskParams(given, graph.secretParams),
+        effectiveParams: maskParams(effectiveParams(paramsByNode), graph.secretParams),
+        secretValues,
+        targets: options.targets,
+        stores,
+        executor: options.executor,
+        concurrency,
+        durability,
+        signal: options.signal,
+        onEvent: withLogEcho(options.onEvent, logLevel),
+        runId: options.runId,
+        resume: options.resume,
+        adopt: options.adopt,
+        source:
+          options.source ??
+          (this.options.module === undefined
+            ? undefined
+            : { file: modulePath(this.options.module) }),
+        project: options.project,
+        flow: options.flow ?? this.definitionRef(),
+        ...(options.context === undefined ? {} : { context: options.context }),
+        trigger: options.trigger,
+        loadOutputs: options.loadOutputs,
+        runLimits: this.runLimits(options.project, options.runLimits),
+        childRuns: options.childRuns,
+      }),
+    );
+    await registerRunModels(stores, result, {
+      project,
       flow: options.flow ?? this.definitionRef(),
-      ...(options.context === undefined ? {} : { context: options.context }),
-      trigger: options.trigger,
-      loadOutputs: options.loadOutputs,
-      runLimits: this.runLimits(options.project, options.runLimits),
-      childRuns: options.childRuns,
+      params: maskParams(effectiveParams(paramsByNode), graph.secretParams),
     });
     if (options.summary)
       process.stdout.write(

@@ -1,6 +1,11 @@
 import { MemoryArtifactStore } from "../artifacts/index.js";
 import { recoverCrashedRuns, type Stores } from "../engine/index.js";
-import { MemoryLimitStore, MemoryNotificationStore, MemoryStore } from "../store/index.js";
+import {
+  MemoryLimitStore,
+  MemoryModelRegistry,
+  MemoryNotificationStore,
+  MemoryStore,
+} from "../store/index.js";
 import { openStack } from "./home.js";
 import { resolveStack } from "./stack.js";
 
@@ -15,6 +20,7 @@ export function memoryStores(): Stores {
     triggers: store,
     limits: new MemoryLimitStore(),
     notifications: new MemoryNotificationStore(),
+    models: new MemoryModelRegistry(),
   };
 }
 

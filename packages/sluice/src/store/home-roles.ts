@@ -8,6 +8,7 @@ import type { NotificationStore } from "./notification-records.js";
 import type { ScheduleStore } from "./schedule-records.js";
 import type { CompletionStore, DatasetCatalog, RunCheckpoints, RunStore } from "./run-store.js";
 import type { ApiKeyStore, FlowVersionStore, TriggerStore } from "./server-records.js";
+import type { ModelRegistry } from "./model-records.js";
 
 /** Upkeep of a durable store: its health check and garbage collection. */
 export interface StoreMaintenance {
@@ -87,6 +88,7 @@ export interface StoreRoles {
   schedules: ScheduleStore;
   limits: LimitStore;
   notifications: NotificationStore;
+  models: ModelRegistry;
   maintenance: StoreMaintenance;
   outputs: OutputIndex;
   artifactRows: ArtifactRows;

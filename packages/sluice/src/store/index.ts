@@ -36,6 +36,17 @@ export type {
   TriggerStore,
 } from "./server-records.js";
 export type { ScheduleStore, ScheduleTick } from "./schedule-records.js";
+export { MODEL_STAGES } from "./model-records.js";
+export type {
+  ModelPromotion,
+  ModelRecord,
+  ModelRegistration,
+  ModelRegistry,
+  ModelStage,
+} from "./model-records.js";
+export { newModel, nextVersion, promotion } from "./model-registry-logic.js";
+export { MemoryModelRegistry, versionTaken } from "./memory-models.js";
+export { SqliteModelTables } from "./sqlite/model-tables.js";
 export type { LeaseOwner, LimitLease, LimitRequest, LimitStore } from "./limit-records.js";
 export { admitted } from "./limit-records.js";
 export { MemoryLimitStore } from "./memory-limits.js";

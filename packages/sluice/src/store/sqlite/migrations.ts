@@ -294,6 +294,24 @@ CREATE INDEX notification_attempts_by_time ON notification_attempts (project, at
     // A registered definition's frozen snapshot (FlowVersionRecord.snapshot), for compare --version.
     sql: `ALTER TABLE flow_versions ADD COLUMN snapshot TEXT;`,
   },
+  {
+    version: 21,
+    name: "model-registry",
+    // The model registry (ModelRegistry): each version's record as JSON, its stage and artifact as
+    // columns for lookups; seq orders a name's versions.
+    sql: `
+CREATE TABLE models (
+  project TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  stage TEXT,
+  artifact_hash TEXT NOT NULL,
+  record TEXT NOT NULL,
+  PRIMARY KEY (project, name, version)
+);
+CREATE INDEX models_by_artifact ON models (project, name, artifact_hash);`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

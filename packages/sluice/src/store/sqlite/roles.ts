@@ -6,6 +6,7 @@ import { SqliteNotificationTables } from "./notification-tables.js";
 import { SqliteScheduleTables } from "./schedule-tables.js";
 import { SqliteServerTables } from "./server-tables.js";
 import { SqliteStore } from "./sqlite-store.js";
+import { SqliteModelTables } from "./model-tables.js";
 
 /** Opens (creating and migrating when needed) the SQLite database at `path`. */
 export function openSqliteRoles(path: string): StoreRoles {
@@ -14,6 +15,7 @@ export function openSqliteRoles(path: string): StoreRoles {
   let scheduleTables: SqliteScheduleTables | undefined;
   let limitTables: SqliteLimitTables | undefined;
   let notificationTables: SqliteNotificationTables | undefined;
+  let modelTables: SqliteModelTables | undefined;
   return {
     runs: store,
     completions: store,
@@ -30,6 +32,9 @@ export function openSqliteRoles(path: string): StoreRoles {
     },
     get notifications() {
       return (notificationTables ??= new SqliteNotificationTables(store));
+    },
+    get models() {
+      return (modelTables ??= new SqliteModelTables(store));
     },
     maintenance: store,
     outputs: {
