@@ -60,6 +60,9 @@ type Checks = {
   ResetRequest: Equal<Inferred<"ResetRequest">, client.ResetRequest>;
   ResetResult: Equal<Inferred<"ResetResult">, client.ResetResult>;
   RunComparison: Equal<Inferred<"RunComparison">, client.RunComparison>;
+  Model: Equal<Inferred<"Model">, client.Model>;
+  ModelList: Equal<Inferred<"ModelList">, client.ModelList>;
+  PromoteRequest: Equal<Inferred<"PromoteRequest">, client.PromoteRequest>;
 };
 
 // Each check below is an empty object that must have a key per schema concerned: it compiles only

@@ -491,3 +491,9 @@ export type Model = {
   promotions: Array<{ stage: ModelStage; by: string; at: string }>;
   createdAt: string;
 };
+
+/** Every registered model version, by name then newest first. */
+export type ModelList = { models: Model[] };
+
+/** A promotion of a model version to a stage. */
+export type PromoteRequest = { stage: ModelStage };
