@@ -107,18 +107,18 @@ export class PostgresServerTables implements ApiKeyStore, FlowVersionStore, Trig
         record.hash,
         record.version,
         record.registeredAt,
-        record.snapshot === undefined ? null : JSON.stringify(record.snapshot),
+        record.snapshot ?? null,
       ],
     );
   }
 
-  async flowSnapshot(project: string, flow: string, hash: string): Promise<unknown | undefined> {
+  async flowSnapshot(project: string, flow: string, hash: string): Promise<string | undefined> {
     const rows = await this.store.query<{ snapshot: string | null }>(
       `SELECT snapshot FROM flow_versions WHERE project = $1 AND flow = $2 AND hash = $3`,
       [project, flow, hash],
     );
     const text = rows[0]?.snapshot;
-    return typeof text === "string" ? JSON.parse(text) : undefined;
+    return typeof text === "string" ? text : undefined;
   }
 
   async listFlowVersions(project: string, flow?: string): Promise<FlowVersionRecord[]> {

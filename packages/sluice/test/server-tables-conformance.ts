@@ -126,11 +126,11 @@ export function describeServerTablesConformance(
 
       it("keeps a definition's snapshot once given, and lists whether one is kept", async () => {
         const { tables } = await fresh();
-        const snapshot = {
+        const snapshot = JSON.stringify({
           format: "sluice.snapshot/1",
           pipeline: "training",
           steps: [{ name: "a" }],
-        };
+        });
         const base = { project: "demo", flow: "training", version: "1.0.0", hash: "h1" };
         await tables.registerFlowVersion({ ...base, registeredAt: 1 });
         expect(await tables.flowSnapshot("demo", "training", "h1")).toBeUndefined();

@@ -22,7 +22,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_PROJECT } from "../store/index.js";
 import { decodeValue, type ArtifactRef, type EncodedValue } from "../artifacts/index.js";
-import { snapshotHash, snapshotOf, versionLabel, type Snapshot } from "./snapshot.js";
+import { snapshotHash, snapshotOf, snapshotText, versionLabel, type Snapshot } from "./snapshot.js";
 import {
   DURABILITY_MODES,
   executeRun,
@@ -431,7 +431,7 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
       stores,
       options.project ?? DEFAULT_PROJECT,
       this.name,
-      () => this.freeze(),
+      () => snapshotText(this.graph(), this.options.version, this.definitionRef().hash),
       options.flow ?? this.definitionRef(),
     );
   }

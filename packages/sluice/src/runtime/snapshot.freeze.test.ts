@@ -7,6 +7,7 @@ import {
   readSnapshot,
   snapshotHash,
   snapshotOf,
+  snapshotText,
 } from "./snapshot.js";
 
 function graph(options: { trainCode?: string; extraStep?: boolean; lrDefault?: number } = {}) {
@@ -51,6 +52,13 @@ describe("frozen snapshots", () => {
     ]);
     expect(snapshot.paramsSchema.properties.token).toMatchObject({ writeOnly: true });
     expect(snapshot.verify()).toBe(true);
+  });
+
+  it("as JSON text (what a run registers) hold what the snapshot holds, and read back as one", () => {
+    const snapshot = snapshotOf(graph(), "1.2.0");
+    const text = snapshotText(graph(), "1.2.0", snapshot.hash);
+    expect(JSON.parse(text)).toEqual(snapshot.toJSON());
+    expect(readSnapshot(JSON.parse(text), "registered").verify()).toBe(true);
   });
 
   it("are immutable, and verify() notices a snapshot edited after it was written", () => {

@@ -75,9 +75,26 @@ export function versionLabel(version: string | undefined, hash: string): string 
   return version ?? hash.slice(0, 12);
 }
 
-/** The hash `snapshotOf(graph, version)` would have, without building the snapshot (every run records it). */
-export function snapshotHash(graph: PipelineGraph, version?: string): string {
-  const steps = graph.nodes
+/**
+ * The snapshot `snapshotOf(graph, version)` would make, as JSON text (its canonical form with its
+ * hash), built in one pass without the objects: what a run registers with its definition.
+ */
+export function snapshotText(
+  graph: PipelineGraph,
+  version: string | undefined,
+  hash: string,
+): string {
+  const text = contentText(
+    graph.pipeline,
+    version ?? null,
+    stepsText(graph),
+    paramsSchemaOf(graph),
+  );
+  return `{"hash":${JSON.stringify(hash)},${text.slice(1)}`;
+}
+
+function stepsText(graph: PipelineGraph): string {
+  return graph.nodes
     .map((node) =>
       stepText(
         node.name,
@@ -88,7 +105,13 @@ export function snapshotHash(graph: PipelineGraph, version?: string): string {
       ),
     )
     .join(",");
-  return sha256(contentText(graph.pipeline, version ?? null, steps, paramsSchemaOf(graph)));
+}
+
+/** The hash `snapshotOf(graph, version)` would have, without building the snapshot (every run records it). */
+export function snapshotHash(graph: PipelineGraph, version?: string): string {
+  return sha256(
+    contentText(graph.pipeline, version ?? null, stepsText(graph), paramsSchemaOf(graph)),
+  );
 }
 
 function paramsSchemaOf(graph: PipelineGraph): ParamsSchema {

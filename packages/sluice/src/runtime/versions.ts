@@ -19,12 +19,12 @@ import { compareRuns, type RecordStores } from "./views.js";
 /** Definitions registered by this process, per store: a run registers its own only once. */
 const registered = new WeakMap<object, Set<string>>();
 
-/** Registers a pipeline's definition with its snapshot, unless this process did so already. */
+/** Registers a pipeline's definition with its snapshot (JSON text), unless this process did so already. */
 export async function registerVersion(
   stores: Pick<Stores, "versions">,
   project: string,
   pipeline: string,
-  snapshot: () => Snapshot,
+  snapshot: () => string,
   ref: { version: string; hash: string },
 ): Promise<void> {
   const versions = stores.versions;
@@ -45,7 +45,7 @@ export async function registerVersion(
     version: ref.version,
     hash: ref.hash,
     registeredAt: Date.now(),
-    snapshot: snapshot().toJSON(),
+    snapshot: snapshot(),
   });
   done.add(key);
 }
@@ -141,8 +141,8 @@ export async function compareWithVersion(
     );
   const versions = await listVersions(stores, project, pipeline);
   const chosen = pickVersion(versions, pipeline, wanted);
-  const recorded = (await stores.versions.flowSnapshot(project, pipeline, chosen.hash)) as
-    SnapshotJson | undefined;
+  const text = await stores.versions.flowSnapshot(project, pipeline, chosen.hash);
+  const recorded = text === undefined ? undefined : (JSON.parse(text) as SnapshotJson);
   if (recorded?.format !== SNAPSHOT_FORMAT)
     throw new SluiceError(
       "not-found",

@@ -39,10 +39,10 @@ export interface FlowVersionRecord {
   /** When this definition was last registered (a server start, `sluice flows`, or a run of it). */
   registeredAt: number;
   /**
-   * The definition's frozen snapshot (JSON, as `sluice freeze` writes it), when registered with one:
-   * what `sluice compare --version` compares today's definition with. Kept once given.
+   * The definition's frozen snapshot as JSON text (what `sluice freeze` writes), when registered with
+   * one: what `sluice compare --version` compares today's definition with. Kept once given.
    */
-  snapshot?: unknown;
+  snapshot?: string;
   /** In a listing (which leaves snapshots out): whether one is kept. */
   hasSnapshot?: boolean;
 }
@@ -52,8 +52,8 @@ export interface FlowVersionStore {
   registerFlowVersion(record: FlowVersionRecord): Promise<void>;
   /** Newest registration first (without snapshots). */
   listFlowVersions(project: string, flow?: string): Promise<FlowVersionRecord[]>;
-  /** The snapshot registered with a definition, if one was. */
-  flowSnapshot(project: string, flow: string, hash: string): Promise<unknown | undefined>;
+  /** The snapshot (JSON text) registered with a definition, if one was. */
+  flowSnapshot(project: string, flow: string, hash: string): Promise<string | undefined>;
 }
 
 export interface TriggerStore {

@@ -63,15 +63,15 @@ export class SqliteServerTables implements ApiKeyStore, FlowVersionStore, Trigge
         hash: record.hash,
         version: record.version,
         registered_at: record.registeredAt,
-        snapshot: record.snapshot === undefined ? null : JSON.stringify(record.snapshot),
+        snapshot: record.snapshot ?? null,
       }),
     );
   }
 
-  async flowSnapshot(project: string, flow: string, hash: string): Promise<unknown | undefined> {
+  async flowSnapshot(project: string, flow: string, hash: string): Promise<string | undefined> {
     const text = this.store.guard(() => this.statements.flowSnapshot.get(project, flow, hash)) as
       string | null | undefined;
-    return typeof text === "string" ? JSON.parse(text) : undefined;
+    return typeof text === "string" ? text : undefined;
   }
 
   async listFlowVersions(project: string, flow?: string): Promise<FlowVersionRecord[]> {
