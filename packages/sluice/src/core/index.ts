@@ -36,9 +36,8 @@ export type {
   StepOptions,
   RunParams,
   StepRunParams,
-  DatasetColumn,
-  DeriveColumns,
 } from "./step.js";
+export type { DatasetColumn, DeriveColumns } from "./dataset-columns.js";
 export {
   buildGraph,
   closest,

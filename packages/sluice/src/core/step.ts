@@ -6,6 +6,7 @@ import { SluiceError as Err } from "./errors.js";
 import { sha256 } from "./hash.js";
 import { declaringFolder, resolveFiles } from "./declaring-module.js";
 import type { LogLevel } from "./vocabulary.js";
+import type { DeriveColumns } from "./dataset-columns.js";
 
 /** Phantom key carrying a step's output type; it never exists at run time. */
 declare const outputType: unique symbol;
@@ -220,10 +221,9 @@ export interface StepOptions<
   serializer?: Serializer<Awaited<R>>;
   description?: string;
   /**
-   * For a step whose output is a dataset: derives its columns from its input datasets' columns (by
-   * input name; undefined where not known yet) before anything runs, for preview and for the check
-   * before a run. Throw a SluiceError "schema-mismatch" naming the column to refuse the run (exit 2);
-   * return undefined when the columns cannot be known before running. The DuckDB recipes set it.
+   * A dataset step's output columns from its inputs' (by input name; undefined where unknown), derived
+   * before anything runs (preview, the check before a run). Throw a "schema-mismatch" SluiceError naming
+   * the column to refuse the run (exit 2); return undefined when they cannot be known. Recipes set it.
    */
   deriveColumns?: DeriveColumns;
   /**
@@ -243,16 +243,6 @@ export type InputBinding =
       readonly optional?: boolean;
     }
   | { readonly name: string; readonly kind: "name"; readonly outputName: string };
-
-/** A dataset column as the catalog records it. */
-export interface DatasetColumn {
-  readonly name: string;
-  readonly type: string;
-}
-
-export type DeriveColumns = (
-  inputs: Readonly<Record<string, readonly DatasetColumn[] | undefined>>,
-) => Promise<readonly DatasetColumn[] | undefined>;
 
 /** Untyped, normalized form of a step, what the planner and engine read. */
 export interface StepDefinition {
