@@ -9,6 +9,8 @@ import { root, sluice, startSluice } from "../../../test/support/cli.js";
 import { createKey } from "../../../test/support/sluice-server.js";
 import { tempDir } from "../../../test/support/temp-dir.js";
 import { writeFileSync } from "node:fs";
+import { memoryStores, model, pipeline, step } from "sluice";
+import { z } from "zod";
 
 const iris = "examples/iris/pipeline.ts";
 const score = "examples/iris/score.ts";
@@ -122,5 +124,33 @@ describe("the model registry", () => {
       server.child.kill("SIGTERM");
       await server.result;
     }
+  });
+
+  it("keeps a run's result when its model cannot be registered (a given version taken), and says so", async () => {
+    const stores = memoryStores();
+    const fixed = pipeline("fixed", {
+      steps: [
+        step("fit", {
+          params: { w: z.number() },
+          run: ({ params }) => model({ weights: [params.w] }, { name: "m", version: "1" }),
+        }),
+      ],
+    });
+    await fixed.run({ stores, params: { w: 1 } });
+    const warnings: string[] = [];
+    const listener = (warning: Error) => warnings.push(warning.message);
+    process.on("warning", listener);
+    try {
+      const second = await fixed.run({ stores, params: { w: 2 } });
+      expect(second.status).toBe("succeeded");
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", listener);
+    }
+    expect(warnings.join("\n")).toContain(
+      'Model "m" already has a version "1" with another artifact',
+    );
+    const versions = await stores.models!.listModels("default");
+    expect(versions.map((m) => [m.version, m.runId !== undefined])).toEqual([["1", true]]);
   });
 });

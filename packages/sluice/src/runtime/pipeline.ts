@@ -223,11 +223,18 @@ export class Pipeline<Params = Record<string, unknown>, Outputs = Record<string,
         childRuns: options.childRuns,
       }),
     );
+    // The run is recorded whatever happens here: a model that cannot be registered (a given version
+    // taken by another artifact) is said, and the run's result stands.
     await registerRunModels(stores, result, {
       project,
       flow: options.flow ?? this.definitionRef(),
       params: maskParams(effectiveParams(paramsByNode), graph.secretParams),
-    });
+    }).catch((error: unknown) =>
+      process.emitWarning(
+        `run ${result.runId}: its model was not registered: ${(error as Error).message}`,
+        "SluiceModelRegistry",
+      ),
+    );
     if (options.summary)
       process.stdout.write(
         `${formatSummary(result.summary(), result.status, result.durationMs)}\n`,
