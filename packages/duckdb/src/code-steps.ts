@@ -14,7 +14,7 @@ import {
   type Step,
   type StepContext,
 } from "sluice";
-import { plainNumbers, withArrow } from "sluice/internal";
+import { arrowToRecords, isArrowTable, plainNumbers, withArrow } from "sluice/internal";
 import { withSession } from "./database.js";
 import { isFilesDataset } from "./datasets.js";
 import { missingColumn } from "./errors.js";
@@ -33,9 +33,7 @@ export async function toRecords(dataset: unknown): Promise<Row[]> {
       const result = await session.db.runAndReadAll(`SELECT * FROM ${ident("input")}`);
       return result.getRowObjectsJS().map(plainNumbers);
     });
-  const table = dataset as { toArray?: () => Array<{ toJSON(): Row }> };
-  if (typeof table?.toArray === "function")
-    return table.toArray().map((row) => plainNumbers(row.toJSON()));
+  if (isArrowTable(dataset)) return arrowToRecords(dataset);
   throw new SluiceError(
     "step-failed",
     `toRecords: the value is not a dataset (it is ${dataset === null ? "null" : `a ${typeof dataset}`}). Pass the output of readDataset, readTable, a recipe, or a step that returns records or an Arrow table.`,
@@ -44,8 +42,7 @@ export async function toRecords(dataset: unknown): Promise<Row[]> {
 
 /** A dataset as an Arrow table (apache-arrow). */
 export async function toArrow(dataset: unknown): Promise<import("apache-arrow").Table> {
-  const table = dataset as { schema?: { fields?: unknown } };
-  if (Array.isArray(table?.schema?.fields)) return dataset as import("apache-arrow").Table;
+  if (isArrowTable(dataset)) return dataset;
   const records = await toRecords(dataset);
   return withArrow((arrow) => arrow.tableFromJSON(records as Array<Record<string, unknown>>));
 }

@@ -6,7 +6,7 @@
 import { writeFile } from "node:fs/promises";
 import { SluiceError, isParquetDataset } from "sluice";
 import type { DatasetColumn } from "sluice";
-import { arrowToRecords } from "sluice/internal";
+import { arrowToRecords, isArrowTable } from "sluice/internal";
 import type { Session } from "./database.js";
 import { isFilesDataset } from "./datasets.js";
 import { explain } from "./errors.js";
@@ -105,10 +105,7 @@ function recordsOf(value: unknown): Array<Record<string, unknown>> | undefined {
     value.every((row) => typeof row === "object" && row !== null && !Array.isArray(row))
   )
     return value as Array<Record<string, unknown>>;
-  const table = value as { schema?: { fields?: unknown }; numRows?: unknown; toArray?: unknown };
-  if (Array.isArray(table?.schema?.fields) && typeof table.numRows === "number")
-    return arrowToRecords(value as never);
-  return undefined;
+  return isArrowTable(value) ? arrowToRecords(value) : undefined;
 }
 
 /** Records as a relation: written as JSON lines and read back with each column's type. */

@@ -9,6 +9,7 @@ export {
   tagOf,
   modelOptionsOf,
   arrowToRecords,
+  isArrowTable,
   arrowBytesToTable,
   withArrow,
 } from "./dataset.js";
